@@ -1,0 +1,25 @@
+include(CMakePackageConfigHelpers)
+include(GNUInstallDirs)
+set(RAPPORT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/rapport)
+
+install(TARGETS rapport EXPORT rapportTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY include/rapport DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_BINARY_DIR}/include/rapport/export.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rapport)
+install(EXPORT rapportTargets NAMESPACE rapport:: DESTINATION ${RAPPORT_CMAKE_DIR})
+
+configure_package_config_file(cmake/rapportConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/rapportConfig.cmake INSTALL_DESTINATION ${RAPPORT_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/rapportConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/rapportConfig.cmake ${PROJECT_BINARY_DIR}/rapportConfigVersion.cmake
+  DESTINATION ${RAPPORT_CMAKE_DIR})
+
+configure_file(cmake/rapport.pc.in ${PROJECT_BINARY_DIR}/rapport.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/rapport.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(TARGET rapport_cli)
+  install(TARGETS rapport_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()

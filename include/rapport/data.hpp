@@ -1,0 +1,204 @@
+/// @file data.hpp
+/// The customer base: customers, contacts, purchases and referrals in columnar storage,
+/// contacts and purchases grouped by customer (CSR offsets), string keys interned to dense indexes.
+#pragma once
+
+#include <rapport/export.hpp>
+#include <rapport/time.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rapport {
+
+/// Contact channel.
+enum class Channel : std::uint8_t { visit, phone, email, mail, online, service_call, event, other };
+/// Stage of the Critical Wheel (plus service after the sale).
+enum class Stage : std::uint8_t { welcome, discovery, presentation, closing, service };
+/// Who initiated a contact.
+enum class Initiator : std::uint8_t { business, customer };
+/// What a contact was about: the service ladder's rungs.
+enum class Aspect : std::uint8_t { technical, hospitality, wow };
+
+/// Lower-case name of an enumeration value, as in the CSV files.
+RAPPORT_API std::string_view to_string(Channel v) noexcept;
+/// Lower-case name of an enumeration value, as in the CSV files.
+RAPPORT_API std::string_view to_string(Stage v) noexcept;
+/// Lower-case name of an enumeration value, as in the CSV files.
+RAPPORT_API std::string_view to_string(Initiator v) noexcept;
+/// Lower-case name of an enumeration value, as in the CSV files.
+RAPPORT_API std::string_view to_string(Aspect v) noexcept;
+
+/// Parses a `YYYY-MM-DD` date as the CSV files spell it; nullopt when malformed or impossible.
+RAPPORT_API std::optional<day_t> parse_date(std::string_view text) noexcept;
+/// Parses a timestamp as the CSV files spell it (`YYYY-MM-DD[( |T)HH:MM:SS[Z]]`, UTC).
+RAPPORT_API std::optional<seconds_t> parse_timestamp(std::string_view text) noexcept;
+/// Formats a day as `YYYY-MM-DD`.
+RAPPORT_API std::string format_date(day_t day);
+/// Formats an instant as `YYYY-MM-DDTHH:MM:SSZ`.
+RAPPORT_API std::string format_timestamp(seconds_t t);
+
+/// Raised for unusable input as a whole: a missing file, a missing required column, or (in
+/// strict mode) any rejected row.
+class RAPPORT_API InputError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One rejected input row: where it was and why.
+struct RejectedRow {
+  std::string table;        ///< customers, contacts, purchases or referrals
+  std::string file;         ///< file name (or "<table>" for in-memory input)
+  std::size_t line = 0;     ///< 1-based physical line where the row starts (row index + 2 in memory)
+  std::size_t column = 0;   ///< 1-based column (field) number, 0 for the whole row
+  std::string column_name;  ///< header name of that column, empty for the whole row
+  std::string reason;       ///< human-readable reason
+  std::string raw;          ///< the raw row text (CSV input) or empty
+};
+
+/// Rows read and rejected for one table.
+struct TableCounts {
+  std::size_t read = 0;      ///< data rows seen
+  std::size_t rejected = 0;  ///< data rows rejected
+};
+
+/// Everything the loader has to say about the input.
+struct LoadReport {
+  TableCounts customers;               ///< customers table counts
+  TableCounts contacts;                ///< contacts table counts
+  TableCounts purchases;               ///< purchases table counts
+  TableCounts referrals;               ///< referrals table counts
+  std::vector<RejectedRow> rejects;    ///< every rejected row, in input order per table
+  /// Total rejected rows over all tables.
+  std::size_t total_rejected() const noexcept {
+    return customers.rejected + contacts.rejected + purchases.rejected + referrals.rejected;
+  }
+};
+
+/// A contact (touchpoint) as given to CustomerBaseBuilder::add_contact.
+struct ContactRow {
+  seconds_t at = 0;                       ///< when it happened (UTC)
+  Channel channel = Channel::other;       ///< channel
+  Stage stage = Stage::welcome;           ///< Critical Wheel stage
+  Initiator initiator = Initiator::business;  ///< who initiated it
+  Aspect aspect = Aspect::technical;      ///< technical, hospitality or wow
+  int impression = 0;                     ///< -2..+2
+  bool complaint = false;                 ///< whether it was a complaint
+  seconds_t resolved_at = no_time;        ///< when the complaint was resolved, or no_time
+};
+
+/// The loaded customer base, columnar. Customer index i refers to row i of the customers table
+/// (accepted rows, input order). Contacts and purchases of customer i are the index range
+/// [offsets[i], offsets[i+1]) of their columns, in input order.
+struct RAPPORT_API CustomerBase {
+  // customers
+  std::vector<std::string> customer_id;   ///< customer keys, input order
+  std::vector<day_t> acquired_on;         ///< acquisition date per customer
+  std::vector<std::uint32_t> segment;     ///< segment index per customer into segment_names
+  std::vector<std::string> segment_names; ///< distinct segments, first-seen order ("" = none)
+
+  // contacts, grouped by customer
+  std::vector<std::uint64_t> contact_offsets{0};  ///< CSR offsets, size customers + 1
+  std::vector<seconds_t> contact_at;              ///< contact instant
+  std::vector<Channel> contact_channel;           ///< channel
+  std::vector<Stage> contact_stage;               ///< stage
+  std::vector<Initiator> contact_initiator;       ///< initiator
+  std::vector<Aspect> contact_aspect;             ///< aspect
+  std::vector<std::int8_t> contact_impression;    ///< impression -2..+2
+  std::vector<std::uint8_t> contact_complaint;    ///< 1 for a complaint
+  std::vector<seconds_t> contact_resolved_at;     ///< resolution instant or no_time
+
+  // purchases, grouped by customer
+  std::vector<std::uint64_t> purchase_offsets{0};  ///< CSR offsets, size customers + 1
+  std::vector<seconds_t> purchase_at;              ///< purchase instant
+  std::vector<double> purchase_amount;             ///< amount (>= 0)
+
+  // referral graph: people are customers (index = customer index) then everyone else named
+  std::vector<std::string> person_id;      ///< person keys; the first customer_count() are customers
+  std::vector<std::uint32_t> referral_from;  ///< referrer person index per referral, input order
+  std::vector<std::uint32_t> referral_to;    ///< referred person index per referral
+  std::vector<seconds_t> referral_at;        ///< referral instant
+
+  /// Number of customers.
+  std::size_t customer_count() const noexcept { return customer_id.size(); }
+  /// Number of contacts.
+  std::size_t contact_count() const noexcept { return contact_at.size(); }
+  /// Number of purchases.
+  std::size_t purchase_count() const noexcept { return purchase_at.size(); }
+  /// Number of referrals.
+  std::size_t referral_count() const noexcept { return referral_at.size(); }
+  /// The default as-of date: the latest UTC date among contacts, purchases and referrals `at`
+  /// and customers' `acquired_on`; nullopt for an empty base.
+  std::optional<day_t> default_as_of() const noexcept;
+  /// Index of a customer by key, or nullopt.
+  std::optional<std::uint32_t> find_customer(std::string_view id) const;
+
+  /// Internal lookup table (customer key -> index); built by the builder.
+  std::shared_ptr<const void> index_;
+};
+
+/// Builds a CustomerBase row by row with the card's validation. Add customers first, then
+/// contacts, purchases and referrals (any interleaving of the last three). Each add_* returns an
+/// empty string when the row is accepted, else the reason and (via `column`) the offending column.
+class RAPPORT_API CustomerBaseBuilder {
+public:
+  CustomerBaseBuilder();
+  ~CustomerBaseBuilder();
+  CustomerBaseBuilder(const CustomerBaseBuilder&) = delete;
+  CustomerBaseBuilder& operator=(const CustomerBaseBuilder&) = delete;
+
+  /// Adds a customer; rejects an empty or duplicate key (the first row wins).
+  std::string add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
+                           std::string* column = nullptr);
+  /// Adds a contact of an existing customer; rejects unknown customers, impressions outside
+  /// -2..+2 and complaints resolved before they were made.
+  std::string add_contact(std::string_view customer_id, const ContactRow& row, std::string* column = nullptr);
+  /// Adds a purchase; rejects unknown customers and negative or non-finite amounts.
+  std::string add_purchase(std::string_view customer_id, seconds_t at, double amount,
+                           std::string* column = nullptr);
+  /// Adds a referral; rejects empty ids and self-referrals.
+  std::string add_referral(std::string_view referrer_id, std::string_view referred_id, seconds_t at,
+                           std::string* column = nullptr);
+  /// Number of customers added so far.
+  std::size_t customer_count() const noexcept;
+  /// Finishes: groups contacts and purchases by customer (stable) and returns the base.
+  CustomerBase finish();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Paths of the four input files; all but customers may be empty (absent).
+struct InputFiles {
+  std::string customers;  ///< customers.csv (required)
+  std::string contacts;   ///< contacts.csv or empty
+  std::string purchases;  ///< purchases.csv or empty
+  std::string referrals;  ///< referrals.csv or empty
+  /// The files of a directory: DIR/customers.csv and the others when they exist.
+  static InputFiles from_directory(const std::string& dir);
+};
+
+/// Options for loading.
+struct LoadOptions {
+  bool strict = false;  ///< throw InputError on the first rejected row
+  std::size_t max_rejects_kept = 1000000;  ///< rejects beyond this are counted but not stored
+};
+
+/// A loaded base with its load report.
+struct LoadResult {
+  CustomerBase base;   ///< the accepted rows
+  LoadReport report;   ///< counts and rejects
+};
+
+/// Loads the CSV files (RFC 4180; header row; columns by name).
+/// @throws InputError when a file cannot be read, a required column is missing, or (strict) a row is rejected.
+RAPPORT_API LoadResult load_csv(const InputFiles& files, const LoadOptions& options = {});
+
+}  // namespace rapport

@@ -1,0 +1,40 @@
+/// @file generate.hpp
+/// A realistic synthetic customer base: purchases from a BG/NBD process, contacts across the
+/// Critical Wheel's stages and after-sale service, complaints, referral trees and prospects.
+#pragma once
+
+#include <rapport/data.hpp>
+#include <rapport/export.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace rapport {
+
+/// Options for the synthetic base.
+struct GenerateOptions {
+  std::size_t customers = 1000;   ///< number of customers
+  std::uint64_t seed = 42;        ///< random seed (same seed, same base)
+  day_t end_day = days_from_civil(2026, 6, 30);  ///< last day of the history (the natural as-of)
+  double years = 4;               ///< customers are acquired over this many years before end_day
+  double contact_rate_per_year = 8;  ///< mean business-initiated contacts per customer-year for a well-served customer
+  double referral_share = 0.2;    ///< share of customers acquired through a referral
+  double prospect_referrals = 0.15;  ///< referrals to people who never became customers, per customer
+};
+
+/// Row counts of a generated base.
+struct GenerateCounts {
+  std::size_t customers = 0;  ///< customers written
+  std::size_t contacts = 0;   ///< contacts written
+  std::size_t purchases = 0;  ///< purchases written
+  std::size_t referrals = 0;  ///< referrals written
+};
+
+/// Writes customers.csv, contacts.csv, purchases.csv and referrals.csv into `dir` (created when
+/// missing), each atomically.
+RAPPORT_API GenerateCounts generate_csv(const std::string& dir, const GenerateOptions& options = {});
+
+/// Generates the same base straight into memory (identical to loading generate_csv's files).
+RAPPORT_API CustomerBase generate_base(const GenerateOptions& options = {});
+
+}  // namespace rapport

@@ -1,0 +1,69 @@
+/// @file value.hpp
+/// Value at stake: BG/NBD (Fader, Hardie & Lee 2005) for repeat-purchase frequency and
+/// Gamma-Gamma (Fader & Hardie) for spend. Time is measured in days throughout.
+#pragma once
+
+#include <rapport/export.hpp>
+
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+namespace rapport {
+
+/// Raised when a model cannot be fitted: too few customers, no repeat buyers, a fit that does
+/// not converge, or parameters outside the model's domain (for example Gamma-Gamma q <= 1).
+class RAPPORT_API FitError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// BG/NBD parameters; `alpha` is in days. `log_likelihood` is the maximised log-likelihood
+/// (NaN when the parameters were given rather than fitted).
+struct BgNbdParams {
+  double r = 0, alpha = 0, a = 0, b = 0;  ///< model parameters (alpha in days)
+  double log_likelihood = 0;              ///< maximised log-likelihood of the fit
+};
+
+/// Gamma-Gamma spend-model parameters.
+struct GammaGammaParams {
+  double p = 0, q = 0, gamma = 0;  ///< model parameters
+  double log_likelihood = 0;       ///< maximised log-likelihood of the fit
+};
+
+/// Options for the maximum-likelihood fits.
+struct FitOptions {
+  int max_iterations = 200;         ///< Newton / quasi-Newton iterations before giving up
+  double gradient_tolerance = 1e-9; ///< convergence: max |gradient| in log-parameter space, relative
+  std::size_t min_customers = 10;   ///< fewer customers than this is a FitError
+};
+
+/// Fits BG/NBD by maximum likelihood in log-parameters.
+/// @param x repeat purchases per customer, @param t_x time of last purchase (days since first),
+/// @param T age (days since first purchase). All three spans have the same length.
+/// @throws FitError when there are fewer than `min_customers` customers, no repeat buyer, or no convergence.
+RAPPORT_API BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
+                                  std::span<const double> T, const FitOptions& options = {});
+
+/// Fits Gamma-Gamma by maximum likelihood in log-parameters over customers with x >= 1 and m > 0.
+/// @param x repeat purchases, @param m mean repeat spend. Rows with x < 1 or m <= 0 are skipped.
+/// @throws FitError when fewer than `min_customers` rows qualify, on no convergence, or when q <= 1.
+RAPPORT_API GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const double> m,
+                                             const FitOptions& options = {});
+
+/// BG/NBD log-likelihood of one customer (x, t_x, T) under `params`.
+RAPPORT_API double bgnbd_log_likelihood(const BgNbdParams& params, double x, double t_x, double T);
+
+/// Probability that a customer with history (x, t_x, T) is still alive.
+RAPPORT_API double bgnbd_p_alive(const BgNbdParams& params, double x, double t_x, double T);
+
+/// Expected number of purchases in the next `horizon` days for a customer with history (x, t_x, T).
+RAPPORT_API double bgnbd_expected_purchases(const BgNbdParams& params, double horizon, double x,
+                                            double t_x, double T);
+
+/// Expected spend per future purchase: `(gamma + m x) p / (p x + q - 1)` for x >= 1,
+/// `p gamma / (q - 1)` for x = 0.
+RAPPORT_API double gamma_gamma_expected_spend(const GammaGammaParams& params, double x, double m);
+
+}  // namespace rapport

@@ -1,0 +1,54 @@
+// Private: a streaming RFC 4180 reader (quoted fields with commas, "" and newlines; CRLF or
+// LF; a leading UTF-8 BOM skipped; blank lines skipped). Fields are taken verbatim.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rapport::detail {
+
+/// One parsed record. Field views stay valid until the next call to CsvReader::next.
+struct CsvRecord {
+  std::vector<std::string_view> fields;
+  std::size_t line = 0;      ///< physical line where the record starts (1-based)
+  std::string_view raw;      ///< the record's raw text, without its line ending
+  const char* error = nullptr;  ///< a malformed-quoting reason, or nullptr
+  std::size_t error_column = 0;
+};
+
+class CsvReader {
+public:
+  /// Opens `path`; throws InputError when it cannot be opened.
+  explicit CsvReader(const std::string& path);
+  /// Reads a buffer already in memory (for tests and fuzzing); `name` is used in messages.
+  CsvReader(std::string_view data, std::string name);
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  /// Next non-blank record; false at end of input.
+  bool next(CsvRecord& rec);
+  /// Bytes consumed so far.
+  std::size_t bytes() const noexcept { return consumed_; }
+  const std::string& name() const noexcept { return name_; }
+
+private:
+  bool fill();  // reads more; false at EOF
+  // Tries to parse one record starting at pos_; returns false when more input is needed.
+  bool parse(CsvRecord& rec, bool at_eof);
+
+  std::FILE* file_ = nullptr;
+  std::string name_;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  bool first_ = true;
+  std::size_t line_ = 1;
+  std::size_t consumed_ = 0;
+  std::string scratch_;
+};
+
+}  // namespace rapport::detail

@@ -1,0 +1,212 @@
+#include <rapport/generate.hpp>
+#include <rapport/score.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+namespace rapport {
+
+namespace {
+
+constexpr Channel business_channels[] = {Channel::visit, Channel::phone, Channel::email, Channel::mail,
+                                         Channel::online, Channel::service_call, Channel::event};
+
+// Drives a sink with rows; the same sequence of random draws for any sink.
+template <class Sink>
+GenerateCounts generate(const GenerateOptions& o, Sink& sink) {
+  std::mt19937_64 rng(o.seed);
+  std::uniform_real_distribution<double> U(0.0, 1.0);
+  const auto uniform = [&] { return U(rng); };
+  const auto gamma = [&](double shape, double scale) { return std::gamma_distribution<double>(shape, scale)(rng); };
+  const auto beta = [&](double a, double b) {
+    const double x = gamma(a, 1.0), y = gamma(b, 1.0);
+    return x / (x + y);
+  };
+  const auto exponential = [&](double mean) { return -mean * std::log1p(-uniform()); };
+  const seconds_t end_s = midnight(o.end_day + 1);
+  const double span_days = o.years * 365.25;
+  static const char* segments[] = {"retail", "business", "premium"};
+  GenerateCounts counts;
+  const std::size_t n = o.customers;
+  char id[48];
+  const auto cid = [&](std::size_t i) {
+    std::snprintf(id, sizeof id, "C%08zu", i + 1);
+    return std::string(id);
+  };
+  std::vector<day_t> acquired(n);
+  std::vector<double> quality(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double pos = (static_cast<double>(i) + uniform()) / static_cast<double>(std::max<std::size_t>(n, 1));
+    acquired[i] = o.end_day - static_cast<day_t>(std::floor(span_days * (1.0 - pos)));
+    quality[i] = beta(3.0, 1.3);
+    const double u = uniform();
+    sink.customer(cid(i), acquired[i], u < 0.6 ? segments[0] : (u < 0.9 ? segments[1] : segments[2]));
+    ++counts.customers;
+  }
+  const auto instant = [&](double day) { return static_cast<seconds_t>(std::floor(day * 86400.0)); };
+  const auto impression_for = [&](double q) {
+    const double u = uniform();
+    if (u < 0.45) return 0;
+    if (u < 0.45 + 0.06 * (1.0 - q)) return -2;
+    if (u < 0.45 + 0.20 * (1.0 - q)) return -1;
+    if (u < 0.95 - 0.05 * q) return 1;
+    return 2;
+  };
+  ContactRow row;
+  const auto contact = [&](std::size_t i, double day, Stage stage, Initiator who, double q) {
+    row.at = instant(day);
+    if (row.at >= end_s) return;
+    row.stage = stage;
+    row.initiator = who;
+    row.channel = who == Initiator::business ? business_channels[static_cast<std::size_t>(uniform() * 7.0) % 7]
+                                             : (uniform() < 0.5 ? Channel::phone : Channel::online);
+    const double ua = uniform();
+    row.aspect = ua < 0.6 ? Aspect::technical : (ua < 0.93 ? Aspect::hospitality : Aspect::wow);
+    row.impression = impression_for(q);
+    row.complaint = row.impression < 0 && uniform() < 0.35;
+    row.resolved_at = no_time;
+    if (row.complaint && uniform() < 0.85) {
+      const seconds_t res = row.at + static_cast<seconds_t>(exponential(2.0 + 10.0 * (1.0 - q)) * 86400.0);
+      if (res < end_s) row.resolved_at = res;
+    }
+    sink.contact(cid(i), row);
+    ++counts.contacts;
+  };
+  // BG/NBD population parameters (days)
+  const double r = 0.75, alpha = 60.0, a = 0.9, b = 4.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double q = quality[i];
+    const double start = static_cast<double>(acquired[i]);
+    const double end = static_cast<double>(o.end_day) + 1.0;
+    // Critical Wheel before the first sale
+    contact(i, start - 20.0 * uniform() - 1.0, Stage::welcome, Initiator::business, q);
+    if (uniform() < 0.7) contact(i, start - 10.0 * uniform(), Stage::discovery, Initiator::business, q);
+    if (uniform() < 0.5) contact(i, start - 5.0 * uniform(), Stage::presentation, Initiator::customer, q);
+    // purchases: Poisson with rate lambda until dropout with probability p after each purchase
+    const double lambda = gamma(r, 1.0 / alpha);
+    const double p = beta(a, b);
+    const double spend_scale = gamma(6.0, 15.0 / 6.0);
+    double t = start + uniform() * 0.99;
+    while (t < end) {
+      const seconds_t at = instant(t);
+      sink.purchase(cid(i), at, std::round(gamma(4.0, spend_scale) * 100.0) / 100.0);
+      ++counts.purchases;
+      contact(i, t - 0.01, Stage::closing, Initiator::business, q);
+      if (uniform() < q) contact(i, t + 1.0 + 12.0 * uniform() * (1.5 - q), Stage::service, Initiator::business, q);
+      if (uniform() < p) break;
+      t += exponential(1.0 / std::max(lambda, 1e-6));
+    }
+    // ongoing relationship: business reach-outs, customer-initiated contacts
+    const double reach_rate = o.contact_rate_per_year * q * q / 365.25;
+    for (double c = start + exponential(1.0 / std::max(reach_rate, 1e-6)); c < end;
+         c += exponential(1.0 / std::max(reach_rate, 1e-6))) {
+      const double us = uniform();
+      const Stage st = us < 0.4 ? Stage::service : (us < 0.65 ? Stage::welcome : (us < 0.85 ? Stage::discovery : Stage::presentation));
+      contact(i, c, st, Initiator::business, q);
+    }
+    const double own_rate = 1.5 / 365.25;
+    for (double c = start + exponential(1.0 / own_rate); c < end; c += exponential(1.0 / own_rate))
+      contact(i, c, Stage::service, Initiator::customer, q);
+  }
+  // referrals: a share of customers was referred by an earlier one (happier customers refer more)
+  char pid[48];
+  for (std::size_t i = 1; i < n; ++i) {
+    if (uniform() >= o.referral_share) continue;
+    std::size_t j = static_cast<std::size_t>(uniform() * static_cast<double>(i));
+    if (quality[j] < 0.5 && uniform() < 0.7) j = static_cast<std::size_t>(uniform() * static_cast<double>(i));
+    const double day = static_cast<double>(acquired[i]) - 30.0 * uniform();
+    sink.referral(cid(j), cid(i), instant(day));
+    ++counts.referrals;
+    if (uniform() < 0.03) {  // the same introduction recorded twice, a week later
+      sink.referral(cid(j), cid(i), instant(day + 7.0));
+      ++counts.referrals;
+    }
+  }
+  const auto prospects = static_cast<std::size_t>(o.prospect_referrals * static_cast<double>(n));
+  for (std::size_t k = 0; k < prospects; ++k) {
+    const std::size_t j = static_cast<std::size_t>(uniform() * static_cast<double>(n));
+    std::snprintf(pid, sizeof pid, "P%08zu", k + 1);
+    const double day = static_cast<double>(acquired[j]) + uniform() * static_cast<double>(o.end_day - acquired[j]);
+    sink.referral(cid(j), pid, instant(day));
+    ++counts.referrals;
+  }
+  // a few outside introducers (partners) who are not customers themselves
+  for (std::size_t k = 0; k < n / 200; ++k) {
+    const std::size_t i = static_cast<std::size_t>(uniform() * static_cast<double>(n));
+    std::snprintf(pid, sizeof pid, "X%05zu", k % 50 + 1);
+    sink.referral(pid, cid(i), midnight(acquired[i]) - 86400);
+    ++counts.referrals;
+  }
+  return counts;
+}
+
+std::string timestamp(seconds_t t) { return format_timestamp(t); }
+
+struct CsvSink {
+  std::string customers = "customer_id,acquired_on,segment\n";
+  std::string contacts = "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n";
+  std::string purchases = "customer_id,at,amount\n";
+  std::string referrals = "referrer_id,referred_id,at\n";
+  void customer(const std::string& id, day_t d, const char* seg) {
+    customers += id + ',' + format_date(d) + ',' + seg + '\n';
+  }
+  void contact(const std::string& id, const ContactRow& r) {
+    contacts += id;
+    contacts += ',';
+    contacts += timestamp(r.at);
+    contacts += ',';
+    contacts += to_string(r.channel);
+    contacts += ',';
+    contacts += to_string(r.stage);
+    contacts += ',';
+    contacts += to_string(r.initiator);
+    contacts += ',';
+    contacts += to_string(r.aspect);
+    contacts += ',';
+    contacts += std::to_string(r.impression);
+    contacts += r.complaint ? ",true," : ",false,";
+    if (r.resolved_at != no_time) contacts += timestamp(r.resolved_at);
+    contacts += '\n';
+  }
+  void purchase(const std::string& id, seconds_t at, double amount) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", amount);
+    purchases += id + ',' + timestamp(at) + ',' + buf + '\n';
+  }
+  void referral(const std::string& from, const std::string& to, seconds_t at) {
+    referrals += from + ',' + to + ',' + timestamp(at) + '\n';
+  }
+};
+
+struct BuilderSink {
+  CustomerBaseBuilder builder;
+  void customer(const std::string& id, day_t d, const char* seg) { builder.add_customer(id, d, seg); }
+  void contact(const std::string& id, const ContactRow& r) { builder.add_contact(id, r); }
+  void purchase(const std::string& id, seconds_t at, double amount) { builder.add_purchase(id, at, amount); }
+  void referral(const std::string& from, const std::string& to, seconds_t at) { builder.add_referral(from, to, at); }
+};
+
+}  // namespace
+
+GenerateCounts generate_csv(const std::string& dir, const GenerateOptions& options) {
+  std::filesystem::create_directories(dir);
+  CsvSink sink;
+  const auto counts = generate(options, sink);
+  const std::filesystem::path d(dir);
+  write_file_atomically((d / "customers.csv").string(), sink.customers);
+  write_file_atomically((d / "contacts.csv").string(), sink.contacts);
+  write_file_atomically((d / "purchases.csv").string(), sink.purchases);
+  write_file_atomically((d / "referrals.csv").string(), sink.referrals);
+  return counts;
+}
+
+CustomerBase generate_base(const GenerateOptions& options) {
+  BuilderSink sink;
+  generate(options, sink);
+  return sink.builder.finish();
+}
+
+}  // namespace rapport

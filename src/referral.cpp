@@ -1,0 +1,143 @@
+#include <rapport/referral.hpp>
+
+#include <boost/graph/compressed_sparse_row_graph.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace rapport {
+
+namespace {
+using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                               boost::no_property, std::uint32_t, std::uint32_t>;
+}
+
+ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, const ScoringConfig& config) {
+  const std::size_t n = base.customer_count();
+  const std::size_t people = base.person_id.size();
+  const seconds_t T = midnight(as_of + 1);
+  const double h = config.half_life_days * static_cast<double>(seconds_per_day);
+  ReferralForest f;
+  f.parent.assign(people, no_index);
+  f.acquiring_edge.assign(people, no_index);
+  f.root.resize(people);
+  f.generation.assign(people, 0);
+  f.tree_size.assign(people, 1);
+  f.direct_referrals.assign(people, 0);
+  f.converted_referrals.assign(people, 0);
+  f.katz.assign(people, 0.0);
+  f.track_record_weight.assign(people, 0.0);
+
+  const auto scored = [&](std::uint32_t v) { return v < n && base.acquired_on[v] <= as_of; };
+  // (at, key) order used for acquiring edges (referrer key) and cycle breaking (referred key)
+  const auto earlier = [&](std::uint32_t e1, std::uint32_t e2) {
+    if (base.referral_at[e1] != base.referral_at[e2]) return base.referral_at[e1] < base.referral_at[e2];
+    return base.person_id[base.referral_from[e1]] < base.person_id[base.referral_from[e2]];
+  };
+
+  // 1. live edges, the Boost.Graph CSR of the referral graph, and acquiring edges
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> live;
+  live.reserve(base.referral_count());
+  for (std::uint32_t e = 0; e < base.referral_count(); ++e) {
+    if (base.referral_at[e] >= T) continue;
+    const auto from = base.referral_from[e], to = base.referral_to[e];
+    live.emplace_back(from, to);
+    if (scored(to) && base.acquired_on[to] >= day_of(base.referral_at[e])) {
+      auto& best = f.acquiring_edge[to];
+      if (best == no_index || earlier(e, best)) best = e;
+    }
+  }
+  const Csr graph(boost::edges_are_unsorted_multi_pass, live.begin(), live.end(), static_cast<std::uint32_t>(people));
+  std::vector<std::uint32_t> targets;
+  for (std::uint32_t v = 0; v < people; ++v) {
+    targets.clear();
+    for (auto [it, end] = boost::adjacent_vertices(v, graph); it != end; ++it) targets.push_back(*it);
+    std::sort(targets.begin(), targets.end());
+    f.direct_referrals[v] = static_cast<std::uint32_t>(std::unique(targets.begin(), targets.end()) - targets.begin());
+  }
+  for (std::uint32_t v = 0; v < people; ++v)
+    if (f.acquiring_edge[v] != no_index) f.parent[v] = base.referral_from[f.acquiring_edge[v]];
+
+  // 2. break cycles: each node has at most one parent, so cycles are disjoint
+  std::vector<std::uint8_t> state(people, 0);  // 0 new, 1 on the current path, 2 done
+  std::vector<std::uint32_t> path;
+  for (std::uint32_t s = 0; s < people; ++s) {
+    if (state[s]) continue;
+    path.clear();
+    std::uint32_t v = s;
+    while (v != no_index && state[v] == 0) {
+      state[v] = 1;
+      path.push_back(v);
+      v = f.parent[v];
+    }
+    if (v != no_index && state[v] == 1) {
+      // the cycle is path[pos(v)..]; drop its edge with the latest (at, referred_id)
+      const auto start = std::find(path.begin(), path.end(), v);
+      std::uint32_t drop = *start;
+      for (auto it = start; it != path.end(); ++it) {
+        const auto e = f.acquiring_edge[*it], d = f.acquiring_edge[drop];
+        const bool later = base.referral_at[e] != base.referral_at[d]
+                               ? base.referral_at[e] > base.referral_at[d]
+                               : base.person_id[*it] > base.person_id[drop];
+        if (later) drop = *it;
+      }
+      f.dropped_edges.push_back(f.acquiring_edge[drop]);
+      f.parent[drop] = no_index;
+      f.acquiring_edge[drop] = no_index;
+    }
+    for (auto u : path) state[u] = 2;
+  }
+  std::sort(f.dropped_edges.begin(), f.dropped_edges.end());
+
+  // 3. children CSR, top-down order from the roots
+  std::vector<std::uint32_t> child_off(people + 1, 0), children;
+  for (std::uint32_t v = 0; v < people; ++v)
+    if (f.parent[v] != no_index) ++child_off[f.parent[v] + 1];
+  for (std::size_t i = 0; i < people; ++i) child_off[i + 1] += child_off[i];
+  children.resize(child_off[people]);
+  {
+    std::vector<std::uint32_t> cur(child_off.begin(), child_off.end() - 1);
+    for (std::uint32_t v = 0; v < people; ++v)
+      if (f.parent[v] != no_index) children[cur[f.parent[v]]++] = v;
+  }
+  std::vector<std::uint32_t> order;
+  order.reserve(people);
+  for (std::uint32_t v = 0; v < people; ++v)
+    if (f.parent[v] == no_index) {
+      f.root[v] = v;
+      order.push_back(v);
+    }
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const auto v = order[i];
+    for (auto k = child_off[v]; k < child_off[v + 1]; ++k) {
+      const auto c = children[k];
+      f.root[c] = f.root[v];
+      f.generation[c] = f.generation[v] + 1;
+      order.push_back(c);
+    }
+  }
+  // 4. bottom-up: tree size, katz reach, converted referrals and track record
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const auto c = *it;
+    const auto p = f.parent[c];
+    if (p == no_index) continue;
+    f.tree_size[p] += f.tree_size[c];
+    f.katz[p] += 1.0 + config.katz_beta * f.katz[c];
+    ++f.converted_referrals[p];
+  }
+  // track record sums in input (edge) order per parent for reproducibility
+  for (std::uint32_t e = 0; e < base.referral_count(); ++e) {
+    const auto to = base.referral_to[e];
+    if (to < people && f.acquiring_edge[to] == e)
+      f.track_record_weight[f.parent[to]] += std::exp2(-static_cast<double>(T - base.referral_at[e]) / h);
+  }
+  for (std::uint32_t v = 0; v < n; ++v) {
+    if (!scored(v)) continue;
+    if (f.generation[v] >= f.depth_histogram.size()) f.depth_histogram.resize(f.generation[v] + 1, 0);
+    ++f.depth_histogram[f.generation[v]];
+  }
+  return f;
+}
+
+}  // namespace rapport

@@ -1,0 +1,354 @@
+#include <rapport/score.hpp>
+
+#include "parallel.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace rapport {
+
+std::string_view to_string(NextAction a) noexcept {
+  static constexpr std::string_view names[] = {"none",              "reach_out",  "follow_up_after_sale",
+                                               "repair_impression", "resolve_complaint", "fix_basics",
+                                               "add_hospitality",   "create_wow"};
+  return names[static_cast<int>(a)];
+}
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double day_s = static_cast<double>(seconds_per_day);
+
+struct Scratch {
+  std::vector<std::uint8_t> covered;
+  std::vector<seconds_t> service_times;
+  std::vector<std::pair<day_t, double>> days;
+};
+
+// Scores one customer (row r, customer c) into `s` — everything but value at stake and percentiles.
+void score_customer(const CustomerBase& b, const ReferralForest& forest, const ScoringConfig& cfg, day_t D,
+                    std::size_t r, std::uint32_t c, Scores& s, Scratch& scratch) {
+  const seconds_t T = midnight(D + 1);
+  const seconds_t A = midnight(b.acquired_on[c]);
+  const double H = cfg.half_life_days * day_s;
+  const auto w = [&](seconds_t t) { return std::exp2(-static_cast<double>(T - t) / H); };
+  const auto c0 = b.contact_offsets[c], c1 = b.contact_offsets[c + 1];
+  const auto p0 = b.purchase_offsets[c], p1 = b.purchase_offsets[c + 1];
+
+  // --- continuity
+  const auto P = static_cast<seconds_t>(std::llround(cfg.period_days * day_s));
+  const seconds_t periods = std::max<seconds_t>(1, (T - A + P - 1) / P);
+  auto& covered = scratch.covered;
+  covered.assign(static_cast<std::size_t>(periods), 0);
+  std::uint32_t cont_evidence = 0;
+  // --- accumulators
+  double imp_pos = 0, imp_neg = 0;
+  std::uint32_t imp_n = 0;
+  double rec_num = 0, rec_den = 0;
+  std::uint32_t rec_n = 0;
+  bool overdue = false;
+  double t_num = 0, t_den = 0, h_num = 0, h_den = 0;
+  std::uint32_t ladder_n = 0;
+  bool wow = false;
+  auto& service = scratch.service_times;
+  service.clear();
+  const double complaint_s = cfg.complaint_days * day_s;
+  for (auto k = c0; k < c1; ++k) {
+    const seconds_t at = b.contact_at[k];
+    if (at >= T) continue;
+    const bool business = b.contact_initiator[k] == Initiator::business;
+    if (business) {
+      const seconds_t back = (T - at - 1) / P;
+      if (back < periods) {
+        covered[static_cast<std::size_t>(back)] = 1;
+        ++cont_evidence;
+      }
+      if (b.contact_stage[k] == Stage::service) service.push_back(at);
+    }
+    const int imp = b.contact_impression[k];
+    const double wt = w(at);
+    if (imp > 0) {
+      imp_pos += wt * imp;
+      ++imp_n;
+    } else if (imp < 0) {
+      imp_neg += wt * -imp;
+      ++imp_n;
+    }
+    if (b.contact_complaint[k]) {
+      const seconds_t res = b.contact_resolved_at[k];
+      if (res != no_time && res < T) {
+        const double delay = static_cast<double>(res - at) / day_s;
+        const double v = delay <= cfg.complaint_days ? 1.0 : std::exp2(-(delay - cfg.complaint_days) / cfg.complaint_days);
+        rec_num += wt * v;
+        rec_den += wt;
+        ++rec_n;
+      } else if (static_cast<double>(T - at) > complaint_s) {
+        rec_den += wt;
+        ++rec_n;
+        overdue = true;
+      }
+    }
+    if (b.contact_aspect[k] == Aspect::technical) {
+      t_den += wt;
+      if (imp >= 0) t_num += wt;
+      ++ladder_n;
+    } else if (b.contact_aspect[k] == Aspect::hospitality) {
+      h_den += wt;
+      if (imp > 0) h_num += wt;
+      ++ladder_n;
+    }
+    if (imp == 2 && static_cast<double>(T - at) <= cfg.wow_window_days * day_s) wow = true;
+  }
+  double cont_num = 0, cont_den = 0;
+  for (seconds_t k = 0; k < periods; ++k) {
+    const double pw = std::exp2(-static_cast<double>(k) * cfg.period_days / cfg.half_life_days);
+    cont_den += pw;
+    if (covered[static_cast<std::size_t>(k)]) cont_num += pw;
+  }
+
+  // --- follow-through and purchases
+  std::sort(service.begin(), service.end());
+  const auto F = static_cast<seconds_t>(std::llround(cfg.follow_up_days * day_s));
+  double ft_num = 0, ft_den = 0;
+  std::uint32_t ft_n = 0, purchases = 0;
+  seconds_t latest = no_time;
+  auto& days = scratch.days;
+  days.clear();
+  for (auto k = p0; k < p1; ++k) {
+    const seconds_t at = b.purchase_at[k];
+    if (at >= T) continue;
+    ++purchases;
+    latest = std::max(latest, at);
+    days.emplace_back(day_of(at), b.purchase_amount[k]);
+    if (at + F <= T) {
+      const auto it = std::lower_bound(service.begin(), service.end(), at);
+      const bool followed = it != service.end() && *it <= at + F;
+      const double wt = w(at);
+      ft_den += wt;
+      if (followed) ft_num += wt;
+      ++ft_n;
+    }
+  }
+
+  // --- loyalty given
+  std::array<double, 5> lv{};
+  lv[0] = cont_num / cont_den;
+  lv[1] = ft_n ? ft_num / ft_den : nan;
+  const double q = imp_n ? imp_pos / (imp_pos + cfg.impression_lambda * imp_neg) : nan;
+  lv[2] = q;
+  lv[3] = rec_n ? rec_num / rec_den : nan;
+  const double t_val = t_den > 0 ? t_num / t_den : 1.0;
+  const double h_val = h_den > 0 ? h_num / h_den : 0.0;
+  const bool t_ok = t_val >= cfg.technical_threshold, h_ok = h_val >= cfg.hospitality_threshold;
+  lv[4] = ladder_n ? (t_val + (t_ok ? h_val : 0.0) + (t_ok && h_ok && wow ? 1.0 : 0.0)) / 3.0 : nan;
+  const std::array<std::uint32_t, 5> le{cont_evidence, ft_n, imp_n, rec_n, ladder_n};
+  double num = 0, den = 0;
+  for (int k = 0; k < 5; ++k) {
+    if (std::isnan(lv[k])) continue;
+    num += cfg.loyalty_weights[k] * lv[k];
+    den += cfg.loyalty_weights[k];
+  }
+  const double L = den > 0 ? 100.0 * num / den : nan;
+  s.loyalty_given[r] = L;
+  for (int k = 0; k < 5; ++k) {
+    s.loyalty[k][r] = lv[k];
+    s.loyalty_evidence[k][r] = le[k];
+  }
+  s.ladder_technical[r] = t_val;
+  s.ladder_hospitality[r] = h_val;
+  s.ladder_wow[r] = wow ? 1 : 0;
+  s.overdue_complaint[r] = overdue ? 1 : 0;
+
+  // --- next action
+  NextAction action = NextAction::none;
+  double best_gap = 0;
+  int best = -1;
+  for (int k = 0; k < 5; ++k) {
+    if (std::isnan(lv[k])) continue;
+    const double gap = cfg.loyalty_weights[k] * (1.0 - lv[k]);
+    if (gap > best_gap) {
+      best_gap = gap;
+      best = k;
+    }
+  }
+  if (overdue) {
+    action = NextAction::resolve_complaint;
+    best_gap = cfg.loyalty_weights[3] * (1.0 - lv[3]);
+  } else if (best >= 0) {
+    static constexpr NextAction map[] = {NextAction::reach_out, NextAction::follow_up_after_sale,
+                                         NextAction::repair_impression, NextAction::resolve_complaint};
+    if (best < 4)
+      action = map[best];
+    else
+      action = !t_ok ? NextAction::fix_basics : (!h_ok ? NextAction::add_hospitality : NextAction::create_wow);
+  }
+  s.next_action[r] = action;
+  s.next_action_gap[r] = best_gap;
+
+  // --- RFM summary for the value models
+  if (!days.empty()) {
+    std::stable_sort(days.begin(), days.end(), [](const auto& a, const auto& bb) { return a.first < bb.first; });
+    std::size_t distinct = 0;
+    double repeat_sum = 0;
+    day_t prev = days.front().first;
+    for (const auto& [d, amount] : days) {
+      if (distinct == 0 || d != prev) {
+        ++distinct;
+        prev = d;
+      }
+      if (d != days.front().first) repeat_sum += amount;
+    }
+    const double x = static_cast<double>(distinct - 1);
+    s.frequency[r] = x;
+    s.recency[r] = static_cast<double>(days.back().first - days.front().first);
+    s.age[r] = static_cast<double>(D - days.front().first);
+    s.monetary[r] = distinct > 1 ? repeat_sum / x : nan;
+  } else {
+    s.frequency[r] = s.recency[r] = s.age[r] = s.monetary[r] = nan;
+  }
+
+  // --- referral potential
+  std::array<double, 5> rv{};
+  rv[0] = q;
+  rv[1] = 1.0 - std::exp(-forest.track_record_weight[c]);
+  rv[2] = 1.0 - std::exp(-forest.katz[c] / cfg.chain_reach_scale);
+  rv[3] = purchases ? std::exp2(-(static_cast<double>(T - latest) / day_s) / cfg.timing_half_life_days) : nan;
+  rv[4] = std::min(1.0, static_cast<double>(T - A) / (cfg.tenure_full_days * day_s));
+  const std::array<std::uint32_t, 5> re{imp_n, forest.converted_referrals[c], forest.tree_size[c] - 1, purchases, 1};
+  num = den = 0;
+  for (int k = 0; k < 5; ++k) {
+    s.referral[k][r] = rv[k];
+    s.referral_evidence[k][r] = re[k];
+    if (std::isnan(rv[k])) continue;
+    num += cfg.referral_weights[k] * rv[k];
+    den += cfg.referral_weights[k];
+  }
+  double R = den > 0 ? 100.0 * num / den : nan;
+  if (!std::isnan(q) && q < cfg.advocacy_gate) R *= 2.0 * q;
+  s.referral_potential[r] = R;
+  s.ask_for_referral[r] = (!std::isnan(rv[3]) && !std::isnan(q) && rv[3] >= cfg.ask_timing && q >= cfg.ask_advocacy) ? 1 : 0;
+}
+
+void resize_scores(Scores& s, std::size_t n) {
+  s.customer.resize(n);
+  for (auto* v : {&s.loyalty_given, &s.ladder_technical, &s.ladder_hospitality, &s.frequency, &s.recency, &s.age,
+                  &s.monetary, &s.p_alive, &s.expected_purchases, &s.expected_spend, &s.expected_value,
+                  &s.upserve_value, &s.upserve_score, &s.next_action_gap, &s.referral_potential})
+    v->resize(n);
+  for (auto& v : s.loyalty) v.resize(n);
+  for (auto& v : s.referral) v.resize(n);
+  for (auto& v : s.loyalty_evidence) v.resize(n);
+  for (auto& v : s.referral_evidence) v.resize(n);
+  s.ladder_wow.resize(n);
+  s.overdue_complaint.resize(n);
+  s.next_action.resize(n);
+  s.ask_for_referral.resize(n);
+}
+
+}  // namespace
+
+ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
+                  const ProgressFn& progress) {
+  ScoreResult out;
+  if (!as_of) as_of = base.default_as_of();
+  if (!as_of) throw InputError("empty customer base: nothing to score and no as-of date");
+  const day_t D = *as_of;
+  out.as_of = D;
+  out.forest = build_referral_forest(base, D, config);
+
+  Scores& s = out.scores;
+  std::vector<std::uint32_t> rows;
+  for (std::uint32_t c = 0; c < base.customer_count(); ++c)
+    if (base.acquired_on[c] <= D) rows.push_back(c);
+  const std::size_t n = rows.size();
+  resize_scores(s, n);
+  s.customer = rows;
+  const unsigned threads = detail::thread_count(config.threads);
+  std::atomic<std::size_t> done{0};
+  detail::parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
+    Scratch scratch;
+    for (std::size_t r = lo; r < hi; ++r) {
+      score_customer(base, out.forest, config, D, r, rows[r], s, scratch);
+      if (progress && ((r - lo) & 0xFFFF) == 0xFFFF) progress(done.fetch_add(0x10000) + 0x10000, n);
+    }
+  });
+
+  // --- value at stake: fit (or take) the models over the scored customers
+  std::vector<double> fx, ftx, fT, gx, gm;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (std::isnan(s.frequency[r])) continue;
+    fx.push_back(s.frequency[r]);
+    ftx.push_back(s.recency[r]);
+    fT.push_back(s.age[r]);
+    if (s.frequency[r] >= 1 && s.monetary[r] > 0) {
+      gx.push_back(s.frequency[r]);
+      gm.push_back(s.monetary[r]);
+    }
+  }
+  out.bgnbd_customers = fx.size();
+  out.gamma_gamma_customers = gx.size();
+  if (config.bgnbd) {
+    out.bgnbd = *config.bgnbd;
+  } else {
+    try {
+      out.bgnbd = fit_bgnbd(fx, ftx, fT, config.fit);
+    } catch (const FitError& e) {
+      throw FitError(std::string("BG/NBD fit over ") + std::to_string(fx.size()) +
+                     " scored customers with purchases failed: " + e.what() +
+                     " (pass fixed parameters with the config's \"bgnbd\" to score anyway)");
+    }
+    out.bgnbd_fitted = true;
+  }
+  if (config.gamma_gamma) {
+    out.gamma_gamma = *config.gamma_gamma;
+  } else {
+    try {
+      out.gamma_gamma = fit_gamma_gamma(gx, gm, config.fit);
+    } catch (const FitError& e) {
+      throw FitError(std::string("Gamma-Gamma fit over ") + std::to_string(gx.size()) +
+                     " repeat buyers failed: " + e.what() +
+                     " (pass fixed parameters with the config's \"gamma_gamma\" to score anyway)");
+    }
+    out.gamma_gamma_fitted = true;
+  }
+  detail::parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t r = lo; r < hi; ++r) {
+      const double x = s.frequency[r];
+      if (std::isnan(x)) {
+        s.p_alive[r] = s.expected_purchases[r] = s.expected_spend[r] = nan;
+        s.expected_value[r] = 0;
+      } else {
+        s.p_alive[r] = bgnbd_p_alive(out.bgnbd, x, s.recency[r], s.age[r]);
+        s.expected_purchases[r] = bgnbd_expected_purchases(out.bgnbd, config.horizon_days, x, s.recency[r], s.age[r]);
+        s.expected_spend[r] = gamma_gamma_expected_spend(out.gamma_gamma, x, x >= 1 ? s.monetary[r] : 0.0);
+        s.expected_value[r] = s.expected_purchases[r] * s.expected_spend[r];
+      }
+      s.upserve_value[r] = s.expected_value[r] * (1.0 - s.loyalty_given[r] / 100.0);
+    }
+  });
+  // --- mid-rank percentile of upserve_value
+  if (n == 1) {
+    s.upserve_score[0] = 50;
+  } else if (n > 1) {
+    std::vector<double> sorted(s.upserve_value);
+    std::sort(sorted.begin(), sorted.end());
+    detail::parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t r = lo; r < hi; ++r) {
+        const auto [a, b] = std::equal_range(sorted.begin(), sorted.end(), s.upserve_value[r]);
+        const double less = static_cast<double>(a - sorted.begin());
+        const double equal = static_cast<double>(b - a);
+        s.upserve_score[r] = 100.0 * (less + (equal - 1.0) / 2.0) / static_cast<double>(n - 1);
+      }
+    });
+  }
+  if (progress) progress(n, n);
+  return out;
+}
+
+ScoreResult score(const CustomerBase& base, const boost::gregorian::date& as_of, const ScoringConfig& config) {
+  return score(base, to_day(as_of), config);
+}
+
+}  // namespace rapport
