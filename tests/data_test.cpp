@@ -1,0 +1,198 @@
+// Loading the four tables: every rejection reason with file, line, column; counts; strict mode;
+// CSR grouping by customer in input order.
+#include <rapport/data.hpp>
+
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+using namespace rapport;
+using rapport::test::TempDir;
+
+namespace {
+const RejectedRow* find_reject(const LoadReport& rep, const std::string& table, std::size_t line) {
+  for (const auto& r : rep.rejects)
+    if (r.table == table && r.line == line) return &r;
+  return nullptr;
+}
+}  // namespace
+
+TEST(Data, EveryBadRowKindIsCountedWithLineAndColumn) {
+  TempDir dir;
+  // columns deliberately out of order, with an extra column
+  dir.write("customers.csv",
+            "segment,acquired_on,customer_id,extra\n"
+            "retail,2024-01-10,A,x\n"      // line 2 ok
+            "retail,2024-02-30,B,x\n"      // line 3 impossible date
+            "retail,2024-01-10,A,x\n"      // line 4 duplicate key
+            ",2024-01-11,C,x\n"            // line 5 ok (no segment)
+            "retail,2024-01-12,,x\n"       // line 6 empty key
+            "retail,2024-01-12,D\n"        // line 7 wrong field count
+            "retail,2024-01-12T00:00:00,E,x\n");  // line 8 acquired_on must be a date alone
+  dir.write("contacts.csv",
+            "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n"
+            "A,2024-03-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"        // 2 ok
+            "Z,2024-03-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"        // 3 unknown customer
+            "A,2024-03-01T10:00,visit,welcome,business,technical,1,false,\n"            // 4 unparsable ts
+            "A,2024-03-01,fax,welcome,business,technical,1,false,\n"                    // 5 unknown channel
+            "A,2024-03-01,visit,Welcome,business,technical,1,false,\n"                  // 6 enum is case-sensitive
+            "A,2024-03-01,visit,welcome,robot,technical,1,false,\n"                     // 7 initiator
+            "A,2024-03-01,visit,welcome,business,taste,1,false,\n"                      // 8 aspect
+            "A,2024-03-01,visit,welcome,business,technical,3,false,\n"                  // 9 impression range
+            "A,2024-03-01,visit,welcome,business,technical,+1,false,\n"                 // 10 impression form
+            "A,2024-03-01,visit,welcome,business,technical,1,yes,\n"                    // 11 complaint flag
+            "A,2024-03-05,visit,welcome,business,technical,-1,true,2024-03-04\n"        // 12 resolved before at
+            "A,2024-03-05,visit,welcome,business,technical,-1,1,2024-13-04\n"           // 13 bad resolved_at
+            "A,2024-03-05,visit,welcome,business,technical,-1,0,2024-03-04\n"           // 14 ok: not a complaint
+            "C,\"2024-03-06 08:00:00\",phone,service,customer,hospitality,-0,true,\n");  // 15 ok
+  dir.write("purchases.csv",
+            "customer_id,at,amount\n"
+            "A,2024-03-01,10.50\n"   // 2 ok
+            "A,2024-03-01,-1\n"      // 3 negative
+            "A,2024-03-01,1e5\n"     // 4 unparsable
+            "A,2024-03-01,.5\n"      // 5 unparsable
+            "Q,2024-03-01,1\n"       // 6 unknown customer
+            "C,2024-03-02,0\n"       // 7 ok (zero counts)
+            "C,2024-03-02,5.\n");    // 8 unparsable
+  dir.write("referrals.csv",
+            "referrer_id,referred_id,at\n"
+            "A,C,2024-01-05\n"       // 2 ok
+            "A,A,2024-01-05\n"       // 3 self-referral
+            ",C,2024-01-05\n"        // 4 empty referrer
+            "A,P1,someday\n"         // 5 bad at
+            "A,P1,2024-06-01\n");    // 6 ok: a prospect
+  const auto res = load_csv(InputFiles::from_directory(dir.path()));
+  const auto& rep = res.report;
+  EXPECT_EQ(rep.customers.read, 7u);
+  EXPECT_EQ(rep.customers.rejected, 5u);
+  EXPECT_EQ(rep.contacts.read, 14u);
+  EXPECT_EQ(rep.contacts.rejected, 11u);
+  EXPECT_EQ(rep.purchases.read, 7u);
+  EXPECT_EQ(rep.purchases.rejected, 5u);
+  EXPECT_EQ(rep.referrals.read, 5u);
+  EXPECT_EQ(rep.referrals.rejected, 3u);
+  EXPECT_EQ(rep.rejects.size(), rep.total_rejected());
+
+  struct Expect {
+    const char* table;
+    std::size_t line, column;
+    const char* column_name;
+    const char* reason_part;
+  };
+  const Expect expected[] = {
+      {"customers", 3, 2, "acquired_on", "impossible date"},
+      {"customers", 4, 3, "customer_id", "duplicate"},
+      {"customers", 6, 3, "customer_id", "empty"},
+      {"customers", 7, 4, "extra", "expected 4 fields, found 3"},
+      {"customers", 8, 2, "acquired_on", "unparsable date"},
+      {"contacts", 3, 1, "customer_id", "unknown customer"},
+      {"contacts", 4, 2, "at", "unparsable timestamp"},
+      {"contacts", 5, 3, "channel", "unknown channel"},
+      {"contacts", 6, 4, "stage", "unknown stage"},
+      {"contacts", 7, 5, "initiator", "unknown initiator"},
+      {"contacts", 8, 6, "aspect", "unknown aspect"},
+      {"contacts", 9, 7, "impression", "out of range"},
+      {"contacts", 10, 7, "impression", "unparsable impression"},
+      {"contacts", 11, 8, "complaint", "complaint flag"},
+      {"contacts", 12, 9, "resolved_at", "resolved before"},
+      {"contacts", 13, 9, "resolved_at", "impossible"},
+      {"purchases", 3, 3, "amount", "negative amount"},
+      {"purchases", 4, 3, "amount", "unparsable amount"},
+      {"purchases", 5, 3, "amount", "unparsable amount"},
+      {"purchases", 6, 1, "customer_id", "unknown customer"},
+      {"purchases", 8, 3, "amount", "unparsable amount"},
+      {"referrals", 3, 2, "referred_id", "self-referral"},
+      {"referrals", 4, 1, "referrer_id", "empty referrer_id"},
+      {"referrals", 5, 3, "at", "unparsable timestamp"},
+  };
+  for (const auto& e : expected) {
+    const auto* r = find_reject(rep, e.table, e.line);
+    ASSERT_NE(r, nullptr) << e.table << " line " << e.line;
+    EXPECT_EQ(r->column, e.column) << e.table << " line " << e.line;
+    EXPECT_EQ(r->column_name, e.column_name) << e.table << " line " << e.line;
+    EXPECT_NE(r->reason.find(e.reason_part), std::string::npos) << r->reason;
+    EXPECT_FALSE(r->raw.empty());
+    EXPECT_NE(r->file.find(e.table), std::string::npos);
+  }
+  const auto& b = res.base;
+  ASSERT_EQ(b.customer_count(), 2u);
+  EXPECT_EQ(b.customer_id[0], "A");
+  EXPECT_EQ(b.customer_id[1], "C");
+  EXPECT_EQ(b.segment_names[b.segment[1]], "");
+  EXPECT_EQ(b.contact_count(), 3u);
+  EXPECT_EQ(b.contact_offsets, (std::vector<std::uint64_t>{0, 2, 3}));
+  EXPECT_EQ(b.contact_impression[2], 0);  // "-0"
+  EXPECT_EQ(b.contact_resolved_at[1], no_time);  // ignored on a non-complaint
+  EXPECT_EQ(b.purchase_amount, (std::vector<double>{10.5, 0.0}));
+  ASSERT_EQ(b.referral_count(), 2u);
+  EXPECT_EQ(b.person_id, (std::vector<std::string>{"A", "C", "P1"}));
+  EXPECT_EQ(b.referral_to[1], 2u);
+  EXPECT_EQ(b.default_as_of(), days_from_civil(2024, 6, 1));
+}
+
+TEST(Data, StrictModeThrowsOnFirstRejection) {
+  TempDir dir;
+  dir.write("customers.csv", "customer_id,acquired_on\nA,2024-01-01\nB,2024-01-32\n");
+  LoadOptions opt;
+  opt.strict = true;
+  try {
+    load_csv(InputFiles::from_directory(dir.path()), opt);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("customers.csv:3:2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("impossible date"), std::string::npos) << msg;
+  }
+}
+
+TEST(Data, MissingFileOrColumnIsFatal) {
+  TempDir dir;
+  EXPECT_THROW(load_csv(InputFiles::from_directory(dir.path())), InputError);
+  dir.write("customers.csv", "customer_id,acquired\nA,2024-01-01\n");
+  try {
+    load_csv(InputFiles::from_directory(dir.path()));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing required column 'acquired_on'"), std::string::npos);
+  }
+  dir.write("customers.csv", "customer_id,acquired_on\nA,2024-01-01\n");
+  dir.write("purchases.csv", "customer_id,at\nA,2024-01-01\n");
+  EXPECT_THROW(load_csv(InputFiles::from_directory(dir.path())), InputError);
+}
+
+TEST(Data, ContactsGroupedByCustomerKeepInputOrder) {
+  TempDir dir;
+  dir.write("customers.csv", "customer_id,acquired_on\nA,2024-01-01\nB,2024-01-01\n");
+  dir.write("contacts.csv",
+            "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n"
+            "B,2024-02-03,visit,welcome,business,technical,1,false,\n"
+            "A,2024-02-02,visit,welcome,business,technical,2,false,\n"
+            "B,2024-02-01,visit,welcome,business,technical,-1,false,\n"
+            "A,2024-02-04,visit,welcome,business,technical,-2,false,\n");
+  const auto res = load_csv(InputFiles::from_directory(dir.path()));
+  const auto& b = res.base;
+  EXPECT_EQ(b.contact_offsets, (std::vector<std::uint64_t>{0, 2, 4}));
+  EXPECT_EQ(b.contact_impression, (std::vector<std::int8_t>{2, -2, 1, -1}));
+}
+
+TEST(Data, BuilderRejectsLikeTheLoader) {
+  CustomerBaseBuilder bld;
+  std::string col;
+  EXPECT_EQ(bld.add_customer("A", 0, ""), "");
+  EXPECT_NE(bld.add_customer("A", 0, "", &col), "");
+  EXPECT_EQ(col, "customer_id");
+  ContactRow row;
+  row.impression = 5;
+  EXPECT_NE(bld.add_contact("A", row, &col), "");
+  EXPECT_EQ(col, "impression");
+  EXPECT_NE(bld.add_purchase("A", 0, -0.01, &col), "");
+  EXPECT_NE(bld.add_purchase("A", 0, std::numeric_limits<double>::infinity(), &col), "");
+  EXPECT_NE(bld.add_referral("A", "A", 0, &col), "");
+  EXPECT_EQ(bld.add_referral("X", "A", 0), "");
+  const auto b = bld.finish();
+  EXPECT_EQ(b.person_id, (std::vector<std::string>{"A", "X"}));
+  EXPECT_EQ(b.find_customer("A"), 0u);
+  EXPECT_FALSE(b.find_customer("X"));
+}

@@ -1,0 +1,487 @@
+// Tests of the BG/NBD and Gamma-Gamma models (rapport/value.hpp).
+#include <rapport/value.hpp>
+
+#include "value_detail.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/multiprecision/cpp_bin_float.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using rapport::BgNbdParams;
+using rapport::FitError;
+using rapport::GammaGammaParams;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+long days_from_civil(long y, long m, long d) {
+  y -= m <= 2 ? 1 : 0;
+  const long era = (y >= 0 ? y : y - 399) / 400;
+  const long yoe = y - era * 400;
+  const long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+long yyyymmdd_to_days(long v) { return days_from_civil(v / 10000, (v / 100) % 100, v % 100); }
+
+/// CDNOW 1/10th sample summarised over the 39-week calibration period, in days.
+struct Cdnow {
+  std::vector<double> x, t_x, T, m;
+};
+
+const Cdnow& cdnow() {
+  static const Cdnow data = [] {
+    const std::string path = std::string(RAPPORT_SHARED_DATA) + "/cdnow/CDNOW_sample.txt";
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot open " + path);
+    const long end = yyyymmdd_to_days(19970930);
+    std::map<long, std::map<long, double>> purchases;  // customer -> day -> dollars
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      long id = 0, sample = 0, date = 0, cds = 0;
+      double dollars = 0;
+      if (!(ls >> id >> sample >> date >> cds >> dollars)) continue;
+      const long day = yyyymmdd_to_days(date);
+      auto& days = purchases[id];
+      if (day <= end) {
+        days[day] += dollars;
+      }
+    }
+    Cdnow out;
+    for (const auto& [id, days] : purchases) {
+      if (days.empty()) continue;
+      const long first = days.begin()->first;
+      const long last = days.rbegin()->first;
+      out.x.push_back(static_cast<double>(days.size() - 1));
+      out.t_x.push_back(static_cast<double>(last - first));
+      out.T.push_back(static_cast<double>(end - first));
+      double spend = 0;
+      for (auto it = std::next(days.begin()); it != days.end(); ++it) spend += it->second;
+      out.m.push_back(days.size() > 1 ? spend / static_cast<double>(days.size() - 1) : 0.0);
+    }
+    return out;
+  }();
+  return data;
+}
+
+/// |fit - published| within 0.1% of the published value plus half a unit of its last digit.
+void expect_published(double fit, double published, double half_unit, const char* what) {
+  EXPECT_LE(std::abs(fit - published), 1e-3 * std::abs(published) + half_unit)
+      << what << ": fitted " << fit << ", published " << published;
+}
+
+/// Simulated BG/NBD customers with whole-day t_x and T.
+struct Simulated {
+  std::vector<double> x, t_x, T;
+};
+
+Simulated simulate_bgnbd(std::size_t n, double r, double alpha, double a, double b,
+                         std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::gamma_distribution<double> lambda_dist(r, 1.0 / alpha);
+  std::gamma_distribution<double> ga(a, 1.0), gb(b, 1.0);
+  std::uniform_int_distribution<int> T_dist(30, 540);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  Simulated s;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double lambda = lambda_dist(rng);
+    const double ya = ga(rng);
+    const double p = ya / (ya + gb(rng));
+    const double T = T_dist(rng);
+    double t = 0, tx = 0, x = 0;
+    while (lambda > 0) {
+      t += std::exponential_distribution<double>(lambda)(rng);
+      if (t > T) break;
+      x += 1;
+      tx = std::ceil(t);  // whole days; a repeat purchase is at least day 1
+      if (u(rng) < p) break;
+    }
+    s.x.push_back(x);
+    s.t_x.push_back(tx);
+    s.T.push_back(T);
+  }
+  return s;
+}
+
+using mp = boost::multiprecision::cpp_bin_float_50;
+
+/// Reference E[Y(t) | x, t_x, T] from the textbook formula in 50-digit arithmetic, with the
+/// Gauss hypergeometric series summed directly.
+double expected_reference(const BgNbdParams& p, double t, double x, double t_x, double T) {
+  const mp r = p.r, alpha = p.alpha, a = p.a, b = p.b, X = x;
+  const mp z = mp(t) / (alpha + T + t);
+  const mp A = r + X, B = b + X, C = a + b + X - 1;
+  mp term = 1, sum = 1;
+  for (int n = 0; n < 2000000; ++n) {
+    term *= (A + n) * (B + n) / ((C + n) * (n + 1)) * z;
+    sum += term;
+    if (n > 10 && abs(term) < mp("1e-45") * abs(sum)) break;
+  }
+  const mp pow1z = pow(1 - z, A);
+  const mp numer = C / (a - 1) * (1 - pow1z * sum);
+  mp denom = 1;
+  if (x > 0) denom += a / (b + X - 1) * pow((alpha + T) / (alpha + t_x), A);
+  return static_cast<double>(numer / denom);
+}
+
+constexpr BgNbdParams kHardieWeeks{0.243, 4.414, 0.793, 2.426, 0};
+constexpr BgNbdParams kHardieDays{0.243, 4.414 * 7, 0.793, 2.426, 0};
+
+}  // namespace
+
+// -------------------------------------------------------------------------------------------
+// CDNOW reference fits
+// -------------------------------------------------------------------------------------------
+
+TEST(ValueTest, CdnowCalibrationSummary) {
+  const Cdnow& d = cdnow();
+  ASSERT_EQ(d.x.size(), 2357U);
+  double total_x = 0;
+  for (double v : d.x) total_x += v;
+  EXPECT_EQ(std::count_if(d.x.begin(), d.x.end(), [](double v) { return v > 0; }), 946);
+  EXPECT_GT(total_x, 1000);
+}
+
+TEST(BgNbd, CdnowMatchesPublishedFit) {
+  const Cdnow& d = cdnow();
+  const BgNbdParams days = rapport::fit_bgnbd(d.x, d.t_x, d.T);
+  expect_published(days.r, 0.243, 0.0005, "r");
+  expect_published(days.alpha / 7.0, 4.414, 0.0005, "alpha (weeks)");
+  expect_published(days.a, 0.793, 0.0005, "a");
+  expect_published(days.b, 2.426, 0.0005, "b");
+
+  std::vector<double> tx_w(d.t_x), T_w(d.T);
+  for (double& v : tx_w) v /= 7.0;
+  for (double& v : T_w) v /= 7.0;
+  const BgNbdParams weeks = rapport::fit_bgnbd(d.x, tx_w, T_w);
+  EXPECT_NEAR(weeks.log_likelihood, -9582.4, 0.1);
+  EXPECT_NEAR(weeks.alpha, days.alpha / 7.0, 1e-6 * weeks.alpha);
+  EXPECT_NEAR(weeks.r, days.r, 1e-6 * days.r);
+  EXPECT_NEAR(weeks.a, days.a, 1e-6 * days.a);
+  EXPECT_NEAR(weeks.b, days.b, 1e-6 * days.b);
+  // Rescaling time by 7 changes the density of t_x by 7 per repeat purchase.
+  double total_x = 0;
+  for (double v : d.x) total_x += v;
+  EXPECT_NEAR(days.log_likelihood + total_x * std::log(7.0), weeks.log_likelihood, 1e-6);
+
+  // The fitted log-likelihood is the sum of the per-customer log-likelihoods.
+  double sum = 0;
+  for (std::size_t i = 0; i < d.x.size(); ++i)
+    sum += rapport::bgnbd_log_likelihood(days, d.x[i], d.t_x[i], d.T[i]);
+  EXPECT_NEAR(sum, days.log_likelihood, 1e-8 * std::abs(sum));
+
+  // A maximum: the log-likelihood drops when any parameter moves.
+  for (int k = 0; k < 4; ++k) {
+    for (double f : {0.99, 1.01}) {
+      BgNbdParams q = days;
+      double* fields[] = {&q.r, &q.alpha, &q.a, &q.b};
+      *fields[k] *= f;
+      double s2 = 0;
+      for (std::size_t i = 0; i < d.x.size(); ++i)
+        s2 += rapport::bgnbd_log_likelihood(q, d.x[i], d.t_x[i], d.T[i]);
+      EXPECT_LT(s2, sum);
+    }
+  }
+}
+
+TEST(GammaGamma, CdnowMatchesPublishedFit) {
+  const Cdnow& d = cdnow();
+  const rapport::detail::GammaGammaData data = rapport::detail::compress_gamma_gamma(d.x, d.m);
+  ASSERT_EQ(data.customers, 946U);
+  const GammaGammaParams gg = rapport::fit_gamma_gamma(d.x, d.m);
+  expect_published(gg.p, 6.25, 0.005, "p");
+  expect_published(gg.q, 3.74, 0.005, "q");
+  expect_published(gg.gamma, 15.44, 0.005, "gamma");
+  EXPECT_TRUE(std::isfinite(gg.log_likelihood));
+  // Expected spend shrinks the observed mean towards the population mean.
+  const double pop = gg.p * gg.gamma / (gg.q - 1);
+  EXPECT_DOUBLE_EQ(rapport::gamma_gamma_expected_spend(gg, 0, 123.0), pop);
+  const double e = rapport::gamma_gamma_expected_spend(gg, 2, 100.0);
+  EXPECT_DOUBLE_EQ(e, (gg.gamma + 200.0) * gg.p / (2 * gg.p + gg.q - 1));
+  EXPECT_GT(e, pop);
+  EXPECT_LT(e, 100.0);
+}
+
+// -------------------------------------------------------------------------------------------
+// BG/NBD per-customer quantities
+// -------------------------------------------------------------------------------------------
+
+TEST(BgNbd, HardieWorkedExample) {
+  // Fader, Hardie & Lee (2005): x = 2, t_x = 30.43, T = 38.86 weeks -> 1.226 in 39 weeks.
+  const double e = rapport::bgnbd_expected_purchases(kHardieWeeks, 39, 2, 30.43, 38.86);
+  EXPECT_NEAR(e, 1.226, 0.0005);
+  // Unit-agnostic: the same customer in days.
+  const double e_days =
+      rapport::bgnbd_expected_purchases(kHardieDays, 39 * 7, 2, 30.43 * 7, 38.86 * 7);
+  EXPECT_NEAR(e_days, e, 1e-12 * e);
+}
+
+TEST(BgNbd, ExpectedPurchasesMatchHighPrecisionReference) {
+  struct Case {
+    BgNbdParams p;
+    double t, x, t_x, T;
+  };
+  const std::vector<Case> cases = {
+      {kHardieWeeks, 39, 2, 30.43, 38.86},
+      {kHardieWeeks, 39, 0, 0, 38.86},
+      {kHardieWeeks, 52, 0, 0, 0.5},
+      {kHardieWeeks, 1, 7, 20, 30},
+      {kHardieDays, 365, 0, 0, 7300},
+      {kHardieDays, 365, 1, 3, 10},
+      {kHardieDays, 365, 25, 300, 320},
+      {kHardieDays, 365, 300, 2000, 2100},
+      {kHardieDays, 365, 5000, 7290, 7300},
+      {kHardieDays, 3650, 5000, 7000, 7300},
+      {kHardieDays, 365, 1200, 7200, 7300},
+      {BgNbdParams{1.5, 10, 3.5, 0.4, 0}, 365, 0, 0, 5},
+      {BgNbdParams{1.5, 10, 3.5, 0.4, 0}, 365, 3, 40, 100},
+      {BgNbdParams{0.05, 200, 0.2, 0.3, 0}, 365, 2, 10, 60},
+      {BgNbdParams{0.5, 2, 1.0 + 1e-20, 2, 0}, 90, 4, 50, 100},  // a -> 1
+      {BgNbdParams{0.5, 2, 1.0 + 1e-20, 2, 0}, 90, 0, 0, 100},
+  };
+  for (const Case& c : cases) {
+    const double got = rapport::bgnbd_expected_purchases(c.p, c.t, c.x, c.t_x, c.T);
+    const double want = expected_reference(c.p, c.t, c.x, c.t_x, c.T);
+    EXPECT_NEAR(got, want, 1e-10 * std::abs(want))
+        << "x=" << c.x << " t_x=" << c.t_x << " T=" << c.T << " t=" << c.t << " a=" << c.p.a;
+    EXPECT_GT(got, 0);
+  }
+}
+
+TEST(BgNbd, ExpectedPurchasesContinuousAtAEqualsOne) {
+  BgNbdParams p{0.5, 2, 1.0, 2, 0};
+  const double at_one = rapport::bgnbd_expected_purchases(p, 90, 4, 50, 100);
+  for (double da : {1e-12, -1e-12, 1e-8, -1e-8}) {
+    BgNbdParams q = p;
+    q.a = 1.0 + da;
+    const double near_one = rapport::bgnbd_expected_purchases(q, 90, 4, 50, 100);
+    EXPECT_NEAR(near_one, at_one, 1e-6 * at_one);
+  }
+  EXPECT_TRUE(std::isfinite(at_one));
+  EXPECT_GT(at_one, 0);
+}
+
+TEST(BgNbd, ExtremeHistoriesStayFinite) {
+  // 5000 repeat purchases over 20 years, last one 10 days ago.
+  const double x = 5000, t_x = 7290, T = 7300, horizon = 365;
+  const double pa = rapport::bgnbd_p_alive(kHardieDays, x, t_x, T);
+  EXPECT_GE(pa, 0.0);
+  EXPECT_LE(pa, 1.0);
+  EXPECT_GT(pa, 0.5);
+  const double e = rapport::bgnbd_expected_purchases(kHardieDays, horizon, x, t_x, T);
+  EXPECT_TRUE(std::isfinite(e));
+  const double rate_based = x / T * horizon;  // 250
+  EXPECT_GT(e, 0.5 * pa * rate_based);
+  EXPECT_LT(e, 1.1 * rate_based);
+  const double if_alive =
+      rapport::detail::bgnbd_expected_purchases_if_alive(kHardieDays, horizon, x, T);
+  EXPECT_NEAR(if_alive, rate_based, 0.05 * rate_based);
+  const double ll = rapport::bgnbd_log_likelihood(kHardieDays, x, t_x, T);
+  EXPECT_TRUE(std::isfinite(ll));
+  EXPECT_LT(ll, 0);
+  // Long inactive: almost surely gone, no overflow.
+  const double pa_gone = rapport::bgnbd_p_alive(kHardieDays, x, 100, T);
+  EXPECT_GE(pa_gone, 0.0);
+  EXPECT_LT(pa_gone, 1e-100);
+  EXPECT_TRUE(std::isfinite(rapport::bgnbd_expected_purchases(kHardieDays, horizon, x, 100, T)));
+  EXPECT_TRUE(std::isfinite(rapport::bgnbd_log_likelihood(kHardieDays, x, 100, T)));
+}
+
+TEST(BgNbd, PAliveAndMonotoneHorizon) {
+  EXPECT_EQ(rapport::bgnbd_p_alive(kHardieWeeks, 0, 0, 30), 1.0);
+  // Recent purchase: more likely alive than an old one.
+  EXPECT_GT(rapport::bgnbd_p_alive(kHardieWeeks, 3, 29, 30),
+            rapport::bgnbd_p_alive(kHardieWeeks, 3, 5, 30));
+  EXPECT_EQ(rapport::bgnbd_expected_purchases(kHardieWeeks, 0, 3, 20, 30), 0.0);
+  double prev = 0;
+  for (double h : {1.0, 5.0, 13.0, 26.0, 52.0, 104.0, 520.0}) {
+    const double e = rapport::bgnbd_expected_purchases(kHardieWeeks, h, 3, 20, 30);
+    EXPECT_GT(e, prev) << "horizon " << h;
+    prev = e;
+  }
+}
+
+TEST(BgNbd, LogLikelihoodMatchesDirectFormula) {
+  const BgNbdParams p = kHardieWeeks;
+  for (const auto& [x, tx, T] : {std::tuple{0.0, 0.0, 30.0}, std::tuple{2.0, 30.43, 38.86},
+                                 std::tuple{10.0, 5.0, 38.0}}) {
+    const double B = std::exp(std::lgamma(p.a) + std::lgamma(p.b + x) - std::lgamma(p.a + p.b + x) -
+                              std::lgamma(p.a) - std::lgamma(p.b) + std::lgamma(p.a + p.b));
+    const double head = std::exp(std::lgamma(p.r + x) - std::lgamma(p.r)) * std::pow(p.alpha, p.r);
+    double bracket = std::pow(p.alpha + T, -(p.r + x));
+    if (x > 0) bracket += p.a / (p.b + x - 1) * std::pow(p.alpha + tx, -(p.r + x));
+    EXPECT_NEAR(rapport::bgnbd_log_likelihood(p, x, tx, T), std::log(B * head * bracket), 1e-12);
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// Fitting: errors, compression, recovery
+// -------------------------------------------------------------------------------------------
+
+TEST(BgNbd, FitErrors) {
+  const std::vector<double> x5 = {0, 1, 2, 0, 3}, tx5 = {0, 5, 9, 0, 20}, T5 = {30, 30, 30, 30, 30};
+  EXPECT_THROW(rapport::fit_bgnbd(x5, tx5, T5), FitError);
+  try {
+    rapport::fit_bgnbd(x5, tx5, T5);
+  } catch (const FitError& e) {
+    EXPECT_NE(std::string(e.what()).find("5 customers"), std::string::npos) << e.what();
+  }
+  const std::vector<double> zeros(50, 0.0), T50(50, 100.0);
+  EXPECT_THROW(rapport::fit_bgnbd(zeros, zeros, T50), FitError);
+  EXPECT_THROW(rapport::fit_bgnbd(std::vector<double>(20, 1.0), std::vector<double>(19, 1.0),
+                                  std::vector<double>(20, 2.0)),
+               std::invalid_argument);
+  std::vector<double> bad_tx(50, 1.0);
+  bad_tx[3] = 200;  // t_x > T
+  EXPECT_THROW(rapport::fit_bgnbd(std::vector<double>(50, 1.0), bad_tx, T50),
+               std::invalid_argument);
+}
+
+TEST(BgNbd, CompressionMergesIdenticalCustomers) {
+  const std::vector<double> x = {0, 1, 0, 1, 2, 0}, tx = {0, 5, 7, 5, 9, 0},
+                            T = {30, 30, 30, 30, 30, 40};
+  const auto data = rapport::detail::compress_bgnbd(x, tx, T);
+  EXPECT_EQ(data.customers, 6U);
+  EXPECT_EQ(data.repeat_buyers, 3U);
+  ASSERT_EQ(data.rows.size(), 4U);  // (0,_,30) x2 (t_x ignored when x = 0), (0,_,40), (1,5,30) x2, (2,9,30)
+  double w = 0;
+  for (const auto& row : data.rows) w += row.weight;
+  EXPECT_EQ(w, 6.0);
+  EXPECT_EQ(data.rows[0].weight, 2.0);
+}
+
+TEST(BgNbd, FitIsInvariantToDuplicationAndOrder) {
+  const Simulated s = simulate_bgnbd(3000, 0.25, 40, 0.8, 2.5, 7);
+  const BgNbdParams once = rapport::fit_bgnbd(s.x, s.t_x, s.T);
+  Simulated twice = s;
+  twice.x.insert(twice.x.end(), s.x.rbegin(), s.x.rend());
+  twice.t_x.insert(twice.t_x.end(), s.t_x.rbegin(), s.t_x.rend());
+  twice.T.insert(twice.T.end(), s.T.rbegin(), s.T.rend());
+  const BgNbdParams both = rapport::fit_bgnbd(twice.x, twice.t_x, twice.T);
+  EXPECT_NEAR(both.r, once.r, 1e-7 * once.r);
+  EXPECT_NEAR(both.alpha, once.alpha, 1e-7 * once.alpha);
+  EXPECT_NEAR(both.a, once.a, 1e-7 * once.a);
+  EXPECT_NEAR(both.b, once.b, 1e-7 * once.b);
+  EXPECT_NEAR(both.log_likelihood, 2 * once.log_likelihood, 1e-9 * std::abs(both.log_likelihood));
+}
+
+TEST(BgNbd, RecoversSimulatedParameters) {
+  const Simulated s = simulate_bgnbd(200000, 0.25, 40, 0.8, 2.5, 42);
+  const BgNbdParams p = rapport::fit_bgnbd(s.x, s.t_x, s.T);
+  // Whole-day rounding of t_x and sampling noise: a few percent.
+  EXPECT_NEAR(p.r, 0.25, 0.02);
+  EXPECT_NEAR(p.alpha, 40, 4);
+  EXPECT_NEAR(p.a, 0.8, 0.1);
+  EXPECT_NEAR(p.b, 2.5, 0.4);
+}
+
+TEST(BgNbd, AnalyticGradientAndHessianMatchFiniteDifferences) {
+  const Cdnow& d = cdnow();
+  const auto data = rapport::detail::compress_bgnbd(d.x, d.t_x, d.T);
+  for (const Eigen::Vector4d& theta :
+       {Eigen::Vector4d(std::log(0.243), std::log(30.9), std::log(0.793), std::log(2.426)),
+        Eigen::Vector4d(0.3, 4.0, -0.5, 1.2), Eigen::Vector4d(-2.0, 2.0, 1.0, -1.0)}) {
+    Eigen::Vector4d g;
+    Eigen::Matrix4d H;
+    const double f = rapport::detail::bgnbd_objective(data, theta, &g, &H);
+    EXPECT_DOUBLE_EQ(rapport::detail::bgnbd_objective(data, theta, nullptr, nullptr), f);
+    EXPECT_LT((H - H.transpose()).cwiseAbs().maxCoeff(), 1e-9 * H.cwiseAbs().maxCoeff());
+    const double h = 1e-5;
+    for (int i = 0; i < 4; ++i) {
+      Eigen::Vector4d tp = theta, tm = theta;
+      tp[i] += h;
+      tm[i] -= h;
+      Eigen::Vector4d gp, gm;
+      const double fp = rapport::detail::bgnbd_objective(data, tp, &gp, nullptr);
+      const double fm = rapport::detail::bgnbd_objective(data, tm, &gm, nullptr);
+      const double fd = (fp - fm) / (2 * h);
+      EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
+      const Eigen::Vector4d hd = (gp - gm) / (2 * h);
+      for (int j = 0; j < 4; ++j)
+        EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j])))
+            << "hessian " << j << "," << i;
+    }
+  }
+}
+
+TEST(GammaGamma, AnalyticGradientAndHessianMatchFiniteDifferences) {
+  const Cdnow& d = cdnow();
+  const auto data = rapport::detail::compress_gamma_gamma(d.x, d.m);
+  for (const Eigen::Vector3d& theta : {Eigen::Vector3d(std::log(6.25), std::log(3.74), std::log(15.44)),
+                                      Eigen::Vector3d(0.0, 0.7, 4.0), Eigen::Vector3d(2.5, 2.0, 1.0)}) {
+    Eigen::Vector3d g;
+    Eigen::Matrix3d H;
+    rapport::detail::gamma_gamma_objective(data, theta, &g, &H);
+    const double h = 1e-5;
+    for (int i = 0; i < 3; ++i) {
+      Eigen::Vector3d tp = theta, tm = theta;
+      tp[i] += h;
+      tm[i] -= h;
+      Eigen::Vector3d gp, gm;
+      const double fp = rapport::detail::gamma_gamma_objective(data, tp, &gp, nullptr);
+      const double fm = rapport::detail::gamma_gamma_objective(data, tm, &gm, nullptr);
+      const double fd = (fp - fm) / (2 * h);
+      EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
+      const Eigen::Vector3d hd = (gp - gm) / (2 * h);
+      for (int j = 0; j < 3; ++j)
+        EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j])))
+            << "hessian " << j << "," << i;
+    }
+  }
+}
+
+TEST(GammaGamma, FitErrors) {
+  // Too few qualifying rows: x = 0 and m <= 0 rows do not count.
+  const std::vector<double> x = {1, 2, 0, 3, 1, 0, 2}, m = {10, 20, 30, 0, 15, 5, 12};
+  try {
+    rapport::fit_gamma_gamma(x, m);
+    FAIL() << "expected FitError";
+  } catch (const FitError& e) {
+    EXPECT_NE(std::string(e.what()).find("4 of 7"), std::string::npos) << e.what();
+  }
+  // Extremely heavy-tailed spend across customers: q <= 1 (or no finite optimum).
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> z(0.0, 3.0);
+  std::vector<double> hx, hm;
+  for (int i = 0; i < 2000; ++i) {
+    hx.push_back(1 + i % 3);
+    hm.push_back(std::exp(z(rng)));
+  }
+  try {
+    rapport::fit_gamma_gamma(hx, hm);
+    FAIL() << "expected FitError";
+  } catch (const FitError& e) {
+    EXPECT_NE(std::string(e.what()).find("q = "), std::string::npos) << e.what();
+  }
+}
+
+TEST(GammaGamma, RecoversSimulatedParameters) {
+  const double p = 6.25, q = 3.74, gam = 15.44;
+  std::mt19937_64 rng(11);
+  std::gamma_distribution<double> nu_dist(q, 1.0 / gam);
+  std::geometric_distribution<int> extra(0.4);
+  std::vector<double> x, m;
+  for (int i = 0; i < 100000; ++i) {
+    const double xi = 1 + std::min(extra(rng), 30);
+    const double nu = nu_dist(rng);
+    std::gamma_distribution<double> mean_spend(p * xi, 1.0 / (nu * xi));
+    x.push_back(xi);
+    m.push_back(mean_spend(rng));
+  }
+  const GammaGammaParams fit = rapport::fit_gamma_gamma(x, m);
+  EXPECT_NEAR(fit.p, p, 0.05 * p);
+  EXPECT_NEAR(fit.q, q, 0.05 * q);
+  EXPECT_NEAR(fit.gamma, gam, 0.08 * gam);
+}
