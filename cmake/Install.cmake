@@ -23,3 +23,4 @@ install(FILES ${PROJECT_BINARY_DIR}/rapport.pc DESTINATION ${CMAKE_INSTALL_LIBDI
 if(TARGET rapport_cli)
   install(TARGETS rapport_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+install(DIRECTORY examples/sample DESTINATION ${CMAKE_INSTALL_DATADIR}/rapport)
