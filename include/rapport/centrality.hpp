@@ -1,0 +1,107 @@
+/// @file centrality.hpp
+/// Referral-network centrality: a compact CSR directed graph, a fast edge-list reader
+/// (SNAP text or referral CSV), PageRank (power iteration) and Katz "reach" (attenuated
+/// count of downstream referral walks), both multithreaded with results that do not depend
+/// on the thread count, plus a CSV writer for the scores.
+#pragma once
+
+#include <rapport/export.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace rapport {
+
+/// Directed graph in compressed-sparse-row form. The out-neighbours of node `u` are
+/// `targets[offsets[u]] .. targets[offsets[u + 1] - 1]`. Multi-edges are kept (each copy counts,
+/// as in igraph) and self-loops are allowed.
+struct Digraph {
+  std::vector<std::uint64_t> offsets{0};  ///< row starts, size num_nodes() + 1, offsets[0] == 0
+  std::vector<std::uint32_t> targets;     ///< out-neighbours of every node, grouped by source
+
+  /// Number of nodes (`offsets.size() - 1`, or 0 for a default-constructed graph).
+  [[nodiscard]] std::size_t num_nodes() const noexcept {
+    return offsets.empty() ? 0 : offsets.size() - 1;
+  }
+  /// Number of edges, multi-edges counted with multiplicity.
+  [[nodiscard]] std::size_t num_edges() const noexcept { return targets.size(); }
+};
+
+/// Builds a CSR graph with `num_nodes` nodes from parallel arrays of edge endpoints by a
+/// counting sort (linear time). Within each source the edges keep their input order.
+/// @throws std::invalid_argument if the spans differ in length, an id is >= num_nodes, or
+///         num_nodes exceeds 2^32 (ids are 32-bit).
+RAPPORT_API Digraph make_digraph(std::size_t num_nodes, std::span<const std::uint32_t> sources,
+                                 std::span<const std::uint32_t> targets);
+
+/// Edge list with string node ids interned to dense integers in first-seen order.
+struct EdgeList {
+  std::vector<std::string> names;      ///< names[k] is the original id token of node k
+  std::vector<std::uint32_t> sources;  ///< edge sources (indices into names)
+  std::vector<std::uint32_t> targets;  ///< edge targets (indices into names), same length as sources
+};
+
+/// Reads a directed edge list. Two formats are recognised from the first non-blank,
+/// non-comment line:
+///  - CSV: that line is a header with (at least) the columns `referrer_id` and `referred_id`
+///    in any order; each following row gives one edge referrer -> referred. Other columns are
+///    ignored; fields may be double-quoted with `""` as an escaped quote.
+///  - SNAP text otherwise: lines starting with '#' are comments, blank lines are ignored, and
+///    every other line holds exactly two whitespace-separated ids (source, target).
+/// Ids are opaque tokens ("007" and "7" are different nodes). CRLF line endings are accepted.
+/// @throws std::runtime_error "file:line: reason" when the file cannot be read or a line is malformed.
+RAPPORT_API EdgeList read_edge_list(const std::string& path);
+
+/// Options for pagerank().
+struct PageRankOptions {
+  double damping = 0.85;      ///< probability of following an out-edge (teleport with 1 - damping)
+  double tolerance = 1e-12;   ///< stop when the L1 change between iterates drops below this
+  int max_iterations = 1000;  ///< hard cap on power iterations (no error when reached)
+  unsigned threads = 0;       ///< worker threads; 0 = std::thread::hardware_concurrency()
+};
+
+/// Result of a centrality computation.
+struct CentralityResult {
+  std::vector<double> values;  ///< one score per node
+  int iterations = 0;          ///< iterations performed
+  double residual = 0;         ///< L1 change of the last iteration (relative for katz_reach)
+};
+
+/// PageRank by power iteration with uniform teleportation; the mass of dangling nodes (no
+/// out-edges) is spread uniformly over all nodes. Matches igraph (PRPACK) and networkx.
+/// The values are nonnegative and sum to 1. Results are bitwise identical for any thread count.
+/// @throws std::invalid_argument if damping is outside [0, 1] or tolerance is not positive.
+RAPPORT_API CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options = {});
+
+/// Options for katz_reach().
+struct KatzOptions {
+  double beta = 0.5;          ///< attenuation per extra hop
+  int max_depth = 0;          ///< longest walk length counted; 0 = sum the series to convergence
+  double tolerance = 1e-12;   ///< stop when ||x_new - x||_1 <= tolerance * ||x_new||_1
+  int max_iterations = 1000;  ///< cap when max_depth == 0; reaching it means divergence
+  unsigned threads = 0;       ///< worker threads; 0 = std::thread::hardware_concurrency()
+};
+
+/// Katz reach: for each node i, sum over k >= 1 of beta^(k-1) times the number of walks of length
+/// k that start at i and follow out-edges (for a referral forest: sum over descendants j of
+/// beta^(depth(j) - depth(i) - 1)). Computed by the iteration x <- A (1 + beta x), starting from
+/// x = 0, so iteration k holds the series truncated at walks of length k. With max_depth > 0
+/// exactly max_depth terms are summed (fewer only when the series ends, e.g. on a DAG).
+/// Results are bitwise identical for any thread count.
+/// @throws std::domain_error when the series diverges (beta * spectral radius >= 1): the values
+///         overflow or max_iterations is reached without convergence.
+/// @throws std::invalid_argument if beta is negative or not finite, or tolerance is not positive.
+RAPPORT_API CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options = {});
+
+/// Writes `id,<column>` rows (header first) with shortest round-trip doubles, atomically:
+/// the data go to `path + ".tmp"`, which is then renamed over `path`. Names and the column
+/// are CSV-quoted when they contain a comma, quote, or line break.
+/// @throws std::invalid_argument if names and values differ in length.
+/// @throws std::runtime_error if the file cannot be written or renamed.
+RAPPORT_API void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
+                                      const std::vector<double>& values, const std::string& column);
+
+}  // namespace rapport

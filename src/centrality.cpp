@@ -1,0 +1,719 @@
+// Referral-network centrality: CSR construction, edge-list reading, PageRank and Katz reach.
+//
+// Parallel scheme: the nodes are cut into a fixed list of chunks of roughly equal work
+// (nodes + edges), chosen from the graph alone, never from the thread count. Each iteration
+// every chunk is processed sequentially by exactly one thread, writing its partial sums to its
+// own slot; the partial sums are then combined serially in chunk order. The floating-point
+// operations and their order are therefore the same for any number of threads, which makes
+// the results bitwise reproducible.
+#include <rapport/centrality.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <charconv>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+namespace rapport::detail {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Parallel driver
+// ---------------------------------------------------------------------------------------------
+
+/// Number of worker threads to use for `requested` (0 = hardware concurrency).
+unsigned resolve_threads(unsigned requested) noexcept {
+  if (requested != 0) return requested;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1U : hw;
+}
+
+/// Work units (nodes + edges) per chunk. Independent of the thread count by design.
+inline constexpr std::uint64_t kChunkGrain = std::uint64_t{1} << 14;
+
+/// Cuts [0, n) into consecutive chunks of about `grain` units of work, where node u costs
+/// 1 + (offsets[u + 1] - offsets[u]). Returns the n_chunks + 1 boundaries.
+std::vector<std::size_t> make_chunks(const std::vector<std::uint64_t>& offsets, std::uint64_t grain) {
+  const std::size_t n = offsets.empty() ? 0 : offsets.size() - 1;
+  std::vector<std::size_t> bounds{0};
+  std::uint64_t work = 0;
+  for (std::size_t u = 0; u < n; ++u) {
+    work += 1 + (offsets[u + 1] - offsets[u]);
+    if (work >= grain) {
+      bounds.push_back(u + 1);
+      work = 0;
+    }
+  }
+  if (bounds.back() != n) bounds.push_back(n);
+  return bounds;
+}
+
+/// Runs rounds until `step` returns false. In each round `body(c)` is called once for every
+/// chunk c in [0, num_chunks) (by some thread, chunks handed out dynamically); then `step()`
+/// runs alone on one thread, after all bodies of the round finished. `body` must not throw.
+template <class Body, class Step>
+void run_rounds(unsigned threads, std::size_t num_chunks, Body& body, Step& step) {
+  if (threads > num_chunks) threads = static_cast<unsigned>(num_chunks);
+  if (threads <= 1) {
+    do {
+      for (std::size_t c = 0; c < num_chunks; ++c) body(c);
+    } while (step());
+    return;
+  }
+
+  std::atomic<std::size_t> next{0};
+  bool done = false;
+  auto completion = [&]() noexcept {
+    done = !step();
+    next.store(0, std::memory_order_relaxed);
+  };
+  std::barrier sync(static_cast<std::ptrdiff_t>(threads), completion);
+  auto work = [&] {
+    for (;;) {
+      for (std::size_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < num_chunks;) body(c);
+      sync.arrive_and_wait();
+      if (done) return;
+    }
+  };
+
+  // Helpers wait at a gate so that a failed thread creation can release the ones already
+  // started without them ever touching the barrier.
+  std::atomic<int> gate{0};  // 0 = wait, 1 = run, 2 = abort
+  std::vector<std::jthread> pool;
+  pool.reserve(threads - 1);
+  try {
+    for (unsigned t = 1; t < threads; ++t) {
+      pool.emplace_back([&] {
+        gate.wait(0, std::memory_order_acquire);
+        if (gate.load(std::memory_order_acquire) == 1) work();
+      });
+    }
+  } catch (...) {
+    gate.store(2, std::memory_order_release);
+    gate.notify_all();
+    throw;  // pool's destructor joins the released helpers
+  }
+  gate.store(1, std::memory_order_release);
+  gate.notify_all();
+  work();
+}
+
+/// Sum of v[idx[k]] for k in [begin, end) with four interleaved accumulators (breaks the
+/// floating-point add latency chain on high-degree nodes). The association order depends only
+/// on the graph, so results stay reproducible.
+inline double gather_sum(const double* v, const std::uint32_t* idx, std::uint64_t begin,
+                         std::uint64_t end) noexcept {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::uint64_t k = begin;
+  for (; k + 4 <= end; k += 4) {
+    s0 += v[idx[k]];
+    s1 += v[idx[k + 1]];
+    s2 += v[idx[k + 2]];
+    s3 += v[idx[k + 3]];
+  }
+  for (; k < end; ++k) s0 += v[idx[k]];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/// Sum of `parts` in index order (the fixed reduction order that makes results reproducible).
+double ordered_sum(const std::vector<double>& parts) noexcept {
+  double s = 0;
+  for (const double p : parts) s += p;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pull graph: the CSR the iterations gather over, in an internal node order
+// ---------------------------------------------------------------------------------------------
+
+/// Gather lists in an internal node order: node p pulls from nbr[off[p]] .. nbr[off[p + 1] - 1]
+/// (internal ids, ascending). perm[p] is the original id of internal node p.
+///
+/// The internal order sorts nodes by list length, descending (ties by original id; counting
+/// sort): consecutive nodes then have similar trip counts, so the gather loop's exit branch is
+/// predictable, and the hubs' entries share cache lines. On soc-Epinions1 this halves the
+/// PageRank time compared with the original order.
+struct PullGraph {
+  std::vector<std::uint64_t> off;
+  std::vector<std::uint32_t> nbr;
+  std::vector<std::uint32_t> perm;
+};
+
+void validate(const Digraph& g, const char* who) {
+  const std::size_t n = g.num_nodes();
+  if (g.offsets.size() != n + 1 || g.offsets.front() != 0 || g.offsets.back() != g.targets.size())
+    throw std::invalid_argument(std::string(who) + ": malformed Digraph (offsets/targets mismatch)");
+  for (std::size_t u = 0; u < n; ++u)
+    if (g.offsets[u] > g.offsets[u + 1])
+      throw std::invalid_argument(std::string(who) + ": malformed Digraph (offsets decrease)");
+  for (const std::uint32_t t : g.targets)
+    if (t >= n) throw std::invalid_argument(std::string(who) + ": malformed Digraph (target id out of range)");
+}
+
+/// `transpose`: pull over in-edges (PageRank) instead of out-edges (Katz). `g` must be valid.
+PullGraph make_pull_graph(const Digraph& g, bool transpose) {
+  const std::size_t n = g.num_nodes();
+  PullGraph pg;
+  std::vector<std::uint64_t> len(n, 0);
+  if (transpose) {
+    for (const std::uint32_t t : g.targets) ++len[t];
+  } else {
+    for (std::size_t u = 0; u < n; ++u) len[u] = g.offsets[u + 1] - g.offsets[u];
+  }
+  pg.perm.resize(n);
+  std::vector<std::uint32_t> rank(n);
+  const std::uint64_t max_len = n == 0 ? 0 : *std::max_element(len.begin(), len.end());
+  {
+    std::vector<std::size_t> start(max_len + 2, 0);  // bucket of length k is max_len - k
+    for (const std::uint64_t k : len) ++start[max_len - k + 1];
+    for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+    for (std::size_t u = 0; u < n; ++u) {
+      const std::size_t p = start[max_len - len[u]]++;
+      pg.perm[p] = static_cast<std::uint32_t>(u);
+      rank[u] = static_cast<std::uint32_t>(p);
+    }
+  }
+  pg.off.assign(n + 1, 0);
+  for (std::size_t p = 0; p < n; ++p) pg.off[p + 1] = pg.off[p] + len[pg.perm[p]];
+  pg.nbr.resize(g.targets.size());
+  if (transpose) {
+    // Streaming the sources in internal order leaves every in-list sorted.
+    std::vector<std::uint64_t> cursor(pg.off.begin(), pg.off.end() - 1);
+    for (std::size_t p = 0; p < n; ++p) {
+      const std::size_t u = pg.perm[p];
+      for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e)
+        pg.nbr[cursor[rank[g.targets[e]]]++] = static_cast<std::uint32_t>(p);
+    }
+  } else {
+    for (std::size_t p = 0; p < n; ++p) {
+      const std::size_t u = pg.perm[p];
+      std::uint32_t* out = pg.nbr.data() + pg.off[p];
+      for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) *out++ = rank[g.targets[e]];
+      std::sort(pg.nbr.data() + pg.off[p], out);
+    }
+  }
+  return pg;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edge-list reading
+// ---------------------------------------------------------------------------------------------
+
+[[noreturn]] void fail_at(const std::string& path, std::size_t line, const std::string& reason) {
+  throw std::runtime_error(path + ":" + std::to_string(line) + ": " + reason);
+}
+
+std::string slurp(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
+  std::string data;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec) data.resize(static_cast<std::size_t>(size));
+  std::size_t got = data.empty() ? 0 : std::fread(data.data(), 1, data.size(), f);
+  data.resize(got);
+  // Keep reading in case the size was unknown or the file grew.
+  char buf[1 << 16];
+  for (std::size_t k; (k = std::fread(buf, 1, sizeof buf, f)) > 0;) data.append(buf, k);
+  const bool bad = std::ferror(f) != 0;
+  std::fclose(f);
+  if (bad) fail_at(path, 0, "read error");
+  return data;
+}
+
+/// Interns id tokens to dense indices in first-seen order. Canonical decimal integers (no sign,
+/// no leading zero, at most 9 digits) below a size-dependent limit use a direct lookup table;
+/// every other token goes through an open-addressing hash table keyed by the token text.
+/// The two key spaces are disjoint, so each distinct token gets exactly one index.
+class Interner {
+public:
+  Interner(std::vector<std::string>& names, std::size_t input_bytes)
+      : names_(names), dense_limit_(input_bytes / 2 + 65536), slots_(1024, 0), mask_(1023) {}
+
+  std::uint32_t intern(std::string_view tok) {
+    std::uint32_t value = 0;
+    if (canonical_uint(tok, value) && value < dense_limit_) {
+      if (value >= dense_.size()) {
+        const std::size_t grown = std::max<std::size_t>(value + std::size_t{1}, dense_.size() * 2);
+        dense_.resize(std::min<std::size_t>(grown, dense_limit_), 0);
+      }
+      std::uint32_t& slot = dense_[value];
+      if (slot == 0) slot = add(tok);
+      return slot - 1;
+    }
+    return hashed(tok);
+  }
+
+private:
+  static bool canonical_uint(std::string_view tok, std::uint32_t& value) noexcept {
+    if (tok.empty() || tok.size() > 9 || (tok[0] == '0' && tok.size() > 1)) return false;
+    std::uint32_t v = 0;
+    for (const char ch : tok) {
+      const auto d = static_cast<unsigned>(static_cast<unsigned char>(ch) - '0');
+      if (d > 9) return false;
+      v = v * 10 + d;
+    }
+    value = v;
+    return true;
+  }
+
+  // Returns index + 1.
+  std::uint32_t add(std::string_view tok) {
+    if (names_.size() >= std::numeric_limits<std::uint32_t>::max() - 1)
+      throw std::length_error("read_edge_list: too many distinct node ids");
+    names_.emplace_back(tok);
+    return static_cast<std::uint32_t>(names_.size());
+  }
+
+  std::uint32_t hashed(std::string_view tok) {
+    const std::size_t h = std::hash<std::string_view>{}(tok);
+    const auto tag = static_cast<std::uint32_t>(h >> 32) | 1U;  // nonzero
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const std::uint64_t s = slots_[i];
+      if (s == 0) {
+        const std::uint32_t id1 = add(tok);
+        slots_[i] = (std::uint64_t{tag} << 32) | id1;
+        if (++used_ * 2 > slots_.size()) grow();
+        return id1 - 1;
+      }
+      if (static_cast<std::uint32_t>(s >> 32) == tag) {
+        const auto id1 = static_cast<std::uint32_t>(s);
+        if (names_[id1 - 1] == tok) return id1 - 1;
+      }
+    }
+  }
+
+  void grow() {
+    std::vector<std::uint64_t> old(slots_.size() * 2, 0);
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const std::uint64_t s : old) {
+      if (s == 0) continue;
+      const std::size_t h = std::hash<std::string_view>{}(names_[static_cast<std::uint32_t>(s) - 1]);
+      std::size_t i = h & mask_;
+      while (slots_[i] != 0) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<std::string>& names_;
+  std::vector<std::uint32_t> dense_;  // value -> index + 1 (0 = unseen)
+  std::size_t dense_limit_;
+  std::vector<std::uint64_t> slots_;  // (hash tag << 32) | (index + 1); 0 = empty
+  std::size_t mask_;
+  std::size_t used_ = 0;
+};
+
+inline bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
+
+/// Sequential line cursor over a buffer; yields lines without the terminator or a trailing '\r'.
+struct LineCursor {
+  std::string_view data;
+  std::size_t pos = 0;
+  std::size_t line_no = 0;  // of the line most recently returned
+
+  bool next(std::string_view& line) noexcept {
+    if (pos >= data.size()) return false;
+    const char* begin = data.data() + pos;
+    const auto* nl = static_cast<const char*>(std::memchr(begin, '\n', data.size() - pos));
+    const std::size_t len = nl ? static_cast<std::size_t>(nl - begin) : data.size() - pos;
+    pos += len + (nl ? 1 : 0);
+    ++line_no;
+    line = std::string_view(begin, len);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    return true;
+  }
+};
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+/// Parses one CSV record starting at `pos` (which may span lines inside quotes). Fields are
+/// unescaped into `fields` (resized to the field count). Advances `pos` past the record's line
+/// terminator and `line_no` by the number of line breaks consumed.
+void parse_csv_record(std::string_view data, std::size_t& pos, std::size_t& line_no,
+                      std::vector<std::string>& fields, std::size_t& count, const std::string& path) {
+  count = 0;
+  const std::size_t start_line = line_no;
+  for (;;) {
+    if (count == fields.size()) fields.emplace_back();
+    std::string& f = fields[count++];
+    f.clear();
+    // Leading whitespace.
+    while (pos < data.size() && is_space(data[pos])) ++pos;
+    if (pos < data.size() && data[pos] == '"') {
+      ++pos;
+      for (;;) {
+        if (pos >= data.size()) fail_at(path, start_line, "unterminated quoted field");
+        const char c = data[pos++];
+        if (c == '"') {
+          if (pos < data.size() && data[pos] == '"') {
+            f.push_back('"');
+            ++pos;
+          } else {
+            break;
+          }
+        } else {
+          if (c == '\n') ++line_no;
+          f.push_back(c);
+        }
+      }
+      while (pos < data.size() && is_space(data[pos])) ++pos;
+      if (pos < data.size() && data[pos] == '\r') ++pos;
+      if (pos < data.size() && data[pos] != ',' && data[pos] != '\n')
+        fail_at(path, line_no, "unexpected character after closing quote");
+    } else {
+      const std::size_t begin = pos;
+      while (pos < data.size() && data[pos] != ',' && data[pos] != '\n') ++pos;
+      std::string_view raw = data.substr(begin, pos - begin);
+      if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+      raw = trim(raw);
+      if (raw.find('"') != std::string_view::npos)
+        fail_at(path, line_no, "quote inside an unquoted field");
+      f.assign(raw);
+    }
+    if (pos >= data.size()) return;
+    if (data[pos] == '\n') {
+      ++pos;
+      ++line_no;
+      return;
+    }
+    ++pos;  // ','
+  }
+}
+
+bool is_blank(std::string_view line) noexcept { return trim(line).empty(); }
+
+EdgeList read_csv(const std::string& path, std::string_view data, std::size_t pos, std::size_t line_no,
+                  std::size_t col_src, std::size_t col_dst) {
+  EdgeList out;
+  Interner interner(out.names, data.size());
+  const std::size_t need = std::max(col_src, col_dst) + 1;
+  std::vector<std::string> fields;
+  std::size_t count = 0;
+  while (pos < data.size()) {
+    // Skip blank lines.
+    const std::size_t nl = data.find('\n', pos);
+    const std::string_view rest = data.substr(pos, (nl == std::string_view::npos ? data.size() : nl) - pos);
+    const std::size_t record_line = line_no + 1;
+    if (is_blank(rest) || (rest.size() == 1 && rest[0] == '\r')) {
+      pos = nl == std::string_view::npos ? data.size() : nl + 1;
+      ++line_no;
+      continue;
+    }
+    std::size_t cursor_line = record_line;
+    parse_csv_record(data, pos, cursor_line, fields, count, path);
+    line_no = cursor_line - 1;
+    if (count < need)
+      fail_at(path, record_line,
+              "expected at least " + std::to_string(need) + " fields, found " + std::to_string(count));
+    if (fields[col_src].empty()) fail_at(path, record_line, "empty referrer_id");
+    if (fields[col_dst].empty()) fail_at(path, record_line, "empty referred_id");
+    out.sources.push_back(interner.intern(fields[col_src]));
+    out.targets.push_back(interner.intern(fields[col_dst]));
+  }
+  return out;
+}
+
+EdgeList read_snap(const std::string& path, std::string_view data) {
+  EdgeList out;
+  Interner interner(out.names, data.size());
+  const auto lines = static_cast<std::size_t>(std::count(data.begin(), data.end(), '\n')) + 1;
+  out.sources.reserve(lines);
+  out.targets.reserve(lines);
+  LineCursor cur{data};
+  std::string_view line;
+  while (cur.next(line)) {
+    std::size_t i = 0;
+    const std::size_t len = line.size();
+    while (i < len && is_space(line[i])) ++i;
+    if (i == len || line[i] == '#') continue;
+    std::string_view tok[2];
+    int found = 0;
+    while (i < len) {
+      const std::size_t b = i;
+      while (i < len && !is_space(line[i])) ++i;
+      if (found == 2)
+        fail_at(path, cur.line_no, "expected 2 ids, found more (\"" + std::string(line) + "\")");
+      tok[found++] = line.substr(b, i - b);
+      while (i < len && is_space(line[i])) ++i;
+    }
+    if (found != 2) fail_at(path, cur.line_no, "expected 2 ids, found 1 (\"" + std::string(line) + "\")");
+    out.sources.push_back(interner.intern(tok[0]));
+    out.targets.push_back(interner.intern(tok[1]));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV writing
+// ---------------------------------------------------------------------------------------------
+
+void append_csv_field(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  out.push_back('"');
+  for (const char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+}  // namespace rapport::detail
+
+namespace rapport {
+
+Digraph make_digraph(std::size_t num_nodes, std::span<const std::uint32_t> sources,
+                     std::span<const std::uint32_t> targets) {
+  if (sources.size() != targets.size())
+    throw std::invalid_argument("make_digraph: sources and targets differ in length");
+  if (num_nodes > (std::size_t{1} << 32))
+    throw std::invalid_argument("make_digraph: more than 2^32 nodes");
+  Digraph g;
+  g.offsets.assign(num_nodes + 1, 0);
+  const std::size_t m = sources.size();
+  for (std::size_t e = 0; e < m; ++e) {
+    const std::uint32_t s = sources[e];
+    const std::uint32_t t = targets[e];
+    if (s >= num_nodes || t >= num_nodes)
+      throw std::invalid_argument("make_digraph: edge " + std::to_string(e) + " (" + std::to_string(s) +
+                                  " -> " + std::to_string(t) + ") has a node id >= num_nodes (" +
+                                  std::to_string(num_nodes) + ")");
+    ++g.offsets[s + std::size_t{1}];
+  }
+  for (std::size_t u = 0; u < num_nodes; ++u) g.offsets[u + 1] += g.offsets[u];
+  g.targets.resize(m);
+  std::vector<std::uint64_t> cursor(g.offsets.begin(), g.offsets.end() - 1);
+  for (std::size_t e = 0; e < m; ++e) g.targets[cursor[sources[e]]++] = targets[e];
+  return g;
+}
+
+EdgeList read_edge_list(const std::string& path) {
+  std::string buffer = detail::slurp(path);
+  std::string_view data = buffer;
+  if (data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);  // UTF-8 BOM
+
+  // Find the first non-blank, non-comment line and see whether it is a CSV header.
+  detail::LineCursor cur{data};
+  std::string_view line;
+  while (cur.next(line)) {
+    const std::string_view t = detail::trim(line);
+    if (t.empty() || t.front() == '#') continue;
+    if (t.find(',') == std::string_view::npos) break;  // not a CSV header
+    std::size_t pos = static_cast<std::size_t>(line.data() - data.data());
+    std::size_t line_no = cur.line_no;
+    std::vector<std::string> fields;
+    std::size_t count = 0;
+    detail::parse_csv_record(data, pos, line_no, fields, count, path);
+    constexpr std::size_t none = static_cast<std::size_t>(-1);
+    std::size_t col_src = none, col_dst = none;
+    for (std::size_t k = 0; k < count; ++k) {
+      if (fields[k] == "referrer_id" && col_src == none) col_src = k;
+      if (fields[k] == "referred_id" && col_dst == none) col_dst = k;
+    }
+    if (col_src == none || col_dst == none) {
+      detail::fail_at(path, cur.line_no,
+                      "CSV header must contain the columns referrer_id and referred_id");
+    }
+    return detail::read_csv(path, data, pos, line_no - 1, col_src, col_dst);
+  }
+  return detail::read_snap(path, data);
+}
+
+CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) {
+  const double d = options.damping;
+  if (!(d >= 0.0 && d <= 1.0)) throw std::invalid_argument("pagerank: damping must be in [0, 1]");
+  if (!(options.tolerance > 0.0)) throw std::invalid_argument("pagerank: tolerance must be positive");
+  const std::size_t n = graph.num_nodes();
+  CentralityResult result;
+  if (n == 0) return result;
+  detail::validate(graph, "pagerank");
+  const detail::PullGraph pg = detail::make_pull_graph(graph, /*transpose=*/true);
+  const std::vector<std::uint64_t>& in_off = pg.off;
+  const std::vector<std::uint32_t>& in_src = pg.nbr;
+  const std::vector<std::uint32_t>& perm = pg.perm;
+  std::vector<double> inv_out(n), dangling_mask(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::size_t u = perm[p];
+    const std::uint64_t deg = graph.offsets[u + 1] - graph.offsets[u];
+    inv_out[p] = deg == 0 ? 0.0 : 1.0 / static_cast<double>(deg);
+    dangling_mask[p] = deg == 0 ? 1.0 : 0.0;
+  }
+
+  const std::vector<std::size_t> bounds = detail::make_chunks(in_off, detail::kChunkGrain);
+  const std::size_t num_chunks = bounds.size() - 1;
+  const double nd = static_cast<double>(n);
+
+  std::vector<double> x(n, 1.0 / nd);
+  std::vector<double> contrib[2] = {std::vector<double>(n), std::vector<double>(n)};
+  double dangling = 0;
+  for (std::size_t u = 0; u < n; ++u) {
+    contrib[0][u] = x[u] * inv_out[u];
+    dangling += x[u] * dangling_mask[u];
+  }
+  std::vector<double> part_diff(num_chunks), part_dangling(num_chunks);
+  int cur = 0;
+  double base = (1.0 - d) / nd + d * dangling / nd;
+  int iterations = 0;
+  double residual = 0;
+
+  auto body = [&](std::size_t c) {
+    const double* src = contrib[cur].data();
+    double* dst = contrib[cur ^ 1].data();
+    double diff = 0, dang = 0;
+    for (std::size_t i = bounds[c], end = bounds[c + 1]; i < end; ++i) {
+      const double s = detail::gather_sum(src, in_src.data(), in_off[i], in_off[i + 1]);
+      const double y = base + d * s;
+      diff += std::abs(y - x[i]);
+      x[i] = y;
+      dst[i] = y * inv_out[i];
+      dang += y * dangling_mask[i];  // branch-free: the mask is 0 or 1
+    }
+    part_diff[c] = diff;
+    part_dangling[c] = dang;
+  };
+  auto step = [&]() noexcept {
+    residual = detail::ordered_sum(part_diff);
+    base = (1.0 - d) / nd + d * detail::ordered_sum(part_dangling) / nd;
+    cur ^= 1;
+    ++iterations;
+    return residual >= options.tolerance && iterations < options.max_iterations;
+  };
+  if (options.max_iterations > 0)
+    detail::run_rounds(detail::resolve_threads(options.threads), num_chunks, body, step);
+
+  double total = 0;
+  for (const double v : x) total += v;
+  result.values.resize(n);
+  for (std::size_t p = 0; p < n; ++p) result.values[perm[p]] = x[p] / total;
+  result.iterations = iterations;
+  result.residual = residual;
+  return result;
+}
+
+CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
+  const double beta = options.beta;
+  if (!(beta >= 0.0) || !std::isfinite(beta))
+    throw std::invalid_argument("katz_reach: beta must be finite and nonnegative");
+  if (!(options.tolerance > 0.0)) throw std::invalid_argument("katz_reach: tolerance must be positive");
+  const std::size_t n = graph.num_nodes();
+  CentralityResult result;
+  if (n == 0) return result;
+  detail::validate(graph, "katz_reach");
+  const detail::PullGraph pg = detail::make_pull_graph(graph, /*transpose=*/false);
+  const std::vector<std::size_t> bounds = detail::make_chunks(pg.off, detail::kChunkGrain);
+  const std::size_t num_chunks = bounds.size() - 1;
+  std::vector<double> x[2] = {std::vector<double>(n, 0.0), std::vector<double>(n, 0.0)};
+  std::vector<double> part_diff(num_chunks), part_norm(num_chunks);
+  int cur = 0;
+  int iterations = 0;
+  double residual = 0, norm = 0;
+  bool overflow = false;
+  const int cap = options.max_depth > 0 ? options.max_depth : options.max_iterations;
+  const std::uint64_t* off = pg.off.data();
+  const std::uint32_t* tgt = pg.nbr.data();
+
+  auto body = [&](std::size_t c) {
+    const double* src = x[cur].data();
+    double* dst = x[cur ^ 1].data();
+    double diff = 0, nrm = 0;
+    for (std::size_t i = bounds[c], end = bounds[c + 1]; i < end; ++i) {
+      const double s = detail::gather_sum(src, tgt, off[i], off[i + 1]);
+      const double y = static_cast<double>(off[i + 1] - off[i]) + beta * s;
+      diff += std::abs(y - src[i]);
+      nrm += y;
+      dst[i] = y;
+    }
+    part_diff[c] = diff;
+    part_norm[c] = nrm;
+  };
+  auto step = [&]() noexcept {
+    residual = detail::ordered_sum(part_diff);
+    norm = detail::ordered_sum(part_norm);
+    cur ^= 1;
+    ++iterations;
+    if (!std::isfinite(residual) || !std::isfinite(norm)) {
+      overflow = true;
+      return false;
+    }
+    if (residual == 0.0) return false;
+    if (options.max_depth <= 0 && residual <= options.tolerance * norm) return false;
+    return iterations < cap;
+  };
+  if (cap > 0) detail::run_rounds(detail::resolve_threads(options.threads), num_chunks, body, step);
+
+  const bool unconverged = options.max_depth <= 0 && residual > options.tolerance * norm;
+  if (overflow || unconverged) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg,
+                  "katz_reach: the series diverges for beta = %g (beta times the spectral radius of "
+                  "the graph must be < 1): %s after %d iterations; lower beta or set max_depth",
+                  beta, overflow ? "values overflowed" : "no convergence", iterations);
+    throw std::domain_error(msg);
+  }
+  result.values.resize(n);
+  for (std::size_t p = 0; p < n; ++p) result.values[pg.perm[p]] = x[cur][p];
+  result.iterations = iterations;
+  result.residual = norm > 0 ? residual / norm : residual;
+  return result;
+}
+
+void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
+                          const std::vector<double>& values, const std::string& column) {
+  if (names.size() != values.size())
+    throw std::invalid_argument("write_centrality_csv: names and values differ in length");
+  std::string out;
+  out.reserve(names.size() * 32 + 64);
+  out.append("id,");
+  detail::append_csv_field(out, column);
+  out.push_back('\n');
+  char buf[64];
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    detail::append_csv_field(out, names[k]);
+    out.push_back(',');
+    const auto r = std::to_chars(buf, buf + sizeof buf, values[k]);
+    out.append(buf, r.ptr);
+    out.push_back('\n');
+  }
+
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error(tmp + ": cannot open for writing: " + std::strerror(errno));
+    f.write(out.data(), static_cast<std::streamsize>(out.size()));
+    f.close();
+    if (!f) {
+      std::error_code ignore;
+      std::filesystem::remove(tmp, ignore);
+      throw std::runtime_error(tmp + ": write failed");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignore;
+    std::filesystem::remove(tmp, ignore);
+    throw std::runtime_error(path + ": cannot rename " + tmp + " into place: " + ec.message());
+  }
+}
+
+}  // namespace rapport
