@@ -1,0 +1,129 @@
+// Benchmarks of the BG/NBD and Gamma-Gamma fits on synthetic customers.
+//
+//   bm_value --benchmark_filter='BM_FitBgNbd/1048576'
+#include <rapport/value.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <vector>
+
+namespace {
+
+/// Synthetic BG/NBD customers (whole days): lambda ~ Gamma(r, 1/alpha), p ~ Beta(a, b),
+/// T ~ U{30..540}, purchases a Poisson process at rate lambda with dropout probability p after
+/// each repeat purchase.
+struct BgNbdSample {
+  std::vector<double> x, t_x, T;
+};
+
+const BgNbdSample& bgnbd_sample(std::size_t n) {
+  static std::map<std::size_t, BgNbdSample> cache;
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  constexpr double r = 0.25, alpha = 40.0, a = 0.8, b = 2.5;
+  std::mt19937_64 rng(20240531);
+  std::gamma_distribution<double> lambda_dist(r, 1.0 / alpha);
+  std::gamma_distribution<double> ga(a, 1.0), gb(b, 1.0);
+  std::uniform_int_distribution<int> T_dist(30, 540);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::exponential_distribution<double> unit_exp(1.0);
+  BgNbdSample s;
+  s.x.reserve(n);
+  s.t_x.reserve(n);
+  s.T.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double lambda = lambda_dist(rng);
+    const double ya = ga(rng);
+    const double p = ya / (ya + gb(rng));
+    const double T = T_dist(rng);
+    double t = 0, tx = 0, x = 0;
+    while (lambda > 0) {
+      t += unit_exp(rng) / lambda;
+      if (t > T) break;
+      x += 1;
+      tx = std::ceil(t);  // whole days; a repeat purchase is at least day 1
+      if (u(rng) < p) break;
+    }
+    s.x.push_back(x);
+    s.t_x.push_back(tx);
+    s.T.push_back(T);
+  }
+  return cache.emplace(n, std::move(s)).first->second;
+}
+
+void BM_FitBgNbd(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const BgNbdSample& s = bgnbd_sample(n);
+  rapport::BgNbdParams fit;
+  for (auto _ : state) {
+    fit = rapport::fit_bgnbd(s.x, s.t_x, s.T);
+    benchmark::DoNotOptimize(fit);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
+  state.counters["r"] = fit.r;
+  state.counters["alpha"] = fit.alpha;
+  state.counters["a"] = fit.a;
+  state.counters["b"] = fit.b;
+}
+BENCHMARK(BM_FitBgNbd)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+/// Synthetic Gamma-Gamma customers: x = 1 + Geometric(0.4), nu ~ Gamma(q, 1/gamma), mean spend
+/// ~ Gamma(p x, 1/(nu x)) rounded to cents (p = 6.25, q = 3.74, gamma = 15.44).
+struct SpendSample {
+  std::vector<double> x, m;
+};
+
+const SpendSample& spend_sample(std::size_t n) {
+  static std::map<std::size_t, SpendSample> cache;
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  constexpr double p = 6.25, q = 3.74, gam = 15.44;
+  std::mt19937_64 rng(987654321);
+  std::gamma_distribution<double> nu_dist(q, 1.0 / gam);
+  std::geometric_distribution<int> extra(0.4);
+  SpendSample s;
+  s.x.reserve(n);
+  s.m.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = 1.0 + std::min(extra(rng), 50);
+    const double nu = nu_dist(rng);
+    std::gamma_distribution<double> mean_spend(p * x, 1.0 / (nu * x));
+    s.x.push_back(x);
+    s.m.push_back(std::max(0.01, std::round(mean_spend(rng) * 100.0) / 100.0));
+  }
+  return cache.emplace(n, std::move(s)).first->second;
+}
+
+void BM_FitGammaGamma(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const SpendSample& s = spend_sample(n);
+  rapport::GammaGammaParams fit;
+  for (auto _ : state) {
+    fit = rapport::fit_gamma_gamma(s.x, s.m);
+    benchmark::DoNotOptimize(fit);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
+  state.counters["p"] = fit.p;
+  state.counters["q"] = fit.q;
+  state.counters["gamma"] = fit.gamma;
+}
+BENCHMARK(BM_FitGammaGamma)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace

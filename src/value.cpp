@@ -1,0 +1,880 @@
+/// @file value.cpp
+/// BG/NBD and Gamma-Gamma maximum-likelihood fits and per-customer quantities.
+///
+/// Both fits are damped Newton iterations in log-parameter space with analytic gradients and
+/// analytic Hessians. Identical customers are merged first, and every quantity that depends on
+/// a single coordinate (x, t_x or T) is evaluated once per distinct value, so the per-customer
+/// work in one likelihood evaluation is one exp and one log1p (BG/NBD) or one log (Gamma-Gamma).
+#include <rapport/value.hpp>
+
+#include "value_detail.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/trigamma.hpp>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace rapport::detail {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// ---------------------------------------------------------------------------------------------
+// Hashing / compression helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Bit pattern of a double with -0.0 folded onto +0.0, usable as an exact hash key.
+std::uint64_t double_key(double v) { return v == 0.0 ? 0U : std::bit_cast<std::uint64_t>(v); }
+
+std::uint64_t mix64(std::uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27U)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31U);
+}
+
+struct Key2 {
+  std::uint64_t a = 0, b = 0;
+  bool operator==(const Key2&) const = default;
+};
+
+std::uint64_t hash_key(std::uint64_t k) { return mix64(k); }
+std::uint64_t hash_key(const Key2& k) { return mix64(k.a ^ mix64(k.b)); }
+
+/// Open-addressing map from keys to dense indices in order of first insertion.
+template <class Key>
+class FlatIndex {
+public:
+  FlatIndex() { rehash(64); }
+
+  /// Index of `key`, inserting it when new.
+  std::uint32_t insert(const Key& key) {
+    std::size_t pos = hash_key(key) & mask_;
+    while (true) {
+      const std::uint32_t slot = slots_[pos];
+      if (slot == 0) break;
+      if (keys_[slot - 1] == key) return slot - 1;
+      pos = (pos + 1) & mask_;
+    }
+    const auto index = static_cast<std::uint32_t>(keys_.size());
+    keys_.push_back(key);
+    slots_[pos] = index + 1;
+    if (2 * keys_.size() > slots_.size()) rehash(2 * slots_.size());
+    return index;
+  }
+
+  const std::vector<Key>& keys() const { return keys_; }
+
+private:
+  void rehash(std::size_t capacity) {
+    slots_.assign(capacity, 0);
+    mask_ = capacity - 1;
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      std::size_t pos = hash_key(keys_[i]) & mask_;
+      while (slots_[pos] != 0) pos = (pos + 1) & mask_;
+      slots_[pos] = static_cast<std::uint32_t>(i + 1);
+    }
+  }
+
+  std::vector<std::uint32_t> slots_;  // 0 = empty, otherwise index + 1
+  std::vector<Key> keys_;
+  std::size_t mask_ = 0;
+};
+
+/// Distinct values of one column: ascending values and, per input row, the rank of its value.
+struct Column {
+  std::vector<double> values;
+  std::vector<std::uint32_t> code;
+};
+
+Column encode_column(std::span<const double> v) {
+  FlatIndex<std::uint64_t> index;
+  std::vector<std::uint32_t> raw(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) raw[i] = index.insert(double_key(v[i]));
+  const auto& keys = index.keys();
+  std::vector<std::uint32_t> order(keys.size());
+  std::iota(order.begin(), order.end(), 0U);
+  std::vector<double> vals(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) vals[k] = std::bit_cast<double>(keys[k]);
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t l, std::uint32_t r) { return vals[l] < vals[r]; });
+  std::vector<std::uint32_t> rank(keys.size());
+  Column c;
+  c.values.reserve(keys.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    rank[order[k]] = static_cast<std::uint32_t>(k);
+    c.values.push_back(vals[order[k]]);
+  }
+  for (std::uint32_t& code : raw) code = rank[code];
+  c.code = std::move(raw);
+  return c;
+}
+
+unsigned bits_for(std::size_t count) {
+  return count <= 1 ? 0U : static_cast<unsigned>(std::bit_width(count - 1));
+}
+
+/// LSD radix sort of keys whose values fit in `bits` bits.
+void radix_sort(std::vector<std::uint64_t>& keys, unsigned bits) {
+  constexpr unsigned kDigit = 11;
+  constexpr std::size_t kBuckets = std::size_t{1} << kDigit;
+  std::vector<std::uint64_t> tmp(keys.size());
+  for (unsigned shift = 0; shift < bits; shift += kDigit) {
+    std::vector<std::size_t> count(kBuckets + 1, 0);
+    for (const std::uint64_t k : keys) ++count[((k >> shift) & (kBuckets - 1)) + 1];
+    for (std::size_t b = 1; b <= kBuckets; ++b) count[b] += count[b - 1];
+    for (const std::uint64_t k : keys) tmp[count[(k >> shift) & (kBuckets - 1)]++] = k;
+    keys.swap(tmp);
+  }
+}
+
+/// Runs `fn(begin, end, slot)` over [0, n) split across up to two threads (the second only
+/// for large inputs); `slot` is 0 or 1.
+template <class Fn>
+void parallel_ranges(std::size_t n, Fn&& fn) {
+  constexpr std::size_t kMinParallel = 1U << 15U;
+  const unsigned hw = std::thread::hardware_concurrency();
+  if (n < kMinParallel || hw < 2) {
+    fn(std::size_t{0}, n, 0);
+    return;
+  }
+  const std::size_t mid = n / 2;
+  std::thread worker([&] { fn(mid, n, 1); });
+  fn(std::size_t{0}, mid, 0);
+  worker.join();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Damped Newton maximisation
+// ---------------------------------------------------------------------------------------------
+
+template <int N>
+struct NewtonResult {
+  Eigen::Matrix<double, N, 1> theta;
+  double value = kNaN;
+  double max_gradient = kNaN;
+  int iterations = 0;
+  bool converged = false;
+  std::string failure;
+};
+
+/// Maximises `f(theta, grad*, hess*)` from `theta` by Newton's method with Levenberg damping
+/// (when the Hessian is not negative definite) and a backtracking line search.
+template <int N, class F>
+NewtonResult<N> newton_maximize(F&& f, Eigen::Matrix<double, N, 1> theta,
+                                const FitOptions& options) {
+  using Vec = Eigen::Matrix<double, N, 1>;
+  using Mat = Eigen::Matrix<double, N, N>;
+  constexpr double kMaxStep = 2.0;       // largest change of one log-parameter per iteration
+  constexpr double kMaxAbsTheta = 40.0;  // parameters beyond e^±40 mean divergence
+  NewtonResult<N> res;
+  Vec g;
+  Mat H;
+  double fx = f(theta, &g, &H);
+  res.theta = theta;
+  res.value = fx;
+  if (!std::isfinite(fx) || !g.allFinite()) {
+    res.failure = "log-likelihood is not finite at the starting point";
+    return res;
+  }
+  for (int iter = 0;; ++iter) {
+    res.iterations = iter;
+    res.theta = theta;
+    res.value = fx;
+    res.max_gradient = g.cwiseAbs().maxCoeff();
+    const double scale = std::max(1.0, std::abs(fx));
+    if (res.max_gradient <= options.gradient_tolerance * scale) {
+      res.converged = true;
+      return res;
+    }
+    if (iter >= options.max_iterations) {
+      res.failure = theta.cwiseAbs().maxCoeff() > 0.75 * kMaxAbsTheta
+                        ? "a parameter diverges (likelihood maximised at the boundary)"
+                        : "no convergence within the iteration limit";
+      return res;
+    }
+    // Newton direction on -H, damped until positive definite and ascending.
+    const Mat A = -H;
+    Vec d = g;
+    bool have_direction = false;
+    if (A.allFinite()) {
+      const double diag = std::max(A.diagonal().cwiseAbs().maxCoeff(), 1e-300);
+      double mu = 0.0;
+      for (int k = 0; k < 40; ++k) {
+        const Eigen::LLT<Mat> llt(A + mu * Mat::Identity());
+        if (llt.info() == Eigen::Success) {
+          d = llt.solve(g);
+          if (d.allFinite() && d.dot(g) > 0) {
+            have_direction = true;
+            break;
+          }
+        }
+        mu = mu == 0.0 ? 1e-8 * diag : mu * 10.0;
+      }
+    }
+    if (!have_direction) d = g / std::max(g.norm(), 1e-300);  // steepest ascent
+    const double dmax = d.cwiseAbs().maxCoeff();
+    if (dmax > kMaxStep) d *= kMaxStep / dmax;
+
+    const double slope = g.dot(d);
+    const double noise = 1e-11 * scale;
+    double step = 1.0;
+    bool accepted = false;
+    for (int ls = 0; ls < 40; ++ls, step *= 0.5) {
+      const Vec trial = theta + step * d;
+      if (trial.cwiseAbs().maxCoeff() > kMaxAbsTheta) continue;
+      Vec gt;
+      Mat Ht;
+      const double ft = f(trial, &gt, &Ht);
+      if (!std::isfinite(ft) || !gt.allFinite() || !Ht.allFinite()) continue;
+      const bool armijo = ft >= fx + 1e-4 * step * slope;
+      // Near the optimum the predicted gain of a full Newton step drops below the rounding
+      // noise of the sum; accept it when the value stays within noise and the gradient shrinks.
+      const bool within_noise = ls == 0 && ft >= fx - noise &&
+                                gt.cwiseAbs().maxCoeff() < g.cwiseAbs().maxCoeff();
+      if (armijo || within_noise) {
+        theta = trial;
+        fx = ft;
+        g = gt;
+        H = Ht;
+        accepted = true;
+        break;
+      }
+    }
+    if (!accepted) {
+      // Precision-limited: the gradient cannot be reduced further by any step along d.
+      if (res.max_gradient <= 1e3 * options.gradient_tolerance * scale) {
+        res.converged = true;
+        return res;
+      }
+      res.failure = (theta + d).cwiseAbs().maxCoeff() > kMaxAbsTheta
+                        ? "a parameter diverges (likelihood maximised at the boundary)"
+                        : "line search failed";
+      return res;
+    }
+  }
+}
+
+std::string format_double(double v) {
+  std::ostringstream os;
+  os.precision(6);
+  os << v;
+  return os.str();
+}
+
+// Hessian storage order of the upper triangle of a 4x4 matrix.
+constexpr std::array<std::array<int, 4>, 4> kUpper4 = {{{0, 1, 2, 3}, {1, 4, 5, 6}, {2, 5, 7, 8},
+                                                         {3, 6, 8, 9}}};
+
+struct BgAccum {
+  double f = 0;
+  std::array<double, 4> g{};
+  std::array<double, 10> h{};
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// BG/NBD
+// ---------------------------------------------------------------------------------------------
+
+BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
+                         std::span<const double> T) {
+  if (x.size() != t_x.size() || x.size() != T.size()) {
+    throw std::invalid_argument("BG/NBD input spans differ in length: x " +
+                                std::to_string(x.size()) + ", t_x " + std::to_string(t_x.size()) +
+                                ", T " + std::to_string(T.size()));
+  }
+  const std::size_t n = x.size();
+  std::vector<double> tx_norm(t_x.begin(), t_x.end());
+  std::size_t repeat = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i]) || !std::isfinite(t_x[i]) || !std::isfinite(T[i]) || x[i] < 0 ||
+        t_x[i] < 0 || (x[i] > 0 && x[i] < 1) || t_x[i] > T[i]) {
+      throw std::invalid_argument(
+          "invalid BG/NBD customer at row " + std::to_string(i) + ": x=" + format_double(x[i]) +
+          ", t_x=" + format_double(t_x[i]) + ", T=" + format_double(T[i]) +
+          " (need x = 0 or x >= 1, 0 <= t_x <= T, all finite)");
+    }
+    if (x[i] == 0) {
+      tx_norm[i] = 0;  // t_x is irrelevant without repeat purchases
+    } else {
+      ++repeat;
+    }
+  }
+  BgNbdData data;
+  data.customers = n;
+  data.repeat_buyers = repeat;
+  Column cx = encode_column(x);
+  Column ctx = encode_column(tx_norm);
+  Column cT = encode_column(T);
+  const unsigned bT = bits_for(cT.values.size());
+  const unsigned btx = bits_for(ctx.values.size());
+  const unsigned bx = bits_for(cx.values.size());
+  data.x_values = std::move(cx.values);
+  data.tx_values = std::move(ctx.values);
+  data.T_values = std::move(cT.values);
+  data.x_weight.assign(data.x_values.size(), 0.0);
+  for (std::size_t i = 0; i < n; ++i) data.x_weight[cx.code[i]] += 1.0;
+
+  if (bT + btx + bx <= 64) {
+    std::vector<std::uint64_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t kx = cx.code[i];
+      const std::uint64_t ktx = ctx.code[i];
+      const std::uint64_t kT = cT.code[i];
+      keys[i] = bx == 0 ? 0 : (kx << (btx + bT));
+      if (btx > 0) keys[i] |= ktx << bT;
+      keys[i] |= kT;
+    }
+    radix_sort(keys, bT + btx + bx);
+    const std::uint64_t mT = bT == 0 ? 0 : (~std::uint64_t{0} >> (64 - bT));
+    const std::uint64_t mtx = btx == 0 ? 0 : (~std::uint64_t{0} >> (64 - btx));
+    for (std::size_t i = 0; i < n;) {
+      std::size_t j = i + 1;
+      while (j < n && keys[j] == keys[i]) ++j;
+      const std::uint64_t k = keys[i];
+      BgNbdRow row;
+      row.iT = static_cast<std::uint32_t>(k & mT);
+      row.itx = btx == 0 ? 0U : static_cast<std::uint32_t>((k >> bT) & mtx);
+      row.ix = bx == 0 ? 0U : static_cast<std::uint32_t>(k >> (btx + bT));
+      row.weight = static_cast<double>(j - i);
+      data.rows.push_back(row);
+      i = j;
+    }
+  } else {
+    std::vector<std::array<std::uint32_t, 3>> keys(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = {cx.code[i], ctx.code[i], cT.code[i]};
+    std::sort(keys.begin(), keys.end());
+    for (std::size_t i = 0; i < n;) {
+      std::size_t j = i + 1;
+      while (j < n && keys[j] == keys[i]) ++j;
+      data.rows.push_back(BgNbdRow{keys[i][0], keys[i][1], keys[i][2], static_cast<double>(j - i)});
+      i = j;
+    }
+  }
+  return data;
+}
+
+double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eigen::Vector4d* grad,
+                       Eigen::Matrix4d* hess) {
+  using boost::math::digamma;
+  using boost::math::trigamma;
+  const double r = std::exp(theta[0]);
+  const double alpha = std::exp(theta[1]);
+  const double a = std::exp(theta[2]);
+  const double b = std::exp(theta[3]);
+  const double log_a = theta[2];
+  const double a_inv = 1.0 / a;
+  const bool want_g = grad != nullptr || hess != nullptr;
+  const bool want_h = hess != nullptr;
+
+  // Per distinct T and t_x: log(alpha + .) and 1/(alpha + .).
+  const std::size_t nT = data.T_values.size();
+  const std::size_t ntx = data.tx_values.size();
+  const std::size_t nx = data.x_values.size();
+  std::vector<double> lT(nT), iT(nT), ltx(ntx), itx(ntx);
+  for (std::size_t k = 0; k < nT; ++k) {
+    lT[k] = std::log(alpha + data.T_values[k]);
+    iT[k] = 1.0 / (alpha + data.T_values[k]);
+  }
+  for (std::size_t k = 0; k < ntx; ++k) {
+    ltx[k] = std::log(alpha + data.tx_values[k]);
+    itx[k] = 1.0 / (alpha + data.tx_values[k]);
+  }
+  // Per distinct x: s = r + x, log(a/(b+x-1)) and 1/(b+x-1).
+  std::vector<double> s(nx), lab(nx), ib(nx);
+  for (std::size_t k = 0; k < nx; ++k) {
+    const double xv = data.x_values[k];
+    s[k] = r + xv;
+    if (xv > 0) {
+      ib[k] = 1.0 / (b + xv - 1.0);
+      lab[k] = log_a - std::log(b + xv - 1.0);
+    }
+  }
+
+  // Row contributions: log[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)].
+  std::array<BgAccum, 2> acc{};
+  parallel_ranges(data.rows.size(), [&](std::size_t begin, std::size_t end, int slot) {
+    BgAccum loc;
+    for (std::size_t i = begin; i < end; ++i) {
+      const BgNbdRow& row = data.rows[i];
+      const double w = row.weight;
+      const double sx = s[row.ix];
+      const double lt = lT[row.iT];
+      const double it = iT[row.iT];
+      if (data.x_values[row.ix] == 0) {
+        loc.f -= w * sx * lt;
+        if (want_g) {
+          loc.g[0] -= w * lt;
+          loc.g[1] -= w * sx * it;
+          loc.h[1] -= w * it;
+          loc.h[4] += w * sx * it * it;
+        }
+        continue;
+      }
+      const double lx = ltx[row.itx];
+      const double ix = itx[row.itx];
+      const double u1 = -sx * lt;
+      const double u2 = lab[row.ix] - sx * lx;
+      double w1 = 0, w2 = 0;
+      if (u2 > u1) {
+        const double e = std::exp(u1 - u2);
+        loc.f += w * (u2 + std::log1p(e));
+        w2 = 1.0 / (1.0 + e);
+        w1 = e * w2;
+      } else {
+        const double e = std::exp(u2 - u1);
+        loc.f += w * (u1 + std::log1p(e));
+        w1 = 1.0 / (1.0 + e);
+        w2 = e * w1;
+      }
+      if (!want_g) continue;
+      const double bi = ib[row.ix];
+      // gradient of u1: (-lt, -s it, 0, 0); of u2: (-lx, -s ix, 1/a, -1/(b+x-1)).
+      const std::array<double, 4> d = {lx - lt, sx * (ix - it), -a_inv, bi};  // grad u1 - grad u2
+      loc.g[0] += w * (-lx + w1 * d[0]);
+      loc.g[1] += w * (-sx * ix + w1 * d[1]);
+      loc.g[2] += w * w2 * a_inv;
+      loc.g[3] -= w * w2 * bi;
+      if (!want_h) continue;
+      const double k = w * w1 * w2;
+      loc.h[0] += k * d[0] * d[0];
+      loc.h[1] += k * d[0] * d[1] - w * (w1 * it + w2 * ix);
+      loc.h[2] += k * d[0] * d[2];
+      loc.h[3] += k * d[0] * d[3];
+      loc.h[4] += k * d[1] * d[1] + w * sx * (w1 * it * it + w2 * ix * ix);
+      loc.h[5] += k * d[1] * d[2];
+      loc.h[6] += k * d[1] * d[3];
+      loc.h[7] += k * d[2] * d[2] - w * w2 * a_inv * a_inv;
+      loc.h[8] += k * d[2] * d[3];
+      loc.h[9] += k * d[3] * d[3] + w * w2 * bi * bi;
+    }
+    acc[static_cast<std::size_t>(slot)] = loc;
+  });
+  BgAccum tot = acc[0];
+  tot.f += acc[1].f;
+  for (std::size_t k = 0; k < 4; ++k) tot.g[k] += acc[1].g[k];
+  for (std::size_t k = 0; k < 10; ++k) tot.h[k] += acc[1].h[k];
+
+  // Terms depending on x only: lgamma(r+x) - lgamma(r) + r log(alpha) + lbeta(a, b+x) - lbeta(a, b).
+  const double log_alpha = theta[1];
+  const double lg_r = std::lgamma(r), lg_b = std::lgamma(b), lg_ab = std::lgamma(a + b);
+  double dg_r = 0, dg_b = 0, dg_ab = 0, tg_r = 0, tg_b = 0, tg_ab = 0;
+  if (want_g) {
+    dg_r = digamma(r);
+    dg_b = digamma(b);
+    dg_ab = digamma(a + b);
+  }
+  if (want_h) {
+    tg_r = trigamma(r);
+    tg_b = trigamma(b);
+    tg_ab = trigamma(a + b);
+  }
+  double W = 0;
+  for (std::size_t k = 0; k < nx; ++k) {
+    const double Wx = data.x_weight[k];
+    const double xv = data.x_values[k];
+    W += Wx;
+    if (xv == 0) continue;
+    tot.f += Wx * (std::lgamma(r + xv) - lg_r + std::lgamma(b + xv) - lg_b -
+                   std::lgamma(a + b + xv) + lg_ab);
+    if (want_g) {
+      const double dabx = dg_ab - digamma(a + b + xv);
+      tot.g[0] += Wx * (digamma(r + xv) - dg_r);
+      tot.g[2] += Wx * dabx;
+      tot.g[3] += Wx * (digamma(b + xv) - dg_b + dabx);
+    }
+    if (want_h) {
+      const double tabx = tg_ab - trigamma(a + b + xv);
+      tot.h[0] += Wx * (trigamma(r + xv) - tg_r);
+      tot.h[7] += Wx * tabx;
+      tot.h[8] += Wx * tabx;
+      tot.h[9] += Wx * (trigamma(b + xv) - tg_b + tabx);
+    }
+  }
+  tot.f += W * r * log_alpha;
+  tot.g[0] += W * log_alpha;
+  tot.g[1] += W * r / alpha;
+  tot.h[1] += W / alpha;
+  tot.h[4] -= W * r / (alpha * alpha);
+
+  // Chain rule to log-parameters.
+  const std::array<double, 4> p = {r, alpha, a, b};
+  if (grad != nullptr) {
+    for (std::size_t i = 0; i < 4; ++i) (*grad)[static_cast<Eigen::Index>(i)] = p[i] * tot.g[i];
+  }
+  if (hess != nullptr) {
+    for (std::size_t i = 0; i < 4; ++i) {
+      for (std::size_t j = 0; j < 4; ++j) {
+        double v = p[i] * p[j] * tot.h[static_cast<std::size_t>(kUpper4[i][j])];
+        if (i == j) v += p[i] * tot.g[i];
+        (*hess)(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = v;
+      }
+    }
+  }
+  return tot.f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gamma-Gamma
+// ---------------------------------------------------------------------------------------------
+
+GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const double> m) {
+  if (x.size() != m.size()) {
+    throw std::invalid_argument("Gamma-Gamma input spans differ in length: x " +
+                                std::to_string(x.size()) + ", m " + std::to_string(m.size()));
+  }
+  std::vector<double> xs;
+  std::vector<double> ms;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (std::isfinite(x[i]) && std::isfinite(m[i]) && x[i] >= 1 && m[i] > 0) {
+      xs.push_back(x[i]);
+      ms.push_back(m[i]);
+    }
+  }
+  GammaGammaData data;
+  data.customers = xs.size();
+  Column cx = encode_column(xs);
+  data.x_values = std::move(cx.values);
+  data.x_weight.assign(data.x_values.size(), 0.0);
+  FlatIndex<Key2> index;
+  std::vector<double> weight;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    data.x_weight[cx.code[i]] += 1.0;
+    const std::uint32_t k = index.insert(Key2{cx.code[i], double_key(ms[i])});
+    if (k == weight.size()) {
+      weight.push_back(1.0);
+    } else {
+      weight[k] += 1.0;
+    }
+  }
+  const auto& keys = index.keys();
+  data.rows.resize(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    GammaGammaRow& row = data.rows[k];
+    row.ix = static_cast<std::uint32_t>(keys[k].a);
+    row.m = std::bit_cast<double>(keys[k].b);
+    row.log_m = std::log(row.m);
+    row.weight = weight[k];
+  }
+  // Sort by (x, m) so that the summation order does not depend on the input order.
+  std::sort(data.rows.begin(), data.rows.end(), [](const GammaGammaRow& l, const GammaGammaRow& r) {
+    return l.ix != r.ix ? l.ix < r.ix : l.m < r.m;
+  });
+  return data;
+}
+
+double gamma_gamma_objective(const GammaGammaData& data, const Eigen::Vector3d& theta,
+                             Eigen::Vector3d* grad, Eigen::Matrix3d* hess) {
+  using boost::math::digamma;
+  using boost::math::trigamma;
+  const double p = std::exp(theta[0]);
+  const double q = std::exp(theta[1]);
+  const double gam = std::exp(theta[2]);
+  const double log_gam = theta[2];
+  const std::size_t nx = data.x_values.size();
+
+  // Per-x sums over rows: sum w log m, sum w log(gamma + m x), sum w/(gamma+mx), sum w/(gamma+mx)^2.
+  struct XSums {
+    double lm = 0, lD = 0, iD = 0, iD2 = 0;
+  };
+  std::array<std::vector<XSums>, 2> sums{std::vector<XSums>(nx), std::vector<XSums>(nx)};
+  parallel_ranges(data.rows.size(), [&](std::size_t begin, std::size_t end, int slot) {
+    std::vector<XSums>& loc = sums[static_cast<std::size_t>(slot)];
+    for (std::size_t i = begin; i < end; ++i) {
+      const GammaGammaRow& row = data.rows[i];
+      const double D = gam + row.m * data.x_values[row.ix];
+      const double iD = 1.0 / D;
+      XSums& sx = loc[row.ix];
+      sx.lm += row.weight * row.log_m;
+      sx.lD += row.weight * std::log(D);
+      sx.iD += row.weight * iD;
+      sx.iD2 += row.weight * iD * iD;
+    }
+  });
+
+  const double lg_q = std::lgamma(q);
+  const double dg_q = digamma(q);
+  const double tg_q = hess != nullptr ? trigamma(q) : 0.0;
+  double f = 0;
+  std::array<double, 3> g{};
+  std::array<double, 6> h{};  // pp, pq, pg, qq, qg, gg
+  for (std::size_t k = 0; k < nx; ++k) {
+    const double x = data.x_values[k];
+    const double Wx = data.x_weight[k];
+    const double lm = sums[0][k].lm + sums[1][k].lm;
+    const double lD = sums[0][k].lD + sums[1][k].lD;
+    const double iD = sums[0][k].iD + sums[1][k].iD;
+    const double iD2 = sums[0][k].iD2 + sums[1][k].iD2;
+    const double px = p * x;
+    const double sv = px + q;
+    const double log_x = std::log(x);
+    f += Wx * (std::lgamma(sv) - std::lgamma(px) - lg_q + q * log_gam + px * log_x) +
+         (px - 1.0) * lm - sv * lD;
+    if (grad == nullptr && hess == nullptr) continue;
+    const double dg_s = digamma(sv);
+    g[0] += x * (Wx * (dg_s - digamma(px) + log_x) + lm - lD);
+    g[1] += Wx * (dg_s - dg_q + log_gam) - lD;
+    g[2] += Wx * q / gam - sv * iD;
+    if (hess == nullptr) continue;
+    const double tg_s = trigamma(sv);
+    h[0] += Wx * x * x * (tg_s - trigamma(px));
+    h[1] += Wx * x * tg_s;
+    h[2] -= x * iD;
+    h[3] += Wx * (tg_s - tg_q);
+    h[4] += Wx / gam - iD;
+    h[5] += -Wx * q / (gam * gam) + sv * iD2;
+  }
+  const std::array<double, 3> pv = {p, q, gam};
+  if (grad != nullptr) {
+    for (std::size_t i = 0; i < 3; ++i) (*grad)[static_cast<Eigen::Index>(i)] = pv[i] * g[i];
+  }
+  if (hess != nullptr) {
+    constexpr std::array<std::array<int, 3>, 3> idx = {{{0, 1, 2}, {1, 3, 4}, {2, 4, 5}}};
+    for (std::size_t i = 0; i < 3; ++i) {
+      for (std::size_t j = 0; j < 3; ++j) {
+        double v = pv[i] * pv[j] * h[static_cast<std::size_t>(idx[i][j])];
+        if (i == j) v += pv[i] * g[i];
+        (*hess)(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = v;
+      }
+    }
+  }
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conditional expectation
+// ---------------------------------------------------------------------------------------------
+
+double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon, double x,
+                                         double T) {
+  if (!(horizon > 0)) return horizon == 0 ? 0.0 : kNaN;
+  const double r = params.r, alpha = params.alpha, a = params.a, b = params.b;
+  const double z = horizon / (alpha + T + horizon);
+  const double L = -std::log1p(horizon / (alpha + T));  // log(1 - z)
+  const double eps = a - 1.0;
+  const double y = eps * L;
+  // [1 - (1-z)^(a-1)] / (a-1), continuous through a = 1.
+  const double ratio = std::abs(y) < 1e-5 ? 1.0 + y * (0.5 + y / 6.0) : std::expm1(y) / y;
+  const double c = a + b + x - 1.0;
+  const double first = -L * ratio * c;
+  // c * [2F1(a+b-1-r, a-1; c; z) - 1] / (a-1) = sum_{n>=1} (ap)_n (a)_{n-1} / ((c+1)_{n-1} n!) z^n
+  const double ap = a + b - 1.0 - r;
+  const double kslope = std::abs(a - r - x - 2.0);  // asymptotic ratio ~ z (1 + k/n)
+  double term = ap * z;
+  double sum = term;
+  constexpr long kMaxTerms = 50'000'000;
+  for (long n = 1; n < kMaxTerms; ++n) {
+    const double nd = static_cast<double>(n);
+    const double rho = (ap + nd) * (a + nd - 1.0) / ((c + nd) * (nd + 1.0)) * z;
+    term *= rho;
+    sum += term;
+    const double bound = std::max(std::abs(rho), z) * (1.0 + kslope / (nd + 1.0));
+    if (bound < 1.0 && nd > std::abs(ap) + a + 1.0 &&
+        std::abs(term) * bound / (1.0 - bound) <= 1e-17 * (std::abs(first) + std::abs(sum))) {
+      break;
+    }
+    if (term == 0.0) break;
+  }
+  return first - std::exp(y) * sum;
+}
+
+}  // namespace rapport::detail
+
+namespace rapport {
+
+namespace {
+
+std::string fit_context(const char* what, std::size_t customers, std::size_t rows) {
+  return std::string(what) + " (" + std::to_string(customers) + " customers, " +
+         std::to_string(rows) + " distinct rows)";
+}
+
+}  // namespace
+
+BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
+                      std::span<const double> T, const FitOptions& options) {
+  if (x.size() < options.min_customers) {
+    throw FitError("fit_bgnbd: " + std::to_string(x.size()) + " customers, at least " +
+                   std::to_string(options.min_customers) + " required");
+  }
+  const detail::BgNbdData data = detail::compress_bgnbd(x, t_x, T);
+  if (data.repeat_buyers == 0) {
+    throw FitError("fit_bgnbd: no repeat buyer (x >= 1) among " + std::to_string(data.customers) +
+                   " customers");
+  }
+  double mean_T = 0;
+  for (const detail::BgNbdRow& row : data.rows) mean_T += row.weight * data.T_values[row.iT];
+  mean_T /= static_cast<double>(data.customers);
+  if (!(mean_T > 0)) mean_T = 1.0;
+
+  auto objective = [&](const Eigen::Vector4d& th, Eigen::Vector4d* g, Eigen::Matrix4d* h) {
+    return detail::bgnbd_objective(data, th, g, h);
+  };
+  const std::array<std::array<double, 4>, 3> starts = {{{1.0, mean_T, 1.0, 1.0},
+                                                        {0.25, 0.25 * mean_T, 0.5, 2.0},
+                                                        {4.0, 4.0 * mean_T, 2.0, 0.5}}};
+  detail::NewtonResult<4> best;
+  bool have = false;
+  std::string failure;
+  for (const auto& st : starts) {
+    const Eigen::Vector4d th0(std::log(st[0]), std::log(st[1]), std::log(st[2]), std::log(st[3]));
+    detail::NewtonResult<4> res = detail::newton_maximize<4>(objective, th0, options);
+    if (res.converged) {
+      best = res;
+      have = true;
+      break;
+    }
+    if (failure.empty()) {
+      failure = res.failure + " after " + std::to_string(res.iterations) +
+                " iterations, max |gradient| " + detail::format_double(res.max_gradient) +
+                " at r=" + detail::format_double(std::exp(res.theta[0])) +
+                ", alpha=" + detail::format_double(std::exp(res.theta[1])) +
+                ", a=" + detail::format_double(std::exp(res.theta[2])) +
+                ", b=" + detail::format_double(std::exp(res.theta[3]));
+    }
+  }
+  if (!have) {
+    double zero_tx = 0;  // repeat buyers with t_x = 0 make the likelihood unbounded as alpha -> 0
+    for (const detail::BgNbdRow& row : data.rows) {
+      if (data.x_values[row.ix] > 0 && data.tx_values[row.itx] == 0) zero_tx += row.weight;
+    }
+    if (zero_tx > 0) {
+      failure += "; note: " + detail::format_double(zero_tx) +
+                 " customers have x >= 1 with t_x = 0, for which the likelihood grows without "
+                 "bound as alpha -> 0";
+    }
+    throw FitError(fit_context("fit_bgnbd: did not converge", data.customers, data.rows.size()) +
+                   ": " + failure);
+  }
+  BgNbdParams out;
+  out.r = std::exp(best.theta[0]);
+  out.alpha = std::exp(best.theta[1]);
+  out.a = std::exp(best.theta[2]);
+  out.b = std::exp(best.theta[3]);
+  out.log_likelihood = best.value;
+  if (!std::isfinite(out.r) || !std::isfinite(out.alpha) || !std::isfinite(out.a) ||
+      !std::isfinite(out.b) || !std::isfinite(out.log_likelihood)) {
+    throw FitError(fit_context("fit_bgnbd: non-finite fitted parameters", data.customers,
+                               data.rows.size()));
+  }
+  return out;
+}
+
+GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const double> m,
+                                 const FitOptions& options) {
+  const detail::GammaGammaData data = detail::compress_gamma_gamma(x, m);
+  if (data.customers < options.min_customers || data.customers == 0) {
+    throw FitError("fit_gamma_gamma: " + std::to_string(data.customers) + " of " +
+                   std::to_string(x.size()) +
+                   " customers qualify (x >= 1 and m > 0), at least " +
+                   std::to_string(std::max<std::size_t>(options.min_customers, 1)) + " required");
+  }
+  double mean_m = 0;
+  for (const detail::GammaGammaRow& row : data.rows) mean_m += row.weight * row.m;
+  mean_m /= static_cast<double>(data.customers);
+
+  auto objective = [&](const Eigen::Vector3d& th, Eigen::Vector3d* g, Eigen::Matrix3d* h) {
+    return detail::gamma_gamma_objective(data, th, g, h);
+  };
+  // Starting points with p gamma / (q - 1) equal to the mean spend.
+  const std::array<std::array<double, 3>, 3> starts = {
+      {{1.0, 2.0, mean_m}, {4.0, 3.0, 0.5 * mean_m}, {0.5, 5.0, 8.0 * mean_m}}};
+  detail::NewtonResult<3> best;
+  bool have = false;
+  std::string failure;
+  for (const auto& st : starts) {
+    const Eigen::Vector3d th0(std::log(st[0]), std::log(st[1]), std::log(st[2]));
+    detail::NewtonResult<3> res = detail::newton_maximize<3>(objective, th0, options);
+    if (res.converged) {
+      best = res;
+      have = true;
+      break;
+    }
+    if (failure.empty()) {
+      failure = res.failure + " after " + std::to_string(res.iterations) +
+                " iterations, max |gradient| " + detail::format_double(res.max_gradient) +
+                " at p=" + detail::format_double(std::exp(res.theta[0])) +
+                ", q=" + detail::format_double(std::exp(res.theta[1])) +
+                ", gamma=" + detail::format_double(std::exp(res.theta[2]));
+    }
+  }
+  if (!have) {
+    throw FitError(
+        fit_context("fit_gamma_gamma: did not converge", data.customers, data.rows.size()) + ": " +
+        failure);
+  }
+  GammaGammaParams out;
+  out.p = std::exp(best.theta[0]);
+  out.q = std::exp(best.theta[1]);
+  out.gamma = std::exp(best.theta[2]);
+  out.log_likelihood = best.value;
+  if (!std::isfinite(out.p) || !std::isfinite(out.q) || !std::isfinite(out.gamma) ||
+      !std::isfinite(out.log_likelihood)) {
+    throw FitError(fit_context("fit_gamma_gamma: non-finite fitted parameters", data.customers,
+                               data.rows.size()));
+  }
+  if (out.q <= 1.0) {
+    throw FitError("fit_gamma_gamma: fitted q = " + detail::format_double(out.q) +
+                   " <= 1, expected spend undefined (" + std::to_string(data.customers) +
+                   " customers)");
+  }
+  return out;
+}
+
+double bgnbd_log_likelihood(const BgNbdParams& params, double x, double t_x, double T) {
+  const double r = params.r, alpha = params.alpha, a = params.a, b = params.b;
+  const double s = r + x;
+  const double head = std::lgamma(s) - std::lgamma(r) + r * std::log(alpha) + std::lgamma(b + x) -
+                      std::lgamma(b) - std::lgamma(a + b + x) + std::lgamma(a + b);
+  const double u1 = -s * std::log(alpha + T);
+  if (!(x > 0)) return head + u1;
+  const double u2 = std::log(a) - std::log(b + x - 1.0) - s * std::log(alpha + t_x);
+  const double hi = std::max(u1, u2);
+  const double lo = std::min(u1, u2);
+  return head + hi + std::log1p(std::exp(lo - hi));
+}
+
+double bgnbd_p_alive(const BgNbdParams& params, double x, double t_x, double T) {
+  if (!(x > 0)) return 1.0;
+  const double r = params.r, alpha = params.alpha, a = params.a, b = params.b;
+  // log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)
+  const double l =
+      std::log(a) - std::log(b + x - 1.0) + (r + x) * std::log1p((T - t_x) / (alpha + t_x));
+  if (l > 0) {
+    const double e = std::exp(-l);
+    return e / (1.0 + e);
+  }
+  return 1.0 / (1.0 + std::exp(l));
+}
+
+double bgnbd_expected_purchases(const BgNbdParams& params, double horizon, double x, double t_x,
+                                double T) {
+  return detail::bgnbd_expected_purchases_if_alive(params, horizon, x, T) *
+         bgnbd_p_alive(params, x, t_x, T);
+}
+
+double gamma_gamma_expected_spend(const GammaGammaParams& params, double x, double m) {
+  const double px = x > 0 ? params.p * x : 0.0;
+  const double denom = px + params.q - 1.0;
+  if (!(denom > 0)) return std::numeric_limits<double>::quiet_NaN();
+  const double num = x > 0 ? params.gamma + m * x : params.gamma;
+  return num * params.p / denom;
+}
+
+}  // namespace rapport

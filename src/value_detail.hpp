@@ -1,0 +1,85 @@
+/// @file value_detail.hpp
+/// Internals of the BG/NBD and Gamma-Gamma fits, exposed for tests and benchmarks only.
+/// Nothing here is part of the public API.
+#pragma once
+
+#include <rapport/export.hpp>
+#include <rapport/value.hpp>
+
+#include <Eigen/Core>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace rapport::detail {
+
+/// One distinct (x, t_x, T) row of compressed BG/NBD data: indices into the distinct-value
+/// tables of `BgNbdData` and the number of customers sharing the row.
+struct BgNbdRow {
+  std::uint32_t ix = 0;   ///< index into `BgNbdData::x_values`
+  std::uint32_t itx = 0;  ///< index into `BgNbdData::tx_values`
+  std::uint32_t iT = 0;   ///< index into `BgNbdData::T_values`
+  double weight = 0;      ///< number of customers with this history
+};
+
+/// BG/NBD data with identical customers merged. Rows are sorted by (x, t_x, T).
+struct BgNbdData {
+  std::vector<double> x_values;   ///< distinct x, ascending
+  std::vector<double> tx_values;  ///< distinct t_x, ascending
+  std::vector<double> T_values;   ///< distinct T, ascending
+  std::vector<double> x_weight;   ///< customers per distinct x
+  std::vector<BgNbdRow> rows;     ///< distinct histories with weights
+  std::size_t customers = 0;      ///< number of input customers
+  std::size_t repeat_buyers = 0;  ///< customers with x >= 1
+};
+
+/// Validates and compresses BG/NBD input.
+/// @throws std::invalid_argument on spans of different lengths, negative or non-finite values,
+/// 0 < x < 1, or t_x > T.
+RAPPORT_API BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
+                                     std::span<const double> T);
+
+/// Total BG/NBD log-likelihood at log-parameters `theta` = (log r, log alpha, log a, log b).
+/// When `grad` / `hess` are non-null they receive the analytic gradient and Hessian with
+/// respect to `theta`.
+RAPPORT_API double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta,
+                                   Eigen::Vector4d* grad, Eigen::Matrix4d* hess);
+
+/// One distinct (x, m) row of compressed Gamma-Gamma data.
+struct GammaGammaRow {
+  std::uint32_t ix = 0;  ///< index into `GammaGammaData::x_values`
+  double m = 0;          ///< mean spend
+  double log_m = 0;      ///< log(m)
+  double weight = 0;     ///< number of customers with this (x, m)
+};
+
+/// Gamma-Gamma data restricted to x >= 1 and m > 0, duplicates merged.
+struct GammaGammaData {
+  std::vector<double> x_values;  ///< distinct x, ascending
+  std::vector<double> x_weight;  ///< customers per distinct x
+  std::vector<GammaGammaRow> rows;  ///< distinct (x, m) rows
+  std::size_t customers = 0;     ///< qualifying customers (x >= 1, m > 0)
+};
+
+/// Selects the qualifying rows (finite x >= 1, finite m > 0) and merges duplicates.
+/// @throws std::invalid_argument when the spans differ in length.
+RAPPORT_API GammaGammaData compress_gamma_gamma(std::span<const double> x,
+                                                std::span<const double> m);
+
+/// Total Gamma-Gamma log-likelihood at `theta` = (log p, log q, log gamma), with optional
+/// analytic gradient and Hessian with respect to `theta`.
+RAPPORT_API double gamma_gamma_objective(const GammaGammaData& data, const Eigen::Vector3d& theta,
+                                         Eigen::Vector3d* grad, Eigen::Matrix3d* hess);
+
+/// Expected purchases in the next `horizon` for a customer known to be alive at T:
+/// `(a+b+x-1)/(a-1) * [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)]` with
+/// `z = horizon / (alpha + T + horizon)`, evaluated through the Euler transformation
+/// `2F1(r+x, b+x; c; z) = (1-z)^(a-1-r-x) 2F1(a+b-1-r, a-1; c; z)` so that no cancellation
+/// occurs for large x and the (a-1) division is removed analytically (exact at a = 1).
+/// Multiplying by `bgnbd_p_alive` gives `bgnbd_expected_purchases`.
+RAPPORT_API double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon,
+                                                     double x, double T);
+
+}  // namespace rapport::detail
