@@ -22,6 +22,8 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double day_s = static_cast<double>(seconds_per_day);
 
 struct Scratch {
+  const std::vector<double>* period_weight = nullptr;  // 2^(-k·period/H), k = 0, 1, …
+  const std::vector<double>* period_total = nullptr;   // prefix sums of period_weight, in k order
   std::vector<std::uint8_t> covered;
   std::vector<seconds_t> service_times;
   std::vector<std::pair<day_t, double>> days;
@@ -101,12 +103,11 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
     }
     if (imp == 2 && static_cast<double>(T - at) <= cfg.wow_window_days * day_s) wow = true;
   }
-  double cont_num = 0, cont_den = 0;
-  for (seconds_t k = 0; k < periods; ++k) {
-    const double pw = std::exp2(-static_cast<double>(k) * cfg.period_days / cfg.half_life_days);
-    cont_den += pw;
-    if (covered[static_cast<std::size_t>(k)]) cont_num += pw;
-  }
+  double cont_num = 0;
+  const auto& pw = *scratch.period_weight;
+  for (std::size_t k = 0; k < static_cast<std::size_t>(periods); ++k)
+    if (covered[k]) cont_num += pw[k];
+  const double cont_den = (*scratch.period_total)[static_cast<std::size_t>(periods)];
 
   // --- follow-through and purchases
   std::sort(service.begin(), service.end());
@@ -267,8 +268,20 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
   s.customer = rows;
   const unsigned threads = detail::thread_count(config.threads);
   std::atomic<std::size_t> done{0};
+  // continuity's period weights, shared: 2^(-k·period/H) and their running sums in k order
+  const seconds_t period_s = static_cast<seconds_t>(std::llround(config.period_days * day_s));
+  seconds_t max_span = 0;
+  for (auto c : rows) max_span = std::max(max_span, midnight(D + 1) - midnight(base.acquired_on[c]));
+  const auto max_periods = static_cast<std::size_t>(std::max<seconds_t>(1, (max_span + period_s - 1) / period_s));
+  std::vector<double> period_weight(max_periods), period_total(max_periods + 1, 0.0);
+  for (std::size_t k = 0; k < max_periods; ++k) {
+    period_weight[k] = std::exp2(-static_cast<double>(k) * config.period_days / config.half_life_days);
+    period_total[k + 1] = period_total[k] + period_weight[k];
+  }
   detail::parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
     Scratch scratch;
+    scratch.period_weight = &period_weight;
+    scratch.period_total = &period_total;
     for (std::size_t r = lo; r < hi; ++r) {
       score_customer(base, out.forest, config, D, r, rows[r], s, scratch);
       if (progress && ((r - lo) & 0xFFFF) == 0xFFFF) progress(done.fetch_add(0x10000) + 0x10000, n);
@@ -332,16 +345,18 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
   if (n == 1) {
     s.upserve_score[0] = 50;
   } else if (n > 1) {
-    std::vector<double> sorted(s.upserve_value);
+    // sort (value, row) pairs, then give every member of a run of equal values the same mid rank
+    std::vector<std::pair<double, std::uint32_t>> sorted(n);
+    for (std::size_t r = 0; r < n; ++r) sorted[r] = {s.upserve_value[r], static_cast<std::uint32_t>(r)};
     std::sort(sorted.begin(), sorted.end());
-    detail::parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t r = lo; r < hi; ++r) {
-        const auto [a, b] = std::equal_range(sorted.begin(), sorted.end(), s.upserve_value[r]);
-        const double less = static_cast<double>(a - sorted.begin());
-        const double equal = static_cast<double>(b - a);
-        s.upserve_score[r] = 100.0 * (less + (equal - 1.0) / 2.0) / static_cast<double>(n - 1);
-      }
-    });
+    for (std::size_t lo = 0; lo < n;) {
+      std::size_t hi = lo + 1;
+      while (hi < n && sorted[hi].first == sorted[lo].first) ++hi;
+      const double score = 100.0 * (static_cast<double>(lo) + static_cast<double>(hi - lo - 1) / 2.0) /
+                           static_cast<double>(n - 1);
+      for (std::size_t k = lo; k < hi; ++k) s.upserve_score[sorted[k].second] = score;
+      lo = hi;
+    }
   }
   if (progress) progress(n, n);
   return out;
