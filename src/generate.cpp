@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <stdexcept>
 
 namespace rapport {
 
@@ -143,42 +144,106 @@ GenerateCounts generate(const GenerateOptions& o, Sink& sink) {
   return counts;
 }
 
-std::string timestamp(seconds_t t) { return format_timestamp(t); }
-
-struct CsvSink {
-  std::string customers = "customer_id,acquired_on,segment\n";
-  std::string contacts = "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n";
-  std::string purchases = "customer_id,at,amount\n";
-  std::string referrals = "referrer_id,referred_id,at\n";
+// Streams rows into four files (each written to a temporary name and renamed at the end).
+class CsvSink {
+public:
+  explicit CsvSink(const std::filesystem::path& dir) {
+    static const char* names[] = {"customers.csv", "contacts.csv", "purchases.csv", "referrals.csv"};
+    static const char* headers[] = {"customer_id,acquired_on,segment\n",
+                                    "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n",
+                                    "customer_id,at,amount\n", "referrer_id,referred_id,at\n"};
+    for (int k = 0; k < 4; ++k) {
+      final_[k] = dir / names[k];
+      tmp_[k] = final_[k];
+      tmp_[k] += ".tmp";
+      file_[k] = std::fopen(tmp_[k].c_str(), "wb");
+      if (!file_[k]) throw std::runtime_error(tmp_[k].string() + ": cannot write");
+      buf_[k] = headers[k];
+    }
+  }
+  ~CsvSink() {
+    for (int k = 0; k < 4; ++k)
+      if (file_[k]) {
+        std::fclose(file_[k]);
+        std::error_code ec;
+        std::filesystem::remove(tmp_[k], ec);
+      }
+  }
+  CsvSink(const CsvSink&) = delete;
+  CsvSink& operator=(const CsvSink&) = delete;
   void customer(const std::string& id, day_t d, const char* seg) {
-    customers += id + ',' + format_date(d) + ',' + seg + '\n';
+    auto& b = buf_[0];
+    b += id;
+    b += ',';
+    b += format_date(d);
+    b += ',';
+    b += seg;
+    b += '\n';
+    flush(0);
   }
   void contact(const std::string& id, const ContactRow& r) {
-    contacts += id;
-    contacts += ',';
-    contacts += timestamp(r.at);
-    contacts += ',';
-    contacts += to_string(r.channel);
-    contacts += ',';
-    contacts += to_string(r.stage);
-    contacts += ',';
-    contacts += to_string(r.initiator);
-    contacts += ',';
-    contacts += to_string(r.aspect);
-    contacts += ',';
-    contacts += std::to_string(r.impression);
-    contacts += r.complaint ? ",true," : ",false,";
-    if (r.resolved_at != no_time) contacts += timestamp(r.resolved_at);
-    contacts += '\n';
+    auto& b = buf_[1];
+    b += id;
+    b += ',';
+    b += format_timestamp(r.at);
+    b += ',';
+    b += to_string(r.channel);
+    b += ',';
+    b += to_string(r.stage);
+    b += ',';
+    b += to_string(r.initiator);
+    b += ',';
+    b += to_string(r.aspect);
+    b += ',';
+    b += std::to_string(r.impression);
+    b += r.complaint ? ",true," : ",false,";
+    if (r.resolved_at != no_time) b += format_timestamp(r.resolved_at);
+    b += '\n';
+    flush(1);
   }
   void purchase(const std::string& id, seconds_t at, double amount) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", amount);
-    purchases += id + ',' + timestamp(at) + ',' + buf + '\n';
+    char num[32];
+    std::snprintf(num, sizeof num, "%.2f", amount);
+    auto& b = buf_[2];
+    b += id;
+    b += ',';
+    b += format_timestamp(at);
+    b += ',';
+    b += num;
+    b += '\n';
+    flush(2);
   }
   void referral(const std::string& from, const std::string& to, seconds_t at) {
-    referrals += from + ',' + to + ',' + timestamp(at) + '\n';
+    auto& b = buf_[3];
+    b += from;
+    b += ',';
+    b += to;
+    b += ',';
+    b += format_timestamp(at);
+    b += '\n';
+    flush(3);
   }
+  /// Flushes everything and renames the files into place.
+  void commit() {
+    for (int k = 0; k < 4; ++k) {
+      flush(k, true);
+      const bool ok = std::fclose(file_[k]) == 0;
+      file_[k] = nullptr;
+      if (!ok) throw std::runtime_error(final_[k].string() + ": write failed");
+      std::filesystem::rename(tmp_[k], final_[k]);
+    }
+  }
+
+private:
+  void flush(int k, bool force = false) {
+    if (!force && buf_[k].size() < (std::size_t{1} << 22)) return;
+    if (std::fwrite(buf_[k].data(), 1, buf_[k].size(), file_[k]) != buf_[k].size())
+      throw std::runtime_error(final_[k].string() + ": write failed");
+    buf_[k].clear();
+  }
+  std::filesystem::path final_[4], tmp_[4];
+  std::FILE* file_[4] = {nullptr, nullptr, nullptr, nullptr};
+  std::string buf_[4];
 };
 
 struct BuilderSink {
@@ -193,13 +258,9 @@ struct BuilderSink {
 
 GenerateCounts generate_csv(const std::string& dir, const GenerateOptions& options) {
   std::filesystem::create_directories(dir);
-  CsvSink sink;
+  CsvSink sink{std::filesystem::path(dir)};
   const auto counts = generate(options, sink);
-  const std::filesystem::path d(dir);
-  write_file_atomically((d / "customers.csv").string(), sink.customers);
-  write_file_atomically((d / "contacts.csv").string(), sink.contacts);
-  write_file_atomically((d / "purchases.csv").string(), sink.purchases);
-  write_file_atomically((d / "referrals.csv").string(), sink.referrals);
+  sink.commit();
   return counts;
 }
 

@@ -152,6 +152,8 @@ int main(int argc, char** argv) {
   gen->add_option("--seed", gopt.seed, "Random seed");
   gen->add_option("--end", gen_end, "Last day of history (YYYY-MM-DD), default 2026-06-30");
   gen->add_option("--years", gopt.years, "Years of acquisition history");
+  gen->add_option("--contact-rate", gopt.contact_rate_per_year,
+                  "Business-initiated contacts per customer-year for a well-served customer");
 
   // --- graph
   auto* graph = app.add_subcommand("graph", "Centrality on a whole referral graph (referrals CSV or SNAP edge list)");
