@@ -1,6 +1,8 @@
 #include <rapport/generate.hpp>
 #include <rapport/score.hpp>
 
+#include "atomic_file.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -144,45 +146,29 @@ GenerateCounts generate(const GenerateOptions& o, Sink& sink) {
   return counts;
 }
 
-// Streams rows into four files (each written to a temporary name and renamed at the end).
+// Streams rows into the four files, each renamed into place only when all are complete.
 class CsvSink {
 public:
-  explicit CsvSink(const std::filesystem::path& dir) {
-    static const char* names[] = {"customers.csv", "contacts.csv", "purchases.csv", "referrals.csv"};
-    static const char* headers[] = {"customer_id,acquired_on,segment\n",
-                                    "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n",
-                                    "customer_id,at,amount\n", "referrer_id,referred_id,at\n"};
-    for (int k = 0; k < 4; ++k) {
-      final_[k] = dir / names[k];
-      tmp_[k] = final_[k];
-      tmp_[k] += ".tmp";
-      file_[k] = std::fopen(tmp_[k].c_str(), "wb");
-      if (!file_[k]) throw std::runtime_error(tmp_[k].string() + ": cannot write");
-      buf_[k] = headers[k];
-    }
+  explicit CsvSink(const std::filesystem::path& dir)
+      : files_{detail::AtomicFile(dir / "customers.csv"), detail::AtomicFile(dir / "contacts.csv"),
+               detail::AtomicFile(dir / "purchases.csv"), detail::AtomicFile(dir / "referrals.csv")} {
+    files_[0].write("customer_id,acquired_on,segment\n");
+    files_[1].write("customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n");
+    files_[2].write("customer_id,at,amount\n");
+    files_[3].write("referrer_id,referred_id,at\n");
   }
-  ~CsvSink() {
-    for (int k = 0; k < 4; ++k)
-      if (file_[k]) {
-        std::fclose(file_[k]);
-        std::error_code ec;
-        std::filesystem::remove(tmp_[k], ec);
-      }
-  }
-  CsvSink(const CsvSink&) = delete;
-  CsvSink& operator=(const CsvSink&) = delete;
   void customer(const std::string& id, day_t d, const char* seg) {
-    auto& b = buf_[0];
+    auto& b = files_[0].buffer();
     b += id;
     b += ',';
     b += format_date(d);
     b += ',';
     b += seg;
     b += '\n';
-    flush(0);
+    files_[0].maybe_flush();
   }
   void contact(const std::string& id, const ContactRow& r) {
-    auto& b = buf_[1];
+    auto& b = files_[1].buffer();
     b += id;
     b += ',';
     b += format_timestamp(r.at);
@@ -199,51 +185,36 @@ public:
     b += r.complaint ? ",true," : ",false,";
     if (r.resolved_at != no_time) b += format_timestamp(r.resolved_at);
     b += '\n';
-    flush(1);
+    files_[1].maybe_flush();
   }
   void purchase(const std::string& id, seconds_t at, double amount) {
     char num[32];
     std::snprintf(num, sizeof num, "%.2f", amount);
-    auto& b = buf_[2];
+    auto& b = files_[2].buffer();
     b += id;
     b += ',';
     b += format_timestamp(at);
     b += ',';
     b += num;
     b += '\n';
-    flush(2);
+    files_[2].maybe_flush();
   }
   void referral(const std::string& from, const std::string& to, seconds_t at) {
-    auto& b = buf_[3];
+    auto& b = files_[3].buffer();
     b += from;
     b += ',';
     b += to;
     b += ',';
     b += format_timestamp(at);
     b += '\n';
-    flush(3);
+    files_[3].maybe_flush();
   }
-  /// Flushes everything and renames the files into place.
   void commit() {
-    for (int k = 0; k < 4; ++k) {
-      flush(k, true);
-      const bool ok = std::fclose(file_[k]) == 0;
-      file_[k] = nullptr;
-      if (!ok) throw std::runtime_error(final_[k].string() + ": write failed");
-      std::filesystem::rename(tmp_[k], final_[k]);
-    }
+    for (auto& f : files_) f.commit();
   }
 
 private:
-  void flush(int k, bool force = false) {
-    if (!force && buf_[k].size() < (std::size_t{1} << 22)) return;
-    if (std::fwrite(buf_[k].data(), 1, buf_[k].size(), file_[k]) != buf_[k].size())
-      throw std::runtime_error(final_[k].string() + ": write failed");
-    buf_[k].clear();
-  }
-  std::filesystem::path final_[4], tmp_[4];
-  std::FILE* file_[4] = {nullptr, nullptr, nullptr, nullptr};
-  std::string buf_[4];
+  detail::AtomicFile files_[4];
 };
 
 struct BuilderSink {

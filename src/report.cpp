@@ -1,6 +1,8 @@
 // Output: the scores CSV, explanations, the base-wide summary, config JSON, atomic writes.
 #include <rapport/score.hpp>
 
+#include "atomic_file.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -27,27 +29,9 @@ std::string format_number(double v) {
 }
 
 void write_file_atomically(const std::string& path, std::string_view text) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  fs::path tmp = target;
-  tmp += ".tmp" + std::to_string(::getpid());
-  {
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw std::runtime_error(path + ": cannot write: " + std::strerror(errno));
-    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    const bool closed = std::fclose(f) == 0;
-    if (!ok || !closed) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error(path + ": write failed");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error(path + ": cannot rename temporary file into place");
-  }
+  detail::AtomicFile f(path);
+  f.write(text);
+  f.commit();
 }
 
 const std::vector<std::string>& score_columns() {
@@ -121,8 +105,8 @@ json distribution(std::vector<double> v) {
 void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res) {
   const Scores& s = res.scores;
   const auto& f = res.forest;
-  std::string out;
-  out.reserve(64 + s.size() * 320);
+  detail::AtomicFile file(path);
+  std::string& out = file.buffer();
   const auto& cols = score_columns();
   for (std::size_t i = 0; i < cols.size(); ++i) {
     if (i) out.push_back(',');
@@ -160,8 +144,9 @@ void write_scores_csv(const std::string& path, const CustomerBase& base, const S
     u(f.tree_size[c]);
     d(f.katz[c]);
     out.push_back('\n');
+    file.maybe_flush();
   }
-  write_file_atomically(path, out);
+  file.commit();
 }
 
 std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::size_t r, const ScoringConfig& cfg) {
@@ -249,12 +234,13 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
 
 void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& res,
                          const ScoringConfig& cfg) {
-  std::string out;
+  detail::AtomicFile file(path);
   for (std::size_t r = 0; r < res.scores.size(); ++r) {
-    out += explain_json(base, res, r, cfg);
-    out.push_back('\n');
+    file.buffer() += explain_json(base, res, r, cfg);
+    file.buffer().push_back('\n');
+    file.maybe_flush();
   }
-  write_file_atomically(path, out);
+  file.commit();
 }
 
 std::string summary_json(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,

@@ -411,3 +411,17 @@ TEST(ScoreOutput, ConfigJsonRoundTripAndErrors) {
   EXPECT_THROW(config_from_json(R"({"half_life_days": "x"})"), std::invalid_argument);
   EXPECT_THROW(config_from_json("{"), std::invalid_argument);
 }
+
+TEST(ScoreOutput, AtomicWritesLeaveNoPartialFile) {
+  rapport::test::TempDir dir;
+  const auto path = dir.write("scores.csv", "previous result\n");
+  EXPECT_THROW(write_file_atomically(dir.file("missing-dir/x.csv"), "x"), std::runtime_error);
+  write_file_atomically(path, "new result\n");
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "new result");
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 1u);  // no temporary left behind
+}
