@@ -17,6 +17,14 @@ CsvReader::CsvReader(const std::string& path) : name_(path) {
   buf_.resize(initial_buffer);
 }
 
+CsvReader::CsvReader(const std::string& path, std::size_t offset, std::size_t line, bool at_file_start)
+    : CsvReader(path) {
+  if (offset && std::fseek(file_, static_cast<long>(offset), SEEK_SET) != 0) throw InputError(path + ": seek failed");
+  line_ = line;
+  consumed_ = offset;
+  first_ = at_file_start && offset == 0;
+}
+
 CsvReader::CsvReader(std::string_view data, std::string name) : name_(std::move(name)) {
   buf_.assign(data.begin(), data.end());
   end_ = buf_.size();

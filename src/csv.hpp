@@ -23,6 +23,9 @@ class CsvReader {
 public:
   /// Opens `path`; throws InputError when it cannot be opened.
   explicit CsvReader(const std::string& path);
+  /// Opens `path` and starts at byte `offset` (a record start), numbering lines from `line`.
+  /// `at_file_start` enables the BOM check.
+  CsvReader(const std::string& path, std::size_t offset, std::size_t line, bool at_file_start);
   /// Reads a buffer already in memory (for tests and fuzzing); `name` is used in messages.
   CsvReader(std::string_view data, std::string name);
   ~CsvReader();

@@ -1,9 +1,12 @@
 #include <rapport/data.hpp>
 
 #include "csv.hpp"
+#include "parallel.hpp"
 #include "parse.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <cmath>
 #include <filesystem>
@@ -250,94 +253,404 @@ CustomerBase CustomerBaseBuilder::finish() {
 // ---------------------------------------------------------------------------------------------
 // CSV loading
 
+struct detail_builder_access {
+  static CustomerBaseBuilder::Impl& impl(CustomerBaseBuilder& b) { return *b.impl_; }
+};
+
 namespace {
 
 struct TableSpec {
   const char* table;
-  std::vector<const char*> required;
-  std::vector<const char*> optional;
+  std::vector<const char*> fields;  // required, then optional
+  std::size_t required;
 };
 
-class TableReader {
-public:
-  TableReader(const std::string& path, const TableSpec& spec, TableCounts& counts, LoadReport& report,
-              const LoadOptions& options)
-      : reader_(path), spec_(spec), counts_(counts), report_(report), options_(options) {
-    detail::CsvRecord header;
-    if (!reader_.next(header)) throw InputError(path + ": empty file (no header row)");
-    header_.assign(header.fields.begin(), header.fields.end());
-    const auto find = [&](const char* name) -> int {
-      for (std::size_t i = 0; i < header_.size(); ++i)
-        if (header_[i] == name) return static_cast<int>(i);
-      return -1;
-    };
-    for (const char* name : spec.required) {
-      const int i = find(name);
-      if (i < 0) throw InputError(path + ":" + std::to_string(header.line) + ": missing required column '" + name + "'");
-      cols_.push_back(i);
+/// Header names and the header index of each spec field (-1 for an absent optional column).
+struct Columns {
+  std::vector<std::string> header;
+  std::vector<int> index;
+  Columns(const std::vector<std::string_view>& fields, const TableSpec& spec, const std::string& path, std::size_t line)
+      : header(fields.begin(), fields.end()) {
+    for (std::size_t k = 0; k < spec.fields.size(); ++k) {
+      int found = -1;
+      for (std::size_t i = 0; i < header.size(); ++i)
+        if (header[i] == spec.fields[k]) {
+          found = static_cast<int>(i);
+          break;
+        }
+      if (found < 0 && k < spec.required)
+        throw InputError(path + ":" + std::to_string(line) + ": missing required column '" + spec.fields[k] + "'");
+      index.push_back(found);
     }
-    for (const char* name : spec.optional) cols_.push_back(find(name));
   }
+};
 
-  /// Next row with the right field count; rejects wrong-count rows itself.
-  bool next() {
-    while (reader_.next(rec_)) {
-      ++counts_.read;
-      if (rec_.error) {
-        reject(rec_.error_column, rec_.error);
-        continue;
-      }
-      if (rec_.fields.size() != header_.size()) {
-        const std::size_t col = std::min(rec_.fields.size(), header_.size()) + 1;
-        reject(rec_.fields.size() > header_.size() ? col : rec_.fields.size() + 1,
-               "expected " + std::to_string(header_.size()) + " fields, found " + std::to_string(rec_.fields.size()));
-        continue;
-      }
-      return true;
-    }
-    return false;
-  }
-  /// Field k of the spec (required first, then optional); empty view when an optional column is absent.
-  std::string_view field(std::size_t k) const {
-    const int c = cols_[k];
-    return c < 0 ? std::string_view() : rec_.fields[static_cast<std::size_t>(c)];
-  }
-  /// Column number (1-based) of spec field k.
-  std::size_t column(std::size_t k) const { return static_cast<std::size_t>(cols_[k] + 1); }
-  std::size_t column_of(std::string_view name) const {
-    for (std::size_t i = 0; i < header_.size(); ++i)
-      if (header_[i] == name) return i + 1;
-    return 0;
-  }
-  void reject_field(std::size_t k, std::string reason) { reject(column(k), std::move(reason)); }
-  void reject_named(const std::string& name, std::string reason) { reject(column_of(name), std::move(reason)); }
+/// Where a row failed: a spec field (or `whole_row` with an explicit column) and why.
+struct RowError {
+  static constexpr std::size_t whole_row = static_cast<std::size_t>(-1);
+  std::size_t field = 0;
+  std::size_t column = 0;  // used when field == whole_row
+  std::string reason;
+};
 
-  void reject(std::size_t column, std::string reason) {
-    ++counts_.rejected;
+/// Appends rejects to the report (counts, strict mode, the cap on stored rejects).
+struct Reporter {
+  LoadReport& report;
+  const LoadOptions& options;
+  void reject(const TableSpec& spec, TableCounts& counts, const std::string& file, const Columns& cols,
+              std::size_t line, const RowError& e, std::string_view raw) {
+    ++counts.rejected;
     RejectedRow r;
-    r.table = spec_.table;
-    r.file = reader_.name();
-    r.line = rec_.line;
-    r.column = column;
-    if (column >= 1 && column <= header_.size()) r.column_name = header_[column - 1];
-    r.reason = std::move(reason);
-    if (options_.strict)
+    r.table = spec.table;
+    r.file = file;
+    r.line = line;
+    if (e.field == RowError::whole_row) {
+      r.column = e.column;
+    } else {
+      r.column = static_cast<std::size_t>(cols.index[e.field] + 1);
+    }
+    if (r.column >= 1 && r.column <= cols.header.size()) r.column_name = cols.header[r.column - 1];
+    r.reason = e.reason;
+    if (options.strict)
       throw InputError(r.file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + r.reason +
                        (r.column_name.empty() ? "" : " (column " + r.column_name + ")"));
-    r.raw.assign(rec_.raw);
-    if (report_.rejects.size() < options_.max_rejects_kept) report_.rejects.push_back(std::move(r));
+    r.raw.assign(raw);
+    if (report.rejects.size() < options.max_rejects_kept) report.rejects.push_back(std::move(r));
   }
-
-private:
-  detail::CsvReader reader_;
-  const TableSpec& spec_;
-  TableCounts& counts_;
-  LoadReport& report_;
-  const LoadOptions& options_;
-  std::vector<std::string> header_;
-  std::vector<int> cols_;
-  detail::CsvRecord rec_;
 };
+
+/// Checks the field count and gathers the spec's fields in spec order.
+bool gather(const std::vector<std::string_view>& fields, const Columns& cols, std::string_view* out, RowError& e) {
+  if (fields.size() != cols.header.size()) {
+    e.field = RowError::whole_row;
+    e.column = std::min(fields.size(), cols.header.size()) + 1;
+    e.reason = "expected " + std::to_string(cols.header.size()) + " fields, found " + std::to_string(fields.size());
+    return false;
+  }
+  for (std::size_t k = 0; k < cols.index.size(); ++k)
+    out[k] = cols.index[k] < 0 ? std::string_view() : fields[static_cast<std::size_t>(cols.index[k])];
+  return true;
+}
+
+// ---- row parsers: pure functions of the fields (thread-safe), shared by every path
+
+struct ContactOut {
+  std::uint32_t owner;
+  ContactRow row;
+};
+
+/// Customer lookup with a one-entry cache (rows of one customer usually come together).
+/// The cached key must outlive its use: callers reset it whenever the buffer moves.
+struct CustomerLookup {
+  const detail::KeyIndex& customers;
+  std::string key;
+  std::uint32_t index = 0;
+  bool valid = false;
+  bool find(std::string_view id, std::uint32_t& out) {
+    if (valid && id == key) {
+      out = index;
+      return true;
+    }
+    const auto it = customers.find(id);
+    if (it == customers.end()) return false;
+    key.assign(id);
+    index = out = it->second;
+    valid = true;
+    return true;
+  }
+};
+
+bool parse_contact(const std::string_view* f, CustomerLookup& customers, ContactOut& out, RowError& e) {
+  const auto fail = [&](std::size_t k, std::string why) {
+    e.field = k;
+    e.reason = std::move(why);
+    return false;
+  };
+  if (!customers.find(f[0], out.owner)) return fail(0, "unknown customer");
+  const auto at = detail::parse_timestamp(f[1]);
+  if (!at.value) return fail(1, at.reason);
+  const auto ch = detail::parse_channel(f[2]);
+  if (!ch) return fail(2, "unknown channel '" + std::string(f[2]) + "'");
+  const auto st = detail::parse_stage(f[3]);
+  if (!st) return fail(3, "unknown stage '" + std::string(f[3]) + "'");
+  const auto in = detail::parse_initiator(f[4]);
+  if (!in) return fail(4, "unknown initiator '" + std::string(f[4]) + "'");
+  const auto as = detail::parse_aspect(f[5]);
+  if (!as) return fail(5, "unknown aspect '" + std::string(f[5]) + "'");
+  const auto im = detail::parse_impression(f[6]);
+  if (!im.value) return fail(6, im.reason);
+  const auto cp = detail::parse_bool(f[7]);
+  if (!cp.value) return fail(7, cp.reason);
+  seconds_t resolved = no_time;
+  if (!f[8].empty()) {
+    const auto rs = detail::parse_timestamp(f[8]);
+    if (!rs.value) return fail(8, std::string("resolved_at: ") + rs.reason);
+    resolved = *rs.value;
+  }
+  if (*cp.value && resolved != no_time && resolved < *at.value)
+    return fail(8, "complaint resolved before it was made");
+  out.row = ContactRow{*at.value, *ch, *st, *in, *as, *im.value, *cp.value, *cp.value ? resolved : no_time};
+  return true;
+}
+
+struct PurchaseOut {
+  std::uint32_t owner;
+  seconds_t at;
+  double amount;
+};
+
+bool parse_purchase(const std::string_view* f, CustomerLookup& customers, PurchaseOut& out, RowError& e) {
+  if (!customers.find(f[0], out.owner)) {
+    e.field = 0;
+    e.reason = "unknown customer";
+    return false;
+  }
+  const auto at = detail::parse_timestamp(f[1]);
+  if (!at.value) {
+    e.field = 1;
+    e.reason = at.reason;
+    return false;
+  }
+  const auto amount = detail::parse_amount(f[2]);
+  if (!amount.value) {
+    e.field = 2;
+    e.reason = amount.reason;
+    return false;
+  }
+  out.at = *at.value;
+  out.amount = *amount.value;
+  return true;
+}
+
+void append(CustomerBaseBuilder::Impl& im, const ContactOut& c) {
+  auto& b = im.base;
+  im.contact_owner.push_back(c.owner);
+  b.contact_at.push_back(c.row.at);
+  b.contact_channel.push_back(c.row.channel);
+  b.contact_stage.push_back(c.row.stage);
+  b.contact_initiator.push_back(c.row.initiator);
+  b.contact_aspect.push_back(c.row.aspect);
+  b.contact_impression.push_back(static_cast<std::int8_t>(c.row.impression));
+  b.contact_complaint.push_back(c.row.complaint ? 1 : 0);
+  b.contact_resolved_at.push_back(c.row.resolved_at);
+}
+
+void append(CustomerBaseBuilder::Impl& im, const PurchaseOut& p) {
+  im.purchase_owner.push_back(p.owner);
+  im.base.purchase_at.push_back(p.at);
+  im.base.purchase_amount.push_back(p.amount);
+}
+
+/// Runs `on_record(fields, line, raw)` over every non-blank data record of a file with the
+/// sequential RFC 4180 reader; returns the header's columns first via `on_header`.
+template <class OnHeader, class OnRecord>
+void read_sequential(detail::CsvReader& reader, OnHeader&& on_header, OnRecord&& on_record) {
+  detail::CsvRecord rec;
+  if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
+  on_header(rec.fields, rec.line);
+  while (reader.next(rec)) on_record(rec);
+}
+
+/// Loads a per-customer table (contacts or purchases): parallel over blocks of plain
+/// (quote-free) lines, sequential RFC 4180 parsing from the first block holding a quote.
+template <class Out, class Parse>
+void load_grouped_table(const std::string& path, const TableSpec& spec, TableCounts& counts, Reporter& reporter,
+                        CustomerBaseBuilder::Impl& im, unsigned threads, Parse&& parse) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) throw InputError(path + ": cannot open: " + std::strerror(errno));
+  struct Closer {
+    std::FILE* f;
+    ~Closer() { std::fclose(f); }
+  } closer{file};
+
+  const detail::KeyIndex& customers = im.customers;
+  std::optional<Columns> cols;
+  std::vector<char> buf(std::size_t{1} << 25);  // 32 MiB blocks
+  std::size_t filled = 0, line = 1, offset = 0;  // offset: file offset of buf[0]
+  bool eof = false;
+  const auto refill = [&](std::size_t keep_from) {
+    std::memmove(buf.data(), buf.data() + keep_from, filled - keep_from);
+    filled -= keep_from;
+    offset += keep_from;
+    if (filled == buf.size()) buf.resize(buf.size() * 2);
+    const std::size_t got = std::fread(buf.data() + filled, 1, buf.size() - filled, file);
+    if (got == 0) {
+      if (std::ferror(file)) throw InputError(path + ": read error");
+      eof = true;
+    }
+    filled += got;
+  };
+
+  // The sequential fallback: from file offset `from` (a line start) to the end.
+  const auto sequential_from = [&](std::size_t from) {
+    detail::CsvReader reader(path, from, line, !cols);
+    const auto on_header = [&](const std::vector<std::string_view>& fields, std::size_t hline) {
+      cols.emplace(fields, spec, path, hline);
+    };
+    std::vector<std::string_view> f(spec.fields.size());
+    Out out;
+    RowError e;
+    CustomerLookup lookup{customers, {}, 0, false};
+    const auto on_record = [&](const detail::CsvRecord& rec) {
+      ++counts.read;
+      if (rec.error) {
+        reporter.reject(spec, counts, path, *cols, rec.line, RowError{RowError::whole_row, rec.error_column, rec.error},
+                        rec.raw);
+        return;
+      }
+      if (gather(rec.fields, *cols, f.data(), e) && parse(f.data(), lookup, out, e))
+        append(im, out);
+      else
+        reporter.reject(spec, counts, path, *cols, rec.line, e, rec.raw);
+    };
+    if (!cols) {
+      read_sequential(reader, on_header, on_record);
+    } else {
+      detail::CsvRecord rec;
+      while (reader.next(rec)) on_record(rec);
+    }
+  };
+
+  refill(0);
+  // header: skip a BOM and blank lines; a quoted header goes the sequential way
+  std::size_t pos = 0;
+  if (filled >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0) pos = 3;
+  for (;;) {
+    while (pos < filled && (buf[pos] == '\n' || (buf[pos] == '\r' && pos + 1 < filled && buf[pos + 1] == '\n'))) {
+      pos += buf[pos] == '\n' ? 1 : 2;
+      ++line;
+    }
+    const char* nl = static_cast<const char*>(std::memchr(buf.data() + pos, '\n', filled - pos));
+    if (!nl && !eof) {
+      refill(0);
+      continue;
+    }
+    if (pos == filled) throw InputError(path + ": empty file (no header row)");
+    const std::size_t end = nl ? static_cast<std::size_t>(nl - buf.data()) : filled;
+    std::string_view header(buf.data() + pos, end - pos);
+    if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
+    if (header.find('"') != std::string_view::npos) {
+      line = 1;
+      sequential_from(0);
+      return;
+    }
+    std::vector<std::string_view> fields;
+    std::size_t a = 0;
+    for (;;) {
+      const auto comma = header.find(',', a);
+      fields.push_back(header.substr(a, comma == std::string_view::npos ? std::string_view::npos : comma - a));
+      if (comma == std::string_view::npos) break;
+      a = comma + 1;
+    }
+    cols.emplace(fields, spec, path, line);
+    pos = nl ? end + 1 : filled;
+    ++line;
+    break;
+  }
+  const std::size_t nfields = cols->header.size();
+  const unsigned workers = detail::thread_count(threads);
+
+  struct Part {
+    std::size_t begin, end;
+    std::vector<Out> rows;
+    struct Bad {
+      std::size_t line_offset;
+      RowError error;
+      std::string_view raw;
+    };
+    std::vector<Bad> bad;
+    std::size_t lines = 0, read = 0;
+  };
+  std::vector<Part> parts;
+  for (;;) {
+    // the block: whole lines in [pos, stop)
+    std::size_t stop = filled;
+    if (!eof) {
+      const char* last = static_cast<const char*>(memrchr(buf.data() + pos, '\n', filled - pos));
+      if (!last) {
+        refill(pos);
+        pos = 0;
+        continue;
+      }
+      stop = static_cast<std::size_t>(last - buf.data()) + 1;
+    }
+    if (std::memchr(buf.data() + pos, '"', stop - pos)) {
+      sequential_from(offset + pos);
+      return;
+    }
+    // split into parts at line starts
+    const std::size_t want = std::max<std::size_t>(1, std::min<std::size_t>(workers, (stop - pos) >> 20));
+    parts.assign(want, Part{});
+    std::size_t b = pos;
+    for (std::size_t k = 0; k < want; ++k) {
+      std::size_t e = k + 1 == want ? stop : pos + (stop - pos) * (k + 1) / want;
+      if (e < stop) {
+        const char* nl = static_cast<const char*>(std::memchr(buf.data() + e, '\n', stop - e));
+        e = nl ? static_cast<std::size_t>(nl - buf.data()) + 1 : stop;
+      }
+      e = std::max(e, b);
+      parts[k].begin = b;
+      parts[k].end = e;
+      b = e;
+    }
+    detail::parallel_for(
+        want, static_cast<unsigned>(want),
+        [&](std::size_t lo, std::size_t hi) {
+          std::vector<std::string_view> fields;
+          fields.reserve(nfields + 1);
+          std::vector<std::string_view> f(spec.fields.size());
+          CustomerLookup lookup{customers, {}, 0, false};
+          for (std::size_t k = lo; k < hi; ++k) {
+            Part& part = parts[k];
+            part.rows.reserve((part.end - part.begin) / 64);
+            const char* p = buf.data() + part.begin;
+            const char* const end = buf.data() + part.end;
+            Out out;
+            RowError err;
+            while (p < end) {
+              const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+              const char* le = nl ? nl : end;
+              std::string_view ln(p, static_cast<std::size_t>(le - p));
+              if (!ln.empty() && ln.back() == '\r') ln.remove_suffix(1);
+              if (!ln.empty()) {
+                ++part.read;
+                fields.clear();
+                const char* q = ln.data();
+                const char* const qe = ln.data() + ln.size();
+                for (;;) {
+                  const char* comma = static_cast<const char*>(std::memchr(q, ',', static_cast<std::size_t>(qe - q)));
+                  if (!comma) {
+                    fields.emplace_back(q, static_cast<std::size_t>(qe - q));
+                    break;
+                  }
+                  fields.emplace_back(q, static_cast<std::size_t>(comma - q));
+                  q = comma + 1;
+                }
+                if (fields.size() == nfields && gather(fields, *cols, f.data(), err) &&
+                    parse(f.data(), lookup, out, err)) {
+                  part.rows.push_back(out);
+                } else {
+                  if (fields.size() != nfields) gather(fields, *cols, f.data(), err);
+                  part.bad.push_back({part.lines, err, ln});
+                }
+              }
+              ++part.lines;
+              p = nl ? nl + 1 : end;
+            }
+          }
+        },
+        1);
+    for (auto& part : parts) {
+      counts.read += part.read;
+      for (const auto& bad : part.bad) reporter.reject(spec, counts, path, *cols, line + bad.line_offset, bad.error, bad.raw);
+      for (const auto& row : part.rows) append(im, row);
+      line += part.lines;
+    }
+    if (eof) break;
+    refill(stop);
+    pos = 0;
+  }
+}
 
 }  // namespace
 
@@ -346,79 +659,71 @@ LoadResult load_csv(const InputFiles& files, const LoadOptions& options) {
   if (!std::filesystem::exists(files.customers)) throw InputError(files.customers + ": customers file not found");
   LoadResult out;
   LoadReport& rep = out.report;
+  Reporter reporter{rep, options};
   CustomerBaseBuilder builder;
+  auto& im = detail_builder_access::impl(builder);
   std::string col;
+  std::vector<std::string_view> f(3);
+  RowError e;
   {
-    static const TableSpec spec{"customers", {"customer_id", "acquired_on"}, {"segment"}};
-    TableReader t(files.customers, spec, rep.customers, rep, options);
-    while (t.next()) {
-      const auto day = detail::parse_date(t.field(1));
-      if (!day.value) { t.reject_field(1, day.reason); continue; }
-      auto why = builder.add_customer(t.field(0), *day.value, t.field(2), &col);
-      if (!why.empty()) t.reject_named(col, std::move(why));
-    }
+    static const TableSpec spec{"customers", {"customer_id", "acquired_on", "segment"}, 2};
+    detail::CsvReader reader(files.customers);
+    std::optional<Columns> cols;
+    read_sequential(
+        reader, [&](const auto& fields, std::size_t line) { cols.emplace(fields, spec, files.customers, line); },
+        [&](const detail::CsvRecord& rec) {
+          ++rep.customers.read;
+          if (rec.error) {
+            reporter.reject(spec, rep.customers, files.customers, *cols, rec.line,
+                            RowError{RowError::whole_row, rec.error_column, rec.error}, rec.raw);
+            return;
+          }
+          if (!gather(rec.fields, *cols, f.data(), e)) {
+            reporter.reject(spec, rep.customers, files.customers, *cols, rec.line, e, rec.raw);
+            return;
+          }
+          const auto day = detail::parse_date(f[1]);
+          if (!day.value) {
+            reporter.reject(spec, rep.customers, files.customers, *cols, rec.line, RowError{1, 0, day.reason}, rec.raw);
+            return;
+          }
+          auto why = builder.add_customer(f[0], *day.value, f[2], &col);
+          if (!why.empty())
+            reporter.reject(spec, rep.customers, files.customers, *cols, rec.line, RowError{0, 0, std::move(why)},
+                            rec.raw);
+        });
   }
   if (!files.contacts.empty()) {
-    static const TableSpec spec{"contacts",
-                                {"customer_id", "at", "channel", "stage", "initiator", "aspect", "impression", "complaint", "resolved_at"},
-                                {}};
-    TableReader t(files.contacts, spec, rep.contacts, rep, options);
-    ContactRow row;
-    while (t.next()) {
-      const auto at = detail::parse_timestamp(t.field(1));
-      const auto ch = detail::parse_channel(t.field(2));
-      const auto st = detail::parse_stage(t.field(3));
-      const auto in = detail::parse_initiator(t.field(4));
-      const auto as = detail::parse_aspect(t.field(5));
-      const auto im = detail::parse_impression(t.field(6));
-      const auto cp = detail::parse_bool(t.field(7));
-      const auto rf = t.field(8);
-      detail::Parsed<seconds_t> rs{no_time, nullptr};
-      if (!rf.empty()) rs = detail::parse_timestamp(rf);
-      if (!at.value) { t.reject_field(1, at.reason); continue; }
-      if (!ch) { t.reject_field(2, "unknown channel '" + std::string(t.field(2)) + "'"); continue; }
-      if (!st) { t.reject_field(3, "unknown stage '" + std::string(t.field(3)) + "'"); continue; }
-      if (!in) { t.reject_field(4, "unknown initiator '" + std::string(t.field(4)) + "'"); continue; }
-      if (!as) { t.reject_field(5, "unknown aspect '" + std::string(t.field(5)) + "'"); continue; }
-      if (!im.value) { t.reject_field(6, im.reason); continue; }
-      if (!cp.value) { t.reject_field(7, cp.reason); continue; }
-      if (!rs.value) { t.reject_field(8, std::string("resolved_at: ") + rs.reason); continue; }
-      row.at = *at.value;
-      row.channel = *ch;
-      row.stage = *st;
-      row.initiator = *in;
-      row.aspect = *as;
-      row.impression = *im.value;
-      row.complaint = *cp.value;
-      row.resolved_at = *rs.value;
-      auto why = builder.add_contact(t.field(0), row, &col);
-      if (!why.empty()) t.reject_named(col, std::move(why));
-    }
+    static const TableSpec spec{
+        "contacts",
+        {"customer_id", "at", "channel", "stage", "initiator", "aspect", "impression", "complaint", "resolved_at"},
+        9};
+    load_grouped_table<ContactOut>(files.contacts, spec, rep.contacts, reporter, im, options.threads, parse_contact);
   }
   if (!files.purchases.empty()) {
-    static const TableSpec spec{"purchases", {"customer_id", "at", "amount"}, {}};
-    TableReader t(files.purchases, spec, rep.purchases, rep, options);
-    while (t.next()) {
-      const auto at = detail::parse_timestamp(t.field(1));
-      if (!at.value) { t.reject_field(1, at.reason); continue; }
-      const auto amount = detail::parse_amount(t.field(2));
-      if (!amount.value) { t.reject_field(2, amount.reason); continue; }
-      auto why = builder.add_purchase(t.field(0), *at.value, *amount.value, &col);
-      if (!why.empty()) t.reject_named(col, std::move(why));
-    }
+    static const TableSpec spec{"purchases", {"customer_id", "at", "amount"}, 3};
+    load_grouped_table<PurchaseOut>(files.purchases, spec, rep.purchases, reporter, im, options.threads, parse_purchase);
   }
   if (!files.referrals.empty()) {
-    static const TableSpec spec{"referrals", {"referrer_id", "referred_id", "at"}, {}};
-    TableReader t(files.referrals, spec, rep.referrals, rep, options);
-    while (t.next()) {
-      if (t.field(0).empty()) { t.reject_field(0, "empty referrer_id"); continue; }
-      if (t.field(1).empty()) { t.reject_field(1, "empty referred_id"); continue; }
-      if (t.field(0) == t.field(1)) { t.reject_field(1, "self-referral"); continue; }
-      const auto at = detail::parse_timestamp(t.field(2));
-      if (!at.value) { t.reject_field(2, at.reason); continue; }
-      auto why = builder.add_referral(t.field(0), t.field(1), *at.value, &col);
-      if (!why.empty()) t.reject_named(col, std::move(why));
-    }
+    static const TableSpec spec{"referrals", {"referrer_id", "referred_id", "at"}, 3};
+    detail::CsvReader reader(files.referrals);
+    std::optional<Columns> cols;
+    read_sequential(
+        reader, [&](const auto& fields, std::size_t line) { cols.emplace(fields, spec, files.referrals, line); },
+        [&](const detail::CsvRecord& rec) {
+          ++rep.referrals.read;
+          const auto bad = [&](RowError err) {
+            reporter.reject(spec, rep.referrals, files.referrals, *cols, rec.line, err, rec.raw);
+          };
+          if (rec.error) return bad(RowError{RowError::whole_row, rec.error_column, rec.error});
+          if (!gather(rec.fields, *cols, f.data(), e)) return bad(e);
+          if (f[0].empty()) return bad(RowError{0, 0, "empty referrer_id"});
+          if (f[1].empty()) return bad(RowError{1, 0, "empty referred_id"});
+          if (f[0] == f[1]) return bad(RowError{1, 0, "self-referral"});
+          const auto at = detail::parse_timestamp(f[2]);
+          if (!at.value) return bad(RowError{2, 0, at.reason});
+          builder.add_referral(f[0], f[1], *at.value);
+        });
   }
   out.base = builder.finish();
   return out;

@@ -18,8 +18,7 @@ inline unsigned thread_count(unsigned requested) {
 
 /// Calls fn(lo, hi) over `threads` contiguous ranges of [0, n); rethrows the first exception.
 template <class Fn>
-void parallel_for(std::size_t n, unsigned threads, Fn&& fn) {
-  const std::size_t min_per_thread = 4096;
+void parallel_for(std::size_t n, unsigned threads, Fn&& fn, std::size_t min_per_thread = 4096) {
   std::size_t t = std::min<std::size_t>(threads ? threads : 1, (n + min_per_thread - 1) / min_per_thread);
   if (t <= 1) {
     if (n) fn(std::size_t{0}, n);

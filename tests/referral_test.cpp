@@ -139,9 +139,9 @@ TEST(Referral, LongChainIsLinearAndExact) {
   // C0 → C1 → … → C(n-1): katz of C0 = Σ_{k<n-1} β^k, tree size n
   const int n = 200000;
   CustomerBaseBuilder bld;
-  for (int i = 0; i < n; ++i) bld.add_customer("C" + std::to_string(i), day("2024-01-01") + i % 100, "");
+  for (int i = 0; i < n; ++i) bld.add_customer(std::string("C").append(std::to_string(i)), day("2024-01-01") + i % 100, "");
   for (int i = 1; i < n; ++i)
-    bld.add_referral("C" + std::to_string(i - 1), "C" + std::to_string(i), ts("2023-12-01"));
+    bld.add_referral(std::string("C").append(std::to_string(i - 1)), std::string("C").append(std::to_string(i)), ts("2023-12-01"));
   const auto base = bld.finish();
   const auto f = build_referral_forest(base, day("2024-12-31"));
   EXPECT_EQ(f.tree_size[0], static_cast<std::uint32_t>(n));

@@ -248,7 +248,7 @@ TEST(Score, AdvocacyGateAndAskThresholds) {
 
 TEST(Score, UpserveScoreIsMidRankPercentile) {
   CustomerBaseBuilder bld;
-  for (int i = 0; i < 4; ++i) bld.add_customer("C" + std::to_string(i), day("2024-01-01"), "");
+  for (int i = 0; i < 4; ++i) bld.add_customer(std::string("C").append(std::to_string(i)), day("2024-01-01"), "");
   bld.add_purchase("C1", ts("2024-01-05"), 10);
   bld.add_purchase("C1", ts("2024-02-05"), 10);
   const auto base = bld.finish();
@@ -373,7 +373,7 @@ TEST(ScoreInvariants, OutputIsByteIdenticalForAnyThreadCount) {
     auto cfg = ScoringConfig{};
     cfg.threads = threads[i];
     const auto res = score(base, std::nullopt, cfg);
-    const auto path = dir.file("s" + std::to_string(i) + ".csv");
+    const auto path = dir.file(std::string("s").append(std::to_string(i)).append(".csv"));
     write_scores_csv(path, base, res);
     std::ifstream in(path);
     std::stringstream ss;

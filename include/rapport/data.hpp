@@ -170,8 +170,10 @@ public:
   /// Finishes: groups contacts and purchases by customer (stable) and returns the base.
   CustomerBase finish();
 
+  struct Impl;  ///< implementation (opaque)
+
 private:
-  struct Impl;
+  friend struct detail_builder_access;
   std::unique_ptr<Impl> impl_;
 };
 
@@ -189,6 +191,7 @@ struct InputFiles {
 struct LoadOptions {
   bool strict = false;  ///< throw InputError on the first rejected row
   std::size_t max_rejects_kept = 1000000;  ///< rejects beyond this are counted but not stored
+  unsigned threads = 0;  ///< parsing threads for contacts and purchases; 0 = all cores
 };
 
 /// A loaded base with its load report.
