@@ -10,6 +10,10 @@
 
 namespace rapport::detail {
 
+/// Ingest tuning (tests shrink these to exercise block and part boundaries).
+extern std::size_t csv_block_bytes;     ///< bytes read per block (default 32 MiB)
+extern std::size_t csv_part_min_bytes;  ///< a block is split across threads in parts of at least this
+
 /// One parsed record. Field views stay valid until the next call to CsvReader::next.
 struct CsvRecord {
   std::vector<std::string_view> fields;

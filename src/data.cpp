@@ -253,6 +253,11 @@ CustomerBase CustomerBaseBuilder::finish() {
 // ---------------------------------------------------------------------------------------------
 // CSV loading
 
+namespace detail {
+std::size_t csv_block_bytes = std::size_t{1} << 25;
+std::size_t csv_part_min_bytes = std::size_t{1} << 20;
+}  // namespace detail
+
 struct detail_builder_access {
   static CustomerBaseBuilder::Impl& impl(CustomerBaseBuilder& b) { return *b.impl_; }
 };
@@ -465,7 +470,7 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
 
   const detail::KeyIndex& customers = im.customers;
   std::optional<Columns> cols;
-  std::vector<char> buf(std::size_t{1} << 25);  // 32 MiB blocks
+  std::vector<char> buf(std::max<std::size_t>(detail::csv_block_bytes, 64));
   std::size_t filled = 0, line = 1, offset = 0;  // offset: file offset of buf[0]
   bool eof = false;
   const auto refill = [&](std::size_t keep_from) {
@@ -579,7 +584,7 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
       return;
     }
     // split into parts at line starts
-    const std::size_t want = std::max<std::size_t>(1, std::min<std::size_t>(workers, (stop - pos) >> 20));
+    const std::size_t want = std::max<std::size_t>(1, std::min<std::size_t>(workers, (stop - pos) / std::max<std::size_t>(detail::csv_part_min_bytes, 1)));
     parts.assign(want, Part{});
     std::size_t b = pos;
     for (std::size_t k = 0; k < want; ++k) {
