@@ -2,6 +2,7 @@
 #include <rapport/score.hpp>
 
 #include "atomic_file.hpp"
+#include "parallel.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -102,50 +103,76 @@ json distribution(std::vector<double> v) {
 
 }  // namespace
 
-void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res) {
+namespace {
+void append_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
   const Scores& s = res.scores;
   const auto& f = res.forest;
-  detail::AtomicFile file(path);
-  std::string& out = file.buffer();
-  const auto& cols = score_columns();
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    if (i) out.push_back(',');
-    out += cols[i];
-  }
+  const auto c = s.customer[r];
+  append_csv_field(out, base.customer_id[c]);
+  const auto d = [&](double v) {
+    out.push_back(',');
+    append_number(out, v);
+  };
+  const auto u = [&](std::uint64_t v) {
+    out.push_back(',');
+    append_uint(out, v);
+  };
+  d(s.loyalty_given[r]);
+  for (int k = 0; k < 5; ++k) d(s.loyalty[k][r]);
+  d(s.p_alive[r]);
+  d(s.expected_purchases[r]);
+  d(s.expected_value[r]);
+  d(s.upserve_value[r]);
+  d(s.upserve_score[r]);
+  out.push_back(',');
+  out += to_string(s.next_action[r]);
+  d(s.referral_potential[r]);
+  for (int k = 0; k < 5; ++k) d(s.referral[k][r]);
+  out += s.ask_for_referral[r] ? ",true" : ",false";
+  u(f.direct_referrals[c]);
+  u(f.converted_referrals[c]);
+  u(f.generation[c]);
+  out.push_back(',');
+  append_csv_field(out, base.person_id[f.root[c]]);
+  u(f.tree_size[c]);
+  d(f.katz[c]);
   out.push_back('\n');
-  for (std::size_t r = 0; r < s.size(); ++r) {
-    const auto c = s.customer[r];
-    append_csv_field(out, base.customer_id[c]);
-    const auto d = [&](double v) {
-      out.push_back(',');
-      append_number(out, v);
-    };
-    const auto u = [&](std::uint64_t v) {
-      out.push_back(',');
-      append_uint(out, v);
-    };
-    d(s.loyalty_given[r]);
-    for (int k = 0; k < 5; ++k) d(s.loyalty[k][r]);
-    d(s.p_alive[r]);
-    d(s.expected_purchases[r]);
-    d(s.expected_value[r]);
-    d(s.upserve_value[r]);
-    d(s.upserve_score[r]);
-    out.push_back(',');
-    out += to_string(s.next_action[r]);
-    d(s.referral_potential[r]);
-    for (int k = 0; k < 5; ++k) d(s.referral[k][r]);
-    out += s.ask_for_referral[r] ? ",true" : ",false";
-    u(f.direct_referrals[c]);
-    u(f.converted_referrals[c]);
-    u(f.generation[c]);
-    out.push_back(',');
-    append_csv_field(out, base.person_id[f.root[c]]);
-    u(f.tree_size[c]);
-    d(f.katz[c]);
-    out.push_back('\n');
-    file.maybe_flush();
+}
+
+// Formats rows in parallel batches and writes them in order.
+template <class Row>
+void write_rows_parallel(detail::AtomicFile& file, std::size_t n, unsigned threads, Row&& row) {
+  const unsigned t = detail::thread_count(threads);
+  const std::size_t batch = 16384;
+  std::vector<std::string> chunks(t);
+  for (std::size_t lo = 0; lo < n; lo += batch * t) {
+    detail::parallel_for(
+        t, t,
+        [&](std::size_t a, std::size_t b) {
+          for (std::size_t k = a; k < b; ++k) {
+            chunks[k].clear();
+            const std::size_t from = lo + k * batch, to = std::min(n, from + batch);
+            for (std::size_t r = from; r < to; ++r) row(chunks[k], r);
+          }
+        },
+        1);
+    for (auto& c : chunks) file.write(c);
   }
+}
+}  // namespace
+
+void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads) {
+  detail::AtomicFile file(path);
+  const auto& cols = score_columns();
+  std::string header;
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    if (i) header.push_back(',');
+    header += cols[i];
+  }
+  header.push_back('\n');
+  file.write(header);
+  write_rows_parallel(file, res.scores.size(), threads,
+                      [&](std::string& out, std::size_t r) { append_score_row(out, base, res, r); });
   file.commit();
 }
 
@@ -235,11 +262,10 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
 void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& res,
                          const ScoringConfig& cfg) {
   detail::AtomicFile file(path);
-  for (std::size_t r = 0; r < res.scores.size(); ++r) {
-    file.buffer() += explain_json(base, res, r, cfg);
-    file.buffer().push_back('\n');
-    file.maybe_flush();
-  }
+  write_rows_parallel(file, res.scores.size(), cfg.threads, [&](std::string& out, std::size_t r) {
+    out += explain_json(base, res, r, cfg);
+    out.push_back('\n');
+  });
   file.commit();
 }
 

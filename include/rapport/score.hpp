@@ -108,8 +108,10 @@ RAPPORT_API std::string explain_json(const CustomerBase& base, const ScoreResult
 /// The scores CSV header, in the card's column order.
 RAPPORT_API const std::vector<std::string>& score_columns();
 
-/// Writes the scores CSV atomically (temporary file, then rename).
-RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& result);
+/// Writes the scores CSV atomically (temporary file, then rename), formatting rows on `threads`
+/// threads (0 = all cores); the bytes do not depend on the thread count.
+RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& result,
+                                  unsigned threads = 0);
 
 /// Writes one explanation per line atomically.
 RAPPORT_API void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& result,

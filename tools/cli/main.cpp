@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
       };
     const auto result = rapport::score(loaded.base, D, cfg, progress);
     const auto t2 = std::chrono::steady_clock::now();
-    if (!out_csv.empty()) rapport::write_scores_csv(out_csv, loaded.base, result);
+    if (!out_csv.empty()) rapport::write_scores_csv(out_csv, loaded.base, result, cfg.threads);
     if (!summary.empty())
       rapport::write_file_atomically(summary, rapport::summary_json(loaded.base, loaded.report, result, cfg) + "\n");
     if (!explain.empty()) rapport::write_explain_jsonl(explain, loaded.base, result, cfg);
