@@ -1,6 +1,7 @@
 #include <rapport/data.hpp>
 
 #include "csv.hpp"
+#include "id_index.hpp"
 #include "parallel.hpp"
 #include "parse.hpp"
 
@@ -53,9 +54,7 @@ struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
-using KeyIndex = std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>>;
-
-inline const KeyIndex* key_index(const CustomerBase& b) { return static_cast<const KeyIndex*>(b.index_.get()); }
+inline const IdIndex* key_index(const CustomerBase& b) { return static_cast<const IdIndex*>(b.index_.get()); }
 
 // Stable scatter of a column by destination positions.
 template <class T>
@@ -86,11 +85,7 @@ std::optional<day_t> CustomerBase::default_as_of() const noexcept {
 }
 
 std::optional<std::uint32_t> CustomerBase::find_customer(std::string_view id) const {
-  if (const auto* idx = detail::key_index(*this)) {
-    auto it = idx->find(id);
-    if (it != idx->end()) return it->second;
-    return std::nullopt;
-  }
+  if (const auto* idx = detail::key_index(*this)) return idx->find(customer_id, id);
   for (std::size_t i = 0; i < customer_id.size(); ++i)
     if (customer_id[i] == id) return static_cast<std::uint32_t>(i);
   return std::nullopt;
@@ -113,8 +108,8 @@ InputFiles InputFiles::from_directory(const std::string& dir) {
 
 struct CustomerBaseBuilder::Impl {
   CustomerBase base;
-  detail::KeyIndex customers;
-  detail::KeyIndex others;   // non-customer people: index in others_ids
+  detail::IdIndex customers;  // over base.customer_id
+  detail::IdIndex others;     // non-customer people, over others_ids
   std::vector<std::string> others_ids;
   std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> segments;
   std::vector<std::uint32_t> contact_owner, purchase_owner;
@@ -126,20 +121,19 @@ struct CustomerBaseBuilder::Impl {
 
   std::optional<std::uint32_t> lookup(std::string_view id) {
     if (has_last && id == last_key) return last_index;
-    auto it = customers.find(id);
-    if (it == customers.end()) return std::nullopt;
+    const auto found = customers.find(base.customer_id, id);
+    if (!found) return std::nullopt;
     last_key.assign(id);
-    last_index = it->second;
+    last_index = *found;
     has_last = true;
-    return it->second;
+    return found;
   }
   std::uint32_t person(std::string_view id) {
     if (auto c = lookup(id)) return *c;
-    auto it = others.find(id);
-    if (it != others.end()) return it->second | other_bit;
+    if (const auto found = others.find(others_ids, id)) return *found | other_bit;
     const auto k = static_cast<std::uint32_t>(others_ids.size());
-    others.emplace(std::string(id), k);
     others_ids.emplace_back(id);
+    others.insert(others_ids, k);
     return k | other_bit;
   }
 };
@@ -164,9 +158,9 @@ std::string CustomerBaseBuilder::add_customer(std::string_view id, day_t acquire
     throw std::logic_error("CustomerBaseBuilder: add customers before referrals");
   const auto idx = static_cast<std::uint32_t>(im.base.customer_id.size());
   if (idx >= Impl::other_bit) throw std::length_error("too many customers");
-  auto [it, inserted] = im.customers.try_emplace(std::string(id), idx);
-  if (!inserted) return reject(column, "customer_id", "duplicate customer_id (first row wins)");
+  if (im.customers.find(im.base.customer_id, id)) return reject(column, "customer_id", "duplicate customer_id (first row wins)");
   im.base.customer_id.emplace_back(id);
+  im.customers.insert(im.base.customer_id, idx);
   im.base.acquired_on.push_back(acquired_on);
   auto [sit, sins] = im.segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(im.base.segment_names.size()));
   if (sins) im.base.segment_names.emplace_back(segment);
@@ -245,7 +239,7 @@ CustomerBase CustomerBaseBuilder::finish() {
   };
   for (auto& v : b.referral_from) v = remap(v);
   for (auto& v : b.referral_to) v = remap(v);
-  b.index_ = std::make_shared<const detail::KeyIndex>(std::move(im.customers));
+  b.index_ = std::make_shared<const detail::IdIndex>(std::move(im.customers));
   impl_ = std::make_unique<Impl>();
   return b;
 }
@@ -347,7 +341,8 @@ struct ContactOut {
 /// Customer lookup with a one-entry cache (rows of one customer usually come together).
 /// The cached key must outlive its use: callers reset it whenever the buffer moves.
 struct CustomerLookup {
-  const detail::KeyIndex& customers;
+  const detail::IdIndex& customers;
+  const std::vector<std::string>& keys;
   std::string key;
   std::uint32_t index = 0;
   bool valid = false;
@@ -356,10 +351,10 @@ struct CustomerLookup {
       out = index;
       return true;
     }
-    const auto it = customers.find(id);
-    if (it == customers.end()) return false;
+    const auto found = customers.find(keys, id);
+    if (!found) return false;
     key.assign(id);
-    index = out = it->second;
+    index = out = *found;
     valid = true;
     return true;
   }
@@ -440,6 +435,27 @@ void append(CustomerBaseBuilder::Impl& im, const ContactOut& c) {
   b.contact_resolved_at.push_back(c.row.resolved_at);
 }
 
+void reserve_rows(CustomerBaseBuilder::Impl& im, const ContactOut*, std::size_t n) {
+  auto& b = im.base;
+  n += b.contact_at.size();
+  im.contact_owner.reserve(n);
+  b.contact_at.reserve(n);
+  b.contact_channel.reserve(n);
+  b.contact_stage.reserve(n);
+  b.contact_initiator.reserve(n);
+  b.contact_aspect.reserve(n);
+  b.contact_impression.reserve(n);
+  b.contact_complaint.reserve(n);
+  b.contact_resolved_at.reserve(n);
+}
+
+void reserve_rows(CustomerBaseBuilder::Impl& im, const PurchaseOut*, std::size_t n) {
+  n += im.base.purchase_at.size();
+  im.purchase_owner.reserve(n);
+  im.base.purchase_at.reserve(n);
+  im.base.purchase_amount.reserve(n);
+}
+
 void append(CustomerBaseBuilder::Impl& im, const PurchaseOut& p) {
   im.purchase_owner.push_back(p.owner);
   im.base.purchase_at.push_back(p.at);
@@ -468,7 +484,8 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
     ~Closer() { std::fclose(f); }
   } closer{file};
 
-  const detail::KeyIndex& customers = im.customers;
+  const detail::IdIndex& customers = im.customers;
+  const std::vector<std::string>& keys = im.base.customer_id;
   std::optional<Columns> cols;
   std::vector<char> buf(std::max<std::size_t>(detail::csv_block_bytes, 64));
   std::size_t filled = 0, line = 1, offset = 0;  // offset: file offset of buf[0]
@@ -495,7 +512,7 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
     std::vector<std::string_view> f(spec.fields.size());
     Out out;
     RowError e;
-    CustomerLookup lookup{customers, {}, 0, false};
+    CustomerLookup lookup{customers, keys, {}, 0, false};
     const auto on_record = [&](const detail::CsvRecord& rec) {
       ++counts.read;
       if (rec.error) {
@@ -567,6 +584,7 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
     std::size_t lines = 0, read = 0;
   };
   std::vector<Part> parts;
+  bool first_block = true;
   for (;;) {
     // the block: whole lines in [pos, stop)
     std::size_t stop = filled;
@@ -604,7 +622,7 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
           std::vector<std::string_view> fields;
           fields.reserve(nfields + 1);
           std::vector<std::string_view> f(spec.fields.size());
-          CustomerLookup lookup{customers, {}, 0, false};
+          CustomerLookup lookup{customers, keys, {}, 0, false};
           for (std::size_t k = lo; k < hi; ++k) {
             Part& part = parts[k];
             part.rows.reserve((part.end - part.begin) / 64);
@@ -645,6 +663,18 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
           }
         },
         1);
+    if (first_block) {
+      // size the columns once from the first block's bytes per row (no doubling growth)
+      first_block = false;
+      std::size_t rows = 0;
+      for (const auto& part : parts) rows += part.rows.size();
+      std::error_code ec;
+      const auto total = std::filesystem::file_size(path, ec);
+      if (!ec && rows && stop > pos)
+        reserve_rows(im, static_cast<const Out*>(nullptr),
+                     static_cast<std::size_t>(static_cast<double>(total) * static_cast<double>(rows) /
+                                              static_cast<double>(stop - pos) * 1.02) + 1024);
+    }
     for (auto& part : parts) {
       counts.read += part.read;
       for (const auto& bad : part.bad) reporter.reject(spec, counts, path, *cols, line + bad.line_offset, bad.error, bad.raw);
