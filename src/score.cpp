@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 namespace rapport {
@@ -21,7 +22,31 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double day_s = static_cast<double>(seconds_per_day);
 
+/// w(age) = 2^(-age/H) for ages in whole seconds, by table: 2^(-d/H)·2^(-h/H)·2^(-s/H) for the
+/// day, hour and second parts of the age (within 3 ulp of std::exp2; exp2 beyond the table).
+class RecencyWeight {
+public:
+  explicit RecencyWeight(double half_life_seconds) : h_(half_life_seconds) {
+    for (std::size_t d = 0; d < days_.size(); ++d) days_[d] = std::exp2(-static_cast<double>(d) * 86400.0 / h_);
+    for (std::size_t k = 0; k < hours_.size(); ++k) hours_[k] = std::exp2(-static_cast<double>(k) * 3600.0 / h_);
+    for (std::size_t k = 0; k < secs_.size(); ++k) secs_[k] = std::exp2(-static_cast<double>(k) / h_);
+  }
+  double operator()(seconds_t age) const {
+    if (age < 0 || age >= static_cast<seconds_t>(days_.size()) * 86400) return std::exp2(-static_cast<double>(age) / h_);
+    const auto a = static_cast<std::uint32_t>(age);
+    const std::uint32_t d = a / 86400, rest = a % 86400;
+    return days_[d] * (hours_[rest / 3600] * secs_[rest % 3600]);
+  }
+
+private:
+  double h_;
+  std::array<double, 8192> days_{};
+  std::array<double, 24> hours_{};
+  std::array<double, 3600> secs_{};
+};
+
 struct Scratch {
+  const RecencyWeight* weight = nullptr;
   const std::vector<double>* period_weight = nullptr;  // 2^(-k·period/H), k = 0, 1, …
   const std::vector<double>* period_total = nullptr;   // prefix sums of period_weight, in k order
   std::vector<std::uint8_t> covered;
@@ -34,8 +59,8 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
                     std::size_t r, std::uint32_t c, Scores& s, Scratch& scratch) {
   const seconds_t T = midnight(D + 1);
   const seconds_t A = midnight(b.acquired_on[c]);
-  const double H = cfg.half_life_days * day_s;
-  const auto w = [&](seconds_t t) { return std::exp2(-static_cast<double>(T - t) / H); };
+  const RecencyWeight& weight = *scratch.weight;
+  const auto w = [&](seconds_t t) { return weight(T - t); };
   const auto c0 = b.contact_offsets[c], c1 = b.contact_offsets[c + 1];
   const auto p0 = b.purchase_offsets[c], p1 = b.purchase_offsets[c + 1];
 
@@ -44,6 +69,9 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
   const seconds_t periods = std::max<seconds_t>(1, (T - A + P - 1) / P);
   auto& covered = scratch.covered;
   covered.assign(static_cast<std::size_t>(periods), 0);
+  const seconds_t window = periods * P;
+  const bool small_window = window <= 0xFFFFFFFFLL;
+  std::size_t last_covered = 0;
   std::uint32_t cont_evidence = 0;
   // --- accumulators
   double imp_pos = 0, imp_neg = 0;
@@ -62,9 +90,12 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
     if (at >= T) continue;
     const bool business = b.contact_initiator[k] == Initiator::business;
     if (business) {
-      const seconds_t back = (T - at - 1) / P;
-      if (back < periods) {
-        covered[static_cast<std::size_t>(back)] = 1;
+      const seconds_t since = T - at - 1;  // >= 0
+      if (since < window) {
+        const std::size_t back = small_window ? static_cast<std::uint32_t>(since) / static_cast<std::uint32_t>(P)
+                                              : static_cast<std::size_t>(since / P);
+        covered[back] = 1;
+        last_covered = std::max(last_covered, back + 1);
         ++cont_evidence;
       }
       if (b.contact_stage[k] == Stage::service) service.push_back(at);
@@ -105,7 +136,7 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
   }
   double cont_num = 0;
   const auto& pw = *scratch.period_weight;
-  for (std::size_t k = 0; k < static_cast<std::size_t>(periods); ++k)
+  for (std::size_t k = 0; k < last_covered; ++k)
     if (covered[k]) cont_num += pw[k];
   const double cont_den = (*scratch.period_total)[static_cast<std::size_t>(periods)];
 
@@ -278,8 +309,10 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
     period_weight[k] = std::exp2(-static_cast<double>(k) * config.period_days / config.half_life_days);
     period_total[k + 1] = period_total[k] + period_weight[k];
   }
+  const auto weight = std::make_unique<RecencyWeight>(config.half_life_days * day_s);
   detail::parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
     Scratch scratch;
+    scratch.weight = weight.get();
     scratch.period_weight = &period_weight;
     scratch.period_total = &period_total;
     for (std::size_t r = lo; r < hi; ++r) {
