@@ -456,6 +456,48 @@ void reserve_rows(CustomerBaseBuilder::Impl& im, const PurchaseOut*, std::size_t
   im.base.purchase_amount.reserve(n);
 }
 
+std::size_t row_count(const CustomerBaseBuilder::Impl& im, const ContactOut*) { return im.base.contact_at.size(); }
+std::size_t row_count(const CustomerBaseBuilder::Impl& im, const PurchaseOut*) { return im.base.purchase_at.size(); }
+
+// Grow the columns by `n` rows (for store()).
+void grow_rows(CustomerBaseBuilder::Impl& im, const ContactOut*, std::size_t n) {
+  auto& b = im.base;
+  const std::size_t size = b.contact_at.size() + n;
+  im.contact_owner.resize(size);
+  b.contact_at.resize(size);
+  b.contact_channel.resize(size);
+  b.contact_stage.resize(size);
+  b.contact_initiator.resize(size);
+  b.contact_aspect.resize(size);
+  b.contact_impression.resize(size);
+  b.contact_complaint.resize(size);
+  b.contact_resolved_at.resize(size);
+}
+void grow_rows(CustomerBaseBuilder::Impl& im, const PurchaseOut*, std::size_t n) {
+  const std::size_t size = im.base.purchase_at.size() + n;
+  im.purchase_owner.resize(size);
+  im.base.purchase_at.resize(size);
+  im.base.purchase_amount.resize(size);
+}
+// Writes row `i` (already grown); distinct i may be stored from different threads.
+void store(CustomerBaseBuilder::Impl& im, std::size_t i, const ContactOut& c) {
+  auto& b = im.base;
+  im.contact_owner[i] = c.owner;
+  b.contact_at[i] = c.row.at;
+  b.contact_channel[i] = c.row.channel;
+  b.contact_stage[i] = c.row.stage;
+  b.contact_initiator[i] = c.row.initiator;
+  b.contact_aspect[i] = c.row.aspect;
+  b.contact_impression[i] = static_cast<std::int8_t>(c.row.impression);
+  b.contact_complaint[i] = c.row.complaint ? 1 : 0;
+  b.contact_resolved_at[i] = c.row.resolved_at;
+}
+void store(CustomerBaseBuilder::Impl& im, std::size_t i, const PurchaseOut& p) {
+  im.purchase_owner[i] = p.owner;
+  im.base.purchase_at[i] = p.at;
+  im.base.purchase_amount[i] = p.amount;
+}
+
 void append(CustomerBaseBuilder::Impl& im, const PurchaseOut& p) {
   im.purchase_owner.push_back(p.owner);
   im.base.purchase_at.push_back(p.at);
@@ -487,7 +529,11 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
   const detail::IdIndex& customers = im.customers;
   const std::vector<std::string>& keys = im.base.customer_id;
   std::optional<Columns> cols;
-  std::vector<char> buf(std::max<std::size_t>(detail::csv_block_bytes, 64));
+  std::error_code size_ec;
+  const auto file_bytes = std::filesystem::file_size(path, size_ec);
+  std::size_t block = std::max<std::size_t>(detail::csv_block_bytes, 64);
+  if (!size_ec) block = std::min<std::size_t>(block, static_cast<std::size_t>(file_bytes) + 64);
+  std::vector<char> buf(block);
   std::size_t filled = 0, line = 1, offset = 0;  // offset: file offset of buf[0]
   bool eof = false;
   const auto refill = [&](std::size_t keep_from) {
@@ -675,12 +721,24 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
                      static_cast<std::size_t>(static_cast<double>(total) * static_cast<double>(rows) /
                                               static_cast<double>(stop - pos) * 1.02) + 1024);
     }
-    for (auto& part : parts) {
+    // rejects in file order, then the rows: each part copies into its own range, in parallel
+    std::vector<std::size_t> at(parts.size() + 1, 0);
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      auto& part = parts[k];
       counts.read += part.read;
       for (const auto& bad : part.bad) reporter.reject(spec, counts, path, *cols, line + bad.line_offset, bad.error, bad.raw);
-      for (const auto& row : part.rows) append(im, row);
       line += part.lines;
+      at[k + 1] = at[k] + part.rows.size();
     }
+    const std::size_t start = row_count(im, static_cast<const Out*>(nullptr));
+    grow_rows(im, static_cast<const Out*>(nullptr), at.back());
+    detail::parallel_for(
+        parts.size(), static_cast<unsigned>(parts.size()),
+        [&](std::size_t lo, std::size_t hi) {
+          for (std::size_t k = lo; k < hi; ++k)
+            for (std::size_t i = 0; i < parts[k].rows.size(); ++i) store(im, start + at[k] + i, parts[k].rows[i]);
+        },
+        1);
     if (eof) break;
     refill(stop);
     pos = 0;
