@@ -1,6 +1,5 @@
 """Errors: missing columns, rejected rows (warnings, strict mode), bad as_of, model fits."""
 
-import datetime as dt
 import warnings
 
 import numpy as np
@@ -201,3 +200,22 @@ def test_customer_base_with_tables(tables_str):
 def test_not_a_frame():
     with pytest.raises(TypeError, match="customers"):
         rapport.score([1, 2, 3])
+
+
+def test_warnings_point_at_the_caller(tmp_path):
+    customers = pd.DataFrame({"customer_id": ["a", "a"], "acquired_on": ["2024-01-01", "2024-01-01"]})
+    customers.to_csv(tmp_path / "customers.csv", index=False)
+    calls = [
+        lambda: rapport.load(customers),
+        lambda: rapport.load_dir(tmp_path),
+        lambda: rapport.score(customers, config={"bgnbd": {"r": 1, "alpha": 1, "a": 1, "b": 1},
+                                                 "gamma_gamma": {"p": 1, "q": 2, "gamma": 1}}),
+        lambda: rapport.summary(tmp_path, config={"bgnbd": {"r": 1, "alpha": 1, "a": 1, "b": 1},
+                                                  "gamma_gamma": {"p": 1, "q": 2, "gamma": 1}}),
+        lambda: rapport.score_dir(tmp_path, config={"bgnbd": {"r": 1, "alpha": 1, "a": 1, "b": 1},
+                                                    "gamma_gamma": {"p": 1, "q": 2, "gamma": 1}}),
+    ]
+    for call in calls:
+        with pytest.warns(rapport.RejectedRowsWarning) as w:
+            call()
+        assert w[0].filename == __file__, w[0].filename

@@ -234,3 +234,26 @@ def test_optional_tables():
     base = rapport.load(customers)
     assert (base.customers, base.contacts, base.purchases, base.referrals) == (2, 0, 0, 0)
     assert base.default_as_of == dt.date(2024, 2, 1)
+
+
+def test_odd_time_values_rejected():
+    customers = pd.DataFrame({"customer_id": ["a"], "acquired_on": ["2024-01-01"]})
+    purchases = pd.DataFrame({"customer_id": ["a"] * 5,
+                              "at": pd.Series(["2024-01-02", 1700000000, 2.5, object(), "2024-01-03T25:00:00"],
+                                              dtype=object),
+                              "amount": [1.0] * 5})
+    with pytest.warns(rapport.RejectedRowsWarning):
+        base = rapport.load(customers, purchases=purchases)
+    assert base.purchases == 1
+    reasons = [(r["row"], r["column"], r["reason"]) for r in base.rejects]
+    assert [r[0] for r in reasons] == [1, 2, 3, 4]
+    assert all(c == "at" for _, c, _ in reasons)
+    assert "a number is not a time" in reasons[0][2] and "impossible timestamp" in reasons[3][2]
+
+
+def test_empty_tables():
+    customers = pd.DataFrame({"customer_id": ["a"], "acquired_on": ["2024-01-01"]})
+    contacts = pd.DataFrame(columns=["customer_id", "at", "channel", "stage", "initiator", "aspect", "impression",
+                                     "complaint", "resolved_at"])
+    base = rapport.load(customers, contacts=contacts, strict=True)
+    assert base.contacts == 0 and base.rows["contacts"]["read"] == 0

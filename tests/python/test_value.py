@@ -120,8 +120,9 @@ def test_config_defaults_and_fields():
     fields = json.loads(c.to_json())
     for key, value in fields.items():
         got = getattr(c, key)
-        if isinstance(value, dict) and key.endswith("_weights"):
-            assert tuple(value.values()) == got
+        if key.endswith("_weights"):
+            names = rapport.LOYALTY_COMPONENTS if key.startswith("loyalty") else rapport.REFERRAL_COMPONENTS
+            assert tuple(value[n] for n in names) == got
         else:
             assert got == value, key
 

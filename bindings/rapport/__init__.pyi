@@ -1,0 +1,184 @@
+"""Type stubs of the rapport package."""
+
+import datetime
+import os
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._rapport import (
+    ASPECTS as ASPECTS,
+    CHANNELS as CHANNELS,
+    INITIATORS as INITIATORS,
+    LOYALTY_COMPONENTS as LOYALTY_COMPONENTS,
+    REFERRAL_COMPONENTS as REFERRAL_COMPONENTS,
+    SCORE_COLUMNS as SCORE_COLUMNS,
+    STAGES as STAGES,
+    CustomerBase as CustomerBase,
+    FitError as FitError,
+    InputError as InputError,
+    ScoringConfig as ScoringConfig,
+    format_number as format_number,
+)
+
+__version__: str
+
+DateLike = Union[datetime.date, datetime.datetime, np.datetime64, pd.Timestamp, str]
+Frame = Union[pd.DataFrame, Mapping[str, Any]]
+PathLike = Union[str, os.PathLike[str]]
+CustomersArg = Union[pd.DataFrame, Mapping[str, Any], CustomerBase, str, os.PathLike[str]]
+ConfigArg = Union[ScoringConfig, Mapping[str, Any], str, None]
+ArrayLike = npt.ArrayLike
+
+class DataError(InputError):
+    rejects: List[Dict[str, Any]]
+    def __init__(self, message: str, rejects: Sequence[Dict[str, Any]] = ...) -> None: ...
+    def rejects_frame(self) -> pd.DataFrame: ...
+
+class RejectedRowsWarning(UserWarning): ...
+
+class Result(NamedTuple):
+    scores: pd.DataFrame
+    summary: Dict[str, Any]
+    explanations: Optional[List[Dict[str, Any]]]
+
+def load(
+    customers: Frame,
+    contacts: Optional[Frame] = ...,
+    purchases: Optional[Frame] = ...,
+    referrals: Optional[Frame] = ...,
+    *,
+    strict: bool = ...,
+) -> CustomerBase: ...
+def load_dir(
+    path: PathLike,
+    *,
+    customers: Optional[str] = ...,
+    contacts: Optional[str] = ...,
+    purchases: Optional[str] = ...,
+    referrals: Optional[str] = ...,
+    strict: bool = ...,
+) -> CustomerBase: ...
+def generate(
+    customers: int = ...,
+    *,
+    seed: int = ...,
+    end: Optional[DateLike] = ...,
+    years: float = ...,
+    contact_rate_per_year: float = ...,
+    referral_share: float = ...,
+    prospect_referrals: float = ...,
+) -> CustomerBase: ...
+def generate_csv(
+    path: PathLike,
+    customers: int = ...,
+    *,
+    seed: int = ...,
+    end: Optional[DateLike] = ...,
+    years: float = ...,
+    contact_rate_per_year: float = ...,
+    referral_share: float = ...,
+    prospect_referrals: float = ...,
+) -> Dict[str, int]: ...
+def score(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = ...,
+    purchases: Optional[Frame] = ...,
+    referrals: Optional[Frame] = ...,
+    *,
+    as_of: Optional[DateLike] = ...,
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+) -> pd.DataFrame: ...
+def score_dir(
+    path: PathLike,
+    *,
+    as_of: Optional[DateLike] = ...,
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+) -> pd.DataFrame: ...
+def explain(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = ...,
+    purchases: Optional[Frame] = ...,
+    referrals: Optional[Frame] = ...,
+    *,
+    as_of: Optional[DateLike] = ...,
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+) -> List[Dict[str, Any]]: ...
+def summary(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = ...,
+    purchases: Optional[Frame] = ...,
+    referrals: Optional[Frame] = ...,
+    *,
+    as_of: Optional[DateLike] = ...,
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+) -> Dict[str, Any]: ...
+def run(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = ...,
+    purchases: Optional[Frame] = ...,
+    referrals: Optional[Frame] = ...,
+    *,
+    as_of: Optional[DateLike] = ...,
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+    explanations: bool = ...,
+) -> Result: ...
+def fit_bgnbd(
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    *,
+    max_iterations: int = ...,
+    gradient_tolerance: float = ...,
+    min_customers: int = ...,
+) -> Dict[str, float]: ...
+def fit_gamma_gamma(
+    x: ArrayLike,
+    m: ArrayLike,
+    *,
+    max_iterations: int = ...,
+    gradient_tolerance: float = ...,
+    min_customers: int = ...,
+) -> Dict[str, float]: ...
+def bgnbd_p_alive(
+    params: Mapping[str, float], x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> Union[npt.NDArray[np.float64], float]: ...
+def bgnbd_expected_purchases(
+    params: Mapping[str, float], horizon: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> Union[npt.NDArray[np.float64], float]: ...
+def gamma_gamma_expected_spend(
+    params: Mapping[str, float], x: ArrayLike, m: ArrayLike
+) -> Union[npt.NDArray[np.float64], float]: ...
+def pagerank(
+    sources: ArrayLike,
+    targets: ArrayLike,
+    n: Optional[int] = ...,
+    damping: float = ...,
+    tolerance: float = ...,
+    *,
+    max_iterations: int = ...,
+    threads: int = ...,
+) -> npt.NDArray[np.float64]: ...
+def katz_reach(
+    sources: ArrayLike,
+    targets: ArrayLike,
+    n: Optional[int] = ...,
+    beta: float = ...,
+    tolerance: float = ...,
+    *,
+    max_depth: int = ...,
+    max_iterations: int = ...,
+    threads: int = ...,
+) -> npt.NDArray[np.float64]: ...

@@ -1,0 +1,61 @@
+// rapport Python bindings: shared declarations.
+#pragma once
+
+#include <rapport/rapport.hpp>
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace rapport_py {
+
+/// A customer base together with the report of how it was loaded (the Python `CustomerBase`).
+struct BaseHolder {
+  rapport::CustomerBase base;   ///< the accepted rows
+  rapport::LoadReport report;   ///< counts and rejected rows
+  bool from_frames = false;     ///< true when built from DataFrames (rejects carry row numbers)
+};
+
+/// Moves a vector into a capsule-owned heap object and returns a 1-D numpy array viewing it
+/// (zero copy).
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& v) {
+  auto* owner = new std::vector<T>(std::move(v));
+  py::capsule cap(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>(static_cast<py::ssize_t>(owner->size()), owner->data(), cap);
+}
+
+/// A 1-D numpy array of `dtype` viewing a moved vector (zero copy), e.g. uint8 as bool.
+template <class T>
+py::array to_numpy_as(std::vector<T>&& v, const py::dtype& dtype) {
+  auto* owner = new std::vector<T>(std::move(v));
+  py::capsule cap(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array(dtype, {static_cast<py::ssize_t>(owner->size())}, {static_cast<py::ssize_t>(sizeof(T))},
+                   owner->data(), cap);
+}
+
+/// A Python str from UTF-8 bytes; invalid bytes are kept as surrogate escapes (never throws on
+/// bad input).
+inline py::str make_str(std::string_view s) {
+  PyObject* o = PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "surrogateescape");
+  if (!o) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(o);
+}
+
+/// A new 1-D numpy object array of length n (elements None).
+py::array new_object_array(std::size_t n);
+
+void init_data(py::module_& m);
+void init_score(py::module_& m);
+void init_value(py::module_& m);
+void init_graph(py::module_& m);
+
+}  // namespace rapport_py
