@@ -12,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <unordered_map>
 
 namespace rapport {
@@ -75,12 +76,35 @@ inline void group_by_owner(std::vector<std::uint32_t>& owner, std::vector<std::u
 }  // namespace detail
 
 std::optional<day_t> CustomerBase::default_as_of() const noexcept {
+  constexpr seconds_t none = std::numeric_limits<seconds_t>::min();
+  // the latest instant of each event table (contacts scanned on two threads), then its date
+  seconds_t latest[3] = {none, none, none};
+  const auto scan = [](const std::vector<seconds_t>& v, std::size_t lo, std::size_t hi) {
+    seconds_t m = none;
+    for (std::size_t i = lo; i < hi; ++i) m = std::max(m, v[i]);
+    return m;
+  };
+  seconds_t halves[2] = {none, none};
+  const std::size_t mid = contact_at.size() / 2;
+  try {
+    detail::parallel_for(
+        2, contact_at.size() > (std::size_t{1} << 20) ? 2u : 1u,
+        [&](std::size_t lo, std::size_t hi) {
+          for (std::size_t k = lo; k < hi; ++k)
+            halves[k] = k == 0 ? scan(contact_at, 0, mid) : scan(contact_at, mid, contact_at.size());
+        },
+        1);
+  } catch (...) {
+    halves[0] = scan(contact_at, 0, contact_at.size());
+  }
+  latest[0] = std::max(halves[0], halves[1]);
+  latest[1] = scan(purchase_at, 0, purchase_at.size());
+  latest[2] = scan(referral_at, 0, referral_at.size());
   std::optional<day_t> d;
-  auto take = [&](day_t v) { if (!d || v > *d) d = v; };
-  for (auto a : acquired_on) take(a);
-  for (auto t : contact_at) take(day_of(t));
-  for (auto t : purchase_at) take(day_of(t));
-  for (auto t : referral_at) take(day_of(t));
+  for (auto a : acquired_on)
+    if (!d || a > *d) d = a;
+  for (auto t : latest)
+    if (t != none && (!d || day_of(t) > *d)) d = day_of(t);
   return d;
 }
 

@@ -44,3 +44,30 @@ void parallel_for(std::size_t n, unsigned threads, Fn&& fn, std::size_t min_per_
 }
 
 }  // namespace rapport::detail
+
+namespace rapport::detail {
+
+/// Like parallel_for, but threads take chunks of `grain` items from a shared counter, so uneven
+/// work per item (customers with many or few contacts) still balances. fn(lo, hi) per chunk.
+template <class Fn>
+void parallel_for_dynamic(std::size_t n, unsigned threads, std::size_t grain, Fn&& fn) {
+  const std::size_t chunks = (n + grain - 1) / grain;
+  const std::size_t t = std::min<std::size_t>(threads ? threads : 1, chunks);
+  if (t <= 1) {
+    if (n) fn(std::size_t{0}, n);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  parallel_for(
+      t, static_cast<unsigned>(t),
+      [&](std::size_t, std::size_t) {
+        for (;;) {
+          const std::size_t c = next.fetch_add(1, std::memory_order_relaxed);
+          if (c >= chunks) return;
+          fn(c * grain, std::min(n, (c + 1) * grain));
+        }
+      },
+      1);
+}
+
+}  // namespace rapport::detail

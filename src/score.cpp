@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -263,20 +264,35 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
   s.ask_for_referral[r] = (!std::isnan(rv[3]) && !std::isnan(q) && rv[3] >= cfg.ask_timing && q >= cfg.ask_advocacy) ? 1 : 0;
 }
 
-void resize_scores(Scores& s, std::size_t n) {
-  s.customer.resize(n);
-  for (auto* v : {&s.loyalty_given, &s.ladder_technical, &s.ladder_hospitality, &s.frequency, &s.recency, &s.age,
-                  &s.monetary, &s.p_alive, &s.expected_purchases, &s.expected_spend, &s.expected_value,
-                  &s.upserve_value, &s.upserve_score, &s.next_action_gap, &s.referral_potential})
-    v->resize(n);
-  for (auto& v : s.loyalty) v.resize(n);
-  for (auto& v : s.referral) v.resize(n);
-  for (auto& v : s.loyalty_evidence) v.resize(n);
-  for (auto& v : s.referral_evidence) v.resize(n);
-  s.ladder_wow.resize(n);
-  s.overdue_complaint.resize(n);
-  s.next_action.resize(n);
-  s.ask_for_referral.resize(n);
+// Sizes every result column (the columns are independent: they are allocated and first touched
+// in parallel).
+void resize_scores(Scores& s, std::size_t n, unsigned threads) {
+  std::vector<std::vector<double>*> d{&s.loyalty_given, &s.ladder_technical, &s.ladder_hospitality, &s.frequency,
+                                      &s.recency, &s.age, &s.monetary, &s.p_alive, &s.expected_purchases,
+                                      &s.expected_spend, &s.expected_value, &s.upserve_value, &s.upserve_score,
+                                      &s.next_action_gap, &s.referral_potential};
+  for (auto& v : s.loyalty) d.push_back(&v);
+  for (auto& v : s.referral) d.push_back(&v);
+  std::vector<std::vector<std::uint32_t>*> u{&s.customer};
+  for (auto& v : s.loyalty_evidence) u.push_back(&v);
+  for (auto& v : s.referral_evidence) u.push_back(&v);
+  detail::parallel_for(
+      d.size() + u.size() + 1, threads,
+      [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t k = lo; k < hi; ++k) {
+          if (k < d.size()) {
+            d[k]->resize(n);
+          } else if (k < d.size() + u.size()) {
+            u[k - d.size()]->resize(n);
+          } else {
+            s.ladder_wow.resize(n);
+            s.overdue_complaint.resize(n);
+            s.next_action.resize(n);
+            s.ask_for_referral.resize(n);
+          }
+        }
+      },
+      1);
 }
 
 }  // namespace
@@ -288,16 +304,19 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
   if (!as_of) throw InputError("empty customer base: nothing to score and no as-of date");
   const day_t D = *as_of;
   out.as_of = D;
-  out.forest = build_referral_forest(base, D, config);
+  const unsigned threads = detail::thread_count(config.threads);
+  // the referral forest (sequential) builds while the result columns are allocated
+  auto forest = std::async(threads > 1 ? std::launch::async : std::launch::deferred,
+                           [&] { return build_referral_forest(base, D, config); });
 
   Scores& s = out.scores;
   std::vector<std::uint32_t> rows;
   for (std::uint32_t c = 0; c < base.customer_count(); ++c)
     if (base.acquired_on[c] <= D) rows.push_back(c);
   const std::size_t n = rows.size();
-  resize_scores(s, n);
-  s.customer = rows;
-  const unsigned threads = detail::thread_count(config.threads);
+  resize_scores(s, n, std::max(1u, threads - 1));
+  std::copy(rows.begin(), rows.end(), s.customer.begin());
+  out.forest = forest.get();
   std::atomic<std::size_t> done{0};
   // continuity's period weights, shared: 2^(-k·period/H) and their running sums in k order
   const seconds_t period_s = static_cast<seconds_t>(std::llround(config.period_days * day_s));
@@ -310,15 +329,15 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
     period_total[k + 1] = period_total[k] + period_weight[k];
   }
   const auto weight = std::make_unique<RecencyWeight>(config.half_life_days * day_s);
-  detail::parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
+  detail::parallel_for_dynamic(n, threads, 2048, [&](std::size_t lo, std::size_t hi) {
     Scratch scratch;
     scratch.weight = weight.get();
     scratch.period_weight = &period_weight;
     scratch.period_total = &period_total;
     for (std::size_t r = lo; r < hi; ++r) {
       score_customer(base, out.forest, config, D, r, rows[r], s, scratch);
-      if (progress && ((r - lo) & 0xFFFF) == 0xFFFF) progress(done.fetch_add(0x10000) + 0x10000, n);
     }
+    if (progress) progress(done.fetch_add(hi - lo) + (hi - lo), n);
   });
 
   // --- value at stake: fit (or take) the models over the scored customers
@@ -359,7 +378,7 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
     }
     out.gamma_gamma_fitted = true;
   }
-  detail::parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
+  detail::parallel_for_dynamic(n, threads, 2048, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t r = lo; r < hi; ++r) {
       const double x = s.frequency[r];
       if (std::isnan(x)) {
@@ -381,7 +400,16 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
     // sort (value, row) pairs, then give every member of a run of equal values the same mid rank
     std::vector<std::pair<double, std::uint32_t>> sorted(n);
     for (std::size_t r = 0; r < n; ++r) sorted[r] = {s.upserve_value[r], static_cast<std::uint32_t>(r)};
-    std::sort(sorted.begin(), sorted.end());
+    // sort halves on two threads, then merge (the pairs are distinct, so the order is unique)
+    const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(n / 2);
+    detail::parallel_for(
+        2, n > 65536 ? 2u : 1u,
+        [&](std::size_t lo, std::size_t hi) {
+          for (std::size_t k = lo; k < hi; ++k)
+            k == 0 ? std::sort(sorted.begin(), mid) : std::sort(mid, sorted.end());
+        },
+        1);
+    std::inplace_merge(sorted.begin(), mid, sorted.end());
     for (std::size_t lo = 0; lo < n;) {
       std::size_t hi = lo + 1;
       while (hi < n && sorted[hi].first == sorted[lo].first) ++hi;

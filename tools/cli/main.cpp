@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <sstream>
 #include <unistd.h>
@@ -237,9 +239,14 @@ int main(int argc, char** argv) {
     const bool tty = ::isatty(2) != 0;
     rapport::ProgressFn progress;
     if (tty && !quiet)
-      progress = [](std::size_t done, std::size_t total) {
-        std::fprintf(stderr, "\rscoring %zu / %zu customers", done, total);
-        if (done == total) std::fprintf(stderr, "\n");
+      progress = [last = std::make_shared<std::pair<std::mutex, std::size_t>>()](std::size_t done, std::size_t total) {
+        // called from worker threads: print at most once per percent, and end the line once
+        std::lock_guard lock(last->first);
+        const std::size_t pct = total ? done * 100 / total : 100;
+        if (pct <= last->second && !(last->second == 0 && pct == 0)) return;
+        last->second = pct;
+        std::fprintf(stderr, "\rscoring %zu / %zu customers (%zu%%)", done, total, pct);
+        if (done >= total) std::fprintf(stderr, "\n");
       };
     const auto result = rapport::score(loaded.base, D, cfg, progress);
     const auto t2 = std::chrono::steady_clock::now();
