@@ -3,6 +3,7 @@
 #include "parallel.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <future>
 #include <limits>
@@ -23,34 +24,37 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double day_s = static_cast<double>(seconds_per_day);
 
-/// w(age) = 2^(-age/H) for ages in whole seconds, by table: 2^(-d/H)·2^(-h/H)·2^(-s/H) for the
-/// day, hour and second parts of the age (within 3 ulp of std::exp2; exp2 beyond the table).
+/// w(age) = 2^(-age/H) for ages in whole seconds, by small tables: the product of 2^(-x/H) for
+/// the day, hour, minute and second parts of the age (within a few ulp of std::exp2, and exact
+/// where std::exp2 is for whole days; std::exp2 beyond the table's 4096 days).
 class RecencyWeight {
 public:
   explicit RecencyWeight(double half_life_seconds) : h_(half_life_seconds) {
     for (std::size_t d = 0; d < days_.size(); ++d) days_[d] = std::exp2(-static_cast<double>(d) * 86400.0 / h_);
     for (std::size_t k = 0; k < hours_.size(); ++k) hours_[k] = std::exp2(-static_cast<double>(k) * 3600.0 / h_);
-    for (std::size_t k = 0; k < secs_.size(); ++k) secs_[k] = std::exp2(-static_cast<double>(k) / h_);
+    for (std::size_t k = 0; k < minutes_.size(); ++k) minutes_[k] = std::exp2(-static_cast<double>(k) * 60.0 / h_);
+    for (std::size_t k = 0; k < seconds_.size(); ++k) seconds_[k] = std::exp2(-static_cast<double>(k) / h_);
   }
   double operator()(seconds_t age) const {
     if (age < 0 || age >= static_cast<seconds_t>(days_.size()) * 86400) return std::exp2(-static_cast<double>(age) / h_);
     const auto a = static_cast<std::uint32_t>(age);
-    const std::uint32_t d = a / 86400, rest = a % 86400;
-    return days_[d] * (hours_[rest / 3600] * secs_[rest % 3600]);
+    const std::uint32_t d = a / 86400, rest = a % 86400, m = rest % 3600;
+    return days_[d] * ((hours_[rest / 3600] * minutes_[m / 60]) * seconds_[m % 60]);
   }
 
 private:
   double h_;
-  std::array<double, 8192> days_{};
+  std::array<double, 4096> days_{};
   std::array<double, 24> hours_{};
-  std::array<double, 3600> secs_{};
+  std::array<double, 60> minutes_{};
+  std::array<double, 60> seconds_{};
 };
 
 struct Scratch {
   const RecencyWeight* weight = nullptr;
   const std::vector<double>* period_weight = nullptr;  // 2^(-k·period/H), k = 0, 1, …
   const std::vector<double>* period_total = nullptr;   // prefix sums of period_weight, in k order
-  std::vector<std::uint8_t> covered;
+  std::vector<std::uint64_t> covered;  // bitset of covered periods
   std::vector<seconds_t> service_times;
   std::vector<std::pair<day_t, double>> days;
 };
@@ -69,10 +73,9 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
   const auto P = static_cast<seconds_t>(std::llround(cfg.period_days * day_s));
   const seconds_t periods = std::max<seconds_t>(1, (T - A + P - 1) / P);
   auto& covered = scratch.covered;
-  covered.assign(static_cast<std::size_t>(periods), 0);
+  covered.assign(static_cast<std::size_t>((periods + 63) / 64), 0);
   const seconds_t window = periods * P;
   const bool small_window = window <= 0xFFFFFFFFLL;
-  std::size_t last_covered = 0;
   std::uint32_t cont_evidence = 0;
   // --- accumulators
   double imp_pos = 0, imp_neg = 0;
@@ -95,8 +98,7 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
       if (since < window) {
         const std::size_t back = small_window ? static_cast<std::uint32_t>(since) / static_cast<std::uint32_t>(P)
                                               : static_cast<std::size_t>(since / P);
-        covered[back] = 1;
-        last_covered = std::max(last_covered, back + 1);
+        covered[back >> 6] |= std::uint64_t{1} << (back & 63);
         ++cont_evidence;
       }
       if (b.contact_stage[k] == Stage::service) service.push_back(at);
@@ -137,8 +139,9 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
   }
   double cont_num = 0;
   const auto& pw = *scratch.period_weight;
-  for (std::size_t k = 0; k < last_covered; ++k)
-    if (covered[k]) cont_num += pw[k];
+  for (std::size_t word = 0; word < covered.size(); ++word)  // covered periods in ascending k
+    for (std::uint64_t bits = covered[word]; bits; bits &= bits - 1)
+      cont_num += pw[word * 64 + static_cast<std::size_t>(std::countr_zero(bits))];
   const double cont_den = (*scratch.period_total)[static_cast<std::size_t>(periods)];
 
   // --- follow-through and purchases
