@@ -256,8 +256,7 @@ CustomerBase CustomerBaseBuilder::finish() {
   detail::scatter(b.purchase_amount, im.purchase_owner);
   std::vector<std::uint32_t>().swap(im.purchase_owner);
 
-  b.person_id = b.customer_id;
-  for (auto& s : im.others_ids) b.person_id.push_back(std::move(s));
+  b.prospect_id = std::move(im.others_ids);
   const auto remap = [n](std::uint32_t v) {
     return (v & Impl::other_bit) ? static_cast<std::uint32_t>(n) + (v & ~Impl::other_bit) : v;
   };

@@ -15,7 +15,7 @@ using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_prope
 
 ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, const ScoringConfig& config) {
   const std::size_t n = base.customer_count();
-  const std::size_t people = base.person_id.size();
+  const std::size_t people = base.person_count();
   const seconds_t T = midnight(as_of + 1);
   const double h = config.half_life_days * static_cast<double>(seconds_per_day);
   ReferralForest f;
@@ -33,7 +33,7 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
   // (at, key) order used for acquiring edges (referrer key) and cycle breaking (referred key)
   const auto earlier = [&](std::uint32_t e1, std::uint32_t e2) {
     if (base.referral_at[e1] != base.referral_at[e2]) return base.referral_at[e1] < base.referral_at[e2];
-    return base.person_id[base.referral_from[e1]] < base.person_id[base.referral_from[e2]];
+    return base.person(base.referral_from[e1]) < base.person(base.referral_from[e2]);
   };
 
   // 1. live edges, the Boost.Graph CSR of the referral graph, and acquiring edges
@@ -79,7 +79,7 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
         const auto e = f.acquiring_edge[*it], d = f.acquiring_edge[drop];
         const bool later = base.referral_at[e] != base.referral_at[d]
                                ? base.referral_at[e] > base.referral_at[d]
-                               : base.person_id[*it] > base.person_id[drop];
+                               : base.person(*it) > base.person(drop);
         if (later) drop = *it;
       }
       f.dropped_edges.push_back(f.acquiring_edge[drop]);

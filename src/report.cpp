@@ -133,7 +133,7 @@ void append_score_row(std::string& out, const CustomerBase& base, const ScoreRes
   u(f.converted_referrals[c]);
   u(f.generation[c]);
   out.push_back(',');
-  append_csv_field(out, base.person_id[f.root[c]]);
+  append_csv_field(out, base.person(f.root[c]));
   u(f.tree_size[c]);
   d(f.katz[c]);
   out.push_back('\n');
@@ -252,10 +252,10 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   j["referrals"] = {{"direct_referrals", f.direct_referrals[c]},
                     {"converted_referrals", f.converted_referrals[c]},
                     {"generation", f.generation[c]},
-                    {"root_id", base.person_id[f.root[c]]},
+                    {"root_id", base.person(f.root[c])},
                     {"tree_size", f.tree_size[c]},
                     {"katz", f.katz[c]},
-                    {"parent_id", f.parent[c] == no_index ? json(nullptr) : json(base.person_id[f.parent[c]])}};
+                    {"parent_id", f.parent[c] == no_index ? json(nullptr) : json(base.person(f.parent[c]))}};
   return j.dump();
 }
 
@@ -380,19 +380,19 @@ std::string summary_json(const CustomerBase& base, const LoadReport& rep, const 
     for (std::uint32_t v = 0; v < f.parent.size(); ++v)
       if (f.parent[v] == no_index && f.tree_size[v] > 1) roots.push_back(v);
     std::sort(roots.begin(), roots.end(), [&](auto a, auto b) {
-      return f.tree_size[a] != f.tree_size[b] ? f.tree_size[a] > f.tree_size[b] : base.person_id[a] < base.person_id[b];
+      return f.tree_size[a] != f.tree_size[b] ? f.tree_size[a] > f.tree_size[b] : base.person(a) < base.person(b);
     });
     if (roots.size() > 10) roots.resize(10);
     json largest = json::array();
     for (auto v : roots)
-      largest.push_back({{"root_id", base.person_id[v]}, {"tree_size", f.tree_size[v]},
+      largest.push_back({{"root_id", base.person(v)}, {"tree_size", f.tree_size[v]},
                          {"root_is_customer", v < base.customer_count()}});
     json dropped = json::array();
     for (auto e : f.dropped_edges)
-      dropped.push_back({{"referrer_id", base.person_id[base.referral_from[e]]},
-                         {"referred_id", base.person_id[base.referral_to[e]]}});
+      dropped.push_back({{"referrer_id", base.person(base.referral_from[e])},
+                         {"referred_id", base.person(base.referral_to[e])}});
     j["referrals"] = {{"edges_before_as_of", live},
-                      {"people", base.person_id.size()},
+                      {"people", base.person_count()},
                       {"converted_referrals", converted},
                       {"k_factor", n ? static_cast<double>(converted) / static_cast<double>(n) : 0.0},
                       {"chain_depth_histogram", f.depth_histogram},

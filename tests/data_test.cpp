@@ -133,7 +133,9 @@ TEST(Data, EveryBadRowKindIsCountedWithLineAndColumn) {
   EXPECT_EQ(b.contact_resolved_at[1], no_time);  // ignored on a non-complaint
   EXPECT_EQ(b.purchase_amount, (std::vector<double>{10.5, 0.0}));
   ASSERT_EQ(b.referral_count(), 2u);
-  EXPECT_EQ(b.person_id, (std::vector<std::string>{"A", "C", "P1"}));
+  EXPECT_EQ(b.prospect_id, (std::vector<std::string>{"P1"}));
+  EXPECT_EQ(b.person(2), "P1");
+  EXPECT_EQ(b.person_count(), 3u);
   EXPECT_EQ(b.referral_to[1], 2u);
   EXPECT_EQ(b.default_as_of(), days_from_civil(2024, 6, 1));
 }
@@ -198,7 +200,8 @@ TEST(Data, BuilderRejectsLikeTheLoader) {
   EXPECT_NE(bld.add_referral("A", "A", 0, &col), "");
   EXPECT_EQ(bld.add_referral("X", "A", 0), "");
   const auto b = bld.finish();
-  EXPECT_EQ(b.person_id, (std::vector<std::string>{"A", "X"}));
+  EXPECT_EQ(b.prospect_id, (std::vector<std::string>{"X"}));
+  EXPECT_EQ(b.person(0), "A");
   EXPECT_EQ(b.find_customer("A"), 0u);
   EXPECT_FALSE(b.find_customer("X"));
 }

@@ -28,7 +28,7 @@ TEST(Generate, CsvRoundTripEqualsInMemoryBase) {
   EXPECT_EQ(a.contact_resolved_at, mem.contact_resolved_at);
   EXPECT_EQ(a.purchase_at, mem.purchase_at);
   EXPECT_EQ(a.purchase_amount, mem.purchase_amount);  // amounts are whole cents, printed with 2 decimals
-  EXPECT_EQ(a.person_id, mem.person_id);
+  EXPECT_EQ(a.prospect_id, mem.prospect_id);
   EXPECT_EQ(a.referral_from, mem.referral_from);
   EXPECT_EQ(a.referral_at, mem.referral_at);
   EXPECT_GT(a.contact_count(), 5 * a.customer_count());

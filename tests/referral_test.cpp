@@ -12,8 +12,8 @@ namespace {
 seconds_t ts(const char* s) { return *parse_timestamp(s); }
 day_t day(const char* s) { return *parse_date(s); }
 std::uint32_t person(const CustomerBase& b, const std::string& id) {
-  for (std::uint32_t i = 0; i < b.person_id.size(); ++i)
-    if (b.person_id[i] == id) return i;
+  for (std::uint32_t i = 0; i < b.person_count(); ++i)
+    if (b.person(i) == id) return i;
   ADD_FAILURE() << "no person " << id;
   return 0;
 }
@@ -52,7 +52,7 @@ TEST(Referral, ForestWithTiesCyclesAndProspects) {
   const auto p = [&](const char* id) { return person(base, id); };
   const auto parent_id = [&](const char* id) {
     const auto v = f.parent[p(id)];
-    return v == no_index ? std::string("-") : base.person_id[v];
+    return v == no_index ? std::string("-") : base.person(v);
   };
   EXPECT_EQ(parent_id("A"), "P");
   EXPECT_EQ(parent_id("B"), "A");
@@ -64,14 +64,14 @@ TEST(Referral, ForestWithTiesCyclesAndProspects) {
   EXPECT_EQ(parent_id("H"), "G");
   EXPECT_EQ(parent_id("I"), "H");
   ASSERT_EQ(f.dropped_edges.size(), 1u);
-  EXPECT_EQ(base.person_id[base.referral_from[f.dropped_edges[0]]], "I");
+  EXPECT_EQ(base.person(base.referral_from[f.dropped_edges[0]]), "I");
 
   EXPECT_EQ(f.generation[p("A")], 1u);
   EXPECT_EQ(f.generation[p("C")], 3u);
   EXPECT_EQ(f.generation[p("I")], 2u);
-  for (const char* id : {"A", "B", "C", "D"}) EXPECT_EQ(base.person_id[f.root[p(id)]], "P") << id;
-  EXPECT_EQ(base.person_id[f.root[p("I")]], "G");
-  EXPECT_EQ(base.person_id[f.root[p("E")]], "E");
+  for (const char* id : {"A", "B", "C", "D"}) EXPECT_EQ(base.person(f.root[p(id)]), "P") << id;
+  EXPECT_EQ(base.person(f.root[p("I")]), "G");
+  EXPECT_EQ(base.person(f.root[p("E")]), "E");
 
   EXPECT_EQ(f.direct_referrals[p("A")], 4u);  // B, D, E, P2
   EXPECT_EQ(f.direct_referrals[p("B")], 2u);  // C, F (E is after T)

@@ -778,8 +778,8 @@ py::dict base_columns(const BaseHolder& h) {
   const auto& b = h.base;
   py::dict out;
   std::vector<py::str> ids;
-  ids.reserve(b.person_id.size());
-  for (const auto& s : b.person_id) ids.push_back(make_str(s));
+  ids.reserve(b.person_count());
+  for (std::size_t p = 0; p < b.person_count(); ++p) ids.push_back(make_str(b.person(p)));
   {
     py::dict t;
     py::array id = new_object_array(b.customer_count()), seg = new_object_array(b.customer_count());
@@ -887,7 +887,7 @@ base; they are listed in :attr:`rejects` and counted in :attr:`rows`.
                              "Number of accepted purchases.")
       .def_property_readonly("referrals", [](const BaseHolder& h) { return h.base.referral_count(); },
                              "Number of accepted referrals.")
-      .def_property_readonly("people", [](const BaseHolder& h) { return h.base.person_id.size(); },
+      .def_property_readonly("people", [](const BaseHolder& h) { return h.base.person_count(); },
                              "Number of people in the referral graph (customers first, then everyone else named).")
       .def_property_readonly("segments", [](const BaseHolder& h) { return h.base.segment_names; },
                              "Distinct segments in first-seen order ('' = no segment).")

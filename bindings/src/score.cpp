@@ -90,7 +90,7 @@ py::list take_columns(ScoreRun& run) {
   std::vector<py::object> action_names;
   for (int k = 0; k <= static_cast<int>(rapport::NextAction::create_wow); ++k)
     action_names.push_back(make_str(rapport::to_string(static_cast<rapport::NextAction>(k))));
-  std::vector<py::object> root_cache(base.person_id.size());
+  std::vector<py::object> root_cache(base.person_count());
   std::vector<std::int64_t> direct(n), converted(n), generation(n), tree(n);
   std::vector<double> katz(n);
   for (std::size_t r = 0; r < n; ++r) {
@@ -98,7 +98,7 @@ py::list take_columns(ScoreRun& run) {
     Py_XDECREF(pi[r]);
     pi[r] = make_str(base.customer_id[c]).release().ptr();
     const auto root = f.root[c];
-    if (!root_cache[root]) root_cache[root] = make_str(base.person_id[root]);
+    if (!root_cache[root]) root_cache[root] = make_str(base.person(root));
     Py_XDECREF(pr[r]);
     pr[r] = root_cache[root].inc_ref().ptr();
     Py_XDECREF(pa[r]);

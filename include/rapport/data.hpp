@@ -119,8 +119,9 @@ struct RAPPORT_API CustomerBase {
   std::vector<seconds_t> purchase_at;              ///< purchase instant
   std::vector<double> purchase_amount;             ///< amount (>= 0)
 
-  // referral graph: people are customers (index = customer index) then everyone else named
-  std::vector<std::string> person_id;      ///< person keys; the first customer_count() are customers
+  // referral graph: people are customers (person index = customer index), then everyone else
+  // named in a referral (prospects, outside introducers) at person index customer_count() + k
+  std::vector<std::string> prospect_id;    ///< keys of the people who are not customers
   std::vector<std::uint32_t> referral_from;  ///< referrer person index per referral, input order
   std::vector<std::uint32_t> referral_to;    ///< referred person index per referral
   std::vector<seconds_t> referral_at;        ///< referral instant
@@ -133,6 +134,12 @@ struct RAPPORT_API CustomerBase {
   std::size_t purchase_count() const noexcept { return purchase_at.size(); }
   /// Number of referrals.
   std::size_t referral_count() const noexcept { return referral_at.size(); }
+  /// Number of people in the referral graph (customers, then everyone else).
+  std::size_t person_count() const noexcept { return customer_id.size() + prospect_id.size(); }
+  /// Key of person `p` (a customer's key for p < customer_count()).
+  const std::string& person(std::size_t p) const {
+    return p < customer_id.size() ? customer_id[p] : prospect_id[p - customer_id.size()];
+  }
   /// The default as-of date: the latest UTC date among contacts, purchases and referrals `at`
   /// and customers' `acquired_on`; nullopt for an empty base.
   std::optional<day_t> default_as_of() const noexcept;

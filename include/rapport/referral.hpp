@@ -15,7 +15,7 @@ namespace rapport {
 inline constexpr std::uint32_t no_index = 0xFFFFFFFFu;
 
 /// Per-person results over the referral graph as of a date (indexes are person indexes of
-/// CustomerBase::person_id; customers come first).
+/// CustomerBase::person(); customers come first).
 struct ReferralForest {
   std::vector<std::uint32_t> parent;              ///< forest parent, or no_index for a root
   std::vector<std::uint32_t> acquiring_edge;      ///< referral row that acquired the person, or no_index
