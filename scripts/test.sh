@@ -10,3 +10,7 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${RAPPORT_BUILD_TYPE:-Release
       -DRAPPORT_WARNINGS=ON -DRAPPORT_WERROR=ON "$@" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 900
+# The Python package for Debian's python3 (so `/usr/bin/python3 -c "import rapport"` works).
+if grep -q "RAPPORT_BUILD_PYTHON:BOOL=ON" "$build/CMakeCache.txt"; then
+  scripts/install-python.sh "$build"
+fi
