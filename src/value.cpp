@@ -185,6 +185,8 @@ NewtonResult<N> newton_maximize(F&& f, Eigen::Matrix<double, N, 1> theta,
   Vec g;
   Mat H;
   double fx = f(theta, &g, &H);
+  bool polishing = false;
+  int polish_steps = 0;
   res.theta = theta;
   res.value = fx;
   if (!std::isfinite(fx) || !g.allFinite()) {
@@ -197,7 +199,8 @@ NewtonResult<N> newton_maximize(F&& f, Eigen::Matrix<double, N, 1> theta,
     res.value = fx;
     res.max_gradient = g.cwiseAbs().maxCoeff();
     const double scale = std::max(1.0, std::abs(fx));
-    if (res.max_gradient <= options.gradient_tolerance * scale) {
+    if (!polishing && res.max_gradient <= options.gradient_tolerance * scale) polishing = true;
+    if (polishing && (polish_steps >= 6 || res.max_gradient <= 1e-15 * scale)) {
       res.converged = true;
       return res;
     }
@@ -227,6 +230,15 @@ NewtonResult<N> newton_maximize(F&& f, Eigen::Matrix<double, N, 1> theta,
       }
     }
     if (!have_direction) d = g / std::max(g.norm(), 1e-300);  // steepest ascent
+    // Converged to the tolerance: polish with full Newton steps while they are small (inside the
+    // quadratic region), so the optimum is reached to rounding and not just to the tolerance.
+    if (polishing) {
+      if (!have_direction || d.cwiseAbs().maxCoeff() > 1e-4) {
+        res.converged = true;
+        return res;
+      }
+      ++polish_steps;
+    }
     const double dmax = d.cwiseAbs().maxCoeff();
     if (dmax > kMaxStep) d *= kMaxStep / dmax;
 
@@ -257,7 +269,7 @@ NewtonResult<N> newton_maximize(F&& f, Eigen::Matrix<double, N, 1> theta,
     }
     if (!accepted) {
       // Precision-limited: the gradient cannot be reduced further by any step along d.
-      if (res.max_gradient <= 1e3 * options.gradient_tolerance * scale) {
+      if (polishing || res.max_gradient <= 1e3 * options.gradient_tolerance * scale) {
         res.converged = true;
         return res;
       }

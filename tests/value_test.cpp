@@ -485,3 +485,22 @@ TEST(GammaGamma, RecoversSimulatedParameters) {
   EXPECT_NEAR(fit.q, q, 0.05 * q);
   EXPECT_NEAR(fit.gamma, gam, 0.08 * gam);
 }
+
+// The fits stop at the optimum to rounding, not merely at the gradient tolerance: a far tighter
+// tolerance gives the same parameters (so two correct implementations agree to 1e-9 downstream).
+TEST(BgNbd, FitReachesTheOptimumToRounding) {
+  const Cdnow& d = cdnow();
+  rapport::FitOptions tight;
+  tight.gradient_tolerance = 1e-15;
+  const BgNbdParams a = rapport::fit_bgnbd(d.x, d.t_x, d.T);
+  const BgNbdParams b = rapport::fit_bgnbd(d.x, d.t_x, d.T, tight);
+  EXPECT_NEAR(a.r, b.r, 1e-13 * b.r);
+  EXPECT_NEAR(a.alpha, b.alpha, 1e-13 * b.alpha);
+  EXPECT_NEAR(a.a, b.a, 1e-13 * b.a);
+  EXPECT_NEAR(a.b, b.b, 1e-13 * b.b);
+  const GammaGammaParams g = rapport::fit_gamma_gamma(d.x, d.m);
+  const GammaGammaParams h = rapport::fit_gamma_gamma(d.x, d.m, tight);
+  EXPECT_NEAR(g.p, h.p, 1e-12 * h.p);
+  EXPECT_NEAR(g.q, h.q, 1e-12 * h.q);
+  EXPECT_NEAR(g.gamma, h.gamma, 1e-12 * h.gamma);
+}

@@ -868,7 +868,7 @@ def fit_bgnbd(
     T: Any,
     *,
     max_iterations: int = 200,
-    gradient_tolerance: float = 1e-12,
+    gradient_tolerance: float = 1e-9,
     min_customers: int = 10,
 ) -> Dict[str, float]:
     """Fit the BG/NBD repeat-purchase model (Fader, Hardie & Lee 2005) by maximum likelihood.
@@ -883,7 +883,7 @@ def fit_bgnbd(
         Age: time from the first purchase to the end of the observation period (same unit).
     max_iterations : int, default 200
         Optimiser iterations before giving up.
-    gradient_tolerance : float, default 1e-12
+    gradient_tolerance : float, default 1e-9
         Convergence threshold (max relative gradient in log-parameter space).
     min_customers : int, default 10
         Fewer customers than this is a :class:`FitError`.
@@ -913,7 +913,7 @@ def fit_gamma_gamma(
     m: Any,
     *,
     max_iterations: int = 200,
-    gradient_tolerance: float = 1e-12,
+    gradient_tolerance: float = 1e-9,
     min_customers: int = 10,
 ) -> Dict[str, float]:
     """Fit the Gamma-Gamma spend model by maximum likelihood.

@@ -35,7 +35,7 @@ struct GammaGammaParams {
 /// Options for the maximum-likelihood fits.
 struct FitOptions {
   int max_iterations = 200;         ///< Newton / quasi-Newton iterations before giving up
-  double gradient_tolerance = 1e-12; ///< convergence: max |gradient| in log-parameter space, relative
+  double gradient_tolerance = 1e-9;  ///< convergence: max |gradient| in log-parameter space, relative
   std::size_t min_customers = 10;   ///< fewer customers than this is a FitError
 };
 
