@@ -256,7 +256,7 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
                     {"tree_size", f.tree_size[c]},
                     {"katz", f.katz[c]},
                     {"parent_id", f.parent[c] == no_index ? json(nullptr) : json(base.person(f.parent[c]))}};
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& res,
@@ -432,7 +432,7 @@ std::string summary_json(const CustomerBase& base, const LoadReport& rep, const 
                       {"log_likelihood", res.gamma_gamma_fitted ? json(res.gamma_gamma.log_likelihood) : json(nullptr)},
                       {"fitted", res.gamma_gamma_fitted}, {"customers", res.gamma_gamma_customers}};
   j["config"] = json::parse(config_to_json(cfg));
-  return j.dump(2);
+  return j.dump(2, ' ', false, json::error_handler_t::replace);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,7 +485,9 @@ ScoringConfig config_from_json(const std::string& text) {
       {"ask_advocacy", &c.ask_advocacy},
       {"horizon_days", &c.horizon_days},
       {"p_alive_threshold", &c.p_alive_threshold}};
-  for (auto& [key, val] : j.items()) {
+  for (auto item = j.begin(); item != j.end(); ++item) {
+    const std::string key = item.key();
+    const json& val = item.value();
     const auto fail = [&](const std::string& why) { throw std::invalid_argument("config: '" + key + "' " + why); };
     try {
       if (auto it = scalars.find(key); it != scalars.end()) {
@@ -555,7 +557,7 @@ std::string config_to_json(const ScoringConfig& c) {
   j["fit"] = {{"max_iterations", c.fit.max_iterations},
               {"gradient_tolerance", c.fit.gradient_tolerance},
               {"min_customers", c.fit.min_customers}};
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace rapport

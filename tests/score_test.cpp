@@ -425,3 +425,15 @@ TEST(ScoreOutput, AtomicWritesLeaveNoPartialFile) {
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
   EXPECT_EQ(files, 1u);  // no temporary left behind
 }
+
+TEST(ScoreOutput, InvalidUtf8KeysStillGiveValidJson) {
+  CustomerBaseBuilder bld;
+  bld.add_customer("caf\xE9", day("2024-01-01"), "seg\xFF");
+  bld.add_referral("\xFF\xFE", "caf\xE9", ts("2023-12-01"));
+  const auto base = bld.finish();
+  const auto res = score(base, day("2024-03-31"), fixed_config());
+  const std::string summary = summary_json(base, LoadReport{}, res, fixed_config());
+  const std::string explain = explain_json(base, res, 0, fixed_config());
+  EXPECT_NE(explain.find("caf\xEF\xBF\xBD"), std::string::npos);  // replaced by U+FFFD
+  EXPECT_NE(summary.find("\"customers_scored\": 1"), std::string::npos);
+}
