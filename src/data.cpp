@@ -445,63 +445,34 @@ bool parse_purchase(const std::string_view* f, CustomerLookup& customers, Purcha
   return true;
 }
 
-void append(CustomerBaseBuilder::Impl& im, const ContactOut& c) {
+// The columns of each grouped table, visited together (reserve, resize).
+template <class F>
+void for_each_column(CustomerBaseBuilder::Impl& im, const ContactOut*, F&& f) {
   auto& b = im.base;
-  im.contact_owner.push_back(c.owner);
-  b.contact_at.push_back(c.row.at);
-  b.contact_channel.push_back(c.row.channel);
-  b.contact_stage.push_back(c.row.stage);
-  b.contact_initiator.push_back(c.row.initiator);
-  b.contact_aspect.push_back(c.row.aspect);
-  b.contact_impression.push_back(static_cast<std::int8_t>(c.row.impression));
-  b.contact_complaint.push_back(c.row.complaint ? 1 : 0);
-  b.contact_resolved_at.push_back(c.row.resolved_at);
+  f(im.contact_owner), f(b.contact_at), f(b.contact_channel), f(b.contact_stage), f(b.contact_initiator);
+  f(b.contact_aspect), f(b.contact_impression), f(b.contact_complaint), f(b.contact_resolved_at);
+}
+template <class F>
+void for_each_column(CustomerBaseBuilder::Impl& im, const PurchaseOut*, F&& f) {
+  f(im.purchase_owner), f(im.base.purchase_at), f(im.base.purchase_amount);
+}
+template <class Out>
+std::size_t row_count(CustomerBaseBuilder::Impl& im) {
+  std::size_t n = 0;
+  for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { n = col.size(); });
+  return n;
+}
+template <class Out>
+void reserve_rows(CustomerBaseBuilder::Impl& im, std::size_t extra) {
+  const std::size_t n = row_count<Out>(im) + extra;
+  for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { col.reserve(n); });
+}
+template <class Out>
+void grow_rows(CustomerBaseBuilder::Impl& im, std::size_t extra) {
+  const std::size_t n = row_count<Out>(im) + extra;
+  for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { col.resize(n); });
 }
 
-void reserve_rows(CustomerBaseBuilder::Impl& im, const ContactOut*, std::size_t n) {
-  auto& b = im.base;
-  n += b.contact_at.size();
-  im.contact_owner.reserve(n);
-  b.contact_at.reserve(n);
-  b.contact_channel.reserve(n);
-  b.contact_stage.reserve(n);
-  b.contact_initiator.reserve(n);
-  b.contact_aspect.reserve(n);
-  b.contact_impression.reserve(n);
-  b.contact_complaint.reserve(n);
-  b.contact_resolved_at.reserve(n);
-}
-
-void reserve_rows(CustomerBaseBuilder::Impl& im, const PurchaseOut*, std::size_t n) {
-  n += im.base.purchase_at.size();
-  im.purchase_owner.reserve(n);
-  im.base.purchase_at.reserve(n);
-  im.base.purchase_amount.reserve(n);
-}
-
-std::size_t row_count(const CustomerBaseBuilder::Impl& im, const ContactOut*) { return im.base.contact_at.size(); }
-std::size_t row_count(const CustomerBaseBuilder::Impl& im, const PurchaseOut*) { return im.base.purchase_at.size(); }
-
-// Grow the columns by `n` rows (for store()).
-void grow_rows(CustomerBaseBuilder::Impl& im, const ContactOut*, std::size_t n) {
-  auto& b = im.base;
-  const std::size_t size = b.contact_at.size() + n;
-  im.contact_owner.resize(size);
-  b.contact_at.resize(size);
-  b.contact_channel.resize(size);
-  b.contact_stage.resize(size);
-  b.contact_initiator.resize(size);
-  b.contact_aspect.resize(size);
-  b.contact_impression.resize(size);
-  b.contact_complaint.resize(size);
-  b.contact_resolved_at.resize(size);
-}
-void grow_rows(CustomerBaseBuilder::Impl& im, const PurchaseOut*, std::size_t n) {
-  const std::size_t size = im.base.purchase_at.size() + n;
-  im.purchase_owner.resize(size);
-  im.base.purchase_at.resize(size);
-  im.base.purchase_amount.resize(size);
-}
 // Writes row `i` (already grown); distinct i may be stored from different threads.
 void store(CustomerBaseBuilder::Impl& im, std::size_t i, const ContactOut& c) {
   auto& b = im.base;
@@ -520,11 +491,11 @@ void store(CustomerBaseBuilder::Impl& im, std::size_t i, const PurchaseOut& p) {
   im.base.purchase_at[i] = p.at;
   im.base.purchase_amount[i] = p.amount;
 }
-
-void append(CustomerBaseBuilder::Impl& im, const PurchaseOut& p) {
-  im.purchase_owner.push_back(p.owner);
-  im.base.purchase_at.push_back(p.at);
-  im.base.purchase_amount.push_back(p.amount);
+template <class Out>
+void append(CustomerBaseBuilder::Impl& im, const Out& row) {
+  const std::size_t i = row_count<Out>(im);
+  grow_rows<Out>(im, 1);
+  store(im, i, row);
 }
 
 /// Runs `on_record(fields, line, raw)` over every non-blank data record of a file with the
@@ -740,8 +711,7 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
       std::error_code ec;
       const auto total = std::filesystem::file_size(path, ec);
       if (!ec && rows && stop > pos)
-        reserve_rows(im, static_cast<const Out*>(nullptr),
-                     static_cast<std::size_t>(static_cast<double>(total) * static_cast<double>(rows) /
+        reserve_rows<Out>(im, static_cast<std::size_t>(static_cast<double>(total) * static_cast<double>(rows) /
                                               static_cast<double>(stop - pos) * 1.02) + 1024);
     }
     // rejects in file order, then the rows: each part copies into its own range, in parallel
@@ -753,8 +723,8 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
       line += part.lines;
       at[k + 1] = at[k] + part.rows.size();
     }
-    const std::size_t start = row_count(im, static_cast<const Out*>(nullptr));
-    grow_rows(im, static_cast<const Out*>(nullptr), at.back());
+    const std::size_t start = row_count<Out>(im);
+    grow_rows<Out>(im, at.back());
     detail::parallel_for(
         parts.size(), static_cast<unsigned>(parts.size()),
         [&](std::size_t lo, std::size_t hi) {
