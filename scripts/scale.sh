@@ -18,7 +18,7 @@ for n in "${sizes[@]}"; do
   contacts=$(($(wc -l < "$d/contacts.csv") - 1))
   bytes=$(du -cb "$d"/*.csv | tail -1 | cut -f1)
   out=$( { /usr/bin/time -f "%e %M" "$cli" score "$d" --out "$d/scores.csv" --summary "$d/summary.json"; } 2>&1)
-  phases=$(echo "$out" | grep -o 'loaded in [0-9.]* s, scored [0-9]* customers in [0-9.]* s' | awk '{print $3" / "$8}')
+  phases=$(echo "$out" | grep -o 'loaded in [0-9.]* s, scored [0-9]* customers in [0-9.]* s' | awk '{print $3" / "$9}')
   s=$(echo "$out" | tail -1)
   budget=$(( (40 * contacts + 200 * n) / 1048576 ))
   printf "| %s | %s | %s | %s | %s | %s / %s | %s | %s |\n" "$n" "$contacts" "$bytes" "${g% *}" "$(( ${g#* } / 1024 ))" \

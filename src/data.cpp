@@ -374,6 +374,12 @@ struct CustomerLookup {
       out = index;
       return true;
     }
+    // exports usually list rows customer by customer in customer order: try the next one first
+    if (valid && index + 1 < keys.size() && keys[index + 1] == id) {
+      key.assign(id);
+      out = ++index;
+      return true;
+    }
     const auto found = customers.find(keys, id);
     if (!found) return false;
     key.assign(id);
@@ -643,7 +649,13 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
     }
     // split into parts at line starts
     const std::size_t want = std::max<std::size_t>(1, std::min<std::size_t>(workers, (stop - pos) / std::max<std::size_t>(detail::csv_part_min_bytes, 1)));
-    parts.assign(want, Part{});
+    // reuse the parts' buffers from block to block (no fresh pages to fault in and clear)
+    parts.resize(want);
+    for (auto& part : parts) {
+      part.rows.clear();
+      part.bad.clear();
+      part.lines = part.read = 0;
+    }
     std::size_t b = pos;
     for (std::size_t k = 0; k < want; ++k) {
       std::size_t e = k + 1 == want ? stop : pos + (stop - pos) * (k + 1) / want;
