@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <type_traits>
 #include <unordered_map>
 
 namespace rapport {
@@ -108,6 +109,23 @@ std::optional<day_t> CustomerBase::default_as_of() const noexcept {
   return d;
 }
 
+seconds_t CustomerBase::resolved_at(std::size_t k) const {
+  if (k >= contact_complaint.size() || !contact_complaint[k]) return no_time;
+  const auto c = static_cast<std::size_t>(std::upper_bound(contact_offsets.begin(), contact_offsets.end(), k) -
+                                          contact_offsets.begin()) - 1;
+  std::size_t rank = complaint_offsets[c];
+  for (auto j = contact_offsets[c]; j < k; ++j) rank += contact_complaint[j];
+  return complaint_resolved_at[rank];
+}
+
+std::vector<seconds_t> CustomerBase::resolved_at_column() const {
+  std::vector<seconds_t> out(contact_complaint.size(), no_time);
+  std::size_t rank = 0;
+  for (std::size_t k = 0; k < out.size(); ++k)
+    if (contact_complaint[k]) out[k] = complaint_resolved_at[rank++];
+  return out;
+}
+
 std::optional<std::uint32_t> CustomerBase::find_customer(std::string_view id) const {
   if (const auto* idx = detail::key_index(*this)) return idx->find(customer_id, id);
   for (std::size_t i = 0; i < customer_id.size(); ++i)
@@ -137,6 +155,9 @@ struct CustomerBaseBuilder::Impl {
   std::vector<std::string> others_ids;
   std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> segments;
   std::vector<std::uint32_t> contact_owner, purchase_owner;
+  // complaints, sparse: input row index and resolution instant (grouped at finish())
+  std::vector<std::uint64_t> complaint_row;
+  std::vector<seconds_t> complaint_resolved;
   // referral endpoints: customer index, or (others index | high bit)
   static constexpr std::uint32_t other_bit = 0x80000000u;
   std::string last_key;
@@ -208,7 +229,10 @@ std::string CustomerBaseBuilder::add_contact(std::string_view customer_id, const
   b.contact_aspect.push_back(row.aspect);
   b.contact_impression.push_back(static_cast<std::int8_t>(row.impression));
   b.contact_complaint.push_back(row.complaint ? 1 : 0);
-  b.contact_resolved_at.push_back(row.complaint ? row.resolved_at : no_time);
+  if (row.complaint) {
+    im.complaint_row.push_back(b.contact_complaint.size() - 1);
+    im.complaint_resolved.push_back(row.resolved_at);
+  }
   return {};
 }
 
@@ -249,7 +273,23 @@ CustomerBase CustomerBaseBuilder::finish() {
   detail::scatter(b.contact_aspect, im.contact_owner);
   detail::scatter(b.contact_impression, im.contact_owner);
   detail::scatter(b.contact_complaint, im.contact_owner);
-  detail::scatter(b.contact_resolved_at, im.contact_owner);
+  {
+    // complaints in grouped contact order (the grouping is stable, so sort by destination)
+    std::vector<std::pair<std::uint64_t, seconds_t>> complaints(im.complaint_row.size());
+    for (std::size_t j = 0; j < complaints.size(); ++j)
+      complaints[j] = {im.contact_owner[im.complaint_row[j]], im.complaint_resolved[j]};
+    std::vector<std::uint64_t>().swap(im.complaint_row);
+    std::vector<seconds_t>().swap(im.complaint_resolved);
+    std::sort(complaints.begin(), complaints.end());
+    b.complaint_resolved_at.resize(complaints.size());
+    for (std::size_t j = 0; j < complaints.size(); ++j) b.complaint_resolved_at[j] = complaints[j].second;
+    b.complaint_offsets.assign(n + 1, 0);
+    for (std::size_t c = 0; c < n; ++c) {
+      std::uint64_t count = 0;
+      for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k) count += b.contact_complaint[k];
+      b.complaint_offsets[c + 1] = b.complaint_offsets[c] + count;
+    }
+  }
   std::vector<std::uint32_t>().swap(im.contact_owner);
   detail::group_by_owner(im.purchase_owner, b.purchase_offsets, n);
   detail::scatter(b.purchase_at, im.purchase_owner);
@@ -456,7 +496,7 @@ template <class F>
 void for_each_column(CustomerBaseBuilder::Impl& im, const ContactOut*, F&& f) {
   auto& b = im.base;
   f(im.contact_owner), f(b.contact_at), f(b.contact_channel), f(b.contact_stage), f(b.contact_initiator);
-  f(b.contact_aspect), f(b.contact_impression), f(b.contact_complaint), f(b.contact_resolved_at);
+  f(b.contact_aspect), f(b.contact_impression), f(b.contact_complaint);
 }
 template <class F>
 void for_each_column(CustomerBaseBuilder::Impl& im, const PurchaseOut*, F&& f) {
@@ -490,8 +530,14 @@ void store(CustomerBaseBuilder::Impl& im, std::size_t i, const ContactOut& c) {
   b.contact_aspect[i] = c.row.aspect;
   b.contact_impression[i] = static_cast<std::int8_t>(c.row.impression);
   b.contact_complaint[i] = c.row.complaint ? 1 : 0;
-  b.contact_resolved_at[i] = c.row.resolved_at;
 }
+// Complaints are kept sparse: appended in row order after the rows are stored.
+void store_complaint(CustomerBaseBuilder::Impl& im, std::size_t i, const ContactOut& c) {
+  if (!c.row.complaint) return;
+  im.complaint_row.push_back(i);
+  im.complaint_resolved.push_back(c.row.resolved_at);
+}
+void store_complaint(CustomerBaseBuilder::Impl&, std::size_t, const PurchaseOut&) {}
 void store(CustomerBaseBuilder::Impl& im, std::size_t i, const PurchaseOut& p) {
   im.purchase_owner[i] = p.owner;
   im.base.purchase_at[i] = p.at;
@@ -502,6 +548,7 @@ void append(CustomerBaseBuilder::Impl& im, const Out& row) {
   const std::size_t i = row_count<Out>(im);
   grow_rows<Out>(im, 1);
   store(im, i, row);
+  store_complaint(im, i, row);
 }
 
 /// Runs `on_record(fields, line, raw)` over every non-blank data record of a file with the
@@ -744,6 +791,10 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
             for (std::size_t i = 0; i < parts[k].rows.size(); ++i) store(im, start + at[k] + i, parts[k].rows[i]);
         },
         1);
+    if constexpr (std::is_same_v<Out, ContactOut>) {
+      for (std::size_t k = 0; k < parts.size(); ++k)
+        for (std::size_t i = 0; i < parts[k].rows.size(); ++i) store_complaint(im, start + at[k] + i, parts[k].rows[i]);
+    }
     if (eof) break;
     refill(stop);
     pos = 0;

@@ -194,7 +194,7 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
       cj["name"] = names[k];
       cj["value"] = num(v);
       cj["weight"] = weights[k];
-      cj["evidence"] = evidence[k][r];
+      cj["evidence"] = evidence[k];
       if (std::isnan(v)) {
         cj["effective_weight"] = 0.0;
         cj["contribution"] = nullptr;
@@ -210,7 +210,9 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   };
   json L;
   L["value"] = num(s.loyalty_given[r]);
-  L["components"] = components(loyalty_components, s.loyalty, s.loyalty_evidence, cfg.loyalty_weights, s.loyalty_given[r]);
+  std::array<std::uint32_t, 5> loyalty_evidence{};
+  for (std::size_t k = 0; k < 5; ++k) loyalty_evidence[k] = s.loyalty_evidence[k][r];
+  L["components"] = components(loyalty_components, s.loyalty, loyalty_evidence, cfg.loyalty_weights, s.loyalty_given[r]);
   L["service_ladder_detail"] = {{"technical", s.ladder_technical[r]},
                                 {"hospitality", s.ladder_hospitality[r]},
                                 {"wow", s.ladder_wow[r] != 0}};
@@ -235,14 +237,17 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   V["mean_repeat_spend"] = num(s.monetary[r]);
   V["p_alive"] = num(s.p_alive[r]);
   V["expected_purchases"] = num(s.expected_purchases[r]);
-  V["expected_spend"] = num(s.expected_spend[r]);
+  V["expected_spend"] = std::isnan(s.frequency[r])
+                            ? json(nullptr)
+                            : json(gamma_gamma_expected_spend(res.gamma_gamma, s.frequency[r],
+                                                              s.frequency[r] >= 1 ? s.monetary[r] : 0.0));
   V["expected_value"] = s.expected_value[r];
   V["upserve_value"] = s.upserve_value[r];
   V["upserve_score"] = s.upserve_score[r];
   j["value_at_stake"] = V;
   json R;
   R["value"] = num(s.referral_potential[r]);
-  R["components"] = components(referral_components, s.referral, s.referral_evidence, cfg.referral_weights,
+  R["components"] = components(referral_components, s.referral, referral_evidence(res, r), cfg.referral_weights,
                                s.referral_potential[r]);
   const double adv = s.referral[0][r];
   const bool gated = !std::isnan(adv) && adv < cfg.advocacy_gate;

@@ -89,8 +89,11 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
   auto& service = scratch.service_times;
   service.clear();
   const double complaint_s = cfg.complaint_days * day_s;
+  std::uint64_t complaint_rank = b.complaint_offsets[c];
   for (auto k = c0; k < c1; ++k) {
     const seconds_t at = b.contact_at[k];
+    const bool complaint = b.contact_complaint[k] != 0;
+    const seconds_t res = complaint ? b.complaint_resolved_at[complaint_rank++] : no_time;
     if (at >= T) continue;
     const bool business = b.contact_initiator[k] == Initiator::business;
     if (business) {
@@ -112,8 +115,7 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
       imp_neg += wt * -imp;
       ++imp_n;
     }
-    if (b.contact_complaint[k]) {
-      const seconds_t res = b.contact_resolved_at[k];
+    if (complaint) {
       if (res != no_time && res < T) {
         const double delay = static_cast<double>(res - at) / day_s;
         const double v = delay <= cfg.complaint_days ? 1.0 : std::exp2(-(delay - cfg.complaint_days) / cfg.complaint_days);
@@ -252,11 +254,10 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
   rv[2] = 1.0 - std::exp(-forest.katz[c] / cfg.chain_reach_scale);
   rv[3] = purchases ? std::exp2(-(static_cast<double>(T - latest) / day_s) / cfg.timing_half_life_days) : nan;
   rv[4] = std::min(1.0, static_cast<double>(T - A) / (cfg.tenure_full_days * day_s));
-  const std::array<std::uint32_t, 5> re{imp_n, forest.converted_referrals[c], forest.tree_size[c] - 1, purchases, 1};
+  s.purchases_counted[r] = purchases;
   num = den = 0;
   for (int k = 0; k < 5; ++k) {
     s.referral[k][r] = rv[k];
-    s.referral_evidence[k][r] = re[k];
     if (std::isnan(rv[k])) continue;
     num += cfg.referral_weights[k] * rv[k];
     den += cfg.referral_weights[k];
@@ -272,13 +273,13 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
 void resize_scores(Scores& s, std::size_t n, unsigned threads) {
   std::vector<std::vector<double>*> d{&s.loyalty_given, &s.ladder_technical, &s.ladder_hospitality, &s.frequency,
                                       &s.recency, &s.age, &s.monetary, &s.p_alive, &s.expected_purchases,
-                                      &s.expected_spend, &s.expected_value, &s.upserve_value, &s.upserve_score,
+                                      &s.expected_value, &s.upserve_value, &s.upserve_score,
                                       &s.next_action_gap, &s.referral_potential};
   for (auto& v : s.loyalty) d.push_back(&v);
   for (auto& v : s.referral) d.push_back(&v);
   std::vector<std::vector<std::uint32_t>*> u{&s.customer};
   for (auto& v : s.loyalty_evidence) u.push_back(&v);
-  for (auto& v : s.referral_evidence) u.push_back(&v);
+  u.push_back(&s.purchases_counted);
   detail::parallel_for(
       d.size() + u.size() + 1, threads,
       [&](std::size_t lo, std::size_t hi) {
@@ -381,17 +382,18 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
     }
     out.gamma_gamma_fitted = true;
   }
+  for (auto* v : {&fx, &ftx, &fT, &gx, &gm}) std::vector<double>().swap(*v);  // free before the next peaks
   detail::parallel_for_dynamic(n, threads, 2048, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t r = lo; r < hi; ++r) {
       const double x = s.frequency[r];
       if (std::isnan(x)) {
-        s.p_alive[r] = s.expected_purchases[r] = s.expected_spend[r] = nan;
+        s.p_alive[r] = s.expected_purchases[r] = nan;
         s.expected_value[r] = 0;
       } else {
         s.p_alive[r] = bgnbd_p_alive(out.bgnbd, x, s.recency[r], s.age[r]);
         s.expected_purchases[r] = bgnbd_expected_purchases(out.bgnbd, config.horizon_days, x, s.recency[r], s.age[r]);
-        s.expected_spend[r] = gamma_gamma_expected_spend(out.gamma_gamma, x, x >= 1 ? s.monetary[r] : 0.0);
-        s.expected_value[r] = s.expected_purchases[r] * s.expected_spend[r];
+        const double spend = gamma_gamma_expected_spend(out.gamma_gamma, x, x >= 1 ? s.monetary[r] : 0.0);
+        s.expected_value[r] = s.expected_purchases[r] * spend;
       }
       s.upserve_value[r] = s.expected_value[r] * (1.0 - s.loyalty_given[r] / 100.0);
     }
@@ -400,10 +402,9 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
   if (n == 1) {
     s.upserve_score[0] = 50;
   } else if (n > 1) {
-    // sort (value, row) pairs, then give every member of a run of equal values the same mid rank
-    std::vector<std::pair<double, std::uint32_t>> sorted(n);
-    for (std::size_t r = 0; r < n; ++r) sorted[r] = {s.upserve_value[r], static_cast<std::uint32_t>(r)};
-    // sort halves on two threads, then merge (the pairs are distinct, so the order is unique)
+    // sort a copy of the values (halves on two threads, then merged); each row's mid rank then
+    // comes from the run of equal values around it
+    std::vector<double> sorted(s.upserve_value);
     const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(n / 2);
     detail::parallel_for(
         2, n > 65536 ? 2u : 1u,
@@ -413,17 +414,22 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
         },
         1);
     std::inplace_merge(sorted.begin(), mid, sorted.end());
-    for (std::size_t lo = 0; lo < n;) {
-      std::size_t hi = lo + 1;
-      while (hi < n && sorted[hi].first == sorted[lo].first) ++hi;
-      const double score = 100.0 * (static_cast<double>(lo) + static_cast<double>(hi - lo - 1) / 2.0) /
-                           static_cast<double>(n - 1);
-      for (std::size_t k = lo; k < hi; ++k) s.upserve_score[sorted[k].second] = score;
-      lo = hi;
-    }
+    detail::parallel_for_dynamic(n, threads, 8192, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t r = lo; r < hi; ++r) {
+        const auto [a, b] = std::equal_range(sorted.begin(), sorted.end(), s.upserve_value[r]);
+        s.upserve_score[r] = 100.0 * (static_cast<double>(a - sorted.begin()) + static_cast<double>(b - a - 1) / 2.0) /
+                             static_cast<double>(n - 1);
+      }
+    });
   }
   if (progress) progress(n, n);
   return out;
+}
+
+std::array<std::uint32_t, 5> referral_evidence(const ScoreResult& result, std::size_t row) {
+  const auto c = result.scores.customer.at(row);
+  return {result.scores.loyalty_evidence[2][row], result.forest.converted_referrals[c],
+          result.forest.tree_size[c] - 1, result.scores.purchases_counted[row], 1};
 }
 
 ScoreResult score(const CustomerBase& base, const boost::gregorian::date& as_of, const ScoringConfig& config) {

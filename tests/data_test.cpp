@@ -130,7 +130,9 @@ TEST(Data, EveryBadRowKindIsCountedWithLineAndColumn) {
   EXPECT_EQ(b.contact_count(), 3u);
   EXPECT_EQ(b.contact_offsets, (std::vector<std::uint64_t>{0, 2, 3}));
   EXPECT_EQ(b.contact_impression[2], 0);  // "-0"
-  EXPECT_EQ(b.contact_resolved_at[1], no_time);  // ignored on a non-complaint
+  EXPECT_EQ(b.resolved_at(1), no_time);  // ignored on a non-complaint
+  EXPECT_EQ(b.resolved_at(2), no_time);  // an open complaint
+  EXPECT_EQ(b.complaint_offsets, (std::vector<std::uint64_t>{0, 0, 1}));
   EXPECT_EQ(b.purchase_amount, (std::vector<double>{10.5, 0.0}));
   ASSERT_EQ(b.referral_count(), 2u);
   EXPECT_EQ(b.prospect_id, (std::vector<std::string>{"P1"}));
@@ -175,14 +177,22 @@ TEST(Data, ContactsGroupedByCustomerKeepInputOrder) {
   dir.write("customers.csv", "customer_id,acquired_on\nA,2024-01-01\nB,2024-01-01\n");
   dir.write("contacts.csv",
             "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n"
-            "B,2024-02-03,visit,welcome,business,technical,1,false,\n"
-            "A,2024-02-02,visit,welcome,business,technical,2,false,\n"
-            "B,2024-02-01,visit,welcome,business,technical,-1,false,\n"
-            "A,2024-02-04,visit,welcome,business,technical,-2,false,\n");
+            "B,2024-02-03,visit,welcome,business,technical,1,true,2024-02-09\n"
+            "A,2024-02-02,visit,welcome,business,technical,2,false,2024-02-02\n"
+            "B,2024-02-01,visit,welcome,business,technical,-1,true,\n"
+            "A,2024-02-04,visit,welcome,business,technical,-2,1,2024-02-05\n");
   const auto res = load_csv(InputFiles::from_directory(dir.path()));
   const auto& b = res.base;
   EXPECT_EQ(b.contact_offsets, (std::vector<std::uint64_t>{0, 2, 4}));
   EXPECT_EQ(b.contact_impression, (std::vector<std::int8_t>{2, -2, 1, -1}));
+  // complaints are stored sparsely, in grouped order: A's one, then B's two
+  EXPECT_EQ(b.complaint_offsets, (std::vector<std::uint64_t>{0, 1, 3}));
+  EXPECT_EQ(b.complaint_resolved_at,
+            (std::vector<seconds_t>{*parse_timestamp("2024-02-05"), *parse_timestamp("2024-02-09"), no_time}));
+  EXPECT_EQ(b.resolved_at_column(),
+            (std::vector<seconds_t>{no_time, *parse_timestamp("2024-02-05"), *parse_timestamp("2024-02-09"), no_time}));
+  EXPECT_EQ(b.resolved_at(2), *parse_timestamp("2024-02-09"));
+  EXPECT_EQ(b.resolved_at(0), no_time);  // not a complaint: its resolved_at is ignored
 }
 
 TEST(Data, BuilderRejectsLikeTheLoader) {

@@ -25,7 +25,9 @@ TEST(Generate, CsvRoundTripEqualsInMemoryBase) {
   EXPECT_EQ(a.contact_at, mem.contact_at);
   EXPECT_EQ(a.contact_stage, mem.contact_stage);
   EXPECT_EQ(a.contact_impression, mem.contact_impression);
-  EXPECT_EQ(a.contact_resolved_at, mem.contact_resolved_at);
+  EXPECT_EQ(a.complaint_offsets, mem.complaint_offsets);
+  EXPECT_EQ(a.complaint_resolved_at, mem.complaint_resolved_at);
+  EXPECT_EQ(a.resolved_at_column(), mem.resolved_at_column());
   EXPECT_EQ(a.purchase_at, mem.purchase_at);
   EXPECT_EQ(a.purchase_amount, mem.purchase_amount);  // amounts are whole cents, printed with 2 decimals
   EXPECT_EQ(a.prospect_id, mem.prospect_id);

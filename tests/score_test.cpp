@@ -334,7 +334,7 @@ TEST(ScoreInvariants, AddingABusinessContactNeverLowersContinuity) {
     for (auto k = base.contact_offsets[c]; k < base.contact_offsets[c + 1]; ++k) {
       ContactRow r{base.contact_at[k],        base.contact_channel[k],    base.contact_stage[k],
                    base.contact_initiator[k], base.contact_aspect[k],     base.contact_impression[k],
-                   base.contact_complaint[k] != 0, base.contact_resolved_at[k]};
+                   base.contact_complaint[k] != 0, base.resolved_at(k)};
       bld.add_contact(base.customer_id[c], r);
     }
     ContactRow r;
@@ -359,8 +359,8 @@ TEST(ScoreInvariants, LaterAsOfNeverSeesFewerEvents) {
     while (late.scores.customer[j] != early.scores.customer[r]) ++j;
     for (int k = 0; k < 5; ++k)
       ASSERT_GE(late.scores.loyalty_evidence[k][j] + (k == 0 ? 1000000u : 0u), early.scores.loyalty_evidence[k][r]);
-    ASSERT_GE(late.scores.referral_evidence[3][j], early.scores.referral_evidence[3][r]);  // purchases
-    ASSERT_GE(late.scores.referral_evidence[0][j], early.scores.referral_evidence[0][r]);  // impressions
+    ASSERT_GE(referral_evidence(late, j)[3], referral_evidence(early, r)[3]);  // purchases
+    ASSERT_GE(referral_evidence(late, j)[0], referral_evidence(early, r)[0]);  // impressions
   }
 }
 

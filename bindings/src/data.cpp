@@ -812,7 +812,7 @@ py::dict base_columns(const BaseHolder& h) {
     t["impression"] = to_numpy(std::move(imp));
     std::vector<std::uint8_t> cp(b.contact_complaint);
     t["complaint"] = to_numpy_as(std::move(cp), py::dtype("bool"));
-    t["resolved_at"] = ns_array(b.contact_resolved_at);
+    t["resolved_at"] = ns_array(b.resolved_at_column());
     out["contacts"] = t;
   }
   {

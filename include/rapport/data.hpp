@@ -112,7 +112,10 @@ struct RAPPORT_API CustomerBase {
   std::vector<Aspect> contact_aspect;             ///< aspect
   std::vector<std::int8_t> contact_impression;    ///< impression -2..+2
   std::vector<std::uint8_t> contact_complaint;    ///< 1 for a complaint
-  std::vector<seconds_t> contact_resolved_at;     ///< resolution instant or no_time
+  /// Complaints only (sparse): complaint_resolved_at[complaint_offsets[i] + j] is the resolution
+  /// instant (or no_time) of customer i's j-th complaint contact, in contact order.
+  std::vector<std::uint64_t> complaint_offsets{0};
+  std::vector<seconds_t> complaint_resolved_at;   ///< see complaint_offsets
 
   // purchases, grouped by customer
   std::vector<std::uint64_t> purchase_offsets{0};  ///< CSR offsets, size customers + 1
@@ -134,6 +137,10 @@ struct RAPPORT_API CustomerBase {
   std::size_t purchase_count() const noexcept { return purchase_at.size(); }
   /// Number of referrals.
   std::size_t referral_count() const noexcept { return referral_at.size(); }
+  /// Resolution instant of contact `k` (no_time when it is not a resolved complaint); O(log n).
+  seconds_t resolved_at(std::size_t k) const;
+  /// The resolution instant of every contact, as a dense column (for export).
+  std::vector<seconds_t> resolved_at_column() const;
   /// Number of people in the referral graph (customers, then everyone else).
   std::size_t person_count() const noexcept { return customer_id.size() + prospect_id.size(); }
   /// Key of person `p` (a customer's key for p < customer_count()).

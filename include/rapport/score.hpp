@@ -57,7 +57,6 @@ struct Scores {
   std::vector<double> monetary;           ///< mean repeat spend (NaN when x = 0)
   std::vector<double> p_alive;            ///< probability alive (NaN without purchases)
   std::vector<double> expected_purchases; ///< over the horizon (NaN without purchases)
-  std::vector<double> expected_spend;     ///< per purchase (NaN without purchases)
   std::vector<double> expected_value;     ///< expected purchases × spend (0 without purchases)
   std::vector<double> upserve_value;      ///< expected_value × (1 − L/100)
   std::vector<double> upserve_score;      ///< mid-rank percentile of upserve_value
@@ -65,7 +64,7 @@ struct Scores {
   std::vector<double> next_action_gap;    ///< weighted gap that chose it (NaN for an overdue complaint without it)
   std::vector<double> referral_potential; ///< R in [0, 100]
   std::array<std::vector<double>, 5> referral;  ///< the five referral components (NaN = no evidence)
-  std::array<std::vector<std::uint32_t>, 5> referral_evidence;  ///< evidence count per component
+  std::vector<std::uint32_t> purchases_counted;  ///< purchases before T (timing's evidence)
   std::vector<std::uint8_t> ask_for_referral;  ///< 1 = ask now
   /// Number of scored customers.
   std::size_t size() const noexcept { return customer.size(); }
@@ -83,6 +82,10 @@ struct ScoreResult {
   std::size_t bgnbd_customers = 0;  ///< customers in the BG/NBD fit
   std::size_t gamma_gamma_customers = 0;  ///< customers in the Gamma-Gamma fit
 };
+
+/// Evidence counts of the five referral components of row `row`: impressions, converted
+/// referrals, descendants, purchases, and 1 for tenure.
+RAPPORT_API std::array<std::uint32_t, 5> referral_evidence(const ScoreResult& result, std::size_t row);
 
 /// Progress callback: (customers done, customers total).
 using ProgressFn = std::function<void(std::size_t, std::size_t)>;
