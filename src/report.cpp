@@ -182,8 +182,7 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   const auto c = s.customer.at(r);
   json j;
   j["customer_id"] = base.customer_id[c];
-  const auto components = [&](const auto& names, const auto& values, const auto& evidence, const auto& weights,
-                              double total) {
+  const auto components = [&](const auto& names, const auto& values, const auto& evidence, const auto& weights) {
     double wsum = 0;
     for (std::size_t k = 0; k < 5; ++k)
       if (!std::isnan(values[k][r])) wsum += weights[k];
@@ -205,14 +204,13 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
       }
       arr.push_back(cj);
     }
-    (void)total;
     return arr;
   };
   json L;
   L["value"] = num(s.loyalty_given[r]);
   std::array<std::uint32_t, 5> loyalty_evidence{};
   for (std::size_t k = 0; k < 5; ++k) loyalty_evidence[k] = s.loyalty_evidence[k][r];
-  L["components"] = components(loyalty_components, s.loyalty, loyalty_evidence, cfg.loyalty_weights, s.loyalty_given[r]);
+  L["components"] = components(loyalty_components, s.loyalty, loyalty_evidence, cfg.loyalty_weights);
   L["service_ladder_detail"] = {{"technical", s.ladder_technical[r]},
                                 {"hospitality", s.ladder_hospitality[r]},
                                 {"wow", s.ladder_wow[r] != 0}};
@@ -247,8 +245,7 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   j["value_at_stake"] = V;
   json R;
   R["value"] = num(s.referral_potential[r]);
-  R["components"] = components(referral_components, s.referral, referral_evidence(res, r), cfg.referral_weights,
-                               s.referral_potential[r]);
+  R["components"] = components(referral_components, s.referral, referral_evidence(res, r), cfg.referral_weights);
   const double adv = s.referral[0][r];
   const bool gated = !std::isnan(adv) && adv < cfg.advocacy_gate;
   R["gate"] = {{"applied", gated}, {"factor", gated ? 2.0 * adv : 1.0}};
