@@ -1,8 +1,8 @@
-// Benchmarks for rapport/centrality.hpp.
+// Benchmarks for rapport/graph/centrality.hpp.
 //
 // BM_PageRankEpinions is also what benchmarks/peers/pagerank_peers.py times (real_time of one
 // full pagerank() call on soc-Epinions1, graph loaded outside the timed loop).
-#include <rapport/centrality.hpp>
+#include <rapport/graph/centrality.hpp>
 
 #include <benchmark/benchmark.h>
 

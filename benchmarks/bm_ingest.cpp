@@ -1,6 +1,6 @@
 // CSV ingest throughput (bytes of CSV per second) on generated bases.
-#include <rapport/data.hpp>
-#include <rapport/generate.hpp>
+#include <rapport/base/data.hpp>
+#include <rapport/base/generate.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -1,6 +1,6 @@
 // Scoring throughput (contacts per second) and the referral forest on generated bases.
-#include <rapport/generate.hpp>
-#include <rapport/score.hpp>
+#include <rapport/base/generate.hpp>
+#include <rapport/scoring/score.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -1,7 +1,7 @@
 // Benchmarks of the BG/NBD and Gamma-Gamma fits on synthetic customers.
 //
 //   bm_value --benchmark_filter='BM_FitBgNbd/1048576'
-#include <rapport/value.hpp>
+#include <rapport/value/value.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -9,7 +9,7 @@
 
 // The CSV loader's field parsers (private header of the library): the same rules and the same
 // reject reasons for strings in DataFrames as for CSV fields.
-#include "parse.hpp"
+#include "base/parse.hpp"
 
 #include <datetime.h>
 

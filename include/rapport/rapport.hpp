@@ -2,12 +2,12 @@
 /// Umbrella header: everything public in rapport.
 #pragma once
 
-#include <rapport/centrality.hpp>
-#include <rapport/config.hpp>
-#include <rapport/data.hpp>
-#include <rapport/generate.hpp>
-#include <rapport/referral.hpp>
-#include <rapport/score.hpp>
-#include <rapport/time.hpp>
-#include <rapport/value.hpp>
+#include <rapport/graph/centrality.hpp>
+#include <rapport/scoring/config.hpp>
+#include <rapport/base/data.hpp>
+#include <rapport/base/generate.hpp>
+#include <rapport/graph/referral.hpp>
+#include <rapport/scoring/score.hpp>
+#include <rapport/base/time.hpp>
+#include <rapport/value/value.hpp>
 #include <rapport/version.hpp>

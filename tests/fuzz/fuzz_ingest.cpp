@@ -1,8 +1,8 @@
 // libFuzzer target: arbitrary bytes as one of the four input files, then load and score.
 // Nothing may crash; every data row is either accepted or counted as rejected.
-#include <rapport/score.hpp>
+#include <rapport/scoring/score.hpp>
 
-#include "csv.hpp"
+#include "io/csv.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,6 +1,6 @@
-#include <rapport/score.hpp>
+#include <rapport/scoring/score.hpp>
 
-#include "parallel.hpp"
+#include "util/parallel.hpp"
 
 #include <algorithm>
 #include <bit>

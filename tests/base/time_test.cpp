@@ -1,6 +1,6 @@
 // Time representation: day numbers, instants, Boost.Date_Time round trips, parsing.
-#include <rapport/data.hpp>
-#include <rapport/time.hpp>
+#include <rapport/base/data.hpp>
+#include <rapport/base/time.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-// Tests for rapport/centrality.hpp: CSR construction, edge-list reading, PageRank, Katz reach
+// Tests for rapport/graph/centrality.hpp: CSR construction, edge-list reading, PageRank, Katz reach
 // and the CSV writer.
-#include <rapport/centrality.hpp>
+#include <rapport/graph/centrality.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include <rapport/data.hpp>
+#include <rapport/base/data.hpp>
 
-#include "csv.hpp"
-#include "id_index.hpp"
-#include "parallel.hpp"
-#include "parse.hpp"
+#include "io/csv.hpp"
+#include "base/id_index.hpp"
+#include "util/parallel.hpp"
+#include "base/parse.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <rapport/export.hpp>
-#include <rapport/value.hpp>
+#include <rapport/value/value.hpp>
 
 #include <array>
 #include <optional>

@@ -1,6 +1,6 @@
 // Scoring: hand-computed components, every edge case the card names, invariants, determinism.
-#include <rapport/generate.hpp>
-#include <rapport/score.hpp>
+#include <rapport/base/generate.hpp>
+#include <rapport/scoring/score.hpp>
 
 #include "support/temp_dir.hpp"
 

@@ -2,8 +2,8 @@
 /// The referral graph and its acquisition forest.
 #pragma once
 
-#include <rapport/config.hpp>
-#include <rapport/data.hpp>
+#include <rapport/scoring/config.hpp>
+#include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 
 #include <cstdint>

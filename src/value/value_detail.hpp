@@ -4,7 +4,7 @@
 #pragma once
 
 #include <rapport/export.hpp>
-#include <rapport/value.hpp>
+#include <rapport/value/value.hpp>
 
 #include <Eigen/Core>
 

@@ -3,7 +3,7 @@
 /// Critical Wheel's stages and after-sale service, complaints, referral trees and prospects.
 #pragma once
 
-#include <rapport/data.hpp>
+#include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 
 #include <cstdint>

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <rapport/export.hpp>
-#include <rapport/time.hpp>
+#include <rapport/base/time.hpp>
 
 #include <cstddef>
 #include <cstdint>

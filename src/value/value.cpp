@@ -5,9 +5,9 @@
 /// analytic Hessians. Identical customers are merged first, and every quantity that depends on
 /// a single coordinate (x, t_x or T) is evaluated once per distinct value, so the per-customer
 /// work in one likelihood evaluation is one exp and one log1p (BG/NBD) or one log (Gamma-Gamma).
-#include <rapport/value.hpp>
+#include <rapport/value/value.hpp>
 
-#include "value_detail.hpp"
+#include "value/value_detail.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>

@@ -1,7 +1,7 @@
-// Tests of the BG/NBD and Gamma-Gamma models (rapport/value.hpp).
-#include <rapport/value.hpp>
+// Tests of the BG/NBD and Gamma-Gamma models (rapport/value/value.hpp).
+#include <rapport/value/value.hpp>
 
-#include "value_detail.hpp"
+#include "value/value_detail.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include <rapport/referral.hpp>
+#include <rapport/graph/referral.hpp>
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 

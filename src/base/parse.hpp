@@ -1,8 +1,8 @@
 // Private: field parsers for the CSV contract of DESIGN.md's reference semantics.
 #pragma once
 
-#include <rapport/data.hpp>
-#include <rapport/time.hpp>
+#include <rapport/base/data.hpp>
+#include <rapport/base/time.hpp>
 
 #include <charconv>
 #include <cmath>

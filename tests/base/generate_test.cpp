@@ -1,6 +1,6 @@
 // The synthetic base: CSV and in-memory generation agree (a load round trip), rows are valid,
 // the same seed gives the same base.
-#include <rapport/generate.hpp>
+#include <rapport/base/generate.hpp>
 
 #include "support/temp_dir.hpp"
 

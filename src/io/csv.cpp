@@ -1,6 +1,6 @@
-#include "csv.hpp"
+#include "io/csv.hpp"
 
-#include <rapport/data.hpp>
+#include <rapport/base/data.hpp>
 
 #include <cerrno>
 #include <cstring>

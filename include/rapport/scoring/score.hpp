@@ -2,11 +2,11 @@
 /// The scoring engine: loyalty given, up-serve opportunity and referral potential, explained.
 #pragma once
 
-#include <rapport/config.hpp>
-#include <rapport/data.hpp>
+#include <rapport/scoring/config.hpp>
+#include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
-#include <rapport/referral.hpp>
-#include <rapport/value.hpp>
+#include <rapport/graph/referral.hpp>
+#include <rapport/value/value.hpp>
 
 #include <array>
 #include <cstdint>

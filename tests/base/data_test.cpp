@@ -1,9 +1,9 @@
 // Loading the four tables: every rejection reason with file, line, column; counts; strict mode;
 // CSR grouping by customer in input order.
-#include <rapport/data.hpp>
-#include <rapport/generate.hpp>
+#include <rapport/base/data.hpp>
+#include <rapport/base/generate.hpp>
 
-#include "csv.hpp"
+#include "io/csv.hpp"
 
 #include "support/temp_dir.hpp"
 

@@ -1,8 +1,8 @@
 // Output: the scores CSV, explanations, the base-wide summary, config JSON, atomic writes.
-#include <rapport/score.hpp>
+#include <rapport/scoring/score.hpp>
 
-#include "atomic_file.hpp"
-#include "parallel.hpp"
+#include "io/atomic_file.hpp"
+#include "util/parallel.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
-#include <rapport/generate.hpp>
-#include <rapport/score.hpp>
+#include <rapport/base/generate.hpp>
+#include <rapport/scoring/score.hpp>
 
-#include "atomic_file.hpp"
+#include "io/atomic_file.hpp"
 
 #include <algorithm>
 #include <cmath>

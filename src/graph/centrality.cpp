@@ -6,7 +6,7 @@
 // own slot; the partial sums are then combined serially in chunk order. The floating-point
 // operations and their order are therefore the same for any number of threads, which makes
 // the results bitwise reproducible.
-#include <rapport/centrality.hpp>
+#include <rapport/graph/centrality.hpp>
 
 #include <algorithm>
 #include <atomic>
