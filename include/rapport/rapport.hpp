@@ -2,6 +2,7 @@
 /// Umbrella header: everything public in rapport.
 #pragma once
 
+#include <rapport/error.hpp>
 #include <rapport/graph/centrality.hpp>
 #include <rapport/scoring/config.hpp>
 #include <rapport/base/data.hpp>

@@ -3,6 +3,7 @@
 /// contacts and purchases grouped by customer (CSR offsets), string keys interned to dense indexes.
 #pragma once
 
+#include <rapport/error.hpp>
 #include <rapport/export.hpp>
 #include <rapport/base/time.hpp>
 
@@ -43,13 +44,6 @@ RAPPORT_API std::optional<seconds_t> parse_timestamp(std::string_view text) noex
 RAPPORT_API std::string format_date(day_t day);
 /// Formats an instant as `YYYY-MM-DDTHH:MM:SSZ`.
 RAPPORT_API std::string format_timestamp(seconds_t t);
-
-/// Raised for unusable input as a whole: a missing file, a missing required column, or (in
-/// strict mode) any rejected row.
-class RAPPORT_API InputError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
 
 /// One rejected input row: where it was and why.
 struct RejectedRow {

@@ -3,6 +3,7 @@
 /// Gamma-Gamma (Fader & Hardie) for spend. Time is measured in days throughout.
 #pragma once
 
+#include <rapport/error.hpp>
 #include <rapport/export.hpp>
 
 #include <cstdint>
@@ -12,12 +13,6 @@
 
 namespace rapport {
 
-/// Raised when a model cannot be fitted: too few customers, no repeat buyers, a fit that does
-/// not converge, or parameters outside the model's domain (for example Gamma-Gamma q <= 1).
-class RAPPORT_API FitError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
 
 /// BG/NBD parameters; `alpha` is in days. `log_likelihood` is the maximised log-likelihood
 /// (NaN when the parameters were given rather than fitted).

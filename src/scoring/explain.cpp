@@ -1,0 +1,106 @@
+// One customer's explanation as JSON.
+#include <rapport/scoring/score.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <stdexcept>
+
+namespace rapport {
+
+using nlohmann::json;
+
+namespace {
+json num(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+}  // namespace
+
+std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::size_t r, const ScoringConfig& cfg) {
+  const Scores& s = res.scores;
+  const auto& f = res.forest;
+  const auto c = s.customer.at(r);
+  json j;
+  j["customer_id"] = base.customer_id[c];
+  const auto components = [&](const auto& names, const auto& values, const auto& evidence, const auto& weights) {
+    double wsum = 0;
+    for (std::size_t k = 0; k < 5; ++k)
+      if (!std::isnan(values[k][r])) wsum += weights[k];
+    json arr = json::array();
+    for (std::size_t k = 0; k < 5; ++k) {
+      const double v = values[k][r];
+      json cj;
+      cj["name"] = names[k];
+      cj["value"] = num(v);
+      cj["weight"] = weights[k];
+      cj["evidence"] = evidence[k];
+      if (std::isnan(v)) {
+        cj["effective_weight"] = 0.0;
+        cj["contribution"] = nullptr;
+        cj["note"] = "no evidence";
+      } else {
+        cj["effective_weight"] = weights[k] / wsum;
+        cj["contribution"] = 100.0 * weights[k] * v / wsum;
+      }
+      arr.push_back(cj);
+    }
+    return arr;
+  };
+  json L;
+  L["value"] = num(s.loyalty_given[r]);
+  std::array<std::uint32_t, 5> loyalty_evidence{};
+  for (std::size_t k = 0; k < 5; ++k) loyalty_evidence[k] = s.loyalty_evidence[k][r];
+  L["components"] = components(loyalty_components, s.loyalty, loyalty_evidence, cfg.loyalty_weights);
+  L["service_ladder_detail"] = {{"technical", s.ladder_technical[r]},
+                                {"hospitality", s.ladder_hospitality[r]},
+                                {"wow", s.ladder_wow[r] != 0}};
+  j["loyalty_given"] = L;
+  json na;
+  na["action"] = to_string(s.next_action[r]);
+  na["gap"] = num(s.next_action_gap[r]);
+  na["overdue_complaint"] = s.overdue_complaint[r] != 0;
+  json gaps = json::object();
+  for (std::size_t k = 0; k < 5; ++k)
+    gaps[std::string(loyalty_components[k])] =
+        std::isnan(s.loyalty[k][r]) ? json(nullptr) : json(cfg.loyalty_weights[k] * (1.0 - s.loyalty[k][r]));
+  na["gaps"] = gaps;
+  na["reason"] = s.overdue_complaint[r] ? "a complaint is open past its window"
+                 : s.next_action[r] == NextAction::none ? "every evidenced gap is zero"
+                                                        : "largest weighted gap weight*(1-value)";
+  j["next_action"] = na;
+  json V;
+  V["frequency"] = num(s.frequency[r]);
+  V["recency_days"] = num(s.recency[r]);
+  V["age_days"] = num(s.age[r]);
+  V["mean_repeat_spend"] = num(s.monetary[r]);
+  V["p_alive"] = num(s.p_alive[r]);
+  V["expected_purchases"] = num(s.expected_purchases[r]);
+  V["expected_spend"] = std::isnan(s.frequency[r])
+                            ? json(nullptr)
+                            : json(gamma_gamma_expected_spend(res.gamma_gamma, s.frequency[r],
+                                                              s.frequency[r] >= 1 ? s.monetary[r] : 0.0));
+  V["expected_value"] = s.expected_value[r];
+  V["upserve_value"] = s.upserve_value[r];
+  V["upserve_score"] = s.upserve_score[r];
+  j["value_at_stake"] = V;
+  json R;
+  R["value"] = num(s.referral_potential[r]);
+  R["components"] = components(referral_components, s.referral, referral_evidence(res, r), cfg.referral_weights);
+  const double adv = s.referral[0][r];
+  const bool gated = !std::isnan(adv) && adv < cfg.advocacy_gate;
+  R["gate"] = {{"applied", gated}, {"factor", gated ? 2.0 * adv : 1.0}};
+  R["ask_for_referral"] = s.ask_for_referral[r] != 0;
+  j["referral_potential"] = R;
+  j["referrals"] = {{"direct_referrals", f.direct_referrals[c]},
+                    {"converted_referrals", f.converted_referrals[c]},
+                    {"generation", f.generation[c]},
+                    {"root_id", base.person(f.root[c])},
+                    {"tree_size", f.tree_size[c]},
+                    {"katz", f.katz[c]},
+                    {"parent_id", f.parent[c] == no_index ? json(nullptr) : json(base.person(f.parent[c]))}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+
+}  // namespace rapport
