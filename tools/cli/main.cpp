@@ -1,6 +1,8 @@
 // rapport: command-line tool. `rapport score`, `rapport generate`, `rapport graph`.
 #include <rapport/rapport.hpp>
 
+#include "report_command.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -143,6 +145,9 @@ int main(int argc, char** argv) {
   score->add_option("--threads", threads, "Worker threads (default: all cores)");
   score->add_flag("--strict", strict, "Any rejected row is an error");
   score->add_flag("--quiet", quiet, "Print no report");
+  rapport_cli::ReportArgs report_args;
+  rapport_cli::add_report_options(*score, report_args);
+  auto* report = rapport_cli::add_report_command(app, dir, as_of, config_path, threads, report_args);
 
   // --- generate
   auto* gen = app.add_subcommand("generate", "Write a realistic synthetic customer base");
@@ -171,6 +176,7 @@ int main(int argc, char** argv) {
   graph->add_option("--threads", pr.threads, "Worker threads");
 
   CLI11_PARSE(app, argc, argv);
+  if (*report) quiet = true;  // `rapport report`: the score path, writing only the HTML page
 
   try {
     if (*gen) {
@@ -255,6 +261,7 @@ int main(int argc, char** argv) {
       rapport::write_file_atomically(summary, rapport::summary_json(loaded.base, loaded.report, result, cfg) + "\n");
     if (!explain.empty()) rapport::write_explain_jsonl(explain, loaded.base, result, cfg);
     if (!rejects.empty()) write_rejects(rejects, loaded.report);
+    rapport_cli::write_report_if_asked(report_args, loaded.base, loaded.report, result, cfg);
     for (std::size_t k = 0; k < std::min<std::size_t>(loaded.report.rejects.size(), 20); ++k) {
       const auto& r = loaded.report.rejects[k];
       std::fprintf(stderr, "%s:%zu:%zu: rejected: %s%s\n", r.file.c_str(), r.line, r.column, r.reason.c_str(),

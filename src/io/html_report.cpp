@@ -1,0 +1,524 @@
+// The visual report: one self-contained HTML page built from the summary and from aggregates of
+// the scores (histograms, top-N lists, the largest referral trees). Never one element per customer.
+#include <rapport/io/html_report.hpp>
+#include <rapport/version.hpp>
+
+#include "io/html_svg.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rapport {
+namespace {
+
+using nlohmann::json;
+using namespace detail::html;
+
+constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
+
+// ---------------------------------------------------------------------------------------------
+// The summary's figures. The one place that reads the summary: switch it to a C++ Summary
+// struct here when there is one.
+
+struct Distribution {
+  std::size_t customers = 0;
+  double mean = nan_v, p10 = nan_v, p25 = nan_v, median = nan_v, p75 = nan_v, p90 = nan_v;
+};
+
+struct WheelStage {
+  std::string name;
+  std::size_t contacts = 0;
+  double share = nan_v, target = nan_v, gap = nan_v;
+};
+
+struct TreeRoot {
+  std::string root_id;
+  std::size_t tree_size = 0;
+  bool root_is_customer = false;
+};
+
+struct ModelParams {
+  std::vector<std::pair<std::string, double>> values;
+  double log_likelihood = nan_v;
+  bool fitted = false;
+  std::size_t customers = 0;
+};
+
+struct SummaryFigures {
+  std::string as_of;
+  std::size_t customers_scored = 0, not_yet_acquired = 0;
+  Distribution loyalty;
+  std::vector<std::pair<std::string, Distribution>> per_segment;
+  std::vector<Distribution> per_decile;
+  double top_decile_gap = nan_v;
+  std::vector<WheelStage> wheel;
+  std::size_t sales_contacts = 0, service_contacts = 0;
+  double service_share = nan_v;
+  double revenue_total = nan_v, repeat_share = nan_v;
+  std::size_t converted_referrals = 0, cycles_broken = 0;
+  double k_factor = nan_v;
+  std::vector<std::size_t> depth_histogram;
+  std::vector<TreeRoot> largest_trees;
+  std::size_t with_purchases = 0, ask = 0;
+  double share_alive = nan_v, expected_value_total = nan_v, upserve_value_total = nan_v, horizon_days = nan_v;
+  std::vector<std::pair<std::string, std::size_t>> next_actions;
+  ModelParams bgnbd, gamma_gamma;
+};
+
+double number_at(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : nan_v;
+}
+
+std::size_t count_at(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<std::size_t>() : 0;
+}
+
+Distribution distribution_from(const json& j) {
+  return {count_at(j, "customers"), number_at(j, "mean"), number_at(j, "p10"), number_at(j, "p25"),
+          number_at(j, "median"),   number_at(j, "p75"),  number_at(j, "p90")};
+}
+
+ModelParams params_from(const json& j, std::initializer_list<const char*> names) {
+  ModelParams p;
+  for (const char* n : names) p.values.emplace_back(n, number_at(j, n));
+  p.log_likelihood = number_at(j, "log_likelihood");
+  p.fitted = j.value("fitted", false);
+  p.customers = count_at(j, "customers");
+  return p;
+}
+
+SummaryFigures summary_figures(const std::string& summary_text) {
+  const json j = json::parse(summary_text);
+  SummaryFigures f;
+  f.as_of = j.value("as_of", "");
+  f.customers_scored = count_at(j, "customers_scored");
+  f.not_yet_acquired = count_at(j, "customers_not_yet_acquired");
+  const json& lg = j.at("loyalty_given");
+  f.loyalty = distribution_from(lg.at("overall"));
+  for (const auto& [name, d] : lg.at("per_segment").items()) f.per_segment.emplace_back(name, distribution_from(d));
+  for (const auto& d : lg.at("per_value_decile")) f.per_decile.push_back(distribution_from(d));
+  f.top_decile_gap = number_at(lg, "top_decile_gap");
+  const json& cw = j.at("critical_wheel");
+  for (const auto& [name, s] : cw.at("stages").items())
+    f.wheel.push_back({name, count_at(s, "contacts"), number_at(s, "share"), number_at(s, "target"), number_at(s, "gap")});
+  f.sales_contacts = count_at(cw, "sales_stage_contacts");
+  f.service_contacts = count_at(cw, "service_contacts");
+  f.service_share = number_at(cw, "service_share");
+  f.revenue_total = number_at(j.at("revenue"), "total");
+  f.repeat_share = number_at(j.at("revenue"), "repeat_share");
+  const json& rf = j.at("referrals");
+  f.converted_referrals = count_at(rf, "converted_referrals");
+  f.k_factor = number_at(rf, "k_factor");
+  f.depth_histogram = rf.at("chain_depth_histogram").get<std::vector<std::size_t>>();
+  for (const auto& t : rf.at("largest_trees"))
+    f.largest_trees.push_back({t.at("root_id").get<std::string>(), count_at(t, "tree_size"), t.value("root_is_customer", false)});
+  f.cycles_broken = rf.at("cycles_broken").size();
+  const json& v = j.at("value");
+  f.with_purchases = count_at(v, "customers_with_purchases");
+  f.share_alive = number_at(v, "share_p_alive_above_half");
+  f.expected_value_total = number_at(v, "expected_value_total");
+  f.upserve_value_total = number_at(v, "upserve_value_total");
+  f.horizon_days = number_at(v, "horizon_days");
+  f.ask = count_at(j, "ask_for_referral_customers");
+  for (const auto& [name, c] : j.at("next_actions").items()) f.next_actions.emplace_back(name, c.get<std::size_t>());
+  f.bgnbd = params_from(j.at("bgnbd"), {"r", "alpha", "a", "b"});
+  f.gamma_gamma = params_from(j.at("gamma_gamma"), {"p", "q", "gamma"});
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregates of the scores that the summary does not hold.
+
+struct Histogram {
+  std::vector<std::string> labels;
+  std::vector<std::size_t> counts;
+  std::size_t missing = 0;  ///< NaN values, not in any bin
+};
+
+/// `bins` equal bins over [lo, hi]; the last bin is closed.
+Histogram uniform_histogram(const std::vector<double>& values, double lo, double hi, std::size_t bins, int decimals) {
+  Histogram h;
+  h.counts.assign(bins, 0);
+  const double width = (hi - lo) / static_cast<double>(bins);
+  for (std::size_t b = 0; b < bins; ++b)
+    h.labels.push_back(fixed(lo + width * static_cast<double>(b), decimals) + "–" +
+                       fixed(lo + width * static_cast<double>(b + 1), decimals));
+  for (double x : values) {
+    if (std::isnan(x)) {
+      ++h.missing;
+      continue;
+    }
+    const double pos = std::floor((std::clamp(x, lo, hi) - lo) / width);
+    ++h.counts[std::min(bins - 1, static_cast<std::size_t>(pos))];
+  }
+  return h;
+}
+
+/// Amount bins with 1-2-5 edges: "0", then [e_k, e_k+1) up to the largest value (at most 24 bins
+/// above zero; anything smaller goes to the first).
+Histogram amount_histogram(const std::vector<double>& values, const std::string& currency) {
+  double lo = std::numeric_limits<double>::infinity(), hi = 0;
+  for (double x : values)
+    if (x > 0 && std::isfinite(x)) lo = std::min(lo, x), hi = std::max(hi, x);
+  std::vector<double> edges;  // ascending lower edges of the positive bins
+  if (hi > 0) {
+    static constexpr double steps[] = {1, 2, 5};
+    const double decade = std::pow(10.0, std::floor(std::log10(hi)));
+    int k = 2;
+    double scale = decade;
+    while (steps[k] * scale > hi) k == 0 ? (k = 2, scale /= 10) : --k;
+    for (double e = steps[k] * scale; edges.size() < 24; e = steps[k] * scale) {
+      edges.push_back(e);
+      if (e <= lo || e < std::numeric_limits<double>::min() * 10) break;
+      k == 0 ? (k = 2, scale /= 10) : --k;
+    }
+    std::reverse(edges.begin(), edges.end());
+  }
+  Histogram h;
+  h.labels.push_back(money(0, currency));
+  const std::size_t e = edges.size();
+  for (std::size_t b = 0; b < e; ++b) {
+    if (e == 1) h.labels.push_back("> " + money(0, currency));
+    else if (b == 0) h.labels.push_back("< " + money(edges[1], currency));
+    else if (b + 1 == e) h.labels.push_back("≥ " + money(edges[b], currency));
+    else h.labels.push_back(money(edges[b], currency) + "–" + money(edges[b + 1], currency));
+  }
+  h.counts.assign(edges.size() + 1, 0);
+  for (double x : values) {
+    if (std::isnan(x)) {
+      ++h.missing;
+    } else if (!(x > 0)) {
+      ++h.counts[0];
+    } else {
+      const auto it = std::upper_bound(edges.begin() + 1, edges.end(), x);
+      ++h.counts[static_cast<std::size_t>(it - edges.begin())];
+    }
+  }
+  return h;
+}
+
+struct ComponentMean {
+  double mean = nan_v;           ///< over customers with evidence
+  std::size_t with_evidence = 0;
+};
+
+std::array<ComponentMean, 5> loyalty_component_means(const Scores& s) {
+  std::array<ComponentMean, 5> out;
+  for (std::size_t c = 0; c < 5; ++c) {
+    double sum = 0;
+    for (double x : s.loyalty[c])
+      if (!std::isnan(x)) sum += x, ++out[c].with_evidence;
+    if (out[c].with_evidence) out[c].mean = sum / static_cast<double>(out[c].with_evidence);
+  }
+  return out;
+}
+
+/// Rows with `keep(row)`, the `n` largest by `key` (ties: input order).
+template <class Key, class Keep>
+std::vector<std::size_t> top_rows(std::size_t rows, std::size_t n, Key key, Keep keep) {
+  std::vector<std::size_t> idx;
+  for (std::size_t r = 0; r < rows; ++r)
+    if (keep(r)) idx.push_back(r);
+  const auto k = std::min(n, idx.size());
+  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k), idx.end(), [&](std::size_t a, std::size_t b) {
+    return key(a) != key(b) ? key(a) > key(b) : a < b;
+  });
+  idx.resize(k);
+  return idx;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+struct Context {
+  const CustomerBase& base;
+  const ScoreResult& result;
+  const ScoringConfig& config;
+  const HtmlReportOptions& options;
+  const SummaryFigures& f;
+};
+
+std::string section(const char* id, const char* heading, const std::string& body) {
+  return std::string("<section id=\"") + id + "\" aria-labelledby=\"" + id + "-h\"><h2 id=\"" + id + "-h\">" + heading +
+         "</h2>\n" + body + "</section>\n";
+}
+
+std::string kpis(const Context& c) {
+  const auto& f = c.f;
+  const auto kpi = [](const std::string& label, const std::string& value) {
+    return "<div class=\"kpi\"><div class=\"kpi-value\">" + value + "</div><div class=\"kpi-label\">" + label +
+           "</div></div>";
+  };
+  std::string out = "<div class=\"kpis\">";
+  out += kpi("customers scored", metric("/customers_scored", static_cast<double>(f.customers_scored), count(f.customers_scored)));
+  out += kpi("mean loyalty given (of 100)", metric("/loyalty_given/overall/mean", f.loyalty.mean, fixed(f.loyalty.mean, 1)));
+  out += kpi("top value decile gap (points)", metric("/loyalty_given/top_decile_gap", f.top_decile_gap, signed_fixed(f.top_decile_gap, 1)));
+  out += kpi("expected value, next " + fixed(f.horizon_days, 0) + " days",
+             metric("/value/expected_value_total", f.expected_value_total, money(f.expected_value_total, c.options.currency)));
+  out += kpi("up-serve value at stake",
+             metric("/value/upserve_value_total", f.upserve_value_total, money(f.upserve_value_total, c.options.currency)));
+  out += kpi("referral K-factor", metric("/referrals/k_factor", f.k_factor, fixed(f.k_factor, 3)));
+  out += kpi("customers to ask for a referral now", metric("/ask_for_referral_customers", static_cast<double>(f.ask), count(f.ask)));
+  return out + "</div>\n";
+}
+
+std::string loyalty_section(const Context& c) {
+  const auto& f = c.f;
+  const auto& s = c.result.scores;
+  std::string body;
+  const auto hist = uniform_histogram(s.loyalty_given, 0, 100, 20, 0);
+  body += figure(reading("Mean loyalty given is " + metric("/loyalty_given/overall/mean", f.loyalty.mean, fixed(f.loyalty.mean, 1)) +
+                         " of 100; the middle half of customers get between " +
+                         metric("/loyalty_given/overall/p25", f.loyalty.p25, fixed(f.loyalty.p25, 1)) + " and " +
+                         metric("/loyalty_given/overall/p75", f.loyalty.p75, fixed(f.loyalty.p75, 1)) + "."),
+                 column_chart({"loyalty-histogram", "Distribution of loyalty given",
+                               "Customers per 5-point band of loyalty given (0 to 100).", "loyalty given", "customers",
+                               hist.labels, hist.counts, palette::blue}));
+
+  std::vector<RangeRow> rows;
+  for (const auto& [name, d] : f.per_segment)
+    rows.push_back({name, "/loyalty_given/per_segment/" + pointer_token(name), d.customers, d.p10, d.p25, d.median, d.p75, d.p90, d.mean});
+  std::string seg_reading = "No segment has scored customers.";
+  if (!rows.empty()) {
+    const auto [lo, hi] = std::minmax_element(rows.begin(), rows.end(), [](const RangeRow& a, const RangeRow& b) { return a.mean < b.mean; });
+    seg_reading = "Mean loyalty given by segment runs from " + metric(lo->pointer + "/mean", lo->mean, fixed(lo->mean, 1)) + " (" +
+                  escape(lo->label) + ") to " + metric(hi->pointer + "/mean", hi->mean, fixed(hi->mean, 1)) + " (" + escape(hi->label) + ").";
+  }
+  body += figure(reading(seg_reading), range_chart({"loyalty-per-segment", "Loyalty given per segment",
+                                                    "Per segment: whiskers p10 to p90, box p25 to p75, line the median, dot the mean.",
+                                                    rows, 0, 100}));
+
+  const auto comps = loyalty_component_means(s);
+  std::vector<Bar> bars;
+  std::size_t weakest = 5;
+  for (std::size_t k = 0; k < 5; ++k) {
+    bars.push_back({std::string(loyalty_components[k]), comps[k].mean,
+                    aggregate("loyalty_component_mean/" + std::string(loyalty_components[k]), comps[k].mean,
+                              fixed(comps[k].mean, 2), "tspan"),
+                    nan_v});
+    if (!std::isnan(comps[k].mean) && (weakest == 5 || comps[k].mean < comps[weakest].mean)) weakest = k;
+  }
+  body += figure(reading(weakest == 5 ? std::string("No component has evidence yet.")
+                                      : "Weakest component: " + std::string(loyalty_components[weakest]) + " at " +
+                                            fixed(comps[weakest].mean, 2) + " (mean over the " +
+                                            count(comps[weakest].with_evidence) + " customers with evidence)."),
+                 bar_chart({"loyalty-components", "The five loyalty-given components",
+                            "Mean of each component (0 to 1) over the customers with evidence for it.", bars, 1.0, palette::green}));
+  return section("loyalty", "Loyalty given", body);
+}
+
+std::string same_service_section(const Context& c) {
+  const auto& f = c.f;
+  std::vector<RangeRow> rows;
+  for (std::size_t d = 0; d < f.per_decile.size(); ++d) {
+    const auto& x = f.per_decile[d];
+    rows.push_back({"decile " + std::to_string(d + 1), "/loyalty_given/per_value_decile/" + std::to_string(d), x.customers,
+                    x.p10, x.p25, x.median, x.p75, x.p90, x.mean});
+  }
+  const double gap = f.top_decile_gap;
+  const std::string text =
+      std::isnan(gap) ? std::string("Too few customers to compare the top value decile with the rest.")
+                      : "The top value decile gets " + metric("/loyalty_given/top_decile_gap", gap, fixed(std::abs(gap), 1)) +
+                            (gap >= 0 ? " points more" : " points less") +
+                            " loyalty than the other nine; every customer deserves the same service.";
+  return section("same-service", "Every customer gets the same service",
+                 figure(reading(text), range_chart({"loyalty-by-value-decile", "Loyalty given by expected-value decile",
+                                                    "Decile 1 holds the lowest expected values, decile 10 the highest.", rows, 0, 100})));
+}
+
+std::string wheel_section(const Context& c) {
+  const auto& f = c.f;
+  std::vector<Bar> bars;
+  const WheelStage* worst = nullptr;
+  for (const auto& st : f.wheel) {
+    bars.push_back({st.name, st.share,
+                    metric("/critical_wheel/stages/" + pointer_token(st.name) + "/share", st.share, percent(st.share, 1), "tspan") +
+                        " (target " + percent(st.target, 0) + ")",
+                    st.target});
+    if (!worst || std::abs(st.gap) > std::abs(worst->gap)) worst = &st;
+  }
+  std::string text = "No contact in a sales stage yet.";
+  if (worst && f.sales_contacts)
+    text = "Largest gap: " + worst->name + " gets " + percent(worst->share, 1) + " of sales-stage effort against " +
+           percent(worst->target, 0) + "; service after the sale is " +
+           metric("/critical_wheel/service_share", f.service_share, percent(f.service_share, 1)) + " of all contacts.";
+  return section("critical-wheel", "Critical Wheel",
+                 figure(reading(text), bar_chart({"critical-wheel", "Contact effort per sales stage against the 40/30/20/10 target",
+                                                  "Share of sales-stage contacts per stage; the black tick marks the target share.",
+                                                  bars, 0.6, palette::orange})));
+}
+
+std::string params_table(const Context& c) {
+  std::string out = "<table class=\"params\"><caption>Fitted value models</caption><thead><tr><th scope=\"col\">model</th>"
+                    "<th scope=\"col\">parameters</th><th scope=\"col\">customers</th><th scope=\"col\">log-likelihood</th></tr></thead><tbody>";
+  const auto row = [&](const char* key, const char* label, const ModelParams& p) {
+    out += std::string("<tr><th scope=\"row\">") + label + "</th><td>";
+    for (const auto& [name, v] : p.values)
+      out += escape(name) + " = " + metric(std::string("/") + key + "/" + name, v, fixed(v, std::abs(v) >= 100 ? 1 : 3)) + " ";
+    out += "</td><td>" + (p.fitted ? metric(std::string("/") + key + "/customers", static_cast<double>(p.customers), count(p.customers))
+                                   : std::string("given")) +
+           "</td><td>" + (p.fitted ? metric(std::string("/") + key + "/log_likelihood", p.log_likelihood, fixed(p.log_likelihood, 1)) : std::string("—")) +
+           "</td></tr>";
+  };
+  row("bgnbd", "BG/NBD (alpha in days)", c.f.bgnbd);
+  row("gamma_gamma", "Gamma-Gamma", c.f.gamma_gamma);
+  return out + "</tbody></table>\n";
+}
+
+std::string value_section(const Context& c) {
+  const auto& f = c.f;
+  const auto& s = c.result.scores;
+  std::string body;
+  const auto pa = uniform_histogram(s.p_alive, 0, 1, 10, 1);
+  body += figure(reading(metric("/value/share_p_alive_above_half", f.share_alive, percent(f.share_alive, 1)) +
+                         " of customers are probably still active (p_alive above " + fixed(c.config.p_alive_threshold, 2) + "); " +
+                         count(pa.missing) + " have no purchase yet and no p_alive."),
+                 column_chart({"p-alive-histogram", "Probability alive", "Customers with purchases per 0.1 band of p_alive.",
+                               "p_alive", "customers", pa.labels, pa.counts, palette::sky}));
+  const auto ev = amount_histogram(s.expected_value, c.options.currency);
+  body += figure(reading("Expected value over the next " + fixed(f.horizon_days, 0) + " days totals " +
+                         metric("/value/expected_value_total", f.expected_value_total, money(f.expected_value_total, c.options.currency)) +
+                         (ev.missing ? "; " + count(ev.missing) + " customers have no value estimate." : std::string("."))),
+                 column_chart({"expected-value-histogram", "Expected value per customer",
+                               "Customers per expected-value band (bands grow 1, 2, 5, 10, ...; the first is zero).",
+                               "expected value", "customers", ev.labels, ev.counts, palette::blue}));
+  const bool both = f.bgnbd.fitted && f.gamma_gamma.fitted;
+  body += "<figure>" + reading(both ? "Both value models were fitted on this base." : "Some value-model parameters were given in the config, not fitted.") +
+          params_table(c) + "</figure>\n";
+  return section("value", "Value at stake", body);
+}
+
+std::string upserve_section(const Context& c) {
+  const auto& f = c.f;
+  const auto& s = c.result.scores;
+  const auto top = top_rows(s.size(), c.options.top_n, [&](std::size_t r) { return s.upserve_value[r]; },
+                            [&](std::size_t r) { return s.upserve_value[r] > 0; });
+  double held = 0;
+  std::vector<Bar> bars;
+  std::string table = "<table><caption>Top up-serve opportunities</caption><thead><tr><th scope=\"col\">customer</th>"
+                      "<th scope=\"col\">segment</th><th scope=\"col\">loyalty given</th><th scope=\"col\">p_alive</th>"
+                      "<th scope=\"col\">expected value</th><th scope=\"col\">up-serve value</th><th scope=\"col\">next action</th></tr></thead><tbody>";
+  for (auto r : top) {
+    const auto cust = s.customer[r];
+    const std::string& id = c.base.customer_id[cust];
+    held += s.upserve_value[r];
+    bars.push_back({id, s.upserve_value[r], money(s.upserve_value[r], c.options.currency), nan_v});
+    table += "<tr><th scope=\"row\">" + escape(id) + "</th><td>" + escape(c.base.segment_names[c.base.segment[cust]]) + "</td><td>" +
+             fixed(s.loyalty_given[r], 1) + "</td><td>" + fixed(s.p_alive[r], 2) + "</td><td>" +
+             money(s.expected_value[r], c.options.currency) + "</td><td>" + money(s.upserve_value[r], c.options.currency) +
+             "</td><td>" + escape(to_string(s.next_action[r])) + "</td></tr>";
+  }
+  table += "</tbody></table>\n";
+  std::string body;
+  body += figure(reading(top.empty() ? std::string("No customer has up-serve value at stake.")
+                                     : "The " + count(top.size()) + " largest opportunities hold " + money(held, c.options.currency) +
+                                           " of the " +
+                                           metric("/value/upserve_value_total", f.upserve_value_total, money(f.upserve_value_total, c.options.currency)) +
+                                           " up-serve value at stake (expected value × service gap)."),
+                 bar_chart({"upserve-top", "Top up-serve opportunities", "Up-serve value of the customers with the most at stake.",
+                            bars, nan_v, palette::vermillion}) + table);
+  std::vector<Bar> actions;
+  std::size_t total = 0;
+  const std::pair<std::string, std::size_t>* most = nullptr;
+  for (const auto& a : f.next_actions) {
+    total += a.second;
+    if (a.first != "none" && (!most || a.second > most->second)) most = &a;
+  }
+  for (const auto& [name, n] : f.next_actions)
+    actions.push_back({name, static_cast<double>(n), metric("/next_actions/" + pointer_token(name), static_cast<double>(n), count(n), "tspan"), nan_v});
+  body += figure(reading(most && most->second ? "Most common next action: " + escape(most->first) + " (" +
+                                                    percent(static_cast<double>(most->second) / static_cast<double>(total), 1) + " of customers)."
+                                              : std::string("No customer needs an action.")),
+                 bar_chart({"next-actions", "Next actions", "Customers per recommended next action.", actions, nan_v, palette::purple}));
+  return section("upserve", "Up-serve", body);
+}
+
+std::string referral_section(const Context& c) {
+  const auto& f = c.f;
+  const auto& s = c.result.scores;
+  std::string body;
+  std::vector<std::string> labels;
+  for (std::size_t g = 0; g < f.depth_histogram.size(); ++g) labels.push_back(std::to_string(g));
+  body += figure(reading("K-factor " + metric("/referrals/k_factor", f.k_factor, fixed(f.k_factor, 3)) + ": " +
+                         metric("/referrals/converted_referrals", static_cast<double>(f.converted_referrals), count(f.converted_referrals)) +
+                         " converted referrals for " + count(f.customers_scored) + " customers; the deepest chain reaches generation " +
+                         count(f.depth_histogram.empty() ? 0 : f.depth_histogram.size() - 1) + "."),
+                 column_chart({"chain-depth", "Referral chain depth", "Scored customers per generation below their tree's root (0 = a root).",
+                               "generation", "customers", labels, f.depth_histogram, palette::green}));
+
+  std::vector<std::pair<std::uint32_t, std::size_t>> roots;  // person index, summary's tree size
+  for (std::size_t k = 0; k < f.largest_trees.size() && roots.size() < c.options.trees; ++k) {
+    const auto& forest = c.result.forest;
+    for (std::uint32_t v = 0; v < forest.parent.size(); ++v)
+      if (forest.parent[v] == no_index && forest.tree_size[v] > 1 && c.base.person(v) == f.largest_trees[k].root_id) {
+        roots.emplace_back(v, f.largest_trees[k].tree_size);
+        break;
+      }
+  }
+  std::string trees;
+  for (std::size_t k = 0; k < roots.size(); ++k)
+    trees += tree_chart(c.base, c.result.forest, roots[k].first, "/referrals/largest_trees/" + std::to_string(k) + "/tree_size",
+                        roots[k].second, std::min<std::size_t>(c.options.tree_nodes, 500));
+  body += figure(reading(roots.empty() ? std::string("No referral tree has more than one person yet.")
+                                       : "The largest referral tree has " +
+                                             metric("/referrals/largest_trees/0/tree_size", static_cast<double>(roots[0].second), count(roots[0].second)) +
+                                             " people, rooted at " + escape(f.largest_trees[0].root_id) + "."),
+                 "<div class=\"trees\" data-chart=\"referral-trees\">" + trees + "</div>");
+
+  const auto ask = top_rows(s.size(), c.options.top_n, [&](std::size_t r) { return s.referral_potential[r]; },
+                            [&](std::size_t r) { return s.ask_for_referral[r] != 0; });
+  std::string table = "<table data-chart=\"ask-now\"><caption>Ask for a referral now</caption><thead><tr><th scope=\"col\">customer</th>"
+                      "<th scope=\"col\">referral potential</th><th scope=\"col\">advocacy</th><th scope=\"col\">timing</th>"
+                      "<th scope=\"col\">converted referrals</th></tr></thead><tbody>";
+  for (auto r : ask)
+    table += "<tr><th scope=\"row\">" + escape(c.base.customer_id[s.customer[r]]) + "</th><td>" + fixed(s.referral_potential[r], 1) +
+             "</td><td>" + fixed(s.referral[0][r], 2) + "</td><td>" + fixed(s.referral[3][r], 2) + "</td><td>" +
+             count(c.result.forest.converted_referrals[s.customer[r]]) + "</td></tr>";
+  table += "</tbody></table>\n";
+  body += figure(reading(metric("/ask_for_referral_customers", static_cast<double>(f.ask), count(f.ask)) +
+                         " customers are ready to be asked for a referral now (timing ≥ " + fixed(c.config.ask_timing, 2) +
+                         ", advocacy ≥ " + fixed(c.config.ask_advocacy, 2) + ")" +
+                         (ask.empty() ? std::string(".") : "; the strongest " + count(ask.size()) + " are listed.")),
+                 table);
+  return section("referrals", "Referrals", body);
+}
+
+std::string page(const Context& c, const std::string& sections) {
+  const auto& f = c.f;
+  std::string out;
+  out.reserve(sections.size() + 8192);
+  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+         "<title>" + escape(c.options.title) + "</title>\n<style>" + std::string(stylesheet()) + "</style>\n</head>\n<body>\n<header>\n<h1>" +
+         escape(c.options.title) + "</h1>\n<p class=\"meta\">As of <time data-metric=\"/as_of\">" + escape(f.as_of) + "</time> · " +
+         count(f.customers_scored) + " customers scored · " + count(f.not_yet_acquired) +
+         " not yet acquired · generated by rapport " + RAPPORT_VERSION_STRING +
+         " <button type=\"button\" id=\"print\" class=\"noprint\">Print</button></p>\n</header>\n<main>\n";
+  out += kpis(c);
+  out += sections;
+  out += "</main>\n<script>" + std::string(script()) + "</script>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace
+
+std::string html_report(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
+                        const ScoringConfig& config, const HtmlReportOptions& options) {
+  const SummaryFigures figures = summary_figures(summary_json(base, report, result, config));
+  const Context c{base, result, config, options, figures};
+  return page(c, loyalty_section(c) + same_service_section(c) + wheel_section(c) + value_section(c) + upserve_section(c) +
+                     referral_section(c));
+}
+
+}  // namespace rapport

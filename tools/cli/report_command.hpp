@@ -1,0 +1,31 @@
+// rapport CLI: the visual report (`rapport report ...` and `rapport score ... --report F`).
+#pragma once
+
+#include <rapport/rapport.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace rapport_cli {
+
+/// The report's own command-line settings.
+struct ReportArgs {
+  std::string out;       ///< where to write the HTML page ("" = no report)
+  std::string currency;  ///< symbol written before amounts
+  std::string title;     ///< page title ("" = the default)
+};
+
+/// Adds `--report F`, `--currency S` and `--report-title T` to the score command.
+void add_report_options(CLI::App& score, ReportArgs& args);
+
+/// Adds `rapport report [DIR] [--as-of D] [--config F] [--threads N] --out F`; DIR, --as-of,
+/// --config and --threads bind the score command's variables, so scoring runs exactly as there.
+CLI::App* add_report_command(CLI::App& app, std::string& dir, std::string& as_of, std::string& config_path,
+                             unsigned& threads, ReportArgs& args);
+
+/// Writes the HTML report when args.out is set, and prints its path, size and generation time.
+void write_report_if_asked(const ReportArgs& args, const rapport::CustomerBase& base, const rapport::LoadReport& report,
+                           const rapport::ScoreResult& result, const rapport::ScoringConfig& config);
+
+}  // namespace rapport_cli
