@@ -109,8 +109,11 @@ SummaryFigures summary_figures(const std::string& summary_text) {
   for (const auto& d : lg.at("per_value_decile")) f.per_decile.push_back(distribution_from(d));
   f.top_decile_gap = number_at(lg, "top_decile_gap");
   const json& cw = j.at("critical_wheel");
-  for (const auto& [name, s] : cw.at("stages").items())
+  for (int k = 0; k < 4; ++k) {  // in the wheel's order
+    const std::string name(to_string(static_cast<Stage>(k)));
+    const json& s = cw.at("stages").at(name);
     f.wheel.push_back({name, count_at(s, "contacts"), number_at(s, "share"), number_at(s, "target"), number_at(s, "gap")});
+  }
   f.sales_contacts = count_at(cw, "sales_stage_contacts");
   f.service_contacts = count_at(cw, "service_contacts");
   f.service_share = number_at(cw, "service_share");
@@ -130,7 +133,10 @@ SummaryFigures summary_figures(const std::string& summary_text) {
   f.upserve_value_total = number_at(v, "upserve_value_total");
   f.horizon_days = number_at(v, "horizon_days");
   f.ask = count_at(j, "ask_for_referral_customers");
-  for (const auto& [name, c] : j.at("next_actions").items()) f.next_actions.emplace_back(name, c.get<std::size_t>());
+  for (int k = 0; k < 8; ++k) {  // in the enumeration's order
+    const std::string name(to_string(static_cast<NextAction>(k)));
+    f.next_actions.emplace_back(name, count_at(j.at("next_actions"), name.c_str()));
+  }
   f.bgnbd = params_from(j.at("bgnbd"), {"r", "alpha", "a", "b"});
   f.gamma_gamma = params_from(j.at("gamma_gamma"), {"p", "q", "gamma"});
   return f;
@@ -164,35 +170,30 @@ Histogram uniform_histogram(const std::vector<double>& values, double lo, double
   return h;
 }
 
-/// Amount bins with 1-2-5 edges: "0", then [e_k, e_k+1) up to the largest value (at most 24 bins
-/// above zero; anything smaller goes to the first).
+/// Amount bins with 1-2-5 edges: "0", then [e_k, e_k+1) up to the largest value; at most 10 bins
+/// above zero (about three decades), anything smaller goes to the first. Labelled by lower edge.
 Histogram amount_histogram(const std::vector<double>& values, const std::string& currency) {
   double lo = std::numeric_limits<double>::infinity(), hi = 0;
   for (double x : values)
     if (x > 0 && std::isfinite(x)) lo = std::min(lo, x), hi = std::max(hi, x);
-  std::vector<double> edges;  // ascending lower edges of the positive bins
+  std::vector<double> edges;  // lower edges of the positive bins, descending while built
   if (hi > 0) {
     static constexpr double steps[] = {1, 2, 5};
-    const double decade = std::pow(10.0, std::floor(std::log10(hi)));
+    double scale = std::pow(10.0, std::floor(std::log10(hi)));
     int k = 2;
-    double scale = decade;
     while (steps[k] * scale > hi) k == 0 ? (k = 2, scale /= 10) : --k;
-    for (double e = steps[k] * scale; edges.size() < 24; e = steps[k] * scale) {
-      edges.push_back(e);
-      if (e <= lo || e < std::numeric_limits<double>::min() * 10) break;
+    while (edges.size() < 10) {
+      edges.push_back(steps[k] * scale);
+      if (edges.back() <= lo) break;
       k == 0 ? (k = 2, scale /= 10) : --k;
     }
     std::reverse(edges.begin(), edges.end());
   }
   Histogram h;
-  h.labels.push_back(money(0, currency));
-  const std::size_t e = edges.size();
-  for (std::size_t b = 0; b < e; ++b) {
-    if (e == 1) h.labels.push_back("> " + money(0, currency));
-    else if (b == 0) h.labels.push_back("< " + money(edges[1], currency));
-    else if (b + 1 == e) h.labels.push_back("≥ " + money(edges[b], currency));
-    else h.labels.push_back(money(edges[b], currency) + "–" + money(edges[b + 1], currency));
-  }
+  h.labels.push_back(short_money(0, currency));
+  for (std::size_t b = 0; b < edges.size(); ++b)
+    h.labels.push_back(b == 0 ? (edges.size() == 1 ? "> " + short_money(0, currency) : "< " + short_money(edges[1], currency))
+                              : short_money(edges[b], currency));
   h.counts.assign(edges.size() + 1, 0);
   for (double x : values) {
     if (std::isnan(x)) {
@@ -390,7 +391,7 @@ std::string value_section(const Context& c) {
                          metric("/value/expected_value_total", f.expected_value_total, money(f.expected_value_total, c.options.currency)) +
                          (ev.missing ? "; " + count(ev.missing) + " customers have no value estimate." : std::string("."))),
                  column_chart({"expected-value-histogram", "Expected value per customer",
-                               "Customers per expected-value band (bands grow 1, 2, 5, 10, ...; the first is zero).",
+                               "Customers per expected-value band; each band starts at its label (1, 2, 5, 10, ...), the first holds zero.",
                                "expected value", "customers", ev.labels, ev.counts, palette::blue}));
   const bool both = f.bgnbd.fitted && f.gamma_gamma.fitted;
   body += "<figure>" + reading(both ? "Both value models were fitted on this base." : "Some value-model parameters were given in the config, not fitted.") +

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
+#include <utility>
 
 namespace rapport::detail::html {
 namespace {
@@ -134,6 +135,25 @@ std::string money(double v, const std::string& currency) {
   const bool cents = std::abs(v) < 10 && v != std::floor(v);
   std::string s = fixed(std::abs(v), cents ? 2 : 0);
   return (v < 0 && s.find_first_not_of("0.,") != std::string::npos ? "−" : "") + escape(currency) + s;
+}
+
+std::string short_money(double v, const std::string& currency) {
+  if (std::isnan(v)) return "—";
+  static constexpr std::pair<double, const char*> units[] = {{1e12, "T"}, {1e9, "bn"}, {1e6, "M"}, {1e3, "k"}};
+  const double a = std::abs(v);
+  std::string number;
+  char buf[64];
+  for (const auto& [size, unit] : units)
+    if (a >= size) {
+      std::snprintf(buf, sizeof buf, "%.3g%s", a / size, unit);
+      number = buf;
+      break;
+    }
+  if (number.empty()) {
+    std::snprintf(buf, sizeof buf, "%.3g", a);
+    number = buf;
+  }
+  return (v < 0 ? "−" : "") + escape(currency) + number;
 }
 
 std::string pointer_token(std::string_view name) {
@@ -352,7 +372,7 @@ svg .mean{fill:#D55E00}
 svg .edge{stroke:#888;stroke-width:1.2}
 svg .node{fill:#0072B2;stroke:#0072B2;stroke-width:1.5}
 svg .node.prospect{fill:#fff;stroke:#E69F00}
-.trees{display:flex;flex-wrap:wrap;gap:12px}
+.trees{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 table{border-collapse:collapse;width:100%;margin:8px 0;font-variant-numeric:tabular-nums}
 caption{text-align:left;font-weight:600;padding:4px 0}
 th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:right}

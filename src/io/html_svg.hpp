@@ -36,6 +36,8 @@ std::string count(std::size_t n);
 std::string percent(double share, int decimals);
 /// An amount: currency symbol (escaped) then the number; whole units from 10 up, cents below.
 std::string money(double v, const std::string& currency);
+/// A round amount, short: "€500", "€2k", "€1.5M", "€0.05" (axis labels).
+std::string short_money(double v, const std::string& currency);
 /// `name` escaped for use as one JSON-pointer reference token (~ and / escaped).
 std::string pointer_token(std::string_view name);
 
