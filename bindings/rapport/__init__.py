@@ -75,6 +75,8 @@ __all__ = [
     "load",
     "load_dir",
     "pagerank",
+    "plot",
+    "report",
     "run",
     "score",
     "score_dir",
@@ -852,6 +854,70 @@ run.__doc__ = (
     + _RAISES_DOC
     + "\n"
 )
+
+
+def report(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = None,
+    purchases: Optional[Frame] = None,
+    referrals: Optional[Frame] = None,
+    *,
+    as_of: Any = None,
+    config: ConfigArg = None,
+    threads: Optional[int] = None,
+    strict: bool = False,
+    out: Union[str, "_os.PathLike[str]", None] = None,
+    title: Optional[str] = None,
+    currency: str = "",
+    top_n: int = 15,
+    trees: int = 3,
+) -> str:
+    day = _day(as_of, "as_of")
+    cfg = _config(config, threads)
+    base = _resolve(customers, contacts, purchases, referrals, strict)
+    if int(top_n) < 0 or int(trees) < 0:
+        raise ValueError("top_n and trees must be >= 0")
+    path = "" if out is None else _os.fspath(out)
+    return _rapport._html_report(base, day, cfg, title or "", currency, int(top_n), int(trees), path)
+
+
+report.__doc__ = (
+    """The visual report: one self-contained HTML page (inline SVG and CSS, no network access),
+    as the CLI's ``rapport report`` writes it.
+
+    Parameters
+    ----------"""
+    + _INPUT_DOC
+    + """
+    out : str or path-like, optional
+        Also write the page here (atomically).
+    title : str, optional
+        Page title (default: "rapport: customer relationships").
+    currency : str, default ""
+        Symbol written before amounts, e.g. "€".
+    top_n : int, default 15
+        Rows in the top up-serve and ask-now lists.
+    trees : int, default 3
+        Largest referral trees drawn.
+
+    Returns
+    -------
+    str
+        The HTML page. Every figure the summary also holds carries ``data-metric`` (a JSON
+        pointer into :func:`summary`'s dict) and ``data-value`` (the exact number).
+"""
+    + _RAISES_DOC
+    + "\n"
+)
+
+
+def __getattr__(name: str) -> Any:
+    # rapport.plot imports matplotlib: only on first use
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from . import plot as plot
 from ._rapport import (
     ASPECTS as ASPECTS,
     CHANNELS as CHANNELS,
@@ -123,6 +124,22 @@ def summary(
     threads: Optional[int] = ...,
     strict: bool = ...,
 ) -> Dict[str, Any]: ...
+def report(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = ...,
+    purchases: Optional[Frame] = ...,
+    referrals: Optional[Frame] = ...,
+    *,
+    as_of: Optional[DateLike] = ...,
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+    out: Union[str, os.PathLike[str], None] = ...,
+    title: Optional[str] = ...,
+    currency: str = ...,
+    top_n: int = ...,
+    trees: int = ...,
+) -> str: ...
 def run(
     customers: CustomersArg,
     contacts: Optional[Frame] = ...,

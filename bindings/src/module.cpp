@@ -1,6 +1,8 @@
 // rapport Python bindings: the `rapport._rapport` extension module.
 #include "common.hpp"
 
+namespace rapport_py { void init_report(py::module_& m); }  // report.cpp
+
 PYBIND11_MODULE(_rapport, m) {
   m.doc() = "Compiled core of the rapport package (use `import rapport`).";
   m.attr("__version__") = RAPPORT_VERSION_STRING;
@@ -11,4 +13,5 @@ PYBIND11_MODULE(_rapport, m) {
   rapport_py::init_score(m);
   rapport_py::init_value(m);
   rapport_py::init_graph(m);
+  rapport_py::init_report(m);
 }

@@ -1,0 +1,37 @@
+// rapport Python bindings: the visual report (one self-contained HTML page).
+#include "common.hpp"
+
+#include <rapport/io/html_report.hpp>
+
+#include <optional>
+
+namespace rapport_py {
+
+void init_report(py::module_& m) {
+  m.def(
+      "_html_report",
+      [](const std::shared_ptr<BaseHolder>& base, std::optional<int> as_of_day, const rapport::ScoringConfig& config,
+         const std::string& title, const std::string& currency, std::size_t top_n, std::size_t trees,
+         const std::string& out) {
+        rapport::HtmlReportOptions options;
+        if (!title.empty()) options.title = title;
+        options.currency = currency;
+        options.top_n = top_n;
+        options.trees = trees;
+        std::string html;
+        {
+          py::gil_scoped_release release;
+          const auto result = rapport::score(
+              base->base, as_of_day ? std::optional<rapport::day_t>(*as_of_day) : std::nullopt, config);
+          html = rapport::html_report(base->base, base->report, result, config, options);
+          if (!out.empty()) rapport::write_file_atomically(out, html);
+        }
+        return make_str(html);
+      },
+      py::arg("base"), py::arg("as_of_day"), py::arg("config"), py::arg("title"), py::arg("currency"),
+      py::arg("top_n"), py::arg("trees"), py::arg("out"),
+      "Scores a CustomerBase and returns the HTML report, also written to `out` unless empty "
+      "(GIL released).");
+}
+
+}  // namespace rapport_py
