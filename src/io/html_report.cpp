@@ -500,6 +500,7 @@ std::string page(const Context& c, const std::string& sections) {
   out.reserve(sections.size() + 8192);
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<link rel=\"icon\" href=\"data:,\">\n"
          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
          "<title>" + escape(c.options.title) + "</title>\n<style>" + std::string(stylesheet()) + "</style>\n</head>\n<body>\n<header>\n<h1>" +
          escape(c.options.title) + "</h1>\n<p class=\"meta\">As of <time data-metric=\"/as_of\">" + escape(f.as_of) + "</time> · " +
