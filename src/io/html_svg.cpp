@@ -183,7 +183,7 @@ std::string figure(const std::string& reading_markup, const std::string& chart_m
 }
 
 std::string column_chart(const ColumnChart& c) {
-  constexpr double left = 64, right = 12, top = 12, plot_h = 180, bottom = 56;
+  constexpr double left = 84, right = 12, top = 12, plot_h = 180, bottom = 56;
   const std::size_t n = c.counts.size();
   const double slot = n ? std::clamp(560.0 / static_cast<double>(n), 14.0, 60.0) : 60;
   const double w = left + slot * static_cast<double>(std::max<std::size_t>(n, 1)) + right, h = top + plot_h + bottom;
@@ -203,7 +203,7 @@ std::string column_chart(const ColumnChart& c) {
     if (k % every == 0) s += text_el(x + slot / 2, top + plot_h + 14, escape(c.labels[k]), "tick", "middle");
   }
   s += text_el(left + (w - left - right) / 2, h - 12, escape(c.x_caption), "axis", "middle");
-  s += "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(14 " + num(top + plot_h / 2) + ") rotate(-90)\">" +
+  s += "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(16 " + num(top + plot_h / 2) + ") rotate(-90)\">" +
        escape(c.y_caption) + "</text>";
   return s + "</svg>";
 }
@@ -271,22 +271,32 @@ namespace {
 /// A tree's drawn people and their layout.
 class TreeLayout {
 public:
-  TreeLayout(const CustomerBase& base, const ReferralForest& forest, std::uint32_t root, std::size_t max_nodes) {
+  TreeLayout(const ReferralForest& forest, std::uint32_t root, std::size_t max_nodes, std::size_t max_children) {
+    std::vector<std::uint32_t> members;
     for (std::uint32_t v = 0; v < forest.root.size(); ++v)
-      if (forest.root[v] == root) nodes_.push_back(v);
-    total_ = nodes_.size();
-    std::sort(nodes_.begin(), nodes_.end(), [&](auto a, auto b) {
+      if (forest.root[v] == root) members.push_back(v);
+    total_ = members.size();
+    std::sort(members.begin(), members.end(), [&](auto a, auto b) {
       return forest.generation[a] != forest.generation[b] ? forest.generation[a] < forest.generation[b] : a < b;
     });
-    if (nodes_.size() > max_nodes) nodes_.resize(max_nodes);  // parents come before children: stays a tree
+    // breadth first (parents before children), at most max_children drawn per parent
     std::unordered_map<std::uint32_t, std::size_t> slot;
-    for (std::size_t i = 0; i < nodes_.size(); ++i) slot[nodes_[i]] = i;
-    children_.resize(nodes_.size());
-    for (std::size_t i = 1; i < nodes_.size(); ++i) children_[slot.at(forest.parent[nodes_[i]])].push_back(i);
+    for (auto v : members) {
+      if (nodes_.size() == max_nodes) break;
+      std::size_t parent = 0;
+      if (!nodes_.empty()) {
+        const auto it = slot.find(forest.parent[v]);
+        if (it == slot.end() || children_[it->second].size() == max_children) continue;
+        parent = it->second;
+      }
+      slot[v] = nodes_.size();
+      nodes_.push_back(v);
+      children_.emplace_back();
+      if (nodes_.size() > 1) children_[parent].push_back(nodes_.size() - 1);
+    }
     x_.assign(nodes_.size(), 0);
     place(0);
-    depth_ = nodes_.empty() ? 0 : forest.generation[nodes_.back()] - forest.generation[root];
-    (void)base;
+    for (auto v : nodes_) depth_ = std::max(depth_, forest.generation[v] - forest.generation[root]);
   }
   const std::vector<std::uint32_t>& nodes() const { return nodes_; }
   const std::vector<std::vector<std::size_t>>& children() const { return children_; }
@@ -316,7 +326,7 @@ private:
 
 std::string tree_chart(const CustomerBase& base, const ReferralForest& forest, std::uint32_t root,
                        const std::string& size_pointer, std::size_t tree_size, std::size_t max_nodes) {
-  const TreeLayout t(base, forest, root, std::max<std::size_t>(max_nodes, 1));
+  const TreeLayout t(forest, root, std::max<std::size_t>(max_nodes, 1), 12);
   constexpr double dx = 22, dy = 46, pad = 18, caption = 40;
   const double w = std::max(260.0, t.leaves() * dx + 2 * pad), h = caption + pad + dy * t.depth() + pad;
   const std::string& root_id = base.person(root);
@@ -333,6 +343,9 @@ std::string tree_chart(const CustomerBase& base, const ReferralForest& forest, s
     s += "<circle cx=\"" + num(X(i)) + "\" cy=\"" + num(Y(i)) + "\" r=\"6\" class=\"" + (customer ? "node" : "node prospect") +
          "\"><title>" + escape(base.person(v)) + (customer ? " (customer)" : " (not a customer)") + ", referred " +
          count(forest.converted_referrals[v]) + "</title></circle>";
+    const std::size_t kids = forest.converted_referrals[v], drawn = t.children()[i].size();
+    const std::size_t more = kids > drawn ? kids - drawn : 0;
+    if (more) s += text_el(X(i) + 9, Y(i) - 6, "+" + count(more), "tick");
   }
   const std::size_t hidden = t.total() - t.nodes().size();
   s += text_el(w / 2, 16, escape(root_id), "label", "middle");

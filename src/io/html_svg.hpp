@@ -104,8 +104,9 @@ struct RangeChart {
 /// The SVG of a range chart.
 std::string range_chart(const RangeChart& chart);
 
-/// One referral tree drawn as a tree (root at the top), at most `max_nodes` people breadth first;
-/// the people left out are counted in the caption. `size_pointer` points at its size in the summary.
+/// One referral tree drawn as a tree (root at the top): at most `max_nodes` people breadth first,
+/// at most 12 children per person ("+k" under a person counts the children left out); the people
+/// left out are counted in the caption. `size_pointer` points at its size in the summary.
 std::string tree_chart(const CustomerBase& base, const ReferralForest& forest, std::uint32_t root,
                        const std::string& size_pointer, std::size_t tree_size, std::size_t max_nodes);
 
