@@ -13,6 +13,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <vector>
 
 using namespace rapport;
 using nlohmann::json;
@@ -208,4 +209,36 @@ TEST(HtmlReport, NumbersAreFormattedForPeople) {
   EXPECT_EQ(pointer_token("a/b~c"), "a~1b~0c");
   EXPECT_EQ(escape("a<b>&\"'\t\x01\xC3\xA9\xE2\x82"), "a&lt;b&gt;&amp;&quot;&#39;\t\xEF\xBF\xBD\xC3\xA9\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(escape("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a UTF-16 surrogate is not UTF-8
+}
+
+//  R (not a customer) referred c01..c14 (2024-02-01, acquired 2024-03-01); c01 referred g1
+//  (2024-03-15, acquired 2024-04-01). Drawn: R, its first 12 children, g1 under c01 = 14 people;
+//  c13, c14 left out ("+2" beside R; "16 people, 2 not drawn").
+//
+//                 R
+//    ┌──┬──┬─ … ─┬───┐  (+2)
+//   c01 c02 …   c12
+//    │
+//   g1
+TEST(HtmlReport, ReferralTreeDrawsTwelveChildrenPerPerson) {
+  CustomerBaseBuilder b;
+  std::vector<std::string> kids;
+  for (int k = 1; k <= 14; ++k) kids.push_back((k < 10 ? "c0" : "c") + std::to_string(k));
+  for (const auto& k : kids) ASSERT_EQ(b.add_customer(k, *parse_date("2024-03-01"), ""), "");
+  ASSERT_EQ(b.add_customer("g1", *parse_date("2024-04-01"), ""), "");
+  for (const auto& k : kids) ASSERT_EQ(b.add_referral("R", k, *parse_timestamp("2024-02-01")), "");
+  ASSERT_EQ(b.add_referral("c01", "g1", *parse_timestamp("2024-03-15")), "");
+  ScoredBase r{b.finish(), {}, {}, fixed_params()};
+  r.result = score(r.base, *parse_date("2024-06-30"), r.config);
+  ASSERT_EQ(r.base.person(15), "R");
+  const auto page = page_of(r);
+  const auto svg = chart(page, "referral-tree-15");
+  ASSERT_FALSE(svg.empty());
+  EXPECT_EQ(occurrences(svg, "<circle"), 14u);
+  EXPECT_EQ(occurrences(svg, "class=\"edge\""), 13u);
+  EXPECT_EQ(occurrences(svg, "class=\"node prospect\""), 1u);  // R
+  EXPECT_NE(svg.find(">+2</text>"), std::string::npos);
+  EXPECT_NE(svg.find("data-value=\"16\">16</tspan> people, 2 not drawn"), std::string::npos);
+  EXPECT_NE(svg.find("<title>g1 (customer), referred 0</title>"), std::string::npos);
+  EXPECT_EQ(svg.find("<title>c13 "), std::string::npos);
 }
