@@ -5,6 +5,7 @@
 /// on the thread count, plus a CSV writer for the scores.
 #pragma once
 
+#include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 
 #include <cstddef>
@@ -42,18 +43,27 @@ struct EdgeList {
   std::vector<std::string> names;      ///< names[k] is the original id token of node k
   std::vector<std::uint32_t> sources;  ///< edge sources (indices into names)
   std::vector<std::uint32_t> targets;  ///< edge targets (indices into names), same length as sources
+  /// For a referrals CSV: rows read and rejected (in `referrals`) and the rejected rows, as
+  /// load_csv() reports them. Empty for a SNAP edge list.
+  LoadReport report;
 };
 
 /// Reads a directed edge list. Two formats are recognised from the first non-blank,
 /// non-comment line:
-///  - CSV: that line is a header with (at least) the columns `referrer_id` and `referred_id`
-///    in any order; each following row gives one edge referrer -> referred. Other columns are
-///    ignored; fields may be double-quoted with `""` as an escaped quote.
+///  - CSV: that line is a header with the columns `referrer_id` and `referred_id` (exact,
+///    case-sensitive, any order; `at` optional) and each following row gives one edge
+///    referrer -> referred. The file is read like referrals.csv by load_csv(): RFC 4180 (the one
+///    CSV reader), ids taken verbatim (no trimming), and a row with an empty id, a
+///    self-referral, a field count that differs from the header's or (when the column is
+///    there) an invalid `at` is rejected and reported in EdgeList::report (file, line, column,
+///    reason), not loaded; `options` control strict mode, the cap and on_reject as for load_csv().
 ///  - SNAP text otherwise: lines starting with '#' are comments, blank lines are ignored, and
-///    every other line holds exactly two whitespace-separated ids (source, target).
+///    every other line holds exactly two whitespace-separated ids (source, target);
+///    self-loops are kept.
 /// Ids are opaque tokens ("007" and "7" are different nodes). CRLF line endings are accepted.
-/// @throws std::runtime_error "file:line: reason" when the file cannot be read or a line is malformed.
-RAPPORT_API EdgeList read_edge_list(const std::string& path);
+/// @throws InputError "file:line: reason" when the file cannot be read, a CSV header lacks a
+///         required column, a SNAP line is malformed, or (strict) a CSV row is rejected.
+RAPPORT_API EdgeList read_edge_list(const std::string& path, const LoadOptions& options = {});
 
 /// Options for pagerank().
 struct PageRankOptions {
