@@ -7,6 +7,7 @@
 // operations and their order are therefore the same for any number of threads, which makes
 // the results bitwise reproducible.
 #include <rapport/graph/centrality.hpp>
+#include <rapport/error.hpp>
 
 #include "base/rows.hpp"
 #include "io/csv.hpp"
@@ -37,11 +38,18 @@ namespace {
 // Parallel driver
 // ---------------------------------------------------------------------------------------------
 
-/// Number of worker threads to use for `requested` (0 = hardware concurrency).
+/// Number of worker threads to use for `requested` (0 = hardware concurrency), capped at the
+/// machine's (results do not depend on the thread count; run_rounds caps it at the work).
 unsigned resolve_threads(unsigned requested) noexcept {
-  if (requested != 0) return requested;
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1U : hw;
+  const unsigned hw = std::max(1U, std::thread::hardware_concurrency());
+  return requested == 0 ? hw : std::min(requested, hw);
+}
+
+/// A setting's value for a message: shortest round-trip text.
+std::string number_text(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 /// Work units (nodes + edges) per chunk. Independent of the thread count by design.
@@ -483,10 +491,35 @@ EdgeList read_edge_list(const std::string& path, const LoadOptions& options) {
   return detail::read_snap(path, data);
 }
 
+void validate(const PageRankOptions& options) {
+  const auto bad = [](const char* field, const std::string& domain, double value) {
+    throw ConfigError(std::string("pagerank: ") + field + " must be " + domain + ", got " + detail::number_text(value));
+  };
+  if (!(options.damping >= 0.0 && options.damping < 1.0)) bad("damping", "in [0, 1)", options.damping);
+  if (!(options.tolerance > 0.0 && std::isfinite(options.tolerance)))
+    bad("tolerance", "positive and finite", options.tolerance);
+  if (options.max_iterations < 0 || options.max_iterations > max_centrality_iterations)
+    bad("max_iterations", "in [0, " + std::to_string(max_centrality_iterations) + "]", options.max_iterations);
+}
+
+void validate(const KatzOptions& options) {
+  const auto bad = [](const char* field, const std::string& domain, double value) {
+    throw ConfigError(std::string("katz_reach: ") + field + " must be " + domain + ", got " +
+                      detail::number_text(value));
+  };
+  if (!(options.beta >= 0.0 && std::isfinite(options.beta))) bad("beta", "finite and >= 0", options.beta);
+  if (!(options.tolerance > 0.0 && std::isfinite(options.tolerance)))
+    bad("tolerance", "positive and finite", options.tolerance);
+  const std::string range = "in [0, " + std::to_string(max_centrality_iterations) + "]";
+  if (options.max_depth < 0 || options.max_depth > max_centrality_iterations)
+    bad("max_depth", range, options.max_depth);
+  if (options.max_iterations < 0 || options.max_iterations > max_centrality_iterations)
+    bad("max_iterations", range, options.max_iterations);
+}
+
 CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) {
+  validate(options);
   const double d = options.damping;
-  if (!(d >= 0.0 && d <= 1.0)) throw std::invalid_argument("pagerank: damping must be in [0, 1]");
-  if (!(options.tolerance > 0.0)) throw std::invalid_argument("pagerank: tolerance must be positive");
   const std::size_t n = graph.num_nodes();
   CentralityResult result;
   if (n == 0) return result;
@@ -555,10 +588,8 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
 }
 
 CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
+  validate(options);
   const double beta = options.beta;
-  if (!(beta >= 0.0) || !std::isfinite(beta))
-    throw std::invalid_argument("katz_reach: beta must be finite and nonnegative");
-  if (!(options.tolerance > 0.0)) throw std::invalid_argument("katz_reach: tolerance must be positive");
   const std::size_t n = graph.num_nodes();
   CentralityResult result;
   if (n == 0) return result;

@@ -1,17 +1,12 @@
 #include <rapport/graph/referral.hpp>
 
-#include <boost/graph/compressed_sparse_row_graph.hpp>
+#include <rapport/graph/centrality.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
 namespace rapport {
-
-namespace {
-using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
-                                               boost::no_property, std::uint32_t, std::uint32_t>;
-}
 
 ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, const ScoringConfig& config) {
   const std::size_t n = base.customer_count();
@@ -36,23 +31,25 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
     return base.person(base.referral_from[e1]) < base.person(base.referral_from[e2]);
   };
 
-  // 1. live edges, the Boost.Graph CSR of the referral graph, and acquiring edges
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> live;
-  live.reserve(base.referral_count());
+  // 1. live edges, the CSR digraph of the referral graph, and acquiring edges
+  std::vector<std::uint32_t> live_from, live_to;
+  live_from.reserve(base.referral_count());
+  live_to.reserve(base.referral_count());
   for (std::uint32_t e = 0; e < base.referral_count(); ++e) {
     if (base.referral_at[e] >= T) continue;
     const auto from = base.referral_from[e], to = base.referral_to[e];
-    live.emplace_back(from, to);
+    live_from.push_back(from);
+    live_to.push_back(to);
     if (scored(to) && base.acquired_on[to] >= day_of(base.referral_at[e])) {
       auto& best = f.acquiring_edge[to];
       if (best == no_index || earlier(e, best)) best = e;
     }
   }
-  const Csr graph(boost::edges_are_unsorted_multi_pass, live.begin(), live.end(), static_cast<std::uint32_t>(people));
+  const Digraph graph = make_digraph(people, live_from, live_to);
   std::vector<std::uint32_t> targets;
   for (std::uint32_t v = 0; v < people; ++v) {
-    targets.clear();
-    for (auto [it, end] = boost::adjacent_vertices(v, graph); it != end; ++it) targets.push_back(*it);
+    targets.assign(graph.targets.begin() + static_cast<std::ptrdiff_t>(graph.offsets[v]),
+                   graph.targets.begin() + static_cast<std::ptrdiff_t>(graph.offsets[v + 1]));
     std::sort(targets.begin(), targets.end());
     f.direct_referrals[v] = static_cast<std::uint32_t>(std::unique(targets.begin(), targets.end()) - targets.begin());
   }
@@ -90,17 +87,14 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
   }
   std::sort(f.dropped_edges.begin(), f.dropped_edges.end());
 
-  // 3. children CSR, top-down order from the roots
-  std::vector<std::uint32_t> child_off(people + 1, 0), children;
+  // 3. children CSR (the same digraph type), top-down order from the roots
+  std::vector<std::uint32_t> parents, kids;
   for (std::uint32_t v = 0; v < people; ++v)
-    if (f.parent[v] != no_index) ++child_off[f.parent[v] + 1];
-  for (std::size_t i = 0; i < people; ++i) child_off[i + 1] += child_off[i];
-  children.resize(child_off[people]);
-  {
-    std::vector<std::uint32_t> cur(child_off.begin(), child_off.end() - 1);
-    for (std::uint32_t v = 0; v < people; ++v)
-      if (f.parent[v] != no_index) children[cur[f.parent[v]]++] = v;
-  }
+    if (f.parent[v] != no_index) {
+      parents.push_back(f.parent[v]);
+      kids.push_back(v);
+    }
+  const Digraph forest = make_digraph(people, parents, kids);
   std::vector<std::uint32_t> order;
   order.reserve(people);
   for (std::uint32_t v = 0; v < people; ++v)
@@ -110,8 +104,8 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
     }
   for (std::size_t i = 0; i < order.size(); ++i) {
     const auto v = order[i];
-    for (auto k = child_off[v]; k < child_off[v + 1]; ++k) {
-      const auto c = children[k];
+    for (auto k = forest.offsets[v]; k < forest.offsets[v + 1]; ++k) {
+      const auto c = forest.targets[k];
       f.root[c] = f.root[v];
       f.generation[c] = f.generation[v] + 1;
       order.push_back(c);
