@@ -735,32 +735,30 @@ void load_grouped_table(const std::string& path, TableCounts& counts, RejectSink
   }
 }
 
-/// Loads customers.csv through the row rules.
-void load_customers(const std::string& path, LoadReport& rep, RejectSink& sink, CustomerBaseBuilder& builder) {
+/// Loads a table that is read in one pass (customers, referrals): `on_row(fields, e)` hands
+/// the text fields to the row rules.
+template <class OnRow>
+void load_sequential_table(const std::string& path, const TableSchema& schema, TableCounts& counts, RejectSink& sink,
+                           OnRow&& on_row) {
   detail::CsvReader reader(path);
   std::optional<ColumnMap> columns;
-  detail::read_table(reader, detail::customers_schema(), columns, rep.customers, sink,
-                     [&](const std::string_view* f, RowError& e) {
-                       using namespace detail::customer_field;
-                       const auto day = detail::parse_date(f[acquired_on]);
-                       const RowError failure{acquired_on, 0, day.reason ? day.reason : ""};
-                       return detail::add_customer_row(builder, f[customer_id], day.value.value_or(0), f[segment],
-                                                       day.value ? nullptr : &failure, e);
-                     });
+  detail::read_table(reader, schema, columns, counts, sink, on_row);
 }
 
-/// Loads referrals.csv through the row rules.
-void load_referrals(const std::string& path, LoadReport& rep, RejectSink& sink, CustomerBaseBuilder& builder) {
-  detail::CsvReader reader(path);
-  std::optional<ColumnMap> columns;
-  detail::read_table(reader, detail::referrals_schema(), columns, rep.referrals, sink,
-                     [&](const std::string_view* f, RowError& e) {
-                       using namespace detail::referral_field;
-                       const auto t = detail::parse_timestamp(f[at]);
-                       const RowError failure{at, 0, t.reason ? t.reason : ""};
-                       return detail::add_referral_row(builder, f[referrer_id], f[referred_id], t.value.value_or(0),
-                                                       t.value ? nullptr : &failure, e);
-                     });
+bool add_customer_text(CustomerBaseBuilder& builder, const std::string_view* f, RowError& e) {
+  using namespace detail::customer_field;
+  const auto day = detail::parse_date(f[acquired_on]);
+  RowError buf;
+  return detail::add_customer_row(builder, f[customer_id], day.value.value_or(0), f[segment],
+                                  detail::conversion_failure(day, acquired_on, buf), e);
+}
+
+bool add_referral_text(CustomerBaseBuilder& builder, const std::string_view* f, RowError& e) {
+  using namespace detail::referral_field;
+  const auto t = detail::parse_timestamp(f[at]);
+  RowError buf;
+  return detail::add_referral_row(builder, f[referrer_id], f[referred_id], t.value.value_or(0),
+                                  detail::conversion_failure(t, at, buf), e);
 }
 
 }  // namespace
@@ -773,11 +771,14 @@ LoadResult load_csv(const InputFiles& files, const LoadOptions& options) {
   RejectSink sink(rep, options);
   CustomerBaseBuilder builder;
   auto& im = detail_builder_access::impl(builder);
-  load_customers(files.customers, rep, sink, builder);
+  load_sequential_table(files.customers, detail::customers_schema(), rep.customers, sink,
+                        [&](const std::string_view* f, RowError& e) { return add_customer_text(builder, f, e); });
   if (!files.contacts.empty()) load_grouped_table<ContactOut>(files.contacts, rep.contacts, sink, im, options.threads);
   if (!files.purchases.empty())
     load_grouped_table<PurchaseOut>(files.purchases, rep.purchases, sink, im, options.threads);
-  if (!files.referrals.empty()) load_referrals(files.referrals, rep, sink, builder);
+  if (!files.referrals.empty())
+    load_sequential_table(files.referrals, detail::referrals_schema(), rep.referrals, sink,
+                          [&](const std::string_view* f, RowError& e) { return add_referral_text(builder, f, e); });
   out.base = builder.finish();
   return out;
 }

@@ -77,6 +77,15 @@ RAPPORT_API bool check_purchase(bool known, double amount, const RowError* failu
 RAPPORT_API bool check_referral(std::string_view referrer, std::string_view referred, const RowError* failure,
                                 RowError& e);
 
+/// The failure of a field conversion as the rules take it: null when `parsed` holds a value,
+/// else `buf` set to {field, reason}.
+template <class T>
+const RowError* conversion_failure(const Parsed<T>& parsed, std::size_t field, RowError& buf) {
+  if (parsed.value) return nullptr;
+  buf = RowError{field, 0, parsed.reason};
+  return &buf;
+}
+
 // ---- text fields to typed values (the card's field rules, parse.hpp); stop at the first failure
 
 /// Contact fields at..resolved_at (`f` indexed by contact_field) into `row`.

@@ -393,11 +393,10 @@ EdgeList read_referral_csv(const std::string& path, const Sniff& where, const Lo
   read_table(reader, referral_edges_schema(), columns, out.report.referrals, sink,
              [&](const std::string_view* f, RowError& e) {
                using namespace referral_field;
-               RowError failure;
                const bool has_at = columns->position[at] != 0;
                const auto t = has_at ? parse_timestamp(f[at]) : Parsed<seconds_t>{0, nullptr};
-               if (!t.value) failure = RowError{at, 0, t.reason};
-               if (!check_referral(f[referrer_id], f[referred_id], t.value ? nullptr : &failure, e)) return false;
+               RowError buf;
+               if (!check_referral(f[referrer_id], f[referred_id], conversion_failure(t, at, buf), e)) return false;
                out.sources.push_back(interner.intern(f[referrer_id]));
                out.targets.push_back(interner.intern(f[referred_id]));
                return true;
@@ -491,30 +490,34 @@ EdgeList read_edge_list(const std::string& path, const LoadOptions& options) {
   return detail::read_snap(path, data);
 }
 
+namespace {
+/// Throws the ConfigError of a setting outside its domain.
+[[noreturn]] void bad_setting(const char* who, const char* field, const std::string& domain, double value) {
+  throw ConfigError(std::string(who) + ": " + field + " must be " + domain + ", got " + detail::number_text(value));
+}
+bool positive_finite(double v) noexcept { return v > 0.0 && std::isfinite(v); }
+bool bounded_count(int v) noexcept { return v >= 0 && v <= max_centrality_iterations; }
+const std::string& count_domain() {
+  static const std::string d = "in [0, " + std::to_string(max_centrality_iterations) + "]";
+  return d;
+}
+}  // namespace
+
 void validate(const PageRankOptions& options) {
-  const auto bad = [](const char* field, const std::string& domain, double value) {
-    throw ConfigError(std::string("pagerank: ") + field + " must be " + domain + ", got " + detail::number_text(value));
-  };
-  if (!(options.damping >= 0.0 && options.damping < 1.0)) bad("damping", "in [0, 1)", options.damping);
-  if (!(options.tolerance > 0.0 && std::isfinite(options.tolerance)))
-    bad("tolerance", "positive and finite", options.tolerance);
-  if (options.max_iterations < 0 || options.max_iterations > max_centrality_iterations)
-    bad("max_iterations", "in [0, " + std::to_string(max_centrality_iterations) + "]", options.max_iterations);
+  const char* who = "pagerank";
+  if (!(options.damping >= 0.0 && options.damping < 1.0)) bad_setting(who, "damping", "in [0, 1)", options.damping);
+  if (!positive_finite(options.tolerance)) bad_setting(who, "tolerance", "positive and finite", options.tolerance);
+  if (!bounded_count(options.max_iterations))
+    bad_setting(who, "max_iterations", count_domain(), options.max_iterations);
 }
 
 void validate(const KatzOptions& options) {
-  const auto bad = [](const char* field, const std::string& domain, double value) {
-    throw ConfigError(std::string("katz_reach: ") + field + " must be " + domain + ", got " +
-                      detail::number_text(value));
-  };
-  if (!(options.beta >= 0.0 && std::isfinite(options.beta))) bad("beta", "finite and >= 0", options.beta);
-  if (!(options.tolerance > 0.0 && std::isfinite(options.tolerance)))
-    bad("tolerance", "positive and finite", options.tolerance);
-  const std::string range = "in [0, " + std::to_string(max_centrality_iterations) + "]";
-  if (options.max_depth < 0 || options.max_depth > max_centrality_iterations)
-    bad("max_depth", range, options.max_depth);
-  if (options.max_iterations < 0 || options.max_iterations > max_centrality_iterations)
-    bad("max_iterations", range, options.max_iterations);
+  const char* who = "katz_reach";
+  if (!(options.beta >= 0.0 && std::isfinite(options.beta))) bad_setting(who, "beta", "finite and >= 0", options.beta);
+  if (!positive_finite(options.tolerance)) bad_setting(who, "tolerance", "positive and finite", options.tolerance);
+  if (!bounded_count(options.max_depth)) bad_setting(who, "max_depth", count_domain(), options.max_depth);
+  if (!bounded_count(options.max_iterations))
+    bad_setting(who, "max_iterations", count_domain(), options.max_iterations);
 }
 
 CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) {
