@@ -8,41 +8,41 @@
 
 namespace rapport {
 
-ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, const ScoringConfig& config) {
-  const std::size_t n = base.customer_count();
-  const std::size_t people = base.person_count();
-  const seconds_t T = midnight(as_of + 1);
-  const double h = config.half_life_days * static_cast<double>(seconds_per_day);
-  ReferralForest f;
-  f.parent.assign(people, no_index);
-  f.acquiring_edge.assign(people, no_index);
-  f.root.resize(people);
-  f.generation.assign(people, 0);
-  f.tree_size.assign(people, 1);
-  f.direct_referrals.assign(people, 0);
-  f.converted_referrals.assign(people, 0);
-  f.katz.assign(people, 0.0);
-  f.track_record_weight.assign(people, 0.0);
+namespace {
 
-  const auto scored = [&](std::uint32_t v) { return v < n && base.acquired_on[v] <= as_of; };
-  // (at, key) order used for acquiring edges (referrer key) and cycle breaking (referred key)
-  const auto earlier = [&](std::uint32_t e1, std::uint32_t e2) {
+/// What every step needs: the base, the date's cut-off T and the forest being filled.
+struct ForestBuild {
+  const CustomerBase& base;
+  day_t as_of;
+  seconds_t T;
+  std::size_t n, people;
+  ReferralForest& f;
+
+  bool scored(std::uint32_t v) const { return v < n && base.acquired_on[v] <= as_of; }
+  /// (at, referrer key) order of referral rows, used to choose acquiring edges.
+  bool earlier(std::uint32_t e1, std::uint32_t e2) const {
     if (base.referral_at[e1] != base.referral_at[e2]) return base.referral_at[e1] < base.referral_at[e2];
     return base.person(base.referral_from[e1]) < base.person(base.referral_from[e2]);
-  };
+  }
+};
 
-  // 1. live edges, the CSR digraph of the referral graph, and acquiring edges
+/// 1. Live edges (before T): distinct direct referrals over the CSR digraph, acquiring edges and
+/// parents.
+void link_acquisitions(const ForestBuild& fb) {
+  const CustomerBase& base = fb.base;
+  ReferralForest& f = fb.f;
+  const std::size_t people = fb.people;
   std::vector<std::uint32_t> live_from, live_to;
   live_from.reserve(base.referral_count());
   live_to.reserve(base.referral_count());
   for (std::uint32_t e = 0; e < base.referral_count(); ++e) {
-    if (base.referral_at[e] >= T) continue;
+    if (base.referral_at[e] >= fb.T) continue;
     const auto from = base.referral_from[e], to = base.referral_to[e];
     live_from.push_back(from);
     live_to.push_back(to);
-    if (scored(to) && base.acquired_on[to] >= day_of(base.referral_at[e])) {
+    if (fb.scored(to) && base.acquired_on[to] >= day_of(base.referral_at[e])) {
       auto& best = f.acquiring_edge[to];
-      if (best == no_index || earlier(e, best)) best = e;
+      if (best == no_index || fb.earlier(e, best)) best = e;
     }
   }
   const Digraph graph = make_digraph(people, live_from, live_to);
@@ -55,8 +55,14 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
   }
   for (std::uint32_t v = 0; v < people; ++v)
     if (f.acquiring_edge[v] != no_index) f.parent[v] = base.referral_from[f.acquiring_edge[v]];
+}
 
-  // 2. break cycles: each node has at most one parent, so cycles are disjoint
+/// 2. Breaks cycles: each node has at most one parent, so cycles are disjoint; each loses its
+/// acquiring edge with the latest (at, referred key).
+void break_cycles(const ForestBuild& fb) {
+  const CustomerBase& base = fb.base;
+  ReferralForest& f = fb.f;
+  const std::size_t people = fb.people;
   std::vector<std::uint8_t> state(people, 0);  // 0 new, 1 on the current path, 2 done
   std::vector<std::uint32_t> path;
   for (std::uint32_t s = 0; s < people; ++s) {
@@ -86,8 +92,13 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
     for (auto u : path) state[u] = 2;
   }
   std::sort(f.dropped_edges.begin(), f.dropped_edges.end());
+}
 
-  // 3. children CSR (the same digraph type), top-down order from the roots
+/// 3. Roots, generations and the top-down order of the forest (children in the same CSR
+/// digraph type).
+std::vector<std::uint32_t> top_down_order(const ForestBuild& fb) {
+  ReferralForest& f = fb.f;
+  const std::size_t people = fb.people;
   std::vector<std::uint32_t> parents, kids;
   for (std::uint32_t v = 0; v < people; ++v)
     if (f.parent[v] != no_index) {
@@ -111,7 +122,17 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
       order.push_back(c);
     }
   }
-  // 4. bottom-up: tree size, katz reach, converted referrals and track record
+  return order;
+}
+
+/// 4. Bottom-up: tree sizes, katz reach, converted referrals, track records and the depth
+/// histogram.
+void accumulate(const ForestBuild& fb, const std::vector<std::uint32_t>& order, const ScoringConfig& config) {
+  const CustomerBase& base = fb.base;
+  ReferralForest& f = fb.f;
+  const std::size_t people = fb.people;
+  const seconds_t T = fb.T;
+  const double h = config.half_life_days * static_cast<double>(seconds_per_day);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const auto c = *it;
     const auto p = f.parent[c];
@@ -126,11 +147,32 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
     if (to < people && f.acquiring_edge[to] == e)
       f.track_record_weight[f.parent[to]] += std::exp2(-static_cast<double>(T - base.referral_at[e]) / h);
   }
-  for (std::uint32_t v = 0; v < n; ++v) {
-    if (!scored(v)) continue;
+  for (std::uint32_t v = 0; v < fb.n; ++v) {
+    if (!fb.scored(v)) continue;
     if (f.generation[v] >= f.depth_histogram.size()) f.depth_histogram.resize(f.generation[v] + 1, 0);
     ++f.depth_histogram[f.generation[v]];
   }
+}
+
+}  // namespace
+
+ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, const ScoringConfig& config) {
+  const std::size_t people = base.person_count();
+  ReferralForest f;
+  f.parent.assign(people, no_index);
+  f.acquiring_edge.assign(people, no_index);
+  f.root.resize(people);
+  f.generation.assign(people, 0);
+  f.tree_size.assign(people, 1);
+  f.direct_referrals.assign(people, 0);
+  f.converted_referrals.assign(people, 0);
+  f.katz.assign(people, 0.0);
+  f.track_record_weight.assign(people, 0.0);
+  const ForestBuild fb{base, as_of, midnight(as_of + 1), base.customer_count(), people, f};
+  link_acquisitions(fb);
+  break_cycles(fb);
+  const std::vector<std::uint32_t> order = top_down_order(fb);
+  accumulate(fb, order, config);
   return f;
 }
 
