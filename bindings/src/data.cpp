@@ -148,6 +148,19 @@ std::optional<std::string_view> utf8(PyObject* o) {
   return std::string_view(s, static_cast<std::size_t>(len));
 }
 
+/// A str element through the CSV field rule `parse` (parse.hpp): its value into `out`, or the
+/// rule's reason (after `prefix`) into `errors`.
+template <class T, class Parse>
+void parse_text(PyObject* o, Parse parse, std::size_t i, T& out, Errors& errors, const char* prefix = "") {
+  const auto text = utf8(o);
+  const auto r = parse(text ? *text : std::string_view("?"));
+  if (r.value) {
+    out = static_cast<T>(*r.value);
+  } else {
+    errors.add(i, std::string(prefix) + r.reason);
+  }
+}
+
 /// Text of a key column: str as is, missing as "", anything else through str().
 std::vector<std::string_view> string_column(const py::array& a, Ctx& ctx, const std::string& what,
                                             Errors* errors) {
@@ -304,12 +317,7 @@ std::vector<seconds_t> time_column(const py::array& a, Ctx& ctx, const std::stri
     if (PyUnicode_Check(o)) {
       const auto text = utf8(o);
       if (allow_missing && text && text->empty()) continue;  // an empty field, as in the CSV
-      const auto r = detail::parse_timestamp(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, std::string(prefix) + r.reason);
-      }
+      parse_text(o, detail::parse_timestamp, i, out[i], errors, prefix);
       continue;
     }
     std::string why;
@@ -360,13 +368,7 @@ std::vector<day_t> date_column(const py::array& a, Ctx& ctx, const std::string& 
       continue;
     }
     if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      const auto r = detail::parse_date(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, r.reason);
-      }
+      parse_text(o, detail::parse_date, i, out[i], errors);
       continue;
     }
     std::string why;
@@ -416,13 +418,7 @@ std::vector<int> impression_column(const py::array& a, const Ctx& ctx, const std
     if (is_missing(o, ctx)) {
       errors.add(i, bad);
     } else if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      const auto r = detail::parse_impression(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, r.reason);
-      }
+      parse_text(o, detail::parse_impression, i, out[i], errors);
     } else if (PyFloat_Check(o)) {
       from_double(i, PyFloat_AS_DOUBLE(o));
     } else if (PyObject* idx = PyNumber_Index(o)) {
@@ -460,13 +456,7 @@ std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std:
     if (is_missing(o, ctx)) {
       errors.add(i, bad);
     } else if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      const auto r = detail::parse_amount(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, r.reason);
-      }
+      parse_text(o, detail::parse_amount, i, out[i], errors);
     } else if (PyObject* f = PyNumber_Float(o)) {
       out[i] = PyFloat_AS_DOUBLE(f);
       Py_DECREF(f);
@@ -521,13 +511,7 @@ std::vector<std::uint8_t> complaint_column(const py::array& a, const Ctx& ctx, c
     } else if (PyBool_Check(o)) {
       out[i] = o == Py_True;
     } else if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      const auto r = detail::parse_bool(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, r.reason);
-      }
+      parse_text(o, detail::parse_bool, i, out[i], errors);
     } else if (std::strcmp(Py_TYPE(o)->tp_name, "numpy.bool_") == 0) {
       const int t = PyObject_IsTrue(o);
       if (t < 0) throw py::error_already_set();
