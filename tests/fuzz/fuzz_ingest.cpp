@@ -1,5 +1,6 @@
 // libFuzzer target: arbitrary bytes as one of the four input files, then load and score.
 // Nothing may crash; every data row is either accepted or counted as rejected.
+#include <rapport/graph/centrality.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include "io/csv.hpp"
@@ -43,9 +44,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   put("referrals.csv", "referrer_id,referred_id,at\nA,B,2024-01-20\n");
   put(names[which], text);
   try {
-    auto loaded = rapport::load_csv(rapport::InputFiles::from_directory(dir()));
+    rapport::LoadOptions options;
+    std::size_t streamed = 0;
+    options.on_reject = [&](const rapport::RejectedRow&) { ++streamed; };
+    auto loaded = rapport::load_csv(rapport::InputFiles::from_directory(dir()), options);
     const auto& rep = loaded.report;
-    if (rep.rejects.size() != rep.total_rejected()) std::abort();
+    if (rep.rejects.size() != rep.total_rejected() || streamed != rep.total_rejected()) std::abort();
     if (rep.customers.read - rep.customers.rejected != loaded.base.customer_count()) std::abort();
     if (rep.contacts.read - rep.contacts.rejected != loaded.base.contact_count()) std::abort();
     if (rep.purchases.read - rep.purchases.rejected != loaded.base.purchase_count()) std::abort();
@@ -60,6 +64,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   } catch (const rapport::InputError&) {
     // a missing column or an empty file: a clear error is the right outcome
+  }
+  // `rapport graph`'s reader on the same bytes: every CSV row is an edge or a counted reject
+  try {
+    const auto el = rapport::read_edge_list(dir() + "/" + names[which]);
+    const auto& r = el.report.referrals;
+    if (el.sources.size() != el.targets.size()) std::abort();
+    if (r.read && r.read - r.rejected != el.sources.size()) std::abort();
+  } catch (const rapport::InputError&) {
   }
   return 0;
 }
