@@ -2,7 +2,7 @@
 # Installs the Debian packages rapport needs, only those that are missing.
 # Usage: scripts/deps.sh [--fuzz]   (--fuzz adds clang for the libFuzzer target)
 set -euo pipefail
-pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-date-time-dev libboost-graph-dev libeigen3-dev
+pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-date-time-dev libeigen3-dev
       libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev pybind11-dev python3-dev
       python3-numpy python3-pandas python3-pytest python3-scipy)
 if [[ "${1:-}" == "--fuzz" ]]; then pkgs+=(clang libclang-rt-14-dev); fi
