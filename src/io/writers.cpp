@@ -53,20 +53,21 @@ RejectsCsvWriter::~RejectsCsvWriter() = default;
 
 void RejectsCsvWriter::add(const RejectedRow& row) {
   auto& out = file_->buffer();
-  detail::append_csv_field(out, row.table);
-  out.push_back(',');
-  detail::append_csv_field(out, row.file);
-  out.push_back(',');
-  detail::append_uint(out, row.line);
-  out.push_back(',');
-  detail::append_uint(out, row.column);
-  out.push_back(',');
-  detail::append_csv_field(out, row.column_name);
-  out.push_back(',');
-  detail::append_csv_field(out, row.reason);
-  out.push_back(',');
-  detail::append_csv_field(out, row.raw);
-  out.push_back('\n');
+  const auto text = [&out](std::string_view s, char end) {
+    detail::append_csv_field(out, s);
+    out.push_back(end);
+  };
+  const auto number = [&out](std::size_t v) {
+    detail::append_uint(out, v);
+    out.push_back(',');
+  };
+  text(row.table, ',');
+  text(row.file, ',');
+  number(row.line);
+  number(row.column);
+  text(row.column_name, ',');
+  text(row.reason, ',');
+  text(row.raw, '\n');
   ++rows_;
   file_->maybe_flush();
 }
