@@ -65,8 +65,8 @@ void check_outputs(const std::vector<NamedPath>& inputs, const std::vector<Named
 /// Parses a YYYY-MM-DD option value. @throws InputError naming the option.
 day_t parse_date_option(const std::string& option, const std::string& value);
 
-/// One line per value model that could not be fitted: "BG/NBD: <reason>" (empty when both are
-/// fitted or given).
+/// Why each value model could not be fitted, one line each (empty when both are fitted or
+/// given).
 std::vector<std::string> value_model_problems(const ScoreResult& result);
 
 /// Prints the console report of a scoring run (stdout).

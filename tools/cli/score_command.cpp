@@ -57,13 +57,13 @@ std::size_t rejects_not_kept(const Report& report) {
     return report.total_rejected() - report.rejects.size();
 }
 
-/// "BG/NBD: reason" / "Gamma-Gamma: reason" for each value model that could not be fitted.
+/// Why each value model could not be fitted (the reasons name the model).
 template <class Result>
 std::vector<std::string> value_model_problems_of(const Result& result) {
   std::vector<std::string> out;
   if constexpr (requires { result.bgnbd_error; result.gamma_gamma_error; }) {
-    if (!result.bgnbd_error.empty()) out.push_back("BG/NBD: " + result.bgnbd_error);
-    if (!result.gamma_gamma_error.empty()) out.push_back("Gamma-Gamma: " + result.gamma_gamma_error);
+    if (!result.bgnbd_error.empty()) out.push_back(result.bgnbd_error);
+    if (!result.gamma_gamma_error.empty()) out.push_back(result.gamma_gamma_error);
   }
   return out;
 }
@@ -155,11 +155,11 @@ ProgressFn progress_printer(bool quiet) {
   };
 }
 
-/// Warns about each value model that could not be fitted; in strict mode that is the fit error.
+/// In strict mode a value model that could not be fitted is the fit error; otherwise a warning.
 void check_value_models_step(const ScoreResult& result, bool strict) {
-  for (const auto& p : value_model_problems(result))
-    std::fprintf(stderr, "rapport: warning: value model not fitted (%s); its columns are empty\n", p.c_str());
   if (strict) enforce_value_models(result);
+  for (const auto& p : value_model_problems(result))
+    std::fprintf(stderr, "rapport: warning: value model not fitted, its columns are empty: %s\n", p.c_str());
 }
 
 void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreResult& result,
