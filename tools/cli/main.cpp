@@ -24,10 +24,13 @@ extern "C" void remove_outputs_and_reraise(int sig) {
   ::raise(sig);                       // SA_RESETHAND restored the default action
 }
 
+/// For every signal whose action is to terminate: only where that action is still the default,
+/// so that an ignored SIGHUP (nohup) stays ignored and a sanitizer's crash handler stays.
 void install_signal_cleanup() {
-  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXFSZ, SIGXCPU, SIGALRM, SIGUSR1, SIGUSR2}) {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXFSZ, SIGXCPU, SIGALRM, SIGUSR1, SIGUSR2,
+                        SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
     struct sigaction old{};
-    if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;  // keep nohup's ignore
+    if (::sigaction(sig, nullptr, &old) != 0 || (old.sa_flags & SA_SIGINFO) != 0 || old.sa_handler != SIG_DFL) continue;
     struct sigaction sa{};
     sa.sa_handler = remove_outputs_and_reraise;
     sigemptyset(&sa.sa_mask);
