@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -42,6 +43,28 @@ std::string read_file(const std::string& path) {
 std::set<std::string> entries(const std::string& dir) {
   std::set<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+  return out;
+}
+
+/// Everything written into a FIFO until the writer closes it; gives up after 30 s (a writer
+/// that replaced the FIFO instead of writing into it never comes).
+std::string read_fifo(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return "open failed";
+  std::string out;
+  char buf[65536];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0 && !out.empty()) {
+      break;  // the writer closed it
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // no writer yet, or no data yet
+    }
+  }
+  ::close(fd);
   return out;
 }
 
@@ -128,7 +151,7 @@ TEST(OutputFile, FifoIsWrittenDirectly) {
   const auto fifo = dir.file("pipe");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   std::string received;
-  std::thread reader([&] { received = read_file(fifo); });
+  std::thread reader([&] { received = read_fifo(fifo); });
   std::string big(3 << 20, 'x');  // larger than a pipe buffer and than one flush
   big += "\nend\n";
   rapport::write_file_atomically(fifo, big);
