@@ -103,6 +103,14 @@ def test_generate_refuses_two_of_its_files_being_one(cli, tmp_path):
     assert (d / "contacts.csv").is_symlink()
 
 
+def test_a_directory_or_a_missing_folder_is_refused_before_any_work(cli, base, tmp_path):
+    for target in (tmp_path, tmp_path / "missing" / "scores.csv"):
+        p = run(cli, "score", base, "--out", target)
+        assert p.returncode == 2, p.stderr
+        assert str(target) in p.stderr and "loaded in" not in p.stderr  # refused before loading
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["base"]
+
+
 # --- special targets ------------------------------------------------------------------------------
 
 def test_a_fifo_output_is_written_into_not_replaced(cli, base, tmp_path):

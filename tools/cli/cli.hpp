@@ -58,7 +58,8 @@ struct NamedPath {
 /// Refuses outputs that would destroy what is not theirs: an output that is one of the inputs,
 /// or the same file as another output of the run (by device and inode when the file exists,
 /// else by normalised absolute path; "-" is standard output; a character device such as
-/// /dev/null may take several outputs), or whose folder does not exist.
+/// /dev/null may take several outputs), or that the writer would refuse anyway (a directory, a
+/// block device, a socket, a path whose folder does not exist).
 /// @throws OutputError naming both files.
 void check_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
 

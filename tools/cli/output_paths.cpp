@@ -17,6 +17,7 @@ namespace {
 struct FileIdentity {
   bool exists = false;
   bool char_device = false;
+  bool replaceable = true;  // not a directory, block device or socket
   dev_t device = 0;
   ino_t inode = 0;
   std::string path;  // normalised absolute path (when it does not exist), or "-"
@@ -32,6 +33,7 @@ FileIdentity identify(const std::string& path) {
   if (::stat(path.c_str(), &st) == 0) {
     id.exists = true;
     id.char_device = S_ISCHR(st.st_mode);
+    id.replaceable = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || id.char_device;
     id.device = st.st_dev;
     id.inode = st.st_ino;
     return id;
@@ -50,7 +52,10 @@ bool same_file(const FileIdentity& a, const FileIdentity& b) {
 
 std::string describe(const NamedPath& p) { return p.option + " " + (p.path == "-" ? "- (standard output)" : p.path); }
 
-void check_folder_exists(const NamedPath& out, const FileIdentity& id) {
+/// The writer's refusals, before any work: a directory, block device or socket, a missing folder.
+void check_writable_kind(const NamedPath& out, const FileIdentity& id) {
+  if (!id.replaceable)
+    throw OutputError(describe(out) + ": a directory, block device or socket; refusing to replace it");
   if (id.exists || out.path == "-") return;
   const auto folder = fs::path(id.path).parent_path();
   std::error_code ec;
@@ -73,7 +78,7 @@ void check_outputs(const std::vector<NamedPath>& inputs, const std::vector<Named
       if (same_file(out_ids[i], out_ids[j]) && !out_ids[i].char_device)
         throw OutputError(describe(outputs[i]) + " is the same file as " + describe(outputs[j]) +
                           "; each output needs its own file");
-    check_folder_exists(outputs[i], out_ids[i]);
+    check_writable_kind(outputs[i], out_ids[i]);
   }
 }
 
