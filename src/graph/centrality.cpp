@@ -12,6 +12,9 @@
 #include "base/rows.hpp"
 #include "io/csv.hpp"
 
+#include "io/csv_write.hpp"
+#include "io/output_file.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -434,23 +437,6 @@ EdgeList read_snap(const std::string& path, std::string_view data) {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-// CSV writing
-// ---------------------------------------------------------------------------------------------
-
-void append_csv_field(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(s);
-    return;
-  }
-  out.push_back('"');
-  for (const char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 }  // namespace
 }  // namespace rapport::detail
 
@@ -659,39 +645,19 @@ void write_centrality_csv(const std::string& path, const std::vector<std::string
                           const std::vector<double>& values, const std::string& column) {
   if (names.size() != values.size())
     throw std::invalid_argument("write_centrality_csv: names and values differ in length");
-  std::string out;
-  out.reserve(names.size() * 32 + 64);
+  detail::OutputFile file(path);
+  auto& out = file.buffer();
   out.append("id,");
   detail::append_csv_field(out, column);
   out.push_back('\n');
-  char buf[64];
   for (std::size_t k = 0; k < names.size(); ++k) {
     detail::append_csv_field(out, names[k]);
     out.push_back(',');
-    const auto r = std::to_chars(buf, buf + sizeof buf, values[k]);
-    out.append(buf, r.ptr);
+    detail::append_number(out, values[k]);
     out.push_back('\n');
+    file.maybe_flush();
   }
-
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error(tmp + ": cannot open for writing: " + std::strerror(errno));
-    f.write(out.data(), static_cast<std::streamsize>(out.size()));
-    f.close();
-    if (!f) {
-      std::error_code ignore;
-      std::filesystem::remove(tmp, ignore);
-      throw std::runtime_error(tmp + ": write failed");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignore;
-    std::filesystem::remove(tmp, ignore);
-    throw std::runtime_error(path + ": cannot rename " + tmp + " into place: " + ec.message());
-  }
+  file.commit();
 }
 
 }  // namespace rapport

@@ -1,39 +1,32 @@
-// Output files: the scores CSV and the explanations JSONL, written atomically.
-#include <rapport/scoring/score.hpp>
+// Output files: the scores CSV, the explanations JSONL, the rejected rows CSV and plain text,
+// all through the one output writer (io/output_file.hpp) and the one CSV cell rule
+// (io/csv_write.hpp).
+#include <rapport/io/writers.hpp>
 
-#include "io/atomic_file.hpp"
+#include "io/csv_write.hpp"
+#include "io/output_file.hpp"
 #include "util/parallel.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <numeric>
-#include <stdexcept>
-#include <system_error>
-#include <unistd.h>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 namespace rapport {
 
-using nlohmann::json;
-
 std::string format_number(double v) {
-  if (std::isnan(v)) return {};
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
+  std::string out;
+  detail::append_number(out, v);
+  return out;
 }
 
 void write_file_atomically(const std::string& path, std::string_view text) {
-  detail::AtomicFile f(path);
+  detail::OutputFile f(path);
   f.write(text);
   f.commit();
 }
+
+void remove_pending_outputs() noexcept { detail::remove_pending_temporaries(); }
 
 const std::vector<std::string>& score_columns() {
   static const std::vector<std::string> cols{
@@ -46,37 +39,50 @@ const std::vector<std::string>& score_columns() {
   return cols;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Rejected rows
+// ---------------------------------------------------------------------------------------------
+
+std::string_view rejects_csv_header() noexcept { return "table,file,line,column,column_name,reason,raw\n"; }
+
+RejectsCsvWriter::RejectsCsvWriter(const std::string& path) : file_(std::make_unique<detail::OutputFile>(path)) {
+  file_->write(rejects_csv_header());
+}
+
+RejectsCsvWriter::~RejectsCsvWriter() = default;
+
+void RejectsCsvWriter::add(const RejectedRow& row) {
+  auto& out = file_->buffer();
+  const auto text = [&out](std::string_view s, char end) {
+    detail::append_csv_field(out, s);
+    out.push_back(end);
+  };
+  const auto number = [&out](std::size_t v) {
+    detail::append_uint(out, v);
+    out.push_back(',');
+  };
+  text(row.table, ',');
+  text(row.file, ',');
+  number(row.line);
+  number(row.column);
+  text(row.column_name, ',');
+  text(row.reason, ',');
+  text(row.raw, '\n');
+  ++rows_;
+  file_->maybe_flush();
+}
+
+void RejectsCsvWriter::commit() { file_->commit(); }
+
+// ---------------------------------------------------------------------------------------------
+// Scores and explanations
+// ---------------------------------------------------------------------------------------------
+
 namespace {
+using detail::append_csv_field;
+using detail::append_number;
+using detail::append_uint;
 
-void append_csv_field(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(s);
-    return;
-  }
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
-void append_number(std::string& out, double v) {
-  if (std::isnan(v)) return;
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void append_uint(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-}  // namespace
-
-namespace {
 void append_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
   const Scores& s = res.scores;
   const auto& f = res.forest;
@@ -114,7 +120,7 @@ void append_score_row(std::string& out, const CustomerBase& base, const ScoreRes
 
 // Formats rows in parallel batches and writes them in order.
 template <class Row>
-void write_rows_parallel(detail::AtomicFile& file, std::size_t n, unsigned threads, Row&& row) {
+void write_rows_parallel(detail::OutputFile& file, std::size_t n, unsigned threads, Row&& row) {
   const unsigned t = detail::thread_count(threads);
   const std::size_t batch = 16384;
   std::vector<std::string> chunks(t);
@@ -135,7 +141,7 @@ void write_rows_parallel(detail::AtomicFile& file, std::size_t n, unsigned threa
 }  // namespace
 
 void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads) {
-  detail::AtomicFile file(path);
+  detail::OutputFile file(path);
   const auto& cols = score_columns();
   std::string header;
   for (std::size_t i = 0; i < cols.size(); ++i) {
@@ -151,7 +157,7 @@ void write_scores_csv(const std::string& path, const CustomerBase& base, const S
 
 void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& res,
                          const ScoringConfig& cfg) {
-  detail::AtomicFile file(path);
+  detail::OutputFile file(path);
   write_rows_parallel(file, res.scores.size(), cfg.threads, [&](std::string& out, std::size_t r) {
     out += explain_json(base, res, r, cfg);
     out.push_back('\n');

@@ -1,6 +1,7 @@
 // Scoring: hand-computed components, every edge case the card names, invariants, determinism.
 #include <rapport/base/generate.hpp>
 #include <rapport/scoring/score.hpp>
+#include <rapport/io/writers.hpp>
 
 #include "support/temp_dir.hpp"
 

@@ -125,11 +125,11 @@ RAPPORT_API void validate(const KatzOptions& options);
 /// @throws std::invalid_argument when the graph is malformed.
 RAPPORT_API CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options = {});
 
-/// Writes `id,<column>` rows (header first) with shortest round-trip doubles, atomically:
-/// the data go to `path + ".tmp"`, which is then renamed over `path`. Names and the column
-/// are CSV-quoted when they contain a comma, quote, or line break.
+/// Writes `id,<column>` rows (header first) with shortest round-trip doubles, by the output
+/// rules of rapport/io/writers.hpp (temporary file renamed into place; FIFO or "-" written
+/// directly). Names and the column are CSV-quoted when they contain a comma, quote, or line break.
 /// @throws std::invalid_argument if names and values differ in length.
-/// @throws std::runtime_error if the file cannot be written or renamed.
+/// @throws OutputError naming the file if it cannot be written.
 RAPPORT_API void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
                                       const std::vector<double>& values, const std::string& column);
 

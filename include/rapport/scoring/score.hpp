@@ -108,23 +108,4 @@ RAPPORT_API std::string summary_json(const CustomerBase& base, const LoadReport&
 RAPPORT_API std::string explain_json(const CustomerBase& base, const ScoreResult& result, std::size_t row,
                                      const ScoringConfig& config = {});
 
-/// The scores CSV header, in the card's column order.
-RAPPORT_API const std::vector<std::string>& score_columns();
-
-/// Writes the scores CSV atomically (temporary file, then rename), formatting rows on `threads`
-/// threads (0 = all cores); the bytes do not depend on the thread count.
-RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& result,
-                                  unsigned threads = 0);
-
-/// Writes one explanation per line atomically.
-RAPPORT_API void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& result,
-                                     const ScoringConfig& config = {});
-
-/// Writes `text` to `path` atomically (temporary file in the same directory, then rename).
-/// @throws std::runtime_error naming the file on failure.
-RAPPORT_API void write_file_atomically(const std::string& path, std::string_view text);
-
-/// Formats a double so that it reads back exactly (shortest round trip); "" for NaN.
-RAPPORT_API std::string format_number(double v);
-
 }  // namespace rapport
