@@ -110,7 +110,7 @@ void print_report(const rapport::CustomerBase& base, const rapport::LoadReport& 
   for (auto r : order) {
     if (!s.ask_for_referral[r]) continue;
     std::printf("  %-12s %9s %9s %9s %9u\n", base.customer_id[s.customer[r]].c_str(), fmt(s.referral_potential[r]).c_str(),
-                fmt(s.referral[0][r], 2).c_str(), fmt(s.referral[3][r], 2).c_str(),
+                fmt(s.referral[rapport::ReferralComponent::advocacy][r], 2).c_str(), fmt(s.referral[rapport::ReferralComponent::timing][r], 2).c_str(),
                 res.forest.converted_referrals[s.customer[r]]);
     if (++shown == 10) break;
   }
