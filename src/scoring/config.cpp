@@ -15,8 +15,9 @@ using nlohmann::json;
 
 namespace {
 
-// "1e-06", "-1", "inf": a number as the messages show it.
+// "1e-06", "-1", "100000", "inf": a number as the messages show it (integers in full).
 std::string shown(double x) {
+  if (std::isfinite(x) && x == std::trunc(x) && std::fabs(x) < 1e15) return std::to_string(static_cast<long long>(x));
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
   return ec == std::errc{} ? std::string(buf, end) : std::string("?");
@@ -178,6 +179,9 @@ json write_record(const S& record) {
 }  // namespace
 
 void validate(const ScoringConfig& config) { check_record("", config); }
+void validate(const BgNbdParams& params) { check_record("bgnbd.", params); }
+void validate(const GammaGammaParams& params) { check_record("gamma_gamma.", params); }
+void validate(const FitOptions& options) { check_record("fit.", options); }
 
 ScoringConfig config_from_json(const std::string& text, const ScoringConfig& base) {
   json j;

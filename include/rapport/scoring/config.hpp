@@ -158,6 +158,18 @@ constexpr void visit_fields(V&& visit) {
 /// @throws ConfigError naming the field, e.g. "config: period_days must be >= 1 and <= 36500 (got 1e-06)".
 RAPPORT_API void validate(const ScoringConfig& config);
 
+/// Checks given BG/NBD parameters (as the config's `bgnbd`): each finite and > 0.
+/// @throws ConfigError naming the parameter, e.g. "config: bgnbd.r must be a finite number > 0 (got -1)".
+RAPPORT_API void validate(const BgNbdParams& params);
+
+/// Checks given Gamma-Gamma parameters (as the config's `gamma_gamma`): p, gamma > 0, q > 1.
+/// @throws ConfigError naming the parameter.
+RAPPORT_API void validate(const GammaGammaParams& params);
+
+/// Checks fit options (as the config's `fit`).
+/// @throws ConfigError naming the option.
+RAPPORT_API void validate(const FitOptions& options);
+
 /// Reads a ScoringConfig from JSON text: any subset of the fields (weights as objects keyed by
 /// component name or arrays of 5; `bgnbd` {r, alpha, a, b} or null; `gamma_gamma` {p, q, gamma}
 /// or null; `fit` any subset of its options), applied over the defaults. Unknown keys are an
