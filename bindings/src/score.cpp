@@ -34,13 +34,6 @@ struct is_component_array : std::false_type {};
 template <class E, class T>
 struct is_component_array<rapport::ComponentArray<E, T>> : std::true_type {};
 
-template <class S>
-py::dict record_dict(const S& record) {
-  py::dict d;
-  rapport::visit_fields<S>([&](const auto& f) { d[py::str(std::string(f.name))] = record.*f.member; });
-  return d;
-}
-
 template <class T>
 py::object to_python(const T& value) {
   if constexpr (std::is_arithmetic_v<T>) {

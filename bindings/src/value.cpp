@@ -60,11 +60,7 @@ void init_value(py::module_& m) {
           py::gil_scoped_release release;
           p = rapport::fit_bgnbd(span_of(x), span_of(t_x), span_of(T), opt);
         }
-        py::dict d;
-        d["r"] = p.r;
-        d["alpha"] = p.alpha;
-        d["a"] = p.a;
-        d["b"] = p.b;
+        py::dict d = record_dict(p);
         d["log_likelihood"] = p.log_likelihood;
         return d;
       },
@@ -81,10 +77,7 @@ void init_value(py::module_& m) {
           py::gil_scoped_release release;
           p = rapport::fit_gamma_gamma(span_of(x), span_of(mv), opt);
         }
-        py::dict d;
-        d["p"] = p.p;
-        d["q"] = p.q;
-        d["gamma"] = p.gamma;
+        py::dict d = record_dict(p);
         d["log_likelihood"] = p.log_likelihood;
         return d;
       },

@@ -402,6 +402,25 @@ void score_rows(const CustomerBase& base, const std::vector<std::uint32_t>& rows
   });
 }
 
+// One value model: the given parameters, or fit() — whose FitError leaves the model unavailable
+// (params zeroed, `error` saying why) instead of failing the run.
+template <class P, class Fit>
+void take_or_fit(const std::optional<P>& given, Fit&& fit, const std::string& what, const char* key, P& params,
+                 bool& fitted, std::string& error) {
+  if (given) {
+    params = *given;
+    return;
+  }
+  try {
+    params = fit();
+    fitted = true;
+  } catch (const FitError& e) {
+    params = {};
+    error = what + " failed: " + e.what() + " (pass fixed parameters with the config's \"" + key +
+            "\" to score value at stake anyway)";
+  }
+}
+
 // Takes the given model parameters or fits them over the scored customers; a model that cannot
 // be fitted is recorded as unavailable (its error message in out.*_error), not thrown.
 void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
@@ -419,32 +438,12 @@ void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
   }
   out.bgnbd_customers = fx.size();
   out.gamma_gamma_customers = gx.size();
-  if (config.bgnbd) {
-    out.bgnbd = *config.bgnbd;
-  } else {
-    try {
-      out.bgnbd = fit_bgnbd(fx, ftx, fT, config.fit);
-      out.bgnbd_fitted = true;
-    } catch (const FitError& e) {
-      out.bgnbd = {};
-      out.bgnbd_error = std::string("BG/NBD fit over ") + std::to_string(fx.size()) +
-                        " scored customers with purchases failed: " + e.what() +
-                        " (pass fixed parameters with the config's \"bgnbd\" to score value at stake anyway)";
-    }
-  }
-  if (config.gamma_gamma) {
-    out.gamma_gamma = *config.gamma_gamma;
-  } else {
-    try {
-      out.gamma_gamma = fit_gamma_gamma(gx, gm, config.fit);
-      out.gamma_gamma_fitted = true;
-    } catch (const FitError& e) {
-      out.gamma_gamma = {};
-      out.gamma_gamma_error = std::string("Gamma-Gamma fit over ") + std::to_string(gx.size()) +
-                              " repeat buyers failed: " + e.what() +
-                              " (pass fixed parameters with the config's \"gamma_gamma\" to score value at stake anyway)";
-    }
-  }
+  take_or_fit(config.bgnbd, [&] { return fit_bgnbd(fx, ftx, fT, config.fit); },
+              "BG/NBD fit over " + std::to_string(fx.size()) + " scored customers with purchases", "bgnbd",
+              out.bgnbd, out.bgnbd_fitted, out.bgnbd_error);
+  take_or_fit(config.gamma_gamma, [&] { return fit_gamma_gamma(gx, gm, config.fit); },
+              "Gamma-Gamma fit over " + std::to_string(gx.size()) + " repeat buyers", "gamma_gamma",
+              out.gamma_gamma, out.gamma_gamma_fitted, out.gamma_gamma_error);
 }
 
 // p_alive, expected purchases, expected value and up-serve value per row: NaN where the model
