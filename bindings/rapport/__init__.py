@@ -936,7 +936,8 @@ def fit_bgnbd(
     FitError
         Too few customers, no repeat buyer, or no convergence.
     ValueError
-        The arrays differ in length.
+        The arrays differ in length; a fit option is outside its domain (:class:`ConfigError`,
+        see docs/settings.md).
 
     Notes
     -----
@@ -975,7 +976,7 @@ def fit_gamma_gamma(
     FitError
         Fewer than ``min_customers`` qualifying rows, no convergence, or ``q <= 1``.
     ValueError
-        The arrays differ in length.
+        The arrays differ in length; a fit option is outside its domain (:class:`ConfigError`).
 
     Notes
     -----
