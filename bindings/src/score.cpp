@@ -148,6 +148,18 @@ void def_config_attributes(py::class_<ScoringConfig>& cls) {
   });
 }
 
+/// A value model of a run: its parameters, log-likelihood, whether fitted, over how many
+/// customers, and why it is unavailable (`error`, None when available).
+template <class P>
+py::dict model_dict(const P& params, bool fitted, std::size_t customers, const std::string& error) {
+  py::dict d = record_dict(params);
+  d["log_likelihood"] = params.log_likelihood;
+  d["fitted"] = fitted;
+  d["customers"] = customers;
+  d["error"] = error.empty() ? py::object(py::none()) : py::object(py::str(error));
+  return d;
+}
+
 /// The scores as (name, array) pairs in the CSV's column order; the double columns are moved
 /// into numpy without copying, the per-person referral columns are gathered into new arrays.
 py::list take_columns(ScoreRun& run) {
@@ -285,21 +297,14 @@ threads : int
       .def_property_readonly("size", [](const ScoreRun& r) { return r.result.scores.size(); })
       .def_property_readonly("bgnbd",
                              [](const ScoreRun& r) {
-                               py::dict d = record_dict(r.result.bgnbd);
-                               d["log_likelihood"] = r.result.bgnbd.log_likelihood;
-                               d["fitted"] = r.result.bgnbd_fitted;
-                               d["customers"] = r.result.bgnbd_customers;
-                               d["error"] = r.result.bgnbd_error.empty() ? py::object(py::none()) : py::str(r.result.bgnbd_error);
-                               return d;
+                               const auto& x = r.result;
+                               return model_dict(x.bgnbd, x.bgnbd_fitted, x.bgnbd_customers, x.bgnbd_error);
                              })
       .def_property_readonly("gamma_gamma",
                              [](const ScoreRun& r) {
-                               py::dict d = record_dict(r.result.gamma_gamma);
-                               d["log_likelihood"] = r.result.gamma_gamma.log_likelihood;
-                               d["fitted"] = r.result.gamma_gamma_fitted;
-                               d["customers"] = r.result.gamma_gamma_customers;
-                               d["error"] = r.result.gamma_gamma_error.empty() ? py::object(py::none()) : py::str(r.result.gamma_gamma_error);
-                               return d;
+                               const auto& x = r.result;
+                               return model_dict(x.gamma_gamma, x.gamma_gamma_fitted, x.gamma_gamma_customers,
+                                                 x.gamma_gamma_error);
                              })
       .def("summary_json",
            [](const ScoreRun& r) {
