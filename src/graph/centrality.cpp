@@ -7,6 +7,8 @@
 // operations and their order are therefore the same for any number of threads, which makes
 // the results bitwise reproducible.
 #include <rapport/graph/centrality.hpp>
+
+#include "util/parallel.hpp"
 #include <rapport/error.hpp>
 
 #include "base/rows.hpp"
@@ -43,11 +45,6 @@ namespace {
 
 /// Number of worker threads to use for `requested` (0 = hardware concurrency), capped at the
 /// machine's (results do not depend on the thread count; run_rounds caps it at the work).
-unsigned resolve_threads(unsigned requested) noexcept {
-  const unsigned hw = std::max(1U, std::thread::hardware_concurrency());
-  return requested == 0 ? hw : std::min(requested, hw);
-}
-
 /// A setting's value for a message: shortest round-trip text.
 std::string number_text(double v) {
   char buf[32];
@@ -565,7 +562,7 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
     return residual >= options.tolerance && iterations < options.max_iterations;
   };
   if (options.max_iterations > 0)
-    detail::run_rounds(detail::resolve_threads(options.threads), num_chunks, body, step);
+    detail::run_rounds(detail::thread_count(options.threads), num_chunks, body, step);
 
   double total = 0;
   for (const double v : x) total += v;
@@ -623,7 +620,7 @@ CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
     if (options.max_depth <= 0 && residual <= options.tolerance * norm) return false;
     return iterations < cap;
   };
-  if (cap > 0) detail::run_rounds(detail::resolve_threads(options.threads), num_chunks, body, step);
+  if (cap > 0) detail::run_rounds(detail::thread_count(options.threads), num_chunks, body, step);
 
   const bool unconverged = options.max_depth <= 0 && residual > options.tolerance * norm;
   if (overflow || unconverged) {

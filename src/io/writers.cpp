@@ -97,7 +97,7 @@ void append_score_row(std::string& out, const CustomerBase& base, const ScoreRes
     append_uint(out, v);
   };
   d(s.loyalty_given[r]);
-  for (int k = 0; k < 5; ++k) d(s.loyalty[k][r]);
+  for (const auto& component : s.loyalty) d(component[r]);
   d(s.p_alive[r]);
   d(s.expected_purchases[r]);
   d(s.expected_value[r]);
@@ -106,7 +106,7 @@ void append_score_row(std::string& out, const CustomerBase& base, const ScoreRes
   out.push_back(',');
   out += to_string(s.next_action[r]);
   d(s.referral_potential[r]);
-  for (int k = 0; k < 5; ++k) d(s.referral[k][r]);
+  for (const auto& component : s.referral) d(component[r]);
   out += s.ask_for_referral[r] ? ",true" : ",false";
   u(f.direct_referrals[c]);
   u(f.converted_referrals[c]);

@@ -73,6 +73,10 @@ day_t parse_date_option(const std::string& option, const std::string& value);
 /// given).
 std::vector<std::string> value_model_problems(const ScoreResult& result);
 
+/// Prints the first rejected rows as `file:line:column: rejected: reason` on stderr and, past
+/// them, how many there are in all (and where every one is written, when `rejects_path` is set).
+void print_rejects(const LoadReport& report, const std::string& rejects_path);
+
 /// Prints the console report of a scoring run (stdout).
 void print_report(const CustomerBase& base, const LoadReport& report, const ScoreResult& result);
 

@@ -36,6 +36,7 @@ int run_graph(GraphArgs args) {
   if (!args.out.empty()) check_outputs({{"EDGES", args.edges}}, {{"--out", args.out}});
   const auto t0 = std::chrono::steady_clock::now();
   const auto el = read_edge_list(args.edges);
+  print_rejects(el.report, {});
   const auto g = make_digraph(el.names.size(), el.sources, el.targets);
   const auto t1 = std::chrono::steady_clock::now();
   CentralityResult res;

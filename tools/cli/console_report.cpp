@@ -75,7 +75,7 @@ void print_report(const CustomerBase& base, const LoadReport& rep, const ScoreRe
   for (auto r : order) {
     if (!s.ask_for_referral[r]) continue;
     std::printf("  %-12s %9s %9s %9s %9u\n", base.customer_id[s.customer[r]].c_str(), fmt(s.referral_potential[r]).c_str(),
-                fmt(s.referral[0][r], 2).c_str(), fmt(s.referral[3][r], 2).c_str(),
+                fmt(s.referral[ReferralComponent::advocacy][r], 2).c_str(), fmt(s.referral[ReferralComponent::timing][r], 2).c_str(),
                 res.forest.converted_referrals[s.customer[r]]);
     if (++shown == 10) break;
   }

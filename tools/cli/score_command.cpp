@@ -24,57 +24,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------------------------------------
-// Bridges to the row path and the optional value models (issue 15, other branches).
-// The rows branch adds LoadOptions::on_reject (every rejected row, serialized) and
-// LoadReport::rejects_not_kept; the config branch adds ScoreResult::bgnbd_error /
-// gamma_gamma_error and check_value_models(). These templates use them when they exist and
-// fall back to today's behaviour otherwise; once both branches are merged each body reduces to
-// its first branch.
-// ---------------------------------------------------------------------------------------------
-
-/// Sends every rejected row to `writer` while loading (or, without on_reject, keeps them all).
-template <class Options>
-void stream_rejects(Options& options, RejectsCsvWriter& writer) {
-  if constexpr (requires { options.on_reject; })
-    options.on_reject = [&writer](const RejectedRow& row) { writer.add(row); };
-  else
-    options.max_rejects_kept = std::numeric_limits<std::size_t>::max();
-}
-
-/// Without on_reject, writes the rejects kept in memory (all of them, see stream_rejects).
-template <class Options>
-void add_kept_rejects(const Options& options, const LoadReport& report, RejectsCsvWriter& writer) {
-  if constexpr (!requires { options.on_reject; })
-    for (const auto& r : report.rejects) writer.add(r);
-}
-
-/// Rejected rows counted but not kept in LoadReport::rejects.
-template <class Report>
-std::size_t rejects_not_kept(const Report& report) {
-  if constexpr (requires { report.rejects_not_kept; })
-    return report.rejects_not_kept;
-  else
-    return report.total_rejected() - report.rejects.size();
-}
-
-/// Why each value model could not be fitted (the reasons name the model).
-template <class Result>
-std::vector<std::string> value_model_problems_of(const Result& result) {
-  std::vector<std::string> out;
-  if constexpr (requires { result.bgnbd_error; result.gamma_gamma_error; }) {
-    if (!result.bgnbd_error.empty()) out.push_back(result.bgnbd_error);
-    if (!result.gamma_gamma_error.empty()) out.push_back(result.gamma_gamma_error);
-  }
-  return out;
-}
-
-/// In strict mode a value model that could not be fitted is the fit error (exit 3).
-template <class Result>
-void enforce_value_models(const Result& result) {
-  if constexpr (requires { check_value_models(result); }) check_value_models(result);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Steps
 // ---------------------------------------------------------------------------------------------
 
@@ -136,10 +85,8 @@ ScoringConfig resolve_config(const ScoreArgs& args) {
 LoadResult load(const InputFiles& files, const ScoreArgs& args, RejectsCsvWriter* rejects) {
   LoadOptions options;
   options.strict = args.strict;
-  if (rejects) stream_rejects(options, *rejects);
-  auto loaded = load_csv(files, options);
-  if (rejects) add_kept_rejects(options, loaded.report, *rejects);
-  return loaded;
+  if (rejects) options.on_reject = [rejects](const RejectedRow& row) { rejects->add(row); };
+  return load_csv(files, options);
 }
 
 /// Progress on stderr when it is a terminal: at most once per percent, the line ended once.
@@ -157,7 +104,7 @@ ProgressFn progress_printer(bool quiet) {
 
 /// In strict mode a value model that could not be fitted is the fit error; otherwise a warning.
 void check_value_models_step(const ScoreResult& result, bool strict) {
-  if (strict) enforce_value_models(result);
+  if (strict) check_value_models(result);
   for (const auto& p : value_model_problems(result))
     std::fprintf(stderr, "rapport: warning: value model not fitted, its columns are empty: %s\n", p.c_str());
 }
@@ -172,7 +119,9 @@ void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreR
   if (rejects) rejects->commit();
 }
 
-void print_rejects(const LoadReport& report, const ScoreArgs& args) {
+}  // namespace
+
+void print_rejects(const LoadReport& report, const std::string& rejects_path) {
   constexpr std::size_t shown = 20;
   for (std::size_t k = 0; k < std::min(report.rejects.size(), shown); ++k) {
     const auto& r = report.rejects[k];
@@ -181,12 +130,14 @@ void print_rejects(const LoadReport& report, const ScoreArgs& args) {
   }
   const std::size_t total = report.total_rejected();
   if (total <= shown) return;
-  if (!args.rejects.empty())
-    std::fprintf(stderr, "... %zu rejected rows in all, every one in %s\n", total, args.rejects.c_str());
+  if (!rejects_path.empty())
+    std::fprintf(stderr, "... %zu rejected rows in all, every one in %s\n", total, rejects_path.c_str());
   else
     std::fprintf(stderr, "... %zu rejected rows in all%s (use --rejects F.csv for every one)\n", total,
-                 rejects_not_kept(report) ? ", the summary's reasons cover the first ones kept" : "");
+                 report.rejects_not_kept ? ", the summary's reasons cover the first ones kept" : "");
 }
+
+namespace {
 
 bool writes_to_stdout(const ScoreArgs& args) {
   const auto outputs = output_paths(args);
@@ -195,7 +146,12 @@ bool writes_to_stdout(const ScoreArgs& args) {
 
 }  // namespace
 
-std::vector<std::string> value_model_problems(const ScoreResult& result) { return value_model_problems_of(result); }
+std::vector<std::string> value_model_problems(const ScoreResult& result) {
+  std::vector<std::string> out;
+  if (!result.bgnbd_error.empty()) out.push_back(result.bgnbd_error);
+  if (!result.gamma_gamma_error.empty()) out.push_back(result.gamma_gamma_error);
+  return out;
+}
 
 int run_score(ScoreArgs args) {
   bool sample = false;
@@ -214,7 +170,7 @@ int run_score(ScoreArgs args) {
   check_value_models_step(result, args.strict);
 
   write_outputs(args, loaded, result, cfg, std::move(rejects));
-  print_rejects(loaded.report, args);
+  print_rejects(loaded.report, args.rejects);
   if (!args.quiet && (args.out.empty() || sample) && !writes_to_stdout(args))
     print_report(loaded.base, loaded.report, result);
   if (!args.quiet)
