@@ -11,43 +11,19 @@
 #include <rapport/scoring/score.hpp>
 
 #include "io/csv.hpp"
+#include "support/temp_dir.hpp"
 
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <tuple>
-#include <unistd.h>
 
 namespace {
 
-/// A scratch directory for the four files, removed at exit.
-class ScratchDir {
-public:
-  ScratchDir()
-      : path_(std::filesystem::temp_directory_path() / ("rapport-fuzz-" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  std::string path() const { return path_.string(); }
-  void put(const std::string& name, std::string_view text) const {
-    std::ofstream((path_ / name).string(), std::ios::binary)
-        .write(text.data(), static_cast<std::streamsize>(text.size()));
-  }
-
-private:
-  std::filesystem::path path_;
-};
-
-const ScratchDir& scratch() {
-  static const ScratchDir d;
+/// The scratch directory for the four files (removed at exit).
+const rapport::test::TempDir& scratch() {
+  static const rapport::test::TempDir d;
   return d;
 }
 
@@ -133,11 +109,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   static const char* names[] = {"customers.csv", "contacts.csv", "purchases.csv", "referrals.csv"};
   const auto& dir = scratch();
-  dir.put("customers.csv", "customer_id,acquired_on,segment\nA,2024-01-01,x\nB,2024-02-01,\n\"C,1\",2024-03-01,y\n");
-  dir.put("contacts.csv", "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n");
-  dir.put("purchases.csv", "customer_id,at,amount\n");
-  dir.put("referrals.csv", "referrer_id,referred_id,at\nA,B,2024-01-20\n");
-  dir.put(names[data[0] % 4], text);
+  dir.write("customers.csv", "customer_id,acquired_on,segment\nA,2024-01-01,x\nB,2024-02-01,\n\"C,1\",2024-03-01,y\n");
+  dir.write("contacts.csv", "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n");
+  dir.write("purchases.csv", "customer_id,at,amount\n");
+  dir.write("referrals.csv", "referrer_id,referred_id,at\nA,B,2024-01-20\n");
+  dir.write(names[data[0] % 4], std::string(text));
   const auto files = rapport::InputFiles::from_directory(dir.path());
 
   std::optional<rapport::LoadResult> loaded;

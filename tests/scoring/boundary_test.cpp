@@ -15,8 +15,6 @@ using namespace rapport;
 using namespace rapport::test;
 
 namespace {
-constexpr auto B = Initiator::business;
-constexpr auto C = Initiator::customer;
 
 ContactRow service_followup(seconds_t at) { return contact_at(at, B, Stage::service, Aspect::wow, 0); }
 ContactRow business_touch(seconds_t at) { return contact_at(at, B, Stage::welcome, Aspect::wow, 0); }
@@ -73,6 +71,7 @@ TEST(Boundary, FollowThroughEligibleWhenWindowEndsExactlyAtT) {
   const auto base = bld.finish();
   const auto res = score(base, case_as_of, fixed_config());
   const auto& s = res.scores;
+  ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(s.loyalty_evidence[1][0], 1u);
   EXPECT_EQ(s.loyalty[1][0], 0.0);
   EXPECT_EQ(s.loyalty_evidence[1][1], 1u);
@@ -108,6 +107,7 @@ TEST(Boundary, ContinuityPeriodEdgesAtTMinus30kDays) {
   const auto base = bld.finish();
   const auto res = score(base, case_as_of, fixed_config());
   const auto& s = res.scores;
+  ASSERT_EQ(s.size(), 6u);
   const double g = std::exp2(-1.0 / 6);  // period weight 2^(−30/180)
   EXPECT_NEAR(s.loyalty[0][0], 1 / (1 + g), 1e-12);
   EXPECT_NEAR(s.loyalty[0][1], g / (1 + g), 1e-12);
@@ -131,6 +131,7 @@ TEST(Boundary, WowWindowIncludesAgeExactly365Days) {
   }
   const auto base = bld.finish();
   const auto s = score(base, case_as_of, fixed_config()).scores;
+  ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(s.ladder_wow[0], 1);
   EXPECT_NEAR(s.loyalty[4][0], 1.0, 1e-15);
   EXPECT_EQ(s.ladder_wow[1], 1);
@@ -177,6 +178,7 @@ TEST(Boundary, ServiceLadderThresholdsAreInclusive) {
   auto cfg = fixed_config();
   cfg.loyalty_weights = {0, 0, 0, 0, 1};
   const auto s = score(base, case_as_of, cfg).scores;
+  ASSERT_EQ(s.size(), std::size(cases));
   for (std::size_t r = 0; r < std::size(cases); ++r) {
     SCOPED_TRACE(cases[r].id);
     EXPECT_NEAR(s.loyalty[4][r], cases[r].ladder, 1e-15);
@@ -200,6 +202,7 @@ TEST(Boundary, DefaultAsOfIgnoresResolvedAt) {
   EXPECT_EQ(*base.default_as_of(), day("2024-03-01"));
   const auto res = score(base, std::nullopt, fixed_config());
   EXPECT_EQ(res.as_of, day("2024-03-01"));
+  ASSERT_EQ(res.scores.size(), 1u);
   EXPECT_TRUE(std::isnan(res.scores.loyalty[3][0]));
   EXPECT_EQ(res.scores.loyalty_evidence[3][0], 0u);
 }
@@ -242,6 +245,7 @@ TEST(Boundary, RecoveryAtExactlySevenDays) {
   must(bld.add_contact("open_7d_1s", contact_at(case_T - week - 1, C, Stage::service, Aspect::wow, 0, true)));
   const auto base = bld.finish();
   const auto s = score(base, case_as_of, fixed_config()).scores;
+  ASSERT_EQ(s.size(), 5u);
   EXPECT_EQ(s.loyalty[3][0], 1.0);
   EXPECT_EQ(s.loyalty[3][1], 1.0);
   EXPECT_NEAR(s.loyalty[3][2], std::exp2(-(1.0 / 86400) / 7), 1e-15);

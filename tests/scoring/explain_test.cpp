@@ -20,8 +20,6 @@ using namespace rapport::test;
 using nlohmann::json;
 
 namespace {
-constexpr auto B = Initiator::business;
-constexpr auto C = Initiator::customer;
 constexpr double eps = 1e-9;
 
 //  The base (input order X, Y, Z, W):

@@ -17,8 +17,6 @@ using namespace rapport::test;
 using nlohmann::json;
 
 namespace {
-constexpr auto B = Initiator::business;
-constexpr auto C = Initiator::customer;
 constexpr double eps = 1e-9;
 
 /// One contact of stage `stage` (business, technical, neutral) at `at`.
@@ -321,6 +319,7 @@ TEST(Summary, ValueDecilesTopDecileGapValueTotalsAndActionCounts) {
   const auto base = bld.finish();
   const auto cfg = impression_only();
   const auto res = score(base, case_as_of, cfg);
+  ASSERT_EQ(res.scores.size(), 12u);
   const json s = summary_of(base, res, cfg);
 
   const json& dec = s.at("loyalty_given").at("per_value_decile");

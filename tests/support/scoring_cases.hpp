@@ -19,6 +19,8 @@ inline day_t day(const char* s) { return *parse_date(s); }
 inline const day_t case_as_of = *parse_date("2024-03-31");
 inline const seconds_t case_T = midnight(*parse_date("2024-04-01"));
 inline constexpr seconds_t one_day = seconds_per_day;
+inline constexpr Initiator B = Initiator::business;  ///< business-initiated
+inline constexpr Initiator C = Initiator::customer;  ///< customer-initiated
 
 /// Recency weight 2^(-age/180) of an event `age_days` before T.
 inline double w_days(double age_days) { return std::exp2(-age_days / 180.0); }
