@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -446,8 +448,11 @@ TEST(ScoreOutput, InvalidUtf8KeysStillGiveValidJson) {
   bld.add_referral("\xFF\xFE", "caf\xE9", ts("2023-12-01"));
   const auto base = bld.finish();
   const auto res = score(base, day("2024-03-31"), fixed_config());
-  const std::string summary = summary_json(base, LoadReport{}, res, fixed_config());
-  const std::string explain = explain_json(base, res, 0, fixed_config());
-  EXPECT_NE(explain.find("caf\xEF\xBF\xBD"), std::string::npos);  // replaced by U+FFFD
-  EXPECT_NE(summary.find("\"customers_scored\": 1"), std::string::npos);
+  // both must parse (nlohmann::json::parse rejects invalid UTF-8); invalid bytes become U+FFFD
+  const auto summary = nlohmann::json::parse(summary_json(base, LoadReport{}, res, fixed_config()));
+  const auto explain = nlohmann::json::parse(explain_json(base, res, 0, fixed_config()));
+  EXPECT_EQ(explain.at("customer_id").get<std::string>(), "caf\xEF\xBF\xBD");
+  EXPECT_EQ(explain.at("referrals").at("root_id").get<std::string>(), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(summary.at("customers_scored").get<int>(), 1);
+  EXPECT_TRUE(summary.at("loyalty_given").at("per_segment").contains("seg\xEF\xBF\xBD"));
 }
