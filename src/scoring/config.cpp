@@ -55,13 +55,22 @@ void check_value(const std::string& path, const T& value, const Domain& domain) 
   if constexpr (std::is_arithmetic_v<T>) {
     check_number(path, static_cast<double>(value), domain);
   } else if constexpr (is_component_array<T>::value) {
-    double sum = 0;
+    double sum = 0, always = 0;
+    std::string always_names;
     std::size_t k = 0;
     for (double w : value) {
+      const auto c = static_cast<typename T::key_type>(k);
       check_number(path + "." + std::string(value_names(value)[k++]), w, domain);
       sum += w;
+      if (always_evidenced(c)) {
+        always += w;
+        always_names += (always_names.empty() ? "" : ", ") + std::string(to_string(c));
+      }
     }
     if (!(sum > 0) || !std::isfinite(sum)) fail(path, "must have a positive, finite sum (got " + shown(sum) + ")");
+    // a customer may lack evidence for every other component: the mean must stay defined
+    if (!(always > 0))
+      fail(path, "must give a positive weight to a component every customer has evidence for (" + always_names + ")");
   } else if constexpr (is_record<T>) {
     check_record(path + ".", value);
   } else {  // std::optional<record>

@@ -79,6 +79,13 @@ const std::vector<BadSetting>& bad_settings() {
        "loyalty_weights"},
       {R"({"referral_weights": {"advocacy": 0, "track_record": 0, "chain_reach": 0, "timing": 0, "tenure": 0}})",
        [](ScoringConfig& c) { c.referral_weights = {0, 0, 0, 0, 0}; }, "referral_weights"},
+      // every customer has evidence for continuity only: with it at 0, a customer without
+      // impressions had loyalty 0/0 (NaN) and NaN up-serve values were ranked
+      {R"({"loyalty_weights": [0, 0, 1, 0, 0]})", [](ScoringConfig& c) { c.loyalty_weights = {0, 0, 1, 0, 0}; },
+       "loyalty_weights"},
+      // likewise track_record, chain_reach and tenure for referral potential
+      {R"({"referral_weights": {"track_record": 0, "chain_reach": 0, "tenure": 0}})",
+       [](ScoringConfig& c) { c.referral_weights = {0.5, 0, 0, 0.5, 0}; }, "referral_weights"},
       {R"({"loyalty_weights": {"recovery": -0.1}})",
        [](ScoringConfig& c) { c.loyalty_weights[LoyaltyComponent::recovery] = -0.1; }, "loyalty_weights.recovery"},
       {R"({"technical_threshold": 1.5})", [](ScoringConfig& c) { c.technical_threshold = 1.5; }, "technical_threshold"},
@@ -96,6 +103,18 @@ const std::vector<BadSetting>& bad_settings() {
 }  // namespace
 
 TEST(Config, DefaultsAreValid) { EXPECT_NO_THROW(validate(ScoringConfig{})); }
+
+TEST(Config, WeightsOnAlwaysEvidencedComponentsSuffice) {
+  ScoringConfig c;
+  c.loyalty_weights = {1, 0, 0, 0, 0};   // continuity alone
+  c.referral_weights = {0, 0, 0, 0, 1};  // tenure alone
+  EXPECT_NO_THROW(validate(c));
+  const auto res = score(small_base(), std::nullopt, c);
+  for (std::size_t r = 0; r < res.scores.size(); ++r) {
+    EXPECT_FALSE(std::isnan(res.scores.loyalty_given[r]));
+    EXPECT_FALSE(std::isnan(res.scores.referral_potential[r]));
+  }
+}
 
 TEST(Config, EveryBadSettingIsRejectedFromJsonNamingTheField) {
   for (const auto& bad : bad_settings()) {

@@ -48,6 +48,17 @@ inline constexpr std::array<std::string_view, component_count> loyalty_component
 inline constexpr std::array<std::string_view, component_count> referral_components{
     "advocacy", "track_record", "chain_reach", "timing", "tenure"};
 
+/// Whether a component has evidence for every customer (0 when the history is empty):
+/// continuity among the loyalty components; track_record, chain_reach and tenure among the
+/// referral ones. A weight set must give at least one of these a positive weight, so that every
+/// customer's weighted mean is defined.
+constexpr bool always_evidenced(LoyaltyComponent c) noexcept { return c == LoyaltyComponent::continuity; }
+/// See always_evidenced(LoyaltyComponent).
+constexpr bool always_evidenced(ReferralComponent c) noexcept {
+  return c == ReferralComponent::track_record || c == ReferralComponent::chain_reach ||
+         c == ReferralComponent::tenure;
+}
+
 /// snake_case name of a loyalty component.
 constexpr std::string_view to_string(LoyaltyComponent c) noexcept {
   return loyalty_components[static_cast<std::size_t>(c)];
@@ -70,6 +81,7 @@ constexpr const std::array<std::string_view, component_count>& component_names()
 /// and iterable in table order. An aggregate: `ComponentArray<LoyaltyComponent, double> w{0.3, …}`.
 template <class E, class T>
 struct ComponentArray {
+  using key_type = E;  ///< the component enumeration
   std::array<T, component_count> values{};  ///< the values in table order
 
   /// The value of component `c`.
