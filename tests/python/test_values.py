@@ -199,26 +199,27 @@ def test_summary_referrals():
 
 
 def test_summary_distribution_quantiles_and_segments():
-    #  only impression weighs: L = 100·q, every impression at T − 180 d
-    #  north: +1 → 100, −1 → 0, +1 −1 → 100/3 | south: +2 −1 → 50, +2 +2 −1 → 200/3 |
-    #  "": +1 +1 +1 −1 → 60, +1 +1 −1 → 50
-    #  overall sorted 0, 100/3, 50, 50, 60, 200/3, 100: p10 20, p25 125/3, median 50, p75 190/3, p90 80
+    #  continuity and impression weigh 1 each; every contact is customer-initiated, so continuity
+    #  is 0 (with evidence) and L = 100·q/2, every impression at T − 180 d
+    #  north: +1 → 50, −1 → 0, +1 −1 → 50/3 | south: +2 −1 → 25, +2 +2 −1 → 100/3 |
+    #  "": +1 +1 +1 −1 → 30, +1 +1 −1 → 25
+    #  overall sorted 0, 50/3, 25, 25, 30, 100/3, 50: p10 10, p25 125/6, median 25, p75 95/3, p90 40
     at = T - 180 * DAY
     rows = [("c1", "north", [1]), ("c2", "north", [-1]), ("c3", "north", [1, -1]), ("c4", "south", [2, -1]),
             ("c5", "south", [2, 2, -1]), ("c6", "", [1, 1, 1, -1]), ("c7", "", [1, 1, -1])]
     s = rapport.summary(
         customers(*[(c, "2024-01-01", seg) for c, seg, _ in rows]),
         contacts(*[contact(c, at, "customer", "service", "wow", v) for c, _, imps in rows for v in imps]),
-        as_of=AS_OF, config=config(loyalty_weights=(0, 0, 1, 0, 0)))
+        as_of=AS_OF, config=config(loyalty_weights=(1, 0, 1, 0, 0)))
     o = s["loyalty_given"]["overall"]
-    assert [o[k] for k in ("customers", "min", "max")] == [7, approx(0), approx(100)]
-    assert o["mean"] == approx(360 / 7)
+    assert [o[k] for k in ("customers", "min", "max")] == [7, approx(0), approx(50)]
+    assert o["mean"] == approx(180 / 7)
     assert [o[k] for k in ("p10", "p25", "median", "p75", "p90")] == [
-        approx(20), approx(125 / 3), approx(50), approx(190 / 3), approx(80)]
+        approx(10), approx(125 / 6), approx(25), approx(95 / 3), approx(40)]
     seg = s["loyalty_given"]["per_segment"]
     assert set(seg) == {"north", "south", "(none)"}
-    assert seg["(none)"]["median"] == approx(55) and seg["(none)"]["p10"] == approx(51)
-    assert seg["north"]["p90"] == approx(260 / 3)
+    assert seg["(none)"]["median"] == approx(27.5) and seg["(none)"]["p10"] == approx(25.5)
+    assert seg["north"]["p90"] == approx(130 / 3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +291,8 @@ def test_continuity_period_edge():
 def test_wow_window_and_ladder_thresholds():
     #  wow: hospitality +2 at age exactly 365 d → ladder (1 + 1 + 1)/3 = 1; 365 d + 1 s → 2/3
     #  thresholds (all at T − 180 d): 9 technical 0 + 1 technical −1 → t = 0.9 exactly;
-    #  hospitality +2 and 0 → h = 0.5 exactly → ladder (0.9 + 0.5 + 1)/3 = 0.8
+    #  hospitality +2 and 0 → h = 0.5 exactly → ladder (0.9 + 0.5 + 1)/3 = 0.8; continuity (no
+    #  business contact: 0) weighs 0.01, so the ladder's gap 0.2 chooses the action
     at = T - 180 * DAY
     edge_rows = ([contact("edges", at, "customer", "service", "technical", 0)] * 9
                  + [contact("edges", at, "customer", "service", "technical", -1),
@@ -301,7 +303,7 @@ def test_wow_window_and_ladder_thresholds():
         contacts(contact("wow_in", T - 365 * DAY, "customer", "service", "hospitality", 2),
                  contact("wow_out", T - 365 * DAY - SECOND, "customer", "service", "hospitality", 2),
                  *edge_rows),
-        as_of=AS_OF, config=config(loyalty_weights=(0, 0, 0, 0, 1))))
+        as_of=AS_OF, config=config(loyalty_weights=(0.01, 0, 0, 0, 1))))
     assert df["service_ladder"]["wow_in"] == approx(1)
     assert df["service_ladder"]["wow_out"] == approx(2 / 3)
     assert df["service_ladder"]["edges"] == approx(0.8)
