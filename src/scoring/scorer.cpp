@@ -5,6 +5,7 @@
 #include "base/id_index.hpp"
 #include "base/rows.hpp"
 #include "scoring/score_steps.hpp"
+#include "scoring/scorer_rows.hpp"
 #include "util/parallel.hpp"
 
 #include <algorithm>
@@ -165,10 +166,13 @@ struct Scorer::Impl {
   void rebuild_ranks();
 
   // ---- intake (the row rules of rows.hpp)
-  bool add_customer(const CustomerRow& row, detail::RowError& e);
-  bool add_contact(const ContactEntry& row, detail::RowError& e);
-  bool add_purchase(const PurchaseRow& row, detail::RowError& e);
-  bool add_referral(const ReferralRow& row, detail::RowError& e);
+  bool add_customer(std::string_view id, day_t acquired_on, std::string_view segment, const detail::RowError* failure,
+                    detail::RowError& e);
+  bool add_contact(std::string_view id, const ContactRow& row, const detail::RowError* failure, detail::RowError& e);
+  bool add_purchase(std::string_view id, seconds_t at, double amount, const detail::RowError* failure,
+                    detail::RowError& e);
+  bool add_referral(std::string_view referrer, std::string_view referred, seconds_t at,
+                    const detail::RowError* failure, detail::RowError& e);
   std::uint32_t person_of(std::string_view id);
   std::optional<std::uint32_t> customer(std::string_view id) const { return keys->find(base.customer_id, id); }
 
@@ -235,23 +239,24 @@ std::uint32_t Scorer::Impl::person_of(std::string_view id) {
   return p;
 }
 
-bool Scorer::Impl::add_customer(const CustomerRow& row, detail::RowError& e) {
-  if (!detail::check_customer(row.customer_id, nullptr, e)) return false;
-  if (customer(row.customer_id)) {
+bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
+                                const detail::RowError* failure, detail::RowError& e) {
+  if (!detail::check_customer(id, failure, e)) return false;
+  if (customer(id)) {
     e = detail::RowError{detail::customer_field::customer_id, 0, detail::duplicate_customer_reason};
     return false;
   }
   if (base.customer_count() >= none / 2) throw std::length_error("too many customers");
   const auto c = static_cast<std::uint32_t>(base.customer_count());
-  base.customer_id.push_back(row.customer_id);
+  base.customer_id.emplace_back(id);
   if (keys.use_count() > 2) {  // a copy of the base shares the index (base.index_ is the 2nd owner)
     keys = std::make_shared<detail::IdIndex>(*keys);
     base.index_ = keys;
   }
   keys->insert(base.customer_id, c);
-  base.acquired_on.push_back(row.acquired_on);
-  const auto [it, inserted] = segments.try_emplace(std::string(row.segment), static_cast<std::uint32_t>(base.segment_names.size()));
-  if (inserted) base.segment_names.push_back(row.segment);
+  base.acquired_on.push_back(acquired_on);
+  const auto [it, inserted] = segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(base.segment_names.size()));
+  if (inserted) base.segment_names.emplace_back(segment);
   base.segment.push_back(it->second);
   base.contact_offsets.push_back(base.contact_offsets.back());
   base.complaint_offsets.push_back(base.complaint_offsets.back());
@@ -259,27 +264,30 @@ bool Scorer::Impl::add_customer(const CustomerRow& row, detail::RowError& e) {
   return true;
 }
 
-bool Scorer::Impl::add_contact(const ContactEntry& row, detail::RowError& e) {
-  const auto c = customer(row.customer_id);
-  if (!detail::check_contact(c.has_value(), row.row, nullptr, e)) return false;
+bool Scorer::Impl::add_contact(std::string_view id, const ContactRow& row, const detail::RowError* failure,
+                               detail::RowError& e) {
+  const auto c = customer(id);
+  if (!detail::check_contact(c.has_value(), row, failure, e)) return false;
   contact_owner.push_back(*c);
-  contacts.push_back(row.row);
+  contacts.push_back(row);
   return true;
 }
 
-bool Scorer::Impl::add_purchase(const PurchaseRow& row, detail::RowError& e) {
-  const auto c = customer(row.customer_id);
-  if (!detail::check_purchase(c.has_value(), row.amount, nullptr, e)) return false;
+bool Scorer::Impl::add_purchase(std::string_view id, seconds_t at, double amount, const detail::RowError* failure,
+                                detail::RowError& e) {
+  const auto c = customer(id);
+  if (!detail::check_purchase(c.has_value(), amount, failure, e)) return false;
   purchase_owner.push_back(*c);
-  purchases.emplace_back(row.at, row.amount);
+  purchases.emplace_back(at, amount);
   return true;
 }
 
-bool Scorer::Impl::add_referral(const ReferralRow& row, detail::RowError& e) {
-  if (!detail::check_referral(row.referrer_id, row.referred_id, nullptr, e)) return false;
-  referral_from_person.push_back(person_of(row.referrer_id));
-  referral_to_person.push_back(person_of(row.referred_id));
-  base.referral_at.push_back(row.at);
+bool Scorer::Impl::add_referral(std::string_view referrer, std::string_view referred, seconds_t at,
+                                const detail::RowError* failure, detail::RowError& e) {
+  if (!detail::check_referral(referrer, referred, failure, e)) return false;
+  referral_from_person.push_back(person_of(referrer));
+  referral_to_person.push_back(person_of(referred));
+  base.referral_at.push_back(at);
   referrals_changed = true;
   return true;
 }
@@ -465,6 +473,50 @@ void Scorer::Impl::update_ranks(std::vector<std::pair<double, std::uint32_t>> re
   mid_ranks(ranked, result.scores.upserve_score);
 }
 
+// ---------------------------------------------------------------- intake for other sources
+
+struct detail_scorer_access {
+  static Scorer::Impl& impl(Scorer& s) { return *s.impl_; }
+};
+
+namespace detail {
+
+bool add_customer_row(ScorerRows& rows, std::string_view id, day_t acquired_on, std::string_view segment,
+                      const RowError* failure, RowError& e) {
+  return rows.impl.add_customer(id, acquired_on, segment, failure, e);
+}
+bool add_contact_row(ScorerRows& rows, std::string_view customer_id, const ContactRow& row, const RowError* failure,
+                     RowError& e) {
+  return rows.impl.add_contact(customer_id, row, failure, e);
+}
+bool add_purchase_row(ScorerRows& rows, std::string_view customer_id, seconds_t at, double amount,
+                      const RowError* failure, RowError& e) {
+  return rows.impl.add_purchase(customer_id, at, amount, failure, e);
+}
+bool add_referral_row(ScorerRows& rows, std::string_view referrer, std::string_view referred, seconds_t at,
+                      const RowError* failure, RowError& e) {
+  return rows.impl.add_referral(referrer, referred, at, failure, e);
+}
+
+LoadReport add_rows(Scorer& scorer, const LoadOptions& options,
+                    const std::function<void(ScorerRows&, RejectSink&)>& feed) {
+  auto& im = detail_scorer_access::impl(scorer);
+  std::lock_guard lock(im.mutex);
+  LoadReport out;
+  RejectSink sink(out, options);
+  ScorerRows rows{im};
+  try {
+    feed(rows, sink);
+  } catch (...) {
+    accumulate(im.report, out);
+    throw;
+  }
+  accumulate(im.report, out);
+  return out;
+}
+
+}  // namespace detail
+
 // ---------------------------------------------------------------- the public face
 
 Scorer::Scorer(CustomerBase base, std::optional<day_t> as_of, const ScoringConfig& config, LoadReport report)
@@ -485,37 +537,33 @@ Scorer::Scorer(CustomerBase base, std::optional<day_t> as_of, const ScoringConfi
 Scorer::~Scorer() = default;
 
 LoadReport Scorer::add(const RowBatch& batch, const LoadOptions& options) {
-  std::lock_guard lock(impl_->mutex);
-  auto& im = *impl_;
-  LoadReport out;
-  detail::RejectSink sink(out, options);
-  const auto take = [&](const detail::TableSchema& schema, TableCounts& counts, const auto& rows, auto&& add_row) {
-    detail::ColumnMap columns;
-    for (std::size_t k = 0; k < schema.fields.size(); ++k) {
-      columns.position.push_back(k + 1);
-      columns.header.emplace_back(schema.fields[k]);
-    }
-    const std::string file = std::string("<") + schema.table + ">";
-    counts.read += rows.size();
-    detail::RowError e;
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      if (!add_row(rows[i], e)) sink.reject(schema, counts, file, columns, i + 2, e, {});
-  };
-  try {
-    take(detail::customers_schema(), out.customers, batch.customers,
-         [&](const CustomerRow& r, detail::RowError& e) { return im.add_customer(r, e); });
-    take(detail::contacts_schema(), out.contacts, batch.contacts,
-         [&](const ContactEntry& r, detail::RowError& e) { return im.add_contact(r, e); });
-    take(detail::purchases_schema(), out.purchases, batch.purchases,
-         [&](const PurchaseRow& r, detail::RowError& e) { return im.add_purchase(r, e); });
-    take(detail::referrals_schema(), out.referrals, batch.referrals,
-         [&](const ReferralRow& r, detail::RowError& e) { return im.add_referral(r, e); });
-  } catch (...) {
-    accumulate(im.report, out);
-    throw;
-  }
-  accumulate(im.report, out);
-  return out;
+  return detail::add_rows(*this, options, [&](detail::ScorerRows& rows, detail::RejectSink& sink) {
+    auto& report = sink.report();
+    const auto take = [&](const detail::TableSchema& schema, TableCounts& counts, const auto& table, auto&& add_row) {
+      detail::ColumnMap columns;
+      for (std::size_t k = 0; k < schema.fields.size(); ++k) {
+        columns.position.push_back(k + 1);
+        columns.header.emplace_back(schema.fields[k]);
+      }
+      const std::string file = std::string("<") + schema.table + ">";
+      counts.read += table.size();
+      detail::RowError e;
+      for (std::size_t i = 0; i < table.size(); ++i)
+        if (!add_row(table[i], e)) sink.reject(schema, counts, file, columns, i + 2, e, {});
+    };
+    take(detail::customers_schema(), report.customers, batch.customers, [&](const CustomerRow& r, detail::RowError& e) {
+      return detail::add_customer_row(rows, r.customer_id, r.acquired_on, r.segment, nullptr, e);
+    });
+    take(detail::contacts_schema(), report.contacts, batch.contacts, [&](const ContactEntry& r, detail::RowError& e) {
+      return detail::add_contact_row(rows, r.customer_id, r.row, nullptr, e);
+    });
+    take(detail::purchases_schema(), report.purchases, batch.purchases, [&](const PurchaseRow& r, detail::RowError& e) {
+      return detail::add_purchase_row(rows, r.customer_id, r.at, r.amount, nullptr, e);
+    });
+    take(detail::referrals_schema(), report.referrals, batch.referrals, [&](const ReferralRow& r, detail::RowError& e) {
+      return detail::add_referral_row(rows, r.referrer_id, r.referred_id, r.at, nullptr, e);
+    });
+  });
 }
 
 const ScoreResult& Scorer::scores() {

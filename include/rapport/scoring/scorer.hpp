@@ -121,6 +121,7 @@ public:
   struct Impl;  ///< implementation (opaque)
 
 private:
+  friend struct detail_scorer_access;
   std::unique_ptr<Impl> impl_;
 };
 
