@@ -182,6 +182,11 @@ struct Scorer::Impl {
            referrals_changed;
   }
   void apply_queue();
+  // scores() and with_scores(): apply the queue; rescored = 0 when nothing was queued
+  void refresh() {
+    if (!pending()) rescored = 0;
+    apply_queue();
+  }
   std::vector<std::uint32_t> merge_events();
   void map_referrals();
   void rescore(std::vector<std::uint32_t> dirty, bool forest_changed);
@@ -568,8 +573,7 @@ LoadReport Scorer::add(const RowBatch& batch, const LoadOptions& options) {
 
 const ScoreResult& Scorer::scores() {
   std::lock_guard lock(impl_->mutex);
-  if (!impl_->pending()) impl_->rescored = 0;
-  impl_->apply_queue();
+  impl_->refresh();
   return impl_->result;
 }
 
@@ -627,7 +631,7 @@ std::string Scorer::explain(std::string_view customer_id) {
 
 void Scorer::with_scores(const std::function<void(const CustomerBase&, const ScoreResult&)>& f) {
   std::lock_guard lock(impl_->mutex);
-  impl_->apply_queue();
+  impl_->refresh();
   f(impl_->base, impl_->result);
 }
 

@@ -113,7 +113,7 @@ public:
   std::string explain(std::size_t row);
   /// See explain(std::size_t).
   std::string explain(std::string_view customer_id);
-  /// Runs `f(base, scores)` under the lock after applying the queued rows.
+  /// Runs `f(base, scores)` under the lock after applying the queued rows (as scores() does).
   void with_scores(const std::function<void(const CustomerBase&, const ScoreResult&)>& f);
   /// A copy of the base with every accepted row (queued rows applied).
   CustomerBase base();
