@@ -74,6 +74,7 @@ __all__ = [
     "format_number",
     "gamma_gamma_expected_spend",
     "generate",
+    "history",
     "generate_csv",
     "katz_reach",
     "load",
@@ -1347,3 +1348,47 @@ class Scorer:
         if isinstance(customer, str):
             return _json.loads(self._scorer.explain_id(customer))
         return _json.loads(self._scorer.explain_row(int(customer)))
+
+
+def history(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = None,
+    purchases: Optional[Frame] = None,
+    referrals: Optional[Frame] = None,
+    *,
+    as_of: Sequence[Any],
+    config: ConfigArg = None,
+    threads: Optional[int] = None,
+    strict: bool = False,
+) -> _pd.DataFrame:
+    """Scores at several as-of dates, as one long table (like ``rapport history``).
+
+    The input is read and validated once, then scored at each date in the order given.
+
+    Parameters
+    ----------
+    customers, contacts, purchases, referrals, config, threads, strict
+        As for :func:`score`.
+    as_of : sequence of date-like
+        The as-of dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        An ``as_of`` column (datetime.date), then the columns of :func:`score`; the rows of each
+        date are exactly ``rapport.score(..., as_of=date)``'s, the dates in the order given.
+    """
+    days = [_day(d, "as_of") for d in as_of]
+    if not days:
+        raise InputError("as_of: at least one date is required")
+    cfg = _config(config, threads)
+    base = _resolve(customers, contacts, purchases, referrals, strict)
+    frames = []
+    for day in days:
+        run = _rapport._score(base, day, cfg)
+        _check_value_models(run, strict)
+        df = _frame(run)
+        df.insert(0, "as_of", _date(run.as_of_day))
+        df.attrs.clear()
+        frames.append(df)
+    return _pd.concat(frames, ignore_index=True)

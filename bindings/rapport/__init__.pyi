@@ -234,3 +234,14 @@ class Scorer:
     def refit(self) -> None: ...
     def summary(self) -> Dict[str, Any]: ...
     def explain(self, customer: Union[int, str]) -> Dict[str, Any]: ...
+def history(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = ...,
+    purchases: Optional[Frame] = ...,
+    referrals: Optional[Frame] = ...,
+    *,
+    as_of: Sequence[Any],
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+) -> pd.DataFrame: ...
