@@ -146,6 +146,7 @@ struct Scorer::Impl {
   // referral endpoints as people: every id named in a referral, first-seen order
   std::vector<std::string> people;
   detail::IdIndex people_index;
+  std::vector<std::uint32_t> people_customer;  // person -> customer index, or none
   std::vector<std::uint32_t> referral_from_person, referral_to_person;
 
   std::vector<std::uint32_t> row_of;  // customer -> row of result.scores, or none
@@ -241,6 +242,7 @@ std::uint32_t Scorer::Impl::person_of(std::string_view id) {
   people.emplace_back(id);
   const auto p = static_cast<std::uint32_t>(people.size() - 1);
   people_index.insert(people, p);
+  people_customer.push_back(customer(id).value_or(none));
   return p;
 }
 
@@ -259,6 +261,7 @@ bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::str
     base.index_ = keys;
   }
   keys->insert(base.customer_id, c);
+  if (const auto p = people_index.find(people, id)) people_customer[*p] = c;  // a prospect no longer
   base.acquired_on.push_back(acquired_on);
   const auto [it, inserted] = segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(base.segment_names.size()));
   if (inserted) base.segment_names.emplace_back(segment);
@@ -344,7 +347,7 @@ void Scorer::Impl::map_referrals() {
   std::vector<std::uint32_t> prospect(people.size(), none);
   base.prospect_id.clear();
   auto index_of = [&](std::uint32_t p) {
-    if (const auto c = customer(people[p])) return *c;
+    if (people_customer[p] != none) return people_customer[p];
     if (prospect[p] == none) {
       prospect[p] = n + static_cast<std::uint32_t>(base.prospect_id.size());
       base.prospect_id.push_back(people[p]);
