@@ -86,6 +86,7 @@ __all__ = [
     "score",
     "score_dir",
     "summary",
+    "trend",
 ]
 
 InputError.__doc__ = """Unusable input as a whole (a ValueError).
@@ -1392,3 +1393,33 @@ def history(
         df.attrs.clear()
         frames.append(df)
     return _pd.concat(frames, ignore_index=True)
+
+
+def trend(history_table: _pd.DataFrame, column: str = "loyalty_given") -> _pd.DataFrame:
+    """Per-customer trend of one score column from a :func:`history` table.
+
+    Parameters
+    ----------
+    history_table : pandas.DataFrame
+        As :func:`history` returns it (an ``as_of`` column, then the score columns).
+    column : str, default "loyalty_given"
+        A numeric score column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer scored at the latest date (index ``customer_id``): ``column`` at
+        that date, then ``change_since_<date>`` (latest value minus the value then; NaN where the
+        customer was not scored then or the value is empty) for each earlier date, oldest first.
+    """
+    if column not in history_table.columns or column in ("as_of", "customer_id"):
+        raise ValueError(f"column: not a score column of the history table: {column!r}")
+    wide = history_table.pivot(index="customer_id", columns="as_of", values=column)
+    dates = sorted(wide.columns)
+    latest = dates[-1]
+    current = wide[latest]
+    scored = history_table.loc[history_table["as_of"] == latest, "customer_id"]
+    out = _pd.DataFrame({column: current.reindex(scored)})
+    for d in dates[:-1]:
+        out[f"change_since_{d.isoformat()}"] = out[column] - wide[d].reindex(scored)
+    return out

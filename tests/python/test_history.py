@@ -56,3 +56,21 @@ def test_python_history_equals_score_per_date(tables_str):
     assert len(h) == sum(parts)
     with pytest.raises(rapport.InputError):
         rapport.history(**frames, as_of=[])
+
+
+def test_trend_is_change_since_each_earlier_date():
+    # two customers, three dates (hand-made history):
+    #   a: 40 (2026-01-31), 50 (2026-02-28), 65 (2026-03-31)  -> changes 25, 15
+    #   b: not scored (2026-01-31), 70, 60                     -> changes NaN, -10
+    d1, d2, d3 = (pd.Timestamp(x).date() for x in ("2026-01-31", "2026-02-28", "2026-03-31"))
+    h = pd.DataFrame({"as_of": [d1, d2, d2, d3, d3], "customer_id": ["a", "a", "b", "a", "b"],
+                      "loyalty_given": [40.0, 50.0, 70.0, 65.0, 60.0]})
+    t = rapport.trend(h)
+    assert list(t.index) == ["a", "b"]
+    assert list(t.columns) == ["loyalty_given", "change_since_2026-01-31", "change_since_2026-02-28"]
+    assert t.loc["a"].tolist() == [65.0, 25.0, 15.0]
+    assert t.loc["b", "loyalty_given"] == 60.0
+    assert pd.isna(t.loc["b", "change_since_2026-01-31"])
+    assert t.loc["b", "change_since_2026-02-28"] == -10.0
+    with pytest.raises(ValueError):
+        rapport.trend(h, "nope")
