@@ -63,6 +63,7 @@ __all__ = [
     "InputError",
     "RejectedRowsWarning",
     "Result",
+    "Scorer",
     "ScoringConfig",
     "ValueModelWarning",
     "bgnbd_expected_purchases",
@@ -73,6 +74,7 @@ __all__ = [
     "format_number",
     "gamma_gamma_expected_spend",
     "generate",
+    "history",
     "generate_csv",
     "katz_reach",
     "load",
@@ -84,6 +86,7 @@ __all__ = [
     "score",
     "score_dir",
     "summary",
+    "trend",
 ]
 
 InputError.__doc__ = """Unusable input as a whole (a ValueError).
@@ -1230,3 +1233,193 @@ def katz_reach(
         s, t, nn, float(beta), int(max_depth), float(tolerance), int(max_iterations), int(threads)
     )
     return values
+
+
+# ---------------------------------------------------------------------------------------------
+# public API: live scoring
+
+
+class Scorer:
+    """Live scoring: a customer base kept in memory, batches of new rows, and scores that
+    rescore only the customers the new rows touch.
+
+    The value models are fitted once when the Scorer is built (unless ``config`` gives their
+    parameters) and kept until :meth:`refit`. After any sequence of :meth:`add` calls,
+    :meth:`scores` equals ``rapport.score`` of every accepted row so far with
+    ``as_of=scorer.as_of`` and ``config=scorer.config``, value for value.
+
+    Parameters
+    ----------
+    customers, contacts, purchases, referrals
+        The starting base, as for :func:`score` (DataFrames, paths, a directory or a
+        :class:`CustomerBase`).
+    as_of : date-like, optional
+        The as-of date (default: the starting base's latest date); it does not follow new rows.
+    config : ScoringConfig, dict or path, optional
+        As for :func:`score`.
+    threads : int, optional
+        Worker threads.
+    strict : bool, default False
+        Raise :class:`DataError` for rejected rows (at build and in :meth:`add`) instead of warning.
+
+    Every method releases the GIL while it works; calls from several threads are serialised by
+    the Scorer's lock.
+    """
+
+    def __init__(
+        self,
+        customers: CustomersArg,
+        contacts: Optional[Frame] = None,
+        purchases: Optional[Frame] = None,
+        referrals: Optional[Frame] = None,
+        *,
+        as_of: Any = None,
+        config: ConfigArg = None,
+        threads: Optional[int] = None,
+        strict: bool = False,
+    ) -> None:
+        base = _resolve(customers, contacts, purchases, referrals, strict)
+        self._strict = strict
+        self._scorer = _rapport._Scorer(base, _day(as_of, "as_of"), _config(config, threads))
+
+    def add(
+        self,
+        customers: Optional[Frame] = None,
+        contacts: Optional[Frame] = None,
+        purchases: Optional[Frame] = None,
+        referrals: Optional[Frame] = None,
+    ) -> _pd.DataFrame:
+        """Adds a batch of rows (DataFrames with the tables' columns; any may be omitted),
+        validated by the same row rules as :func:`load`. Customers are taken first, so a batch's
+        contacts may name its new customers. Returns the batch's rejected rows (a DataFrame as
+        :attr:`CustomerBase.rejects`, lines counted within the batch); warns about them, or
+        raises :class:`DataError` when the Scorer is strict (the accepted rows stay added)."""
+        batch = self._scorer.add(
+            _prepare_table(customers, "customers"),
+            _prepare_table(contacts, "contacts"),
+            _prepare_table(purchases, "purchases"),
+            _prepare_table(referrals, "referrals"),
+            _pd.NA,
+            _pd.NaT,
+            _coerce_time,
+        )
+        _check_rejects(batch, self._strict)
+        return _rejects_frame(batch.rejects)
+
+    def scores(self) -> _pd.DataFrame:
+        """The score table of every scored customer (as :func:`score` returns it), after
+        rescoring what the added rows touched."""
+        return _frame(self._scorer.scores())
+
+    @property
+    def rescored(self) -> int:
+        """How many customers the last :meth:`scores` (or :meth:`refit`, or a move of
+        :attr:`as_of`) recomputed."""
+        return self._scorer.rescored
+
+    @property
+    def config(self) -> ScoringConfig:
+        """The config in force, the value models' parameters included."""
+        return self._scorer.config
+
+    @property
+    def as_of(self) -> _dt.date:
+        """The as-of date; setting it rescores every customer (model parameters kept)."""
+        return _date(self._scorer.as_of_day)
+
+    @as_of.setter
+    def as_of(self, value: Any) -> None:
+        day = _day(value, "as_of")
+        if day is None:
+            raise InputError("as_of: a date is required")
+        self._scorer.set_as_of(day)
+
+    def refit(self) -> None:
+        """Refits the value models over every row so far (parameters given in the config are
+        used instead) and rescores every customer."""
+        self._scorer.refit()
+
+    def summary(self) -> Dict[str, Any]:
+        """The base-wide summary of the current scores (as :func:`summary`)."""
+        return _json.loads(self._scorer.summary_json())
+
+    def explain(self, customer: Union[int, str]) -> Dict[str, Any]:
+        """One customer's explanation (as :func:`explain`), by row of :meth:`scores` or by
+        customer id. Raises IndexError for an unknown row or id."""
+        if isinstance(customer, str):
+            return _json.loads(self._scorer.explain_id(customer))
+        return _json.loads(self._scorer.explain_row(int(customer)))
+
+
+def history(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = None,
+    purchases: Optional[Frame] = None,
+    referrals: Optional[Frame] = None,
+    *,
+    as_of: Sequence[Any],
+    config: ConfigArg = None,
+    threads: Optional[int] = None,
+    strict: bool = False,
+) -> _pd.DataFrame:
+    """Scores at several as-of dates, as one long table (like ``rapport history``).
+
+    The input is read and validated once, then scored at each date in the order given.
+
+    Parameters
+    ----------
+    customers, contacts, purchases, referrals, config, threads, strict
+        As for :func:`score`.
+    as_of : sequence of date-like
+        The as-of dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        An ``as_of`` column (datetime.date), then the columns of :func:`score`; the rows of each
+        date are exactly ``rapport.score(..., as_of=date)``'s, the dates in the order given.
+    """
+    days = [_day(d, "as_of") for d in as_of]
+    if not days:
+        raise InputError("as_of: at least one date is required")
+    cfg = _config(config, threads)
+    base = _resolve(customers, contacts, purchases, referrals, strict)
+    frames = []
+    for day in days:
+        run = _rapport._score(base, day, cfg)
+        _check_value_models(run, strict)
+        df = _frame(run)
+        df.insert(0, "as_of", _date(run.as_of_day))
+        df.attrs.clear()
+        frames.append(df)
+    return _pd.concat(frames, ignore_index=True)
+
+
+def trend(history_table: _pd.DataFrame, column: str = "loyalty_given") -> _pd.DataFrame:
+    """Per-customer trend of one score column from a :func:`history` table.
+
+    Parameters
+    ----------
+    history_table : pandas.DataFrame
+        As :func:`history` returns it (an ``as_of`` column, then the score columns).
+    column : str, default "loyalty_given"
+        A numeric score column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer scored at the latest date (index ``customer_id``): ``column`` at
+        that date, then ``change_since_<date>`` (latest value minus the value then; NaN where the
+        customer was not scored then or the value is empty) for each earlier date, oldest first.
+    """
+    if column not in history_table.columns or column in ("as_of", "customer_id"):
+        raise ValueError(f"column: not a score column of the history table: {column!r}")
+    wide = history_table.pivot(index="customer_id", columns="as_of", values=column)
+    dates = sorted(wide.columns)
+    latest = dates[-1]
+    current = wide[latest]
+    scored = history_table.loc[history_table["as_of"] == latest, "customer_id"]
+    out = _pd.DataFrame({column: current.reindex(scored)})
+    for d in dates[:-1]:
+        out[f"change_since_{d.isoformat()}"] = out[column] - wide[d].reindex(scored)
+    return out

@@ -201,3 +201,48 @@ def katz_reach(
     max_iterations: int = ...,
     threads: int = ...,
 ) -> npt.NDArray[np.float64]: ...
+
+class Scorer:
+    def __init__(
+        self,
+        customers: CustomersArg,
+        contacts: Optional[Frame] = ...,
+        purchases: Optional[Frame] = ...,
+        referrals: Optional[Frame] = ...,
+        *,
+        as_of: Any = ...,
+        config: ConfigArg = ...,
+        threads: Optional[int] = ...,
+        strict: bool = ...,
+    ) -> None: ...
+    def add(
+        self,
+        customers: Optional[Frame] = ...,
+        contacts: Optional[Frame] = ...,
+        purchases: Optional[Frame] = ...,
+        referrals: Optional[Frame] = ...,
+    ) -> pd.DataFrame: ...
+    def scores(self) -> pd.DataFrame: ...
+    @property
+    def rescored(self) -> int: ...
+    @property
+    def config(self) -> ScoringConfig: ...
+    @property
+    def as_of(self) -> datetime.date: ...
+    @as_of.setter
+    def as_of(self, value: Any) -> None: ...
+    def refit(self) -> None: ...
+    def summary(self) -> Dict[str, Any]: ...
+    def explain(self, customer: Union[int, str]) -> Dict[str, Any]: ...
+def history(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = ...,
+    purchases: Optional[Frame] = ...,
+    referrals: Optional[Frame] = ...,
+    *,
+    as_of: Sequence[Any],
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+) -> pd.DataFrame: ...
+def trend(history_table: pd.DataFrame, column: str = ...) -> pd.DataFrame: ...

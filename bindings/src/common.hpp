@@ -2,6 +2,7 @@
 #pragma once
 
 #include <rapport/rapport.hpp>
+#include <rapport/scoring/scorer.hpp>
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -62,7 +63,18 @@ py::dict record_dict(const S& record) {
 /// A new 1-D numpy object array of length n (elements None).
 py::array new_object_array(std::size_t n);
 
+/// Converts DataFrame table specs (as for rapport.load; customers optional) and adds their rows
+/// to a live Scorer by the row rules (GIL released there); the returned holder has an empty base
+/// and the batch's load report.
+std::shared_ptr<BaseHolder> add_frames(rapport::Scorer& scorer, const py::object (&specs)[4], const py::object& na,
+                                       const py::object& na_time, const py::object& time_fallback);
+
+/// A `_ScoreRun` (as rapport.score makes) of a result over `base`.
+py::object make_score_run(std::shared_ptr<BaseHolder> base, const rapport::ScoringConfig& config,
+                          rapport::ScoreResult result);
+
 void init_data(py::module_& m);
+void init_scorer(py::module_& m);
 void init_score(py::module_& m);
 void init_value(py::module_& m);
 void init_graph(py::module_& m);

@@ -12,6 +12,7 @@
 // reject reasons for strings in DataFrames as for CSV fields.
 #include "base/parse.hpp"
 #include "base/rows.hpp"
+#include "scoring/scorer_rows.hpp"
 
 #include <datetime.h>
 
@@ -586,6 +587,7 @@ struct CustomerColumns {
   std::vector<std::string_view> id, segment;
   std::vector<day_t> acquired_on;
   CustomerColumns(const InTable& t, Ctx& ctx) {
+    if (!t.present) return;  // a live Scorer's batch may have no customers
     using namespace detail::customer_field;
     id = string_column(t.get("customers", "customer_id").array, ctx, "customers.customer_id", &conv.errors[customer_id]);
     acquired_on = date_column(t.get("customers", "acquired_on").array, ctx, "customers.acquired_on",
@@ -662,14 +664,13 @@ struct ReferralColumns {
   }
 };
 
-/// Hands the converted tables to the row rules and groups the accepted rows (GIL released by the
-/// caller: the string views point into private object arrays).
-void add_tables(BaseHolder& holder, const InTable (&in)[4], CustomerColumns& cu, ContactColumns& co,
-                PurchaseColumns& pu, ReferralColumns& re) {
-  rapport::LoadReport& rep = holder.report;
-  const rapport::LoadOptions options;
-  detail::RejectSink sink(rep, options);
-  rapport::CustomerBaseBuilder b;
+/// Hands the converted tables to the row rules of `b` (a CustomerBaseBuilder, or a live Scorer's
+/// detail::ScorerRows), rejecting into `sink` (GIL released by the caller: the string views point
+/// into private object arrays).
+template <class Target>
+void add_tables_to(Target& b, detail::RejectSink& sink, const InTable (&in)[4], CustomerColumns& cu,
+                   ContactColumns& co, PurchaseColumns& pu, ReferralColumns& re) {
+  rapport::LoadReport& rep = sink.report();
   add_rows(in[0], detail::customers_schema(), rep.customers, sink, cu.conv, [&](std::size_t i, auto* failure, auto& e) {
     return detail::add_customer_row(b, cu.id[i], cu.acquired_on[i], cu.segment.empty() ? std::string_view() : cu.segment[i],
                                     failure, e);
@@ -683,30 +684,48 @@ void add_tables(BaseHolder& holder, const InTable (&in)[4], CustomerColumns& cu,
   add_rows(in[3], detail::referrals_schema(), rep.referrals, sink, re.conv, [&](std::size_t i, auto* failure, auto& e) {
     return detail::add_referral_row(b, re.from[i], re.to[i], re.at[i], failure, e);
   });
+}
+
+/// Hands the converted tables to the row rules and groups the accepted rows.
+void add_tables(BaseHolder& holder, const InTable (&in)[4], CustomerColumns& cu, ContactColumns& co,
+                PurchaseColumns& pu, ReferralColumns& re) {
+  const rapport::LoadOptions options;
+  detail::RejectSink sink(holder.report, options);
+  rapport::CustomerBaseBuilder b;
+  add_tables_to(b, sink, in, cu, co, pu, re);
   holder.base = b.finish();
+}
+
+/// Converts the four table specs (dtype conversion with the GIL held) and hands them to
+/// `use(in, cu, co, pu, re)`; `require_customers`: a customers table must be given.
+template <class Use>
+void convert_frames(const py::object (&specs)[4], const py::object& na, const py::object& na_time,
+                    const py::object& time_fallback, bool require_customers, Use&& use) {
+  Ctx ctx;
+  ctx.na = na.ptr();
+  ctx.nat = na_time.ptr();
+  ctx.time_fallback = time_fallback;
+  const InTable in[4] = {read_table(specs[0], "customers"), read_table(specs[1], "contacts"),
+                         read_table(specs[2], "purchases"), read_table(specs[3], "referrals")};
+  if (require_customers && !in[0].present) throw py::value_error("customers: a customers table is required");
+  CustomerColumns cu(in[0], ctx);
+  ContactColumns co(in[1], ctx);
+  PurchaseColumns pu(in[2], ctx);
+  ReferralColumns re(in[3], ctx);
+  use(in, cu, co, pu, re);
 }
 
 std::shared_ptr<BaseHolder> build_base(const py::object& customers_spec, const py::object& contacts_spec,
                                        const py::object& purchases_spec, const py::object& referrals_spec,
                                        const py::object& na, const py::object& na_time, const py::object& time_fallback) {
-  Ctx ctx;
-  ctx.na = na.ptr();
-  ctx.nat = na_time.ptr();
-  ctx.time_fallback = time_fallback;
-  const InTable in[4] = {read_table(customers_spec, "customers"), read_table(contacts_spec, "contacts"),
-                         read_table(purchases_spec, "purchases"), read_table(referrals_spec, "referrals")};
-  if (!in[0].present) throw py::value_error("customers: a customers table is required");
-  // dtype conversion (GIL held), then the row rules (GIL released)
-  CustomerColumns cu(in[0], ctx);
-  ContactColumns co(in[1], ctx);
-  PurchaseColumns pu(in[2], ctx);
-  ReferralColumns re(in[3], ctx);
   auto holder = std::make_shared<BaseHolder>();
   holder->from_frames = true;
-  {
-    py::gil_scoped_release release;
-    add_tables(*holder, in, cu, co, pu, re);
-  }
+  // dtype conversion (GIL held), then the row rules (GIL released)
+  convert_frames({customers_spec, contacts_spec, purchases_spec, referrals_spec}, na, na_time, time_fallback, true,
+                 [&](const InTable (&in)[4], auto& cu, auto& co, auto& pu, auto& re) {
+                   py::gil_scoped_release release;
+                   add_tables(*holder, in, cu, co, pu, re);
+                 });
   return holder;
 }
 
@@ -848,6 +867,21 @@ py::list enum_names(std::size_t count) {
 }
 
 }  // namespace
+
+std::shared_ptr<BaseHolder> add_frames(rapport::Scorer& scorer, const py::object (&specs)[4], const py::object& na,
+                                       const py::object& na_time, const py::object& time_fallback) {
+  auto batch = std::make_shared<BaseHolder>();
+  batch->from_frames = true;
+  convert_frames(specs, na, na_time, time_fallback, false,
+                 [&](const InTable (&in)[4], auto& cu, auto& co, auto& pu, auto& re) {
+                   py::gil_scoped_release release;
+                   batch->report = detail::add_rows(scorer, rapport::LoadOptions{},
+                                                    [&](detail::ScorerRows& rows, detail::RejectSink& sink) {
+                                                      add_tables_to(rows, sink, in, cu, co, pu, re);
+                                                    });
+                 });
+  return batch;
+}
 
 void init_data(py::module_& m) {
   PyDateTime_IMPORT;

@@ -12,6 +12,7 @@ PYBIND11_MODULE(_rapport, m) {
   py::register_exception<rapport::FitError>(m, "FitError", PyExc_RuntimeError);
   rapport_py::init_data(m);
   rapport_py::init_score(m);
+  rapport_py::init_scorer(m);
   rapport_py::init_value(m);
   rapport_py::init_graph(m);
   rapport_py::init_report(m);

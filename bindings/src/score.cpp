@@ -229,6 +229,14 @@ py::list take_columns(ScoreRun& run) {
 
 }  // namespace
 
+py::object make_score_run(std::shared_ptr<BaseHolder> base, const ScoringConfig& config, rapport::ScoreResult result) {
+  auto run = std::make_unique<ScoreRun>();
+  run->base = std::move(base);
+  run->config = config;
+  run->result = std::move(result);
+  return py::cast(std::move(run));
+}
+
 void init_score(py::module_& m) {
   py::class_<ScoringConfig> config_class(m, "ScoringConfig", R"doc(
 Every tunable of the scoring engine, defaulting to the design card's values. Each field has a

@@ -11,6 +11,7 @@
 #include <rapport/io/html_report.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/score.hpp>
+#include <rapport/scoring/scorer.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/value/value.hpp>
 #include <rapport/version.hpp>

@@ -204,7 +204,7 @@ bool add_customer_row(CustomerBaseBuilder& builder, std::string_view id, day_t a
   const auto idx = static_cast<std::uint32_t>(im.base.customer_id.size());
   if (idx >= CustomerBaseBuilder::Impl::other_bit) throw std::length_error("too many customers");
   if (im.customers.find(im.base.customer_id, id)) {
-    e = RowError{customer_field::customer_id, 0, "duplicate customer_id (first row wins)"};
+    e = RowError{customer_field::customer_id, 0, duplicate_customer_reason};
     return false;
   }
   im.base.customer_id.emplace_back(id);

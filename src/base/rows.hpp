@@ -64,6 +64,11 @@ struct RowError {
 
 // ---- typed rules (pure; safe to call from several threads)
 
+/// Why a customer row whose key was accepted before is rejected (the builder's and the live
+/// Scorer's duplicate check).
+inline constexpr const char* duplicate_customer_reason = "duplicate customer_id (first row wins)";
+
+
 /// Customers: empty key, then a field the source could not convert (`failure`, may be null).
 /// The duplicate check follows in the builder, which owns the key index.
 RAPPORT_API bool check_customer(std::string_view id, const RowError* failure, RowError& e);

@@ -155,6 +155,24 @@ void write_scores_csv(const std::string& path, const CustomerBase& base, const S
   file.commit();
 }
 
+void write_history_csv(const std::string& path, const CustomerBase& base, const std::vector<day_t>& dates,
+                       const std::function<ScoreResult(day_t)>& score_at, unsigned threads) {
+  detail::OutputFile file(path);
+  std::string header = "as_of";
+  for (const auto& c : score_columns()) header += "," + c;
+  header.push_back('\n');
+  file.write(header);
+  for (const day_t d : dates) {
+    const ScoreResult res = score_at(d);
+    const std::string prefix = format_date(res.as_of) + ",";
+    write_rows_parallel(file, res.scores.size(), threads, [&](std::string& out, std::size_t r) {
+      out += prefix;
+      append_score_row(out, base, res, r);
+    });
+  }
+  file.commit();
+}
+
 void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& res,
                          const ScoringConfig& cfg) {
   detail::OutputFile file(path);

@@ -1,5 +1,6 @@
 #include <rapport/scoring/score.hpp>
 
+#include "scoring/score_steps.hpp"
 #include "util/parallel.hpp"
 
 #include <algorithm>
@@ -546,6 +547,20 @@ ComponentArray<ReferralComponent, std::uint32_t> referral_evidence(const ScoreRe
   return {result.scores.loyalty_evidence[LoyaltyComponent::impression][row], result.forest.converted_referrals[c],
           result.forest.tree_size[c] - 1, result.scores.purchases_counted[row], 1};
 }
+
+namespace detail {
+// The steps of score() for the live Scorer (score_steps.hpp): the same functions, by name.
+void resize_scores(Scores& s, std::size_t n, unsigned threads) { rapport::resize_scores(s, n, threads); }
+void score_rows(const CustomerBase& base, const std::vector<std::uint32_t>& rows, const ScoringConfig& config,
+                unsigned threads, const ProgressFn& progress, ScoreResult& out) {
+  rapport::score_rows(base, rows, config, threads, progress, out);
+}
+void fit_value_models(const ScoringConfig& config, ScoreResult& out) { rapport::fit_value_models(config, out); }
+void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out) {
+  rapport::fill_value_columns(config, threads, out);
+}
+void rank_upserve(unsigned threads, bool value_known, Scores& s) { rapport::rank_upserve(threads, value_known, s); }
+}  // namespace detail
 
 ScoreResult score(const CustomerBase& base, const boost::gregorian::date& as_of, const ScoringConfig& config) {
   return score(base, to_day(as_of), config);

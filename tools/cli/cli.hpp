@@ -58,6 +58,15 @@ struct NamedPath {
   std::string path;    ///< the path as given ("-" = standard output)
 };
 
+/// `rapport score`'s steps, shared with `rapport history`: the input files (DIR's or the bundled
+/// sample's, overridden per table), the inputs as named paths, the config (--config, --threads),
+/// loading (--strict), and the value-model check (error in strict mode, else a warning).
+InputFiles score_inputs(ScoreArgs& args, bool& sample);
+std::vector<NamedPath> score_input_paths(const InputFiles& files, const ScoreArgs& args);
+ScoringConfig score_config(const ScoreArgs& args);
+LoadResult score_load(const InputFiles& files, const ScoreArgs& args);
+void score_check_value_models(const ScoreResult& result, bool strict);
+
 /// Refuses outputs that would destroy what is not theirs: an output that is one of the inputs,
 /// or the same file as another output of the run (by device and inode when the file exists,
 /// else by normalised absolute path; "-" is standard output; a character device such as

@@ -4,6 +4,7 @@
 // place where failures become exit codes: a rapport::Error exits with rapport::exit_code(kind)
 // (2 input, config or output; 3 model fit), anything else with 1, a usage error with CLI11's code.
 #include "cli.hpp"
+#include "history_command.hpp"
 #include "report_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -109,12 +110,15 @@ int main(int argc, char** argv) {
   add_generate_options(*generate, generate_args);
   auto* graph = app.add_subcommand("graph", "Centrality on a whole referral graph (referrals CSV or SNAP edge list)");
   add_graph_options(*graph, graph_args);
+  HistoryArgs history_args;
+  auto* history = add_history_command(app, history_args);
 
   try {
     app.parse(argc, argv);
     install_signal_cleanup();
     if (*generate) return run_generate(std::move(generate_args));
     if (*graph) return run_graph(std::move(graph_args));
+    if (*history) return run_history(std::move(history_args));
     if (*report) score_args.quiet = true;  // `rapport report`: the score path, writing only the page
     return run_score(std::move(score_args));  // also the default with no subcommand
   } catch (const CLI::ParseError& e) {

@@ -153,6 +153,15 @@ std::vector<std::string> value_model_problems(const ScoreResult& result) {
   return out;
 }
 
+// The steps `rapport history` shares with `rapport score` (cli.hpp).
+InputFiles score_inputs(ScoreArgs& args, bool& sample) { return resolve_inputs(args, sample); }
+std::vector<NamedPath> score_input_paths(const InputFiles& files, const ScoreArgs& args) {
+  return input_paths(files, args);
+}
+ScoringConfig score_config(const ScoreArgs& args) { return resolve_config(args); }
+LoadResult score_load(const InputFiles& files, const ScoreArgs& args) { return load(files, args, nullptr); }
+void score_check_value_models(const ScoreResult& result, bool strict) { check_value_models_step(result, strict); }
+
 int run_score(ScoreArgs args) {
   bool sample = false;
   const InputFiles files = resolve_inputs(args, sample);

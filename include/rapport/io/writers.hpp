@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,14 @@ RAPPORT_API const std::vector<std::string>& score_columns();
 /// @throws OutputError naming the file when it cannot be written.
 RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& result,
                                   unsigned threads = 0);
+
+/// Writes a score history: one CSV with an `as_of` column (YYYY-MM-DD) then the score columns.
+/// For each date in order, `score_at(date)` gives that date's run, whose rows follow, each as
+/// write_scores_csv writes it (so a date's slice, without the as_of column, is that run's
+/// scores CSV body). One run is held at a time.
+/// @throws OutputError naming the file when it cannot be written; whatever score_at throws.
+RAPPORT_API void write_history_csv(const std::string& path, const CustomerBase& base, const std::vector<day_t>& dates,
+                                   const std::function<ScoreResult(day_t)>& score_at, unsigned threads = 0);
 
 /// Writes one explanation (explain_json) per scored customer and line.
 /// @throws OutputError naming the file when it cannot be written.

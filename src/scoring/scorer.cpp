@@ -1,0 +1,647 @@
+#include <rapport/scoring/scorer.hpp>
+
+#include <rapport/scoring/explain.hpp>
+
+#include "base/id_index.hpp"
+#include "base/rows.hpp"
+#include "scoring/score_steps.hpp"
+#include "scoring/scorer_rows.hpp"
+#include "util/parallel.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+namespace rapport {
+
+namespace {
+
+constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+
+// Calls f(a_col, b_col) for every column of two Scores, in one place.
+template <class A, class B, class F>
+void for_each_column(A& a, B& b, F&& f) {
+  f(a.customer, b.customer);
+  f(a.loyalty_given, b.loyalty_given);
+  for (std::size_t k = 0; k < a.loyalty.values.size(); ++k) f(a.loyalty.values[k], b.loyalty.values[k]);
+  for (std::size_t k = 0; k < a.loyalty_evidence.values.size(); ++k)
+    f(a.loyalty_evidence.values[k], b.loyalty_evidence.values[k]);
+  f(a.ladder_technical, b.ladder_technical);
+  f(a.ladder_hospitality, b.ladder_hospitality);
+  f(a.ladder_wow, b.ladder_wow);
+  f(a.overdue_complaint, b.overdue_complaint);
+  f(a.frequency, b.frequency);
+  f(a.recency, b.recency);
+  f(a.age, b.age);
+  f(a.monetary, b.monetary);
+  f(a.p_alive, b.p_alive);
+  f(a.expected_purchases, b.expected_purchases);
+  f(a.expected_value, b.expected_value);
+  f(a.upserve_value, b.upserve_value);
+  f(a.upserve_score, b.upserve_score);
+  f(a.next_action, b.next_action);
+  f(a.next_action_gap, b.next_action_gap);
+  f(a.referral_potential, b.referral_potential);
+  for (std::size_t k = 0; k < a.referral.values.size(); ++k) f(a.referral.values[k], b.referral.values[k]);
+  f(a.purchases_counted, b.purchases_counted);
+  f(a.ask_for_referral, b.ask_for_referral);
+}
+
+// Same bits (NaN equal to NaN): whether a customer's referral inputs changed.
+bool same(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Inserts rows queued per owner into one CSR column, in place from the back: `adds` holds
+// (owner, queue index) sorted by owner (stable), `value(i)` the queued value. O(column) moves.
+template <class T, class Value>
+void merge_into_column(std::vector<T>& col, const std::vector<std::uint64_t>& offsets,
+                       const std::vector<std::pair<std::uint32_t, std::size_t>>& adds, Value&& value) {
+  if (adds.empty()) return;
+  std::size_t read_end = col.size();
+  col.resize(col.size() + adds.size());
+  std::size_t write = col.size();
+  for (std::size_t hi = adds.size(); hi > 0;) {
+    const std::uint32_t c = adds[hi - 1].first;
+    std::size_t lo = hi;
+    while (lo > 0 && adds[lo - 1].first == c) --lo;
+    const auto tail = static_cast<std::size_t>(offsets[c + 1]);
+    std::move_backward(col.begin() + static_cast<std::ptrdiff_t>(tail), col.begin() + static_cast<std::ptrdiff_t>(read_end),
+                       col.begin() + static_cast<std::ptrdiff_t>(write));
+    write -= read_end - tail;
+    read_end = tail;
+    write -= hi - lo;
+    for (std::size_t j = lo; j < hi; ++j) col[write + j - lo] = value(adds[j].second);
+    hi = lo;
+  }
+}
+
+// The offsets after merge_into_column: each customer's range grows by its queued rows.
+void shift_offsets(std::vector<std::uint64_t>& offsets, const std::vector<std::pair<std::uint32_t, std::size_t>>& adds) {
+  if (adds.empty()) return;
+  std::uint64_t shift = 0;
+  std::size_t j = 0;
+  for (std::size_t c = adds.front().first; c + 1 < offsets.size(); ++c) {
+    while (j < adds.size() && adds[j].first == c) {
+      ++shift;
+      ++j;
+    }
+    offsets[c + 1] += shift;
+  }
+}
+
+// (owner, queue index) of queued rows, sorted by owner, input order within an owner.
+std::vector<std::pair<std::uint32_t, std::size_t>> by_owner(const std::vector<std::uint32_t>& owners) {
+  std::vector<std::pair<std::uint32_t, std::size_t>> adds(owners.size());
+  for (std::size_t i = 0; i < owners.size(); ++i) adds[i] = {owners[i], i};
+  std::sort(adds.begin(), adds.end());
+  return adds;
+}
+
+// Mid-rank percentiles from values sorted ascending (ties in any order): the formula of
+// rank_upserve, over the runs of equal values.
+void mid_ranks(const std::vector<std::pair<double, std::uint32_t>>& sorted, std::vector<double>& score) {
+  const std::size_t n = sorted.size();
+  if (n == 1) score[sorted[0].second] = 50;
+  if (n < 2) return;
+  for (std::size_t a = 0; a < n;) {
+    std::size_t b = a + 1;
+    while (b < n && !(sorted[a].first < sorted[b].first)) ++b;
+    const double v = 100.0 * (static_cast<double>(a) + static_cast<double>(b - a - 1) / 2.0) / static_cast<double>(n - 1);
+    for (std::size_t k = a; k < b; ++k) score[sorted[k].second] = v;
+    a = b;
+  }
+}
+
+// Adds a batch's load report to the running one.
+void accumulate(LoadReport& total, const LoadReport& batch) {
+  for (auto [t, b] : {std::pair{&total.customers, &batch.customers}, std::pair{&total.contacts, &batch.contacts},
+                      std::pair{&total.purchases, &batch.purchases}, std::pair{&total.referrals, &batch.referrals}}) {
+    t->read += b->read;
+    t->rejected += b->rejected;
+  }
+  total.rejects.insert(total.rejects.end(), batch.rejects.begin(), batch.rejects.end());
+  total.rejects_not_kept += batch.rejects_not_kept;
+}
+
+}  // namespace
+
+struct Scorer::Impl {
+  // ---- state
+  mutable std::mutex mutex;
+  CustomerBase base;
+  LoadReport report;
+  ScoringConfig given;   // the config as given (parameters only where the caller gave them)
+  ScoringConfig config;  // in force: given + the parameters of the models in use
+  day_t as_of = 0;
+  ScoreResult result;
+  std::size_t rescored = 0;
+  unsigned threads = 1;
+
+  std::shared_ptr<detail::IdIndex> keys;  // customer key -> index (base.index_ shares it)
+  std::unordered_map<std::string, std::uint32_t> segments;
+  // referral endpoints as people: every id named in a referral, first-seen order
+  std::vector<std::string> people;
+  detail::IdIndex people_index;
+  std::vector<std::uint32_t> people_customer;  // person -> customer index, or none
+  std::vector<std::uint32_t> referral_from_person, referral_to_person;
+
+  std::vector<std::uint32_t> row_of;  // customer -> row of result.scores, or none
+  std::vector<std::pair<double, std::uint32_t>> ranked;  // (upserve_value, row), ascending
+  bool ranked_valid = false;
+
+  // ---- rows queued by add(), applied by apply_queue()
+  std::size_t applied_customers = 0;  // customers the scores know
+  std::vector<std::uint32_t> contact_owner;
+  std::vector<ContactRow> contacts;
+  std::vector<std::uint32_t> purchase_owner;
+  std::vector<std::pair<seconds_t, double>> purchases;
+  bool referrals_changed = false;
+
+  // ---- construction and full runs
+  void index_base();
+  void full_rescore(const ScoringConfig& run_config);
+  void rebuild_ranks();
+
+  // ---- intake (the row rules of rows.hpp)
+  bool add_customer(std::string_view id, day_t acquired_on, std::string_view segment, const detail::RowError* failure,
+                    detail::RowError& e);
+  bool add_contact(std::string_view id, const ContactRow& row, const detail::RowError* failure, detail::RowError& e);
+  bool add_purchase(std::string_view id, seconds_t at, double amount, const detail::RowError* failure,
+                    detail::RowError& e);
+  bool add_referral(std::string_view referrer, std::string_view referred, seconds_t at,
+                    const detail::RowError* failure, detail::RowError& e);
+  std::uint32_t person_of(std::string_view id);
+  std::optional<std::uint32_t> customer(std::string_view id) const { return keys->find(base.customer_id, id); }
+
+  // ---- incremental rescoring
+  bool pending() const {
+    return applied_customers != base.customer_count() || !contact_owner.empty() || !purchase_owner.empty() ||
+           referrals_changed;
+  }
+  void apply_queue();
+  // scores() and with_scores(): apply the queue; rescored = 0 when nothing was queued
+  void refresh() {
+    if (!pending()) rescored = 0;
+    apply_queue();
+  }
+  std::vector<std::uint32_t> merge_events();
+  void map_referrals();
+  void rescore(std::vector<std::uint32_t> dirty, bool forest_changed);
+  void update_ranks(std::vector<std::pair<double, std::uint32_t>> removed,
+                    std::vector<std::pair<double, std::uint32_t>> inserted);
+  void refit_unavailable_models();
+};
+
+// ---------------------------------------------------------------- construction, full runs
+
+void Scorer::Impl::index_base() {
+  keys = std::make_shared<detail::IdIndex>();
+  for (std::uint32_t c = 0; c < base.customer_count(); ++c) keys->insert(base.customer_id, c);
+  base.index_ = keys;
+  for (std::uint32_t s = 0; s < base.segment_names.size(); ++s) segments.emplace(base.segment_names[s], s);
+  referral_from_person.reserve(base.referral_count());
+  referral_to_person.reserve(base.referral_count());
+  for (std::size_t k = 0; k < base.referral_count(); ++k) {
+    referral_from_person.push_back(person_of(base.person(base.referral_from[k])));
+    referral_to_person.push_back(person_of(base.person(base.referral_to[k])));
+  }
+  applied_customers = base.customer_count();
+}
+
+// Scores everything with score() (the one scoring path) and rebuilds the incremental state.
+void Scorer::Impl::full_rescore(const ScoringConfig& run_config) {
+  result = score(base, as_of, run_config);
+  config = given;
+  if (result.bgnbd_error.empty()) config.bgnbd = result.bgnbd;
+  if (result.gamma_gamma_error.empty()) config.gamma_gamma = result.gamma_gamma;
+  row_of.assign(base.customer_count(), none);
+  for (std::size_t r = 0; r < result.scores.size(); ++r) row_of[result.scores.customer[r]] = static_cast<std::uint32_t>(r);
+  rescored = result.scores.size();
+  ranked_valid = false;
+  rebuild_ranks();
+}
+
+void Scorer::Impl::rebuild_ranks() {
+  const auto& v = result.scores.upserve_value;
+  ranked_valid = result.value_known() && std::none_of(v.begin(), v.end(), [](double x) { return std::isnan(x); });
+  ranked.clear();
+  if (!ranked_valid) return;
+  ranked.resize(v.size());
+  for (std::size_t r = 0; r < v.size(); ++r) ranked[r] = {v[r], static_cast<std::uint32_t>(r)};
+  std::sort(ranked.begin(), ranked.end());
+}
+
+// ---------------------------------------------------------------- intake
+
+std::uint32_t Scorer::Impl::person_of(std::string_view id) {
+  if (const auto p = people_index.find(people, id)) return *p;
+  people.emplace_back(id);
+  const auto p = static_cast<std::uint32_t>(people.size() - 1);
+  people_index.insert(people, p);
+  people_customer.push_back(customer(id).value_or(none));
+  return p;
+}
+
+bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
+                                const detail::RowError* failure, detail::RowError& e) {
+  if (!detail::check_customer(id, failure, e)) return false;
+  if (customer(id)) {
+    e = detail::RowError{detail::customer_field::customer_id, 0, detail::duplicate_customer_reason};
+    return false;
+  }
+  if (base.customer_count() >= none / 2) throw std::length_error("too many customers");
+  const auto c = static_cast<std::uint32_t>(base.customer_count());
+  base.customer_id.emplace_back(id);
+  if (keys.use_count() > 2) {  // a copy of the base shares the index (base.index_ is the 2nd owner)
+    keys = std::make_shared<detail::IdIndex>(*keys);
+    base.index_ = keys;
+  }
+  keys->insert(base.customer_id, c);
+  if (const auto p = people_index.find(people, id)) people_customer[*p] = c;  // a prospect no longer
+  base.acquired_on.push_back(acquired_on);
+  const auto [it, inserted] = segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(base.segment_names.size()));
+  if (inserted) base.segment_names.emplace_back(segment);
+  base.segment.push_back(it->second);
+  base.contact_offsets.push_back(base.contact_offsets.back());
+  base.complaint_offsets.push_back(base.complaint_offsets.back());
+  base.purchase_offsets.push_back(base.purchase_offsets.back());
+  return true;
+}
+
+bool Scorer::Impl::add_contact(std::string_view id, const ContactRow& row, const detail::RowError* failure,
+                               detail::RowError& e) {
+  const auto c = customer(id);
+  if (!detail::check_contact(c.has_value(), row, failure, e)) return false;
+  contact_owner.push_back(*c);
+  contacts.push_back(row);
+  return true;
+}
+
+bool Scorer::Impl::add_purchase(std::string_view id, seconds_t at, double amount, const detail::RowError* failure,
+                                detail::RowError& e) {
+  const auto c = customer(id);
+  if (!detail::check_purchase(c.has_value(), amount, failure, e)) return false;
+  purchase_owner.push_back(*c);
+  purchases.emplace_back(at, amount);
+  return true;
+}
+
+bool Scorer::Impl::add_referral(std::string_view referrer, std::string_view referred, seconds_t at,
+                                const detail::RowError* failure, detail::RowError& e) {
+  if (!detail::check_referral(referrer, referred, failure, e)) return false;
+  referral_from_person.push_back(person_of(referrer));
+  referral_to_person.push_back(person_of(referred));
+  base.referral_at.push_back(at);
+  referrals_changed = true;
+  return true;
+}
+
+// ---------------------------------------------------------------- applying the queue
+
+// Moves the queued contacts and purchases into the grouped columns; returns their owners.
+std::vector<std::uint32_t> Scorer::Impl::merge_events() {
+  std::vector<std::uint32_t> touched;
+  auto& b = base;
+  if (!contact_owner.empty()) {
+    const auto adds = by_owner(contact_owner);
+    std::vector<std::pair<std::uint32_t, std::size_t>> complaint_adds;
+    for (const auto& a : adds)
+      if (contacts[a.second].complaint) complaint_adds.push_back(a);
+    merge_into_column(b.contact_at, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].at; });
+    merge_into_column(b.contact_channel, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].channel; });
+    merge_into_column(b.contact_stage, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].stage; });
+    merge_into_column(b.contact_initiator, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].initiator; });
+    merge_into_column(b.contact_aspect, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].aspect; });
+    merge_into_column(b.contact_impression, b.contact_offsets, adds,
+                      [&](std::size_t i) { return static_cast<std::int8_t>(contacts[i].impression); });
+    merge_into_column(b.contact_complaint, b.contact_offsets, adds,
+                      [&](std::size_t i) { return static_cast<std::uint8_t>(contacts[i].complaint ? 1 : 0); });
+    merge_into_column(b.complaint_resolved_at, b.complaint_offsets, complaint_adds,
+                      [&](std::size_t i) { return contacts[i].resolved_at; });
+    shift_offsets(b.contact_offsets, adds);
+    shift_offsets(b.complaint_offsets, complaint_adds);
+    for (const auto& a : adds) touched.push_back(a.first);
+    contact_owner.clear();
+    contacts.clear();
+  }
+  if (!purchase_owner.empty()) {
+    const auto adds = by_owner(purchase_owner);
+    merge_into_column(b.purchase_at, b.purchase_offsets, adds, [&](std::size_t i) { return purchases[i].first; });
+    merge_into_column(b.purchase_amount, b.purchase_offsets, adds, [&](std::size_t i) { return purchases[i].second; });
+    shift_offsets(b.purchase_offsets, adds);
+    for (const auto& a : adds) touched.push_back(a.first);
+    purchase_owner.clear();
+    purchases.clear();
+  }
+  return touched;
+}
+
+// The referral graph's person indexes as a fresh load of every row would give them: customers
+// first, then everyone else in order of first appearance (referrer before referred).
+void Scorer::Impl::map_referrals() {
+  const auto n = static_cast<std::uint32_t>(base.customer_count());
+  std::vector<std::uint32_t> prospect(people.size(), none);
+  base.prospect_id.clear();
+  auto index_of = [&](std::uint32_t p) {
+    if (people_customer[p] != none) return people_customer[p];
+    if (prospect[p] == none) {
+      prospect[p] = n + static_cast<std::uint32_t>(base.prospect_id.size());
+      base.prospect_id.push_back(people[p]);
+    }
+    return prospect[p];
+  };
+  base.referral_from.resize(referral_from_person.size());
+  base.referral_to.resize(referral_to_person.size());
+  for (std::size_t k = 0; k < referral_from_person.size(); ++k) {
+    base.referral_from[k] = index_of(referral_from_person[k]);
+    base.referral_to[k] = index_of(referral_to_person[k]);
+  }
+}
+
+void Scorer::Impl::apply_queue() {
+  if (!pending()) return;
+  const std::size_t old_customers = applied_customers;
+  std::vector<std::uint32_t> dirty = merge_events();
+  const bool forest_changed = referrals_changed || old_customers != base.customer_count();
+  if (forest_changed) map_referrals();
+  for (auto c = static_cast<std::uint32_t>(old_customers); c < base.customer_count(); ++c) dirty.push_back(c);
+  row_of.resize(base.customer_count(), none);
+  applied_customers = base.customer_count();
+  referrals_changed = false;
+  rescore(std::move(dirty), forest_changed);
+}
+
+// Rescores the customers in `dirty` (and those whose referral inputs change with a new forest),
+// then the value columns of those rows and the base-wide ranks.
+void Scorer::Impl::rescore(std::vector<std::uint32_t> dirty, bool forest_changed) {
+  Scores& s = result.scores;
+  const std::size_t old_rows = s.size();
+  if (forest_changed) {
+    ReferralForest forest = build_referral_forest(base, as_of, config);
+    for (std::uint32_t c = 0; c < applied_customers && c < result.forest.katz.size(); ++c)
+      if (!same(forest.katz[c], result.forest.katz[c]) ||
+          !same(forest.track_record_weight[c], result.forest.track_record_weight[c]))
+        dirty.push_back(c);
+    result.forest = std::move(forest);
+  }
+  // the rows to rescore; new scored customers get rows at the end, in customer order
+  std::sort(dirty.begin(), dirty.end());
+  dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
+  std::vector<std::uint32_t> customers;
+  for (const auto c : dirty) {
+    if (base.acquired_on[c] > as_of) continue;
+    if (row_of[c] == none) row_of[c] = static_cast<std::uint32_t>(old_rows);  // numbered below
+    customers.push_back(c);
+  }
+  std::size_t rows_now = old_rows;
+  for (const auto c : customers)
+    if (row_of[c] >= old_rows) row_of[c] = static_cast<std::uint32_t>(rows_now++);
+  for_each_column(s, s, [&](auto& col, auto&) { col.resize(rows_now); });
+  for (const auto c : customers) s.customer[row_of[c]] = c;
+  rescored = customers.size();
+
+  // score them with the steps of score(), into a scratch result, then copy the rows over
+  ScoreResult part;
+  part.as_of = as_of;
+  part.forest = std::move(result.forest);
+  part.bgnbd = result.bgnbd;
+  part.gamma_gamma = result.gamma_gamma;
+  part.bgnbd_error = result.bgnbd_error;
+  part.gamma_gamma_error = result.gamma_gamma_error;
+  detail::resize_scores(part.scores, customers.size(), threads);
+  std::copy(customers.begin(), customers.end(), part.scores.customer.begin());
+  detail::score_rows(base, customers, config, threads, {}, part);
+  detail::fill_value_columns(config, threads, part);
+  result.forest = std::move(part.forest);
+
+  std::vector<std::pair<double, std::uint32_t>> removed, inserted;
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    const std::uint32_t r = row_of[customers[i]];
+    if (r < old_rows) {
+      removed.emplace_back(s.upserve_value[r], r);
+      result.bgnbd_customers -= std::isnan(s.frequency[r]) ? 0 : 1;
+      result.gamma_gamma_customers -= (s.frequency[r] >= 1 && s.monetary[r] > 0) ? 1 : 0;
+    }
+    for_each_column(s, part.scores, [&](auto& to, const auto& from) { to[r] = from[i]; });
+    result.bgnbd_customers += std::isnan(s.frequency[r]) ? 0 : 1;
+    result.gamma_gamma_customers += (s.frequency[r] >= 1 && s.monetary[r] > 0) ? 1 : 0;
+    inserted.emplace_back(s.upserve_value[r], r);
+  }
+  if (!config.bgnbd || !config.gamma_gamma) {
+    refit_unavailable_models();
+  } else {
+    update_ranks(removed, std::move(inserted));
+  }
+}
+
+// A value model could not be fitted before: retry the fit over every row, as score() would, then
+// the value columns and ranks of every row.
+void Scorer::Impl::refit_unavailable_models() {
+  result.bgnbd_fitted = result.gamma_gamma_fitted = false;
+  result.bgnbd_error.clear();
+  result.gamma_gamma_error.clear();
+  detail::fit_value_models(config, result);
+  if (result.bgnbd_fitted) config.bgnbd = result.bgnbd;
+  if (result.gamma_gamma_fitted) config.gamma_gamma = result.gamma_gamma;
+  detail::fill_value_columns(config, threads, result);
+  detail::rank_upserve(threads, result.value_known(), result.scores);
+  rebuild_ranks();
+}
+
+// Base-wide ranks: the sorted (value, row) pairs lose the changed rows' old values and gain their
+// new ones in one merge (O(n + k log k)), then one pass gives every row its mid rank.
+void Scorer::Impl::update_ranks(std::vector<std::pair<double, std::uint32_t>> removed,
+                                std::vector<std::pair<double, std::uint32_t>> inserted) {
+  const bool finite = std::none_of(inserted.begin(), inserted.end(), [](const auto& p) { return std::isnan(p.first); });
+  if (!ranked_valid || !finite) {
+    detail::rank_upserve(threads, result.value_known(), result.scores);
+    rebuild_ranks();
+    return;
+  }
+  std::sort(removed.begin(), removed.end());
+  std::sort(inserted.begin(), inserted.end());
+  std::vector<std::pair<double, std::uint32_t>> merged;
+  merged.reserve(ranked.size() - removed.size() + inserted.size());
+  auto gone = removed.begin();
+  auto in = inserted.begin();
+  for (const auto& entry : ranked) {
+    if (gone != removed.end() && *gone == entry) {
+      ++gone;
+      continue;
+    }
+    for (; in != inserted.end() && *in < entry; ++in) merged.push_back(*in);
+    merged.push_back(entry);
+  }
+  merged.insert(merged.end(), in, inserted.end());
+  ranked.swap(merged);
+  mid_ranks(ranked, result.scores.upserve_score);
+}
+
+// ---------------------------------------------------------------- intake for other sources
+
+struct detail_scorer_access {
+  static Scorer::Impl& impl(Scorer& s) { return *s.impl_; }
+};
+
+namespace detail {
+
+bool add_customer_row(ScorerRows& rows, std::string_view id, day_t acquired_on, std::string_view segment,
+                      const RowError* failure, RowError& e) {
+  return rows.impl.add_customer(id, acquired_on, segment, failure, e);
+}
+bool add_contact_row(ScorerRows& rows, std::string_view customer_id, const ContactRow& row, const RowError* failure,
+                     RowError& e) {
+  return rows.impl.add_contact(customer_id, row, failure, e);
+}
+bool add_purchase_row(ScorerRows& rows, std::string_view customer_id, seconds_t at, double amount,
+                      const RowError* failure, RowError& e) {
+  return rows.impl.add_purchase(customer_id, at, amount, failure, e);
+}
+bool add_referral_row(ScorerRows& rows, std::string_view referrer, std::string_view referred, seconds_t at,
+                      const RowError* failure, RowError& e) {
+  return rows.impl.add_referral(referrer, referred, at, failure, e);
+}
+
+LoadReport add_rows(Scorer& scorer, const LoadOptions& options,
+                    const std::function<void(ScorerRows&, RejectSink&)>& feed) {
+  auto& im = detail_scorer_access::impl(scorer);
+  std::lock_guard lock(im.mutex);
+  LoadReport out;
+  RejectSink sink(out, options);
+  ScorerRows rows{im};
+  try {
+    feed(rows, sink);
+  } catch (...) {
+    accumulate(im.report, out);
+    throw;
+  }
+  accumulate(im.report, out);
+  return out;
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------- the public face
+
+Scorer::Scorer(CustomerBase base, std::optional<day_t> as_of, const ScoringConfig& config, LoadReport report)
+    : impl_(std::make_unique<Impl>()) {
+  validate(config);
+  auto& im = *impl_;
+  im.base = std::move(base);
+  im.report = std::move(report);
+  im.given = config;
+  if (!as_of) as_of = im.base.default_as_of();
+  if (!as_of) throw InputError("empty customer base: nothing to score and no as-of date");
+  im.as_of = *as_of;
+  im.threads = detail::thread_count(config.threads);
+  im.index_base();
+  im.full_rescore(im.given);
+}
+
+Scorer::~Scorer() = default;
+
+LoadReport Scorer::add(const RowBatch& batch, const LoadOptions& options) {
+  return detail::add_rows(*this, options, [&](detail::ScorerRows& rows, detail::RejectSink& sink) {
+    auto& report = sink.report();
+    const auto take = [&](const detail::TableSchema& schema, TableCounts& counts, const auto& table, auto&& add_row) {
+      detail::ColumnMap columns;
+      for (std::size_t k = 0; k < schema.fields.size(); ++k) {
+        columns.position.push_back(k + 1);
+        columns.header.emplace_back(schema.fields[k]);
+      }
+      const std::string file = std::string("<") + schema.table + ">";
+      counts.read += table.size();
+      detail::RowError e;
+      for (std::size_t i = 0; i < table.size(); ++i)
+        if (!add_row(table[i], e)) sink.reject(schema, counts, file, columns, i + 2, e, {});
+    };
+    take(detail::customers_schema(), report.customers, batch.customers, [&](const CustomerRow& r, detail::RowError& e) {
+      return detail::add_customer_row(rows, r.customer_id, r.acquired_on, r.segment, nullptr, e);
+    });
+    take(detail::contacts_schema(), report.contacts, batch.contacts, [&](const ContactEntry& r, detail::RowError& e) {
+      return detail::add_contact_row(rows, r.customer_id, r.row, nullptr, e);
+    });
+    take(detail::purchases_schema(), report.purchases, batch.purchases, [&](const PurchaseRow& r, detail::RowError& e) {
+      return detail::add_purchase_row(rows, r.customer_id, r.at, r.amount, nullptr, e);
+    });
+    take(detail::referrals_schema(), report.referrals, batch.referrals, [&](const ReferralRow& r, detail::RowError& e) {
+      return detail::add_referral_row(rows, r.referrer_id, r.referred_id, r.at, nullptr, e);
+    });
+  });
+}
+
+const ScoreResult& Scorer::scores() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->refresh();
+  return impl_->result;
+}
+
+std::size_t Scorer::rescored() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->rescored;
+}
+
+ScoringConfig Scorer::config() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->config;
+}
+
+day_t Scorer::as_of() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->as_of;
+}
+
+void Scorer::set_as_of(day_t as_of) {
+  std::lock_guard lock(impl_->mutex);
+  auto& im = *impl_;
+  im.apply_queue();
+  im.as_of = as_of;
+  im.full_rescore(im.config);
+}
+
+void Scorer::refit() {
+  std::lock_guard lock(impl_->mutex);
+  auto& im = *impl_;
+  im.apply_queue();
+  im.full_rescore(im.given);
+}
+
+Summary Scorer::summary() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->apply_queue();
+  return summarize(impl_->base, impl_->report, impl_->result, impl_->config);
+}
+
+std::string Scorer::explain(std::size_t row) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->apply_queue();
+  if (row >= impl_->result.scores.size()) throw std::out_of_range("explain: no scored row " + std::to_string(row));
+  return explain_json(impl_->base, impl_->result, row, impl_->config);
+}
+
+std::string Scorer::explain(std::string_view customer_id) {
+  std::lock_guard lock(impl_->mutex);
+  auto& im = *impl_;
+  im.apply_queue();
+  const auto c = im.customer(customer_id);
+  if (!c || im.row_of[*c] == none) throw std::out_of_range("explain: no scored customer '" + std::string(customer_id) + "'");
+  return explain_json(im.base, im.result, im.row_of[*c], im.config);
+}
+
+void Scorer::with_scores(const std::function<void(const CustomerBase&, const ScoreResult&)>& f) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->refresh();
+  f(impl_->base, impl_->result);
+}
+
+CustomerBase Scorer::base() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->apply_queue();
+  return impl_->base;
+}
+
+}  // namespace rapport

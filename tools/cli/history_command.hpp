@@ -1,0 +1,27 @@
+// rapport CLI: `rapport history` — scores at several as-of dates in one long table.
+#pragma once
+
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace rapport::cli {
+
+/// Arguments of `rapport history`: the score command's inputs, config and --out, and the dates.
+struct HistoryArgs {
+  ScoreArgs score;     ///< DIR, --customers …, --config, --threads, --strict, --quiet, --out
+  std::string dates;   ///< --as-of D1,D2,... (YYYY-MM-DD, comma-separated)
+};
+
+/// Adds `rapport history [DIR] --as-of D1,D2,... --out F [--config F] [--threads N] [--strict]`.
+CLI::App* add_history_command(CLI::App& app, HistoryArgs& args);
+
+/// Runs `rapport history`: reads the input once, then scores it at each date in the order given
+/// and writes one CSV with an `as_of` column followed by the score columns; each date's rows are
+/// byte for byte the rows `rapport score --as-of D` writes. Returns the exit code.
+/// @throws rapport::Error on failure (no date, a malformed date, unreadable input, …).
+int run_history(HistoryArgs args);
+
+}  // namespace rapport::cli
