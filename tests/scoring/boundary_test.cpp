@@ -176,7 +176,9 @@ TEST(Boundary, ServiceLadderThresholdsAreInclusive) {
   }
   const auto base = bld.finish();
   auto cfg = fixed_config();
-  cfg.loyalty_weights = {0, 0, 0, 0, 1};
+  // the ladder's gap decides; continuity (0: no business contact) must weigh something but
+  // 0.01 · 1 stays below every ladder gap here (>= 0.19)
+  cfg.loyalty_weights = {0.01, 0, 0, 0, 1};
   const auto s = score(base, case_as_of, cfg).scores;
   ASSERT_EQ(s.size(), std::size(cases));
   for (std::size_t r = 0; r < std::size(cases); ++r) {

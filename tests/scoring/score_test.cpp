@@ -219,7 +219,8 @@ TEST(Score, ServiceLadderRungs) {
   bld.add_contact("wow", contact("2024-03-21", C, Stage::service, Aspect::hospitality, 1));
   const auto base = bld.finish();
   auto cfg = fixed_config();
-  cfg.loyalty_weights = {0, 0, 0, 0, 1};  // only the ladder has a gap
+  // the ladder's gap decides (>= 1/3); continuity (0: no business contact) must weigh something
+  cfg.loyalty_weights = {0.01, 0, 0, 0, 1};
   const auto s = score(base, day("2024-03-31"), cfg).scores;
   EXPECT_EQ(s.loyalty[LoyaltyComponent::service_ladder][0], 0.0);
   EXPECT_EQ(s.next_action[0], NextAction::fix_basics);

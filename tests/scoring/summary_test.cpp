@@ -30,12 +30,16 @@ void impressions(CustomerBaseBuilder& bld, const char* id, const std::vector<int
   for (int v : values) must(bld.add_contact(id, contact_at(case_T - 180 * one_day, C, Stage::service, Aspect::wow, v)));
 }
 
-/// Loyalty given = 100 × impression quality q (only impression carries weight).
+/// Loyalty given = 50 × impression quality q: continuity and impression weigh 1 each, and every
+/// contact of these cases is customer-initiated, so continuity is 0 (with evidence) for everyone.
+/// (Continuity must weigh something: it is the one loyalty component every customer has.)
 ScoringConfig impression_only() {
   auto cfg = fixed_config();
-  cfg.loyalty_weights = {0, 0, 1, 0, 0};
+  cfg.loyalty_weights = {1, 0, 1, 0, 0};
   return cfg;
 }
+/// L per unit of 100·q under impression_only().
+constexpr double h = 0.5;
 
 void expect_distribution(const json& d, std::size_t count, double mean, double min, double p10, double p25,
                          double median, double p75, double p90, double max) {
@@ -219,8 +223,9 @@ TEST(Summary, LargestTreesAreTheTenLargestTiesByRootId) {
   }
 }
 
-//  Loyalty-given distributions. Only impression carries weight, so L = 100·q with
-//  q = P / (P + 2N); every impression is made at T − 180 d (weight 0.5 cancels).
+//  Loyalty-given distributions. Only impression carries weight besides continuity (0 for all),
+//  so L = 50·q with q = P / (P + 2N); every impression is made at T − 180 d (weight 0.5
+//  cancels). The figures below are in units of 100·q; the test scales them by h = 1/2.
 //
 //    id  segment  impressions   q      L
 //    c1  north    +1            1      100
@@ -262,7 +267,8 @@ TEST(Summary, LoyaltyDistributionsOverallAndPerSegmentUseNumpyLinearQuantiles) {
   const json& lg = s.at("loyalty_given");
   {
     SCOPED_TRACE("overall");
-    expect_distribution(lg.at("overall"), 7, 360.0 / 7, 0, 20, 125.0 / 3, 50, 190.0 / 3, 80, 100);
+    expect_distribution(lg.at("overall"), 7, h * 360.0 / 7, 0, h * 20, h * 125.0 / 3, h * 50, h * 190.0 / 3, h * 80,
+                        h * 100);
   }
   const json& seg = lg.at("per_segment");
   EXPECT_EQ(seg.size(), 3u) << seg.dump();
@@ -270,19 +276,22 @@ TEST(Summary, LoyaltyDistributionsOverallAndPerSegmentUseNumpyLinearQuantiles) {
   EXPECT_FALSE(seg.contains(""));
   {
     SCOPED_TRACE("north");
-    expect_distribution(seg.at("north"), 3, 400.0 / 9, 0, 20.0 / 3, 50.0 / 3, 100.0 / 3, 200.0 / 3, 260.0 / 3, 100);
+    expect_distribution(seg.at("north"), 3, h * 400.0 / 9, 0, h * 20.0 / 3, h * 50.0 / 3, h * 100.0 / 3, h * 200.0 / 3,
+                        h * 260.0 / 3, h * 100);
   }
   {
     SCOPED_TRACE("south");
-    expect_distribution(seg.at("south"), 2, 175.0 / 3, 50, 155.0 / 3, 325.0 / 6, 175.0 / 3, 62.5, 65, 200.0 / 3);
+    expect_distribution(seg.at("south"), 2, h * 175.0 / 3, h * 50, h * 155.0 / 3, h * 325.0 / 6, h * 175.0 / 3, h * 62.5,
+                        h * 65, h * 200.0 / 3);
   }
   {
     SCOPED_TRACE("(none)");
-    expect_distribution(seg.at("(none)"), 2, 55, 50, 51, 52.5, 55, 57.5, 59, 60);
+    expect_distribution(seg.at("(none)"), 2, h * 55, h * 50, h * 51, h * 52.5, h * 55, h * 57.5, h * 59, h * 60);
   }
 }
 
-//  Value deciles. n = 12 customers c00 … c11, all acquired 2024-01-01; L = 100·q as above.
+//  Value deciles. n = 12 customers c00 … c11, all acquired 2024-01-01; L = 50·q as above (the
+//  L figures below are in units of 100·q, scaled by h = 1/2 in the test).
 //  c00 and c01 have the same purchases (2024-01-10 10, 2024-02-10 10) and so the same
 //  expected_value EV > 0; the others have none (expected_value 0).
 //
@@ -299,9 +308,9 @@ TEST(Summary, LoyaltyDistributionsOverallAndPerSegmentUseNumpyLinearQuantiles) {
 //    p_alive = 1 / (1 + a/(b + x − 1) · ((α + T)/(α + t_x))^(r + x))
 //            = 1 / (1 + 0.8/2.5 · (111/61)^1.5) = 0.560071 > 0.5 for both → share 2/12
 //    expected spend (γ + m̄x)p/(px + q − 1) = (15 + 10)·6/(6 + 3) = 50/3;
-//    expected_value_total = 2·E[purchases]·50/3; upserve_value_total = EV·(1 − 0.5) + EV·0
-//  next actions (only the impression gap counts): none for q = 1 (c01, c02), else
-//  repair_impression (10); ask_for_referral: none (no one has timing ≥ 0.5 and advocacy ≥ 0.7:
+//    expected_value_total = 2·E[purchases]·50/3; upserve_value_total = EV·(1 − 0.25) + EV·(1 − 0.5)
+//  next actions: continuity's gap 1·(1 − 0) is the largest for everyone (impression's is at most
+//  1) → reach_out (12); ask_for_referral: none (no one has timing ≥ 0.5 and advocacy ≥ 0.7:
 //  the buyers' latest purchase is 51 days before T, timing 2^(−51/30) < 0.5).
 TEST(Summary, ValueDecilesTopDecileGapValueTotalsAndActionCounts) {
   CustomerBaseBuilder bld;
@@ -331,12 +340,12 @@ TEST(Summary, ValueDecilesTopDecileGapValueTotalsAndActionCounts) {
   }
   {
     SCOPED_TRACE("decile 1");
-    expect_distribution(dec[0], 2, 50, 0, 10, 25, 50, 75, 90, 100);
+    expect_distribution(dec[0], 2, h * 50, 0, h * 10, h * 25, h * 50, h * 75, h * 90, h * 100);
   }
-  EXPECT_NEAR(dec[8].at("mean").get<double>(), 50, eps);
-  EXPECT_NEAR(dec[9].at("mean").get<double>(), 100, eps);
+  EXPECT_NEAR(dec[8].at("mean").get<double>(), h * 50, eps);
+  EXPECT_NEAR(dec[9].at("mean").get<double>(), h * 100, eps);
   for (std::size_t d = 1; d < 8; ++d) EXPECT_NEAR(dec[d].at("max").get<double>(), 0, eps) << "decile " << d + 1;
-  EXPECT_NEAR(s.at("loyalty_given").at("top_decile_gap").get<double>(), 950.0 / 11, eps);
+  EXPECT_NEAR(s.at("loyalty_given").at("top_decile_gap").get<double>(), h * 950.0 / 11, eps);
 
   const json& v = s.at("value");
   EXPECT_EQ(v.at("customers_with_purchases").get<int>(), 2);
@@ -346,12 +355,11 @@ TEST(Summary, ValueDecilesTopDecileGapValueTotalsAndActionCounts) {
   EXPECT_NEAR(v.at("share_p_alive_above_half").get<double>(), 2.0 / 12, eps);
   const double ev = bgnbd_expected_purchases(*cfg.bgnbd, 365, 1, 31, 81) * 50.0 / 3;
   EXPECT_NEAR(v.at("expected_value_total").get<double>(), 2 * ev, 1e-9 * ev);
-  EXPECT_NEAR(v.at("upserve_value_total").get<double>(), 0.5 * ev, 1e-9 * ev);
+  EXPECT_NEAR(v.at("upserve_value_total").get<double>(), 1.25 * ev, 1e-9 * ev);
 
   const json& actions = s.at("next_actions");
-  EXPECT_EQ(actions.at("none").get<int>(), 2);
-  EXPECT_EQ(actions.at("repair_impression").get<int>(), 10);
-  for (const char* a : {"reach_out", "follow_up_after_sale", "resolve_complaint", "fix_basics", "add_hospitality",
+  EXPECT_EQ(actions.at("reach_out").get<int>(), 12);
+  for (const char* a : {"none", "repair_impression", "follow_up_after_sale", "resolve_complaint", "fix_basics", "add_hospitality",
                         "create_wow"})
     EXPECT_EQ(actions.at(a).get<int>(), 0) << a;
   EXPECT_EQ(s.at("ask_for_referral_customers").get<int>(), 0);
