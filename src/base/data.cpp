@@ -554,11 +554,44 @@ void append(CustomerBaseBuilder::Impl& im, const Out& row) {
 /// Runs `on_record(fields, line, raw)` over every non-blank data record of a file with the
 /// sequential RFC 4180 reader; returns the header's columns first via `on_header`.
 template <class OnHeader, class OnRecord>
-void read_sequential(detail::CsvReader& reader, OnHeader&& on_header, OnRecord&& on_record) {
+void read_sequential(detail::RecordSource& reader, OnHeader&& on_header, OnRecord&& on_record) {
   detail::CsvRecord rec;
   if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
   on_header(rec.fields, rec.line);
   while (reader.next(rec)) on_record(rec);
+}
+
+/// Loads a per-customer table (contacts or purchases) record by record from `reader`; reads the
+/// header first unless `cols` already holds it.
+template <class Out, class Parse>
+void load_grouped_records(detail::RecordSource& reader, std::optional<Columns>& cols, const TableSpec& spec,
+                          TableCounts& counts, Reporter& reporter, CustomerBaseBuilder::Impl& im, Parse&& parse) {
+  const std::string& path = reader.name();
+  const auto on_header = [&](const std::vector<std::string_view>& fields, std::size_t hline) {
+    cols.emplace(fields, spec, path, hline);
+  };
+  std::vector<std::string_view> f(spec.fields.size());
+  Out out;
+  RowError e;
+  CustomerLookup lookup{im.customers, im.base.customer_id, {}, 0, false};
+  const auto on_record = [&](const detail::CsvRecord& rec) {
+    ++counts.read;
+    if (rec.error) {
+      reporter.reject(spec, counts, path, *cols, rec.line, RowError{RowError::whole_row, rec.error_column, rec.error},
+                      rec.raw);
+      return;
+    }
+    if (gather(rec.fields, *cols, f.data(), e) && parse(f.data(), lookup, out, e))
+      append(im, out);
+    else
+      reporter.reject(spec, counts, path, *cols, rec.line, e, rec.raw);
+  };
+  if (!cols) {
+    read_sequential(reader, on_header, on_record);
+  } else {
+    detail::CsvRecord rec;
+    while (reader.next(rec)) on_record(rec);
+  }
 }
 
 /// Loads a per-customer table (contacts or purchases): parallel over blocks of plain
@@ -599,31 +632,7 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
   // The sequential fallback: from file offset `from` (a line start) to the end.
   const auto sequential_from = [&](std::size_t from) {
     detail::CsvReader reader(path, from, line, !cols);
-    const auto on_header = [&](const std::vector<std::string_view>& fields, std::size_t hline) {
-      cols.emplace(fields, spec, path, hline);
-    };
-    std::vector<std::string_view> f(spec.fields.size());
-    Out out;
-    RowError e;
-    CustomerLookup lookup{customers, keys, {}, 0, false};
-    const auto on_record = [&](const detail::CsvRecord& rec) {
-      ++counts.read;
-      if (rec.error) {
-        reporter.reject(spec, counts, path, *cols, rec.line, RowError{RowError::whole_row, rec.error_column, rec.error},
-                        rec.raw);
-        return;
-      }
-      if (gather(rec.fields, *cols, f.data(), e) && parse(f.data(), lookup, out, e))
-        append(im, out);
-      else
-        reporter.reject(spec, counts, path, *cols, rec.line, e, rec.raw);
-    };
-    if (!cols) {
-      read_sequential(reader, on_header, on_record);
-    } else {
-      detail::CsvRecord rec;
-      while (reader.next(rec)) on_record(rec);
-    }
+    load_grouped_records<Out>(reader, cols, spec, counts, reporter, im, parse);
   };
 
   refill(0);
@@ -803,9 +812,23 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
 
 }  // namespace
 
-LoadResult load_csv(const InputFiles& files, const LoadOptions& options) {
-  if (files.customers.empty()) throw InputError("no customers file given (customers.csv is required)");
-  if (!std::filesystem::exists(files.customers)) throw InputError(files.customers + ": customers file not found");
+namespace {
+/// One table's input: a CSV file (path) or a record source.
+struct TableInput {
+  std::string path;
+  detail::RecordSource* source = nullptr;
+  bool present() const noexcept { return source || !path.empty(); }
+  std::unique_ptr<detail::RecordSource> open_csv() const {
+    return source ? nullptr : std::make_unique<detail::CsvReader>(path);
+  }
+  detail::RecordSource& reader(std::unique_ptr<detail::RecordSource>& opened) const {
+    opened = open_csv();
+    return source ? *source : *opened;
+  }
+};
+
+/// Loads the four tables through the row rules; grouped CSV tables take the parallel path.
+LoadResult load_tables(const TableInput (&in)[4], const LoadOptions& options) {
   LoadResult out;
   LoadReport& rep = out.report;
   Reporter reporter{rep, options};
@@ -816,53 +839,63 @@ LoadResult load_csv(const InputFiles& files, const LoadOptions& options) {
   RowError e;
   {
     static const TableSpec spec{"customers", {"customer_id", "acquired_on", "segment"}, 2};
-    detail::CsvReader reader(files.customers);
+    std::unique_ptr<detail::RecordSource> opened;
+    detail::RecordSource& reader = in[0].reader(opened);
+    const std::string& file = reader.name();
     std::optional<Columns> cols;
     read_sequential(
-        reader, [&](const auto& fields, std::size_t line) { cols.emplace(fields, spec, files.customers, line); },
+        reader, [&](const auto& fields, std::size_t line) { cols.emplace(fields, spec, file, line); },
         [&](const detail::CsvRecord& rec) {
           ++rep.customers.read;
           if (rec.error) {
-            reporter.reject(spec, rep.customers, files.customers, *cols, rec.line,
+            reporter.reject(spec, rep.customers, file, *cols, rec.line,
                             RowError{RowError::whole_row, rec.error_column, rec.error}, rec.raw);
             return;
           }
           if (!gather(rec.fields, *cols, f.data(), e)) {
-            reporter.reject(spec, rep.customers, files.customers, *cols, rec.line, e, rec.raw);
+            reporter.reject(spec, rep.customers, file, *cols, rec.line, e, rec.raw);
             return;
           }
           const auto day = detail::parse_date(f[1]);
           if (!day.value) {
-            reporter.reject(spec, rep.customers, files.customers, *cols, rec.line, RowError{1, 0, day.reason}, rec.raw);
+            reporter.reject(spec, rep.customers, file, *cols, rec.line, RowError{1, 0, day.reason}, rec.raw);
             return;
           }
           auto why = builder.add_customer(f[0], *day.value, f[2], &col);
           if (!why.empty())
-            reporter.reject(spec, rep.customers, files.customers, *cols, rec.line, RowError{0, 0, std::move(why)},
+            reporter.reject(spec, rep.customers, file, *cols, rec.line, RowError{0, 0, std::move(why)},
                             rec.raw);
         });
   }
-  if (!files.contacts.empty()) {
+  const auto grouped = [&]<class Out>(const TableInput& t, const TableSpec& spec, TableCounts& counts, auto parse,
+                                     const Out*) {
+    if (!t.source) return load_grouped_table<Out>(t.path, spec, counts, reporter, im, options.threads, parse);
+    std::optional<Columns> cols;
+    load_grouped_records<Out>(*t.source, cols, spec, counts, reporter, im, parse);
+  };
+  if (in[1].present()) {
     static const TableSpec spec{
         "contacts",
         {"customer_id", "at", "channel", "stage", "initiator", "aspect", "impression", "complaint", "resolved_at"},
         9};
-    load_grouped_table<ContactOut>(files.contacts, spec, rep.contacts, reporter, im, options.threads, parse_contact);
+    grouped(in[1], spec, rep.contacts, parse_contact, static_cast<const ContactOut*>(nullptr));
   }
-  if (!files.purchases.empty()) {
+  if (in[2].present()) {
     static const TableSpec spec{"purchases", {"customer_id", "at", "amount"}, 3};
-    load_grouped_table<PurchaseOut>(files.purchases, spec, rep.purchases, reporter, im, options.threads, parse_purchase);
+    grouped(in[2], spec, rep.purchases, parse_purchase, static_cast<const PurchaseOut*>(nullptr));
   }
-  if (!files.referrals.empty()) {
+  if (in[3].present()) {
     static const TableSpec spec{"referrals", {"referrer_id", "referred_id", "at"}, 3};
-    detail::CsvReader reader(files.referrals);
+    std::unique_ptr<detail::RecordSource> opened;
+    detail::RecordSource& reader = in[3].reader(opened);
+    const std::string& file = reader.name();
     std::optional<Columns> cols;
     read_sequential(
-        reader, [&](const auto& fields, std::size_t line) { cols.emplace(fields, spec, files.referrals, line); },
+        reader, [&](const auto& fields, std::size_t line) { cols.emplace(fields, spec, file, line); },
         [&](const detail::CsvRecord& rec) {
           ++rep.referrals.read;
           const auto bad = [&](RowError err) {
-            reporter.reject(spec, rep.referrals, files.referrals, *cols, rec.line, err, rec.raw);
+            reporter.reject(spec, rep.referrals, file, *cols, rec.line, err, rec.raw);
           };
           if (rec.error) return bad(RowError{RowError::whole_row, rec.error_column, rec.error});
           if (!gather(rec.fields, *cols, f.data(), e)) return bad(e);
@@ -876,6 +909,23 @@ LoadResult load_csv(const InputFiles& files, const LoadOptions& options) {
   }
   out.base = builder.finish();
   return out;
+}
+}  // namespace
+
+LoadResult load_csv(const InputFiles& files, const LoadOptions& options) {
+  if (files.customers.empty()) throw InputError("no customers file given (customers.csv is required)");
+  if (!std::filesystem::exists(files.customers)) throw InputError(files.customers + ": customers file not found");
+  const TableInput in[4] = {{files.customers}, {files.contacts}, {files.purchases}, {files.referrals}};
+  return load_tables(in, options);
+}
+
+LoadResult detail::load_records(detail::RecordSources& sources, const LoadOptions& options) {
+  if (!sources.customers) throw InputError("no customers table given (customers is required)");
+  const TableInput in[4] = {{{}, sources.customers.get()},
+                            {{}, sources.contacts.get()},
+                            {{}, sources.purchases.get()},
+                            {{}, sources.referrals.get()}};
+  return load_tables(in, options);
 }
 
 }  // namespace rapport

@@ -134,6 +134,13 @@ void write_rows_parallel(detail::AtomicFile& file, std::size_t n, unsigned threa
 }
 }  // namespace
 
+namespace detail {
+/// One scores CSV row (with its line ending) for row `r`: the single spelling of a score row.
+void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
+  append_score_row(out, base, res, r);
+}
+}  // namespace detail
+
 void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads) {
   detail::AtomicFile file(path);
   const auto& cols = score_columns();
