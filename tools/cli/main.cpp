@@ -1,6 +1,7 @@
 // rapport: command-line tool. `rapport score`, `rapport generate`, `rapport graph`.
 #include <rapport/rapport.hpp>
 
+#include "db_command.hpp"
 #include "report_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -148,6 +149,11 @@ int main(int argc, char** argv) {
   rapport_cli::ReportArgs report_args;
   rapport_cli::add_report_options(*score, report_args);
   auto* report = rapport_cli::add_report_command(app, dir, as_of, config_path, threads, report_args);
+  rapport_cli::DbArgs db_args;
+  rapport_cli::add_db_options(*score, db_args, true);
+  rapport_cli::add_db_options(*report, db_args, false);
+  rapport_cli::ImportArgs import_args;
+  auto* import = rapport_cli::add_import_command(app, import_args);
 
   // --- generate
   auto* gen = app.add_subcommand("generate", "Write a realistic synthetic customer base");
@@ -179,6 +185,7 @@ int main(int argc, char** argv) {
   if (*report) quiet = true;  // `rapport report`: the score path, writing only the HTML page
 
   try {
+    if (*import) return rapport_cli::run_import(import_args);
     if (*gen) {
       if (!gen_end.empty()) {
         const auto d = rapport::parse_date(gen_end);
@@ -222,7 +229,7 @@ int main(int argc, char** argv) {
     }
     // score (also the default with no subcommand)
     rapport::InputFiles files;
-    const bool sample = dir.empty() && customers.empty();
+    const bool sample = dir.empty() && customers.empty() && db_args.db.empty();
     if (sample) dir = default_sample_dir();
     if (!dir.empty()) files = rapport::InputFiles::from_directory(dir);
     if (!customers.empty()) files.customers = customers;
@@ -240,7 +247,7 @@ int main(int argc, char** argv) {
     rapport::LoadOptions lopt;
     lopt.strict = strict;
     const auto t0 = std::chrono::steady_clock::now();
-    auto loaded = rapport::load_csv(files, lopt);
+    auto loaded = db_args.db.empty() ? rapport::load_csv(files, lopt) : rapport_cli::load_from_db(db_args, lopt);
     const auto t1 = std::chrono::steady_clock::now();
     const bool tty = ::isatty(2) != 0;
     rapport::ProgressFn progress;
@@ -262,6 +269,7 @@ int main(int argc, char** argv) {
     if (!explain.empty()) rapport::write_explain_jsonl(explain, loaded.base, result, cfg);
     if (!rejects.empty()) write_rejects(rejects, loaded.report);
     rapport_cli::write_report_if_asked(report_args, loaded.base, loaded.report, result, cfg);
+    rapport_cli::write_back_if_asked(db_args, loaded.base, loaded.report, result, cfg);
     for (std::size_t k = 0; k < std::min<std::size_t>(loaded.report.rejects.size(), 20); ++k) {
       const auto& r = loaded.report.rejects[k];
       std::fprintf(stderr, "%s:%zu:%zu: rejected: %s%s\n", r.file.c_str(), r.line, r.column, r.reason.c_str(),
@@ -281,6 +289,9 @@ int main(int argc, char** argv) {
   } catch (const rapport::FitError& e) {
     std::fprintf(stderr, "rapport: model fit error: %s\n", e.what());
     return 3;
+  } catch (const rapport::Error& e) {
+    std::fprintf(stderr, "rapport: error: %s\n", e.what());
+    return rapport::exit_code(e.kind());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rapport: error: %s\n", e.what());
     return 1;
