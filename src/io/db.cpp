@@ -60,17 +60,16 @@ DbType type_from_declared(std::string_view d) noexcept {
   return DbType::text;
 }
 
-namespace {
-
-/// Opens the database a URI names: `sqlite:PATH`, else PostgreSQL.
 std::unique_ptr<DbConnection> open_db(const std::string& uri, bool write) {
   if (uri.rfind("sqlite:", 0) == 0) {
     const std::string path = uri.substr(7);
     if (path.empty()) throw InputError("sqlite: no database file given (sqlite:PATH)");
     return open_sqlite(path, write);
   }
-  throw InputError(redact_uri(uri) + ": unsupported database URI (expected sqlite:PATH)");
+  return open_postgres(uri);
 }
+
+namespace {
 
 /// Runs `body` in a write transaction: committed when it returns, rolled back when it throws.
 void in_write_transaction(DbConnection& db, const std::function<void()>& body) {

@@ -74,6 +74,13 @@ public:
 /// Opens a SQLite file (created when `write` and missing). @throws InputError.
 std::unique_ptr<DbConnection> open_sqlite(const std::string& path, bool write);
 
+/// Connects to PostgreSQL (a URI or key/value string). @throws InputError with the server's
+/// message and the URI without its password.
+std::unique_ptr<DbConnection> open_postgres(const std::string& conninfo);
+
+/// Opens the database a URI names: `sqlite:PATH`, else PostgreSQL.
+std::unique_ptr<DbConnection> open_db(const std::string& uri, bool write);
+
 /// Shortest decimal that reads back as `v`, in fixed notation (no exponent); "NaN"/"inf" spelled so.
 void spell_double(double v, std::string& out);
 /// The CSV spelling of a Unix instant: `YYYY-MM-DDTHH:MM:SSZ`, or `YYYY-MM-DD` for a date column.
