@@ -10,9 +10,12 @@
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <charconv>
+#include <cstdlib>
+#include <random>
 #include <fstream>
 #include <sstream>
 #include <tuple>
@@ -31,15 +34,25 @@ std::string slurp(const std::string& path) {
 
 void append(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::app) << text; }
 
-/// A generated base with bad rows of every kind appended to its CSV files.
-void generate_with_bad_rows(const TempDir& dir, std::size_t customers) {
+/// A generated base with bad rows appended to its CSV files: every kind, or (`typed_only`) only
+/// those a table with native column types can hold (wrong keys, ranges and amounts).
+void generate_with_bad_rows(const TempDir& dir, std::size_t customers, bool typed_only = false) {
   GenerateOptions g;
   g.customers = customers;
   g.seed = 7;
   generate_csv(dir.path(), g);
   append(dir.file("customers.csv"), "C00000001,2024-01-01,retail\n"   // duplicate key (first row wins)
-                                    "BAD1,2024-02-30,retail\n"      // impossible date
                                     ",2024-01-01,retail\n");        // empty key
+  if (typed_only) {
+    append(dir.file("contacts.csv"), "NOPE,2025-01-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"
+                                     "C00000002,2025-01-01,fax,welcome,business,technical,1,false,\n"
+                                     "C00000002,2025-01-01,visit,welcome,business,technical,3,false,\n"
+                                     "C00000002,2025-01-02,visit,welcome,business,technical,1,true,2025-01-01\n");
+    append(dir.file("purchases.csv"), "C00000003,2025-01-01,-5\nNOPE,2025-01-01,10\n");
+    append(dir.file("referrals.csv"), "C00000004,C00000004,2025-01-01\n,C00000004,2025-01-01\n");
+    return;
+  }
+  append(dir.file("customers.csv"), "BAD1,2024-02-30,retail\n");  // impossible date
   append(dir.file("contacts.csv"), "NOPE,2025-01-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"  // unknown
                                    "C00000002,2025-01-01T10:00,visit,welcome,business,technical,1,false,\n"   // timestamp
                                    "C00000002,2025-01-01,fax,welcome,business,technical,1,false,\n"           // channel
@@ -392,4 +405,163 @@ TEST(Database, FractionalTextTimestampsAreRejectedAsInCsv) {
   EXPECT_EQ(r.base.purchase_at[1], 1706781600);  // INTEGER Unix seconds in a TIMESTAMP column
   EXPECT_EQ(r.base.segment_names[r.base.segment[0]], "");  // NULL is empty
   EXPECT_EQ(r.base.acquired_on[1], 0);  // INTEGER in a DATE column: the date of that instant
+}
+
+// ---- PostgreSQL: the same checks against a real server, when RAPPORT_TEST_PG_URI names one
+// (scripts/pg-throwaway.sh start prints such a URI; CI sets it).
+
+TEST(Database, PostgresConnectionFailureShowsTheServerMessageNeverThePassword) {
+  try {
+    load_db("postgresql://ann:topsecret@/crm?host=/nonexistent-rapport-socket-dir&connect_timeout=2");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find("topsecret"), std::string::npos) << what;
+    EXPECT_NE(what.find("postgresql://ann@/crm"), std::string::npos) << what;
+    EXPECT_NE(what.find("cannot connect"), std::string::npos) << what;
+    EXPECT_NE(what.find("nonexistent-rapport-socket-dir"), std::string::npos) << what;  // libpq's own message
+  }
+}
+
+namespace {
+const char* pg_uri() { return std::getenv("RAPPORT_TEST_PG_URI"); }
+
+/// A fresh schema on the test server, dropped (with its tables) at the end of the test.
+class PgSchema {
+public:
+  PgSchema() : conn_(PQconnectdb(pg_uri())) {
+    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
+    std::random_device rd;
+    name_ = "rapport_test_" + std::to_string(rd() % 1000000000u);
+    exec("SET client_min_messages = warning");
+    exec("CREATE SCHEMA " + name_);
+  }
+  ~PgSchema() {
+    exec("DROP SCHEMA " + name_ + " CASCADE");
+    PQfinish(conn_);
+  }
+  PgSchema(const PgSchema&) = delete;
+  PgSchema& operator=(const PgSchema&) = delete;
+  const std::string& name() const { return name_; }
+  std::string table(const std::string& t) const { return name_ + "." + t; }
+  DbTables tables() const { return DbTables::parse("customers=" + table("customers") + ",contacts=" + table("contacts") +
+                                                   ",purchases=" + table("purchases") + ",referrals=" + table("referrals")); }
+  void exec(const std::string& sql) { PQclear(PQexec(conn_, sql.c_str())); }
+  long long count(const std::string& sql) {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    const long long n = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? std::atoll(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return n;
+  }
+  PGconn* conn() { return conn_; }
+
+private:
+  PGconn* conn_;
+  std::string name_;
+};
+
+detail::DbType native_db_type(const std::string& column) {
+  if (column == "acquired_on") return detail::DbType::date;
+  if (column == "at" || column == "resolved_at") return detail::DbType::timestamp;
+  if (column == "impression") return detail::DbType::integer;
+  if (column == "complaint") return detail::DbType::boolean;
+  if (column == "amount") return detail::DbType::real;
+  return detail::DbType::text;
+}
+
+/// Copies the CSV files into `schema`'s four tables (all TEXT, or native DATE/TIMESTAMPTZ/...).
+void build_pg(const TempDir& dir, const PgSchema& schema, bool native) {
+  auto db = detail::open_db(pg_uri(), true);
+  db->begin_write();
+  for (const char* t : {"customers", "contacts", "purchases", "referrals"}) {
+    detail::CsvReader reader(dir.file(std::string(t) + ".csv"));
+    detail::CsvRecord rec;
+    reader.next(rec);
+    std::vector<detail::DbColumn> cols;
+    for (auto f : rec.fields) cols.push_back({std::string(f), native ? native_db_type(std::string(f)) : detail::DbType::text});
+    const auto name = detail::parse_db_name(schema.table(t), "table");
+    db->create(name, cols);
+    auto ins = db->insert(name, cols);
+    while (reader.next(rec)) ins->add(rec.fields);
+    ins->finish();
+  }
+  db->commit();
+}
+}  // namespace
+
+class PostgresSameAsCsv : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PostgresSameAsCsv, SameScoresAndRejects) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  const bool native = GetParam();
+  TempDir dir;
+  generate_with_bad_rows(dir, 400, native);
+  PgSchema schema;
+  build_pg(dir, schema, native);
+  DbOptions o;
+  o.tables = schema.tables();
+  const auto from_csv = load_csv(InputFiles::from_directory(dir.path()));
+  const auto from_db = load_db(pg_uri(), o);
+  EXPECT_EQ(from_csv.report.total_rejected(), native ? 10u : 15u);
+  for (auto t : {&LoadReport::customers, &LoadReport::contacts, &LoadReport::purchases, &LoadReport::referrals}) {
+    EXPECT_EQ((from_db.report.*t).read, (from_csv.report.*t).read);
+    EXPECT_EQ((from_db.report.*t).rejected, (from_csv.report.*t).rejected);
+  }
+  EXPECT_EQ(reject_keys(from_db.report, false), reject_keys(from_csv.report, true));
+  EXPECT_EQ(from_db.report.rejects.front().file, schema.table("customers"));
+  EXPECT_EQ(scores_csv(dir, "db.csv", from_db), scores_csv(dir, "csv.csv", from_csv));
+}
+
+INSTANTIATE_TEST_SUITE_P(TextAndNativeColumns, PostgresSameAsCsv, ::testing::Values(false, true));
+
+TEST(Database, PostgresNativeValuesSpellAsCsv) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  PgSchema schema;
+  const auto t = [&](const char* name) { return schema.table(name); };
+  // a CRM's own types: microseconds (truncated), another time zone (converted to UTC), NUMERIC
+  schema.exec("CREATE TABLE " + t("customers") + " (customer_id TEXT, acquired_on DATE, segment TEXT)");
+  schema.exec("INSERT INTO " + t("customers") + " VALUES ('A', '2024-01-01', NULL)");
+  schema.exec("CREATE TABLE " + t("purchases") + " (customer_id TEXT, at TIMESTAMPTZ, amount NUMERIC(12,2))");
+  schema.exec("INSERT INTO " + t("purchases") + " VALUES ('A', '2024-02-01 12:00:00.999+02', 12.50), "
+              "('A', '2024-02-02 00:00:00+00', -3.00), ('A', NULL, 1)");
+  DbOptions o;
+  o.tables = schema.tables();  // contacts and referrals absent: not read
+  const auto r = load_db(pg_uri(), o);
+  EXPECT_EQ(r.report.contacts.read, 0u);
+  ASSERT_EQ(r.base.purchase_count(), 1u);
+  EXPECT_EQ(r.base.purchase_at[0], *parse_timestamp("2024-02-01T10:00:00Z"));
+  EXPECT_EQ(r.base.purchase_amount[0], 12.5);
+  ASSERT_EQ(r.report.rejects.size(), 2u);
+  EXPECT_EQ(r.report.rejects[0].raw, "A,2024-02-02T00:00:00Z,-3.00");
+  EXPECT_EQ(r.report.rejects[0].reason, "negative amount");
+  EXPECT_EQ(r.report.rejects[1].line, 3u);
+  EXPECT_EQ(r.report.rejects[1].column_name, "at");  // NULL is empty: no timestamp
+}
+
+TEST(Database, PostgresWriteBackIsAtomicWithHistoryAndRuns) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  TempDir dir;
+  PgSchema schema;
+  const auto a = score_sample(dir, 120, 1), b = score_sample(dir, 80, 2);
+  const DbWriteOptions w{schema.table("scores"), schema.table("history"), schema.table("runs")};
+  write_db(pg_uri(), w, a.loaded.base, a.loaded.report, a.result, {}, {100, 200});
+  // a reader whose snapshot began before the second write keeps seeing the old set
+  PQclear(PQexec(schema.conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ"));
+  const std::string count_scores = "SELECT count(*) FROM " + schema.table("scores");
+  EXPECT_EQ(schema.count(count_scores), static_cast<long long>(a.result.scores.size()));
+  write_db(pg_uri(), w, b.loaded.base, b.loaded.report, b.result, {}, {300, 400});
+  EXPECT_EQ(schema.count(count_scores), static_cast<long long>(a.result.scores.size()));
+  PQclear(PQexec(schema.conn(), "COMMIT"));
+  EXPECT_EQ(schema.count(count_scores), static_cast<long long>(b.result.scores.size()));
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("history")), static_cast<long long>(b.result.scores.size()));
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs")), 2);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs") + " WHERE ended_at = '1970-01-01 00:06:40+00'"), 1);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("scores") + " WHERE ask_for_referral IS NULL OR tree_size < 1"), 0);
+  // wrong shape: refused, the transaction rolled back (no third run recorded), the table untouched
+  schema.exec("CREATE TABLE " + schema.table("bad") + " (customer_id TEXT)");
+  const DbWriteOptions bad{schema.table("bad"), "", schema.table("runs")};
+  EXPECT_THROW(write_db(pg_uri(), bad, b.loaded.base, b.loaded.report, b.result, {}, {0, 0}), OutputError);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs")), 2);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM information_schema.columns WHERE table_schema = '" + schema.name() +
+                         "' AND table_name = 'bad'"), 1);
 }
