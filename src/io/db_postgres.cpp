@@ -102,7 +102,8 @@ public:
     }
     if (line_ == 1) start_copy();
     if (done_) return false;
-    if (row_) PQfreemem(row_), row_ = nullptr;
+    if (row_) PQfreemem(row_);
+    row_ = nullptr;
     const int n = PQgetCopyData(conn_, &row_, 0);
     if (n == -1) {
       Result r(PQgetResult(conn_));
