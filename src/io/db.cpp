@@ -53,6 +53,29 @@ void spell_unix_seconds(std::int64_t t, DbType type, std::string& out) {
   out += type == DbType::date ? format_date(day_of(t)) : format_timestamp(t);
 }
 
+bool DbTableSource::next(CsvRecord& rec) {
+  rec.error = nullptr;
+  rec.error_column = 0;
+  if (line_ == 0) {
+    ++line_;
+    rec.line = 0;
+    rec.fields.assign(header_.begin(), header_.end());
+    rec.raw = {};
+    return true;
+  }
+  row_.clear();
+  ends_.clear();
+  if (!fetch()) return false;
+  rec.line = line_++;
+  rec.fields.clear();
+  for (std::size_t i = 0; i < ends_.size(); ++i) {
+    const std::size_t from = i ? ends_[i - 1] + 1 : 0;
+    rec.fields.emplace_back(row_.data() + from, ends_[i] - from);
+  }
+  rec.raw = row_;
+  return true;
+}
+
 DbType type_from_declared(std::string_view d) noexcept {
   if (starts_with_ci(d, "timestamp") || starts_with_ci(d, "datetime")) return DbType::timestamp;
   if (starts_with_ci(d, "date")) return DbType::date;

@@ -35,6 +35,35 @@ struct DbName {
 /// Parses and validates a table name. @throws ConfigError naming `what` when it is not plain.
 DbName parse_db_name(std::string_view name, std::string_view what);
 
+/// A database table as loader records: the header (the column names), then each row's values in
+/// their CSV spellings, comma-joined in one buffer (also the raw text of a reject), numbered from 1.
+class DbTableSource : public RecordSource {
+public:
+  /// A source named `name` (the table as written) with these column names.
+  DbTableSource(std::string name, std::vector<std::string> header)
+      : name_(std::move(name)), header_(std::move(header)) {}
+  const std::string& name() const noexcept final { return name_; }
+  bool next(CsvRecord& rec) final;
+
+protected:
+  /// Spells the next row's values into row_ (each followed by end_field()); false at the end.
+  virtual bool fetch() = 0;
+  /// Starts a value: a comma before every value but the first.
+  void begin_field() {
+    if (!ends_.empty()) row_.push_back(',');
+  }
+  /// Ends the value just spelled.
+  void end_field() { ends_.push_back(row_.size()); }
+  const std::vector<std::string>& header() const noexcept { return header_; }
+  std::string row_;  ///< the row being spelled
+
+private:
+  std::string name_;
+  std::vector<std::string> header_;
+  std::vector<std::size_t> ends_;
+  std::size_t line_ = 0;
+};
+
 /// Receives rows of CSV spellings (empty = NULL), one field per column, and writes them natively.
 class DbInserter {
 public:

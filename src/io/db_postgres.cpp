@@ -81,30 +81,23 @@ void spell_pg(PgKind kind, std::string& out, std::size_t from) {
 }
 
 /// Streams one table with COPY (SELECT * FROM t) TO STDOUT; the copy starts after the header.
-class PgSource final : public RecordSource {
+class PgSource final : public DbTableSource {
 public:
   PgSource(PGconn* conn, const DbName& name, std::vector<std::string> header, std::vector<PgKind> kinds)
-      : conn_(conn), name_(name.display()), quoted_(name.quoted()), header_(std::move(header)), kinds_(std::move(kinds)) {}
+      : DbTableSource(name.display(), std::move(header)), conn_(conn), quoted_(name.quoted()), kinds_(std::move(kinds)) {}
   ~PgSource() override {
-    if (row_) PQfreemem(row_);
+    if (copy_row_) PQfreemem(copy_row_);
   }
-  const std::string& name() const noexcept override { return name_; }
 
-  bool next(CsvRecord& rec) override {
-    rec.error = nullptr;
-    rec.error_column = 0;
-    if (line_ == 0) {
-      ++line_;
-      rec.line = 0;
-      rec.fields.assign(header_.begin(), header_.end());
-      rec.raw = {};
-      return true;
-    }
-    if (line_ == 1) start_copy();
+private:
+  [[noreturn]] void fail(const char* why) const { throw InputError(name() + ": read failed: " + why); }
+
+  bool fetch() override {
+    if (!started_) start_copy();
     if (done_) return false;
-    if (row_) PQfreemem(row_);
-    row_ = nullptr;
-    const int n = PQgetCopyData(conn_, &row_, 0);
+    if (copy_row_) PQfreemem(copy_row_);
+    copy_row_ = nullptr;
+    const int n = PQgetCopyData(conn_, &copy_row_, 0);
     if (n == -1) {
       Result r(PQgetResult(conn_));
       if (PQresultStatus(r.r) != PGRES_COMMAND_OK) fail(PQresultErrorMessage(r.r));
@@ -112,21 +105,12 @@ public:
       return false;
     }
     if (n < 0) fail(PQerrorMessage(conn_));
-    spell_row(std::string_view(row_, static_cast<std::size_t>(n)));
-    rec.line = line_++;
-    rec.fields.clear();
-    for (std::size_t i = 0; i < ends_.size(); ++i) {
-      const std::size_t from = i ? ends_[i - 1] + 1 : 0;
-      rec.fields.emplace_back(buf_.data() + from, ends_[i] - from);
-    }
-    rec.raw = buf_;
+    spell_row(std::string_view(copy_row_, static_cast<std::size_t>(n)));
     return true;
   }
 
-private:
-  [[noreturn]] void fail(const char* why) const { throw InputError(name_ + ": read failed: " + why); }
-
   void start_copy() {
+    started_ = true;
     Result r(PQexec(conn_, ("COPY (SELECT * FROM " + quoted_ + ") TO STDOUT").c_str()));
     if (PQresultStatus(r.r) != PGRES_COPY_OUT) fail(PQresultErrorMessage(r.r));
   }
@@ -134,31 +118,22 @@ private:
   // Splits a COPY text row at tabs (a tab inside a value is escaped) and spells each value.
   void spell_row(std::string_view line) {
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    buf_.clear();
-    ends_.clear();
-    std::size_t k = 0;
-    for (;;) {
+    for (std::size_t k = 0;; ++k) {
       const auto tab = line.find('\t');
-      const std::string_view f = line.substr(0, tab);
-      if (k) buf_.push_back(',');
-      const std::size_t from = buf_.size();
-      if (unescape_copy_field(f, buf_) && k < kinds_.size()) spell_pg(kinds_[k], buf_, from);
-      ends_.push_back(buf_.size());
-      ++k;
+      begin_field();
+      const std::size_t from = row_.size();
+      if (unescape_copy_field(line.substr(0, tab), row_) && k < kinds_.size()) spell_pg(kinds_[k], row_, from);
+      end_field();
       if (tab == std::string_view::npos) break;
       line.remove_prefix(tab + 1);
     }
   }
 
   PGconn* conn_;
-  std::string name_, quoted_;
-  std::vector<std::string> header_;
+  std::string quoted_;
   std::vector<PgKind> kinds_;
-  char* row_ = nullptr;
-  std::string buf_;
-  std::vector<std::size_t> ends_;
-  std::size_t line_ = 0;
-  bool done_ = false;
+  char* copy_row_ = nullptr;
+  bool started_ = false, done_ = false;
 };
 
 /// Appends a value to a COPY text row, escaped; an empty non-text value is NULL.

@@ -23,91 +23,74 @@ struct Statement {
   ~Statement() { sqlite3_finalize(stmt); }
 };
 
-class SqliteConnection;
+/// Prepares `SELECT * FROM name`; throws InputError naming the table.
+void prepare_select(sqlite3* db, const DbName& name, Statement& st) {
+  const std::string sql = "SELECT * FROM " + name.quoted();
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st.stmt, nullptr) != SQLITE_OK)
+    throw InputError(name.display() + ": cannot read: " + sqlite3_errmsg(db));
+}
 
-/// Streams one table: each step's values spelled as CSV fields into one buffer.
-class SqliteSource final : public RecordSource {
+std::vector<std::string> column_names(sqlite3_stmt* st) {
+  std::vector<std::string> out;
+  for (int i = 0; i < sqlite3_column_count(st); ++i) out.emplace_back(sqlite3_column_name(st, i));
+  return out;
+}
+
+/// Streams one table, a step per row.
+class SqliteSource final : public DbTableSource {
 public:
-  SqliteSource(sqlite3* db, const DbName& name) : db_(db), name_(name.display()) {
-    const std::string sql = "SELECT * FROM " + name.quoted();
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st_.stmt, nullptr) != SQLITE_OK)
-      throw InputError(name_ + ": cannot read: " + sqlite3_errmsg(db_));
-    const int n = sqlite3_column_count(st_.stmt);
-    for (int i = 0; i < n; ++i) {
-      header_.emplace_back(sqlite3_column_name(st_.stmt, i));
-      const char* decl = sqlite3_column_decltype(st_.stmt, i);
+  SqliteSource(sqlite3* db, const DbName& name, std::unique_ptr<Statement> st)
+      : DbTableSource(name.display(), column_names(st->stmt)), db_(db), st_(std::move(st)) {
+    for (int i = 0; i < sqlite3_column_count(st_->stmt); ++i) {
+      const char* decl = sqlite3_column_decltype(st_->stmt, i);
       types_.push_back(type_from_declared(decl ? decl : ""));
     }
   }
-  const std::string& name() const noexcept override { return name_; }
 
-  bool next(CsvRecord& rec) override {
-    rec.error = nullptr;
-    rec.error_column = 0;
-    if (row_ == 0) {
-      ++row_;
-      rec.line = 0;
-      rec.fields.assign(header_.begin(), header_.end());
-      rec.raw = {};
-      return true;
-    }
-    const int rc = sqlite3_step(st_.stmt);
+private:
+  bool fetch() override {
+    const int rc = sqlite3_step(st_->stmt);
     if (rc == SQLITE_DONE) return false;
-    if (rc != SQLITE_ROW) throw InputError(name_ + ": read failed: " + sqlite3_errmsg(db_));
-    spell_row();
-    rec.line = row_++;
-    rec.fields.clear();
-    for (std::size_t i = 0; i < ends_.size(); ++i) {
-      const std::size_t from = i ? ends_[i - 1] + 1 : 0;
-      rec.fields.emplace_back(buf_.data() + from, ends_[i] - from);
+    if (rc != SQLITE_ROW) throw InputError(name() + ": read failed: " + sqlite3_errmsg(db_));
+    for (int i = 0; i < static_cast<int>(types_.size()); ++i) {
+      begin_field();
+      spell(i, types_[static_cast<std::size_t>(i)]);
+      end_field();
     }
-    rec.raw = buf_;
     return true;
   }
 
-private:
-  // Appends every column's CSV spelling to buf_, comma-separated (the raw text of a reject).
-  void spell_row() {
-    buf_.clear();
-    ends_.clear();
-    for (int i = 0; i < static_cast<int>(header_.size()); ++i) {
-      if (i) buf_.push_back(',');
-      const DbType t = types_[static_cast<std::size_t>(i)];
-      switch (sqlite3_column_type(st_.stmt, i)) {
-        case SQLITE_NULL:
-          break;
-        case SQLITE_INTEGER: {
-          const auto v = sqlite3_column_int64(st_.stmt, i);
-          if (t == DbType::boolean) {
-            buf_ += v ? "true" : "false";
-          } else if (t == DbType::date || t == DbType::timestamp) {
-            spell_unix_seconds(v, t, buf_);
-          } else {
-            char tmp[24];
-            buf_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);
-          }
-          break;
+  // Appends column i's CSV spelling to row_.
+  void spell(int i, DbType t) {
+    sqlite3_stmt* st = st_->stmt;
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_NULL:
+        break;
+      case SQLITE_INTEGER: {
+        const auto v = sqlite3_column_int64(st, i);
+        if (t == DbType::boolean) {
+          row_ += v ? "true" : "false";
+        } else if (t == DbType::date || t == DbType::timestamp) {
+          spell_unix_seconds(v, t, row_);
+        } else {
+          char tmp[24];
+          row_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);
         }
-        case SQLITE_FLOAT:
-          spell_double(sqlite3_column_double(st_.stmt, i), buf_);
-          break;
-        default: {  // TEXT (and BLOB, taken as bytes)
-          const auto* p = static_cast<const char*>(sqlite3_column_blob(st_.stmt, i));
-          buf_.append(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st_.stmt, i)));
-        }
+        break;
       }
-      ends_.push_back(buf_.size());
+      case SQLITE_FLOAT:
+        spell_double(sqlite3_column_double(st, i), row_);
+        break;
+      default: {  // TEXT (and BLOB, taken as bytes)
+        const auto* p = static_cast<const char*>(sqlite3_column_blob(st, i));
+        row_.append(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+      }
     }
   }
 
   sqlite3* db_;
-  std::string name_;
-  Statement st_;
-  std::vector<std::string> header_;
+  std::unique_ptr<Statement> st_;
   std::vector<DbType> types_;
-  std::string buf_;
-  std::vector<std::size_t> ends_;
-  std::size_t row_ = 0;
 };
 
 /// One prepared multi-row INSERT, bound and stepped per batch of rows.
@@ -211,7 +194,11 @@ public:
       out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st.stmt, 1)));
     return out;
   }
-  std::unique_ptr<RecordSource> read(const DbName& name) override { return std::make_unique<SqliteSource>(db_, name); }
+  std::unique_ptr<RecordSource> read(const DbName& name) override {
+    auto st = std::make_unique<Statement>();
+    prepare_select(db_, name, *st);
+    return std::make_unique<SqliteSource>(db_, name, std::move(st));
+  }
   void create(const DbName& name, const std::vector<DbColumn>& columns) override {
     std::string sql = "CREATE TABLE " + name.quoted() + " (";
     for (std::size_t i = 0; i < columns.size(); ++i)
