@@ -202,6 +202,15 @@ TEST_P(DatabaseSameAsCsv, SameScoresAndRejects) {
   ASSERT_FALSE(from_db.report.rejects.empty());
   EXPECT_EQ(from_db.report.rejects.front().file, "customers");
   EXPECT_EQ(scores_csv(dir, "db.csv", from_db), scores_csv(dir, "csv.csv", from_csv));
+  // --strict: the first rejected row stops the load, named by table, row number and column
+  DbOptions strict;
+  strict.load.strict = true;
+  try {
+    load_db("sqlite:" + db_path, strict);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "customers:401:1: duplicate customer_id (first row wins) (column customer_id)");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(TextAndNativeColumns, DatabaseSameAsCsv, ::testing::Values(false, true));
