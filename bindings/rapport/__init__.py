@@ -795,7 +795,17 @@ def score_db(
 ) -> _pd.DataFrame:
     """Score the base stored in a database, like ``rapport score --db URI --out scores.csv``.
 
-    Parameters are those of :func:`load_db` and :func:`score`; returns what :func:`score` returns.
+    Parameters
+    ----------
+    uri, tables, strict
+        As for :func:`load_db`.
+    as_of, config, threads
+        As for :func:`score`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As for :func:`score`: the same values as scoring the same rows from CSV files.
     """
     return score(load_db(uri, tables=tables, strict=strict), as_of=as_of, config=config, threads=threads)
 
