@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -357,9 +358,16 @@ LoadResult load_db(const std::string& uri, const DbOptions& options) {
   }
 }
 
+void DbWriteOptions::validate() const {
+  if (!out_table.empty()) detail::parse_db_name(out_table, "--out-table");
+  if (!history_table.empty()) detail::parse_db_name(history_table, "--history-table");
+  if (!runs_table.empty()) detail::parse_db_name(runs_table, "--runs-table");
+}
+
 void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base, const LoadReport& report,
               const ScoreResult& result, const ScoringConfig& config, const DbRun& run) {
   if (!tables.any()) return;
+  tables.validate();
   std::optional<detail::DbName> out, history, runs;
   if (!tables.out_table.empty()) out = detail::parse_db_name(tables.out_table, "--out-table");
   if (!tables.history_table.empty()) history = detail::parse_db_name(tables.history_table, "--history-table");

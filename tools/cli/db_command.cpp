@@ -25,8 +25,13 @@ void add_db_options(CLI::App& command, DbArgs& args, bool write) {
                      "Record each run in this table when writing (default rapport_runs; \"\" for none)");
 }
 
+rapport::DbWriteOptions write_options(const DbArgs& args) {
+  return {args.out_table, args.history_table, args.runs_table};
+}
+
 rapport::LoadResult load_from_db(DbArgs& args, const rapport::LoadOptions& options) {
   args.started = now_utc();
+  write_options(args).validate();  // the tables written at the end are named correctly, or nothing is read
   rapport::DbOptions o;
   o.tables = rapport::DbTables::parse(args.tables);
   o.load = options;
@@ -37,8 +42,7 @@ void write_back_if_asked(const DbArgs& args, const rapport::CustomerBase& base, 
                          const rapport::ScoreResult& result, const rapport::ScoringConfig& config) {
   if (args.out_table.empty() && args.history_table.empty()) return;
   if (args.db.empty()) throw rapport::ConfigError("--out-table and --history-table need --db URI");
-  const rapport::DbWriteOptions w{args.out_table, args.history_table, args.runs_table};
-  rapport::write_db(args.db, w, base, report, result, config, {args.started, now_utc()});
+  rapport::write_db(args.db, write_options(args), base, report, result, config, {args.started, now_utc()});
   std::fprintf(stderr, "wrote %zu scores to %s%s%s\n", result.scores.size(), rapport::redact_uri(args.db).c_str(),
                args.out_table.empty() ? "" : (" table " + args.out_table).c_str(),
                args.history_table.empty() ? "" : (" history " + args.history_table).c_str());

@@ -24,6 +24,9 @@ struct DbArgs {
 /// `--history-table` and `--runs-table`.
 void add_db_options(CLI::App& command, DbArgs& args, bool write);
 
+/// The tables a run writes back.
+rapport::DbWriteOptions write_options(const DbArgs& args);
+
 /// Loads the base from args.db (records the start time). @throws as rapport::load_db.
 rapport::LoadResult load_from_db(DbArgs& args, const rapport::LoadOptions& options);
 

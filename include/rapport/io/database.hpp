@@ -24,7 +24,7 @@ namespace rapport {
 
 /// The database tables read for the four inputs; plain or schema-qualified identifiers
 /// (`[A-Za-z_][A-Za-z0-9_$]*`, optionally `schema.`-prefixed). Defaults: the CSV names.
-struct DbTables {
+struct RAPPORT_API DbTables {
   std::string customers = "customers";  ///< required
   std::string contacts = "contacts";    ///< optional: read when the table exists
   std::string purchases = "purchases";  ///< optional: read when the table exists
@@ -48,10 +48,13 @@ struct DbOptions {
 RAPPORT_API LoadResult load_db(const std::string& uri, const DbOptions& options = {});
 
 /// Tables a scoring run writes back; an empty name writes nothing there.
-struct DbWriteOptions {
+struct RAPPORT_API DbWriteOptions {
   std::string out_table;      ///< the scores (the scores CSV's columns, typed), replaced per run
   std::string history_table;  ///< (as_of, customer_id, the headline scores), replaced per as_of
   std::string runs_table;     ///< one row per run (as_of, start, end, counts, parameters, summary)
+  /// Checks the names (plain, optionally schema-qualified identifiers).
+  /// @throws ConfigError naming the option and the name.
+  void validate() const;
   /// Whether anything is written at all.
   bool any() const noexcept { return !out_table.empty() || !history_table.empty() || !runs_table.empty(); }
 };
