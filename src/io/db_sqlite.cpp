@@ -166,7 +166,8 @@ const char* sql_type(DbType t) {
 class SqliteConnection final : public DbConnection {
 public:
   SqliteConnection(const std::string& path, bool write) : path_(path) {
-    const int flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+    // NOMUTEX: a connection is used by one thread, so SQLite need not lock on every call
+    const int flags = (write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
       const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
