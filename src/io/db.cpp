@@ -350,6 +350,7 @@ LoadResult load_db(const std::string& uri, const DbOptions& options) {
     for (int k = 0; k < 4; ++k)
       if (k == 0 || !db->columns(names[k]).empty()) *slots[k] = db->read(names[k]);
     auto result = detail::load_records(sources, options.load);
+    sources = {};  // statements finished before the snapshot ends
     db->commit();
     return result;
   } catch (...) {

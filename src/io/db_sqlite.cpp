@@ -130,16 +130,13 @@ private:
       double x = 0;
       if (std::from_chars(v.data(), v.data() + v.size(), x).ec != std::errc()) fail("number expected");
       rc = sqlite3_bind_double(st_.stmt, k, x);
+    } else if (type == DbType::timestamp && v.size() == 20 && v[10] == 'T' && v.back() == 'Z') {
+      // SQLite's own spelling of a UTC instant: `YYYY-MM-DD HH:MM:SS`
+      scratch_.assign(v.substr(0, 19));
+      scratch_[10] = ' ';
+      rc = sqlite3_bind_text(st_.stmt, k, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
     } else {
-      std::string_view t = v;
-      if (type == DbType::timestamp && t.size() == 20 && t.back() == 'Z') t.remove_suffix(1);
-      rc = sqlite3_bind_text(st_.stmt, k, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
-      if (type == DbType::timestamp && t.size() == 19) {
-        // SQLite's own spelling: a space between date and time
-        scratch_.assign(t);
-        scratch_[10] = ' ';
-        rc = sqlite3_bind_text(st_.stmt, k, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
-      }
+      rc = sqlite3_bind_text(st_.stmt, k, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     }
     if (rc != SQLITE_OK) fail("bind failed");
   }
