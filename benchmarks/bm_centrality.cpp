@@ -17,11 +17,11 @@
 
 namespace {
 
+/// $RAPPORT_EPINIONS (the whole SNAP soc-Epinions1.txt, downloaded by the user), else the
+/// repository's 1,000-node cut of it in tests/data/graphs.
 std::string epinions_path() {
   if (const char* env = std::getenv("RAPPORT_EPINIONS")) return env;
-  // benchmarks/ is next to the checkout's ../shared directory.
-  const std::filesystem::path here = std::filesystem::path(__FILE__).parent_path();
-  return (here / ".." / ".." / "shared" / "data" / "graphs" / "soc-Epinions1.txt").lexically_normal().string();
+  return std::string(RAPPORT_TEST_DATA) + "/graphs/soc-Epinions1-first1000.txt";
 }
 
 const rapport::Digraph* epinions_graph() {

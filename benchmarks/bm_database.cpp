@@ -4,6 +4,7 @@
 // Size: RAPPORT_BM_DB_CUSTOMERS customers (default 100000; the figure uses 1000000).
 #include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/writers.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -3,7 +3,7 @@
 
 Usage: python3 examples/cdnow.py [CDNOW_sample.txt]
 
-The file (default: ../shared/data/cdnow/CDNOW_sample.txt relative to the repository) is
+The file (default: tests/data/cdnow/CDNOW_sample.txt in this repository) is
 whitespace separated without a header: master_id, sample_id, date (YYYYMMDD), cds, dollars.
 Each customer's first purchase date becomes acquired_on; every row becomes a purchase. Scored as
 of 1997-09-30 (the end of the classic 39-week calibration period), the fitted BG/NBD parameters
@@ -33,7 +33,7 @@ def load_cdnow(path: pathlib.Path):
 
 def main(argv):
     repo = pathlib.Path(__file__).resolve().parents[1]
-    path = pathlib.Path(argv[1]) if len(argv) > 1 else repo.parent / "shared" / "data" / "cdnow" / "CDNOW_sample.txt"
+    path = pathlib.Path(argv[1]) if len(argv) > 1 else repo / "tests" / "data" / "cdnow" / "CDNOW_sample.txt"
     customers, purchases = load_cdnow(path)
     print(f"{path}: {len(customers)} customers, {len(purchases)} purchases")
 

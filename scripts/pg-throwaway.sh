@@ -15,11 +15,14 @@ case "${1:-}" in
     dir=$(mktemp -d /tmp/rapport-pg.XXXXXX)
     chmod 755 "$dir"
     if [[ $(id -u) -eq 0 ]]; then chown postgres "$dir"; fi
+    # a failed start leaves nothing behind: the server (if it came up) stopped, the folder removed
+    trap '"${as[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$dir"' ERR
     "${as[@]}" "$bindir/initdb" -D "$dir/data" -U rapport -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1
     "${as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
       -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c synchronous_commit=off" \
       start >/dev/null
     "${as[@]}" "$bindir/createdb" -h "$dir" -U rapport rapport
+    trap - ERR
     echo "postgresql:///rapport?host=$dir&user=rapport"
     ;;
   stop)

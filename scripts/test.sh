@@ -2,6 +2,7 @@
 # Builds everything (library, CLI, Python bindings, benchmarks, tests) with warnings as errors and
 # runs every test: C++ unit tests, the installed-package consumer, the Python suite, the
 # reference cross-check. Usage: scripts/test.sh [extra cmake -D options]
+# Configured as the `release` preset of CMakePresets.json (build-test, Release, -Werror).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh

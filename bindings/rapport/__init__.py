@@ -38,6 +38,7 @@ from ._rapport import (
     REFERRAL_COMPONENTS,
     SCORE_COLUMNS,
     STAGES,
+    ConfigError,
     CustomerBase,
     FitError,
     InputError,
@@ -55,6 +56,7 @@ __all__ = [
     "REFERRAL_COMPONENTS",
     "SCORE_COLUMNS",
     "STAGES",
+    "ConfigError",
     "CustomerBase",
     "DataError",
     "FitError",
@@ -62,6 +64,7 @@ __all__ = [
     "RejectedRowsWarning",
     "Result",
     "ScoringConfig",
+    "ValueModelWarning",
     "bgnbd_expected_purchases",
     "bgnbd_p_alive",
     "explain",
@@ -90,12 +93,29 @@ InputError.__doc__ = """Unusable input as a whole (a ValueError).
 Raised for a missing customers file, an unreadable file, a missing required CSV column, an
 invalid ``as_of`` string or an empty customer base.
 """
-FitError.__doc__ = """The value models could not be fitted (a RuntimeError).
+FitError.__doc__ = """A value model could not be fitted (a RuntimeError).
 
-Raised when BG/NBD or Gamma-Gamma has too few customers, no repeat buyer, does not converge,
-or lands outside the model's domain. Pass fixed parameters with ``ScoringConfig.bgnbd`` /
-``ScoringConfig.gamma_gamma`` to score anyway.
+Raised by :func:`fit_bgnbd` / :func:`fit_gamma_gamma`, and by the scoring functions only with
+``strict=True``, when BG/NBD or Gamma-Gamma has too few customers, no repeat buyer, does not
+converge, or lands outside the model's domain. Without ``strict`` the run still scores every
+customer (value columns NaN) and warns with :class:`ValueModelWarning`. Pass fixed parameters
+with ``ScoringConfig.bgnbd`` / ``ScoringConfig.gamma_gamma`` to score value at stake anyway.
 """
+ConfigError.__doc__ = """A setting outside its documented domain, or an unknown setting (a ValueError).
+
+The message names the field, e.g. ``config: period_days must be >= 1 and <= 36500 (got 1e-06)``.
+Raised by the :class:`ScoringConfig` constructor, every attribute assignment (the old value is
+kept), :meth:`ScoringConfig.from_json` and the scoring functions.
+"""
+
+
+class ValueModelWarning(UserWarning):
+    """A value model (BG/NBD or Gamma-Gamma) could not be fitted: value at stake is unknown.
+
+    The scores are complete except ``p_alive`` / ``expected_purchases`` (without BG/NBD) and
+    ``expected_value`` / ``upserve_value`` / ``upserve_score`` (without either model), which are
+    NaN. Pass ``strict=True`` to raise :class:`FitError` instead.
+    """
 
 
 class DataError(InputError):
@@ -316,9 +336,7 @@ def _config(config: ConfigArg, threads: Optional[int]) -> ScoringConfig:
     else:
         raise TypeError(f"config: expected a ScoringConfig, a dict or JSON text, not {type(config).__name__}")
     if threads is not None:
-        if int(threads) < 0:
-            raise ValueError("threads must be >= 0 (0 = all cores)")
-        cfg.threads = int(threads)
+        cfg.threads = threads  # validated by the setter (ConfigError, a ValueError)
     return cfg
 
 
@@ -362,11 +380,23 @@ def _load_files(files: tuple, strict: bool, stacklevel: int) -> CustomerBase:
     return base
 
 
+def _check_value_models(run, strict: bool, stacklevel: int = 4) -> None:
+    """strict: raise FitError for a value model that could not be fitted; else warn once per model."""
+    if strict:
+        run.check_value_models()
+        return
+    for error in run.value_model_errors:
+        _warnings.warn(error + "; value columns are NaN (pass strict=True to raise FitError)",
+                       ValueModelWarning, stacklevel=stacklevel)
+
+
 def _score_run(customers, contacts, purchases, referrals, as_of, config, threads, strict):
     day = _day(as_of, "as_of")
     cfg = _config(config, threads)
     base = _resolve(customers, contacts, purchases, referrals, strict)
-    return _rapport._score(base, day, cfg)
+    run = _rapport._score(base, day, cfg)
+    _check_value_models(run, strict)
+    return run
 
 
 def _frame(run) -> _pd.DataFrame:
@@ -648,20 +678,28 @@ _INPUT_DOC = """
     threads : int, optional
         Worker threads (0 = all cores); overrides ``config.threads``.
     strict : bool, default False
-        Raise :class:`DataError` when any input row is rejected (instead of a warning)."""
+        Raise :class:`DataError` when any input row is rejected, and :class:`FitError` when a
+        value model cannot be fitted (instead of a warning: :class:`RejectedRowsWarning`,
+        :class:`ValueModelWarning`; without a value model its columns are NaN)."""
 
 _RAISES_DOC = """
     Raises
     ------
     ValueError
-        A required column is missing, or ``as_of`` is not a valid date (:class:`InputError`).
+        A required column is missing, or ``as_of`` is not a valid date (:class:`InputError`);
+        a setting is outside its domain (:class:`ConfigError`).
     DataError
         ``strict=True`` and some row was rejected.
     InputError
         The customer base is empty, or a CSV file is missing or unreadable.
     FitError
-        The BG/NBD or Gamma-Gamma model cannot be fitted (too few customers, no repeat buyer,
-        no convergence)."""
+        ``strict=True`` and the BG/NBD or Gamma-Gamma model cannot be fitted (too few
+        customers, no repeat buyer, no convergence).
+
+    Warns
+    -----
+    ValueModelWarning
+        A value model cannot be fitted (``strict=False``): value columns are NaN."""
 
 
 def score(
@@ -742,10 +780,10 @@ def score_dir(
     DataError
         ``strict=True`` and some row was rejected.
     FitError
-        The value models cannot be fitted.
+        ``strict=True`` and a value model cannot be fitted.
     """
     base = _load_files(_rapport._input_files(_os.fspath(path)), strict, stacklevel=4)
-    return score(base, as_of=as_of, config=config, threads=threads)
+    return score(base, as_of=as_of, config=config, threads=threads, strict=strict)
 
 
 def _tables_arg(tables: Optional[_Mapping]) -> str:
@@ -776,7 +814,7 @@ def load_db(uri: str, *, tables: Optional[Dict[str, str]] = None, strict: bool =
     InputError
         The database cannot be opened (the message never shows a password) or the customers table
         or a required column is missing.
-    RuntimeError
+    ConfigError
         A table name is not a plain identifier (checked before connecting).
     """
     base = _rapport._load_db(uri, _tables_arg(tables))
@@ -1028,7 +1066,8 @@ def fit_bgnbd(
     FitError
         Too few customers, no repeat buyer, or no convergence.
     ValueError
-        The arrays differ in length.
+        The arrays differ in length; a fit option is outside its domain (:class:`ConfigError`,
+        see docs/settings.md).
 
     Notes
     -----
@@ -1067,7 +1106,7 @@ def fit_gamma_gamma(
     FitError
         Fewer than ``min_customers`` qualifying rows, no convergence, or ``q <= 1``.
     ValueError
-        The arrays differ in length.
+        The arrays differ in length; a fit option is outside its domain (:class:`ConfigError`).
 
     Notes
     -----

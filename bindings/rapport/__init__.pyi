@@ -17,6 +17,7 @@ from ._rapport import (
     REFERRAL_COMPONENTS as REFERRAL_COMPONENTS,
     SCORE_COLUMNS as SCORE_COLUMNS,
     STAGES as STAGES,
+    ConfigError as ConfigError,
     CustomerBase as CustomerBase,
     FitError as FitError,
     InputError as InputError,
@@ -39,6 +40,7 @@ class DataError(InputError):
     def rejects_frame(self) -> pd.DataFrame: ...
 
 class RejectedRowsWarning(UserWarning): ...
+class ValueModelWarning(UserWarning): ...
 
 class Result(NamedTuple):
     scores: pd.DataFrame

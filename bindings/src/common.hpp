@@ -50,6 +50,15 @@ inline py::str make_str(std::string_view s) {
   return py::reinterpret_steal<py::str>(o);
 }
 
+/// A dict of every field of settings struct `S` (as rapport::visit_fields lists them), e.g.
+/// model parameters or fit options.
+template <class S>
+py::dict record_dict(const S& record) {
+  py::dict d;
+  rapport::visit_fields<S>([&](const auto& f) { d[py::str(std::string(f.name))] = record.*f.member; });
+  return d;
+}
+
 /// A new 1-D numpy object array of length n (elements None).
 py::array new_object_array(std::size_t n);
 

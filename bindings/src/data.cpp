@@ -4,12 +4,14 @@
 // columns, object arrays (private copies) for strings and mixed values, and numeric arrays for
 // numbers and flags. They are converted to plain C++ vectors while the GIL is held (strings as
 // views into the private object arrays, which nobody else can reach), then the GIL is released
-// while rapport::CustomerBaseBuilder validates the rows and groups them by customer.
+// while the row rules (src/base/rows.hpp, the same as for CSV files) decide each row and the
+// builder groups the accepted ones by customer.
 #include "common.hpp"
 
 // The CSV loader's field parsers (private header of the library): the same rules and the same
 // reject reasons for strings in DataFrames as for CSV fields.
 #include "base/parse.hpp"
+#include "base/rows.hpp"
 
 #include <datetime.h>
 
@@ -42,7 +44,6 @@ namespace detail = rapport::detail;
 constexpr std::int64_t ns_per_second = 1000000000;
 constexpr std::int64_t ns_per_day = ns_per_second * rapport::seconds_per_day;
 constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();  // numpy's NaT as int64
-constexpr std::size_t max_rejects_kept = 1000000;
 
 /// Row errors of one column: (row, reason) pairs in row order, read with a forward cursor.
 struct Errors {
@@ -145,6 +146,19 @@ std::optional<std::string_view> utf8(PyObject* o) {
     return std::nullopt;
   }
   return std::string_view(s, static_cast<std::size_t>(len));
+}
+
+/// A str element through the CSV field rule `parse` (parse.hpp): its value into `out`, or the
+/// rule's reason (after `prefix`) into `errors`.
+template <class T, class Parse>
+void parse_text(PyObject* o, Parse parse, std::size_t i, T& out, Errors& errors, const char* prefix = "") {
+  const auto text = utf8(o);
+  const auto r = parse(text ? *text : std::string_view("?"));
+  if (r.value) {
+    out = static_cast<T>(*r.value);
+  } else {
+    errors.add(i, std::string(prefix) + r.reason);
+  }
 }
 
 /// Text of a key column: str as is, missing as "", anything else through str().
@@ -303,12 +317,7 @@ std::vector<seconds_t> time_column(const py::array& a, Ctx& ctx, const std::stri
     if (PyUnicode_Check(o)) {
       const auto text = utf8(o);
       if (allow_missing && text && text->empty()) continue;  // an empty field, as in the CSV
-      const auto r = detail::parse_timestamp(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, std::string(prefix) + r.reason);
-      }
+      parse_text(o, detail::parse_timestamp, i, out[i], errors, prefix);
       continue;
     }
     std::string why;
@@ -359,13 +368,7 @@ std::vector<day_t> date_column(const py::array& a, Ctx& ctx, const std::string& 
       continue;
     }
     if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      const auto r = detail::parse_date(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, r.reason);
-      }
+      parse_text(o, detail::parse_date, i, out[i], errors);
       continue;
     }
     std::string why;
@@ -381,8 +384,8 @@ std::vector<day_t> date_column(const py::array& a, Ctx& ctx, const std::string& 
   return out;
 }
 
-/// The impression column: integers (out-of-range values become ±3 and are rejected by the
-/// builder), integral floats, or strings with the CSV rule.
+/// The impression column: integers (out-of-range values become ±3 for the range rule), integral
+/// floats, or strings with the CSV rule.
 std::vector<int> impression_column(const py::array& a, const Ctx& ctx, const std::string& what, Errors& errors) {
   const auto n = static_cast<std::size_t>(a.shape(0));
   std::vector<int> out(n, 0);
@@ -415,13 +418,7 @@ std::vector<int> impression_column(const py::array& a, const Ctx& ctx, const std
     if (is_missing(o, ctx)) {
       errors.add(i, bad);
     } else if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      const auto r = detail::parse_impression(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, r.reason);
-      }
+      parse_text(o, detail::parse_impression, i, out[i], errors);
     } else if (PyFloat_Check(o)) {
       from_double(i, PyFloat_AS_DOUBLE(o));
     } else if (PyObject* idx = PyNumber_Index(o)) {
@@ -437,7 +434,7 @@ std::vector<int> impression_column(const py::array& a, const Ctx& ctx, const std
   return out;
 }
 
-/// The amount column: numbers (negative and non-finite values are rejected by the builder) or
+/// The amount column: numbers (negative and non-finite values are left to the row rules) or
 /// strings with the CSV rule.
 std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std::string& what, Errors& errors) {
   const auto n = static_cast<std::size_t>(a.shape(0));
@@ -459,13 +456,7 @@ std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std:
     if (is_missing(o, ctx)) {
       errors.add(i, bad);
     } else if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      const auto r = detail::parse_amount(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, r.reason);
-      }
+      parse_text(o, detail::parse_amount, i, out[i], errors);
     } else if (PyObject* f = PyNumber_Float(o)) {
       out[i] = PyFloat_AS_DOUBLE(f);
       Py_DECREF(f);
@@ -520,13 +511,7 @@ std::vector<std::uint8_t> complaint_column(const py::array& a, const Ctx& ctx, c
     } else if (PyBool_Check(o)) {
       out[i] = o == Py_True;
     } else if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      const auto r = detail::parse_bool(text ? *text : std::string_view("?"));
-      if (r.value) {
-        out[i] = *r.value;
-      } else {
-        errors.add(i, r.reason);
-      }
+      parse_text(o, detail::parse_bool, i, out[i], errors);
     } else if (std::strcmp(Py_TYPE(o)->tp_name, "numpy.bool_") == 0) {
       const int t = PyObject_IsTrue(o);
       if (t < 0) throw py::error_already_set();
@@ -555,44 +540,150 @@ std::vector<std::uint8_t> complaint_column(const py::array& a, const Ctx& ctx, c
   return out;
 }
 
-/// Collects rejected rows of one table into the load report.
-class Rejector {
-public:
-  Rejector(rapport::LoadReport& report, rapport::TableCounts& counts, const char* table, const InTable& in)
-      : report_(report), counts_(counts), table_(table), file_(std::string("<") + table + ">") {
-    for (const auto& [name, col] : in.columns) positions_.emplace(name, col.position);
-    counts_.read = in.rows;
+/// A DataFrame table's columns for reports: each schema field's 1-based position in the frame.
+detail::ColumnMap column_map(const InTable& in, const detail::TableSchema& schema) {
+  detail::ColumnMap m;
+  for (const char* name : schema.fields) {
+    const std::size_t pos = in.position(name);
+    m.position.push_back(pos);
+    if (pos > m.header.size()) m.header.resize(pos);
+    if (pos) m.header[pos - 1] = name;
   }
-  void reject(std::size_t row, const std::string& column, std::string reason) {
-    ++counts_.rejected;
-    if (report_.rejects.size() >= max_rejects_kept) return;
-    rapport::RejectedRow r;
-    r.table = table_;
-    r.file = file_;
-    r.line = row + 2;
-    auto it = positions_.find(column);
-    r.column = it == positions_.end() ? 0 : it->second;
-    r.column_name = column;
-    r.reason = std::move(reason);
-    report_.rejects.push_back(std::move(r));
-  }
+  return m;
+}
 
-private:
-  rapport::LoadReport& report_;
-  rapport::TableCounts& counts_;
-  std::string table_, file_;
-  std::map<std::string, std::size_t> positions_;
+/// One table's converted columns and the conversion errors of each schema field.
+struct Converted {
+  std::vector<Errors> errors;  ///< per schema field
+  explicit Converted(const detail::TableSchema& schema) : errors(schema.fields.size()) {}
+  /// The first field (schema order) of row `i` that could not be converted, or null.
+  const detail::RowError* failure(std::size_t i, detail::RowError& buf) {
+    for (std::size_t k = 0; k < errors.size(); ++k)
+      if (const std::string* why = errors[k].at(i)) {
+        buf = detail::RowError{k, 0, *why};
+        return &buf;
+      }
+    return nullptr;
+  }
 };
 
-/// First error of a row over columns in CSV order; returns true (and rejects) when there is one.
-bool first_error(Rejector& rej, std::size_t row, std::initializer_list<std::pair<Errors*, const char*>> cols) {
-  for (auto& [err, name] : cols) {
-    if (const std::string* why = err->at(row)) {
-      rej.reject(row, name, *why);
-      return true;
-    }
+/// Hands every row of one table to the row rules (`add(i, failure, e)`), rejecting into `sink`.
+template <class Add>
+void add_rows(const InTable& in, const detail::TableSchema& schema, rapport::TableCounts& counts,
+              detail::RejectSink& sink, Converted& conv, Add&& add) {
+  if (!in.present) return;
+  const detail::ColumnMap columns = column_map(in, schema);
+  const std::string file = std::string("<") + schema.table + ">";
+  counts.read = in.rows;
+  detail::RowError buf, e;
+  for (std::size_t i = 0; i < in.rows; ++i)
+    if (!add(i, conv.failure(i, buf), e)) sink.reject(schema, counts, file, columns, i + 2, e, {});
+}
+
+/// The customers table as typed columns.
+struct CustomerColumns {
+  Converted conv{detail::customers_schema()};
+  std::vector<std::string_view> id, segment;
+  std::vector<day_t> acquired_on;
+  CustomerColumns(const InTable& t, Ctx& ctx) {
+    using namespace detail::customer_field;
+    id = string_column(t.get("customers", "customer_id").array, ctx, "customers.customer_id", &conv.errors[customer_id]);
+    acquired_on = date_column(t.get("customers", "acquired_on").array, ctx, "customers.acquired_on",
+                              conv.errors[detail::customer_field::acquired_on]);
+    if (const auto* c = t.find("segment")) segment = string_column(c->array, ctx, "customers.segment", &conv.errors[detail::customer_field::segment]);
   }
-  return false;
+};
+
+/// The contacts table as typed columns.
+struct ContactColumns {
+  Converted conv{detail::contacts_schema()};
+  std::vector<std::string_view> id;
+  std::vector<seconds_t> at, resolved_at;
+  std::vector<rapport::Channel> channel;
+  std::vector<rapport::Stage> stage;
+  std::vector<rapport::Initiator> initiator;
+  std::vector<rapport::Aspect> aspect;
+  std::vector<int> impression;
+  std::vector<std::uint8_t> complaint;
+  ContactColumns(const InTable& co, Ctx& ctx) {
+    if (!co.present) return;
+    namespace f = detail::contact_field;
+    const char* t = "contacts";
+    auto& err = conv.errors;
+    id = string_column(co.get(t, "customer_id").array, ctx, "contacts.customer_id", &err[f::customer_id]);
+    at = time_column(co.get(t, "at").array, ctx, "contacts.at", false, "", err[f::at]);
+    channel = enum_column<rapport::Channel>(co.get(t, "channel").array, ctx, "channel", detail::parse_channel,
+                                            err[f::channel]);
+    stage = enum_column<rapport::Stage>(co.get(t, "stage").array, ctx, "stage", detail::parse_stage, err[f::stage]);
+    initiator = enum_column<rapport::Initiator>(co.get(t, "initiator").array, ctx, "initiator",
+                                                detail::parse_initiator, err[f::initiator]);
+    aspect = enum_column<rapport::Aspect>(co.get(t, "aspect").array, ctx, "aspect", detail::parse_aspect,
+                                          err[f::aspect]);
+    impression = impression_column(co.get(t, "impression").array, ctx, "contacts.impression", err[f::impression]);
+    complaint = complaint_column(co.get(t, "complaint").array, ctx, "contacts.complaint", err[f::complaint]);
+    resolved_at = time_column(co.get(t, "resolved_at").array, ctx, "contacts.resolved_at", true, "resolved_at: ",
+                              err[f::resolved_at]);
+  }
+  rapport::ContactRow row(std::size_t i) const {
+    const bool c = complaint[i] != 0;
+    return rapport::ContactRow{at[i], channel[i], stage[i], initiator[i], aspect[i], impression[i], c,
+                               c ? resolved_at[i] : rapport::no_time};
+  }
+};
+
+/// The purchases table as typed columns.
+struct PurchaseColumns {
+  Converted conv{detail::purchases_schema()};
+  std::vector<std::string_view> id;
+  std::vector<seconds_t> at;
+  std::vector<double> amount;
+  PurchaseColumns(const InTable& pu, Ctx& ctx) {
+    if (!pu.present) return;
+    namespace f = detail::purchase_field;
+    const char* t = "purchases";
+    id = string_column(pu.get(t, "customer_id").array, ctx, "purchases.customer_id", &conv.errors[f::customer_id]);
+    at = time_column(pu.get(t, "at").array, ctx, "purchases.at", false, "", conv.errors[f::at]);
+    amount = amount_column(pu.get(t, "amount").array, ctx, "purchases.amount", conv.errors[f::amount]);
+  }
+};
+
+/// The referrals table as typed columns.
+struct ReferralColumns {
+  Converted conv{detail::referrals_schema()};
+  std::vector<std::string_view> from, to;
+  std::vector<seconds_t> at;
+  ReferralColumns(const InTable& re, Ctx& ctx) {
+    if (!re.present) return;
+    namespace f = detail::referral_field;
+    const char* t = "referrals";
+    from = string_column(re.get(t, "referrer_id").array, ctx, "referrals.referrer_id", &conv.errors[f::referrer_id]);
+    to = string_column(re.get(t, "referred_id").array, ctx, "referrals.referred_id", &conv.errors[f::referred_id]);
+    at = time_column(re.get(t, "at").array, ctx, "referrals.at", false, "", conv.errors[f::at]);
+  }
+};
+
+/// Hands the converted tables to the row rules and groups the accepted rows (GIL released by the
+/// caller: the string views point into private object arrays).
+void add_tables(BaseHolder& holder, const InTable (&in)[4], CustomerColumns& cu, ContactColumns& co,
+                PurchaseColumns& pu, ReferralColumns& re) {
+  rapport::LoadReport& rep = holder.report;
+  const rapport::LoadOptions options;
+  detail::RejectSink sink(rep, options);
+  rapport::CustomerBaseBuilder b;
+  add_rows(in[0], detail::customers_schema(), rep.customers, sink, cu.conv, [&](std::size_t i, auto* failure, auto& e) {
+    return detail::add_customer_row(b, cu.id[i], cu.acquired_on[i], cu.segment.empty() ? std::string_view() : cu.segment[i],
+                                    failure, e);
+  });
+  add_rows(in[1], detail::contacts_schema(), rep.contacts, sink, co.conv, [&](std::size_t i, auto* failure, auto& e) {
+    return detail::add_contact_row(b, co.id[i], co.row(i), failure, e);
+  });
+  add_rows(in[2], detail::purchases_schema(), rep.purchases, sink, pu.conv, [&](std::size_t i, auto* failure, auto& e) {
+    return detail::add_purchase_row(b, pu.id[i], pu.at[i], pu.amount[i], failure, e);
+  });
+  add_rows(in[3], detail::referrals_schema(), rep.referrals, sink, re.conv, [&](std::size_t i, auto* failure, auto& e) {
+    return detail::add_referral_row(b, re.from[i], re.to[i], re.at[i], failure, e);
+  });
+  holder.base = b.finish();
 }
 
 std::shared_ptr<BaseHolder> build_base(const py::object& customers_spec, const py::object& contacts_spec,
@@ -602,128 +693,19 @@ std::shared_ptr<BaseHolder> build_base(const py::object& customers_spec, const p
   ctx.na = na.ptr();
   ctx.nat = na_time.ptr();
   ctx.time_fallback = time_fallback;
-  const InTable cu = read_table(customers_spec, "customers");
-  const InTable co = read_table(contacts_spec, "contacts");
-  const InTable pu = read_table(purchases_spec, "purchases");
-  const InTable re = read_table(referrals_spec, "referrals");
-  if (!cu.present) throw py::value_error("customers: a customers table is required");
-
-  // --- extraction (GIL held)
-  Errors cu_id_err, cu_acq_err, cu_seg_err;
-  const auto cu_id = string_column(cu.get("customers", "customer_id").array, ctx, "customers.customer_id", &cu_id_err);
-  const auto cu_acq = date_column(cu.get("customers", "acquired_on").array, ctx, "customers.acquired_on", cu_acq_err);
-  std::vector<std::string_view> cu_seg;
-  if (const auto* c = cu.find("segment")) cu_seg = string_column(c->array, ctx, "customers.segment", &cu_seg_err);
-
-  Errors co_id_err, co_at_err, co_ch_err, co_st_err, co_in_err, co_as_err, co_im_err, co_cp_err, co_rs_err;
-  std::vector<std::string_view> co_id;
-  std::vector<seconds_t> co_at, co_rs;
-  std::vector<rapport::Channel> co_ch;
-  std::vector<rapport::Stage> co_st;
-  std::vector<rapport::Initiator> co_in;
-  std::vector<rapport::Aspect> co_as;
-  std::vector<int> co_im;
-  std::vector<std::uint8_t> co_cp;
-  if (co.present) {
-    const char* t = "contacts";
-    co_id = string_column(co.get(t, "customer_id").array, ctx, "contacts.customer_id", &co_id_err);
-    co_at = time_column(co.get(t, "at").array, ctx, "contacts.at", false, "", co_at_err);
-    co_ch = enum_column<rapport::Channel>(co.get(t, "channel").array, ctx, "channel", detail::parse_channel, co_ch_err);
-    co_st = enum_column<rapport::Stage>(co.get(t, "stage").array, ctx, "stage", detail::parse_stage, co_st_err);
-    co_in = enum_column<rapport::Initiator>(co.get(t, "initiator").array, ctx, "initiator", detail::parse_initiator,
-                                            co_in_err);
-    co_as = enum_column<rapport::Aspect>(co.get(t, "aspect").array, ctx, "aspect", detail::parse_aspect, co_as_err);
-    co_im = impression_column(co.get(t, "impression").array, ctx, "contacts.impression", co_im_err);
-    co_cp = complaint_column(co.get(t, "complaint").array, ctx, "contacts.complaint", co_cp_err);
-    co_rs = time_column(co.get(t, "resolved_at").array, ctx, "contacts.resolved_at", true, "resolved_at: ", co_rs_err);
-  }
-
-  Errors pu_id_err, pu_at_err, pu_am_err;
-  std::vector<std::string_view> pu_id;
-  std::vector<seconds_t> pu_at;
-  std::vector<double> pu_am;
-  if (pu.present) {
-    const char* t = "purchases";
-    pu_id = string_column(pu.get(t, "customer_id").array, ctx, "purchases.customer_id", &pu_id_err);
-    pu_at = time_column(pu.get(t, "at").array, ctx, "purchases.at", false, "", pu_at_err);
-    pu_am = amount_column(pu.get(t, "amount").array, ctx, "purchases.amount", pu_am_err);
-  }
-
-  Errors re_from_err, re_to_err, re_at_err;
-  std::vector<std::string_view> re_from, re_to;
-  std::vector<seconds_t> re_at;
-  if (re.present) {
-    const char* t = "referrals";
-    re_from = string_column(re.get(t, "referrer_id").array, ctx, "referrals.referrer_id", &re_from_err);
-    re_to = string_column(re.get(t, "referred_id").array, ctx, "referrals.referred_id", &re_to_err);
-    re_at = time_column(re.get(t, "at").array, ctx, "referrals.at", false, "", re_at_err);
-  }
-
-  // --- validation and grouping (GIL released; the views point into private object arrays)
+  const InTable in[4] = {read_table(customers_spec, "customers"), read_table(contacts_spec, "contacts"),
+                         read_table(purchases_spec, "purchases"), read_table(referrals_spec, "referrals")};
+  if (!in[0].present) throw py::value_error("customers: a customers table is required");
+  // dtype conversion (GIL held), then the row rules (GIL released)
+  CustomerColumns cu(in[0], ctx);
+  ContactColumns co(in[1], ctx);
+  PurchaseColumns pu(in[2], ctx);
+  ReferralColumns re(in[3], ctx);
   auto holder = std::make_shared<BaseHolder>();
   holder->from_frames = true;
   {
     py::gil_scoped_release release;
-    rapport::LoadReport& rep = holder->report;
-    rapport::CustomerBaseBuilder builder;
-    std::string col;
-    {
-      Rejector rej(rep, rep.customers, "customers", cu);
-      for (std::size_t i = 0; i < cu.rows; ++i) {
-        if (first_error(rej, i, {{&cu_id_err, "customer_id"}, {&cu_acq_err, "acquired_on"}, {&cu_seg_err, "segment"}}))
-          continue;
-        auto why = builder.add_customer(cu_id[i], cu_acq[i], cu_seg.empty() ? std::string_view() : cu_seg[i], &col);
-        if (!why.empty()) rej.reject(i, col, std::move(why));
-      }
-    }
-    if (co.present) {
-      Rejector rej(rep, rep.contacts, "contacts", co);
-      rapport::ContactRow row;
-      for (std::size_t i = 0; i < co.rows; ++i) {
-        if (first_error(rej, i,
-                        {{&co_at_err, "at"},
-                         {&co_ch_err, "channel"},
-                         {&co_st_err, "stage"},
-                         {&co_in_err, "initiator"},
-                         {&co_as_err, "aspect"},
-                         {&co_im_err, "impression"},
-                         {&co_cp_err, "complaint"},
-                         {&co_rs_err, "resolved_at"},
-                         {&co_id_err, "customer_id"}}))
-          continue;
-        row.at = co_at[i];
-        row.channel = co_ch[i];
-        row.stage = co_st[i];
-        row.initiator = co_in[i];
-        row.aspect = co_as[i];
-        row.impression = co_im[i];
-        row.complaint = co_cp[i] != 0;
-        row.resolved_at = co_rs[i];
-        auto why = builder.add_contact(co_id[i], row, &col);
-        if (!why.empty()) rej.reject(i, col, std::move(why));
-      }
-    }
-    if (pu.present) {
-      Rejector rej(rep, rep.purchases, "purchases", pu);
-      for (std::size_t i = 0; i < pu.rows; ++i) {
-        if (first_error(rej, i, {{&pu_at_err, "at"}, {&pu_am_err, "amount"}, {&pu_id_err, "customer_id"}})) continue;
-        auto why = builder.add_purchase(pu_id[i], pu_at[i], pu_am[i], &col);
-        if (!why.empty()) rej.reject(i, col, std::move(why));
-      }
-    }
-    if (re.present) {
-      Rejector rej(rep, rep.referrals, "referrals", re);
-      for (std::size_t i = 0; i < re.rows; ++i) {
-        if (first_error(rej, i, {{&re_from_err, "referrer_id"}, {&re_to_err, "referred_id"}})) continue;
-        if (re_from[i].empty()) { rej.reject(i, "referrer_id", "empty referrer_id"); continue; }
-        if (re_to[i].empty()) { rej.reject(i, "referred_id", "empty referred_id"); continue; }
-        if (re_from[i] == re_to[i]) { rej.reject(i, "referred_id", "self-referral"); continue; }
-        if (const std::string* why = re_at_err.at(i)) { rej.reject(i, "at", *why); continue; }
-        auto why = builder.add_referral(re_from[i], re_to[i], re_at[i], &col);
-        if (!why.empty()) rej.reject(i, col, std::move(why));
-      }
-    }
-    holder->base = builder.finish();
+    add_tables(*holder, in, cu, co, pu, re);
   }
   return holder;
 }

@@ -7,8 +7,9 @@ namespace rapport_py { void init_db(py::module_& m); }  // db.cpp
 PYBIND11_MODULE(_rapport, m) {
   m.doc() = "Compiled core of the rapport package (use `import rapport`).";
   m.attr("__version__") = RAPPORT_VERSION_STRING;
-  // Exceptions: InputError is a ValueError, FitError a RuntimeError.
+  // Exceptions: InputError and ConfigError are ValueErrors, FitError a RuntimeError.
   py::register_exception<rapport::InputError>(m, "InputError", PyExc_ValueError);
+  py::register_exception<rapport::ConfigError>(m, "ConfigError", PyExc_ValueError);
   py::register_exception<rapport::FitError>(m, "FitError", PyExc_RuntimeError);
   rapport_py::init_data(m);
   rapport_py::init_score(m);

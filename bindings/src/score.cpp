@@ -4,7 +4,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <set>
+#include <algorithm>
+#include <type_traits>
 
 namespace rapport_py {
 namespace {
@@ -23,54 +24,140 @@ struct ScoreRun {
   }
 };
 
-py::tuple weights_tuple(const std::array<double, 5>& w) {
-  return py::make_tuple(w[0], w[1], w[2], w[3], w[4]);
-}
+// ---------------------------------------------------------------- ScoringConfig attributes
+// The attributes are generated from rapport::visit_fields: a getter converts the member to
+// Python, a setter converts the Python value to JSON and hands it to rapport::config_from_json,
+// the one reader (which validates), so a bad value raises ConfigError and keeps the old value.
 
-/// Sets weights from a sequence of 5 numbers or a mapping keyed by component name.
-void set_weights(std::array<double, 5>& w, const py::object& value,
-                 const std::array<std::string_view, 5>& names, const char* what) {
-  std::array<double, 5> out = w;
-  if (py::isinstance<py::dict>(value)) {
-    for (auto item : value.cast<py::dict>()) {
-      const auto key = py::str(item.first).cast<std::string>();
-      std::size_t k = 0;
-      while (k < 5 && names[k] != key) ++k;
-      if (k == 5) throw py::value_error(std::string(what) + ": unknown component '" + key + "'");
-      out[k] = item.second.cast<double>();
-    }
-  } else {
-    const auto seq = value.cast<py::sequence>();
-    if (seq.size() != 5) throw py::value_error(std::string(what) + ": expects 5 weights");
-    for (std::size_t k = 0; k < 5; ++k) out[k] = seq[k].cast<double>();
+template <class T>
+struct is_component_array : std::false_type {};
+template <class E, class T>
+struct is_component_array<rapport::ComponentArray<E, T>> : std::true_type {};
+
+template <class T>
+py::object to_python(const T& value) {
+  if constexpr (std::is_arithmetic_v<T>) {
+    return py::cast(value);
+  } else if constexpr (is_component_array<T>::value) {
+    py::tuple t(value.size());
+    for (std::size_t k = 0; k < value.size(); ++k) t[k] = value.values[k];
+    return t;
+  } else if constexpr (std::is_same_v<T, rapport::FitOptions>) {
+    return record_dict(value);
+  } else {  // std::optional<record>
+    return value ? py::object(record_dict(*value)) : py::object(py::none());
   }
-  for (double x : out)
-    if (!(x >= 0) || !std::isfinite(x)) throw py::value_error(std::string(what) + ": weights must be finite and >= 0");
-  w = out;
 }
 
-py::object bgnbd_dict(const std::optional<rapport::BgNbdParams>& p) {
-  if (!p) return py::none();
-  py::dict d;
-  d["r"] = p->r;
-  d["alpha"] = p->alpha;
-  d["a"] = p->a;
-  d["b"] = p->b;
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (const char ch : s) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (u < 0x20) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\u00";
+      out.push_back(hex[u >> 4]);
+      out.push_back(hex[u & 15]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+}
+
+/// Appends a Python value (None, bool, int, float, str, mapping, sequence; numpy scalars too)
+/// as JSON. Non-finite floats have no JSON spelling: they are refused here, naming `path`.
+void append_json(std::string& out, const py::handle& v, const std::string& path) {
+  if (v.is_none()) {
+    out += "null";
+  } else if (py::isinstance<py::bool_>(v)) {
+    out += v.cast<bool>() ? "true" : "false";
+  } else if (py::isinstance<py::float_>(v) || (!py::isinstance<py::int_>(v) && !py::isinstance<py::str>(v) &&
+                                               py::hasattr(v, "__float__") && !py::hasattr(v, "__index__"))) {
+    const double x = py::float_(py::reinterpret_borrow<py::object>(v)).cast<double>();
+    if (!std::isfinite(x))
+      throw rapport::ConfigError("config: " + path + " must be a finite number (got " + py::repr(v).cast<std::string>() + ")");
+    out += py::repr(py::float_(x)).cast<std::string>();
+  } else if (py::isinstance<py::int_>(v) || py::hasattr(v, "__index__")) {
+    out += py::str(py::int_(py::reinterpret_borrow<py::object>(v))).cast<std::string>();
+  } else if (py::isinstance<py::str>(v)) {
+    append_json_string(out, v.cast<std::string>());
+  } else if (py::isinstance<py::dict>(v) || py::hasattr(v, "items")) {
+    out.push_back('{');
+    bool first = true;
+    for (auto item : py::reinterpret_borrow<py::object>(v).attr("items")()) {
+      const auto pair = item.cast<py::tuple>();
+      const auto key = py::str(pair[0]).cast<std::string>();
+      if (!first) out.push_back(',');
+      first = false;
+      append_json_string(out, key);
+      out.push_back(':');
+      append_json(out, pair[1], path + "." + key);
+    }
+    out.push_back('}');
+  } else if (py::isinstance<py::sequence>(v)) {
+    out.push_back('[');
+    const auto seq = py::reinterpret_borrow<py::sequence>(v);
+    for (std::size_t k = 0; k < seq.size(); ++k) {
+      if (k) out.push_back(',');
+      append_json(out, seq[k], path);
+    }
+    out.push_back(']');
+  } else {
+    throw rapport::ConfigError("config: " + path + " has an unsupported type " +
+                               py::str(py::type::of(v).attr("__name__")).cast<std::string>());
+  }
+}
+
+/// `{"name": value, ...}` from Python keyword arguments or one attribute assignment.
+std::string fields_json(const std::vector<std::pair<std::string, py::object>>& fields) {
+  std::string text = "{";
+  for (std::size_t k = 0; k < fields.size(); ++k) {
+    if (k) text.push_back(',');
+    append_json_string(text, fields[k].first);
+    text.push_back(':');
+    append_json(text, fields[k].second, fields[k].first);
+  }
+  text.push_back('}');
+  return text;
+}
+
+/// The names of the ScoringConfig fields, in declaration order.
+const std::vector<std::string>& config_field_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    rapport::visit_fields<ScoringConfig>([&](const auto& f) { out.emplace_back(f.name); });
+    return out;
+  }();
+  return names;
+}
+
+/// One Python property per ScoringConfig field.
+void def_config_attributes(py::class_<ScoringConfig>& cls) {
+  rapport::visit_fields<ScoringConfig>([&](const auto& f) {
+    const auto member = f.member;
+    const std::string name(f.name);
+    const std::string doc = std::string(f.doc) + (f.domain.text.empty() ? "" : " (" + std::string(f.domain.text) + ")");
+    cls.def_property(
+        name.c_str(), [member](const ScoringConfig& c) { return to_python(c.*member); },
+        [name](ScoringConfig& c, const py::object& v) { c = rapport::config_from_json(fields_json({{name, v}}), c); },
+        doc.c_str());
+  });
+}
+
+/// A value model of a run: its parameters, log-likelihood, whether fitted, over how many
+/// customers, and why it is unavailable (`error`, None when available).
+template <class P>
+py::dict model_dict(const P& params, bool fitted, std::size_t customers, const std::string& error) {
+  py::dict d = record_dict(params);
+  d["log_likelihood"] = params.log_likelihood;
+  d["fitted"] = fitted;
+  d["customers"] = customers;
+  d["error"] = error.empty() ? py::object(py::none()) : py::object(py::str(error));
   return d;
-}
-
-py::object gamma_gamma_dict(const std::optional<rapport::GammaGammaParams>& p) {
-  if (!p) return py::none();
-  py::dict d;
-  d["p"] = p->p;
-  d["q"] = p->q;
-  d["gamma"] = p->gamma;
-  return d;
-}
-
-double key(const py::dict& d, const char* name, const char* what) {
-  if (!d.contains(name)) throw py::value_error(std::string(what) + ": missing key '" + name + "'");
-  return d[name].cast<double>();
 }
 
 /// The scores as (name, array) pairs in the CSV's column order; the double columns are moved
@@ -118,10 +205,10 @@ py::list take_columns(ScoreRun& run) {
   cols["tree_size"] = to_numpy(std::move(tree));
   cols["katz"] = to_numpy(std::move(katz));
   cols["loyalty_given"] = to_numpy(std::move(s.loyalty_given));
-  for (std::size_t k = 0; k < 5; ++k) {
-    cols[std::string(rapport::loyalty_components[k])] = to_numpy(std::move(s.loyalty[k]));
-    cols[std::string(rapport::referral_components[k])] = to_numpy(std::move(s.referral[k]));
-  }
+  for (const auto k : rapport::all_loyalty_components)
+    cols[std::string(rapport::to_string(k))] = to_numpy(std::move(s.loyalty[k]));
+  for (const auto k : rapport::all_referral_components)
+    cols[std::string(rapport::to_string(k))] = to_numpy(std::move(s.referral[k]));
   cols["p_alive"] = to_numpy(std::move(s.p_alive));
   cols["expected_purchases"] = to_numpy(std::move(s.expected_purchases));
   cols["expected_value"] = to_numpy(std::move(s.expected_value));
@@ -143,8 +230,10 @@ py::list take_columns(ScoreRun& run) {
 }  // namespace
 
 void init_score(py::module_& m) {
-  py::class_<ScoringConfig>(m, "ScoringConfig", R"doc(
-Every tunable of the scoring engine, defaulting to the design card's values.
+  py::class_<ScoringConfig> config_class(m, "ScoringConfig", R"doc(
+Every tunable of the scoring engine, defaulting to the design card's values. Each field has a
+documented domain (docs/settings.md); the constructor and every setter validate, so a value
+outside it raises ConfigError (a ValueError) naming the field and leaves the config unchanged.
 
 Parameters
 ----------
@@ -171,91 +260,26 @@ gamma_gamma : dict or None
 fit : dict
     Fit options ``{'max_iterations', 'gradient_tolerance', 'min_customers'}`` (set any subset).
 threads : int
-    Worker threads; 0 = all cores.
-)doc")
+    Worker threads; 0 = all cores; at most 1024 (capped to the machine's cores).
+)doc");
+  def_config_attributes(config_class);
+  config_class
       .def(py::init([](const py::kwargs& kwargs) {
-             auto cfg = std::make_unique<ScoringConfig>();
-             py::object self = py::cast(cfg.get(), py::return_value_policy::reference);
-             for (auto item : kwargs) {
-               const auto name = py::str(item.first).cast<std::string>();
-               static const std::set<std::string> fields{
-                   "half_life_days", "period_days", "follow_up_days", "complaint_days", "impression_lambda",
-                   "technical_threshold", "hospitality_threshold", "wow_window_days", "katz_beta",
-                   "chain_reach_scale", "timing_half_life_days", "tenure_full_days", "advocacy_gate",
-                   "ask_timing", "ask_advocacy", "horizon_days", "p_alive_threshold", "threads",
-                   "loyalty_weights", "referral_weights", "bgnbd", "gamma_gamma", "fit"};
-               if (!fields.count(name))
-                 throw py::type_error("ScoringConfig: unknown field '" + name + "'");
-               self.attr(name.c_str()) = item.second;
-             }
-             return cfg;
-           }))
-#define RAPPORT_FIELD(name) .def_readwrite(#name, &ScoringConfig::name)
-      RAPPORT_FIELD(half_life_days) RAPPORT_FIELD(period_days) RAPPORT_FIELD(follow_up_days)
-      RAPPORT_FIELD(complaint_days) RAPPORT_FIELD(impression_lambda) RAPPORT_FIELD(technical_threshold)
-      RAPPORT_FIELD(hospitality_threshold) RAPPORT_FIELD(wow_window_days) RAPPORT_FIELD(katz_beta)
-      RAPPORT_FIELD(chain_reach_scale) RAPPORT_FIELD(timing_half_life_days) RAPPORT_FIELD(tenure_full_days)
-      RAPPORT_FIELD(advocacy_gate) RAPPORT_FIELD(ask_timing) RAPPORT_FIELD(ask_advocacy)
-      RAPPORT_FIELD(horizon_days) RAPPORT_FIELD(p_alive_threshold) RAPPORT_FIELD(threads)
-#undef RAPPORT_FIELD
-      .def_property(
-          "loyalty_weights", [](const ScoringConfig& c) { return weights_tuple(c.loyalty_weights); },
-          [](ScoringConfig& c, const py::object& v) {
-            set_weights(c.loyalty_weights, v, rapport::loyalty_components, "loyalty_weights");
-          })
-      .def_property(
-          "referral_weights", [](const ScoringConfig& c) { return weights_tuple(c.referral_weights); },
-          [](ScoringConfig& c, const py::object& v) {
-            set_weights(c.referral_weights, v, rapport::referral_components, "referral_weights");
-          })
-      .def_property(
-          "bgnbd", [](const ScoringConfig& c) { return bgnbd_dict(c.bgnbd); },
-          [](ScoringConfig& c, const py::object& v) {
-            if (v.is_none()) {
-              c.bgnbd.reset();
-              return;
-            }
-            const auto d = v.cast<py::dict>();
-            c.bgnbd = rapport::BgNbdParams{key(d, "r", "bgnbd"), key(d, "alpha", "bgnbd"), key(d, "a", "bgnbd"),
-                                           key(d, "b", "bgnbd"), std::numeric_limits<double>::quiet_NaN()};
-          })
-      .def_property(
-          "gamma_gamma", [](const ScoringConfig& c) { return gamma_gamma_dict(c.gamma_gamma); },
-          [](ScoringConfig& c, const py::object& v) {
-            if (v.is_none()) {
-              c.gamma_gamma.reset();
-              return;
-            }
-            const auto d = v.cast<py::dict>();
-            c.gamma_gamma =
-                rapport::GammaGammaParams{key(d, "p", "gamma_gamma"), key(d, "q", "gamma_gamma"),
-                                          key(d, "gamma", "gamma_gamma"), std::numeric_limits<double>::quiet_NaN()};
-          })
-      .def_property(
-          "fit",
-          [](const ScoringConfig& c) {
-            py::dict d;
-            d["max_iterations"] = c.fit.max_iterations;
-            d["gradient_tolerance"] = c.fit.gradient_tolerance;
-            d["min_customers"] = c.fit.min_customers;
-            return d;
-          },
-          [](ScoringConfig& c, const py::dict& d) {
-            rapport::FitOptions f = c.fit;
-            for (auto item : d) {
-              const auto k = py::str(item.first).cast<std::string>();
-              if (k == "max_iterations") f.max_iterations = item.second.cast<int>();
-              else if (k == "gradient_tolerance") f.gradient_tolerance = item.second.cast<double>();
-              else if (k == "min_customers") f.min_customers = item.second.cast<std::size_t>();
-              else throw py::value_error("fit: unknown option '" + k + "'");
-            }
-            c.fit = f;
-          })
+        std::vector<std::pair<std::string, py::object>> fields;
+        const auto& names = config_field_names();
+        for (auto item : kwargs) {
+          auto name = py::str(item.first).cast<std::string>();
+          if (std::find(names.begin(), names.end(), name) == names.end())
+            throw py::type_error("ScoringConfig: unknown field '" + name + "'");
+          fields.emplace_back(std::move(name), py::reinterpret_borrow<py::object>(item.second));
+        }
+        return rapport::config_from_json(fields_json(fields));
+      }))
       .def("to_json", [](const ScoringConfig& c) { return rapport::config_to_json(c); },
            "The config as JSON text (every field), as the CLI's --config reads it.")
       .def_static(
           "from_json", [](const std::string& text) { return rapport::config_from_json(text); }, py::arg("text"),
-          "A config from JSON text: any subset of the fields; unknown keys raise ValueError.")
+          "A config from JSON text: any subset of the fields; unknown keys or values outside their domain raise ConfigError.")
       .def("copy", [](const ScoringConfig& c) { return ScoringConfig(c); }, "A copy of this config.")
       .def("__copy__", [](const ScoringConfig& c) { return ScoringConfig(c); })
       .def("__deepcopy__", [](const ScoringConfig& c, const py::object&) { return ScoringConfig(c); })
@@ -273,19 +297,14 @@ threads : int
       .def_property_readonly("size", [](const ScoreRun& r) { return r.result.scores.size(); })
       .def_property_readonly("bgnbd",
                              [](const ScoreRun& r) {
-                               py::dict d = bgnbd_dict(r.result.bgnbd).cast<py::dict>();
-                               d["log_likelihood"] = r.result.bgnbd.log_likelihood;
-                               d["fitted"] = r.result.bgnbd_fitted;
-                               d["customers"] = r.result.bgnbd_customers;
-                               return d;
+                               const auto& x = r.result;
+                               return model_dict(x.bgnbd, x.bgnbd_fitted, x.bgnbd_customers, x.bgnbd_error);
                              })
       .def_property_readonly("gamma_gamma",
                              [](const ScoreRun& r) {
-                               py::dict d = gamma_gamma_dict(r.result.gamma_gamma).cast<py::dict>();
-                               d["log_likelihood"] = r.result.gamma_gamma.log_likelihood;
-                               d["fitted"] = r.result.gamma_gamma_fitted;
-                               d["customers"] = r.result.gamma_gamma_customers;
-                               return d;
+                               const auto& x = r.result;
+                               return model_dict(x.gamma_gamma, x.gamma_gamma_fitted, x.gamma_gamma_customers,
+                                                 x.gamma_gamma_error);
                              })
       .def("summary_json",
            [](const ScoreRun& r) {
@@ -310,6 +329,15 @@ threads : int
              for (auto& s : lines) out.append(make_str(s));
              return out;
            })
+      .def_property_readonly("value_model_errors",
+                             [](const ScoreRun& r) {
+                               py::list out;
+                               for (const auto* e : {&r.result.bgnbd_error, &r.result.gamma_gamma_error})
+                                 if (!e->empty()) out.append(py::str(*e));
+                               return out;
+                             })
+      .def("check_value_models", [](const ScoreRun& r) { rapport::check_value_models(r.result); },
+           "Raises FitError when a value model could not be fitted (strict mode).")
       .def("take_columns", &take_columns);
 
   m.def(
@@ -330,10 +358,8 @@ threads : int
       "Scores a CustomerBase (GIL released while scoring).");
   m.attr("SCORE_COLUMNS") = py::tuple(py::cast(rapport::score_columns()));
   py::list loyalty, referral;
-  for (std::size_t k = 0; k < 5; ++k) {
-    loyalty.append(std::string(rapport::loyalty_components[k]));
-    referral.append(std::string(rapport::referral_components[k]));
-  }
+  for (const auto name : rapport::loyalty_components) loyalty.append(std::string(name));
+  for (const auto name : rapport::referral_components) referral.append(std::string(name));
   m.attr("LOYALTY_COMPONENTS") = py::tuple(loyalty);
   m.attr("REFERRAL_COMPONENTS") = py::tuple(referral);
   m.def("format_number", &rapport::format_number, py::arg("value"),

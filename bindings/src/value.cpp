@@ -21,24 +21,29 @@ void same_length(std::initializer_list<const Doubles*> arrays) {
 }
 
 rapport::FitOptions fit_options(int max_iterations, double gradient_tolerance, std::size_t min_customers) {
-  rapport::FitOptions o;
-  o.max_iterations = max_iterations;
-  o.gradient_tolerance = gradient_tolerance;
-  o.min_customers = min_customers;
+  const rapport::FitOptions o{max_iterations, gradient_tolerance, min_customers};
+  rapport::validate(o);
   return o;
 }
 
-double key(const py::dict& d, const char* name, const char* what) {
-  if (!d.contains(name)) throw py::value_error(std::string(what) + ": missing parameter '" + name + "'");
-  return d[name].cast<double>();
+/// Model parameters from a dict holding (at least) every parameter of `P`; extra keys such as
+/// the `log_likelihood` of a fit result are ignored. Validated like the config's parameters.
+template <class P>
+P model_params(const py::dict& d, const char* what) {
+  P p{};
+  rapport::visit_fields<P>([&](const auto& f) {
+    const std::string name(f.name);
+    if (!d.contains(name)) throw py::value_error(std::string(what) + ": missing parameter '" + name + "'");
+    p.*f.member = d[py::str(name)].template cast<double>();
+  });
+  rapport::validate(p);
+  return p;
 }
 
-rapport::BgNbdParams bgnbd_params(const py::dict& d) {
-  return {key(d, "r", "bgnbd"), key(d, "alpha", "bgnbd"), key(d, "a", "bgnbd"), key(d, "b", "bgnbd"), 0.0};
-}
+rapport::BgNbdParams bgnbd_params(const py::dict& d) { return model_params<rapport::BgNbdParams>(d, "bgnbd"); }
 
 rapport::GammaGammaParams gamma_gamma_params(const py::dict& d) {
-  return {key(d, "p", "gamma_gamma"), key(d, "q", "gamma_gamma"), key(d, "gamma", "gamma_gamma"), 0.0};
+  return model_params<rapport::GammaGammaParams>(d, "gamma_gamma");
 }
 
 }  // namespace
@@ -55,11 +60,7 @@ void init_value(py::module_& m) {
           py::gil_scoped_release release;
           p = rapport::fit_bgnbd(span_of(x), span_of(t_x), span_of(T), opt);
         }
-        py::dict d;
-        d["r"] = p.r;
-        d["alpha"] = p.alpha;
-        d["a"] = p.a;
-        d["b"] = p.b;
+        py::dict d = record_dict(p);
         d["log_likelihood"] = p.log_likelihood;
         return d;
       },
@@ -76,10 +77,7 @@ void init_value(py::module_& m) {
           py::gil_scoped_release release;
           p = rapport::fit_gamma_gamma(span_of(x), span_of(mv), opt);
         }
-        py::dict d;
-        d["p"] = p.p;
-        d["q"] = p.q;
-        d["gamma"] = p.gamma;
+        py::dict d = record_dict(p);
         d["log_likelihood"] = p.log_likelihood;
         return d;
       },

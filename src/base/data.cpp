@@ -1,9 +1,11 @@
 #include <rapport/base/data.hpp>
 
 #include "io/csv.hpp"
+#include "io/record_source.hpp"
 #include "base/id_index.hpp"
 #include "util/parallel.hpp"
 #include "base/parse.hpp"
+#include "base/rows.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 
@@ -188,38 +191,39 @@ CustomerBaseBuilder::~CustomerBaseBuilder() = default;
 
 std::size_t CustomerBaseBuilder::customer_count() const noexcept { return impl_->base.customer_id.size(); }
 
-namespace {
-std::string reject(std::string* column, const char* col, std::string reason) {
-  if (column) *column = col;
-  return reason;
-}
-}  // namespace
+struct detail_builder_access {
+  static CustomerBaseBuilder::Impl& impl(CustomerBaseBuilder& b) { return *b.impl_; }
+};
 
-std::string CustomerBaseBuilder::add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
-                                              std::string* column) {
-  auto& im = *impl_;
-  if (id.empty()) return reject(column, "customer_id", "empty customer_id");
+namespace detail {
+
+bool add_customer_row(CustomerBaseBuilder& builder, std::string_view id, day_t acquired_on, std::string_view segment,
+                      const RowError* failure, RowError& e) {
+  auto& im = detail_builder_access::impl(builder);
+  if (!check_customer(id, failure, e)) return false;
   if (!im.base.referral_at.empty() || !im.others_ids.empty())
     throw std::logic_error("CustomerBaseBuilder: add customers before referrals");
   const auto idx = static_cast<std::uint32_t>(im.base.customer_id.size());
-  if (idx >= Impl::other_bit) throw std::length_error("too many customers");
-  if (im.customers.find(im.base.customer_id, id)) return reject(column, "customer_id", "duplicate customer_id (first row wins)");
+  if (idx >= CustomerBaseBuilder::Impl::other_bit) throw std::length_error("too many customers");
+  if (im.customers.find(im.base.customer_id, id)) {
+    e = RowError{customer_field::customer_id, 0, "duplicate customer_id (first row wins)"};
+    return false;
+  }
   im.base.customer_id.emplace_back(id);
   im.customers.insert(im.base.customer_id, idx);
   im.base.acquired_on.push_back(acquired_on);
-  auto [sit, sins] = im.segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(im.base.segment_names.size()));
+  auto [sit, sins] =
+      im.segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(im.base.segment_names.size()));
   if (sins) im.base.segment_names.emplace_back(segment);
   im.base.segment.push_back(sit->second);
-  return {};
+  return true;
 }
 
-std::string CustomerBaseBuilder::add_contact(std::string_view customer_id, const ContactRow& row, std::string* column) {
-  auto& im = *impl_;
-  auto c = im.lookup(customer_id);
-  if (!c) return reject(column, "customer_id", "unknown customer");
-  if (row.impression < -2 || row.impression > 2) return reject(column, "impression", "impression out of range -2..2");
-  if (row.complaint && row.resolved_at != no_time && row.resolved_at < row.at)
-    return reject(column, "resolved_at", "complaint resolved before it was made");
+bool add_contact_row(CustomerBaseBuilder& builder, std::string_view customer_id, const ContactRow& row,
+                     const RowError* failure, RowError& e) {
+  auto& im = detail_builder_access::impl(builder);
+  const auto c = im.lookup(customer_id);
+  if (!check_contact(c.has_value(), row, failure, e)) return false;
   auto& b = im.base;
   im.contact_owner.push_back(*c);
   b.contact_at.push_back(row.at);
@@ -233,32 +237,66 @@ std::string CustomerBaseBuilder::add_contact(std::string_view customer_id, const
     im.complaint_row.push_back(b.contact_complaint.size() - 1);
     im.complaint_resolved.push_back(row.resolved_at);
   }
-  return {};
+  return true;
+}
+
+bool add_purchase_row(CustomerBaseBuilder& builder, std::string_view customer_id, seconds_t at, double amount,
+                      const RowError* failure, RowError& e) {
+  auto& im = detail_builder_access::impl(builder);
+  const auto c = im.lookup(customer_id);
+  if (!check_purchase(c.has_value(), amount, failure, e)) return false;
+  im.purchase_owner.push_back(*c);
+  im.base.purchase_at.push_back(at);
+  im.base.purchase_amount.push_back(amount);
+  return true;
+}
+
+bool add_referral_row(CustomerBaseBuilder& builder, std::string_view referrer, std::string_view referred, seconds_t at,
+                      const RowError* failure, RowError& e) {
+  auto& im = detail_builder_access::impl(builder);
+  if (!check_referral(referrer, referred, failure, e)) return false;
+  im.base.referral_from.push_back(im.person(referrer));
+  im.base.referral_to.push_back(im.person(referred));
+  im.base.referral_at.push_back(at);
+  return true;
+}
+
+}  // namespace detail
+
+namespace {
+/// The public add_* answer: empty when accepted, else the reason (and the column's name).
+std::string answer(bool accepted, const detail::TableSchema& schema, const detail::RowError& e, std::string* column) {
+  if (accepted) return {};
+  if (column) *column = schema.fields[e.field];
+  return e.reason;
+}
+}  // namespace
+
+std::string CustomerBaseBuilder::add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
+                                              std::string* column) {
+  detail::RowError e;
+  const bool ok = detail::add_customer_row(*this, id, acquired_on, segment, nullptr, e);
+  return answer(ok, detail::customers_schema(), e, column);
+}
+
+std::string CustomerBaseBuilder::add_contact(std::string_view customer_id, const ContactRow& row, std::string* column) {
+  detail::RowError e;
+  const bool ok = detail::add_contact_row(*this, customer_id, row, nullptr, e);
+  return answer(ok, detail::contacts_schema(), e, column);
 }
 
 std::string CustomerBaseBuilder::add_purchase(std::string_view customer_id, seconds_t at, double amount,
                                               std::string* column) {
-  auto& im = *impl_;
-  auto c = im.lookup(customer_id);
-  if (!c) return reject(column, "customer_id", "unknown customer");
-  if (!std::isfinite(amount)) return reject(column, "amount", "non-finite amount");
-  if (amount < 0) return reject(column, "amount", "negative amount");
-  im.purchase_owner.push_back(*c);
-  im.base.purchase_at.push_back(at);
-  im.base.purchase_amount.push_back(amount);
-  return {};
+  detail::RowError e;
+  const bool ok = detail::add_purchase_row(*this, customer_id, at, amount, nullptr, e);
+  return answer(ok, detail::purchases_schema(), e, column);
 }
 
 std::string CustomerBaseBuilder::add_referral(std::string_view referrer_id, std::string_view referred_id, seconds_t at,
                                               std::string* column) {
-  auto& im = *impl_;
-  if (referrer_id.empty()) return reject(column, "referrer_id", "empty referrer_id");
-  if (referred_id.empty()) return reject(column, "referred_id", "empty referred_id");
-  if (referrer_id == referred_id) return reject(column, "referred_id", "self-referral");
-  im.base.referral_from.push_back(im.person(referrer_id));
-  im.base.referral_to.push_back(im.person(referred_id));
-  im.base.referral_at.push_back(at);
-  return {};
+  detail::RowError e;
+  const bool ok = detail::add_referral_row(*this, referrer_id, referred_id, at, nullptr, e);
+  return answer(ok, detail::referrals_schema(), e, column);
 }
 
 CustomerBase CustomerBaseBuilder::finish() {
@@ -315,91 +353,12 @@ std::size_t csv_block_bytes = std::size_t{1} << 25;
 std::size_t csv_part_min_bytes = std::size_t{1} << 20;
 }  // namespace detail
 
-struct detail_builder_access {
-  static CustomerBaseBuilder::Impl& impl(CustomerBaseBuilder& b) { return *b.impl_; }
-};
-
 namespace {
 
-struct TableSpec {
-  const char* table;
-  std::vector<const char*> fields;  // required, then optional
-  std::size_t required;
-};
-
-/// Header names and the header index of each spec field (-1 for an absent optional column).
-struct Columns {
-  std::vector<std::string> header;
-  std::vector<int> index;
-  Columns(const std::vector<std::string_view>& fields, const TableSpec& spec, const std::string& path, std::size_t line)
-      : header(fields.begin(), fields.end()) {
-    for (std::size_t k = 0; k < spec.fields.size(); ++k) {
-      int found = -1;
-      for (std::size_t i = 0; i < header.size(); ++i)
-        if (header[i] == spec.fields[k]) {
-          found = static_cast<int>(i);
-          break;
-        }
-      if (found < 0 && k < spec.required)
-        throw InputError(path + ":" + std::to_string(line) + ": missing required column '" + spec.fields[k] + "'");
-      index.push_back(found);
-    }
-  }
-};
-
-/// Where a row failed: a spec field (or `whole_row` with an explicit column) and why.
-struct RowError {
-  static constexpr std::size_t whole_row = static_cast<std::size_t>(-1);
-  std::size_t field = 0;
-  std::size_t column = 0;  // used when field == whole_row
-  std::string reason;
-};
-
-/// Appends rejects to the report (counts, strict mode, the cap on stored rejects).
-struct Reporter {
-  LoadReport& report;
-  const LoadOptions& options;
-  void reject(const TableSpec& spec, TableCounts& counts, const std::string& file, const Columns& cols,
-              std::size_t line, const RowError& e, std::string_view raw) {
-    ++counts.rejected;
-    RejectedRow r;
-    r.table = spec.table;
-    r.file = file;
-    r.line = line;
-    if (e.field == RowError::whole_row) {
-      r.column = e.column;
-    } else {
-      r.column = static_cast<std::size_t>(cols.index[e.field] + 1);
-    }
-    if (r.column >= 1 && r.column <= cols.header.size()) r.column_name = cols.header[r.column - 1];
-    r.reason = e.reason;
-    if (options.strict)
-      throw InputError(r.file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + r.reason +
-                       (r.column_name.empty() ? "" : " (column " + r.column_name + ")"));
-    r.raw.assign(raw);
-    if (report.rejects.size() < options.max_rejects_kept) report.rejects.push_back(std::move(r));
-  }
-};
-
-/// Checks the field count and gathers the spec's fields in spec order.
-bool gather(const std::vector<std::string_view>& fields, const Columns& cols, std::string_view* out, RowError& e) {
-  if (fields.size() != cols.header.size()) {
-    e.field = RowError::whole_row;
-    e.column = std::min(fields.size(), cols.header.size()) + 1;
-    e.reason = "expected " + std::to_string(cols.header.size()) + " fields, found " + std::to_string(fields.size());
-    return false;
-  }
-  for (std::size_t k = 0; k < cols.index.size(); ++k)
-    out[k] = cols.index[k] < 0 ? std::string_view() : fields[static_cast<std::size_t>(cols.index[k])];
-  return true;
-}
-
-// ---- row parsers: pure functions of the fields (thread-safe), shared by every path
-
-struct ContactOut {
-  std::uint32_t owner;
-  ContactRow row;
-};
+using detail::ColumnMap;
+using detail::RejectSink;
+using detail::RowError;
+using detail::TableSchema;
 
 /// Customer lookup with a one-entry cache (rows of one customer usually come together).
 /// The cached key must outlive its use: callers reset it whenever the buffer moves.
@@ -429,38 +388,12 @@ struct CustomerLookup {
   }
 };
 
-bool parse_contact(const std::string_view* f, CustomerLookup& customers, ContactOut& out, RowError& e) {
-  const auto fail = [&](std::size_t k, std::string why) {
-    e.field = k;
-    e.reason = std::move(why);
-    return false;
-  };
-  if (!customers.find(f[0], out.owner)) return fail(0, "unknown customer");
-  const auto at = detail::parse_timestamp(f[1]);
-  if (!at.value) return fail(1, at.reason);
-  const auto ch = detail::parse_channel(f[2]);
-  if (!ch) return fail(2, "unknown channel '" + std::string(f[2]) + "'");
-  const auto st = detail::parse_stage(f[3]);
-  if (!st) return fail(3, "unknown stage '" + std::string(f[3]) + "'");
-  const auto in = detail::parse_initiator(f[4]);
-  if (!in) return fail(4, "unknown initiator '" + std::string(f[4]) + "'");
-  const auto as = detail::parse_aspect(f[5]);
-  if (!as) return fail(5, "unknown aspect '" + std::string(f[5]) + "'");
-  const auto im = detail::parse_impression(f[6]);
-  if (!im.value) return fail(6, im.reason);
-  const auto cp = detail::parse_bool(f[7]);
-  if (!cp.value) return fail(7, cp.reason);
-  seconds_t resolved = no_time;
-  if (!f[8].empty()) {
-    const auto rs = detail::parse_timestamp(f[8]);
-    if (!rs.value) return fail(8, std::string("resolved_at: ") + rs.reason);
-    resolved = *rs.value;
-  }
-  if (*cp.value && resolved != no_time && resolved < *at.value)
-    return fail(8, "complaint resolved before it was made");
-  out.row = ContactRow{*at.value, *ch, *st, *in, *as, *im.value, *cp.value, *cp.value ? resolved : no_time};
-  return true;
-}
+// ---- the grouped tables' rows: text fields through the row rules (thread-safe)
+
+struct ContactOut {
+  std::uint32_t owner;
+  ContactRow row;
+};
 
 struct PurchaseOut {
   std::uint32_t owner;
@@ -468,28 +401,20 @@ struct PurchaseOut {
   double amount;
 };
 
-bool parse_purchase(const std::string_view* f, CustomerLookup& customers, PurchaseOut& out, RowError& e) {
-  if (!customers.find(f[0], out.owner)) {
-    e.field = 0;
-    e.reason = "unknown customer";
-    return false;
-  }
-  const auto at = detail::parse_timestamp(f[1]);
-  if (!at.value) {
-    e.field = 1;
-    e.reason = at.reason;
-    return false;
-  }
-  const auto amount = detail::parse_amount(f[2]);
-  if (!amount.value) {
-    e.field = 2;
-    e.reason = amount.reason;
-    return false;
-  }
-  out.at = *at.value;
-  out.amount = *amount.value;
-  return true;
+bool parse_row(const std::string_view* f, CustomerLookup& customers, ContactOut& out, RowError& e) {
+  const bool known = customers.find(f[detail::contact_field::customer_id], out.owner);
+  const bool converted = detail::contact_from_text(f, out.row, e);
+  return detail::check_contact(known, out.row, converted ? nullptr : &e, e);
 }
+
+bool parse_row(const std::string_view* f, CustomerLookup& customers, PurchaseOut& out, RowError& e) {
+  const bool known = customers.find(f[detail::purchase_field::customer_id], out.owner);
+  const bool converted = detail::purchase_from_text(f, out.at, out.amount, e);
+  return detail::check_purchase(known, out.amount, converted ? nullptr : &e, e);
+}
+
+const TableSchema& schema_of(const ContactOut*) { return detail::contacts_schema(); }
+const TableSchema& schema_of(const PurchaseOut*) { return detail::purchases_schema(); }
 
 // The columns of each grouped table, visited together (reserve, resize).
 template <class F>
@@ -551,72 +476,31 @@ void append(CustomerBaseBuilder::Impl& im, const Out& row) {
   store_complaint(im, i, row);
 }
 
-/// Runs `on_record(fields, line, raw)` over every non-blank data record of a file with the
-/// sequential RFC 4180 reader; returns the header's columns first via `on_header`.
-template <class OnHeader, class OnRecord>
-void read_sequential(detail::RecordSource& reader, OnHeader&& on_header, OnRecord&& on_record) {
-  detail::CsvRecord rec;
-  if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
-  on_header(rec.fields, rec.line);
-  while (reader.next(rec)) on_record(rec);
-}
+// ---- the parallel reader of a grouped table
 
-/// Loads a per-customer table (contacts or purchases) record by record from `reader`; reads the
-/// header first unless `cols` already holds it.
-template <class Out, class Parse>
-void load_grouped_records(detail::RecordSource& reader, std::optional<Columns>& cols, const TableSpec& spec,
-                          TableCounts& counts, Reporter& reporter, CustomerBaseBuilder::Impl& im, Parse&& parse) {
-  const std::string& path = reader.name();
-  const auto on_header = [&](const std::vector<std::string_view>& fields, std::size_t hline) {
-    cols.emplace(fields, spec, path, hline);
-  };
-  std::vector<std::string_view> f(spec.fields.size());
-  Out out;
-  RowError e;
-  CustomerLookup lookup{im.customers, im.base.customer_id, {}, 0, false};
-  const auto on_record = [&](const detail::CsvRecord& rec) {
-    ++counts.read;
-    if (rec.error) {
-      reporter.reject(spec, counts, path, *cols, rec.line, RowError{RowError::whole_row, rec.error_column, rec.error},
-                      rec.raw);
-      return;
-    }
-    if (gather(rec.fields, *cols, f.data(), e) && parse(f.data(), lookup, out, e))
-      append(im, out);
-    else
-      reporter.reject(spec, counts, path, *cols, rec.line, e, rec.raw);
-  };
-  if (!cols) {
-    read_sequential(reader, on_header, on_record);
-  } else {
-    detail::CsvRecord rec;
-    while (reader.next(rec)) on_record(rec);
-  }
-}
-
-/// Loads a per-customer table (contacts or purchases): parallel over blocks of plain
-/// (quote-free) lines, sequential RFC 4180 parsing from the first block holding a quote.
-template <class Out, class Parse>
-void load_grouped_table(const std::string& path, const TableSpec& spec, TableCounts& counts, Reporter& reporter,
-                        CustomerBaseBuilder::Impl& im, unsigned threads, Parse&& parse) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) throw InputError(path + ": cannot open: " + std::strerror(errno));
-  struct Closer {
-    std::FILE* f;
-    ~Closer() { std::fclose(f); }
-  } closer{file};
-
-  const detail::IdIndex& customers = im.customers;
-  const std::vector<std::string>& keys = im.base.customer_id;
-  std::optional<Columns> cols;
-  std::error_code size_ec;
-  const auto file_bytes = std::filesystem::file_size(path, size_ec);
-  std::size_t block = std::max<std::size_t>(detail::csv_block_bytes, 64);
-  if (!size_ec) block = std::min<std::size_t>(block, static_cast<std::size_t>(file_bytes) + 64);
-  std::vector<char> buf(block);
-  std::size_t filled = 0, line = 1, offset = 0;  // offset: file offset of buf[0]
+/// A file read in blocks of whole lines: buf[0, filled) holds the bytes from file offset `offset`.
+struct BlockFile {
+  std::string path;
+  std::FILE* file = nullptr;
+  std::vector<char> buf;
+  std::size_t filled = 0, offset = 0;
   bool eof = false;
-  const auto refill = [&](std::size_t keep_from) {
+
+  explicit BlockFile(std::string p) : path(std::move(p)) {
+    file = std::fopen(path.c_str(), "rb");
+    if (!file) throw InputError(path + ": cannot open: " + std::strerror(errno));
+    std::error_code size_ec;
+    const auto file_bytes = std::filesystem::file_size(path, size_ec);
+    std::size_t block = std::max<std::size_t>(detail::csv_block_bytes, 64);
+    if (!size_ec) block = std::min<std::size_t>(block, static_cast<std::size_t>(file_bytes) + 64);
+    buf.resize(block);
+  }
+  ~BlockFile() { std::fclose(file); }
+  BlockFile(const BlockFile&) = delete;
+  BlockFile& operator=(const BlockFile&) = delete;
+
+  /// Drops buf[0, keep_from) and reads more (doubling the buffer when it is full).
+  void refill(std::size_t keep_from) {
     std::memmove(buf.data(), buf.data() + keep_from, filled - keep_from);
     filled -= keep_from;
     offset += keep_from;
@@ -627,289 +511,302 @@ void load_grouped_table(const std::string& path, const TableSpec& spec, TableCou
       eof = true;
     }
     filled += got;
-  };
+  }
+};
 
-  // The sequential fallback: from file offset `from` (a line start) to the end.
-  const auto sequential_from = [&](std::size_t from) {
-    detail::CsvReader reader(path, from, line, !cols);
-    load_grouped_records<Out>(reader, cols, spec, counts, reporter, im, parse);
-  };
-
-  refill(0);
-  // header: skip a BOM and blank lines; a quoted header goes the sequential way
-  std::size_t pos = 0;
-  if (filled >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0) pos = 3;
+/// Reads the header line of a block file (after a BOM and blank lines); advances `pos` and
+/// `line` past it. nullopt when the header holds a quote (the sequential reader takes over).
+std::optional<ColumnMap> read_plain_header(BlockFile& in, const TableSchema& schema, std::size_t& pos,
+                                           std::size_t& line) {
+  if (in.filled >= 3 && std::memcmp(in.buf.data(), "\xEF\xBB\xBF", 3) == 0) pos = 3;
   for (;;) {
-    while (pos < filled && (buf[pos] == '\n' || (buf[pos] == '\r' && pos + 1 < filled && buf[pos + 1] == '\n'))) {
+    const auto& buf = in.buf;
+    while (pos < in.filled &&
+           (buf[pos] == '\n' || (buf[pos] == '\r' && pos + 1 < in.filled && buf[pos + 1] == '\n'))) {
       pos += buf[pos] == '\n' ? 1 : 2;
       ++line;
     }
-    const char* nl = static_cast<const char*>(std::memchr(buf.data() + pos, '\n', filled - pos));
-    if (!nl && !eof) {
-      refill(0);
+    const char* nl = static_cast<const char*>(std::memchr(buf.data() + pos, '\n', in.filled - pos));
+    if (!nl && !in.eof) {
+      in.refill(0);
       continue;
     }
-    if (pos == filled) throw InputError(path + ": empty file (no header row)");
-    const std::size_t end = nl ? static_cast<std::size_t>(nl - buf.data()) : filled;
+    if (pos == in.filled) throw InputError(in.path + ": empty file (no header row)");
+    const std::size_t end = nl ? static_cast<std::size_t>(nl - buf.data()) : in.filled;
     std::string_view header(buf.data() + pos, end - pos);
     if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
-    if (header.find('"') != std::string_view::npos) {
-      line = 1;
-      sequential_from(0);
-      return;
-    }
+    if (header.find('"') != std::string_view::npos) return std::nullopt;
     std::vector<std::string_view> fields;
-    std::size_t a = 0;
-    for (;;) {
+    for (std::size_t a = 0;;) {
       const auto comma = header.find(',', a);
       fields.push_back(header.substr(a, comma == std::string_view::npos ? std::string_view::npos : comma - a));
       if (comma == std::string_view::npos) break;
       a = comma + 1;
     }
-    cols.emplace(fields, spec, path, line);
-    pos = nl ? end + 1 : filled;
+    auto columns = ColumnMap::from_header(fields, schema, in.path, line);
+    pos = nl ? end + 1 : in.filled;
     ++line;
-    break;
+    return columns;
   }
-  const std::size_t nfields = cols->header.size();
-  const unsigned workers = detail::thread_count(threads);
+}
 
-  struct Part {
-    std::size_t begin, end;
-    std::vector<Out> rows;
-    struct Bad {
-      std::size_t line_offset;
-      RowError error;
-      std::string_view raw;
-    };
-    std::vector<Bad> bad;
-    std::size_t lines = 0, read = 0;
+/// One thread's share of a block: [begin, end) of the buffer, its accepted rows and its rejects.
+template <class Out>
+struct Part {
+  std::size_t begin = 0, end = 0;
+  std::vector<Out> rows;
+  struct Bad {
+    std::size_t line_offset;
+    RowError error;
+    std::string_view raw;
   };
-  std::vector<Part> parts;
-  bool first_block = true;
+  std::vector<Bad> bad;
+  std::size_t lines = 0, read = 0;
+};
+
+/// Cuts [pos, stop) into `want` parts at line starts.
+template <class Out>
+void split_parts(const std::vector<char>& buf, std::size_t pos, std::size_t stop, std::size_t want,
+                 std::vector<Part<Out>>& parts) {
+  // reuse the parts' buffers from block to block (no fresh pages to fault in and clear)
+  parts.resize(want);
+  std::size_t b = pos;
+  for (std::size_t k = 0; k < want; ++k) {
+    Part<Out>& part = parts[k];
+    part.rows.clear();
+    part.bad.clear();
+    part.lines = part.read = 0;
+    std::size_t e = k + 1 == want ? stop : pos + (stop - pos) * (k + 1) / want;
+    if (e < stop) {
+      const char* nl = static_cast<const char*>(std::memchr(buf.data() + e, '\n', stop - e));
+      e = nl ? static_cast<std::size_t>(nl - buf.data()) + 1 : stop;
+    }
+    e = std::max(e, b);
+    part.begin = b;
+    part.end = e;
+    b = e;
+  }
+}
+
+/// Splits one quote-free line at commas into `fields`.
+void split_plain_line(std::string_view ln, std::vector<std::string_view>& fields) {
+  fields.clear();
+  const char* q = ln.data();
+  const char* const qe = ln.data() + ln.size();
+  for (;;) {
+    const char* comma = static_cast<const char*>(std::memchr(q, ',', static_cast<std::size_t>(qe - q)));
+    if (!comma) {
+      fields.emplace_back(q, static_cast<std::size_t>(qe - q));
+      return;
+    }
+    fields.emplace_back(q, static_cast<std::size_t>(comma - q));
+    q = comma + 1;
+  }
+}
+
+/// Parses the quote-free lines of one part through the row rules (runs on a worker thread).
+template <class Out>
+void parse_part(const std::vector<char>& buf, const ColumnMap& columns, CustomerLookup& lookup, Part<Out>& part) {
+  std::vector<std::string_view> fields;
+  fields.reserve(columns.header.size() + 1);
+  std::vector<std::string_view> f(columns.position.size());
+  part.rows.reserve((part.end - part.begin) / 64);
+  const char* p = buf.data() + part.begin;
+  const char* const end = buf.data() + part.end;
+  Out out;
+  RowError err;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* le = nl ? nl : end;
+    std::string_view ln(p, static_cast<std::size_t>(le - p));
+    if (!ln.empty() && ln.back() == '\r') ln.remove_suffix(1);
+    if (!ln.empty()) {
+      ++part.read;
+      split_plain_line(ln, fields);
+      if (detail::gather_fields(fields, columns, f.data(), err) && parse_row(f.data(), lookup, out, err)) {
+        part.rows.push_back(out);
+      } else {
+        part.bad.push_back({part.lines, err, ln});
+      }
+    }
+    ++part.lines;
+    p = nl ? nl + 1 : end;
+  }
+}
+
+/// Reports a block's rejects in file order (on this thread), then stores its rows: each part
+/// copies into its own range, in parallel. Advances `line` past the block.
+template <class Out>
+void merge_parts(std::vector<Part<Out>>& parts, const BlockFile& in, const ColumnMap& columns, TableCounts& counts,
+                 RejectSink& sink, CustomerBaseBuilder::Impl& im, std::size_t& line) {
+  const TableSchema& schema = schema_of(static_cast<const Out*>(nullptr));
+  std::vector<std::size_t> at(parts.size() + 1, 0);
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    auto& part = parts[k];
+    counts.read += part.read;
+    for (const auto& bad : part.bad)
+      sink.reject(schema, counts, in.path, columns, line + bad.line_offset, bad.error, bad.raw);
+    line += part.lines;
+    at[k + 1] = at[k] + part.rows.size();
+  }
+  const std::size_t start = row_count<Out>(im);
+  grow_rows<Out>(im, at.back());
+  detail::parallel_for(
+      parts.size(), static_cast<unsigned>(parts.size()),
+      [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t k = lo; k < hi; ++k)
+          for (std::size_t i = 0; i < parts[k].rows.size(); ++i) store(im, start + at[k] + i, parts[k].rows[i]);
+      },
+      1);
+  for (std::size_t k = 0; k < parts.size(); ++k)
+    for (std::size_t i = 0; i < parts[k].rows.size(); ++i) store_complaint(im, start + at[k] + i, parts[k].rows[i]);
+}
+
+/// Sizes the columns once from the first block's bytes per row (no doubling growth).
+template <class Out>
+void reserve_from_first_block(const std::vector<Part<Out>>& parts, const std::string& path, std::size_t block_bytes,
+                              CustomerBaseBuilder::Impl& im) {
+  std::size_t rows = 0;
+  for (const auto& part : parts) rows += part.rows.size();
+  std::error_code ec;
+  const auto total = std::filesystem::file_size(path, ec);
+  if (!ec && rows && block_bytes)
+    reserve_rows<Out>(im, static_cast<std::size_t>(static_cast<double>(total) * static_cast<double>(rows) /
+                                                   static_cast<double>(block_bytes) * 1.02) + 1024);
+}
+
+/// Loads a per-customer table (contacts or purchases) record by record from `reader` (a database
+/// table, or a CSV file past the parallel path); reads the header first unless `columns` is set.
+template <class Out>
+void load_grouped_records(detail::RecordSource& reader, std::optional<ColumnMap>& columns, TableCounts& counts,
+                          RejectSink& sink, CustomerBaseBuilder::Impl& im) {
+  CustomerLookup lookup{im.customers, im.base.customer_id, {}, 0, false};
+  Out out;
+  detail::read_table(reader, schema_of(static_cast<const Out*>(nullptr)), columns, counts, sink,
+                     [&](const std::string_view* f, RowError& e) {
+                       if (!parse_row(f, lookup, out, e)) return false;
+                       append(im, out);
+                       return true;
+                     });
+}
+
+/// The sequential fallback: the RFC 4180 reader from file offset `from` (a record start) on.
+template <class Out>
+void load_sequential(const std::string& path, std::size_t from, std::size_t line, std::optional<ColumnMap>& columns,
+                     TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im) {
+  detail::CsvReader reader(path, from, line, !columns);
+  load_grouped_records<Out>(reader, columns, counts, sink, im);
+}
+
+/// Loads a per-customer table (contacts or purchases): parallel over blocks of plain
+/// (quote-free) lines, sequential RFC 4180 parsing from the first block holding a quote.
+template <class Out>
+void load_grouped_table(const std::string& path, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im,
+                        unsigned threads) {
+  const TableSchema& schema = schema_of(static_cast<const Out*>(nullptr));
+  BlockFile in(path);
+  std::size_t pos = 0, line = 1;
+  in.refill(0);
+  std::optional<ColumnMap> columns = read_plain_header(in, schema, pos, line);
+  if (!columns) return load_sequential<Out>(path, 0, 1, columns, counts, sink, im);
+  const unsigned workers = detail::thread_count(threads);
+  std::vector<Part<Out>> parts;
+  bool reserved = false;
   for (;;) {
     // the block: whole lines in [pos, stop)
-    std::size_t stop = filled;
-    if (!eof) {
-      const char* last = static_cast<const char*>(memrchr(buf.data() + pos, '\n', filled - pos));
+    std::size_t stop = in.filled;
+    if (!in.eof) {
+      const char* last = static_cast<const char*>(memrchr(in.buf.data() + pos, '\n', in.filled - pos));
       if (!last) {
-        refill(pos);
+        in.refill(pos);
         pos = 0;
         continue;
       }
-      stop = static_cast<std::size_t>(last - buf.data()) + 1;
+      stop = static_cast<std::size_t>(last - in.buf.data()) + 1;
     }
-    if (std::memchr(buf.data() + pos, '"', stop - pos)) {
-      sequential_from(offset + pos);
-      return;
-    }
-    // split into parts at line starts
-    const std::size_t want = std::max<std::size_t>(1, std::min<std::size_t>(workers, (stop - pos) / std::max<std::size_t>(detail::csv_part_min_bytes, 1)));
-    // reuse the parts' buffers from block to block (no fresh pages to fault in and clear)
-    parts.resize(want);
-    for (auto& part : parts) {
-      part.rows.clear();
-      part.bad.clear();
-      part.lines = part.read = 0;
-    }
-    std::size_t b = pos;
-    for (std::size_t k = 0; k < want; ++k) {
-      std::size_t e = k + 1 == want ? stop : pos + (stop - pos) * (k + 1) / want;
-      if (e < stop) {
-        const char* nl = static_cast<const char*>(std::memchr(buf.data() + e, '\n', stop - e));
-        e = nl ? static_cast<std::size_t>(nl - buf.data()) + 1 : stop;
-      }
-      e = std::max(e, b);
-      parts[k].begin = b;
-      parts[k].end = e;
-      b = e;
-    }
+    if (std::memchr(in.buf.data() + pos, '"', stop - pos))
+      return load_sequential<Out>(path, in.offset + pos, line, columns, counts, sink, im);
+    const std::size_t want = std::max<std::size_t>(
+        1, std::min<std::size_t>(workers, (stop - pos) / std::max<std::size_t>(detail::csv_part_min_bytes, 1)));
+    split_parts(in.buf, pos, stop, want, parts);
     detail::parallel_for(
         want, static_cast<unsigned>(want),
         [&](std::size_t lo, std::size_t hi) {
-          std::vector<std::string_view> fields;
-          fields.reserve(nfields + 1);
-          std::vector<std::string_view> f(spec.fields.size());
-          CustomerLookup lookup{customers, keys, {}, 0, false};
-          for (std::size_t k = lo; k < hi; ++k) {
-            Part& part = parts[k];
-            part.rows.reserve((part.end - part.begin) / 64);
-            const char* p = buf.data() + part.begin;
-            const char* const end = buf.data() + part.end;
-            Out out;
-            RowError err;
-            while (p < end) {
-              const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-              const char* le = nl ? nl : end;
-              std::string_view ln(p, static_cast<std::size_t>(le - p));
-              if (!ln.empty() && ln.back() == '\r') ln.remove_suffix(1);
-              if (!ln.empty()) {
-                ++part.read;
-                fields.clear();
-                const char* q = ln.data();
-                const char* const qe = ln.data() + ln.size();
-                for (;;) {
-                  const char* comma = static_cast<const char*>(std::memchr(q, ',', static_cast<std::size_t>(qe - q)));
-                  if (!comma) {
-                    fields.emplace_back(q, static_cast<std::size_t>(qe - q));
-                    break;
-                  }
-                  fields.emplace_back(q, static_cast<std::size_t>(comma - q));
-                  q = comma + 1;
-                }
-                if (fields.size() == nfields && gather(fields, *cols, f.data(), err) &&
-                    parse(f.data(), lookup, out, err)) {
-                  part.rows.push_back(out);
-                } else {
-                  if (fields.size() != nfields) gather(fields, *cols, f.data(), err);
-                  part.bad.push_back({part.lines, err, ln});
-                }
-              }
-              ++part.lines;
-              p = nl ? nl + 1 : end;
-            }
-          }
+          CustomerLookup lookup{im.customers, im.base.customer_id, {}, 0, false};
+          for (std::size_t k = lo; k < hi; ++k) parse_part(in.buf, *columns, lookup, parts[k]);
         },
         1);
-    if (first_block) {
-      // size the columns once from the first block's bytes per row (no doubling growth)
-      first_block = false;
-      std::size_t rows = 0;
-      for (const auto& part : parts) rows += part.rows.size();
-      std::error_code ec;
-      const auto total = std::filesystem::file_size(path, ec);
-      if (!ec && rows && stop > pos)
-        reserve_rows<Out>(im, static_cast<std::size_t>(static_cast<double>(total) * static_cast<double>(rows) /
-                                              static_cast<double>(stop - pos) * 1.02) + 1024);
-    }
-    // rejects in file order, then the rows: each part copies into its own range, in parallel
-    std::vector<std::size_t> at(parts.size() + 1, 0);
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-      auto& part = parts[k];
-      counts.read += part.read;
-      for (const auto& bad : part.bad) reporter.reject(spec, counts, path, *cols, line + bad.line_offset, bad.error, bad.raw);
-      line += part.lines;
-      at[k + 1] = at[k] + part.rows.size();
-    }
-    const std::size_t start = row_count<Out>(im);
-    grow_rows<Out>(im, at.back());
-    detail::parallel_for(
-        parts.size(), static_cast<unsigned>(parts.size()),
-        [&](std::size_t lo, std::size_t hi) {
-          for (std::size_t k = lo; k < hi; ++k)
-            for (std::size_t i = 0; i < parts[k].rows.size(); ++i) store(im, start + at[k] + i, parts[k].rows[i]);
-        },
-        1);
-    if constexpr (std::is_same_v<Out, ContactOut>) {
-      for (std::size_t k = 0; k < parts.size(); ++k)
-        for (std::size_t i = 0; i < parts[k].rows.size(); ++i) store_complaint(im, start + at[k] + i, parts[k].rows[i]);
-    }
-    if (eof) break;
-    refill(stop);
+    if (!reserved) reserve_from_first_block(parts, path, stop - pos, im);
+    reserved = true;
+    merge_parts(parts, in, *columns, counts, sink, im, line);
+    if (in.eof) break;
+    in.refill(stop);
     pos = 0;
   }
 }
 
-}  // namespace
-
-namespace {
-/// One table's input: a CSV file (path) or a record source.
+/// One table's input: a CSV file (`path`) or a record source; absent when neither is given.
 struct TableInput {
   std::string path;
   detail::RecordSource* source = nullptr;
   bool present() const noexcept { return source || !path.empty(); }
-  std::unique_ptr<detail::RecordSource> open_csv() const {
-    return source ? nullptr : std::make_unique<detail::CsvReader>(path);
-  }
-  detail::RecordSource& reader(std::unique_ptr<detail::RecordSource>& opened) const {
-    opened = open_csv();
-    return source ? *source : *opened;
-  }
 };
 
-/// Loads the four tables through the row rules; grouped CSV tables take the parallel path.
+/// Loads a table that is read in one pass (customers, referrals): `on_row(fields, e)` hands
+/// the text fields to the row rules.
+template <class OnRow>
+void load_sequential_table(const TableInput& in, const TableSchema& schema, TableCounts& counts, RejectSink& sink,
+                           OnRow&& on_row) {
+  std::optional<detail::CsvReader> file;
+  if (!in.source) file.emplace(in.path);
+  std::optional<ColumnMap> columns;
+  detail::read_table(in.source ? *in.source : *file, schema, columns, counts, sink, on_row);
+}
+
+/// Loads contacts or purchases: a CSV file through the parallel path, a source record by record.
+template <class Out>
+void load_grouped_input(const TableInput& in, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im,
+                        unsigned threads) {
+  if (!in.source) return load_grouped_table<Out>(in.path, counts, sink, im, threads);
+  std::optional<ColumnMap> columns;
+  load_grouped_records<Out>(*in.source, columns, counts, sink, im);
+}
+
+bool add_customer_text(CustomerBaseBuilder& builder, const std::string_view* f, RowError& e) {
+  using namespace detail::customer_field;
+  const auto day = detail::parse_date(f[acquired_on]);
+  RowError buf;
+  return detail::add_customer_row(builder, f[customer_id], day.value.value_or(0), f[segment],
+                                  detail::conversion_failure(day, acquired_on, buf), e);
+}
+
+bool add_referral_text(CustomerBaseBuilder& builder, const std::string_view* f, RowError& e) {
+  using namespace detail::referral_field;
+  const auto t = detail::parse_timestamp(f[at]);
+  RowError buf;
+  return detail::add_referral_row(builder, f[referrer_id], f[referred_id], t.value.value_or(0),
+                                  detail::conversion_failure(t, at, buf), e);
+}
+
+/// Loads the four tables (customers, contacts, purchases, referrals; the last three may be
+/// absent) through the row rules, one after another, each to its end.
 LoadResult load_tables(const TableInput (&in)[4], const LoadOptions& options) {
   LoadResult out;
   LoadReport& rep = out.report;
-  Reporter reporter{rep, options};
+  RejectSink sink(rep, options);
   CustomerBaseBuilder builder;
   auto& im = detail_builder_access::impl(builder);
-  std::string col;
-  std::vector<std::string_view> f(3);
-  RowError e;
-  {
-    static const TableSpec spec{"customers", {"customer_id", "acquired_on", "segment"}, 2};
-    std::unique_ptr<detail::RecordSource> opened;
-    detail::RecordSource& reader = in[0].reader(opened);
-    const std::string& file = reader.name();
-    std::optional<Columns> cols;
-    read_sequential(
-        reader, [&](const auto& fields, std::size_t line) { cols.emplace(fields, spec, file, line); },
-        [&](const detail::CsvRecord& rec) {
-          ++rep.customers.read;
-          if (rec.error) {
-            reporter.reject(spec, rep.customers, file, *cols, rec.line,
-                            RowError{RowError::whole_row, rec.error_column, rec.error}, rec.raw);
-            return;
-          }
-          if (!gather(rec.fields, *cols, f.data(), e)) {
-            reporter.reject(spec, rep.customers, file, *cols, rec.line, e, rec.raw);
-            return;
-          }
-          const auto day = detail::parse_date(f[1]);
-          if (!day.value) {
-            reporter.reject(spec, rep.customers, file, *cols, rec.line, RowError{1, 0, day.reason}, rec.raw);
-            return;
-          }
-          auto why = builder.add_customer(f[0], *day.value, f[2], &col);
-          if (!why.empty())
-            reporter.reject(spec, rep.customers, file, *cols, rec.line, RowError{0, 0, std::move(why)},
-                            rec.raw);
-        });
-  }
-  const auto grouped = [&]<class Out>(const TableInput& t, const TableSpec& spec, TableCounts& counts, auto parse,
-                                     const Out*) {
-    if (!t.source) return load_grouped_table<Out>(t.path, spec, counts, reporter, im, options.threads, parse);
-    std::optional<Columns> cols;
-    load_grouped_records<Out>(*t.source, cols, spec, counts, reporter, im, parse);
-  };
-  if (in[1].present()) {
-    static const TableSpec spec{
-        "contacts",
-        {"customer_id", "at", "channel", "stage", "initiator", "aspect", "impression", "complaint", "resolved_at"},
-        9};
-    grouped(in[1], spec, rep.contacts, parse_contact, static_cast<const ContactOut*>(nullptr));
-  }
-  if (in[2].present()) {
-    static const TableSpec spec{"purchases", {"customer_id", "at", "amount"}, 3};
-    grouped(in[2], spec, rep.purchases, parse_purchase, static_cast<const PurchaseOut*>(nullptr));
-  }
-  if (in[3].present()) {
-    static const TableSpec spec{"referrals", {"referrer_id", "referred_id", "at"}, 3};
-    std::unique_ptr<detail::RecordSource> opened;
-    detail::RecordSource& reader = in[3].reader(opened);
-    const std::string& file = reader.name();
-    std::optional<Columns> cols;
-    read_sequential(
-        reader, [&](const auto& fields, std::size_t line) { cols.emplace(fields, spec, file, line); },
-        [&](const detail::CsvRecord& rec) {
-          ++rep.referrals.read;
-          const auto bad = [&](RowError err) {
-            reporter.reject(spec, rep.referrals, file, *cols, rec.line, err, rec.raw);
-          };
-          if (rec.error) return bad(RowError{RowError::whole_row, rec.error_column, rec.error});
-          if (!gather(rec.fields, *cols, f.data(), e)) return bad(e);
-          if (f[0].empty()) return bad(RowError{0, 0, "empty referrer_id"});
-          if (f[1].empty()) return bad(RowError{1, 0, "empty referred_id"});
-          if (f[0] == f[1]) return bad(RowError{1, 0, "self-referral"});
-          const auto at = detail::parse_timestamp(f[2]);
-          if (!at.value) return bad(RowError{2, 0, at.reason});
-          builder.add_referral(f[0], f[1], *at.value);
-        });
-  }
+  load_sequential_table(in[0], detail::customers_schema(), rep.customers, sink,
+                        [&](const std::string_view* f, RowError& e) { return add_customer_text(builder, f, e); });
+  if (in[1].present()) load_grouped_input<ContactOut>(in[1], rep.contacts, sink, im, options.threads);
+  if (in[2].present()) load_grouped_input<PurchaseOut>(in[2], rep.purchases, sink, im, options.threads);
+  if (in[3].present())
+    load_sequential_table(in[3], detail::referrals_schema(), rep.referrals, sink,
+                          [&](const std::string_view* f, RowError& e) { return add_referral_text(builder, f, e); });
   out.base = builder.finish();
   return out;
 }
+
 }  // namespace
 
 LoadResult load_csv(const InputFiles& files, const LoadOptions& options) {

@@ -1,7 +1,7 @@
 #include <rapport/base/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
-#include "io/atomic_file.hpp"
+#include "io/output_file.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -150,8 +150,8 @@ GenerateCounts generate(const GenerateOptions& o, Sink& sink) {
 class CsvSink {
 public:
   explicit CsvSink(const std::filesystem::path& dir)
-      : files_{detail::AtomicFile(dir / "customers.csv"), detail::AtomicFile(dir / "contacts.csv"),
-               detail::AtomicFile(dir / "purchases.csv"), detail::AtomicFile(dir / "referrals.csv")} {
+      : files_{detail::OutputFile((dir / "customers.csv").string()), detail::OutputFile((dir / "contacts.csv").string()),
+               detail::OutputFile((dir / "purchases.csv").string()), detail::OutputFile((dir / "referrals.csv").string())} {
     files_[0].write("customer_id,acquired_on,segment\n");
     files_[1].write("customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n");
     files_[2].write("customer_id,at,amount\n");
@@ -214,7 +214,7 @@ public:
   }
 
 private:
-  detail::AtomicFile files_[4];
+  detail::OutputFile files_[4];
 };
 
 struct BuilderSink {

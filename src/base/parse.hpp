@@ -64,7 +64,7 @@ inline Parsed<seconds_t> parse_timestamp(std::string_view s) noexcept {
   return {midnight(*d.value) + hh * 3600 + mm * 60 + ss, nullptr};
 }
 
-/// Parses `^-?\d+$` within -2..+2.
+/// Parses `^-?\d+$`; values beyond -2..+2 come back as -3 or +3 for the range rule (rows.hpp).
 inline Parsed<int> parse_impression(std::string_view s) noexcept {
   std::size_t i = 0;
   const bool neg = !s.empty() && s[0] == '-';
@@ -75,7 +75,7 @@ inline Parsed<int> parse_impression(std::string_view s) noexcept {
     if (!is_digit(s[i])) return {std::nullopt, "unparsable impression (expected an integer -2..2)"};
     if (v < 10) v = v * 10 + (s[i] - '0');
   }
-  if (v > 2) return {std::nullopt, "impression out of range -2..2"};
+  if (v > 2) v = 3;
   return {static_cast<int>(neg ? -v : v), nullptr};
 }
 

@@ -8,6 +8,15 @@
 // the results bitwise reproducible.
 #include <rapport/graph/centrality.hpp>
 
+#include "util/parallel.hpp"
+#include <rapport/error.hpp>
+
+#include "base/rows.hpp"
+#include "io/csv.hpp"
+
+#include "io/csv_write.hpp"
+#include "io/output_file.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <barrier>
@@ -20,6 +29,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -33,11 +43,13 @@ namespace {
 // Parallel driver
 // ---------------------------------------------------------------------------------------------
 
-/// Number of worker threads to use for `requested` (0 = hardware concurrency).
-unsigned resolve_threads(unsigned requested) noexcept {
-  if (requested != 0) return requested;
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1U : hw;
+/// Number of worker threads to use for `requested` (0 = hardware concurrency), capped at the
+/// machine's (results do not depend on the thread count; run_rounds caps it at the work).
+/// A setting's value for a message: shortest round-trip text.
+std::string number_text(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 /// Work units (nodes + edges) per chunk. Independent of the thread count by design.
@@ -212,7 +224,7 @@ PullGraph make_pull_graph(const Digraph& g, bool transpose) {
 // ---------------------------------------------------------------------------------------------
 
 [[noreturn]] void fail_at(const std::string& path, std::size_t line, const std::string& reason) {
-  throw std::runtime_error(path + ":" + std::to_string(line) + ": " + reason);
+  throw InputError(path + ":" + std::to_string(line) + ": " + reason);
 }
 
 std::string slurp(const std::string& path) {
@@ -337,96 +349,58 @@ struct LineCursor {
   }
 };
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
+/// Where the data of an edge-list file start: the first line that is neither blank nor a `#`
+/// comment. `csv`: that line holds a comma (a CSV header); `offset`: its byte offset (past a
+/// UTF-8 BOM); `line`: its 1-based number.
+struct Sniff {
+  bool csv = false;
+  std::size_t offset = 0;
+  std::size_t line = 1;
+};
 
-/// Parses one CSV record starting at `pos` (which may span lines inside quotes). Fields are
-/// unescaped into `fields` (resized to the field count). Advances `pos` past the record's line
-/// terminator and `line_no` by the number of line breaks consumed.
-void parse_csv_record(std::string_view data, std::size_t& pos, std::size_t& line_no,
-                      std::vector<std::string>& fields, std::size_t& count, const std::string& path) {
-  count = 0;
-  const std::size_t start_line = line_no;
-  for (;;) {
-    if (count == fields.size()) fields.emplace_back();
-    std::string& f = fields[count++];
-    f.clear();
-    // Leading whitespace.
-    while (pos < data.size() && is_space(data[pos])) ++pos;
-    if (pos < data.size() && data[pos] == '"') {
-      ++pos;
-      for (;;) {
-        if (pos >= data.size()) fail_at(path, start_line, "unterminated quoted field");
-        const char c = data[pos++];
-        if (c == '"') {
-          if (pos < data.size() && data[pos] == '"') {
-            f.push_back('"');
-            ++pos;
-          } else {
-            break;
-          }
-        } else {
-          if (c == '\n') ++line_no;
-          f.push_back(c);
-        }
-      }
-      while (pos < data.size() && is_space(data[pos])) ++pos;
-      if (pos < data.size() && data[pos] == '\r') ++pos;
-      if (pos < data.size() && data[pos] != ',' && data[pos] != '\n')
-        fail_at(path, line_no, "unexpected character after closing quote");
-    } else {
-      const std::size_t begin = pos;
-      while (pos < data.size() && data[pos] != ',' && data[pos] != '\n') ++pos;
-      std::string_view raw = data.substr(begin, pos - begin);
-      if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-      raw = trim(raw);
-      if (raw.find('"') != std::string_view::npos)
-        fail_at(path, line_no, "quote inside an unquoted field");
-      f.assign(raw);
+Sniff sniff(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
+  std::string text;
+  std::size_t offset = 0;
+  for (std::size_t line = 1; std::getline(f, text); ++line) {
+    std::string_view t = text;
+    std::size_t start = offset;
+    offset += text.size() + 1;
+    if (line == 1 && t.starts_with("\xEF\xBB\xBF")) {
+      t.remove_prefix(3);
+      start += 3;
     }
-    if (pos >= data.size()) return;
-    if (data[pos] == '\n') {
-      ++pos;
-      ++line_no;
-      return;
-    }
-    ++pos;  // ','
+    std::size_t i = 0;
+    while (i < t.size() && (is_space(t[i]) || t[i] == '\r')) ++i;
+    if (i == t.size() || t[i] == '#') continue;
+    return Sniff{t.find(',') != std::string_view::npos, start, line};
   }
+  return Sniff{};
 }
 
-bool is_blank(std::string_view line) noexcept { return trim(line).empty(); }
-
-EdgeList read_csv(const std::string& path, std::string_view data, std::size_t pos, std::size_t line_no,
-                  std::size_t col_src, std::size_t col_dst) {
+/// A referrals CSV through the one CSV reader and the referral row rules: ids verbatim, an
+/// empty id or a self-referral rejects the row (reported, the run goes on); `at` is checked
+/// when the column is there.
+EdgeList read_referral_csv(const std::string& path, const Sniff& where, const LoadOptions& options) {
   EdgeList out;
-  Interner interner(out.names, data.size());
-  const std::size_t need = std::max(col_src, col_dst) + 1;
-  std::vector<std::string> fields;
-  std::size_t count = 0;
-  while (pos < data.size()) {
-    // Skip blank lines.
-    const std::size_t nl = data.find('\n', pos);
-    const std::string_view rest = data.substr(pos, (nl == std::string_view::npos ? data.size() : nl) - pos);
-    const std::size_t record_line = line_no + 1;
-    if (is_blank(rest) || (rest.size() == 1 && rest[0] == '\r')) {
-      pos = nl == std::string_view::npos ? data.size() : nl + 1;
-      ++line_no;
-      continue;
-    }
-    std::size_t cursor_line = record_line;
-    parse_csv_record(data, pos, cursor_line, fields, count, path);
-    line_no = cursor_line - 1;
-    if (count < need)
-      fail_at(path, record_line,
-              "expected at least " + std::to_string(need) + " fields, found " + std::to_string(count));
-    if (fields[col_src].empty()) fail_at(path, record_line, "empty referrer_id");
-    if (fields[col_dst].empty()) fail_at(path, record_line, "empty referred_id");
-    out.sources.push_back(interner.intern(fields[col_src]));
-    out.targets.push_back(interner.intern(fields[col_dst]));
-  }
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  Interner interner(out.names, ec ? 0 : static_cast<std::size_t>(bytes));
+  RejectSink sink(out.report, options);
+  CsvReader reader(path, where.offset, where.line, where.offset == 0);
+  std::optional<ColumnMap> columns;
+  read_table(reader, referral_edges_schema(), columns, out.report.referrals, sink,
+             [&](const std::string_view* f, RowError& e) {
+               using namespace referral_field;
+               const bool has_at = columns->position[at] != 0;
+               const auto t = has_at ? parse_timestamp(f[at]) : Parsed<seconds_t>{0, nullptr};
+               RowError buf;
+               if (!check_referral(f[referrer_id], f[referred_id], conversion_failure(t, at, buf), e)) return false;
+               out.sources.push_back(interner.intern(f[referrer_id]));
+               out.targets.push_back(interner.intern(f[referred_id]));
+               return true;
+             });
   return out;
 }
 
@@ -460,23 +434,6 @@ EdgeList read_snap(const std::string& path, std::string_view data) {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-// CSV writing
-// ---------------------------------------------------------------------------------------------
-
-void append_csv_field(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(s);
-    return;
-  }
-  out.push_back('"');
-  for (const char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-
 }  // namespace
 }  // namespace rapport::detail
 
@@ -507,42 +464,48 @@ Digraph make_digraph(std::size_t num_nodes, std::span<const std::uint32_t> sourc
   return g;
 }
 
-EdgeList read_edge_list(const std::string& path) {
+EdgeList read_edge_list(const std::string& path, const LoadOptions& options) {
+  const detail::Sniff where = detail::sniff(path);
+  if (where.csv) return detail::read_referral_csv(path, where, options);
   std::string buffer = detail::slurp(path);
   std::string_view data = buffer;
   if (data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);  // UTF-8 BOM
-
-  // Find the first non-blank, non-comment line and see whether it is a CSV header.
-  detail::LineCursor cur{data};
-  std::string_view line;
-  while (cur.next(line)) {
-    const std::string_view t = detail::trim(line);
-    if (t.empty() || t.front() == '#') continue;
-    if (t.find(',') == std::string_view::npos) break;  // not a CSV header
-    std::size_t pos = static_cast<std::size_t>(line.data() - data.data());
-    std::size_t line_no = cur.line_no;
-    std::vector<std::string> fields;
-    std::size_t count = 0;
-    detail::parse_csv_record(data, pos, line_no, fields, count, path);
-    constexpr std::size_t none = static_cast<std::size_t>(-1);
-    std::size_t col_src = none, col_dst = none;
-    for (std::size_t k = 0; k < count; ++k) {
-      if (fields[k] == "referrer_id" && col_src == none) col_src = k;
-      if (fields[k] == "referred_id" && col_dst == none) col_dst = k;
-    }
-    if (col_src == none || col_dst == none) {
-      detail::fail_at(path, cur.line_no,
-                      "CSV header must contain the columns referrer_id and referred_id");
-    }
-    return detail::read_csv(path, data, pos, line_no - 1, col_src, col_dst);
-  }
   return detail::read_snap(path, data);
 }
 
+namespace {
+/// Throws the ConfigError of a setting outside its domain.
+[[noreturn]] void bad_setting(const char* who, const char* field, const std::string& domain, double value) {
+  throw ConfigError(std::string(who) + ": " + field + " must be " + domain + ", got " + detail::number_text(value));
+}
+bool positive_finite(double v) noexcept { return v > 0.0 && std::isfinite(v); }
+bool bounded_count(int v) noexcept { return v >= 0 && v <= max_centrality_iterations; }
+const std::string& count_domain() {
+  static const std::string d = "in [0, " + std::to_string(max_centrality_iterations) + "]";
+  return d;
+}
+}  // namespace
+
+void validate(const PageRankOptions& options) {
+  const char* who = "pagerank";
+  if (!(options.damping >= 0.0 && options.damping < 1.0)) bad_setting(who, "damping", "in [0, 1)", options.damping);
+  if (!positive_finite(options.tolerance)) bad_setting(who, "tolerance", "positive and finite", options.tolerance);
+  if (!bounded_count(options.max_iterations))
+    bad_setting(who, "max_iterations", count_domain(), options.max_iterations);
+}
+
+void validate(const KatzOptions& options) {
+  const char* who = "katz_reach";
+  if (!(options.beta >= 0.0 && std::isfinite(options.beta))) bad_setting(who, "beta", "finite and >= 0", options.beta);
+  if (!positive_finite(options.tolerance)) bad_setting(who, "tolerance", "positive and finite", options.tolerance);
+  if (!bounded_count(options.max_depth)) bad_setting(who, "max_depth", count_domain(), options.max_depth);
+  if (!bounded_count(options.max_iterations))
+    bad_setting(who, "max_iterations", count_domain(), options.max_iterations);
+}
+
 CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) {
+  validate(options);
   const double d = options.damping;
-  if (!(d >= 0.0 && d <= 1.0)) throw std::invalid_argument("pagerank: damping must be in [0, 1]");
-  if (!(options.tolerance > 0.0)) throw std::invalid_argument("pagerank: tolerance must be positive");
   const std::size_t n = graph.num_nodes();
   CentralityResult result;
   if (n == 0) return result;
@@ -599,7 +562,7 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
     return residual >= options.tolerance && iterations < options.max_iterations;
   };
   if (options.max_iterations > 0)
-    detail::run_rounds(detail::resolve_threads(options.threads), num_chunks, body, step);
+    detail::run_rounds(detail::thread_count(options.threads), num_chunks, body, step);
 
   double total = 0;
   for (const double v : x) total += v;
@@ -611,10 +574,8 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
 }
 
 CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
+  validate(options);
   const double beta = options.beta;
-  if (!(beta >= 0.0) || !std::isfinite(beta))
-    throw std::invalid_argument("katz_reach: beta must be finite and nonnegative");
-  if (!(options.tolerance > 0.0)) throw std::invalid_argument("katz_reach: tolerance must be positive");
   const std::size_t n = graph.num_nodes();
   CentralityResult result;
   if (n == 0) return result;
@@ -659,7 +620,7 @@ CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
     if (options.max_depth <= 0 && residual <= options.tolerance * norm) return false;
     return iterations < cap;
   };
-  if (cap > 0) detail::run_rounds(detail::resolve_threads(options.threads), num_chunks, body, step);
+  if (cap > 0) detail::run_rounds(detail::thread_count(options.threads), num_chunks, body, step);
 
   const bool unconverged = options.max_depth <= 0 && residual > options.tolerance * norm;
   if (overflow || unconverged) {
@@ -681,39 +642,19 @@ void write_centrality_csv(const std::string& path, const std::vector<std::string
                           const std::vector<double>& values, const std::string& column) {
   if (names.size() != values.size())
     throw std::invalid_argument("write_centrality_csv: names and values differ in length");
-  std::string out;
-  out.reserve(names.size() * 32 + 64);
+  detail::OutputFile file(path);
+  auto& out = file.buffer();
   out.append("id,");
   detail::append_csv_field(out, column);
   out.push_back('\n');
-  char buf[64];
   for (std::size_t k = 0; k < names.size(); ++k) {
     detail::append_csv_field(out, names[k]);
     out.push_back(',');
-    const auto r = std::to_chars(buf, buf + sizeof buf, values[k]);
-    out.append(buf, r.ptr);
+    detail::append_number(out, values[k]);
     out.push_back('\n');
+    file.maybe_flush();
   }
-
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error(tmp + ": cannot open for writing: " + std::strerror(errno));
-    f.write(out.data(), static_cast<std::streamsize>(out.size()));
-    f.close();
-    if (!f) {
-      std::error_code ignore;
-      std::filesystem::remove(tmp, ignore);
-      throw std::runtime_error(tmp + ": write failed");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignore;
-    std::filesystem::remove(tmp, ignore);
-    throw std::runtime_error(path + ": cannot rename " + tmp + " into place: " + ec.message());
-  }
+  file.commit();
 }
 
 }  // namespace rapport

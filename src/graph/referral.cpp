@@ -1,6 +1,6 @@
 #include <rapport/graph/referral.hpp>
 
-#include <boost/graph/compressed_sparse_row_graph.hpp>
+#include <rapport/graph/centrality.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -9,57 +9,60 @@
 namespace rapport {
 
 namespace {
-using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
-                                               boost::no_property, std::uint32_t, std::uint32_t>;
-}
 
-ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, const ScoringConfig& config) {
-  const std::size_t n = base.customer_count();
-  const std::size_t people = base.person_count();
-  const seconds_t T = midnight(as_of + 1);
-  const double h = config.half_life_days * static_cast<double>(seconds_per_day);
-  ReferralForest f;
-  f.parent.assign(people, no_index);
-  f.acquiring_edge.assign(people, no_index);
-  f.root.resize(people);
-  f.generation.assign(people, 0);
-  f.tree_size.assign(people, 1);
-  f.direct_referrals.assign(people, 0);
-  f.converted_referrals.assign(people, 0);
-  f.katz.assign(people, 0.0);
-  f.track_record_weight.assign(people, 0.0);
+/// What every step needs: the base, the date's cut-off T and the forest being filled.
+struct ForestBuild {
+  const CustomerBase& base;
+  day_t as_of;
+  seconds_t T;
+  std::size_t n, people;
+  ReferralForest& f;
 
-  const auto scored = [&](std::uint32_t v) { return v < n && base.acquired_on[v] <= as_of; };
-  // (at, key) order used for acquiring edges (referrer key) and cycle breaking (referred key)
-  const auto earlier = [&](std::uint32_t e1, std::uint32_t e2) {
+  bool scored(std::uint32_t v) const { return v < n && base.acquired_on[v] <= as_of; }
+  /// (at, referrer key) order of referral rows, used to choose acquiring edges.
+  bool earlier(std::uint32_t e1, std::uint32_t e2) const {
     if (base.referral_at[e1] != base.referral_at[e2]) return base.referral_at[e1] < base.referral_at[e2];
     return base.person(base.referral_from[e1]) < base.person(base.referral_from[e2]);
-  };
+  }
+};
 
-  // 1. live edges, the Boost.Graph CSR of the referral graph, and acquiring edges
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> live;
-  live.reserve(base.referral_count());
+/// 1. Live edges (before T): distinct direct referrals over the CSR digraph, acquiring edges and
+/// parents.
+void link_acquisitions(const ForestBuild& fb) {
+  const CustomerBase& base = fb.base;
+  ReferralForest& f = fb.f;
+  const std::size_t people = fb.people;
+  std::vector<std::uint32_t> live_from, live_to;
+  live_from.reserve(base.referral_count());
+  live_to.reserve(base.referral_count());
   for (std::uint32_t e = 0; e < base.referral_count(); ++e) {
-    if (base.referral_at[e] >= T) continue;
+    if (base.referral_at[e] >= fb.T) continue;
     const auto from = base.referral_from[e], to = base.referral_to[e];
-    live.emplace_back(from, to);
-    if (scored(to) && base.acquired_on[to] >= day_of(base.referral_at[e])) {
+    live_from.push_back(from);
+    live_to.push_back(to);
+    if (fb.scored(to) && base.acquired_on[to] >= day_of(base.referral_at[e])) {
       auto& best = f.acquiring_edge[to];
-      if (best == no_index || earlier(e, best)) best = e;
+      if (best == no_index || fb.earlier(e, best)) best = e;
     }
   }
-  const Csr graph(boost::edges_are_unsorted_multi_pass, live.begin(), live.end(), static_cast<std::uint32_t>(people));
+  const Digraph graph = make_digraph(people, live_from, live_to);
   std::vector<std::uint32_t> targets;
   for (std::uint32_t v = 0; v < people; ++v) {
-    targets.clear();
-    for (auto [it, end] = boost::adjacent_vertices(v, graph); it != end; ++it) targets.push_back(*it);
+    targets.assign(graph.targets.begin() + static_cast<std::ptrdiff_t>(graph.offsets[v]),
+                   graph.targets.begin() + static_cast<std::ptrdiff_t>(graph.offsets[v + 1]));
     std::sort(targets.begin(), targets.end());
     f.direct_referrals[v] = static_cast<std::uint32_t>(std::unique(targets.begin(), targets.end()) - targets.begin());
   }
   for (std::uint32_t v = 0; v < people; ++v)
     if (f.acquiring_edge[v] != no_index) f.parent[v] = base.referral_from[f.acquiring_edge[v]];
+}
 
-  // 2. break cycles: each node has at most one parent, so cycles are disjoint
+/// 2. Breaks cycles: each node has at most one parent, so cycles are disjoint; each loses its
+/// acquiring edge with the latest (at, referred key).
+void break_cycles(const ForestBuild& fb) {
+  const CustomerBase& base = fb.base;
+  ReferralForest& f = fb.f;
+  const std::size_t people = fb.people;
   std::vector<std::uint8_t> state(people, 0);  // 0 new, 1 on the current path, 2 done
   std::vector<std::uint32_t> path;
   for (std::uint32_t s = 0; s < people; ++s) {
@@ -89,18 +92,20 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
     for (auto u : path) state[u] = 2;
   }
   std::sort(f.dropped_edges.begin(), f.dropped_edges.end());
+}
 
-  // 3. children CSR, top-down order from the roots
-  std::vector<std::uint32_t> child_off(people + 1, 0), children;
+/// 3. Roots, generations and the top-down order of the forest (children in the same CSR
+/// digraph type).
+std::vector<std::uint32_t> top_down_order(const ForestBuild& fb) {
+  ReferralForest& f = fb.f;
+  const std::size_t people = fb.people;
+  std::vector<std::uint32_t> parents, kids;
   for (std::uint32_t v = 0; v < people; ++v)
-    if (f.parent[v] != no_index) ++child_off[f.parent[v] + 1];
-  for (std::size_t i = 0; i < people; ++i) child_off[i + 1] += child_off[i];
-  children.resize(child_off[people]);
-  {
-    std::vector<std::uint32_t> cur(child_off.begin(), child_off.end() - 1);
-    for (std::uint32_t v = 0; v < people; ++v)
-      if (f.parent[v] != no_index) children[cur[f.parent[v]]++] = v;
-  }
+    if (f.parent[v] != no_index) {
+      parents.push_back(f.parent[v]);
+      kids.push_back(v);
+    }
+  const Digraph forest = make_digraph(people, parents, kids);
   std::vector<std::uint32_t> order;
   order.reserve(people);
   for (std::uint32_t v = 0; v < people; ++v)
@@ -110,14 +115,24 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
     }
   for (std::size_t i = 0; i < order.size(); ++i) {
     const auto v = order[i];
-    for (auto k = child_off[v]; k < child_off[v + 1]; ++k) {
-      const auto c = children[k];
+    for (auto k = forest.offsets[v]; k < forest.offsets[v + 1]; ++k) {
+      const auto c = forest.targets[k];
       f.root[c] = f.root[v];
       f.generation[c] = f.generation[v] + 1;
       order.push_back(c);
     }
   }
-  // 4. bottom-up: tree size, katz reach, converted referrals and track record
+  return order;
+}
+
+/// 4. Bottom-up: tree sizes, katz reach, converted referrals, track records and the depth
+/// histogram.
+void accumulate(const ForestBuild& fb, const std::vector<std::uint32_t>& order, const ScoringConfig& config) {
+  const CustomerBase& base = fb.base;
+  ReferralForest& f = fb.f;
+  const std::size_t people = fb.people;
+  const seconds_t T = fb.T;
+  const double h = config.half_life_days * static_cast<double>(seconds_per_day);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const auto c = *it;
     const auto p = f.parent[c];
@@ -132,11 +147,32 @@ ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, cons
     if (to < people && f.acquiring_edge[to] == e)
       f.track_record_weight[f.parent[to]] += std::exp2(-static_cast<double>(T - base.referral_at[e]) / h);
   }
-  for (std::uint32_t v = 0; v < n; ++v) {
-    if (!scored(v)) continue;
+  for (std::uint32_t v = 0; v < fb.n; ++v) {
+    if (!fb.scored(v)) continue;
     if (f.generation[v] >= f.depth_histogram.size()) f.depth_histogram.resize(f.generation[v] + 1, 0);
     ++f.depth_histogram[f.generation[v]];
   }
+}
+
+}  // namespace
+
+ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, const ScoringConfig& config) {
+  const std::size_t people = base.person_count();
+  ReferralForest f;
+  f.parent.assign(people, no_index);
+  f.acquiring_edge.assign(people, no_index);
+  f.root.resize(people);
+  f.generation.assign(people, 0);
+  f.tree_size.assign(people, 1);
+  f.direct_referrals.assign(people, 0);
+  f.converted_referrals.assign(people, 0);
+  f.katz.assign(people, 0.0);
+  f.track_record_weight.assign(people, 0.0);
+  const ForestBuild fb{base, as_of, midnight(as_of + 1), base.customer_count(), people, f};
+  link_acquisitions(fb);
+  break_cycles(fb);
+  const std::vector<std::uint32_t> order = top_down_order(fb);
+  accumulate(fb, order, config);
   return f;
 }
 

@@ -1,8 +1,11 @@
 // Databases: names and URIs, the value spellings, and what is read and written (shared by every
 // backend; see io/db_connection.hpp).
 #include <rapport/io/database.hpp>
+#include <rapport/io/writers.hpp>
+#include <rapport/scoring/summary.hpp>
 
 #include "io/csv.hpp"
+#include "io/csv_write.hpp"
 #include "io/db_connection.hpp"
 
 #include <nlohmann/json.hpp>
@@ -16,7 +19,6 @@
 namespace rapport {
 
 namespace detail {
-void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r);  // writers.cpp
 
 namespace {
 bool ident_start(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
@@ -85,10 +87,9 @@ DbType type_from_declared(std::string_view d) noexcept {
 }
 
 std::unique_ptr<DbConnection> open_db(const std::string& uri, bool write) {
-  if (uri.rfind("sqlite:", 0) == 0) {
-    const std::string path = uri.substr(7);
-    if (path.empty()) throw InputError("sqlite: no database file given (sqlite:PATH)");
-    return open_sqlite(path, write);
+  if (const auto path = sqlite_path(uri)) {
+    if (path->empty()) throw InputError("sqlite: no database file given (sqlite:PATH)");
+    return open_sqlite(*path, write);
   }
   return open_postgres(uri);
 }
@@ -279,6 +280,12 @@ void import_base(DbConnection& db, const DbTables& tables, const CustomerBase& b
 
 }  // namespace
 }  // namespace detail
+
+std::optional<std::string> sqlite_path(std::string_view uri) {
+  constexpr std::string_view scheme = "sqlite:";
+  if (uri.substr(0, scheme.size()) != scheme) return std::nullopt;
+  return std::string(uri.substr(scheme.size()));
+}
 
 bool is_plain_identifier(std::string_view name) noexcept {
   const auto dot = name.find('.');

@@ -217,7 +217,7 @@ std::array<ComponentMean, 5> loyalty_component_means(const Scores& s) {
   std::array<ComponentMean, 5> out;
   for (std::size_t c = 0; c < 5; ++c) {
     double sum = 0;
-    for (double x : s.loyalty[c])
+    for (double x : s.loyalty.values[c])
       if (!std::isnan(x)) sum += x, ++out[c].with_evidence;
     if (out[c].with_evidence) out[c].mean = sum / static_cast<double>(out[c].with_evidence);
   }
@@ -483,7 +483,7 @@ std::string referral_section(const Context& c) {
                       "<th scope=\"col\">converted referrals</th></tr></thead><tbody>";
   for (auto r : ask)
     table += "<tr><th scope=\"row\">" + escape(c.base.customer_id[s.customer[r]]) + "</th><td>" + fixed(s.referral_potential[r], 1) +
-             "</td><td>" + fixed(s.referral[0][r], 2) + "</td><td>" + fixed(s.referral[3][r], 2) + "</td><td>" +
+             "</td><td>" + fixed(s.referral[ReferralComponent::advocacy][r], 2) + "</td><td>" + fixed(s.referral[ReferralComponent::timing][r], 2) + "</td><td>" +
              count(c.result.forest.converted_referrals[s.customer[r]]) + "</td></tr>";
   table += "</tbody></table>\n";
   body += figure(reading(metric("/ask_for_referral_customers", static_cast<double>(f.ask), count(f.ask)) +

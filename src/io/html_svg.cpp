@@ -1,6 +1,7 @@
 // The HTML report's building blocks: formatting, escaping and inline SVG charts.
 #include "io/html_svg.hpp"
 
+#include <rapport/io/writers.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include <algorithm>

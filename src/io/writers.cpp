@@ -1,39 +1,32 @@
-// Output files: the scores CSV and the explanations JSONL, written atomically.
-#include <rapport/scoring/score.hpp>
+// Output files: the scores CSV, the explanations JSONL, the rejected rows CSV and plain text,
+// all through the one output writer (io/output_file.hpp) and the one CSV cell rule
+// (io/csv_write.hpp).
+#include <rapport/io/writers.hpp>
 
-#include "io/atomic_file.hpp"
+#include "io/csv_write.hpp"
+#include "io/output_file.hpp"
 #include "util/parallel.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <numeric>
-#include <stdexcept>
-#include <system_error>
-#include <unistd.h>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 namespace rapport {
 
-using nlohmann::json;
-
 std::string format_number(double v) {
-  if (std::isnan(v)) return {};
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
+  std::string out;
+  detail::append_number(out, v);
+  return out;
 }
 
 void write_file_atomically(const std::string& path, std::string_view text) {
-  detail::AtomicFile f(path);
+  detail::OutputFile f(path);
   f.write(text);
   f.commit();
 }
+
+void remove_pending_outputs() noexcept { detail::remove_pending_temporaries(); }
 
 const std::vector<std::string>& score_columns() {
   static const std::vector<std::string> cols{
@@ -46,75 +39,53 @@ const std::vector<std::string>& score_columns() {
   return cols;
 }
 
-namespace {
+// ---------------------------------------------------------------------------------------------
+// Rejected rows
+// ---------------------------------------------------------------------------------------------
 
-void append_csv_field(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(s);
-    return;
-  }
-  out.push_back('"');
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
+std::string_view rejects_csv_header() noexcept { return "table,file,line,column,column_name,reason,raw\n"; }
+
+RejectsCsvWriter::RejectsCsvWriter(const std::string& path) : file_(std::make_unique<detail::OutputFile>(path)) {
+  file_->write(rejects_csv_header());
 }
 
-void append_number(std::string& out, double v) {
-  if (std::isnan(v)) return;
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
+RejectsCsvWriter::~RejectsCsvWriter() = default;
 
-void append_uint(std::string& out, std::uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-}  // namespace
-
-namespace {
-void append_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
-  const Scores& s = res.scores;
-  const auto& f = res.forest;
-  const auto c = s.customer[r];
-  append_csv_field(out, base.customer_id[c]);
-  const auto d = [&](double v) {
-    out.push_back(',');
-    append_number(out, v);
+void RejectsCsvWriter::add(const RejectedRow& row) {
+  auto& out = file_->buffer();
+  const auto text = [&out](std::string_view s, char end) {
+    detail::append_csv_field(out, s);
+    out.push_back(end);
   };
-  const auto u = [&](std::uint64_t v) {
+  const auto number = [&out](std::size_t v) {
+    detail::append_uint(out, v);
     out.push_back(',');
-    append_uint(out, v);
   };
-  d(s.loyalty_given[r]);
-  for (int k = 0; k < 5; ++k) d(s.loyalty[k][r]);
-  d(s.p_alive[r]);
-  d(s.expected_purchases[r]);
-  d(s.expected_value[r]);
-  d(s.upserve_value[r]);
-  d(s.upserve_score[r]);
-  out.push_back(',');
-  out += to_string(s.next_action[r]);
-  d(s.referral_potential[r]);
-  for (int k = 0; k < 5; ++k) d(s.referral[k][r]);
-  out += s.ask_for_referral[r] ? ",true" : ",false";
-  u(f.direct_referrals[c]);
-  u(f.converted_referrals[c]);
-  u(f.generation[c]);
-  out.push_back(',');
-  append_csv_field(out, base.person(f.root[c]));
-  u(f.tree_size[c]);
-  d(f.katz[c]);
-  out.push_back('\n');
+  text(row.table, ',');
+  text(row.file, ',');
+  number(row.line);
+  number(row.column);
+  text(row.column_name, ',');
+  text(row.reason, ',');
+  text(row.raw, '\n');
+  ++rows_;
+  file_->maybe_flush();
 }
+
+void RejectsCsvWriter::commit() { file_->commit(); }
+
+// ---------------------------------------------------------------------------------------------
+// Scores and explanations
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+using detail::append_csv_field;
+using detail::append_number;
+using detail::append_uint;
 
 // Formats rows in parallel batches and writes them in order.
 template <class Row>
-void write_rows_parallel(detail::AtomicFile& file, std::size_t n, unsigned threads, Row&& row) {
+void write_rows_parallel(detail::OutputFile& file, std::size_t n, unsigned threads, Row&& row) {
   const unsigned t = detail::thread_count(threads);
   const std::size_t batch = 16384;
   std::vector<std::string> chunks(t);
@@ -135,14 +106,44 @@ void write_rows_parallel(detail::AtomicFile& file, std::size_t n, unsigned threa
 }  // namespace
 
 namespace detail {
-/// One scores CSV row (with its line ending) for row `r`: the single spelling of a score row.
 void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
-  append_score_row(out, base, res, r);
+  const Scores& s = res.scores;
+  const auto& f = res.forest;
+  const auto c = s.customer[r];
+  append_csv_field(out, base.customer_id[c]);
+  const auto d = [&](double v) {
+    out.push_back(',');
+    append_number(out, v);
+  };
+  const auto u = [&](std::uint64_t v) {
+    out.push_back(',');
+    append_uint(out, v);
+  };
+  d(s.loyalty_given[r]);
+  for (const auto& component : s.loyalty) d(component[r]);
+  d(s.p_alive[r]);
+  d(s.expected_purchases[r]);
+  d(s.expected_value[r]);
+  d(s.upserve_value[r]);
+  d(s.upserve_score[r]);
+  out.push_back(',');
+  out += to_string(s.next_action[r]);
+  d(s.referral_potential[r]);
+  for (const auto& component : s.referral) d(component[r]);
+  out += s.ask_for_referral[r] ? ",true" : ",false";
+  u(f.direct_referrals[c]);
+  u(f.converted_referrals[c]);
+  u(f.generation[c]);
+  out.push_back(',');
+  append_csv_field(out, base.person(f.root[c]));
+  u(f.tree_size[c]);
+  d(f.katz[c]);
+  out.push_back('\n');
 }
 }  // namespace detail
 
 void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads) {
-  detail::AtomicFile file(path);
+  detail::OutputFile file(path);
   const auto& cols = score_columns();
   std::string header;
   for (std::size_t i = 0; i < cols.size(); ++i) {
@@ -152,13 +153,13 @@ void write_scores_csv(const std::string& path, const CustomerBase& base, const S
   header.push_back('\n');
   file.write(header);
   write_rows_parallel(file, res.scores.size(), threads,
-                      [&](std::string& out, std::size_t r) { append_score_row(out, base, res, r); });
+                      [&](std::string& out, std::size_t r) { detail::format_score_row(out, base, res, r); });
   file.commit();
 }
 
 void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& res,
                          const ScoringConfig& cfg) {
-  detail::AtomicFile file(path);
+  detail::OutputFile file(path);
   write_rows_parallel(file, res.scores.size(), cfg.threads, [&](std::string& out, std::size_t r) {
     out += explain_json(base, res, r, cfg);
     out.push_back('\n');

@@ -1,138 +1,214 @@
-// ScoringConfig from and to JSON.
-#include <rapport/scoring/score.hpp>
+// ScoringConfig from and to JSON, and its validation: all three walk visit_fields().
+#include <rapport/scoring/config.hpp>
+
+#include <rapport/error.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <map>
-#include <numeric>
-#include <stdexcept>
 
 namespace rapport {
 
 using nlohmann::json;
 
 namespace {
-template <class F>
-void weights_from(const json& v, std::array<double, 5>& w, const std::array<std::string_view, 5>& names, F&& fail) {
-  if (v.is_array()) {
-    if (v.size() != 5) fail("expects 5 weights");
-    for (std::size_t k = 0; k < 5; ++k) w[k] = v[k].template get<double>();
-  } else if (v.is_object()) {
-    for (auto& [key, val] : v.items()) {
-      auto it = std::find(names.begin(), names.end(), key);
-      if (it == names.end()) fail("unknown component '" + key + "'");
-      w[static_cast<std::size_t>(it - names.begin())] = val.template get<double>();
-    }
-  } else {
-    fail("expects an array of 5 numbers or an object keyed by component");
-  }
-  for (double x : w)
-    if (!(x >= 0) || !std::isfinite(x)) fail("weights must be finite and >= 0");
+
+// "1e-06", "-1", "100000", "inf": a number as the messages show it (integers in full).
+std::string shown(double x) {
+  if (std::isfinite(x) && x == std::trunc(x) && std::fabs(x) < 1e15) return std::to_string(static_cast<long long>(x));
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return ec == std::errc{} ? std::string(buf, end) : std::string("?");
 }
+
+[[noreturn]] void fail(const std::string& path, const std::string& why) {
+  throw ConfigError("config: " + path + " " + why);
+}
+
+template <class S>
+constexpr bool is_record = std::is_same_v<S, BgNbdParams> || std::is_same_v<S, GammaGammaParams> ||
+                           std::is_same_v<S, FitOptions>;
+
+template <class E, class T>
+const auto& value_names(const ComponentArray<E, T>&) {
+  return component_names<E>();
+}
+
+template <class T>
+struct is_component_array : std::false_type {};
+template <class E, class T>
+struct is_component_array<ComponentArray<E, T>> : std::true_type {};
+
+// ---------------------------------------------------------------- validation
+
+void check_number(const std::string& path, double x, const Domain& domain) {
+  if (!domain.contains(x)) fail(path, "must be " + std::string(domain.text) + " (got " + shown(x) + ")");
+}
+
+template <class S>
+void check_record(const std::string& prefix, const S& record);
+
+template <class T>
+void check_value(const std::string& path, const T& value, const Domain& domain) {
+  if constexpr (std::is_arithmetic_v<T>) {
+    check_number(path, static_cast<double>(value), domain);
+  } else if constexpr (is_component_array<T>::value) {
+    double sum = 0, always = 0;
+    std::string always_names;
+    std::size_t k = 0;
+    for (double w : value) {
+      const auto c = static_cast<typename T::key_type>(k);
+      check_number(path + "." + std::string(value_names(value)[k++]), w, domain);
+      sum += w;
+      if (always_evidenced(c)) {
+        always += w;
+        always_names += (always_names.empty() ? "" : ", ") + std::string(to_string(c));
+      }
+    }
+    if (!(sum > 0) || !std::isfinite(sum)) fail(path, "must have a positive, finite sum (got " + shown(sum) + ")");
+    // a customer may lack evidence for every other component: the mean must stay defined
+    if (!(always > 0))
+      fail(path, "must give a positive weight to a component every customer has evidence for (" + always_names + ")");
+  } else if constexpr (is_record<T>) {
+    check_record(path + ".", value);
+  } else {  // std::optional<record>
+    if (value) check_record(path + ".", *value);
+  }
+}
+
+template <class S>
+void check_record(const std::string& prefix, const S& record) {
+  visit_fields<S>([&](const auto& f) { check_value(prefix + std::string(f.name), record.*f.member, f.domain); });
+}
+
+// ---------------------------------------------------------------- JSON in
+
+double read_number(const std::string& path, const json& v) {
+  if (!v.is_number()) fail(path, "expects a number (got " + std::string(v.type_name()) + ")");
+  return v.get<double>();
+}
+
+template <class T>
+T read_integer(const std::string& path, const json& v, const Domain& domain) {
+  if (v.is_number_float()) fail(path, "must be " + std::string(domain.text) + " (got " + shown(v.get<double>()) + ")");
+  if (!v.is_number_integer()) fail(path, "expects an integer (got " + std::string(v.type_name()) + ")");
+  const double x = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>())
+                                          : static_cast<double>(v.get<std::int64_t>());
+  check_number(path, x, domain);
+  return static_cast<T>(x);
+}
+
+template <class S>
+void read_record(const std::string& prefix, const json& v, S& record, bool require_all);
+
+template <class T>
+void read_value(const std::string& path, const json& v, T& out, const Domain& domain) {
+  if constexpr (std::is_floating_point_v<T>) {
+    out = read_number(path, v);
+  } else if constexpr (std::is_integral_v<T>) {
+    out = read_integer<T>(path, v, domain);
+  } else if constexpr (is_component_array<T>::value) {
+    const auto& names = value_names(out);
+    if (v.is_array()) {
+      if (v.size() != component_count) fail(path, "expects 5 weights (got " + std::to_string(v.size()) + ")");
+      for (std::size_t k = 0; k < component_count; ++k) out.values[k] = read_number(path + "." + std::string(names[k]), v[k]);
+    } else if (v.is_object()) {
+      for (auto item = v.begin(); item != v.end(); ++item) {
+        const auto it = std::find(names.begin(), names.end(), item.key());
+        if (it == names.end()) fail(path, "has an unknown component '" + item.key() + "'");
+        out.values[static_cast<std::size_t>(it - names.begin())] = read_number(path + "." + item.key(), item.value());
+      }
+    } else {
+      fail(path, "expects an array of 5 numbers or an object keyed by component");
+    }
+  } else if constexpr (is_record<T>) {
+    read_record(path + ".", v, out, false);  // options: any subset
+  } else {  // std::optional<record>: null or every parameter
+    if (v.is_null()) {
+      out.reset();
+    } else {
+      typename T::value_type p{};
+      p.log_likelihood = std::numeric_limits<double>::quiet_NaN();
+      read_record(path + ".", v, p, true);
+      out = p;
+    }
+  }
+}
+
+template <class S>
+void read_record(const std::string& prefix, const json& v, S& record, bool require_all) {
+  if (!v.is_object()) {
+    if (prefix.empty()) throw ConfigError("config: expected a JSON object (got " + std::string(v.type_name()) + ")");
+    fail(prefix.substr(0, prefix.size() - 1), "expects a JSON object (got " + std::string(v.type_name()) + ")");
+  }
+  for (auto item = v.begin(); item != v.end(); ++item) {
+    bool known = false;
+    visit_fields<S>([&](const auto& f) {
+      if (f.name != item.key()) return;
+      known = true;
+      read_value(prefix + item.key(), item.value(), record.*f.member, f.domain);
+    });
+    if (!known) fail(prefix + item.key(), "is not a setting");
+  }
+  if (require_all)
+    visit_fields<S>([&](const auto& f) {
+      if (!v.contains(std::string(f.name))) fail(prefix + std::string(f.name), "is missing");
+    });
+}
+
+// ---------------------------------------------------------------- JSON out
+
+template <class S>
+json write_record(const S& record);
+
+template <class T>
+json write_value(const T& value) {
+  if constexpr (std::is_arithmetic_v<T>) {
+    return json(value);
+  } else if constexpr (is_component_array<T>::value) {
+    json j = json::object();
+    for (std::size_t k = 0; k < component_count; ++k) j[std::string(value_names(value)[k])] = value.values[k];
+    return j;
+  } else if constexpr (is_record<T>) {
+    return write_record(value);
+  } else {
+    return value ? write_record(*value) : json(nullptr);
+  }
+}
+
+template <class S>
+json write_record(const S& record) {
+  json j = json::object();
+  visit_fields<S>([&](const auto& f) { j[std::string(f.name)] = write_value(record.*f.member); });
+  return j;
+}
+
 }  // namespace
 
-ScoringConfig config_from_json(const std::string& text) {
-  ScoringConfig c;
+void validate(const ScoringConfig& config) { check_record("", config); }
+void validate(const BgNbdParams& params) { check_record("bgnbd.", params); }
+void validate(const GammaGammaParams& params) { check_record("gamma_gamma.", params); }
+void validate(const FitOptions& options) { check_record("fit.", options); }
+
+ScoringConfig config_from_json(const std::string& text, const ScoringConfig& base) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw std::invalid_argument(std::string("config: invalid JSON: ") + e.what());
+  } catch (const json::exception& e) {
+    throw ConfigError(std::string("config: invalid JSON: ") + e.what());
   }
-  if (!j.is_object()) throw std::invalid_argument("config: expected a JSON object");
-  std::map<std::string, double*> scalars{
-      {"half_life_days", &c.half_life_days},
-      {"period_days", &c.period_days},
-      {"follow_up_days", &c.follow_up_days},
-      {"complaint_days", &c.complaint_days},
-      {"impression_lambda", &c.impression_lambda},
-      {"technical_threshold", &c.technical_threshold},
-      {"hospitality_threshold", &c.hospitality_threshold},
-      {"wow_window_days", &c.wow_window_days},
-      {"katz_beta", &c.katz_beta},
-      {"chain_reach_scale", &c.chain_reach_scale},
-      {"timing_half_life_days", &c.timing_half_life_days},
-      {"tenure_full_days", &c.tenure_full_days},
-      {"advocacy_gate", &c.advocacy_gate},
-      {"ask_timing", &c.ask_timing},
-      {"ask_advocacy", &c.ask_advocacy},
-      {"horizon_days", &c.horizon_days},
-      {"p_alive_threshold", &c.p_alive_threshold}};
-  for (auto item = j.begin(); item != j.end(); ++item) {
-    const std::string key = item.key();
-    const json& val = item.value();
-    const auto fail = [&](const std::string& why) { throw std::invalid_argument("config: '" + key + "' " + why); };
-    try {
-      if (auto it = scalars.find(key); it != scalars.end()) {
-        if (!val.is_number()) fail("expects a number");
-        *it->second = val.get<double>();
-        if (!std::isfinite(*it->second)) fail("must be finite");
-      } else if (key == "loyalty_weights") {
-        weights_from(val, c.loyalty_weights, loyalty_components, fail);
-      } else if (key == "referral_weights") {
-        weights_from(val, c.referral_weights, referral_components, fail);
-      } else if (key == "threads") {
-        c.threads = val.get<unsigned>();
-      } else if (key == "bgnbd") {
-        if (val.is_null()) continue;
-        c.bgnbd = BgNbdParams{val.at("r").get<double>(), val.at("alpha").get<double>(), val.at("a").get<double>(),
-                              val.at("b").get<double>(), std::numeric_limits<double>::quiet_NaN()};
-      } else if (key == "gamma_gamma") {
-        if (val.is_null()) continue;
-        c.gamma_gamma = GammaGammaParams{val.at("p").get<double>(), val.at("q").get<double>(),
-                                         val.at("gamma").get<double>(), std::numeric_limits<double>::quiet_NaN()};
-      } else if (key == "fit") {
-        if (val.contains("max_iterations")) c.fit.max_iterations = val["max_iterations"].get<int>();
-        if (val.contains("gradient_tolerance")) c.fit.gradient_tolerance = val["gradient_tolerance"].get<double>();
-        if (val.contains("min_customers")) c.fit.min_customers = val["min_customers"].get<std::size_t>();
-      } else {
-        fail("is not a config key");
-      }
-    } catch (const json::exception& e) {
-      fail(std::string("has the wrong type: ") + e.what());
-    }
-  }
-  if (c.half_life_days <= 0 || c.period_days <= 0 || c.complaint_days <= 0 || c.timing_half_life_days <= 0 ||
-      c.tenure_full_days <= 0 || c.chain_reach_scale <= 0 || c.horizon_days < 0)
-    throw std::invalid_argument("config: durations and scales must be positive");
+  ScoringConfig c = base;
+  read_record("", j, c, false);
+  validate(c);
   return c;
 }
 
+ScoringConfig config_from_json(const std::string& text) { return config_from_json(text, ScoringConfig{}); }
+
 std::string config_to_json(const ScoringConfig& c) {
-  json j{{"half_life_days", c.half_life_days},
-         {"period_days", c.period_days},
-         {"follow_up_days", c.follow_up_days},
-         {"complaint_days", c.complaint_days},
-         {"impression_lambda", c.impression_lambda},
-         {"technical_threshold", c.technical_threshold},
-         {"hospitality_threshold", c.hospitality_threshold},
-         {"wow_window_days", c.wow_window_days},
-         {"katz_beta", c.katz_beta},
-         {"chain_reach_scale", c.chain_reach_scale},
-         {"timing_half_life_days", c.timing_half_life_days},
-         {"tenure_full_days", c.tenure_full_days},
-         {"advocacy_gate", c.advocacy_gate},
-         {"ask_timing", c.ask_timing},
-         {"ask_advocacy", c.ask_advocacy},
-         {"horizon_days", c.horizon_days},
-         {"p_alive_threshold", c.p_alive_threshold},
-         {"threads", c.threads}};
-  json lw = json::object(), rw = json::object();
-  for (std::size_t k = 0; k < 5; ++k) {
-    lw[std::string(loyalty_components[k])] = c.loyalty_weights[k];
-    rw[std::string(referral_components[k])] = c.referral_weights[k];
-  }
-  j["loyalty_weights"] = lw;
-  j["referral_weights"] = rw;
-  j["bgnbd"] = c.bgnbd ? json{{"r", c.bgnbd->r}, {"alpha", c.bgnbd->alpha}, {"a", c.bgnbd->a}, {"b", c.bgnbd->b}} : json(nullptr);
-  j["gamma_gamma"] = c.gamma_gamma ? json{{"p", c.gamma_gamma->p}, {"q", c.gamma_gamma->q}, {"gamma", c.gamma_gamma->gamma}}
-                                   : json(nullptr);
-  j["fit"] = {{"max_iterations", c.fit.max_iterations},
-              {"gradient_tolerance", c.fit.gradient_tolerance},
-              {"min_customers", c.fit.min_customers}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return write_record(c).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace rapport

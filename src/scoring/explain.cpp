@@ -23,15 +23,16 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   const auto c = s.customer.at(r);
   json j;
   j["customer_id"] = base.customer_id[c];
-  const auto components = [&](const auto& names, const auto& values, const auto& evidence, const auto& weights) {
+  // values, evidence and weights: ComponentArrays of one component enum, walked in table order
+  const auto components = [&](const auto& order, const auto& values, const auto& evidence, const auto& weights) {
     double wsum = 0;
-    for (std::size_t k = 0; k < 5; ++k)
+    for (const auto k : order)
       if (!std::isnan(values[k][r])) wsum += weights[k];
     json arr = json::array();
-    for (std::size_t k = 0; k < 5; ++k) {
+    for (const auto k : order) {
       const double v = values[k][r];
       json cj;
-      cj["name"] = names[k];
+      cj["name"] = to_string(k);
       cj["value"] = num(v);
       cj["weight"] = weights[k];
       cj["evidence"] = evidence[k];
@@ -49,9 +50,9 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   };
   json L;
   L["value"] = num(s.loyalty_given[r]);
-  std::array<std::uint32_t, 5> loyalty_evidence{};
-  for (std::size_t k = 0; k < 5; ++k) loyalty_evidence[k] = s.loyalty_evidence[k][r];
-  L["components"] = components(loyalty_components, s.loyalty, loyalty_evidence, cfg.loyalty_weights);
+  ComponentArray<LoyaltyComponent, std::uint32_t> loyalty_evidence{};
+  for (const auto k : all_loyalty_components) loyalty_evidence[k] = s.loyalty_evidence[k][r];
+  L["components"] = components(all_loyalty_components, s.loyalty, loyalty_evidence, cfg.loyalty_weights);
   L["service_ladder_detail"] = {{"technical", s.ladder_technical[r]},
                                 {"hospitality", s.ladder_hospitality[r]},
                                 {"wow", s.ladder_wow[r] != 0}};
@@ -61,8 +62,8 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   na["gap"] = num(s.next_action_gap[r]);
   na["overdue_complaint"] = s.overdue_complaint[r] != 0;
   json gaps = json::object();
-  for (std::size_t k = 0; k < 5; ++k)
-    gaps[std::string(loyalty_components[k])] =
+  for (const auto k : all_loyalty_components)
+    gaps[std::string(to_string(k))] =
         std::isnan(s.loyalty[k][r]) ? json(nullptr) : json(cfg.loyalty_weights[k] * (1.0 - s.loyalty[k][r]));
   na["gaps"] = gaps;
   na["reason"] = s.overdue_complaint[r] ? "a complaint is open past its window"
@@ -76,18 +77,18 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   V["mean_repeat_spend"] = num(s.monetary[r]);
   V["p_alive"] = num(s.p_alive[r]);
   V["expected_purchases"] = num(s.expected_purchases[r]);
-  V["expected_spend"] = std::isnan(s.frequency[r])
+  V["expected_spend"] = std::isnan(s.frequency[r]) || !res.value_known()
                             ? json(nullptr)
                             : json(gamma_gamma_expected_spend(res.gamma_gamma, s.frequency[r],
                                                               s.frequency[r] >= 1 ? s.monetary[r] : 0.0));
-  V["expected_value"] = s.expected_value[r];
-  V["upserve_value"] = s.upserve_value[r];
-  V["upserve_score"] = s.upserve_score[r];
+  V["expected_value"] = num(s.expected_value[r]);
+  V["upserve_value"] = num(s.upserve_value[r]);
+  V["upserve_score"] = num(s.upserve_score[r]);
   j["value_at_stake"] = V;
   json R;
   R["value"] = num(s.referral_potential[r]);
-  R["components"] = components(referral_components, s.referral, referral_evidence(res, r), cfg.referral_weights);
-  const double adv = s.referral[0][r];
+  R["components"] = components(all_referral_components, s.referral, referral_evidence(res, r), cfg.referral_weights);
+  const double adv = s.referral[ReferralComponent::advocacy][r];
   const bool gated = !std::isnan(adv) && adv < cfg.advocacy_gate;
   R["gate"] = {{"applied", gated}, {"factor", gated ? 2.0 * adv : 1.0}};
   R["ask_for_referral"] = s.ask_for_referral[r] != 0;

@@ -9,6 +9,8 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <optional>
+#include <tuple>
 
 namespace rapport {
 
@@ -59,25 +61,25 @@ struct Scratch {
   std::vector<std::pair<day_t, double>> days;
 };
 
-// Scores one customer (row r, customer c) into `s` — everything but value at stake and percentiles.
-void score_customer(const CustomerBase& b, const ReferralForest& forest, const ScoringConfig& cfg, day_t D,
-                    std::size_t r, std::uint32_t c, Scores& s, Scratch& scratch) {
-  const seconds_t T = midnight(D + 1);
-  const seconds_t A = midnight(b.acquired_on[c]);
-  const RecencyWeight& weight = *scratch.weight;
-  const auto w = [&](seconds_t t) { return weight(T - t); };
-  const auto c0 = b.contact_offsets[c], c1 = b.contact_offsets[c + 1];
-  const auto p0 = b.purchase_offsets[c], p1 = b.purchase_offsets[c + 1];
+using LoyaltyValues = ComponentArray<LoyaltyComponent, double>;
+using ReferralValues = ComponentArray<ReferralComponent, double>;
 
-  // --- continuity
-  const auto P = static_cast<seconds_t>(std::llround(cfg.period_days * day_s));
-  const seconds_t periods = std::max<seconds_t>(1, (T - A + P - 1) / P);
-  auto& covered = scratch.covered;
-  covered.assign(static_cast<std::size_t>((periods + 63) / 64), 0);
-  const seconds_t window = periods * P;
-  const bool small_window = window <= 0xFFFFFFFFLL;
-  std::uint32_t cont_evidence = 0;
-  // --- accumulators
+// One customer's scoring context: the customer, T, A and the recency weight.
+struct Customer {
+  const CustomerBase& b;
+  const ScoringConfig& cfg;
+  std::uint32_t c;
+  day_t D;
+  seconds_t T;
+  seconds_t A;
+  const RecencyWeight& weight;
+  double w(seconds_t t) const { return weight(T - t); }
+};
+
+// What one pass over a customer's contacts before T found.
+struct ContactTally {
+  seconds_t periods = 1;  // continuity periods
+  std::uint32_t continuity_n = 0;
   double imp_pos = 0, imp_neg = 0;
   std::uint32_t imp_n = 0;
   double rec_num = 0, rec_den = 0;
@@ -86,186 +88,253 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
   double t_num = 0, t_den = 0, h_num = 0, h_den = 0;
   std::uint32_t ladder_n = 0;
   bool wow = false;
+};
+
+// Continuity coverage (into scratch.covered), impressions, complaints, the service ladder and the
+// business-initiated service contacts (into scratch.service_times) in one pass over the contacts.
+ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
+  const auto& b = x.b;
+  const auto& cfg = x.cfg;
+  const seconds_t T = x.T;
+  ContactTally t;
+  const auto P = static_cast<seconds_t>(std::llround(cfg.period_days * day_s));
+  t.periods = std::max<seconds_t>(1, (T - x.A + P - 1) / P);
+  auto& covered = scratch.covered;
+  covered.assign(static_cast<std::size_t>((t.periods + 63) / 64), 0);
+  const seconds_t window = t.periods * P;
+  const bool small_window = window <= 0xFFFFFFFFLL;
   auto& service = scratch.service_times;
   service.clear();
   const double complaint_s = cfg.complaint_days * day_s;
-  std::uint64_t complaint_rank = b.complaint_offsets[c];
-  for (auto k = c0; k < c1; ++k) {
+  std::uint64_t complaint_rank = b.complaint_offsets[x.c];
+  for (auto k = b.contact_offsets[x.c]; k < b.contact_offsets[x.c + 1]; ++k) {
     const seconds_t at = b.contact_at[k];
     const bool complaint = b.contact_complaint[k] != 0;
     const seconds_t res = complaint ? b.complaint_resolved_at[complaint_rank++] : no_time;
     if (at >= T) continue;
-    const bool business = b.contact_initiator[k] == Initiator::business;
-    if (business) {
+    if (b.contact_initiator[k] == Initiator::business) {
       const seconds_t since = T - at - 1;  // >= 0
       if (since < window) {
         const std::size_t back = small_window ? static_cast<std::uint32_t>(since) / static_cast<std::uint32_t>(P)
                                               : static_cast<std::size_t>(since / P);
         covered[back >> 6] |= std::uint64_t{1} << (back & 63);
-        ++cont_evidence;
+        ++t.continuity_n;
       }
       if (b.contact_stage[k] == Stage::service) service.push_back(at);
     }
     const int imp = b.contact_impression[k];
-    const double wt = w(at);
+    const double wt = x.w(at);
     if (imp > 0) {
-      imp_pos += wt * imp;
-      ++imp_n;
+      t.imp_pos += wt * imp;
+      ++t.imp_n;
     } else if (imp < 0) {
-      imp_neg += wt * -imp;
-      ++imp_n;
+      t.imp_neg += wt * -imp;
+      ++t.imp_n;
     }
     if (complaint) {
       if (res != no_time && res < T) {
         const double delay = static_cast<double>(res - at) / day_s;
         const double v = delay <= cfg.complaint_days ? 1.0 : std::exp2(-(delay - cfg.complaint_days) / cfg.complaint_days);
-        rec_num += wt * v;
-        rec_den += wt;
-        ++rec_n;
+        t.rec_num += wt * v;
+        t.rec_den += wt;
+        ++t.rec_n;
       } else if (static_cast<double>(T - at) > complaint_s) {
-        rec_den += wt;
-        ++rec_n;
-        overdue = true;
+        t.rec_den += wt;
+        ++t.rec_n;
+        t.overdue = true;
       }
     }
     if (b.contact_aspect[k] == Aspect::technical) {
-      t_den += wt;
-      if (imp >= 0) t_num += wt;
-      ++ladder_n;
+      t.t_den += wt;
+      if (imp >= 0) t.t_num += wt;
+      ++t.ladder_n;
     } else if (b.contact_aspect[k] == Aspect::hospitality) {
-      h_den += wt;
-      if (imp > 0) h_num += wt;
-      ++ladder_n;
+      t.h_den += wt;
+      if (imp > 0) t.h_num += wt;
+      ++t.ladder_n;
     }
-    if (imp == 2 && static_cast<double>(T - at) <= cfg.wow_window_days * day_s) wow = true;
+    if (imp == 2 && static_cast<double>(T - at) <= cfg.wow_window_days * day_s) t.wow = true;
   }
-  double cont_num = 0;
-  const auto& pw = *scratch.period_weight;
-  for (std::size_t word = 0; word < covered.size(); ++word)  // covered periods in ascending k
-    for (std::uint64_t bits = covered[word]; bits; bits &= bits - 1)
-      cont_num += pw[word * 64 + static_cast<std::size_t>(std::countr_zero(bits))];
-  const double cont_den = (*scratch.period_total)[static_cast<std::size_t>(periods)];
+  return t;
+}
 
-  // --- follow-through and purchases
-  std::sort(service.begin(), service.end());
-  const auto F = static_cast<seconds_t>(std::llround(cfg.follow_up_days * day_s));
+// Recency-weighted share of covered periods (covered periods summed in ascending k).
+double continuity_value(const ContactTally& t, const Scratch& scratch) {
+  double num = 0;
+  const auto& pw = *scratch.period_weight;
+  const auto& covered = scratch.covered;
+  for (std::size_t word = 0; word < covered.size(); ++word)
+    for (std::uint64_t bits = covered[word]; bits; bits &= bits - 1)
+      num += pw[word * 64 + static_cast<std::size_t>(std::countr_zero(bits))];
+  return num / (*scratch.period_total)[static_cast<std::size_t>(t.periods)];
+}
+
+// What one pass over a customer's purchases before T found.
+struct PurchaseTally {
   double ft_num = 0, ft_den = 0;
-  std::uint32_t ft_n = 0, purchases = 0;
+  std::uint32_t ft_n = 0;
+  std::uint32_t purchases = 0;
   seconds_t latest = no_time;
+};
+
+// Follow-through per eligible purchase, the latest purchase, and the purchase days (into
+// scratch.days) for the value models.
+PurchaseTally tally_purchases(const Customer& x, Scratch& scratch) {
+  const auto& b = x.b;
+  auto& service = scratch.service_times;
+  std::sort(service.begin(), service.end());
+  const auto F = static_cast<seconds_t>(std::llround(x.cfg.follow_up_days * day_s));
+  PurchaseTally p;
   auto& days = scratch.days;
   days.clear();
-  for (auto k = p0; k < p1; ++k) {
+  for (auto k = b.purchase_offsets[x.c]; k < b.purchase_offsets[x.c + 1]; ++k) {
     const seconds_t at = b.purchase_at[k];
-    if (at >= T) continue;
-    ++purchases;
-    latest = std::max(latest, at);
+    if (at >= x.T) continue;
+    ++p.purchases;
+    p.latest = std::max(p.latest, at);
     days.emplace_back(day_of(at), b.purchase_amount[k]);
-    if (at + F <= T) {
+    if (at + F <= x.T) {
       const auto it = std::lower_bound(service.begin(), service.end(), at);
       const bool followed = it != service.end() && *it <= at + F;
-      const double wt = w(at);
-      ft_den += wt;
-      if (followed) ft_num += wt;
-      ++ft_n;
+      const double wt = x.w(at);
+      p.ft_den += wt;
+      if (followed) p.ft_num += wt;
+      ++p.ft_n;
     }
   }
+  return p;
+}
 
-  // --- loyalty given
-  std::array<double, 5> lv{};
-  lv[0] = cont_num / cont_den;
-  lv[1] = ft_n ? ft_num / ft_den : nan;
-  const double q = imp_n ? imp_pos / (imp_pos + cfg.impression_lambda * imp_neg) : nan;
-  lv[2] = q;
-  lv[3] = rec_n ? rec_num / rec_den : nan;
-  const double t_val = t_den > 0 ? t_num / t_den : 1.0;
-  const double h_val = h_den > 0 ? h_num / h_den : 0.0;
-  const bool t_ok = t_val >= cfg.technical_threshold, h_ok = h_val >= cfg.hospitality_threshold;
-  lv[4] = ladder_n ? (t_val + (t_ok ? h_val : 0.0) + (t_ok && h_ok && wow ? 1.0 : 0.0)) / 3.0 : nan;
-  const std::array<std::uint32_t, 5> le{cont_evidence, ft_n, imp_n, rec_n, ladder_n};
+// The service ladder's rungs.
+struct Ladder {
+  double t = 1, h = 0;
+  bool t_ok = false, h_ok = false;
+};
+
+Ladder ladder_of(const ContactTally& t, const ScoringConfig& cfg) {
+  Ladder l;
+  l.t = t.t_den > 0 ? t.t_num / t.t_den : 1.0;
+  l.h = t.h_den > 0 ? t.h_num / t.h_den : 0.0;
+  l.t_ok = l.t >= cfg.technical_threshold;
+  l.h_ok = l.h >= cfg.hospitality_threshold;
+  return l;
+}
+
+// 100 × the weighted mean of the evidenced components (table order); NaN when none has weight.
+template <class E>
+double weighted_score(const ComponentArray<E, double>& values, const ComponentArray<E, double>& weights) {
   double num = 0, den = 0;
-  for (int k = 0; k < 5; ++k) {
-    if (std::isnan(lv[k])) continue;
-    num += cfg.loyalty_weights[k] * lv[k];
-    den += cfg.loyalty_weights[k];
+  for (std::size_t k = 0; k < component_count; ++k) {
+    if (std::isnan(values.values[k])) continue;
+    num += weights.values[k] * values.values[k];
+    den += weights.values[k];
   }
-  const double L = den > 0 ? 100.0 * num / den : nan;
-  s.loyalty_given[r] = L;
-  for (int k = 0; k < 5; ++k) {
-    s.loyalty[k][r] = lv[k];
-    s.loyalty_evidence[k][r] = le[k];
-  }
-  s.ladder_technical[r] = t_val;
-  s.ladder_hospitality[r] = h_val;
-  s.ladder_wow[r] = wow ? 1 : 0;
-  s.overdue_complaint[r] = overdue ? 1 : 0;
+  return den > 0 ? 100.0 * num / den : nan;
+}
 
-  // --- next action
-  NextAction action = NextAction::none;
+// resolve_complaint for an overdue complaint, else the evidenced component with the largest
+// weighted gap (ties: table order), with the gap that chose it.
+std::pair<NextAction, double> next_action_of(const LoyaltyValues& lv, const Ladder& ladder, bool overdue,
+                                            const LoyaltyWeights& weights) {
   double best_gap = 0;
-  int best = -1;
-  for (int k = 0; k < 5; ++k) {
+  std::optional<LoyaltyComponent> best;
+  for (const auto k : all_loyalty_components) {
     if (std::isnan(lv[k])) continue;
-    const double gap = cfg.loyalty_weights[k] * (1.0 - lv[k]);
+    const double gap = weights[k] * (1.0 - lv[k]);
     if (gap > best_gap) {
       best_gap = gap;
       best = k;
     }
   }
-  if (overdue) {
-    action = NextAction::resolve_complaint;
-    best_gap = cfg.loyalty_weights[3] * (1.0 - lv[3]);
-  } else if (best >= 0) {
-    static constexpr NextAction map[] = {NextAction::reach_out, NextAction::follow_up_after_sale,
-                                         NextAction::repair_impression, NextAction::resolve_complaint};
-    if (best < 4)
-      action = map[best];
-    else
-      action = !t_ok ? NextAction::fix_basics : (!h_ok ? NextAction::add_hospitality : NextAction::create_wow);
+  if (overdue) return {NextAction::resolve_complaint, weights[LoyaltyComponent::recovery] * (1.0 - lv[LoyaltyComponent::recovery])};
+  if (!best) return {NextAction::none, best_gap};
+  switch (*best) {
+    case LoyaltyComponent::continuity: return {NextAction::reach_out, best_gap};
+    case LoyaltyComponent::follow_through: return {NextAction::follow_up_after_sale, best_gap};
+    case LoyaltyComponent::impression: return {NextAction::repair_impression, best_gap};
+    case LoyaltyComponent::recovery: return {NextAction::resolve_complaint, best_gap};
+    case LoyaltyComponent::service_ladder: break;
   }
-  s.next_action[r] = action;
-  s.next_action_gap[r] = best_gap;
+  return {!ladder.t_ok ? NextAction::fix_basics : (!ladder.h_ok ? NextAction::add_hospitality : NextAction::create_wow),
+          best_gap};
+}
 
-  // --- RFM summary for the value models
-  if (!days.empty()) {
-    std::stable_sort(days.begin(), days.end(), [](const auto& a, const auto& bb) { return a.first < bb.first; });
-    std::size_t distinct = 0;
-    double repeat_sum = 0;
-    day_t prev = days.front().first;
-    for (const auto& [d, amount] : days) {
-      if (distinct == 0 || d != prev) {
-        ++distinct;
-        prev = d;
-      }
-      if (d != days.front().first) repeat_sum += amount;
-    }
-    const double x = static_cast<double>(distinct - 1);
-    s.frequency[r] = x;
-    s.recency[r] = static_cast<double>(days.back().first - days.front().first);
-    s.age[r] = static_cast<double>(D - days.front().first);
-    s.monetary[r] = distinct > 1 ? repeat_sum / x : nan;
-  } else {
+// Frequency x, recency t_x, age T and mean repeat spend from the purchase days (NaN without any).
+void record_rfm(std::vector<std::pair<day_t, double>>& days, day_t D, Scores& s, std::size_t r) {
+  if (days.empty()) {
     s.frequency[r] = s.recency[r] = s.age[r] = s.monetary[r] = nan;
+    return;
   }
+  std::stable_sort(days.begin(), days.end(), [](const auto& a, const auto& bb) { return a.first < bb.first; });
+  std::size_t distinct = 0;
+  double repeat_sum = 0;
+  day_t prev = days.front().first;
+  for (const auto& [d, amount] : days) {
+    if (distinct == 0 || d != prev) {
+      ++distinct;
+      prev = d;
+    }
+    if (d != days.front().first) repeat_sum += amount;
+  }
+  const double x = static_cast<double>(distinct - 1);
+  s.frequency[r] = x;
+  s.recency[r] = static_cast<double>(days.back().first - days.front().first);
+  s.age[r] = static_cast<double>(D - days.front().first);
+  s.monetary[r] = distinct > 1 ? repeat_sum / x : nan;
+}
 
-  // --- referral potential
-  std::array<double, 5> rv{};
-  rv[0] = q;
-  rv[1] = 1.0 - std::exp(-forest.track_record_weight[c]);
-  rv[2] = 1.0 - std::exp(-forest.katz[c] / cfg.chain_reach_scale);
-  rv[3] = purchases ? std::exp2(-(static_cast<double>(T - latest) / day_s) / cfg.timing_half_life_days) : nan;
-  rv[4] = std::min(1.0, static_cast<double>(T - A) / (cfg.tenure_full_days * day_s));
-  s.purchases_counted[r] = purchases;
-  num = den = 0;
-  for (int k = 0; k < 5; ++k) {
-    s.referral[k][r] = rv[k];
-    if (std::isnan(rv[k])) continue;
-    num += cfg.referral_weights[k] * rv[k];
-    den += cfg.referral_weights[k];
+ReferralValues referral_values_of(const Customer& x, const ReferralForest& forest, double q, const PurchaseTally& p) {
+  ReferralValues rv{};
+  rv[ReferralComponent::advocacy] = q;
+  rv[ReferralComponent::track_record] = 1.0 - std::exp(-forest.track_record_weight[x.c]);
+  rv[ReferralComponent::chain_reach] = 1.0 - std::exp(-forest.katz[x.c] / x.cfg.chain_reach_scale);
+  rv[ReferralComponent::timing] =
+      p.purchases ? std::exp2(-(static_cast<double>(x.T - p.latest) / day_s) / x.cfg.timing_half_life_days) : nan;
+  rv[ReferralComponent::tenure] = std::min(1.0, static_cast<double>(x.T - x.A) / (x.cfg.tenure_full_days * day_s));
+  return rv;
+}
+
+// Scores one customer (row r, customer c) into `s` — everything but value at stake and percentiles.
+void score_customer(const CustomerBase& b, const ReferralForest& forest, const ScoringConfig& cfg, day_t D,
+                    std::size_t r, std::uint32_t c, Scores& s, Scratch& scratch) {
+  const Customer x{b, cfg, c, D, midnight(D + 1), midnight(b.acquired_on[c]), *scratch.weight};
+  const ContactTally ct = tally_contacts(x, scratch);
+  const PurchaseTally pt = tally_purchases(x, scratch);
+  const Ladder ladder = ladder_of(ct, cfg);
+
+  LoyaltyValues lv{};
+  lv[LoyaltyComponent::continuity] = continuity_value(ct, scratch);
+  lv[LoyaltyComponent::follow_through] = pt.ft_n ? pt.ft_num / pt.ft_den : nan;
+  const double q = ct.imp_n ? ct.imp_pos / (ct.imp_pos + cfg.impression_lambda * ct.imp_neg) : nan;
+  lv[LoyaltyComponent::impression] = q;
+  lv[LoyaltyComponent::recovery] = ct.rec_n ? ct.rec_num / ct.rec_den : nan;
+  lv[LoyaltyComponent::service_ladder] =
+      ct.ladder_n ? (ladder.t + (ladder.t_ok ? ladder.h : 0.0) + (ladder.t_ok && ladder.h_ok && ct.wow ? 1.0 : 0.0)) / 3.0
+                  : nan;
+  const ComponentArray<LoyaltyComponent, std::uint32_t> evidence{ct.continuity_n, pt.ft_n, ct.imp_n, ct.rec_n,
+                                                                 ct.ladder_n};
+  s.loyalty_given[r] = weighted_score(lv, cfg.loyalty_weights);
+  for (const auto k : all_loyalty_components) {
+    s.loyalty[k][r] = lv[k];
+    s.loyalty_evidence[k][r] = evidence[k];
   }
-  double R = den > 0 ? 100.0 * num / den : nan;
+  s.ladder_technical[r] = ladder.t;
+  s.ladder_hospitality[r] = ladder.h;
+  s.ladder_wow[r] = ct.wow ? 1 : 0;
+  s.overdue_complaint[r] = ct.overdue ? 1 : 0;
+
+  std::tie(s.next_action[r], s.next_action_gap[r]) = next_action_of(lv, ladder, ct.overdue, cfg.loyalty_weights);
+  record_rfm(scratch.days, D, s, r);
+
+  const ReferralValues rv = referral_values_of(x, forest, q, pt);
+  s.purchases_counted[r] = pt.purchases;
+  for (const auto k : all_referral_components) s.referral[k][r] = rv[k];
+  double R = weighted_score(rv, cfg.referral_weights);
   if (!std::isnan(q) && q < cfg.advocacy_gate) R *= 2.0 * q;
   s.referral_potential[r] = R;
-  s.ask_for_referral[r] = (!std::isnan(rv[3]) && !std::isnan(q) && rv[3] >= cfg.ask_timing && q >= cfg.ask_advocacy) ? 1 : 0;
+  const double timing = rv[ReferralComponent::timing];
+  s.ask_for_referral[r] =
+      (!std::isnan(timing) && !std::isnan(q) && timing >= cfg.ask_timing && q >= cfg.ask_advocacy) ? 1 : 0;
 }
 
 // Sizes every result column (the columns are independent: they are allocated and first touched
@@ -299,54 +368,65 @@ void resize_scores(Scores& s, std::size_t n, unsigned threads) {
       1);
 }
 
-}  // namespace
-
-ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
-                  const ProgressFn& progress) {
-  ScoreResult out;
-  if (!as_of) as_of = base.default_as_of();
-  if (!as_of) throw InputError("empty customer base: nothing to score and no as-of date");
-  const day_t D = *as_of;
-  out.as_of = D;
-  const unsigned threads = detail::thread_count(config.threads);
-  // the referral forest (sequential) builds while the result columns are allocated
-  auto forest = std::async(threads > 1 ? std::launch::async : std::launch::deferred,
-                           [&] { return build_referral_forest(base, D, config); });
-
-  Scores& s = out.scores;
-  std::vector<std::uint32_t> rows;
-  for (std::uint32_t c = 0; c < base.customer_count(); ++c)
-    if (base.acquired_on[c] <= D) rows.push_back(c);
-  const std::size_t n = rows.size();
-  resize_scores(s, n, std::max(1u, threads - 1));
-  std::copy(rows.begin(), rows.end(), s.customer.begin());
-  out.forest = forest.get();
-  std::atomic<std::size_t> done{0};
-  // continuity's period weights, shared: 2^(-k·period/H) and their running sums in k order
+// Continuity's period weights, shared by all customers: 2^(-k·period/H) and their running sums
+// in k order, for as many periods as the longest-tenured scored customer spans.
+void period_weights(const CustomerBase& base, const std::vector<std::uint32_t>& rows, day_t D,
+                    const ScoringConfig& config, std::vector<double>& weight, std::vector<double>& total) {
   const seconds_t period_s = static_cast<seconds_t>(std::llround(config.period_days * day_s));
   seconds_t max_span = 0;
   for (auto c : rows) max_span = std::max(max_span, midnight(D + 1) - midnight(base.acquired_on[c]));
   const auto max_periods = static_cast<std::size_t>(std::max<seconds_t>(1, (max_span + period_s - 1) / period_s));
-  std::vector<double> period_weight(max_periods), period_total(max_periods + 1, 0.0);
+  weight.assign(max_periods, 0.0);
+  total.assign(max_periods + 1, 0.0);
   for (std::size_t k = 0; k < max_periods; ++k) {
-    period_weight[k] = std::exp2(-static_cast<double>(k) * config.period_days / config.half_life_days);
-    period_total[k + 1] = period_total[k] + period_weight[k];
+    weight[k] = std::exp2(-static_cast<double>(k) * config.period_days / config.half_life_days);
+    total[k + 1] = total[k] + weight[k];
   }
+}
+
+// Everything but value at stake, for every row, on `threads` threads.
+void score_rows(const CustomerBase& base, const std::vector<std::uint32_t>& rows, const ScoringConfig& config,
+                unsigned threads, const ProgressFn& progress, ScoreResult& out) {
+  const std::size_t n = rows.size();
+  std::vector<double> period_weight, period_total;
+  period_weights(base, rows, out.as_of, config, period_weight, period_total);
   const auto weight = std::make_unique<RecencyWeight>(config.half_life_days * day_s);
+  std::atomic<std::size_t> done{0};
   detail::parallel_for_dynamic(n, threads, 2048, [&](std::size_t lo, std::size_t hi) {
     Scratch scratch;
     scratch.weight = weight.get();
     scratch.period_weight = &period_weight;
     scratch.period_total = &period_total;
-    for (std::size_t r = lo; r < hi; ++r) {
-      score_customer(base, out.forest, config, D, r, rows[r], s, scratch);
-    }
+    for (std::size_t r = lo; r < hi; ++r) score_customer(base, out.forest, config, out.as_of, r, rows[r], out.scores, scratch);
     if (progress) progress(done.fetch_add(hi - lo) + (hi - lo), n);
   });
+}
 
-  // --- value at stake: fit (or take) the models over the scored customers
+// One value model: the given parameters, or fit() — whose FitError leaves the model unavailable
+// (params zeroed, `error` saying why) instead of failing the run.
+template <class P, class Fit>
+void take_or_fit(const std::optional<P>& given, Fit&& fit, const std::string& what, const char* key, P& params,
+                 bool& fitted, std::string& error) {
+  if (given) {
+    params = *given;
+    return;
+  }
+  try {
+    params = fit();
+    fitted = true;
+  } catch (const FitError& e) {
+    params = {};
+    error = what + " failed: " + e.what() + " (pass fixed parameters with the config's \"" + key +
+            "\" to score value at stake anyway)";
+  }
+}
+
+// Takes the given model parameters or fits them over the scored customers; a model that cannot
+// be fitted is recorded as unavailable (its error message in out.*_error), not thrown.
+void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
+  const Scores& s = out.scores;
   std::vector<double> fx, ftx, fT, gx, gm;
-  for (std::size_t r = 0; r < n; ++r) {
+  for (std::size_t r = 0; r < s.size(); ++r) {
     if (std::isnan(s.frequency[r])) continue;
     fx.push_back(s.frequency[r]);
     ftx.push_back(s.recency[r]);
@@ -358,48 +438,50 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
   }
   out.bgnbd_customers = fx.size();
   out.gamma_gamma_customers = gx.size();
-  if (config.bgnbd) {
-    out.bgnbd = *config.bgnbd;
-  } else {
-    try {
-      out.bgnbd = fit_bgnbd(fx, ftx, fT, config.fit);
-    } catch (const FitError& e) {
-      throw FitError(std::string("BG/NBD fit over ") + std::to_string(fx.size()) +
-                     " scored customers with purchases failed: " + e.what() +
-                     " (pass fixed parameters with the config's \"bgnbd\" to score anyway)");
-    }
-    out.bgnbd_fitted = true;
-  }
-  if (config.gamma_gamma) {
-    out.gamma_gamma = *config.gamma_gamma;
-  } else {
-    try {
-      out.gamma_gamma = fit_gamma_gamma(gx, gm, config.fit);
-    } catch (const FitError& e) {
-      throw FitError(std::string("Gamma-Gamma fit over ") + std::to_string(gx.size()) +
-                     " repeat buyers failed: " + e.what() +
-                     " (pass fixed parameters with the config's \"gamma_gamma\" to score anyway)");
-    }
-    out.gamma_gamma_fitted = true;
-  }
-  for (auto* v : {&fx, &ftx, &fT, &gx, &gm}) std::vector<double>().swap(*v);  // free before the next peaks
-  detail::parallel_for_dynamic(n, threads, 2048, [&](std::size_t lo, std::size_t hi) {
+  take_or_fit(config.bgnbd, [&] { return fit_bgnbd(fx, ftx, fT, config.fit); },
+              "BG/NBD fit over " + std::to_string(fx.size()) + " scored customers with purchases", "bgnbd",
+              out.bgnbd, out.bgnbd_fitted, out.bgnbd_error);
+  take_or_fit(config.gamma_gamma, [&] { return fit_gamma_gamma(gx, gm, config.fit); },
+              "Gamma-Gamma fit over " + std::to_string(gx.size()) + " repeat buyers", "gamma_gamma",
+              out.gamma_gamma, out.gamma_gamma_fitted, out.gamma_gamma_error);
+}
+
+// p_alive, expected purchases, expected value and up-serve value per row: NaN where the model
+// they need is unavailable (a customer without purchases has expected value 0 when it is known).
+void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out) {
+  Scores& s = out.scores;
+  const bool with_bgnbd = out.bgnbd_error.empty(), with_value = out.value_known();
+  detail::parallel_for_dynamic(s.size(), threads, 2048, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t r = lo; r < hi; ++r) {
       const double x = s.frequency[r];
-      if (std::isnan(x)) {
+      if (std::isnan(x) || !with_bgnbd) {
         s.p_alive[r] = s.expected_purchases[r] = nan;
-        s.expected_value[r] = 0;
       } else {
         s.p_alive[r] = bgnbd_p_alive(out.bgnbd, x, s.recency[r], s.age[r]);
         s.expected_purchases[r] = bgnbd_expected_purchases(out.bgnbd, config.horizon_days, x, s.recency[r], s.age[r]);
+      }
+      if (!with_value) {
+        s.expected_value[r] = s.upserve_value[r] = nan;
+        continue;
+      }
+      if (std::isnan(x)) {
+        s.expected_value[r] = 0;
+      } else {
         const double spend = gamma_gamma_expected_spend(out.gamma_gamma, x, x >= 1 ? s.monetary[r] : 0.0);
         s.expected_value[r] = s.expected_purchases[r] * spend;
       }
       s.upserve_value[r] = s.expected_value[r] * (1.0 - s.loyalty_given[r] / 100.0);
     }
   });
-  // --- mid-rank percentile of upserve_value
-  if (n == 1) {
+}
+
+// Mid-rank percentile of upserve_value: 100 × (#less + (#equal − 1)/2) / (n − 1), 50 when n = 1;
+// NaN for every row when value at stake is unknown.
+void rank_upserve(unsigned threads, bool value_known, Scores& s) {
+  const std::size_t n = s.size();
+  if (!value_known) {
+    std::fill(s.upserve_score.begin(), s.upserve_score.end(), nan);
+  } else if (n == 1) {
     s.upserve_score[0] = 50;
   } else if (n > 1) {
     // sort a copy of the values (halves on two threads, then merged); each row's mid rank then
@@ -422,13 +504,46 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
       }
     });
   }
+}
+
+}  // namespace
+
+ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
+                  const ProgressFn& progress) {
+  validate(config);
+  ScoreResult out;
+  if (!as_of) as_of = base.default_as_of();
+  if (!as_of) throw InputError("empty customer base: nothing to score and no as-of date");
+  const day_t D = *as_of;
+  out.as_of = D;
+  const unsigned threads = detail::thread_count(config.threads);
+  // the referral forest (sequential) builds while the result columns are allocated
+  auto forest = std::async(threads > 1 ? std::launch::async : std::launch::deferred,
+                           [&] { return build_referral_forest(base, D, config); });
+  std::vector<std::uint32_t> rows;
+  for (std::uint32_t c = 0; c < base.customer_count(); ++c)
+    if (base.acquired_on[c] <= D) rows.push_back(c);
+  const std::size_t n = rows.size();
+  resize_scores(out.scores, n, std::max(1u, threads - 1));
+  std::copy(rows.begin(), rows.end(), out.scores.customer.begin());
+  out.forest = forest.get();
+
+  score_rows(base, rows, config, threads, progress, out);
+  fit_value_models(config, out);
+  fill_value_columns(config, threads, out);
+  rank_upserve(threads, out.value_known(), out.scores);
   if (progress) progress(n, n);
   return out;
 }
 
-std::array<std::uint32_t, 5> referral_evidence(const ScoreResult& result, std::size_t row) {
+void check_value_models(const ScoreResult& result) {
+  if (!result.bgnbd_error.empty()) throw FitError(result.bgnbd_error);
+  if (!result.gamma_gamma_error.empty()) throw FitError(result.gamma_gamma_error);
+}
+
+ComponentArray<ReferralComponent, std::uint32_t> referral_evidence(const ScoreResult& result, std::size_t row) {
   const auto c = result.scores.customer.at(row);
-  return {result.scores.loyalty_evidence[2][row], result.forest.converted_referrals[c],
+  return {result.scores.loyalty_evidence[LoyaltyComponent::impression][row], result.forest.converted_referrals[c],
           result.forest.tree_size[c] - 1, result.scores.purchases_counted[row], 1};
 }
 

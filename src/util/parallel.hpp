@@ -10,16 +10,18 @@
 
 namespace rapport::detail {
 
-inline unsigned thread_count(unsigned requested) {
-  if (requested) return requested;
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw ? hw : 1;
+/// The number of worker threads to use for `requested` (0 = all cores): never more than the
+/// machine's hardware threads, never fewer than 1. (parallel_for further caps it to the work.)
+/// Asking for 100000 threads therefore runs on the cores there are instead of aborting.
+inline unsigned thread_count(unsigned requested) noexcept {
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  return requested == 0 ? hw : std::min(requested, hw);
 }
 
 /// Calls fn(lo, hi) over `threads` contiguous ranges of [0, n); rethrows the first exception.
 template <class Fn>
 void parallel_for(std::size_t n, unsigned threads, Fn&& fn, std::size_t min_per_thread = 4096) {
-  std::size_t t = std::min<std::size_t>(threads ? threads : 1, (n + min_per_thread - 1) / min_per_thread);
+  std::size_t t = std::min<std::size_t>(thread_count(threads ? threads : 1), (n + min_per_thread - 1) / min_per_thread);
   if (t <= 1) {
     if (n) fn(std::size_t{0}, n);
     return;
@@ -52,7 +54,7 @@ namespace rapport::detail {
 template <class Fn>
 void parallel_for_dynamic(std::size_t n, unsigned threads, std::size_t grain, Fn&& fn) {
   const std::size_t chunks = (n + grain - 1) / grain;
-  const std::size_t t = std::min<std::size_t>(threads ? threads : 1, chunks);
+  const std::size_t t = std::min<std::size_t>(thread_count(threads ? threads : 1), chunks);
   if (t <= 1) {
     if (n) fn(std::size_t{0}, n);
     return;

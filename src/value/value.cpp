@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -717,6 +718,31 @@ std::string fit_context(const char* what, std::size_t customers, std::size_t row
          std::to_string(rows) + " distinct rows)";
 }
 
+/// Damped Newton in log-parameters from each start in turn; the first start that converges
+/// wins. When none does, `failure` describes the first attempt: why it stopped, after how many
+/// iterations and where (`names` label the parameters).
+template <int N, class Objective>
+std::optional<detail::NewtonResult<N>> maximize_from_starts(Objective&& objective,
+                                                            const std::array<std::array<double, N>, 3>& starts,
+                                                            const FitOptions& options,
+                                                            const std::array<const char*, N>& names,
+                                                            std::string& failure) {
+  for (const auto& st : starts) {
+    Eigen::Matrix<double, N, 1> th0;
+    for (int k = 0; k < N; ++k) th0[k] = std::log(st[static_cast<std::size_t>(k)]);
+    detail::NewtonResult<N> res = detail::newton_maximize<N>(objective, th0, options);
+    if (res.converged) return res;
+    if (failure.empty()) {
+      failure = res.failure + " after " + std::to_string(res.iterations) + " iterations, max |gradient| " +
+                detail::format_double(res.max_gradient) + " at ";
+      for (int k = 0; k < N; ++k)
+        failure += std::string(k ? ", " : "") + names[static_cast<std::size_t>(k)] + "=" +
+                   detail::format_double(std::exp(res.theta[k]));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
@@ -741,27 +767,9 @@ BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
   const std::array<std::array<double, 4>, 3> starts = {{{1.0, mean_T, 1.0, 1.0},
                                                         {0.25, 0.25 * mean_T, 0.5, 2.0},
                                                         {4.0, 4.0 * mean_T, 2.0, 0.5}}};
-  detail::NewtonResult<4> best;
-  bool have = false;
   std::string failure;
-  for (const auto& st : starts) {
-    const Eigen::Vector4d th0(std::log(st[0]), std::log(st[1]), std::log(st[2]), std::log(st[3]));
-    detail::NewtonResult<4> res = detail::newton_maximize<4>(objective, th0, options);
-    if (res.converged) {
-      best = res;
-      have = true;
-      break;
-    }
-    if (failure.empty()) {
-      failure = res.failure + " after " + std::to_string(res.iterations) +
-                " iterations, max |gradient| " + detail::format_double(res.max_gradient) +
-                " at r=" + detail::format_double(std::exp(res.theta[0])) +
-                ", alpha=" + detail::format_double(std::exp(res.theta[1])) +
-                ", a=" + detail::format_double(std::exp(res.theta[2])) +
-                ", b=" + detail::format_double(std::exp(res.theta[3]));
-    }
-  }
-  if (!have) {
+  const auto best = maximize_from_starts<4>(objective, starts, options, {"r", "alpha", "a", "b"}, failure);
+  if (!best) {
     double zero_tx = 0;  // repeat buyers with t_x = 0 make the likelihood unbounded as alpha -> 0
     for (const detail::BgNbdRow& row : data.rows) {
       if (data.x_values[row.ix] > 0 && data.tx_values[row.itx] == 0) zero_tx += row.weight;
@@ -775,11 +783,11 @@ BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
                    ": " + failure);
   }
   BgNbdParams out;
-  out.r = std::exp(best.theta[0]);
-  out.alpha = std::exp(best.theta[1]);
-  out.a = std::exp(best.theta[2]);
-  out.b = std::exp(best.theta[3]);
-  out.log_likelihood = best.value;
+  out.r = std::exp(best->theta[0]);
+  out.alpha = std::exp(best->theta[1]);
+  out.a = std::exp(best->theta[2]);
+  out.b = std::exp(best->theta[3]);
+  out.log_likelihood = best->value;
   if (!std::isfinite(out.r) || !std::isfinite(out.alpha) || !std::isfinite(out.a) ||
       !std::isfinite(out.b) || !std::isfinite(out.log_likelihood)) {
     throw FitError(fit_context("fit_bgnbd: non-finite fitted parameters", data.customers,
@@ -807,35 +815,18 @@ GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const doub
   // Starting points with p gamma / (q - 1) equal to the mean spend.
   const std::array<std::array<double, 3>, 3> starts = {
       {{1.0, 2.0, mean_m}, {4.0, 3.0, 0.5 * mean_m}, {0.5, 5.0, 8.0 * mean_m}}};
-  detail::NewtonResult<3> best;
-  bool have = false;
   std::string failure;
-  for (const auto& st : starts) {
-    const Eigen::Vector3d th0(std::log(st[0]), std::log(st[1]), std::log(st[2]));
-    detail::NewtonResult<3> res = detail::newton_maximize<3>(objective, th0, options);
-    if (res.converged) {
-      best = res;
-      have = true;
-      break;
-    }
-    if (failure.empty()) {
-      failure = res.failure + " after " + std::to_string(res.iterations) +
-                " iterations, max |gradient| " + detail::format_double(res.max_gradient) +
-                " at p=" + detail::format_double(std::exp(res.theta[0])) +
-                ", q=" + detail::format_double(std::exp(res.theta[1])) +
-                ", gamma=" + detail::format_double(std::exp(res.theta[2]));
-    }
-  }
-  if (!have) {
+  const auto best = maximize_from_starts<3>(objective, starts, options, {"p", "q", "gamma"}, failure);
+  if (!best) {
     throw FitError(
         fit_context("fit_gamma_gamma: did not converge", data.customers, data.rows.size()) + ": " +
         failure);
   }
   GammaGammaParams out;
-  out.p = std::exp(best.theta[0]);
-  out.q = std::exp(best.theta[1]);
-  out.gamma = std::exp(best.theta[2]);
-  out.log_likelihood = best.value;
+  out.p = std::exp(best->theta[0]);
+  out.q = std::exp(best->theta[1]);
+  out.gamma = std::exp(best->theta[2]);
+  out.log_likelihood = best->value;
   if (!std::isfinite(out.p) || !std::isfinite(out.q) || !std::isfinite(out.gamma) ||
       !std::isfinite(out.log_likelihood)) {
     throw FitError(fit_context("fit_gamma_gamma: non-finite fitted parameters", data.customers,

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <tuple>
@@ -297,4 +298,143 @@ TEST(Data, ParallelAndSequentialIngestAgree) {
       EXPECT_EQ(x.raw, y.raw) << block << " reject " << k;
     }
   }
+}
+
+// The card: header names are exact and case-sensitive. Regression (issue 15): a mutant that
+// matched them case-insensitively survived the suite.
+TEST(Data, HeaderNamesAreCaseSensitive) {
+  TempDir dir;
+  const auto missing = [&] {
+    try {
+      load_csv(InputFiles::from_directory(dir.path()));
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("<loaded>");
+  };
+  dir.write("customers.csv", "Customer_ID,acquired_on\nA,2024-01-01\n");
+  EXPECT_NE(missing().find("customers.csv:1: missing required column 'customer_id'"), std::string::npos) << missing();
+  dir.write("customers.csv", "customer_id,acquired_on\nA,2024-01-01\n");
+  // the parallel path's header (plain) and the sequential one's (quoted)
+  dir.write("purchases.csv", "customer_id,AT,amount\nA,2024-01-01,1\n");
+  EXPECT_NE(missing().find("purchases.csv:1: missing required column 'at'"), std::string::npos) << missing();
+  dir.write("purchases.csv", "\"customer_id\",at,Amount\nA,2024-01-01,1\n");
+  EXPECT_NE(missing().find("purchases.csv:1: missing required column 'amount'"), std::string::npos) << missing();
+}
+
+namespace {
+/// "table:line:column:column_name:reason" of a reject.
+std::string reject_text(const RejectedRow& r) {
+  return r.table + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ":" + r.column_name + ":" +
+         r.reason;
+}
+}  // namespace
+
+// Regression (issue 15): LoadOptions::max_rejects_kept silently stopped storing rejects. Now every
+// reject goes to on_reject, in input order per table and one call at a time (also with parallel
+// parsing), and the ones past the cap are counted in rejects_not_kept.
+TEST(Data, RejectsBeyondTheCapAreStreamedAndCounted) {
+  TempDir dir;
+  std::string customers = "customer_id,acquired_on\nA,2024-01-01\n";
+  for (int k = 0; k < 5; ++k) customers += "B" + std::to_string(k) + ",2024-02-30\n";  // lines 3..7: impossible
+  dir.write("customers.csv", customers);
+  std::string contacts = "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n";
+  std::vector<std::string> expected;
+  for (int k = 0; k < 5; ++k)
+    expected.push_back("customers:" + std::to_string(k + 3) + ":2:acquired_on:impossible date");
+  for (int line = 2; line < 4002; ++line) {
+    const bool bad = line % 7 == 0;  // unknown customer every 7th line
+    contacts += std::string(bad ? "Z" : "A") + ",2024-03-01,visit,welcome,business,technical,1,false,\n";
+    if (bad) expected.push_back("contacts:" + std::to_string(line) + ":1:customer_id:unknown customer");
+  }
+  dir.write("contacts.csv", contacts);
+  const BlockSizes small(4096, 512);  // many blocks, several parts per block
+
+  std::vector<std::string> streamed;
+  std::atomic<int> inside{0};
+  bool overlapped = false;
+  LoadOptions opt;
+  opt.threads = 4;
+  opt.max_rejects_kept = 3;
+  opt.on_reject = [&](const RejectedRow& r) {
+    if (inside.fetch_add(1) != 0) overlapped = true;
+    streamed.push_back(reject_text(r));
+    inside.fetch_sub(1);
+  };
+  const auto res = load_csv(InputFiles::from_directory(dir.path()), opt);
+  EXPECT_FALSE(overlapped);
+  EXPECT_EQ(streamed, expected);
+  EXPECT_EQ(res.report.total_rejected(), expected.size());
+  ASSERT_EQ(res.report.rejects.size(), 3u);
+  for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(reject_text(res.report.rejects[k]), expected[k]);
+  EXPECT_EQ(res.report.rejects_not_kept, expected.size() - 3);
+  EXPECT_EQ(res.base.contact_count(), 4000u - (expected.size() - 5));
+
+  // an exception from on_reject ends the load and propagates; the next load is unaffected
+  struct Stop {};
+  opt.on_reject = [](const RejectedRow& r) {
+    if (r.table == "contacts") throw Stop{};
+  };
+  EXPECT_THROW(load_csv(InputFiles::from_directory(dir.path()), opt), Stop);
+  opt.on_reject = nullptr;
+  EXPECT_EQ(load_csv(InputFiles::from_directory(dir.path()), opt).report.rejects_not_kept, expected.size() - 3);
+}
+
+// The same bad rows give the same rejects (column and reason) through the CSV loader and through
+// the builder: one set of row rules, in the card's order (unknown customer before the other
+// fields; impression range before the complaint flag; self-referral at referred_id).
+TEST(Data, CsvAndBuilderApplyTheSameRowRules) {
+  TempDir dir;
+  dir.write("customers.csv", "customer_id,acquired_on\nA,2024-01-01\n,2024-01-01\nA,2024-01-02\n");
+  dir.write("contacts.csv",
+            "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n"
+            "Z,2024-03-01,visit,welcome,business,technical,1,false,\n"
+            "A,2024-03-01,visit,welcome,business,technical,-3,true,\n"
+            "A,2024-03-05,visit,welcome,business,technical,1,true,2024-03-04\n");
+  dir.write("purchases.csv", "customer_id,at,amount\nZ,2024-03-01,1\nA,2024-03-01,-1\n");
+  dir.write("referrals.csv", "referrer_id,referred_id,at\nA,A,2024-03-01\n,A,2024-03-01\nA,,2024-03-01\n");
+  const auto csv = load_csv(InputFiles::from_directory(dir.path()));
+  std::vector<std::string> from_csv;
+  for (const auto& r : csv.report.rejects) from_csv.push_back(r.table + ":" + r.column_name + ":" + r.reason);
+
+  CustomerBaseBuilder b;
+  std::vector<std::string> from_builder;
+  std::string col;
+  const auto note = [&](const char* table, const std::string& why) {
+    if (!why.empty()) from_builder.push_back(std::string(table) + ":" + col + ":" + why);
+  };
+  const day_t d = *parse_date("2024-01-01");
+  note("customers", b.add_customer("A", d, "", &col));
+  note("customers", b.add_customer("", d, "", &col));
+  note("customers", b.add_customer("A", d + 1, "", &col));
+  ContactRow row;
+  row.at = *parse_timestamp("2024-03-01");
+  row.impression = 1;
+  note("contacts", b.add_contact("Z", row, &col));
+  row.impression = -3;
+  row.complaint = true;
+  note("contacts", b.add_contact("A", row, &col));
+  row.impression = 1;
+  row.at = *parse_timestamp("2024-03-05");
+  row.resolved_at = *parse_timestamp("2024-03-04");
+  note("contacts", b.add_contact("A", row, &col));
+  note("purchases", b.add_purchase("Z", row.at, 1, &col));
+  note("purchases", b.add_purchase("A", row.at, -1, &col));
+  note("referrals", b.add_referral("A", "A", row.at, &col));
+  note("referrals", b.add_referral("", "A", row.at, &col));
+  note("referrals", b.add_referral("A", "", row.at, &col));
+  const std::vector<std::string> expected{
+      "customers:customer_id:empty customer_id",
+      "customers:customer_id:duplicate customer_id (first row wins)",
+      "contacts:customer_id:unknown customer",
+      "contacts:impression:impression out of range -2..2",
+      "contacts:resolved_at:complaint resolved before it was made",
+      "purchases:customer_id:unknown customer",
+      "purchases:amount:negative amount",
+      "referrals:referred_id:self-referral",
+      "referrals:referrer_id:empty referrer_id",
+      "referrals:referred_id:empty referred_id",
+  };
+  EXPECT_EQ(from_csv, expected);
+  EXPECT_EQ(from_builder, expected);
 }

@@ -3,6 +3,7 @@
 // opened; write-back replaces atomically, history by as_of, and never alters a wrong table.
 #include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/writers.hpp>
 
 #include "io/csv.hpp"
 #include "io/db_connection.hpp"

@@ -6,8 +6,18 @@ execute_process(COMMAND ${CMAKE_COMMAND} --install ${RAPPORT_BINARY_DIR} --prefi
 if(rc)
   message(FATAL_ERROR "install failed: ${rc}")
 endif()
+# The package asks its users only for the PUBLIC dependencies: the header-only private ones stay
+# out of the config and the exported link interface.
+file(GLOB _package_files ${prefix}/lib*/cmake/rapport/*.cmake)
+foreach(f IN LISTS _package_files)
+  file(READ ${f} _text)
+  if(_text MATCHES "Eigen|nlohmann|CLI11")
+    message(FATAL_ERROR "${f} names a private dependency (${CMAKE_MATCH_0})")
+  endif()
+endforeach()
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${RAPPORT_SOURCE_DIR}/tests/package -B ${CONSUMER_DIR}/build
                         -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release
+                        "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_LINK_FLAGS}"
                 RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "configuring the consumer against the installed package failed")

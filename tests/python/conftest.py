@@ -2,7 +2,7 @@
 
 Environment (set by the ctest registration in bindings/CMakeLists.txt):
 RAPPORT_CLI          the `rapport` command-line tool (CLI comparisons are skipped without it)
-RAPPORT_SHARED_DATA  the shared data directory (default: <repo>/../shared/data)
+RAPPORT_TEST_DATA    the test data directory (default: <repo>/tests/data)
 PYTHONPATH           must reach the built `rapport` package (<build>/bindings)
 """
 
@@ -20,8 +20,9 @@ ID_COLUMNS = {"customer_id": str, "referrer_id": str, "referred_id": str}
 TABLES = ("customers", "contacts", "purchases", "referrals")
 
 
-def shared_data() -> pathlib.Path:
-    return pathlib.Path(os.environ.get("RAPPORT_SHARED_DATA", REPO.parent / "shared" / "data"))
+def data_dir() -> pathlib.Path:
+    """The public data sets the tests read (tests/data/README.md lists each file's source)."""
+    return pathlib.Path(os.environ.get("RAPPORT_TEST_DATA", REPO / "tests" / "data"))
 
 
 @pytest.fixture(scope="session")

@@ -57,9 +57,65 @@ def test_table_mapping_and_invalid_names(bad_base, tmp_path):
     csv_to_sqlite(bad_base, db, {"customers": "clients"})
     base = rapport.load_db(f"sqlite:{db}", tables={"customers": "main.clients"})
     assert len(base) == len(rapport.load_dir(bad_base))
-    with pytest.raises(RuntimeError, match="not a plain table name"):
+    with pytest.raises(rapport.ConfigError, match="not a plain table name"):
         rapport.load_db(f"sqlite:{db}", tables={"customers": "clients; DROP TABLE x"})
     with pytest.raises(rapport.InputError, match="customers table not found"):
         rapport.load_db(f"sqlite:{db}")
     with pytest.raises(rapport.DataError):
         rapport.load_db(f"sqlite:{db}", tables={"customers": "clients"}, strict=True)
+
+
+# --- the command line: import, score and report from a database, write-back, output checks -------
+
+def run(cli, *args):
+    import subprocess
+    return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_import_then_score_and_report_from_sqlite(cli, bad_base, tmp_path):
+    db = tmp_path / "crm.db"
+    p = run(cli, "import", bad_base, "--db", f"sqlite:{db}")
+    assert p.returncode == 0, p.stderr
+    assert "(3 rows rejected)" in p.stdout and "purchases 3" in p.stderr
+    p = run(cli, "score", "--db", f"sqlite:{db}", "--out", tmp_path / "db.csv", "--quiet")
+    assert p.returncode == 0, p.stderr
+    p = run(cli, "score", bad_base, "--out", tmp_path / "csv.csv", "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "db.csv").read_bytes() == (tmp_path / "csv.csv").read_bytes()
+    p = run(cli, "report", "--db", f"sqlite:{db}", "--out", tmp_path / "r.html")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_cli_write_back_counts_rows(cli, bad_base, tmp_path):
+    db = tmp_path / "crm.db"
+    csv_to_sqlite(bad_base, db)
+    p = run(cli, "score", "--db", f"sqlite:{db}", "--out-table", "scores", "--history-table", "history", "--quiet")
+    assert p.returncode == 0, p.stderr
+    con = sqlite3.connect(db)
+    customers = con.execute("SELECT count(*) FROM customers").fetchone()[0]
+    assert con.execute("SELECT count(*) FROM scores").fetchone()[0] == customers
+    assert con.execute("SELECT rows_rejected FROM rapport_runs").fetchall() == [(3,)]
+    con.close()
+
+
+@pytest.mark.parametrize("option", ["--out", "--summary", "--rejects", "--report"])
+def test_cli_an_output_onto_the_sqlite_database_is_refused(cli, bad_base, tmp_path, option):
+    db = tmp_path / "crm.db"
+    csv_to_sqlite(bad_base, db)
+    before = db.read_bytes()
+    p = run(cli, "score", "--db", f"sqlite:{db}", option, db, "--quiet")
+    assert p.returncode == 2, p.stderr
+    assert "--db" in p.stderr and option in p.stderr and "refusing to overwrite an input" in p.stderr
+    assert db.read_bytes() == before
+
+
+def test_cli_import_onto_an_input_and_mixed_inputs_are_refused(cli, bad_base, tmp_path):
+    before = (bad_base / "customers.csv").read_bytes()
+    p = run(cli, "import", bad_base, "--db", f"sqlite:{bad_base / 'customers.csv'}")
+    assert p.returncode == 2 and "refusing to overwrite an input" in p.stderr, p.stderr
+    assert (bad_base / "customers.csv").read_bytes() == before
+    p = run(cli, "score", bad_base, "--db", f"sqlite:{tmp_path / 'x.db'}", "--quiet")
+    assert p.returncode == 2 and "--db reads every table from the database" in p.stderr, p.stderr
+    p = run(cli, "score", bad_base, "--out-table", "scores", "--quiet")
+    assert p.returncode == 2 and "need --db" in p.stderr, p.stderr

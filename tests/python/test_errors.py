@@ -169,8 +169,8 @@ def test_empty_base():
 def test_fit_error():
     customers = pd.DataFrame({"customer_id": ["a", "b"], "acquired_on": ["2024-01-01", "2024-01-01"]})
     purchases = pd.DataFrame({"customer_id": ["a", "b"], "at": ["2024-01-02", "2024-01-03"], "amount": [1.0, 2.0]})
-    with pytest.raises(rapport.FitError) as e:
-        rapport.score(customers, purchases=purchases)
+    with pytest.raises(rapport.FitError) as e:  # too few buyers: an error only in strict mode
+        rapport.score(customers, purchases=purchases, strict=True)
     assert isinstance(e.value, RuntimeError)
     with pytest.raises(rapport.FitError):
         rapport.fit_bgnbd([0, 1], [0, 5], [10, 10])

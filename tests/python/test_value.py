@@ -11,14 +11,11 @@ import pandas as pd
 import pytest
 
 import rapport
-from conftest import shared_data
+from conftest import data_dir
 
 
 def cdnow_path() -> pathlib.Path:
-    p = shared_data() / "cdnow" / "CDNOW_sample.txt"
-    if not p.exists():
-        pytest.skip(f"{p} not found (set RAPPORT_SHARED_DATA)")
-    return p
+    return data_dir() / "cdnow" / "CDNOW_sample.txt"
 
 
 @pytest.fixture(scope="module")
@@ -158,4 +155,4 @@ def test_config_from_partial_json():
 
 def test_environment_var_names():
     # documented in conftest: the ctest registration passes these
-    assert "RAPPORT_SHARED_DATA" in os.environ or shared_data().exists()
+    assert "RAPPORT_TEST_DATA" in os.environ or data_dir().exists()

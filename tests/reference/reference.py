@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent pure-Python reference of the scoring semantics of rapport.
 
-Written only from /work/shared/DESIGN.md ("Reference semantics" section is
+Written only from the design card ("Reference semantics" section is
 normative).  It deliberately does not share code or read the C++ sources; it is
 used by test_reference.py to cross-check the C++ command-line tool cell by cell.
 

@@ -1,10 +1,13 @@
 // Scoring: hand-computed components, every edge case the card names, invariants, determinism.
 #include <rapport/base/generate.hpp>
 #include <rapport/scoring/score.hpp>
+#include <rapport/io/writers.hpp>
 
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -73,11 +76,11 @@ TEST(Score, HandComputedComponents) {
   const double recovery = std::exp2(-3.0 / 7.0);
   const double t = w_days(12) / (w_days(51) + w_days(12));
   const double ladder = t / 3.0;  // t < 0.9: warmth and wow do not count yet
-  EXPECT_NEAR(s.loyalty[0][0], continuity, 1e-12);
-  EXPECT_NEAR(s.loyalty[1][0], follow, 1e-12);
-  EXPECT_NEAR(s.loyalty[2][0], q, 1e-12);
-  EXPECT_NEAR(s.loyalty[3][0], recovery, 1e-12);
-  EXPECT_NEAR(s.loyalty[4][0], ladder, 1e-12);
+  EXPECT_NEAR(s.loyalty[LoyaltyComponent::continuity][0], continuity, 1e-12);
+  EXPECT_NEAR(s.loyalty[LoyaltyComponent::follow_through][0], follow, 1e-12);
+  EXPECT_NEAR(s.loyalty[LoyaltyComponent::impression][0], q, 1e-12);
+  EXPECT_NEAR(s.loyalty[LoyaltyComponent::recovery][0], recovery, 1e-12);
+  EXPECT_NEAR(s.loyalty[LoyaltyComponent::service_ladder][0], ladder, 1e-12);
   EXPECT_NEAR(s.ladder_hospitality[0], 1.0, 1e-15);
   EXPECT_EQ(s.ladder_wow[0], 1);
   const double L = 100 * (0.3 * continuity + 0.25 * follow + 0.2 * q + 0.15 * recovery + 0.1 * ladder);
@@ -89,11 +92,11 @@ TEST(Score, HandComputedComponents) {
 
   const double timing = std::exp2(-7.0 / 30.0);
   const double tenure = 60.0 / 730.0;
-  EXPECT_NEAR(s.referral[0][0], q, 1e-12);
-  EXPECT_EQ(s.referral[1][0], 0.0);
-  EXPECT_EQ(s.referral[2][0], 0.0);
-  EXPECT_NEAR(s.referral[3][0], timing, 1e-12);
-  EXPECT_NEAR(s.referral[4][0], tenure, 1e-12);
+  EXPECT_NEAR(s.referral[ReferralComponent::advocacy][0], q, 1e-12);
+  EXPECT_EQ(s.referral[ReferralComponent::track_record][0], 0.0);
+  EXPECT_EQ(s.referral[ReferralComponent::chain_reach][0], 0.0);
+  EXPECT_NEAR(s.referral[ReferralComponent::timing][0], timing, 1e-12);
+  EXPECT_NEAR(s.referral[ReferralComponent::tenure][0], tenure, 1e-12);
   EXPECT_GT(q, 0.5);  // no gate
   EXPECT_NEAR(s.referral_potential[0], 100 * (0.3 * q + 0.2 * timing + 0.15 * tenure), 1e-10);
   EXPECT_EQ(s.ask_for_referral[0], 0);  // advocacy < 0.7
@@ -116,15 +119,17 @@ TEST(Score, NoEvidenceLeavesComponentsOutAndRenormalises) {
   const auto base = bld.finish();
   const auto res = score(base, day("2024-03-31"), fixed_config());
   const auto& s = res.scores;
-  EXPECT_EQ(s.loyalty[0][0], 0.0);
-  for (int k = 1; k < 5; ++k) EXPECT_TRUE(std::isnan(s.loyalty[k][0])) << k;
+  EXPECT_EQ(s.loyalty[LoyaltyComponent::continuity][0], 0.0);
+  for (const auto k : {LoyaltyComponent::follow_through, LoyaltyComponent::impression, LoyaltyComponent::recovery,
+                       LoyaltyComponent::service_ladder})
+    EXPECT_TRUE(std::isnan(s.loyalty[k][0])) << to_string(k);
   EXPECT_EQ(s.loyalty_given[0], 0.0);
   EXPECT_EQ(s.next_action[0], NextAction::reach_out);
   EXPECT_TRUE(std::isnan(s.p_alive[0]));
   EXPECT_TRUE(std::isnan(s.expected_purchases[0]));
   EXPECT_EQ(s.expected_value[0], 0.0);
-  EXPECT_TRUE(std::isnan(s.referral[0][0]));
-  EXPECT_TRUE(std::isnan(s.referral[3][0]));
+  EXPECT_TRUE(std::isnan(s.referral[ReferralComponent::advocacy][0]));
+  EXPECT_TRUE(std::isnan(s.referral[ReferralComponent::timing][0]));
   // R over track_record, chain_reach, tenure only: tenure = 30/730
   EXPECT_NEAR(s.referral_potential[0], 100 * (0.15 * 30.0 / 730.0) / 0.5, 1e-12);
 }
@@ -143,11 +148,11 @@ TEST(Score, ComplaintWindowAndOverdueComplaintFirst) {
   const auto base = bld.finish();
   const auto res = score(base, day("2024-03-31"), fixed_config());
   const auto& s = res.scores;
-  EXPECT_TRUE(std::isnan(s.loyalty[3][0]));
-  EXPECT_EQ(s.loyalty[3][1], 0.0);
+  EXPECT_TRUE(std::isnan(s.loyalty[LoyaltyComponent::recovery][0]));
+  EXPECT_EQ(s.loyalty[LoyaltyComponent::recovery][1], 0.0);
   EXPECT_EQ(s.next_action[1], NextAction::resolve_complaint);
-  EXPECT_NEAR(s.loyalty[3][2], std::exp2(-1.0), 1e-15);  // 14-day delay: 2^(-(14-7)/7)
-  EXPECT_EQ(s.loyalty[3][3], 0.0);  // resolved_at == T is not before T: open and overdue
+  EXPECT_NEAR(s.loyalty[LoyaltyComponent::recovery][2], std::exp2(-1.0), 1e-15);  // 14-day delay: 2^(-(14-7)/7)
+  EXPECT_EQ(s.loyalty[LoyaltyComponent::recovery][3], 0.0);  // resolved_at == T is not before T: open and overdue
   EXPECT_EQ(s.next_action[3], NextAction::resolve_complaint);
   EXPECT_EQ(s.next_action[0], NextAction::reach_out);
 }
@@ -160,11 +165,11 @@ TEST(Score, EventsAtOrAfterTAreIgnored) {
   bld.add_purchase("A", ts("2024-03-31T23:59:59"), 1);
   const auto base = bld.finish();
   const auto s = score(base, day("2024-03-31"), fixed_config()).scores;
-  EXPECT_EQ(s.loyalty[0][0], 0.0);
-  EXPECT_TRUE(std::isnan(s.loyalty[2][0]));
-  EXPECT_TRUE(std::isnan(s.loyalty[1][0]));  // the only counted purchase is < 14 days before T
+  EXPECT_EQ(s.loyalty[LoyaltyComponent::continuity][0], 0.0);
+  EXPECT_TRUE(std::isnan(s.loyalty[LoyaltyComponent::impression][0]));
+  EXPECT_TRUE(std::isnan(s.loyalty[LoyaltyComponent::follow_through][0]));  // the only counted purchase is < 14 days before T
   EXPECT_EQ(s.frequency[0], 0.0);
-  EXPECT_NEAR(s.referral[3][0], std::exp2(-(1.0 / 86400) / 30), 1e-15);
+  EXPECT_NEAR(s.referral[ReferralComponent::timing][0], std::exp2(-(1.0 / 86400) / 30), 1e-15);
 }
 
 TEST(Score, SameDayPurchasesMergeIntoOneTransaction) {
@@ -196,7 +201,7 @@ TEST(Score, NextActionTiesGoToTableOrderAndZeroGapsGiveNone) {
   cfg.loyalty_weights = {0.2, 0.2, 0.2, 0.2, 0.2};
   const auto s = score(base, day("2024-03-31"), cfg).scores;
   // perfect: continuity 1, impression 1, ladder: t = 1 (no technical), h = 1, o = 1 → 1
-  EXPECT_EQ(s.loyalty[4][0], 1.0);
+  EXPECT_EQ(s.loyalty[LoyaltyComponent::service_ladder][0], 1.0);
   EXPECT_EQ(s.loyalty_given[0], 100.0);
   EXPECT_EQ(s.next_action[0], NextAction::none);
   EXPECT_EQ(s.next_action[1], NextAction::reach_out);
@@ -216,11 +221,11 @@ TEST(Score, ServiceLadderRungs) {
   auto cfg = fixed_config();
   cfg.loyalty_weights = {0, 0, 0, 0, 1};  // only the ladder has a gap
   const auto s = score(base, day("2024-03-31"), cfg).scores;
-  EXPECT_EQ(s.loyalty[4][0], 0.0);
+  EXPECT_EQ(s.loyalty[LoyaltyComponent::service_ladder][0], 0.0);
   EXPECT_EQ(s.next_action[0], NextAction::fix_basics);
-  EXPECT_NEAR(s.loyalty[4][1], 1.0 / 3.0, 1e-15);
+  EXPECT_NEAR(s.loyalty[LoyaltyComponent::service_ladder][1], 1.0 / 3.0, 1e-15);
   EXPECT_EQ(s.next_action[1], NextAction::add_hospitality);
-  EXPECT_NEAR(s.loyalty[4][2], 2.0 / 3.0, 1e-15);
+  EXPECT_NEAR(s.loyalty[LoyaltyComponent::service_ladder][2], 2.0 / 3.0, 1e-15);
   EXPECT_EQ(s.next_action[2], NextAction::create_wow);
 }
 
@@ -236,13 +241,13 @@ TEST(Score, AdvocacyGateAndAskThresholds) {
   const auto base = bld.finish();
   const auto s = score(base, day("2024-03-31"), fixed_config()).scores;
   const double q = 1.0 / 3.0;  // P = w, N = w, λ = 2
-  EXPECT_NEAR(s.referral[0][0], q, 1e-15);
+  EXPECT_NEAR(s.referral[ReferralComponent::advocacy][0], q, 1e-15);
   const double timing = std::exp2(-1.0 / 30.0);
   const double tenure = 456.0 / 730.0;  // 2023-01-01 .. 2024-04-01
   const double ungated = 100 * (0.3 * q + 0.2 * timing + 0.15 * tenure) / 1.0;
   EXPECT_NEAR(s.referral_potential[0], ungated * 2 * q, 1e-10);
   EXPECT_EQ(s.ask_for_referral[0], 0);
-  EXPECT_EQ(s.referral[3][1], 0.5);
+  EXPECT_EQ(s.referral[ReferralComponent::timing][1], 0.5);
   EXPECT_EQ(s.ask_for_referral[1], 1);
 }
 
@@ -270,13 +275,18 @@ TEST(Score, CustomersAcquiredAfterAsOfAreNotScored) {
   EXPECT_EQ(score(base, std::nullopt, fixed_config()).scores.size(), 2u);
 }
 
-TEST(Score, TooFewBuyersIsAClearFitError) {
+TEST(Score, TooFewBuyersLeavesValueUnknownAndStrictModeKeepsTheFitError) {
   CustomerBaseBuilder bld;
   bld.add_customer("A", day("2024-01-01"), "");
   bld.add_purchase("A", ts("2024-01-05"), 10);
   const auto base = bld.finish();
+  const auto res = score(base, day("2024-03-31"));
+  ASSERT_EQ(res.scores.size(), 1u);
+  EXPECT_TRUE(std::isnan(res.scores.p_alive[0]));
+  EXPECT_TRUE(std::isnan(res.scores.expected_value[0]));
+  EXPECT_NE(res.bgnbd_error.find("BG/NBD"), std::string::npos) << res.bgnbd_error;
   try {
-    score(base, day("2024-03-31"));
+    check_value_models(res);
     FAIL() << "expected FitError";
   } catch (const FitError& e) {
     EXPECT_NE(std::string(e.what()).find("BG/NBD"), std::string::npos) << e.what();
@@ -303,14 +313,16 @@ TEST(ScoreInvariants, EveryScoreInRange) {
     ASSERT_LE(s.referral_potential[r], 100.0);
     ASSERT_GE(s.upserve_score[r], 0.0);
     ASSERT_LE(s.upserve_score[r], 100.0);
-    for (int k = 0; k < 5; ++k) {
-      if (!std::isnan(s.loyalty[k][r])) {
-        ASSERT_GE(s.loyalty[k][r], 0.0);
-        ASSERT_LE(s.loyalty[k][r], 1.0);
+    for (const auto& component : s.loyalty) {
+      if (!std::isnan(component[r])) {
+        ASSERT_GE(component[r], 0.0);
+        ASSERT_LE(component[r], 1.0);
       }
-      if (!std::isnan(s.referral[k][r])) {
-        ASSERT_GE(s.referral[k][r], 0.0);
-        ASSERT_LE(s.referral[k][r], 1.0);
+    }
+    for (const auto& component : s.referral) {
+      if (!std::isnan(component[r])) {
+        ASSERT_GE(component[r], 0.0);
+        ASSERT_LE(component[r], 1.0);
       }
     }
     if (!std::isnan(s.p_alive[r])) {
@@ -345,7 +357,7 @@ TEST(ScoreInvariants, AddingABusinessContactNeverLowersContinuity) {
   const auto more = bld.finish();
   const auto after = score(more, before.as_of, fixed_config());
   for (std::size_t r = 0; r < before.scores.size(); ++r)
-    ASSERT_GE(after.scores.loyalty[0][r], before.scores.loyalty[0][r]);
+    ASSERT_GE(after.scores.loyalty[LoyaltyComponent::continuity][r], before.scores.loyalty[LoyaltyComponent::continuity][r]);
 }
 
 TEST(ScoreInvariants, LaterAsOfNeverSeesFewerEvents) {
@@ -357,10 +369,14 @@ TEST(ScoreInvariants, LaterAsOfNeverSeesFewerEvents) {
   std::size_t j = 0;
   for (std::size_t r = 0; r < early.scores.size(); ++r) {
     while (late.scores.customer[j] != early.scores.customer[r]) ++j;
-    for (int k = 0; k < 5; ++k)
-      ASSERT_GE(late.scores.loyalty_evidence[k][j] + (k == 0 ? 1000000u : 0u), early.scores.loyalty_evidence[k][r]);
-    ASSERT_GE(referral_evidence(late, j)[3], referral_evidence(early, r)[3]);  // purchases
-    ASSERT_GE(referral_evidence(late, j)[0], referral_evidence(early, r)[0]);  // impressions
+    // continuity's evidence is left out: its window starts up to one period before A, so a
+    // contact shortly before A can leave it as T moves
+    for (const auto k : {LoyaltyComponent::follow_through, LoyaltyComponent::impression, LoyaltyComponent::recovery,
+                         LoyaltyComponent::service_ladder})
+      ASSERT_GE(late.scores.loyalty_evidence[k][j], early.scores.loyalty_evidence[k][r]) << to_string(k);
+    ASSERT_GE(referral_evidence(late, j)[ReferralComponent::timing], referral_evidence(early, r)[ReferralComponent::timing]);
+    ASSERT_GE(referral_evidence(late, j)[ReferralComponent::advocacy],
+              referral_evidence(early, r)[ReferralComponent::advocacy]);
   }
 }
 
@@ -406,10 +422,10 @@ TEST(ScoreOutput, ConfigJsonRoundTripAndErrors) {
   ASSERT_TRUE(back.bgnbd);
   EXPECT_EQ(back.bgnbd->b, 4);
   EXPECT_FALSE(back.gamma_gamma);
-  EXPECT_EQ(config_from_json(R"({"loyalty_weights": {"recovery": 0.5}})").loyalty_weights[3], 0.5);
-  EXPECT_THROW(config_from_json(R"({"half_lfe_days": 3})"), std::invalid_argument);
-  EXPECT_THROW(config_from_json(R"({"half_life_days": "x"})"), std::invalid_argument);
-  EXPECT_THROW(config_from_json("{"), std::invalid_argument);
+  EXPECT_EQ(config_from_json(R"({"loyalty_weights": {"recovery": 0.5}})").loyalty_weights[LoyaltyComponent::recovery], 0.5);
+  EXPECT_THROW(config_from_json(R"({"half_lfe_days": 3})"), ConfigError);
+  EXPECT_THROW(config_from_json(R"({"half_life_days": "x"})"), ConfigError);
+  EXPECT_THROW(config_from_json("{"), ConfigError);
 }
 
 TEST(ScoreOutput, AtomicWritesLeaveNoPartialFile) {
@@ -432,8 +448,11 @@ TEST(ScoreOutput, InvalidUtf8KeysStillGiveValidJson) {
   bld.add_referral("\xFF\xFE", "caf\xE9", ts("2023-12-01"));
   const auto base = bld.finish();
   const auto res = score(base, day("2024-03-31"), fixed_config());
-  const std::string summary = summary_json(base, LoadReport{}, res, fixed_config());
-  const std::string explain = explain_json(base, res, 0, fixed_config());
-  EXPECT_NE(explain.find("caf\xEF\xBF\xBD"), std::string::npos);  // replaced by U+FFFD
-  EXPECT_NE(summary.find("\"customers_scored\": 1"), std::string::npos);
+  // both must parse (nlohmann::json::parse rejects invalid UTF-8); invalid bytes become U+FFFD
+  const auto summary = nlohmann::json::parse(summary_json(base, LoadReport{}, res, fixed_config()));
+  const auto explain = nlohmann::json::parse(explain_json(base, res, 0, fixed_config()));
+  EXPECT_EQ(explain.at("customer_id").get<std::string>(), "caf\xEF\xBF\xBD");
+  EXPECT_EQ(explain.at("referrals").at("root_id").get<std::string>(), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(summary.at("customers_scored").get<int>(), 1);
+  EXPECT_TRUE(summary.at("loyalty_given").at("per_segment").contains("seg\xEF\xBF\xBD"));
 }

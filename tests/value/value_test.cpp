@@ -42,7 +42,7 @@ struct Cdnow {
 
 const Cdnow& cdnow() {
   static const Cdnow data = [] {
-    const std::string path = std::string(RAPPORT_SHARED_DATA) + "/cdnow/CDNOW_sample.txt";
+    const std::string path = std::string(RAPPORT_TEST_DATA) + "/cdnow/CDNOW_sample.txt";
     std::ifstream in(path);
     if (!in) throw std::runtime_error("cannot open " + path);
     const long end = yyyymmdd_to_days(19970930);

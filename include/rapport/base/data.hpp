@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -68,7 +69,12 @@ struct LoadReport {
   TableCounts contacts;                ///< contacts table counts
   TableCounts purchases;               ///< purchases table counts
   TableCounts referrals;               ///< referrals table counts
-  std::vector<RejectedRow> rejects;    ///< every rejected row, in input order per table
+  /// The rejected rows, in input order per table, up to LoadOptions::max_rejects_kept of them
+  /// (LoadOptions::on_reject sees every one).
+  std::vector<RejectedRow> rejects;
+  /// Rows rejected but not stored in `rejects` because LoadOptions::max_rejects_kept was reached
+  /// (they are counted in the tables' `rejected` and were passed to LoadOptions::on_reject).
+  std::size_t rejects_not_kept = 0;
   /// Total rejected rows over all tables.
   std::size_t total_rejected() const noexcept {
     return customers.rejected + contacts.rejected + purchases.rejected + referrals.rejected;
@@ -197,9 +203,16 @@ struct InputFiles {
 
 /// Options for loading.
 struct LoadOptions {
-  bool strict = false;  ///< throw InputError on the first rejected row
-  std::size_t max_rejects_kept = 1000000;  ///< rejects beyond this are counted but not stored
+  bool strict = false;  ///< throw InputError on the first rejected row (after on_reject saw it)
+  /// At most this many rejects are stored in LoadReport::rejects; the others are counted in
+  /// LoadReport::rejects_not_kept (and still passed to on_reject).
+  std::size_t max_rejects_kept = 1000000;
   unsigned threads = 0;  ///< parsing threads for contacts and purchases; 0 = all cores
+  /// Called for every rejected row, stored or not: tables in load order (customers, contacts,
+  /// purchases, referrals), rows in input order within a table, one call at a time from the
+  /// loading thread (never concurrently, also with parallel parsing). An exception it throws
+  /// ends the load and propagates out of load_csv (files are closed, nothing is returned).
+  std::function<void(const RejectedRow&)> on_reject;
 };
 
 /// A loaded base with its load report.

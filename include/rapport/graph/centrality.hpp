@@ -5,6 +5,7 @@
 /// on the thread count, plus a CSV writer for the scores.
 #pragma once
 
+#include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 
 #include <cstddef>
@@ -42,26 +43,45 @@ struct EdgeList {
   std::vector<std::string> names;      ///< names[k] is the original id token of node k
   std::vector<std::uint32_t> sources;  ///< edge sources (indices into names)
   std::vector<std::uint32_t> targets;  ///< edge targets (indices into names), same length as sources
+  /// For a referrals CSV: rows read and rejected (in `referrals`) and the rejected rows, as
+  /// load_csv() reports them. Empty for a SNAP edge list.
+  LoadReport report;
 };
 
 /// Reads a directed edge list. Two formats are recognised from the first non-blank,
 /// non-comment line:
-///  - CSV: that line is a header with (at least) the columns `referrer_id` and `referred_id`
-///    in any order; each following row gives one edge referrer -> referred. Other columns are
-///    ignored; fields may be double-quoted with `""` as an escaped quote.
+///  - CSV: that line is a header with the columns `referrer_id` and `referred_id` (exact,
+///    case-sensitive, any order; `at` optional) and each following row gives one edge
+///    referrer -> referred. The file is read like referrals.csv by load_csv(): RFC 4180 (the one
+///    CSV reader), ids taken verbatim (no trimming), and a row with an empty id, a
+///    self-referral, a field count that differs from the header's or (when the column is
+///    there) an invalid `at` is rejected and reported in EdgeList::report (file, line, column,
+///    reason), not loaded; `options` control strict mode, the cap and on_reject as for load_csv().
 ///  - SNAP text otherwise: lines starting with '#' are comments, blank lines are ignored, and
-///    every other line holds exactly two whitespace-separated ids (source, target).
+///    every other line holds exactly two whitespace-separated ids (source, target);
+///    self-loops are kept.
 /// Ids are opaque tokens ("007" and "7" are different nodes). CRLF line endings are accepted.
-/// @throws std::runtime_error "file:line: reason" when the file cannot be read or a line is malformed.
-RAPPORT_API EdgeList read_edge_list(const std::string& path);
+/// @throws InputError "file:line: reason" when the file cannot be read, a CSV header lacks a
+///         required column, a SNAP line is malformed, or (strict) a CSV row is rejected.
+RAPPORT_API EdgeList read_edge_list(const std::string& path, const LoadOptions& options = {});
 
-/// Options for pagerank().
+/// Upper bound of PageRankOptions::max_iterations, KatzOptions::max_iterations and
+/// KatzOptions::max_depth (a run stays bounded in time).
+inline constexpr int max_centrality_iterations = 100000;
+
+/// Options for pagerank(). Domains (checked by validate(), which pagerank() calls first):
+/// damping in [0, 1), tolerance positive and finite, max_iterations in
+/// [0, max_centrality_iterations]; threads any (capped at the machine's cores).
 struct PageRankOptions {
   double damping = 0.85;      ///< probability of following an out-edge (teleport with 1 - damping)
   double tolerance = 1e-12;   ///< stop when the L1 change between iterates drops below this
   int max_iterations = 1000;  ///< hard cap on power iterations (no error when reached)
   unsigned threads = 0;       ///< worker threads; 0 = std::thread::hardware_concurrency()
 };
+
+/// Checks every PageRankOptions field against its domain.
+/// @throws ConfigError naming the field, its domain and the value.
+RAPPORT_API void validate(const PageRankOptions& options);
 
 /// Result of a centrality computation.
 struct CentralityResult {
@@ -73,10 +93,14 @@ struct CentralityResult {
 /// PageRank by power iteration with uniform teleportation; the mass of dangling nodes (no
 /// out-edges) is spread uniformly over all nodes. Matches igraph (PRPACK) and networkx.
 /// The values are nonnegative and sum to 1. Results are bitwise identical for any thread count.
-/// @throws std::invalid_argument if damping is outside [0, 1] or tolerance is not positive.
+/// @throws ConfigError when a setting is outside its domain (see PageRankOptions).
+/// @throws std::invalid_argument when the graph is malformed.
 RAPPORT_API CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options = {});
 
-/// Options for katz_reach().
+/// Options for katz_reach(). Domains (checked by validate(), which katz_reach() calls first):
+/// beta finite and >= 0 (whether the series converges depends on the graph: see katz_reach()),
+/// tolerance positive and finite, max_depth and max_iterations in
+/// [0, max_centrality_iterations]; threads any (capped at the machine's cores).
 struct KatzOptions {
   double beta = 0.5;          ///< attenuation per extra hop
   int max_depth = 0;          ///< longest walk length counted; 0 = sum the series to convergence
@@ -84,6 +108,10 @@ struct KatzOptions {
   int max_iterations = 1000;  ///< cap when max_depth == 0; reaching it means divergence
   unsigned threads = 0;       ///< worker threads; 0 = std::thread::hardware_concurrency()
 };
+
+/// Checks every KatzOptions field against its domain.
+/// @throws ConfigError naming the field, its domain and the value.
+RAPPORT_API void validate(const KatzOptions& options);
 
 /// Katz reach: for each node i, sum over k >= 1 of beta^(k-1) times the number of walks of length
 /// k that start at i and follow out-edges (for a referral forest: sum over descendants j of
@@ -93,14 +121,15 @@ struct KatzOptions {
 /// Results are bitwise identical for any thread count.
 /// @throws std::domain_error when the series diverges (beta * spectral radius >= 1): the values
 ///         overflow or max_iterations is reached without convergence.
-/// @throws std::invalid_argument if beta is negative or not finite, or tolerance is not positive.
+/// @throws ConfigError when a setting is outside its domain (see KatzOptions).
+/// @throws std::invalid_argument when the graph is malformed.
 RAPPORT_API CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options = {});
 
-/// Writes `id,<column>` rows (header first) with shortest round-trip doubles, atomically:
-/// the data go to `path + ".tmp"`, which is then renamed over `path`. Names and the column
-/// are CSV-quoted when they contain a comma, quote, or line break.
+/// Writes `id,<column>` rows (header first) with shortest round-trip doubles, by the output
+/// rules of rapport/io/writers.hpp (temporary file renamed into place; FIFO or "-" written
+/// directly). Names and the column are CSV-quoted when they contain a comma, quote, or line break.
 /// @throws std::invalid_argument if names and values differ in length.
-/// @throws std::runtime_error if the file cannot be written or renamed.
+/// @throws OutputError naming the file if it cannot be written.
 RAPPORT_API void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
                                       const std::vector<double>& values, const std::string& column);
 

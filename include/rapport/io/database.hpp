@@ -17,6 +17,7 @@
 #include <rapport/scoring/config.hpp>
 #include <rapport/scoring/score.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -86,6 +87,10 @@ RAPPORT_API LoadResult import_csv_to_db(const InputFiles& files, const std::stri
 /// `uri` with any password removed (`postgresql://u:secret@h/db` -> `postgresql://u@h/db`,
 /// `password=...` dropped from a key/value string); used in every message.
 RAPPORT_API std::string redact_uri(std::string_view uri);
+
+/// The SQLite database file a URI names (`sqlite:PATH` -> PATH, possibly empty); nullopt for a
+/// PostgreSQL URI or connection string.
+RAPPORT_API std::optional<std::string> sqlite_path(std::string_view uri);
 
 /// Whether `name` is a plain identifier, optionally schema-qualified (`crm.clients`).
 RAPPORT_API bool is_plain_identifier(std::string_view name) noexcept;

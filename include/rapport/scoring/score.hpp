@@ -2,7 +2,10 @@
 /// The scoring engine: loyalty given, up-serve opportunity and referral potential, explained.
 #pragma once
 
+#include <rapport/scoring/components.hpp>
 #include <rapport/scoring/config.hpp>
+#include <rapport/scoring/explain.hpp>
+#include <rapport/scoring/summary.hpp>
 #include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 #include <rapport/graph/referral.hpp>
@@ -33,20 +36,13 @@ enum class NextAction : std::uint8_t {
 /// snake_case name of a next action, as in the CSV output.
 RAPPORT_API std::string_view to_string(NextAction a) noexcept;
 
-/// Names of the five loyalty-given components, in table order.
-inline constexpr std::array<std::string_view, 5> loyalty_components{"continuity", "follow_through", "impression",
-                                                                    "recovery", "service_ladder"};
-/// Names of the five referral-potential components, in table order.
-inline constexpr std::array<std::string_view, 5> referral_components{"advocacy", "track_record", "chain_reach",
-                                                                     "timing", "tenure"};
-
 /// Scores of the scored customers (acquired_on <= as-of), one entry per customer in input order.
 /// A NaN component means "no evidence" (an empty CSV cell).
 struct Scores {
   std::vector<std::uint32_t> customer;  ///< customer index into CustomerBase
   std::vector<double> loyalty_given;    ///< L in [0, 100]
-  std::array<std::vector<double>, 5> loyalty;   ///< the five loyalty components (NaN = no evidence)
-  std::array<std::vector<std::uint32_t>, 5> loyalty_evidence;  ///< evidence count per component
+  ComponentArray<LoyaltyComponent, std::vector<double>> loyalty;  ///< the loyalty components (NaN = no evidence)
+  ComponentArray<LoyaltyComponent, std::vector<std::uint32_t>> loyalty_evidence;  ///< evidence count per component
   std::vector<double> ladder_technical;   ///< service ladder t
   std::vector<double> ladder_hospitality; ///< service ladder h
   std::vector<std::uint8_t> ladder_wow;   ///< service ladder o
@@ -55,15 +51,15 @@ struct Scores {
   std::vector<double> recency;            ///< BG/NBD t_x in days (NaN without purchases)
   std::vector<double> age;                ///< BG/NBD T in days (NaN without purchases)
   std::vector<double> monetary;           ///< mean repeat spend (NaN when x = 0)
-  std::vector<double> p_alive;            ///< probability alive (NaN without purchases)
-  std::vector<double> expected_purchases; ///< over the horizon (NaN without purchases)
-  std::vector<double> expected_value;     ///< expected purchases × spend (0 without purchases)
-  std::vector<double> upserve_value;      ///< expected_value × (1 − L/100)
-  std::vector<double> upserve_score;      ///< mid-rank percentile of upserve_value
+  std::vector<double> p_alive;            ///< probability alive (NaN without purchases or without BG/NBD)
+  std::vector<double> expected_purchases; ///< over the horizon (NaN without purchases or without BG/NBD)
+  std::vector<double> expected_value;     ///< expected purchases × spend (0 without purchases; NaN without a value model)
+  std::vector<double> upserve_value;      ///< expected_value × (1 − L/100) (NaN without a value model)
+  std::vector<double> upserve_score;      ///< mid-rank percentile of upserve_value (NaN without a value model)
   std::vector<NextAction> next_action;    ///< recommended action
   std::vector<double> next_action_gap;    ///< weighted gap that chose it (NaN for an overdue complaint without it)
   std::vector<double> referral_potential; ///< R in [0, 100]
-  std::array<std::vector<double>, 5> referral;  ///< the five referral components (NaN = no evidence)
+  ComponentArray<ReferralComponent, std::vector<double>> referral;  ///< the referral components (NaN = no evidence)
   std::vector<std::uint32_t> purchases_counted;  ///< purchases before T (timing's evidence)
   std::vector<std::uint8_t> ask_for_referral;  ///< 1 = ask now
   /// Number of scored customers.
@@ -75,23 +71,38 @@ struct ScoreResult {
   day_t as_of = 0;             ///< the as-of date D
   Scores scores;               ///< per-customer scores
   ReferralForest forest;       ///< per-person referral results
-  BgNbdParams bgnbd;           ///< BG/NBD parameters used (alpha in days)
-  GammaGammaParams gamma_gamma;  ///< Gamma-Gamma parameters used
-  bool bgnbd_fitted = false;   ///< false when the parameters were given
-  bool gamma_gamma_fitted = false;  ///< false when the parameters were given
+  BgNbdParams bgnbd;           ///< BG/NBD parameters used (alpha in days); zeros when unavailable
+  GammaGammaParams gamma_gamma;  ///< Gamma-Gamma parameters used; zeros when unavailable
+  bool bgnbd_fitted = false;   ///< true when fitted on this base (false when given or unavailable)
+  bool gamma_gamma_fitted = false;  ///< true when fitted on this base (false when given or unavailable)
   std::size_t bgnbd_customers = 0;  ///< customers in the BG/NBD fit
   std::size_t gamma_gamma_customers = 0;  ///< customers in the Gamma-Gamma fit
+  /// Why BG/NBD could not be fitted (too few customers, no repeat buyer, no convergence); empty
+  /// when it was fitted or given. Non-empty: p_alive, expected_purchases and every value column
+  /// are NaN.
+  std::string bgnbd_error;
+  /// Why Gamma-Gamma could not be fitted; empty when it was fitted or given. Non-empty:
+  /// expected_value, upserve_value and upserve_score are NaN.
+  std::string gamma_gamma_error;
+  /// True when both value models are available (value at stake is known).
+  bool value_known() const noexcept { return bgnbd_error.empty() && gamma_gamma_error.empty(); }
 };
+
+/// Strict mode: throws the fit error of the first value model that is unavailable.
+/// @throws FitError naming the model and why it could not be fitted.
+RAPPORT_API void check_value_models(const ScoreResult& result);
 
 /// Evidence counts of the five referral components of row `row`: impressions, converted
 /// referrals, descendants, purchases, and 1 for tenure.
-RAPPORT_API std::array<std::uint32_t, 5> referral_evidence(const ScoreResult& result, std::size_t row);
+RAPPORT_API ComponentArray<ReferralComponent, std::uint32_t> referral_evidence(const ScoreResult& result, std::size_t row);
 
 /// Progress callback: (customers done, customers total).
 using ProgressFn = std::function<void(std::size_t, std::size_t)>;
 
-/// Scores `base` as of `as_of` (default: the base's default_as_of()).
-/// @throws FitError when the value models cannot be fitted; InputError for an empty base.
+/// Scores `base` as of `as_of` (default: the base's default_as_of()). A value model that cannot
+/// be fitted (and was not given) does not fail the run: its columns are NaN and
+/// ScoreResult::bgnbd_error / gamma_gamma_error say why (check_value_models() for strict mode).
+/// @throws ConfigError when `config` is outside its domain (validate()); InputError for an empty base.
 RAPPORT_API ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of = std::nullopt,
                               const ScoringConfig& config = {}, const ProgressFn& progress = {});
 
@@ -99,32 +110,5 @@ RAPPORT_API ScoreResult score(const CustomerBase& base, std::optional<day_t> as_
 RAPPORT_API ScoreResult score(const CustomerBase& base, const boost::gregorian::date& as_of,
                               const ScoringConfig& config = {});
 
-/// The base-wide summary (load counts, distributions, Critical Wheel, revenue shares, referral
-/// statistics, fitted parameters) as JSON text.
-RAPPORT_API std::string summary_json(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
-                                     const ScoringConfig& config = {});
-
-/// One customer's explanation (row `row` of result.scores) as a single-line JSON object.
-RAPPORT_API std::string explain_json(const CustomerBase& base, const ScoreResult& result, std::size_t row,
-                                     const ScoringConfig& config = {});
-
-/// The scores CSV header, in the card's column order.
-RAPPORT_API const std::vector<std::string>& score_columns();
-
-/// Writes the scores CSV atomically (temporary file, then rename), formatting rows on `threads`
-/// threads (0 = all cores); the bytes do not depend on the thread count.
-RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& result,
-                                  unsigned threads = 0);
-
-/// Writes one explanation per line atomically.
-RAPPORT_API void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& result,
-                                     const ScoringConfig& config = {});
-
-/// Writes `text` to `path` atomically (temporary file in the same directory, then rename).
-/// @throws std::runtime_error naming the file on failure.
-RAPPORT_API void write_file_atomically(const std::string& path, std::string_view text);
-
-/// Formats a double so that it reads back exactly (shortest round trip); "" for NaN.
-RAPPORT_API std::string format_number(double v);
 
 }  // namespace rapport

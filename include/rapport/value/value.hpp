@@ -27,7 +27,8 @@ struct GammaGammaParams {
   double log_likelihood = 0;       ///< maximised log-likelihood of the fit
 };
 
-/// Options for the maximum-likelihood fits.
+/// Options for the maximum-likelihood fits (domains: rapport::visit_fields<FitOptions>,
+/// checked by rapport::validate(const FitOptions&)).
 struct FitOptions {
   int max_iterations = 200;         ///< Newton / quasi-Newton iterations before giving up
   double gradient_tolerance = 1e-9;  ///< convergence: max |gradient| in log-parameter space, relative

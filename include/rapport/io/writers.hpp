@@ -1,0 +1,90 @@
+/// @file writers.hpp
+/// Output files: the scores CSV, the explanations JSON lines, the rejected rows CSV and any text.
+///
+/// Every file rapport writes follows the same rules (docs/outputs.md):
+/// - a regular file (or a new path) is written to a temporary file created exclusively (never
+///   through a symlink) in the target's folder, flushed to disk and renamed over the target, so
+///   readers see the old file or the complete new one; an existing file keeps its permission
+///   bits, a new one gets 0666 less the umask; a symlink at the target is followed (the link stays);
+/// - a FIFO, a character device (e.g. /dev/null) or "-" (standard output) is written directly;
+/// - a directory, a block device or a socket is refused;
+/// - on any error or exception the temporary file is removed, and the target is untouched;
+///   remove_pending_outputs() removes the temporary files from a signal handler.
+/// Failures throw OutputError naming the file and the reason.
+#pragma once
+
+#include <rapport/base/data.hpp>
+#include <rapport/export.hpp>
+#include <rapport/scoring/config.hpp>
+#include <rapport/scoring/score.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rapport {
+
+namespace detail {
+class OutputFile;
+}
+
+/// The scores CSV header, in the card's column order.
+RAPPORT_API const std::vector<std::string>& score_columns();
+
+/// Writes the scores CSV (one row per scored customer, header first), formatting rows on
+/// `threads` threads (0 = all cores); the bytes do not depend on the thread count.
+/// @throws OutputError naming the file when it cannot be written.
+RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& result,
+                                  unsigned threads = 0);
+
+/// Writes one explanation (explain_json) per scored customer and line.
+/// @throws OutputError naming the file when it cannot be written.
+RAPPORT_API void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& result,
+                                     const ScoringConfig& config = {});
+
+/// Writes `text` to `path` by the output rules above (the name is historical: a FIFO or "-" is
+/// written directly).
+/// @throws OutputError naming the file when it cannot be written.
+RAPPORT_API void write_file_atomically(const std::string& path, std::string_view text);
+
+/// Formats a double so that it reads back exactly (shortest round trip); "" for NaN.
+RAPPORT_API std::string format_number(double v);
+
+/// Header of the rejected-rows CSV: `table,file,line,column,column_name,reason,raw`.
+RAPPORT_API std::string_view rejects_csv_header() noexcept;
+
+/// Streams rejected rows into a CSV file (header rejects_csv_header(), one row per add()), by
+/// the output rules above: nothing is in place until commit(); destroyed without commit(), the
+/// target stays as it was. Not thread-safe: calls must be serialized.
+class RAPPORT_API RejectsCsvWriter {
+public:
+  /// Opens `path` and writes the header.
+  /// @throws OutputError naming the file when it cannot be written.
+  explicit RejectsCsvWriter(const std::string& path);
+  /// Drops an uncommitted file (its temporary file is removed).
+  ~RejectsCsvWriter();
+  RejectsCsvWriter(const RejectsCsvWriter&) = delete;
+  RejectsCsvWriter& operator=(const RejectsCsvWriter&) = delete;
+
+  /// Appends one rejected row.
+  /// @throws OutputError when the file cannot be written.
+  void add(const RejectedRow& row);
+  /// Rows added so far.
+  std::size_t rows() const noexcept { return rows_; }
+  /// Writes everything out and puts the file in place.
+  /// @throws OutputError naming the file when it cannot be written.
+  void commit();
+
+private:
+  std::unique_ptr<detail::OutputFile> file_;
+  std::size_t rows_ = 0;
+};
+
+/// Async-signal-safe: removes the temporary file of every output being written and not yet
+/// committed. For a host's handler of SIGINT, SIGTERM or SIGHUP (the `rapport` command line
+/// installs one); rapport installs no signal handler itself.
+RAPPORT_API void remove_pending_outputs() noexcept;
+
+}  // namespace rapport

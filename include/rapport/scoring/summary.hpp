@@ -1,0 +1,130 @@
+/// @file summary.hpp
+/// The base-wide summary as a C++ struct (every figure a field) and its JSON rendering.
+#pragma once
+
+#include <rapport/base/data.hpp>
+#include <rapport/export.hpp>
+#include <rapport/scoring/config.hpp>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rapport {
+
+struct ScoreResult;
+
+/// A distribution of loyalty given: count, mean, extremes and quantiles by linear interpolation
+/// (numpy's default). Every statistic is NaN when `customers` is 0.
+struct Distribution {
+  std::size_t customers = 0;  ///< number of values
+  double mean = 0;            ///< arithmetic mean
+  double min = 0;             ///< smallest value
+  double p10 = 0;             ///< 10th percentile
+  double p25 = 0;             ///< 25th percentile
+  double median = 0;          ///< 50th percentile
+  double p75 = 0;             ///< 75th percentile
+  double p90 = 0;             ///< 90th percentile
+  double max = 0;             ///< largest value
+};
+
+/// One sales stage of the Critical Wheel: its contacts, its share of the four sales stages and
+/// the gap to its target share (Welcome 0.4, Discovery 0.3, Presentation 0.2, Closing 0.1).
+struct WheelStage {
+  Stage stage = Stage::welcome;  ///< the stage
+  std::size_t contacts = 0;      ///< contacts of scored customers before T at this stage
+  double share = 0;              ///< contacts / sales-stage contacts (0 when there are none)
+  double target = 0;             ///< the target share
+  double gap = 0;                ///< share − target
+};
+
+/// A referral tree among the largest ones.
+struct ReferralTree {
+  std::string root_id;            ///< the topmost person
+  std::uint32_t tree_size = 0;    ///< people in the tree, the root included
+  bool root_is_customer = false;  ///< whether the root is a customer (not a prospect)
+};
+
+/// An acquiring edge dropped to break a cycle.
+struct DroppedEdge {
+  std::string referrer_id;  ///< who referred
+  std::string referred_id;  ///< who was referred
+};
+
+/// A value model in the summary: fitted, given, or unavailable (and why).
+struct ModelSummary {
+  bool available = false;  ///< parameters were fitted or given
+  bool fitted = false;     ///< parameters were fitted on this base
+  std::string reason;      ///< why the model is unavailable (empty when available)
+  std::size_t customers = 0;  ///< customers the fit was over
+  std::map<std::string, double> parameters;  ///< parameter name → value (empty when unavailable)
+  std::optional<double> log_likelihood;      ///< maximised log-likelihood (when fitted)
+};
+
+/// The base-wide summary of one scoring run (the card's "Summary"): over scored customers and
+/// events before T.
+struct Summary {
+  day_t as_of = 0;                      ///< the as-of date D
+  TableCounts customers_rows;           ///< customers rows read and rejected
+  TableCounts contacts_rows;            ///< contacts rows read and rejected
+  TableCounts purchases_rows;           ///< purchases rows read and rejected
+  TableCounts referrals_rows;           ///< referrals rows read and rejected
+  std::map<std::string, std::size_t> rejected_by_reason;  ///< "table: reason" → rejected rows
+  std::size_t customers_scored = 0;           ///< n: customers acquired on or before D
+  std::size_t customers_not_yet_acquired = 0; ///< customers acquired after D
+
+  Distribution loyalty_overall;                            ///< loyalty given over all n
+  std::map<std::string, Distribution> loyalty_per_segment; ///< per segment ("(none)" for empty)
+  /// Per value decile 1..10 (stable sort by expected_value); empty when value at stake is unknown.
+  std::vector<Distribution> loyalty_per_value_decile;
+  /// Mean L of decile 10 − mean L of the others: nullopt when either side is empty or value at
+  /// stake is unknown (see value_known).
+  std::optional<double> top_decile_gap;
+  bool value_known = false;  ///< both value models available: value deciles are meaningful
+
+  std::array<WheelStage, 4> wheel_stages{};  ///< the four sales stages in order
+  std::size_t sales_stage_contacts = 0;      ///< contacts at the four sales stages
+  std::size_t service_contacts = 0;          ///< contacts at the service stage
+  double service_share = 0;                  ///< service contacts / all contacts (0 when none)
+  double service_per_sales_contact = 0;      ///< service contacts / sales contacts (0 when none)
+
+  double revenue_total = 0;                  ///< sum of purchase amounts before T
+  std::optional<double> repeat_share;        ///< share from a day after the first purchase day
+  std::optional<double> from_customers_two_years_or_more_share;  ///< share from customers of tenure ≥ tenure_full_days
+
+  std::size_t referral_edges_before_as_of = 0;  ///< referral rows with at < T
+  std::size_t people = 0;                       ///< nodes of the referral graph
+  std::size_t converted_referrals = 0;          ///< edges of the acquisition forest
+  double k_factor = 0;                          ///< converted_referrals / n
+  std::vector<std::uint32_t> chain_depth_histogram;  ///< scored customers per generation
+  std::vector<ReferralTree> largest_trees;      ///< up to ten, by size then root id
+  std::vector<DroppedEdge> cycles_broken;       ///< acquiring edges dropped to break cycles
+
+  std::size_t customers_with_purchases = 0;     ///< scored customers with a purchase before T
+  std::optional<double> share_p_alive_above_threshold;  ///< over n (nullopt without BG/NBD)
+  std::optional<double> share_p_alive_above_threshold_among_buyers;  ///< over buyers
+  std::optional<double> expected_value_total;   ///< nullopt when value at stake is unknown
+  std::optional<double> upserve_value_total;    ///< nullopt when value at stake is unknown
+  std::size_t ask_for_referral_customers = 0;   ///< customers to ask for a referral now
+  std::array<std::size_t, 8> next_actions{};    ///< customers per NextAction, in enum order
+
+  ModelSummary bgnbd;        ///< the BG/NBD model
+  ModelSummary gamma_gamma;  ///< the Gamma-Gamma model
+  ScoringConfig config;      ///< the config of the run
+};
+
+/// The base-wide summary of a scoring run.
+RAPPORT_API Summary summarize(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
+                              const ScoringConfig& config = {});
+
+/// The summary as JSON text (pretty-printed, two-space indent).
+RAPPORT_API std::string to_json(const Summary& summary);
+
+/// summarize() rendered as JSON: `to_json(summarize(base, report, result, config))`.
+RAPPORT_API std::string summary_json(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
+                                     const ScoringConfig& config = {});
+
+}  // namespace rapport

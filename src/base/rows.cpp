@@ -1,0 +1,193 @@
+// The one set of row rules (see rows.hpp).
+#include "base/rows.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace rapport::detail {
+
+const TableSchema& customers_schema() {
+  static const TableSchema s{"customers", {"customer_id", "acquired_on", "segment"}, 2};
+  return s;
+}
+const TableSchema& contacts_schema() {
+  static const TableSchema s{
+      "contacts",
+      {"customer_id", "at", "channel", "stage", "initiator", "aspect", "impression", "complaint", "resolved_at"},
+      9};
+  return s;
+}
+const TableSchema& purchases_schema() {
+  static const TableSchema s{"purchases", {"customer_id", "at", "amount"}, 3};
+  return s;
+}
+const TableSchema& referrals_schema() {
+  static const TableSchema s{"referrals", {"referrer_id", "referred_id", "at"}, 3};
+  return s;
+}
+
+const TableSchema& referral_edges_schema() {
+  static const TableSchema s{"referrals", {"referrer_id", "referred_id", "at"}, 2};
+  return s;
+}
+
+namespace {
+
+bool fail(RowError& e, std::size_t field, std::string reason) {
+  e.field = field;
+  e.column = 0;
+  e.reason = std::move(reason);
+  return false;
+}
+bool fail(RowError& e, const RowError& failure) {
+  e = failure;
+  return false;
+}
+/// Whether the source failed to convert a field at or before schema field `k`.
+bool failed_by(const RowError* failure, std::size_t k) noexcept { return failure && failure->field <= k; }
+
+}  // namespace
+
+bool check_customer(std::string_view id, const RowError* failure, RowError& e) {
+  using namespace customer_field;
+  if (failed_by(failure, customer_id)) return fail(e, *failure);
+  if (id.empty()) return fail(e, customer_id, "empty customer_id");
+  if (failure) return fail(e, *failure);
+  return true;
+}
+
+bool check_contact(bool known, const ContactRow& row, const RowError* failure, RowError& e) {
+  using namespace contact_field;
+  if (failed_by(failure, customer_id)) return fail(e, *failure);
+  if (!known) return fail(e, customer_id, "unknown customer");
+  if (failed_by(failure, impression)) return fail(e, *failure);
+  if (row.impression < -2 || row.impression > 2) return fail(e, impression, "impression out of range -2..2");
+  if (failure) return fail(e, *failure);
+  if (row.complaint && row.resolved_at != no_time && row.resolved_at < row.at)
+    return fail(e, resolved_at, "complaint resolved before it was made");
+  return true;
+}
+
+bool check_purchase(bool known, double value, const RowError* failure, RowError& e) {
+  using namespace purchase_field;
+  if (failed_by(failure, customer_id)) return fail(e, *failure);
+  if (!known) return fail(e, customer_id, "unknown customer");
+  if (failure) return fail(e, *failure);
+  if (!std::isfinite(value)) return fail(e, amount, "non-finite amount");
+  if (value < 0) return fail(e, amount, "negative amount");
+  return true;
+}
+
+bool check_referral(std::string_view referrer, std::string_view referred, const RowError* failure, RowError& e) {
+  using namespace referral_field;
+  if (failed_by(failure, referrer_id)) return fail(e, *failure);
+  if (referrer.empty()) return fail(e, referrer_id, "empty referrer_id");
+  if (failed_by(failure, referred_id)) return fail(e, *failure);
+  if (referred.empty()) return fail(e, referred_id, "empty referred_id");
+  if (referrer == referred) return fail(e, referred_id, "self-referral");
+  if (failure) return fail(e, *failure);
+  return true;
+}
+
+bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& failure) {
+  using namespace contact_field;
+  // each value is stored as soon as it is parsed: the rules read the fields before a failure
+  const auto unknown = [&](std::size_t k, const char* what) {
+    return fail(failure, k, std::string("unknown ") + what + " '" + std::string(f[k]) + "'");
+  };
+  const auto t = parse_timestamp(f[at]);
+  if (!t.value) return fail(failure, at, t.reason);
+  row.at = *t.value;
+  const auto ch = parse_channel(f[channel]);
+  if (!ch) return unknown(channel, "channel");
+  row.channel = *ch;
+  const auto st = parse_stage(f[stage]);
+  if (!st) return unknown(stage, "stage");
+  row.stage = *st;
+  const auto in = parse_initiator(f[initiator]);
+  if (!in) return unknown(initiator, "initiator");
+  row.initiator = *in;
+  const auto as = parse_aspect(f[aspect]);
+  if (!as) return unknown(aspect, "aspect");
+  row.aspect = *as;
+  const auto im = parse_impression(f[impression]);
+  if (!im.value) return fail(failure, impression, im.reason);
+  row.impression = *im.value;
+  const auto cp = parse_bool(f[complaint]);
+  if (!cp.value) return fail(failure, complaint, cp.reason);
+  row.complaint = *cp.value;
+  row.resolved_at = no_time;
+  if (!f[resolved_at].empty()) {
+    const auto rs = parse_timestamp(f[resolved_at]);
+    if (!rs.value) return fail(failure, resolved_at, std::string("resolved_at: ") + rs.reason);
+    if (row.complaint) row.resolved_at = *rs.value;  // ignored on a contact that is not a complaint
+  }
+  return true;
+}
+
+bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure) {
+  const auto t = parse_timestamp(f[purchase_field::at]);
+  if (!t.value) return fail(failure, purchase_field::at, t.reason);
+  const auto a = parse_amount(f[purchase_field::amount]);
+  if (!a.value) return fail(failure, purchase_field::amount, a.reason);
+  at = *t.value;
+  amount = *a.value;
+  return true;
+}
+
+ColumnMap ColumnMap::from_header(const std::vector<std::string_view>& fields, const TableSchema& schema,
+                                 const std::string& file, std::size_t line) {
+  ColumnMap m{{}, std::vector<std::string>(fields.begin(), fields.end())};
+  for (std::size_t k = 0; k < schema.fields.size(); ++k) {
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < m.header.size() && !found; ++i)
+      if (m.header[i] == schema.fields[k]) found = i + 1;  // exact, case-sensitive
+    if (!found && k < schema.required)
+      throw InputError(file + ":" + std::to_string(line) + ": missing required column '" + schema.fields[k] + "'");
+    m.position.push_back(found);
+  }
+  return m;
+}
+
+std::size_t ColumnMap::column_of(const RowError& e) const noexcept {
+  if (e.field == RowError::whole_row) return e.column;
+  return e.field < position.size() ? position[e.field] : 0;
+}
+
+bool gather_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns, std::string_view* out,
+                   RowError& e) {
+  if (fields.size() != columns.header.size()) {
+    e.field = RowError::whole_row;
+    e.column = std::min(fields.size(), columns.header.size()) + 1;
+    e.reason = "expected " + std::to_string(columns.header.size()) + " fields, found " + std::to_string(fields.size());
+    return false;
+  }
+  for (std::size_t k = 0; k < columns.position.size(); ++k)
+    out[k] = columns.position[k] ? fields[columns.position[k] - 1] : std::string_view();
+  return true;
+}
+
+void RejectSink::reject(const TableSchema& schema, TableCounts& counts, const std::string& file,
+                        const ColumnMap& columns, std::size_t line, const RowError& e, std::string_view raw) {
+  ++counts.rejected;
+  RejectedRow r;
+  r.table = schema.table;
+  r.file = file;
+  r.line = line;
+  r.column = columns.column_of(e);
+  if (r.column >= 1 && r.column <= columns.header.size()) r.column_name = columns.header[r.column - 1];
+  r.reason = e.reason;
+  r.raw.assign(raw);
+  if (options_.on_reject) options_.on_reject(r);
+  if (options_.strict)
+    throw InputError(r.file + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ": " + r.reason +
+                     (r.column_name.empty() ? "" : " (column " + r.column_name + ")"));
+  if (report_.rejects.size() < options_.max_rejects_kept) {
+    report_.rejects.push_back(std::move(r));
+  } else {
+    ++report_.rejects_not_kept;
+  }
+}
+
+}  // namespace rapport::detail

@@ -1,0 +1,172 @@
+// Private: the one set of row rules. Every source of rows (CSV files, DataFrames, C++ callers,
+// the referral CSV of `rapport graph`) converts its fields to typed values and hands them here;
+// these functions decide accept or reject, and why, and report rejects the same way.
+//
+// Rule order (the card's): the fields are checked in schema order; a field the source could not
+// convert is reported at its position, before the typed checks of that field and of the later
+// ones. Cross-field rules sit at the later field (a complaint resolved before `at` at
+// resolved_at, a self-referral at referred_id); a duplicate customer key is checked last, once
+// the row is otherwise valid (the first accepted row wins).
+#pragma once
+
+#include <rapport/base/data.hpp>
+#include <rapport/export.hpp>
+
+#include "base/parse.hpp"
+#include "io/csv.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rapport::detail {
+
+/// The columns of one input table: names as in the header (exact, case-sensitive), required
+/// ones first.
+struct TableSchema {
+  const char* table;                 ///< customers, contacts, purchases or referrals
+  std::vector<const char*> fields;   ///< column names, required first
+  std::size_t required;              ///< how many of `fields` are required
+};
+
+/// Field indexes of each table's schema.
+namespace customer_field {
+enum : std::size_t { customer_id, acquired_on, segment };
+}
+namespace contact_field {
+enum : std::size_t { customer_id, at, channel, stage, initiator, aspect, impression, complaint, resolved_at };
+}
+namespace purchase_field {
+enum : std::size_t { customer_id, at, amount };
+}
+namespace referral_field {
+enum : std::size_t { referrer_id, referred_id, at };
+}
+
+/// The four tables' schemas.
+RAPPORT_API const TableSchema& customers_schema();
+RAPPORT_API const TableSchema& contacts_schema();
+RAPPORT_API const TableSchema& purchases_schema();
+RAPPORT_API const TableSchema& referrals_schema();
+/// The referrals table as `rapport graph` reads it: `at` optional (checked when present).
+RAPPORT_API const TableSchema& referral_edges_schema();
+
+/// Why a row is rejected: a schema field (or `whole_row`, with an explicit 1-based column) and
+/// the reason.
+struct RowError {
+  static constexpr std::size_t whole_row = static_cast<std::size_t>(-1);
+  std::size_t field = 0;
+  std::size_t column = 0;  ///< used when field == whole_row
+  std::string reason;
+};
+
+// ---- typed rules (pure; safe to call from several threads)
+
+/// Customers: empty key, then a field the source could not convert (`failure`, may be null).
+/// The duplicate check follows in the builder, which owns the key index.
+RAPPORT_API bool check_customer(std::string_view id, const RowError* failure, RowError& e);
+/// Contacts: unknown customer (`known` false), conversion failures, impression in -2..+2, and a
+/// complaint not resolved before it was made.
+RAPPORT_API bool check_contact(bool known, const ContactRow& row, const RowError* failure, RowError& e);
+/// Purchases: unknown customer, conversion failures, a finite and non-negative amount.
+RAPPORT_API bool check_purchase(bool known, double amount, const RowError* failure, RowError& e);
+/// Referrals: non-empty referrer and referred ids, no self-referral, then conversion failures
+/// (the `at` field).
+RAPPORT_API bool check_referral(std::string_view referrer, std::string_view referred, const RowError* failure,
+                                RowError& e);
+
+/// The failure of a field conversion as the rules take it: null when `parsed` holds a value,
+/// else `buf` set to {field, reason}.
+template <class T>
+const RowError* conversion_failure(const Parsed<T>& parsed, std::size_t field, RowError& buf) {
+  if (parsed.value) return nullptr;
+  buf = RowError{field, 0, parsed.reason};
+  return &buf;
+}
+
+// ---- text fields to typed values (the card's field rules, parse.hpp); stop at the first failure
+
+/// Contact fields at..resolved_at (`f` indexed by contact_field) into `row`.
+RAPPORT_API bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& failure);
+/// Purchase fields at and amount.
+RAPPORT_API bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure);
+
+// ---- the builder through the rules (implemented beside CustomerBaseBuilder, data.cpp)
+
+/// Adds a row when the rules accept it (the builder's checks included: duplicate key, known
+/// customer); otherwise returns false with `e`. `failure`: the first field the source could not
+/// convert, or null.
+RAPPORT_API bool add_customer_row(CustomerBaseBuilder& b, std::string_view id, day_t acquired_on,
+                                  std::string_view segment, const RowError* failure, RowError& e);
+RAPPORT_API bool add_contact_row(CustomerBaseBuilder& b, std::string_view customer_id, const ContactRow& row,
+                                 const RowError* failure, RowError& e);
+RAPPORT_API bool add_purchase_row(CustomerBaseBuilder& b, std::string_view customer_id, seconds_t at, double amount,
+                                  const RowError* failure, RowError& e);
+RAPPORT_API bool add_referral_row(CustomerBaseBuilder& b, std::string_view referrer, std::string_view referred,
+                                  seconds_t at, const RowError* failure, RowError& e);
+
+// ---- reporting
+
+/// 1-based column positions and header names of one table as a source has it.
+struct ColumnMap {
+  std::vector<std::size_t> position;  ///< per schema field: 1-based column, 0 when absent
+  std::vector<std::string> header;    ///< name of each column (1-based column k at header[k - 1])
+  /// From a CSV header: finds the schema's columns by exact name.
+  /// @throws InputError "file:line: missing required column 'name'" for a missing required one.
+  static ColumnMap from_header(const std::vector<std::string_view>& fields, const TableSchema& schema,
+                               const std::string& file, std::size_t line);
+  /// The 1-based column of a row error (0 for the whole row).
+  std::size_t column_of(const RowError& e) const noexcept;
+};
+
+/// Takes the rejects of a load: counts them per table, turns them into an error in strict mode,
+/// streams each to LoadOptions::on_reject (in the order given, from one thread), and stores up to
+/// LoadOptions::max_rejects_kept of them, counting the rest in LoadReport::rejects_not_kept.
+class RAPPORT_API RejectSink {
+public:
+  RejectSink(LoadReport& report, const LoadOptions& options) : report_(report), options_(options) {}
+  /// Rejects one row of `schema`'s table from `file` at `line` (for DataFrames: row index + 2).
+  /// @throws InputError in strict mode; whatever on_reject throws.
+  void reject(const TableSchema& schema, TableCounts& counts, const std::string& file, const ColumnMap& columns,
+              std::size_t line, const RowError& e, std::string_view raw);
+  /// The report being filled.
+  LoadReport& report() noexcept { return report_; }
+
+private:
+  LoadReport& report_;
+  const LoadOptions& options_;
+};
+
+/// Checks a record's field count against the header and gathers the schema's fields in schema
+/// order (an absent optional column as empty text); false with `e` on a wrong count.
+RAPPORT_API bool gather_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns,
+                               std::string_view* out, RowError& e);
+
+/// Reads a table from a record source (the RFC 4180 reader of a CSV file, a database table): the
+/// header gives the columns (unless `columns` is set already, when `reader` starts past it); a
+/// malformed record or a wrong field count is rejected; the fields of every other record go, in
+/// schema order, to `on_row(fields, e)`, which returns false with `e` to reject the row.
+template <class OnRow>
+void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns,
+                TableCounts& counts, RejectSink& sink, OnRow&& on_row) {
+  CsvRecord rec;
+  if (!columns) {
+    if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
+    columns = ColumnMap::from_header(rec.fields, schema, reader.name(), rec.line);
+  }
+  std::vector<std::string_view> f(schema.fields.size());
+  RowError e;
+  while (reader.next(rec)) {
+    ++counts.read;
+    if (rec.error) {
+      e = RowError{RowError::whole_row, rec.error_column, rec.error};
+    } else if (gather_fields(rec.fields, *columns, f.data(), e) && on_row(f.data(), e)) {
+      continue;
+    }
+    sink.reject(schema, counts, reader.name(), *columns, rec.line, e, rec.raw);
+  }
+}
+
+}  // namespace rapport::detail

@@ -1,0 +1,51 @@
+// Private: the one set of rules for writing CSV cells (every CSV rapport writes uses them).
+#pragma once
+
+#include <rapport/base/data.hpp>
+#include <rapport/scoring/score.hpp>
+
+#include <charconv>
+#include <cstddef>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace rapport::detail {
+
+/// Appends `s` as one CSV field (RFC 4180): as is, or in double quotes with inner quotes doubled
+/// when it holds a comma, a quote or a line break.
+inline void append_csv_field(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  out.push_back('"');
+  for (const char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+/// Appends the shortest text that reads back as exactly `v`; nothing for NaN (an empty cell).
+inline void append_number(std::string& out, double v) {
+  if (std::isnan(v)) return;
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+/// Appends `v` in decimal.
+inline void append_uint(std::string& out, std::uint64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+/// Appends row `r` of a scoring run as one line of the scores CSV (score_columns() order, line
+/// ending included): the single spelling of a score row, for the CSV writer and the database
+/// write-back alike. Defined in writers.cpp.
+void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r);
+
+}  // namespace rapport::detail
