@@ -11,6 +11,13 @@ install(DIRECTORY include/rapport DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/include/rapport/export.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rapport)
 install(EXPORT rapportTargets NAMESPACE rapport:: DESTINATION ${RAPPORT_CMAKE_DIR})
 
+# A static librapport hands its PRIVATE link dependencies (SQLite, libpq) to its users' link.
+get_target_property(_rapport_type rapport TYPE)
+if(_rapport_type STREQUAL "STATIC_LIBRARY")
+  set(RAPPORT_PACKAGE_STATIC ON)
+else()
+  set(RAPPORT_PACKAGE_STATIC OFF)
+endif()
 configure_package_config_file(cmake/rapportConfig.cmake.in
   ${PROJECT_BINARY_DIR}/rapportConfig.cmake INSTALL_DESTINATION ${RAPPORT_CMAKE_DIR})
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/rapportConfigVersion.cmake

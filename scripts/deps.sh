@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages rapport needs, only those that are missing.
-# Usage: scripts/deps.sh [--fuzz]   (--fuzz adds clang for the libFuzzer target)
+# Usage: scripts/deps.sh [--fuzz|--pg]   (--fuzz adds clang for the libFuzzer target, --pg a PostgreSQL server)
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-date-time-dev libeigen3-dev
       libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev pybind11-dev python3-dev
       python3-numpy python3-pandas python3-pytest python3-scipy
-      chromium python3-websocket python3-matplotlib)
+      chromium python3-websocket python3-matplotlib libsqlite3-dev libpq-dev)
 if [[ "${1:-}" == "--fuzz" ]]; then pkgs+=(clang libclang-rt-14-dev); fi
+if [[ "${1:-}" == "--pg" ]]; then pkgs+=(postgresql); fi  # a server for the database tests
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -96,6 +96,16 @@ def score(
     threads: Optional[int] = ...,
     strict: bool = ...,
 ) -> pd.DataFrame: ...
+def load_db(uri: str, *, tables: Optional[Dict[str, str]] = ..., strict: bool = ...) -> CustomerBase: ...
+def score_db(
+    uri: str,
+    *,
+    tables: Optional[Dict[str, str]] = ...,
+    as_of: Optional[DateLike] = ...,
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+) -> pd.DataFrame: ...
 def score_dir(
     path: PathLike,
     *,

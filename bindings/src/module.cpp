@@ -2,6 +2,7 @@
 #include "common.hpp"
 
 namespace rapport_py { void init_report(py::module_& m); }  // report.cpp
+namespace rapport_py { void init_db(py::module_& m); }  // db.cpp
 
 PYBIND11_MODULE(_rapport, m) {
   m.doc() = "Compiled core of the rapport package (use `import rapport`).";
@@ -16,4 +17,5 @@ PYBIND11_MODULE(_rapport, m) {
   rapport_py::init_value(m);
   rapport_py::init_graph(m);
   rapport_py::init_report(m);
+  rapport_py::init_db(m);
 }

@@ -8,6 +8,7 @@
 #include <rapport/base/data.hpp>
 #include <rapport/base/generate.hpp>
 #include <rapport/graph/referral.hpp>
+#include <rapport/io/database.hpp>
 #include <rapport/io/html_report.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/score.hpp>

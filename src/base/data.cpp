@@ -1,6 +1,7 @@
 #include <rapport/base/data.hpp>
 
 #include "io/csv.hpp"
+#include "io/record_source.hpp"
 #include "base/id_index.hpp"
 #include "util/parallel.hpp"
 #include "base/parse.hpp"
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 
@@ -673,11 +675,11 @@ void reserve_from_first_block(const std::vector<Part<Out>>& parts, const std::st
                                                    static_cast<double>(block_bytes) * 1.02) + 1024);
 }
 
-/// The sequential fallback: the RFC 4180 reader from file offset `from` (a record start) on.
+/// Loads a per-customer table (contacts or purchases) record by record from `reader` (a database
+/// table, or a CSV file past the parallel path); reads the header first unless `columns` is set.
 template <class Out>
-void load_sequential(const std::string& path, std::size_t from, std::size_t line, std::optional<ColumnMap>& columns,
-                     TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im) {
-  detail::CsvReader reader(path, from, line, !columns);
+void load_grouped_records(detail::RecordSource& reader, std::optional<ColumnMap>& columns, TableCounts& counts,
+                          RejectSink& sink, CustomerBaseBuilder::Impl& im) {
   CustomerLookup lookup{im.customers, im.base.customer_id, {}, 0, false};
   Out out;
   detail::read_table(reader, schema_of(static_cast<const Out*>(nullptr)), columns, counts, sink,
@@ -686,6 +688,14 @@ void load_sequential(const std::string& path, std::size_t from, std::size_t line
                        append(im, out);
                        return true;
                      });
+}
+
+/// The sequential fallback: the RFC 4180 reader from file offset `from` (a record start) on.
+template <class Out>
+void load_sequential(const std::string& path, std::size_t from, std::size_t line, std::optional<ColumnMap>& columns,
+                     TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im) {
+  detail::CsvReader reader(path, from, line, !columns);
+  load_grouped_records<Out>(reader, columns, counts, sink, im);
 }
 
 /// Loads a per-customer table (contacts or purchases): parallel over blocks of plain
@@ -735,14 +745,31 @@ void load_grouped_table(const std::string& path, TableCounts& counts, RejectSink
   }
 }
 
+/// One table's input: a CSV file (`path`) or a record source; absent when neither is given.
+struct TableInput {
+  std::string path;
+  detail::RecordSource* source = nullptr;
+  bool present() const noexcept { return source || !path.empty(); }
+};
+
 /// Loads a table that is read in one pass (customers, referrals): `on_row(fields, e)` hands
 /// the text fields to the row rules.
 template <class OnRow>
-void load_sequential_table(const std::string& path, const TableSchema& schema, TableCounts& counts, RejectSink& sink,
+void load_sequential_table(const TableInput& in, const TableSchema& schema, TableCounts& counts, RejectSink& sink,
                            OnRow&& on_row) {
-  detail::CsvReader reader(path);
+  std::optional<detail::CsvReader> file;
+  if (!in.source) file.emplace(in.path);
   std::optional<ColumnMap> columns;
-  detail::read_table(reader, schema, columns, counts, sink, on_row);
+  detail::read_table(in.source ? *in.source : *file, schema, columns, counts, sink, on_row);
+}
+
+/// Loads contacts or purchases: a CSV file through the parallel path, a source record by record.
+template <class Out>
+void load_grouped_input(const TableInput& in, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im,
+                        unsigned threads) {
+  if (!in.source) return load_grouped_table<Out>(in.path, counts, sink, im, threads);
+  std::optional<ColumnMap> columns;
+  load_grouped_records<Out>(*in.source, columns, counts, sink, im);
 }
 
 bool add_customer_text(CustomerBaseBuilder& builder, const std::string_view* f, RowError& e) {
@@ -761,26 +788,41 @@ bool add_referral_text(CustomerBaseBuilder& builder, const std::string_view* f, 
                                   detail::conversion_failure(t, at, buf), e);
 }
 
-}  // namespace
-
-LoadResult load_csv(const InputFiles& files, const LoadOptions& options) {
-  if (files.customers.empty()) throw InputError("no customers file given (customers.csv is required)");
-  if (!std::filesystem::exists(files.customers)) throw InputError(files.customers + ": customers file not found");
+/// Loads the four tables (customers, contacts, purchases, referrals; the last three may be
+/// absent) through the row rules, one after another, each to its end.
+LoadResult load_tables(const TableInput (&in)[4], const LoadOptions& options) {
   LoadResult out;
   LoadReport& rep = out.report;
   RejectSink sink(rep, options);
   CustomerBaseBuilder builder;
   auto& im = detail_builder_access::impl(builder);
-  load_sequential_table(files.customers, detail::customers_schema(), rep.customers, sink,
+  load_sequential_table(in[0], detail::customers_schema(), rep.customers, sink,
                         [&](const std::string_view* f, RowError& e) { return add_customer_text(builder, f, e); });
-  if (!files.contacts.empty()) load_grouped_table<ContactOut>(files.contacts, rep.contacts, sink, im, options.threads);
-  if (!files.purchases.empty())
-    load_grouped_table<PurchaseOut>(files.purchases, rep.purchases, sink, im, options.threads);
-  if (!files.referrals.empty())
-    load_sequential_table(files.referrals, detail::referrals_schema(), rep.referrals, sink,
+  if (in[1].present()) load_grouped_input<ContactOut>(in[1], rep.contacts, sink, im, options.threads);
+  if (in[2].present()) load_grouped_input<PurchaseOut>(in[2], rep.purchases, sink, im, options.threads);
+  if (in[3].present())
+    load_sequential_table(in[3], detail::referrals_schema(), rep.referrals, sink,
                           [&](const std::string_view* f, RowError& e) { return add_referral_text(builder, f, e); });
   out.base = builder.finish();
   return out;
+}
+
+}  // namespace
+
+LoadResult load_csv(const InputFiles& files, const LoadOptions& options) {
+  if (files.customers.empty()) throw InputError("no customers file given (customers.csv is required)");
+  if (!std::filesystem::exists(files.customers)) throw InputError(files.customers + ": customers file not found");
+  const TableInput in[4] = {{files.customers}, {files.contacts}, {files.purchases}, {files.referrals}};
+  return load_tables(in, options);
+}
+
+LoadResult detail::load_records(detail::RecordSources& sources, const LoadOptions& options) {
+  if (!sources.customers) throw InputError("no customers table given (customers is required)");
+  const TableInput in[4] = {{{}, sources.customers.get()},
+                            {{}, sources.contacts.get()},
+                            {{}, sources.purchases.get()},
+                            {{}, sources.referrals.get()}};
+  return load_tables(in, options);
 }
 
 }  // namespace rapport

@@ -149,12 +149,12 @@ private:
 RAPPORT_API bool gather_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns,
                                std::string_view* out, RowError& e);
 
-/// Reads a table with the RFC 4180 reader: the header gives the columns (unless `columns` is set
-/// already, when `reader` starts past it); a malformed record or a wrong field count is rejected;
-/// the fields of every other record go, in schema order, to `on_row(fields, e)`, which returns
-/// false with `e` to reject the row.
+/// Reads a table from a record source (the RFC 4180 reader of a CSV file, a database table): the
+/// header gives the columns (unless `columns` is set already, when `reader` starts past it); a
+/// malformed record or a wrong field count is rejected; the fields of every other record go, in
+/// schema order, to `on_row(fields, e)`, which returns false with `e` to reject the row.
 template <class OnRow>
-void read_table(CsvReader& reader, const TableSchema& schema, std::optional<ColumnMap>& columns,
+void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns,
                 TableCounts& counts, RejectSink& sink, OnRow&& on_row) {
   CsvRecord rec;
   if (!columns) {

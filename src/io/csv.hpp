@@ -2,6 +2,8 @@
 // LF; a leading UTF-8 BOM skipped; blank lines skipped). Fields are taken verbatim.
 #pragma once
 
+#include "io/record_source.hpp"
+
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -23,7 +25,8 @@ struct CsvRecord {
   std::size_t error_column = 0;
 };
 
-class CsvReader {
+/// The CSV file reader; the loader's record source for CSV input.
+class CsvReader final : public RecordSource {
 public:
   /// Opens `path`; throws InputError when it cannot be opened.
   explicit CsvReader(const std::string& path);
@@ -37,10 +40,10 @@ public:
   CsvReader& operator=(const CsvReader&) = delete;
 
   /// Next non-blank record; false at end of input.
-  bool next(CsvRecord& rec);
+  bool next(CsvRecord& rec) override;
   /// Bytes consumed so far.
   std::size_t bytes() const noexcept { return consumed_; }
-  const std::string& name() const noexcept { return name_; }
+  const std::string& name() const noexcept override { return name_; }
 
 private:
   bool fill();  // reads more; false at EOF

@@ -1,7 +1,11 @@
 // Private: the one set of rules for writing CSV cells (every CSV rapport writes uses them).
 #pragma once
 
+#include <rapport/base/data.hpp>
+#include <rapport/scoring/score.hpp>
+
 #include <charconv>
+#include <cstddef>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -38,5 +42,10 @@ inline void append_uint(std::string& out, std::uint64_t v) {
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
 }
+
+/// Appends row `r` of a scoring run as one line of the scores CSV (score_columns() order, line
+/// ending included): the single spelling of a score row, for the CSV writer and the database
+/// write-back alike. Defined in writers.cpp.
+void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r);
 
 }  // namespace rapport::detail

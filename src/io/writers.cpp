@@ -83,7 +83,30 @@ using detail::append_csv_field;
 using detail::append_number;
 using detail::append_uint;
 
-void append_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
+// Formats rows in parallel batches and writes them in order.
+template <class Row>
+void write_rows_parallel(detail::OutputFile& file, std::size_t n, unsigned threads, Row&& row) {
+  const unsigned t = detail::thread_count(threads);
+  const std::size_t batch = 16384;
+  std::vector<std::string> chunks(t);
+  for (std::size_t lo = 0; lo < n; lo += batch * t) {
+    detail::parallel_for(
+        t, t,
+        [&](std::size_t a, std::size_t b) {
+          for (std::size_t k = a; k < b; ++k) {
+            chunks[k].clear();
+            const std::size_t from = lo + k * batch, to = std::min(n, from + batch);
+            for (std::size_t r = from; r < to; ++r) row(chunks[k], r);
+          }
+        },
+        1);
+    for (auto& c : chunks) file.write(c);
+  }
+}
+}  // namespace
+
+namespace detail {
+void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
   const Scores& s = res.scores;
   const auto& f = res.forest;
   const auto c = s.customer[r];
@@ -117,28 +140,7 @@ void append_score_row(std::string& out, const CustomerBase& base, const ScoreRes
   d(f.katz[c]);
   out.push_back('\n');
 }
-
-// Formats rows in parallel batches and writes them in order.
-template <class Row>
-void write_rows_parallel(detail::OutputFile& file, std::size_t n, unsigned threads, Row&& row) {
-  const unsigned t = detail::thread_count(threads);
-  const std::size_t batch = 16384;
-  std::vector<std::string> chunks(t);
-  for (std::size_t lo = 0; lo < n; lo += batch * t) {
-    detail::parallel_for(
-        t, t,
-        [&](std::size_t a, std::size_t b) {
-          for (std::size_t k = a; k < b; ++k) {
-            chunks[k].clear();
-            const std::size_t from = lo + k * batch, to = std::min(n, from + batch);
-            for (std::size_t r = from; r < to; ++r) row(chunks[k], r);
-          }
-        },
-        1);
-    for (auto& c : chunks) file.write(c);
-  }
-}
-}  // namespace
+}  // namespace detail
 
 void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads) {
   detail::OutputFile file(path);
@@ -151,7 +153,7 @@ void write_scores_csv(const std::string& path, const CustomerBase& base, const S
   header.push_back('\n');
   file.write(header);
   write_rows_parallel(file, res.scores.size(), threads,
-                      [&](std::string& out, std::size_t r) { append_score_row(out, base, res, r); });
+                      [&](std::string& out, std::size_t r) { detail::format_score_row(out, base, res, r); });
   file.commit();
 }
 
@@ -167,7 +169,7 @@ void write_history_csv(const std::string& path, const CustomerBase& base, const 
     const std::string prefix = format_date(res.as_of) + ",";
     write_rows_parallel(file, res.scores.size(), threads, [&](std::string& out, std::size_t r) {
       out += prefix;
-      append_score_row(out, base, res, r);
+      detail::format_score_row(out, base, res, r);
     });
   }
   file.commit();

@@ -10,6 +10,15 @@
 
 namespace rapport::cli {
 
+/// The database side of a scoring run: where the tables are read from and written back to.
+struct DbArgs {
+  std::string uri;            ///< --db `sqlite:PATH` or a PostgreSQL URI ("" = read CSV files)
+  std::string tables;         ///< --tables `customers=crm.clients,...`
+  std::string out_table;      ///< --out-table: the scores ("" = none)
+  std::string history_table;  ///< --history-table: headline scores per as-of date ("" = none)
+  std::string runs_table = "rapport_runs";  ///< --runs-table when writing ("" = none)
+};
+
 /// Arguments of `rapport score` (also the command run without a subcommand).
 struct ScoreArgs {
   std::string dir;          ///< DIR with customers.csv and the others (or empty)
@@ -27,6 +36,7 @@ struct ScoreArgs {
   bool strict = false;      ///< --strict
   bool quiet = false;       ///< --quiet
   rapport_cli::ReportArgs report;  ///< --report F (and `rapport report`)
+  DbArgs db;                ///< --db URI, --tables, the write-back tables
 };
 
 /// Arguments of `rapport graph`.
@@ -45,12 +55,23 @@ struct GenerateArgs {
   GenerateOptions options;  ///< --customers, --seed, --years, --contact-rate
 };
 
+/// Arguments of `rapport import`.
+struct ImportArgs {
+  std::string dir;          ///< DIR with customers.csv and the others
+  std::string uri;          ///< --db URI
+  std::string tables;       ///< --tables
+  bool strict = false;      ///< --strict
+};
+
 /// Runs `rapport score`; returns the exit code. Throws rapport::Error on failure.
 int run_score(ScoreArgs args);
 /// Runs `rapport graph`; returns the exit code. Throws rapport::Error on failure.
 int run_graph(GraphArgs args);
 /// Runs `rapport generate`; returns the exit code. Throws rapport::Error on failure.
 int run_generate(GenerateArgs args);
+/// Runs `rapport import`: loads DIR's CSV files (the same rejects as `score`) and writes the
+/// accepted rows into the database's four tables; returns the exit code. Throws rapport::Error.
+int run_import(ImportArgs args);
 
 /// A file named on the command line, with the option that named it (for messages).
 struct NamedPath {
@@ -74,6 +95,28 @@ void score_check_value_models(const ScoreResult& result, bool strict);
 /// block device, a socket, a path whose folder does not exist).
 /// @throws OutputError naming both files.
 void check_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
+
+// ---- databases (db_command.cpp)
+
+/// Checks the database settings before anything is read: the table names are plain, the
+/// write-back tables have a database to go to, and the tables come from one place (--db, or CSV
+/// files). @throws ConfigError.
+void check_db_args(const DbArgs& db, bool csv_inputs);
+
+/// The SQLite file a --db URI names, as a path of the run for check_outputs (none for
+/// PostgreSQL): an input of `score` (no output may land on it), the output of `import`.
+std::vector<NamedPath> db_file_paths(const std::string& uri);
+
+/// Loads the base from the database (`options` as for CSV: strict, on_reject).
+LoadResult load_db_tables(const DbArgs& db, const LoadOptions& options);
+
+/// Writes the scores, history and run back when a table is asked for; `started`: when the run
+/// started (UTC seconds).
+void write_back(const DbArgs& db, const LoadResult& loaded, const ScoreResult& result, const ScoringConfig& config,
+                seconds_t started);
+
+/// Now, in UTC seconds.
+seconds_t now_utc();
 
 /// Parses a YYYY-MM-DD option value. @throws InputError naming the option.
 day_t parse_date_option(const std::string& option, const std::string& value);

@@ -1,4 +1,5 @@
-// rapport: command-line tool. `rapport score`, `rapport generate`, `rapport graph`.
+// rapport: command-line tool. `rapport score`, `rapport report`, `rapport generate`, `rapport graph`,
+// `rapport import`.
 //
 // main() parses the arguments, installs the signal cleanup and runs one command; it is the one
 // place where failures become exit codes: a rapport::Error exits with rapport::exit_code(kind)
@@ -62,6 +63,27 @@ void add_score_options(CLI::App& app, ScoreArgs& a) {
   app.add_flag("--quiet", a.quiet, "Print no report");
 }
 
+/// `--db URI` and `--tables MAP`; with `write` also the write-back tables.
+void add_db_options(CLI::App& app, DbArgs& a, bool write) {
+  app.add_option("--db", a.uri,
+                 "Read the tables customers, contacts, purchases, referrals from this database: sqlite:PATH or a "
+                 "PostgreSQL URI (postgresql://user@host:port/db)");
+  app.add_option("--tables", a.tables, "Table names in the database, e.g. customers=crm.clients,contacts=crm.touches");
+  if (!write) return;
+  app.add_option("--out-table", a.out_table, "Write the scores into this table (replacing the previous run's)");
+  app.add_option("--history-table", a.history_table,
+                 "Keep the headline scores per as-of date in this table (replacing the same as-of's)");
+  app.add_option("--runs-table", a.runs_table,
+                 "Record each run in this table when writing (default rapport_runs; \"\" for none)");
+}
+
+void add_import_options(CLI::App& app, ImportArgs& a) {
+  app.add_option("DIR", a.dir, "Directory with customers.csv [contacts.csv purchases.csv referrals.csv]")->required();
+  app.add_option("--db", a.uri, "The database to load: sqlite:PATH or a PostgreSQL URI")->required();
+  app.add_option("--tables", a.tables, "Table names in the database, e.g. customers=crm.clients");
+  app.add_flag("--strict", a.strict, "Any rejected row is an error (nothing is written)");
+}
+
 void add_generate_options(CLI::App& app, GenerateArgs& a) {
   app.add_option("DIR", a.dir, "Output directory")->required();
   app.add_option("--customers", a.options.customers, "Number of customers");
@@ -101,17 +123,22 @@ int main(int argc, char** argv) {
   ScoreArgs score_args;
   GenerateArgs generate_args;
   GraphArgs graph_args;
+  ImportArgs import_args;
   auto* score = app.add_subcommand("score", "Score a customer base (the bundled sample when given no input)");
   add_score_options(*score, score_args);
   rapport_cli::add_report_options(*score, score_args.report);
+  add_db_options(*score, score_args.db, true);
   auto* report = rapport_cli::add_report_command(app, score_args.dir, score_args.as_of, score_args.config,
                                                  score_args.threads, score_args.report);
+  add_db_options(*report, score_args.db, false);
   auto* generate = app.add_subcommand("generate", "Write a realistic synthetic customer base");
   add_generate_options(*generate, generate_args);
   auto* graph = app.add_subcommand("graph", "Centrality on a whole referral graph (referrals CSV or SNAP edge list)");
   add_graph_options(*graph, graph_args);
   HistoryArgs history_args;
   auto* history = add_history_command(app, history_args);
+  auto* import = app.add_subcommand("import", "Load CSV files into a database's four tables (native types)");
+  add_import_options(*import, import_args);
 
   try {
     app.parse(argc, argv);
@@ -119,6 +146,7 @@ int main(int argc, char** argv) {
     if (*generate) return run_generate(std::move(generate_args));
     if (*graph) return run_graph(std::move(graph_args));
     if (*history) return run_history(std::move(history_args));
+    if (*import) return run_import(std::move(import_args));
     if (*report) score_args.quiet = true;  // `rapport report`: the score path, writing only the page
     return run_score(std::move(score_args));  // also the default with no subcommand
   } catch (const CLI::ParseError& e) {

@@ -41,10 +41,16 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-/// The input files: DIR's (the bundled sample without any input), overridden per table.
+bool csv_inputs_given(const ScoreArgs& args) {
+  return !args.dir.empty() || !args.customers.empty() || !args.contacts.empty() || !args.purchases.empty() ||
+         !args.referrals.empty();
+}
+
+/// The input files: DIR's (the bundled sample without any input), overridden per table; none
+/// when the tables come from --db.
 InputFiles resolve_inputs(ScoreArgs& args, bool& sample) {
   InputFiles files;
-  sample = args.dir.empty() && args.customers.empty();
+  sample = args.dir.empty() && args.customers.empty() && args.db.uri.empty();
   if (sample) args.dir = default_sample_dir();
   if (!args.dir.empty()) files = InputFiles::from_directory(args.dir);
   if (!args.customers.empty()) files.customers = args.customers;
@@ -63,6 +69,7 @@ std::vector<NamedPath> input_paths(const InputFiles& files, const ScoreArgs& arg
                                                                {"--config", &args.config}};
   for (const auto& [option, path] : tables)
     if (!path->empty()) in.push_back({option, *path});
+  for (auto& db : db_file_paths(args.db.uri)) in.push_back(std::move(db));
   return in;
 }
 
@@ -86,7 +93,7 @@ LoadResult load(const InputFiles& files, const ScoreArgs& args, RejectsCsvWriter
   LoadOptions options;
   options.strict = args.strict;
   if (rejects) options.on_reject = [rejects](const RejectedRow& row) { rejects->add(row); };
-  return load_csv(files, options);
+  return args.db.uri.empty() ? load_csv(files, options) : load_db_tables(args.db, options);
 }
 
 /// Progress on stderr when it is a terminal: at most once per percent, the line ended once.
@@ -110,12 +117,13 @@ void check_value_models_step(const ScoreResult& result, bool strict) {
 }
 
 void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreResult& result,
-                   const ScoringConfig& cfg, std::unique_ptr<RejectsCsvWriter> rejects) {
+                   const ScoringConfig& cfg, std::unique_ptr<RejectsCsvWriter> rejects, seconds_t started) {
   if (!args.out.empty()) write_scores_csv(args.out, loaded.base, result, cfg.threads);
   if (!args.summary.empty())
     write_file_atomically(args.summary, summary_json(loaded.base, loaded.report, result, cfg) + "\n");
   if (!args.explain.empty()) write_explain_jsonl(args.explain, loaded.base, result, cfg);
   rapport_cli::write_report_if_asked(args.report, loaded.base, loaded.report, result, cfg);
+  write_back(args.db, loaded, result, cfg, started);
   if (rejects) rejects->commit();
 }
 
@@ -163,6 +171,8 @@ LoadResult score_load(const InputFiles& files, const ScoreArgs& args) { return l
 void score_check_value_models(const ScoreResult& result, bool strict) { check_value_models_step(result, strict); }
 
 int run_score(ScoreArgs args) {
+  const seconds_t started = now_utc();
+  check_db_args(args.db, csv_inputs_given(args));
   bool sample = false;
   const InputFiles files = resolve_inputs(args, sample);
   check_outputs(input_paths(files, args), output_paths(args));
@@ -178,7 +188,7 @@ int run_score(ScoreArgs args) {
   const auto t2 = Clock::now();
   check_value_models_step(result, args.strict);
 
-  write_outputs(args, loaded, result, cfg, std::move(rejects));
+  write_outputs(args, loaded, result, cfg, std::move(rejects), started);
   print_rejects(loaded.report, args.rejects);
   if (!args.quiet && (args.out.empty() || sample) && !writes_to_stdout(args))
     print_report(loaded.base, loaded.report, result);

@@ -1,0 +1,120 @@
+// Private: the database backends behind rapport/io/database.hpp. A backend opens a connection,
+// streams a table as loader records (values in their CSV spellings) and inserts rows given in
+// CSV spellings with native types; everything else (names, shapes, what is written) is shared.
+#pragma once
+
+#include "io/record_source.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rapport::detail {
+
+/// Column types rapport writes (and recognises when reading native values).
+enum class DbType : std::uint8_t { text, integer, real, boolean, date, timestamp };
+
+/// A column of a table rapport creates.
+struct DbColumn {
+  std::string name;
+  DbType type;
+};
+
+/// A validated table name: `table` or `schema.table`.
+struct DbName {
+  std::string schema;  ///< empty when unqualified
+  std::string table;
+  /// As written (`schema.table`), for messages and RejectedRow::file.
+  std::string display() const { return schema.empty() ? table : schema + "." + table; }
+  /// Quoted for SQL: `"schema"."table"` (identifiers are plain, so no quote can occur inside).
+  std::string quoted() const { return (schema.empty() ? "" : "\"" + schema + "\".") + "\"" + table + "\""; }
+};
+
+/// Parses and validates a table name. @throws ConfigError naming `what` when it is not plain.
+DbName parse_db_name(std::string_view name, std::string_view what);
+
+/// A database table as loader records: the header (the column names), then each row's values in
+/// their CSV spellings, comma-joined in one buffer (also the raw text of a reject), numbered from 1.
+class DbTableSource : public RecordSource {
+public:
+  /// A source named `name` (the table as written) with these column names.
+  DbTableSource(std::string name, std::vector<std::string> header)
+      : name_(std::move(name)), header_(std::move(header)) {}
+  const std::string& name() const noexcept final { return name_; }
+  bool next(CsvRecord& rec) final;
+
+protected:
+  /// Spells the next row's values into row_ (each followed by end_field()); false at the end.
+  virtual bool fetch() = 0;
+  /// Starts a value: a comma before every value but the first.
+  void begin_field() {
+    if (!ends_.empty()) row_.push_back(',');
+  }
+  /// Ends the value just spelled.
+  void end_field() { ends_.push_back(row_.size()); }
+  const std::vector<std::string>& header() const noexcept { return header_; }
+  std::string row_;  ///< the row being spelled
+
+private:
+  std::string name_;
+  std::vector<std::string> header_;
+  std::vector<std::size_t> ends_;
+  std::size_t line_ = 0;
+};
+
+/// Receives rows of CSV spellings (empty = NULL), one field per column, and writes them natively.
+class DbInserter {
+public:
+  virtual ~DbInserter() = default;
+  /// Adds one row (fields in the column order given to DbConnection::insert).
+  virtual void add(const std::vector<std::string_view>& fields) = 0;
+  /// Flushes what is buffered.
+  virtual void finish() = 0;
+};
+
+/// One connection to a database.
+class DbConnection {
+public:
+  virtual ~DbConnection() = default;
+  /// Starts the read snapshot the four tables are read in.
+  virtual void begin_read() = 0;
+  /// Starts a write transaction.
+  virtual void begin_write() = 0;
+  /// Commits the open transaction.
+  virtual void commit() = 0;
+  /// Rolls the open transaction back (never throws).
+  virtual void rollback() noexcept = 0;
+  /// Column names of a table in table order; empty when the table does not exist.
+  virtual std::vector<std::string> columns(const DbName& name) = 0;
+  /// Streams `SELECT * FROM name` as loader records (header = column names).
+  virtual std::unique_ptr<RecordSource> read(const DbName& name) = 0;
+  /// Creates a table with these columns.
+  virtual void create(const DbName& name, const std::vector<DbColumn>& columns) = 0;
+  /// Deletes the rows (all, or those whose `column` equals the text `value`, bound).
+  virtual void remove(const DbName& name, const std::string& column = {}, const std::string& value = {}) = 0;
+  /// Whether the table holds at least one row.
+  virtual bool has_rows(const DbName& name) = 0;
+  /// A prepared, batched inserter into `name`'s `columns`.
+  virtual std::unique_ptr<DbInserter> insert(const DbName& name, const std::vector<DbColumn>& columns) = 0;
+};
+
+/// Opens a SQLite file (created when `write` and missing). @throws InputError.
+std::unique_ptr<DbConnection> open_sqlite(const std::string& path, bool write);
+
+/// Connects to PostgreSQL (a URI or key/value string). @throws InputError with the server's
+/// message and the URI without its password.
+std::unique_ptr<DbConnection> open_postgres(const std::string& conninfo);
+
+/// Opens the database a URI names: `sqlite:PATH`, else PostgreSQL.
+std::unique_ptr<DbConnection> open_db(const std::string& uri, bool write);
+
+/// Shortest decimal that reads back as `v`, in fixed notation (no exponent); "NaN"/"inf" spelled so.
+void spell_double(double v, std::string& out);
+/// The CSV spelling of a Unix instant: `YYYY-MM-DDTHH:MM:SSZ`, or `YYYY-MM-DD` for a date column.
+void spell_unix_seconds(std::int64_t t, DbType type, std::string& out);
+/// The rapport type a declared column type names (DATE, TIMESTAMP[TZ], BOOL…, INT…), else text.
+DbType type_from_declared(std::string_view declared) noexcept;
+
+}  // namespace rapport::detail

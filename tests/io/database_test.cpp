@@ -1,0 +1,577 @@
+// Databases: the same base scored from CSV and from SQLite (TEXT columns and native columns)
+// gives the same scores and the same rejects; table names are validated before anything is
+// opened; write-back replaces atomically, history by as_of, and never alters a wrong table.
+#include <rapport/base/generate.hpp>
+#include <rapport/io/database.hpp>
+#include <rapport/io/writers.hpp>
+
+#include "io/csv.hpp"
+#include "io/db_connection.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <random>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+using namespace rapport;
+using rapport::test::TempDir;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void append(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::app) << text; }
+
+/// A generated base with bad rows appended to its CSV files: every kind, or (`typed_only`) only
+/// those a table with native column types can hold (wrong keys, ranges and amounts).
+void generate_with_bad_rows(const TempDir& dir, std::size_t customers, bool typed_only = false) {
+  GenerateOptions g;
+  g.customers = customers;
+  g.seed = 7;
+  generate_csv(dir.path(), g);
+  append(dir.file("customers.csv"), "C00000001,2024-01-01,retail\n"   // duplicate key (first row wins)
+                                    ",2024-01-01,retail\n");        // empty key
+  if (typed_only) {
+    append(dir.file("contacts.csv"), "NOPE,2025-01-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"
+                                     "C00000002,2025-01-01,fax,welcome,business,technical,1,false,\n"
+                                     "C00000002,2025-01-01,visit,welcome,business,technical,3,false,\n"
+                                     "C00000002,2025-01-02,visit,welcome,business,technical,1,true,2025-01-01\n");
+    append(dir.file("purchases.csv"), "C00000003,2025-01-01,-5\nNOPE,2025-01-01,10\n");
+    append(dir.file("referrals.csv"), "C00000004,C00000004,2025-01-01\n,C00000004,2025-01-01\n");
+    return;
+  }
+  append(dir.file("customers.csv"), "BAD1,2024-02-30,retail\n");  // impossible date
+  append(dir.file("contacts.csv"), "NOPE,2025-01-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"  // unknown
+                                   "C00000002,2025-01-01T10:00,visit,welcome,business,technical,1,false,\n"   // timestamp
+                                   "C00000002,2025-01-01,fax,welcome,business,technical,1,false,\n"           // channel
+                                   "C00000002,2025-01-01,visit,welcome,business,technical,3,false,\n"         // impression
+                                   "C00000002,2025-01-01,visit,welcome,business,technical,1,maybe,\n"         // flag
+                                   "C00000002,2025-01-02,visit,welcome,business,technical,1,true,2025-01-01\n");  // early
+  append(dir.file("purchases.csv"), "C00000003,2025-01-01,-5\n"           // negative amount
+                                    "C00000003,2025-01-01,12.5.1\n"       // not the amount form
+                                    "C00000003,2025-01-01T25:00:00,10\n"  // impossible timestamp
+                                    "NOPE,2025-01-01,10\n");            // unknown customer
+  append(dir.file("referrals.csv"), "C00000004,C00000004,2025-01-01\n"  // self-referral
+                                    ",C00000004,2025-01-01\n");       // empty referrer
+}
+
+void check(sqlite3* db, int rc, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+/// Native column types of the CSV columns (others TEXT), as a CRM would declare them.
+std::string native_type(const std::string& column) {
+  if (column == "acquired_on") return "DATE";
+  if (column == "at" || column == "resolved_at") return "TIMESTAMP";
+  if (column == "impression") return "INTEGER";
+  if (column == "complaint") return "BOOLEAN";
+  if (column == "amount") return "DOUBLE PRECISION";
+  return "TEXT";
+}
+
+bool amount_form(std::string_view s) {
+  if (!s.empty() && s[0] == '-') s.remove_prefix(1);
+  const auto dot = s.find('.');
+  const auto digits = [](std::string_view d) { return !d.empty() && d.find_first_not_of("0123456789") == std::string_view::npos; };
+  return dot == std::string_view::npos ? digits(s) : digits(s.substr(0, dot)) && digits(s.substr(dot + 1));
+}
+
+/// Binds a CSV field natively where it is a valid value of the column's type (INTEGER Unix
+/// seconds for dates and timestamps, numbers, 0/1 flags), else as the text (SQLite keeps it).
+void bind_native(sqlite3_stmt* st, int k, const std::string& type, std::string_view v) {
+  std::int64_t i = 0;
+  double d = 0;
+  if (v.empty()) {
+    sqlite3_bind_null(st, k);
+  } else if (type == "DATE" && parse_date(v)) {
+    sqlite3_bind_int64(st, k, midnight(*parse_date(v)));
+  } else if (type == "TIMESTAMP" && parse_timestamp(v)) {
+    sqlite3_bind_int64(st, k, *parse_timestamp(v));
+  } else if (type == "INTEGER" && std::from_chars(v.data(), v.data() + v.size(), i).ptr == v.data() + v.size() &&
+             v[0] != '+') {
+    sqlite3_bind_int64(st, k, i);
+  } else if (type == "BOOLEAN" && (v == "true" || v == "false" || v == "1" || v == "0")) {
+    sqlite3_bind_int(st, k, v == "true" || v == "1");
+  } else if (type == "DOUBLE PRECISION" && amount_form(v)) {
+    std::from_chars(v.data(), v.data() + v.size(), d);
+    sqlite3_bind_double(st, k, d);
+  } else {
+    sqlite3_bind_text(st, k, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+}
+
+/// Copies a CSV file into a SQLite table, row by row, all TEXT (empty = NULL) or native.
+void csv_to_sqlite(sqlite3* db, const std::string& csv, const std::string& table, bool native) {
+  detail::CsvReader reader(csv);
+  detail::CsvRecord rec;
+  reader.next(rec);
+  const std::vector<std::string> header(rec.fields.begin(), rec.fields.end());
+  std::string create = "CREATE TABLE " + table + " (", insert = "INSERT INTO " + table + " VALUES (";
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    create += (i ? ", " : "") + header[i] + " " + (native ? native_type(header[i]) : "TEXT");
+    insert += i ? ",?" : "?";
+  }
+  check(db, sqlite3_exec(db, (create + ")").c_str(), nullptr, nullptr, nullptr), "create");
+  sqlite3_stmt* st = nullptr;
+  check(db, sqlite3_prepare_v2(db, (insert + ")").c_str(), -1, &st, nullptr), "prepare");
+  while (reader.next(rec)) {
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      const int k = static_cast<int>(i) + 1;
+      if (native) bind_native(st, k, native_type(header[i]), rec.fields[i]);
+      else if (rec.fields[i].empty()) sqlite3_bind_null(st, k);
+      else sqlite3_bind_text(st, k, rec.fields[i].data(), static_cast<int>(rec.fields[i].size()), SQLITE_TRANSIENT);
+    }
+    check(db, sqlite3_step(st), "insert");
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+}
+
+/// Builds `path` from the CSV files in `dir`, tables renamed by `names`.
+void build_sqlite(const TempDir& dir, const std::string& path, bool native,
+                  const std::array<std::string, 4>& names = {"customers", "contacts", "purchases", "referrals"}) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  const char* files[4] = {"customers.csv", "contacts.csv", "purchases.csv", "referrals.csv"};
+  for (int k = 0; k < 4; ++k) csv_to_sqlite(db, dir.file(files[k]), names[static_cast<std::size_t>(k)], native);
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+}
+
+long long count(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  check(db, sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), "count");
+  sqlite3_step(st);
+  const long long n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+std::string scores_csv(const TempDir& dir, const std::string& name, const LoadResult& loaded) {
+  const auto res = score(loaded.base);
+  write_scores_csv(dir.file(name), loaded.base, res, 1);
+  return slurp(dir.file(name));
+}
+
+using RejectKey = std::tuple<std::string, std::size_t, std::string, std::string>;
+std::vector<RejectKey> reject_keys(const LoadReport& rep, bool csv_lines) {
+  std::vector<RejectKey> out;
+  // generated CSV rows are one line each: row number in read order = CSV line - 1
+  for (const auto& r : rep.rejects) out.emplace_back(r.table, csv_lines ? r.line - 1 : r.line, r.column_name, r.reason);
+  return out;
+}
+
+}  // namespace
+
+class DatabaseSameAsCsv : public ::testing::TestWithParam<bool> {};
+
+TEST_P(DatabaseSameAsCsv, SameScoresAndRejects) {
+  TempDir dir;
+  generate_with_bad_rows(dir, 400);
+  const auto db_path = dir.file("base.db");
+  build_sqlite(dir, db_path, GetParam());
+
+  const auto from_csv = load_csv(InputFiles::from_directory(dir.path()));
+  const auto from_db = load_db("sqlite:" + db_path);
+  // the bad rows appended above: 3 customers, 6 contacts, 4 purchases, 2 referrals
+  EXPECT_EQ(from_csv.report.customers.rejected, 3u);
+  EXPECT_EQ(from_csv.report.contacts.rejected, 6u);
+  EXPECT_EQ(from_csv.report.purchases.rejected, 4u);
+  EXPECT_EQ(from_csv.report.referrals.rejected, 2u);
+  for (auto t : {&LoadReport::customers, &LoadReport::contacts, &LoadReport::purchases, &LoadReport::referrals}) {
+    EXPECT_EQ((from_db.report.*t).read, (from_csv.report.*t).read);
+    EXPECT_EQ((from_db.report.*t).rejected, (from_csv.report.*t).rejected);
+  }
+  EXPECT_EQ(reject_keys(from_db.report, false), reject_keys(from_csv.report, true));
+  ASSERT_FALSE(from_db.report.rejects.empty());
+  EXPECT_EQ(from_db.report.rejects.front().file, "customers");
+  EXPECT_EQ(scores_csv(dir, "db.csv", from_db), scores_csv(dir, "csv.csv", from_csv));
+  // --strict: the first rejected row stops the load, named by table, row number and column
+  DbOptions strict;
+  strict.load.strict = true;
+  try {
+    load_db("sqlite:" + db_path, strict);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "customers:401:1: duplicate customer_id (first row wins) (column customer_id)");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(TextAndNativeColumns, DatabaseSameAsCsv, ::testing::Values(false, true));
+
+TEST(Database, ImportThenScoreEqualsCsv) {
+  TempDir dir;
+  generate_with_bad_rows(dir, 300);
+  const auto db_uri = "sqlite:" + dir.file("imported.db");
+  const auto imported = import_csv_to_db(InputFiles::from_directory(dir.path()), db_uri);
+  EXPECT_EQ(imported.report.total_rejected(), 15u);  // rejected the same way as CSV
+  const auto from_db = load_db(db_uri);
+  EXPECT_EQ(from_db.report.total_rejected(), 0u);  // only accepted rows were imported
+  EXPECT_EQ(from_db.report.customers.read, imported.base.customer_count());
+  EXPECT_EQ(scores_csv(dir, "db.csv", from_db), scores_csv(dir, "csv.csv", imported));
+  // native types: amounts are REAL, impressions INTEGER, complaint 0/1
+  EXPECT_EQ(count(dir.file("imported.db"), "SELECT count(*) FROM purchases WHERE typeof(amount) <> 'real'"), 0);
+  EXPECT_EQ(count(dir.file("imported.db"), "SELECT count(*) FROM contacts WHERE typeof(impression) <> 'integer'"), 0);
+  // a second import into the same tables is refused (they hold rows) and adds nothing
+  EXPECT_THROW(import_csv_to_db(InputFiles::from_directory(dir.path()), db_uri), OutputError);
+  EXPECT_EQ(count(dir.file("imported.db"), "SELECT count(*) FROM customers"),
+            static_cast<long long>(imported.base.customer_count()));
+}
+
+TEST(Database, MappedSchemaQualifiedTablesAndAbsentOptionalTables) {
+  TempDir dir;
+  generate_with_bad_rows(dir, 100);
+  const auto db_path = dir.file("crm.db");
+  build_sqlite(dir, db_path, true, {"clients", "touches", "orders", "intros"});
+  DbOptions o;
+  o.tables = DbTables::parse("customers=main.clients,contacts=touches,purchases=main.orders,referrals=intros");
+  const auto mapped = load_db("sqlite:" + db_path, o);
+  EXPECT_EQ(mapped.report.customers.rejected, 3u);
+  EXPECT_EQ(mapped.report.rejects.front().file, "main.clients");
+  EXPECT_GT(mapped.base.contact_count(), 0u);
+  // default names: only `customers` is required; the others are read when they exist
+  o.tables = DbTables::parse("customers=clients");
+  const auto only_customers = load_db("sqlite:" + db_path, o);
+  EXPECT_EQ(only_customers.base.customer_count(), mapped.base.customer_count());
+  EXPECT_EQ(only_customers.base.contact_count(), 0u);
+  EXPECT_EQ(only_customers.report.contacts.read, 0u);
+  EXPECT_THROW(load_db("sqlite:" + db_path), InputError);  // no table `customers`
+}
+
+TEST(Database, TableNamesAreValidatedBeforeAnythingIsOpened) {
+  for (const char* bad : {"customers=x;drop table y", "customers=a.b.c", "customers=\"q\"", "customers=1abc",
+                          "customers=", "customers=a b", "clients=x", "customers"})
+    EXPECT_THROW(DbTables::parse(bad), ConfigError) << bad;
+  EXPECT_EQ(DbTables::parse("customers=crm.clients,referrals=_r$1").customers, "crm.clients");
+  EXPECT_TRUE(is_plain_identifier("crm.clients"));
+  EXPECT_FALSE(is_plain_identifier("crm.clients."));
+  EXPECT_FALSE(is_plain_identifier(".clients"));
+  TempDir dir;
+  DbOptions o;
+  o.tables.contacts = "x'; --";
+  // a config error, not "cannot open": the database (which does not exist) was never touched
+  EXPECT_THROW(load_db("sqlite:" + dir.file("none.db"), o), ConfigError);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("none.db")));
+  EXPECT_THROW(load_db("sqlite:" + dir.file("none.db")), InputError);
+}
+
+TEST(Database, ValueSpellingsMatchTheCsvForms) {
+  std::string s;
+  const auto spell = [&](double v) {
+    s.clear();
+    detail::spell_double(v, s);
+    return s;
+  };
+  EXPECT_EQ(spell(0.1), "0.1");
+  EXPECT_EQ(spell(12.0), "12");
+  EXPECT_EQ(spell(1e20), "100000000000000000000");  // no exponent: the amount form holds
+  EXPECT_EQ(spell(1e-7), "0.0000001");
+  EXPECT_EQ(spell(-2.5), "-2.5");  // stays negative: rejected as "negative amount" like CSV
+  s.clear();
+  detail::spell_unix_seconds(86400 + 3661, detail::DbType::timestamp, s);
+  EXPECT_EQ(s, "1970-01-02T01:01:01Z");
+  s.clear();
+  detail::spell_unix_seconds(86400 + 3661, detail::DbType::date, s);
+  EXPECT_EQ(s, "1970-01-02");
+  EXPECT_EQ(detail::type_from_declared("TIMESTAMPTZ"), detail::DbType::timestamp);
+  EXPECT_EQ(detail::type_from_declared("date"), detail::DbType::date);
+  EXPECT_EQ(detail::type_from_declared("BOOLEAN"), detail::DbType::boolean);
+  EXPECT_EQ(detail::type_from_declared("INTEGER"), detail::DbType::text);  // integers spell as decimals anyway
+}
+
+TEST(Database, PasswordsAreRedacted) {
+  EXPECT_EQ(redact_uri("postgresql://ann:s3cret@db.example:5432/crm?sslmode=require"),
+            "postgresql://ann@db.example:5432/crm?sslmode=require");
+  EXPECT_EQ(redact_uri("host=db user=ann password=s3cret dbname=crm"), "host=db user=ann  dbname=crm");
+  EXPECT_EQ(redact_uri("host=db password='a b\\'c' dbname=crm"), "host=db  dbname=crm");
+  EXPECT_EQ(redact_uri("postgresql:///crm?host=/tmp&password=x&user=u"), "postgresql:///crm?host=/tmp&&user=u");
+  EXPECT_EQ(redact_uri("sqlite:/data/crm.db"), "sqlite:/data/crm.db");
+}
+
+namespace {
+struct Scored {
+  LoadResult loaded;
+  ScoreResult result;
+};
+Scored score_sample(const TempDir& dir, std::size_t customers, std::uint64_t seed) {
+  GenerateOptions g;
+  g.customers = customers;
+  g.seed = seed;
+  const auto sub = dir.file("gen" + std::to_string(seed));
+  generate_csv(sub, g);
+  Scored s{load_csv(InputFiles::from_directory(sub)), {}};
+  s.result = score(s.loaded.base, days_from_civil(2026, 6, 30));  // one as_of for every sample
+  return s;
+}
+}  // namespace
+
+TEST(Database, WriteBackReplacesAtomicallyKeepsHistoryPerAsOfAndRecordsRuns) {
+  TempDir dir;
+  const auto path = dir.file("out.db");
+  const auto uri = "sqlite:" + path;
+  sqlite3* setup = nullptr;  // WAL: a reader keeps its snapshot while a writer commits
+  sqlite3_open(path.c_str(), &setup);
+  sqlite3_exec(setup, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+  sqlite3_close(setup);
+
+  const auto a = score_sample(dir, 120, 1), b = score_sample(dir, 80, 2);
+  DbWriteOptions w{"scores", "score_history", "rapport_runs"};
+  write_db(uri, w, a.loaded.base, a.loaded.report, a.result, {}, {100, 200});
+  EXPECT_EQ(count(path, "SELECT count(*) FROM scores"), static_cast<long long>(a.result.scores.size()));
+
+  // a reader that began before the second write sees the whole old set, never a mix
+  sqlite3* reader = nullptr;
+  sqlite3_open(path.c_str(), &reader);
+  sqlite3_exec(reader, "BEGIN", nullptr, nullptr, nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(reader, "SELECT count(*) FROM scores", -1, &st, nullptr);
+  sqlite3_step(st);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), static_cast<long long>(a.result.scores.size()));
+  sqlite3_reset(st);
+  write_db(uri, w, b.loaded.base, b.loaded.report, b.result, {}, {300, 400});
+  sqlite3_step(st);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), static_cast<long long>(a.result.scores.size()));
+  sqlite3_finalize(st);
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(reader);
+  EXPECT_EQ(count(path, "SELECT count(*) FROM scores"), static_cast<long long>(b.result.scores.size()));
+
+  // both runs are as of the same day: history replaced, not doubled
+  ASSERT_EQ(a.result.as_of, b.result.as_of);
+  EXPECT_EQ(count(path, "SELECT count(*) FROM score_history"), static_cast<long long>(b.result.scores.size()));
+  EXPECT_EQ(count(path, "SELECT count(*) FROM rapport_runs"), 2);
+  EXPECT_EQ(count(path, "SELECT max(rows_rejected) FROM rapport_runs"), 0);
+  EXPECT_EQ(count(path, "SELECT count(*) FROM rapport_runs WHERE ended_at = '1970-01-01 00:06:40'"), 1);
+  // a run as of an earlier date adds its own history rows and keeps the others
+  const auto earlier = score(a.loaded.base, a.result.as_of - 30);
+  write_db(uri, w, a.loaded.base, a.loaded.report, earlier, {}, {500, 600});
+  EXPECT_EQ(count(path, "SELECT count(*) FROM score_history"),
+            static_cast<long long>(b.result.scores.size() + earlier.scores.size()));
+  EXPECT_EQ(count(path, "SELECT count(DISTINCT as_of) FROM score_history"), 2);
+  // typed columns, values read back: every ask_for_referral is 0/1, tree sizes are integers
+  EXPECT_EQ(count(path, "SELECT count(*) FROM scores WHERE typeof(tree_size) <> 'integer' OR ask_for_referral NOT IN (0, 1)"), 0);
+  EXPECT_EQ(count(path, "SELECT count(*) FROM scores WHERE typeof(loyalty_given) <> 'real'"), 0);
+}
+
+TEST(Database, ATableOfTheWrongShapeIsAnErrorAndNothingIsWritten) {
+  TempDir dir;
+  const auto path = dir.file("out.db");
+  const auto s = score_sample(dir, 60, 3);
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "CREATE TABLE scores (customer_id TEXT, score REAL)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  DbWriteOptions w{"scores", "", "rapport_runs"};
+  try {
+    write_db("sqlite:" + path, w, s.loaded.base, s.loaded.report, s.result, {}, {0, 0});
+    FAIL() << "expected OutputError";
+  } catch (const OutputError& e) {
+    EXPECT_NE(std::string(e.what()).find("scores: table has columns (customer_id,score)"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(count(path, "SELECT count(*) FROM scores"), 0);
+  EXPECT_EQ(count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'rapport_runs'"), 0);  // rolled back
+  EXPECT_EQ(count(path, "SELECT count(*) FROM pragma_table_info('scores')"), 2);  // never altered
+}
+
+TEST(Database, FractionalTextTimestampsAreRejectedAsInCsv) {
+  TempDir dir;
+  const auto path = dir.file("f.db");
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db,
+               "CREATE TABLE customers (customer_id TEXT, acquired_on DATE, segment TEXT);"
+               "INSERT INTO customers VALUES ('A', '2024-01-01', NULL), ('B', 19723, 'x');"  // 19723 s: 1970-01-01
+               "CREATE TABLE purchases (customer_id TEXT, at TIMESTAMP, amount REAL);"
+               "INSERT INTO purchases VALUES ('A', '2024-02-01 10:00:00', 12.5), ('A', '2024-02-01 10:00:00.250', 1),"
+               "('A', 1706781600, -1.0), ('A', 1706781600, 3);",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  const auto r = load_db("sqlite:" + path);
+  // row 2: a fraction is not a CSV timestamp; row 3: a negative amount
+  ASSERT_EQ(r.report.rejects.size(), 2u);
+  EXPECT_EQ(r.report.rejects[0].line, 2u);
+  EXPECT_EQ(r.report.rejects[0].column_name, "at");
+  EXPECT_EQ(r.report.rejects[1].line, 3u);
+  EXPECT_EQ(r.report.rejects[1].reason, "negative amount");
+  EXPECT_EQ(r.report.rejects[1].raw, "A,2024-02-01T10:00:00Z,-1");
+  ASSERT_EQ(r.base.purchase_count(), 2u);
+  EXPECT_EQ(r.base.purchase_at[1], 1706781600);  // INTEGER Unix seconds in a TIMESTAMP column
+  EXPECT_EQ(r.base.segment_names[r.base.segment[0]], "");  // NULL is empty
+  EXPECT_EQ(r.base.acquired_on[1], 0);  // INTEGER in a DATE column: the date of that instant
+}
+
+// ---- PostgreSQL: the same checks against a real server, when RAPPORT_TEST_PG_URI names one
+// (scripts/pg-throwaway.sh start prints such a URI; CI sets it).
+
+TEST(Database, PostgresConnectionFailureShowsTheServerMessageNeverThePassword) {
+  try {
+    load_db("postgresql://ann:topsecret@/crm?host=/nonexistent-rapport-socket-dir&connect_timeout=2");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find("topsecret"), std::string::npos) << what;
+    EXPECT_NE(what.find("postgresql://ann@/crm"), std::string::npos) << what;
+    EXPECT_NE(what.find("cannot connect"), std::string::npos) << what;
+    EXPECT_NE(what.find("nonexistent-rapport-socket-dir"), std::string::npos) << what;  // libpq's own message
+  }
+}
+
+namespace {
+const char* pg_uri() { return std::getenv("RAPPORT_TEST_PG_URI"); }
+
+/// A fresh schema on the test server, dropped (with its tables) at the end of the test.
+class PgSchema {
+public:
+  PgSchema() : conn_(PQconnectdb(pg_uri())) {
+    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
+    std::random_device rd;
+    name_ = "rapport_test_" + std::to_string(rd() % 1000000000u);
+    exec("SET client_min_messages = warning");
+    exec("CREATE SCHEMA " + name_);
+  }
+  ~PgSchema() {
+    exec("DROP SCHEMA " + name_ + " CASCADE");
+    PQfinish(conn_);
+  }
+  PgSchema(const PgSchema&) = delete;
+  PgSchema& operator=(const PgSchema&) = delete;
+  const std::string& name() const { return name_; }
+  std::string table(const std::string& t) const { return name_ + "." + t; }
+  DbTables tables() const { return DbTables::parse("customers=" + table("customers") + ",contacts=" + table("contacts") +
+                                                   ",purchases=" + table("purchases") + ",referrals=" + table("referrals")); }
+  void exec(const std::string& sql) { PQclear(PQexec(conn_, sql.c_str())); }
+  long long count(const std::string& sql) {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    const long long n = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? std::atoll(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    return n;
+  }
+  PGconn* conn() { return conn_; }
+
+private:
+  PGconn* conn_;
+  std::string name_;
+};
+
+detail::DbType native_db_type(const std::string& column) {
+  if (column == "acquired_on") return detail::DbType::date;
+  if (column == "at" || column == "resolved_at") return detail::DbType::timestamp;
+  if (column == "impression") return detail::DbType::integer;
+  if (column == "complaint") return detail::DbType::boolean;
+  if (column == "amount") return detail::DbType::real;
+  return detail::DbType::text;
+}
+
+/// Copies the CSV files into `schema`'s four tables (all TEXT, or native DATE/TIMESTAMPTZ/...).
+void build_pg(const TempDir& dir, const PgSchema& schema, bool native) {
+  auto db = detail::open_db(pg_uri(), true);
+  db->begin_write();
+  for (const char* t : {"customers", "contacts", "purchases", "referrals"}) {
+    detail::CsvReader reader(dir.file(std::string(t) + ".csv"));
+    detail::CsvRecord rec;
+    reader.next(rec);
+    std::vector<detail::DbColumn> cols;
+    for (auto f : rec.fields) cols.push_back({std::string(f), native ? native_db_type(std::string(f)) : detail::DbType::text});
+    const auto name = detail::parse_db_name(schema.table(t), "table");
+    db->create(name, cols);
+    auto ins = db->insert(name, cols);
+    while (reader.next(rec)) ins->add(rec.fields);
+    ins->finish();
+  }
+  db->commit();
+}
+}  // namespace
+
+class PostgresSameAsCsv : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PostgresSameAsCsv, SameScoresAndRejects) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  const bool native = GetParam();
+  TempDir dir;
+  generate_with_bad_rows(dir, 400, native);
+  PgSchema schema;
+  build_pg(dir, schema, native);
+  DbOptions o;
+  o.tables = schema.tables();
+  const auto from_csv = load_csv(InputFiles::from_directory(dir.path()));
+  const auto from_db = load_db(pg_uri(), o);
+  EXPECT_EQ(from_csv.report.total_rejected(), native ? 10u : 15u);
+  for (auto t : {&LoadReport::customers, &LoadReport::contacts, &LoadReport::purchases, &LoadReport::referrals}) {
+    EXPECT_EQ((from_db.report.*t).read, (from_csv.report.*t).read);
+    EXPECT_EQ((from_db.report.*t).rejected, (from_csv.report.*t).rejected);
+  }
+  EXPECT_EQ(reject_keys(from_db.report, false), reject_keys(from_csv.report, true));
+  EXPECT_EQ(from_db.report.rejects.front().file, schema.table("customers"));
+  EXPECT_EQ(scores_csv(dir, "db.csv", from_db), scores_csv(dir, "csv.csv", from_csv));
+}
+
+INSTANTIATE_TEST_SUITE_P(TextAndNativeColumns, PostgresSameAsCsv, ::testing::Values(false, true));
+
+TEST(Database, PostgresNativeValuesSpellAsCsv) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  PgSchema schema;
+  const auto t = [&](const char* name) { return schema.table(name); };
+  // a CRM's own types: microseconds (truncated), another time zone (converted to UTC), NUMERIC
+  schema.exec("CREATE TABLE " + t("customers") + " (customer_id TEXT, acquired_on DATE, segment TEXT)");
+  schema.exec("INSERT INTO " + t("customers") + " VALUES ('A', '2024-01-01', NULL)");
+  schema.exec("CREATE TABLE " + t("purchases") + " (customer_id TEXT, at TIMESTAMPTZ, amount NUMERIC(12,2))");
+  schema.exec("INSERT INTO " + t("purchases") + " VALUES ('A', '2024-02-01 12:00:00.999+02', 12.50), "
+              "('A', '2024-02-02 00:00:00+00', -3.00), ('A', NULL, 1)");
+  DbOptions o;
+  o.tables = schema.tables();  // contacts and referrals absent: not read
+  const auto r = load_db(pg_uri(), o);
+  EXPECT_EQ(r.report.contacts.read, 0u);
+  ASSERT_EQ(r.base.purchase_count(), 1u);
+  EXPECT_EQ(r.base.purchase_at[0], *parse_timestamp("2024-02-01T10:00:00Z"));
+  EXPECT_EQ(r.base.purchase_amount[0], 12.5);
+  ASSERT_EQ(r.report.rejects.size(), 2u);
+  EXPECT_EQ(r.report.rejects[0].raw, "A,2024-02-02T00:00:00Z,-3.00");
+  EXPECT_EQ(r.report.rejects[0].reason, "negative amount");
+  EXPECT_EQ(r.report.rejects[1].line, 3u);
+  EXPECT_EQ(r.report.rejects[1].column_name, "at");  // NULL is empty: no timestamp
+}
+
+TEST(Database, PostgresWriteBackIsAtomicWithHistoryAndRuns) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  TempDir dir;
+  PgSchema schema;
+  const auto a = score_sample(dir, 120, 1), b = score_sample(dir, 80, 2);
+  const DbWriteOptions w{schema.table("scores"), schema.table("history"), schema.table("runs")};
+  write_db(pg_uri(), w, a.loaded.base, a.loaded.report, a.result, {}, {100, 200});
+  // a reader whose snapshot began before the second write keeps seeing the old set
+  PQclear(PQexec(schema.conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ"));
+  const std::string count_scores = "SELECT count(*) FROM " + schema.table("scores");
+  EXPECT_EQ(schema.count(count_scores), static_cast<long long>(a.result.scores.size()));
+  write_db(pg_uri(), w, b.loaded.base, b.loaded.report, b.result, {}, {300, 400});
+  EXPECT_EQ(schema.count(count_scores), static_cast<long long>(a.result.scores.size()));
+  PQclear(PQexec(schema.conn(), "COMMIT"));
+  EXPECT_EQ(schema.count(count_scores), static_cast<long long>(b.result.scores.size()));
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("history")), static_cast<long long>(b.result.scores.size()));
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs")), 2);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs") + " WHERE ended_at = '1970-01-01 00:06:40+00'"), 1);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("scores") + " WHERE ask_for_referral IS NULL OR tree_size < 1"), 0);
+  // wrong shape: refused, the transaction rolled back (no third run recorded), the table untouched
+  schema.exec("CREATE TABLE " + schema.table("bad") + " (customer_id TEXT)");
+  const DbWriteOptions bad{schema.table("bad"), "", schema.table("runs")};
+  EXPECT_THROW(write_db(pg_uri(), bad, b.loaded.base, b.loaded.report, b.result, {}, {0, 0}), OutputError);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs")), 2);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM information_schema.columns WHERE table_schema = '" + schema.name() +
+                         "' AND table_name = 'bad'"), 1);
+}

@@ -1,0 +1,86 @@
+// rapport CLI: databases. Reading the tables from --db, writing scores back, `rapport import`.
+#include "cli.hpp"
+
+#include <rapport/io/database.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+namespace rapport::cli {
+
+namespace {
+
+DbWriteOptions write_options(const DbArgs& db) { return {db.out_table, db.history_table, db.runs_table}; }
+
+bool writes_back(const DbArgs& db) { return !db.out_table.empty() || !db.history_table.empty(); }
+
+}  // namespace
+
+seconds_t now_utc() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void check_db_args(const DbArgs& db, bool csv_inputs) {
+  if (db.uri.empty()) {
+    if (writes_back(db)) throw ConfigError("--out-table and --history-table need --db URI");
+    if (!db.tables.empty()) throw ConfigError("--tables needs --db URI");
+    return;
+  }
+  if (csv_inputs)
+    throw ConfigError("--db reads every table from the database: give no DIR, --customers, --contacts, "
+                      "--purchases or --referrals with it");
+  DbTables::parse(db.tables);
+  write_options(db).validate();  // the tables written at the end are named correctly, or nothing is read
+}
+
+std::vector<NamedPath> db_file_paths(const std::string& uri) {
+  const auto path = sqlite_path(uri);
+  if (!path || path->empty()) return {};
+  return {{"--db", *path}};
+}
+
+LoadResult load_db_tables(const DbArgs& db, const LoadOptions& options) {
+  DbOptions o;
+  o.tables = DbTables::parse(db.tables);
+  o.load = options;
+  return load_db(db.uri, o);
+}
+
+void write_back(const DbArgs& db, const LoadResult& loaded, const ScoreResult& result, const ScoringConfig& config,
+                seconds_t started) {
+  if (!writes_back(db)) return;
+  write_db(db.uri, write_options(db), loaded.base, loaded.report, result, config, {started, now_utc()});
+  std::fprintf(stderr, "wrote %zu scores to %s%s%s\n", result.scores.size(), redact_uri(db.uri).c_str(),
+               db.out_table.empty() ? "" : (" table " + db.out_table).c_str(),
+               db.history_table.empty() ? "" : (" history " + db.history_table).c_str());
+}
+
+int run_import(ImportArgs args) {
+  const auto files = InputFiles::from_directory(args.dir);
+  const auto tables = DbTables::parse(args.tables);
+  std::vector<NamedPath> inputs;
+  const std::pair<const char*, const std::string*> csv[] = {{"customers", &files.customers},
+                                                            {"contacts", &files.contacts},
+                                                            {"purchases", &files.purchases},
+                                                            {"referrals", &files.referrals}};
+  for (const auto& [table, path] : csv)
+    if (!path->empty()) inputs.push_back({"DIR " + std::string(table), *path});
+  check_outputs(inputs, db_file_paths(args.uri));  // the database file is this command's output
+  LoadOptions options;
+  options.strict = args.strict;
+  const auto loaded = import_csv_to_db(files, args.uri, tables, options);
+  const auto& b = loaded.base;
+  const auto& rep = loaded.report;
+  std::printf("imported into %s: %zu customers, %zu contacts, %zu purchases, %zu referrals (%zu rows rejected)\n",
+              redact_uri(args.uri).c_str(), b.customer_count(), b.contact_count(), b.purchase_count(),
+              b.referral_count(), rep.total_rejected());
+  if (rep.total_rejected())
+    std::fprintf(stderr,
+                 "rejected rows: customers %zu, contacts %zu, purchases %zu, referrals %zu "
+                 "(`rapport score %s --rejects F.csv` lists each with file, line, column and reason)\n",
+                 rep.customers.rejected, rep.contacts.rejected, rep.purchases.rejected, rep.referrals.rejected,
+                 args.dir.c_str());
+  return 0;
+}
+
+}  // namespace rapport::cli
