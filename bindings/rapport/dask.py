@@ -461,31 +461,36 @@ def rejects(customers, contacts=None, purchases=None, referrals=None, *, npartit
 
 
 def summary(run: DaskRun) -> Dict[str, Any]:
-    """Base-wide figures of a distributed run, reduced from per-partition aggregates.
+    """Base-wide figures of a distributed run, under the keys :func:`rapport.summary` uses.
 
-    Returns the as-of date, rows loaded and rejected per table, customers scored, the value
-    models, the loyalty-given distribution (count, mean, min, max and the p10 … p90 quantiles,
-    computed on the client from the loyalty column alone, 8 bytes per customer) and the counts of
-    ``ask_for_referral`` and of each ``next_action``. The rest of :func:`rapport.summary` (Critical
-    Wheel, revenue, referral trees, deciles) is not computed here yet.
+    Computed: ``as_of``, ``rows`` (read, accepted and rejected per table, summed over the
+    partitions), ``customers_scored``, ``bgnbd`` / ``gamma_gamma``, ``loyalty_given['overall']``
+    (count, mean, min, max, p10, p25, median, p75, p90 by linear interpolation), ``next_actions``
+    and ``ask_for_referral_customers``. The counts are reduced from per-partition aggregates;
+    the quantiles are computed on the client from the loyalty column alone (8 bytes per scored
+    customer). The rest of :func:`rapport.summary` (per segment and per value decile, Critical
+    Wheel, revenue, referral trees) is not computed by the distributed run yet.
     """
     per_part = run.scores.map_partitions(
         lambda d: _pd.DataFrame({"ask": [int(d["ask_for_referral"].sum())], "n": [len(d)]}),
         meta={"ask": "int64", "n": "int64"})
     agg, actions, loyalty = _dask.compute(per_part.sum(), run.scores["next_action"].value_counts(),
                                           run.scores["loyalty_given"])
-    q = _np.quantile(loyalty.to_numpy(), [0.1, 0.25, 0.5, 0.75, 0.9]) if len(loyalty) else [_np.nan] * 5
+    values = loyalty.to_numpy()
+    q = _np.quantile(values, [0.1, 0.25, 0.5, 0.75, 0.9]) if len(values) else [_np.nan] * 5
+    overall = {"customers": int(len(values))}
+    if len(values):
+        overall.update(mean=float(values.mean()), min=float(values.min()), max=float(values.max()), p10=float(q[0]),
+                       p25=float(q[1]), median=float(q[2]), p75=float(q[3]), p90=float(q[4]))
     return {
         "as_of": run.as_of.isoformat(),
-        "tables": {t: {"loaded": n - bad, "rejected": bad} for t, (n, bad) in run.counts.items()},
+        "rows": {t: {"read": n, "accepted": n - bad, "rejected": bad} for t, (n, bad) in run.counts.items()},
         "customers_scored": int(agg["n"]),
         "bgnbd": run.bgnbd,
         "gamma_gamma": run.gamma_gamma,
-        "loyalty_given": {"count": int(len(loyalty)), "mean": float(loyalty.mean()), "min": float(loyalty.min()),
-                          "max": float(loyalty.max()), "p10": float(q[0]), "p25": float(q[1]), "median": float(q[2]),
-                          "p75": float(q[3]), "p90": float(q[4])},
-        "ask_for_referral": int(agg["ask"]),
-        "next_action": {str(k): int(v) for k, v in actions.items()},
+        "loyalty_given": {"overall": overall},
+        "ask_for_referral_customers": int(agg["ask"]),
+        "next_actions": {str(k): int(v) for k, v in actions.items()},
     }
 
 
