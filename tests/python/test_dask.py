@@ -106,7 +106,6 @@ def test_dask_score_given_as_of_and_config(client, tmp_path):
 
 def test_dask_value_models_unavailable(client, tmp_path):
     # 8 customers: fewer than the fit's 10, so value at stake is unknown on both sides (NaN)
-    fr = {t: f for t, f in zip(TABLES, (None,) * 4)}
     rapport.generate_csv(tmp_path, 8, seed=2)
     fr = {t: pd.read_csv(tmp_path / f"{t}.csv", dtype=str, keep_default_na=False) for t in TABLES}
     with pytest.warns(rapport.ValueModelWarning):
