@@ -2,14 +2,17 @@
 # Scale by simulation: a generated base larger than any one worker's memory limit, scored on a
 # distributed LocalCluster (worker processes with a hard memory_limit; the shuffled inputs spill
 # to disk) with rapport.dask, its scores written as one CSV per partition.
-# Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT]   (default: 250000 3 400MiB)
+# Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT] [BLOCKSIZE]
+#        (default: 200000 3 320MiB 2MB; BLOCKSIZE is read_csv's, it sets the partition count:
+#        a partition's rows take about ten times their CSV size as pandas object strings)
 # Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH) and python3-distributed.
 # Prints customers, partitions, workers, memory limit, wall time and bytes moved between workers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-customers=${1:-250000}
+customers=${1:-200000}
 workers=${2:-3}
-memory=${3:-400MiB}
+memory=${3:-320MiB}
+blocksize=${4:-2MB}
 root=${RAPPORT_SCALE_DIR:-/tmp/rapport-dask-scale}
 pkg=${RAPPORT_PYTHONPATH:-build/bindings}
 [[ -f $pkg/rapport/dask.py ]] || cmake --build build --target _rapport
@@ -23,7 +26,7 @@ import rapport, rapport.dask as rdask
 
 
 def main():
-    customers, workers, memory, root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    customers, workers, memory, blocksize, root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
     data = os.path.join(root, "base")
     t0 = time.time()
     rows = rapport.generate_csv(data, customers, seed=1)
@@ -36,7 +39,7 @@ def main():
     limit = next(iter(client.scheduler_info()["workers"].values()))["memory_limit"]
     try:
         t0 = time.time()
-        tables = rdask.read_csv(data, blocksize="8MB")
+        tables = rdask.read_csv(data, blocksize=blocksize)
         run = rdask.score_run(tables["customers"], tables["contacts"], tables["purchases"], tables["referrals"])
         t_prep = time.time() - t0
         scores = run.scores.persist()  # scored once, then written and counted
@@ -59,5 +62,5 @@ def main():
 if __name__ == "__main__":
     main()
 EOF
-PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$root"
+PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$blocksize" "$root"
 rm -rf "$root"

@@ -384,9 +384,10 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     Returns
     -------
     DaskRun
-        The lazy ``scores`` and ``rejects`` frames and the run's as-of date, models and counts.
-        The shuffled inputs and the stages before the final scoring are computed (persisted on
-        the workers) by this call: the as-of date and the model fit need them.
+        The ``scores`` and ``rejects`` frames and the run's as-of date, models and counts. This
+        call computes (persists on the workers) the shuffled inputs, the loads, the pattern
+        counts and — when value at stake is known — the partition scores, whose up-serve values
+        the global ranking needs; the ranking and the rejects stay lazy.
     """
     cfg = _r._config(config, None)
     day = _r._day(as_of, "as_of")
