@@ -305,10 +305,17 @@ class DaskRun:
 
 
 def _shuffled(frame, table: str, nparts: int):
+    """Rows moved to partition ``_part`` (their customer hash mod P): every partition gets its
+    share of the customers (shuffling on the column instead would hash the partition numbers
+    again and leave about a third of the partitions empty)."""
     if frame is None:
         return None
     tagged = frame.map_partitions(_tag, nparts, _KEY[table])
-    return tagged.shuffle("_part", npartitions=nparts)
+    try:
+        from dask.dataframe.shuffle import rearrange_by_column
+    except ImportError:  # a dask without it: hash the column (uneven, still correct)
+        return tagged.shuffle("_part", npartitions=nparts)
+    return rearrange_by_column(tagged, "_part", npartitions=nparts, ignore_index=True)
 
 
 def _parts(frame, nparts: int) -> List[Any]:
