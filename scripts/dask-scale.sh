@@ -3,16 +3,16 @@
 # distributed LocalCluster (worker processes with a hard memory_limit; the shuffled inputs spill
 # to disk) with rapport.dask, its scores written as one CSV per partition.
 # Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT] [BLOCKSIZE]
-#        (default: 200000 3 320MiB 2MB; BLOCKSIZE is read_csv's, it sets the partition count:
+#        (default: 300000 3 512MiB 3MB; BLOCKSIZE is read_csv's, it sets the partition count:
 #        a partition's rows take about ten times their CSV size as pandas object strings)
 # Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH) and python3-distributed.
 # Prints customers, partitions, workers, memory limit, wall time and bytes moved between workers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-customers=${1:-200000}
+customers=${1:-300000}
 workers=${2:-3}
-memory=${3:-320MiB}
-blocksize=${4:-2MB}
+memory=${3:-512MiB}
+blocksize=${4:-3MB}
 root=${RAPPORT_SCALE_DIR:-/tmp/rapport-dask-scale}
 pkg=${RAPPORT_PYTHONPATH:-build/bindings}
 [[ -f $pkg/rapport/dask.py ]] || cmake --build build --target _rapport

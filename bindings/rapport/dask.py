@@ -249,10 +249,15 @@ def _assign_ranks(df: _pd.DataFrame, bounds: _np.ndarray, counts: Sequence[int],
     return out
 
 
+_BUCKET_VALUES = 1_000_000  # values per bucket aimed at (8 MB to sort in one task)
+
+
 def _rank(scored: List[Any], nparts: int) -> List[Any]:
-    samples = _dask.compute(*[_delayed(_sample)(s) for s in scored])
-    allsamples = _np.unique(_np.concatenate(samples)) if samples else _np.empty(0)
-    nb = max(1, min(nparts, len(allsamples)))
+    sampled = _dask.compute(*[_delayed(_sample)(s) for s in scored])
+    n = sum(size for size, _ in sampled)
+    allsamples = _np.unique(_np.concatenate([q for _, q in sampled])) if sampled else _np.empty(0)
+    # at least 4 buckets (so that small runs use the same code), about a million values each
+    nb = max(1, min(nparts, len(allsamples), max(4, -(-n // _BUCKET_VALUES))))
     bounds = _np.unique(allsamples[_np.linspace(0, len(allsamples) - 1, nb + 1).astype(int)[1:-1]]) if nb > 1 else _np.empty(0)
     nbuckets = len(bounds) + 1
     splits = [_delayed(_bucket_split, nout=nbuckets)(s, bounds) for s in scored]
@@ -264,11 +269,12 @@ def _rank(scored: List[Any], nparts: int) -> List[Any]:
     ]
 
 
-def _sample(df: _pd.DataFrame) -> _np.ndarray:
+def _sample(df: _pd.DataFrame) -> tuple:
+    """(rows, 33 quantiles of upserve_value): the bucket boundaries are drawn from these."""
     v = df["upserve_value"].to_numpy()
     if len(v) == 0:
-        return v
-    return _np.quantile(_np.sort(v), _np.linspace(0, 1, 33), method="lower")
+        return (0, v)
+    return (len(v), _np.quantile(v, _np.linspace(0, 1, 33), method="lower"))
 
 
 # ----------------------------------------------------------------------------------- public API
