@@ -11,13 +11,6 @@ using namespace rapport;
 
 namespace {
 
-CustomerBase generated(std::size_t n, std::uint64_t seed) {
-  GenerateOptions o;
-  o.customers = n;
-  o.seed = seed;
-  return generate_base(o);
-}
-
 // The base without its referral rows (and so without prospects): what one partition holds.
 CustomerBase without_referrals(const CustomerBase& base) {
   CustomerBase part = base;
@@ -45,7 +38,7 @@ bool same(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::b
 // parameters, gives every column of score() bit for bit (the referral rows are not in it: only
 // the given results can have supplied track_record and chain_reach).
 TEST(ScorePartition, WholeBaseAsOnePartitionEqualsScore) {
-  const auto base = generated(1500, 21);
+  const auto base = generate_base({.customers = 1500, .seed = 21});
   const ScoringConfig config;
   const ScoreResult one = score(base, std::nullopt, config);
   ASSERT_TRUE(one.value_known());
@@ -73,7 +66,7 @@ TEST(ScorePartition, WholeBaseAsOnePartitionEqualsScore) {
 
 // Referral results sized for other customers, or a partition carrying referral rows, are refused.
 TEST(ScorePartition, RefusesMisSizedResultsAndReferralRows) {
-  const auto base = generated(200, 3);
+  const auto base = generate_base({.customers = 200, .seed = 3});
   const ReferralForest forest = build_referral_forest(base, *base.default_as_of());
   const auto day = *base.default_as_of();
   EXPECT_THROW(score_partition(without_referrals(base), day, {}, customers_only(forest, 199)), InputError);
