@@ -1018,10 +1018,10 @@ report.__doc__ = (
 
 def __getattr__(name: str) -> Any:
     # rapport.plot imports matplotlib: only on first use
-    if name == "plot":
+    if name in ("plot", "dask"):  # rapport.dask imports dask: only on first use
         import importlib
 
-        return importlib.import_module(".plot", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -9,6 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import plot as plot
+from . import dask as dask
 from ._rapport import (
     ASPECTS as ASPECTS,
     CHANNELS as CHANNELS,

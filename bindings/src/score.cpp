@@ -18,6 +18,9 @@ struct ScoreRun {
   ScoringConfig config;
   rapport::ScoreResult result;
   bool taken = false;  ///< the score vectors were moved into numpy arrays
+  /// Root keys per customer of the base, given with the referral results of a partition run
+  /// (the root may live in another partition); empty for an ordinary run.
+  std::vector<std::string> root_id;
 
   void check() const {
     if (taken) throw std::logic_error("rapport: this run's scores were already handed to numpy");
@@ -184,10 +187,14 @@ py::list take_columns(ScoreRun& run) {
     const auto c = s.customer[r];
     Py_XDECREF(pi[r]);
     pi[r] = make_str(base.customer_id[c]).release().ptr();
-    const auto root = f.root[c];
-    if (!root_cache[root]) root_cache[root] = make_str(base.person(root));
     Py_XDECREF(pr[r]);
-    pr[r] = root_cache[root].inc_ref().ptr();
+    if (!run.root_id.empty()) {
+      pr[r] = make_str(run.root_id[c]).release().ptr();
+    } else {
+      const auto root = f.root[c];
+      if (!root_cache[root]) root_cache[root] = make_str(base.person(root));
+      pr[r] = root_cache[root].inc_ref().ptr();
+    }
     Py_XDECREF(pa[r]);
     pa[r] = action_names[static_cast<std::size_t>(s.next_action[r])].inc_ref().ptr();
     direct[r] = f.direct_referrals[c];
@@ -225,6 +232,79 @@ py::list take_columns(ScoreRun& run) {
     out.append(py::make_tuple(name, it->second));
   }
   return out;
+}
+
+// ---------------------------------------------------------------- partitions (rapport.dask)
+
+using U32 = py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>;
+using F64 = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+template <class T, class A>
+std::vector<T> vector_of(const A& a) {
+  return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+/// The acquisition forest's per-customer results over a whole base (customers in base order):
+/// a dict of columns root_id, generation, tree_size, direct_referrals, converted_referrals,
+/// katz and track_record_weight.
+py::dict referral_results(const std::shared_ptr<BaseHolder>& holder, int as_of_day, const ScoringConfig& config) {
+  rapport::validate(config);
+  const auto& base = holder->base;
+  rapport::ReferralForest f;
+  {
+    py::gil_scoped_release release;
+    f = rapport::build_referral_forest(base, as_of_day, config);
+  }
+  const std::size_t n = base.customer_count();
+  py::array roots = new_object_array(n);
+  auto** pr = static_cast<PyObject**>(roots.mutable_data());
+  for (std::size_t c = 0; c < n; ++c) {
+    Py_XDECREF(pr[c]);
+    pr[c] = make_str(base.person(f.root[c])).release().ptr();
+  }
+  auto head = [n](std::vector<std::uint32_t>& v) { v.resize(n); return to_numpy(std::move(v)); };
+  auto headd = [n](std::vector<double>& v) { v.resize(n); return to_numpy(std::move(v)); };
+  py::dict d;
+  d["root_id"] = roots;
+  d["generation"] = head(f.generation);
+  d["tree_size"] = head(f.tree_size);
+  d["direct_referrals"] = head(f.direct_referrals);
+  d["converted_referrals"] = head(f.converted_referrals);
+  d["katz"] = headd(f.katz);
+  d["track_record_weight"] = headd(f.track_record_weight);
+  return d;
+}
+
+/// Scores a partition's base with the referral results given per customer (rapport::score_partition).
+std::unique_ptr<ScoreRun> score_partition_run(std::shared_ptr<BaseHolder> base, int as_of_day,
+                                              const ScoringConfig& config, const py::dict& referrals) {
+  rapport::ReferralForest f;
+  f.generation = vector_of<std::uint32_t>(referrals["generation"].cast<U32>());
+  f.tree_size = vector_of<std::uint32_t>(referrals["tree_size"].cast<U32>());
+  f.direct_referrals = vector_of<std::uint32_t>(referrals["direct_referrals"].cast<U32>());
+  f.converted_referrals = vector_of<std::uint32_t>(referrals["converted_referrals"].cast<U32>());
+  f.katz = vector_of<double>(referrals["katz"].cast<F64>());
+  f.track_record_weight = vector_of<double>(referrals["track_record_weight"].cast<F64>());
+  f.root.assign(f.katz.size(), rapport::no_index);
+  auto run = std::make_unique<ScoreRun>();
+  for (auto item : referrals["root_id"].cast<py::sequence>()) run->root_id.push_back(py::str(item).cast<std::string>());
+  if (run->root_id.size() != f.katz.size()) throw py::value_error("root_id and katz differ in length");
+  run->base = std::move(base);
+  run->config = config;
+  {
+    py::gil_scoped_release release;
+    run->result = rapport::score_partition(run->base->base, as_of_day, run->config, std::move(f));
+  }
+  return run;
+}
+
+/// Copies of the value models' per-row inputs (frequency x, recency t_x, age T, mean repeat
+/// spend m; NaN where undefined), one entry per scored customer.
+py::tuple rfm_columns(const ScoreRun& run) {
+  run.check();
+  const auto& s = run.result.scores;
+  return py::make_tuple(to_numpy(std::vector<double>(s.frequency)), to_numpy(std::vector<double>(s.recency)),
+                        to_numpy(std::vector<double>(s.age)), to_numpy(std::vector<double>(s.monetary)));
 }
 
 }  // namespace
@@ -346,7 +426,14 @@ threads : int
                              })
       .def("check_value_models", [](const ScoreRun& r) { rapport::check_value_models(r.result); },
            "Raises FitError when a value model could not be fitted (strict mode).")
-      .def("take_columns", &take_columns);
+      .def("take_columns", &take_columns)
+      .def("rfm_columns", &rfm_columns,
+           "(frequency, recency, age, monetary) per scored customer: the value models' inputs.");
+  m.def("_referral_results", &referral_results, py::arg("base"), py::arg("as_of_day"), py::arg("config"),
+        "Per-customer acquisition-forest results of a base (GIL released while building the forest).");
+  m.def("_score_partition", &score_partition_run, py::arg("base"), py::arg("as_of_day"), py::arg("config"),
+        py::arg("referrals"),
+        "Scores one partition with per-customer referral results given (GIL released while scoring).");
 
   m.def(
       "_score",

@@ -509,8 +509,11 @@ void rank_upserve(unsigned threads, bool value_known, Scores& s) {
 
 }  // namespace
 
-ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
-                  const ProgressFn& progress) {
+namespace {
+
+// score() and score_partition(): `given` replaces the referral forest built from `base`.
+ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
+                       const ProgressFn& progress, ReferralForest* given) {
   validate(config);
   ScoreResult out;
   if (!as_of) as_of = base.default_as_of();
@@ -519,8 +522,9 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
   out.as_of = D;
   const unsigned threads = detail::thread_count(config.threads);
   // the referral forest (sequential) builds while the result columns are allocated
-  auto forest = std::async(threads > 1 ? std::launch::async : std::launch::deferred,
-                           [&] { return build_referral_forest(base, D, config); });
+  auto forest = std::async(threads > 1 && !given ? std::launch::async : std::launch::deferred, [&] {
+    return given ? std::move(*given) : build_referral_forest(base, D, config);
+  });
   std::vector<std::uint32_t> rows;
   for (std::uint32_t c = 0; c < base.customer_count(); ++c)
     if (base.acquired_on[c] <= D) rows.push_back(c);
@@ -535,6 +539,32 @@ ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const Sc
   rank_upserve(threads, out.value_known(), out.scores);
   if (progress) progress(n, n);
   return out;
+}
+
+// The per-customer columns score_customer() and the score columns read, sized to the customers.
+void check_partition_referrals(const CustomerBase& base, const ReferralForest& f) {
+  const std::size_t n = base.customer_count();
+  const std::size_t sizes[] = {f.root.size(), f.generation.size(), f.tree_size.size(), f.direct_referrals.size(),
+                               f.converted_referrals.size(), f.katz.size(), f.track_record_weight.size()};
+  for (const auto size : sizes)
+    if (size != n)
+      throw InputError("score_partition: referral results hold " + std::to_string(size) + " entries for " +
+                       std::to_string(n) + " customers");
+  if (base.referral_count() != 0 || base.person_count() != n)
+    throw InputError("score_partition: the partition's base must not carry referral rows (they are given)");
+}
+
+}  // namespace
+
+ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
+                  const ProgressFn& progress) {
+  return score_with(base, as_of, config, progress, nullptr);
+}
+
+ScoreResult score_partition(const CustomerBase& base, day_t as_of, const ScoringConfig& config,
+                            ReferralForest referrals) {
+  check_partition_referrals(base, referrals);
+  return score_with(base, as_of, config, {}, &referrals);
 }
 
 void check_value_models(const ScoreResult& result) {

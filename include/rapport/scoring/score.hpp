@@ -106,6 +106,19 @@ using ProgressFn = std::function<void(std::size_t, std::size_t)>;
 RAPPORT_API ScoreResult score(const CustomerBase& base, std::optional<day_t> as_of = std::nullopt,
                               const ScoringConfig& config = {}, const ProgressFn& progress = {});
 
+/// Scores one partition of a larger base: as score(), except that the referral results are
+/// given instead of built from `base`'s own referral rows (the acquisition forest needs every
+/// referral edge of the whole base, so it is built once elsewhere with build_referral_forest()).
+/// `referrals` holds one entry per customer of `base` (person index = customer index, so
+/// `base` carries no referral rows); its `root` may be no_index where the root lives outside
+/// the partition (the caller keeps the root keys). Value models come from `config` as usual:
+/// a distributed run fits them once and passes the parameters in config.bgnbd / gamma_gamma.
+/// upserve_score ranks within the partition only; a distributed run re-ranks over all parts.
+/// @throws ConfigError when `config` is invalid; InputError when `referrals`' columns are not
+/// sized to the customers of `base`.
+RAPPORT_API ScoreResult score_partition(const CustomerBase& base, day_t as_of, const ScoringConfig& config,
+                                        ReferralForest referrals);
+
 /// Scores as of a Boost date.
 RAPPORT_API ScoreResult score(const CustomerBase& base, const boost::gregorian::date& as_of,
                               const ScoringConfig& config = {});

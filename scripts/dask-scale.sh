@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Scale by simulation: a generated base larger than any one worker's memory limit, scored on a
+# distributed LocalCluster (worker processes with a hard memory_limit; the shuffled inputs spill
+# to disk) with rapport.dask, its scores written as one CSV per partition.
+# Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT] [BLOCKSIZE]
+#        (default: 300000 3 512MiB 3MB; BLOCKSIZE is read_csv's, it sets the partition count:
+#        a partition's rows take about ten times their CSV size as pandas object strings)
+# Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH) and python3-distributed.
+# Prints customers, partitions, workers, memory limit, wall time and bytes moved between workers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+customers=${1:-300000}
+workers=${2:-3}
+memory=${3:-512MiB}
+blocksize=${4:-3MB}
+root=${RAPPORT_SCALE_DIR:-/tmp/rapport-dask-scale}
+pkg=${RAPPORT_PYTHONPATH:-build/bindings}
+[[ -f $pkg/rapport/dask.py ]] || cmake --build build --target _rapport
+rm -rf "$root" && mkdir -p "$root"
+# the worker processes are spawned: they re-import the main script, so it must be a file
+script=$root/dask_scale.py
+cat > "$script" <<'EOF'
+import os, sys, time
+import dask, distributed
+import rapport, rapport.dask as rdask
+
+
+def main():
+    customers, workers, memory, blocksize, root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+    data = os.path.join(root, "base")
+    t0 = time.time()
+    rows = rapport.generate_csv(data, customers, seed=1)
+    csv_bytes = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data))
+    print(f"generated {rows} ({csv_bytes / 2**20:.0f} MiB of CSV) in {time.time() - t0:.1f} s", flush=True)
+
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory,
+                                       dashboard_address=None, local_directory=os.path.join(root, "spill"))
+    client = distributed.Client(cluster)
+    limit = next(iter(client.scheduler_info()["workers"].values()))["memory_limit"]
+    try:
+        t0 = time.time()
+        tables = rdask.read_csv(data, blocksize=blocksize)
+        run = rdask.score_run(tables["customers"], tables["contacts"], tables["purchases"], tables["referrals"])
+        t_prep = time.time() - t0
+        scores = run.scores.persist()  # scored once, then written and counted
+        scores.to_csv(os.path.join(root, "scores", "part-*.csv"), index=False)
+        scored = int(scores.map_partitions(len).compute().sum())
+        rejected = int(run.rejects.map_partitions(len).compute().sum())
+        wall = time.time() - t0
+        moved = sum(client.run(lambda dask_worker: sum(e.get("total", 0) for e in dask_worker.transfer_incoming_log)).values())
+        print(f"| customers | scored | rejected | CSV MiB | partitions | workers | memory_limit MiB | wall s (prepare / total) | bytes moved between workers |")
+        print(f"|---|---|---|---|---|---|---|---|---|")
+        print(f"| {customers} | {scored} | {rejected} | {csv_bytes / 2**20:.0f} | {run.partitions} | {workers} | {limit / 2**20:.0f} "
+              f"| {t_prep:.1f} / {wall:.1f} | {moved} ({moved / 2**20:.0f} MiB) |")
+        if csv_bytes <= limit:
+            print("note: this base is not larger than one worker's memory limit; raise CUSTOMERS")
+    finally:
+        client.close()
+        cluster.close()
+
+
+if __name__ == "__main__":
+    main()
+EOF
+PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$blocksize" "$root"
+rm -rf "$root"

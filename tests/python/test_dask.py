@@ -1,0 +1,144 @@
+"""rapport.dask: scoring dask DataFrames on a distributed LocalCluster equals rapport.score.
+
+The cluster has three worker processes (one thread each), so partitions really are scored in
+other processes and every stage's data crosses process boundaries as it would on a cluster.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rapport
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+import rapport.dask as rdask  # noqa: E402  (needs dask)
+
+TABLES = ("customers", "contacts", "purchases", "referrals")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=3, processes=True, threads_per_worker=1, dashboard_address=None,
+                                       memory_limit="1GiB")
+    c = distributed.Client(cluster)
+    try:
+        yield c
+    finally:
+        c.close()
+        cluster.close()
+
+
+def text_frames(tmp_path, customers=600, seed=11):
+    """A generated base as CSV text (every field a string), with bad rows of every kind added."""
+    rapport.generate_csv(tmp_path, customers, seed=seed)
+    fr = {t: pd.read_csv(tmp_path / f"{t}.csv", dtype=str, keep_default_na=False) for t in TABLES}
+    cu, co, pu, re = (fr[t] for t in TABLES)
+    first = cu.iloc[0]
+    fr["customers"] = pd.concat([cu, pd.DataFrame([
+        {**first, "acquired_on": "2020-01-01"},               # duplicate key (first row wins)
+        {**first, "customer_id": "bad-date", "acquired_on": "2020-02-30"},
+        {**first, "customer_id": "", "acquired_on": "2020-01-01"},
+    ])], ignore_index=True)
+    c0 = co.iloc[0]
+    fr["contacts"] = pd.concat([co.iloc[:50], pd.DataFrame([
+        {**c0, "customer_id": "nobody"},                      # unknown customer
+        {**c0, "impression": "7"},                            # out of range
+        {**c0, "customer_id": "bad-date"},                    # customer rejected above
+    ]), co.iloc[50:]], ignore_index=True)
+    p0 = pu.iloc[0]
+    fr["purchases"] = pd.concat([pu, pd.DataFrame([{**p0, "amount": "-3"}, {**p0, "at": "yesterday"}])],
+                                ignore_index=True)
+    r0 = re.iloc[0]
+    fr["referrals"] = pd.concat([pd.DataFrame([{**r0, "referred_id": r0["referrer_id"]}]), re], ignore_index=True)
+    return fr
+
+
+def unaligned(fr, parts=(7, 11, 5, 3)):
+    """Each table cut into its own number of partitions, so a customer's rows are spread out."""
+    return [dd.from_pandas(fr[t], npartitions=n, sort=False) for t, n in zip(TABLES, parts)]
+
+
+def assert_same_scores(one, dist):
+    assert list(dist.columns) == list(one.columns)
+    a = one.sort_values("customer_id").reset_index(drop=True)
+    b = dist.sort_values("customer_id").reset_index(drop=True)
+    assert len(a) == len(b)
+    for col in a.columns:
+        x, y = a[col].to_numpy(), b[col].to_numpy()
+        if a[col].dtype.kind == "f":
+            assert np.array_equal(np.isnan(x), np.isnan(y)), col
+            ok = ~np.isnan(x)
+            np.testing.assert_allclose(y[ok], x[ok], rtol=1e-12, atol=0, err_msg=col)
+        else:
+            assert a[col].dtype == b[col].dtype, col
+            assert (x == y).all(), col
+
+
+def test_dask_score_equals_one_machine(client, tmp_path):
+    fr = text_frames(tmp_path)
+    with pytest.warns(rapport.RejectedRowsWarning):
+        base = rapport.load(*(fr[t] for t in TABLES))
+    one = rapport.score(base)
+    run = rdask.score_run(*unaligned(fr), npartitions=6)
+    dist = run.scores.compute()
+    assert_same_scores(one, dist)
+    assert run.as_of == one.attrs["as_of"]
+    for k in ("r", "alpha", "a", "b"):
+        assert run.bgnbd[k] == pytest.approx(one.attrs["bgnbd"][k], rel=1e-12)
+    # rejects: the same rows, numbered as one machine numbers them
+    rej_one = base.rejects_frame().sort_values(["table", "row"]).reset_index(drop=True)
+    rej = run.rejects.compute().sort_values(["table", "row"]).reset_index(drop=True)
+    assert base.rejected == 9 == len(rej)
+    pd.testing.assert_frame_equal(rej[["table", "row", "column", "reason"]], rej_one[["table", "row", "column", "reason"]],
+                                  check_dtype=False)
+    assert sum(bad for _, bad in run.counts.values()) == base.rejected
+
+
+def test_dask_score_given_as_of_and_config(client, tmp_path):
+    fr = text_frames(tmp_path, customers=300, seed=5)
+    cfg = rapport.ScoringConfig(half_life_days=90, gamma_gamma={"p": 2.0, "q": 3.0, "gamma": 10.0})
+    with pytest.warns(rapport.RejectedRowsWarning):
+        one = rapport.score(*(fr[t] for t in TABLES), as_of="2025-12-31", config=cfg)
+    dist = rdask.score(*unaligned(fr, (4, 9, 2, 5)), as_of="2025-12-31", config=cfg).compute()
+    assert_same_scores(one, dist)
+
+
+def test_dask_value_models_unavailable(client, tmp_path):
+    # 8 customers: fewer than the fit's 10, so value at stake is unknown on both sides (NaN)
+    rapport.generate_csv(tmp_path, 8, seed=2)
+    fr = {t: pd.read_csv(tmp_path / f"{t}.csv", dtype=str, keep_default_na=False) for t in TABLES}
+    with pytest.warns(rapport.ValueModelWarning):
+        one = rapport.score(*(fr[t] for t in TABLES))
+    run = rdask.score_run(*unaligned(fr, (3, 4, 2, 1)), npartitions=3)
+    dist = run.scores.compute()
+    assert dist["upserve_score"].isna().all() and dist["p_alive"].isna().all()
+    assert "at least 10 required" in run.bgnbd["error"]
+    assert_same_scores(one, dist)
+
+
+def test_dask_read_csv_and_summary(client, tmp_path):
+    rapport.generate_csv(tmp_path, 200, seed=8)
+    tables = rdask.read_csv(str(tmp_path), blocksize=20_000)
+    assert tables["contacts"].npartitions > 1
+    run = rdask.score_run(*(tables[t] for t in TABLES))
+    one = rapport.score_dir(tmp_path)
+    assert_same_scores(one, run.scores.compute())
+    s = rdask.summary(run)
+    one_summary = rapport.summary(rapport.load_dir(tmp_path))
+    assert s["customers_scored"] == one_summary["customers_scored"] == len(one)
+    assert s["rows"] == one_summary["rows"]
+    assert s["ask_for_referral_customers"] == one_summary["ask_for_referral_customers"]
+    assert s["next_actions"] == {k: v for k, v in one_summary["next_actions"].items() if v}
+    for k, v in one_summary["loyalty_given"]["overall"].items():
+        assert s["loyalty_given"]["overall"][k] == pytest.approx(v, rel=1e-12), k
+
+
+def test_score_partition_checks_referral_sizes():
+    base = rapport.generate(20, seed=1, referral_share=0.0, prospect_referrals=0.0)
+    frames = base.to_frames()
+    part = rapport.load(frames["customers"], frames["contacts"], frames["purchases"])
+    given = {c: np.zeros(3, dtype=np.uint32) for c in ("generation", "tree_size", "direct_referrals", "converted_referrals")}
+    given.update(katz=np.zeros(3), track_record_weight=np.zeros(3), root_id=["a", "b", "c"])
+    with pytest.raises(rapport.InputError, match="3 entries for 20 customers"):
+        rapport._rapport._score_partition(part, 20000, rapport.ScoringConfig(), given)
