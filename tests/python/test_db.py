@@ -153,22 +153,23 @@ def test_cli_history_from_sqlite_equals_csv_and_fills_the_history_table(cli, bad
     con = sqlite3.connect(db)
     columns = [r[1] for r in con.execute("PRAGMA table_info(history)")]
     header = (tmp_path / "csv.csv").read_text().splitlines()[0].split(",")[1:]
-    customers = con.execute("SELECT count(*) FROM customers").fetchone()[0]
     for as_of, rows in slices.items():
         stored = con.execute(f"SELECT {', '.join(columns[1:])} FROM history WHERE as_of = ? ORDER BY rowid",
                              (as_of,)).fetchall()
-        assert len(stored) == len(rows) == customers
+        assert len(stored) == len(rows) > 0  # the customers acquired by as_of, in the CSV's order
         expected = [dict(zip(header, next(csv.reader([r])))) for r in rows]
         for got, want in zip(stored, expected):
             for name, value in zip(columns[1:], got):
                 cell = want[name]
                 if value is None:
                     assert cell == "", (as_of, name)
+                elif cell in ("true", "false"):  # BOOLEAN: 0/1 in SQLite
+                    assert value == (cell == "true"), (as_of, name)
                 elif isinstance(value, float):
                     assert value == float(cell), (as_of, name)
                 else:
                     assert str(value) == cell, (as_of, name)
-    assert con.execute("SELECT count(*) FROM history").fetchone()[0] == 3 * customers
+    assert con.execute("SELECT count(*) FROM history").fetchone()[0] == sum(map(len, slices.values()))
     assert sorted(r[0] for r in con.execute("SELECT as_of FROM rapport_runs")) == sorted(DATES.split(",") * 2)
     con.close()
 
@@ -180,8 +181,7 @@ def test_cli_history_db_only_table_and_output_checks(cli, bad_base, tmp_path):
             "--runs-table", "", "--quiet")
     assert p.returncode == 0, p.stderr
     con = sqlite3.connect(db)
-    assert con.execute("SELECT count(DISTINCT as_of), count(*) FROM h").fetchone() == (
-        1, con.execute("SELECT count(*) FROM customers").fetchone()[0])
+    assert con.execute("SELECT count(DISTINCT as_of), min(as_of) FROM h").fetchone() == (1, "2025-06-30")
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'rapport_runs'").fetchone() == (0,)
     con.close()
     before = db.read_bytes()

@@ -67,7 +67,9 @@ int run_history(HistoryArgs args) {
   check_history_args(args);
   bool sample = false;
   const InputFiles files = score_inputs(a, sample);
-  check_outputs(score_input_paths(files, a), {{"--out", a.out}});
+  std::vector<NamedPath> outputs;
+  if (!a.out.empty()) outputs.push_back({"--out", a.out});
+  check_outputs(score_input_paths(files, a), outputs);
   const ScoringConfig cfg = score_config(a);
   const std::vector<day_t> dates = parse_dates(args.dates);
 
