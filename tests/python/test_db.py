@@ -119,3 +119,78 @@ def test_cli_import_onto_an_input_and_mixed_inputs_are_refused(cli, bad_base, tm
     assert p.returncode == 2 and "--db reads every table from the database" in p.stderr, p.stderr
     p = run(cli, "score", bad_base, "--out-table", "scores", "--quiet")
     assert p.returncode == 2 and "need --db" in p.stderr, p.stderr
+
+
+# --- rapport history --db: one load from the database, every date's slice stored -------------------
+
+DATES = "2025-06-30,2024-12-31,2026-03-31"
+
+
+def history_slices(path):
+    """The long history CSV as {as_of: [row lines without the as_of column]}, in file order."""
+    slices = {}
+    with open(path, newline="") as f:
+        next(f)
+        for line in f:
+            as_of, rest = line.rstrip("\n").split(",", 1)
+            slices.setdefault(as_of, []).append(rest)
+    return slices
+
+
+def test_cli_history_from_sqlite_equals_csv_and_fills_the_history_table(cli, bad_base, tmp_path):
+    db = tmp_path / "crm.db"
+    csv_to_sqlite(bad_base, db)
+    p = run(cli, "history", bad_base, "--as-of", DATES, "--out", tmp_path / "csv.csv", "--quiet")
+    assert p.returncode == 0, p.stderr
+    for _ in range(2):  # the second run replaces each date's rows, it does not add to them
+        p = run(cli, "history", "--db", f"sqlite:{db}", "--as-of", DATES, "--out", tmp_path / "db.csv",
+                "--history-table", "history", "--quiet")
+        assert p.returncode == 0, p.stderr
+    assert (tmp_path / "db.csv").read_bytes() == (tmp_path / "csv.csv").read_bytes()
+
+    slices = history_slices(tmp_path / "csv.csv")
+    assert list(slices) == DATES.split(",")
+    con = sqlite3.connect(db)
+    columns = [r[1] for r in con.execute("PRAGMA table_info(history)")]
+    header = (tmp_path / "csv.csv").read_text().splitlines()[0].split(",")[1:]
+    for as_of, rows in slices.items():
+        stored = con.execute(f"SELECT {', '.join(columns[1:])} FROM history WHERE as_of = ? ORDER BY rowid",
+                             (as_of,)).fetchall()
+        assert len(stored) == len(rows) > 0  # the customers acquired by as_of, in the CSV's order
+        expected = [dict(zip(header, next(csv.reader([r])))) for r in rows]
+        for got, want in zip(stored, expected):
+            for name, value in zip(columns[1:], got):
+                cell = want[name]
+                if value is None:
+                    assert cell == "", (as_of, name)
+                elif cell in ("true", "false"):  # BOOLEAN: 0/1 in SQLite
+                    assert value == (cell == "true"), (as_of, name)
+                elif isinstance(value, float):
+                    assert value == float(cell), (as_of, name)
+                else:
+                    assert str(value) == cell, (as_of, name)
+    assert con.execute("SELECT count(*) FROM history").fetchone()[0] == sum(map(len, slices.values()))
+    assert sorted(r[0] for r in con.execute("SELECT as_of FROM rapport_runs")) == sorted(DATES.split(",") * 2)
+    con.close()
+
+
+def test_cli_history_db_only_table_and_output_checks(cli, bad_base, tmp_path):
+    db = tmp_path / "crm.db"
+    csv_to_sqlite(bad_base, db)
+    p = run(cli, "history", "--db", f"sqlite:{db}", "--as-of", "2025-06-30", "--history-table", "h",
+            "--runs-table", "", "--quiet")
+    assert p.returncode == 0, p.stderr
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(DISTINCT as_of), min(as_of) FROM h").fetchone() == (1, "2025-06-30")
+    assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'rapport_runs'").fetchone() == (0,)
+    con.close()
+    before = db.read_bytes()
+    p = run(cli, "history", "--db", f"sqlite:{db}", "--as-of", "2025-06-30", "--out", db, "--quiet")
+    assert p.returncode == 2 and "--db" in p.stderr and "refusing to overwrite an input" in p.stderr, p.stderr
+    assert db.read_bytes() == before
+    p = run(cli, "history", "--db", f"sqlite:{db}", "--as-of", "2025-06-30", "--quiet")
+    assert p.returncode == 2 and "--history-table" in p.stderr, p.stderr
+    p = run(cli, "history", bad_base, "--as-of", "2025-06-30", "--history-table", "h", "--quiet")
+    assert p.returncode == 2 and "need --db" in p.stderr, p.stderr
+    p = run(cli, "history", "--db", f"sqlite:{db}", "--as-of", "2025-06-30", "--out-table", "s", "--quiet")
+    assert p.returncode == 2 and "--out-table" in p.stderr, p.stderr

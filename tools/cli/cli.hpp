@@ -87,6 +87,8 @@ std::vector<NamedPath> score_input_paths(const InputFiles& files, const ScoreArg
 ScoringConfig score_config(const ScoreArgs& args);
 LoadResult score_load(const InputFiles& files, const ScoreArgs& args);
 void score_check_value_models(const ScoreResult& result, bool strict);
+/// Whether CSV inputs were named (DIR, --customers, --contacts, --purchases, --referrals).
+bool score_csv_inputs_given(const ScoreArgs& args);
 
 /// Refuses outputs that would destroy what is not theirs: an output that is one of the inputs,
 /// or the same file as another output of the run (by device and inode when the file exists,

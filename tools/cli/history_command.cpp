@@ -20,6 +20,28 @@ std::vector<day_t> parse_dates(const std::string& list) {
   return dates;
 }
 
+/// Checks what the run reads and writes before anything is read: the --db settings, something to
+/// write (--out and/or --history-table), no --out-table (a history has no single scores table).
+/// @throws ConfigError.
+void check_history_args(const HistoryArgs& args) {
+  const ScoreArgs& a = args.score;
+  check_db_args(a.db, score_csv_inputs_given(a));
+  if (!a.db.out_table.empty())
+    throw ConfigError("history stores its dates with --history-table; --out-table is for `rapport score`");
+  if (a.out.empty() && a.db.history_table.empty())
+    throw ConfigError("history needs --out F and/or --db URI --history-table T");
+}
+
+/// Scores the base at `d` (the value models checked as `score` does) and, with --history-table,
+/// stores that date's rows (replacing the rows of the same as_of; one transaction per date).
+ScoreResult score_and_store(const HistoryArgs& args, const LoadResult& loaded, const ScoringConfig& cfg, day_t d) {
+  const seconds_t started = now_utc();
+  ScoreResult r = score(loaded.base, d, cfg);
+  score_check_value_models(r, args.score.strict);
+  write_back(args.score.db, loaded, r, cfg, started);
+  return r;
+}
+
 }  // namespace
 
 CLI::App* add_history_command(CLI::App& app, HistoryArgs& args) {
@@ -31,7 +53,7 @@ CLI::App* add_history_command(CLI::App& app, HistoryArgs& args) {
   cmd->add_option("--purchases", a.purchases, "purchases CSV (overrides DIR's)");
   cmd->add_option("--referrals", a.referrals, "referrals CSV (overrides DIR's)");
   cmd->add_option("--as-of", args.dates, "As-of dates YYYY-MM-DD, comma-separated")->required();
-  cmd->add_option("--out", a.out, "Write the history CSV here ('-' = standard output)")->required();
+  cmd->add_option("--out", a.out, "Write the history CSV here ('-' = standard output)");
   cmd->add_option("--config", a.config, "Scoring config JSON");
   cmd->add_option("--threads", a.threads, "Worker threads (0 = the config's)");
   cmd->add_flag("--strict", a.strict, "Fail on the first rejected row or an unfittable value model");
@@ -42,22 +64,23 @@ CLI::App* add_history_command(CLI::App& app, HistoryArgs& args) {
 int run_history(HistoryArgs args) {
   using Clock = std::chrono::steady_clock;
   ScoreArgs& a = args.score;
+  check_history_args(args);
   bool sample = false;
   const InputFiles files = score_inputs(a, sample);
-  check_outputs(score_input_paths(files, a), {{"--out", a.out}});
+  std::vector<NamedPath> outputs;
+  if (!a.out.empty()) outputs.push_back({"--out", a.out});
+  check_outputs(score_input_paths(files, a), outputs);
   const ScoringConfig cfg = score_config(a);
   const std::vector<day_t> dates = parse_dates(args.dates);
 
   const auto t0 = Clock::now();
   const LoadResult loaded = score_load(files, a);
   const auto t1 = Clock::now();
-  write_history_csv(a.out, loaded.base, dates,
-                    [&](day_t d) {
-                      ScoreResult r = score(loaded.base, d, cfg);
-                      score_check_value_models(r, a.strict);
-                      return r;
-                    },
-                    cfg.threads);
+  if (a.out.empty())
+    for (const day_t d : dates) score_and_store(args, loaded, cfg, d);
+  else
+    write_history_csv(a.out, loaded.base, dates, [&](day_t d) { return score_and_store(args, loaded, cfg, d); },
+                      cfg.threads);
   const auto t2 = Clock::now();
   print_rejects(loaded.report, "");
   if (!a.quiet)

@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
   add_graph_options(*graph, graph_args);
   HistoryArgs history_args;
   auto* history = add_history_command(app, history_args);
+  add_db_options(*history, history_args.score.db, true);
   auto* import = app.add_subcommand("import", "Load CSV files into a database's four tables (native types)");
   add_import_options(*import, import_args);
 

@@ -169,6 +169,7 @@ std::vector<NamedPath> score_input_paths(const InputFiles& files, const ScoreArg
 ScoringConfig score_config(const ScoreArgs& args) { return resolve_config(args); }
 LoadResult score_load(const InputFiles& files, const ScoreArgs& args) { return load(files, args, nullptr); }
 void score_check_value_models(const ScoreResult& result, bool strict) { check_value_models_step(result, strict); }
+bool score_csv_inputs_given(const ScoreArgs& args) { return csv_inputs_given(args); }
 
 int run_score(ScoreArgs args) {
   const seconds_t started = now_utc();
