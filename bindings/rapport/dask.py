@@ -29,6 +29,12 @@ Stages (what crosses the network in brackets):
    split by bucket, each bucket sorted, each value's global rank sent back [16 bytes per
    customer, twice].
 
+:func:`summary` gives the same dict as :func:`rapport.summary`: additive figures from each
+partition's own summary reduced on the client [bytes per partition], exact quantiles and value
+deciles from gathering (input row, segment, loyalty given, expected value) per scored customer
+[~30 bytes per customer: O(n) on the client], referral figures from one task over the referral
+edges and the accepted customers.
+
 Rejected rows come back as a dask DataFrame (:func:`rejects`) with the rows numbered as
 :func:`rapport.score` numbers them (0-based row of the input table, in partition order).
 """
