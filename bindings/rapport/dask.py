@@ -29,6 +29,12 @@ Stages (what crosses the network in brackets):
    split by bucket, each bucket sorted, each value's global rank sent back [16 bytes per
    customer, twice].
 
+:func:`summary` gives the same dict as :func:`rapport.summary`: additive figures from each
+partition's own summary reduced on the client [bytes per partition], exact quantiles and value
+deciles from gathering (input row, segment, loyalty given, expected value) per scored customer
+[~30 bytes per customer: O(n) on the client], referral figures from one task over the referral
+edges and the accepted customers.
+
 Rejected rows come back as a dask DataFrame (:func:`rejects`) with the rows numbered as
 :func:`rapport.score` numbers them (0-based row of the input table, in partition order).
 """
@@ -36,6 +42,7 @@ Rejected rows come back as a dask DataFrame (:func:`rejects`) with the rows numb
 from __future__ import annotations
 
 import glob as _glob
+import json as _json
 import os as _os
 import warnings as _warnings
 from typing import Any, Dict, List, Optional, Sequence
@@ -189,8 +196,8 @@ def _pattern_stage(cu, co, pu, day: int, cfg_json: str) -> Dict[str, _pd.DataFra
     return {"bgnbd": bg.value_counts().rename("n").reset_index(), "gamma_gamma": gg.value_counts().rename("n").reset_index()}
 
 
-def _score_stage(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> _pd.DataFrame:
-    """Stage 5: a partition scored by the one score path with given referrals and parameters."""
+def _partition_run(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> tuple:
+    """A partition's (base, score run) by the one score path with given referrals and parameters."""
     cfg = _r.ScoringConfig.from_json(cfg_json)
     base = _build(_in_order(cu), _in_order(co), _in_order(pu))
     ids = _pd.Index(base._columns()["customers"]["customer_id"])
@@ -198,7 +205,12 @@ def _score_stage(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> _p
     given = {c: refs[c].to_numpy(dtype=_np.uint32) for c in _REFERRAL_RESULT_COLUMNS}
     given.update(katz=refs["katz"].to_numpy(dtype=float), track_record_weight=refs["track_record_weight"].to_numpy(dtype=float),
                  root_id=list(refs["root_id"]))
-    run = _rapport._score_partition(base, day, cfg, given)
+    return base, _rapport._score_partition(base, day, cfg, given)
+
+
+def _score_stage(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> _pd.DataFrame:
+    """Stage 5: a partition scored by the one score path with given referrals and parameters."""
+    _, run = _partition_run(cu, co, pu, refs, day, cfg_json)
     return _pd.DataFrame(dict(run.take_columns()), copy=False)
 
 
@@ -300,8 +312,9 @@ class DaskRun:
         Number of customer-hash partitions.
     """
 
-    def __init__(self, scores, rejects, as_of, bgnbd, gamma_gamma, counts, partitions):
+    def __init__(self, scores, rejects, as_of, bgnbd, gamma_gamma, counts, partitions, inputs=None):
         self.scores = scores
+        self._inputs = inputs  # what summary() recomputes from (delayed partitions, day, configs)
         self.rejects = rejects
         self.as_of = as_of
         self.bgnbd = bgnbd
@@ -449,7 +462,10 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     rej_meta = _r._rejects_frame([])
     rej_parts = [_delayed(lambda a: a["rejects"])(a) for a in loads] + [_delayed(lambda a: a["rejects"])(ref_load)]
     rejects_df = _dd.from_delayed(rej_parts, meta=rej_meta, verify_meta=False)
-    return DaskRun(scores, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts)
+    inputs = {"cu": cu, "co": co, "pu": pu, "forest": forest, "loads": loads, "ref_parts": ref_parts, "day": day,
+              "run_json": run_json, "cfg": cfg, "offsets": offsets}
+    return DaskRun(scores, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts,
+                   inputs)
 
 
 def _score_meta() -> Dict[str, str]:
@@ -474,37 +490,181 @@ def rejects(customers, contacts=None, purchases=None, referrals=None, *, npartit
     return score_run(customers, contacts, purchases, referrals, npartitions=npartitions).rejects
 
 
-def summary(run: DaskRun) -> Dict[str, Any]:
-    """Base-wide figures of a distributed run, under the keys :func:`rapport.summary` uses.
+# ------------------------------------------------------------------------------------- summary
 
-    Computed: ``as_of``, ``rows`` (read, accepted and rejected per table, summed over the
-    partitions), ``customers_scored``, ``bgnbd`` / ``gamma_gamma``, ``loyalty_given['overall']``
-    (count, mean, min, max, p10, p25, median, p75, p90 by linear interpolation), ``next_actions``
-    and ``ask_for_referral_customers``. The counts are reduced from per-partition aggregates;
-    the quantiles are computed on the client from the loyalty column alone (8 bytes per scored
-    customer). The rest of :func:`rapport.summary` (per segment and per value decile, Critical
-    Wheel, revenue, referral trees) is not computed by the distributed run yet.
+
+def _summary_stage(cu, co, pu, refs: _pd.DataFrame, accepted: _pd.DataFrame, day: int, cfg_json: str,
+                   customer_offsets: _np.ndarray) -> Dict[str, Any]:
+    """A partition's own summary (its additive figures) and the compact columns the quantiles and
+    deciles need: global input row, segment, loyalty_given and expected_value per scored customer."""
+    base, run = _partition_run(cu, co, pu, refs, day, cfg_json)
+    part = _json.loads(run.summary_json())
+    segments = base._columns()["customers"]["segment"]
+    cols = dict(run.take_columns())
+    # the partition's accepted customers are its base's customers, in the same order
+    pos = _pd.Index(accepted["customer_id"].to_numpy()).get_indexer(_pd.Index(cols["customer_id"]))
+    order = customer_offsets[accepted["_src"].to_numpy()[pos]] + accepted["_row"].to_numpy()[pos]
+    compact = _pd.DataFrame({"order": order.astype(_np.int64), "segment": _np.asarray(segments, dtype=object)[pos],
+                             "loyalty_given": cols["loyalty_given"], "expected_value": cols["expected_value"]})
+    return {"summary": part, "columns": compact}
+
+
+def _forest_summary(loads: Sequence[Dict[str, Any]], ref_parts: Sequence[_pd.DataFrame], day: int, cfg_json: str) -> Dict[str, Any]:
+    """The referral figures and referral rejects, from one task over every accepted customer and
+    referral (the same inputs as the forest of stage 3; no contacts or purchases, no model fit)."""
+    customers = _pd.concat([a["customers"] for a in loads], ignore_index=True)
+    customers = customers.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
+    base = _build(customers[["customer_id", "acquired_on"]], None, None, _referral_frame(ref_parts))
+    cfg = _r.ScoringConfig.from_json(cfg_json)
+    cfg.bgnbd = cfg.gamma_gamma = None
+    cfg.fit = {"min_customers": _NO_FIT}
+    whole = _json.loads(_rapport._score(base, day, cfg).summary_json())
+    return {"referrals": whole["referrals"], "rejected_by_reason": whole["rejected_by_reason"]}
+
+
+def _sequential_sum(values) -> float:
+    """Left-to-right sum (as the one-machine summary adds, so in input order it is bit-identical)."""
+    total = 0.0
+    for v in values:
+        total += float(v)
+    return total
+
+
+def _distribution(values: _np.ndarray) -> Dict[str, Any]:
+    """As the one-machine summary's: count, mean, min, quantiles by linear interpolation, max."""
+    out: Dict[str, Any] = {"customers": int(len(values))}
+    if len(values) == 0:
+        return out
+    v = _np.sort(values, kind="stable")
+    q = _np.quantile(v, [0.1, 0.25, 0.5, 0.75, 0.9])
+    out.update(mean=_sequential_sum(values) / len(values), min=float(v[0]), p10=float(q[0]), p25=float(q[1]),
+               median=float(q[2]), p75=float(q[3]), p90=float(q[4]), max=float(v[-1]))
+    return out
+
+
+def _loyalty(cols: _pd.DataFrame, value_known: bool, note: Optional[str]) -> Dict[str, Any]:
+    """Overall, per segment and per value decile (stable by expected_value over input order)."""
+    loyalty = cols["loyalty_given"].to_numpy(dtype=float)
+    out: Dict[str, Any] = {"overall": _distribution(loyalty), "per_segment": {}}
+    for name, group in cols.groupby("segment", sort=True):
+        out["per_segment"][name if name else "(none)"] = _distribution(group["loyalty_given"].to_numpy(dtype=float))
+    if not value_known:
+        return out
+    n = len(cols)
+    ranked = loyalty[_np.argsort(cols["expected_value"].to_numpy(dtype=float), kind="stable")]
+    decile = _np.minimum(9, _np.arange(n, dtype=_np.int64) * 10 // max(n, 1))
+    out["per_value_decile"] = [dict(_distribution(ranked[decile == d]), decile=d + 1) for d in range(10)]
+    top, rest = ranked[decile == 9], ranked[decile < 9]
+    out["top_decile_gap"] = (_sequential_sum(top) / len(top) - _sequential_sum(rest) / len(rest)
+                             if len(top) and len(rest) else None)
+    out["top_decile_gap_note"] = note
+    return out
+
+
+def _wheel(parts: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """Contacts per stage summed over the partitions; shares and gaps of the totals."""
+    stages = parts[0]["critical_wheel"]["stages"]
+    counts = {k: sum(p["critical_wheel"]["stages"][k]["contacts"] for p in parts) for k in stages}
+    service = sum(p["critical_wheel"]["service_contacts"] for p in parts)
+    sales = sum(counts.values())
+    out_stages = {}
+    for k, st in stages.items():
+        share = counts[k] / sales if sales else 0.0
+        out_stages[k] = {"contacts": counts[k], "share": share, "target": st["target"], "gap": share - st["target"]}
+    return {"sales_stage_contacts": sales, "stages": out_stages, "service_contacts": service,
+            "service_share": service / (sales + service) if sales + service else 0.0,
+            "service_per_sales_contact": service / sales if sales else 0.0}
+
+
+def _revenue(parts: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """Total, repeat and tenured revenue summed over the partitions (in partition order)."""
+    total = repeat = tenured = 0.0
+    for p in parts:
+        r = p["revenue"]
+        total += r["total"]
+        if r["total"] > 0:
+            repeat += r["repeat_share"] * r["total"]
+            tenured += r["from_customers_two_years_or_more_share"] * r["total"]
+    return {"total": total, "repeat_share": repeat / total if total > 0 else None,
+            "from_customers_two_years_or_more_share": tenured / total if total > 0 else None}
+
+
+def _value(parts: Sequence[Dict[str, Any]], n: int) -> Dict[str, Any]:
+    """Buyers, p_alive shares and value totals from the partitions' counts and sums."""
+    vals = [p["value"] for p in parts]
+    buyers = sum(v["customers_with_purchases"] for v in vals)
+    out: Dict[str, Any] = {"customers_with_purchases": buyers, "horizon_days": vals[0]["horizon_days"]}
+    if any(v["share_p_alive_above_half"] is None for v in vals):
+        out.update(share_p_alive_above_half=None, share_p_alive_above_half_among_buyers=None)
+    else:
+        alive = sum(round(v["share_p_alive_above_half"] * p["customers_scored"]) for v, p in zip(vals, parts))
+        out.update(share_p_alive_above_half=alive / n if n else 0.0,
+                   share_p_alive_above_half_among_buyers=alive / buyers if buyers else None)
+    for k in ("expected_value_total", "upserve_value_total"):
+        out[k] = None if any(v[k] is None for v in vals) else _sequential_sum(v[k] for v in vals)
+    return out
+
+
+def _model(kind: str, info: Dict[str, Any], alpha_unit: Optional[str]) -> Dict[str, Any]:
+    """A value model as the one-machine summary shows it, from the client's fit."""
+    out: Dict[str, Any] = {k: (None if info["error"] else info[k]) for k in _PARAMS[kind]}
+    out.update(log_likelihood=info.get("log_likelihood") if info["fitted"] else None, fitted=info["fitted"],
+               customers=info["customers"])
+    if info["error"]:
+        out["reason"] = info["error"]
+    if alpha_unit is not None:
+        out["alpha_unit"] = alpha_unit
+    return out
+
+
+def _add_counts(maps: Sequence[Dict[str, int]]) -> Dict[str, int]:
+    out: Dict[str, int] = {}
+    for m in maps:
+        for k, v in m.items():
+            out[k] = out.get(k, 0) + v
+    return dict(sorted(out.items()))
+
+
+def summary(run: DaskRun) -> Dict[str, Any]:
+    """The base-wide summary of a distributed run: the same dict as :func:`rapport.summary` on the
+    same rows (floats equal to within 1e-12 relative, computed in a fixed order).
+
+    Each partition is scored again and summarised by the one-machine summary code; its counts and
+    sums (contacts per stage, revenue, buyers, next actions, rejects by reason) are reduced on the
+    client in partition order. The quantiles (overall, per segment, per value decile) are exact:
+    each partition sends its scored customers' global input row, segment, loyalty given and
+    expected value (about 30 bytes per scored customer, O(n) on the client). The referral figures
+    come from one task over the accepted customers and the referral edges, as the forest does.
     """
-    per_part = run.scores.map_partitions(
-        lambda d: _pd.DataFrame({"ask": [int(d["ask_for_referral"].sum())], "n": [len(d)]}),
-        meta={"ask": "int64", "n": "int64"})
-    agg, actions, loyalty = _dask.compute(per_part.sum(), run.scores["next_action"].value_counts(),
-                                          run.scores["loyalty_given"])
-    values = loyalty.to_numpy()
-    q = _np.quantile(values, [0.1, 0.25, 0.5, 0.75, 0.9]) if len(values) else [_np.nan] * 5
-    overall = {"customers": int(len(values))}
-    if len(values):
-        overall.update(mean=float(values.mean()), min=float(values.min()), max=float(values.max()), p10=float(q[0]),
-                       p25=float(q[1]), median=float(q[2]), p75=float(q[3]), p90=float(q[4]))
+    i = run._inputs
+    stages = [_delayed(_summary_stage)(i["cu"][k], i["co"][k], i["pu"][k], i["forest"][k],
+                                       _delayed(lambda a: a["customers"])(i["loads"][k]), i["day"], i["run_json"],
+                                       i["offsets"]["customers"])
+              for k in range(run.partitions)]
+    referrals = _delayed(_forest_summary)(list(i["loads"]), i["ref_parts"], i["day"], i["cfg"].to_json())
+    parts_out, ref = _dask.compute(list(stages), referrals)
+    parts = [p["summary"] for p in parts_out]
+    cols = _pd.concat([p["columns"] for p in parts_out], ignore_index=True).sort_values("order", kind="stable")
+    value_known = not (run.bgnbd["error"] or run.gamma_gamma["error"])
+    note = next((p["loyalty_given"].get("top_decile_gap_note") for p in parts), None)
+    n = sum(p["customers_scored"] for p in parts)
+    counts = {t: run.counts.get(t, (0, 0)) for t in ("customers", "contacts", "purchases", "referrals")}
     return {
         "as_of": run.as_of.isoformat(),
-        "rows": {t: {"read": n, "accepted": n - bad, "rejected": bad} for t, (n, bad) in run.counts.items()},
-        "customers_scored": int(agg["n"]),
-        "bgnbd": run.bgnbd,
-        "gamma_gamma": run.gamma_gamma,
-        "loyalty_given": {"overall": overall},
-        "ask_for_referral_customers": int(agg["ask"]),
-        "next_actions": {str(k): int(v) for k, v in actions.items()},
+        "rows": {t: {"read": r, "rejected": bad, "accepted": r - bad} for t, (r, bad) in counts.items()},
+        "rejected_by_reason": _add_counts([p["rejected_by_reason"] for p in parts] + [ref["rejected_by_reason"]]),
+        "customers_scored": n,
+        "customers_not_yet_acquired": sum(p["customers_not_yet_acquired"] for p in parts),
+        "loyalty_given": _loyalty(cols, value_known, note),
+        "critical_wheel": _wheel(parts),
+        "revenue": _revenue(parts),
+        "referrals": ref["referrals"],
+        "value": _value(parts, n),
+        "ask_for_referral_customers": sum(p["ask_for_referral_customers"] for p in parts),
+        "next_actions": _add_counts([p["next_actions"] for p in parts]),
+        "bgnbd": _model("bgnbd", run.bgnbd, parts[0]["bgnbd"]["alpha_unit"]),
+        "gamma_gamma": _model("gamma_gamma", run.gamma_gamma, None),
+        "config": _json.loads(i["cfg"].to_json()),
     }
 
 

@@ -75,6 +75,22 @@ def assert_same_scores(one, dist):
             assert (x == y).all(), col
 
 
+def assert_same_summary(one, dist, path="summary"):
+    """Key by key: the same keys, equal integers, strings and nulls, floats within 1e-12 relative."""
+    if isinstance(one, dict):
+        assert isinstance(dist, dict) and sorted(dist) == sorted(one), (path, sorted(one), sorted(dist))
+        for k in one:
+            assert_same_summary(one[k], dist[k], f"{path}.{k}")
+    elif isinstance(one, list):
+        assert isinstance(dist, list) and len(dist) == len(one), path
+        for k, (a, b) in enumerate(zip(one, dist)):
+            assert_same_summary(a, b, f"{path}[{k}]")
+    elif isinstance(one, float):
+        assert isinstance(dist, (int, float)) and dist == pytest.approx(one, rel=1e-12, abs=0), (path, one, dist)
+    else:
+        assert type(dist) is type(one) and dist == one, (path, one, dist)
+
+
 def test_dask_score_equals_one_machine(client, tmp_path):
     fr = text_frames(tmp_path)
     with pytest.warns(rapport.RejectedRowsWarning):
@@ -93,6 +109,12 @@ def test_dask_score_equals_one_machine(client, tmp_path):
     pd.testing.assert_frame_equal(rej[["table", "row", "column", "reason"]], rej_one[["table", "row", "column", "reason"]],
                                   check_dtype=False)
     assert sum(bad for _, bad in run.counts.values()) == base.rejected
+    # the whole base-wide summary, bad rows included (rejected_by_reason, rows)
+    one_summary = rapport.summary(base)
+    dist_summary = rdask.summary(run)
+    assert one_summary["critical_wheel"]["sales_stage_contacts"] > 0 and one_summary["referrals"]["converted_referrals"] > 0
+    assert len(one_summary["loyalty_given"]["per_value_decile"]) == 10 and sum(one_summary["rejected_by_reason"].values()) == 9
+    assert_same_summary(one_summary, dist_summary)
 
 
 def test_dask_score_given_as_of_and_config(client, tmp_path):
@@ -115,6 +137,10 @@ def test_dask_value_models_unavailable(client, tmp_path):
     assert dist["upserve_score"].isna().all() and dist["p_alive"].isna().all()
     assert "at least 10 required" in run.bgnbd["error"]
     assert_same_scores(one, dist)
+    with pytest.warns(rapport.ValueModelWarning):
+        one_summary = rapport.summary(*(fr[t] for t in TABLES))
+    assert "per_value_decile" not in one_summary["loyalty_given"] and one_summary["value"]["expected_value_total"] is None
+    assert_same_summary(one_summary, rdask.summary(run))
 
 
 def test_dask_read_csv_and_summary(client, tmp_path):
@@ -127,11 +153,7 @@ def test_dask_read_csv_and_summary(client, tmp_path):
     s = rdask.summary(run)
     one_summary = rapport.summary(rapport.load_dir(tmp_path))
     assert s["customers_scored"] == one_summary["customers_scored"] == len(one)
-    assert s["rows"] == one_summary["rows"]
-    assert s["ask_for_referral_customers"] == one_summary["ask_for_referral_customers"]
-    assert s["next_actions"] == {k: v for k, v in one_summary["next_actions"].items() if v}
-    for k, v in one_summary["loyalty_given"]["overall"].items():
-        assert s["loyalty_given"]["overall"][k] == pytest.approx(v, rel=1e-12), k
+    assert_same_summary(one_summary, s)
 
 
 def test_score_partition_checks_referral_sizes():
