@@ -734,6 +734,8 @@ double expected_if_alive_quadrature(const BgNbdParams& params, double x, double 
   const double lp0 = std::log(a) - lsum, lq0 = std::log(beta) - lsum;
   const double scale = std::min(1.0, std::sqrt(1.0 / a + 1.0 / beta));
   const double k_max = s * u;  // (1 - (1 + p u)^-s) / p <= s u
+  const double unit = std::isfinite(k_max) ? k_max : std::isfinite(u) ? u : 1.0;
+  const double cap = s * (u / unit);  // k_max in that unit
   constexpr double kStep = 1.0 / 64, kMaxW = 40;
   double mass = 0, total = 0;
   // Log of the density relative to its mode at offset d = v - v0, and the integrand's p-part.
@@ -742,10 +744,11 @@ double expected_if_alive_quadrature(const BgNbdParams& params, double x, double 
     const double g = log_mix(lp0, lq0, d);
     const double dens = std::exp(a * d - (a + beta) * g) * std::cosh(w);
     const double p = std::exp(lp0 + d - g);
-    const double k = p > 0 ? -std::expm1(-s * std::log1p(p * u)) / p : k_max;
+    // k in units of k_max (of u when s u overflows): the sums cannot overflow.
+    const double k = p > 0 ? -std::expm1(-s * std::log1p(p * u)) / p / unit : cap;
     if (dens > 0) {
       mass += dens;
-      total += dens * k;
+      total += dens * std::min(k, cap);
     }
     return dens;
   };
@@ -753,11 +756,11 @@ double expected_if_alive_quadrature(const BgNbdParams& params, double x, double 
   for (const double dir : {1.0, -1.0}) {
     for (double w = kStep; w <= kMaxW; w += kStep) {
       const double dens = node(dir * w);
-      // The density decreases away from the mode and k <= k_max: the rest is negligible.
-      if (dens * k_max <= 1e-20 * total && dens <= 1e-20 * mass) break;
+      // The density decreases away from the mode and k / k_max <= 1: the rest is negligible.
+      if (dens * cap <= 1e-20 * total) break;
     }
   }
-  return total / mass;
+  return unit * (total / mass);
 }
 
 }  // namespace
