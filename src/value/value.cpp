@@ -683,9 +683,19 @@ constexpr double kMaxSeriesTerms = 4000;
 // (or cancel against `first` to nothing), so the quadrature takes over there too.
 constexpr double kMaxSeriesLogScale = 300;
 
+// Where the series' parts or terms cancel to below this fraction of the largest one (r -> 0 with a
+// short horizon; a + b + x < 1 with large r), too many digits are lost: the quadrature takes over.
+constexpr double kMaxSeriesCancellation = 1e4;
+
+/// The Euler-transformed series' value and the larger of its two parts (rounding scale).
+struct SeriesValue {
+  double value = 0;  ///< E[X(horizon) | alive]
+  double scale = 0;  ///< its rounding error is ~1e-16 * scale
+};
+
 /// E[X(horizon) | alive] by the Euler-transformed Gauss series (fast and exact to rounding when
-/// `series_terms_estimate` is small). z = horizon / (alpha + T + horizon), L = log(1 - z).
-double expected_if_alive_series(const BgNbdParams& params, double x, double z, double L) {
+/// it needs few terms). z = horizon / (alpha + T + horizon), L = log(1 - z).
+SeriesValue expected_if_alive_series(const BgNbdParams& params, double x, double z, double L) {
   const double r = params.r, a = params.a, b = params.b;
   const double eps = a - 1.0;
   const double y = eps * L;
@@ -698,12 +708,14 @@ double expected_if_alive_series(const BgNbdParams& params, double x, double z, d
   const double kslope = std::abs(a - r - x - 2.0);  // asymptotic ratio ~ z (1 + k/n)
   double term = ap * z;
   double sum = term;
+  double peak = std::abs(term);  // the sum's rounding scale (its terms alternate when ap < 0)
   const long max_terms = 4 * static_cast<long>(kMaxSeriesTerms);  // never reached (see caller)
   for (long n = 1; n < max_terms; ++n) {
     const double nd = static_cast<double>(n);
     const double rho = (ap + nd) * (a + nd - 1.0) / ((c + nd) * (nd + 1.0)) * z;
     term *= rho;
     sum += term;
+    peak = std::max(peak, std::abs(term));
     const double bound = std::max(std::abs(rho), z) * (1.0 + kslope / (nd + 1.0));
     if (bound < 1.0 && nd > std::abs(ap) + a + 1.0 &&
         std::abs(term) * bound / (1.0 - bound) <= 1e-17 * (std::abs(first) + std::abs(sum))) {
@@ -711,7 +723,8 @@ double expected_if_alive_series(const BgNbdParams& params, double x, double z, d
     }
     if (term == 0.0) break;
   }
-  return first - std::exp(y) * sum;
+  const double tail = std::exp(y) * sum;
+  return {first - tail, std::max({std::abs(first), std::abs(tail), std::exp(y) * peak})};
 }
 
 /// log(1 - p0 + p0 e^d) for p0 = exp(lp0) in (0, 1), 1 - p0 = exp(lq0), any real d.
@@ -775,7 +788,8 @@ double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horiz
   // geometric tail in z takes ~40 / -log(z) < 40 / (1 - z) = 40 (alpha+T+horizon)/(alpha+T).
   const double terms = std::abs(a + b - 1.0 - r) + a + 40.0 / std::exp(L);
   if (terms <= kMaxSeriesTerms && (a - 1.0) * L >= -kMaxSeriesLogScale) {
-    return expected_if_alive_series(params, x, z, L);
+    const SeriesValue series = expected_if_alive_series(params, x, z, L);
+    if (series.scale <= kMaxSeriesCancellation * std::abs(series.value)) return series.value;
   }
   return expected_if_alive_quadrature(params, x, horizon / (alpha + T));
 }
