@@ -78,6 +78,29 @@ BENCHMARK(BM_FitBgNbd)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+/// Expected purchases over 365 days for every customer of the sample: range 0 at the sample's
+/// own parameters (the Euler series), range 1 at a = 1.74e7, b = 1.61e8 (a fit on a small base
+/// without dropout heterogeneity; the logit-Beta quadrature).
+void BM_ExpectedPurchases(benchmark::State& state) {
+  const BgNbdSample& s = bgnbd_sample(100'000);
+  const rapport::BgNbdParams params = state.range(0) == 0
+                                          ? rapport::BgNbdParams{0.25, 40.0, 0.8, 2.5, 0}
+                                          : rapport::BgNbdParams{0.56, 59.3, 1.74e7, 1.61e8, 0};
+  const std::size_t n = state.range(0) == 0 ? s.x.size() : 2'000;
+  double total = 0;
+  for (auto _ : state) {
+    total = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      total += rapport::bgnbd_expected_purchases(params, 365, s.x[i], s.t_x[i], s.T[i]);
+    }
+    benchmark::DoNotOptimize(total);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(n));
+  state.counters["mean"] = total / static_cast<double>(n);
+}
+BENCHMARK(BM_ExpectedPurchases)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 /// Synthetic Gamma-Gamma customers: x = 1 + Geometric(0.4), nu ~ Gamma(q, 1/gamma), mean spend
 /// ~ Gamma(p x, 1/(nu x)) rounded to cents (p = 6.25, q = 3.74, gamma = 15.44).
 struct SpendSample {

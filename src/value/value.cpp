@@ -674,12 +674,29 @@ double gamma_gamma_objective(const GammaGammaData& data, const Eigen::Vector3d& 
 // Conditional expectation
 // ---------------------------------------------------------------------------------------------
 
-double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon, double x,
-                                         double T) {
-  if (!(horizon > 0)) return horizon == 0 ? 0.0 : kNaN;
-  const double r = params.r, alpha = params.alpha, a = params.a, b = params.b;
-  const double z = horizon / (alpha + T + horizon);
-  const double L = -std::log1p(horizon / (alpha + T));  // log(1 - z)
+namespace {
+
+// The Euler-transformed series below needs about |a+b-1-r| + a terms before its terms start to
+// shrink, then about 40 / (1 - z) more; past this many it is replaced by the quadrature.
+constexpr double kMaxSeriesTerms = 4000;
+// Its largest term is about (1-z)^-(a-1) = exp(-y): past this exponent the sum would overflow
+// (or cancel against `first` to nothing), so the quadrature takes over there too.
+constexpr double kMaxSeriesLogScale = 300;
+
+// Where the series' parts or terms cancel to below this fraction of the largest one (r -> 0 with a
+// short horizon; a + b + x < 1 with large r), too many digits are lost: the quadrature takes over.
+constexpr double kMaxSeriesCancellation = 1e4;
+
+/// The Euler-transformed series' value and the larger of its two parts (rounding scale).
+struct SeriesValue {
+  double value = 0;  ///< E[X(horizon) | alive]
+  double scale = 0;  ///< its rounding error is ~1e-16 * scale
+};
+
+/// E[X(horizon) | alive] by the Euler-transformed Gauss series (fast and exact to rounding when
+/// it needs few terms). z = horizon / (alpha + T + horizon), L = log(1 - z).
+SeriesValue expected_if_alive_series(const BgNbdParams& params, double x, double z, double L) {
+  const double r = params.r, a = params.a, b = params.b;
   const double eps = a - 1.0;
   const double y = eps * L;
   // [1 - (1-z)^(a-1)] / (a-1), continuous through a = 1.
@@ -691,12 +708,14 @@ double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horiz
   const double kslope = std::abs(a - r - x - 2.0);  // asymptotic ratio ~ z (1 + k/n)
   double term = ap * z;
   double sum = term;
-  constexpr long kMaxTerms = 50'000'000;
-  for (long n = 1; n < kMaxTerms; ++n) {
+  double peak = std::abs(term);  // the sum's rounding scale (its terms alternate when ap < 0)
+  const long max_terms = 4 * static_cast<long>(kMaxSeriesTerms);  // never reached (see caller)
+  for (long n = 1; n < max_terms; ++n) {
     const double nd = static_cast<double>(n);
     const double rho = (ap + nd) * (a + nd - 1.0) / ((c + nd) * (nd + 1.0)) * z;
     term *= rho;
     sum += term;
+    peak = std::max(peak, std::abs(term));
     const double bound = std::max(std::abs(rho), z) * (1.0 + kslope / (nd + 1.0));
     if (bound < 1.0 && nd > std::abs(ap) + a + 1.0 &&
         std::abs(term) * bound / (1.0 - bound) <= 1e-17 * (std::abs(first) + std::abs(sum))) {
@@ -704,7 +723,75 @@ double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horiz
     }
     if (term == 0.0) break;
   }
-  return first - std::exp(y) * sum;
+  const double tail = std::exp(y) * sum;
+  return {first - tail, std::max({std::abs(first), std::abs(tail), std::exp(y) * peak})};
+}
+
+/// log(1 - p0 + p0 e^d) for p0 = exp(lp0) in (0, 1), 1 - p0 = exp(lq0), any real d.
+double log_mix(double lp0, double lq0, double d) {
+  if (std::abs(d) < 1.0) return std::log1p(std::exp(lp0) * std::expm1(d));
+  const double u = lp0 + d;
+  const double hi = std::max(u, lq0), lo = std::min(u, lq0);
+  return hi + std::log1p(std::exp(lo - hi));
+}
+
+/// E[X(horizon) | alive] from its integral over the posterior dropout probability
+/// p ~ Beta(a, b+x): E = E_p[(1 - (1 + p u)^-(r+x)) / p] with u = horizon / (alpha + T). In
+/// v = logit(p) the Beta density is log-concave with mode v0 = log(a / (b+x)) and width
+/// sqrt(1/a + 1/(b+x)); the trapezoidal rule runs on v = v0 + s sinh(w) (double-exponential
+/// tails), and the density is normalised by the same rule, so no Beta function is needed. Every
+/// term is positive: no cancellation, at most 2 * 40 * 64 + 1 evaluations, bounded for any input.
+double expected_if_alive_quadrature(const BgNbdParams& params, double x, double u) {
+  const double a = params.a, beta = params.b + x, s = params.r + x;
+  const double lsum = std::log(a + beta);
+  const double lp0 = std::log(a) - lsum, lq0 = std::log(beta) - lsum;
+  const double scale = std::min(1.0, std::sqrt(1.0 / a + 1.0 / beta));
+  const double k_max = s * u;  // (1 - (1 + p u)^-s) / p <= s u
+  const double unit = std::isfinite(k_max) ? k_max : std::isfinite(u) ? u : 1.0;
+  const double cap = s * (u / unit);  // k_max in that unit
+  constexpr double kStep = 1.0 / 64, kMaxW = 40;
+  double mass = 0, total = 0;
+  // Log of the density relative to its mode at offset d = v - v0, and the integrand's p-part.
+  auto node = [&](double w) {
+    const double d = scale * std::sinh(w);
+    const double g = log_mix(lp0, lq0, d);
+    const double dens = std::exp(a * d - (a + beta) * g) * std::cosh(w);
+    const double p = std::exp(lp0 + d - g);
+    // k in units of k_max (of u when s u overflows): the sums cannot overflow.
+    const double k = p > 0 ? -std::expm1(-s * std::log1p(p * u)) / p / unit : cap;
+    if (dens > 0) {
+      mass += dens;
+      total += dens * std::min(k, cap);
+    }
+    return dens;
+  };
+  node(0.0);
+  for (const double dir : {1.0, -1.0}) {
+    for (double w = kStep; w <= kMaxW; w += kStep) {
+      const double dens = node(dir * w);
+      // The density decreases away from the mode and k / k_max <= 1: the rest is negligible.
+      if (dens * cap <= 1e-20 * total) break;
+    }
+  }
+  return unit * (total / mass);
+}
+
+}  // namespace
+
+double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon, double x,
+                                         double T) {
+  if (!(horizon > 0)) return horizon == 0 ? 0.0 : kNaN;
+  const double alpha = params.alpha, a = params.a, b = params.b, r = params.r;
+  const double z = horizon / (alpha + T + horizon);
+  const double L = -std::log1p(horizon / (alpha + T));  // log(1 - z)
+  // Terms the series needs: the rising factors dominate up to n ~ |a+b-1-r| + a, then the
+  // geometric tail in z takes ~40 / -log(z) < 40 / (1 - z) = 40 (alpha+T+horizon)/(alpha+T).
+  const double terms = std::abs(a + b - 1.0 - r) + a + 40.0 / std::exp(L);
+  if (terms <= kMaxSeriesTerms && (a - 1.0) * L >= -kMaxSeriesLogScale) {
+    const SeriesValue series = expected_if_alive_series(params, x, z, L);
+    if (series.scale <= kMaxSeriesCancellation * std::abs(series.value)) return series.value;
+  }
+  return expected_if_alive_quadrature(params, x, horizon / (alpha + T));
 }
 
 }  // namespace rapport::detail

@@ -78,7 +78,14 @@ RAPPORT_API double gamma_gamma_objective(const GammaGammaData& data, const Eigen
 /// `z = horizon / (alpha + T + horizon)`, evaluated through the Euler transformation
 /// `2F1(r+x, b+x; c; z) = (1-z)^(a-1-r-x) 2F1(a+b-1-r, a-1; c; z)` so that no cancellation
 /// occurs for large x and the (a-1) division is removed analytically (exact at a = 1).
-/// Multiplying by `bgnbd_p_alive` gives `bgnbd_expected_purchases`.
+/// Where that series would need more than ~4000 terms (z near 1: alpha + T small against the
+/// horizon; a or b in the thousands and beyond, as fits without dropout heterogeneity give),
+/// would overflow, or would cancel to fewer than ~12 digits, the equal integral
+/// `E_p[(1 - (1 + p u)^-(r+x)) / p]`, p ~ Beta(a, b+x), u = horizon / (alpha + T), is summed
+/// instead (trapezoidal rule in logit(p) with a sinh map, at most 5121 nodes, all terms
+/// positive). Bounded time for every valid input; finite unless the value exceeds the double
+/// range (alpha + T ~ 1e-300 with a near 0). Multiplying by `bgnbd_p_alive` gives
+/// `bgnbd_expected_purchases`.
 RAPPORT_API double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon,
                                                      double x, double T);
 

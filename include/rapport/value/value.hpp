@@ -64,7 +64,9 @@ RAPPORT_API double bgnbd_p_alive(const BgNbdParams& params, double x, double t_x
 
 /// Expected number of purchases in the next `horizon` days for a customer with history (x, t_x, T).
 /// The Gauss hypergeometric term is evaluated after an Euler transformation, accurate to about
-/// 1e-12 relative for x in the thousands and T in decades; a = 1 is handled as a limit.
+/// 1e-12 relative for x in the thousands and T in decades; a = 1 is handled as a limit. Where
+/// that series would be slow or inaccurate (horizon far beyond alpha + T, very large a or b) an
+/// equivalent integral over the dropout probability is used: bounded time for any valid input.
 RAPPORT_API double bgnbd_expected_purchases(const BgNbdParams& params, double horizon, double x,
                                             double t_x, double T);
 
