@@ -6,21 +6,24 @@
 
 namespace rapport::cli {
 
-namespace {
-
-/// The dates of `--as-of D1,D2,...`, in the order given. @throws InputError for a bad one.
-std::vector<day_t> parse_dates(const std::string& list) {
+std::vector<day_t> parse_date_list(const std::string& option, const std::string& list) {
   std::vector<day_t> dates;
   std::size_t from = 0;
   while (from <= list.size()) {
     const std::size_t comma = std::min(list.find(',', from), list.size());
-    dates.push_back(parse_date_option("--as-of", list.substr(from, comma - from)));
+    dates.push_back(parse_date_option(option, list.substr(from, comma - from)));
     from = comma + 1;
   }
   return dates;
 }
 
-}  // namespace
+std::function<ScoreResult(day_t)> history_scorer(const CustomerBase& base, const ScoringConfig& config, bool strict) {
+  return [&base, config, strict](day_t d) {
+    ScoreResult r = score(base, d, config);
+    score_check_value_models(r, strict);
+    return r;
+  };
+}
 
 CLI::App* add_history_command(CLI::App& app, HistoryArgs& args) {
   auto* cmd = app.add_subcommand("history", "Scores at several as-of dates, one long table (as_of, then the score columns)");
@@ -46,18 +49,12 @@ int run_history(HistoryArgs args) {
   const InputFiles files = score_inputs(a, sample);
   check_outputs(score_input_paths(files, a), {{"--out", a.out}});
   const ScoringConfig cfg = score_config(a);
-  const std::vector<day_t> dates = parse_dates(args.dates);
+  const std::vector<day_t> dates = parse_date_list("--as-of", args.dates);
 
   const auto t0 = Clock::now();
   const LoadResult loaded = score_load(files, a);
   const auto t1 = Clock::now();
-  write_history_csv(a.out, loaded.base, dates,
-                    [&](day_t d) {
-                      ScoreResult r = score(loaded.base, d, cfg);
-                      score_check_value_models(r, a.strict);
-                      return r;
-                    },
-                    cfg.threads);
+  write_history_csv(a.out, loaded.base, dates, history_scorer(loaded.base, cfg, a.strict), cfg.threads);
   const auto t2 = Clock::now();
   print_rejects(loaded.report, "");
   if (!a.quiet)
