@@ -976,14 +976,16 @@ def report(
     currency: str = "",
     top_n: int = 15,
     trees: int = 3,
+    history: Sequence[Any] = (),
 ) -> str:
     day = _day(as_of, "as_of")
+    history_days = [_day(d, "history") for d in history]
     cfg = _config(config, threads)
     base = _resolve(customers, contacts, purchases, referrals, strict)
     if int(top_n) < 0 or int(trees) < 0:
         raise ValueError("top_n and trees must be >= 0")
     path = "" if out is None else _os.fspath(out)
-    return _rapport._html_report(base, day, cfg, title or "", currency, int(top_n), int(trees), path)
+    return _rapport._html_report(base, day, cfg, title or "", currency, int(top_n), int(trees), path, history_days)
 
 
 report.__doc__ = (
@@ -1004,6 +1006,9 @@ report.__doc__ = (
         Rows in the top up-serve and ask-now lists.
     trees : int, default 3
         Largest referral trees drawn.
+    history : sequence of date-like, default ()
+        Also score at these as-of dates (as :func:`history` does) and add a "Trends" section:
+        the means of loyalty given and referral potential and the ask-now share per date.
 
     Returns
     -------

@@ -152,6 +152,7 @@ def report(
     currency: str = ...,
     top_n: int = ...,
     trees: int = ...,
+    history: Sequence[DateLike] = ...,
 ) -> str: ...
 def run(
     customers: CustomersArg,

@@ -4,6 +4,7 @@
 #include <rapport/io/html_report.hpp>
 
 #include <optional>
+#include <vector>
 
 namespace rapport_py {
 
@@ -12,7 +13,7 @@ void init_report(py::module_& m) {
       "_html_report",
       [](const std::shared_ptr<BaseHolder>& base, std::optional<int> as_of_day, const rapport::ScoringConfig& config,
          const std::string& title, const std::string& currency, std::size_t top_n, std::size_t trees,
-         const std::string& out) {
+         const std::string& out, const std::vector<int>& history_days) {
         rapport::HtmlReportOptions options;
         if (!title.empty()) options.title = title;
         options.currency = currency;
@@ -21,6 +22,9 @@ void init_report(py::module_& m) {
         std::string html;
         {
           py::gil_scoped_release release;
+          options.history = rapport::history_points(
+              std::vector<rapport::day_t>(history_days.begin(), history_days.end()),
+              [&](rapport::day_t d) { return rapport::score(base->base, d, config); });
           const auto result = rapport::score(
               base->base, as_of_day ? std::optional<rapport::day_t>(*as_of_day) : std::nullopt, config);
           html = rapport::html_report(base->base, base->report, result, config, options);
@@ -29,9 +33,9 @@ void init_report(py::module_& m) {
         return make_str(html);
       },
       py::arg("base"), py::arg("as_of_day"), py::arg("config"), py::arg("title"), py::arg("currency"),
-      py::arg("top_n"), py::arg("trees"), py::arg("out"),
-      "Scores a CustomerBase and returns the HTML report, also written to `out` unless empty "
-      "(GIL released).");
+      py::arg("top_n"), py::arg("trees"), py::arg("out"), py::arg("history_days") = std::vector<int>{},
+      "Scores a CustomerBase and returns the HTML report, also written to `out` unless empty; "
+      "`history_days` adds the trends of the means at those days (GIL released).");
 }
 
 }  // namespace rapport_py

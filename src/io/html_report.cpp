@@ -494,6 +494,61 @@ std::string referral_section(const Context& c) {
   return section("referrals", "Referrals", body);
 }
 
+/// Mean of the non-NaN values (NaN when none).
+double mean_of(const std::vector<double>& values) {
+  double sum = 0;
+  std::size_t n = 0;
+  for (double v : values)
+    if (!std::isnan(v)) sum += v, ++n;
+  return n ? sum / static_cast<double>(n) : nan_v;
+}
+
+std::string trends_table(const std::vector<HistoryPoint>& history, const std::string& currency) {
+  std::string out = "<table><caption>The means at each as-of date</caption><thead><tr><th scope=\"col\">as of</th>"
+                    "<th scope=\"col\">customers</th><th scope=\"col\">mean loyalty given</th><th scope=\"col\">mean referral potential</th>"
+                    "<th scope=\"col\">ask for a referral</th><th scope=\"col\">up-serve value at stake</th></tr></thead><tbody>";
+  for (const auto& p : history) {
+    const std::string key = "trend/" + format_date(p.as_of) + "/";
+    out += "<tr><th scope=\"row\">" + format_date(p.as_of) + "</th><td>" +
+           aggregate(key + "customers_scored", static_cast<double>(p.customers_scored), count(p.customers_scored)) + "</td><td>" +
+           aggregate(key + "mean_loyalty_given", p.mean_loyalty_given, fixed(p.mean_loyalty_given, 1)) + "</td><td>" +
+           aggregate(key + "mean_referral_potential", p.mean_referral_potential, fixed(p.mean_referral_potential, 1)) + "</td><td>" +
+           aggregate(key + "share_ask_for_referral", p.share_ask_for_referral, percent(p.share_ask_for_referral, 1)) + "</td><td>" +
+           aggregate(key + "total_upserve_value", p.total_upserve_value, money(p.total_upserve_value, currency)) + "</td></tr>";
+  }
+  return out + "</tbody></table>";
+}
+
+std::string trends_reading(const std::vector<HistoryPoint>& history) {
+  const HistoryPoint& first = history.front();
+  const HistoryPoint& last = history.back();
+  if (history.size() == 1)
+    return "One earlier run: mean loyalty given " + fixed(first.mean_loyalty_given, 1) + " as of " + format_date(first.as_of) + ".";
+  const double change = last.mean_loyalty_given - first.mean_loyalty_given;
+  return "From " + format_date(first.as_of) + " to " + format_date(last.as_of) + " mean loyalty given moved by " +
+         signed_fixed(change, 1) + " points (" + fixed(first.mean_loyalty_given, 1) + " to " + fixed(last.mean_loyalty_given, 1) +
+         "), mean referral potential by " + signed_fixed(last.mean_referral_potential - first.mean_referral_potential, 1) + " points.";
+}
+
+/// Trends of the means over options.history's dates; nothing without a history.
+std::string trends_section(const Context& c) {
+  const auto& history = c.options.history;
+  if (history.empty()) return {};
+  LineChart chart{"trends", "Trends of the means", "Means over the as-of dates of the history, on a 0 to 100 scale.",
+                  "mean (0 to 100)", {}, {}, 0, 100};
+  Series loyalty{"loyalty given", {}, palette::blue}, referral{"referral potential", {}, palette::orange},
+      ask{"% ask for a referral", {}, palette::green};
+  for (const auto& p : history) {
+    chart.labels.push_back(format_date(p.as_of));
+    loyalty.values.push_back(p.mean_loyalty_given);
+    referral.values.push_back(p.mean_referral_potential);
+    ask.values.push_back(p.share_ask_for_referral * 100);
+  }
+  chart.series = {loyalty, referral, ask};
+  return section("trends", "Trends",
+                 figure(reading(escape(trends_reading(history))), line_chart(chart) + trends_table(history, c.options.currency)));
+}
+
 std::string page(const Context& c, const std::string& sections) {
   const auto& f = c.f;
   std::string out;
@@ -515,12 +570,37 @@ std::string page(const Context& c, const std::string& sections) {
 
 }  // namespace
 
+HistoryPoint history_point(const ScoreResult& result) {
+  const auto& s = result.scores;
+  HistoryPoint p;
+  p.as_of = result.as_of;
+  p.customers_scored = s.size();
+  p.mean_loyalty_given = mean_of(s.loyalty_given);
+  p.mean_referral_potential = mean_of(s.referral_potential);
+  std::size_t ask = 0;
+  for (auto flag : s.ask_for_referral) ask += flag ? 1 : 0;
+  if (!s.ask_for_referral.empty()) p.share_ask_for_referral = static_cast<double>(ask) / static_cast<double>(s.ask_for_referral.size());
+  double total = 0;
+  bool known = false;
+  for (double v : s.upserve_value)
+    if (!std::isnan(v)) total += v, known = true;
+  if (known) p.total_upserve_value = total;
+  return p;
+}
+
+std::vector<HistoryPoint> history_points(const std::vector<day_t>& dates, const std::function<ScoreResult(day_t)>& score_at) {
+  std::vector<HistoryPoint> out;
+  out.reserve(dates.size());
+  for (const day_t d : dates) out.push_back(history_point(score_at(d)));
+  return out;
+}
+
 std::string html_report(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
                         const ScoringConfig& config, const HtmlReportOptions& options) {
   const SummaryFigures figures = summary_figures(summary_json(base, report, result, config));
   const Context c{base, result, config, options, figures};
   return page(c, loyalty_section(c) + same_service_section(c) + wheel_section(c) + value_section(c) + upserve_section(c) +
-                     referral_section(c));
+                     referral_section(c) + trends_section(c));
 }
 
 }  // namespace rapport

@@ -209,6 +209,39 @@ std::string column_chart(const ColumnChart& c) {
   return s + "</svg>";
 }
 
+std::string line_chart(const LineChart& c) {
+  constexpr double left = 56, right = 150, top = 12, plot_h = 180, bottom = 40, plot_w = 480;
+  const double w = left + plot_w + right, h = top + plot_h + bottom, span = c.y_max > c.y_min ? c.y_max - c.y_min : 1;
+  const std::size_t n = c.labels.size();
+  const auto X = [&](std::size_t k) { return left + (n > 1 ? plot_w * static_cast<double>(k) / static_cast<double>(n - 1) : plot_w / 2); };
+  const auto Y = [&](double v) { return top + plot_h - plot_h * (std::clamp(v, c.y_min, c.y_max) - c.y_min) / span; };
+  std::string s = svg_open(c.id, c.title, c.desc, w, h);
+  for (int t = 0; t <= 4; ++t) {
+    const double v = c.y_min + span * t / 4;
+    s += line(left, Y(v), left + plot_w, Y(v), "grid");
+    s += text_el(left - 6, Y(v) + 4, fixed(v, 0), "tick", "end");
+  }
+  const auto every = static_cast<std::size_t>(std::max(1.0, std::ceil(80.0 * static_cast<double>(n) / plot_w)));
+  for (std::size_t k = 0; k < n; k += every) s += text_el(X(k), top + plot_h + 16, escape(c.labels[k]), "tick", "middle");
+  for (std::size_t i = 0; i < c.series.size(); ++i) {
+    const Series& line_s = c.series[i];
+    std::string points;
+    for (std::size_t k = 0; k < n && k < line_s.values.size(); ++k)
+      if (!std::isnan(line_s.values[k])) points += num(X(k)) + "," + num(Y(line_s.values[k])) + " ";
+    s += std::string("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"") + line_s.colour + "\" points=\"" + points + "\"/>";
+    for (std::size_t k = 0; k < n && k < line_s.values.size(); ++k)
+      if (!std::isnan(line_s.values[k]))
+        s += "<circle cx=\"" + num(X(k)) + "\" cy=\"" + num(Y(line_s.values[k])) + "\" r=\"3.5\" fill=\"" + line_s.colour +
+             "\"><title>" + escape(line_s.name + ", " + c.labels[k] + ": " + fixed(line_s.values[k], 1)) + "</title></circle>";
+    const double ly = top + 12 + 18 * static_cast<double>(i);
+    s += "<rect x=\"" + num(left + plot_w + 12) + "\" y=\"" + num(ly - 5) + "\" width=\"18\" height=\"3\" fill=\"" + line_s.colour + "\"/>";
+    s += text_el(left + plot_w + 36, ly, escape(line_s.name), "tick");
+  }
+  s += "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(14 " + num(top + plot_h / 2) + ") rotate(-90)\">" +
+       escape(c.y_caption) + "</text>";
+  return s + "</svg>";
+}
+
 std::string bar_chart(const BarChart& c) {
   constexpr double left = 180, plot_w = 320, text_w = 200, row = 24, top = 8;
   double most = c.max;

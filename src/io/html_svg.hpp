@@ -67,6 +67,26 @@ struct ColumnChart {
 /// The SVG of a column chart.
 std::string column_chart(const ColumnChart& chart);
 
+/// One line of a line chart: a value per x label (NaN = no point).
+struct Series {
+  std::string name;            ///< legend text (plain text)
+  std::vector<double> values;  ///< one per x label
+  const char* colour;          ///< stroke
+};
+
+/// Lines over shared x labels (e.g. means over dates) on a y axis from y_min to y_max.
+struct LineChart {
+  std::string id;                  ///< data-chart id, also the prefix of the title/desc ids
+  std::string title;               ///< accessible title (plain text)
+  std::string desc;                ///< accessible description (plain text)
+  std::string y_caption;           ///< y-axis caption (plain text)
+  std::vector<std::string> labels; ///< x labels (plain text)
+  std::vector<Series> series;      ///< the lines
+  double y_min, y_max;             ///< y range
+};
+/// The SVG of a line chart; each point carries a tooltip "series, label: value".
+std::string line_chart(const LineChart& chart);
+
 /// One horizontal bar.
 struct Bar {
   std::string label;   ///< plain text

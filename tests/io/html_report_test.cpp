@@ -247,3 +247,78 @@ TEST(HtmlReport, ReferralTreeDrawsTwelveChildrenPerPerson) {
   EXPECT_NE(svg.find("<title>g1 (customer), referred 0</title>"), std::string::npos);
   EXPECT_EQ(svg.find("<title>c13 "), std::string::npos);
 }
+
+TEST(HtmlReport, HistoryPointOfASmallRun) {
+  // three customers:      L    R    ask  upserve_value
+  //   0                  10    0     1    NaN (no value evidence)
+  //   1                  20   50     0    5
+  //   2                  60  100     0    7
+  // means: L 90/3 = 30, R 150/3 = 50, ask 1/3, up-serve total 5 + 7 = 12
+  ScoreResult r;
+  r.as_of = 20000;
+  r.scores.customer = {0, 1, 2};
+  r.scores.loyalty_given = {10, 20, 60};
+  r.scores.referral_potential = {0, 50, 100};
+  r.scores.ask_for_referral = {1, 0, 0};
+  r.scores.upserve_value = {std::nan(""), 5, 7};
+  const HistoryPoint p = history_point(r);
+  EXPECT_EQ(p.as_of, 20000);
+  EXPECT_EQ(p.customers_scored, 3u);
+  EXPECT_DOUBLE_EQ(p.mean_loyalty_given, 30.0);
+  EXPECT_DOUBLE_EQ(p.mean_referral_potential, 50.0);
+  EXPECT_DOUBLE_EQ(p.share_ask_for_referral, 1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(p.total_upserve_value, 12.0);
+  // without a value model every up-serve value is NaN: the total is unknown, not 0
+  r.scores.upserve_value = {std::nan(""), std::nan(""), std::nan("")};
+  EXPECT_TRUE(std::isnan(history_point(r).total_upserve_value));
+  // a run with no customer has no means
+  EXPECT_TRUE(std::isnan(history_point(ScoreResult{}).mean_loyalty_given));
+}
+
+TEST(HtmlReport, NoTrendsWithoutHistory) {
+  const auto page = page_of(generated(300));
+  EXPECT_EQ(page.find("<section id=\"trends\""), std::string::npos);
+  EXPECT_EQ(page.find("data-chart=\"trends\""), std::string::npos);
+  EXPECT_EQ(page.find("data-aggregate=\"trend/"), std::string::npos);
+}
+
+TEST(HtmlReport, TrendsPlotTheMeansOfSeparateRuns) {
+  const auto r = generated(1500);
+  const std::vector<day_t> dates{r.result.as_of - 365, r.result.as_of - 180, r.result.as_of};
+  HtmlReportOptions o;
+  o.history = history_points(dates, [&](day_t d) { return score(r.base, d, r.config); });
+  const auto page = page_of(r, o);
+  EXPECT_NE(page.find("<section id=\"trends\""), std::string::npos);
+  const auto svg = chart(page, "trends");
+  ASSERT_FALSE(svg.empty());
+  EXPECT_EQ(occurrences(svg, "<polyline "), 3u);  // loyalty, referral potential, ask share
+  const auto shown = [&](const std::string& key) {
+    const std::string attr = "data-aggregate=\"" + key + "\" data-value=\"";
+    const auto at = page.find(attr);
+    EXPECT_NE(at, std::string::npos) << key;
+    return at == std::string::npos ? std::nan("") : std::strtod(page.c_str() + at + attr.size(), nullptr);
+  };
+  for (const day_t d : dates) {
+    // the same means computed from a separate run at that date
+    const ScoreResult run = score(r.base, d, r.config);
+    double loyalty = 0, referral = 0, ask = 0;
+    for (std::size_t k = 0; k < run.scores.size(); ++k) {
+      loyalty += run.scores.loyalty_given[k];
+      referral += run.scores.referral_potential[k];
+      ask += run.scores.ask_for_referral[k];
+    }
+    const auto n = static_cast<double>(run.scores.size());
+    ASSERT_GT(n, 0);
+    const std::string key = "trend/" + format_date(d) + "/";
+    EXPECT_EQ(shown(key + "customers_scored"), n);
+    EXPECT_NEAR(shown(key + "mean_loyalty_given"), loyalty / n, 1e-9);
+    EXPECT_NEAR(shown(key + "mean_referral_potential"), referral / n, 1e-9);
+    EXPECT_NEAR(shown(key + "share_ask_for_referral"), ask / n, 1e-12);
+    // the plotted point's tooltip carries the same mean
+    EXPECT_NE(svg.find("loyalty given, " + format_date(d) + ": " + detail::html::fixed(loyalty / n, 1) + "</title>"),
+              std::string::npos);
+  }
+  // earlier dates score fewer (or as many) customers: the trends are of real, different runs
+  EXPECT_LE(shown("trend/" + format_date(dates[0]) + "/customers_scored"),
+            shown("trend/" + format_date(dates[2]) + "/customers_scored"));
+}

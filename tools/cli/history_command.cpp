@@ -6,19 +6,26 @@
 
 namespace rapport::cli {
 
-namespace {
-
-/// The dates of `--as-of D1,D2,...`, in the order given. @throws InputError for a bad one.
-std::vector<day_t> parse_dates(const std::string& list) {
+std::vector<day_t> parse_date_list(const std::string& option, const std::string& list) {
   std::vector<day_t> dates;
   std::size_t from = 0;
   while (from <= list.size()) {
     const std::size_t comma = std::min(list.find(',', from), list.size());
-    dates.push_back(parse_date_option("--as-of", list.substr(from, comma - from)));
+    dates.push_back(parse_date_option(option, list.substr(from, comma - from)));
     from = comma + 1;
   }
   return dates;
 }
+
+std::function<ScoreResult(day_t)> history_scorer(const CustomerBase& base, const ScoringConfig& config, bool strict) {
+  return [&base, config, strict](day_t d) {
+    ScoreResult r = score(base, d, config);
+    score_check_value_models(r, strict);
+    return r;
+  };
+}
+
+namespace {
 
 /// Checks what the run reads and writes before anything is read: the --db settings, something to
 /// write (--out and/or --history-table), no --out-table (a history has no single scores table).
@@ -36,8 +43,7 @@ void check_history_args(const HistoryArgs& args) {
 /// stores that date's rows (replacing the rows of the same as_of; one transaction per date).
 ScoreResult score_and_store(const HistoryArgs& args, const LoadResult& loaded, const ScoringConfig& cfg, day_t d) {
   const seconds_t started = now_utc();
-  ScoreResult r = score(loaded.base, d, cfg);
-  score_check_value_models(r, args.score.strict);
+  ScoreResult r = history_scorer(loaded.base, cfg, args.score.strict)(d);
   write_back(args.score.db, loaded, r, cfg, started);
   return r;
 }
@@ -71,7 +77,7 @@ int run_history(HistoryArgs args) {
   if (!a.out.empty()) outputs.push_back({"--out", a.out});
   check_outputs(score_input_paths(files, a), outputs);
   const ScoringConfig cfg = score_config(a);
-  const std::vector<day_t> dates = parse_dates(args.dates);
+  const std::vector<day_t> dates = parse_date_list("--as-of", args.dates);
 
   const auto t0 = Clock::now();
   const LoadResult loaded = score_load(files, a);

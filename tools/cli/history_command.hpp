@@ -5,7 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace rapport::cli {
 
@@ -14,6 +16,14 @@ struct HistoryArgs {
   ScoreArgs score;     ///< DIR, --customers … or --db, --config, --threads, --strict, --quiet, --out
   std::string dates;   ///< --as-of D1,D2,... (YYYY-MM-DD, comma-separated)
 };
+
+/// The dates of `option D1,D2,...` (YYYY-MM-DD, comma-separated), in the order given.
+/// @throws InputError naming the option for a malformed date.
+std::vector<day_t> parse_date_list(const std::string& option, const std::string& list);
+
+/// How `rapport history` scores `base` at one date: score(), then the value-model check
+/// (an error under `strict`, else a warning). Also the report's `--history` runs.
+std::function<ScoreResult(day_t)> history_scorer(const CustomerBase& base, const ScoringConfig& config, bool strict);
 
 /// Adds `rapport history [DIR] --as-of D1,D2,... --out F [--config F] [--threads N] [--strict]`;
 /// main adds the database options (--db, --tables, --history-table, --runs-table).

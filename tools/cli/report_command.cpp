@@ -1,6 +1,8 @@
 // rapport CLI: the visual report (`rapport report ...` and `rapport score ... --report F`).
 #include "report_command.hpp"
 
+#include "history_command.hpp"
+
 #include <rapport/io/html_report.hpp>
 
 #include <chrono>
@@ -13,6 +15,8 @@ namespace {
 void add_appearance_options(CLI::App& cmd, ReportArgs& args) {
   cmd.add_option("--currency", args.currency, "Symbol written before amounts in the report, e.g. '€' or '$'");
   cmd.add_option("--report-title", args.title, "Title of the report page");
+  cmd.add_option("--history", args.history,
+                 "Also score at these as-of dates (YYYY-MM-DD, comma-separated) and show the trends of the means");
 }
 
 }  // namespace
@@ -35,12 +39,15 @@ CLI::App* add_report_command(CLI::App& app, std::string& dir, std::string& as_of
 }
 
 void write_report_if_asked(const ReportArgs& args, const rapport::CustomerBase& base, const rapport::LoadReport& report,
-                           const rapport::ScoreResult& result, const rapport::ScoringConfig& config) {
+                           const rapport::ScoreResult& result, const rapport::ScoringConfig& config, bool strict) {
   if (args.out.empty()) return;
   const auto t0 = std::chrono::steady_clock::now();
   rapport::HtmlReportOptions options;
   options.currency = args.currency;
   if (!args.title.empty()) options.title = args.title;
+  if (!args.history.empty())
+    options.history = rapport::history_points(rapport::cli::parse_date_list("--history", args.history),
+                                              rapport::cli::history_scorer(base, config, strict));
   const std::string html = rapport::html_report(base, report, result, config, options);
   rapport::write_file_atomically(args.out, html);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

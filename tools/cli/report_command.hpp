@@ -14,9 +14,10 @@ struct ReportArgs {
   std::string out;       ///< where to write the HTML page ("" = no report)
   std::string currency;  ///< symbol written before amounts
   std::string title;     ///< page title ("" = the default)
+  std::string history;   ///< --history D1,D2,...: dates whose means the page's trends show ("" = none)
 };
 
-/// Adds `--report F`, `--currency S` and `--report-title T` to the score command.
+/// Adds `--report F`, `--currency S`, `--report-title T` and `--history D1,...` to the score command.
 void add_report_options(CLI::App& score, ReportArgs& args);
 
 /// Adds `rapport report [DIR] [--as-of D] [--config F] [--threads N] --out F`; DIR, --as-of,
@@ -25,7 +26,10 @@ CLI::App* add_report_command(CLI::App& app, std::string& dir, std::string& as_of
                              unsigned& threads, ReportArgs& args);
 
 /// Writes the HTML report when args.out is set, and prints its path, size and generation time.
+/// With args.history, the base is also scored at those dates as `rapport history` scores it
+/// (`strict` as there) and the page shows the trends of the means.
+/// @throws rapport::InputError naming --history for a malformed date.
 void write_report_if_asked(const ReportArgs& args, const rapport::CustomerBase& base, const rapport::LoadReport& report,
-                           const rapport::ScoreResult& result, const rapport::ScoringConfig& config);
+                           const rapport::ScoreResult& result, const rapport::ScoringConfig& config, bool strict);
 
 }  // namespace rapport_cli

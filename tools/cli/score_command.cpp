@@ -122,7 +122,7 @@ void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreR
   if (!args.summary.empty())
     write_file_atomically(args.summary, summary_json(loaded.base, loaded.report, result, cfg) + "\n");
   if (!args.explain.empty()) write_explain_jsonl(args.explain, loaded.base, result, cfg);
-  rapport_cli::write_report_if_asked(args.report, loaded.base, loaded.report, result, cfg);
+  rapport_cli::write_report_if_asked(args.report, loaded.base, loaded.report, result, cfg, args.strict);
   write_back(args.db, loaded, result, cfg, started);
   if (rejects) rejects->commit();
 }
