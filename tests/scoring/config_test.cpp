@@ -56,7 +56,7 @@ const std::vector<BadSetting>& bad_settings() {
       {R"({"follow_up_days": 0})", [](ScoringConfig& c) { c.follow_up_days = 0; }, "follow_up_days"},
       {R"({"complaint_days": -1})", [](ScoringConfig& c) { c.complaint_days = -1; }, "complaint_days"},
       {R"({"wow_window_days": 0})", [](ScoringConfig& c) { c.wow_window_days = 0; }, "wow_window_days"},
-      {R"({"threads": 100000})", [](ScoringConfig& c) { c.threads = 100000; }, "threads"},
+      {R"({"threads": 2000000})", [](ScoringConfig& c) { c.threads = 2000000; }, "threads"},
       {R"({"horizon_days": 1e308})", [](ScoringConfig& c) { c.horizon_days = 1e308; }, "horizon_days"},
       {R"({"horizon_days": 0})", [](ScoringConfig& c) { c.horizon_days = 0; }, "horizon_days"},
       {R"({"bgnbd": {"r": 0, "alpha": 1, "a": 1, "b": 1}})", [](ScoringConfig& c) { c.bgnbd = BgNbdParams{0, 1, 1, 1, 0}; },

@@ -64,7 +64,7 @@ struct Domain {
 /// The longest duration any day-valued setting may take: 100 years.
 inline constexpr double max_setting_days = 36500;
 /// The most worker threads a config may ask for (more are capped to the machine anyway).
-inline constexpr unsigned max_threads = 1024;
+inline constexpr unsigned max_threads = 1048576;
 
 namespace domains {
 inline constexpr double inf = std::numeric_limits<double>::infinity();
@@ -89,7 +89,7 @@ inline constexpr Domain tolerance{0, 1, true, false, "in (0, 1]"};
 /// Minimum customers of a fit.
 inline constexpr Domain min_customers{1, 4294967295.0, false, false, "an integer >= 1"};
 /// Worker threads.
-inline constexpr Domain threads{0, max_threads, false, false, "an integer in [0, 1024]"};
+inline constexpr Domain threads{0, max_threads, false, false, "an integer in [0, 1048576]"};
 }  // namespace domains
 
 /// One field of a settings struct `S`: its name (JSON key, Python attribute), member, domain
