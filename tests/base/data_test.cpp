@@ -218,12 +218,6 @@ TEST(Data, BuilderRejectsLikeTheLoader) {
 }
 
 namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 struct BlockSizes {  // restores the ingest tuning on scope exit
   std::size_t block = detail::csv_block_bytes, part = detail::csv_part_min_bytes;
   BlockSizes(std::size_t b, std::size_t p) {
@@ -246,7 +240,7 @@ TEST(Data, ParallelAndSequentialIngestAgree) {
   o.customers = 400;
   o.seed = 5;
   generate_csv(gen.path(), o);
-  std::string contacts = slurp(gen.file("contacts.csv"));
+  std::string contacts = rapport::test::read_file(gen.file("contacts.csv"));
   // sprinkle bad rows, blank lines and CRLF through the file, and one quoted record near the end
   std::string mixed;
   std::size_t line = 0, pos = 0;
@@ -264,9 +258,9 @@ TEST(Data, ParallelAndSequentialIngestAgree) {
     if (line == 6000) mixed += "\"C00000003\",2024-02-01T10:00:00Z,visit,welcome,business,technical,1,false,\n";
   }
   rapport::test::TempDir dir;
-  dir.write("customers.csv", slurp(gen.file("customers.csv")));
+  dir.write("customers.csv", rapport::test::read_file(gen.file("customers.csv")));
   dir.write("contacts.csv", mixed);
-  dir.write("purchases.csv", slurp(gen.file("purchases.csv")));
+  dir.write("purchases.csv", rapport::test::read_file(gen.file("purchases.csv")));
   const auto files = InputFiles::from_directory(dir.path());
 
   LoadOptions one;

@@ -26,13 +26,6 @@ using rapport::test::TempDir;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void append(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::app) << text; }
 
 /// A generated base with bad rows appended to its CSV files: every kind, or (`typed_only`) only
@@ -167,7 +160,7 @@ long long count(const std::string& path, const std::string& sql) {
 std::string scores_csv(const TempDir& dir, const std::string& name, const LoadResult& loaded) {
   const auto res = score(loaded.base);
   write_scores_csv(dir.file(name), loaded.base, res, 1);
-  return slurp(dir.file(name));
+  return rapport::test::read_file(dir.file(name));
 }
 
 using RejectKey = std::tuple<std::string, std::size_t, std::string, std::string>;

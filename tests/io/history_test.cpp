@@ -13,13 +13,6 @@ using namespace rapport;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 // The history CSV: header "as_of," + the scores header; then, per date in the order given, that
@@ -39,11 +32,11 @@ TEST(HistoryCsv, SlicesAreTheScoresCsvOfEachDate) {
   std::string expected;
   for (const day_t d : dates) {
     write_scores_csv(dir.file("s.csv"), base, score(base, d), 1);
-    const std::string run = slurp(dir.file("s.csv"));
+    const std::string run = rapport::test::read_file(dir.file("s.csv"));
     const auto body_at = run.find('\n') + 1;
     if (expected.empty()) expected = "as_of," + run.substr(0, body_at);
     std::istringstream body(run.substr(body_at));
     for (std::string line; std::getline(body, line);) expected += format_date(d) + "," + line + "\n";
   }
-  EXPECT_EQ(slurp(dir.file("h.csv")), expected);
+  EXPECT_EQ(rapport::test::read_file(dir.file("h.csv")), expected);
 }

@@ -32,13 +32,6 @@ using rapport::detail::OutputFile;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 /// Names of the entries of a folder.
 std::set<std::string> entries(const std::string& dir) {
   std::set<std::string> out;
@@ -90,7 +83,7 @@ TEST(OutputFile, ExclusiveCreationRefusesAPlantedSymlink) {
   ASSERT_EQ(::symlink(dir.file("would-be-created").c_str(), dangling.c_str()), 0);
   EXPECT_EQ(rapport::detail::create_exclusive(dangling, 0600), -1);
   EXPECT_FALSE(fs::exists(dir.file("would-be-created")));
-  EXPECT_EQ(read_file(victim), "precious\n");
+  EXPECT_EQ(rapport::test::read_file(victim), "precious\n");
 }
 
 // Symlinks planted at every name the old writer used (path.tmp, path.tmp<pid>) and the
@@ -103,8 +96,8 @@ TEST(OutputFile, PlantedSymlinksAtPredictableTemporaryNamesAreNotFollowed) {
                                          dir.file(".scores.csv.tmp")};
   for (const auto& p : planted) ASSERT_EQ(::symlink(victim.c_str(), p.c_str()), 0);
   rapport::write_file_atomically(target, "new\n");
-  EXPECT_EQ(read_file(target), "new\n");
-  EXPECT_EQ(read_file(victim), "precious\n");
+  EXPECT_EQ(rapport::test::read_file(target), "new\n");
+  EXPECT_EQ(rapport::test::read_file(victim), "precious\n");
   for (const auto& p : planted) EXPECT_TRUE(fs::is_symlink(p)) << p;
   EXPECT_FALSE(fs::is_symlink(target));
 }
@@ -132,7 +125,7 @@ TEST(OutputFile, ExistingFileKeepsItsPermissionBits) {
     const auto target = dir.write("m" + std::to_string(mode) + ".csv", "old\n");
     ASSERT_EQ(::chmod(target.c_str(), mode), 0);
     rapport::write_file_atomically(target, "new\n");
-    EXPECT_EQ(read_file(target), "new\n");
+    EXPECT_EQ(rapport::test::read_file(target), "new\n");
     EXPECT_EQ(mode_of(target), mode);
   }
 }
@@ -198,7 +191,7 @@ TEST(OutputFile, DashWritesToStandardOutput) {
   std::fflush(stdout);
   ::dup2(saved, 1);
   ::close(saved);
-  EXPECT_EQ(read_file(capture), "before to stdout\n");
+  EXPECT_EQ(rapport::test::read_file(capture), "before to stdout\n");
   EXPECT_EQ(entries(dir.path()), std::set<std::string>{"stdout.txt"});
 }
 
@@ -213,7 +206,7 @@ TEST(OutputFile, NoTemporaryFileLeftAfterAnException) {
     throw std::runtime_error("scoring failed");
   } catch (const std::runtime_error&) {
   }
-  EXPECT_EQ(read_file(target), "previous\n");
+  EXPECT_EQ(rapport::test::read_file(target), "previous\n");
   EXPECT_EQ(entries(dir.path()), std::set<std::string>{"scores.csv"});
 }
 
@@ -250,12 +243,12 @@ TEST(OutputFile, ReplacementIsOneAtomicRename) {
   OutputFile f(target);
   f.write("new\n");
   f.write(std::string(5 << 20, 'z'));
-  EXPECT_EQ(read_file(target), "old\n");
+  EXPECT_EQ(rapport::test::read_file(target), "old\n");
   f.commit();
   struct stat after{};
   ASSERT_EQ(::stat(target.c_str(), &after), 0);
   EXPECT_NE(before.st_ino, after.st_ino);  // a new file took the name
-  EXPECT_EQ(read_file(target).substr(0, 4), "new\n");
+  EXPECT_EQ(rapport::test::read_file(target).substr(0, 4), "new\n");
   std::string line;
   std::getline(old_reader, line);
   EXPECT_EQ(line, "old");
@@ -272,7 +265,7 @@ TEST(OutputFile, SymlinkAtTheTargetIsFollowed) {
   ASSERT_EQ(::symlink(real.c_str(), link.c_str()), 0);
   rapport::write_file_atomically(link, "new\n");
   EXPECT_TRUE(fs::is_symlink(link));
-  EXPECT_EQ(read_file(real), "new\n");
+  EXPECT_EQ(rapport::test::read_file(real), "new\n");
   EXPECT_EQ(mode_of(real), 0600u);
   EXPECT_EQ(entries(dir.file("real")), std::set<std::string>{"scores.csv"});
 }
@@ -286,7 +279,7 @@ TEST(OutputFile, RemovePendingOutputsUnlinksLiveTemporaryFiles) {
   ASSERT_TRUE(fs::exists(f.temporary_path()));
   rapport::remove_pending_outputs();
   EXPECT_EQ(entries(dir.path()), std::set<std::string>{"scores.csv"});
-  EXPECT_EQ(read_file(target), "old\n");
+  EXPECT_EQ(rapport::test::read_file(target), "old\n");
 }
 
 // The streaming rejects writer: one CSV row per rejected row, quoted by the one CSV rule.
@@ -301,7 +294,7 @@ TEST(RejectsCsvWriter, WritesEveryRowWithCsvQuoting) {
     EXPECT_FALSE(fs::exists(target));  // nothing in place before commit
     w.commit();
   }
-  EXPECT_EQ(read_file(target),
+  EXPECT_EQ(rapport::test::read_file(target),
             "table,file,line,column,column_name,reason,raw\n"
             "purchases,p.csv,3,3,amount,negative amount,\"C1,2020-01-01,-5\"\n"
             "customers,c.csv,7,0,,\"expected 3 fields, found 1\",\"say \"\"hi\"\"\"\n");
@@ -310,5 +303,5 @@ TEST(RejectsCsvWriter, WritesEveryRowWithCsvQuoting) {
     w.add({"customers", "c.csv", 2, 1, "customer_id", "empty customer_id", ""});
   }
   EXPECT_EQ(entries(dir.path()), std::set<std::string>{"rejects.csv"});
-  EXPECT_NE(read_file(target).find("say"), std::string::npos);
+  EXPECT_NE(rapport::test::read_file(target).find("say"), std::string::npos);
 }
