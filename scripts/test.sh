@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 build=${RAPPORT_BUILD_DIR:-build-test}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${RAPPORT_BUILD_TYPE:-Release} \
-      -DRAPPORT_WARNINGS=ON -DRAPPORT_WERROR=ON "$@" >/dev/null
+      -DRAPPORT_WARNINGS=ON -DRAPPORT_WERROR=ON -DRAPPORT_REQUIRE_BROWSER=ON "$@" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 900
 # The Python package for Debian's python3 (so `/usr/bin/python3 -c "import rapport"` works).
