@@ -375,7 +375,6 @@ void DbWriteOptions::validate() const {
 void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base, const LoadReport& report,
               const ScoreResult& result, const ScoringConfig& config, const DbRun& run) {
   if (!tables.any()) return;
-  tables.validate();
   std::optional<detail::DbName> out, history, runs;
   if (!tables.out_table.empty()) out = detail::parse_db_name(tables.out_table, "--out-table");
   if (!tables.history_table.empty()) history = detail::parse_db_name(tables.history_table, "--history-table");

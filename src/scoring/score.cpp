@@ -428,11 +428,11 @@ void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
   const Scores& s = out.scores;
   std::vector<double> fx, ftx, fT, gx, gm;
   for (std::size_t r = 0; r < s.size(); ++r) {
-    if (std::isnan(s.frequency[r])) continue;
+    if (!detail::bgnbd_input(s, r)) continue;
     fx.push_back(s.frequency[r]);
     ftx.push_back(s.recency[r]);
     fT.push_back(s.age[r]);
-    if (s.frequency[r] >= 1 && s.monetary[r] > 0) {
+    if (detail::gamma_gamma_input(s, r)) {
       gx.push_back(s.frequency[r]);
       gm.push_back(s.monetary[r]);
     }

@@ -4,10 +4,18 @@
 
 #include <rapport/scoring/score.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 namespace rapport::detail {
+
+/// Whether scored row `r` enters the BG/NBD fit (it has purchases before T).
+inline bool bgnbd_input(const Scores& s, std::size_t r) noexcept { return !std::isnan(s.frequency[r]); }
+/// Whether scored row `r` enters the Gamma-Gamma fit (a repeat buyer with a positive mean spend).
+inline bool gamma_gamma_input(const Scores& s, std::size_t r) noexcept {
+  return s.frequency[r] >= 1 && s.monetary[r] > 0;
+}
 
 /// Sizes every column of `s` to `n` rows.
 void resize_scores(Scores& s, std::size_t n, unsigned threads);

@@ -423,12 +423,12 @@ void Scorer::Impl::rescore(std::vector<std::uint32_t> dirty, bool forest_changed
     const std::uint32_t r = row_of[customers[i]];
     if (r < old_rows) {
       removed.emplace_back(s.upserve_value[r], r);
-      result.bgnbd_customers -= std::isnan(s.frequency[r]) ? 0 : 1;
-      result.gamma_gamma_customers -= (s.frequency[r] >= 1 && s.monetary[r] > 0) ? 1 : 0;
+      result.bgnbd_customers -= detail::bgnbd_input(s, r) ? 1 : 0;
+      result.gamma_gamma_customers -= detail::gamma_gamma_input(s, r) ? 1 : 0;
     }
     for_each_column(s, part.scores, [&](auto& to, const auto& from) { to[r] = from[i]; });
-    result.bgnbd_customers += std::isnan(s.frequency[r]) ? 0 : 1;
-    result.gamma_gamma_customers += (s.frequency[r] >= 1 && s.monetary[r] > 0) ? 1 : 0;
+    result.bgnbd_customers += detail::bgnbd_input(s, r) ? 1 : 0;
+    result.gamma_gamma_customers += detail::gamma_gamma_input(s, r) ? 1 : 0;
     inserted.emplace_back(s.upserve_value[r], r);
   }
   if (!config.bgnbd || !config.gamma_gamma) {
