@@ -165,6 +165,7 @@ struct Scorer::Impl {
   void index_base();
   void full_rescore(const ScoringConfig& run_config);
   void rebuild_ranks();
+  void rank_all();
 
   // ---- intake (the row rules of rows.hpp)
   bool add_customer(std::string_view id, day_t acquired_on, std::string_view segment, const detail::RowError* failure,
@@ -233,6 +234,16 @@ void Scorer::Impl::rebuild_ranks() {
   ranked.resize(v.size());
   for (std::size_t r = 0; r < v.size(); ++r) ranked[r] = {v[r], static_cast<std::uint32_t>(r)};
   std::sort(ranked.begin(), ranked.end());
+}
+
+// Every row's rank from scratch: one sort of the (value, row) pairs, which the next batch then
+// updates; rank_upserve (NaN ranks) where value at stake is unknown.
+void Scorer::Impl::rank_all() {
+  rebuild_ranks();
+  if (ranked_valid)
+    mid_ranks(ranked, result.scores.upserve_score);
+  else
+    detail::rank_upserve(threads, result.value_known(), result.scores);
 }
 
 // ---------------------------------------------------------------- intake
@@ -448,8 +459,7 @@ void Scorer::Impl::refit_unavailable_models() {
   if (result.bgnbd_fitted) config.bgnbd = result.bgnbd;
   if (result.gamma_gamma_fitted) config.gamma_gamma = result.gamma_gamma;
   detail::fill_value_columns(config, threads, result);
-  detail::rank_upserve(threads, result.value_known(), result.scores);
-  rebuild_ranks();
+  rank_all();
 }
 
 // Base-wide ranks: the sorted (value, row) pairs lose the changed rows' old values and gain their
@@ -458,8 +468,7 @@ void Scorer::Impl::update_ranks(std::vector<std::pair<double, std::uint32_t>> re
                                 std::vector<std::pair<double, std::uint32_t>> inserted) {
   const bool finite = std::none_of(inserted.begin(), inserted.end(), [](const auto& p) { return std::isnan(p.first); });
   if (!ranked_valid || !finite) {
-    detail::rank_upserve(threads, result.value_known(), result.scores);
-    rebuild_ranks();
+    rank_all();
     return;
   }
   std::sort(removed.begin(), removed.end());
