@@ -8,13 +8,12 @@
 #include "io/csv_write.hpp"
 #include "io/db_connection.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <optional>
 
 namespace rapport {
 
@@ -202,11 +201,13 @@ void write_history(DbConnection& db, const DbName& name, const CustomerBase& bas
 }
 
 void write_run(DbConnection& db, const DbName& name, const CustomerBase& base, const LoadReport& report,
-               const ScoreResult& res, const ScoringConfig& config, const DbRun& run) {
+               const ScoreResult& res, const ScoringConfig& config, const DbRun& run, const Summary* given) {
   ensure_table(db, name, run_table_columns());
-  const std::string summary = summary_json(base, report, res, config);
-  const auto j = nlohmann::json::parse(summary);
-  const std::string params = nlohmann::json{{"bgnbd", j.at("bgnbd")}, {"gamma_gamma", j.at("gamma_gamma")}}.dump();
+  std::optional<Summary> computed;
+  if (!given) computed = summarize(base, report, res, config);
+  const Summary& s = given ? *given : *computed;
+  const std::string summary = to_json(s);
+  const std::string params = value_models_json(s);
   const std::size_t read = report.customers.read + report.contacts.read + report.purchases.read + report.referrals.read;
   const std::string cells[] = {format_date(res.as_of), format_timestamp(run.started), format_timestamp(run.ended),
                                std::to_string(read),   std::to_string(report.total_rejected()), params, summary};
@@ -373,7 +374,7 @@ void DbWriteOptions::validate() const {
 }
 
 void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base, const LoadReport& report,
-              const ScoreResult& result, const ScoringConfig& config, const DbRun& run) {
+              const ScoreResult& result, const ScoringConfig& config, const DbRun& run, const Summary* summary) {
   if (!tables.any()) return;
   std::optional<detail::DbName> out, history, runs;
   if (!tables.out_table.empty()) out = detail::parse_db_name(tables.out_table, "--out-table");
@@ -383,7 +384,7 @@ void write_db(const std::string& uri, const DbWriteOptions& tables, const Custom
   detail::in_write_transaction(*db, [&] {
     if (out) detail::write_scores(*db, *out, base, result);
     if (history) detail::write_history(*db, *history, base, result);
-    if (runs) detail::write_run(*db, *runs, base, report, result, config, run);
+    if (runs) detail::write_run(*db, *runs, base, report, result, config, run, summary);
   });
 }
 

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -25,121 +26,22 @@ using namespace detail::html;
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 
 // ---------------------------------------------------------------------------------------------
-// The summary's figures. The one place that reads the summary: switch it to a C++ Summary
-// struct here when there is one.
+// The summary's figures as the page shows them: where to_json() writes null (nullopt, NaN,
+// ±infinity) the page shows "—" and an empty data-value, and names carry the JSON's spelling.
 
-struct Distribution {
-  std::size_t customers = 0;
-  double mean = nan_v, p10 = nan_v, p25 = nan_v, median = nan_v, p75 = nan_v, p90 = nan_v;
-};
+double shown(double v) { return std::isfinite(v) ? v : nan_v; }
+double shown(const std::optional<double>& v) { return v ? shown(*v) : nan_v; }
 
-struct WheelStage {
-  std::string name;
-  std::size_t contacts = 0;
-  double share = nan_v, target = nan_v, gap = nan_v;
-};
-
-struct TreeRoot {
-  std::string root_id;
-  std::size_t tree_size = 0;
-  bool root_is_customer = false;
-};
-
-struct ModelParams {
-  std::vector<std::pair<std::string, double>> values;
-  double log_likelihood = nan_v;
-  bool fitted = false;
-  std::size_t customers = 0;
-};
-
-struct SummaryFigures {
-  std::string as_of;
-  std::size_t customers_scored = 0, not_yet_acquired = 0;
-  Distribution loyalty;
-  std::vector<std::pair<std::string, Distribution>> per_segment;
-  std::vector<Distribution> per_decile;
-  double top_decile_gap = nan_v;
-  std::vector<WheelStage> wheel;
-  std::size_t sales_contacts = 0, service_contacts = 0;
-  double service_share = nan_v;
-  double revenue_total = nan_v, repeat_share = nan_v;
-  std::size_t converted_referrals = 0, cycles_broken = 0;
-  double k_factor = nan_v;
-  std::vector<std::size_t> depth_histogram;
-  std::vector<TreeRoot> largest_trees;
-  std::size_t with_purchases = 0, ask = 0;
-  double share_alive = nan_v, expected_value_total = nan_v, upserve_value_total = nan_v, horizon_days = nan_v;
-  std::vector<std::pair<std::string, std::size_t>> next_actions;
-  ModelParams bgnbd, gamma_gamma;
-};
-
-double number_at(const json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<double>() : nan_v;
+Distribution shown(Distribution d) {
+  for (double* x : {&d.mean, &d.min, &d.p10, &d.p25, &d.median, &d.p75, &d.p90, &d.max}) *x = shown(*x);
+  return d;
 }
 
-std::size_t count_at(const json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number_unsigned() ? it->get<std::size_t>() : 0;
-}
-
-Distribution distribution_from(const json& j) {
-  return {count_at(j, "customers"), number_at(j, "mean"), number_at(j, "p10"), number_at(j, "p25"),
-          number_at(j, "median"),   number_at(j, "p75"),  number_at(j, "p90")};
-}
-
-ModelParams params_from(const json& j, std::initializer_list<const char*> names) {
-  ModelParams p;
-  for (const char* n : names) p.values.emplace_back(n, number_at(j, n));
-  p.log_likelihood = number_at(j, "log_likelihood");
-  p.fitted = j.value("fitted", false);
-  p.customers = count_at(j, "customers");
-  return p;
-}
-
-SummaryFigures summary_figures(const std::string& summary_text) {
-  const json j = json::parse(summary_text);
-  SummaryFigures f;
-  f.as_of = j.value("as_of", "");
-  f.customers_scored = count_at(j, "customers_scored");
-  f.not_yet_acquired = count_at(j, "customers_not_yet_acquired");
-  const json& lg = j.at("loyalty_given");
-  f.loyalty = distribution_from(lg.at("overall"));
-  for (const auto& [name, d] : lg.at("per_segment").items()) f.per_segment.emplace_back(name, distribution_from(d));
-  for (const auto& d : lg.at("per_value_decile")) f.per_decile.push_back(distribution_from(d));
-  f.top_decile_gap = number_at(lg, "top_decile_gap");
-  const json& cw = j.at("critical_wheel");
-  for (int k = 0; k < 4; ++k) {  // in the wheel's order
-    const std::string name(to_string(static_cast<Stage>(k)));
-    const json& s = cw.at("stages").at(name);
-    f.wheel.push_back({name, count_at(s, "contacts"), number_at(s, "share"), number_at(s, "target"), number_at(s, "gap")});
-  }
-  f.sales_contacts = count_at(cw, "sales_stage_contacts");
-  f.service_contacts = count_at(cw, "service_contacts");
-  f.service_share = number_at(cw, "service_share");
-  f.revenue_total = number_at(j.at("revenue"), "total");
-  f.repeat_share = number_at(j.at("revenue"), "repeat_share");
-  const json& rf = j.at("referrals");
-  f.converted_referrals = count_at(rf, "converted_referrals");
-  f.k_factor = number_at(rf, "k_factor");
-  f.depth_histogram = rf.at("chain_depth_histogram").get<std::vector<std::size_t>>();
-  for (const auto& t : rf.at("largest_trees"))
-    f.largest_trees.push_back({t.at("root_id").get<std::string>(), count_at(t, "tree_size"), t.value("root_is_customer", false)});
-  f.cycles_broken = rf.at("cycles_broken").size();
-  const json& v = j.at("value");
-  f.with_purchases = count_at(v, "customers_with_purchases");
-  f.share_alive = number_at(v, "share_p_alive_above_half");
-  f.expected_value_total = number_at(v, "expected_value_total");
-  f.upserve_value_total = number_at(v, "upserve_value_total");
-  f.horizon_days = number_at(v, "horizon_days");
-  f.ask = count_at(j, "ask_for_referral_customers");
-  for (int k = 0; k < 8; ++k) {  // in the enumeration's order
-    const std::string name(to_string(static_cast<NextAction>(k)));
-    f.next_actions.emplace_back(name, count_at(j.at("next_actions"), name.c_str()));
-  }
-  f.bgnbd = params_from(j.at("bgnbd"), {"r", "alpha", "a", "b"});
-  f.gamma_gamma = params_from(j.at("gamma_gamma"), {"p", "q", "gamma"});
-  return f;
+/// `text` as to_json() writes it: invalid UTF-8 replaced by U+FFFD as nlohmann replaces it, so a
+/// data-metric pointer built from a name resolves in the summary's JSON.
+std::string as_in_json(const std::string& text) {
+  if (std::all_of(text.begin(), text.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; })) return text;
+  return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +148,7 @@ struct Context {
   const ScoreResult& result;
   const ScoringConfig& config;
   const HtmlReportOptions& options;
-  const SummaryFigures& f;
+  const Summary& f;
 };
 
 std::string section(const char* id, const char* heading, const std::string& body) {
@@ -256,39 +158,46 @@ std::string section(const char* id, const char* heading, const std::string& body
 
 std::string kpis(const Context& c) {
   const auto& f = c.f;
+  const Distribution loyalty = shown(f.loyalty_overall);
+  const double gap = shown(f.top_decile_gap), ev = shown(f.expected_value_total), up = shown(f.upserve_value_total);
+  const double k_factor = shown(f.k_factor);
   const auto kpi = [](const std::string& label, const std::string& value) {
     return "<div class=\"kpi\"><div class=\"kpi-value\">" + value + "</div><div class=\"kpi-label\">" + label +
            "</div></div>";
   };
   std::string out = "<div class=\"kpis\">";
   out += kpi("customers scored", metric("/customers_scored", static_cast<double>(f.customers_scored), count(f.customers_scored)));
-  out += kpi("mean loyalty given (of 100)", metric("/loyalty_given/overall/mean", f.loyalty.mean, fixed(f.loyalty.mean, 1)));
-  out += kpi("top value decile gap (points)", metric("/loyalty_given/top_decile_gap", f.top_decile_gap, signed_fixed(f.top_decile_gap, 1)));
-  out += kpi("expected value, next " + fixed(f.horizon_days, 0) + " days",
-             metric("/value/expected_value_total", f.expected_value_total, money(f.expected_value_total, c.options.currency)));
-  out += kpi("up-serve value at stake",
-             metric("/value/upserve_value_total", f.upserve_value_total, money(f.upserve_value_total, c.options.currency)));
-  out += kpi("referral K-factor", metric("/referrals/k_factor", f.k_factor, fixed(f.k_factor, 3)));
-  out += kpi("customers to ask for a referral now", metric("/ask_for_referral_customers", static_cast<double>(f.ask), count(f.ask)));
+  out += kpi("mean loyalty given (of 100)", metric("/loyalty_given/overall/mean", loyalty.mean, fixed(loyalty.mean, 1)));
+  out += kpi("top value decile gap (points)", metric("/loyalty_given/top_decile_gap", gap, signed_fixed(gap, 1)));
+  out += kpi("expected value, next " + fixed(shown(f.config.horizon_days), 0) + " days",
+             metric("/value/expected_value_total", ev, money(ev, c.options.currency)));
+  out += kpi("up-serve value at stake", metric("/value/upserve_value_total", up, money(up, c.options.currency)));
+  out += kpi("referral K-factor", metric("/referrals/k_factor", k_factor, fixed(k_factor, 3)));
+  out += kpi("customers to ask for a referral now",
+             metric("/ask_for_referral_customers", static_cast<double>(f.ask_for_referral_customers), count(f.ask_for_referral_customers)));
   return out + "</div>\n";
 }
 
 std::string loyalty_section(const Context& c) {
   const auto& f = c.f;
   const auto& s = c.result.scores;
+  const Distribution loyalty = shown(f.loyalty_overall);
   std::string body;
   const auto hist = uniform_histogram(s.loyalty_given, 0, 100, 20, 0);
-  body += figure(reading("Mean loyalty given is " + metric("/loyalty_given/overall/mean", f.loyalty.mean, fixed(f.loyalty.mean, 1)) +
+  body += figure(reading("Mean loyalty given is " + metric("/loyalty_given/overall/mean", loyalty.mean, fixed(loyalty.mean, 1)) +
                          " of 100; the middle half of customers get between " +
-                         metric("/loyalty_given/overall/p25", f.loyalty.p25, fixed(f.loyalty.p25, 1)) + " and " +
-                         metric("/loyalty_given/overall/p75", f.loyalty.p75, fixed(f.loyalty.p75, 1)) + "."),
+                         metric("/loyalty_given/overall/p25", loyalty.p25, fixed(loyalty.p25, 1)) + " and " +
+                         metric("/loyalty_given/overall/p75", loyalty.p75, fixed(loyalty.p75, 1)) + "."),
                  column_chart({"loyalty-histogram", "Distribution of loyalty given",
                                "Customers per 5-point band of loyalty given (0 to 100).", "loyalty given", "customers",
                                hist.labels, hist.counts, palette::blue}));
 
   std::vector<RangeRow> rows;
-  for (const auto& [name, d] : f.per_segment)
+  for (const auto& [segment, dist] : f.loyalty_per_segment) {
+    const std::string name = as_in_json(segment);
+    const Distribution d = shown(dist);
     rows.push_back({name, "/loyalty_given/per_segment/" + pointer_token(name), d.customers, d.p10, d.p25, d.median, d.p75, d.p90, d.mean});
+  }
   std::string seg_reading = "No segment has scored customers.";
   if (!rows.empty()) {
     const auto [lo, hi] = std::minmax_element(rows.begin(), rows.end(), [](const RangeRow& a, const RangeRow& b) { return a.mean < b.mean; });
@@ -321,12 +230,12 @@ std::string loyalty_section(const Context& c) {
 std::string same_service_section(const Context& c) {
   const auto& f = c.f;
   std::vector<RangeRow> rows;
-  for (std::size_t d = 0; d < f.per_decile.size(); ++d) {
-    const auto& x = f.per_decile[d];
+  for (std::size_t d = 0; d < f.loyalty_per_value_decile.size(); ++d) {
+    const Distribution x = shown(f.loyalty_per_value_decile[d]);
     rows.push_back({"decile " + std::to_string(d + 1), "/loyalty_given/per_value_decile/" + std::to_string(d), x.customers,
                     x.p10, x.p25, x.median, x.p75, x.p90, x.mean});
   }
-  const double gap = f.top_decile_gap;
+  const double gap = shown(f.top_decile_gap);
   const std::string text =
       std::isnan(gap) ? std::string("Too few customers to compare the top value decile with the rest.")
                       : "The top value decile gets " + metric("/loyalty_given/top_decile_gap", gap, fixed(std::abs(gap), 1)) +
@@ -341,18 +250,20 @@ std::string wheel_section(const Context& c) {
   const auto& f = c.f;
   std::vector<Bar> bars;
   const WheelStage* worst = nullptr;
-  for (const auto& st : f.wheel) {
-    bars.push_back({st.name, st.share,
-                    metric("/critical_wheel/stages/" + pointer_token(st.name) + "/share", st.share, percent(st.share, 1), "tspan") +
-                        " (target " + percent(st.target, 0) + ")",
-                    st.target});
-    if (!worst || std::abs(st.gap) > std::abs(worst->gap)) worst = &st;
+  for (const auto& st : f.wheel_stages) {
+    const std::string name(to_string(st.stage));
+    const double share = shown(st.share);
+    bars.push_back({name, share,
+                    metric("/critical_wheel/stages/" + pointer_token(name) + "/share", share, percent(share, 1), "tspan") +
+                        " (target " + percent(shown(st.target), 0) + ")",
+                    shown(st.target)});
+    if (!worst || std::abs(shown(st.gap)) > std::abs(shown(worst->gap))) worst = &st;
   }
   std::string text = "No contact in a sales stage yet.";
-  if (worst && f.sales_contacts)
-    text = "Largest gap: " + worst->name + " gets " + percent(worst->share, 1) + " of sales-stage effort against " +
-           percent(worst->target, 0) + "; service after the sale is " +
-           metric("/critical_wheel/service_share", f.service_share, percent(f.service_share, 1)) + " of all contacts.";
+  if (worst && f.sales_stage_contacts)
+    text = "Largest gap: " + std::string(to_string(worst->stage)) + " gets " + percent(shown(worst->share), 1) +
+           " of sales-stage effort against " + percent(shown(worst->target), 0) + "; service after the sale is " +
+           metric("/critical_wheel/service_share", shown(f.service_share), percent(shown(f.service_share), 1)) + " of all contacts.";
   return section("critical-wheel", "Critical Wheel",
                  figure(reading(text), bar_chart({"critical-wheel", "Contact effort per sales stage against the 40/30/20/10 target",
                                                   "Share of sales-stage contacts per stage; the black tick marks the target share.",
@@ -362,17 +273,21 @@ std::string wheel_section(const Context& c) {
 std::string params_table(const Context& c) {
   std::string out = "<table class=\"params\"><caption>Fitted value models</caption><thead><tr><th scope=\"col\">model</th>"
                     "<th scope=\"col\">parameters</th><th scope=\"col\">customers</th><th scope=\"col\">log-likelihood</th></tr></thead><tbody>";
-  const auto row = [&](const char* key, const char* label, const ModelParams& p) {
+  const auto row = [&](const char* key, const char* label, const ModelSummary& p, std::initializer_list<const char*> names) {
     out += std::string("<tr><th scope=\"row\">") + label + "</th><td>";
-    for (const auto& [name, v] : p.values)
+    for (const char* name : names) {
+      const auto it = p.parameters.find(name);
+      const double v = it == p.parameters.end() ? nan_v : shown(it->second);
       out += escape(name) + " = " + metric(std::string("/") + key + "/" + name, v, fixed(v, std::abs(v) >= 100 ? 1 : 3)) + " ";
+    }
+    const double log_likelihood = shown(p.log_likelihood);
     out += "</td><td>" + (p.fitted ? metric(std::string("/") + key + "/customers", static_cast<double>(p.customers), count(p.customers))
                                    : std::string("given")) +
-           "</td><td>" + (p.fitted ? metric(std::string("/") + key + "/log_likelihood", p.log_likelihood, fixed(p.log_likelihood, 1)) : std::string("—")) +
+           "</td><td>" + (p.fitted ? metric(std::string("/") + key + "/log_likelihood", log_likelihood, fixed(log_likelihood, 1)) : std::string("—")) +
            "</td></tr>";
   };
-  row("bgnbd", "BG/NBD (alpha in days)", c.f.bgnbd);
-  row("gamma_gamma", "Gamma-Gamma", c.f.gamma_gamma);
+  row("bgnbd", "BG/NBD (alpha in days)", c.f.bgnbd, {"r", "alpha", "a", "b"});
+  row("gamma_gamma", "Gamma-Gamma", c.f.gamma_gamma, {"p", "q", "gamma"});
   return out + "</tbody></table>\n";
 }
 
@@ -381,14 +296,15 @@ std::string value_section(const Context& c) {
   const auto& s = c.result.scores;
   std::string body;
   const auto pa = uniform_histogram(s.p_alive, 0, 1, 10, 1);
-  body += figure(reading(metric("/value/share_p_alive_above_half", f.share_alive, percent(f.share_alive, 1)) +
+  const double share_alive = shown(f.share_p_alive_above_threshold), ev_total = shown(f.expected_value_total);
+  body += figure(reading(metric("/value/share_p_alive_above_half", share_alive, percent(share_alive, 1)) +
                          " of customers are probably still active (p_alive above " + fixed(c.config.p_alive_threshold, 2) + "); " +
                          count(pa.missing) + " have no purchase yet and no p_alive."),
                  column_chart({"p-alive-histogram", "Probability alive", "Customers with purchases per 0.1 band of p_alive.",
                                "p_alive", "customers", pa.labels, pa.counts, palette::sky}));
   const auto ev = amount_histogram(s.expected_value, c.options.currency);
-  body += figure(reading("Expected value over the next " + fixed(f.horizon_days, 0) + " days totals " +
-                         metric("/value/expected_value_total", f.expected_value_total, money(f.expected_value_total, c.options.currency)) +
+  body += figure(reading("Expected value over the next " + fixed(shown(f.config.horizon_days), 0) + " days totals " +
+                         metric("/value/expected_value_total", ev_total, money(ev_total, c.options.currency)) +
                          (ev.missing ? "; " + count(ev.missing) + " customers have no value estimate." : std::string("."))),
                  column_chart({"expected-value-histogram", "Expected value per customer",
                                "Customers per expected-value band; each band starts at its label (1, 2, 5, 10, ...), the first holds zero.",
@@ -424,18 +340,22 @@ std::string upserve_section(const Context& c) {
   body += figure(reading(top.empty() ? std::string("No customer has up-serve value at stake.")
                                      : "The " + count(top.size()) + " largest opportunities hold " + money(held, c.options.currency) +
                                            " of the " +
-                                           metric("/value/upserve_value_total", f.upserve_value_total, money(f.upserve_value_total, c.options.currency)) +
+                                           metric("/value/upserve_value_total", shown(f.upserve_value_total),
+                                                  money(shown(f.upserve_value_total), c.options.currency)) +
                                            " up-serve value at stake (expected value × service gap)."),
                  bar_chart({"upserve-top", "Top up-serve opportunities", "Up-serve value of the customers with the most at stake.",
                             bars, nan_v, palette::vermillion}) + table);
   std::vector<Bar> actions;
   std::size_t total = 0;
+  std::vector<std::pair<std::string, std::size_t>> next_actions;  // in the enumeration's order
+  for (std::size_t k = 0; k < f.next_actions.size(); ++k)
+    next_actions.emplace_back(to_string(static_cast<NextAction>(k)), f.next_actions[k]);
   const std::pair<std::string, std::size_t>* most = nullptr;
-  for (const auto& a : f.next_actions) {
+  for (const auto& a : next_actions) {
     total += a.second;
     if (a.first != "none" && (!most || a.second > most->second)) most = &a;
   }
-  for (const auto& [name, n] : f.next_actions)
+  for (const auto& [name, n] : next_actions)
     actions.push_back({name, static_cast<double>(n), metric("/next_actions/" + pointer_token(name), static_cast<double>(n), count(n), "tspan"), nan_v});
   body += figure(reading(most && most->second ? "Most common next action: " + escape(most->first) + " (" +
                                                     percent(static_cast<double>(most->second) / static_cast<double>(total), 1) + " of customers)."
@@ -448,32 +368,27 @@ std::string referral_section(const Context& c) {
   const auto& f = c.f;
   const auto& s = c.result.scores;
   std::string body;
+  const std::vector<std::size_t> depths(f.chain_depth_histogram.begin(), f.chain_depth_histogram.end());
+  const double k_factor = shown(f.k_factor);
   std::vector<std::string> labels;
-  for (std::size_t g = 0; g < f.depth_histogram.size(); ++g) labels.push_back(std::to_string(g));
-  body += figure(reading("K-factor " + metric("/referrals/k_factor", f.k_factor, fixed(f.k_factor, 3)) + ": " +
+  for (std::size_t g = 0; g < depths.size(); ++g) labels.push_back(std::to_string(g));
+  body += figure(reading("K-factor " + metric("/referrals/k_factor", k_factor, fixed(k_factor, 3)) + ": " +
                          metric("/referrals/converted_referrals", static_cast<double>(f.converted_referrals), count(f.converted_referrals)) +
                          " converted referrals for " + count(f.customers_scored) + " customers; the deepest chain reaches generation " +
-                         count(f.depth_histogram.empty() ? 0 : f.depth_histogram.size() - 1) + "."),
+                         count(depths.empty() ? 0 : depths.size() - 1) + "."),
                  column_chart({"chain-depth", "Referral chain depth", "Scored customers per generation below their tree's root (0 = a root).",
-                               "generation", "customers", labels, f.depth_histogram, palette::green}));
+                               "generation", "customers", labels, depths, palette::green}));
 
-  std::vector<std::pair<std::uint32_t, std::size_t>> roots;  // person index, summary's tree size
-  for (std::size_t k = 0; k < f.largest_trees.size() && roots.size() < c.options.trees; ++k) {
-    const auto& forest = c.result.forest;
-    for (std::uint32_t v = 0; v < forest.parent.size(); ++v)
-      if (forest.parent[v] == no_index && forest.tree_size[v] > 1 && c.base.person(v) == f.largest_trees[k].root_id) {
-        roots.emplace_back(v, f.largest_trees[k].tree_size);
-        break;
-      }
-  }
+  const std::size_t drawn = std::min(f.largest_trees.size(), c.options.trees);
   std::string trees;
-  for (std::size_t k = 0; k < roots.size(); ++k)
-    trees += tree_chart(c.base, c.result.forest, roots[k].first, "/referrals/largest_trees/" + std::to_string(k) + "/tree_size",
-                        roots[k].second, std::min<std::size_t>(c.options.tree_nodes, 500));
-  body += figure(reading(roots.empty() ? std::string("No referral tree has more than one person yet.")
-                                       : "The largest referral tree has " +
-                                             metric("/referrals/largest_trees/0/tree_size", static_cast<double>(roots[0].second), count(roots[0].second)) +
-                                             " people, rooted at " + escape(f.largest_trees[0].root_id) + "."),
+  for (std::size_t k = 0; k < drawn; ++k)
+    trees += tree_chart(c.base, c.result.forest, f.largest_trees[k].root, "/referrals/largest_trees/" + std::to_string(k) + "/tree_size",
+                        f.largest_trees[k].tree_size, std::min<std::size_t>(c.options.tree_nodes, 500));
+  body += figure(reading(drawn == 0 ? std::string("No referral tree has more than one person yet.")
+                                    : "The largest referral tree has " +
+                                          metric("/referrals/largest_trees/0/tree_size", static_cast<double>(f.largest_trees[0].tree_size),
+                                                 count(f.largest_trees[0].tree_size)) +
+                                          " people, rooted at " + escape(as_in_json(f.largest_trees[0].root_id)) + "."),
                  "<div class=\"trees\" data-chart=\"referral-trees\">" + trees + "</div>");
 
   const auto ask = top_rows(s.size(), c.options.top_n, [&](std::size_t r) { return s.referral_potential[r]; },
@@ -486,7 +401,7 @@ std::string referral_section(const Context& c) {
              "</td><td>" + fixed(s.referral[ReferralComponent::advocacy][r], 2) + "</td><td>" + fixed(s.referral[ReferralComponent::timing][r], 2) + "</td><td>" +
              count(c.result.forest.converted_referrals[s.customer[r]]) + "</td></tr>";
   table += "</tbody></table>\n";
-  body += figure(reading(metric("/ask_for_referral_customers", static_cast<double>(f.ask), count(f.ask)) +
+  body += figure(reading(metric("/ask_for_referral_customers", static_cast<double>(f.ask_for_referral_customers), count(f.ask_for_referral_customers)) +
                          " customers are ready to be asked for a referral now (timing ≥ " + fixed(c.config.ask_timing, 2) +
                          ", advocacy ≥ " + fixed(c.config.ask_advocacy, 2) + ")" +
                          (ask.empty() ? std::string(".") : "; the strongest " + count(ask.size()) + " are listed.")),
@@ -558,8 +473,8 @@ std::string page(const Context& c, const std::string& sections) {
          "<link rel=\"icon\" href=\"data:,\">\n"
          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
          "<title>" + escape(c.options.title) + "</title>\n<style>" + std::string(stylesheet()) + "</style>\n</head>\n<body>\n<header>\n<h1>" +
-         escape(c.options.title) + "</h1>\n<p class=\"meta\">As of <time data-metric=\"/as_of\">" + escape(f.as_of) + "</time> · " +
-         count(f.customers_scored) + " customers scored · " + count(f.not_yet_acquired) +
+         escape(c.options.title) + "</h1>\n<p class=\"meta\">As of <time data-metric=\"/as_of\">" + escape(format_date(f.as_of)) + "</time> · " +
+         count(f.customers_scored) + " customers scored · " + count(f.customers_not_yet_acquired) +
          " not yet acquired · generated by rapport " + RAPPORT_VERSION_STRING +
          " <button type=\"button\" id=\"print\" class=\"noprint\">Print</button></p>\n</header>\n<main>\n";
   out += kpis(c);
@@ -597,8 +512,13 @@ std::vector<HistoryPoint> history_points(const std::vector<day_t>& dates, const 
 
 std::string html_report(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
                         const ScoringConfig& config, const HtmlReportOptions& options) {
-  const SummaryFigures figures = summary_figures(summary_json(base, report, result, config));
-  const Context c{base, result, config, options, figures};
+  return html_report(base, report, result, config, summarize(base, report, result, config), options);
+}
+
+std::string html_report(const CustomerBase& base, const LoadReport& /*report: the summary holds what the page shows of it*/,
+                        const ScoreResult& result, const ScoringConfig& config, const Summary& summary,
+                        const HtmlReportOptions& options) {
+  const Context c{base, result, config, options, summary};
   return page(c, loyalty_section(c) + same_service_section(c) + wheel_section(c) + value_section(c) + upserve_section(c) +
                      referral_section(c) + trends_section(c));
 }

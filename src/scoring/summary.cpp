@@ -140,7 +140,7 @@ void summarize_referrals(const CustomerBase& base, const ScoreResult& res, Summa
     return f.tree_size[a] != f.tree_size[b] ? f.tree_size[a] > f.tree_size[b] : base.person(a) < base.person(b);
   });
   if (roots.size() > 10) roots.resize(10);
-  for (auto v : roots) out.largest_trees.push_back({std::string(base.person(v)), f.tree_size[v], v < base.customer_count()});
+  for (auto v : roots) out.largest_trees.push_back({std::string(base.person(v)), f.tree_size[v], v < base.customer_count(), v});
   for (auto e : f.dropped_edges)
     out.cycles_broken.push_back(
         {std::string(base.person(base.referral_from[e])), std::string(base.person(base.referral_to[e]))});
@@ -273,6 +273,12 @@ json model_json(const ModelSummary& m) {
   return j;
 }
 
+json bgnbd_json(const Summary& s) {
+  json j = model_json<BgNbdParams>(s.bgnbd);
+  j["alpha_unit"] = "days";
+  return j;
+}
+
 }  // namespace
 
 Summary summarize(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res, const ScoringConfig& cfg) {
@@ -320,11 +326,15 @@ std::string to_json(const Summary& s) {
   for (std::size_t k = 0; k < s.next_actions.size(); ++k)
     actions[std::string(to_string(static_cast<NextAction>(k)))] = s.next_actions[k];
   j["next_actions"] = actions;
-  j["bgnbd"] = model_json<BgNbdParams>(s.bgnbd);
-  j["bgnbd"]["alpha_unit"] = "days";
+  j["bgnbd"] = bgnbd_json(s);
   j["gamma_gamma"] = model_json<GammaGammaParams>(s.gamma_gamma);
   j["config"] = json::parse(config_to_json(s.config));
   return j.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+std::string value_models_json(const Summary& s) {
+  const json j{{"bgnbd", bgnbd_json(s)}, {"gamma_gamma", model_json<GammaGammaParams>(s.gamma_gamma)}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string summary_json(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,

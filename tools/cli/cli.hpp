@@ -113,9 +113,13 @@ std::vector<NamedPath> db_file_paths(const std::string& uri);
 LoadResult load_db_tables(const DbArgs& db, const LoadOptions& options);
 
 /// Writes the scores, history and run back when a table is asked for; `started`: when the run
-/// started (UTC seconds).
+/// started (UTC seconds); `summary`: the run's summary when already computed (nullptr: computed
+/// when the runs table is written).
 void write_back(const DbArgs& db, const LoadResult& loaded, const ScoreResult& result, const ScoringConfig& config,
-                seconds_t started);
+                seconds_t started, const Summary* summary = nullptr);
+
+/// Whether write_back() records a run in the runs table (and so needs the run's summary).
+bool writes_run(const DbArgs& db);
 
 /// Now, in UTC seconds.
 seconds_t now_utc();

@@ -46,10 +46,12 @@ LoadResult load_db_tables(const DbArgs& db, const LoadOptions& options) {
   return load_db(db.uri, o);
 }
 
+bool writes_run(const DbArgs& db) { return writes_back(db) && !db.runs_table.empty(); }
+
 void write_back(const DbArgs& db, const LoadResult& loaded, const ScoreResult& result, const ScoringConfig& config,
-                seconds_t started) {
+                seconds_t started, const Summary* summary) {
   if (!writes_back(db)) return;
-  write_db(db.uri, write_options(db), loaded.base, loaded.report, result, config, {started, now_utc()});
+  write_db(db.uri, write_options(db), loaded.base, loaded.report, result, config, {started, now_utc()}, summary);
   std::fprintf(stderr, "wrote %zu scores to %s%s%s\n", result.scores.size(), redact_uri(db.uri).c_str(),
                db.out_table.empty() ? "" : (" table " + db.out_table).c_str(),
                db.history_table.empty() ? "" : (" history " + db.history_table).c_str());

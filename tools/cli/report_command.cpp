@@ -39,7 +39,8 @@ CLI::App* add_report_command(CLI::App& app, std::string& dir, std::string& as_of
 }
 
 void write_report_if_asked(const ReportArgs& args, const rapport::CustomerBase& base, const rapport::LoadReport& report,
-                           const rapport::ScoreResult& result, const rapport::ScoringConfig& config, bool strict) {
+                           const rapport::ScoreResult& result, const rapport::ScoringConfig& config, bool strict,
+                           const rapport::Summary* summary) {
   if (args.out.empty()) return;
   const auto t0 = std::chrono::steady_clock::now();
   rapport::HtmlReportOptions options;
@@ -48,7 +49,8 @@ void write_report_if_asked(const ReportArgs& args, const rapport::CustomerBase& 
   if (!args.history.empty())
     options.history = rapport::history_points(rapport::cli::parse_date_list("--history", args.history),
                                               rapport::cli::history_scorer(base, config, strict));
-  const std::string html = rapport::html_report(base, report, result, config, options);
+  const std::string html = summary ? rapport::html_report(base, report, result, config, *summary, options)
+                                   : rapport::html_report(base, report, result, config, options);
   rapport::write_file_atomically(args.out, html);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("report: %s (%zu bytes, %.3f s)\n", args.out.c_str(), html.size(), seconds);

@@ -28,8 +28,10 @@ CLI::App* add_report_command(CLI::App& app, std::string& dir, std::string& as_of
 /// Writes the HTML report when args.out is set, and prints its path, size and generation time.
 /// With args.history, the base is also scored at those dates as `rapport history` scores it
 /// (`strict` as there) and the page shows the trends of the means.
+/// `summary`: the run's summary when already computed (nullptr: computed here).
 /// @throws rapport::InputError naming --history for a malformed date.
 void write_report_if_asked(const ReportArgs& args, const rapport::CustomerBase& base, const rapport::LoadReport& report,
-                           const rapport::ScoreResult& result, const rapport::ScoringConfig& config, bool strict);
+                           const rapport::ScoreResult& result, const rapport::ScoringConfig& config, bool strict,
+                           const rapport::Summary* summary = nullptr);
 
 }  // namespace rapport_cli

@@ -119,11 +119,14 @@ void check_value_models_step(const ScoreResult& result, bool strict) {
 void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreResult& result,
                    const ScoringConfig& cfg, std::unique_ptr<RejectsCsvWriter> rejects, seconds_t started) {
   if (!args.out.empty()) write_scores_csv(args.out, loaded.base, result, cfg.threads);
-  if (!args.summary.empty())
-    write_file_atomically(args.summary, summary_json(loaded.base, loaded.report, result, cfg) + "\n");
+  std::optional<Summary> summary;  // computed once for --summary, --report and the runs table
+  if (!args.summary.empty() || !args.report.out.empty() || writes_run(args.db))
+    summary = summarize(loaded.base, loaded.report, result, cfg);
+  if (!args.summary.empty()) write_file_atomically(args.summary, to_json(*summary) + "\n");
   if (!args.explain.empty()) write_explain_jsonl(args.explain, loaded.base, result, cfg);
-  rapport_cli::write_report_if_asked(args.report, loaded.base, loaded.report, result, cfg, args.strict);
-  write_back(args.db, loaded, result, cfg, started);
+  rapport_cli::write_report_if_asked(args.report, loaded.base, loaded.report, result, cfg, args.strict,
+                                     summary ? &*summary : nullptr);
+  write_back(args.db, loaded, result, cfg, started, summary ? &*summary : nullptr);
   if (rejects) rejects->commit();
 }
 

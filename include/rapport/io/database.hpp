@@ -23,6 +23,8 @@
 
 namespace rapport {
 
+struct Summary;
+
 /// The database tables read for the four inputs; plain or schema-qualified identifiers
 /// (`[A-Za-z_][A-Za-z0-9_$]*`, optionally `schema.`-prefixed). Defaults: the CSV names.
 struct RAPPORT_API DbTables {
@@ -72,9 +74,11 @@ struct DbRun {
 /// altered). Values are always bound, inserts are prepared and batched.
 /// @throws ConfigError for an invalid table name; OutputError for a table of the wrong shape or a
 /// failed write (nothing is written then); InputError when the database cannot be opened.
+/// `summary`: the run's summarize() when the caller already has it (the runs table's summary and
+/// parameters columns are rendered from it); nullptr: computed here when the runs table is written.
 RAPPORT_API void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base,
                           const LoadReport& report, const ScoreResult& result, const ScoringConfig& config,
-                          const DbRun& run);
+                          const DbRun& run, const Summary* summary = nullptr);
 
 /// Loads CSV files with load_csv() (same rejects) and writes the accepted rows into the four
 /// tables of `uri` with native types (DATE, TIMESTAMP, INTEGER, BOOLEAN, DOUBLE PRECISION, TEXT)

@@ -7,6 +7,7 @@
 #include <rapport/export.hpp>
 #include <rapport/scoring/config.hpp>
 #include <rapport/scoring/score.hpp>
+#include <rapport/scoring/summary.hpp>
 
 #include <cstddef>
 #include <functional>
@@ -54,5 +55,11 @@ struct HtmlReportOptions {
 /// HTML-escaped (invalid UTF-8 is replaced by U+FFFD).
 RAPPORT_API std::string html_report(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
                                     const ScoringConfig& config = {}, const HtmlReportOptions& options = {});
+
+/// As above, with the run's summary already computed: `summary` must be
+/// `summarize(base, report, result, config)` (the page's figures are read from it).
+RAPPORT_API std::string html_report(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
+                                    const ScoringConfig& config, const Summary& summary,
+                                    const HtmlReportOptions& options = {});
 
 }  // namespace rapport

@@ -46,6 +46,7 @@ struct ReferralTree {
   std::string root_id;            ///< the topmost person
   std::uint32_t tree_size = 0;    ///< people in the tree, the root included
   bool root_is_customer = false;  ///< whether the root is a customer (not a prospect)
+  std::uint32_t root = 0;         ///< the root's person index in the base (not in the JSON)
 };
 
 /// An acquiring edge dropped to break a cycle.
@@ -122,6 +123,10 @@ RAPPORT_API Summary summarize(const CustomerBase& base, const LoadReport& report
 
 /// The summary as JSON text (pretty-printed, two-space indent).
 RAPPORT_API std::string to_json(const Summary& summary);
+
+/// The two value models as compact JSON, `{"bgnbd": {...}, "gamma_gamma": {...}}`, each object as
+/// to_json() writes it (the runs table's parameters column).
+RAPPORT_API std::string value_models_json(const Summary& summary);
 
 /// summarize() rendered as JSON: `to_json(summarize(base, report, result, config))`.
 RAPPORT_API std::string summary_json(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
