@@ -195,6 +195,21 @@ TEST(HtmlReport, MissingValuesReadAsDashes) {
   EXPECT_EQ(page.find("nan"), std::string::npos);
 }
 
+TEST(HtmlReport, ValueModelsThatCannotBeFittedStillGiveAPage) {
+  // two customers, no purchases, no parameters given: both models unavailable, so the summary
+  // has no value deciles at all (this used to throw json out_of_range 'per_value_decile')
+  CustomerBaseBuilder b;
+  ASSERT_EQ(b.add_customer("A", *parse_date("2024-01-01"), ""), "");
+  ASSERT_EQ(b.add_customer("B", *parse_date("2024-02-01"), ""), "");
+  ScoredBase r{b.finish(), {}, {}, {}};
+  r.result = score(r.base, *parse_date("2024-06-30"), r.config);
+  ASSERT_FALSE(r.result.bgnbd_error.empty());
+  const auto page = page_of(r);
+  EXPECT_NE(page.find("</html>"), std::string::npos);
+  EXPECT_NE(page.find("data-metric=\"/loyalty_given/top_decile_gap\" data-value=\"\">—<"), std::string::npos);
+  EXPECT_EQ(page.find("nan"), std::string::npos);
+}
+
 TEST(HtmlReport, NumbersAreFormattedForPeople) {
   using namespace detail::html;
   EXPECT_EQ(fixed(1234567.891, 1), "1,234,567.9");
