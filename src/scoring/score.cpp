@@ -1,5 +1,6 @@
 #include <rapport/scoring/score.hpp>
 
+#include "scoring/ranks.hpp"
 #include "scoring/score_steps.hpp"
 #include "util/parallel.hpp"
 
@@ -11,6 +12,7 @@
 #include <memory>
 #include <numeric>
 #include <optional>
+#include <span>
 #include <tuple>
 
 namespace rapport {
@@ -29,27 +31,30 @@ constexpr double day_s = static_cast<double>(seconds_per_day);
 
 /// w(age) = 2^(-age/H) for ages in whole seconds, by small tables: the product of 2^(-x/H) for
 /// the day, hour, minute and second parts of the age (within a few ulp of std::exp2, and exact
-/// where std::exp2 is for whole days; std::exp2 beyond the table's 4096 days).
+/// where std::exp2 is for whole days; std::exp2 beyond the table's 4096 days). The hour and minute
+/// factors are multiplied once per minute of the day, into one table, in the same order.
 class RecencyWeight {
 public:
   explicit RecencyWeight(double half_life_seconds) : h_(half_life_seconds) {
+    std::array<double, 24> hours{};
+    std::array<double, 60> minutes{};
     for (std::size_t d = 0; d < days_.size(); ++d) days_[d] = std::exp2(-static_cast<double>(d) * 86400.0 / h_);
-    for (std::size_t k = 0; k < hours_.size(); ++k) hours_[k] = std::exp2(-static_cast<double>(k) * 3600.0 / h_);
-    for (std::size_t k = 0; k < minutes_.size(); ++k) minutes_[k] = std::exp2(-static_cast<double>(k) * 60.0 / h_);
+    for (std::size_t k = 0; k < hours.size(); ++k) hours[k] = std::exp2(-static_cast<double>(k) * 3600.0 / h_);
+    for (std::size_t k = 0; k < minutes.size(); ++k) minutes[k] = std::exp2(-static_cast<double>(k) * 60.0 / h_);
     for (std::size_t k = 0; k < seconds_.size(); ++k) seconds_[k] = std::exp2(-static_cast<double>(k) / h_);
+    for (std::size_t k = 0; k < hour_minutes_.size(); ++k) hour_minutes_[k] = hours[k / 60] * minutes[k % 60];
   }
   double operator()(seconds_t age) const {
     if (age < 0 || age >= static_cast<seconds_t>(days_.size()) * 86400) return std::exp2(-static_cast<double>(age) / h_);
     const auto a = static_cast<std::uint32_t>(age);
-    const std::uint32_t d = a / 86400, rest = a % 86400, m = rest % 3600;
-    return days_[d] * ((hours_[rest / 3600] * minutes_[m / 60]) * seconds_[m % 60]);
+    const std::uint32_t d = a / 86400, rest = a % 86400;
+    return days_[d] * (hour_minutes_[rest / 60] * seconds_[rest % 60]);
   }
 
 private:
   double h_;
   std::array<double, 4096> days_{};
-  std::array<double, 24> hours_{};
-  std::array<double, 60> minutes_{};
+  std::array<double, 24 * 60> hour_minutes_{};
   std::array<double, 60> seconds_{};
 };
 
@@ -58,7 +63,8 @@ struct Scratch {
   const std::vector<double>* period_weight = nullptr;  // 2^(-k·period/H), k = 0, 1, …
   const std::vector<double>* period_total = nullptr;   // prefix sums of period_weight, in k order
   std::vector<std::uint64_t> covered;  // bitset of covered periods
-  std::vector<seconds_t> service_times;
+  std::vector<seconds_t> service_times;  // the first service_count are this customer's
+  std::size_t service_count = 0;
   std::vector<std::pair<day_t, double>> days;
 };
 
@@ -91,8 +97,16 @@ struct ContactTally {
   bool wow = false;
 };
 
+// x when `keep`, else +0 (adding it to a sum changes nothing): a mask, not a branch.
+double keep_if(bool keep, double x) noexcept {
+  return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) & -std::uint64_t{keep});
+}
+
 // Continuity coverage (into scratch.covered), impressions, complaints, the service ladder and the
 // business-initiated service contacts (into scratch.service_times) in one pass over the contacts.
+// The pass is branch-free but for complaints (rare) and contacts at or after T: each sum adds
+// its term or an exact zero, so every sum takes the same terms in the same order as the
+// definition's "if" would, without a mispredicted branch per contact.
 ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
   const auto& b = x.b;
   const auto& cfg = x.cfg;
@@ -104,34 +118,34 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
   covered.assign(static_cast<std::size_t>((t.periods + 63) / 64), 0);
   const seconds_t window = t.periods * P;
   const bool small_window = window <= 0xFFFFFFFFLL;
+  const auto first = b.contact_offsets[x.c], end = b.contact_offsets[x.c + 1];
   auto& service = scratch.service_times;
-  service.clear();
-  const double complaint_s = cfg.complaint_days * day_s;
+  if (service.size() < end - first) service.resize(end - first);
+  std::size_t services = 0;
+  const double complaint_s = cfg.complaint_days * day_s, wow_s = cfg.wow_window_days * day_s;
   std::uint64_t complaint_rank = b.complaint_offsets[x.c];
-  for (auto k = b.contact_offsets[x.c]; k < b.contact_offsets[x.c + 1]; ++k) {
+  for (auto k = first; k < end; ++k) {
     const seconds_t at = b.contact_at[k];
     const bool complaint = b.contact_complaint[k] != 0;
     const seconds_t res = complaint ? b.complaint_resolved_at[complaint_rank++] : no_time;
     if (at >= T) continue;
-    if (b.contact_initiator[k] == Initiator::business) {
-      const seconds_t since = T - at - 1;  // >= 0
-      if (since < window) {
-        const std::size_t back = small_window ? static_cast<std::uint32_t>(since) / static_cast<std::uint32_t>(P)
-                                              : static_cast<std::size_t>(since / P);
-        covered[back >> 6] |= std::uint64_t{1} << (back & 63);
-        ++t.continuity_n;
-      }
-      if (b.contact_stage[k] == Stage::service) service.push_back(at);
-    }
+    const bool business = b.contact_initiator[k] == Initiator::business;
+    const seconds_t since = T - at - 1;  // >= 0
+    const bool counted = business & (since < window);
+    const std::size_t back =
+        (small_window ? static_cast<std::uint32_t>(since) / static_cast<std::uint32_t>(P) : static_cast<std::size_t>(since / P)) &
+        -std::size_t{counted};
+    covered[back >> 6] |= std::uint64_t{counted} << (back & 63);
+    t.continuity_n += counted;
+    service[services] = at;
+    services += business & (b.contact_stage[k] == Stage::service);
+
     const int imp = b.contact_impression[k];
     const double wt = x.w(at);
-    if (imp > 0) {
-      t.imp_pos += wt * imp;
-      ++t.imp_n;
-    } else if (imp < 0) {
-      t.imp_neg += wt * -imp;
-      ++t.imp_n;
-    }
+    const double weighted = wt * imp;
+    t.imp_pos += keep_if(imp > 0, weighted);
+    t.imp_neg += keep_if(imp < 0, -weighted);  // wt · −imp
+    t.imp_n += imp != 0;
     if (complaint) {
       if (res != no_time && res < T) {
         const double delay = static_cast<double>(res - at) / day_s;
@@ -145,17 +159,16 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
         t.overdue = true;
       }
     }
-    if (b.contact_aspect[k] == Aspect::technical) {
-      t.t_den += wt;
-      if (imp >= 0) t.t_num += wt;
-      ++t.ladder_n;
-    } else if (b.contact_aspect[k] == Aspect::hospitality) {
-      t.h_den += wt;
-      if (imp > 0) t.h_num += wt;
-      ++t.ladder_n;
-    }
-    if (imp == 2 && static_cast<double>(T - at) <= cfg.wow_window_days * day_s) t.wow = true;
+    const bool technical = b.contact_aspect[k] == Aspect::technical;
+    const bool hospitality = b.contact_aspect[k] == Aspect::hospitality;
+    t.t_den += keep_if(technical, wt);
+    t.t_num += keep_if(technical & (imp >= 0), wt);
+    t.h_den += keep_if(hospitality, wt);
+    t.h_num += keep_if(hospitality & (imp > 0), wt);
+    t.ladder_n += technical | hospitality;
+    t.wow |= (imp == 2) & (static_cast<double>(T - at) <= wow_s);
   }
+  scratch.service_count = services;
   return t;
 }
 
@@ -170,6 +183,18 @@ double continuity_value(const ContactTally& t, const Scratch& scratch) {
   return num / (*scratch.period_total)[static_cast<std::size_t>(t.periods)];
 }
 
+// std::lower_bound(s.begin(), s.end(), at) on sorted times, as a branch-free binary search (the
+// comparison selects the half by a conditional move, not a jump the CPU would mispredict).
+std::span<seconds_t>::iterator first_not_before(std::span<seconds_t> s, seconds_t at) noexcept {
+  std::size_t lo = 0;
+  for (std::size_t n = s.size(); n > 1;) {
+    const std::size_t half = n / 2;
+    lo += half & -std::size_t{s[lo + half - 1] < at};
+    n -= half;
+  }
+  return s.begin() + static_cast<std::ptrdiff_t>(lo + (lo < s.size() && s[lo] < at));
+}
+
 // What one pass over a customer's purchases before T found.
 struct PurchaseTally {
   double ft_num = 0, ft_den = 0;
@@ -182,8 +207,8 @@ struct PurchaseTally {
 // scratch.days) for the value models.
 PurchaseTally tally_purchases(const Customer& x, Scratch& scratch) {
   const auto& b = x.b;
-  auto& service = scratch.service_times;
-  std::sort(service.begin(), service.end());
+  const auto service = std::span(scratch.service_times).first(scratch.service_count);
+  if (!std::is_sorted(service.begin(), service.end())) std::sort(service.begin(), service.end());
   const auto F = static_cast<seconds_t>(std::llround(x.cfg.follow_up_days * day_s));
   PurchaseTally p;
   auto& days = scratch.days;
@@ -195,7 +220,7 @@ PurchaseTally tally_purchases(const Customer& x, Scratch& scratch) {
     p.latest = std::max(p.latest, at);
     days.emplace_back(day_of(at), b.purchase_amount[k]);
     if (at + F <= x.T) {
-      const auto it = std::lower_bound(service.begin(), service.end(), at);
+      const auto it = first_not_before(service, at);
       const bool followed = it != service.end() && *it <= at + F;
       const double wt = x.w(at);
       p.ft_den += wt;
@@ -266,7 +291,8 @@ void record_rfm(std::vector<std::pair<day_t, double>>& days, day_t D, Scores& s,
     s.frequency[r] = s.recency[r] = s.age[r] = s.monetary[r] = nan;
     return;
   }
-  std::stable_sort(days.begin(), days.end(), [](const auto& a, const auto& bb) { return a.first < bb.first; });
+  const auto by_day = [](const auto& a, const auto& bb) { return a.first < bb.first; };
+  if (!std::is_sorted(days.begin(), days.end(), by_day)) std::stable_sort(days.begin(), days.end(), by_day);
   std::size_t distinct = 0;
   double repeat_sum = 0;
   day_t prev = days.front().first;
@@ -338,8 +364,9 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
       (!std::isnan(timing) && !std::isnan(q) && timing >= cfg.ask_timing && q >= cfg.ask_advocacy) ? 1 : 0;
 }
 
-// Sizes every result column (the columns are independent: they are allocated and first touched
-// in parallel).
+// Sizes every result column: the columns are independent, so they are allocated and first
+// touched in parallel, on every thread (transparent huge pages, tried through madvise, made this
+// about 4× slower on the project's machine: the kernel compacts memory to find them).
 void resize_scores(Scores& s, std::size_t n, unsigned threads) {
   std::vector<std::vector<double>*> d{&s.loyalty_given, &s.ladder_technical, &s.ladder_hospitality, &s.frequency,
                                       &s.recency, &s.age, &s.monetary, &s.p_alive, &s.expected_purchases,
@@ -350,23 +377,20 @@ void resize_scores(Scores& s, std::size_t n, unsigned threads) {
   std::vector<std::vector<std::uint32_t>*> u{&s.customer};
   for (auto& v : s.loyalty_evidence) u.push_back(&v);
   u.push_back(&s.purchases_counted);
-  detail::parallel_for(
-      d.size() + u.size() + 1, threads,
-      [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t k = lo; k < hi; ++k) {
-          if (k < d.size()) {
-            d[k]->resize(n);
-          } else if (k < d.size() + u.size()) {
-            u[k - d.size()]->resize(n);
-          } else {
-            s.ladder_wow.resize(n);
-            s.overdue_complaint.resize(n);
-            s.next_action.resize(n);
-            s.ask_for_referral.resize(n);
-          }
-        }
-      },
-      1);
+  detail::parallel_for_dynamic(d.size() + u.size() + 1, threads, 1, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t k = lo; k < hi; ++k) {
+      if (k < d.size()) {
+        d[k]->resize(n);
+      } else if (k < d.size() + u.size()) {
+        u[k - d.size()]->resize(n);
+      } else {
+        s.ladder_wow.resize(n);
+        s.overdue_complaint.resize(n);
+        s.next_action.resize(n);
+        s.ask_for_referral.resize(n);
+      }
+    }
+  });
 }
 
 // Continuity's period weights, shared by all customers: 2^(-k·period/H) and their running sums
@@ -426,24 +450,31 @@ void take_or_fit(const std::optional<P>& given, Fit&& fit, const std::string& wh
 // be fitted is recorded as unavailable (its error message in out.*_error), not thrown.
 void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
   const Scores& s = out.scores;
-  std::vector<double> fx, ftx, fT, gx, gm;
+  const bool to_fit_bgnbd = !config.bgnbd, to_fit_gamma_gamma = !config.gamma_gamma;
+  std::vector<double> fx, ftx, fT, gx, gm;  // the inputs of a model to fit (counts only for a given one)
+  std::size_t bgnbd_customers = 0, gamma_gamma_customers = 0;
   for (std::size_t r = 0; r < s.size(); ++r) {
     if (!detail::bgnbd_input(s, r)) continue;
-    fx.push_back(s.frequency[r]);
-    ftx.push_back(s.recency[r]);
-    fT.push_back(s.age[r]);
-    if (detail::gamma_gamma_input(s, r)) {
+    ++bgnbd_customers;
+    if (to_fit_bgnbd) {
+      fx.push_back(s.frequency[r]);
+      ftx.push_back(s.recency[r]);
+      fT.push_back(s.age[r]);
+    }
+    if (!detail::gamma_gamma_input(s, r)) continue;
+    ++gamma_gamma_customers;
+    if (to_fit_gamma_gamma) {
       gx.push_back(s.frequency[r]);
       gm.push_back(s.monetary[r]);
     }
   }
-  out.bgnbd_customers = fx.size();
-  out.gamma_gamma_customers = gx.size();
+  out.bgnbd_customers = bgnbd_customers;
+  out.gamma_gamma_customers = gamma_gamma_customers;
   take_or_fit(config.bgnbd, [&] { return fit_bgnbd(fx, ftx, fT, config.fit); },
-              "BG/NBD fit over " + std::to_string(fx.size()) + " scored customers with purchases", "bgnbd",
+              "BG/NBD fit over " + std::to_string(bgnbd_customers) + " scored customers with purchases", "bgnbd",
               out.bgnbd, out.bgnbd_fitted, out.bgnbd_error);
   take_or_fit(config.gamma_gamma, [&] { return fit_gamma_gamma(gx, gm, config.fit); },
-              "Gamma-Gamma fit over " + std::to_string(gx.size()) + " repeat buyers", "gamma_gamma",
+              "Gamma-Gamma fit over " + std::to_string(gamma_gamma_customers) + " repeat buyers", "gamma_gamma",
               out.gamma_gamma, out.gamma_gamma_fitted, out.gamma_gamma_error);
 }
 
@@ -479,32 +510,11 @@ void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResu
 // Mid-rank percentile of upserve_value: 100 × (#less + (#equal − 1)/2) / (n − 1), 50 when n = 1;
 // NaN for every row when value at stake is unknown.
 void rank_upserve(unsigned threads, bool value_known, Scores& s) {
-  const std::size_t n = s.size();
   if (!value_known) {
     std::fill(s.upserve_score.begin(), s.upserve_score.end(), nan);
-  } else if (n == 1) {
-    s.upserve_score[0] = 50;
-  } else if (n > 1) {
-    // sort a copy of the values (halves on two threads, then merged); each row's mid rank then
-    // comes from the run of equal values around it
-    std::vector<double> sorted(s.upserve_value);
-    const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(n / 2);
-    detail::parallel_for(
-        2, n > 65536 ? 2u : 1u,
-        [&](std::size_t lo, std::size_t hi) {
-          for (std::size_t k = lo; k < hi; ++k)
-            k == 0 ? std::sort(sorted.begin(), mid) : std::sort(mid, sorted.end());
-        },
-        1);
-    std::inplace_merge(sorted.begin(), mid, sorted.end());
-    detail::parallel_for_dynamic(n, threads, 8192, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t r = lo; r < hi; ++r) {
-        const auto [a, b] = std::equal_range(sorted.begin(), sorted.end(), s.upserve_value[r]);
-        s.upserve_score[r] = 100.0 * (static_cast<double>(a - sorted.begin()) + static_cast<double>(b - a - 1) / 2.0) /
-                             static_cast<double>(n - 1);
-      }
-    });
+    return;
   }
+  detail::mid_ranks(detail::sort_with_rows(s.upserve_value, threads), s.upserve_score, threads);
 }
 
 }  // namespace
@@ -529,7 +539,7 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
   for (std::uint32_t c = 0; c < base.customer_count(); ++c)
     if (base.acquired_on[c] <= D) rows.push_back(c);
   const std::size_t n = rows.size();
-  resize_scores(out.scores, n, std::max(1u, threads - 1));
+  resize_scores(out.scores, n, threads);
   std::copy(rows.begin(), rows.end(), out.scores.customer.begin());
   out.forest = forest.get();
 

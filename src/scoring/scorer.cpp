@@ -4,6 +4,7 @@
 
 #include "base/id_index.hpp"
 #include "base/rows.hpp"
+#include "scoring/ranks.hpp"
 #include "scoring/score_steps.hpp"
 #include "scoring/scorer_rows.hpp"
 #include "util/parallel.hpp"
@@ -99,21 +100,6 @@ std::vector<std::pair<std::uint32_t, std::size_t>> by_owner(const std::vector<st
   for (std::size_t i = 0; i < owners.size(); ++i) adds[i] = {owners[i], i};
   std::sort(adds.begin(), adds.end());
   return adds;
-}
-
-// Mid-rank percentiles from values sorted ascending (ties in any order): the formula of
-// rank_upserve, over the runs of equal values.
-void mid_ranks(const std::vector<std::pair<double, std::uint32_t>>& sorted, std::vector<double>& score) {
-  const std::size_t n = sorted.size();
-  if (n == 1) score[sorted[0].second] = 50;
-  if (n < 2) return;
-  for (std::size_t a = 0; a < n;) {
-    std::size_t b = a + 1;
-    while (b < n && !(sorted[a].first < sorted[b].first)) ++b;
-    const double v = 100.0 * (static_cast<double>(a) + static_cast<double>(b - a - 1) / 2.0) / static_cast<double>(n - 1);
-    for (std::size_t k = a; k < b; ++k) score[sorted[k].second] = v;
-    a = b;
-  }
 }
 
 // Adds a batch's load report to the running one.
@@ -231,9 +217,7 @@ void Scorer::Impl::rebuild_ranks() {
   ranked_valid = result.value_known() && std::none_of(v.begin(), v.end(), [](double x) { return std::isnan(x); });
   ranked.clear();
   if (!ranked_valid) return;
-  ranked.resize(v.size());
-  for (std::size_t r = 0; r < v.size(); ++r) ranked[r] = {v[r], static_cast<std::uint32_t>(r)};
-  std::sort(ranked.begin(), ranked.end());
+  ranked = detail::sort_with_rows(v, threads);
 }
 
 // Every row's rank from scratch: one sort of the (value, row) pairs, which the next batch then
@@ -241,7 +225,7 @@ void Scorer::Impl::rebuild_ranks() {
 void Scorer::Impl::rank_all() {
   rebuild_ranks();
   if (ranked_valid)
-    mid_ranks(ranked, result.scores.upserve_score);
+    detail::mid_ranks(ranked, result.scores.upserve_score, threads);
   else
     detail::rank_upserve(threads, result.value_known(), result.scores);
 }
@@ -487,7 +471,7 @@ void Scorer::Impl::update_ranks(std::vector<std::pair<double, std::uint32_t>> re
   }
   merged.insert(merged.end(), in, inserted.end());
   ranked.swap(merged);
-  mid_ranks(ranked, result.scores.upserve_score);
+  detail::mid_ranks(ranked, result.scores.upserve_score, threads);
 }
 
 // ---------------------------------------------------------------- intake for other sources

@@ -1,0 +1,113 @@
+#include "scoring/ranks.hpp"
+
+#include "util/parallel.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+namespace rapport::detail {
+
+namespace {
+
+constexpr unsigned digit_bits = 8;
+constexpr std::size_t buckets = std::size_t{1} << digit_bits;
+constexpr unsigned passes = 64 / digit_bits;
+using Histogram = std::array<std::size_t, buckets>;
+
+// Unsigned keys in the order of the doubles: −0 as +0, every NaN as one NaN above +inf.
+std::uint64_t key_of(double v) noexcept {
+  if (v == 0) v = 0.0;
+  if (std::isnan(v)) v = std::numeric_limits<double>::quiet_NaN();
+  const auto bits = std::bit_cast<std::uint64_t>(v);
+  return bits >> 63 ? ~bits : bits | (std::uint64_t{1} << 63);
+}
+
+std::size_t digit(std::uint64_t key, unsigned pass) noexcept {
+  return static_cast<std::size_t>((key >> (pass * digit_bits)) & (buckets - 1));
+}
+
+// The keys and rows being sorted, with the buffers a pass scatters into.
+struct RadixArrays {
+  explicit RadixArrays(std::size_t n) : key(n), key_out(n), row(n), row_out(n) {}
+  std::vector<std::uint64_t> key, key_out;
+  std::vector<std::uint32_t> row, row_out;
+};
+
+// Whether every key has the same digit in this pass (then the pass would not move anything).
+bool constant_digit(const std::vector<std::uint64_t>& key, unsigned pass) {
+  const std::size_t first = digit(key.front(), pass);
+  return std::all_of(key.begin(), key.end(), [&](std::uint64_t k) { return digit(k, pass) == first; });
+}
+
+// One stable counting pass on `threads` contiguous ranges: each range counts its digits, then
+// scatters to where the ranges before it (for the same digit) leave off.
+void radix_pass(RadixArrays& a, unsigned pass, std::size_t ranges) {
+  const std::size_t n = a.key.size(), chunk = (n + ranges - 1) / ranges;
+  std::vector<Histogram> start(ranges);
+  parallel_for(ranges, static_cast<unsigned>(ranges), [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t t = lo; t < hi; ++t)
+      for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) ++start[t][digit(a.key[i], pass)];
+  }, 1);
+  std::size_t sum = 0;
+  for (std::size_t d = 0; d < buckets; ++d)
+    for (std::size_t t = 0; t < ranges; ++t) sum += std::exchange(start[t][d], sum);
+  parallel_for(ranges, static_cast<unsigned>(ranges), [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t t = lo; t < hi; ++t) {
+      auto& next = start[t];
+      for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) {
+        const std::size_t to = next[digit(a.key[i], pass)]++;
+        a.key_out[to] = a.key[i];
+        a.row_out[to] = a.row[i];
+      }
+    }
+  }, 1);
+  a.key.swap(a.key_out);
+  a.row.swap(a.row_out);
+}
+
+}  // namespace
+
+std::vector<ValueRow> sort_with_rows(const std::vector<double>& values, unsigned threads) {
+  const std::size_t n = values.size();
+  if (n == 0) return {};
+  const std::size_t ranges = std::min<std::size_t>(thread_count(threads), std::max<std::size_t>(1, n / 65536));
+  RadixArrays a(n);
+  parallel_for(n, static_cast<unsigned>(ranges), [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t r = lo; r < hi; ++r) {
+      a.key[r] = key_of(values[r]);
+      a.row[r] = static_cast<std::uint32_t>(r);
+    }
+  });
+  for (unsigned pass = 0; pass < passes; ++pass)
+    if (!constant_digit(a.key, pass)) radix_pass(a, pass, ranges);
+  std::vector<ValueRow> sorted(n);
+  parallel_for(n, static_cast<unsigned>(ranges), [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) sorted[i] = {values[a.row[i]], a.row[i]};
+  });
+  return sorted;
+}
+
+void mid_ranks(const std::vector<ValueRow>& sorted, std::vector<double>& score, unsigned threads) {
+  const std::size_t n = sorted.size();
+  if (n == 1) score[sorted[0].second] = 50;
+  if (n < 2) return;
+  const auto same = [&](std::size_t a, std::size_t b) { return key_of(sorted[a].first) == key_of(sorted[b].first); };
+  // each range starts at the start of a run of equal values, so every run is one range's
+  parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
+    while (lo > 0 && lo < n && same(lo - 1, lo)) ++lo;
+    while (hi < n && same(hi - 1, hi)) ++hi;
+    for (std::size_t a = lo; a < hi;) {
+      std::size_t b = a + 1;
+      while (b < n && same(a, b)) ++b;
+      const double v =
+          100.0 * (static_cast<double>(a) + static_cast<double>(b - a - 1) / 2.0) / static_cast<double>(n - 1);
+      for (std::size_t k = a; k < b; ++k) score[sorted[k].second] = v;
+      a = b;
+    }
+  }, 65536);
+}
+
+}  // namespace rapport::detail
