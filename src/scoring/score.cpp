@@ -97,6 +97,21 @@ struct ContactTally {
   bool wow = false;
 };
 
+// n / d for 32-bit n and a fixed d >= 2 by one multiplication (Lemire, Kaser & Kurz 2019, "Faster
+// remainder by direct computation": M = floor((2^64 − 1) / d) + 1 makes ⌊M·n / 2^64⌋ = ⌊n / d⌋ for
+// every 32-bit n), instead of a hardware division per contact.
+class Divide32 {
+public:
+  explicit Divide32(std::uint32_t d) noexcept : m_(~std::uint64_t{0} / std::max<std::uint32_t>(d, 2) + 1) {}
+  std::uint32_t operator()(std::uint32_t n) const noexcept {
+    __extension__ using u128 = unsigned __int128;
+    return static_cast<std::uint32_t>((static_cast<u128>(m_) * n) >> 64);
+  }
+
+private:
+  std::uint64_t m_;
+};
+
 // x when `keep`, else +0 (adding it to a sum changes nothing): a mask, not a branch.
 double keep_if(bool keep, double x) noexcept {
   return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) & -std::uint64_t{keep});
@@ -111,36 +126,44 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
   const auto& b = x.b;
   const auto& cfg = x.cfg;
   const seconds_t T = x.T;
-  ContactTally t;
+  ContactTally t;  // a local (returned by copy) so that its sums stay in registers
   const auto P = static_cast<seconds_t>(std::llround(cfg.period_days * day_s));
   t.periods = std::max<seconds_t>(1, (T - x.A + P - 1) / P);
-  auto& covered = scratch.covered;
-  covered.assign(static_cast<std::size_t>((t.periods + 63) / 64), 0);
+  scratch.covered.assign(static_cast<std::size_t>((t.periods + 63) / 64), 0);
   const seconds_t window = t.periods * P;
   const bool small_window = window <= 0xFFFFFFFFLL;
+  const Divide32 period_div(static_cast<std::uint32_t>(std::min<seconds_t>(P, 0xFFFFFFFFLL)));
   const auto first = b.contact_offsets[x.c], end = b.contact_offsets[x.c + 1];
-  auto& service = scratch.service_times;
-  if (service.size() < end - first) service.resize(end - first);
+  if (scratch.service_times.size() < end - first) scratch.service_times.resize(end - first);
+  // plain pointers, read once: the compiler then knows the stores into the scratch arrays leave
+  // the columns (and the sums) alone
+  std::uint64_t* const covered = scratch.covered.data();
+  seconds_t* const service = scratch.service_times.data();
+  const seconds_t* const at_of = b.contact_at.data();
+  const std::uint8_t* const complaint_of = b.contact_complaint.data();
+  const Initiator* const initiator_of = b.contact_initiator.data();
+  const Stage* const stage_of = b.contact_stage.data();
+  const std::int8_t* const impression_of = b.contact_impression.data();
+  const Aspect* const aspect_of = b.contact_aspect.data();
+  const seconds_t* resolved = b.complaint_resolved_at.data() + b.complaint_offsets[x.c];
   std::size_t services = 0;
   const double complaint_s = cfg.complaint_days * day_s, wow_s = cfg.wow_window_days * day_s;
-  std::uint64_t complaint_rank = b.complaint_offsets[x.c];
   for (auto k = first; k < end; ++k) {
-    const seconds_t at = b.contact_at[k];
-    const bool complaint = b.contact_complaint[k] != 0;
-    const seconds_t res = complaint ? b.complaint_resolved_at[complaint_rank++] : no_time;
+    const seconds_t at = at_of[k];
+    const bool complaint = complaint_of[k] != 0;
+    const seconds_t res = complaint ? *resolved++ : no_time;
     if (at >= T) continue;
-    const bool business = b.contact_initiator[k] == Initiator::business;
+    const bool business = initiator_of[k] == Initiator::business;
     const seconds_t since = T - at - 1;  // >= 0
     const bool counted = business & (since < window);
     const std::size_t back =
-        (small_window ? static_cast<std::uint32_t>(since) / static_cast<std::uint32_t>(P) : static_cast<std::size_t>(since / P)) &
-        -std::size_t{counted};
+        (small_window ? period_div(static_cast<std::uint32_t>(since)) : static_cast<std::size_t>(since / P)) & -std::size_t{counted};
     covered[back >> 6] |= std::uint64_t{counted} << (back & 63);
     t.continuity_n += counted;
     service[services] = at;
-    services += business & (b.contact_stage[k] == Stage::service);
+    services += business & (stage_of[k] == Stage::service);
 
-    const int imp = b.contact_impression[k];
+    const int imp = impression_of[k];
     const double wt = x.w(at);
     const double weighted = wt * imp;
     t.imp_pos += keep_if(imp > 0, weighted);
@@ -159,8 +182,8 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
         t.overdue = true;
       }
     }
-    const bool technical = b.contact_aspect[k] == Aspect::technical;
-    const bool hospitality = b.contact_aspect[k] == Aspect::hospitality;
+    const bool technical = aspect_of[k] == Aspect::technical;
+    const bool hospitality = aspect_of[k] == Aspect::hospitality;
     t.t_den += keep_if(technical, wt);
     t.t_num += keep_if(technical & (imp >= 0), wt);
     t.h_den += keep_if(hospitality, wt);
@@ -169,7 +192,7 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
     t.wow |= (imp == 2) & (static_cast<double>(T - at) <= wow_s);
   }
   scratch.service_count = services;
-  return t;
+  return ContactTally(t);
 }
 
 // Recency-weighted share of covered periods (covered periods summed in ascending k).
