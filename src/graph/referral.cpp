@@ -48,6 +48,11 @@ void link_acquisitions(const ForestBuild& fb) {
   const Digraph graph = make_digraph(people, live_from, live_to);
   std::vector<std::uint32_t> targets;
   for (std::uint32_t v = 0; v < people; ++v) {
+    const auto degree = graph.offsets[v + 1] - graph.offsets[v];
+    if (degree <= 1) {  // most people: nothing to deduplicate
+      f.direct_referrals[v] = static_cast<std::uint32_t>(degree);
+      continue;
+    }
     targets.assign(graph.targets.begin() + static_cast<std::ptrdiff_t>(graph.offsets[v]),
                    graph.targets.begin() + static_cast<std::ptrdiff_t>(graph.offsets[v + 1]));
     std::sort(targets.begin(), targets.end());
