@@ -20,4 +20,8 @@ std::vector<ValueRow> sort_with_rows(const std::vector<double>& values, unsigned
 /// walking the runs of equal values; `score` must be sized to hold every row.
 void mid_ranks(const std::vector<ValueRow>& sorted, std::vector<double>& score, unsigned threads);
 
+/// The same mid-rank percentiles straight from `values` (score[r] for values[r]), without building
+/// the pairs: the sorted keys and rows are walked directly.
+void mid_ranks(const std::vector<double>& values, std::vector<double>& score, unsigned threads);
+
 }  // namespace rapport::detail

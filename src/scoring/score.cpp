@@ -537,7 +537,7 @@ void rank_upserve(unsigned threads, bool value_known, Scores& s) {
     std::fill(s.upserve_score.begin(), s.upserve_score.end(), nan);
     return;
   }
-  detail::mid_ranks(detail::sort_with_rows(s.upserve_value, threads), s.upserve_score, threads);
+  detail::mid_ranks(s.upserve_value, s.upserve_score, threads);
 }
 
 }  // namespace

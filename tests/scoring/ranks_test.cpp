@@ -45,8 +45,10 @@ TEST(Ranks, SortsByValueWithTiesInRowOrderAndMidRanksRuns) {
     EXPECT_EQ(sorted[i].second, rows[i]) << i;
     EXPECT_EQ(std::signbit(sorted[i].first), std::signbit(v[rows[i]])) << "the value is the row's own, sign of zero kept";
   }
-  std::vector<double> score(v.size(), -1);
+  std::vector<double> score(v.size(), -1), direct(v.size(), -1);
   mid_ranks(sorted, score, 2);
+  mid_ranks(v, direct, 2);
+  EXPECT_EQ(score, direct);
   const std::vector<double> expected{100.0, 100.0 * 3.5 / 6, 100.0 * 1.5 / 6, 100.0 * 5 / 6, 100.0 * 3.5 / 6,
                                      100.0 * 1.5 / 6, 0.0};
   for (std::size_t r = 0; r < v.size(); ++r) EXPECT_DOUBLE_EQ(score[r], expected[r]) << r;
@@ -89,9 +91,13 @@ TEST(Ranks, MatchesTheStableSortReferenceForAnyThreadCount) {
       ASSERT_TRUE(std::is_sorted(sorted.begin(), sorted.end(), [](const ValueRow& a, const ValueRow& b) {
         return a.first < b.first || (a.first == b.first && a.second < b.second);
       }));
-      std::vector<double> score(n, -1);
+      std::vector<double> score(n, -1), direct(n, -1);
       mid_ranks(sorted, score, threads);
-      for (std::size_t r = 0; r < n; ++r) ASSERT_EQ(score[r], expected[r]) << "n " << n << " row " << r << " threads " << threads;
+      mid_ranks(v, direct, threads);  // from the values, without the pairs
+      for (std::size_t r = 0; r < n; ++r) {
+        ASSERT_EQ(score[r], expected[r]) << "n " << n << " row " << r << " threads " << threads;
+        ASSERT_EQ(direct[r], expected[r]) << "n " << n << " row " << r << " threads " << threads;
+      }
     }
   }
 }
