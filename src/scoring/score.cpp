@@ -58,7 +58,29 @@ private:
   std::array<double, 60> seconds_{};
 };
 
+// n / d for 32-bit n and a fixed d >= 2 by one multiplication (Lemire, Kaser & Kurz 2019, "Faster
+// remainder by direct computation": M = floor((2^64 − 1) / d) + 1 makes ⌊M·n / 2^64⌋ = ⌊n / d⌋ for
+// every 32-bit n), instead of a hardware division per contact.
+class Divide32 {
+public:
+  explicit Divide32(std::uint32_t d) noexcept : m_(~std::uint64_t{0} / std::max<std::uint32_t>(d, 2) + 1) {}
+  std::uint32_t operator()(std::uint32_t n) const noexcept {
+    __extension__ using u128 = unsigned __int128;
+    return static_cast<std::uint32_t>((static_cast<u128>(m_) * n) >> 64);
+  }
+
+private:
+  std::uint64_t m_;
+};
+
 struct Scratch {
+  explicit Scratch(const ScoringConfig& cfg)
+      : period(static_cast<seconds_t>(std::llround(cfg.period_days * day_s))),
+        period_div(static_cast<std::uint32_t>(std::min<seconds_t>(period, 0xFFFFFFFFLL))),
+        follow_up(static_cast<seconds_t>(std::llround(cfg.follow_up_days * day_s))) {}
+  seconds_t period;     // continuity's period P in seconds
+  Divide32 period_div;  // n / P for 32-bit n
+  seconds_t follow_up;  // follow-through's window F in seconds
   const RecencyWeight* weight = nullptr;
   const std::vector<double>* period_weight = nullptr;  // 2^(-k·period/H), k = 0, 1, …
   const std::vector<double>* period_total = nullptr;   // prefix sums of period_weight, in k order
@@ -97,21 +119,6 @@ struct ContactTally {
   bool wow = false;
 };
 
-// n / d for 32-bit n and a fixed d >= 2 by one multiplication (Lemire, Kaser & Kurz 2019, "Faster
-// remainder by direct computation": M = floor((2^64 − 1) / d) + 1 makes ⌊M·n / 2^64⌋ = ⌊n / d⌋ for
-// every 32-bit n), instead of a hardware division per contact.
-class Divide32 {
-public:
-  explicit Divide32(std::uint32_t d) noexcept : m_(~std::uint64_t{0} / std::max<std::uint32_t>(d, 2) + 1) {}
-  std::uint32_t operator()(std::uint32_t n) const noexcept {
-    __extension__ using u128 = unsigned __int128;
-    return static_cast<std::uint32_t>((static_cast<u128>(m_) * n) >> 64);
-  }
-
-private:
-  std::uint64_t m_;
-};
-
 // x when `keep`, else +0 (adding it to a sum changes nothing): a mask, not a branch.
 double keep_if(bool keep, double x) noexcept {
   return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) & -std::uint64_t{keep});
@@ -127,12 +134,11 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
   const auto& cfg = x.cfg;
   const seconds_t T = x.T;
   ContactTally t;  // a local (returned by copy) so that its sums stay in registers
-  const auto P = static_cast<seconds_t>(std::llround(cfg.period_days * day_s));
+  const seconds_t P = scratch.period;
   t.periods = std::max<seconds_t>(1, (T - x.A + P - 1) / P);
   scratch.covered.assign(static_cast<std::size_t>((t.periods + 63) / 64), 0);
   const seconds_t window = t.periods * P;
   const bool small_window = window <= 0xFFFFFFFFLL;
-  const Divide32 period_div(static_cast<std::uint32_t>(std::min<seconds_t>(P, 0xFFFFFFFFLL)));
   const auto first = b.contact_offsets[x.c], end = b.contact_offsets[x.c + 1];
   if (scratch.service_times.size() < end - first) scratch.service_times.resize(end - first);
   // plain pointers, read once: the compiler then knows the stores into the scratch arrays leave
@@ -157,7 +163,7 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
     const seconds_t since = T - at - 1;  // >= 0
     const bool counted = business & (since < window);
     const std::size_t back =
-        (small_window ? period_div(static_cast<std::uint32_t>(since)) : static_cast<std::size_t>(since / P)) & -std::size_t{counted};
+        (small_window ? scratch.period_div(static_cast<std::uint32_t>(since)) : static_cast<std::size_t>(since / P)) & -std::size_t{counted};
     covered[back >> 6] |= std::uint64_t{counted} << (back & 63);
     t.continuity_n += counted;
     service[services] = at;
@@ -232,7 +238,7 @@ PurchaseTally tally_purchases(const Customer& x, Scratch& scratch) {
   const auto& b = x.b;
   const auto service = std::span(scratch.service_times).first(scratch.service_count);
   if (!std::is_sorted(service.begin(), service.end())) std::sort(service.begin(), service.end());
-  const auto F = static_cast<seconds_t>(std::llround(x.cfg.follow_up_days * day_s));
+  const seconds_t F = scratch.follow_up;
   PurchaseTally p;
   auto& days = scratch.days;
   days.clear();
@@ -247,7 +253,7 @@ PurchaseTally tally_purchases(const Customer& x, Scratch& scratch) {
       const bool followed = it != service.end() && *it <= at + F;
       const double wt = x.w(at);
       p.ft_den += wt;
-      if (followed) p.ft_num += wt;
+      p.ft_num += keep_if(followed, wt);
       ++p.ft_n;
     }
   }
@@ -441,7 +447,7 @@ void score_rows(const CustomerBase& base, const std::vector<std::uint32_t>& rows
   const auto weight = std::make_unique<RecencyWeight>(config.half_life_days * day_s);
   std::atomic<std::size_t> done{0};
   detail::parallel_for_dynamic(n, threads, 2048, [&](std::size_t lo, std::size_t hi) {
-    Scratch scratch;
+    Scratch scratch(config);
     scratch.weight = weight.get();
     scratch.period_weight = &period_weight;
     scratch.period_total = &period_total;
