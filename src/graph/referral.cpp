@@ -99,34 +99,41 @@ void break_cycles(const ForestBuild& fb) {
   std::sort(f.dropped_edges.begin(), f.dropped_edges.end());
 }
 
-/// 3. Roots, generations and the top-down order of the forest (children in the same CSR
-/// digraph type).
+/// 3. Roots, generations and a top-down order of the forest: every person after its parent, by
+/// generation and then by index (a counting sort; walked backwards, each parent then meets its
+/// children in descending index, children before parents).
 std::vector<std::uint32_t> top_down_order(const ForestBuild& fb) {
   ReferralForest& f = fb.f;
   const std::size_t people = fb.people;
-  std::vector<std::uint32_t> parents, kids;
-  for (std::uint32_t v = 0; v < people; ++v)
-    if (f.parent[v] != no_index) {
-      parents.push_back(f.parent[v]);
-      kids.push_back(v);
+  // generation and root of each person, by walking up to the first known ancestor
+  constexpr std::uint32_t unknown = no_index;
+  std::fill(f.generation.begin(), f.generation.end(), unknown);
+  std::vector<std::uint32_t> path;
+  std::uint32_t deepest = 0;
+  for (std::uint32_t s = 0; s < people; ++s) {
+    std::uint32_t v = s;
+    for (; f.generation[v] == unknown; v = f.parent[v]) {
+      path.push_back(v);
+      if (f.parent[v] == no_index) {
+        f.generation[v] = 0;
+        f.root[v] = v;
+        path.pop_back();
+        break;
+      }
     }
-  const Digraph forest = make_digraph(people, parents, kids);
-  std::vector<std::uint32_t> order;
-  order.reserve(people);
-  for (std::uint32_t v = 0; v < people; ++v)
-    if (f.parent[v] == no_index) {
-      f.root[v] = v;
-      order.push_back(v);
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      const auto p = f.parent[*it];
+      f.generation[*it] = f.generation[p] + 1;
+      f.root[*it] = f.root[p];
+      deepest = std::max(deepest, f.generation[*it]);
     }
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const auto v = order[i];
-    for (auto k = forest.offsets[v]; k < forest.offsets[v + 1]; ++k) {
-      const auto c = forest.targets[k];
-      f.root[c] = f.root[v];
-      f.generation[c] = f.generation[v] + 1;
-      order.push_back(c);
-    }
+    path.clear();
   }
+  std::vector<std::size_t> start(std::size_t{deepest} + 2, 0);
+  for (std::uint32_t v = 0; v < people; ++v) ++start[f.generation[v] + 1];
+  for (std::size_t g = 1; g < start.size(); ++g) start[g] += start[g - 1];
+  std::vector<std::uint32_t> order(people);
+  for (std::uint32_t v = 0; v < people; ++v) order[start[f.generation[v]]++] = v;
   return order;
 }
 
