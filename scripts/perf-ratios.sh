@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The README's performance ratios, each measured in one run (rapport and its yardstick back to
+# back, best of several runs), so that they hold on a busy or a different machine:
+#   1. in-memory scoring at 1M customers over a two-thread read of the contact bytes
+#      (BM_ScoreVsMemoryFloor in bm_score);
+#   2. the whole `rapport score` process on the CSV files over `wc -l` on the same files, and its
+#      peak RSS;
+#   3. the BG/NBD fit over lifetimes' on 1M real-valued customers (needs lifetimes and autograd
+#      on PYTHONPATH: they are not in Debian, see benchmarks/peers/README.md);
+#   4. `rapport graph pagerank` as a whole process over igraph's PRPACK call alone (needs the
+#      soc-Epinions1 edge list, see benchmarks/peers/README.md).
+# Usage: scripts/perf-ratios.sh [--build DIR] [--base DIR] [--epinions FILE] [--repeats N]
+#   --build DIR     a Release build with benchmarks (default build-test, as scripts/test.sh makes)
+#   --base DIR      a 1M-customer base (default: generated into /tmp/rapport-perf-1m once)
+#   --epinions FILE soc-Epinions1.txt (part 4 is skipped without it)
+# Part 3 runs when `import lifetimes` works for /usr/bin/python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build-test base=/tmp/rapport-perf-1m epinions="" repeats=3
+while (($#)); do
+  case $1 in
+    --build) build=$2; shift 2 ;;
+    --base) base=$2; shift 2 ;;
+    --epinions) epinions=$2; shift 2 ;;
+    --repeats) repeats=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+cli=$build/tools/cli/rapport
+[[ -x $cli && -x $build/benchmarks/bm_score ]] || { echo "build $build first (scripts/test.sh)" >&2; exit 2; }
+
+echo "== 1. in-memory scoring over the memory floor (1M customers)"
+"$build/benchmarks/bm_score" --benchmark_filter='^BM_ScoreVsMemoryFloor/1000000/' --benchmark_repetitions="$repeats" \
+  --benchmark_report_aggregates_only=true 2>/dev/null | grep -E 'median|mean' || true
+
+echo "== 2. rapport score (whole process) over wc -l, peak RSS"
+[[ -f $base/contacts.csv ]] || "$cli" generate "$base" --customers 1000000 >/dev/null
+best() { sort -n | head -1; }
+wc_s=$(for _ in $(seq "$repeats"); do /usr/bin/time -f %e wc -l "$base"/*.csv 2>&1 >/dev/null | tail -1; done | best)
+out=$(mktemp -d)
+runs=$(for _ in $(seq "$repeats"); do
+  /usr/bin/time -f "%e %M" "$cli" score "$base" --out "$out/scores.csv" --quiet 2>&1 | tail -1
+done)
+rm -rf "$out"
+score_s=$(echo "$runs" | awk '{print $1}' | best)
+rss_mb=$(echo "$runs" | awk '{print $2}' | best)
+awk -v s="$score_s" -v w="$wc_s" -v r="$rss_mb" -v b="$(du -cb "$base"/*.csv | tail -1 | cut -f1)" 'BEGIN {
+  printf "CSV %.2f GB; wc -l %.3f s; rapport score %.3f s = %.1fx wc -l; peak RSS %.0f MiB\n", b / 1e9, w, s, s / w, r / 1024 }'
+
+echo "== 3. BG/NBD fit over lifetimes (1M real-valued customers)"
+if /usr/bin/python3 -c 'import lifetimes' 2>/dev/null; then
+  /usr/bin/python3 benchmarks/peers/bgnbd_peers.py --repeats "$repeats"
+else
+  echo "skipped: lifetimes is not importable (see benchmarks/peers/README.md)"
+fi
+
+echo "== 4. rapport graph pagerank (whole process) over igraph PRPACK (call alone)"
+if [[ -n $epinions ]]; then
+  OMP_NUM_THREADS=1 /usr/bin/python3 benchmarks/peers/pagerank_peers.py "$epinions" --rapport-cli "$cli" \
+    --whole-process --skip-networkx --repeats "$((repeats * 3))"
+else
+  echo "skipped: pass --epinions soc-Epinions1.txt"
+fi
