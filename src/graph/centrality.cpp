@@ -199,7 +199,7 @@ PullGraph make_pull_graph(const Digraph& g, bool transpose) {
   }
   pg.off.assign(n + 1, 0);
   for (std::size_t p = 0; p < n; ++p) pg.off[p + 1] = pg.off[p] + len[pg.perm[p]];
-  pg.nbr.resize(g.targets.size());
+  pg.nbr.assign(g.targets.size(), 0);
   if (transpose) {
     // Streaming the sources in internal order leaves every in-list sorted.
     std::vector<std::uint64_t> cursor(pg.off.begin(), pg.off.end() - 1);
@@ -217,6 +217,123 @@ PullGraph make_pull_graph(const Digraph& g, bool transpose) {
     }
   }
   return pg;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PageRank: a linear system solved by Gauss-Seidel over the graph's cyclic core
+// ---------------------------------------------------------------------------------------------
+
+/// PageRank's linear system y = (1 - d)/n + d * sum over in-edges q -> p of y[q] / outdeg(q)
+/// (dangling nodes send nothing; the PageRank vector is y / sum(y), see pagerank()), with the
+/// nodes in an internal order that splits the system into three parts solved one after another:
+///  - upstream [0, core_begin): the nodes no cycle reaches (what is left after repeatedly
+///    removing nodes without in-edges), in topological order: one pass gives their values;
+///  - core [core_begin, core_end): the other nodes that have out-edges, by in-degree descending
+///    (ties by original id), iterated by Gauss-Seidel to the tolerance;
+///  - downstream [core_end, n): the rest, all dangling. Their in-neighbours are upstream or core
+///    nodes (a node with an upstream in-edge source is not necessarily upstream, but every
+///    in-neighbour of an upstream node is), so one pass after the core gives their values.
+/// In-lists are sorted by internal id, so a core node's upstream in-neighbours come first;
+/// core_first[p - core_begin] is where its core in-neighbours start.
+struct PageRankPlan {
+  std::vector<std::uint64_t> off;         ///< in-list starts, n + 1
+  std::vector<std::uint32_t> nbr;         ///< in-neighbours (internal ids), sorted per list
+  std::vector<std::uint32_t> perm;        ///< perm[p]: the original id of internal node p
+  std::vector<double> inv_out;            ///< 1 / out-degree (0 for a dangling node), internal order
+  std::vector<std::uint64_t> core_first;  ///< per core node: start of its core in-neighbours
+  std::size_t core_begin = 0;
+  std::size_t core_end = 0;
+};
+
+/// Appends the nodes with remaining in-degree 0 and, as they are removed, the nodes that lose
+/// their last in-edge (Kahn's algorithm; `order` doubles as the FIFO queue). Returns the count.
+std::size_t append_upstream(const Digraph& g, std::vector<std::uint32_t> left, std::vector<std::uint32_t>& order) {
+  const std::size_t n = g.num_nodes();
+  for (std::size_t u = 0; u < n; ++u)
+    if (left[u] == 0) order.push_back(static_cast<std::uint32_t>(u));
+  for (std::size_t h = 0; h < order.size(); ++h) {
+    const std::uint32_t u = order[h];
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e)
+      if (--left[g.targets[e]] == 0) order.push_back(g.targets[e]);
+  }
+  return order.size();
+}
+
+PageRankPlan make_pagerank_plan(const Digraph& g) {
+  const std::size_t n = g.num_nodes();
+  PageRankPlan plan;
+  std::vector<std::uint32_t> indeg(n, 0);
+  for (const std::uint32_t t : g.targets) ++indeg[t];
+  plan.perm.reserve(n);
+  plan.core_begin = append_upstream(g, indeg, plan.perm);
+
+  // rank[u]: internal id; upstream nodes first, then core (counting sort by in-degree,
+  // descending), then downstream in original order.
+  constexpr std::uint32_t unplaced = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> rank(n, unplaced);
+  for (std::size_t p = 0; p < plan.core_begin; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
+  auto is_core = [&](std::size_t u) { return rank[u] == unplaced && g.offsets[u + 1] != g.offsets[u]; };
+  std::uint32_t max_in = 0;
+  std::size_t num_core = 0;
+  for (std::size_t u = 0; u < n; ++u)
+    if (is_core(u)) {
+      max_in = std::max(max_in, indeg[u]);
+      ++num_core;
+    }
+  plan.core_end = plan.core_begin + num_core;
+  {
+    std::vector<std::size_t> start(std::size_t{max_in} + 2, 0);  // bucket of in-degree k: max_in - k
+    for (std::size_t u = 0; u < n; ++u)
+      if (is_core(u)) ++start[max_in - indeg[u] + 1];
+    start[0] = plan.core_begin;
+    for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+    std::size_t down = plan.core_end;
+    plan.perm.resize(n);
+    for (std::size_t u = 0; u < n; ++u) {
+      if (rank[u] != unplaced) continue;
+      const std::size_t p = is_core(u) ? start[max_in - indeg[u]]++ : down++;
+      plan.perm[p] = static_cast<std::uint32_t>(u);
+    }
+    for (std::size_t p = plan.core_begin; p < n; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
+  }
+
+  // In-lists in internal ids; streaming the sources in internal order leaves each list sorted.
+  plan.off.assign(n + 1, 0);
+  plan.inv_out.resize(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::uint32_t u = plan.perm[p];
+    plan.off[p + 1] = plan.off[p] + indeg[u];
+    const std::uint64_t deg = g.offsets[u + 1] - g.offsets[u];
+    plan.inv_out[p] = deg == 0 ? 0.0 : 1.0 / static_cast<double>(deg);
+  }
+  plan.nbr.assign(g.targets.size(), 0);
+  std::vector<std::uint64_t> cursor(plan.off.begin(), plan.off.end() - 1);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::uint32_t u = plan.perm[p];
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e)
+      plan.nbr[cursor[rank[g.targets[e]]]++] = static_cast<std::uint32_t>(p);
+  }
+  plan.core_first.resize(num_core);
+  for (std::size_t p = plan.core_begin; p < plan.core_end; ++p) {
+    const auto* first = plan.nbr.data() + plan.off[p];
+    const auto* last = plan.nbr.data() + plan.off[p + 1];
+    const auto core_begin = static_cast<std::uint32_t>(plan.core_begin);
+    plan.core_first[p - plan.core_begin] = static_cast<std::uint64_t>(std::lower_bound(first, last, core_begin) - plan.nbr.data());
+  }
+  return plan;
+}
+
+/// One pass over nodes [begin, end) whose in-neighbours all have final values in `y`:
+/// y[p] = teleport + d * sum of c over its in-list, c[p] = y[p] / outdeg. Returns the sum of the y.
+double exact_pass(const PageRankPlan& plan, std::size_t begin, std::size_t end, double teleport, double d,
+                  std::vector<double>& y, std::vector<double>& c) noexcept {
+  double sum = 0;
+  for (std::size_t p = begin; p < end; ++p) {
+    y[p] = teleport + d * gather_sum(c.data(), plan.nbr.data(), plan.off[p], plan.off[p + 1]);
+    c[p] = y[p] * plan.inv_out[p];
+    sum += y[p];
+  }
+  return sum;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,64 +627,44 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
   CentralityResult result;
   if (n == 0) return result;
   detail::validate(graph, "pagerank");
-  const detail::PullGraph pg = detail::make_pull_graph(graph, /*transpose=*/true);
-  const std::vector<std::uint64_t>& in_off = pg.off;
-  const std::vector<std::uint32_t>& in_src = pg.nbr;
-  const std::vector<std::uint32_t>& perm = pg.perm;
-  std::vector<double> inv_out(n), dangling_mask(n);
-  for (std::size_t p = 0; p < n; ++p) {
-    const std::size_t u = perm[p];
-    const std::uint64_t deg = graph.offsets[u + 1] - graph.offsets[u];
-    inv_out[p] = deg == 0 ? 0.0 : 1.0 / static_cast<double>(deg);
-    dangling_mask[p] = deg == 0 ? 1.0 : 0.0;
-  }
-
-  const std::vector<std::size_t> bounds = detail::make_chunks(in_off, detail::kChunkGrain);
-  const std::size_t num_chunks = bounds.size() - 1;
+  const detail::PageRankPlan plan = detail::make_pagerank_plan(graph);
   const double nd = static_cast<double>(n);
+  const double teleport = (1.0 - d) / nd;
+  std::vector<double> y(n), c(n);  // c[p] = y[p] / outdeg (what node p sends along each out-edge)
 
-  std::vector<double> x(n, 1.0 / nd);
-  std::vector<double> contrib[2] = {std::vector<double>(n), std::vector<double>(n)};
-  double dangling = 0;
-  for (std::size_t u = 0; u < n; ++u) {
-    contrib[0][u] = x[u] * inv_out[u];
-    dangling += x[u] * dangling_mask[u];
+  const double upstream_sum = detail::exact_pass(plan, 0, plan.core_begin, teleport, d, y, c);
+
+  // The core: the teleport term and the upstream in-edges are fixed; Gauss-Seidel sweeps update
+  // each node in place from its core in-neighbours' latest values.
+  const std::size_t cb = plan.core_begin, ce = plan.core_end;
+  std::vector<double> fixed(ce - cb);
+  for (std::size_t p = cb; p < ce; ++p) {
+    fixed[p - cb] = teleport + d * detail::gather_sum(c.data(), plan.nbr.data(), plan.off[p], plan.core_first[p - cb]);
+    y[p] = 1.0 / nd;
+    c[p] = y[p] * plan.inv_out[p];
   }
-  std::vector<double> part_diff(num_chunks), part_dangling(num_chunks);
-  int cur = 0;
-  double base = (1.0 - d) / nd + d * dangling / nd;
   int iterations = 0;
   double residual = 0;
-
-  auto body = [&](std::size_t c) {
-    const double* src = contrib[cur].data();
-    double* dst = contrib[cur ^ 1].data();
-    double diff = 0, dang = 0;
-    for (std::size_t i = bounds[c], end = bounds[c + 1]; i < end; ++i) {
-      const double s = detail::gather_sum(src, in_src.data(), in_off[i], in_off[i + 1]);
-      const double y = base + d * s;
-      diff += std::abs(y - x[i]);
-      x[i] = y;
-      dst[i] = y * inv_out[i];
-      dang += y * dangling_mask[i];  // branch-free: the mask is 0 or 1
+  while (ce > cb && iterations < options.max_iterations) {
+    double change = 0, core_sum = 0;
+    for (std::size_t p = cb; p < ce; ++p) {
+      const double v = fixed[p - cb] + d * detail::gather_sum(c.data(), plan.nbr.data(), plan.core_first[p - cb], plan.off[p + 1]);
+      change += std::abs(v - y[p]);
+      core_sum += v;
+      y[p] = v;
+      c[p] = v * plan.inv_out[p];
     }
-    part_diff[c] = diff;
-    part_dangling[c] = dang;
-  };
-  auto step = [&]() noexcept {
-    residual = detail::ordered_sum(part_diff);
-    base = (1.0 - d) / nd + d * detail::ordered_sum(part_dangling) / nd;
-    cur ^= 1;
     ++iterations;
-    return residual >= options.tolerance && iterations < options.max_iterations;
-  };
-  if (options.max_iterations > 0)
-    detail::run_rounds(detail::thread_count(options.threads), num_chunks, body, step);
+    // Relative to a lower bound of sum(y) (the downstream nodes are not counted yet).
+    residual = change / (upstream_sum + core_sum);
+    if (residual < options.tolerance) break;
+  }
 
+  (void)detail::exact_pass(plan, ce, n, teleport, d, y, c);
   double total = 0;
-  for (const double v : x) total += v;
+  for (const double v : y) total += v;
   result.values.resize(n);
-  for (std::size_t p = 0; p < n; ++p) result.values[perm[p]] = x[p] / total;
+  for (std::size_t p = 0; p < n; ++p) result.values[plan.perm[p]] = y[p] / total;
   result.iterations = iterations;
   result.residual = residual;
   return result;

@@ -180,6 +180,31 @@ TEST(Centrality, PageRankMatchesNetworkxAndIgraphOnSmallGraph) {
   EXPECT_LT(l1, 6e-12);
 }
 
+TEST(Centrality, PageRankOnDagIsExactWithoutSweeps) {
+  //  0 -> 1 -> 2   (2 dangling). No cycle, so one pass in topological order solves the system:
+  //  y = (1 - d)/3 * (1, 1 + d, 1 + d + d^2), PageRank = y / sum(y).
+  const double d = 0.85;
+  const auto r = rapport::pagerank(graph_of(3, {{0, 1}, {1, 2}}));
+  const double y[] = {1.0, 1.0 + d, 1.0 + d + d * d};
+  const double total = y[0] + y[1] + y[2];
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(r.values[k], y[k] / total, 1e-15) << "node " << k;
+  EXPECT_EQ(r.iterations, 0);
+  EXPECT_EQ(r.residual, 0.0);
+}
+
+TEST(Centrality, PageRankStoppingRuleBoundsTheError) {
+  // The documented guarantee: at the default tolerance the L1 error is below
+  // 2 * tolerance * d / (1 - d) (~1.1e-11); compare with a run iterated to 1e-15.
+  const Digraph g = random_graph(20000, 5, 7);
+  const auto loose = rapport::pagerank(g);
+  const auto exact = rapport::pagerank(g, tight());
+  EXPECT_LT(loose.residual, 1e-12);
+  EXPECT_GT(exact.iterations, loose.iterations);
+  double l1 = 0;
+  for (std::size_t k = 0; k < g.num_nodes(); ++k) l1 += std::abs(loose.values[k] - exact.values[k]);
+  EXPECT_LT(l1, 2 * 1e-12 * 0.85 / 0.15);
+}
+
 TEST(Centrality, PageRankEdgeCases) {
   // No edges at all: every node dangling => uniform.
   const auto iso = rapport::pagerank(graph_of(5, {}));
@@ -197,11 +222,13 @@ TEST(Centrality, PageRankEdgeCases) {
   o = {};
   o.tolerance = 0;
   EXPECT_THROW((void)rapport::pagerank(graph_of(2, {{0, 1}}), o), rapport::ConfigError);
-  // max_iterations caps the work without an error.
+  // max_iterations caps the sweeps over the cyclic core (here 0 <-> 1; 2 is downstream)
+  // without an error.
   o = {};
   o.max_iterations = 3;
-  const auto capped = rapport::pagerank(graph_of(3, {{0, 1}, {1, 2}}), o);
+  const auto capped = rapport::pagerank(graph_of(3, {{0, 1}, {1, 0}, {1, 2}}), o);
   EXPECT_EQ(capped.iterations, 3);
+  EXPECT_GT(capped.residual, o.tolerance);
   EXPECT_NEAR(sum_of(capped.values), 1.0, 1e-15);
 }
 

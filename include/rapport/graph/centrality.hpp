@@ -1,8 +1,8 @@
 /// @file centrality.hpp
 /// Referral-network centrality: a compact CSR directed graph, a fast edge-list reader
-/// (SNAP text or referral CSV), PageRank (power iteration) and Katz "reach" (attenuated
-/// count of downstream referral walks), both multithreaded with results that do not depend
-/// on the thread count, plus a CSV writer for the scores.
+/// (SNAP text or referral CSV), PageRank (a linear solve: Gauss-Seidel over the graph's cyclic
+/// core) and Katz "reach" (attenuated count of downstream referral walks, multithreaded), both
+/// with results that do not depend on the thread count, plus a CSV writer for the scores.
 #pragma once
 
 #include <rapport/base/data.hpp>
@@ -71,12 +71,12 @@ inline constexpr int max_centrality_iterations = 100000;
 
 /// Options for pagerank(). Domains (checked by validate(), which pagerank() calls first):
 /// damping in [0, 1), tolerance positive and finite, max_iterations in
-/// [0, max_centrality_iterations]; threads any (capped at the machine's cores).
+/// [0, max_centrality_iterations]; threads any (see pagerank()).
 struct PageRankOptions {
   double damping = 0.85;      ///< probability of following an out-edge (teleport with 1 - damping)
-  double tolerance = 1e-12;   ///< stop when the L1 change between iterates drops below this
-  int max_iterations = 1000;  ///< hard cap on power iterations (no error when reached)
-  unsigned threads = 0;       ///< worker threads; 0 = std::thread::hardware_concurrency()
+  double tolerance = 1e-12;   ///< stop when a sweep's L1 change, relative to the total, drops below this
+  int max_iterations = 1000;  ///< hard cap on sweeps over the cyclic core (no error when reached)
+  unsigned threads = 0;       ///< accepted for symmetry with KatzOptions; pagerank() runs on one thread
 };
 
 /// Checks every PageRankOptions field against its domain.
@@ -86,13 +86,25 @@ RAPPORT_API void validate(const PageRankOptions& options);
 /// Result of a centrality computation.
 struct CentralityResult {
   std::vector<double> values;  ///< one score per node
-  int iterations = 0;          ///< iterations performed
-  double residual = 0;         ///< L1 change of the last iteration (relative for katz_reach)
+  int iterations = 0;          ///< iterations performed (pagerank: sweeps over the cyclic core)
+  double residual = 0;         ///< relative L1 change of the last iteration (0 when none was needed)
 };
 
-/// PageRank by power iteration with uniform teleportation; the mass of dangling nodes (no
-/// out-edges) is spread uniformly over all nodes. Matches igraph (PRPACK) and networkx.
-/// The values are nonnegative and sum to 1. Results are bitwise identical for any thread count.
+/// PageRank with uniform teleportation; the mass of dangling nodes (no out-edges) is spread
+/// uniformly over all nodes. Matches igraph (PRPACK) and networkx.
+///
+/// Solved as the linear system y = (1 - d)/n + d P^T y, in which dangling nodes send nothing;
+/// the PageRank vector is y / sum(y) (with uniform teleport and uniform dangling spread the two
+/// are proportional). Nodes that no cycle reaches from upstream (repeatedly: no in-edges) are
+/// solved exactly in one pass in topological order, and so are the dangling nodes after them;
+/// the remaining core is iterated by Gauss-Seidel sweeps (each node updated in place from its
+/// in-neighbours' latest values), which need about half the iterations of the power method.
+/// A sweep that changes the core by less than `tolerance` times the sum of the values (L1)
+/// stops; the L1 error of the result is then below 2 * tolerance * d / (1 - d) (the residual
+/// of a Gauss-Seidel sweep is at most d times its change). `iterations` counts the sweeps
+/// (0 for a graph without cycles) and `residual` is the last sweep's relative change.
+/// The values are nonnegative and sum to 1. The solve is sequential, so results do not depend
+/// on the thread count.
 /// @throws ConfigError when a setting is outside its domain (see PageRankOptions).
 /// @throws std::invalid_argument when the graph is malformed.
 RAPPORT_API CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options = {});
