@@ -13,6 +13,7 @@
 #include <fstream>
 #include <numeric>
 #include <limits>
+#include <map>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -429,6 +430,73 @@ TEST(Centrality, ReadSnapLargeAndNonCanonicalIntegers) {
   }
   EXPECT_EQ(el.names[el.targets[3000]], "0");
   EXPECT_EQ(el.names[el.targets[3001]], "1");
+}
+
+/// A SNAP file of a few MiB (so that it is read in several blocks) mixing every kind of line
+/// and token: short and long canonical integers, "0", leading zeros, 9- and 10-digit ids, words,
+/// comments, blank lines, CRLF, runs of spaces and tabs, trailing blanks, and ids that first
+/// appear late in the file.
+std::string mixed_snap_text(std::size_t lines) {
+  std::mt19937_64 rng(11);
+  const char* const words[] = {"alice", "007", "0", "12345678", "123456789", "9999999999", "x1", "-3", "00"};
+  auto token = [&](std::size_t line) -> std::string {
+    const auto r = rng() % 100;
+    if (r < 80) return std::to_string(rng() % (1000 + line / 10));  // later lines reach new ids
+    return words[rng() % std::size(words)];
+  };
+  const char* const gaps[] = {"\t", " ", "  ", " \t "};
+  std::string text = "# mixed\n";
+  for (std::size_t k = 0; k < lines; ++k) {
+    const auto kind = rng() % 50;
+    if (kind == 0) text += "# comment " + std::to_string(k) + "\n";
+    else if (kind == 1) text += "\n";
+    else if (kind == 2) text += "  " + token(k) + gaps[rng() % 4] + token(k) + "  \r\n";
+    else text += token(k) + gaps[rng() % 4] + token(k) + (kind == 3 ? "\r\n" : "\n");
+  }
+  return text;
+}
+
+/// What read_edge_list must return for a SNAP text, by the simplest means.
+rapport::EdgeList reference_snap(const std::string& text) {
+  rapport::EdgeList el;
+  std::map<std::string, std::uint32_t> index;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> tok;
+    for (std::string w; words >> w;) tok.push_back(w);
+    if (tok.empty() || tok[0][0] == '#') continue;
+    std::uint32_t id[2];
+    for (int j = 0; j < 2; ++j) {
+      const auto [it, added] = index.emplace(tok[j], static_cast<std::uint32_t>(el.names.size()));
+      if (added) el.names.push_back(tok[j]);
+      id[j] = it->second;
+    }
+    el.sources.push_back(id[0]);
+    el.targets.push_back(id[1]);
+  }
+  return el;
+}
+
+TEST(Centrality, ReadSnapInParallelBlocksKeepsFirstSeenOrder) {
+  const std::string text = mixed_snap_text(300000);
+  ASSERT_GT(text.size(), std::size_t{3} << 20);  // several blocks
+  const TempFile f("mixed.txt", text);
+  const rapport::EdgeList expected = reference_snap(text);
+  for (const unsigned threads : {1U, 2U, 8U}) {
+    rapport::LoadOptions o;
+    o.threads = threads;
+    const rapport::EdgeList el = rapport::read_edge_list(f.str(), o);
+    EXPECT_TRUE(el.names == expected.names) << threads << " threads";
+    EXPECT_TRUE(el.sources == expected.sources) << threads << " threads";
+    EXPECT_TRUE(el.targets == expected.targets) << threads << " threads";
+  }
+  // A malformed line late in the file (in the last block) is reported with its own line number.
+  const std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  const TempFile bad("mixed_bad.txt", text + "1 2 3\n");
+  EXPECT_NE(error_of(bad.str()).find(bad.str() + ":" + std::to_string(lines + 1) + ": expected 2 ids, found more"),
+            std::string::npos)
+      << error_of(bad.str());
 }
 
 TEST(Centrality, ReadCsvEdgeList) {
