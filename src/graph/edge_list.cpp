@@ -19,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -34,22 +35,35 @@ namespace {
   throw InputError(path + ":" + std::to_string(line) + ": " + reason);
 }
 
-std::string slurp(const std::string& path) {
+/// A whole file in memory (the buffer is not zero-filled first: the read writes every byte).
+struct FileBytes {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+  std::string_view view() const noexcept { return {data.get(), size}; }
+};
+
+FileBytes slurp(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
-  std::string data;
+  FileBytes out;
   std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec) data.resize(static_cast<std::size_t>(size));
-  std::size_t got = data.empty() ? 0 : std::fread(data.data(), 1, data.size(), f);
-  data.resize(got);
-  // Keep reading in case the size was unknown or the file grew.
-  char buf[1 << 16];
-  for (std::size_t k; (k = std::fread(buf, 1, sizeof buf, f)) > 0;) data.append(buf, k);
+  const auto expected = std::filesystem::file_size(path, ec);
+  std::size_t capacity = ec ? std::size_t{1} << 16 : static_cast<std::size_t>(expected) + 1;
+  out.data.reset(new char[capacity]);
+  // Read until end of file, growing the buffer if the size was unknown or the file grew.
+  for (std::size_t k; (k = std::fread(out.data.get() + out.size, 1, capacity - out.size, f)) > 0;) {
+    out.size += k;
+    if (out.size == capacity) {
+      std::unique_ptr<char[]> grown(new char[capacity * 2]);
+      std::memcpy(grown.get(), out.data.get(), out.size);
+      out.data = std::move(grown);
+      capacity *= 2;
+    }
+  }
   const bool bad = std::ferror(f) != 0;
   std::fclose(f);
   if (bad) fail_at(path, 0, "read error");
-  return data;
+  return out;
 }
 
 /// Interns id tokens to dense indices in first-seen order. Canonical decimal integers (no sign,
@@ -77,6 +91,13 @@ public:
   /// intern(tok) for a token with dense_key(tok) true and that value: a canonical decimal, so
   /// the token is the value's decimal text.
   std::uint32_t intern_dense(std::uint32_t value) {
+    if (value < dense_.size() && dense_[value] != 0) return dense_[value] - 1;
+    return add_dense(value);
+  }
+
+private:
+  // intern_dense for a value not seen yet (or beyond the table).
+  std::uint32_t add_dense(std::uint32_t value) {
     if (value >= dense_.size()) {
       const std::size_t grown = std::max<std::size_t>(value + std::size_t{1}, dense_.size() * 2);
       dense_.resize(std::min<std::size_t>(grown, dense_limit_), 0);
@@ -89,7 +110,6 @@ public:
     return slot - 1;
   }
 
-private:
   static bool canonical_uint(std::string_view tok, std::uint32_t& value) noexcept {
     if (tok.empty() || tok.size() > 9 || (tok[0] == '0' && tok.size() > 1)) return false;
     std::uint32_t v = 0;
@@ -293,9 +313,9 @@ inline std::size_t fast_snap_line(const char* p, Interner& interner, SnapBlock& 
 
 /// Reads the whole lines of `data` (a block of a SNAP file) into `out`, interning the ids with
 /// `interner`; stops at the first malformed line.
-void scan_snap_block(Interner& interner, std::string_view data, SnapBlock& out) {
-  out.sources.reserve(data.size() / 8);
-  out.targets.reserve(data.size() / 8);
+void scan_snap_block(Interner& interner, std::string_view data, SnapBlock& out, std::size_t expected_edges) {
+  out.sources.reserve(expected_edges);
+  out.targets.reserve(expected_edges);
   constexpr std::size_t kFastWindow = 40;  // bytes fast_snap_line may read
   std::size_t pos = 0;
   while (pos < data.size()) {
@@ -351,11 +371,13 @@ EdgeList read_snap(const std::string& path, std::string_view data, unsigned thre
   const auto workers = static_cast<unsigned>(nb);
   parallel_for(nb, workers, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t k = lo; k < hi; ++k) {
+      // About 8 bytes or more per line; the first block's arrays become the result's, so they
+      // get room for the whole file's edges.
       if (k == 0) {
-        scan_snap_block(global, pieces[k], blocks[k]);
+        scan_snap_block(global, pieces[k], blocks[k], data.size() / 8);
       } else {
         Interner local(blocks[k].names, data.size());
-        scan_snap_block(local, pieces[k], blocks[k]);
+        scan_snap_block(local, pieces[k], blocks[k], pieces[k].size() / 8);
       }
     }
   }, 1);
@@ -373,23 +395,16 @@ EdgeList read_snap(const std::string& path, std::string_view data, unsigned thre
     to_global[k].reserve(blocks[k].names.size());
     for (const std::string& name : blocks[k].names) to_global[k].push_back(global.intern(name));
   }
-  if (nb == 1) {
-    out.sources = std::move(blocks[0].sources);
-    out.targets = std::move(blocks[0].targets);
-    return out;
-  }
+  out.sources = std::move(blocks[0].sources);
+  out.targets = std::move(blocks[0].targets);
+  if (nb == 1) return out;
   out.sources.resize(edges);
   out.targets.resize(edges);
-  parallel_for(nb, workers, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t k = lo; k < hi; ++k) {
+  parallel_for(nb - 1, workers, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t k = lo + 1; k < hi + 1; ++k) {
       const SnapBlock& b = blocks[k];
       std::uint32_t* src = out.sources.data() + first_edge[k];
       std::uint32_t* dst = out.targets.data() + first_edge[k];
-      if (k == 0) {
-        std::copy(b.sources.begin(), b.sources.end(), src);
-        std::copy(b.targets.begin(), b.targets.end(), dst);
-        continue;
-      }
       const std::uint32_t* map = to_global[k].data();
       for (std::size_t e = 0; e < b.sources.size(); ++e) {
         src[e] = map[b.sources[e]];
@@ -408,8 +423,8 @@ namespace rapport {
 EdgeList read_edge_list(const std::string& path, const LoadOptions& options) {
   const detail::Sniff where = detail::sniff(path);
   if (where.csv) return detail::read_referral_csv(path, where, options);
-  std::string buffer = detail::slurp(path);
-  std::string_view data = buffer;
+  const detail::FileBytes bytes = detail::slurp(path);
+  std::string_view data = bytes.view();
   if (data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);  // UTF-8 BOM
   return detail::read_snap(path, data, options.threads);
 }
