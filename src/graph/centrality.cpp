@@ -228,19 +228,24 @@ PullGraph make_pull_graph(const Digraph& g, bool transpose) {
 /// nodes in an internal order that splits the system into three parts solved one after another:
 ///  - upstream [0, core_begin): the nodes no cycle reaches (what is left after repeatedly
 ///    removing nodes without in-edges), in topological order: one pass gives their values;
-///  - core [core_begin, core_end): the other nodes that have out-edges, by in-degree descending
-///    (ties by original id), iterated by Gauss-Seidel to the tolerance;
+///  - core [core_begin, core_end): the other nodes that have out-edges, iterated by Gauss-Seidel
+///    to the tolerance;
 ///  - downstream [core_end, n): the rest, all dangling. Their in-neighbours are upstream or core
-///    nodes (a node with an upstream in-edge source is not necessarily upstream, but every
-///    in-neighbour of an upstream node is), so one pass after the core gives their values.
-/// In-lists are sorted by internal id, so a core node's upstream in-neighbours come first;
-/// core_first[p - core_begin] is where its core in-neighbours start.
+///    nodes (every in-neighbour of an upstream node is upstream), so one pass after the core
+///    gives their values.
+/// `off`/`nbr` hold every node's in-list, sorted by internal id (a core node's upstream
+/// in-neighbours come first). The core's sweeps use their own lists, `core_off`/`core_nbr`: the
+/// in-neighbours that are core nodes, each list padded to a multiple of 4 with `n` (a slot that
+/// holds 0), so the gather needs no remainder loop; the core is ordered by that in-degree,
+/// descending, so consecutive nodes take the same number of gather steps (predictable branches)
+/// and the most-read values share cache lines.
 struct PageRankPlan {
-  std::vector<std::uint64_t> off;         ///< in-list starts, n + 1
-  std::vector<std::uint32_t> nbr;         ///< in-neighbours (internal ids), sorted per list
-  std::vector<std::uint32_t> perm;        ///< perm[p]: the original id of internal node p
-  std::vector<double> inv_out;            ///< 1 / out-degree (0 for a dangling node), internal order
-  std::vector<std::uint64_t> core_first;  ///< per core node: start of its core in-neighbours
+  std::vector<std::uint64_t> off;       ///< in-list starts, n + 1
+  std::vector<std::uint32_t> nbr;       ///< in-neighbours (internal ids), sorted per list
+  std::vector<std::uint32_t> perm;      ///< perm[p]: the original id of internal node p
+  std::vector<double> inv_out;          ///< 1 / out-degree (0 for a dangling node), internal order
+  std::vector<std::uint64_t> core_off;  ///< core node core_begin + i: core_nbr[core_off[i] .. core_off[i + 1])
+  std::vector<std::uint32_t> core_nbr;  ///< core in-neighbours, padded with n to multiples of 4
   std::size_t core_begin = 0;
   std::size_t core_end = 0;
 };
@@ -259,6 +264,59 @@ std::size_t append_upstream(const Digraph& g, std::vector<std::uint32_t> left, s
   return order.size();
 }
 
+/// Places the core (counting sort by core in-degree, descending; ties by original id) and the
+/// downstream nodes (original order) after the upstream ones in plan.perm, and sets rank
+/// (original id -> internal id) for all. rank[u] == unplaced marks the nodes not upstream.
+void place_core_and_downstream(const Digraph& g, PageRankPlan& plan, std::vector<std::uint32_t>& rank,
+                               std::uint32_t unplaced) {
+  const std::size_t n = g.num_nodes();
+  auto is_core = [&](std::size_t u) { return rank[u] == unplaced && g.offsets[u + 1] != g.offsets[u]; };
+  std::vector<std::uint32_t> core_in(n, 0);
+  std::size_t num_core = 0;
+  for (std::size_t u = 0; u < n; ++u) {
+    if (!is_core(u)) continue;
+    ++num_core;
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) ++core_in[g.targets[e]];
+  }
+  std::uint32_t max_in = 0;
+  for (std::size_t u = 0; u < n; ++u)
+    if (is_core(u)) max_in = std::max(max_in, core_in[u]);
+  plan.core_end = plan.core_begin + num_core;
+  std::vector<std::size_t> start(std::size_t{max_in} + 2, 0);  // bucket of core in-degree k: max_in - k
+  for (std::size_t u = 0; u < n; ++u)
+    if (is_core(u)) ++start[max_in - core_in[u] + 1];
+  start[0] = plan.core_begin;
+  for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  std::size_t down = plan.core_end;
+  plan.perm.resize(n);
+  for (std::size_t u = 0; u < n; ++u) {
+    if (rank[u] != unplaced) continue;
+    const std::size_t p = is_core(u) ? start[max_in - core_in[u]]++ : down++;
+    plan.perm[p] = static_cast<std::uint32_t>(u);
+  }
+  for (std::size_t p = plan.core_begin; p < n; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
+}
+
+/// The core's padded gather lists (see PageRankPlan), from the sorted in-lists.
+void make_core_lists(PageRankPlan& plan) {
+  const std::size_t cb = plan.core_begin, ce = plan.core_end;
+  const auto pad = static_cast<std::uint32_t>(plan.perm.size());
+  plan.core_off.assign(ce - cb + 1, 0);
+  for (std::size_t p = cb; p < ce; ++p) {
+    const auto* first = std::lower_bound(plan.nbr.data() + plan.off[p], plan.nbr.data() + plan.off[p + 1],
+                                         static_cast<std::uint32_t>(cb));
+    const auto len = static_cast<std::uint64_t>(plan.nbr.data() + plan.off[p + 1] - first);
+    plan.core_off[p - cb + 1] = plan.core_off[p - cb] + (len + 3) / 4 * 4;
+  }
+  plan.core_nbr.assign(plan.core_off.back(), pad);
+  for (std::size_t p = cb; p < ce; ++p) {
+    const auto* first = std::lower_bound(plan.nbr.data() + plan.off[p], plan.nbr.data() + plan.off[p + 1],
+                                         static_cast<std::uint32_t>(cb));
+    const std::uint32_t* last = plan.nbr.data() + plan.off[p + 1];
+    std::copy(first, last, plan.core_nbr.data() + plan.core_off[p - cb]);
+  }
+}
+
 PageRankPlan make_pagerank_plan(const Digraph& g) {
   const std::size_t n = g.num_nodes();
   PageRankPlan plan;
@@ -266,36 +324,10 @@ PageRankPlan make_pagerank_plan(const Digraph& g) {
   for (const std::uint32_t t : g.targets) ++indeg[t];
   plan.perm.reserve(n);
   plan.core_begin = append_upstream(g, indeg, plan.perm);
-
-  // rank[u]: internal id; upstream nodes first, then core (counting sort by in-degree,
-  // descending), then downstream in original order.
   constexpr std::uint32_t unplaced = std::numeric_limits<std::uint32_t>::max();
   std::vector<std::uint32_t> rank(n, unplaced);
   for (std::size_t p = 0; p < plan.core_begin; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
-  auto is_core = [&](std::size_t u) { return rank[u] == unplaced && g.offsets[u + 1] != g.offsets[u]; };
-  std::uint32_t max_in = 0;
-  std::size_t num_core = 0;
-  for (std::size_t u = 0; u < n; ++u)
-    if (is_core(u)) {
-      max_in = std::max(max_in, indeg[u]);
-      ++num_core;
-    }
-  plan.core_end = plan.core_begin + num_core;
-  {
-    std::vector<std::size_t> start(std::size_t{max_in} + 2, 0);  // bucket of in-degree k: max_in - k
-    for (std::size_t u = 0; u < n; ++u)
-      if (is_core(u)) ++start[max_in - indeg[u] + 1];
-    start[0] = plan.core_begin;
-    for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
-    std::size_t down = plan.core_end;
-    plan.perm.resize(n);
-    for (std::size_t u = 0; u < n; ++u) {
-      if (rank[u] != unplaced) continue;
-      const std::size_t p = is_core(u) ? start[max_in - indeg[u]]++ : down++;
-      plan.perm[p] = static_cast<std::uint32_t>(u);
-    }
-    for (std::size_t p = plan.core_begin; p < n; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
-  }
+  place_core_and_downstream(g, plan, rank, unplaced);
 
   // In-lists in internal ids; streaming the sources in internal order leaves each list sorted.
   plan.off.assign(n + 1, 0);
@@ -313,14 +345,20 @@ PageRankPlan make_pagerank_plan(const Digraph& g) {
     for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e)
       plan.nbr[cursor[rank[g.targets[e]]]++] = static_cast<std::uint32_t>(p);
   }
-  plan.core_first.resize(num_core);
-  for (std::size_t p = plan.core_begin; p < plan.core_end; ++p) {
-    const auto* first = plan.nbr.data() + plan.off[p];
-    const auto* last = plan.nbr.data() + plan.off[p + 1];
-    const auto core_begin = static_cast<std::uint32_t>(plan.core_begin);
-    plan.core_first[p - plan.core_begin] = static_cast<std::uint64_t>(std::lower_bound(first, last, core_begin) - plan.nbr.data());
-  }
+  make_core_lists(plan);
   return plan;
+}
+
+/// Sum of v[idx[k]] for k in [begin, end), end - begin a multiple of 4, with four accumulators.
+inline double gather_sum4(const double* v, const std::uint32_t* idx, std::uint64_t begin, std::uint64_t end) noexcept {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (std::uint64_t k = begin; k < end; k += 4) {
+    s0 += v[idx[k]];
+    s1 += v[idx[k + 1]];
+    s2 += v[idx[k + 2]];
+    s3 += v[idx[k + 3]];
+  }
+  return (s0 + s1) + (s2 + s3);
 }
 
 /// One pass over nodes [begin, end) whose in-neighbours all have final values in `y`:
@@ -406,7 +444,8 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
   const detail::PageRankPlan plan = detail::make_pagerank_plan(graph);
   const double nd = static_cast<double>(n);
   const double teleport = (1.0 - d) / nd;
-  std::vector<double> y(n), c(n);  // c[p] = y[p] / outdeg (what node p sends along each out-edge)
+  // c[p] = y[p] / outdeg: what node p sends along each out-edge; c[n] = 0 is the core lists' pad.
+  std::vector<double> y(n), c(n + 1, 0.0);
 
   const double upstream_sum = detail::exact_pass(plan, 0, plan.core_begin, teleport, d, y, c);
 
@@ -415,16 +454,22 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
   const std::size_t cb = plan.core_begin, ce = plan.core_end;
   std::vector<double> fixed(ce - cb);
   for (std::size_t p = cb; p < ce; ++p) {
-    fixed[p - cb] = teleport + d * detail::gather_sum(c.data(), plan.nbr.data(), plan.off[p], plan.core_first[p - cb]);
+    const auto* list = plan.nbr.data();
+    const auto first = static_cast<std::uint64_t>(
+        std::lower_bound(list + plan.off[p], list + plan.off[p + 1], static_cast<std::uint32_t>(cb)) - list);
+    fixed[p - cb] = teleport + d * detail::gather_sum(c.data(), list, plan.off[p], first);
     y[p] = 1.0 / nd;
     c[p] = y[p] * plan.inv_out[p];
   }
   int iterations = 0;
   double residual = 0;
+  const std::uint64_t* core_off = plan.core_off.data();
+  const std::uint32_t* core_nbr = plan.core_nbr.data();
   while (ce > cb && iterations < options.max_iterations) {
     double change = 0, core_sum = 0;
-    for (std::size_t p = cb; p < ce; ++p) {
-      const double v = fixed[p - cb] + d * detail::gather_sum(c.data(), plan.nbr.data(), plan.core_first[p - cb], plan.off[p + 1]);
+    for (std::size_t i = 0, nc = ce - cb; i < nc; ++i) {
+      const std::size_t p = cb + i;
+      const double v = fixed[i] + d * detail::gather_sum4(c.data(), core_nbr, core_off[i], core_off[i + 1]);
       change += std::abs(v - y[p]);
       core_sum += v;
       y[p] = v;
