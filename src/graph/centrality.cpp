@@ -233,12 +233,12 @@ PullGraph make_pull_graph(const Digraph& g, bool transpose) {
 ///  - downstream [core_end, n): the rest, all dangling. Their in-neighbours are upstream or core
 ///    nodes (every in-neighbour of an upstream node is upstream), so one pass after the core
 ///    gives their values.
-/// `off`/`nbr` hold every node's in-list, sorted by internal id (a core node's upstream
-/// in-neighbours come first). The core's sweeps use their own lists, `core_off`/`core_nbr`: the
-/// in-neighbours that are core nodes, each list padded to a multiple of 4 with `n` (a slot that
-/// holds 0), so the gather needs no remainder loop; the core is ordered by that in-degree,
-/// descending, so consecutive nodes take the same number of gather steps (predictable branches)
-/// and the most-read values share cache lines.
+/// `off`/`nbr` hold the in-lists, sorted by internal id, except that a core node's list holds
+/// only its upstream in-neighbours (a term fixed before the sweeps). Its core in-neighbours are
+/// in `core_off`/`core_nbr`, each list padded to a multiple of 4 with `n` (a slot that holds 0)
+/// so the gather needs no remainder loop. The core is ordered by that core in-degree, descending,
+/// so consecutive nodes take the same number of gather steps and the most-read values share
+/// cache lines.
 struct PageRankPlan {
   std::vector<std::uint64_t> off;       ///< in-list starts, n + 1
   std::vector<std::uint32_t> nbr;       ///< in-neighbours (internal ids), sorted per list
@@ -251,8 +251,9 @@ struct PageRankPlan {
 };
 
 /// Appends the nodes with remaining in-degree 0 and, as they are removed, the nodes that lose
-/// their last in-edge (Kahn's algorithm; `order` doubles as the FIFO queue). Returns the count.
-std::size_t append_upstream(const Digraph& g, std::vector<std::uint32_t> left, std::vector<std::uint32_t>& order) {
+/// their last in-edge (Kahn's algorithm; `order` doubles as the FIFO queue). Returns the count;
+/// `left` ends as each remaining node's number of in-edges from non-upstream nodes.
+std::size_t append_upstream(const Digraph& g, std::vector<std::uint32_t>& left, std::vector<std::uint32_t>& order) {
   const std::size_t n = g.num_nodes();
   for (std::size_t u = 0; u < n; ++u)
     if (left[u] == 0) order.push_back(static_cast<std::uint32_t>(u));
@@ -264,23 +265,20 @@ std::size_t append_upstream(const Digraph& g, std::vector<std::uint32_t> left, s
   return order.size();
 }
 
-/// Places the core (counting sort by core in-degree, descending; ties by original id) and the
-/// downstream nodes (original order) after the upstream ones in plan.perm, and sets rank
-/// (original id -> internal id) for all. rank[u] == unplaced marks the nodes not upstream.
+/// Places the core (counting sort by core in-degree core_in, descending; ties by original id)
+/// and the downstream nodes (original order) after the upstream ones in plan.perm, and sets
+/// rank (original id -> internal id) for them. rank[u] == unplaced marks the nodes not upstream.
 void place_core_and_downstream(const Digraph& g, PageRankPlan& plan, std::vector<std::uint32_t>& rank,
-                               std::uint32_t unplaced) {
+                               const std::vector<std::uint32_t>& core_in, std::uint32_t unplaced) {
   const std::size_t n = g.num_nodes();
   auto is_core = [&](std::size_t u) { return rank[u] == unplaced && g.offsets[u + 1] != g.offsets[u]; };
-  std::vector<std::uint32_t> core_in(n, 0);
-  std::size_t num_core = 0;
-  for (std::size_t u = 0; u < n; ++u) {
-    if (!is_core(u)) continue;
-    ++num_core;
-    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) ++core_in[g.targets[e]];
-  }
   std::uint32_t max_in = 0;
+  std::size_t num_core = 0;
   for (std::size_t u = 0; u < n; ++u)
-    if (is_core(u)) max_in = std::max(max_in, core_in[u]);
+    if (is_core(u)) {
+      max_in = std::max(max_in, core_in[u]);
+      ++num_core;
+    }
   plan.core_end = plan.core_begin + num_core;
   std::vector<std::size_t> start(std::size_t{max_in} + 2, 0);  // bucket of core in-degree k: max_in - k
   for (std::size_t u = 0; u < n; ++u)
@@ -297,23 +295,35 @@ void place_core_and_downstream(const Digraph& g, PageRankPlan& plan, std::vector
   for (std::size_t p = plan.core_begin; p < n; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
 }
 
-/// The core's padded gather lists (see PageRankPlan), from the sorted in-lists.
-void make_core_lists(PageRankPlan& plan) {
-  const std::size_t cb = plan.core_begin, ce = plan.core_end;
-  const auto pad = static_cast<std::uint32_t>(plan.perm.size());
+/// Fills the in-lists (see PageRankPlan) in internal ids; streaming the sources in internal order
+/// leaves every list sorted. indeg: in-degree, core_in: in-edges from non-upstream nodes.
+void fill_lists(const Digraph& g, PageRankPlan& plan, const std::vector<std::uint32_t>& rank,
+                const std::vector<std::uint32_t>& indeg, const std::vector<std::uint32_t>& core_in) {
+  const std::size_t n = g.num_nodes(), cb = plan.core_begin, ce = plan.core_end;
+  plan.off.assign(n + 1, 0);
   plan.core_off.assign(ce - cb + 1, 0);
-  for (std::size_t p = cb; p < ce; ++p) {
-    const auto* first = std::lower_bound(plan.nbr.data() + plan.off[p], plan.nbr.data() + plan.off[p + 1],
-                                         static_cast<std::uint32_t>(cb));
-    const auto len = static_cast<std::uint64_t>(plan.nbr.data() + plan.off[p + 1] - first);
-    plan.core_off[p - cb + 1] = plan.core_off[p - cb] + (len + 3) / 4 * 4;
+  plan.inv_out.resize(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::uint32_t u = plan.perm[p];
+    const bool core = p >= cb && p < ce;
+    plan.off[p + 1] = plan.off[p] + (core ? indeg[u] - core_in[u] : indeg[u]);
+    if (core) plan.core_off[p - cb + 1] = plan.core_off[p - cb] + (std::uint64_t{core_in[u]} + 3) / 4 * 4;
+    const std::uint64_t deg = g.offsets[u + 1] - g.offsets[u];
+    plan.inv_out[p] = deg == 0 ? 0.0 : 1.0 / static_cast<double>(deg);
   }
-  plan.core_nbr.assign(plan.core_off.back(), pad);
-  for (std::size_t p = cb; p < ce; ++p) {
-    const auto* first = std::lower_bound(plan.nbr.data() + plan.off[p], plan.nbr.data() + plan.off[p + 1],
-                                         static_cast<std::uint32_t>(cb));
-    const std::uint32_t* last = plan.nbr.data() + plan.off[p + 1];
-    std::copy(first, last, plan.core_nbr.data() + plan.core_off[p - cb]);
+  plan.nbr.assign(plan.off.back(), 0);
+  plan.core_nbr.assign(plan.core_off.back(), static_cast<std::uint32_t>(n));
+  std::vector<std::uint64_t> cursor(plan.off.begin(), plan.off.end() - 1);
+  std::vector<std::uint64_t> core_cursor(plan.core_off.begin(), plan.core_off.end() - 1);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::uint32_t u = plan.perm[p];
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) {
+      const std::uint32_t q = rank[g.targets[e]];
+      if (p >= cb && q < ce && q >= cb)
+        plan.core_nbr[core_cursor[q - cb]++] = static_cast<std::uint32_t>(p);
+      else
+        plan.nbr[cursor[q]++] = static_cast<std::uint32_t>(p);
+    }
   }
 }
 
@@ -322,30 +332,14 @@ PageRankPlan make_pagerank_plan(const Digraph& g) {
   PageRankPlan plan;
   std::vector<std::uint32_t> indeg(n, 0);
   for (const std::uint32_t t : g.targets) ++indeg[t];
+  std::vector<std::uint32_t> core_in = indeg;
   plan.perm.reserve(n);
-  plan.core_begin = append_upstream(g, indeg, plan.perm);
+  plan.core_begin = append_upstream(g, core_in, plan.perm);
   constexpr std::uint32_t unplaced = std::numeric_limits<std::uint32_t>::max();
   std::vector<std::uint32_t> rank(n, unplaced);
   for (std::size_t p = 0; p < plan.core_begin; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
-  place_core_and_downstream(g, plan, rank, unplaced);
-
-  // In-lists in internal ids; streaming the sources in internal order leaves each list sorted.
-  plan.off.assign(n + 1, 0);
-  plan.inv_out.resize(n);
-  for (std::size_t p = 0; p < n; ++p) {
-    const std::uint32_t u = plan.perm[p];
-    plan.off[p + 1] = plan.off[p] + indeg[u];
-    const std::uint64_t deg = g.offsets[u + 1] - g.offsets[u];
-    plan.inv_out[p] = deg == 0 ? 0.0 : 1.0 / static_cast<double>(deg);
-  }
-  plan.nbr.assign(g.targets.size(), 0);
-  std::vector<std::uint64_t> cursor(plan.off.begin(), plan.off.end() - 1);
-  for (std::size_t p = 0; p < n; ++p) {
-    const std::uint32_t u = plan.perm[p];
-    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e)
-      plan.nbr[cursor[rank[g.targets[e]]]++] = static_cast<std::uint32_t>(p);
-  }
-  make_core_lists(plan);
+  place_core_and_downstream(g, plan, rank, core_in, unplaced);
+  fill_lists(g, plan, rank, indeg, core_in);
   return plan;
 }
 
@@ -454,10 +448,7 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
   const std::size_t cb = plan.core_begin, ce = plan.core_end;
   std::vector<double> fixed(ce - cb);
   for (std::size_t p = cb; p < ce; ++p) {
-    const auto* list = plan.nbr.data();
-    const auto first = static_cast<std::uint64_t>(
-        std::lower_bound(list + plan.off[p], list + plan.off[p + 1], static_cast<std::uint32_t>(cb)) - list);
-    fixed[p - cb] = teleport + d * detail::gather_sum(c.data(), list, plan.off[p], first);
+    fixed[p - cb] = teleport + d * detail::gather_sum(c.data(), plan.nbr.data(), plan.off[p], plan.off[p + 1]);
     y[p] = 1.0 / nd;
     c[p] = y[p] * plan.inv_out[p];
   }
