@@ -27,6 +27,11 @@
 #include <system_error>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace rapport::detail {
 namespace {
 
@@ -35,36 +40,65 @@ namespace {
   throw InputError(path + ":" + std::to_string(line) + ": " + reason);
 }
 
-/// A whole file in memory (the buffer is not zero-filled first: the read writes every byte).
-struct FileBytes {
-  std::unique_ptr<char[]> data;
-  std::size_t size = 0;
-  std::string_view view() const noexcept { return {data.get(), size}; }
-};
-
-FileBytes slurp(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
-  FileBytes out;
-  std::error_code ec;
-  const auto expected = std::filesystem::file_size(path, ec);
-  std::size_t capacity = ec ? std::size_t{1} << 16 : static_cast<std::size_t>(expected) + 1;
-  out.data.reset(new char[capacity]);
-  // Read until end of file, growing the buffer if the size was unknown or the file grew.
-  for (std::size_t k; (k = std::fread(out.data.get() + out.size, 1, capacity - out.size, f)) > 0;) {
-    out.size += k;
-    if (out.size == capacity) {
-      std::unique_ptr<char[]> grown(new char[capacity * 2]);
-      std::memcpy(grown.get(), out.data.get(), out.size);
-      out.data = std::move(grown);
-      capacity *= 2;
+/// A whole file in memory: a regular file is mapped (read-only, pages populated up front: no
+/// copy and no fresh memory to fault in), anything else (a pipe, a special file) or a file that
+/// cannot be mapped is read into a buffer.
+class FileBytes {
+public:
+  explicit FileBytes(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      void* m = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (m != MAP_FAILED) {
+        map_ = m;
+        size_ = static_cast<std::size_t>(st.st_size);
+        ::close(fd);
+        return;
+      }
     }
+    read_all(path, fd);
   }
-  const bool bad = std::ferror(f) != 0;
-  std::fclose(f);
-  if (bad) fail_at(path, 0, "read error");
-  return out;
-}
+  ~FileBytes() {
+    if (map_ != nullptr) ::munmap(map_, size_);
+  }
+  FileBytes(const FileBytes&) = delete;
+  FileBytes& operator=(const FileBytes&) = delete;
+
+  std::string_view view() const noexcept {
+    return {map_ != nullptr ? static_cast<const char*>(map_) : buffer_.get(), size_};
+  }
+
+private:
+  /// Reads until end of file into a buffer that grows as needed (not zero-filled first).
+  void read_all(const std::string& path, int fd) {
+    std::size_t capacity = std::size_t{1} << 16;
+    buffer_.reset(new char[capacity]);
+    for (;;) {
+      const ssize_t k = ::read(fd, buffer_.get() + size_, capacity - size_);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) {
+        const int err = errno;
+        ::close(fd);
+        fail_at(path, 0, std::string("read error: ") + std::strerror(err));
+      }
+      if (k == 0) break;
+      size_ += static_cast<std::size_t>(k);
+      if (size_ == capacity) {
+        std::unique_ptr<char[]> grown(new char[capacity * 2]);
+        std::memcpy(grown.get(), buffer_.get(), size_);
+        buffer_ = std::move(grown);
+        capacity *= 2;
+      }
+    }
+    ::close(fd);
+  }
+
+  void* map_ = nullptr;
+  std::unique_ptr<char[]> buffer_;
+  std::size_t size_ = 0;
+};
 
 /// Interns id tokens to dense indices in first-seen order. Canonical decimal integers (no sign,
 /// no leading zero, at most 9 digits) below a size-dependent limit use a direct lookup table;
@@ -444,7 +478,7 @@ namespace rapport {
 EdgeList read_edge_list(const std::string& path, const LoadOptions& options) {
   const detail::Sniff where = detail::sniff(path);
   if (where.csv) return detail::read_referral_csv(path, where, options);
-  const detail::FileBytes bytes = detail::slurp(path);
+  const detail::FileBytes bytes(path);
   std::string_view data = bytes.view();
   if (data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);  // UTF-8 BOM
   return detail::read_snap(path, data, options.threads);
