@@ -355,6 +355,61 @@ inline double gather_sum4(const double* v, const std::uint32_t* idx, std::uint64
   return (s0 + s1) + (s2 + s3);
 }
 
+/// Over-relaxation factor of the core sweeps for damping d: SOR converges for every
+/// omega < 2 / (1 + rho(J)) when the system matrix is an M-matrix, and the Jacobi matrix J = d P^T
+/// (restricted to the core) has rho(J) <= d (its column sums are at most d).
+inline double sor_omega(double d) noexcept { return std::min(1.08, 2.0 / (1.0 + d) - 0.001); }
+
+struct CoreSolve {
+  int sweeps = 0;
+  double residual = 0;  ///< L1 change of the last sweep relative to the sum of the values so far
+};
+
+/// Successive over-relaxation (Gauss-Seidel sweeps, each update pushed omega past the
+/// Gauss-Seidel value) over the core, in place in y and c, from the start value 1/n.
+///
+/// Stopping rule: after a sweep that changed y by D (L1), the residual of the system is at most
+/// (|1/omega - 1| + d) D (the residual of node i is (1/omega - 1) D_i plus d times the changes of
+/// the in-neighbours it read before their update, and every column of P^T sums to at most 1), and
+/// the error at most that over 1 - d. The sweeps stop once (|1/omega - 1| + d) D <= d tolerance S
+/// (S: the sum of the values, bounded below by the upstream and core sums), so the L1 error is at
+/// most tolerance d / (1 - d) relative to S, and below 2 tolerance d / (1 - d) after normalising.
+CoreSolve solve_core(const PageRankPlan& plan, double teleport, double d, double upstream_sum,
+                     const PageRankOptions& options, std::vector<double>& y, std::vector<double>& c) {
+  const std::size_t cb = plan.core_begin, nc = plan.core_end - plan.core_begin;
+  const double start = 1.0 / static_cast<double>(plan.perm.size());
+  // The teleport term and the upstream in-edges are fixed.
+  std::vector<double> fixed(nc);
+  for (std::size_t i = 0; i < nc; ++i) {
+    const std::size_t p = cb + i;
+    fixed[i] = teleport + d * gather_sum(c.data(), plan.nbr.data(), plan.off[p], plan.off[p + 1]);
+    y[p] = start;
+    c[p] = start * plan.inv_out[p];
+  }
+  const double omega = sor_omega(d);
+  const double residual_per_change = std::abs(1.0 / omega - 1.0) + d;
+  const std::uint64_t* core_off = plan.core_off.data();
+  const std::uint32_t* core_nbr = plan.core_nbr.data();
+  CoreSolve out;
+  while (nc > 0 && out.sweeps < options.max_iterations) {
+    double change = 0, core_sum = 0;
+    for (std::size_t i = 0; i < nc; ++i) {
+      const std::size_t p = cb + i;
+      const double gs = fixed[i] + d * gather_sum4(c.data(), core_nbr, core_off[i], core_off[i + 1]);
+      const double v = y[p] + omega * (gs - y[p]);
+      change += std::abs(v - y[p]);
+      core_sum += v;
+      y[p] = v;
+      c[p] = v * plan.inv_out[p];
+    }
+    ++out.sweeps;
+    const double sum = upstream_sum + core_sum;
+    out.residual = change / sum;
+    if (residual_per_change * change <= options.tolerance * d * sum) break;
+  }
+  return out;
+}
+
 /// One pass over nodes [begin, end) whose in-neighbours all have final values in `y`:
 /// y[p] = teleport + d * sum of c over its in-list, c[p] = y[p] / outdeg. Returns the sum of the y.
 double exact_pass(const PageRankPlan& plan, std::size_t begin, std::size_t end, double teleport, double d,
@@ -442,43 +497,15 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
   std::vector<double> y(n), c(n + 1, 0.0);
 
   const double upstream_sum = detail::exact_pass(plan, 0, plan.core_begin, teleport, d, y, c);
+  const detail::CoreSolve core = detail::solve_core(plan, teleport, d, upstream_sum, options, y, c);
+  (void)detail::exact_pass(plan, plan.core_end, n, teleport, d, y, c);
 
-  // The core: the teleport term and the upstream in-edges are fixed; Gauss-Seidel sweeps update
-  // each node in place from its core in-neighbours' latest values.
-  const std::size_t cb = plan.core_begin, ce = plan.core_end;
-  std::vector<double> fixed(ce - cb);
-  for (std::size_t p = cb; p < ce; ++p) {
-    fixed[p - cb] = teleport + d * detail::gather_sum(c.data(), plan.nbr.data(), plan.off[p], plan.off[p + 1]);
-    y[p] = 1.0 / nd;
-    c[p] = y[p] * plan.inv_out[p];
-  }
-  int iterations = 0;
-  double residual = 0;
-  const std::uint64_t* core_off = plan.core_off.data();
-  const std::uint32_t* core_nbr = plan.core_nbr.data();
-  while (ce > cb && iterations < options.max_iterations) {
-    double change = 0, core_sum = 0;
-    for (std::size_t i = 0, nc = ce - cb; i < nc; ++i) {
-      const std::size_t p = cb + i;
-      const double v = fixed[i] + d * detail::gather_sum4(c.data(), core_nbr, core_off[i], core_off[i + 1]);
-      change += std::abs(v - y[p]);
-      core_sum += v;
-      y[p] = v;
-      c[p] = v * plan.inv_out[p];
-    }
-    ++iterations;
-    // Relative to a lower bound of sum(y) (the downstream nodes are not counted yet).
-    residual = change / (upstream_sum + core_sum);
-    if (residual < options.tolerance) break;
-  }
-
-  (void)detail::exact_pass(plan, ce, n, teleport, d, y, c);
   double total = 0;
   for (const double v : y) total += v;
   result.values.resize(n);
   for (std::size_t p = 0; p < n; ++p) result.values[plan.perm[p]] = y[p] / total;
-  result.iterations = iterations;
-  result.residual = residual;
+  result.iterations = core.sweeps;
+  result.residual = core.residual;
   return result;
 }
 
