@@ -59,7 +59,8 @@ struct EdgeList {
 ///    reason), not loaded; `options` control strict mode, the cap and on_reject as for load_csv().
 ///  - SNAP text otherwise: lines starting with '#' are comments, blank lines are ignored, and
 ///    every other line holds exactly two whitespace-separated ids (source, target);
-///    self-loops are kept.
+///    self-loops are kept. The file is parsed in blocks of whole lines on `options.threads`
+///    threads (0 = all cores; files under 2 MiB in one block); the result does not depend on it.
 /// Ids are opaque tokens ("007" and "7" are different nodes). CRLF line endings are accepted.
 /// @throws InputError "file:line: reason" when the file cannot be read, a CSV header lacks a
 ///         required column, a SNAP line is malformed, or (strict) a CSV row is rejected.
@@ -74,7 +75,7 @@ inline constexpr int max_centrality_iterations = 100000;
 /// [0, max_centrality_iterations]; threads any (see pagerank()).
 struct PageRankOptions {
   double damping = 0.85;      ///< probability of following an out-edge (teleport with 1 - damping)
-  double tolerance = 1e-12;   ///< stop when a sweep's L1 change, relative to the total, drops below this
+  double tolerance = 1e-12;   ///< accuracy: the result's L1 error stays below 2 * tolerance * d / (1 - d)
   int max_iterations = 1000;  ///< hard cap on sweeps over the cyclic core (no error when reached)
   unsigned threads = 0;       ///< accepted for symmetry with KatzOptions; pagerank() runs on one thread
 };
@@ -96,13 +97,16 @@ struct CentralityResult {
 /// Solved as the linear system y = (1 - d)/n + d P^T y, in which dangling nodes send nothing;
 /// the PageRank vector is y / sum(y) (with uniform teleport and uniform dangling spread the two
 /// are proportional). Nodes that no cycle reaches from upstream (repeatedly: no in-edges) are
-/// solved exactly in one pass in topological order, and so are the dangling nodes after them;
-/// the remaining core is iterated by Gauss-Seidel sweeps (each node updated in place from its
-/// in-neighbours' latest values), which need about half the iterations of the power method.
-/// A sweep that changes the core by less than `tolerance` times the sum of the values (L1)
-/// stops; the L1 error of the result is then below 2 * tolerance * d / (1 - d) (the residual
-/// of a Gauss-Seidel sweep is at most d times its change). `iterations` counts the sweeps
-/// (0 for a graph without cycles) and `residual` is the last sweep's relative change.
+/// solved exactly in one pass in topological order, and so are the remaining dangling nodes
+/// after the rest; that rest, the cyclic core, is solved by successive over-relaxation:
+/// Gauss-Seidel sweeps (each node updated in place from its in-neighbours' latest values) with
+/// over-relaxation factor omega = min(1.08, 2 / (1 + d) - 0.001), inside the range where the
+/// method provably converges. On soc-Epinions1 that takes 61 sweeps where the power method took
+/// 139 iterations. A sweep that changes the values by D (L1, relative to their sum) bounds the
+/// residual by (|1/omega - 1| + d) D; the sweeps stop once that bound is at most
+/// d * tolerance, so the L1 error of the result is below 2 * tolerance * d / (1 - d) (about
+/// 1.1e-11 at the defaults). `iterations` counts the sweeps (0 for a graph without cycles) and
+/// `residual` is the last sweep's relative change D.
 /// The values are nonnegative and sum to 1. The solve is sequential, so results do not depend
 /// on the thread count.
 /// @throws ConfigError when a setting is outside its domain (see PageRankOptions).
