@@ -1,6 +1,7 @@
 // Referral-network centrality: CSR construction, PageRank and Katz reach (edge-list reading: edge_list.cpp).
 //
-// Parallel scheme: the nodes are cut into a fixed list of chunks of roughly equal work
+// PageRank is a sequential linear solve (see make_pagerank_plan and solve_core). Katz reach runs
+// on several threads. Its parallel scheme: the nodes are cut into a fixed list of chunks of roughly equal work
 // (nodes + edges), chosen from the graph alone, never from the thread count. Each iteration
 // every chunk is processed sequentially by exactly one thread, writing its partial sums to its
 // own slot; the partial sums are then combined serially in chunk order. The floating-point
@@ -11,9 +12,6 @@
 #include "util/parallel.hpp"
 #include <rapport/error.hpp>
 
-#include "base/rows.hpp"
-#include "io/csv.hpp"
-
 #include "io/csv_write.hpp"
 #include "io/output_file.hpp"
 
@@ -21,18 +19,10 @@
 #include <atomic>
 #include <barrier>
 #include <charconv>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <limits>
-#include <optional>
 #include <stdexcept>
-#include <string_view>
-#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -147,16 +137,16 @@ double ordered_sum(const std::vector<double>& parts) noexcept {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pull graph: the CSR the iterations gather over, in an internal node order
+// Pull graph: the CSR Katz's iterations gather over, in an internal node order
 // ---------------------------------------------------------------------------------------------
 
-/// Gather lists in an internal node order: node p pulls from nbr[off[p]] .. nbr[off[p + 1] - 1]
-/// (internal ids, ascending). perm[p] is the original id of internal node p.
+/// Katz's gather lists in an internal node order: node p pulls from nbr[off[p]] ..
+/// nbr[off[p + 1] - 1] (its out-neighbours, internal ids, ascending). perm[p] is the original id
+/// of internal node p.
 ///
 /// The internal order sorts nodes by list length, descending (ties by original id; counting
 /// sort): consecutive nodes then have similar trip counts, so the gather loop's exit branch is
-/// predictable, and the hubs' entries share cache lines. On soc-Epinions1 this halves the
-/// PageRank time compared with the original order.
+/// predictable, and the hubs' entries share cache lines.
 struct PullGraph {
   std::vector<std::uint64_t> off;
   std::vector<std::uint32_t> nbr;
@@ -174,16 +164,12 @@ void validate(const Digraph& g, const char* who) {
     if (t >= n) throw std::invalid_argument(std::string(who) + ": malformed Digraph (target id out of range)");
 }
 
-/// `transpose`: pull over in-edges (PageRank) instead of out-edges (Katz). `g` must be valid.
-PullGraph make_pull_graph(const Digraph& g, bool transpose) {
+/// The pull graph over out-edges (see PullGraph). `g` must be valid.
+PullGraph make_pull_graph(const Digraph& g) {
   const std::size_t n = g.num_nodes();
   PullGraph pg;
   std::vector<std::uint64_t> len(n, 0);
-  if (transpose) {
-    for (const std::uint32_t t : g.targets) ++len[t];
-  } else {
-    for (std::size_t u = 0; u < n; ++u) len[u] = g.offsets[u + 1] - g.offsets[u];
-  }
+  for (std::size_t u = 0; u < n; ++u) len[u] = g.offsets[u + 1] - g.offsets[u];
   pg.perm.resize(n);
   std::vector<std::uint32_t> rank(n);
   const std::uint64_t max_len = n == 0 ? 0 : *std::max_element(len.begin(), len.end());
@@ -200,21 +186,11 @@ PullGraph make_pull_graph(const Digraph& g, bool transpose) {
   pg.off.assign(n + 1, 0);
   for (std::size_t p = 0; p < n; ++p) pg.off[p + 1] = pg.off[p] + len[pg.perm[p]];
   pg.nbr.assign(g.targets.size(), 0);
-  if (transpose) {
-    // Streaming the sources in internal order leaves every in-list sorted.
-    std::vector<std::uint64_t> cursor(pg.off.begin(), pg.off.end() - 1);
-    for (std::size_t p = 0; p < n; ++p) {
-      const std::size_t u = pg.perm[p];
-      for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e)
-        pg.nbr[cursor[rank[g.targets[e]]]++] = static_cast<std::uint32_t>(p);
-    }
-  } else {
-    for (std::size_t p = 0; p < n; ++p) {
-      const std::size_t u = pg.perm[p];
-      std::uint32_t* out = pg.nbr.data() + pg.off[p];
-      for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) *out++ = rank[g.targets[e]];
-      std::sort(pg.nbr.data() + pg.off[p], out);
-    }
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::size_t u = pg.perm[p];
+    std::uint32_t* out = pg.nbr.data() + pg.off[p];
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) *out++ = rank[g.targets[e]];
+    std::sort(pg.nbr.data() + pg.off[p], out);
   }
   return pg;
 }
@@ -516,7 +492,7 @@ CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
   CentralityResult result;
   if (n == 0) return result;
   detail::validate(graph, "katz_reach");
-  const detail::PullGraph pg = detail::make_pull_graph(graph, /*transpose=*/false);
+  const detail::PullGraph pg = detail::make_pull_graph(graph);
   const std::vector<std::size_t> bounds = detail::make_chunks(pg.off, detail::kChunkGrain);
   const std::size_t num_chunks = bounds.size() - 1;
   std::vector<double> x[2] = {std::vector<double>(n, 0.0), std::vector<double>(n, 0.0)};
