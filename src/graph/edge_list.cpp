@@ -431,7 +431,9 @@ EdgeList read_snap(const std::string& path, std::string_view data, unsigned thre
       if (k == 0) {
         scan_snap_block(global, pieces[k], blocks[k], data.size() / 8);
       } else {
-        Interner local(blocks[k].names, data.size());
+        // Sized by the block (the direct table's reach is each interner's own choice: the
+        // merge below interns the names again), so many blocks cost no more than one table.
+        Interner local(blocks[k].names, pieces[k].size());
         scan_snap_block(local, pieces[k], blocks[k], pieces[k].size() / 8);
       }
     }
