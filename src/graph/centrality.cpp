@@ -1,6 +1,7 @@
-// Referral-network centrality: CSR construction, edge-list reading, PageRank and Katz reach.
+// Referral-network centrality: CSR construction, PageRank and Katz reach (edge-list reading: edge_list.cpp).
 //
-// Parallel scheme: the nodes are cut into a fixed list of chunks of roughly equal work
+// PageRank is a sequential linear solve (see make_pagerank_plan and solve_core). Katz reach runs
+// on several threads. Its parallel scheme: the nodes are cut into a fixed list of chunks of roughly equal work
 // (nodes + edges), chosen from the graph alone, never from the thread count. Each iteration
 // every chunk is processed sequentially by exactly one thread, writing its partial sums to its
 // own slot; the partial sums are then combined serially in chunk order. The floating-point
@@ -11,9 +12,6 @@
 #include "util/parallel.hpp"
 #include <rapport/error.hpp>
 
-#include "base/rows.hpp"
-#include "io/csv.hpp"
-
 #include "io/csv_write.hpp"
 #include "io/output_file.hpp"
 
@@ -21,18 +19,10 @@
 #include <atomic>
 #include <barrier>
 #include <charconv>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <limits>
-#include <optional>
 #include <stdexcept>
-#include <string_view>
-#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -147,16 +137,16 @@ double ordered_sum(const std::vector<double>& parts) noexcept {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pull graph: the CSR the iterations gather over, in an internal node order
+// Pull graph: the CSR Katz's iterations gather over, in an internal node order
 // ---------------------------------------------------------------------------------------------
 
-/// Gather lists in an internal node order: node p pulls from nbr[off[p]] .. nbr[off[p + 1] - 1]
-/// (internal ids, ascending). perm[p] is the original id of internal node p.
+/// Katz's gather lists in an internal node order: node p pulls from nbr[off[p]] ..
+/// nbr[off[p + 1] - 1] (its out-neighbours, internal ids, ascending). perm[p] is the original id
+/// of internal node p.
 ///
 /// The internal order sorts nodes by list length, descending (ties by original id; counting
 /// sort): consecutive nodes then have similar trip counts, so the gather loop's exit branch is
-/// predictable, and the hubs' entries share cache lines. On soc-Epinions1 this halves the
-/// PageRank time compared with the original order.
+/// predictable, and the hubs' entries share cache lines.
 struct PullGraph {
   std::vector<std::uint64_t> off;
   std::vector<std::uint32_t> nbr;
@@ -174,16 +164,12 @@ void validate(const Digraph& g, const char* who) {
     if (t >= n) throw std::invalid_argument(std::string(who) + ": malformed Digraph (target id out of range)");
 }
 
-/// `transpose`: pull over in-edges (PageRank) instead of out-edges (Katz). `g` must be valid.
-PullGraph make_pull_graph(const Digraph& g, bool transpose) {
+/// The pull graph over out-edges (see PullGraph). `g` must be valid.
+PullGraph make_pull_graph(const Digraph& g) {
   const std::size_t n = g.num_nodes();
   PullGraph pg;
   std::vector<std::uint64_t> len(n, 0);
-  if (transpose) {
-    for (const std::uint32_t t : g.targets) ++len[t];
-  } else {
-    for (std::size_t u = 0; u < n; ++u) len[u] = g.offsets[u + 1] - g.offsets[u];
-  }
+  for (std::size_t u = 0; u < n; ++u) len[u] = g.offsets[u + 1] - g.offsets[u];
   pg.perm.resize(n);
   std::vector<std::uint32_t> rank(n);
   const std::uint64_t max_len = n == 0 ? 0 : *std::max_element(len.begin(), len.end());
@@ -199,239 +185,218 @@ PullGraph make_pull_graph(const Digraph& g, bool transpose) {
   }
   pg.off.assign(n + 1, 0);
   for (std::size_t p = 0; p < n; ++p) pg.off[p + 1] = pg.off[p] + len[pg.perm[p]];
-  pg.nbr.resize(g.targets.size());
-  if (transpose) {
-    // Streaming the sources in internal order leaves every in-list sorted.
-    std::vector<std::uint64_t> cursor(pg.off.begin(), pg.off.end() - 1);
-    for (std::size_t p = 0; p < n; ++p) {
-      const std::size_t u = pg.perm[p];
-      for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e)
-        pg.nbr[cursor[rank[g.targets[e]]]++] = static_cast<std::uint32_t>(p);
-    }
-  } else {
-    for (std::size_t p = 0; p < n; ++p) {
-      const std::size_t u = pg.perm[p];
-      std::uint32_t* out = pg.nbr.data() + pg.off[p];
-      for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) *out++ = rank[g.targets[e]];
-      std::sort(pg.nbr.data() + pg.off[p], out);
-    }
+  pg.nbr.assign(g.targets.size(), 0);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::size_t u = pg.perm[p];
+    std::uint32_t* out = pg.nbr.data() + pg.off[p];
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) *out++ = rank[g.targets[e]];
+    std::sort(pg.nbr.data() + pg.off[p], out);
   }
   return pg;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Edge-list reading
+// PageRank: a linear system solved by Gauss-Seidel over the graph's cyclic core
 // ---------------------------------------------------------------------------------------------
 
-[[noreturn]] void fail_at(const std::string& path, std::size_t line, const std::string& reason) {
-  throw InputError(path + ":" + std::to_string(line) + ": " + reason);
-}
-
-std::string slurp(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
-  std::string data;
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (!ec) data.resize(static_cast<std::size_t>(size));
-  std::size_t got = data.empty() ? 0 : std::fread(data.data(), 1, data.size(), f);
-  data.resize(got);
-  // Keep reading in case the size was unknown or the file grew.
-  char buf[1 << 16];
-  for (std::size_t k; (k = std::fread(buf, 1, sizeof buf, f)) > 0;) data.append(buf, k);
-  const bool bad = std::ferror(f) != 0;
-  std::fclose(f);
-  if (bad) fail_at(path, 0, "read error");
-  return data;
-}
-
-/// Interns id tokens to dense indices in first-seen order. Canonical decimal integers (no sign,
-/// no leading zero, at most 9 digits) below a size-dependent limit use a direct lookup table;
-/// every other token goes through an open-addressing hash table keyed by the token text.
-/// The two key spaces are disjoint, so each distinct token gets exactly one index.
-class Interner {
-public:
-  Interner(std::vector<std::string>& names, std::size_t input_bytes)
-      : names_(names), dense_limit_(input_bytes / 2 + 65536), slots_(1024, 0), mask_(1023) {}
-
-  std::uint32_t intern(std::string_view tok) {
-    std::uint32_t value = 0;
-    if (canonical_uint(tok, value) && value < dense_limit_) {
-      if (value >= dense_.size()) {
-        const std::size_t grown = std::max<std::size_t>(value + std::size_t{1}, dense_.size() * 2);
-        dense_.resize(std::min<std::size_t>(grown, dense_limit_), 0);
-      }
-      std::uint32_t& slot = dense_[value];
-      if (slot == 0) slot = add(tok);
-      return slot - 1;
-    }
-    return hashed(tok);
-  }
-
-private:
-  static bool canonical_uint(std::string_view tok, std::uint32_t& value) noexcept {
-    if (tok.empty() || tok.size() > 9 || (tok[0] == '0' && tok.size() > 1)) return false;
-    std::uint32_t v = 0;
-    for (const char ch : tok) {
-      const auto d = static_cast<unsigned>(static_cast<unsigned char>(ch) - '0');
-      if (d > 9) return false;
-      v = v * 10 + d;
-    }
-    value = v;
-    return true;
-  }
-
-  // Returns index + 1.
-  std::uint32_t add(std::string_view tok) {
-    if (names_.size() >= std::numeric_limits<std::uint32_t>::max() - 1)
-      throw std::length_error("read_edge_list: too many distinct node ids");
-    names_.emplace_back(tok);
-    return static_cast<std::uint32_t>(names_.size());
-  }
-
-  std::uint32_t hashed(std::string_view tok) {
-    const std::size_t h = std::hash<std::string_view>{}(tok);
-    const auto tag = static_cast<std::uint32_t>(h >> 32) | 1U;  // nonzero
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-      const std::uint64_t s = slots_[i];
-      if (s == 0) {
-        const std::uint32_t id1 = add(tok);
-        slots_[i] = (std::uint64_t{tag} << 32) | id1;
-        if (++used_ * 2 > slots_.size()) grow();
-        return id1 - 1;
-      }
-      if (static_cast<std::uint32_t>(s >> 32) == tag) {
-        const auto id1 = static_cast<std::uint32_t>(s);
-        if (names_[id1 - 1] == tok) return id1 - 1;
-      }
-    }
-  }
-
-  void grow() {
-    std::vector<std::uint64_t> old(slots_.size() * 2, 0);
-    old.swap(slots_);
-    mask_ = slots_.size() - 1;
-    for (const std::uint64_t s : old) {
-      if (s == 0) continue;
-      const std::size_t h = std::hash<std::string_view>{}(names_[static_cast<std::uint32_t>(s) - 1]);
-      std::size_t i = h & mask_;
-      while (slots_[i] != 0) i = (i + 1) & mask_;
-      slots_[i] = s;
-    }
-  }
-
-  std::vector<std::string>& names_;
-  std::vector<std::uint32_t> dense_;  // value -> index + 1 (0 = unseen)
-  std::size_t dense_limit_;
-  std::vector<std::uint64_t> slots_;  // (hash tag << 32) | (index + 1); 0 = empty
-  std::size_t mask_;
-  std::size_t used_ = 0;
+/// PageRank's linear system y = (1 - d)/n + d * sum over in-edges q -> p of y[q] / outdeg(q)
+/// (dangling nodes send nothing; the PageRank vector is y / sum(y), see pagerank()), with the
+/// nodes in an internal order that splits the system into three parts solved one after another:
+///  - upstream [0, core_begin): the nodes no cycle reaches (what is left after repeatedly
+///    removing nodes without in-edges), in topological order: one pass gives their values;
+///  - core [core_begin, core_end): the other nodes that have out-edges, iterated by Gauss-Seidel
+///    to the tolerance;
+///  - downstream [core_end, n): the rest, all dangling. Their in-neighbours are upstream or core
+///    nodes (every in-neighbour of an upstream node is upstream), so one pass after the core
+///    gives their values.
+/// `off`/`nbr` hold the in-lists, sorted by internal id, except that a core node's list holds
+/// only its upstream in-neighbours (a term fixed before the sweeps). Its core in-neighbours are
+/// in `core_off`/`core_nbr`, each list padded to a multiple of 4 with `n` (a slot that holds 0)
+/// so the gather needs no remainder loop. The core is ordered by that core in-degree, descending,
+/// so consecutive nodes take the same number of gather steps and the most-read values share
+/// cache lines.
+struct PageRankPlan {
+  std::vector<std::uint64_t> off;       ///< in-list starts, n + 1
+  std::vector<std::uint32_t> nbr;       ///< in-neighbours (internal ids), sorted per list
+  std::vector<std::uint32_t> perm;      ///< perm[p]: the original id of internal node p
+  std::vector<double> inv_out;          ///< 1 / out-degree (0 for a dangling node), internal order
+  std::vector<std::uint64_t> core_off;  ///< core node core_begin + i: core_nbr[core_off[i] .. core_off[i + 1])
+  std::vector<std::uint32_t> core_nbr;  ///< core in-neighbours, padded with n to multiples of 4
+  std::size_t core_begin = 0;
+  std::size_t core_end = 0;
 };
 
-inline bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
-
-/// Sequential line cursor over a buffer; yields lines without the terminator or a trailing '\r'.
-struct LineCursor {
-  std::string_view data;
-  std::size_t pos = 0;
-  std::size_t line_no = 0;  // of the line most recently returned
-
-  bool next(std::string_view& line) noexcept {
-    if (pos >= data.size()) return false;
-    const char* begin = data.data() + pos;
-    const auto* nl = static_cast<const char*>(std::memchr(begin, '\n', data.size() - pos));
-    const std::size_t len = nl ? static_cast<std::size_t>(nl - begin) : data.size() - pos;
-    pos += len + (nl ? 1 : 0);
-    ++line_no;
-    line = std::string_view(begin, len);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    return true;
+/// Appends the nodes with remaining in-degree 0 and, as they are removed, the nodes that lose
+/// their last in-edge (Kahn's algorithm; `order` doubles as the FIFO queue). Returns the count;
+/// `left` ends as each remaining node's number of in-edges from non-upstream nodes.
+std::size_t append_upstream(const Digraph& g, std::vector<std::uint32_t>& left, std::vector<std::uint32_t>& order) {
+  const std::size_t n = g.num_nodes();
+  for (std::size_t u = 0; u < n; ++u)
+    if (left[u] == 0) order.push_back(static_cast<std::uint32_t>(u));
+  for (std::size_t h = 0; h < order.size(); ++h) {
+    const std::uint32_t u = order[h];
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e)
+      if (--left[g.targets[e]] == 0) order.push_back(g.targets[e]);
   }
-};
-
-/// Where the data of an edge-list file start: the first line that is neither blank nor a `#`
-/// comment. `csv`: that line holds a comma (a CSV header); `offset`: its byte offset (past a
-/// UTF-8 BOM); `line`: its 1-based number.
-struct Sniff {
-  bool csv = false;
-  std::size_t offset = 0;
-  std::size_t line = 1;
-};
-
-Sniff sniff(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
-  std::string text;
-  std::size_t offset = 0;
-  for (std::size_t line = 1; std::getline(f, text); ++line) {
-    std::string_view t = text;
-    std::size_t start = offset;
-    offset += text.size() + 1;
-    if (line == 1 && t.starts_with("\xEF\xBB\xBF")) {
-      t.remove_prefix(3);
-      start += 3;
-    }
-    std::size_t i = 0;
-    while (i < t.size() && (is_space(t[i]) || t[i] == '\r')) ++i;
-    if (i == t.size() || t[i] == '#') continue;
-    return Sniff{t.find(',') != std::string_view::npos, start, line};
-  }
-  return Sniff{};
+  return order.size();
 }
 
-/// A referrals CSV through the one CSV reader and the referral row rules: ids verbatim, an
-/// empty id or a self-referral rejects the row (reported, the run goes on); `at` is checked
-/// when the column is there.
-EdgeList read_referral_csv(const std::string& path, const Sniff& where, const LoadOptions& options) {
-  EdgeList out;
-  std::error_code ec;
-  const auto bytes = std::filesystem::file_size(path, ec);
-  Interner interner(out.names, ec ? 0 : static_cast<std::size_t>(bytes));
-  RejectSink sink(out.report, options);
-  CsvReader reader(path, where.offset, where.line, where.offset == 0);
-  std::optional<ColumnMap> columns;
-  read_table(reader, referral_edges_schema(), columns, out.report.referrals, sink,
-             [&](const std::string_view* f, RowError& e) {
-               using namespace referral_field;
-               const bool has_at = columns->position[at] != 0;
-               const auto t = has_at ? parse_timestamp(f[at]) : Parsed<seconds_t>{0, nullptr};
-               RowError buf;
-               if (!check_referral(f[referrer_id], f[referred_id], conversion_failure(t, at, buf), e)) return false;
-               out.sources.push_back(interner.intern(f[referrer_id]));
-               out.targets.push_back(interner.intern(f[referred_id]));
-               return true;
-             });
+/// Places the core (counting sort by core in-degree core_in, descending; ties by original id)
+/// and the downstream nodes (original order) after the upstream ones in plan.perm, and sets
+/// rank (original id -> internal id) for them. rank[u] == unplaced marks the nodes not upstream.
+void place_core_and_downstream(const Digraph& g, PageRankPlan& plan, std::vector<std::uint32_t>& rank,
+                               const std::vector<std::uint32_t>& core_in, std::uint32_t unplaced) {
+  const std::size_t n = g.num_nodes();
+  auto is_core = [&](std::size_t u) { return rank[u] == unplaced && g.offsets[u + 1] != g.offsets[u]; };
+  std::uint32_t max_in = 0;
+  std::size_t num_core = 0;
+  for (std::size_t u = 0; u < n; ++u)
+    if (is_core(u)) {
+      max_in = std::max(max_in, core_in[u]);
+      ++num_core;
+    }
+  plan.core_end = plan.core_begin + num_core;
+  std::vector<std::size_t> start(std::size_t{max_in} + 2, 0);  // bucket of core in-degree k: max_in - k
+  for (std::size_t u = 0; u < n; ++u)
+    if (is_core(u)) ++start[max_in - core_in[u] + 1];
+  start[0] = plan.core_begin;
+  for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  std::size_t down = plan.core_end;
+  plan.perm.resize(n);
+  for (std::size_t u = 0; u < n; ++u) {
+    if (rank[u] != unplaced) continue;
+    const std::size_t p = is_core(u) ? start[max_in - core_in[u]]++ : down++;
+    plan.perm[p] = static_cast<std::uint32_t>(u);
+  }
+  for (std::size_t p = plan.core_begin; p < n; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
+}
+
+/// Fills the in-lists (see PageRankPlan) in internal ids; streaming the sources in internal order
+/// leaves every list sorted. indeg: in-degree, core_in: in-edges from non-upstream nodes.
+void fill_lists(const Digraph& g, PageRankPlan& plan, const std::vector<std::uint32_t>& rank,
+                const std::vector<std::uint32_t>& indeg, const std::vector<std::uint32_t>& core_in) {
+  const std::size_t n = g.num_nodes(), cb = plan.core_begin, ce = plan.core_end;
+  plan.off.assign(n + 1, 0);
+  plan.core_off.assign(ce - cb + 1, 0);
+  plan.inv_out.resize(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::uint32_t u = plan.perm[p];
+    const bool core = p >= cb && p < ce;
+    plan.off[p + 1] = plan.off[p] + (core ? indeg[u] - core_in[u] : indeg[u]);
+    if (core) plan.core_off[p - cb + 1] = plan.core_off[p - cb] + (std::uint64_t{core_in[u]} + 3) / 4 * 4;
+    const std::uint64_t deg = g.offsets[u + 1] - g.offsets[u];
+    plan.inv_out[p] = deg == 0 ? 0.0 : 1.0 / static_cast<double>(deg);
+  }
+  plan.nbr.assign(plan.off.back(), 0);
+  plan.core_nbr.assign(plan.core_off.back(), static_cast<std::uint32_t>(n));
+  std::vector<std::uint64_t> cursor(plan.off.begin(), plan.off.end() - 1);
+  std::vector<std::uint64_t> core_cursor(plan.core_off.begin(), plan.core_off.end() - 1);
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::uint32_t u = plan.perm[p];
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) {
+      const std::uint32_t q = rank[g.targets[e]];
+      if (p >= cb && q < ce && q >= cb)
+        plan.core_nbr[core_cursor[q - cb]++] = static_cast<std::uint32_t>(p);
+      else
+        plan.nbr[cursor[q]++] = static_cast<std::uint32_t>(p);
+    }
+  }
+}
+
+PageRankPlan make_pagerank_plan(const Digraph& g) {
+  const std::size_t n = g.num_nodes();
+  PageRankPlan plan;
+  std::vector<std::uint32_t> indeg(n, 0);
+  for (const std::uint32_t t : g.targets) ++indeg[t];
+  std::vector<std::uint32_t> core_in = indeg;
+  plan.perm.reserve(n);
+  plan.core_begin = append_upstream(g, core_in, plan.perm);
+  constexpr std::uint32_t unplaced = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> rank(n, unplaced);
+  for (std::size_t p = 0; p < plan.core_begin; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
+  place_core_and_downstream(g, plan, rank, core_in, unplaced);
+  fill_lists(g, plan, rank, indeg, core_in);
+  return plan;
+}
+
+/// Sum of v[idx[k]] for k in [begin, end), end - begin a multiple of 4, with four accumulators.
+inline double gather_sum4(const double* v, const std::uint32_t* idx, std::uint64_t begin, std::uint64_t end) noexcept {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (std::uint64_t k = begin; k < end; k += 4) {
+    s0 += v[idx[k]];
+    s1 += v[idx[k + 1]];
+    s2 += v[idx[k + 2]];
+    s3 += v[idx[k + 3]];
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+/// Over-relaxation factor of the core sweeps for damping d: SOR converges for every
+/// omega < 2 / (1 + rho(J)) when the system matrix is an M-matrix, and the Jacobi matrix J = d P^T
+/// (restricted to the core) has rho(J) <= d (its column sums are at most d).
+inline double sor_omega(double d) noexcept { return std::min(1.08, 2.0 / (1.0 + d) - 0.001); }
+
+struct CoreSolve {
+  int sweeps = 0;
+  double residual = 0;  ///< L1 change of the last sweep relative to the sum of the values so far
+};
+
+/// Successive over-relaxation (Gauss-Seidel sweeps, each update pushed omega past the
+/// Gauss-Seidel value) over the core, in place in y and c, from the start value 1/n.
+///
+/// Stopping rule: after a sweep that changed y by D (L1), the residual of the system is at most
+/// (|1/omega - 1| + d) D (the residual of node i is (1/omega - 1) D_i plus d times the changes of
+/// the in-neighbours it read before their update, and every column of P^T sums to at most 1), and
+/// the error at most that over 1 - d. The sweeps stop once (|1/omega - 1| + d) D <= d tolerance S
+/// (S: the sum of the values, bounded below by the upstream and core sums), so the L1 error is at
+/// most tolerance d / (1 - d) relative to S, and below 2 tolerance d / (1 - d) after normalising.
+CoreSolve solve_core(const PageRankPlan& plan, double teleport, double d, double upstream_sum,
+                     const PageRankOptions& options, std::vector<double>& y, std::vector<double>& c) {
+  const std::size_t cb = plan.core_begin, nc = plan.core_end - plan.core_begin;
+  const double start = 1.0 / static_cast<double>(plan.perm.size());
+  // The teleport term and the upstream in-edges are fixed.
+  std::vector<double> fixed(nc);
+  for (std::size_t i = 0; i < nc; ++i) {
+    const std::size_t p = cb + i;
+    fixed[i] = teleport + d * gather_sum(c.data(), plan.nbr.data(), plan.off[p], plan.off[p + 1]);
+    y[p] = start;
+    c[p] = start * plan.inv_out[p];
+  }
+  const double omega = sor_omega(d);
+  const double residual_per_change = std::abs(1.0 / omega - 1.0) + d;
+  const std::uint64_t* core_off = plan.core_off.data();
+  const std::uint32_t* core_nbr = plan.core_nbr.data();
+  CoreSolve out;
+  while (nc > 0 && out.sweeps < options.max_iterations) {
+    double change = 0, core_sum = 0;
+    for (std::size_t i = 0; i < nc; ++i) {
+      const std::size_t p = cb + i;
+      const double gs = fixed[i] + d * gather_sum4(c.data(), core_nbr, core_off[i], core_off[i + 1]);
+      const double v = y[p] + omega * (gs - y[p]);
+      change += std::abs(v - y[p]);
+      core_sum += v;
+      y[p] = v;
+      c[p] = v * plan.inv_out[p];
+    }
+    ++out.sweeps;
+    const double sum = upstream_sum + core_sum;
+    out.residual = change / sum;
+    if (residual_per_change * change <= options.tolerance * d * sum) break;
+  }
   return out;
 }
 
-EdgeList read_snap(const std::string& path, std::string_view data) {
-  EdgeList out;
-  Interner interner(out.names, data.size());
-  const auto lines = static_cast<std::size_t>(std::count(data.begin(), data.end(), '\n')) + 1;
-  out.sources.reserve(lines);
-  out.targets.reserve(lines);
-  LineCursor cur{data};
-  std::string_view line;
-  while (cur.next(line)) {
-    std::size_t i = 0;
-    const std::size_t len = line.size();
-    while (i < len && is_space(line[i])) ++i;
-    if (i == len || line[i] == '#') continue;
-    std::string_view tok[2];
-    int found = 0;
-    while (i < len) {
-      const std::size_t b = i;
-      while (i < len && !is_space(line[i])) ++i;
-      if (found == 2)
-        fail_at(path, cur.line_no, "expected 2 ids, found more (\"" + std::string(line) + "\")");
-      tok[found++] = line.substr(b, i - b);
-      while (i < len && is_space(line[i])) ++i;
-    }
-    if (found != 2) fail_at(path, cur.line_no, "expected 2 ids, found 1 (\"" + std::string(line) + "\")");
-    out.sources.push_back(interner.intern(tok[0]));
-    out.targets.push_back(interner.intern(tok[1]));
+/// One pass over nodes [begin, end) whose in-neighbours all have final values in `y`:
+/// y[p] = teleport + d * sum of c over its in-list, c[p] = y[p] / outdeg. Returns the sum of the y.
+double exact_pass(const PageRankPlan& plan, std::size_t begin, std::size_t end, double teleport, double d,
+                  std::vector<double>& y, std::vector<double>& c) noexcept {
+  double sum = 0;
+  for (std::size_t p = begin; p < end; ++p) {
+    y[p] = teleport + d * gather_sum(c.data(), plan.nbr.data(), plan.off[p], plan.off[p + 1]);
+    c[p] = y[p] * plan.inv_out[p];
+    sum += y[p];
   }
-  return out;
+  return sum;
 }
 
 }  // namespace
@@ -462,15 +427,6 @@ Digraph make_digraph(std::size_t num_nodes, std::span<const std::uint32_t> sourc
   std::vector<std::uint64_t> cursor(g.offsets.begin(), g.offsets.end() - 1);
   for (std::size_t e = 0; e < m; ++e) g.targets[cursor[sources[e]]++] = targets[e];
   return g;
-}
-
-EdgeList read_edge_list(const std::string& path, const LoadOptions& options) {
-  const detail::Sniff where = detail::sniff(path);
-  if (where.csv) return detail::read_referral_csv(path, where, options);
-  std::string buffer = detail::slurp(path);
-  std::string_view data = buffer;
-  if (data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);  // UTF-8 BOM
-  return detail::read_snap(path, data);
 }
 
 namespace {
@@ -510,66 +466,22 @@ CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options) 
   CentralityResult result;
   if (n == 0) return result;
   detail::validate(graph, "pagerank");
-  const detail::PullGraph pg = detail::make_pull_graph(graph, /*transpose=*/true);
-  const std::vector<std::uint64_t>& in_off = pg.off;
-  const std::vector<std::uint32_t>& in_src = pg.nbr;
-  const std::vector<std::uint32_t>& perm = pg.perm;
-  std::vector<double> inv_out(n), dangling_mask(n);
-  for (std::size_t p = 0; p < n; ++p) {
-    const std::size_t u = perm[p];
-    const std::uint64_t deg = graph.offsets[u + 1] - graph.offsets[u];
-    inv_out[p] = deg == 0 ? 0.0 : 1.0 / static_cast<double>(deg);
-    dangling_mask[p] = deg == 0 ? 1.0 : 0.0;
-  }
-
-  const std::vector<std::size_t> bounds = detail::make_chunks(in_off, detail::kChunkGrain);
-  const std::size_t num_chunks = bounds.size() - 1;
+  const detail::PageRankPlan plan = detail::make_pagerank_plan(graph);
   const double nd = static_cast<double>(n);
+  const double teleport = (1.0 - d) / nd;
+  // c[p] = y[p] / outdeg: what node p sends along each out-edge; c[n] = 0 is the core lists' pad.
+  std::vector<double> y(n), c(n + 1, 0.0);
 
-  std::vector<double> x(n, 1.0 / nd);
-  std::vector<double> contrib[2] = {std::vector<double>(n), std::vector<double>(n)};
-  double dangling = 0;
-  for (std::size_t u = 0; u < n; ++u) {
-    contrib[0][u] = x[u] * inv_out[u];
-    dangling += x[u] * dangling_mask[u];
-  }
-  std::vector<double> part_diff(num_chunks), part_dangling(num_chunks);
-  int cur = 0;
-  double base = (1.0 - d) / nd + d * dangling / nd;
-  int iterations = 0;
-  double residual = 0;
-
-  auto body = [&](std::size_t c) {
-    const double* src = contrib[cur].data();
-    double* dst = contrib[cur ^ 1].data();
-    double diff = 0, dang = 0;
-    for (std::size_t i = bounds[c], end = bounds[c + 1]; i < end; ++i) {
-      const double s = detail::gather_sum(src, in_src.data(), in_off[i], in_off[i + 1]);
-      const double y = base + d * s;
-      diff += std::abs(y - x[i]);
-      x[i] = y;
-      dst[i] = y * inv_out[i];
-      dang += y * dangling_mask[i];  // branch-free: the mask is 0 or 1
-    }
-    part_diff[c] = diff;
-    part_dangling[c] = dang;
-  };
-  auto step = [&]() noexcept {
-    residual = detail::ordered_sum(part_diff);
-    base = (1.0 - d) / nd + d * detail::ordered_sum(part_dangling) / nd;
-    cur ^= 1;
-    ++iterations;
-    return residual >= options.tolerance && iterations < options.max_iterations;
-  };
-  if (options.max_iterations > 0)
-    detail::run_rounds(detail::thread_count(options.threads), num_chunks, body, step);
+  const double upstream_sum = detail::exact_pass(plan, 0, plan.core_begin, teleport, d, y, c);
+  const detail::CoreSolve core = detail::solve_core(plan, teleport, d, upstream_sum, options, y, c);
+  (void)detail::exact_pass(plan, plan.core_end, n, teleport, d, y, c);
 
   double total = 0;
-  for (const double v : x) total += v;
+  for (const double v : y) total += v;
   result.values.resize(n);
-  for (std::size_t p = 0; p < n; ++p) result.values[perm[p]] = x[p] / total;
-  result.iterations = iterations;
-  result.residual = residual;
+  for (std::size_t p = 0; p < n; ++p) result.values[plan.perm[p]] = y[p] / total;
+  result.iterations = core.sweeps;
+  result.residual = core.residual;
   return result;
 }
 
@@ -580,7 +492,7 @@ CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
   CentralityResult result;
   if (n == 0) return result;
   detail::validate(graph, "katz_reach");
-  const detail::PullGraph pg = detail::make_pull_graph(graph, /*transpose=*/false);
+  const detail::PullGraph pg = detail::make_pull_graph(graph);
   const std::vector<std::size_t> bounds = detail::make_chunks(pg.off, detail::kChunkGrain);
   const std::size_t num_chunks = bounds.size() - 1;
   std::vector<double> x[2] = {std::vector<double>(n, 0.0), std::vector<double>(n, 0.0)};
@@ -647,12 +559,36 @@ void write_centrality_csv(const std::string& path, const std::vector<std::string
   out.append("id,");
   detail::append_csv_field(out, column);
   out.push_back('\n');
-  for (std::size_t k = 0; k < names.size(); ++k) {
-    detail::append_csv_field(out, names[k]);
-    out.push_back(',');
-    detail::append_number(out, values[k]);
-    out.push_back('\n');
+  // Rows are formatted in parallel, a batch per thread and round (the first into the file's
+  // buffer), and written in order: the bytes do not depend on the thread count.
+  constexpr std::size_t kBatch = std::size_t{1} << 15;
+  const std::size_t n = names.size();
+  const unsigned threads = detail::thread_count(0);
+  std::vector<std::string> text(threads);
+  auto format = [&](std::string& dst, std::size_t lo, std::size_t hi) {
+    dst.reserve(dst.size() + (hi - lo) * 32);
+    for (std::size_t k = lo; k < hi; ++k) {
+      detail::append_csv_field(dst, names[k]);
+      dst.push_back(',');
+      detail::append_number(dst, values[k]);
+      dst.push_back('\n');
+    }
+  };
+  for (std::size_t round = 0; round < n; round += kBatch * threads) {
+    const std::size_t batches = std::min<std::size_t>(threads, (n - round + kBatch - 1) / kBatch);
+    detail::parallel_for(batches, static_cast<unsigned>(batches), [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t b = lo; b < hi; ++b) {
+        const std::size_t first = round + b * kBatch, last = std::min(n, first + kBatch);
+        if (b == 0) {
+          format(out, first, last);
+        } else {
+          text[b].clear();
+          format(text[b], first, last);
+        }
+      }
+    }, 1);
     file.maybe_flush();
+    for (std::size_t b = 1; b < batches; ++b) file.write(text[b]);
   }
   file.commit();
 }

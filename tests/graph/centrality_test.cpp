@@ -13,6 +13,7 @@
 #include <fstream>
 #include <numeric>
 #include <limits>
+#include <map>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -180,6 +181,31 @@ TEST(Centrality, PageRankMatchesNetworkxAndIgraphOnSmallGraph) {
   EXPECT_LT(l1, 6e-12);
 }
 
+TEST(Centrality, PageRankOnDagIsExactWithoutSweeps) {
+  //  0 -> 1 -> 2   (2 dangling). No cycle, so one pass in topological order solves the system:
+  //  y = (1 - d)/3 * (1, 1 + d, 1 + d + d^2), PageRank = y / sum(y).
+  const double d = 0.85;
+  const auto r = rapport::pagerank(graph_of(3, {{0, 1}, {1, 2}}));
+  const double y[] = {1.0, 1.0 + d, 1.0 + d + d * d};
+  const double total = y[0] + y[1] + y[2];
+  for (int k = 0; k < 3; ++k) EXPECT_NEAR(r.values[k], y[k] / total, 1e-15) << "node " << k;
+  EXPECT_EQ(r.iterations, 0);
+  EXPECT_EQ(r.residual, 0.0);
+}
+
+TEST(Centrality, PageRankStoppingRuleBoundsTheError) {
+  // The documented guarantee: at the default tolerance the L1 error is below
+  // 2 * tolerance * d / (1 - d) (~1.1e-11); compare with a run iterated to 1e-15.
+  const Digraph g = random_graph(20000, 5, 7);
+  const auto loose = rapport::pagerank(g);
+  const auto exact = rapport::pagerank(g, tight());
+  EXPECT_LT(loose.residual, 1e-12);
+  EXPECT_GT(exact.iterations, loose.iterations);
+  double l1 = 0;
+  for (std::size_t k = 0; k < g.num_nodes(); ++k) l1 += std::abs(loose.values[k] - exact.values[k]);
+  EXPECT_LT(l1, 2 * 1e-12 * 0.85 / 0.15);
+}
+
 TEST(Centrality, PageRankEdgeCases) {
   // No edges at all: every node dangling => uniform.
   const auto iso = rapport::pagerank(graph_of(5, {}));
@@ -197,11 +223,13 @@ TEST(Centrality, PageRankEdgeCases) {
   o = {};
   o.tolerance = 0;
   EXPECT_THROW((void)rapport::pagerank(graph_of(2, {{0, 1}}), o), rapport::ConfigError);
-  // max_iterations caps the work without an error.
+  // max_iterations caps the sweeps over the cyclic core (here 0 <-> 1; 2 is downstream)
+  // without an error.
   o = {};
   o.max_iterations = 3;
-  const auto capped = rapport::pagerank(graph_of(3, {{0, 1}, {1, 2}}), o);
+  const auto capped = rapport::pagerank(graph_of(3, {{0, 1}, {1, 0}, {1, 2}}), o);
   EXPECT_EQ(capped.iterations, 3);
+  EXPECT_GT(capped.residual, o.tolerance);
   EXPECT_NEAR(sum_of(capped.values), 1.0, 1e-15);
 }
 
@@ -404,6 +432,73 @@ TEST(Centrality, ReadSnapLargeAndNonCanonicalIntegers) {
   EXPECT_EQ(el.names[el.targets[3001]], "1");
 }
 
+/// A SNAP file of a few MiB (so that it is read in several blocks) mixing every kind of line
+/// and token: short and long canonical integers, "0", leading zeros, 9- and 10-digit ids, words,
+/// comments, blank lines, CRLF, runs of spaces and tabs, trailing blanks, and ids that first
+/// appear late in the file.
+std::string mixed_snap_text(std::size_t lines) {
+  std::mt19937_64 rng(11);
+  const char* const words[] = {"alice", "007", "0", "12345678", "123456789", "9999999999", "x1", "-3", "00"};
+  auto token = [&](std::size_t line) -> std::string {
+    const auto r = rng() % 100;
+    if (r < 80) return std::to_string(rng() % (1000 + line / 10));  // later lines reach new ids
+    return words[rng() % std::size(words)];
+  };
+  const char* const gaps[] = {"\t", " ", "  ", " \t "};
+  std::string text = "# mixed\n";
+  for (std::size_t k = 0; k < lines; ++k) {
+    const auto kind = rng() % 50;
+    if (kind == 0) text += "# comment " + std::to_string(k) + "\n";
+    else if (kind == 1) text += "\n";
+    else if (kind == 2) text += "  " + token(k) + gaps[rng() % 4] + token(k) + "  \r\n";
+    else text += token(k) + gaps[rng() % 4] + token(k) + (kind == 3 ? "\r\n" : "\n");
+  }
+  return text;
+}
+
+/// What read_edge_list must return for a SNAP text, by the simplest means.
+rapport::EdgeList reference_snap(const std::string& text) {
+  rapport::EdgeList el;
+  std::map<std::string, std::uint32_t> index;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> tok;
+    for (std::string w; words >> w;) tok.push_back(w);
+    if (tok.empty() || tok[0][0] == '#') continue;
+    std::uint32_t id[2];
+    for (int j = 0; j < 2; ++j) {
+      const auto [it, added] = index.emplace(tok[j], static_cast<std::uint32_t>(el.names.size()));
+      if (added) el.names.push_back(tok[j]);
+      id[j] = it->second;
+    }
+    el.sources.push_back(id[0]);
+    el.targets.push_back(id[1]);
+  }
+  return el;
+}
+
+TEST(Centrality, ReadSnapInParallelBlocksKeepsFirstSeenOrder) {
+  const std::string text = mixed_snap_text(300000);
+  ASSERT_GT(text.size(), std::size_t{3} << 20);  // several blocks
+  const TempFile f("mixed.txt", text);
+  const rapport::EdgeList expected = reference_snap(text);
+  for (const unsigned threads : {1U, 2U, 8U}) {
+    rapport::LoadOptions o;
+    o.threads = threads;
+    const rapport::EdgeList el = rapport::read_edge_list(f.str(), o);
+    EXPECT_TRUE(el.names == expected.names) << threads << " threads";
+    EXPECT_TRUE(el.sources == expected.sources) << threads << " threads";
+    EXPECT_TRUE(el.targets == expected.targets) << threads << " threads";
+  }
+  // A malformed line late in the file (in the last block) is reported with its own line number.
+  const std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  const TempFile bad("mixed_bad.txt", text + "1 2 3\n");
+  EXPECT_NE(error_of(bad.str()).find(bad.str() + ":" + std::to_string(lines + 1) + ": expected 2 ids, found more"),
+            std::string::npos)
+      << error_of(bad.str());
+}
+
 TEST(Centrality, ReadCsvEdgeList) {
   const TempFile f("referrals.csv",
                    "referral_date,referred_id,\"referrer_id\",channel\r\n"
@@ -512,6 +607,33 @@ TEST(Centrality, ReadEdgeListErrorsNameFileAndLine) {
 // ------------------------------------------------------------------------------------------
 // write_centrality_csv
 // ------------------------------------------------------------------------------------------
+
+TEST(Centrality, WriteCentralityCsvManyRowsInOrder) {
+  // More rows than one formatting batch (they are formatted in parallel batches): every row in
+  // input order, each value reading back exactly.
+  const std::size_t n = 200000;
+  std::vector<std::string> names(n);
+  std::vector<double> values(n);
+  std::mt19937_64 rng(3);
+  std::string expected = "id,score\n";
+  for (std::size_t k = 0; k < n; ++k) {
+    names[k] = std::to_string(k);
+    names[k].insert(0, k % 1000 == 0 ? "n," : "n");
+    values[k] = std::uniform_real_distribution<double>(0.0, 1.0)(rng) * std::pow(10.0, -static_cast<double>(k % 12));
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, values[k]);
+    const bool quoted = k % 1000 == 0;
+    if (quoted) expected.push_back('"');
+    expected.append(names[k]);
+    if (quoted) expected.push_back('"');
+    expected.push_back(',');
+    expected.append(buf, r.ptr);
+    expected.push_back('\n');
+  }
+  const TempFile out("many.csv");
+  rapport::write_centrality_csv(out.str(), names, values, "score");
+  EXPECT_TRUE(read_all(out.str()) == expected);
+}
 
 TEST(Centrality, WriteCentralityCsvRoundTripsAndIsAtomic) {
   const TempFile out("scores.csv");

@@ -35,7 +35,9 @@ void print_top(const std::vector<std::string>& names, const std::vector<double>&
 int run_graph(GraphArgs args) {
   if (!args.out.empty()) check_outputs({{"EDGES", args.edges}}, {{"--out", args.out}});
   const auto t0 = std::chrono::steady_clock::now();
-  const auto el = read_edge_list(args.edges);
+  LoadOptions load;
+  load.threads = args.pagerank.threads;  // --threads also sets the edge-list parsing threads
+  const auto el = read_edge_list(args.edges, load);
   print_rejects(el.report, {});
   const auto g = make_digraph(el.names.size(), el.sources, el.targets);
   const auto t1 = std::chrono::steady_clock::now();

@@ -1,8 +1,8 @@
 /// @file centrality.hpp
 /// Referral-network centrality: a compact CSR directed graph, a fast edge-list reader
-/// (SNAP text or referral CSV), PageRank (power iteration) and Katz "reach" (attenuated
-/// count of downstream referral walks), both multithreaded with results that do not depend
-/// on the thread count, plus a CSV writer for the scores.
+/// (SNAP text or referral CSV), PageRank (a linear solve: Gauss-Seidel over the graph's cyclic
+/// core) and Katz "reach" (attenuated count of downstream referral walks, multithreaded), both
+/// with results that do not depend on the thread count, plus a CSV writer for the scores.
 #pragma once
 
 #include <rapport/base/data.hpp>
@@ -59,7 +59,8 @@ struct EdgeList {
 ///    reason), not loaded; `options` control strict mode, the cap and on_reject as for load_csv().
 ///  - SNAP text otherwise: lines starting with '#' are comments, blank lines are ignored, and
 ///    every other line holds exactly two whitespace-separated ids (source, target);
-///    self-loops are kept.
+///    self-loops are kept. The file is parsed in blocks of whole lines on `options.threads`
+///    threads (0 = all cores; files under 2 MiB in one block); the result does not depend on it.
 /// Ids are opaque tokens ("007" and "7" are different nodes). CRLF line endings are accepted.
 /// @throws InputError "file:line: reason" when the file cannot be read, a CSV header lacks a
 ///         required column, a SNAP line is malformed, or (strict) a CSV row is rejected.
@@ -71,12 +72,12 @@ inline constexpr int max_centrality_iterations = 100000;
 
 /// Options for pagerank(). Domains (checked by validate(), which pagerank() calls first):
 /// damping in [0, 1), tolerance positive and finite, max_iterations in
-/// [0, max_centrality_iterations]; threads any (capped at the machine's cores).
+/// [0, max_centrality_iterations]; threads any (see pagerank()).
 struct PageRankOptions {
   double damping = 0.85;      ///< probability of following an out-edge (teleport with 1 - damping)
-  double tolerance = 1e-12;   ///< stop when the L1 change between iterates drops below this
-  int max_iterations = 1000;  ///< hard cap on power iterations (no error when reached)
-  unsigned threads = 0;       ///< worker threads; 0 = std::thread::hardware_concurrency()
+  double tolerance = 1e-12;   ///< accuracy: the result's L1 error stays below 2 * tolerance * d / (1 - d)
+  int max_iterations = 1000;  ///< hard cap on sweeps over the cyclic core (no error when reached)
+  unsigned threads = 0;       ///< accepted for symmetry with KatzOptions; pagerank() runs on one thread
 };
 
 /// Checks every PageRankOptions field against its domain.
@@ -86,13 +87,28 @@ RAPPORT_API void validate(const PageRankOptions& options);
 /// Result of a centrality computation.
 struct CentralityResult {
   std::vector<double> values;  ///< one score per node
-  int iterations = 0;          ///< iterations performed
-  double residual = 0;         ///< L1 change of the last iteration (relative for katz_reach)
+  int iterations = 0;          ///< iterations performed (pagerank: sweeps over the cyclic core)
+  double residual = 0;         ///< relative L1 change of the last iteration (0 when none was needed)
 };
 
-/// PageRank by power iteration with uniform teleportation; the mass of dangling nodes (no
-/// out-edges) is spread uniformly over all nodes. Matches igraph (PRPACK) and networkx.
-/// The values are nonnegative and sum to 1. Results are bitwise identical for any thread count.
+/// PageRank with uniform teleportation; the mass of dangling nodes (no out-edges) is spread
+/// uniformly over all nodes. Matches igraph (PRPACK) and networkx.
+///
+/// Solved as the linear system y = (1 - d)/n + d P^T y, in which dangling nodes send nothing;
+/// the PageRank vector is y / sum(y) (with uniform teleport and uniform dangling spread the two
+/// are proportional). Nodes that no cycle reaches from upstream (repeatedly: no in-edges) are
+/// solved exactly in one pass in topological order, and so are the remaining dangling nodes
+/// after the rest; that rest, the cyclic core, is solved by successive over-relaxation:
+/// Gauss-Seidel sweeps (each node updated in place from its in-neighbours' latest values) with
+/// over-relaxation factor omega = min(1.08, 2 / (1 + d) - 0.001), inside the range where the
+/// method provably converges. On soc-Epinions1 that takes 61 sweeps where the power method took
+/// 139 iterations. A sweep that changes the values by D (L1, relative to their sum) bounds the
+/// residual by (|1/omega - 1| + d) D; the sweeps stop once that bound is at most
+/// d * tolerance, so the L1 error of the result is below 2 * tolerance * d / (1 - d) (about
+/// 1.1e-11 at the defaults). `iterations` counts the sweeps (0 for a graph without cycles) and
+/// `residual` is the last sweep's relative change D.
+/// The values are nonnegative and sum to 1. The solve is sequential, so results do not depend
+/// on the thread count.
 /// @throws ConfigError when a setting is outside its domain (see PageRankOptions).
 /// @throws std::invalid_argument when the graph is malformed.
 RAPPORT_API CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options = {});
