@@ -1231,11 +1231,12 @@ def pagerank(
     damping : float, default 0.85
         Probability of following an out-edge.
     tolerance : float, default 1e-12
-        Stop when the L1 change between iterates drops below this.
+        Accuracy: the solve stops once the L1 error of the result is below
+        ``2 * tolerance * damping / (1 - damping)``.
     max_iterations : int, default 1000
-        Cap on power iterations.
+        Cap on the Gauss-Seidel sweeps over the graph's cyclic core.
     threads : int, default 0
-        Worker threads (0 = all cores); the result does not depend on it.
+        Accepted for compatibility; the solve runs on one thread.
 
     Returns
     -------
