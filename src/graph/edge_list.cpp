@@ -422,6 +422,7 @@ EdgeList read_snap(const std::string& path, std::string_view data, unsigned thre
   Interner global(out.names, data.size());
   const std::vector<std::string_view> pieces = split_lines(data, thread_count(threads));
   const std::size_t nb = pieces.size();
+  if (nb == 0) return out;  // an empty file: no lines, no edges
   std::vector<SnapBlock> blocks(nb);
   const auto workers = static_cast<unsigned>(nb);
   parallel_for(nb, workers, [&](std::size_t lo, std::size_t hi) {

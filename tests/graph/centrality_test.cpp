@@ -414,6 +414,15 @@ TEST(Centrality, ReadSnapEdgeList) {
   EXPECT_EQ(el.targets, (std::vector<std::uint32_t>{1, 2, 0, 0}));
 }
 
+// An empty file is an empty graph (found by fuzz_ingest_short: the block split gave no block).
+TEST(Centrality, ReadSnapEmptyFileIsAnEmptyGraph) {
+  const TempFile f("empty.txt");
+  const rapport::EdgeList el = rapport::read_edge_list(f.str());
+  EXPECT_TRUE(el.names.empty());
+  EXPECT_TRUE(el.sources.empty());
+  EXPECT_TRUE(el.targets.empty());
+}
+
 TEST(Centrality, ReadSnapLargeAndNonCanonicalIntegers) {
   // Ids far beyond the dense table, negative-looking and long digit strings go through the hash.
   std::string content;
