@@ -8,6 +8,7 @@
 #include <rapport/value/value.hpp>
 
 #include "value/value_detail.hpp"
+#include "util/parallel.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -143,20 +144,25 @@ void radix_sort(std::vector<std::uint64_t>& keys, unsigned bits) {
   }
 }
 
-/// Runs `fn(begin, end, slot)` over [0, n) split across up to two threads (the second only
-/// for large inputs); `slot` is 0 or 1.
+/// Runs `fn(begin, end, slot)` over [0, n): in one piece (slot 0) for small inputs, otherwise as
+/// two fixed halves (slots 0 and 1) on two threads where the machine has them. The split does
+/// not depend on the machine, so per-slot sums added in slot order give the same bits anywhere.
 template <class Fn>
 void parallel_ranges(std::size_t n, Fn&& fn) {
   constexpr std::size_t kMinParallel = 1U << 15U;
-  const unsigned hw = std::thread::hardware_concurrency();
-  if (n < kMinParallel || hw < 2) {
+  if (n < kMinParallel) {
     fn(std::size_t{0}, n, 0);
     return;
   }
   const std::size_t mid = n / 2;
-  std::thread worker([&] { fn(mid, n, 1); });
-  fn(std::size_t{0}, mid, 0);
-  worker.join();
+  parallel_for(
+      2, 2,
+      [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t slot = lo; slot < hi; ++slot) {
+          fn(slot == 0 ? std::size_t{0} : mid, slot == 0 ? mid : n, static_cast<int>(slot));
+        }
+      },
+      1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,16 +311,20 @@ struct BgAccum {
 // BG/NBD
 // ---------------------------------------------------------------------------------------------
 
-BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
-                         std::span<const double> T) {
+namespace {
+
+/// Checks every BG/NBD row and returns t_x with 0 where x = 0 (t_x is irrelevant without
+/// repeat purchases; -0 becomes +0), counting the repeat buyers.
+std::vector<double> validated_tx(std::span<const double> x, std::span<const double> t_x,
+                                 std::span<const double> T, std::size_t& repeat) {
   if (x.size() != t_x.size() || x.size() != T.size()) {
     throw std::invalid_argument("BG/NBD input spans differ in length: x " +
                                 std::to_string(x.size()) + ", t_x " + std::to_string(t_x.size()) +
                                 ", T " + std::to_string(T.size()));
   }
   const std::size_t n = x.size();
-  std::vector<double> tx_norm(t_x.begin(), t_x.end());
-  std::size_t repeat = 0;
+  std::vector<double> tx_norm(n);
+  repeat = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(x[i]) || !std::isfinite(t_x[i]) || !std::isfinite(T[i]) || x[i] < 0 ||
         t_x[i] < 0 || (x[i] > 0 && x[i] < 1) || t_x[i] > T[i]) {
@@ -323,15 +333,30 @@ BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
           ", t_x=" + format_double(t_x[i]) + ", T=" + format_double(T[i]) +
           " (need x = 0 or x >= 1, 0 <= t_x <= T, all finite)");
     }
-    if (x[i] == 0) {
-      tx_norm[i] = 0;  // t_x is irrelevant without repeat purchases
-    } else {
-      ++repeat;
-    }
+    const bool buys = x[i] != 0;
+    tx_norm[i] = buys ? t_x[i] + 0.0 : 0.0;
+    repeat += buys ? 1U : 0U;
   }
-  BgNbdData data;
-  data.customers = n;
-  data.repeat_buyers = repeat;
+  return tx_norm;
+}
+
+/// True when the first rows have so many distinct T that tables of distinct values would be
+/// about as long as the data (real-valued ages): then the per-row layout is faster.
+bool mostly_distinct(std::span<const double> T) {
+  constexpr std::size_t kSample = 4096;
+  if (T.size() < kSample) return false;
+  std::vector<double> head(T.begin(), T.begin() + kSample);
+  std::sort(head.begin(), head.end());
+  const auto distinct = static_cast<std::size_t>(
+      std::unique(head.begin(), head.end(), [](double l, double r) { return l == r; }) - head.begin());
+  return 4 * distinct > kSample;
+}
+
+/// Rows by distinct-value tables: each column is reduced to ranks of its distinct values, and
+/// the rank triples are radix-sorted and merged.
+void compress_by_tables(BgNbdData& data, std::span<const double> x, std::span<const double> tx_norm,
+                        std::span<const double> T) {
+  const std::size_t n = x.size();
   Column cx = encode_column(x);
   Column ctx = encode_column(tx_norm);
   Column cT = encode_column(T);
@@ -380,8 +405,234 @@ BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
       i = j;
     }
   }
+}
+
+/// One customer's (t_x, T) while the per-row layout is sorted.
+struct TxT {
+  double tx = 0, T = 0;
+};
+
+/// Sorts `v` by (t_x, T): one counting pass into buckets that split the range of the leading
+/// key (t_x, or T where all t_x are equal) evenly in its bit pattern (monotone for non-negative
+/// doubles), about one customer per bucket, then std::sort inside each bucket. `scratch` has
+/// v.size() entries.
+void sort_by_tx_T(std::span<TxT> v, std::span<TxT> scratch) {
+  const std::size_t m = v.size();
+  if (m < 2) return;
+  double tx_lo = v[0].tx, tx_hi = tx_lo;
+  for (const TxT& c : v) {
+    tx_lo = std::min(tx_lo, c.tx);
+    tx_hi = std::max(tx_hi, c.tx);
+  }
+  const bool by_T = tx_lo == tx_hi;
+  auto lead = [by_T](const TxT& c) { return double_key(by_T ? c.T : c.tx); };
+  std::uint64_t lo = lead(v[0]), hi = lo;
+  for (const TxT& c : v) {
+    lo = std::min(lo, lead(c));
+    hi = std::max(hi, lead(c));
+  }
+  const unsigned bucket_bits = static_cast<unsigned>(std::bit_width(m));
+  const unsigned span_bits = static_cast<unsigned>(std::bit_width(hi - lo));
+  const unsigned shift = span_bits > bucket_bits ? span_bits - bucket_bits : 0U;
+  const std::size_t buckets = static_cast<std::size_t>((hi - lo) >> shift) + 1;
+  std::vector<std::uint32_t> start(buckets + 1, 0);
+  for (const TxT& c : v) ++start[((lead(c) - lo) >> shift) + 1];
+  for (std::size_t b = 1; b <= buckets; ++b) start[b] += start[b - 1];
+  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+  for (const TxT& c : v) scratch[fill[(lead(c) - lo) >> shift]++] = c;
+  auto less = [](const TxT& l, const TxT& r) { return l.tx != r.tx ? l.tx < r.tx : l.T < r.T; };
+  for (std::size_t b = 0; b < buckets; ++b) {
+    if (start[b + 1] - start[b] > 1) {
+      std::sort(scratch.begin() + start[b], scratch.begin() + start[b + 1], less);
+    }
+  }
+  std::copy(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(m), v.begin());
+}
+
+/// Rows with per-row t_x and T (see BgNbdData::per_row): customers grouped by x (counting sort),
+/// each group sorted by (t_x, T), identical neighbours merged. The same rows in the same order
+/// as compress_by_tables, without tables of distinct t_x and T.
+void compress_per_row(BgNbdData& data, std::span<const double> x, std::span<const double> tx_norm,
+                      std::span<const double> T) {
+  const std::size_t n = x.size();
+  Column cx = encode_column(x);
+  data.x_values = std::move(cx.values);
+  const std::size_t nx = data.x_values.size();
+  std::vector<std::size_t> group(nx + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++group[cx.code[i] + 1];
+  data.x_weight.resize(nx);
+  for (std::size_t k = 0; k < nx; ++k) {
+    data.x_weight[k] = static_cast<double>(group[k + 1]);
+    group[k + 1] += group[k];
+  }
+  std::vector<TxT> hist(n), scratch(n);
+  {
+    std::vector<std::size_t> fill(group.begin(), group.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) hist[fill[cx.code[i]]++] = TxT{tx_norm[i], T[i] + 0.0};
+  }
+  for (std::size_t k = 0; k < nx; ++k) {
+    sort_by_tx_T(std::span<TxT>(hist.data() + group[k], group[k + 1] - group[k]),
+                 std::span<TxT>(scratch.data(), group[k + 1] - group[k]));
+  }
+  data.per_row = true;
+  data.rows.reserve(n);
+  data.tx_values.reserve(n);
+  data.T_values.reserve(n);
+  for (std::size_t k = 0; k < nx; ++k) {
+    for (std::size_t p = group[k]; p < group[k + 1];) {
+      std::size_t q = p + 1;
+      while (q < group[k + 1] && hist[q].tx == hist[p].tx && hist[q].T == hist[p].T) ++q;
+      const auto row = static_cast<std::uint32_t>(data.rows.size());
+      data.rows.push_back(BgNbdRow{static_cast<std::uint32_t>(k), row, row, static_cast<double>(q - p)});
+      data.tx_values.push_back(hist[p].tx);
+      data.T_values.push_back(hist[p].T);
+      p = q;
+    }
+  }
+}
+
+}  // namespace
+
+BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
+                         std::span<const double> T, BgNbdLayout layout) {
+  BgNbdData data;
+  const std::vector<double> tx_norm = validated_tx(x, t_x, T, data.repeat_buyers);
+  data.customers = x.size();
+  if (layout == BgNbdLayout::per_row || (layout == BgNbdLayout::automatic && mostly_distinct(T))) {
+    compress_per_row(data, x, tx_norm, T);
+  } else {
+    compress_by_tables(data, x, tx_norm, T);
+  }
   return data;
 }
+
+namespace {
+
+/// What one BG/NBD likelihood pass needs besides the rows: the parameters, per distinct x
+/// s = r + x, log(a/(b+x-1)) and 1/(b+x-1), and (table layout) per t_x / T table entry
+/// log(alpha + .) and 1/(alpha + .).
+struct BgTerms {
+  double alpha = 0, a_inv = 0;
+  std::vector<double> s, lab, ib;
+  std::vector<double> lT, iT, ltx, itx;
+  bool want_g = false, want_h = false;
+};
+
+BgTerms bgnbd_terms(const BgNbdData& data, double r, double alpha, double b, double log_a,
+                    double a_inv, bool want_g, bool want_h) {
+  BgTerms t;
+  t.alpha = alpha;
+  t.a_inv = a_inv;
+  t.want_g = want_g;
+  t.want_h = want_h;
+  if (!data.per_row) {
+    const std::size_t nT = data.T_values.size();
+    const std::size_t ntx = data.tx_values.size();
+    t.lT.resize(nT);
+    t.iT.resize(nT);
+    t.ltx.resize(ntx);
+    t.itx.resize(ntx);
+    for (std::size_t k = 0; k < nT; ++k) {
+      t.lT[k] = std::log(alpha + data.T_values[k]);
+      t.iT[k] = 1.0 / (alpha + data.T_values[k]);
+    }
+    for (std::size_t k = 0; k < ntx; ++k) {
+      t.ltx[k] = std::log(alpha + data.tx_values[k]);
+      t.itx[k] = 1.0 / (alpha + data.tx_values[k]);
+    }
+  }
+  const std::size_t nx = data.x_values.size();
+  t.s.resize(nx);
+  t.lab.resize(nx);
+  t.ib.resize(nx);
+  for (std::size_t k = 0; k < nx; ++k) {
+    const double xv = data.x_values[k];
+    t.s[k] = r + xv;
+    if (xv > 0) {
+      t.ib[k] = 1.0 / (b + xv - 1.0);
+      t.lab[k] = log_a - std::log(b + xv - 1.0);
+    }
+  }
+  return t;
+}
+
+/// Adds the contributions of rows [begin, end) to `loc`:
+/// log[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)] and its derivatives in
+/// (r, alpha, a, b). `PerRow`: log(alpha + .) and 1/(alpha + .) are computed per row (the same
+/// expressions as the tables hold, so the same bits).
+template <bool PerRow>
+void bgnbd_rows(const BgNbdData& data, const BgTerms& t, std::size_t begin, std::size_t end,
+                BgAccum& loc) {
+  const double alpha = t.alpha, a_inv = t.a_inv;
+  const bool want_g = t.want_g, want_h = t.want_h;
+  const BgNbdRow* rows = data.rows.data();
+  const double* Tv = data.T_values.data();
+  const double* txv = data.tx_values.data();
+  for (std::size_t i = begin; i < end; ++i) {
+    const BgNbdRow& row = rows[i];
+    const double w = row.weight;
+    const double sx = t.s[row.ix];
+    double lt = 0, it = 0;
+    if constexpr (PerRow) {
+      lt = std::log(alpha + Tv[i]);
+      it = 1.0 / (alpha + Tv[i]);
+    } else {
+      lt = t.lT[row.iT];
+      it = t.iT[row.iT];
+    }
+    if (data.x_values[row.ix] == 0) {
+      loc.f -= w * sx * lt;
+      if (want_g) {
+        loc.g[0] -= w * lt;
+        loc.g[1] -= w * sx * it;
+        loc.h[1] -= w * it;
+        loc.h[4] += w * sx * it * it;
+      }
+      continue;
+    }
+    double lx = 0, ix = 0;
+    if constexpr (PerRow) {
+      lx = std::log(alpha + txv[i]);
+      ix = 1.0 / (alpha + txv[i]);
+    } else {
+      lx = t.ltx[row.itx];
+      ix = t.itx[row.itx];
+    }
+    const double u1 = -sx * lt;
+    const double u2 = t.lab[row.ix] - sx * lx;
+    // e = exp(lo - hi) of the two terms; the larger one's weight is 1 / (1 + e).
+    const bool second = u2 > u1;
+    const double hi = second ? u2 : u1;
+    const double e = std::exp(second ? u1 - u2 : u2 - u1);
+    loc.f += w * (hi + std::log1p(e));
+    if (!want_g) continue;
+    const double w_hi = 1.0 / (1.0 + e);
+    const double w_lo = e * w_hi;
+    const double w1 = second ? w_lo : w_hi;
+    const double w2 = second ? w_hi : w_lo;
+    const double bi = t.ib[row.ix];
+    // gradient of u1: (-lt, -s it, 0, 0); of u2: (-lx, -s ix, 1/a, -1/(b+x-1)).
+    const std::array<double, 4> d = {lx - lt, sx * (ix - it), -a_inv, bi};  // grad u1 - grad u2
+    loc.g[0] += w * (-lx + w1 * d[0]);
+    loc.g[1] += w * (-sx * ix + w1 * d[1]);
+    loc.g[2] += w * w2 * a_inv;
+    loc.g[3] -= w * w2 * bi;
+    if (!want_h) continue;
+    const double k = w * w1 * w2;
+    loc.h[0] += k * d[0] * d[0];
+    loc.h[1] += k * d[0] * d[1] - w * (w1 * it + w2 * ix);
+    loc.h[2] += k * d[0] * d[2];
+    loc.h[3] += k * d[0] * d[3];
+    loc.h[4] += k * d[1] * d[1] + w * sx * (w1 * it * it + w2 * ix * ix);
+    loc.h[5] += k * d[1] * d[2];
+    loc.h[6] += k * d[1] * d[3];
+    loc.h[7] += k * d[2] * d[2] - w * w2 * a_inv * a_inv;
+    loc.h[8] += k * d[2] * d[3];
+    loc.h[9] += k * d[3] * d[3] + w * w2 * bi * bi;
+  }
+}
+
+}  // namespace
 
 double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eigen::Vector4d* grad,
                        Eigen::Matrix4d* hess) {
@@ -395,87 +646,16 @@ double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eige
   const double a_inv = 1.0 / a;
   const bool want_g = grad != nullptr || hess != nullptr;
   const bool want_h = hess != nullptr;
-
-  // Per distinct T and t_x: log(alpha + .) and 1/(alpha + .).
-  const std::size_t nT = data.T_values.size();
-  const std::size_t ntx = data.tx_values.size();
   const std::size_t nx = data.x_values.size();
-  std::vector<double> lT(nT), iT(nT), ltx(ntx), itx(ntx);
-  for (std::size_t k = 0; k < nT; ++k) {
-    lT[k] = std::log(alpha + data.T_values[k]);
-    iT[k] = 1.0 / (alpha + data.T_values[k]);
-  }
-  for (std::size_t k = 0; k < ntx; ++k) {
-    ltx[k] = std::log(alpha + data.tx_values[k]);
-    itx[k] = 1.0 / (alpha + data.tx_values[k]);
-  }
-  // Per distinct x: s = r + x, log(a/(b+x-1)) and 1/(b+x-1).
-  std::vector<double> s(nx), lab(nx), ib(nx);
-  for (std::size_t k = 0; k < nx; ++k) {
-    const double xv = data.x_values[k];
-    s[k] = r + xv;
-    if (xv > 0) {
-      ib[k] = 1.0 / (b + xv - 1.0);
-      lab[k] = log_a - std::log(b + xv - 1.0);
-    }
-  }
+  const BgTerms terms = bgnbd_terms(data, r, alpha, b, log_a, a_inv, want_g, want_h);
 
-  // Row contributions: log[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)].
   std::array<BgAccum, 2> acc{};
   parallel_ranges(data.rows.size(), [&](std::size_t begin, std::size_t end, int slot) {
     BgAccum loc;
-    for (std::size_t i = begin; i < end; ++i) {
-      const BgNbdRow& row = data.rows[i];
-      const double w = row.weight;
-      const double sx = s[row.ix];
-      const double lt = lT[row.iT];
-      const double it = iT[row.iT];
-      if (data.x_values[row.ix] == 0) {
-        loc.f -= w * sx * lt;
-        if (want_g) {
-          loc.g[0] -= w * lt;
-          loc.g[1] -= w * sx * it;
-          loc.h[1] -= w * it;
-          loc.h[4] += w * sx * it * it;
-        }
-        continue;
-      }
-      const double lx = ltx[row.itx];
-      const double ix = itx[row.itx];
-      const double u1 = -sx * lt;
-      const double u2 = lab[row.ix] - sx * lx;
-      double w1 = 0, w2 = 0;
-      if (u2 > u1) {
-        const double e = std::exp(u1 - u2);
-        loc.f += w * (u2 + std::log1p(e));
-        w2 = 1.0 / (1.0 + e);
-        w1 = e * w2;
-      } else {
-        const double e = std::exp(u2 - u1);
-        loc.f += w * (u1 + std::log1p(e));
-        w1 = 1.0 / (1.0 + e);
-        w2 = e * w1;
-      }
-      if (!want_g) continue;
-      const double bi = ib[row.ix];
-      // gradient of u1: (-lt, -s it, 0, 0); of u2: (-lx, -s ix, 1/a, -1/(b+x-1)).
-      const std::array<double, 4> d = {lx - lt, sx * (ix - it), -a_inv, bi};  // grad u1 - grad u2
-      loc.g[0] += w * (-lx + w1 * d[0]);
-      loc.g[1] += w * (-sx * ix + w1 * d[1]);
-      loc.g[2] += w * w2 * a_inv;
-      loc.g[3] -= w * w2 * bi;
-      if (!want_h) continue;
-      const double k = w * w1 * w2;
-      loc.h[0] += k * d[0] * d[0];
-      loc.h[1] += k * d[0] * d[1] - w * (w1 * it + w2 * ix);
-      loc.h[2] += k * d[0] * d[2];
-      loc.h[3] += k * d[0] * d[3];
-      loc.h[4] += k * d[1] * d[1] + w * sx * (w1 * it * it + w2 * ix * ix);
-      loc.h[5] += k * d[1] * d[2];
-      loc.h[6] += k * d[1] * d[3];
-      loc.h[7] += k * d[2] * d[2] - w * w2 * a_inv * a_inv;
-      loc.h[8] += k * d[2] * d[3];
-      loc.h[9] += k * d[3] * d[3] + w * w2 * bi * bi;
+    if (data.per_row) {
+      bgnbd_rows<true>(data, terms, begin, end, loc);
+    } else {
+      bgnbd_rows<false>(data, terms, begin, end, loc);
     }
     acc[static_cast<std::size_t>(slot)] = loc;
   });

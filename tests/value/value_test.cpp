@@ -441,6 +441,50 @@ TEST(BgNbd, CompressionMergesIdenticalCustomers) {
   EXPECT_EQ(data.rows[0].weight, 2.0);
 }
 
+// Both layouts of the compressed data (tables of distinct t_x and T, or one entry per row) hold
+// the same rows in the same order, so the likelihood and its derivatives agree to the last bit:
+// the layout is a speed choice only. Mixed data: whole days (many repeats, merged), real-valued
+// times (distinct), t_x = 0 with x = 0 and -0.0 (merged with +0.0).
+TEST(BgNbd, CompressionLayoutsGiveTheSameBits) {
+  Simulated s = simulate_bgnbd(20000, 0.25, 40, 0.8, 2.5, 11);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> frac(0.0, 1.0);
+  for (std::size_t i = 0; i < s.x.size(); i += 2) {  // every other customer real-valued
+    s.T[i] -= frac(rng);
+    s.t_x[i] = s.x[i] > 0 ? s.T[i] * frac(rng) : 0.0;
+  }
+  s.t_x[1] = -0.0;
+  s.x[1] = 0;
+  const auto tables = rapport::detail::compress_bgnbd(s.x, s.t_x, s.T, rapport::detail::BgNbdLayout::tables);
+  const auto rows = rapport::detail::compress_bgnbd(s.x, s.t_x, s.T, rapport::detail::BgNbdLayout::per_row);
+  EXPECT_FALSE(tables.per_row);
+  EXPECT_TRUE(rows.per_row);
+  EXPECT_EQ(rapport::detail::compress_bgnbd(s.x, s.t_x, s.T).per_row, true);  // half the T distinct
+  ASSERT_EQ(tables.rows.size(), rows.rows.size());
+  EXPECT_LT(rows.rows.size(), s.x.size());  // the whole-day half merges
+  EXPECT_EQ(tables.x_values, rows.x_values);
+  EXPECT_EQ(tables.x_weight, rows.x_weight);
+  EXPECT_EQ(tables.repeat_buyers, rows.repeat_buyers);
+  for (std::size_t k = 0; k < rows.rows.size(); ++k) {
+    const auto& a = tables.rows[k];
+    const auto& b = rows.rows[k];
+    ASSERT_EQ(a.ix, b.ix) << k;
+    ASSERT_EQ(a.weight, b.weight) << k;
+    ASSERT_EQ(tables.T_values[a.iT], rows.T_values[b.iT]) << k;
+    if (tables.x_values[a.ix] > 0) {
+      ASSERT_EQ(tables.tx_values[a.itx], rows.tx_values[b.itx]) << k;
+    }
+  }
+  const Eigen::Vector4d theta(std::log(0.3), std::log(35.0), std::log(0.7), std::log(2.0));
+  Eigen::Vector4d ga, gb;
+  Eigen::Matrix4d Ha, Hb;
+  const double fa = rapport::detail::bgnbd_objective(tables, theta, &ga, &Ha);
+  const double fb = rapport::detail::bgnbd_objective(rows, theta, &gb, &Hb);
+  EXPECT_EQ(fa, fb);
+  EXPECT_EQ(ga, gb);
+  EXPECT_EQ(Ha, Hb);
+}
+
 TEST(BgNbd, FitIsInvariantToDuplicationAndOrder) {
   const Simulated s = simulate_bgnbd(3000, 0.25, 40, 0.8, 2.5, 7);
   const BgNbdParams once = rapport::fit_bgnbd(s.x, s.t_x, s.T);
