@@ -506,6 +506,35 @@ BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
   return data;
 }
 
+BgNbdData sample_bgnbd(const BgNbdData& data, std::size_t stride) {
+  BgNbdData out;
+  out.per_row = data.per_row;
+  out.x_values = data.x_values;
+  out.x_weight.assign(data.x_values.size(), 0.0);
+  if (!data.per_row) {
+    out.tx_values = data.tx_values;
+    out.T_values = data.T_values;
+  }
+  const std::size_t step = std::max<std::size_t>(stride, 1);
+  double customers = 0, repeat = 0;
+  for (std::size_t k = 0; k < data.rows.size(); k += step) {
+    BgNbdRow row = data.rows[k];
+    if (data.per_row) {
+      const auto at = static_cast<std::uint32_t>(out.rows.size());
+      out.tx_values.push_back(data.tx_values[row.itx]);
+      out.T_values.push_back(data.T_values[row.iT]);
+      row.itx = row.iT = at;
+    }
+    out.x_weight[row.ix] += row.weight;
+    customers += row.weight;
+    if (data.x_values[row.ix] > 0) repeat += row.weight;
+    out.rows.push_back(row);
+  }
+  out.customers = static_cast<std::size_t>(customers);
+  out.repeat_buyers = static_cast<std::size_t>(repeat);
+  return out;
+}
+
 namespace {
 
 /// What one BG/NBD likelihood pass needs besides the rows: the parameters, per distinct x
@@ -1012,6 +1041,44 @@ std::optional<detail::NewtonResult<N>> maximize_from_starts(Objective&& objectiv
 
 }  // namespace
 
+namespace {
+
+// Data with at least this many distinct histories are first fitted on every kSampleStride-th
+// row (recursively), and the full fit starts from that optimum: a few Newton steps on all rows
+// instead of the whole path from the standard starts.
+constexpr std::size_t kWarmStartRows = std::size_t{1} << 16U;
+constexpr std::size_t kSampleStride = 8;
+
+/// Maximum-likelihood BG/NBD on compressed data: from a sample's optimum when the data are large
+/// (falling back to the standard starts if that does not converge), else from the standard
+/// starts. `failure` describes the standard starts' first failure.
+std::optional<detail::NewtonResult<4>> fit_bgnbd_rows(const detail::BgNbdData& data,
+                                                      const FitOptions& options, std::string& failure) {
+  auto objective = [&](const Eigen::Vector4d& th, Eigen::Vector4d* g, Eigen::Matrix4d* h) {
+    return detail::bgnbd_objective(data, th, g, h);
+  };
+  if (data.rows.size() >= kWarmStartRows) {
+    const detail::BgNbdData sample = detail::sample_bgnbd(data, kSampleStride);
+    std::string sample_failure;
+    if (sample.repeat_buyers > 0) {
+      if (const auto warm = fit_bgnbd_rows(sample, options, sample_failure)) {
+        detail::NewtonResult<4> res = detail::newton_maximize<4>(objective, warm->theta, options);
+        if (res.converged) return res;
+      }
+    }
+  }
+  double mean_T = 0;
+  for (const detail::BgNbdRow& row : data.rows) mean_T += row.weight * data.T_values[row.iT];
+  mean_T /= static_cast<double>(data.customers);
+  if (!(mean_T > 0)) mean_T = 1.0;
+  const std::array<std::array<double, 4>, 3> starts = {{{1.0, mean_T, 1.0, 1.0},
+                                                        {0.25, 0.25 * mean_T, 0.5, 2.0},
+                                                        {4.0, 4.0 * mean_T, 2.0, 0.5}}};
+  return maximize_from_starts<4>(objective, starts, options, {"r", "alpha", "a", "b"}, failure);
+}
+
+}  // namespace
+
 BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
                       std::span<const double> T, const FitOptions& options) {
   if (x.size() < options.min_customers) {
@@ -1023,19 +1090,8 @@ BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
     throw FitError("fit_bgnbd: no repeat buyer (x >= 1) among " + std::to_string(data.customers) +
                    " customers");
   }
-  double mean_T = 0;
-  for (const detail::BgNbdRow& row : data.rows) mean_T += row.weight * data.T_values[row.iT];
-  mean_T /= static_cast<double>(data.customers);
-  if (!(mean_T > 0)) mean_T = 1.0;
-
-  auto objective = [&](const Eigen::Vector4d& th, Eigen::Vector4d* g, Eigen::Matrix4d* h) {
-    return detail::bgnbd_objective(data, th, g, h);
-  };
-  const std::array<std::array<double, 4>, 3> starts = {{{1.0, mean_T, 1.0, 1.0},
-                                                        {0.25, 0.25 * mean_T, 0.5, 2.0},
-                                                        {4.0, 4.0 * mean_T, 2.0, 0.5}}};
   std::string failure;
-  const auto best = maximize_from_starts<4>(objective, starts, options, {"r", "alpha", "a", "b"}, failure);
+  const auto best = fit_bgnbd_rows(data, options, failure);
   if (!best) {
     double zero_tx = 0;  // repeat buyers with t_x = 0 make the likelihood unbounded as alpha -> 0
     for (const detail::BgNbdRow& row : data.rows) {

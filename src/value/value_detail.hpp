@@ -55,6 +55,11 @@ RAPPORT_API BgNbdData compress_bgnbd(std::span<const double> x, std::span<const 
                                      std::span<const double> T,
                                      BgNbdLayout layout = BgNbdLayout::automatic);
 
+/// Every `stride`-th row of `data` (from the first) with its weight: as the rows are sorted by
+/// (x, t_x, T), a systematic sample stratified by x. Same layout; customers, repeat buyers and
+/// x weights are those of the sample.
+RAPPORT_API BgNbdData sample_bgnbd(const BgNbdData& data, std::size_t stride);
+
 /// Total BG/NBD log-likelihood at log-parameters `theta` = (log r, log alpha, log a, log b).
 /// When `grad` / `hess` are non-null they receive the analytic gradient and Hessian with
 /// respect to `theta`.
