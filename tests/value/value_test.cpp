@@ -1,6 +1,7 @@
 // Tests of the BG/NBD and Gamma-Gamma models (rapport/value/value.hpp).
 #include <rapport/value/value.hpp>
 
+#include "value/lanes.hpp"
 #include "value/value_detail.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <boost/multiprecision/cpp_bin_float.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -16,6 +18,11 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+// lanes.hpp's 32-byte vectors are passed between inline functions only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 
 namespace {
 
@@ -88,24 +95,25 @@ struct Simulated {
 };
 
 Simulated simulate_bgnbd(std::size_t n, double r, double alpha, double a, double b,
-                         std::uint64_t seed) {
+                         std::uint64_t seed, bool whole_days = true) {
   std::mt19937_64 rng(seed);
   std::gamma_distribution<double> lambda_dist(r, 1.0 / alpha);
   std::gamma_distribution<double> ga(a, 1.0), gb(b, 1.0);
   std::uniform_int_distribution<int> T_dist(30, 540);
+  std::uniform_real_distribution<double> T_real(30.0, 540.0);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   Simulated s;
   for (std::size_t i = 0; i < n; ++i) {
     const double lambda = lambda_dist(rng);
     const double ya = ga(rng);
     const double p = ya / (ya + gb(rng));
-    const double T = T_dist(rng);
+    const double T = whole_days ? T_dist(rng) : T_real(rng);
     double t = 0, tx = 0, x = 0;
     while (lambda > 0) {
       t += std::exponential_distribution<double>(lambda)(rng);
       if (t > T) break;
       x += 1;
-      tx = std::ceil(t);  // whole days; a repeat purchase is at least day 1
+      tx = whole_days ? std::ceil(t) : t;  // whole days: a repeat purchase is at least day 1
       if (u(rng) < p) break;
     }
     s.x.push_back(x);
@@ -483,6 +491,124 @@ TEST(BgNbd, CompressionLayoutsGiveTheSameBits) {
   EXPECT_EQ(fa, fb);
   EXPECT_EQ(ga, gb);
   EXPECT_EQ(Ha, Hb);
+}
+
+// lanes::log and lanes::exp_nonpositive (the large-data likelihood pass) are within one ulp of
+// the C library's log and exp over the whole range the pass uses, exact at the easy points, and
+// exp flushes only below -708 (true values under 3.3e-308) to 0.
+TEST(Lanes, LogAndExpWithinOneUlpOfTheCLibrary) {
+  namespace lanes = rapport::detail::lanes;
+  auto ulps = [](double p, double q) {
+    return std::llabs(std::bit_cast<std::int64_t>(p) - std::bit_cast<std::int64_t>(q));
+  };
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  long long worst_log = 0, worst_exp = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const lanes::V v = {std::exp(u(rng) * 1400 - 700), 1.0 + u(rng), 30.0 + 510.0 * u(rng), 1e-300 * (1 + u(rng))};
+    const lanes::V lv = lanes::log(v);
+    const lanes::V x = {-u(rng) * 708.0, -u(rng), -u(rng) * 1e-12, -u(rng) * 40.0};
+    const lanes::V ex = lanes::exp_nonpositive(x);
+    for (int j = 0; j < 4; ++j) {
+      worst_log = std::max(worst_log, ulps(lv[j], std::log(v[j])));
+      worst_exp = std::max(worst_exp, ulps(ex[j], std::exp(x[j])));
+    }
+  }
+  EXPECT_LE(worst_log, 1);
+  EXPECT_LE(worst_exp, 1);
+  const lanes::V l = lanes::log(lanes::V{1.0, 2.0, 0.5, 1024.0});
+  EXPECT_EQ(l[0], 0.0);
+  EXPECT_EQ(l[1], std::log(2.0));
+  EXPECT_EQ(l[2], -std::log(2.0));
+  EXPECT_EQ(l[3], std::log(1024.0));
+  const lanes::V e = lanes::exp_nonpositive(lanes::V{0.0, -708.0, -708.5, -INFINITY});
+  EXPECT_EQ(e[0], 1.0);
+  EXPECT_LE(ulps(e[1], std::exp(-708.0)), 1);
+  EXPECT_EQ(e[2], 0.0);
+  EXPECT_EQ(e[3], 0.0);
+}
+
+/// 80,000 real-valued customers: no two histories alike, so the data take the large-data paths
+/// (four-lane likelihood pass, fit started from a sample's optimum).
+const Simulated& real_valued_sample() {
+  static const Simulated s = simulate_bgnbd(80000, 0.25, 40, 0.8, 2.5, 17, false);
+  return s;
+}
+
+// The four-lane pass gives the sum of the per-customer log-likelihoods (long double reference)
+// to rounding, and its gradient and Hessian match finite differences, as the scalar pass does.
+TEST(BgNbd, LargeDataPassMatchesPerCustomerLikelihoods) {
+  const Simulated& s = real_valued_sample();
+  const auto data = rapport::detail::compress_bgnbd(s.x, s.t_x, s.T);
+  ASSERT_GE(data.rows.size(), 65536U);  // the large-data threshold (value.cpp, kLargeRows)
+  EXPECT_TRUE(data.per_row);
+  for (const Eigen::Vector4d& theta : {Eigen::Vector4d(std::log(0.25), std::log(40.0), std::log(0.8), std::log(2.5)),
+                                       Eigen::Vector4d(0.3, 1.0, -1.5, 2.0)}) {
+    const BgNbdParams p{std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]), std::exp(theta[3]), 0};
+    long double ref = 0;
+    for (std::size_t i = 0; i < s.x.size(); ++i) ref += rapport::bgnbd_log_likelihood(p, s.x[i], s.t_x[i], s.T[i]);
+    Eigen::Vector4d g;
+    Eigen::Matrix4d H;
+    const double f = rapport::detail::bgnbd_objective(data, theta, &g, &H);
+    EXPECT_NEAR(f, static_cast<double>(ref), 1e-12 * std::abs(static_cast<double>(ref)));
+    const double h = 1e-5;
+    for (int i = 0; i < 4; ++i) {
+      Eigen::Vector4d tp = theta, tm = theta;
+      tp[i] += h;
+      tm[i] -= h;
+      Eigen::Vector4d gp, gm;
+      const double fd = (rapport::detail::bgnbd_objective(data, tp, &gp, nullptr) -
+                         rapport::detail::bgnbd_objective(data, tm, &gm, nullptr)) / (2 * h);
+      EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
+      const Eigen::Vector4d hd = (gp - gm) / (2 * h);
+      for (int j = 0; j < 4; ++j) {
+        EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j]))) << "hessian " << j << "," << i;
+      }
+    }
+  }
+}
+
+// Large data start from a sample's optimum: the fit still ends at the optimum to rounding (a far
+// tighter tolerance changes nothing beyond 1e-12), near the simulated parameters.
+TEST(BgNbd, LargeFitReachesTheOptimumToRounding) {
+  const Simulated& s = real_valued_sample();
+  rapport::FitOptions tight;
+  tight.gradient_tolerance = 1e-15;
+  const BgNbdParams a = rapport::fit_bgnbd(s.x, s.t_x, s.T);
+  const BgNbdParams b = rapport::fit_bgnbd(s.x, s.t_x, s.T, tight);
+  EXPECT_NEAR(a.r, b.r, 1e-12 * b.r);
+  EXPECT_NEAR(a.alpha, b.alpha, 1e-12 * b.alpha);
+  EXPECT_NEAR(a.a, b.a, 1e-12 * b.a);
+  EXPECT_NEAR(a.b, b.b, 1e-12 * b.b);
+  EXPECT_NEAR(a.r, 0.25, 0.02);
+  EXPECT_NEAR(a.alpha, 40, 4);
+  EXPECT_NEAR(a.a, 0.8, 0.15);
+  EXPECT_NEAR(a.b, 2.5, 0.6);
+  // The gradient at the returned parameters vanishes to the fit's tolerance.
+  const auto data = rapport::detail::compress_bgnbd(s.x, s.t_x, s.T);
+  Eigen::Vector4d g;
+  const double f = rapport::detail::bgnbd_objective(
+      data, Eigen::Vector4d(std::log(a.r), std::log(a.alpha), std::log(a.a), std::log(a.b)), &g, nullptr);
+  EXPECT_EQ(f, a.log_likelihood);
+  EXPECT_LT(g.cwiseAbs().maxCoeff(), 1e-9 * std::abs(f));
+}
+
+// sample_bgnbd keeps every stride-th row with its weight, and recounts customers per x.
+TEST(BgNbd, SampleKeepsEveryStrideThRow) {
+  const std::vector<double> x = {0, 0, 1, 1, 2, 0}, tx = {0, 0, 5, 6, 9, 0}, T = {30, 31, 30, 30, 30, 30};
+  // rows sorted by (x, t_x, T): (0,0,30) w2, (0,0,31) w1, (1,5,30), (1,6,30), (2,9,30)
+  for (const auto layout : {rapport::detail::BgNbdLayout::tables, rapport::detail::BgNbdLayout::per_row}) {
+    const auto data = rapport::detail::compress_bgnbd(x, tx, T, layout);
+    ASSERT_EQ(data.rows.size(), 5U);
+    const auto sample = rapport::detail::sample_bgnbd(data, 2);  // rows 0, 2, 4
+    ASSERT_EQ(sample.rows.size(), 3U);
+    EXPECT_EQ(sample.customers, 4U);
+    EXPECT_EQ(sample.repeat_buyers, 2U);
+    EXPECT_EQ(sample.x_weight, (std::vector<double>{2, 1, 1}));
+    EXPECT_EQ(sample.T_values[sample.rows[0].iT], 30.0);
+    EXPECT_EQ(sample.tx_values[sample.rows[1].itx], 5.0);
+    EXPECT_EQ(sample.tx_values[sample.rows[2].itx], 9.0);
+  }
 }
 
 TEST(BgNbd, FitIsInvariantToDuplicationAndOrder) {
