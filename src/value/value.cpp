@@ -1116,6 +1116,76 @@ double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horiz
   return expected_if_alive_quadrature(params, x, horizon / (alpha + T));
 }
 
+double p_alive_given(const BgNbdParams& params, double log_ab, double x, double t_x, double T) {
+  // log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)
+  const double l = log_ab + (params.r + x) * std::log1p((T - t_x) / (params.alpha + t_x));
+  if (l > 0) {
+    const double e = std::exp(-l);
+    return e / (1.0 + e);
+  }
+  return 1.0 / (1.0 + std::exp(l));
+}
+
+namespace {
+
+/// Direct-mapped memo of a pure function of two doubles, keyed by their exact bit patterns (a
+/// hit returns the very value the function gave, so results do not depend on what is cached).
+class PairMemo {
+public:
+  explicit PairMemo(std::size_t rows) {
+    const std::size_t size = std::bit_ceil(std::clamp<std::size_t>(rows, 64, std::size_t{1} << 15U));
+    slots_.resize(size);
+    mask_ = size - 1;
+  }
+
+  template <class Fn>
+  double get(double u, double v, Fn&& fn) {
+    const auto ku = std::bit_cast<std::uint64_t>(u), kv = std::bit_cast<std::uint64_t>(v);
+    Slot& slot = slots_[mix64(ku ^ mix64(kv)) & mask_];
+    if (slot.used && slot.u == ku && slot.v == kv) return slot.value;
+    slot = Slot{ku, kv, fn(), true};
+    return slot.value;
+  }
+
+private:
+  struct Slot {
+    std::uint64_t u = 0, v = 0;
+    double value = 0;
+    bool used = false;
+  };
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+};
+
+}  // namespace
+
+void predict_bgnbd(const BgNbdParams& params, double horizon, const double* x, const double* t_x,
+                   const double* T, double* p_alive, double* expected_purchases, std::size_t n,
+                   unsigned threads) {
+  parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
+    // E[X | alive] depends on (x, T) only and log(a) - log(b+x-1) on x only: few distinct values
+    // in whole-day data. Both are memoised by exact bits, so every row gets the per-row
+    // functions' value.
+    PairMemo if_alive(hi - lo), log_ab(64);
+    const double log_a = std::log(params.a);
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double xi = x[i];
+      double pa = 1.0;
+      if (xi > 0) {
+        const double lab = log_ab.get(xi, 0.0, [&] { return log_a - std::log(params.b + xi - 1.0); });
+        pa = p_alive_given(params, lab, xi, t_x[i], T[i]);
+      }
+      if (p_alive != nullptr) p_alive[i] = pa;
+      if (expected_purchases != nullptr) {
+        const double e = if_alive.get(xi, T[i], [&] {
+          return bgnbd_expected_purchases_if_alive(params, horizon, xi, T[i]);
+        });
+        expected_purchases[i] = e * pa;
+      }
+    }
+  });
+}
+
 }  // namespace rapport::detail
 
 namespace rapport {
@@ -1290,15 +1360,7 @@ double bgnbd_log_likelihood(const BgNbdParams& params, double x, double t_x, dou
 
 double bgnbd_p_alive(const BgNbdParams& params, double x, double t_x, double T) {
   if (!(x > 0)) return 1.0;
-  const double r = params.r, alpha = params.alpha, a = params.a, b = params.b;
-  // log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)
-  const double l =
-      std::log(a) - std::log(b + x - 1.0) + (r + x) * std::log1p((T - t_x) / (alpha + t_x));
-  if (l > 0) {
-    const double e = std::exp(-l);
-    return e / (1.0 + e);
-  }
-  return 1.0 / (1.0 + std::exp(l));
+  return detail::p_alive_given(params, std::log(params.a) - std::log(params.b + x - 1.0), x, t_x, T);
 }
 
 double bgnbd_expected_purchases(const BgNbdParams& params, double horizon, double x, double t_x,

@@ -108,4 +108,21 @@ RAPPORT_API double gamma_gamma_objective(const GammaGammaData& data, const Eigen
 RAPPORT_API double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon,
                                                      double x, double T);
 
+/// p_alive of a repeat buyer (x > 0) given `log_ab` = log(a) - log(b + x - 1): the one
+/// expression `bgnbd_p_alive` evaluates, shared with `predict_bgnbd`.
+RAPPORT_API double p_alive_given(const BgNbdParams& params, double log_ab, double x, double t_x,
+                                 double T);
+
+/// BG/NBD predictions for customers 0..n-1, bit for bit those of the per-customer functions:
+/// `p_alive[i] = bgnbd_p_alive(params, x[i], t_x[i], T[i])` and `expected_purchases[i] =
+/// bgnbd_expected_purchases(params, horizon, x[i], t_x[i], T[i])` (NaN and other invalid rows
+/// included). p_alive is computed once per customer and reused for the expectation, and
+/// E[X | alive] (a function of x and T only) and log(a) - log(b+x-1) are memoised by exact bit
+/// patterns, so whole-day data with few distinct (x, T) evaluate the series rarely. Runs on up
+/// to `threads` threads (0 = all cores; contiguous ranges, so the results never depend on it).
+/// Either output pointer may be null.
+RAPPORT_API void predict_bgnbd(const BgNbdParams& params, double horizon, const double* x,
+                               const double* t_x, const double* T, double* p_alive,
+                               double* expected_purchases, std::size_t n, unsigned threads = 1);
+
 }  // namespace rapport::detail

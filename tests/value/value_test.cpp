@@ -611,6 +611,59 @@ TEST(BgNbd, SampleKeepsEveryStrideThRow) {
   }
 }
 
+// predict_bgnbd gives exactly the per-customer functions' bits (memoised or not, on one thread
+// or two), over whole-day repeats (memo hits), real-valued histories, x = 0, NaN x, t_x = T,
+// huge T, and at parameters where E[X | alive] takes the quadrature.
+TEST(BgNbd, BatchPredictionsEqualPerCustomerFunctionsBitForBit) {
+  std::mt19937_64 rng(8);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> x, tx, T;
+  for (int i = 0; i < 3000; ++i) {
+    const int kind = i % 6;
+    double xi = std::floor(u(rng) * 12), Ti = 30 + std::floor(u(rng) * 500), ti = std::floor(Ti * u(rng));
+    if (kind == 1) {  // real-valued
+      Ti = 30 + 500 * u(rng);
+      ti = Ti * u(rng);
+    } else if (kind == 2) {
+      xi = 0;
+      ti = 0;
+    } else if (kind == 3) {
+      xi = std::nan("");
+    } else if (kind == 4) {
+      ti = Ti;  // bought on the last day
+    } else if (kind == 5 && i % 12 == 5) {
+      Ti = 1e12 * (1 + u(rng));  // huge age
+      ti = Ti * u(rng);
+      xi = 1 + std::floor(u(rng) * 3000);
+    }
+    x.push_back(xi);
+    tx.push_back(ti);
+    T.push_back(Ti);
+  }
+  const std::vector<BgNbdParams> models = {{0.243, 4.41, 0.793, 2.426, 0},
+                                           {0.56, 59.3, 1.74e7, 1.61e8, 0},
+                                           {2.0, 0.5, 1.0, 0.3, 0}};
+  auto bits = [](double v) { return std::bit_cast<std::uint64_t>(v); };
+  for (const BgNbdParams& p : models) {
+    // (the quadrature model is slow per customer: fewer of them)
+    const std::size_t n = p.a > 1e6 ? 300 : x.size();
+    for (const double horizon : {365.0, 0.0, 30.5}) {
+      for (const unsigned threads : {1U, 2U}) {
+        std::vector<double> pa(n), ep(n);
+        rapport::detail::predict_bgnbd(p, horizon, x.data(), tx.data(), T.data(), pa.data(), ep.data(), n, threads);
+        for (std::size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(bits(pa[i]), bits(rapport::bgnbd_p_alive(p, x[i], tx[i], T[i]))) << i;
+          ASSERT_EQ(bits(ep[i]), bits(rapport::bgnbd_expected_purchases(p, horizon, x[i], tx[i], T[i]))) << i;
+        }
+      }
+    }
+  }
+  // Either output may be left out.
+  std::vector<double> only(x.size());
+  rapport::detail::predict_bgnbd(models[0], 365, x.data(), tx.data(), T.data(), nullptr, only.data(), x.size());
+  EXPECT_EQ(bits(only[7]), bits(rapport::bgnbd_expected_purchases(models[0], 365, x[7], tx[7], T[7])));
+}
+
 TEST(BgNbd, FitIsInvariantToDuplicationAndOrder) {
   const Simulated s = simulate_bgnbd(3000, 0.25, 40, 0.8, 2.5, 7);
   const BgNbdParams once = rapport::fit_bgnbd(s.x, s.t_x, s.T);
