@@ -3,6 +3,8 @@
 //   bm_value --benchmark_filter='BM_FitBgNbd/1048576'
 #include <rapport/value/value.hpp>
 
+#include "value/value_detail.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -126,6 +128,33 @@ void BM_ExpectedPurchases(benchmark::State& state) {
   state.counters["mean"] = total / static_cast<double>(n);
 }
 BENCHMARK(BM_ExpectedPurchases)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// p_alive and expected purchases over 365 days for 1M customers at the sample's parameters, as
+/// scoring needs them: range(0) = 0 the per-customer functions in a loop (one thread), 1
+/// detail::predict_bgnbd on one thread, 2 on two threads; range(1) = 0 whole days, 1 real-valued.
+void BM_PredictBgNbd(benchmark::State& state) {
+  const BgNbdSample& s = bgnbd_sample(1'000'000, state.range(1) == 1);
+  const rapport::BgNbdParams params{0.25, 40.0, 0.8, 2.5, 0};
+  const std::size_t n = s.x.size();
+  std::vector<double> p_alive(n), expected(n);
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      for (std::size_t i = 0; i < n; ++i) {
+        p_alive[i] = rapport::bgnbd_p_alive(params, s.x[i], s.t_x[i], s.T[i]);
+        expected[i] = rapport::bgnbd_expected_purchases(params, 365, s.x[i], s.t_x[i], s.T[i]);
+      }
+    } else {
+      rapport::detail::predict_bgnbd(params, 365, s.x.data(), s.t_x.data(), s.T.data(), p_alive.data(),
+                                     expected.data(), n, static_cast<unsigned>(state.range(0)));
+    }
+    benchmark::DoNotOptimize(expected.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+}
+BENCHMARK(BM_PredictBgNbd)
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 /// Synthetic Gamma-Gamma customers: x = 1 + Geometric(0.4), nu ~ Gamma(q, 1/gamma), mean spend
 /// ~ Gamma(p x, 1/(nu x)) rounded to cents (p = 6.25, q = 3.74, gamma = 15.44).
