@@ -325,19 +325,20 @@ struct BgAccum {
 
 namespace {
 
-/// Checks every BG/NBD row and returns t_x with 0 where x = 0 (t_x is irrelevant without
-/// repeat purchases; -0 becomes +0), counting the repeat buyers.
-std::vector<double> validated_tx(std::span<const double> x, std::span<const double> t_x,
-                                 std::span<const double> T, std::size_t& repeat) {
+/// t_x as the fit uses it: 0 where x = 0 (t_x is irrelevant without repeat purchases), and -0
+/// as +0.
+double normalized_tx(double x, double t_x) { return x != 0 ? t_x + 0.0 : 0.0; }
+
+/// Checks every BG/NBD row; returns the number of repeat buyers.
+std::size_t validate_bgnbd(std::span<const double> x, std::span<const double> t_x,
+                           std::span<const double> T) {
   if (x.size() != t_x.size() || x.size() != T.size()) {
     throw std::invalid_argument("BG/NBD input spans differ in length: x " +
                                 std::to_string(x.size()) + ", t_x " + std::to_string(t_x.size()) +
                                 ", T " + std::to_string(T.size()));
   }
-  const std::size_t n = x.size();
-  std::vector<double> tx_norm(n);
-  repeat = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  std::size_t repeat = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i]) || !std::isfinite(t_x[i]) || !std::isfinite(T[i]) || x[i] < 0 ||
         t_x[i] < 0 || (x[i] > 0 && x[i] < 1) || t_x[i] > T[i]) {
       throw std::invalid_argument(
@@ -345,11 +346,9 @@ std::vector<double> validated_tx(std::span<const double> x, std::span<const doub
           ", t_x=" + format_double(t_x[i]) + ", T=" + format_double(T[i]) +
           " (need x = 0 or x >= 1, 0 <= t_x <= T, all finite)");
     }
-    const bool buys = x[i] != 0;
-    tx_norm[i] = buys ? t_x[i] + 0.0 : 0.0;
-    repeat += buys ? 1U : 0U;
+    repeat += x[i] != 0 ? 1U : 0U;
   }
-  return tx_norm;
+  return repeat;
 }
 
 /// True when the first rows have so many distinct T that tables of distinct values would be
@@ -366,9 +365,11 @@ bool mostly_distinct(std::span<const double> T) {
 
 /// Rows by distinct-value tables: each column is reduced to ranks of its distinct values, and
 /// the rank triples are radix-sorted and merged.
-void compress_by_tables(BgNbdData& data, std::span<const double> x, std::span<const double> tx_norm,
+void compress_by_tables(BgNbdData& data, std::span<const double> x, std::span<const double> t_x,
                         std::span<const double> T) {
   const std::size_t n = x.size();
+  std::vector<double> tx_norm(n);
+  for (std::size_t i = 0; i < n; ++i) tx_norm[i] = normalized_tx(x[i], t_x[i]);
   Column cx = encode_column(x);
   Column ctx = encode_column(tx_norm);
   Column cT = encode_column(T);
@@ -424,76 +425,98 @@ struct TxT {
   double tx = 0, T = 0;
 };
 
-/// Sorts `v` by (t_x, T): one counting pass into buckets that split the range of the leading
-/// key (t_x, or T where all t_x are equal) evenly in its bit pattern (monotone for non-negative
-/// doubles), about one customer per bucket, then std::sort inside each bucket. `scratch` has
-/// v.size() entries.
-void sort_by_tx_T(std::span<TxT> v, std::span<TxT> scratch) {
-  const std::size_t m = v.size();
-  if (m < 2) return;
-  double tx_lo = v[0].tx, tx_hi = tx_lo;
-  for (const TxT& c : v) {
-    tx_lo = std::min(tx_lo, c.tx);
-    tx_hi = std::max(tx_hi, c.tx);
+/// How the customers with one x are spread over buckets: by the bit pattern (monotone for
+/// non-negative doubles) of the leading key, t_x, or T where all their t_x are equal, split into
+/// equal ranges, a few customers per bucket.
+struct Buckets {
+  bool by_T = false;
+  std::uint64_t lo = 0;
+  unsigned shift = 0;
+  std::size_t first = 0;  ///< global index of the group's first bucket
+  std::size_t count = 0;  ///< buckets of the group
+
+  std::uint64_t lead(const TxT& c) const { return double_key(by_T ? c.T : c.tx); }
+  std::size_t of(const TxT& c) const { return first + static_cast<std::size_t>((lead(c) - lo) >> shift); }
+};
+
+/// Buckets per x group from the range of each group's t_x and T; `size` customers per group.
+std::vector<Buckets> plan_buckets(std::span<const std::uint32_t> code, std::span<const double> x,
+                                  std::span<const double> t_x, std::span<const double> T,
+                                  std::span<const std::size_t> size) {
+  const std::size_t nx = size.size();
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  std::vector<std::array<double, 4>> range(nx, {kInf, -kInf, kInf, -kInf});  // t_x lo/hi, T lo/hi
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    std::array<double, 4>& g = range[code[i]];
+    const double tx = normalized_tx(x[i], t_x[i]);
+    g[0] = std::min(g[0], tx);
+    g[1] = std::max(g[1], tx);
+    g[2] = std::min(g[2], T[i]);
+    g[3] = std::max(g[3], T[i]);
   }
-  const bool by_T = tx_lo == tx_hi;
-  auto lead = [by_T](const TxT& c) { return double_key(by_T ? c.T : c.tx); };
-  std::uint64_t lo = lead(v[0]), hi = lo;
-  for (const TxT& c : v) {
-    lo = std::min(lo, lead(c));
-    hi = std::max(hi, lead(c));
+  std::vector<Buckets> plan(nx);
+  std::size_t first = 0;
+  for (std::size_t k = 0; k < nx; ++k) {
+    Buckets& b = plan[k];
+    b.by_T = range[k][0] == range[k][1];
+    b.lo = double_key(b.by_T ? range[k][2] : range[k][0]);
+    const std::uint64_t hi = double_key(b.by_T ? range[k][3] : range[k][1]);
+    // About eight customers per bucket: the bucket counters stay in cache, and std::sort of
+    // a handful is an insertion sort.
+    const auto bucket_bits = static_cast<unsigned>(std::max<std::size_t>(std::bit_width(size[k]), 4) - 3);
+    const auto span_bits = static_cast<unsigned>(std::bit_width(hi - b.lo));
+    b.shift = span_bits > bucket_bits ? span_bits - bucket_bits : 0U;
+    b.first = first;
+    b.count = static_cast<std::size_t>((hi - b.lo) >> b.shift) + 1;
+    first += b.count;
   }
-  const unsigned bucket_bits = static_cast<unsigned>(std::bit_width(m));
-  const unsigned span_bits = static_cast<unsigned>(std::bit_width(hi - lo));
-  const unsigned shift = span_bits > bucket_bits ? span_bits - bucket_bits : 0U;
-  const std::size_t buckets = static_cast<std::size_t>((hi - lo) >> shift) + 1;
-  std::vector<std::uint32_t> start(buckets + 1, 0);
-  for (const TxT& c : v) ++start[((lead(c) - lo) >> shift) + 1];
-  for (std::size_t b = 1; b <= buckets; ++b) start[b] += start[b - 1];
-  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-  for (const TxT& c : v) scratch[fill[(lead(c) - lo) >> shift]++] = c;
-  auto less = [](const TxT& l, const TxT& r) { return l.tx != r.tx ? l.tx < r.tx : l.T < r.T; };
-  for (std::size_t b = 0; b < buckets; ++b) {
-    if (start[b + 1] - start[b] > 1) {
-      std::sort(scratch.begin() + start[b], scratch.begin() + start[b + 1], less);
-    }
-  }
-  std::copy(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(m), v.begin());
+  return plan;
 }
 
-/// Rows with per-row t_x and T (see BgNbdData::per_row): customers grouped by x (counting sort),
-/// each group sorted by (t_x, T), identical neighbours merged. The same rows in the same order
-/// as compress_by_tables, without tables of distinct t_x and T.
-void compress_per_row(BgNbdData& data, std::span<const double> x, std::span<const double> tx_norm,
+/// Rows with per-row t_x and T (see BgNbdData::per_row): every customer is placed in a bucket of
+/// its x group (counting sort on the bucket; see Buckets), each bucket is sorted by (t_x, T), and
+/// identical neighbours are merged. The same rows in the same order as compress_by_tables,
+/// without tables of distinct t_x and T.
+void compress_per_row(BgNbdData& data, std::span<const double> x, std::span<const double> t_x,
                       std::span<const double> T) {
   const std::size_t n = x.size();
   Column cx = encode_column(x);
   data.x_values = std::move(cx.values);
   const std::size_t nx = data.x_values.size();
-  std::vector<std::size_t> group(nx + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) ++group[cx.code[i] + 1];
-  data.x_weight.resize(nx);
-  for (std::size_t k = 0; k < nx; ++k) {
-    data.x_weight[k] = static_cast<double>(group[k + 1]);
-    group[k + 1] += group[k];
+  std::vector<std::size_t> size(nx, 0);
+  for (std::size_t i = 0; i < n; ++i) ++size[cx.code[i]];
+  data.x_weight.assign(size.begin(), size.end());
+  const std::vector<Buckets> plan = plan_buckets(cx.code, x, t_x, T, size);
+  const std::size_t buckets = plan.empty() ? 0 : plan.back().first + plan.back().count;
+  // Counting sort on the bucket (cx.code now holds each customer's bucket).
+  std::vector<std::uint32_t> start(buckets + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto b = static_cast<std::uint32_t>(plan[cx.code[i]].of(TxT{normalized_tx(x[i], t_x[i]), T[i]}));
+    cx.code[i] = b;
+    ++start[b + 1];
   }
-  std::vector<TxT> hist(n), scratch(n);
+  for (std::size_t b = 1; b <= buckets; ++b) start[b] += start[b - 1];
+  std::vector<TxT> hist(n);
   {
-    std::vector<std::size_t> fill(group.begin(), group.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) hist[fill[cx.code[i]]++] = TxT{tx_norm[i], T[i] + 0.0};
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) hist[fill[cx.code[i]]++] = TxT{normalized_tx(x[i], t_x[i]), T[i] + 0.0};
   }
-  for (std::size_t k = 0; k < nx; ++k) {
-    sort_by_tx_T(std::span<TxT>(hist.data() + group[k], group[k + 1] - group[k]),
-                 std::span<TxT>(scratch.data(), group[k + 1] - group[k]));
-  }
+  auto less = [](const TxT& l, const TxT& r) { return l.tx != r.tx ? l.tx < r.tx : l.T < r.T; };
+  parallel_ranges(buckets, [&](std::size_t lo, std::size_t hi, int) {
+    for (std::size_t b = lo; b < hi; ++b) {
+      if (start[b + 1] - start[b] > 1) std::sort(hist.begin() + start[b], hist.begin() + start[b + 1], less);
+    }
+  });
+  // Merge identical neighbours within each x group.
   data.per_row = true;
   data.rows.reserve(n);
   data.tx_values.reserve(n);
   data.T_values.reserve(n);
-  for (std::size_t k = 0; k < nx; ++k) {
-    for (std::size_t p = group[k]; p < group[k + 1];) {
+  for (std::size_t k = 0, p = 0; k < nx; ++k) {
+    const std::size_t group_end = p + size[k];
+    while (p < group_end) {
       std::size_t q = p + 1;
-      while (q < group[k + 1] && hist[q].tx == hist[p].tx && hist[q].T == hist[p].T) ++q;
+      while (q < group_end && hist[q].tx == hist[p].tx && hist[q].T == hist[p].T) ++q;
       const auto row = static_cast<std::uint32_t>(data.rows.size());
       data.rows.push_back(BgNbdRow{static_cast<std::uint32_t>(k), row, row, static_cast<double>(q - p)});
       data.tx_values.push_back(hist[p].tx);
@@ -508,12 +531,12 @@ void compress_per_row(BgNbdData& data, std::span<const double> x, std::span<cons
 BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
                          std::span<const double> T, BgNbdLayout layout) {
   BgNbdData data;
-  const std::vector<double> tx_norm = validated_tx(x, t_x, T, data.repeat_buyers);
+  data.repeat_buyers = validate_bgnbd(x, t_x, T);
   data.customers = x.size();
   if (layout == BgNbdLayout::per_row || (layout == BgNbdLayout::automatic && mostly_distinct(T))) {
-    compress_per_row(data, x, tx_norm, T);
+    compress_per_row(data, x, t_x, T);
   } else {
-    compress_by_tables(data, x, tx_norm, T);
+    compress_by_tables(data, x, t_x, T);
   }
   return data;
 }
