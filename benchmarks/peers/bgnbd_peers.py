@@ -14,7 +14,9 @@ log-likelihoods.
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import subprocess
 import sys
 import time
 
@@ -67,6 +69,17 @@ def time_best(fn, repeats: int) -> tuple:
     return best, result
 
 
+def bench_seconds(bench: str, customers: int, repeats: int) -> float:
+    """Best real time of bm_value's BM_FitBgNbdReal/<customers> (its own sample, same model)."""
+    out = subprocess.run([bench, f"--benchmark_filter=^BM_FitBgNbdReal/{customers}/", "--benchmark_format=json",
+                          f"--benchmark_repetitions={repeats}"], check=True, capture_output=True, text=True).stdout
+    runs = [b for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration"]
+    if not runs:
+        raise SystemExit(f"{bench} has no BM_FitBgNbdReal/{customers} (try --customers 100000 or 1000000)")
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    return min(b["real_time"] * scale[b["time_unit"]] for b in runs)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=1_000_000)
@@ -74,9 +87,10 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3, help="best of this many fits per tool")
     ap.add_argument("--lifetimes-repeats", type=int, default=1, help="best of this many lifetimes fits")
     ap.add_argument("--csv", help="also write the customers to this CSV (x,t_x,T)")
+    ap.add_argument("--bench", help="time rapport by this bm_value binary's BM_FitBgNbdReal (its own "
+                    "sample of the same model; e.g. an older build) instead of the Python bindings")
     args = ap.parse_args()
 
-    import rapport  # the Python bindings (build/bindings on PYTHONPATH)
     from lifetimes import BetaGeoFitter
 
     x, t_x, T = generate(args.customers, args.seed)
@@ -87,7 +101,12 @@ def main() -> int:
     print(f"customers {args.customers}, distinct (x, t_x, T) {distinct}, repeat buyers "
           f"{int((x > 0).sum())}, max x {int(x.max())}")
 
-    t_rapport, fit_r = time_best(lambda: rapport.fit_bgnbd(x, t_x, T), args.repeats)
+    if args.bench:
+        t_rapport = bench_seconds(args.bench, args.customers, args.repeats)
+        fit_r = None
+    else:
+        import rapport  # the Python bindings (build/bindings on PYTHONPATH)
+        t_rapport, fit_r = time_best(lambda: rapport.fit_bgnbd(x, t_x, T), args.repeats)
 
     def fit_lifetimes():
         bgf = BetaGeoFitter(penalizer_coef=0.0)
@@ -99,13 +118,17 @@ def main() -> int:
     ll_l = log_likelihood(fit_l, x, t_x, T)
     print(f"{'tool':10s} {'seconds':>9s} {'ratio':>7s} {'r':>12s} {'alpha':>12s} {'a':>12s} {'b':>12s} "
           f"{'log-lik':>16s}")
-    print(f"{'rapport':10s} {t_rapport:9.3f} {1.0:7.1f} {fit_r['r']:12.6g} {fit_r['alpha']:12.6g} "
-          f"{fit_r['a']:12.6g} {fit_r['b']:12.6g} {fit_r['log_likelihood']:16.6f}")
+    if fit_r is None:
+        print(f"{'rapport':10s} {t_rapport:9.3f} {1.0:7.1f}   (bm_value {args.bench}: its own sample)")
+    else:
+        print(f"{'rapport':10s} {t_rapport:9.3f} {1.0:7.1f} {fit_r['r']:12.6g} {fit_r['alpha']:12.6g} "
+              f"{fit_r['a']:12.6g} {fit_r['b']:12.6g} {fit_r['log_likelihood']:16.6f}")
     print(f"{'lifetimes':10s} {t_lifetimes:9.3f} {t_lifetimes / t_rapport:7.1f} {fit_l['r']:12.6g} "
           f"{fit_l['alpha']:12.6g} {fit_l['a']:12.6g} {fit_l['b']:12.6g} {ll_l:16.6f}")
-    rel = {k: abs(fit_l[k] - fit_r[k]) / abs(fit_r[k]) for k in fit_l}
-    print("relative parameter differences (lifetimes vs rapport): "
-          + ", ".join(f"{k} {v:.2e}" for k, v in rel.items()))
+    if fit_r is not None:
+        rel = {k: abs(fit_l[k] - fit_r[k]) / abs(fit_r[k]) for k in fit_l}
+        print("relative parameter differences (lifetimes vs rapport): "
+              + ", ".join(f"{k} {v:.2e}" for k, v in rel.items()))
     print(f"lifetimes / rapport: {t_lifetimes / t_rapport:.1f}x")
     return 0
 
