@@ -8,7 +8,7 @@
 #include <bit>
 #include <cstdint>
 
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__)  // GCC and Clang
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"  // 32-byte vectors are only passed inline here
 #endif
@@ -94,6 +94,6 @@ RAPPORT_LANES_INLINE V exp_nonpositive(V x) {
 
 }  // namespace rapport::detail::lanes
 
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__)  // GCC and Clang
 #pragma GCC diagnostic pop
 #endif

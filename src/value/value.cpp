@@ -33,8 +33,17 @@
 
 // The four-lane pass (bgnbd_rows_lanes) keeps its 32-byte vectors inside the function; GCC
 // still notes, at the end of the file, that passing them would differ between SSE and AVX.
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__)  // GCC and Clang
 #pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+// GCC also compiles the four-lane pass for AVX2, chosen at load time where the CPU has it (the
+// same operations, no FMA: the same bits). Clang refuses the always-inline 32-byte vector helpers
+// in an AVX2 clone, so there it stays baseline.
+#if defined(__GNUC__) && !defined(__clang__)
+#define RAPPORT_AVX2_CLONE [[gnu::target_clones("avx2", "default")]]
+#else
+#define RAPPORT_AVX2_CLONE
 #endif
 
 namespace rapport::detail {
@@ -702,7 +711,7 @@ void bgnbd_rows(const BgNbdData& data, const BgTerms& t, std::size_t begin, std:
 /// differently: the same optimum to rounding, not the same bits). log1p(e) is
 /// log(1 + e) - ((1 + e) - 1 - e) / (1 + e). Rows with x = 0 (a prefix: rows are sorted by x)
 /// reduce to three sums over T.
-[[gnu::target_clones("avx2", "default")]] void bgnbd_rows_lanes(const BgNbdData& data,
+RAPPORT_AVX2_CLONE void bgnbd_rows_lanes(const BgNbdData& data,
                                                                 const BgTerms& t, std::size_t begin,
                                                                 std::size_t end, BgAccum& loc) {
   using lanes::V;

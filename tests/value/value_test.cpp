@@ -20,7 +20,7 @@
 #include <vector>
 
 // lanes.hpp's 32-byte vectors are passed between inline functions only.
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__)  // GCC and Clang
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
