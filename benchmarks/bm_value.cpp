@@ -62,9 +62,10 @@ const BgNbdSample& bgnbd_sample(std::size_t n, bool real_valued = false) {
   return cache.emplace(std::pair{n, real_valued}, std::move(s)).first->second;
 }
 
-void BM_FitBgNbd(benchmark::State& state) {
+/// Fits BG/NBD to the sample of range(0) customers (whole days or real-valued).
+void fit_bgnbd_sample(benchmark::State& state, bool real_valued) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  const BgNbdSample& s = bgnbd_sample(n);
+  const BgNbdSample& s = bgnbd_sample(n, real_valued);
   rapport::BgNbdParams fit;
   for (auto _ : state) {
     fit = rapport::fit_bgnbd(s.x, s.t_x, s.T);
@@ -77,6 +78,8 @@ void BM_FitBgNbd(benchmark::State& state) {
   state.counters["a"] = fit.a;
   state.counters["b"] = fit.b;
 }
+
+void BM_FitBgNbd(benchmark::State& state) { fit_bgnbd_sample(state, false); }
 BENCHMARK(BM_FitBgNbd)
     ->Arg(10'000)
     ->Arg(100'000)
@@ -85,21 +88,7 @@ BENCHMARK(BM_FitBgNbd)
     ->UseRealTime();
 
 /// BG/NBD fit on real-valued histories (no two customers alike, so merging does not help).
-void BM_FitBgNbdReal(benchmark::State& state) {
-  const auto n = static_cast<std::size_t>(state.range(0));
-  const BgNbdSample& s = bgnbd_sample(n, true);
-  rapport::BgNbdParams fit;
-  for (auto _ : state) {
-    fit = rapport::fit_bgnbd(s.x, s.t_x, s.T);
-    benchmark::DoNotOptimize(fit);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(n));
-  state.counters["r"] = fit.r;
-  state.counters["alpha"] = fit.alpha;
-  state.counters["a"] = fit.a;
-  state.counters["b"] = fit.b;
-}
+void BM_FitBgNbdReal(benchmark::State& state) { fit_bgnbd_sample(state, true); }
 BENCHMARK(BM_FitBgNbdReal)
     ->Arg(100'000)
     ->Arg(1'000'000)

@@ -629,6 +629,18 @@ BgTerms bgnbd_terms(const BgNbdData& data, double r, double alpha, double b, dou
   return t;
 }
 
+/// log(alpha + v) and 1/(alpha + v) for table entry `k`: computed from the entry's value `values[k]`
+/// (`PerRow`), or read from the tables of them. The same expressions, so the same bits.
+template <bool PerRow>
+std::pair<double, double> log_and_inverse(double alpha, const double* values, const std::vector<double>& logs,
+                                          const std::vector<double>& inverses, std::size_t k) {
+  if constexpr (PerRow) {
+    return {std::log(alpha + values[k]), 1.0 / (alpha + values[k])};
+  } else {
+    return {logs[k], inverses[k]};
+  }
+}
+
 /// Adds the contributions of rows [begin, end) to `loc`:
 /// log[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)] and its derivatives in
 /// (r, alpha, a, b). `PerRow`: log(alpha + .) and 1/(alpha + .) are computed per row (the same
@@ -645,14 +657,7 @@ void bgnbd_rows(const BgNbdData& data, const BgTerms& t, std::size_t begin, std:
     const BgNbdRow& row = rows[i];
     const double w = row.weight;
     const double sx = t.s[row.ix];
-    double lt = 0, it = 0;
-    if constexpr (PerRow) {
-      lt = std::log(alpha + Tv[i]);
-      it = 1.0 / (alpha + Tv[i]);
-    } else {
-      lt = t.lT[row.iT];
-      it = t.iT[row.iT];
-    }
+    const auto [lt, it] = log_and_inverse<PerRow>(alpha, Tv, t.lT, t.iT, row.iT);
     if (data.x_values[row.ix] == 0) {
       loc.f -= w * sx * lt;
       if (want_g) {
@@ -663,14 +668,7 @@ void bgnbd_rows(const BgNbdData& data, const BgTerms& t, std::size_t begin, std:
       }
       continue;
     }
-    double lx = 0, ix = 0;
-    if constexpr (PerRow) {
-      lx = std::log(alpha + txv[i]);
-      ix = 1.0 / (alpha + txv[i]);
-    } else {
-      lx = t.ltx[row.itx];
-      ix = t.itx[row.itx];
-    }
+    const auto [lx, ix] = log_and_inverse<PerRow>(alpha, txv, t.ltx, t.itx, row.itx);
     const double u1 = -sx * lt;
     const double u2 = t.lab[row.ix] - sx * lx;
     // e = exp(lo - hi) of the two terms; the larger one's weight is 1 / (1 + e).

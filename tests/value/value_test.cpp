@@ -123,6 +123,36 @@ Simulated simulate_bgnbd(std::size_t n, double r, double alpha, double a, double
   return s;
 }
 
+/// Expects two BG/NBD fits to agree in every parameter to `rel` relative.
+void expect_same_bgnbd(const BgNbdParams& a, const BgNbdParams& b, double rel) {
+  EXPECT_NEAR(a.r, b.r, rel * b.r);
+  EXPECT_NEAR(a.alpha, b.alpha, rel * b.alpha);
+  EXPECT_NEAR(a.a, b.a, rel * b.a);
+  EXPECT_NEAR(a.b, b.b, rel * b.b);
+}
+
+/// Expects the analytic gradient `g` and Hessian `H` of the BG/NBD objective at `theta` to match
+/// central finite differences of the objective and of its gradient (step 1e-5).
+void expect_bgnbd_derivatives_match_finite_differences(const rapport::detail::BgNbdData& data,
+                                                       const Eigen::Vector4d& theta,
+                                                       const Eigen::Vector4d& g, const Eigen::Matrix4d& H) {
+  const double h = 1e-5;
+  for (int i = 0; i < 4; ++i) {
+    Eigen::Vector4d tp = theta, tm = theta;
+    tp[i] += h;
+    tm[i] -= h;
+    Eigen::Vector4d gp, gm;
+    const double fp = rapport::detail::bgnbd_objective(data, tp, &gp, nullptr);
+    const double fm = rapport::detail::bgnbd_objective(data, tm, &gm, nullptr);
+    const double fd = (fp - fm) / (2 * h);
+    EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
+    const Eigen::Vector4d hd = (gp - gm) / (2 * h);
+    for (int j = 0; j < 4; ++j) {
+      EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j]))) << "hessian " << j << "," << i;
+    }
+  }
+}
+
 using mp = boost::multiprecision::cpp_bin_float_50;
 
 /// Reference E[Y(t) | x, t_x, T] from the textbook formula in 50-digit arithmetic, with the
@@ -551,20 +581,7 @@ TEST(BgNbd, LargeDataPassMatchesPerCustomerLikelihoods) {
     Eigen::Matrix4d H;
     const double f = rapport::detail::bgnbd_objective(data, theta, &g, &H);
     EXPECT_NEAR(f, static_cast<double>(ref), 1e-12 * std::abs(static_cast<double>(ref)));
-    const double h = 1e-5;
-    for (int i = 0; i < 4; ++i) {
-      Eigen::Vector4d tp = theta, tm = theta;
-      tp[i] += h;
-      tm[i] -= h;
-      Eigen::Vector4d gp, gm;
-      const double fd = (rapport::detail::bgnbd_objective(data, tp, &gp, nullptr) -
-                         rapport::detail::bgnbd_objective(data, tm, &gm, nullptr)) / (2 * h);
-      EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
-      const Eigen::Vector4d hd = (gp - gm) / (2 * h);
-      for (int j = 0; j < 4; ++j) {
-        EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j]))) << "hessian " << j << "," << i;
-      }
-    }
+    expect_bgnbd_derivatives_match_finite_differences(data, theta, g, H);
   }
 }
 
@@ -575,11 +592,7 @@ TEST(BgNbd, LargeFitReachesTheOptimumToRounding) {
   rapport::FitOptions tight;
   tight.gradient_tolerance = 1e-15;
   const BgNbdParams a = rapport::fit_bgnbd(s.x, s.t_x, s.T);
-  const BgNbdParams b = rapport::fit_bgnbd(s.x, s.t_x, s.T, tight);
-  EXPECT_NEAR(a.r, b.r, 1e-12 * b.r);
-  EXPECT_NEAR(a.alpha, b.alpha, 1e-12 * b.alpha);
-  EXPECT_NEAR(a.a, b.a, 1e-12 * b.a);
-  EXPECT_NEAR(a.b, b.b, 1e-12 * b.b);
+  expect_same_bgnbd(a, rapport::fit_bgnbd(s.x, s.t_x, s.T, tight), 1e-12);
   EXPECT_NEAR(a.r, 0.25, 0.02);
   EXPECT_NEAR(a.alpha, 40, 4);
   EXPECT_NEAR(a.a, 0.8, 0.15);
@@ -700,21 +713,7 @@ TEST(BgNbd, AnalyticGradientAndHessianMatchFiniteDifferences) {
     const double f = rapport::detail::bgnbd_objective(data, theta, &g, &H);
     EXPECT_DOUBLE_EQ(rapport::detail::bgnbd_objective(data, theta, nullptr, nullptr), f);
     EXPECT_LT((H - H.transpose()).cwiseAbs().maxCoeff(), 1e-9 * H.cwiseAbs().maxCoeff());
-    const double h = 1e-5;
-    for (int i = 0; i < 4; ++i) {
-      Eigen::Vector4d tp = theta, tm = theta;
-      tp[i] += h;
-      tm[i] -= h;
-      Eigen::Vector4d gp, gm;
-      const double fp = rapport::detail::bgnbd_objective(data, tp, &gp, nullptr);
-      const double fm = rapport::detail::bgnbd_objective(data, tm, &gm, nullptr);
-      const double fd = (fp - fm) / (2 * h);
-      EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
-      const Eigen::Vector4d hd = (gp - gm) / (2 * h);
-      for (int j = 0; j < 4; ++j)
-        EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j])))
-            << "hessian " << j << "," << i;
-    }
+    expect_bgnbd_derivatives_match_finite_differences(data, theta, g, H);
   }
 }
 
@@ -794,12 +793,7 @@ TEST(BgNbd, FitReachesTheOptimumToRounding) {
   const Cdnow& d = cdnow();
   rapport::FitOptions tight;
   tight.gradient_tolerance = 1e-15;
-  const BgNbdParams a = rapport::fit_bgnbd(d.x, d.t_x, d.T);
-  const BgNbdParams b = rapport::fit_bgnbd(d.x, d.t_x, d.T, tight);
-  EXPECT_NEAR(a.r, b.r, 1e-13 * b.r);
-  EXPECT_NEAR(a.alpha, b.alpha, 1e-13 * b.alpha);
-  EXPECT_NEAR(a.a, b.a, 1e-13 * b.a);
-  EXPECT_NEAR(a.b, b.b, 1e-13 * b.b);
+  expect_same_bgnbd(rapport::fit_bgnbd(d.x, d.t_x, d.T), rapport::fit_bgnbd(d.x, d.t_x, d.T, tight), 1e-13);
   const GammaGammaParams g = rapport::fit_gamma_gamma(d.x, d.m);
   const GammaGammaParams h = rapport::fit_gamma_gamma(d.x, d.m, tight);
   EXPECT_NEAR(g.p, h.p, 1e-12 * h.p);
