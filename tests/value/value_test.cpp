@@ -131,26 +131,39 @@ void expect_same_bgnbd(const BgNbdParams& a, const BgNbdParams& b, double rel) {
   EXPECT_NEAR(a.b, b.b, rel * b.b);
 }
 
-/// Expects the analytic gradient `g` and Hessian `H` of the BG/NBD objective at `theta` to match
-/// central finite differences of the objective and of its gradient (step 1e-5).
-void expect_bgnbd_derivatives_match_finite_differences(const rapport::detail::BgNbdData& data,
-                                                       const Eigen::Vector4d& theta,
-                                                       const Eigen::Vector4d& g, const Eigen::Matrix4d& H) {
+/// Expects the analytic gradient `g` and Hessian `H` of `objective(theta, grad*, hess*)` at
+/// `theta` to match central finite differences of the objective and of its gradient (step 1e-5).
+template <int N, class Objective>
+void expect_derivatives_match_finite_differences(Objective&& objective, const Eigen::Matrix<double, N, 1>& theta,
+                                                 const Eigen::Matrix<double, N, 1>& g,
+                                                 const Eigen::Matrix<double, N, N>& H) {
+  using Vec = Eigen::Matrix<double, N, 1>;
   const double h = 1e-5;
-  for (int i = 0; i < 4; ++i) {
-    Eigen::Vector4d tp = theta, tm = theta;
+  for (int i = 0; i < N; ++i) {
+    Vec tp = theta, tm = theta;
     tp[i] += h;
     tm[i] -= h;
-    Eigen::Vector4d gp, gm;
-    const double fp = rapport::detail::bgnbd_objective(data, tp, &gp, nullptr);
-    const double fm = rapport::detail::bgnbd_objective(data, tm, &gm, nullptr);
+    Vec gp, gm;
+    const double fp = objective(tp, &gp);
+    const double fm = objective(tm, &gm);
     const double fd = (fp - fm) / (2 * h);
     EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
-    const Eigen::Vector4d hd = (gp - gm) / (2 * h);
-    for (int j = 0; j < 4; ++j) {
+    const Vec hd = (gp - gm) / (2 * h);
+    for (int j = 0; j < N; ++j) {
       EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j]))) << "hessian " << j << "," << i;
     }
   }
+}
+
+/// The check above for the BG/NBD objective on `data`.
+void expect_bgnbd_derivatives_match_finite_differences(const rapport::detail::BgNbdData& data,
+                                                       const Eigen::Vector4d& theta,
+                                                       const Eigen::Vector4d& g, const Eigen::Matrix4d& H) {
+  expect_derivatives_match_finite_differences<4>(
+      [&](const Eigen::Vector4d& t, Eigen::Vector4d* grad) {
+        return rapport::detail::bgnbd_objective(data, t, grad, nullptr);
+      },
+      theta, g, H);
 }
 
 using mp = boost::multiprecision::cpp_bin_float_50;
@@ -725,21 +738,11 @@ TEST(GammaGamma, AnalyticGradientAndHessianMatchFiniteDifferences) {
     Eigen::Vector3d g;
     Eigen::Matrix3d H;
     rapport::detail::gamma_gamma_objective(data, theta, &g, &H);
-    const double h = 1e-5;
-    for (int i = 0; i < 3; ++i) {
-      Eigen::Vector3d tp = theta, tm = theta;
-      tp[i] += h;
-      tm[i] -= h;
-      Eigen::Vector3d gp, gm;
-      const double fp = rapport::detail::gamma_gamma_objective(data, tp, &gp, nullptr);
-      const double fm = rapport::detail::gamma_gamma_objective(data, tm, &gm, nullptr);
-      const double fd = (fp - fm) / (2 * h);
-      EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
-      const Eigen::Vector3d hd = (gp - gm) / (2 * h);
-      for (int j = 0; j < 3; ++j)
-        EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j])))
-            << "hessian " << j << "," << i;
-    }
+    expect_derivatives_match_finite_differences<3>(
+        [&](const Eigen::Vector3d& t, Eigen::Vector3d* grad) {
+          return rapport::detail::gamma_gamma_objective(data, t, grad, nullptr);
+        },
+        theta, g, H);
   }
 }
 
