@@ -1168,11 +1168,18 @@ public:
     mask_ = size - 1;
   }
 
+  /// fn() for (u, v), from the memo when it holds that pair. After 4096 look-ups with fewer
+  /// than one hit in eight (real-valued data: nearly every pair distinct) it stops memoising.
   template <class Fn>
   double get(double u, double v, Fn&& fn) {
+    if (bypass_) return fn();
     const auto ku = std::bit_cast<std::uint64_t>(u), kv = std::bit_cast<std::uint64_t>(v);
     Slot& slot = slots_[mix64(ku ^ mix64(kv)) & mask_];
-    if (slot.used && slot.u == ku && slot.v == kv) return slot.value;
+    if (slot.used && slot.u == ku && slot.v == kv) {
+      ++hits_;
+      return slot.value;
+    }
+    if (++misses_ == 4096 && 8 * hits_ < misses_) bypass_ = true;
     slot = Slot{ku, kv, fn(), true};
     return slot.value;
   }
@@ -1185,6 +1192,8 @@ private:
   };
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
+  std::size_t hits_ = 0, misses_ = 0;
+  bool bypass_ = false;
 };
 
 }  // namespace
