@@ -3,6 +3,8 @@
 //   bm_value --benchmark_filter='BM_FitBgNbd/1048576'
 #include <rapport/value/value.hpp>
 
+#include "value/value_detail.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -10,26 +12,30 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace {
 
-/// Synthetic BG/NBD customers (whole days): lambda ~ Gamma(r, 1/alpha), p ~ Beta(a, b),
-/// T ~ U{30..540}, purchases a Poisson process at rate lambda with dropout probability p after
-/// each repeat purchase.
+/// Synthetic BG/NBD customers: lambda ~ Gamma(r, 1/alpha), p ~ Beta(a, b), purchases a Poisson
+/// process at rate lambda with dropout probability p after each repeat purchase. In whole days
+/// (T ~ U{30..540}, t_x rounded up to a day; few distinct histories, which the fit merges) or,
+/// with `real_valued`, T ~ U(30, 540) and t_x the exact time of the last purchase (every
+/// history distinct; the data of benchmarks/peers/bgnbd_peers.py).
 struct BgNbdSample {
   std::vector<double> x, t_x, T;
 };
 
-const BgNbdSample& bgnbd_sample(std::size_t n) {
-  static std::map<std::size_t, BgNbdSample> cache;
-  auto it = cache.find(n);
+const BgNbdSample& bgnbd_sample(std::size_t n, bool real_valued = false) {
+  static std::map<std::pair<std::size_t, bool>, BgNbdSample> cache;
+  auto it = cache.find({n, real_valued});
   if (it != cache.end()) return it->second;
   constexpr double r = 0.25, alpha = 40.0, a = 0.8, b = 2.5;
   std::mt19937_64 rng(20240531);
   std::gamma_distribution<double> lambda_dist(r, 1.0 / alpha);
   std::gamma_distribution<double> ga(a, 1.0), gb(b, 1.0);
   std::uniform_int_distribution<int> T_dist(30, 540);
+  std::uniform_real_distribution<double> T_real(30.0, 540.0);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::exponential_distribution<double> unit_exp(1.0);
   BgNbdSample s;
@@ -40,25 +46,26 @@ const BgNbdSample& bgnbd_sample(std::size_t n) {
     const double lambda = lambda_dist(rng);
     const double ya = ga(rng);
     const double p = ya / (ya + gb(rng));
-    const double T = T_dist(rng);
+    const double T = real_valued ? T_real(rng) : T_dist(rng);
     double t = 0, tx = 0, x = 0;
     while (lambda > 0) {
       t += unit_exp(rng) / lambda;
       if (t > T) break;
       x += 1;
-      tx = std::ceil(t);  // whole days; a repeat purchase is at least day 1
+      tx = real_valued ? t : std::ceil(t);  // whole days: a repeat purchase is at least day 1
       if (u(rng) < p) break;
     }
     s.x.push_back(x);
     s.t_x.push_back(tx);
     s.T.push_back(T);
   }
-  return cache.emplace(n, std::move(s)).first->second;
+  return cache.emplace(std::pair{n, real_valued}, std::move(s)).first->second;
 }
 
-void BM_FitBgNbd(benchmark::State& state) {
+/// Fits BG/NBD to the sample of range(0) customers (whole days or real-valued).
+void fit_bgnbd_sample(benchmark::State& state, bool real_valued) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  const BgNbdSample& s = bgnbd_sample(n);
+  const BgNbdSample& s = bgnbd_sample(n, real_valued);
   rapport::BgNbdParams fit;
   for (auto _ : state) {
     fit = rapport::fit_bgnbd(s.x, s.t_x, s.T);
@@ -71,8 +78,18 @@ void BM_FitBgNbd(benchmark::State& state) {
   state.counters["a"] = fit.a;
   state.counters["b"] = fit.b;
 }
+
+void BM_FitBgNbd(benchmark::State& state) { fit_bgnbd_sample(state, false); }
 BENCHMARK(BM_FitBgNbd)
     ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+/// BG/NBD fit on real-valued histories (no two customers alike, so merging does not help).
+void BM_FitBgNbdReal(benchmark::State& state) { fit_bgnbd_sample(state, true); }
+BENCHMARK(BM_FitBgNbdReal)
     ->Arg(100'000)
     ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond)
@@ -100,6 +117,33 @@ void BM_ExpectedPurchases(benchmark::State& state) {
   state.counters["mean"] = total / static_cast<double>(n);
 }
 BENCHMARK(BM_ExpectedPurchases)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// p_alive and expected purchases over 365 days for 1M customers at the sample's parameters, as
+/// scoring needs them: range(0) = 0 the per-customer functions in a loop (one thread), 1
+/// detail::predict_bgnbd on one thread, 2 on two threads; range(1) = 0 whole days, 1 real-valued.
+void BM_PredictBgNbd(benchmark::State& state) {
+  const BgNbdSample& s = bgnbd_sample(1'000'000, state.range(1) == 1);
+  const rapport::BgNbdParams params{0.25, 40.0, 0.8, 2.5, 0};
+  const std::size_t n = s.x.size();
+  std::vector<double> p_alive(n), expected(n);
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      for (std::size_t i = 0; i < n; ++i) {
+        p_alive[i] = rapport::bgnbd_p_alive(params, s.x[i], s.t_x[i], s.T[i]);
+        expected[i] = rapport::bgnbd_expected_purchases(params, 365, s.x[i], s.t_x[i], s.T[i]);
+      }
+    } else {
+      rapport::detail::predict_bgnbd(params, 365, s.x.data(), s.t_x.data(), s.T.data(), p_alive.data(),
+                                     expected.data(), n, static_cast<unsigned>(state.range(0)));
+    }
+    benchmark::DoNotOptimize(expected.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+}
+BENCHMARK(BM_PredictBgNbd)
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 /// Synthetic Gamma-Gamma customers: x = 1 + Geometric(0.4), nu ~ Gamma(q, 1/gamma), mean spend
 /// ~ Gamma(p x, 1/(nu x)) rounded to cents (p = 6.25, q = 3.74, gamma = 15.44).

@@ -7,7 +7,9 @@
 /// work in one likelihood evaluation is one exp and one log1p (BG/NBD) or one log (Gamma-Gamma).
 #include <rapport/value/value.hpp>
 
+#include "value/lanes.hpp"
 #include "value/value_detail.hpp"
+#include "util/parallel.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -29,10 +31,30 @@
 #include <utility>
 #include <vector>
 
+// The four-lane pass (bgnbd_rows_lanes) keeps its 32-byte vectors inside the function; GCC
+// still notes, at the end of the file, that passing them would differ between SSE and AVX.
+#if defined(__GNUC__)  // GCC and Clang
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+// GCC also compiles the four-lane pass for AVX2, chosen at load time where the CPU has it (the
+// same operations, no FMA: the same bits). Clang refuses the always-inline 32-byte vector helpers
+// in an AVX2 clone, so there it stays baseline.
+#if defined(__GNUC__) && !defined(__clang__)
+#define RAPPORT_AVX2_CLONE [[gnu::target_clones("avx2", "default")]]
+#else
+#define RAPPORT_AVX2_CLONE
+#endif
+
 namespace rapport::detail {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// From this many distinct histories on, the BG/NBD likelihood pass runs in four lanes with
+// lanes::log / lanes::exp_nonpositive (bgnbd_rows_lanes), and the fit starts from the optimum of a
+// sample (fit_bgnbd_rows). Smaller data take the scalar pass with the C library's functions.
+constexpr std::size_t kLargeRows = std::size_t{1} << 16U;
 
 // ---------------------------------------------------------------------------------------------
 // Hashing / compression helpers
@@ -143,20 +165,25 @@ void radix_sort(std::vector<std::uint64_t>& keys, unsigned bits) {
   }
 }
 
-/// Runs `fn(begin, end, slot)` over [0, n) split across up to two threads (the second only
-/// for large inputs); `slot` is 0 or 1.
+/// Runs `fn(begin, end, slot)` over [0, n): in one piece (slot 0) for small inputs, otherwise as
+/// two fixed halves (slots 0 and 1) on two threads where the machine has them. The split does
+/// not depend on the machine, so per-slot sums added in slot order give the same bits anywhere.
 template <class Fn>
 void parallel_ranges(std::size_t n, Fn&& fn) {
   constexpr std::size_t kMinParallel = 1U << 15U;
-  const unsigned hw = std::thread::hardware_concurrency();
-  if (n < kMinParallel || hw < 2) {
+  if (n < kMinParallel) {
     fn(std::size_t{0}, n, 0);
     return;
   }
   const std::size_t mid = n / 2;
-  std::thread worker([&] { fn(mid, n, 1); });
-  fn(std::size_t{0}, mid, 0);
-  worker.join();
+  parallel_for(
+      2, 2,
+      [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t slot = lo; slot < hi; ++slot) {
+          fn(slot == 0 ? std::size_t{0} : mid, slot == 0 ? mid : n, static_cast<int>(slot));
+        }
+      },
+      1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,17 +332,22 @@ struct BgAccum {
 // BG/NBD
 // ---------------------------------------------------------------------------------------------
 
-BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
-                         std::span<const double> T) {
+namespace {
+
+/// t_x as the fit uses it: 0 where x = 0 (t_x is irrelevant without repeat purchases), and -0
+/// as +0.
+double normalized_tx(double x, double t_x) { return x != 0 ? t_x + 0.0 : 0.0; }
+
+/// Checks every BG/NBD row; returns the number of repeat buyers.
+std::size_t validate_bgnbd(std::span<const double> x, std::span<const double> t_x,
+                           std::span<const double> T) {
   if (x.size() != t_x.size() || x.size() != T.size()) {
     throw std::invalid_argument("BG/NBD input spans differ in length: x " +
                                 std::to_string(x.size()) + ", t_x " + std::to_string(t_x.size()) +
                                 ", T " + std::to_string(T.size()));
   }
-  const std::size_t n = x.size();
-  std::vector<double> tx_norm(t_x.begin(), t_x.end());
   std::size_t repeat = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i]) || !std::isfinite(t_x[i]) || !std::isfinite(T[i]) || x[i] < 0 ||
         t_x[i] < 0 || (x[i] > 0 && x[i] < 1) || t_x[i] > T[i]) {
       throw std::invalid_argument(
@@ -323,15 +355,30 @@ BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
           ", t_x=" + format_double(t_x[i]) + ", T=" + format_double(T[i]) +
           " (need x = 0 or x >= 1, 0 <= t_x <= T, all finite)");
     }
-    if (x[i] == 0) {
-      tx_norm[i] = 0;  // t_x is irrelevant without repeat purchases
-    } else {
-      ++repeat;
-    }
+    repeat += x[i] != 0 ? 1U : 0U;
   }
-  BgNbdData data;
-  data.customers = n;
-  data.repeat_buyers = repeat;
+  return repeat;
+}
+
+/// True when the first rows have so many distinct T that tables of distinct values would be
+/// about as long as the data (real-valued ages): then the per-row layout is faster.
+bool mostly_distinct(std::span<const double> T) {
+  constexpr std::size_t kSample = 4096;
+  if (T.size() < kSample) return false;
+  std::vector<double> head(T.begin(), T.begin() + kSample);
+  std::sort(head.begin(), head.end());
+  const auto distinct = static_cast<std::size_t>(
+      std::unique(head.begin(), head.end(), [](double l, double r) { return l == r; }) - head.begin());
+  return 4 * distinct > kSample;
+}
+
+/// Rows by distinct-value tables: each column is reduced to ranks of its distinct values, and
+/// the rank triples are radix-sorted and merged.
+void compress_by_tables(BgNbdData& data, std::span<const double> x, std::span<const double> t_x,
+                        std::span<const double> T) {
+  const std::size_t n = x.size();
+  std::vector<double> tx_norm(n);
+  for (std::size_t i = 0; i < n; ++i) tx_norm[i] = normalized_tx(x[i], t_x[i]);
   Column cx = encode_column(x);
   Column ctx = encode_column(tx_norm);
   Column cT = encode_column(T);
@@ -380,8 +427,382 @@ BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
       i = j;
     }
   }
+}
+
+/// One customer's (t_x, T) while the per-row layout is sorted.
+struct TxT {
+  double tx = 0, T = 0;
+};
+
+/// How the customers with one x are spread over buckets: by the bit pattern (monotone for
+/// non-negative doubles) of the leading key, t_x, or T where all their t_x are equal, split into
+/// equal ranges, a few customers per bucket.
+struct Buckets {
+  bool by_T = false;
+  std::uint64_t lo = 0;
+  unsigned shift = 0;
+  std::size_t first = 0;  ///< global index of the group's first bucket
+  std::size_t count = 0;  ///< buckets of the group
+
+  std::uint64_t lead(const TxT& c) const { return double_key(by_T ? c.T : c.tx); }
+  std::size_t of(const TxT& c) const { return first + static_cast<std::size_t>((lead(c) - lo) >> shift); }
+};
+
+/// Buckets per x group from the range of each group's t_x and T; `size` customers per group.
+std::vector<Buckets> plan_buckets(std::span<const std::uint32_t> code, std::span<const double> x,
+                                  std::span<const double> t_x, std::span<const double> T,
+                                  std::span<const std::size_t> size) {
+  const std::size_t nx = size.size();
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  std::vector<std::array<double, 4>> range(nx, {kInf, -kInf, kInf, -kInf});  // t_x lo/hi, T lo/hi
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    std::array<double, 4>& g = range[code[i]];
+    const double tx = normalized_tx(x[i], t_x[i]);
+    g[0] = std::min(g[0], tx);
+    g[1] = std::max(g[1], tx);
+    g[2] = std::min(g[2], T[i]);
+    g[3] = std::max(g[3], T[i]);
+  }
+  std::vector<Buckets> plan(nx);
+  std::size_t first = 0;
+  for (std::size_t k = 0; k < nx; ++k) {
+    Buckets& b = plan[k];
+    b.by_T = range[k][0] == range[k][1];
+    b.lo = double_key(b.by_T ? range[k][2] : range[k][0]);
+    const std::uint64_t hi = double_key(b.by_T ? range[k][3] : range[k][1]);
+    // About eight customers per bucket: the bucket counters stay in cache, and std::sort of
+    // a handful is an insertion sort.
+    const auto bucket_bits = static_cast<unsigned>(std::max<std::size_t>(std::bit_width(size[k]), 4) - 3);
+    const auto span_bits = static_cast<unsigned>(std::bit_width(hi - b.lo));
+    b.shift = span_bits > bucket_bits ? span_bits - bucket_bits : 0U;
+    b.first = first;
+    b.count = static_cast<std::size_t>((hi - b.lo) >> b.shift) + 1;
+    first += b.count;
+  }
+  return plan;
+}
+
+/// Rows with per-row t_x and T (see BgNbdData::per_row): every customer is placed in a bucket of
+/// its x group (counting sort on the bucket; see Buckets), each bucket is sorted by (t_x, T), and
+/// identical neighbours are merged. The same rows in the same order as compress_by_tables,
+/// without tables of distinct t_x and T.
+void compress_per_row(BgNbdData& data, std::span<const double> x, std::span<const double> t_x,
+                      std::span<const double> T) {
+  const std::size_t n = x.size();
+  Column cx = encode_column(x);
+  data.x_values = std::move(cx.values);
+  const std::size_t nx = data.x_values.size();
+  std::vector<std::size_t> size(nx, 0);
+  for (std::size_t i = 0; i < n; ++i) ++size[cx.code[i]];
+  data.x_weight.assign(size.begin(), size.end());
+  const std::vector<Buckets> plan = plan_buckets(cx.code, x, t_x, T, size);
+  const std::size_t buckets = plan.empty() ? 0 : plan.back().first + plan.back().count;
+  // Counting sort on the bucket (cx.code now holds each customer's bucket).
+  std::vector<std::uint32_t> start(buckets + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto b = static_cast<std::uint32_t>(plan[cx.code[i]].of(TxT{normalized_tx(x[i], t_x[i]), T[i]}));
+    cx.code[i] = b;
+    ++start[b + 1];
+  }
+  for (std::size_t b = 1; b <= buckets; ++b) start[b] += start[b - 1];
+  std::vector<TxT> hist(n);
+  {
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) hist[fill[cx.code[i]]++] = TxT{normalized_tx(x[i], t_x[i]), T[i] + 0.0};
+  }
+  auto less = [](const TxT& l, const TxT& r) { return l.tx != r.tx ? l.tx < r.tx : l.T < r.T; };
+  parallel_ranges(buckets, [&](std::size_t lo, std::size_t hi, int) {
+    for (std::size_t b = lo; b < hi; ++b) {
+      if (start[b + 1] - start[b] > 1) std::sort(hist.begin() + start[b], hist.begin() + start[b + 1], less);
+    }
+  });
+  // Merge identical neighbours within each x group.
+  data.per_row = true;
+  data.rows.reserve(n);
+  data.tx_values.reserve(n);
+  data.T_values.reserve(n);
+  for (std::size_t k = 0, p = 0; k < nx; ++k) {
+    const std::size_t group_end = p + size[k];
+    while (p < group_end) {
+      std::size_t q = p + 1;
+      while (q < group_end && hist[q].tx == hist[p].tx && hist[q].T == hist[p].T) ++q;
+      const auto row = static_cast<std::uint32_t>(data.rows.size());
+      data.rows.push_back(BgNbdRow{static_cast<std::uint32_t>(k), row, row, static_cast<double>(q - p)});
+      data.tx_values.push_back(hist[p].tx);
+      data.T_values.push_back(hist[p].T);
+      p = q;
+    }
+  }
+}
+
+}  // namespace
+
+BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
+                         std::span<const double> T, BgNbdLayout layout) {
+  BgNbdData data;
+  data.repeat_buyers = validate_bgnbd(x, t_x, T);
+  data.customers = x.size();
+  if (layout == BgNbdLayout::per_row || (layout == BgNbdLayout::automatic && mostly_distinct(T))) {
+    compress_per_row(data, x, t_x, T);
+  } else {
+    compress_by_tables(data, x, t_x, T);
+  }
   return data;
 }
+
+BgNbdData sample_bgnbd(const BgNbdData& data, std::size_t stride) {
+  BgNbdData out;
+  out.per_row = data.per_row;
+  out.x_values = data.x_values;
+  out.x_weight.assign(data.x_values.size(), 0.0);
+  if (!data.per_row) {
+    out.tx_values = data.tx_values;
+    out.T_values = data.T_values;
+  }
+  const std::size_t step = std::max<std::size_t>(stride, 1);
+  double customers = 0, repeat = 0;
+  for (std::size_t k = 0; k < data.rows.size(); k += step) {
+    BgNbdRow row = data.rows[k];
+    if (data.per_row) {
+      const auto at = static_cast<std::uint32_t>(out.rows.size());
+      out.tx_values.push_back(data.tx_values[row.itx]);
+      out.T_values.push_back(data.T_values[row.iT]);
+      row.itx = row.iT = at;
+    }
+    out.x_weight[row.ix] += row.weight;
+    customers += row.weight;
+    if (data.x_values[row.ix] > 0) repeat += row.weight;
+    out.rows.push_back(row);
+  }
+  out.customers = static_cast<std::size_t>(customers);
+  out.repeat_buyers = static_cast<std::size_t>(repeat);
+  return out;
+}
+
+namespace {
+
+/// What one BG/NBD likelihood pass needs besides the rows: the parameters, per distinct x
+/// s = r + x, log(a/(b+x-1)) and 1/(b+x-1), and (table layout) per t_x / T table entry
+/// log(alpha + .) and 1/(alpha + .).
+struct BgTerms {
+  double alpha = 0, a_inv = 0;
+  std::vector<double> s, lab, ib;
+  std::vector<double> lT, iT, ltx, itx;
+  bool want_g = false, want_h = false;
+};
+
+BgTerms bgnbd_terms(const BgNbdData& data, double r, double alpha, double b, double log_a,
+                    double a_inv, bool want_g, bool want_h) {
+  BgTerms t;
+  t.alpha = alpha;
+  t.a_inv = a_inv;
+  t.want_g = want_g;
+  t.want_h = want_h;
+  if (!data.per_row && data.rows.size() < kLargeRows) {
+    const std::size_t nT = data.T_values.size();
+    const std::size_t ntx = data.tx_values.size();
+    t.lT.resize(nT);
+    t.iT.resize(nT);
+    t.ltx.resize(ntx);
+    t.itx.resize(ntx);
+    for (std::size_t k = 0; k < nT; ++k) {
+      t.lT[k] = std::log(alpha + data.T_values[k]);
+      t.iT[k] = 1.0 / (alpha + data.T_values[k]);
+    }
+    for (std::size_t k = 0; k < ntx; ++k) {
+      t.ltx[k] = std::log(alpha + data.tx_values[k]);
+      t.itx[k] = 1.0 / (alpha + data.tx_values[k]);
+    }
+  }
+  const std::size_t nx = data.x_values.size();
+  t.s.resize(nx);
+  t.lab.resize(nx);
+  t.ib.resize(nx);
+  for (std::size_t k = 0; k < nx; ++k) {
+    const double xv = data.x_values[k];
+    t.s[k] = r + xv;
+    if (xv > 0) {
+      t.ib[k] = 1.0 / (b + xv - 1.0);
+      t.lab[k] = log_a - std::log(b + xv - 1.0);
+    }
+  }
+  return t;
+}
+
+/// log(alpha + v) and 1/(alpha + v) for table entry `k`: computed from the entry's value `values[k]`
+/// (`PerRow`), or read from the tables of them. The same expressions, so the same bits.
+template <bool PerRow>
+std::pair<double, double> log_and_inverse(double alpha, const double* values, const std::vector<double>& logs,
+                                          const std::vector<double>& inverses, std::size_t k) {
+  if constexpr (PerRow) {
+    return {std::log(alpha + values[k]), 1.0 / (alpha + values[k])};
+  } else {
+    return {logs[k], inverses[k]};
+  }
+}
+
+/// Adds the contributions of rows [begin, end) to `loc`:
+/// log[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)] and its derivatives in
+/// (r, alpha, a, b). `PerRow`: log(alpha + .) and 1/(alpha + .) are computed per row (the same
+/// expressions as the tables hold, so the same bits).
+template <bool PerRow>
+void bgnbd_rows(const BgNbdData& data, const BgTerms& t, std::size_t begin, std::size_t end,
+                BgAccum& loc) {
+  const double alpha = t.alpha, a_inv = t.a_inv;
+  const bool want_g = t.want_g, want_h = t.want_h;
+  const BgNbdRow* rows = data.rows.data();
+  const double* Tv = data.T_values.data();
+  const double* txv = data.tx_values.data();
+  for (std::size_t i = begin; i < end; ++i) {
+    const BgNbdRow& row = rows[i];
+    const double w = row.weight;
+    const double sx = t.s[row.ix];
+    const auto [lt, it] = log_and_inverse<PerRow>(alpha, Tv, t.lT, t.iT, row.iT);
+    if (data.x_values[row.ix] == 0) {
+      loc.f -= w * sx * lt;
+      if (want_g) {
+        loc.g[0] -= w * lt;
+        loc.g[1] -= w * sx * it;
+        loc.h[1] -= w * it;
+        loc.h[4] += w * sx * it * it;
+      }
+      continue;
+    }
+    const auto [lx, ix] = log_and_inverse<PerRow>(alpha, txv, t.ltx, t.itx, row.itx);
+    const double u1 = -sx * lt;
+    const double u2 = t.lab[row.ix] - sx * lx;
+    // e = exp(lo - hi) of the two terms; the larger one's weight is 1 / (1 + e).
+    const bool second = u2 > u1;
+    const double hi = second ? u2 : u1;
+    const double e = std::exp(second ? u1 - u2 : u2 - u1);
+    loc.f += w * (hi + std::log1p(e));
+    if (!want_g) continue;
+    const double w_hi = 1.0 / (1.0 + e);
+    const double w_lo = e * w_hi;
+    const double w1 = second ? w_lo : w_hi;
+    const double w2 = second ? w_hi : w_lo;
+    const double bi = t.ib[row.ix];
+    // gradient of u1: (-lt, -s it, 0, 0); of u2: (-lx, -s ix, 1/a, -1/(b+x-1)).
+    const std::array<double, 4> d = {lx - lt, sx * (ix - it), -a_inv, bi};  // grad u1 - grad u2
+    loc.g[0] += w * (-lx + w1 * d[0]);
+    loc.g[1] += w * (-sx * ix + w1 * d[1]);
+    loc.g[2] += w * w2 * a_inv;
+    loc.g[3] -= w * w2 * bi;
+    if (!want_h) continue;
+    const double k = w * w1 * w2;
+    loc.h[0] += k * d[0] * d[0];
+    loc.h[1] += k * d[0] * d[1] - w * (w1 * it + w2 * ix);
+    loc.h[2] += k * d[0] * d[2];
+    loc.h[3] += k * d[0] * d[3];
+    loc.h[4] += k * d[1] * d[1] + w * sx * (w1 * it * it + w2 * ix * ix);
+    loc.h[5] += k * d[1] * d[2];
+    loc.h[6] += k * d[1] * d[3];
+    loc.h[7] += k * d[2] * d[2] - w * w2 * a_inv * a_inv;
+    loc.h[8] += k * d[2] * d[3];
+    loc.h[9] += k * d[3] * d[3] + w * w2 * bi * bi;
+  }
+}
+
+
+/// The sums of `bgnbd_rows` over rows [begin, end), four rows side by side, with the logarithms
+/// and exponentials of lanes.hpp (a few ulp from the C library's, and the sums are grouped
+/// differently: the same optimum to rounding, not the same bits). log1p(e) is
+/// log(1 + e) - ((1 + e) - 1 - e) / (1 + e). Rows with x = 0 (a prefix: rows are sorted by x)
+/// reduce to three sums over T.
+RAPPORT_AVX2_CLONE void bgnbd_rows_lanes(const BgNbdData& data,
+                                                                const BgTerms& t, std::size_t begin,
+                                                                std::size_t end, BgAccum& loc) {
+  using lanes::V;
+  const BgNbdRow* rows = data.rows.data();
+  const double* Tv = data.T_values.data();
+  const double* txv = data.tx_values.data();
+  const bool has_zero = !data.x_values.empty() && data.x_values[0] == 0;
+  std::size_t zero_end = begin;
+  if (has_zero) {
+    zero_end = static_cast<std::size_t>(
+        std::partition_point(rows + begin, rows + end, [](const BgNbdRow& r) { return r.ix == 0; }) - rows);
+  }
+  const V alpha = lanes::splat(t.alpha);
+  // x = 0: sum w log(alpha+T), sum w / (alpha+T), sum w / (alpha+T)^2.
+  V A{}, B{}, C{};
+  for (std::size_t i = begin; i < zero_end; i += 4) {
+    V w{}, T{};
+    for (std::size_t j = 0; j < 4; ++j) {
+      const std::size_t k = i + j < zero_end ? i + j : zero_end - 1;
+      w[j] = i + j < zero_end ? rows[k].weight : 0.0;
+      T[j] = Tv[rows[k].iT];
+    }
+    const V at = alpha + T;
+    const V lt = lanes::log(at);
+    const V it = 1.0 / at;
+    A += w * lt;
+    B += w * it;
+    C += w * it * it;
+  }
+  if (zero_end > begin) {
+    const double r = t.s[0];
+    const double a = (A[0] + A[1]) + (A[2] + A[3]);
+    const double b = (B[0] + B[1]) + (B[2] + B[3]);
+    const double c = (C[0] + C[1]) + (C[2] + C[3]);
+    loc.f -= r * a;
+    loc.g[0] -= a;
+    loc.g[1] -= r * b;
+    loc.h[1] -= b;
+    loc.h[4] += r * c;
+  }
+  const V a_inv = lanes::splat(t.a_inv);
+  V F{}, G0{}, G1{}, G2{}, G3{}, H0{}, H1{}, H2{}, H3{}, H4{}, H5{}, H6{}, H7{}, H8{}, H9{};
+  for (std::size_t i = zero_end; i < end; i += 4) {
+    V w{}, T{}, tx{}, sx{}, lab{}, bi{};
+    for (std::size_t j = 0; j < 4; ++j) {
+      const std::size_t k = i + j < end ? i + j : end - 1;
+      const BgNbdRow& row = rows[k];
+      w[j] = i + j < end ? row.weight : 0.0;
+      T[j] = Tv[row.iT];
+      tx[j] = txv[row.itx];
+      sx[j] = t.s[row.ix];
+      lab[j] = t.lab[row.ix];
+      bi[j] = t.ib[row.ix];
+    }
+    const V at = alpha + T, ax = alpha + tx;
+    const V lt = lanes::log(at), lx = lanes::log(ax);
+    const V it = 1.0 / at, ix = 1.0 / ax;
+    const V u1 = -sx * lt;
+    const V u2 = lab - sx * lx;
+    const auto second = u2 > u1;
+    const V hi = lanes::select(second, u2, u1);
+    const V e = lanes::exp_nonpositive(lanes::select(second, u1 - u2, u2 - u1));
+    const V u = 1.0 + e;
+    const V w_hi = 1.0 / u;
+    F += w * (hi + (lanes::log(u) - ((u - 1.0) - e) * w_hi));
+    const V w_lo = e * w_hi;
+    const V w1 = lanes::select(second, w_lo, w_hi);
+    const V w2 = lanes::select(second, w_hi, w_lo);
+    const V d0 = lx - lt, d1 = sx * (ix - it), d2 = -a_inv, d3 = bi;
+    G0 += w * (-lx + w1 * d0);
+    G1 += w * (-sx * ix + w1 * d1);
+    G2 += w * w2 * a_inv;
+    G3 -= w * w2 * bi;
+    const V k = w * w1 * w2;
+    H0 += k * d0 * d0;
+    H1 += k * d0 * d1 - w * (w1 * it + w2 * ix);
+    H2 += k * d0 * d2;
+    H3 += k * d0 * d3;
+    H4 += k * d1 * d1 + w * sx * (w1 * it * it + w2 * ix * ix);
+    H5 += k * d1 * d2;
+    H6 += k * d1 * d3;
+    H7 += k * d2 * d2 - w * w2 * a_inv * a_inv;
+    H8 += k * d2 * d3;
+    H9 += k * d3 * d3 + w * w2 * bi * bi;
+  }
+  auto sum = [](const V& v) { return (v[0] + v[1]) + (v[2] + v[3]); };
+  loc.f += sum(F);
+  const std::array<V, 4> G = {G0, G1, G2, G3};
+  for (std::size_t k = 0; k < 4; ++k) loc.g[k] += sum(G[k]);
+  const std::array<V, 10> H = {H0, H1, H2, H3, H4, H5, H6, H7, H8, H9};
+  for (std::size_t k = 0; k < 10; ++k) loc.h[k] += sum(H[k]);
+}
+}  // namespace
 
 double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eigen::Vector4d* grad,
                        Eigen::Matrix4d* hess) {
@@ -395,87 +816,18 @@ double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eige
   const double a_inv = 1.0 / a;
   const bool want_g = grad != nullptr || hess != nullptr;
   const bool want_h = hess != nullptr;
-
-  // Per distinct T and t_x: log(alpha + .) and 1/(alpha + .).
-  const std::size_t nT = data.T_values.size();
-  const std::size_t ntx = data.tx_values.size();
   const std::size_t nx = data.x_values.size();
-  std::vector<double> lT(nT), iT(nT), ltx(ntx), itx(ntx);
-  for (std::size_t k = 0; k < nT; ++k) {
-    lT[k] = std::log(alpha + data.T_values[k]);
-    iT[k] = 1.0 / (alpha + data.T_values[k]);
-  }
-  for (std::size_t k = 0; k < ntx; ++k) {
-    ltx[k] = std::log(alpha + data.tx_values[k]);
-    itx[k] = 1.0 / (alpha + data.tx_values[k]);
-  }
-  // Per distinct x: s = r + x, log(a/(b+x-1)) and 1/(b+x-1).
-  std::vector<double> s(nx), lab(nx), ib(nx);
-  for (std::size_t k = 0; k < nx; ++k) {
-    const double xv = data.x_values[k];
-    s[k] = r + xv;
-    if (xv > 0) {
-      ib[k] = 1.0 / (b + xv - 1.0);
-      lab[k] = log_a - std::log(b + xv - 1.0);
-    }
-  }
+  const BgTerms terms = bgnbd_terms(data, r, alpha, b, log_a, a_inv, want_g, want_h);
 
-  // Row contributions: log[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)].
   std::array<BgAccum, 2> acc{};
   parallel_ranges(data.rows.size(), [&](std::size_t begin, std::size_t end, int slot) {
     BgAccum loc;
-    for (std::size_t i = begin; i < end; ++i) {
-      const BgNbdRow& row = data.rows[i];
-      const double w = row.weight;
-      const double sx = s[row.ix];
-      const double lt = lT[row.iT];
-      const double it = iT[row.iT];
-      if (data.x_values[row.ix] == 0) {
-        loc.f -= w * sx * lt;
-        if (want_g) {
-          loc.g[0] -= w * lt;
-          loc.g[1] -= w * sx * it;
-          loc.h[1] -= w * it;
-          loc.h[4] += w * sx * it * it;
-        }
-        continue;
-      }
-      const double lx = ltx[row.itx];
-      const double ix = itx[row.itx];
-      const double u1 = -sx * lt;
-      const double u2 = lab[row.ix] - sx * lx;
-      double w1 = 0, w2 = 0;
-      if (u2 > u1) {
-        const double e = std::exp(u1 - u2);
-        loc.f += w * (u2 + std::log1p(e));
-        w2 = 1.0 / (1.0 + e);
-        w1 = e * w2;
-      } else {
-        const double e = std::exp(u2 - u1);
-        loc.f += w * (u1 + std::log1p(e));
-        w1 = 1.0 / (1.0 + e);
-        w2 = e * w1;
-      }
-      if (!want_g) continue;
-      const double bi = ib[row.ix];
-      // gradient of u1: (-lt, -s it, 0, 0); of u2: (-lx, -s ix, 1/a, -1/(b+x-1)).
-      const std::array<double, 4> d = {lx - lt, sx * (ix - it), -a_inv, bi};  // grad u1 - grad u2
-      loc.g[0] += w * (-lx + w1 * d[0]);
-      loc.g[1] += w * (-sx * ix + w1 * d[1]);
-      loc.g[2] += w * w2 * a_inv;
-      loc.g[3] -= w * w2 * bi;
-      if (!want_h) continue;
-      const double k = w * w1 * w2;
-      loc.h[0] += k * d[0] * d[0];
-      loc.h[1] += k * d[0] * d[1] - w * (w1 * it + w2 * ix);
-      loc.h[2] += k * d[0] * d[2];
-      loc.h[3] += k * d[0] * d[3];
-      loc.h[4] += k * d[1] * d[1] + w * sx * (w1 * it * it + w2 * ix * ix);
-      loc.h[5] += k * d[1] * d[2];
-      loc.h[6] += k * d[1] * d[3];
-      loc.h[7] += k * d[2] * d[2] - w * w2 * a_inv * a_inv;
-      loc.h[8] += k * d[2] * d[3];
-      loc.h[9] += k * d[3] * d[3] + w * w2 * bi * bi;
+    if (data.rows.size() >= kLargeRows) {
+      bgnbd_rows_lanes(data, terms, begin, end, loc);
+    } else if (data.per_row) {
+      bgnbd_rows<true>(data, terms, begin, end, loc);
+    } else {
+      bgnbd_rows<false>(data, terms, begin, end, loc);
     }
     acc[static_cast<std::size_t>(slot)] = loc;
   });
@@ -794,6 +1146,85 @@ double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horiz
   return expected_if_alive_quadrature(params, x, horizon / (alpha + T));
 }
 
+double p_alive_given(const BgNbdParams& params, double log_ab, double x, double t_x, double T) {
+  // log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)
+  const double l = log_ab + (params.r + x) * std::log1p((T - t_x) / (params.alpha + t_x));
+  if (l > 0) {
+    const double e = std::exp(-l);
+    return e / (1.0 + e);
+  }
+  return 1.0 / (1.0 + std::exp(l));
+}
+
+namespace {
+
+/// Direct-mapped memo of a pure function of two doubles, keyed by their exact bit patterns (a
+/// hit returns the very value the function gave, so results do not depend on what is cached).
+class PairMemo {
+public:
+  explicit PairMemo(std::size_t rows) {
+    const std::size_t size = std::bit_ceil(std::clamp<std::size_t>(rows, 64, std::size_t{1} << 15U));
+    slots_.resize(size);
+    mask_ = size - 1;
+  }
+
+  /// fn() for (u, v), from the memo when it holds that pair. After 4096 look-ups with fewer
+  /// than one hit in eight (real-valued data: nearly every pair distinct) it stops memoising.
+  template <class Fn>
+  double get(double u, double v, Fn&& fn) {
+    if (bypass_) return fn();
+    const auto ku = std::bit_cast<std::uint64_t>(u), kv = std::bit_cast<std::uint64_t>(v);
+    Slot& slot = slots_[mix64(ku ^ mix64(kv)) & mask_];
+    if (slot.used && slot.u == ku && slot.v == kv) {
+      ++hits_;
+      return slot.value;
+    }
+    if (++misses_ == 4096 && 8 * hits_ < misses_) bypass_ = true;
+    slot = Slot{ku, kv, fn(), true};
+    return slot.value;
+  }
+
+private:
+  struct Slot {
+    std::uint64_t u = 0, v = 0;
+    double value = 0;
+    bool used = false;
+  };
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  std::size_t hits_ = 0, misses_ = 0;
+  bool bypass_ = false;
+};
+
+}  // namespace
+
+void predict_bgnbd(const BgNbdParams& params, double horizon, const double* x, const double* t_x,
+                   const double* T, double* p_alive, double* expected_purchases, std::size_t n,
+                   unsigned threads) {
+  parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
+    // E[X | alive] depends on (x, T) only and log(a) - log(b+x-1) on x only: few distinct values
+    // in whole-day data. Both are memoised by exact bits, so every row gets the per-row
+    // functions' value.
+    PairMemo if_alive(hi - lo), log_ab(64);
+    const double log_a = std::log(params.a);
+    for (std::size_t i = lo; i < hi; ++i) {
+      const double xi = x[i];
+      double pa = 1.0;
+      if (xi > 0) {
+        const double lab = log_ab.get(xi, 0.0, [&] { return log_a - std::log(params.b + xi - 1.0); });
+        pa = p_alive_given(params, lab, xi, t_x[i], T[i]);
+      }
+      if (p_alive != nullptr) p_alive[i] = pa;
+      if (expected_purchases != nullptr) {
+        const double e = if_alive.get(xi, T[i], [&] {
+          return bgnbd_expected_purchases_if_alive(params, horizon, xi, T[i]);
+        });
+        expected_purchases[i] = e * pa;
+      }
+    }
+  });
+}
+
 }  // namespace rapport::detail
 
 namespace rapport {
@@ -832,6 +1263,43 @@ std::optional<detail::NewtonResult<N>> maximize_from_starts(Objective&& objectiv
 
 }  // namespace
 
+namespace {
+
+// Data with at least detail::kLargeRows distinct histories are first fitted on every
+// kSampleStride-th row (recursively), and the full fit starts from that optimum: a few Newton
+// steps on all rows instead of the whole path from the standard starts.
+constexpr std::size_t kSampleStride = 8;
+
+/// Maximum-likelihood BG/NBD on compressed data: from a sample's optimum when the data are large
+/// (falling back to the standard starts if that does not converge), else from the standard
+/// starts. `failure` describes the standard starts' first failure.
+std::optional<detail::NewtonResult<4>> fit_bgnbd_rows(const detail::BgNbdData& data,
+                                                      const FitOptions& options, std::string& failure) {
+  auto objective = [&](const Eigen::Vector4d& th, Eigen::Vector4d* g, Eigen::Matrix4d* h) {
+    return detail::bgnbd_objective(data, th, g, h);
+  };
+  if (data.rows.size() >= detail::kLargeRows) {
+    const detail::BgNbdData sample = detail::sample_bgnbd(data, kSampleStride);
+    std::string sample_failure;
+    if (sample.repeat_buyers > 0) {
+      if (const auto warm = fit_bgnbd_rows(sample, options, sample_failure)) {
+        detail::NewtonResult<4> res = detail::newton_maximize<4>(objective, warm->theta, options);
+        if (res.converged) return res;
+      }
+    }
+  }
+  double mean_T = 0;
+  for (const detail::BgNbdRow& row : data.rows) mean_T += row.weight * data.T_values[row.iT];
+  mean_T /= static_cast<double>(data.customers);
+  if (!(mean_T > 0)) mean_T = 1.0;
+  const std::array<std::array<double, 4>, 3> starts = {{{1.0, mean_T, 1.0, 1.0},
+                                                        {0.25, 0.25 * mean_T, 0.5, 2.0},
+                                                        {4.0, 4.0 * mean_T, 2.0, 0.5}}};
+  return maximize_from_starts<4>(objective, starts, options, {"r", "alpha", "a", "b"}, failure);
+}
+
+}  // namespace
+
 BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
                       std::span<const double> T, const FitOptions& options) {
   if (x.size() < options.min_customers) {
@@ -843,19 +1311,8 @@ BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
     throw FitError("fit_bgnbd: no repeat buyer (x >= 1) among " + std::to_string(data.customers) +
                    " customers");
   }
-  double mean_T = 0;
-  for (const detail::BgNbdRow& row : data.rows) mean_T += row.weight * data.T_values[row.iT];
-  mean_T /= static_cast<double>(data.customers);
-  if (!(mean_T > 0)) mean_T = 1.0;
-
-  auto objective = [&](const Eigen::Vector4d& th, Eigen::Vector4d* g, Eigen::Matrix4d* h) {
-    return detail::bgnbd_objective(data, th, g, h);
-  };
-  const std::array<std::array<double, 4>, 3> starts = {{{1.0, mean_T, 1.0, 1.0},
-                                                        {0.25, 0.25 * mean_T, 0.5, 2.0},
-                                                        {4.0, 4.0 * mean_T, 2.0, 0.5}}};
   std::string failure;
-  const auto best = maximize_from_starts<4>(objective, starts, options, {"r", "alpha", "a", "b"}, failure);
+  const auto best = fit_bgnbd_rows(data, options, failure);
   if (!best) {
     double zero_tx = 0;  // repeat buyers with t_x = 0 make the likelihood unbounded as alpha -> 0
     for (const detail::BgNbdRow& row : data.rows) {
@@ -942,15 +1399,7 @@ double bgnbd_log_likelihood(const BgNbdParams& params, double x, double t_x, dou
 
 double bgnbd_p_alive(const BgNbdParams& params, double x, double t_x, double T) {
   if (!(x > 0)) return 1.0;
-  const double r = params.r, alpha = params.alpha, a = params.a, b = params.b;
-  // log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)
-  const double l =
-      std::log(a) - std::log(b + x - 1.0) + (r + x) * std::log1p((T - t_x) / (alpha + t_x));
-  if (l > 0) {
-    const double e = std::exp(-l);
-    return e / (1.0 + e);
-  }
-  return 1.0 / (1.0 + std::exp(l));
+  return detail::p_alive_given(params, std::log(params.a) - std::log(params.b + x - 1.0), x, t_x, T);
 }
 
 double bgnbd_expected_purchases(const BgNbdParams& params, double horizon, double x, double t_x,

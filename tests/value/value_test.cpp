@@ -1,6 +1,7 @@
 // Tests of the BG/NBD and Gamma-Gamma models (rapport/value/value.hpp).
 #include <rapport/value/value.hpp>
 
+#include "value/lanes.hpp"
 #include "value/value_detail.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <boost/multiprecision/cpp_bin_float.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -16,6 +18,11 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+// lanes.hpp's 32-byte vectors are passed between inline functions only.
+#if defined(__GNUC__)  // GCC and Clang
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 
 namespace {
 
@@ -88,24 +95,25 @@ struct Simulated {
 };
 
 Simulated simulate_bgnbd(std::size_t n, double r, double alpha, double a, double b,
-                         std::uint64_t seed) {
+                         std::uint64_t seed, bool whole_days = true) {
   std::mt19937_64 rng(seed);
   std::gamma_distribution<double> lambda_dist(r, 1.0 / alpha);
   std::gamma_distribution<double> ga(a, 1.0), gb(b, 1.0);
   std::uniform_int_distribution<int> T_dist(30, 540);
+  std::uniform_real_distribution<double> T_real(30.0, 540.0);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   Simulated s;
   for (std::size_t i = 0; i < n; ++i) {
     const double lambda = lambda_dist(rng);
     const double ya = ga(rng);
     const double p = ya / (ya + gb(rng));
-    const double T = T_dist(rng);
+    const double T = whole_days ? T_dist(rng) : T_real(rng);
     double t = 0, tx = 0, x = 0;
     while (lambda > 0) {
       t += std::exponential_distribution<double>(lambda)(rng);
       if (t > T) break;
       x += 1;
-      tx = std::ceil(t);  // whole days; a repeat purchase is at least day 1
+      tx = whole_days ? std::ceil(t) : t;  // whole days: a repeat purchase is at least day 1
       if (u(rng) < p) break;
     }
     s.x.push_back(x);
@@ -113,6 +121,49 @@ Simulated simulate_bgnbd(std::size_t n, double r, double alpha, double a, double
     s.T.push_back(T);
   }
   return s;
+}
+
+/// Expects two BG/NBD fits to agree in every parameter to `rel` relative.
+void expect_same_bgnbd(const BgNbdParams& a, const BgNbdParams& b, double rel) {
+  EXPECT_NEAR(a.r, b.r, rel * b.r);
+  EXPECT_NEAR(a.alpha, b.alpha, rel * b.alpha);
+  EXPECT_NEAR(a.a, b.a, rel * b.a);
+  EXPECT_NEAR(a.b, b.b, rel * b.b);
+}
+
+/// Expects the analytic gradient `g` and Hessian `H` of `objective(theta, grad*, hess*)` at
+/// `theta` to match central finite differences of the objective and of its gradient (step 1e-5).
+template <int N, class Objective>
+void expect_derivatives_match_finite_differences(Objective&& objective, const Eigen::Matrix<double, N, 1>& theta,
+                                                 const Eigen::Matrix<double, N, 1>& g,
+                                                 const Eigen::Matrix<double, N, N>& H) {
+  using Vec = Eigen::Matrix<double, N, 1>;
+  const double h = 1e-5;
+  for (int i = 0; i < N; ++i) {
+    Vec tp = theta, tm = theta;
+    tp[i] += h;
+    tm[i] -= h;
+    Vec gp, gm;
+    const double fp = objective(tp, &gp);
+    const double fm = objective(tm, &gm);
+    const double fd = (fp - fm) / (2 * h);
+    EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
+    const Vec hd = (gp - gm) / (2 * h);
+    for (int j = 0; j < N; ++j) {
+      EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j]))) << "hessian " << j << "," << i;
+    }
+  }
+}
+
+/// The check above for the BG/NBD objective on `data`.
+void expect_bgnbd_derivatives_match_finite_differences(const rapport::detail::BgNbdData& data,
+                                                       const Eigen::Vector4d& theta,
+                                                       const Eigen::Vector4d& g, const Eigen::Matrix4d& H) {
+  expect_derivatives_match_finite_differences<4>(
+      [&](const Eigen::Vector4d& t, Eigen::Vector4d* grad) {
+        return rapport::detail::bgnbd_objective(data, t, grad, nullptr);
+      },
+      theta, g, H);
 }
 
 using mp = boost::multiprecision::cpp_bin_float_50;
@@ -441,6 +492,204 @@ TEST(BgNbd, CompressionMergesIdenticalCustomers) {
   EXPECT_EQ(data.rows[0].weight, 2.0);
 }
 
+// Both layouts of the compressed data (tables of distinct t_x and T, or one entry per row) hold
+// the same rows in the same order, so the likelihood and its derivatives agree to the last bit:
+// the layout is a speed choice only. Mixed data: whole days (many repeats, merged), real-valued
+// times (distinct), t_x = 0 with x = 0 and -0.0 (merged with +0.0).
+TEST(BgNbd, CompressionLayoutsGiveTheSameBits) {
+  Simulated s = simulate_bgnbd(20000, 0.25, 40, 0.8, 2.5, 11);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> frac(0.0, 1.0);
+  for (std::size_t i = 0; i < s.x.size(); i += 2) {  // every other customer real-valued
+    s.T[i] -= frac(rng);
+    s.t_x[i] = s.x[i] > 0 ? s.T[i] * frac(rng) : 0.0;
+  }
+  s.t_x[1] = -0.0;
+  s.x[1] = 0;
+  const auto tables = rapport::detail::compress_bgnbd(s.x, s.t_x, s.T, rapport::detail::BgNbdLayout::tables);
+  const auto rows = rapport::detail::compress_bgnbd(s.x, s.t_x, s.T, rapport::detail::BgNbdLayout::per_row);
+  EXPECT_FALSE(tables.per_row);
+  EXPECT_TRUE(rows.per_row);
+  EXPECT_EQ(rapport::detail::compress_bgnbd(s.x, s.t_x, s.T).per_row, true);  // half the T distinct
+  ASSERT_EQ(tables.rows.size(), rows.rows.size());
+  EXPECT_LT(rows.rows.size(), s.x.size());  // the whole-day half merges
+  EXPECT_EQ(tables.x_values, rows.x_values);
+  EXPECT_EQ(tables.x_weight, rows.x_weight);
+  EXPECT_EQ(tables.repeat_buyers, rows.repeat_buyers);
+  for (std::size_t k = 0; k < rows.rows.size(); ++k) {
+    const auto& a = tables.rows[k];
+    const auto& b = rows.rows[k];
+    ASSERT_EQ(a.ix, b.ix) << k;
+    ASSERT_EQ(a.weight, b.weight) << k;
+    ASSERT_EQ(tables.T_values[a.iT], rows.T_values[b.iT]) << k;
+    if (tables.x_values[a.ix] > 0) {
+      ASSERT_EQ(tables.tx_values[a.itx], rows.tx_values[b.itx]) << k;
+    }
+  }
+  const Eigen::Vector4d theta(std::log(0.3), std::log(35.0), std::log(0.7), std::log(2.0));
+  Eigen::Vector4d ga, gb;
+  Eigen::Matrix4d Ha, Hb;
+  const double fa = rapport::detail::bgnbd_objective(tables, theta, &ga, &Ha);
+  const double fb = rapport::detail::bgnbd_objective(rows, theta, &gb, &Hb);
+  EXPECT_EQ(fa, fb);
+  EXPECT_EQ(ga, gb);
+  EXPECT_EQ(Ha, Hb);
+}
+
+// lanes::log and lanes::exp_nonpositive (the large-data likelihood pass) are within one ulp of
+// the C library's log and exp over the whole range the pass uses, exact at the easy points, and
+// exp flushes only below -708 (true values under 3.3e-308) to 0.
+TEST(Lanes, LogAndExpWithinOneUlpOfTheCLibrary) {
+  namespace lanes = rapport::detail::lanes;
+  auto ulps = [](double p, double q) {
+    return std::llabs(std::bit_cast<std::int64_t>(p) - std::bit_cast<std::int64_t>(q));
+  };
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  long long worst_log = 0, worst_exp = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const lanes::V v = {std::exp(u(rng) * 1400 - 700), 1.0 + u(rng), 30.0 + 510.0 * u(rng), 1e-300 * (1 + u(rng))};
+    const lanes::V lv = lanes::log(v);
+    const lanes::V x = {-u(rng) * 708.0, -u(rng), -u(rng) * 1e-12, -u(rng) * 40.0};
+    const lanes::V ex = lanes::exp_nonpositive(x);
+    for (int j = 0; j < 4; ++j) {
+      worst_log = std::max(worst_log, ulps(lv[j], std::log(v[j])));
+      worst_exp = std::max(worst_exp, ulps(ex[j], std::exp(x[j])));
+    }
+  }
+  EXPECT_LE(worst_log, 1);
+  EXPECT_LE(worst_exp, 1);
+  const lanes::V l = lanes::log(lanes::V{1.0, 2.0, 0.5, 1024.0});
+  EXPECT_EQ(l[0], 0.0);
+  EXPECT_EQ(l[1], std::log(2.0));
+  EXPECT_EQ(l[2], -std::log(2.0));
+  EXPECT_EQ(l[3], std::log(1024.0));
+  const lanes::V e = lanes::exp_nonpositive(lanes::V{0.0, -708.0, -708.5, -INFINITY});
+  EXPECT_EQ(e[0], 1.0);
+  EXPECT_LE(ulps(e[1], std::exp(-708.0)), 1);
+  EXPECT_EQ(e[2], 0.0);
+  EXPECT_EQ(e[3], 0.0);
+}
+
+/// 80,000 real-valued customers: no two histories alike, so the data take the large-data paths
+/// (four-lane likelihood pass, fit started from a sample's optimum).
+const Simulated& real_valued_sample() {
+  static const Simulated s = simulate_bgnbd(80000, 0.25, 40, 0.8, 2.5, 17, false);
+  return s;
+}
+
+// The four-lane pass gives the sum of the per-customer log-likelihoods (long double reference)
+// to rounding, and its gradient and Hessian match finite differences, as the scalar pass does.
+TEST(BgNbd, LargeDataPassMatchesPerCustomerLikelihoods) {
+  const Simulated& s = real_valued_sample();
+  const auto data = rapport::detail::compress_bgnbd(s.x, s.t_x, s.T);
+  ASSERT_GE(data.rows.size(), 65536U);  // the large-data threshold (value.cpp, kLargeRows)
+  EXPECT_TRUE(data.per_row);
+  for (const Eigen::Vector4d& theta : {Eigen::Vector4d(std::log(0.25), std::log(40.0), std::log(0.8), std::log(2.5)),
+                                       Eigen::Vector4d(0.3, 1.0, -1.5, 2.0)}) {
+    const BgNbdParams p{std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]), std::exp(theta[3]), 0};
+    long double ref = 0;
+    for (std::size_t i = 0; i < s.x.size(); ++i) ref += rapport::bgnbd_log_likelihood(p, s.x[i], s.t_x[i], s.T[i]);
+    Eigen::Vector4d g;
+    Eigen::Matrix4d H;
+    const double f = rapport::detail::bgnbd_objective(data, theta, &g, &H);
+    EXPECT_NEAR(f, static_cast<double>(ref), 1e-12 * std::abs(static_cast<double>(ref)));
+    expect_bgnbd_derivatives_match_finite_differences(data, theta, g, H);
+  }
+}
+
+// Large data start from a sample's optimum: the fit still ends at the optimum to rounding (a far
+// tighter tolerance changes nothing beyond 1e-12), near the simulated parameters.
+TEST(BgNbd, LargeFitReachesTheOptimumToRounding) {
+  const Simulated& s = real_valued_sample();
+  rapport::FitOptions tight;
+  tight.gradient_tolerance = 1e-15;
+  const BgNbdParams a = rapport::fit_bgnbd(s.x, s.t_x, s.T);
+  expect_same_bgnbd(a, rapport::fit_bgnbd(s.x, s.t_x, s.T, tight), 1e-12);
+  EXPECT_NEAR(a.r, 0.25, 0.02);
+  EXPECT_NEAR(a.alpha, 40, 4);
+  EXPECT_NEAR(a.a, 0.8, 0.15);
+  EXPECT_NEAR(a.b, 2.5, 0.6);
+  // The gradient at the returned parameters vanishes to the fit's tolerance.
+  const auto data = rapport::detail::compress_bgnbd(s.x, s.t_x, s.T);
+  Eigen::Vector4d g;
+  const double f = rapport::detail::bgnbd_objective(
+      data, Eigen::Vector4d(std::log(a.r), std::log(a.alpha), std::log(a.a), std::log(a.b)), &g, nullptr);
+  EXPECT_EQ(f, a.log_likelihood);
+  EXPECT_LT(g.cwiseAbs().maxCoeff(), 1e-9 * std::abs(f));
+}
+
+// sample_bgnbd keeps every stride-th row with its weight, and recounts customers per x.
+TEST(BgNbd, SampleKeepsEveryStrideThRow) {
+  const std::vector<double> x = {0, 0, 1, 1, 2, 0}, tx = {0, 0, 5, 6, 9, 0}, T = {30, 31, 30, 30, 30, 30};
+  // rows sorted by (x, t_x, T): (0,0,30) w2, (0,0,31) w1, (1,5,30), (1,6,30), (2,9,30)
+  for (const auto layout : {rapport::detail::BgNbdLayout::tables, rapport::detail::BgNbdLayout::per_row}) {
+    const auto data = rapport::detail::compress_bgnbd(x, tx, T, layout);
+    ASSERT_EQ(data.rows.size(), 5U);
+    const auto sample = rapport::detail::sample_bgnbd(data, 2);  // rows 0, 2, 4
+    ASSERT_EQ(sample.rows.size(), 3U);
+    EXPECT_EQ(sample.customers, 4U);
+    EXPECT_EQ(sample.repeat_buyers, 2U);
+    EXPECT_EQ(sample.x_weight, (std::vector<double>{2, 1, 1}));
+    EXPECT_EQ(sample.T_values[sample.rows[0].iT], 30.0);
+    EXPECT_EQ(sample.tx_values[sample.rows[1].itx], 5.0);
+    EXPECT_EQ(sample.tx_values[sample.rows[2].itx], 9.0);
+  }
+}
+
+// predict_bgnbd gives exactly the per-customer functions' bits (memoised or not, on one thread
+// or two), over whole-day repeats (memo hits), real-valued histories, x = 0, NaN x, t_x = T,
+// huge T, and at parameters where E[X | alive] takes the quadrature.
+TEST(BgNbd, BatchPredictionsEqualPerCustomerFunctionsBitForBit) {
+  std::mt19937_64 rng(8);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> x, tx, T;
+  for (int i = 0; i < 3000; ++i) {
+    const int kind = i % 6;
+    double xi = std::floor(u(rng) * 12), Ti = 30 + std::floor(u(rng) * 500), ti = std::floor(Ti * u(rng));
+    if (kind == 1) {  // real-valued
+      Ti = 30 + 500 * u(rng);
+      ti = Ti * u(rng);
+    } else if (kind == 2) {
+      xi = 0;
+      ti = 0;
+    } else if (kind == 3) {
+      xi = std::nan("");
+    } else if (kind == 4) {
+      ti = Ti;  // bought on the last day
+    } else if (kind == 5 && i % 12 == 5) {
+      Ti = 1e12 * (1 + u(rng));  // huge age
+      ti = Ti * u(rng);
+      xi = 1 + std::floor(u(rng) * 3000);
+    }
+    x.push_back(xi);
+    tx.push_back(ti);
+    T.push_back(Ti);
+  }
+  const std::vector<BgNbdParams> models = {{0.243, 4.41, 0.793, 2.426, 0},
+                                           {0.56, 59.3, 1.74e7, 1.61e8, 0},
+                                           {2.0, 0.5, 1.0, 0.3, 0}};
+  auto bits = [](double v) { return std::bit_cast<std::uint64_t>(v); };
+  for (const BgNbdParams& p : models) {
+    // (the quadrature model is slow per customer: fewer of them)
+    const std::size_t n = p.a > 1e6 ? 300 : x.size();
+    for (const double horizon : {365.0, 0.0, 30.5}) {
+      for (const unsigned threads : {1U, 2U}) {
+        std::vector<double> pa(n), ep(n);
+        rapport::detail::predict_bgnbd(p, horizon, x.data(), tx.data(), T.data(), pa.data(), ep.data(), n, threads);
+        for (std::size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(bits(pa[i]), bits(rapport::bgnbd_p_alive(p, x[i], tx[i], T[i]))) << i;
+          ASSERT_EQ(bits(ep[i]), bits(rapport::bgnbd_expected_purchases(p, horizon, x[i], tx[i], T[i]))) << i;
+        }
+      }
+    }
+  }
+  // Either output may be left out.
+  std::vector<double> only(x.size());
+  rapport::detail::predict_bgnbd(models[0], 365, x.data(), tx.data(), T.data(), nullptr, only.data(), x.size());
+  EXPECT_EQ(bits(only[7]), bits(rapport::bgnbd_expected_purchases(models[0], 365, x[7], tx[7], T[7])));
+}
+
 TEST(BgNbd, FitIsInvariantToDuplicationAndOrder) {
   const Simulated s = simulate_bgnbd(3000, 0.25, 40, 0.8, 2.5, 7);
   const BgNbdParams once = rapport::fit_bgnbd(s.x, s.t_x, s.T);
@@ -477,21 +726,7 @@ TEST(BgNbd, AnalyticGradientAndHessianMatchFiniteDifferences) {
     const double f = rapport::detail::bgnbd_objective(data, theta, &g, &H);
     EXPECT_DOUBLE_EQ(rapport::detail::bgnbd_objective(data, theta, nullptr, nullptr), f);
     EXPECT_LT((H - H.transpose()).cwiseAbs().maxCoeff(), 1e-9 * H.cwiseAbs().maxCoeff());
-    const double h = 1e-5;
-    for (int i = 0; i < 4; ++i) {
-      Eigen::Vector4d tp = theta, tm = theta;
-      tp[i] += h;
-      tm[i] -= h;
-      Eigen::Vector4d gp, gm;
-      const double fp = rapport::detail::bgnbd_objective(data, tp, &gp, nullptr);
-      const double fm = rapport::detail::bgnbd_objective(data, tm, &gm, nullptr);
-      const double fd = (fp - fm) / (2 * h);
-      EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
-      const Eigen::Vector4d hd = (gp - gm) / (2 * h);
-      for (int j = 0; j < 4; ++j)
-        EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j])))
-            << "hessian " << j << "," << i;
-    }
+    expect_bgnbd_derivatives_match_finite_differences(data, theta, g, H);
   }
 }
 
@@ -503,21 +738,11 @@ TEST(GammaGamma, AnalyticGradientAndHessianMatchFiniteDifferences) {
     Eigen::Vector3d g;
     Eigen::Matrix3d H;
     rapport::detail::gamma_gamma_objective(data, theta, &g, &H);
-    const double h = 1e-5;
-    for (int i = 0; i < 3; ++i) {
-      Eigen::Vector3d tp = theta, tm = theta;
-      tp[i] += h;
-      tm[i] -= h;
-      Eigen::Vector3d gp, gm;
-      const double fp = rapport::detail::gamma_gamma_objective(data, tp, &gp, nullptr);
-      const double fm = rapport::detail::gamma_gamma_objective(data, tm, &gm, nullptr);
-      const double fd = (fp - fm) / (2 * h);
-      EXPECT_NEAR(g[i], fd, 1e-6 * std::max(1.0, std::abs(fd))) << "gradient " << i;
-      const Eigen::Vector3d hd = (gp - gm) / (2 * h);
-      for (int j = 0; j < 3; ++j)
-        EXPECT_NEAR(H(j, i), hd[j], 1e-5 * std::max(1.0, std::abs(hd[j])))
-            << "hessian " << j << "," << i;
-    }
+    expect_derivatives_match_finite_differences<3>(
+        [&](const Eigen::Vector3d& t, Eigen::Vector3d* grad) {
+          return rapport::detail::gamma_gamma_objective(data, t, grad, nullptr);
+        },
+        theta, g, H);
   }
 }
 
@@ -571,12 +796,7 @@ TEST(BgNbd, FitReachesTheOptimumToRounding) {
   const Cdnow& d = cdnow();
   rapport::FitOptions tight;
   tight.gradient_tolerance = 1e-15;
-  const BgNbdParams a = rapport::fit_bgnbd(d.x, d.t_x, d.T);
-  const BgNbdParams b = rapport::fit_bgnbd(d.x, d.t_x, d.T, tight);
-  EXPECT_NEAR(a.r, b.r, 1e-13 * b.r);
-  EXPECT_NEAR(a.alpha, b.alpha, 1e-13 * b.alpha);
-  EXPECT_NEAR(a.a, b.a, 1e-13 * b.a);
-  EXPECT_NEAR(a.b, b.b, 1e-13 * b.b);
+  expect_same_bgnbd(rapport::fit_bgnbd(d.x, d.t_x, d.T), rapport::fit_bgnbd(d.x, d.t_x, d.T, tight), 1e-13);
   const GammaGammaParams g = rapport::fit_gamma_gamma(d.x, d.m);
   const GammaGammaParams h = rapport::fit_gamma_gamma(d.x, d.m, tight);
   EXPECT_NEAR(g.p, h.p, 1e-12 * h.p);
