@@ -2,6 +2,7 @@
 
 #include "scoring/ranks.hpp"
 #include "scoring/score_steps.hpp"
+#include "value/value_detail.hpp"
 #include "util/parallel.hpp"
 
 #include <algorithm>
@@ -509,18 +510,18 @@ void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
 
 // p_alive, expected purchases, expected value and up-serve value per row: NaN where the model
 // they need is unavailable (a customer without purchases has expected value 0 when it is known).
+// The BG/NBD predictions come in one batch (detail::predict_bgnbd: the per-customer functions'
+// bits, with their shared terms computed once).
 void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out) {
   Scores& s = out.scores;
   const bool with_bgnbd = out.bgnbd_error.empty(), with_value = out.value_known();
+  if (with_bgnbd)
+    detail::predict_bgnbd(out.bgnbd, config.horizon_days, s.frequency.data(), s.recency.data(), s.age.data(),
+                          s.p_alive.data(), s.expected_purchases.data(), s.size(), threads);
   detail::parallel_for_dynamic(s.size(), threads, 2048, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t r = lo; r < hi; ++r) {
       const double x = s.frequency[r];
-      if (std::isnan(x) || !with_bgnbd) {
-        s.p_alive[r] = s.expected_purchases[r] = nan;
-      } else {
-        s.p_alive[r] = bgnbd_p_alive(out.bgnbd, x, s.recency[r], s.age[r]);
-        s.expected_purchases[r] = bgnbd_expected_purchases(out.bgnbd, config.horizon_days, x, s.recency[r], s.age[r]);
-      }
+      if (std::isnan(x) || !with_bgnbd) s.p_alive[r] = s.expected_purchases[r] = nan;
       if (!with_value) {
         s.expected_value[r] = s.upserve_value[r] = nan;
         continue;
