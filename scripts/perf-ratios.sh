@@ -13,7 +13,8 @@
 #   --build DIR     a Release build with benchmarks (default build-test, as scripts/test.sh makes)
 #   --base DIR      a 1M-customer base (default: generated into /tmp/rapport-perf-1m once)
 #   --epinions FILE soc-Epinions1.txt (part 4 is skipped without it)
-# Part 3 runs when `import lifetimes` works for /usr/bin/python3.
+# Part 3 runs when `import lifetimes` works for /usr/bin/python3 (PYTHONPATH as in
+# benchmarks/peers/README.md); rapport's side is the build's bm_value BM_FitBgNbdReal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build-test base=/tmp/rapport-perf-1m epinions="" repeats=3
@@ -49,7 +50,7 @@ awk -v s="$score_s" -v w="$wc_s" -v r="$rss_mb" -v b="$(du -cb "$base"/*.csv | t
 
 echo "== 3. BG/NBD fit over lifetimes (1M real-valued customers)"
 if /usr/bin/python3 -c 'import lifetimes' 2>/dev/null; then
-  /usr/bin/python3 benchmarks/peers/bgnbd_peers.py --repeats "$repeats"
+  /usr/bin/python3 benchmarks/peers/bgnbd_peers.py --bench "$build/benchmarks/bm_value" --repeats "$repeats"
 else
   echo "skipped: lifetimes is not importable (see benchmarks/peers/README.md)"
 fi
