@@ -125,6 +125,42 @@ double keep_if(bool keep, double x) noexcept {
   return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) & -std::uint64_t{keep});
 }
 
+// Two doubles, added and multiplied lane by lane (one SSE2 instruction for two sums).
+using Pair = double __attribute__((vector_size(16)));
+
+// What one contact of impression imp (−2..2) and aspect adds per unit of its recency weight wt:
+// every sum of the pass is sum += wt · coefficient, where the coefficient is the contact's term
+// over wt (imp, −imp or 1) or 0. wt · 1 = wt and wt · imp are exact as written in the definition,
+// and wt · 0 = +0 adds nothing, so the sums are those of the "if"s, term by term.
+struct ContactClass {
+  Pair impression{};  // (imp_pos, imp_neg): (imp, 0) for imp > 0, (0, −imp) for imp < 0
+  Pair technical{};   // (t_den, t_num): (1, imp >= 0) for a technical contact
+  Pair hospitality{}; // (h_den, h_num): (1, imp > 0) for a hospitality contact
+  std::uint32_t impression_n = 0, ladder_n = 0;
+  bool wow_impression = false;  // imp == 2
+};
+
+// The classes of impressions −2..2 (rows) by aspect (technical, hospitality, wow, any other).
+const std::array<ContactClass, 20>& contact_classes() {
+  static const auto table = [] {
+    std::array<ContactClass, 20> t{};
+    for (int imp = -2; imp <= 2; ++imp)
+      for (int aspect = 0; aspect < 4; ++aspect) {
+        ContactClass& k = t[static_cast<std::size_t>((imp + 2) * 4 + aspect)];
+        const bool technical = aspect == static_cast<int>(Aspect::technical);
+        const bool hospitality = aspect == static_cast<int>(Aspect::hospitality);
+        k.impression = Pair{imp > 0 ? static_cast<double>(imp) : 0.0, imp < 0 ? static_cast<double>(-imp) : 0.0};
+        k.technical = Pair{technical ? 1.0 : 0.0, technical && imp >= 0 ? 1.0 : 0.0};
+        k.hospitality = Pair{hospitality ? 1.0 : 0.0, hospitality && imp > 0 ? 1.0 : 0.0};
+        k.impression_n = imp != 0;
+        k.ladder_n = technical || hospitality;
+        k.wow_impression = imp == 2;
+      }
+    return t;
+  }();
+  return table;
+}
+
 // Continuity coverage (into scratch.covered), impressions, complaints, the service ladder and the
 // business-initiated service contacts (into scratch.service_times) in one pass over the contacts.
 // The pass is branch-free but for complaints (rare) and contacts at or after T: each sum adds
@@ -155,6 +191,8 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
   const seconds_t* resolved = b.complaint_resolved_at.data() + b.complaint_offsets[x.c];
   std::size_t services = 0;
   const double complaint_s = cfg.complaint_days * day_s, wow_s = cfg.wow_window_days * day_s;
+  const auto& classes = contact_classes();
+  Pair impression{}, technical{}, hospitality{};  // (imp_pos, imp_neg), (t_den, t_num), (h_den, h_num)
   for (auto k = first; k < end; ++k) {
     const seconds_t at = at_of[k];
     const bool complaint = complaint_of[k] != 0;
@@ -172,10 +210,24 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
 
     const int imp = impression_of[k];
     const double wt = x.w(at);
-    const double weighted = wt * imp;
-    t.imp_pos += keep_if(imp > 0, weighted);
-    t.imp_neg += keep_if(imp < 0, -weighted);  // wt · −imp
-    t.imp_n += imp != 0;
+    const Pair weight{wt, wt};
+    const unsigned aspect = std::min<unsigned>(static_cast<unsigned>(aspect_of[k]), 3);
+    if (static_cast<unsigned>(imp + 2) <= 4) [[likely]] {
+      const ContactClass& kind = classes[static_cast<unsigned>(imp + 2) * 4 + aspect];
+      impression += weight * kind.impression;
+      technical += weight * kind.technical;
+      hospitality += weight * kind.hospitality;
+      t.imp_n += kind.impression_n;
+      t.ladder_n += kind.ladder_n;
+      t.wow |= kind.wow_impression & (static_cast<double>(T - at) <= wow_s);
+    } else {  // an impression outside −2..2 (possible only in a base built by hand)
+      const ContactClass& kind = classes[(imp > 0 ? 4u : 0u) * 4 + aspect];
+      impression += Pair{wt * imp, -(wt * imp)} * Pair{imp > 0 ? 1.0 : 0.0, imp < 0 ? 1.0 : 0.0};
+      technical += weight * kind.technical;
+      hospitality += weight * kind.hospitality;
+      ++t.imp_n;
+      t.ladder_n += kind.ladder_n;
+    }
     if (complaint) {
       if (res != no_time && res < T) {
         const double delay = static_cast<double>(res - at) / day_s;
@@ -189,16 +241,14 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
         t.overdue = true;
       }
     }
-    const bool technical = aspect_of[k] == Aspect::technical;
-    const bool hospitality = aspect_of[k] == Aspect::hospitality;
-    t.t_den += keep_if(technical, wt);
-    t.t_num += keep_if(technical & (imp >= 0), wt);
-    t.h_den += keep_if(hospitality, wt);
-    t.h_num += keep_if(hospitality & (imp > 0), wt);
-    t.ladder_n += technical | hospitality;
-    t.wow |= (imp == 2) & (static_cast<double>(T - at) <= wow_s);
   }
   scratch.service_count = services;
+  t.imp_pos = impression[0];
+  t.imp_neg = impression[1];
+  t.t_den = technical[0];
+  t.t_num = technical[1];
+  t.h_den = hospitality[0];
+  t.h_num = hospitality[1];
   return ContactTally(t);
 }
 
