@@ -19,6 +19,11 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace rapport {
 
 std::string_view to_string(Channel v) noexcept {
@@ -69,13 +74,17 @@ void scatter(std::vector<T>& col, const std::vector<std::uint32_t>& dest) {
   col.swap(out);
 }
 
-// Turns `owner` (customer per row, input order) into destination positions and fills offsets.
-inline void group_by_owner(std::vector<std::uint32_t>& owner, std::vector<std::uint64_t>& offsets, std::size_t n) {
+// Fills offsets (CSR, per customer) from `owner` (customer per row, input order). Returns true
+// when the rows are grouped in customer order already (the columns stay as they are); otherwise
+// turns `owner` into each row's destination position.
+inline bool group_by_owner(std::vector<std::uint32_t>& owner, std::vector<std::uint64_t>& offsets, std::size_t n) {
   offsets.assign(n + 1, 0);
   for (auto o : owner) ++offsets[o + 1];
   for (std::size_t i = 0; i < n; ++i) offsets[i + 1] += offsets[i];
+  if (std::is_sorted(owner.begin(), owner.end())) return true;
   std::vector<std::uint64_t> cursor(offsets.begin(), offsets.end() - 1);
   for (auto& o : owner) o = static_cast<std::uint32_t>(cursor[o]++);
+  return false;
 }
 }  // namespace detail
 
@@ -299,39 +308,53 @@ std::string CustomerBaseBuilder::add_referral(std::string_view referrer_id, std:
   return answer(ok, detail::referrals_schema(), e, column);
 }
 
-CustomerBase CustomerBaseBuilder::finish() {
-  auto& im = *impl_;
-  CustomerBase b = std::move(im.base);
+namespace {
+/// Groups the contact columns by customer (stable) and lays out the complaints' resolutions.
+void group_contacts(CustomerBaseBuilder::Impl& im, CustomerBase& b) {
   const std::size_t n = b.customer_id.size();
-  detail::group_by_owner(im.contact_owner, b.contact_offsets, n);
-  detail::scatter(b.contact_at, im.contact_owner);
-  detail::scatter(b.contact_channel, im.contact_owner);
-  detail::scatter(b.contact_stage, im.contact_owner);
-  detail::scatter(b.contact_initiator, im.contact_owner);
-  detail::scatter(b.contact_aspect, im.contact_owner);
-  detail::scatter(b.contact_impression, im.contact_owner);
-  detail::scatter(b.contact_complaint, im.contact_owner);
-  {
+  const bool grouped = detail::group_by_owner(im.contact_owner, b.contact_offsets, n);
+  if (!grouped) {
+    detail::scatter(b.contact_at, im.contact_owner);
+    detail::scatter(b.contact_channel, im.contact_owner);
+    detail::scatter(b.contact_stage, im.contact_owner);
+    detail::scatter(b.contact_initiator, im.contact_owner);
+    detail::scatter(b.contact_aspect, im.contact_owner);
+    detail::scatter(b.contact_impression, im.contact_owner);
+    detail::scatter(b.contact_complaint, im.contact_owner);
+  }
+  if (grouped) {
+    // the complaints are in grouped order already
+    b.complaint_resolved_at = std::move(im.complaint_resolved);
+  } else {
     // complaints in grouped contact order (the grouping is stable, so sort by destination)
     std::vector<std::pair<std::uint64_t, seconds_t>> complaints(im.complaint_row.size());
     for (std::size_t j = 0; j < complaints.size(); ++j)
       complaints[j] = {im.contact_owner[im.complaint_row[j]], im.complaint_resolved[j]};
-    std::vector<std::uint64_t>().swap(im.complaint_row);
-    std::vector<seconds_t>().swap(im.complaint_resolved);
     std::sort(complaints.begin(), complaints.end());
     b.complaint_resolved_at.resize(complaints.size());
     for (std::size_t j = 0; j < complaints.size(); ++j) b.complaint_resolved_at[j] = complaints[j].second;
-    b.complaint_offsets.assign(n + 1, 0);
-    for (std::size_t c = 0; c < n; ++c) {
-      std::uint64_t count = 0;
-      for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k) count += b.contact_complaint[k];
-      b.complaint_offsets[c + 1] = b.complaint_offsets[c] + count;
-    }
   }
+  std::vector<std::uint64_t>().swap(im.complaint_row);
+  std::vector<seconds_t>().swap(im.complaint_resolved);
   std::vector<std::uint32_t>().swap(im.contact_owner);
-  detail::group_by_owner(im.purchase_owner, b.purchase_offsets, n);
-  detail::scatter(b.purchase_at, im.purchase_owner);
-  detail::scatter(b.purchase_amount, im.purchase_owner);
+  b.complaint_offsets.assign(n + 1, 0);
+  for (std::size_t c = 0; c < n; ++c) {
+    std::uint64_t count = 0;
+    for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k) count += b.contact_complaint[k];
+    b.complaint_offsets[c + 1] = b.complaint_offsets[c] + count;
+  }
+}
+}  // namespace
+
+CustomerBase CustomerBaseBuilder::finish() {
+  auto& im = *impl_;
+  CustomerBase b = std::move(im.base);
+  const std::size_t n = b.customer_id.size();
+  group_contacts(im, b);
+  if (!detail::group_by_owner(im.purchase_owner, b.purchase_offsets, n)) {
+    detail::scatter(b.purchase_at, im.purchase_owner);
+    detail::scatter(b.purchase_amount, im.purchase_owner);
+  }
   std::vector<std::uint32_t>().swap(im.purchase_owner);
 
   b.prospect_id = std::move(im.others_ids);
@@ -478,71 +501,107 @@ void append(CustomerBaseBuilder::Impl& im, const Out& row) {
 
 // ---- the parallel reader of a grouped table
 
-/// A file read in blocks of whole lines: buf[0, filled) holds the bytes from file offset `offset`.
-struct BlockFile {
+/// A file read in windows of whole lines: data[0, filled) holds the bytes from file offset
+/// `offset`. A regular file is mapped (no copy; the pages of a window already parsed are let go,
+/// so the file never sits in memory whole); anything else (a FIFO, a device) is read into a
+/// buffer.
+class BlockFile {
+public:
   std::string path;
-  std::FILE* file = nullptr;
-  std::vector<char> buf;
+  const char* data = nullptr;
   std::size_t filled = 0, offset = 0;
   bool eof = false;
 
   explicit BlockFile(std::string p) : path(std::move(p)) {
-    file = std::fopen(path.c_str(), "rb");
-    if (!file) throw InputError(path + ": cannot open: " + std::strerror(errno));
-    std::error_code size_ec;
-    const auto file_bytes = std::filesystem::file_size(path, size_ec);
-    std::size_t block = std::max<std::size_t>(detail::csv_block_bytes, 64);
-    if (!size_ec) block = std::min<std::size_t>(block, static_cast<std::size_t>(file_bytes) + 64);
-    buf.resize(block);
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
+    struct stat st {};
+    window_ = std::max<std::size_t>(detail::csv_block_bytes, 64);
+    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      size_ = static_cast<std::size_t>(st.st_size);
+      void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+      if (m != MAP_FAILED) {
+        map_ = static_cast<const char*>(m);
+        ::madvise(m, size_, MADV_SEQUENTIAL);
+        return;
+      }
+      window_ = std::min(window_, size_ + 64);
+    }
+    buf_.resize(window_);
   }
-  ~BlockFile() { std::fclose(file); }
+  ~BlockFile() {
+    if (map_) ::munmap(const_cast<char*>(map_), size_);
+    ::close(fd_);
+  }
   BlockFile(const BlockFile&) = delete;
   BlockFile& operator=(const BlockFile&) = delete;
 
-  /// Drops buf[0, keep_from) and reads more (doubling the buffer when it is full).
+  /// Drops data[0, keep_from) and takes in more (a window twice as large when it was full).
   void refill(std::size_t keep_from) {
-    std::memmove(buf.data(), buf.data() + keep_from, filled - keep_from);
+    if (keep_from == 0 && filled == window_) window_ *= 2;
+    if (map_) return slide(keep_from);
+    std::memmove(buf_.data(), buf_.data() + keep_from, filled - keep_from);
     filled -= keep_from;
     offset += keep_from;
-    if (filled == buf.size()) buf.resize(buf.size() * 2);
-    const std::size_t got = std::fread(buf.data() + filled, 1, buf.size() - filled, file);
-    if (got == 0) {
-      if (std::ferror(file)) throw InputError(path + ": read error");
-      eof = true;
-    }
+    if (buf_.size() < window_) buf_.resize(window_);
+    std::size_t got = 0;
+    do {
+      const auto r = ::read(fd_, buf_.data() + filled, buf_.size() - filled);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw InputError(path + ": read error: " + std::strerror(errno));
+      got = static_cast<std::size_t>(r);
+      break;
+    } while (true);
+    if (got == 0) eof = true;
     filled += got;
+    data = buf_.data();
   }
+
+private:
+  /// The mapped file: moves the window, letting go of the pages before it.
+  void slide(std::size_t keep_from) {
+    offset += keep_from;
+    filled = std::min(window_, size_ - offset);
+    eof = offset + filled == size_;
+    data = map_ + offset;
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t upto = offset / page * page;
+    if (upto > released_) {
+      ::madvise(const_cast<char*>(map_) + released_, upto - released_, MADV_DONTNEED);
+      released_ = upto;
+    }
+  }
+
+  int fd_ = -1;
+  const char* map_ = nullptr;
+  std::size_t size_ = 0, released_ = 0, window_ = 0;
+  std::vector<char> buf_;
 };
 
 /// Reads the header line of a block file (after a BOM and blank lines); advances `pos` and
 /// `line` past it. nullopt when the header holds a quote (the sequential reader takes over).
 std::optional<ColumnMap> read_plain_header(BlockFile& in, const TableSchema& schema, std::size_t& pos,
                                            std::size_t& line) {
-  if (in.filled >= 3 && std::memcmp(in.buf.data(), "\xEF\xBB\xBF", 3) == 0) pos = 3;
+  if (in.filled >= 3 && std::memcmp(in.data, "\xEF\xBB\xBF", 3) == 0) pos = 3;
   for (;;) {
-    const auto& buf = in.buf;
+    const char* const buf = in.data;
     while (pos < in.filled &&
            (buf[pos] == '\n' || (buf[pos] == '\r' && pos + 1 < in.filled && buf[pos + 1] == '\n'))) {
       pos += buf[pos] == '\n' ? 1 : 2;
       ++line;
     }
-    const char* nl = static_cast<const char*>(std::memchr(buf.data() + pos, '\n', in.filled - pos));
+    const char* nl = static_cast<const char*>(std::memchr(buf + pos, '\n', in.filled - pos));
     if (!nl && !in.eof) {
       in.refill(0);
       continue;
     }
     if (pos == in.filled) throw InputError(in.path + ": empty file (no header row)");
-    const std::size_t end = nl ? static_cast<std::size_t>(nl - buf.data()) : in.filled;
-    std::string_view header(buf.data() + pos, end - pos);
+    const std::size_t end = nl ? static_cast<std::size_t>(nl - buf) : in.filled;
+    std::string_view header(buf + pos, end - pos);
     if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
     if (header.find('"') != std::string_view::npos) return std::nullopt;
     std::vector<std::string_view> fields;
-    for (std::size_t a = 0;;) {
-      const auto comma = header.find(',', a);
-      fields.push_back(header.substr(a, comma == std::string_view::npos ? std::string_view::npos : comma - a));
-      if (comma == std::string_view::npos) break;
-      a = comma + 1;
-    }
+    detail::split_plain_record(header, fields);
     auto columns = ColumnMap::from_header(fields, schema, in.path, line);
     pos = nl ? end + 1 : in.filled;
     ++line;
@@ -562,11 +621,12 @@ struct Part {
   };
   std::vector<Bad> bad;
   std::size_t lines = 0, read = 0;
+  bool quoted = false;  ///< the part holds a '"' (the block goes to the sequential reader)
 };
 
 /// Cuts [pos, stop) into `want` parts at line starts.
 template <class Out>
-void split_parts(const std::vector<char>& buf, std::size_t pos, std::size_t stop, std::size_t want,
+void split_parts(const char* buf, std::size_t pos, std::size_t stop, std::size_t want,
                  std::vector<Part<Out>>& parts) {
   // reuse the parts' buffers from block to block (no fresh pages to fault in and clear)
   parts.resize(want);
@@ -576,10 +636,11 @@ void split_parts(const std::vector<char>& buf, std::size_t pos, std::size_t stop
     part.rows.clear();
     part.bad.clear();
     part.lines = part.read = 0;
+    part.quoted = false;
     std::size_t e = k + 1 == want ? stop : pos + (stop - pos) * (k + 1) / want;
     if (e < stop) {
-      const char* nl = static_cast<const char*>(std::memchr(buf.data() + e, '\n', stop - e));
-      e = nl ? static_cast<std::size_t>(nl - buf.data()) + 1 : stop;
+      const char* nl = static_cast<const char*>(std::memchr(buf + e, '\n', stop - e));
+      e = nl ? static_cast<std::size_t>(nl - buf) + 1 : stop;
     }
     e = std::max(e, b);
     part.begin = b;
@@ -588,41 +649,21 @@ void split_parts(const std::vector<char>& buf, std::size_t pos, std::size_t stop
   }
 }
 
-/// Splits one quote-free line at commas into `fields`.
-void split_plain_line(std::string_view ln, std::vector<std::string_view>& fields) {
-  fields.clear();
-  const char* q = ln.data();
-  const char* const qe = ln.data() + ln.size();
-  for (;;) {
-    const char* comma = static_cast<const char*>(std::memchr(q, ',', static_cast<std::size_t>(qe - q)));
-    if (!comma) {
-      fields.emplace_back(q, static_cast<std::size_t>(qe - q));
-      return;
-    }
-    fields.emplace_back(q, static_cast<std::size_t>(comma - q));
-    q = comma + 1;
-  }
-}
-
-/// Parses the quote-free lines of one part through the row rules (runs on a worker thread).
+/// Parses the lines of one part through the row rules (runs on a worker thread); stops at a
+/// quote (part.quoted).
 template <class Out>
-void parse_part(const std::vector<char>& buf, const ColumnMap& columns, CustomerLookup& lookup, Part<Out>& part) {
+void parse_part(const char* buf, const ColumnMap& columns, CustomerLookup& lookup, Part<Out>& part) {
   std::vector<std::string_view> fields;
   fields.reserve(columns.header.size() + 1);
   std::vector<std::string_view> f(columns.position.size());
   part.rows.reserve((part.end - part.begin) / 64);
-  const char* p = buf.data() + part.begin;
-  const char* const end = buf.data() + part.end;
+  detail::PlainLineSplitter lines(buf + part.begin, buf + part.end);
+  std::string_view ln;
   Out out;
   RowError err;
-  while (p < end) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-    const char* le = nl ? nl : end;
-    std::string_view ln(p, static_cast<std::size_t>(le - p));
-    if (!ln.empty() && ln.back() == '\r') ln.remove_suffix(1);
+  while (lines.next(fields, ln)) {
     if (!ln.empty()) {
       ++part.read;
-      split_plain_line(ln, fields);
       if (detail::gather_fields(fields, columns, f.data(), err) && parse_row(f.data(), lookup, out, err)) {
         part.rows.push_back(out);
       } else {
@@ -630,8 +671,8 @@ void parse_part(const std::vector<char>& buf, const ColumnMap& columns, Customer
       }
     }
     ++part.lines;
-    p = nl ? nl + 1 : end;
   }
+  part.quoted = lines.saw_quote();
 }
 
 /// Reports a block's rejects in file order (on this thread), then stores its rows: each part
@@ -716,26 +757,26 @@ void load_grouped_table(const std::string& path, TableCounts& counts, RejectSink
     // the block: whole lines in [pos, stop)
     std::size_t stop = in.filled;
     if (!in.eof) {
-      const char* last = static_cast<const char*>(memrchr(in.buf.data() + pos, '\n', in.filled - pos));
+      const char* last = static_cast<const char*>(memrchr(in.data + pos, '\n', in.filled - pos));
       if (!last) {
         in.refill(pos);
         pos = 0;
         continue;
       }
-      stop = static_cast<std::size_t>(last - in.buf.data()) + 1;
+      stop = static_cast<std::size_t>(last - in.data) + 1;
     }
-    if (std::memchr(in.buf.data() + pos, '"', stop - pos))
-      return load_sequential<Out>(path, in.offset + pos, line, columns, counts, sink, im);
     const std::size_t want = std::max<std::size_t>(
         1, std::min<std::size_t>(workers, (stop - pos) / std::max<std::size_t>(detail::csv_part_min_bytes, 1)));
-    split_parts(in.buf, pos, stop, want, parts);
+    split_parts(in.data, pos, stop, want, parts);
     detail::parallel_for(
         want, static_cast<unsigned>(want),
         [&](std::size_t lo, std::size_t hi) {
           CustomerLookup lookup{im.customers, im.base.customer_id, {}, 0, false};
-          for (std::size_t k = lo; k < hi; ++k) parse_part(in.buf, *columns, lookup, parts[k]);
+          for (std::size_t k = lo; k < hi; ++k) parse_part(in.data, *columns, lookup, parts[k]);
         },
         1);
+    if (std::any_of(parts.begin(), parts.end(), [](const Part<Out>& part) { return part.quoted; }))
+      return load_sequential<Out>(path, in.offset + pos, line, columns, counts, sink, im);
     if (!reserved) reserve_from_first_block(parts, path, stop - pos, im);
     reserved = true;
     merge_parts(parts, in, *columns, counts, sink, im, line);

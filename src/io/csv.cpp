@@ -2,13 +2,115 @@
 
 #include <rapport/base/data.hpp>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace rapport::detail {
 
 namespace {
 constexpr std::size_t initial_buffer = std::size_t{1} << 22;  // 4 MiB
+
+/// Where the commas, line feeds and double quotes are among up to 64 bytes (bit i: byte i).
+struct ByteMasks {
+  std::uint64_t comma = 0, newline = 0, quote = 0;
+};
+
+/// The masks of `n` (at most 64) bytes at `p`, a byte at a time.
+ByteMasks scan_bytes(const char* p, std::size_t n) noexcept {
+  ByteMasks m;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    if (p[i] == ',') m.comma |= bit;
+    if (p[i] == '\n') m.newline |= bit;
+    if (p[i] == '"') m.quote |= bit;
+  }
+  return m;
+}
+
+/// The masks of `n` (at most 64) bytes at `p`: 16 bytes per compare where SSE2 is there.
+ByteMasks scan(const char* p, std::size_t n) noexcept {
+#if defined(__SSE2__)
+  if (n == 64) {
+    const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
+    ByteMasks m;
+    for (unsigned i = 0; i < 4; ++i) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+      const auto bits = [&](__m128i c) {
+        return std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, c)))} << (16 * i);
+      };
+      m.comma |= bits(comma);
+      m.newline |= bits(newline);
+      m.quote |= bits(quote);
+    }
+    return m;
+  }
+#endif
+  return scan_bytes(p, n);
+}
+
+/// Ends a line's last field and the line at `e` (a line feed or the end), dropping one '\r'.
+void end_line(std::vector<std::string_view>& fields, const char* start, const char* field, const char* e,
+              std::string_view& line) {
+  if (e > field && e[-1] == '\r') --e;
+  fields.emplace_back(field, static_cast<std::size_t>(e - field));
+  line = std::string_view(start, static_cast<std::size_t>(e - start));
+}
+}  // namespace
+
+void split_plain_record(std::string_view text, std::vector<std::string_view>& fields) {
+  fields.clear();
+  const char* field = text.data();
+  const char* const end = text.data() + text.size();
+  for (const char* chunk = text.data(); chunk < end; chunk += 64) {
+    std::uint64_t commas = scan(chunk, std::min<std::size_t>(64, static_cast<std::size_t>(end - chunk))).comma;
+    for (; commas; commas &= commas - 1) {
+      const char* comma = chunk + std::countr_zero(commas);
+      fields.emplace_back(field, static_cast<std::size_t>(comma - field));
+      field = comma + 1;
+    }
+  }
+  fields.emplace_back(field, static_cast<std::size_t>(end - field));
+}
+
+void PlainLineSplitter::load() noexcept {
+  const ByteMasks m = scan(chunk_, std::min<std::size_t>(64, static_cast<std::size_t>(end_ - chunk_)));
+  quote_ = quote_ || m.quote != 0;
+  mask_ = m.comma | m.newline;
+}
+
+bool PlainLineSplitter::next(std::vector<std::string_view>& fields, std::string_view& line) {
+  if (quote_ || next_ >= end_) return false;
+  fields.clear();
+  const char* const start = next_;
+  const char* field = start;
+  for (;;) {
+    while (mask_ == 0) {
+      chunk_ += 64;
+      if (chunk_ >= end_) {  // the text ends without a line feed
+        end_line(fields, start, field, end_, line);
+        next_ = end_;
+        return true;
+      }
+      load();
+      if (quote_) return false;
+    }
+    const char* sep = chunk_ + std::countr_zero(mask_);
+    mask_ &= mask_ - 1;
+    if (*sep == ',') {
+      fields.emplace_back(field, static_cast<std::size_t>(sep - field));
+      field = sep + 1;
+      continue;
+    }
+    end_line(fields, start, field, sep, line);
+    next_ = sep + 1;
+    return true;
+  }
 }
 
 CsvReader::CsvReader(const std::string& path) : name_(path) {
@@ -99,16 +201,7 @@ bool CsvReader::parse(CsvRecord& rec, bool at_eof) {
     // fast path: no quotes in this line
     const char* rec_end = limit;
     if (rec_end > p && rec_end[-1] == '\r') --rec_end;
-    const char* f = p;
-    for (;;) {
-      const char* comma = static_cast<const char*>(std::memchr(f, ',', static_cast<std::size_t>(rec_end - f)));
-      if (!comma) {
-        rec.fields.emplace_back(f, static_cast<std::size_t>(rec_end - f));
-        break;
-      }
-      rec.fields.emplace_back(f, static_cast<std::size_t>(comma - f));
-      f = comma + 1;
-    }
+    split_plain_record(std::string_view(p, static_cast<std::size_t>(rec_end - p)), rec.fields);
     rec.line = line_;
     rec.raw = std::string_view(p, static_cast<std::size_t>(rec_end - p));
     const std::size_t used = static_cast<std::size_t>((nl ? nl + 1 : end) - p);
