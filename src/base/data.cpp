@@ -185,6 +185,14 @@ struct CustomerBaseBuilder::Impl {
     has_last = true;
     return found;
   }
+  /// The index of a segment name, a new one taking the next index.
+  std::uint32_t segment_index(std::string_view name) {
+    if (const auto it = segments.find(name); it != segments.end()) return it->second;
+    const auto k = static_cast<std::uint32_t>(base.segment_names.size());
+    segments.emplace(std::string(name), k);
+    base.segment_names.emplace_back(name);
+    return k;
+  }
   std::uint32_t person(std::string_view id) {
     if (auto c = lookup(id)) return *c;
     if (const auto found = others.find(others_ids, id)) return *found | other_bit;
@@ -214,17 +222,13 @@ bool add_customer_row(CustomerBaseBuilder& builder, std::string_view id, day_t a
     throw std::logic_error("CustomerBaseBuilder: add customers before referrals");
   const auto idx = static_cast<std::uint32_t>(im.base.customer_id.size());
   if (idx >= CustomerBaseBuilder::Impl::other_bit) throw std::length_error("too many customers");
-  if (im.customers.find(im.base.customer_id, id)) {
+  if (im.customers.find_or_insert(im.base.customer_id, id, idx) != IdIndex::empty) {
     e = RowError{customer_field::customer_id, 0, duplicate_customer_reason};
     return false;
   }
   im.base.customer_id.emplace_back(id);
-  im.customers.insert(im.base.customer_id, idx);
   im.base.acquired_on.push_back(acquired_on);
-  auto [sit, sins] =
-      im.segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(im.base.segment_names.size()));
-  if (sins) im.base.segment_names.emplace_back(segment);
-  im.base.segment.push_back(sit->second);
+  im.base.segment.push_back(im.segment_index(segment));
   return true;
 }
 

@@ -20,12 +20,6 @@ struct Parsed {
 
 inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-inline unsigned digits(const char* p, int n) noexcept {
-  unsigned v = 0;
-  for (int i = 0; i < n; ++i) v = v * 10 + static_cast<unsigned>(p[i] - '0');
-  return v;
-}
-
 inline bool leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 inline unsigned days_in_month(int y, unsigned m) noexcept {
@@ -33,35 +27,61 @@ inline unsigned days_in_month(int y, unsigned m) noexcept {
   return m == 2 && leap(y) ? 29 : dm[m - 1];
 }
 
+/// The value of digit character `c`, or a number above 9 for any other character.
+inline unsigned digit_value(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0'; }
+
+/// Reads `YYYY-MM-DD` into `day`: null, or the reason it is not a date. (The read_* forms are
+/// the hot path's: a value and a reason, no wrapper to build and take apart.)
+inline const char* read_date(std::string_view s, day_t& day) noexcept {
+  constexpr const char* unparsable = "unparsable date (expected YYYY-MM-DD)";
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return unparsable;
+  const char* p = s.data();
+  const unsigned y0 = digit_value(p[0]), y1 = digit_value(p[1]), y2 = digit_value(p[2]), y3 = digit_value(p[3]);
+  const unsigned m0 = digit_value(p[5]), m1 = digit_value(p[6]), d0 = digit_value(p[8]), d1 = digit_value(p[9]);
+  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9)) return unparsable;
+  const int y = static_cast<int>(((y0 * 10 + y1) * 10 + y2) * 10 + y3);
+  const unsigned m = m0 * 10 + m1, d = d0 * 10 + d1;
+  if (m < 1 || m > 12 || d < 1 || (d > 28 && d > days_in_month(y, m))) return "impossible date";
+  day = days_from_civil(y, m, d);
+  return nullptr;
+}
+
 /// Parses `YYYY-MM-DD` into a day number.
 inline Parsed<day_t> parse_date(std::string_view s) noexcept {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return {std::nullopt, "unparsable date (expected YYYY-MM-DD)"};
-  for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (!is_digit(s[static_cast<std::size_t>(i)])) return {std::nullopt, "unparsable date (expected YYYY-MM-DD)"};
-  const int y = static_cast<int>(digits(s.data(), 4));
-  const unsigned m = digits(s.data() + 5, 2), d = digits(s.data() + 8, 2);
-  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return {std::nullopt, "impossible date"};
-  return {days_from_civil(y, m, d), nullptr};
+  day_t d = 0;
+  if (const char* why = read_date(s, d)) return {std::nullopt, why};
+  return {d, nullptr};
+}
+
+/// Reads `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS`, `YYYY-MM-DD HH:MM:SS` (optionally with `Z`) into
+/// `t`: null, or the reason it is not a timestamp.
+inline const char* read_timestamp(std::string_view s, seconds_t& t) noexcept {
+  day_t day = 0;
+  if (s.size() == 10) {
+    if (const char* why = read_date(s, day)) return why[0] == 'i' ? "impossible timestamp" : "unparsable timestamp";
+    t = midnight(day);
+    return nullptr;
+  }
+  constexpr const char* bad = "unparsable timestamp (expected YYYY-MM-DD[THH:MM:SS[Z]])";
+  if (s.size() != 19 && !(s.size() == 20 && s[19] == 'Z')) return bad;
+  if (s[10] != 'T' && s[10] != ' ') return bad;
+  if (s[13] != ':' || s[16] != ':') return bad;
+  const char* p = s.data();
+  const unsigned h0 = digit_value(p[11]), h1 = digit_value(p[12]), n0 = digit_value(p[14]), n1 = digit_value(p[15]);
+  const unsigned s0 = digit_value(p[17]), s1 = digit_value(p[18]);
+  if ((h0 > 9) | (h1 > 9) | (n0 > 9) | (n1 > 9) | (s0 > 9) | (s1 > 9)) return bad;
+  if (const char* why = read_date(s.substr(0, 10), day)) return why[0] == 'i' ? "impossible timestamp" : bad;
+  const unsigned hh = h0 * 10 + h1, mm = n0 * 10 + n1, ss = s0 * 10 + s1;
+  if (hh > 23 || mm > 59 || ss > 59) return "impossible timestamp";
+  t = midnight(day) + hh * 3600 + mm * 60 + ss;
+  return nullptr;
 }
 
 /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS`, `YYYY-MM-DD HH:MM:SS` (optionally with `Z`).
 inline Parsed<seconds_t> parse_timestamp(std::string_view s) noexcept {
-  if (s.size() == 10) {
-    auto d = parse_date(s);
-    if (!d.value) return {std::nullopt, d.reason[0] == 'i' ? "impossible timestamp" : "unparsable timestamp"};
-    return {midnight(*d.value), nullptr};
-  }
-  constexpr const char* bad = "unparsable timestamp (expected YYYY-MM-DD[THH:MM:SS[Z]])";
-  if (s.size() != 19 && !(s.size() == 20 && s[19] == 'Z')) return {std::nullopt, bad};
-  if (s[10] != 'T' && s[10] != ' ') return {std::nullopt, bad};
-  if (s[13] != ':' || s[16] != ':') return {std::nullopt, bad};
-  for (int i : {11, 12, 14, 15, 17, 18})
-    if (!is_digit(s[static_cast<std::size_t>(i)])) return {std::nullopt, bad};
-  auto d = parse_date(s.substr(0, 10));
-  if (!d.value) return {std::nullopt, d.reason[0] == 'i' ? "impossible timestamp" : bad};
-  const unsigned hh = digits(s.data() + 11, 2), mm = digits(s.data() + 14, 2), ss = digits(s.data() + 17, 2);
-  if (hh > 23 || mm > 59 || ss > 59) return {std::nullopt, "impossible timestamp"};
-  return {midnight(*d.value) + hh * 3600 + mm * 60 + ss, nullptr};
+  seconds_t t = 0;
+  if (const char* why = read_timestamp(s, t)) return {std::nullopt, why};
+  return {t, nullptr};
 }
 
 /// Parses `^-?\d+$`; values beyond -2..+2 come back as -3 or +3 for the range rule (rows.hpp).
@@ -109,22 +129,44 @@ inline Parsed<bool> parse_bool(std::string_view s) noexcept {
 }
 
 inline std::optional<Channel> parse_channel(std::string_view s) noexcept {
-  if (s == "visit") return Channel::visit;
-  if (s == "phone") return Channel::phone;
-  if (s == "email") return Channel::email;
-  if (s == "mail") return Channel::mail;
-  if (s == "online") return Channel::online;
-  if (s == "service_call") return Channel::service_call;
-  if (s == "event") return Channel::event;
-  if (s == "other") return Channel::other;
+  switch (s.size()) {  // by length first: one comparison for most spellings
+    case 4:
+      if (s == "mail") return Channel::mail;
+      break;
+    case 5:
+      if (s == "visit") return Channel::visit;
+      if (s == "phone") return Channel::phone;
+      if (s == "email") return Channel::email;
+      if (s == "event") return Channel::event;
+      if (s == "other") return Channel::other;
+      break;
+    case 6:
+      if (s == "online") return Channel::online;
+      break;
+    case 12:
+      if (s == "service_call") return Channel::service_call;
+      break;
+    default:
+      break;
+  }
   return std::nullopt;
 }
 inline std::optional<Stage> parse_stage(std::string_view s) noexcept {
-  if (s == "welcome") return Stage::welcome;
-  if (s == "discovery") return Stage::discovery;
-  if (s == "presentation") return Stage::presentation;
-  if (s == "closing") return Stage::closing;
-  if (s == "service") return Stage::service;
+  switch (s.size()) {
+    case 7:
+      if (s == "welcome") return Stage::welcome;
+      if (s == "closing") return Stage::closing;
+      if (s == "service") return Stage::service;
+      break;
+    case 9:
+      if (s == "discovery") return Stage::discovery;
+      break;
+    case 12:
+      if (s == "presentation") return Stage::presentation;
+      break;
+    default:
+      break;
+  }
   return std::nullopt;
 }
 inline std::optional<Initiator> parse_initiator(std::string_view s) noexcept {
@@ -133,9 +175,19 @@ inline std::optional<Initiator> parse_initiator(std::string_view s) noexcept {
   return std::nullopt;
 }
 inline std::optional<Aspect> parse_aspect(std::string_view s) noexcept {
-  if (s == "technical") return Aspect::technical;
-  if (s == "hospitality") return Aspect::hospitality;
-  if (s == "wow") return Aspect::wow;
+  switch (s.size()) {
+    case 3:
+      if (s == "wow") return Aspect::wow;
+      break;
+    case 9:
+      if (s == "technical") return Aspect::technical;
+      break;
+    case 11:
+      if (s == "hospitality") return Aspect::hospitality;
+      break;
+    default:
+      break;
+  }
   return std::nullopt;
 }
 

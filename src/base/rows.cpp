@@ -96,9 +96,7 @@ bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& fai
   const auto unknown = [&](std::size_t k, const char* what) {
     return fail(failure, k, std::string("unknown ") + what + " '" + std::string(f[k]) + "'");
   };
-  const auto t = parse_timestamp(f[at]);
-  if (!t.value) return fail(failure, at, t.reason);
-  row.at = *t.value;
+  if (const char* why = read_timestamp(f[at], row.at)) return fail(failure, at, why);
   const auto ch = parse_channel(f[channel]);
   if (!ch) return unknown(channel, "channel");
   row.channel = *ch;
@@ -119,19 +117,20 @@ bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& fai
   row.complaint = *cp.value;
   row.resolved_at = no_time;
   if (!f[resolved_at].empty()) {
-    const auto rs = parse_timestamp(f[resolved_at]);
-    if (!rs.value) return fail(failure, resolved_at, std::string("resolved_at: ") + rs.reason);
-    if (row.complaint) row.resolved_at = *rs.value;  // ignored on a contact that is not a complaint
+    seconds_t resolved = 0;
+    if (const char* why = read_timestamp(f[resolved_at], resolved))
+      return fail(failure, resolved_at, std::string("resolved_at: ") + why);
+    if (row.complaint) row.resolved_at = resolved;  // ignored on a contact that is not a complaint
   }
   return true;
 }
 
 bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure) {
-  const auto t = parse_timestamp(f[purchase_field::at]);
-  if (!t.value) return fail(failure, purchase_field::at, t.reason);
+  seconds_t t = 0;
+  if (const char* why = read_timestamp(f[purchase_field::at], t)) return fail(failure, purchase_field::at, why);
   const auto a = parse_amount(f[purchase_field::amount]);
   if (!a.value) return fail(failure, purchase_field::amount, a.reason);
-  at = *t.value;
+  at = t;
   amount = *a.value;
   return true;
 }

@@ -32,6 +32,17 @@ inline void append_csv_field(std::string& out, std::string_view s) {
 inline void append_number(std::string& out, double v) {
   if (std::isnan(v)) return;
   char buf[32];
+  if (v > -1e5 && v < 1e5) {
+    // a whole number of at most five digits reads back from its integer spelling, which is never
+    // longer than its e-notation (10000 vs 1e+04: a tie goes to the plain form), so it is the
+    // shortest form; -0 keeps its sign through to_chars below
+    const auto whole = static_cast<std::int32_t>(v);
+    if (static_cast<double>(whole) == v && (whole != 0 || !std::signbit(v))) {
+      const auto r = std::to_chars(buf, buf + sizeof buf, whole);
+      out.append(buf, r.ptr);
+      return;
+    }
+  }
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
 }
