@@ -84,19 +84,29 @@ inline Parsed<seconds_t> parse_timestamp(std::string_view s) noexcept {
   return {t, nullptr};
 }
 
-/// Parses `^-?\d+$`; values beyond -2..+2 come back as -3 or +3 for the range rule (rows.hpp).
-inline Parsed<int> parse_impression(std::string_view s) noexcept {
+/// Reads `^-?\d+$` into `v`: null, or the reason it is not an integer. Values beyond -2..+2 come
+/// back as -3 or +3 for the range rule (rows.hpp).
+inline const char* read_impression(std::string_view s, int& v) noexcept {
+  constexpr const char* bad = "unparsable impression (expected an integer -2..2)";
   std::size_t i = 0;
   const bool neg = !s.empty() && s[0] == '-';
   if (neg) i = 1;
-  if (i == s.size()) return {std::nullopt, "unparsable impression (expected an integer -2..2)"};
-  long v = 0;
+  if (i == s.size()) return bad;
+  int x = 0;
   for (; i < s.size(); ++i) {
-    if (!is_digit(s[i])) return {std::nullopt, "unparsable impression (expected an integer -2..2)"};
-    if (v < 10) v = v * 10 + (s[i] - '0');
+    if (!is_digit(s[i])) return bad;
+    if (x < 10) x = x * 10 + (s[i] - '0');
   }
-  if (v > 2) v = 3;
-  return {static_cast<int>(neg ? -v : v), nullptr};
+  if (x > 2) x = 3;
+  v = neg ? -x : x;
+  return nullptr;
+}
+
+/// Parses `^-?\d+$`; values beyond -2..+2 come back as -3 or +3 for the range rule (rows.hpp).
+inline Parsed<int> parse_impression(std::string_view s) noexcept {
+  int v = 0;
+  if (const char* why = read_impression(s, v)) return {std::nullopt, why};
+  return {v, nullptr};
 }
 
 /// Parses `^\d+(\.\d+)?$` as a finite double.
@@ -121,11 +131,24 @@ inline Parsed<double> parse_amount(std::string_view s) noexcept {
   return {v, nullptr};
 }
 
+/// Reads the complaint flag (true false 1 0) into `v`: null, or the reason it is not one.
+inline const char* read_bool(std::string_view s, bool& v) noexcept {
+  if (s == "false" || s == "0") {
+    v = false;
+    return nullptr;
+  }
+  if (s == "true" || s == "1") {
+    v = true;
+    return nullptr;
+  }
+  return "complaint flag not one of true/false/1/0";
+}
+
 /// Parses the complaint flag: true false 1 0.
 inline Parsed<bool> parse_bool(std::string_view s) noexcept {
-  if (s == "true" || s == "1") return {true, nullptr};
-  if (s == "false" || s == "0") return {false, nullptr};
-  return {std::nullopt, "complaint flag not one of true/false/1/0"};
+  bool v = false;
+  if (const char* why = read_bool(s, v)) return {std::nullopt, why};
+  return {v, nullptr};
 }
 
 inline std::optional<Channel> parse_channel(std::string_view s) noexcept {

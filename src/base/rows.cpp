@@ -109,12 +109,8 @@ bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& fai
   const auto as = parse_aspect(f[aspect]);
   if (!as) return unknown(aspect, "aspect");
   row.aspect = *as;
-  const auto im = parse_impression(f[impression]);
-  if (!im.value) return fail(failure, impression, im.reason);
-  row.impression = *im.value;
-  const auto cp = parse_bool(f[complaint]);
-  if (!cp.value) return fail(failure, complaint, cp.reason);
-  row.complaint = *cp.value;
+  if (const char* why = read_impression(f[impression], row.impression)) return fail(failure, impression, why);
+  if (const char* why = read_bool(f[complaint], row.complaint)) return fail(failure, complaint, why);
   row.resolved_at = no_time;
   if (!f[resolved_at].empty()) {
     seconds_t resolved = 0;
