@@ -390,28 +390,26 @@ using detail::RejectSink;
 using detail::RowError;
 using detail::TableSchema;
 
-/// Customer lookup with a one-entry cache (rows of one customer usually come together).
-/// The cached key must outlive its use: callers reset it whenever the buffer moves.
+/// Customer lookup for the grouped tables: rows of one customer usually come together, and
+/// exports list customers in customer order, so the current customer and the next few (some
+/// have no rows) are tried before the hash index.
 struct CustomerLookup {
+  static constexpr std::uint32_t look_ahead = 4;
   const detail::IdIndex& customers;
   const std::vector<std::string>& keys;
-  std::string key;
   std::uint32_t index = 0;
   bool valid = false;
   bool find(std::string_view id, std::uint32_t& out) {
-    if (valid && id == key) {
-      out = index;
-      return true;
-    }
-    // exports usually list rows customer by customer in customer order: try the next one first
-    if (valid && index + 1 < keys.size() && keys[index + 1] == id) {
-      key.assign(id);
-      out = ++index;
-      return true;
+    if (valid) {
+      const auto last = static_cast<std::uint32_t>(std::min<std::size_t>(index + look_ahead, keys.size() - 1));
+      for (std::uint32_t k = index; k <= last; ++k)
+        if (keys[k] == id) {
+          index = out = k;
+          return true;
+        }
     }
     const auto found = customers.find(keys, id);
     if (!found) return false;
-    key.assign(id);
     index = out = *found;
     valid = true;
     return true;
@@ -671,7 +669,8 @@ void parse_part(const char* buf, const ColumnMap& columns, CustomerLookup& looku
   while (lines.next(fields, ln)) {
     if (!ln.empty()) {
       ++part.read;
-      if (detail::gather_fields(fields, columns, f.data(), err) && parse_row(f.data(), lookup, out, err)) {
+      const auto* row = detail::schema_fields(fields, columns, f.data(), err);
+      if (row && parse_row(row, lookup, out, err)) {
         part.rows.push_back(out);
       } else {
         part.bad.push_back({part.lines, err, ln});
@@ -728,7 +727,7 @@ void reserve_from_first_block(const std::vector<Part<Out>>& parts, const std::st
 template <class Out>
 void load_grouped_records(detail::RecordSource& reader, std::optional<ColumnMap>& columns, TableCounts& counts,
                           RejectSink& sink, CustomerBaseBuilder::Impl& im) {
-  CustomerLookup lookup{im.customers, im.base.customer_id, {}, 0, false};
+  CustomerLookup lookup{im.customers, im.base.customer_id};
   Out out;
   detail::read_table(reader, schema_of(static_cast<const Out*>(nullptr)), columns, counts, sink,
                      [&](const std::string_view* f, RowError& e) {
@@ -778,7 +777,7 @@ void load_grouped_table(const std::string& path, TableCounts& counts, RejectSink
     detail::parallel_for(
         want, static_cast<unsigned>(want),
         [&](std::size_t lo, std::size_t hi) {
-          CustomerLookup lookup{im.customers, im.base.customer_id, {}, 0, false};
+          CustomerLookup lookup{im.customers, im.base.customer_id};
           for (std::size_t k = lo; k < hi; ++k) parse_part(in.data, *columns, lookup, parts[k]);
         },
         1);

@@ -142,6 +142,8 @@ ColumnMap ColumnMap::from_header(const std::vector<std::string_view>& fields, co
       throw InputError(file + ":" + std::to_string(line) + ": missing required column '" + schema.fields[k] + "'");
     m.position.push_back(found);
   }
+  m.in_order = m.header.size() == schema.fields.size();
+  for (std::size_t k = 0; k < m.position.size(); ++k) m.in_order = m.in_order && m.position[k] == k + 1;
   return m;
 }
 
@@ -150,17 +152,18 @@ std::size_t ColumnMap::column_of(const RowError& e) const noexcept {
   return e.field < position.size() ? position[e.field] : 0;
 }
 
-bool gather_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns, std::string_view* out,
-                   RowError& e) {
+const std::string_view* schema_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns,
+                                      std::string_view* scratch, RowError& e) {
   if (fields.size() != columns.header.size()) {
     e.field = RowError::whole_row;
     e.column = std::min(fields.size(), columns.header.size()) + 1;
     e.reason = "expected " + std::to_string(columns.header.size()) + " fields, found " + std::to_string(fields.size());
-    return false;
+    return nullptr;
   }
+  if (columns.in_order) return fields.data();
   for (std::size_t k = 0; k < columns.position.size(); ++k)
-    out[k] = columns.position[k] ? fields[columns.position[k] - 1] : std::string_view();
-  return true;
+    scratch[k] = columns.position[k] ? fields[columns.position[k] - 1] : std::string_view();
+  return scratch;
 }
 
 void RejectSink::reject(const TableSchema& schema, TableCounts& counts, const std::string& file,

@@ -118,6 +118,7 @@ RAPPORT_API bool add_referral_row(CustomerBaseBuilder& b, std::string_view refer
 struct ColumnMap {
   std::vector<std::size_t> position;  ///< per schema field: 1-based column, 0 when absent
   std::vector<std::string> header;    ///< name of each column (1-based column k at header[k - 1])
+  bool in_order = false;              ///< the header is exactly the schema's columns, in its order
   /// From a CSV header: finds the schema's columns by exact name.
   /// @throws InputError "file:line: missing required column 'name'" for a missing required one.
   static ColumnMap from_header(const std::vector<std::string_view>& fields, const TableSchema& schema,
@@ -144,10 +145,12 @@ private:
   const LoadOptions& options_;
 };
 
-/// Checks a record's field count against the header and gathers the schema's fields in schema
-/// order (an absent optional column as empty text); false with `e` on a wrong count.
-RAPPORT_API bool gather_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns,
-                               std::string_view* out, RowError& e);
+/// Checks a record's field count against the header and gives the schema's fields in schema
+/// order (an absent optional column as empty text): `fields` itself when the header is in
+/// schema order, else gathered into `scratch` (one slot per schema field); null with `e` on a
+/// wrong count.
+RAPPORT_API const std::string_view* schema_fields(const std::vector<std::string_view>& fields,
+                                                  const ColumnMap& columns, std::string_view* scratch, RowError& e);
 
 /// Reads a table from a record source (the RFC 4180 reader of a CSV file, a database table): the
 /// header gives the columns (unless `columns` is set already, when `reader` starts past it); a
@@ -167,7 +170,7 @@ void read_table(RecordSource& reader, const TableSchema& schema, std::optional<C
     ++counts.read;
     if (rec.error) {
       e = RowError{RowError::whole_row, rec.error_column, rec.error};
-    } else if (gather_fields(rec.fields, *columns, f.data(), e) && on_row(f.data(), e)) {
+    } else if (const auto* fields = schema_fields(rec.fields, *columns, f.data(), e); fields && on_row(fields, e)) {
       continue;
     }
     sink.reject(schema, counts, reader.name(), *columns, rec.line, e, rec.raw);
