@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -83,25 +84,32 @@ using detail::append_csv_field;
 using detail::append_number;
 using detail::append_uint;
 
-// Formats rows in parallel batches and writes them in order.
+// Formats rows in parallel batches and writes them in order; a batch is written out while the
+// next one is formatted (two sets of buffers take turns).
 template <class Row>
 void write_rows_parallel(detail::OutputFile& file, std::size_t n, unsigned threads, Row&& row) {
   const unsigned t = detail::thread_count(threads);
-  const std::size_t batch = 16384;
-  std::vector<std::string> chunks(t);
-  for (std::size_t lo = 0; lo < n; lo += batch * t) {
+  const std::size_t batch = 8192;
+  std::vector<std::string> chunks[2] = {std::vector<std::string>(t), std::vector<std::string>(t)};
+  std::future<void> writing;  // writes the other set of buffers
+  for (std::size_t lo = 0, turn = 0; lo < n; lo += batch * t, turn ^= 1) {
+    auto& set = chunks[turn];
     detail::parallel_for(
         t, t,
         [&](std::size_t a, std::size_t b) {
           for (std::size_t k = a; k < b; ++k) {
-            chunks[k].clear();
+            set[k].clear();
             const std::size_t from = lo + k * batch, to = std::min(n, from + batch);
-            for (std::size_t r = from; r < to; ++r) row(chunks[k], r);
+            for (std::size_t r = from; r < to; ++r) row(set[k], r);
           }
         },
         1);
-    for (auto& c : chunks) file.write(c);
+    if (writing.valid()) writing.get();
+    writing = std::async(std::launch::async, [&file, &set] {
+      for (const auto& c : set) file.write(c);
+    });
   }
+  if (writing.valid()) writing.get();
 }
 }  // namespace
 
