@@ -3,6 +3,7 @@
 #include <rapport/base/data.hpp>
 #include <rapport/base/generate.hpp>
 
+#include "base/id_index.hpp"
 #include "io/csv.hpp"
 
 #include "support/temp_dir.hpp"
@@ -13,7 +14,10 @@
 #include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <tuple>
+
+#include <sys/stat.h>
 
 using namespace rapport;
 using rapport::test::TempDir;
@@ -431,4 +435,107 @@ TEST(Data, CsvAndBuilderApplyTheSameRowRules) {
   };
   EXPECT_EQ(from_csv, expected);
   EXPECT_EQ(from_builder, expected);
+}
+
+namespace {
+/// Each customer's contacts as (at, impression) pairs, in stored order.
+std::vector<std::vector<std::pair<seconds_t, int>>> contacts_by_customer(const CustomerBase& b) {
+  std::vector<std::vector<std::pair<seconds_t, int>>> out(b.customer_count());
+  for (std::size_t c = 0; c < b.customer_count(); ++c)
+    for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k)
+      out[c].emplace_back(b.contact_at[k], b.contact_impression[k]);
+  return out;
+}
+}  // namespace
+
+// Rows grouped customer by customer in customer order are stored as they come (no scatter);
+// any other order is grouped by customer, each customer's rows keeping their input order, and
+// the complaints' resolutions follow their contacts either way.
+TEST(Data, GroupedAndShuffledContactsGiveTheSameBase) {
+  // customers A, B, C; contacts listed grouped (A A B C C) and shuffled (C B A C A): the same rows
+  // per customer in the same relative order, A's second contact a complaint resolved at day 3
+  TempDir grouped, shuffled;
+  const std::string customers = "customer_id,acquired_on\nA,2024-01-01\nB,2024-01-01\nC,2024-01-01\n";
+  const std::string header = "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n";
+  const std::string a1 = "A,2024-01-02,visit,welcome,business,technical,1,false,\n";
+  const std::string a2 = "A,2024-01-02,phone,welcome,business,technical,-1,true,2024-01-03\n";
+  const std::string b1 = "B,2024-01-05,visit,welcome,business,technical,2,false,\n";
+  const std::string c1 = "C,2024-01-07,visit,welcome,business,technical,0,true,2024-01-09\n";
+  const std::string c2 = "C,2024-01-06,visit,welcome,business,technical,-2,false,\n";
+  for (auto* d : {&grouped, &shuffled}) d->write("customers.csv", customers);
+  grouped.write("contacts.csv", header + a1 + a2 + b1 + c1 + c2);
+  shuffled.write("contacts.csv", header + c1 + b1 + a1 + c2 + a2);
+  const auto g = load_csv(InputFiles::from_directory(grouped.path())).base;
+  const auto s = load_csv(InputFiles::from_directory(shuffled.path())).base;
+  const std::vector<std::vector<std::pair<seconds_t, int>>> expected{
+      {{midnight(days_from_civil(2024, 1, 2)), 1}, {midnight(days_from_civil(2024, 1, 2)), -1}},
+      {{midnight(days_from_civil(2024, 1, 5)), 2}},
+      {{midnight(days_from_civil(2024, 1, 7)), 0}, {midnight(days_from_civil(2024, 1, 6)), -2}}};
+  EXPECT_EQ(contacts_by_customer(g), expected);
+  EXPECT_EQ(contacts_by_customer(s), expected);
+  for (const auto* b : {&g, &s}) {
+    EXPECT_EQ(b->complaint_offsets, (std::vector<std::uint64_t>{0, 1, 1, 2}));
+    EXPECT_EQ(b->complaint_resolved_at,
+              (std::vector<seconds_t>{midnight(days_from_civil(2024, 1, 3)), midnight(days_from_civil(2024, 1, 9))}));
+    EXPECT_EQ(b->resolved_at(1), midnight(days_from_civil(2024, 1, 3)));
+    EXPECT_EQ(b->resolved_at(3), midnight(days_from_civil(2024, 1, 9)));
+  }
+}
+
+// A contacts file that cannot be mapped (a FIFO) is read through a buffer instead, with the
+// same result as the mapped regular file.
+TEST(Data, ContactsFromAFifoMatchTheRegularFile) {
+  rapport::test::TempDir gen;
+  GenerateOptions o;
+  o.customers = 300;
+  o.seed = 9;
+  generate_csv(gen.path(), o);
+  const std::string contacts = rapport::test::read_file(gen.file("contacts.csv"));
+  InputFiles files;
+  files.customers = gen.file("customers.csv");
+  files.contacts = gen.file("contacts.csv");
+  const auto regular = load_csv(files);
+
+  BlockSizes sizes(std::size_t{1} << 12, std::size_t{1} << 10);  // many refills of the buffer
+  const std::string fifo = gen.file("contacts.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << contacts;
+  });
+  files.contacts = fifo;
+  LoadResult piped;
+  try {
+    piped = load_csv(files);
+  } catch (...) {
+    writer.join();
+    throw;
+  }
+  writer.join();
+  EXPECT_EQ(piped.report.contacts.read, regular.report.contacts.read);
+  EXPECT_EQ(piped.base.contact_offsets, regular.base.contact_offsets);
+  EXPECT_EQ(piped.base.contact_at, regular.base.contact_at);
+  EXPECT_EQ(piped.base.contact_channel, regular.base.contact_channel);
+}
+
+// The key index through its growth: every key found at its index, absent keys not found, a key
+// already there answered with its index (and not added again).
+TEST(Data, KeyIndexFindsEveryKeyThroughGrowth) {
+  detail::IdIndex index;
+  std::vector<std::string> keys;
+  for (std::uint32_t i = 0; i < 5000; ++i) {
+    std::string key(1, 'K');
+    key += std::to_string(i * 7919 % 100003);
+    ASSERT_EQ(index.find_or_insert(keys, key, i), detail::IdIndex::empty) << key;
+    keys.push_back(key);
+  }
+  EXPECT_EQ(index.size(), 5000u);
+  for (std::uint32_t i = 0; i < keys.size(); ++i) ASSERT_EQ(index.find(keys, keys[i]), i);
+  EXPECT_EQ(index.find_or_insert(keys, keys[1234], 5000), 1234u);
+  EXPECT_EQ(index.size(), 5000u);
+  EXPECT_FALSE(index.find(keys, "K-1"));
+  EXPECT_FALSE(index.find(keys, ""));
+  keys.push_back("late");
+  index.insert(keys, 5000);
+  EXPECT_EQ(index.find(keys, "late"), 5000u);
 }
