@@ -222,6 +222,14 @@ TEST(Data, BuilderRejectsLikeTheLoader) {
 }
 
 namespace {
+/// Writes a generated base of `customers` customers into `dir`.
+void generate_into(const TempDir& dir, std::size_t customers, std::uint64_t seed) {
+  GenerateOptions o;
+  o.customers = customers;
+  o.seed = seed;
+  generate_csv(dir.path(), o);
+}
+
 struct BlockSizes {  // restores the ingest tuning on scope exit
   std::size_t block = detail::csv_block_bytes, part = detail::csv_part_min_bytes;
   BlockSizes(std::size_t b, std::size_t p) {
@@ -240,10 +248,7 @@ struct BlockSizes {  // restores the ingest tuning on scope exit
 // mid-file hands over to the sequential reader at a block start.
 TEST(Data, ParallelAndSequentialIngestAgree) {
   rapport::test::TempDir gen;
-  GenerateOptions o;
-  o.customers = 400;
-  o.seed = 5;
-  generate_csv(gen.path(), o);
+  generate_into(gen, 400, 5);
   std::string contacts = rapport::test::read_file(gen.file("contacts.csv"));
   // sprinkle bad rows, blank lines and CRLF through the file, and one quoted record near the end
   std::string mixed;
@@ -486,10 +491,7 @@ TEST(Data, GroupedAndShuffledContactsGiveTheSameBase) {
 // same result as the mapped regular file.
 TEST(Data, ContactsFromAFifoMatchTheRegularFile) {
   rapport::test::TempDir gen;
-  GenerateOptions o;
-  o.customers = 300;
-  o.seed = 9;
-  generate_csv(gen.path(), o);
+  generate_into(gen, 300, 9);
   const std::string contacts = rapport::test::read_file(gen.file("contacts.csv"));
   InputFiles files;
   files.customers = gen.file("customers.csv");
