@@ -461,10 +461,27 @@ std::size_t row_count(CustomerBaseBuilder::Impl& im) {
   for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { n = col.size(); });
   return n;
 }
+/// Asks for huge pages under the unused capacity of a large column: its first touch, as the
+/// rows are stored, then faults in 2 MiB at a time rather than 4 KiB (Linux; a hint only).
+template <class T>
+void advise_huge_pages(std::vector<T>& col) noexcept {
+#if defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t huge = std::uintptr_t{1} << 21;
+  const auto from = reinterpret_cast<std::uintptr_t>(col.data() + col.size());
+  const auto to = reinterpret_cast<std::uintptr_t>(col.data() + col.capacity());
+  const std::uintptr_t lo = (from + huge - 1) & ~(huge - 1), hi = to & ~(huge - 1);
+  if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+#else
+  (void)col;
+#endif
+}
 template <class Out>
 void reserve_rows(CustomerBaseBuilder::Impl& im, std::size_t extra) {
   const std::size_t n = row_count<Out>(im) + extra;
-  for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { col.reserve(n); });
+  for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) {
+    col.reserve(n);
+    advise_huge_pages(col);
+  });
 }
 template <class Out>
 void grow_rows(CustomerBaseBuilder::Impl& im, std::size_t extra) {

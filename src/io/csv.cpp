@@ -54,13 +54,27 @@ ByteMasks scan(const char* p, std::size_t n) noexcept {
   return scan_bytes(p, n);
 }
 
-/// Ends a line's last field and the line at `e` (a line feed or the end), dropping one '\r'.
-void end_line(std::vector<std::string_view>& fields, const char* start, const char* field, const char* e,
-              std::string_view& line) {
-  if (e > field && e[-1] == '\r') --e;
-  fields.emplace_back(field, static_cast<std::size_t>(e - field));
-  line = std::string_view(start, static_cast<std::size_t>(e - start));
-}
+/// Fields written by position into a vector kept at least as long as the line's field count
+/// (no per-field growth check), trimmed to the count at the end of the line.
+class FieldSink {
+public:
+  explicit FieldSink(std::vector<std::string_view>& fields) noexcept : fields_(fields) {}
+  void add(const char* from, const char* to) {
+    if (n_ == fields_.size()) fields_.resize(std::max<std::size_t>(16, 2 * n_));
+    fields_[n_++] = std::string_view(from, static_cast<std::size_t>(to - from));
+  }
+  /// Adds the last field, ending at `e` (a line feed or the end) less one '\r'; sets the line.
+  void end_line(const char* start, const char* field, const char* e, std::string_view& line) {
+    if (e > field && e[-1] == '\r') --e;
+    add(field, e);
+    fields_.resize(n_);
+    line = std::string_view(start, static_cast<std::size_t>(e - start));
+  }
+
+private:
+  std::vector<std::string_view>& fields_;
+  std::size_t n_ = 0;
+};
 }  // namespace
 
 void split_plain_record(std::string_view text, std::vector<std::string_view>& fields) {
@@ -86,14 +100,14 @@ void PlainLineSplitter::load() noexcept {
 
 bool PlainLineSplitter::next(std::vector<std::string_view>& fields, std::string_view& line) {
   if (quote_ || next_ >= end_) return false;
-  fields.clear();
+  FieldSink out(fields);
   const char* const start = next_;
   const char* field = start;
   for (;;) {
     while (mask_ == 0) {
       chunk_ += 64;
       if (chunk_ >= end_) {  // the text ends without a line feed
-        end_line(fields, start, field, end_, line);
+        out.end_line(start, field, end_, line);
         next_ = end_;
         return true;
       }
@@ -103,11 +117,11 @@ bool PlainLineSplitter::next(std::vector<std::string_view>& fields, std::string_
     const char* sep = chunk_ + std::countr_zero(mask_);
     mask_ &= mask_ - 1;
     if (*sep == ',') {
-      fields.emplace_back(field, static_cast<std::size_t>(sep - field));
+      out.add(field, sep);
       field = sep + 1;
       continue;
     }
-    end_line(fields, start, field, sep, line);
+    out.end_line(start, field, sep, line);
     next_ = sep + 1;
     return true;
   }
