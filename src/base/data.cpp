@@ -8,6 +8,7 @@
 #include "base/rows.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
@@ -836,12 +837,83 @@ void load_grouped_input(const TableInput& in, TableCounts& counts, RejectSink& s
   load_grouped_records<Out>(*in.source, columns, counts, sink, im);
 }
 
-bool add_customer_text(CustomerBaseBuilder& builder, const std::string_view* f, RowError& e) {
-  using namespace detail::customer_field;
-  const auto day = detail::parse_date(f[acquired_on]);
-  RowError buf;
-  return detail::add_customer_row(builder, f[customer_id], day.value.value_or(0), f[segment],
-                                  detail::conversion_failure(day, acquired_on, buf), e);
+/// The customers table's rows, each settled (key checked against the earlier ones, stored) a
+/// few rows after it is read: its key's index slot is prefetched on arrival, so the random access
+/// of the duplicate check has landed by the time the row is settled. Rejects keep file order: the
+/// pending rows are settled before any other reject is reported.
+class CustomerRows {
+public:
+  CustomerRows(CustomerBaseBuilder& builder, RejectSink& sink, TableCounts& counts)
+      : builder_(builder), im_(detail_builder_access::impl(builder)), sink_(sink), counts_(counts) {}
+  CustomerRows(const CustomerRows&) = delete;
+  CustomerRows& operator=(const CustomerRows&) = delete;
+
+  /// A record's fields: the row rules that need no earlier row now (a reject then, after the
+  /// pending rows), the duplicate check when the row is settled.
+  bool add(const std::string_view* f, RowError& e, const detail::CsvRecord& rec, const ColumnMap& columns,
+           const std::string& file) {
+    using namespace detail::customer_field;
+    const auto day = detail::parse_date(f[acquired_on]);
+    RowError buf;
+    if (!detail::check_customer(f[customer_id], detail::conversion_failure(day, acquired_on, buf), e)) {
+      settle_all();
+      return false;
+    }
+    if (pending_ == ring_.size()) settle_one();
+    Pending& p = ring_[(first_ + pending_++) % ring_.size()];
+    p.id.assign(f[customer_id]);
+    p.segment.assign(f[segment]);
+    p.raw.assign(rec.raw);
+    p.day = *day.value;
+    p.line = rec.line;
+    p.columns = &columns;
+    p.file = &file;
+    im_.customers.prefetch(p.id);
+    return true;
+  }
+  /// Settles every pending row.
+  void settle_all() {
+    while (pending_) settle_one();
+  }
+
+private:
+  struct Pending {
+    std::string id, segment, raw;  // reused from row to row (no allocation once warm)
+    day_t day = 0;
+    std::size_t line = 0;
+    const ColumnMap* columns = nullptr;
+    const std::string* file = nullptr;
+  };
+  void settle_one() {
+    Pending& p = ring_[first_];
+    first_ = (first_ + 1) % ring_.size();
+    --pending_;
+    RowError e;
+    if (!detail::add_customer_row(builder_, p.id, p.day, p.segment, nullptr, e))
+      sink_.reject(detail::customers_schema(), counts_, *p.file, *p.columns, p.line, e, p.raw);
+  }
+  CustomerBaseBuilder& builder_;
+  CustomerBaseBuilder::Impl& im_;
+  RejectSink& sink_;
+  TableCounts& counts_;
+  std::array<Pending, 16> ring_;
+  std::size_t first_ = 0, pending_ = 0;
+};
+
+/// Loads the customers table (through CustomerRows).
+void load_customers(const TableInput& in, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder& builder) {
+  std::optional<detail::CsvReader> file;
+  if (!in.source) file.emplace(in.path);
+  detail::RecordSource& reader = in.source ? *in.source : *file;
+  std::optional<ColumnMap> columns;
+  CustomerRows rows(builder, sink, counts);
+  detail::read_table(
+      reader, detail::customers_schema(), columns, counts, sink,
+      [&](const std::string_view* f, RowError& e, const detail::CsvRecord& rec) {
+        return rows.add(f, e, rec, *columns, reader.name());
+      },
+      [&] { rows.settle_all(); });
+  rows.settle_all();
 }
 
 bool add_referral_text(CustomerBaseBuilder& builder, const std::string_view* f, RowError& e) {
@@ -868,8 +940,7 @@ LoadResult load_tables(const TableInput (&in)[4], const LoadOptions& options) {
   RejectSink sink(rep, options);
   CustomerBaseBuilder builder;
   auto& im = detail_builder_access::impl(builder);
-  load_sequential_table(in[0], detail::customers_schema(), rep.customers, sink,
-                        [&](const std::string_view* f, RowError& e) { return add_customer_text(builder, f, e); });
+  load_customers(in[0], rep.customers, sink, builder);
   if (in[1].present()) load_grouped_input<ContactOut>(in[1], rep.contacts, sink, im, options.threads);
   if (in[2].present()) load_grouped_input<PurchaseOut>(in[2], rep.purchases, sink, im, options.threads);
   if (in[3].present())

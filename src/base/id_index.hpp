@@ -48,6 +48,10 @@ public:
       if ((s >> 32) == (h & tag_mask) && keys[index_of(s)] == key) return index_of(s);
     }
   }
+  /// Starts loading the slot where `key`'s probe begins (a hint for a find or insert soon after).
+  void prefetch(std::string_view key) const noexcept {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash(key) & mask_]);
+  }
   std::size_t size() const noexcept { return size_; }
 
 private:

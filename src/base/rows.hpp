@@ -19,6 +19,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace rapport::detail {
@@ -155,10 +157,12 @@ RAPPORT_API const std::string_view* schema_fields(const std::vector<std::string_
 /// Reads a table from a record source (the RFC 4180 reader of a CSV file, a database table): the
 /// header gives the columns (unless `columns` is set already, when `reader` starts past it); a
 /// malformed record or a wrong field count is rejected; the fields of every other record go, in
-/// schema order, to `on_row(fields, e)`, which returns false with `e` to reject the row.
-template <class OnRow>
+/// schema order, to `on_row(fields, e)` (or `on_row(fields, e, record)`), which returns false
+/// with `e` to reject the row. `before_reject()` runs before each reject read_table reports
+/// (a caller that settles rows late settles the pending ones first, keeping rejects in order).
+template <class OnRow, class BeforeReject>
 void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns,
-                TableCounts& counts, RejectSink& sink, OnRow&& on_row) {
+                TableCounts& counts, RejectSink& sink, OnRow&& on_row, BeforeReject&& before_reject) {
   CsvRecord rec;
   if (!columns) {
     if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
@@ -166,15 +170,29 @@ void read_table(RecordSource& reader, const TableSchema& schema, std::optional<C
   }
   std::vector<std::string_view> f(schema.fields.size());
   RowError e;
+  const auto row = [&](const std::string_view* fields) {
+    if constexpr (std::is_invocable_v<OnRow&, const std::string_view*, RowError&, const CsvRecord&>)
+      return on_row(fields, e, rec);
+    else
+      return on_row(fields, e);
+  };
   while (reader.next(rec)) {
     ++counts.read;
     if (rec.error) {
       e = RowError{RowError::whole_row, rec.error_column, rec.error};
-    } else if (const auto* fields = schema_fields(rec.fields, *columns, f.data(), e); fields && on_row(fields, e)) {
+    } else if (const auto* fields = schema_fields(rec.fields, *columns, f.data(), e); fields && row(fields)) {
       continue;
     }
+    before_reject();
     sink.reject(schema, counts, reader.name(), *columns, rec.line, e, rec.raw);
   }
+}
+
+/// read_table with nothing to settle before a reject.
+template <class OnRow>
+void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns,
+                TableCounts& counts, RejectSink& sink, OnRow&& on_row) {
+  read_table(reader, schema, columns, counts, sink, std::forward<OnRow>(on_row), [] {});
 }
 
 }  // namespace rapport::detail

@@ -541,3 +541,50 @@ TEST(Data, KeyIndexFindsEveryKeyThroughGrowth) {
   index.insert(keys, 5000);
   EXPECT_EQ(index.find(keys, "late"), 5000u);
 }
+
+// Customer rows are settled (duplicate check, stored) a few rows after they are read; the
+// rejects still come in file order, duplicates interleaved with the other reasons, and the
+// first row of a key wins.
+TEST(Data, CustomerRejectsStayInFileOrder) {
+  // line 2..41: keys K0..K39, except: line 5 repeats K0 (duplicate), line 6 has a bad date,
+  // line 7 has one field, line 30 repeats K1 (duplicate, 28 rows after K1), line 41 repeats K5
+  TempDir dir;
+  std::string text = "customer_id,acquired_on,segment\n";
+  std::vector<std::size_t> expected_lines;
+  for (std::size_t line = 2; line <= 41; ++line) {
+    std::string row(1, 'K');
+    row += std::to_string(line - 2);
+    row += ",2024-01-01,s";
+    if (line == 5) row = "K0,2024-02-01,s";
+    if (line == 6) row = "K4,2024-13-01,s";
+    if (line == 7) row = "K5";
+    if (line == 30) row = "K1,2024-01-01,t";
+    if (line == 41) row = "K8,2024-01-01,u";
+    if (line == 5 || line == 6 || line == 7 || line == 30 || line == 41) expected_lines.push_back(line);
+    text += row + "\n";
+  }
+  dir.write("customers.csv", text);
+  LoadOptions options;
+  std::vector<std::size_t> streamed;
+  options.on_reject = [&](const RejectedRow& r) { streamed.push_back(r.line); };
+  const auto loaded = load_csv(InputFiles::from_directory(dir.path()), options);
+  EXPECT_EQ(streamed, expected_lines);
+  ASSERT_EQ(loaded.report.rejects.size(), 5u);
+  EXPECT_EQ(loaded.report.rejects[0].reason, "duplicate customer_id (first row wins)");
+  EXPECT_EQ(loaded.report.rejects[1].column_name, "acquired_on");
+  EXPECT_EQ(loaded.report.rejects[2].reason, "expected 3 fields, found 1");
+  EXPECT_EQ(loaded.report.rejects[3].raw, "K1,2024-01-01,t");
+  EXPECT_EQ(loaded.report.customers.read, 40u);
+  EXPECT_EQ(loaded.base.customer_count(), 35u);
+  EXPECT_EQ(loaded.base.acquired_on[0], days_from_civil(2024, 1, 1));  // K0's first row won
+  EXPECT_EQ(loaded.base.find_customer("K38"), 34u);  // the last accepted row (line 40)
+  EXPECT_FALSE(loaded.base.find_customer("K3"));      // its line held the duplicate of K0
+  // strict mode stops at the first reject in file order: the duplicate on line 5
+  options.strict = true;
+  try {
+    load_csv(InputFiles::from_directory(dir.path()), options);
+    FAIL() << "strict load accepted a duplicate";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("customers.csv:5:1: duplicate customer_id"), std::string::npos) << e.what();
+  }
+}
