@@ -837,6 +837,36 @@ void load_grouped_input(const TableInput& in, TableCounts& counts, RejectSink& s
   load_grouped_records<Out>(*in.source, columns, counts, sink, im);
 }
 
+/// Rows settled a few rows after they are read, in read order: a fixed ring. Reading a row starts
+/// the loads its settling needs (prefetch), so that random memory access overlaps the reading of
+/// the rows that follow.
+template <class Row, std::size_t N = 16>
+class PendingRows {
+public:
+  /// The slot for the next row; when the ring is full, the oldest row is settled first.
+  template <class Settle>
+  Row& push(Settle&& settle) {
+    if (count_ == N) settle_one(settle);
+    return ring_[(first_ + count_++) % N];
+  }
+  /// Settles every pending row, oldest first.
+  template <class Settle>
+  void settle_all(Settle&& settle) {
+    while (count_) settle_one(settle);
+  }
+
+private:
+  template <class Settle>
+  void settle_one(Settle& settle) {
+    Row& row = ring_[first_];
+    first_ = (first_ + 1) % N;
+    --count_;
+    settle(row);
+  }
+  std::array<Row, N> ring_;  // reused: a row's strings keep their buffers from row to row
+  std::size_t first_ = 0, count_ = 0;
+};
+
 /// The customers table's rows, each settled (key checked against the earlier ones, stored) a
 /// few rows after it is read: its key's index slot is prefetched on arrival, so the random access
 /// of the duplicate check has landed by the time the row is settled. Rejects keep file order: the
@@ -859,8 +889,7 @@ public:
       settle_all();
       return false;
     }
-    if (pending_ == ring_.size()) settle_one();
-    Pending& p = ring_[(first_ + pending_++) % ring_.size()];
+    Pending& p = pending_.push([this](Pending& row) { settle(row); });
     p.id.assign(f[customer_id]);
     p.segment.assign(f[segment]);
     p.raw.assign(rec.raw);
@@ -873,21 +902,18 @@ public:
   }
   /// Settles every pending row.
   void settle_all() {
-    while (pending_) settle_one();
+    pending_.settle_all([this](Pending& row) { settle(row); });
   }
 
 private:
   struct Pending {
-    std::string id, segment, raw;  // reused from row to row (no allocation once warm)
+    std::string id, segment, raw;
     day_t day = 0;
     std::size_t line = 0;
     const ColumnMap* columns = nullptr;
     const std::string* file = nullptr;
   };
-  void settle_one() {
-    Pending& p = ring_[first_];
-    first_ = (first_ + 1) % ring_.size();
-    --pending_;
+  void settle(const Pending& p) {
     RowError e;
     if (!detail::add_customer_row(builder_, p.id, p.day, p.segment, nullptr, e))
       sink_.reject(detail::customers_schema(), counts_, *p.file, *p.columns, p.line, e, p.raw);
@@ -896,8 +922,7 @@ private:
   CustomerBaseBuilder::Impl& im_;
   RejectSink& sink_;
   TableCounts& counts_;
-  std::array<Pending, 16> ring_;
-  std::size_t first_ = 0, pending_ = 0;
+  PendingRows<Pending> pending_;
 };
 
 /// Loads the customers table (through CustomerRows).
@@ -916,12 +941,56 @@ void load_customers(const TableInput& in, TableCounts& counts, RejectSink& sink,
   rows.settle_all();
 }
 
-bool add_referral_text(CustomerBaseBuilder& builder, const std::string_view* f, RowError& e) {
-  using namespace detail::referral_field;
-  const auto t = detail::parse_timestamp(f[at]);
-  RowError buf;
-  return detail::add_referral_row(builder, f[referrer_id], f[referred_id], t.value.value_or(0),
-                                  detail::conversion_failure(t, at, buf), e);
+/// The referrals table's rows: the row rules now, the two people looked up (a prospect added)
+/// when the row is settled a few rows later, with their index slots prefetched meanwhile.
+/// Settling rejects nothing, so rejects keep file order by themselves.
+class ReferralRows {
+public:
+  explicit ReferralRows(CustomerBaseBuilder& builder)
+      : builder_(builder), im_(detail_builder_access::impl(builder)) {}
+  ReferralRows(const ReferralRows&) = delete;
+  ReferralRows& operator=(const ReferralRows&) = delete;
+
+  bool add(const std::string_view* f, RowError& e) {
+    using namespace detail::referral_field;
+    const auto t = detail::parse_timestamp(f[at]);
+    RowError buf;
+    if (!detail::check_referral(f[referrer_id], f[referred_id], detail::conversion_failure(t, at, buf), e))
+      return false;
+    Pending& p = pending_.push([this](Pending& row) { settle(row); });
+    p.from.assign(f[referrer_id]);
+    p.to.assign(f[referred_id]);
+    p.at = *t.value;
+    im_.customers.prefetch(p.from);
+    im_.customers.prefetch(p.to);
+    return true;
+  }
+  /// Settles every pending row.
+  void settle_all() {
+    pending_.settle_all([this](Pending& row) { settle(row); });
+  }
+
+private:
+  struct Pending {
+    std::string from, to;
+    seconds_t at = 0;
+  };
+  void settle(const Pending& p) {
+    RowError e;
+    if (!detail::add_referral_row(builder_, p.from, p.to, p.at, nullptr, e))
+      throw std::logic_error("a referral accepted by the row rules was refused: " + e.reason);
+  }
+  CustomerBaseBuilder& builder_;
+  CustomerBaseBuilder::Impl& im_;
+  PendingRows<Pending> pending_;
+};
+
+/// Loads the referrals table (through ReferralRows).
+void load_referrals(const TableInput& in, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder& builder) {
+  ReferralRows rows(builder);
+  load_sequential_table(in, detail::referrals_schema(), counts, sink,
+                        [&](const std::string_view* f, RowError& e) { return rows.add(f, e); });
+  rows.settle_all();
 }
 
 /// Hands the heap's free pages back to the system: the parse buffers of a load are gone by now,
@@ -944,8 +1013,7 @@ LoadResult load_tables(const TableInput (&in)[4], const LoadOptions& options) {
   if (in[1].present()) load_grouped_input<ContactOut>(in[1], rep.contacts, sink, im, options.threads);
   if (in[2].present()) load_grouped_input<PurchaseOut>(in[2], rep.purchases, sink, im, options.threads);
   if (in[3].present())
-    load_sequential_table(in[3], detail::referrals_schema(), rep.referrals, sink,
-                          [&](const std::string_view* f, RowError& e) { return add_referral_text(builder, f, e); });
+    load_referrals(in[3], rep.referrals, sink, builder);
   out.base = builder.finish();
   release_free_memory();
   return out;
