@@ -485,9 +485,17 @@ void reserve_rows(CustomerBaseBuilder::Impl& im, std::size_t extra) {
   });
 }
 template <class Out>
-void grow_rows(CustomerBaseBuilder::Impl& im, std::size_t extra) {
+void grow_rows(CustomerBaseBuilder::Impl& im, std::size_t extra, unsigned threads = 1) {
+  // the columns are grown (new rows zeroed, their pages first touched) side by side
   const std::size_t n = row_count<Out>(im) + extra;
-  for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { col.resize(n); });
+  std::vector<std::function<void()>> grow;
+  for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { grow.emplace_back([&col, n] { col.resize(n); }); });
+  detail::parallel_for(
+      grow.size(), threads,
+      [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t k = lo; k < hi; ++k) grow[k]();
+      },
+      1);
 }
 
 // Writes row `i` (already grown); distinct i may be stored from different threads.
@@ -509,6 +517,8 @@ void store_complaint(CustomerBaseBuilder::Impl& im, std::size_t i, const Contact
   im.complaint_resolved.push_back(c.row.resolved_at);
 }
 void store_complaint(CustomerBaseBuilder::Impl&, std::size_t, const PurchaseOut&) {}
+bool is_complaint(const ContactOut& c) { return c.row.complaint; }
+constexpr bool is_complaint(const PurchaseOut&) { return false; }
 void store(CustomerBaseBuilder::Impl& im, std::size_t i, const PurchaseOut& p) {
   im.purchase_owner[i] = p.owner;
   im.base.purchase_at[i] = p.at;
@@ -643,6 +653,7 @@ struct Part {
     std::string_view raw;
   };
   std::vector<Bad> bad;
+  std::vector<std::size_t> complaints;  ///< indexes into rows of the complaints (contacts)
   std::size_t lines = 0, read = 0;
   bool quoted = false;  ///< the part holds a '"' (the block goes to the sequential reader)
 };
@@ -658,6 +669,7 @@ void split_parts(const char* buf, std::size_t pos, std::size_t stop, std::size_t
     Part<Out>& part = parts[k];
     part.rows.clear();
     part.bad.clear();
+    part.complaints.clear();
     part.lines = part.read = 0;
     part.quoted = false;
     std::size_t e = k + 1 == want ? stop : pos + (stop - pos) * (k + 1) / want;
@@ -689,6 +701,7 @@ void parse_part(const char* buf, const ColumnMap& columns, CustomerLookup& looku
       ++part.read;
       const auto* row = detail::schema_fields(fields, columns, f.data(), err);
       if (row && parse_row(row, lookup, out, err)) {
+        if (is_complaint(out)) part.complaints.push_back(part.rows.size());
         part.rows.push_back(out);
       } else {
         part.bad.push_back({part.lines, err, ln});
@@ -715,7 +728,7 @@ void merge_parts(std::vector<Part<Out>>& parts, const BlockFile& in, const Colum
     at[k + 1] = at[k] + part.rows.size();
   }
   const std::size_t start = row_count<Out>(im);
-  grow_rows<Out>(im, at.back());
+  grow_rows<Out>(im, at.back(), static_cast<unsigned>(parts.size()));
   detail::parallel_for(
       parts.size(), static_cast<unsigned>(parts.size()),
       [&](std::size_t lo, std::size_t hi) {
@@ -724,7 +737,7 @@ void merge_parts(std::vector<Part<Out>>& parts, const BlockFile& in, const Colum
       },
       1);
   for (std::size_t k = 0; k < parts.size(); ++k)
-    for (std::size_t i = 0; i < parts[k].rows.size(); ++i) store_complaint(im, start + at[k] + i, parts[k].rows[i]);
+    for (const std::size_t i : parts[k].complaints) store_complaint(im, start + at[k] + i, parts[k].rows[i]);
 }
 
 /// Sizes the columns once from the first block's bytes per row (no doubling growth).
