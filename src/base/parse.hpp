@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -25,6 +26,13 @@ inline bool leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 40
 inline unsigned days_in_month(int y, unsigned m) noexcept {
   static constexpr unsigned dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && leap(y) ? 29 : dm[m - 1];
+}
+
+/// Whether `s` is the literal `word`: a length check and a comparison of known length, which the
+/// compiler turns into a few loads (the enum spellings below are matched this way).
+template <std::size_t N>
+inline bool text_is(std::string_view s, const char (&word)[N]) noexcept {
+  return s.size() == N - 1 && std::memcmp(s.data(), word, N - 1) == 0;
 }
 
 /// The value of digit character `c`, or a number above 9 for any other character.
@@ -133,11 +141,11 @@ inline Parsed<double> parse_amount(std::string_view s) noexcept {
 
 /// Reads the complaint flag (true false 1 0) into `v`: null, or the reason it is not one.
 inline const char* read_bool(std::string_view s, bool& v) noexcept {
-  if (s == "false" || s == "0") {
+  if (text_is(s, "false") || text_is(s, "0")) {
     v = false;
     return nullptr;
   }
-  if (s == "true" || s == "1") {
+  if (text_is(s, "true") || text_is(s, "1")) {
     v = true;
     return nullptr;
   }
@@ -154,20 +162,20 @@ inline Parsed<bool> parse_bool(std::string_view s) noexcept {
 inline std::optional<Channel> parse_channel(std::string_view s) noexcept {
   switch (s.size()) {  // by length first: one comparison for most spellings
     case 4:
-      if (s == "mail") return Channel::mail;
+      if (text_is(s, "mail")) return Channel::mail;
       break;
     case 5:
-      if (s == "visit") return Channel::visit;
-      if (s == "phone") return Channel::phone;
-      if (s == "email") return Channel::email;
-      if (s == "event") return Channel::event;
-      if (s == "other") return Channel::other;
+      if (text_is(s, "visit")) return Channel::visit;
+      if (text_is(s, "phone")) return Channel::phone;
+      if (text_is(s, "email")) return Channel::email;
+      if (text_is(s, "event")) return Channel::event;
+      if (text_is(s, "other")) return Channel::other;
       break;
     case 6:
-      if (s == "online") return Channel::online;
+      if (text_is(s, "online")) return Channel::online;
       break;
     case 12:
-      if (s == "service_call") return Channel::service_call;
+      if (text_is(s, "service_call")) return Channel::service_call;
       break;
     default:
       break;
@@ -177,15 +185,15 @@ inline std::optional<Channel> parse_channel(std::string_view s) noexcept {
 inline std::optional<Stage> parse_stage(std::string_view s) noexcept {
   switch (s.size()) {
     case 7:
-      if (s == "welcome") return Stage::welcome;
-      if (s == "closing") return Stage::closing;
-      if (s == "service") return Stage::service;
+      if (text_is(s, "welcome")) return Stage::welcome;
+      if (text_is(s, "closing")) return Stage::closing;
+      if (text_is(s, "service")) return Stage::service;
       break;
     case 9:
-      if (s == "discovery") return Stage::discovery;
+      if (text_is(s, "discovery")) return Stage::discovery;
       break;
     case 12:
-      if (s == "presentation") return Stage::presentation;
+      if (text_is(s, "presentation")) return Stage::presentation;
       break;
     default:
       break;
@@ -193,20 +201,20 @@ inline std::optional<Stage> parse_stage(std::string_view s) noexcept {
   return std::nullopt;
 }
 inline std::optional<Initiator> parse_initiator(std::string_view s) noexcept {
-  if (s == "business") return Initiator::business;
-  if (s == "customer") return Initiator::customer;
+  if (text_is(s, "business")) return Initiator::business;
+  if (text_is(s, "customer")) return Initiator::customer;
   return std::nullopt;
 }
 inline std::optional<Aspect> parse_aspect(std::string_view s) noexcept {
   switch (s.size()) {
     case 3:
-      if (s == "wow") return Aspect::wow;
+      if (text_is(s, "wow")) return Aspect::wow;
       break;
     case 9:
-      if (s == "technical") return Aspect::technical;
+      if (text_is(s, "technical")) return Aspect::technical;
       break;
     case 11:
-      if (s == "hospitality") return Aspect::hospitality;
+      if (text_is(s, "hospitality")) return Aspect::hospitality;
       break;
     default:
       break;

@@ -21,7 +21,8 @@ struct ByteMasks {
   std::uint64_t comma = 0, newline = 0, quote = 0;
 };
 
-/// The masks of `n` (at most 64) bytes at `p`, a byte at a time.
+/// The masks of `n` (at most 64) bytes at `p`, a byte at a time (the tail of a text, and any
+/// target without SSE2).
 ByteMasks scan_bytes(const char* p, std::size_t n) noexcept {
   ByteMasks m;
   for (std::size_t i = 0; i < n; ++i) {
@@ -33,25 +34,43 @@ ByteMasks scan_bytes(const char* p, std::size_t n) noexcept {
   return m;
 }
 
-/// The masks of `n` (at most 64) bytes at `p`: 16 bytes per compare where SSE2 is there.
-ByteMasks scan(const char* p, std::size_t n) noexcept {
+/// The commas among up to 64 bytes at `p` (a record's splitter: no line feed inside).
+std::uint64_t scan_commas(const char* p, std::size_t n) noexcept {
 #if defined(__SSE2__)
   if (n == 64) {
-    const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"');
-    ByteMasks m;
+    const __m128i comma = _mm_set1_epi8(',');
+    std::uint64_t m = 0;
     for (unsigned i = 0; i < 4; ++i) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
-      const auto bits = [&](__m128i c) {
-        return std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, c)))} << (16 * i);
-      };
-      m.comma |= bits(comma);
-      m.newline |= bits(newline);
-      m.quote |= bits(quote);
+      m |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)))} << (16 * i);
     }
     return m;
   }
 #endif
-  return scan_bytes(p, n);
+  return scan_bytes(p, n).comma;
+}
+
+/// The separators (',' and '\n') among up to 64 bytes at `p`, and whether a '"' is there: the
+/// splitter's scan (one mask for both separators, the quote only as a yes or no).
+std::uint64_t scan_separators(const char* p, std::size_t n, bool& quote) noexcept {
+#if defined(__SSE2__)
+  if (n == 64) {
+    const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), dquote = _mm_set1_epi8('"');
+    std::uint64_t sep = 0;
+    __m128i quotes = _mm_setzero_si128();
+    for (unsigned i = 0; i < 4; ++i) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+      const __m128i s = _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, newline));
+      sep |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(s))} << (16 * i);
+      quotes = _mm_or_si128(quotes, _mm_cmpeq_epi8(v, dquote));
+    }
+    quote = quote || _mm_movemask_epi8(quotes) != 0;
+    return sep;
+  }
+#endif
+  const ByteMasks m = scan_bytes(p, n);
+  quote = quote || m.quote != 0;
+  return m.comma | m.newline;
 }
 
 /// Fields written by position into a vector kept at least as long as the line's field count
@@ -82,7 +101,7 @@ void split_plain_record(std::string_view text, std::vector<std::string_view>& fi
   const char* field = text.data();
   const char* const end = text.data() + text.size();
   for (const char* chunk = text.data(); chunk < end; chunk += 64) {
-    std::uint64_t commas = scan(chunk, std::min<std::size_t>(64, static_cast<std::size_t>(end - chunk))).comma;
+    std::uint64_t commas = scan_commas(chunk, std::min<std::size_t>(64, static_cast<std::size_t>(end - chunk)));
     for (; commas; commas &= commas - 1) {
       const char* comma = chunk + std::countr_zero(commas);
       fields.emplace_back(field, static_cast<std::size_t>(comma - field));
@@ -93,9 +112,7 @@ void split_plain_record(std::string_view text, std::vector<std::string_view>& fi
 }
 
 void PlainLineSplitter::load() noexcept {
-  const ByteMasks m = scan(chunk_, std::min<std::size_t>(64, static_cast<std::size_t>(end_ - chunk_)));
-  quote_ = quote_ || m.quote != 0;
-  mask_ = m.comma | m.newline;
+  mask_ = scan_separators(chunk_, std::min<std::size_t>(64, static_cast<std::size_t>(end_ - chunk_)), quote_);
 }
 
 bool PlainLineSplitter::next(std::vector<std::string_view>& fields, std::string_view& line) {
