@@ -404,7 +404,7 @@ struct CustomerLookup {
     if (valid) {
       const auto last = static_cast<std::uint32_t>(std::min<std::size_t>(index + look_ahead, keys.size() - 1));
       for (std::uint32_t k = index; k <= last; ++k)
-        if (keys[k] == id) {
+        if (detail::same_text(keys[k], id)) {
           index = out = k;
           return true;
         }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -12,6 +13,24 @@
 #include <vector>
 
 namespace rapport::detail {
+
+/// Whether two keys are the same text. Keys are mostly short: up to 16 bytes they are compared
+/// as two (overlapping) words each, without a library call.
+inline bool same_text(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const auto word = [](const char* p, auto w) {
+    std::memcpy(&w, p, sizeof w);
+    return w;
+  };
+  if (n >= 8 && n <= 16)
+    return word(a.data(), std::uint64_t{}) == word(b.data(), std::uint64_t{}) &&
+           word(a.data() + n - 8, std::uint64_t{}) == word(b.data() + n - 8, std::uint64_t{});
+  if (n >= 4 && n < 8)
+    return word(a.data(), std::uint32_t{}) == word(b.data(), std::uint32_t{}) &&
+           word(a.data() + n - 4, std::uint32_t{}) == word(b.data() + n - 4, std::uint32_t{});
+  return a == b;
+}
 
 class IdIndex {
 public:
@@ -24,7 +43,7 @@ public:
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const std::uint64_t s = slots_[i];
       if (s == empty_slot) return std::nullopt;
-      if ((s >> 32) == (h & tag_mask) && keys[index_of(s)] == key) return index_of(s);
+      if ((s >> 32) == (h & tag_mask) && same_text(keys[index_of(s)], key)) return index_of(s);
     }
   }
   /// Adds keys[index] (the caller has appended it already; it must not be present).
@@ -45,7 +64,7 @@ public:
         ++size_;
         return empty;
       }
-      if ((s >> 32) == (h & tag_mask) && keys[index_of(s)] == key) return index_of(s);
+      if ((s >> 32) == (h & tag_mask) && same_text(keys[index_of(s)], key)) return index_of(s);
     }
   }
   /// Starts loading the slot where `key`'s probe begins (a hint for a find or insert soon after).

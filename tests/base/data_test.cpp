@@ -588,3 +588,17 @@ TEST(Data, CustomerRejectsStayInFileOrder) {
     EXPECT_NE(std::string(e.what()).find("customers.csv:5:1: duplicate customer_id"), std::string::npos) << e.what();
   }
 }
+
+// Key comparison by words: every length up to 20, a difference at every position is seen.
+TEST(Data, SameTextSeesEveryDifference) {
+  for (std::size_t n = 0; n <= 20; ++n) {
+    const std::string a(n, 'k');
+    EXPECT_TRUE(detail::same_text(a, std::string(n, 'k'))) << n;
+    EXPECT_FALSE(detail::same_text(a, std::string(n + 1, 'k'))) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] = 'x';
+      EXPECT_FALSE(detail::same_text(a, b)) << n << " at " << i;
+    }
+  }
+}
