@@ -320,8 +320,9 @@ namespace {
 /// Groups the contact columns by customer (stable) and lays out the complaints' resolutions.
 void group_contacts(CustomerBaseBuilder::Impl& im, CustomerBase& b) {
   const std::size_t n = b.customer_id.size();
-  const bool grouped = detail::group_by_owner(im.contact_owner, b.contact_offsets, n);
-  if (!grouped) {
+  if (detail::group_by_owner(im.contact_owner, b.contact_offsets, n)) {
+    b.complaint_resolved_at = std::move(im.complaint_resolved);  // in grouped order already
+  } else {
     detail::scatter(b.contact_at, im.contact_owner);
     detail::scatter(b.contact_channel, im.contact_owner);
     detail::scatter(b.contact_stage, im.contact_owner);
@@ -329,11 +330,6 @@ void group_contacts(CustomerBaseBuilder::Impl& im, CustomerBase& b) {
     detail::scatter(b.contact_aspect, im.contact_owner);
     detail::scatter(b.contact_impression, im.contact_owner);
     detail::scatter(b.contact_complaint, im.contact_owner);
-  }
-  if (grouped) {
-    // the complaints are in grouped order already
-    b.complaint_resolved_at = std::move(im.complaint_resolved);
-  } else {
     // complaints in grouped contact order (the grouping is stable, so sort by destination)
     std::vector<std::pair<std::uint64_t, seconds_t>> complaints(im.complaint_row.size());
     for (std::size_t j = 0; j < complaints.size(); ++j)
