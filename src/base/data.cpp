@@ -21,9 +21,6 @@
 #include <unordered_map>
 
 #include <fcntl.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1002,14 +999,6 @@ void load_referrals(const TableInput& in, TableCounts& counts, RejectSink& sink,
   rows.settle_all();
 }
 
-/// Hands the heap's free pages back to the system: the parse buffers of a load are gone by now,
-/// and what they leave free inside the heap would otherwise stay resident through scoring.
-void release_free_memory() noexcept {
-#if defined(__GLIBC__)
-  ::malloc_trim(0);
-#endif
-}
-
 /// Loads the four tables (customers, contacts, purchases, referrals; the last three may be
 /// absent) through the row rules, one after another, each to its end.
 LoadResult load_tables(const TableInput (&in)[4], const LoadOptions& options) {
@@ -1024,7 +1013,6 @@ LoadResult load_tables(const TableInput (&in)[4], const LoadOptions& options) {
   if (in[3].present())
     load_referrals(in[3], rep.referrals, sink, builder);
   out.base = builder.finish();
-  release_free_memory();
   return out;
 }
 
