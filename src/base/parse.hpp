@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -20,12 +21,6 @@ struct Parsed {
 
 inline bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-inline unsigned digits(const char* p, int n) noexcept {
-  unsigned v = 0;
-  for (int i = 0; i < n; ++i) v = v * 10 + static_cast<unsigned>(p[i] - '0');
-  return v;
-}
-
 inline bool leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 inline unsigned days_in_month(int y, unsigned m) noexcept {
@@ -33,50 +28,93 @@ inline unsigned days_in_month(int y, unsigned m) noexcept {
   return m == 2 && leap(y) ? 29 : dm[m - 1];
 }
 
+/// Whether `s` is the literal `word`: a length check and a comparison of known length, which the
+/// compiler turns into a few loads (the enum spellings below are matched this way).
+template <std::size_t N>
+inline bool text_is(std::string_view s, const char (&word)[N]) noexcept {
+  return s.size() == N - 1 && std::memcmp(s.data(), word, N - 1) == 0;
+}
+
+/// The value of digit character `c`, or a number above 9 for any other character.
+inline unsigned digit_value(char c) noexcept { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0'; }
+
+/// Reads `YYYY-MM-DD` into `day`: null, or the reason it is not a date. (The read_* forms are
+/// the hot path's: a value and a reason, no wrapper to build and take apart.)
+inline const char* read_date(std::string_view s, day_t& day) noexcept {
+  constexpr const char* unparsable = "unparsable date (expected YYYY-MM-DD)";
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return unparsable;
+  const char* p = s.data();
+  const unsigned y0 = digit_value(p[0]), y1 = digit_value(p[1]), y2 = digit_value(p[2]), y3 = digit_value(p[3]);
+  const unsigned m0 = digit_value(p[5]), m1 = digit_value(p[6]), d0 = digit_value(p[8]), d1 = digit_value(p[9]);
+  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9)) return unparsable;
+  const int y = static_cast<int>(((y0 * 10 + y1) * 10 + y2) * 10 + y3);
+  const unsigned m = m0 * 10 + m1, d = d0 * 10 + d1;
+  if (m < 1 || m > 12 || d < 1 || (d > 28 && d > days_in_month(y, m))) return "impossible date";
+  day = days_from_civil(y, m, d);
+  return nullptr;
+}
+
 /// Parses `YYYY-MM-DD` into a day number.
 inline Parsed<day_t> parse_date(std::string_view s) noexcept {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return {std::nullopt, "unparsable date (expected YYYY-MM-DD)"};
-  for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (!is_digit(s[static_cast<std::size_t>(i)])) return {std::nullopt, "unparsable date (expected YYYY-MM-DD)"};
-  const int y = static_cast<int>(digits(s.data(), 4));
-  const unsigned m = digits(s.data() + 5, 2), d = digits(s.data() + 8, 2);
-  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return {std::nullopt, "impossible date"};
-  return {days_from_civil(y, m, d), nullptr};
+  day_t d = 0;
+  if (const char* why = read_date(s, d)) return {std::nullopt, why};
+  return {d, nullptr};
+}
+
+/// Reads `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS`, `YYYY-MM-DD HH:MM:SS` (optionally with `Z`) into
+/// `t`: null, or the reason it is not a timestamp.
+inline const char* read_timestamp(std::string_view s, seconds_t& t) noexcept {
+  day_t day = 0;
+  if (s.size() == 10) {
+    if (const char* why = read_date(s, day)) return why[0] == 'i' ? "impossible timestamp" : "unparsable timestamp";
+    t = midnight(day);
+    return nullptr;
+  }
+  constexpr const char* bad = "unparsable timestamp (expected YYYY-MM-DD[THH:MM:SS[Z]])";
+  if (s.size() != 19 && !(s.size() == 20 && s[19] == 'Z')) return bad;
+  if (s[10] != 'T' && s[10] != ' ') return bad;
+  if (s[13] != ':' || s[16] != ':') return bad;
+  const char* p = s.data();
+  const unsigned h0 = digit_value(p[11]), h1 = digit_value(p[12]), n0 = digit_value(p[14]), n1 = digit_value(p[15]);
+  const unsigned s0 = digit_value(p[17]), s1 = digit_value(p[18]);
+  if ((h0 > 9) | (h1 > 9) | (n0 > 9) | (n1 > 9) | (s0 > 9) | (s1 > 9)) return bad;
+  if (const char* why = read_date(s.substr(0, 10), day)) return why[0] == 'i' ? "impossible timestamp" : bad;
+  const unsigned hh = h0 * 10 + h1, mm = n0 * 10 + n1, ss = s0 * 10 + s1;
+  if (hh > 23 || mm > 59 || ss > 59) return "impossible timestamp";
+  t = midnight(day) + hh * 3600 + mm * 60 + ss;
+  return nullptr;
 }
 
 /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS`, `YYYY-MM-DD HH:MM:SS` (optionally with `Z`).
 inline Parsed<seconds_t> parse_timestamp(std::string_view s) noexcept {
-  if (s.size() == 10) {
-    auto d = parse_date(s);
-    if (!d.value) return {std::nullopt, d.reason[0] == 'i' ? "impossible timestamp" : "unparsable timestamp"};
-    return {midnight(*d.value), nullptr};
+  seconds_t t = 0;
+  if (const char* why = read_timestamp(s, t)) return {std::nullopt, why};
+  return {t, nullptr};
+}
+
+/// Reads `^-?\d+$` into `v`: null, or the reason it is not an integer. Values beyond -2..+2 come
+/// back as -3 or +3 for the range rule (rows.hpp).
+inline const char* read_impression(std::string_view s, int& v) noexcept {
+  constexpr const char* bad = "unparsable impression (expected an integer -2..2)";
+  std::size_t i = 0;
+  const bool neg = !s.empty() && s[0] == '-';
+  if (neg) i = 1;
+  if (i == s.size()) return bad;
+  int x = 0;
+  for (; i < s.size(); ++i) {
+    if (!is_digit(s[i])) return bad;
+    if (x < 10) x = x * 10 + (s[i] - '0');
   }
-  constexpr const char* bad = "unparsable timestamp (expected YYYY-MM-DD[THH:MM:SS[Z]])";
-  if (s.size() != 19 && !(s.size() == 20 && s[19] == 'Z')) return {std::nullopt, bad};
-  if (s[10] != 'T' && s[10] != ' ') return {std::nullopt, bad};
-  if (s[13] != ':' || s[16] != ':') return {std::nullopt, bad};
-  for (int i : {11, 12, 14, 15, 17, 18})
-    if (!is_digit(s[static_cast<std::size_t>(i)])) return {std::nullopt, bad};
-  auto d = parse_date(s.substr(0, 10));
-  if (!d.value) return {std::nullopt, d.reason[0] == 'i' ? "impossible timestamp" : bad};
-  const unsigned hh = digits(s.data() + 11, 2), mm = digits(s.data() + 14, 2), ss = digits(s.data() + 17, 2);
-  if (hh > 23 || mm > 59 || ss > 59) return {std::nullopt, "impossible timestamp"};
-  return {midnight(*d.value) + hh * 3600 + mm * 60 + ss, nullptr};
+  if (x > 2) x = 3;
+  v = neg ? -x : x;
+  return nullptr;
 }
 
 /// Parses `^-?\d+$`; values beyond -2..+2 come back as -3 or +3 for the range rule (rows.hpp).
 inline Parsed<int> parse_impression(std::string_view s) noexcept {
-  std::size_t i = 0;
-  const bool neg = !s.empty() && s[0] == '-';
-  if (neg) i = 1;
-  if (i == s.size()) return {std::nullopt, "unparsable impression (expected an integer -2..2)"};
-  long v = 0;
-  for (; i < s.size(); ++i) {
-    if (!is_digit(s[i])) return {std::nullopt, "unparsable impression (expected an integer -2..2)"};
-    if (v < 10) v = v * 10 + (s[i] - '0');
-  }
-  if (v > 2) v = 3;
-  return {static_cast<int>(neg ? -v : v), nullptr};
+  int v = 0;
+  if (const char* why = read_impression(s, v)) return {std::nullopt, why};
+  return {v, nullptr};
 }
 
 /// Parses `^\d+(\.\d+)?$` as a finite double.
@@ -101,41 +139,86 @@ inline Parsed<double> parse_amount(std::string_view s) noexcept {
   return {v, nullptr};
 }
 
+/// Reads the complaint flag (true false 1 0) into `v`: null, or the reason it is not one.
+inline const char* read_bool(std::string_view s, bool& v) noexcept {
+  if (text_is(s, "false") || text_is(s, "0")) {
+    v = false;
+    return nullptr;
+  }
+  if (text_is(s, "true") || text_is(s, "1")) {
+    v = true;
+    return nullptr;
+  }
+  return "complaint flag not one of true/false/1/0";
+}
+
 /// Parses the complaint flag: true false 1 0.
 inline Parsed<bool> parse_bool(std::string_view s) noexcept {
-  if (s == "true" || s == "1") return {true, nullptr};
-  if (s == "false" || s == "0") return {false, nullptr};
-  return {std::nullopt, "complaint flag not one of true/false/1/0"};
+  bool v = false;
+  if (const char* why = read_bool(s, v)) return {std::nullopt, why};
+  return {v, nullptr};
 }
 
 inline std::optional<Channel> parse_channel(std::string_view s) noexcept {
-  if (s == "visit") return Channel::visit;
-  if (s == "phone") return Channel::phone;
-  if (s == "email") return Channel::email;
-  if (s == "mail") return Channel::mail;
-  if (s == "online") return Channel::online;
-  if (s == "service_call") return Channel::service_call;
-  if (s == "event") return Channel::event;
-  if (s == "other") return Channel::other;
+  switch (s.size()) {  // by length first: one comparison for most spellings
+    case 4:
+      if (text_is(s, "mail")) return Channel::mail;
+      break;
+    case 5:
+      if (text_is(s, "visit")) return Channel::visit;
+      if (text_is(s, "phone")) return Channel::phone;
+      if (text_is(s, "email")) return Channel::email;
+      if (text_is(s, "event")) return Channel::event;
+      if (text_is(s, "other")) return Channel::other;
+      break;
+    case 6:
+      if (text_is(s, "online")) return Channel::online;
+      break;
+    case 12:
+      if (text_is(s, "service_call")) return Channel::service_call;
+      break;
+    default:
+      break;
+  }
   return std::nullopt;
 }
 inline std::optional<Stage> parse_stage(std::string_view s) noexcept {
-  if (s == "welcome") return Stage::welcome;
-  if (s == "discovery") return Stage::discovery;
-  if (s == "presentation") return Stage::presentation;
-  if (s == "closing") return Stage::closing;
-  if (s == "service") return Stage::service;
+  switch (s.size()) {
+    case 7:
+      if (text_is(s, "welcome")) return Stage::welcome;
+      if (text_is(s, "closing")) return Stage::closing;
+      if (text_is(s, "service")) return Stage::service;
+      break;
+    case 9:
+      if (text_is(s, "discovery")) return Stage::discovery;
+      break;
+    case 12:
+      if (text_is(s, "presentation")) return Stage::presentation;
+      break;
+    default:
+      break;
+  }
   return std::nullopt;
 }
 inline std::optional<Initiator> parse_initiator(std::string_view s) noexcept {
-  if (s == "business") return Initiator::business;
-  if (s == "customer") return Initiator::customer;
+  if (text_is(s, "business")) return Initiator::business;
+  if (text_is(s, "customer")) return Initiator::customer;
   return std::nullopt;
 }
 inline std::optional<Aspect> parse_aspect(std::string_view s) noexcept {
-  if (s == "technical") return Aspect::technical;
-  if (s == "hospitality") return Aspect::hospitality;
-  if (s == "wow") return Aspect::wow;
+  switch (s.size()) {
+    case 3:
+      if (text_is(s, "wow")) return Aspect::wow;
+      break;
+    case 9:
+      if (text_is(s, "technical")) return Aspect::technical;
+      break;
+    case 11:
+      if (text_is(s, "hospitality")) return Aspect::hospitality;
+      break;
+    default:
+      break;
+  }
   return std::nullopt;
 }
 

@@ -96,9 +96,7 @@ bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& fai
   const auto unknown = [&](std::size_t k, const char* what) {
     return fail(failure, k, std::string("unknown ") + what + " '" + std::string(f[k]) + "'");
   };
-  const auto t = parse_timestamp(f[at]);
-  if (!t.value) return fail(failure, at, t.reason);
-  row.at = *t.value;
+  if (const char* why = read_timestamp(f[at], row.at)) return fail(failure, at, why);
   const auto ch = parse_channel(f[channel]);
   if (!ch) return unknown(channel, "channel");
   row.channel = *ch;
@@ -111,27 +109,24 @@ bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& fai
   const auto as = parse_aspect(f[aspect]);
   if (!as) return unknown(aspect, "aspect");
   row.aspect = *as;
-  const auto im = parse_impression(f[impression]);
-  if (!im.value) return fail(failure, impression, im.reason);
-  row.impression = *im.value;
-  const auto cp = parse_bool(f[complaint]);
-  if (!cp.value) return fail(failure, complaint, cp.reason);
-  row.complaint = *cp.value;
+  if (const char* why = read_impression(f[impression], row.impression)) return fail(failure, impression, why);
+  if (const char* why = read_bool(f[complaint], row.complaint)) return fail(failure, complaint, why);
   row.resolved_at = no_time;
   if (!f[resolved_at].empty()) {
-    const auto rs = parse_timestamp(f[resolved_at]);
-    if (!rs.value) return fail(failure, resolved_at, std::string("resolved_at: ") + rs.reason);
-    if (row.complaint) row.resolved_at = *rs.value;  // ignored on a contact that is not a complaint
+    seconds_t resolved = 0;
+    if (const char* why = read_timestamp(f[resolved_at], resolved))
+      return fail(failure, resolved_at, std::string("resolved_at: ") + why);
+    if (row.complaint) row.resolved_at = resolved;  // ignored on a contact that is not a complaint
   }
   return true;
 }
 
 bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure) {
-  const auto t = parse_timestamp(f[purchase_field::at]);
-  if (!t.value) return fail(failure, purchase_field::at, t.reason);
+  seconds_t t = 0;
+  if (const char* why = read_timestamp(f[purchase_field::at], t)) return fail(failure, purchase_field::at, why);
   const auto a = parse_amount(f[purchase_field::amount]);
   if (!a.value) return fail(failure, purchase_field::amount, a.reason);
-  at = *t.value;
+  at = t;
   amount = *a.value;
   return true;
 }
@@ -147,6 +142,8 @@ ColumnMap ColumnMap::from_header(const std::vector<std::string_view>& fields, co
       throw InputError(file + ":" + std::to_string(line) + ": missing required column '" + schema.fields[k] + "'");
     m.position.push_back(found);
   }
+  m.in_order = m.header.size() == schema.fields.size();
+  for (std::size_t k = 0; k < m.position.size(); ++k) m.in_order = m.in_order && m.position[k] == k + 1;
   return m;
 }
 
@@ -155,17 +152,18 @@ std::size_t ColumnMap::column_of(const RowError& e) const noexcept {
   return e.field < position.size() ? position[e.field] : 0;
 }
 
-bool gather_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns, std::string_view* out,
-                   RowError& e) {
+const std::string_view* schema_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns,
+                                      std::string_view* scratch, RowError& e) {
   if (fields.size() != columns.header.size()) {
     e.field = RowError::whole_row;
     e.column = std::min(fields.size(), columns.header.size()) + 1;
     e.reason = "expected " + std::to_string(columns.header.size()) + " fields, found " + std::to_string(fields.size());
-    return false;
+    return nullptr;
   }
+  if (columns.in_order) return fields.data();
   for (std::size_t k = 0; k < columns.position.size(); ++k)
-    out[k] = columns.position[k] ? fields[columns.position[k] - 1] : std::string_view();
-  return true;
+    scratch[k] = columns.position[k] ? fields[columns.position[k] - 1] : std::string_view();
+  return scratch;
 }
 
 void RejectSink::reject(const TableSchema& schema, TableCounts& counts, const std::string& file,

@@ -19,6 +19,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace rapport::detail {
@@ -118,6 +120,7 @@ RAPPORT_API bool add_referral_row(CustomerBaseBuilder& b, std::string_view refer
 struct ColumnMap {
   std::vector<std::size_t> position;  ///< per schema field: 1-based column, 0 when absent
   std::vector<std::string> header;    ///< name of each column (1-based column k at header[k - 1])
+  bool in_order = false;              ///< the header is exactly the schema's columns, in its order
   /// From a CSV header: finds the schema's columns by exact name.
   /// @throws InputError "file:line: missing required column 'name'" for a missing required one.
   static ColumnMap from_header(const std::vector<std::string_view>& fields, const TableSchema& schema,
@@ -144,18 +147,22 @@ private:
   const LoadOptions& options_;
 };
 
-/// Checks a record's field count against the header and gathers the schema's fields in schema
-/// order (an absent optional column as empty text); false with `e` on a wrong count.
-RAPPORT_API bool gather_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns,
-                               std::string_view* out, RowError& e);
+/// Checks a record's field count against the header and gives the schema's fields in schema
+/// order (an absent optional column as empty text): `fields` itself when the header is in
+/// schema order, else gathered into `scratch` (one slot per schema field); null with `e` on a
+/// wrong count.
+RAPPORT_API const std::string_view* schema_fields(const std::vector<std::string_view>& fields,
+                                                  const ColumnMap& columns, std::string_view* scratch, RowError& e);
 
 /// Reads a table from a record source (the RFC 4180 reader of a CSV file, a database table): the
 /// header gives the columns (unless `columns` is set already, when `reader` starts past it); a
 /// malformed record or a wrong field count is rejected; the fields of every other record go, in
-/// schema order, to `on_row(fields, e)`, which returns false with `e` to reject the row.
-template <class OnRow>
+/// schema order, to `on_row(fields, e)` (or `on_row(fields, e, record)`), which returns false
+/// with `e` to reject the row. `before_reject()` runs before each reject read_table reports
+/// (a caller that settles rows late settles the pending ones first, keeping rejects in order).
+template <class OnRow, class BeforeReject>
 void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns,
-                TableCounts& counts, RejectSink& sink, OnRow&& on_row) {
+                TableCounts& counts, RejectSink& sink, OnRow&& on_row, BeforeReject&& before_reject) {
   CsvRecord rec;
   if (!columns) {
     if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
@@ -163,15 +170,29 @@ void read_table(RecordSource& reader, const TableSchema& schema, std::optional<C
   }
   std::vector<std::string_view> f(schema.fields.size());
   RowError e;
+  const auto row = [&](const std::string_view* fields) {
+    if constexpr (std::is_invocable_v<OnRow&, const std::string_view*, RowError&, const CsvRecord&>)
+      return on_row(fields, e, rec);
+    else
+      return on_row(fields, e);
+  };
   while (reader.next(rec)) {
     ++counts.read;
     if (rec.error) {
       e = RowError{RowError::whole_row, rec.error_column, rec.error};
-    } else if (gather_fields(rec.fields, *columns, f.data(), e) && on_row(f.data(), e)) {
+    } else if (const auto* fields = schema_fields(rec.fields, *columns, f.data(), e); fields && row(fields)) {
       continue;
     }
+    before_reject();
     sink.reject(schema, counts, reader.name(), *columns, rec.line, e, rec.raw);
   }
+}
+
+/// read_table with nothing to settle before a reject.
+template <class OnRow>
+void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns,
+                TableCounts& counts, RejectSink& sink, OnRow&& on_row) {
+  read_table(reader, schema, columns, counts, sink, std::forward<OnRow>(on_row), [] {});
 }
 
 }  // namespace rapport::detail

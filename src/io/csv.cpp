@@ -2,13 +2,146 @@
 
 #include <rapport/base/data.hpp>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace rapport::detail {
 
 namespace {
 constexpr std::size_t initial_buffer = std::size_t{1} << 22;  // 4 MiB
+
+/// Where the commas, line feeds and double quotes are among up to 64 bytes (bit i: byte i).
+struct ByteMasks {
+  std::uint64_t comma = 0, newline = 0, quote = 0;
+};
+
+/// The masks of `n` (at most 64) bytes at `p`, a byte at a time (the tail of a text, and any
+/// target without SSE2).
+ByteMasks scan_bytes(const char* p, std::size_t n) noexcept {
+  ByteMasks m;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    if (p[i] == ',') m.comma |= bit;
+    if (p[i] == '\n') m.newline |= bit;
+    if (p[i] == '"') m.quote |= bit;
+  }
+  return m;
+}
+
+/// The commas among up to 64 bytes at `p` (a record's splitter: no line feed inside).
+std::uint64_t scan_commas(const char* p, std::size_t n) noexcept {
+#if defined(__SSE2__)
+  if (n == 64) {
+    const __m128i comma = _mm_set1_epi8(',');
+    std::uint64_t m = 0;
+    for (unsigned i = 0; i < 4; ++i) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+      m |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)))} << (16 * i);
+    }
+    return m;
+  }
+#endif
+  return scan_bytes(p, n).comma;
+}
+
+/// The separators (',' and '\n') among up to 64 bytes at `p`, and whether a '"' is there: the
+/// splitter's scan (one mask for both separators, the quote only as a yes or no).
+std::uint64_t scan_separators(const char* p, std::size_t n, bool& quote) noexcept {
+#if defined(__SSE2__)
+  if (n == 64) {
+    const __m128i comma = _mm_set1_epi8(','), newline = _mm_set1_epi8('\n'), dquote = _mm_set1_epi8('"');
+    std::uint64_t sep = 0;
+    __m128i quotes = _mm_setzero_si128();
+    for (unsigned i = 0; i < 4; ++i) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+      const __m128i s = _mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, newline));
+      sep |= std::uint64_t{static_cast<std::uint16_t>(_mm_movemask_epi8(s))} << (16 * i);
+      quotes = _mm_or_si128(quotes, _mm_cmpeq_epi8(v, dquote));
+    }
+    quote = quote || _mm_movemask_epi8(quotes) != 0;
+    return sep;
+  }
+#endif
+  const ByteMasks m = scan_bytes(p, n);
+  quote = quote || m.quote != 0;
+  return m.comma | m.newline;
+}
+
+/// Fields written by position into a vector kept at least as long as the line's field count
+/// (no per-field growth check), trimmed to the count at the end of the line.
+class FieldSink {
+public:
+  explicit FieldSink(std::vector<std::string_view>& fields) noexcept : fields_(fields) {}
+  void add(const char* from, const char* to) {
+    if (n_ == fields_.size()) fields_.resize(std::max<std::size_t>(16, 2 * n_));
+    fields_[n_++] = std::string_view(from, static_cast<std::size_t>(to - from));
+  }
+  /// Adds the last field, ending at `e` (a line feed or the end) less one '\r'; sets the line.
+  void end_line(const char* start, const char* field, const char* e, std::string_view& line) {
+    if (e > field && e[-1] == '\r') --e;
+    add(field, e);
+    fields_.resize(n_);
+    line = std::string_view(start, static_cast<std::size_t>(e - start));
+  }
+
+private:
+  std::vector<std::string_view>& fields_;
+  std::size_t n_ = 0;
+};
+}  // namespace
+
+void split_plain_record(std::string_view text, std::vector<std::string_view>& fields) {
+  fields.clear();
+  const char* field = text.data();
+  const char* const end = text.data() + text.size();
+  for (const char* chunk = text.data(); chunk < end; chunk += 64) {
+    std::uint64_t commas = scan_commas(chunk, std::min<std::size_t>(64, static_cast<std::size_t>(end - chunk)));
+    for (; commas; commas &= commas - 1) {
+      const char* comma = chunk + std::countr_zero(commas);
+      fields.emplace_back(field, static_cast<std::size_t>(comma - field));
+      field = comma + 1;
+    }
+  }
+  fields.emplace_back(field, static_cast<std::size_t>(end - field));
+}
+
+void PlainLineSplitter::load() noexcept {
+  mask_ = scan_separators(chunk_, std::min<std::size_t>(64, static_cast<std::size_t>(end_ - chunk_)), quote_);
+}
+
+bool PlainLineSplitter::next(std::vector<std::string_view>& fields, std::string_view& line) {
+  if (quote_ || next_ >= end_) return false;
+  FieldSink out(fields);
+  const char* const start = next_;
+  const char* field = start;
+  for (;;) {
+    while (mask_ == 0) {
+      chunk_ += 64;
+      if (chunk_ >= end_) {  // the text ends without a line feed
+        out.end_line(start, field, end_, line);
+        next_ = end_;
+        return true;
+      }
+      load();
+      if (quote_) return false;
+    }
+    const char* sep = chunk_ + std::countr_zero(mask_);
+    mask_ &= mask_ - 1;
+    if (*sep == ',') {
+      out.add(field, sep);
+      field = sep + 1;
+      continue;
+    }
+    out.end_line(start, field, sep, line);
+    next_ = sep + 1;
+    return true;
+  }
 }
 
 CsvReader::CsvReader(const std::string& path) : name_(path) {
@@ -99,16 +232,7 @@ bool CsvReader::parse(CsvRecord& rec, bool at_eof) {
     // fast path: no quotes in this line
     const char* rec_end = limit;
     if (rec_end > p && rec_end[-1] == '\r') --rec_end;
-    const char* f = p;
-    for (;;) {
-      const char* comma = static_cast<const char*>(std::memchr(f, ',', static_cast<std::size_t>(rec_end - f)));
-      if (!comma) {
-        rec.fields.emplace_back(f, static_cast<std::size_t>(rec_end - f));
-        break;
-      }
-      rec.fields.emplace_back(f, static_cast<std::size_t>(comma - f));
-      f = comma + 1;
-    }
+    split_plain_record(std::string_view(p, static_cast<std::size_t>(rec_end - p)), rec.fields);
     rec.line = line_;
     rec.raw = std::string_view(p, static_cast<std::size_t>(rec_end - p));
     const std::size_t used = static_cast<std::size_t>((nl ? nl + 1 : end) - p);

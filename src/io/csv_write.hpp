@@ -28,19 +28,37 @@ inline void append_csv_field(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+/// Room write_number and write_uint need at most.
+inline constexpr std::size_t number_room = 32;
+
+/// Writes the shortest text that reads back as exactly `v` at `p` (number_room bytes there);
+/// nothing for NaN (an empty cell). Returns the end of what was written.
+inline char* write_number(char* p, double v) noexcept {
+  if (std::isnan(v)) return p;
+  if (v > -1e5 && v < 1e5) {
+    // a whole number of at most five digits reads back from its integer spelling, which is never
+    // longer than its e-notation (10000 vs 1e+04: a tie goes to the plain form), so it is the
+    // shortest form; -0 keeps its sign through to_chars below
+    const auto whole = static_cast<std::int32_t>(v);
+    if (static_cast<double>(whole) == v && (whole != 0 || !std::signbit(v)))
+      return std::to_chars(p, p + number_room, whole).ptr;
+  }
+  return std::to_chars(p, p + number_room, v).ptr;
+}
+
+/// Writes `v` in decimal at `p` (number_room bytes there); returns the end.
+inline char* write_uint(char* p, std::uint64_t v) noexcept { return std::to_chars(p, p + number_room, v).ptr; }
+
 /// Appends the shortest text that reads back as exactly `v`; nothing for NaN (an empty cell).
 inline void append_number(std::string& out, double v) {
-  if (std::isnan(v)) return;
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  char buf[number_room];
+  out.append(buf, write_number(buf, v));
 }
 
 /// Appends `v` in decimal.
 inline void append_uint(std::string& out, std::uint64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  char buf[number_room];
+  out.append(buf, write_uint(buf, v));
 }
 
 /// Appends row `r` of a scoring run as one line of the scores CSV (score_columns() order, line

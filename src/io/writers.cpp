@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -83,62 +84,114 @@ using detail::append_csv_field;
 using detail::append_number;
 using detail::append_uint;
 
-// Formats rows in parallel batches and writes them in order.
+// Formats rows in parallel batches and writes them in order; a batch is written out while the
+// next one is formatted (two sets of buffers take turns).
 template <class Row>
 void write_rows_parallel(detail::OutputFile& file, std::size_t n, unsigned threads, Row&& row) {
   const unsigned t = detail::thread_count(threads);
-  const std::size_t batch = 16384;
-  std::vector<std::string> chunks(t);
-  for (std::size_t lo = 0; lo < n; lo += batch * t) {
+  const std::size_t batch = 8192;
+  std::vector<std::string> chunks[2] = {std::vector<std::string>(t), std::vector<std::string>(t)};
+  std::future<void> writing;  // writes the other set of buffers
+  for (std::size_t lo = 0, turn = 0; lo < n; lo += batch * t, turn ^= 1) {
+    auto& set = chunks[turn];
     detail::parallel_for(
         t, t,
         [&](std::size_t a, std::size_t b) {
           for (std::size_t k = a; k < b; ++k) {
-            chunks[k].clear();
+            set[k].clear();
             const std::size_t from = lo + k * batch, to = std::min(n, from + batch);
-            for (std::size_t r = from; r < to; ++r) row(chunks[k], r);
+            for (std::size_t r = from; r < to; ++r) row(set[k], r);
           }
         },
         1);
-    for (auto& c : chunks) file.write(c);
+    if (writing.valid()) writing.get();
+    writing = std::async(std::launch::async, [&file, &set] {
+      for (const auto& c : set) file.write(c);
+    });
   }
+  if (writing.valid()) writing.get();
 }
 }  // namespace
 
 namespace detail {
+namespace {
+/// A row's cells gathered in a stack buffer and appended to the output a few hundred bytes at a
+/// time, not a cell at a time; text of any length goes through append_csv_field.
+class RowText {
+public:
+  explicit RowText(std::string& out) noexcept : out_(out) {}
+  RowText(const RowText&) = delete;
+  RowText& operator=(const RowText&) = delete;
+  /// ",<number>" (an empty cell for NaN).
+  void number(double v) {
+    make_room();
+    *p_++ = ',';
+    p_ = write_number(p_, v);
+  }
+  /// ",<count>".
+  void count(std::uint64_t v) {
+    make_room();
+    *p_++ = ',';
+    p_ = write_uint(p_, v);
+  }
+  /// `s` as it is (a word of the output's vocabulary, or punctuation).
+  void word(std::string_view s) {
+    if (s.size() > number_room) {
+      flush();
+      out_.append(s);
+      return;
+    }
+    make_room();
+    p_ = std::copy(s.begin(), s.end(), p_);
+  }
+  /// `s` as one CSV field (quoted when it must be).
+  void field(std::string_view s) {
+    flush();
+    append_csv_field(out_, s);
+  }
+  /// Appends what is gathered.
+  void flush() {
+    out_.append(buf_, p_);
+    p_ = buf_;
+  }
+
+private:
+  void make_room() {
+    if (p_ + number_room + 1 > buf_ + sizeof buf_) flush();
+  }
+  std::string& out_;
+  char buf_[512];
+  char* p_ = buf_;
+};
+}  // namespace
+
 void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
   const Scores& s = res.scores;
   const auto& f = res.forest;
   const auto c = s.customer[r];
-  append_csv_field(out, base.customer_id[c]);
-  const auto d = [&](double v) {
-    out.push_back(',');
-    append_number(out, v);
-  };
-  const auto u = [&](std::uint64_t v) {
-    out.push_back(',');
-    append_uint(out, v);
-  };
-  d(s.loyalty_given[r]);
-  for (const auto& component : s.loyalty) d(component[r]);
-  d(s.p_alive[r]);
-  d(s.expected_purchases[r]);
-  d(s.expected_value[r]);
-  d(s.upserve_value[r]);
-  d(s.upserve_score[r]);
-  out.push_back(',');
-  out += to_string(s.next_action[r]);
-  d(s.referral_potential[r]);
-  for (const auto& component : s.referral) d(component[r]);
-  out += s.ask_for_referral[r] ? ",true" : ",false";
-  u(f.direct_referrals[c]);
-  u(f.converted_referrals[c]);
-  u(f.generation[c]);
-  out.push_back(',');
-  append_csv_field(out, base.person(f.root[c]));
-  u(f.tree_size[c]);
-  d(f.katz[c]);
-  out.push_back('\n');
+  RowText row(out);
+  row.field(base.customer_id[c]);
+  row.number(s.loyalty_given[r]);
+  for (const auto& component : s.loyalty) row.number(component[r]);
+  row.number(s.p_alive[r]);
+  row.number(s.expected_purchases[r]);
+  row.number(s.expected_value[r]);
+  row.number(s.upserve_value[r]);
+  row.number(s.upserve_score[r]);
+  row.word(",");
+  row.word(to_string(s.next_action[r]));
+  row.number(s.referral_potential[r]);
+  for (const auto& component : s.referral) row.number(component[r]);
+  row.word(s.ask_for_referral[r] ? ",true" : ",false");
+  row.count(f.direct_referrals[c]);
+  row.count(f.converted_referrals[c]);
+  row.count(f.generation[c]);
+  row.word(",");
+  row.field(base.person(f.root[c]));
+  row.count(f.tree_size[c]);
+  row.number(f.katz[c]);
+  row.word("\n");
+  row.flush();
 }
 }  // namespace detail
 

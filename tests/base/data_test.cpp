@@ -3,6 +3,7 @@
 #include <rapport/base/data.hpp>
 #include <rapport/base/generate.hpp>
 
+#include "base/id_index.hpp"
 #include "io/csv.hpp"
 
 #include "support/temp_dir.hpp"
@@ -13,7 +14,10 @@
 #include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <tuple>
+
+#include <sys/stat.h>
 
 using namespace rapport;
 using rapport::test::TempDir;
@@ -218,6 +222,14 @@ TEST(Data, BuilderRejectsLikeTheLoader) {
 }
 
 namespace {
+/// Writes a generated base of `customers` customers into `dir`.
+void generate_into(const TempDir& dir, std::size_t customers, std::uint64_t seed) {
+  GenerateOptions o;
+  o.customers = customers;
+  o.seed = seed;
+  generate_csv(dir.path(), o);
+}
+
 struct BlockSizes {  // restores the ingest tuning on scope exit
   std::size_t block = detail::csv_block_bytes, part = detail::csv_part_min_bytes;
   BlockSizes(std::size_t b, std::size_t p) {
@@ -236,10 +248,7 @@ struct BlockSizes {  // restores the ingest tuning on scope exit
 // mid-file hands over to the sequential reader at a block start.
 TEST(Data, ParallelAndSequentialIngestAgree) {
   rapport::test::TempDir gen;
-  GenerateOptions o;
-  o.customers = 400;
-  o.seed = 5;
-  generate_csv(gen.path(), o);
+  generate_into(gen, 400, 5);
   std::string contacts = rapport::test::read_file(gen.file("contacts.csv"));
   // sprinkle bad rows, blank lines and CRLF through the file, and one quoted record near the end
   std::string mixed;
@@ -431,4 +440,165 @@ TEST(Data, CsvAndBuilderApplyTheSameRowRules) {
   };
   EXPECT_EQ(from_csv, expected);
   EXPECT_EQ(from_builder, expected);
+}
+
+namespace {
+/// Each customer's contacts as (at, impression) pairs, in stored order.
+std::vector<std::vector<std::pair<seconds_t, int>>> contacts_by_customer(const CustomerBase& b) {
+  std::vector<std::vector<std::pair<seconds_t, int>>> out(b.customer_count());
+  for (std::size_t c = 0; c < b.customer_count(); ++c)
+    for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k)
+      out[c].emplace_back(b.contact_at[k], b.contact_impression[k]);
+  return out;
+}
+}  // namespace
+
+// Rows grouped customer by customer in customer order are stored as they come (no scatter);
+// any other order is grouped by customer, each customer's rows keeping their input order, and
+// the complaints' resolutions follow their contacts either way.
+TEST(Data, GroupedAndShuffledContactsGiveTheSameBase) {
+  // customers A, B, C; contacts listed grouped (A A B C C) and shuffled (C B A C A): the same rows
+  // per customer in the same relative order, A's second contact a complaint resolved at day 3
+  TempDir grouped, shuffled;
+  const std::string customers = "customer_id,acquired_on\nA,2024-01-01\nB,2024-01-01\nC,2024-01-01\n";
+  const std::string header = "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n";
+  const std::string a1 = "A,2024-01-02,visit,welcome,business,technical,1,false,\n";
+  const std::string a2 = "A,2024-01-02,phone,welcome,business,technical,-1,true,2024-01-03\n";
+  const std::string b1 = "B,2024-01-05,visit,welcome,business,technical,2,false,\n";
+  const std::string c1 = "C,2024-01-07,visit,welcome,business,technical,0,true,2024-01-09\n";
+  const std::string c2 = "C,2024-01-06,visit,welcome,business,technical,-2,false,\n";
+  for (auto* d : {&grouped, &shuffled}) d->write("customers.csv", customers);
+  grouped.write("contacts.csv", header + a1 + a2 + b1 + c1 + c2);
+  shuffled.write("contacts.csv", header + c1 + b1 + a1 + c2 + a2);
+  const auto g = load_csv(InputFiles::from_directory(grouped.path())).base;
+  const auto s = load_csv(InputFiles::from_directory(shuffled.path())).base;
+  const std::vector<std::vector<std::pair<seconds_t, int>>> expected{
+      {{midnight(days_from_civil(2024, 1, 2)), 1}, {midnight(days_from_civil(2024, 1, 2)), -1}},
+      {{midnight(days_from_civil(2024, 1, 5)), 2}},
+      {{midnight(days_from_civil(2024, 1, 7)), 0}, {midnight(days_from_civil(2024, 1, 6)), -2}}};
+  EXPECT_EQ(contacts_by_customer(g), expected);
+  EXPECT_EQ(contacts_by_customer(s), expected);
+  for (const auto* b : {&g, &s}) {
+    EXPECT_EQ(b->complaint_offsets, (std::vector<std::uint64_t>{0, 1, 1, 2}));
+    EXPECT_EQ(b->complaint_resolved_at,
+              (std::vector<seconds_t>{midnight(days_from_civil(2024, 1, 3)), midnight(days_from_civil(2024, 1, 9))}));
+    EXPECT_EQ(b->resolved_at(1), midnight(days_from_civil(2024, 1, 3)));
+    EXPECT_EQ(b->resolved_at(3), midnight(days_from_civil(2024, 1, 9)));
+  }
+}
+
+// A contacts file that cannot be mapped (a FIFO) is read through a buffer instead, with the
+// same result as the mapped regular file.
+TEST(Data, ContactsFromAFifoMatchTheRegularFile) {
+  rapport::test::TempDir gen;
+  generate_into(gen, 300, 9);
+  const std::string contacts = rapport::test::read_file(gen.file("contacts.csv"));
+  InputFiles files;
+  files.customers = gen.file("customers.csv");
+  files.contacts = gen.file("contacts.csv");
+  const auto regular = load_csv(files);
+
+  BlockSizes sizes(std::size_t{1} << 12, std::size_t{1} << 10);  // many refills of the buffer
+  const std::string fifo = gen.file("contacts.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << contacts;
+  });
+  files.contacts = fifo;
+  LoadResult piped;
+  try {
+    piped = load_csv(files);
+  } catch (...) {
+    writer.join();
+    throw;
+  }
+  writer.join();
+  EXPECT_EQ(piped.report.contacts.read, regular.report.contacts.read);
+  EXPECT_EQ(piped.base.contact_offsets, regular.base.contact_offsets);
+  EXPECT_EQ(piped.base.contact_at, regular.base.contact_at);
+  EXPECT_EQ(piped.base.contact_channel, regular.base.contact_channel);
+}
+
+// The key index through its growth: every key found at its index, absent keys not found, a key
+// already there answered with its index (and not added again).
+TEST(Data, KeyIndexFindsEveryKeyThroughGrowth) {
+  detail::IdIndex index;
+  std::vector<std::string> keys;
+  for (std::uint32_t i = 0; i < 5000; ++i) {
+    std::string key(1, 'K');
+    key += std::to_string(i * 7919 % 100003);
+    ASSERT_EQ(index.find_or_insert(keys, key, i), detail::IdIndex::empty) << key;
+    keys.push_back(key);
+  }
+  EXPECT_EQ(index.size(), 5000u);
+  for (std::uint32_t i = 0; i < keys.size(); ++i) ASSERT_EQ(index.find(keys, keys[i]), i);
+  EXPECT_EQ(index.find_or_insert(keys, keys[1234], 5000), 1234u);
+  EXPECT_EQ(index.size(), 5000u);
+  EXPECT_FALSE(index.find(keys, "K-1"));
+  EXPECT_FALSE(index.find(keys, ""));
+  keys.push_back("late");
+  index.insert(keys, 5000);
+  EXPECT_EQ(index.find(keys, "late"), 5000u);
+}
+
+// Customer rows are settled (duplicate check, stored) a few rows after they are read; the
+// rejects still come in file order, duplicates interleaved with the other reasons, and the
+// first row of a key wins.
+TEST(Data, CustomerRejectsStayInFileOrder) {
+  // line 2..41: keys K0..K39, except: line 5 repeats K0 (duplicate), line 6 has a bad date,
+  // line 7 has one field, line 30 repeats K1 (duplicate, 28 rows after K1), line 41 repeats K5
+  TempDir dir;
+  std::string text = "customer_id,acquired_on,segment\n";
+  std::vector<std::size_t> expected_lines;
+  for (std::size_t line = 2; line <= 41; ++line) {
+    std::string row(1, 'K');
+    row += std::to_string(line - 2);
+    row += ",2024-01-01,s";
+    if (line == 5) row = "K0,2024-02-01,s";
+    if (line == 6) row = "K4,2024-13-01,s";
+    if (line == 7) row = "K5";
+    if (line == 30) row = "K1,2024-01-01,t";
+    if (line == 41) row = "K8,2024-01-01,u";
+    if (line == 5 || line == 6 || line == 7 || line == 30 || line == 41) expected_lines.push_back(line);
+    text += row + "\n";
+  }
+  dir.write("customers.csv", text);
+  LoadOptions options;
+  std::vector<std::size_t> streamed;
+  options.on_reject = [&](const RejectedRow& r) { streamed.push_back(r.line); };
+  const auto loaded = load_csv(InputFiles::from_directory(dir.path()), options);
+  EXPECT_EQ(streamed, expected_lines);
+  ASSERT_EQ(loaded.report.rejects.size(), 5u);
+  EXPECT_EQ(loaded.report.rejects[0].reason, "duplicate customer_id (first row wins)");
+  EXPECT_EQ(loaded.report.rejects[1].column_name, "acquired_on");
+  EXPECT_EQ(loaded.report.rejects[2].reason, "expected 3 fields, found 1");
+  EXPECT_EQ(loaded.report.rejects[3].raw, "K1,2024-01-01,t");
+  EXPECT_EQ(loaded.report.customers.read, 40u);
+  EXPECT_EQ(loaded.base.customer_count(), 35u);
+  EXPECT_EQ(loaded.base.acquired_on[0], days_from_civil(2024, 1, 1));  // K0's first row won
+  EXPECT_EQ(loaded.base.find_customer("K38"), 34u);  // the last accepted row (line 40)
+  EXPECT_FALSE(loaded.base.find_customer("K3"));      // its line held the duplicate of K0
+  // strict mode stops at the first reject in file order: the duplicate on line 5
+  options.strict = true;
+  try {
+    load_csv(InputFiles::from_directory(dir.path()), options);
+    FAIL() << "strict load accepted a duplicate";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("customers.csv:5:1: duplicate customer_id"), std::string::npos) << e.what();
+  }
+}
+
+// Key comparison by words: every length up to 20, a difference at every position is seen.
+TEST(Data, SameTextSeesEveryDifference) {
+  for (std::size_t n = 0; n <= 20; ++n) {
+    const std::string a(n, 'k');
+    EXPECT_TRUE(detail::same_text(a, std::string(n, 'k'))) << n;
+    EXPECT_FALSE(detail::same_text(a, std::string(n + 1, 'k'))) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] = 'x';
+      EXPECT_FALSE(detail::same_text(a, b)) << n << " at " << i;
+    }
+  }
 }

@@ -74,3 +74,91 @@ TEST(Csv, LongRecordsAcrossBufferRefills) {
   EXPECT_EQ(rows[1].fields[0].size(), big.size());
   EXPECT_EQ(rows[2].fields, (std::vector<std::string>{"2", "3"}));
 }
+
+// ---- the plain-text field splitter (64-byte masks)
+
+namespace {
+using rapport::detail::PlainLineSplitter;
+using rapport::detail::split_plain_record;
+
+struct Line {
+  std::vector<std::string> fields;
+  std::string text;
+  bool operator==(const Line&) const = default;
+};
+
+/// The splitter's lines, and whether it stopped at a quote.
+std::pair<std::vector<Line>, bool> split_lines(std::string_view text) {
+  PlainLineSplitter s(text.data(), text.data() + text.size());
+  std::vector<std::string_view> fields;
+  std::string_view line;
+  std::vector<Line> out;
+  while (s.next(fields, line)) out.push_back({{fields.begin(), fields.end()}, std::string(line)});
+  return {out, s.saw_quote()};
+}
+
+/// The same split, a character at a time: lines at '\n', one '\r' dropped before it, fields at ','.
+std::vector<Line> naive_lines(std::string_view text) {
+  std::vector<Line> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto nl = text.find('\n', pos);
+    std::string line(text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    Line l{{""}, line};
+    for (const char c : line) {
+      if (c == ',') l.fields.emplace_back();
+      else l.fields.back().push_back(c);
+    }
+    out.push_back(l);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(PlainSplit, FieldsAtEveryOffsetAcrossThe64ByteStretches) {
+  // lines of growing length put commas and line feeds on every position of a 64-byte stretch,
+  // and on both sides of its edges; one CRLF line, empty fields and a last line without '\n'
+  std::string text;
+  for (int n = 0; n < 150; ++n) {
+    text += std::string(static_cast<std::size_t>(n % 7), 'a') + "," + std::string(static_cast<std::size_t>(n), 'b') + ",,c";
+    text += n % 11 == 0 ? "\r\n" : "\n";
+  }
+  text += "x,y";
+  const auto [lines, quote] = split_lines(text);
+  EXPECT_FALSE(quote);
+  EXPECT_EQ(lines, naive_lines(text));
+  ASSERT_EQ(lines.size(), 151u);
+  EXPECT_EQ(lines[0].fields, (std::vector<std::string>{"", "", "", "c"}));  // n = 0: ",,,c" and CRLF
+  EXPECT_EQ(lines.back().fields, (std::vector<std::string>{"x", "y"}));
+}
+
+TEST(PlainSplit, BlankAndCarriageReturnOnlyLines) {
+  const auto [lines, quote] = split_lines("a\n\n\r\nb\r\r\n");
+  EXPECT_FALSE(quote);
+  // "a", "", "" (the CR dropped), "b\r" (only one CR is dropped)
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[1].text, "");
+  EXPECT_EQ(lines[2].text, "");
+  EXPECT_EQ(lines[3].fields, (std::vector<std::string>{"b\r"}));
+}
+
+TEST(PlainSplit, StopsAtAQuote) {
+  const std::string text = std::string(200, 'a') + "\nb,\"c\"\n";
+  const auto [lines, quote] = split_lines(text);
+  EXPECT_TRUE(quote);
+  EXPECT_LE(lines.size(), 1u);  // at most the lines before the 64-byte stretch holding the quote
+}
+
+TEST(PlainSplit, RecordSplitterMatchesTheLineSplitter) {
+  std::vector<std::string_view> fields;
+  const std::string long_record = std::string(70, 'x') + "," + std::string(63, 'y') + ",,z";
+  split_plain_record(long_record, fields);
+  EXPECT_EQ(std::vector<std::string>(fields.begin(), fields.end()),
+            (std::vector<std::string>{std::string(70, 'x'), std::string(63, 'y'), "", "z"}));
+  split_plain_record("", fields);
+  EXPECT_EQ(fields.size(), 1u);  // one empty field
+  split_plain_record("a\r", fields);
+  EXPECT_EQ(fields[0], "a\r");  // a record's text is taken as it is
+}

@@ -193,13 +193,14 @@ int run_score(ScoreArgs args) {
   check_value_models_step(result, args.strict);
 
   write_outputs(args, loaded, result, cfg, std::move(rejects), started);
+  const auto t3 = Clock::now();
   print_rejects(loaded.report, args.rejects);
   if (!args.quiet && (args.out.empty() || sample) && !writes_to_stdout(args))
     print_report(loaded.base, loaded.report, result);
   if (!args.quiet)
-    std::fprintf(stderr, "loaded in %.3f s, scored %zu customers in %.3f s\n",
+    std::fprintf(stderr, "loaded in %.3f s, scored %zu customers in %.3f s, wrote the outputs in %.3f s\n",
                  std::chrono::duration<double>(t1 - t0).count(), result.scores.size(),
-                 std::chrono::duration<double>(t2 - t1).count());
+                 std::chrono::duration<double>(t2 - t1).count(), std::chrono::duration<double>(t3 - t2).count());
   return 0;
 }
 
