@@ -528,9 +528,9 @@ void append(CustomerBaseBuilder::Impl& im, const Out& row) {
 // ---- the parallel reader of a grouped table
 
 /// A file read in windows of whole lines: data[0, filled) holds the bytes from file offset
-/// `offset`. A regular file is mapped (no copy; the pages of a window already parsed are let go,
-/// so the file never sits in memory whole); anything else (a FIFO, a device) is read into a
-/// buffer.
+/// `offset`, read into a buffer that is reused window after window (so the file never sits in
+/// memory whole). The file is read, not mapped: a mapped file that another process truncates
+/// meanwhile would kill the host process with SIGBUS.
 class BlockFile {
 public:
   std::string path;
@@ -543,29 +543,19 @@ public:
     if (fd_ < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
     struct stat st {};
     window_ = std::max<std::size_t>(detail::csv_block_bytes, 64);
-    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-      size_ = static_cast<std::size_t>(st.st_size);
-      void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
-      if (m != MAP_FAILED) {
-        map_ = static_cast<const char*>(m);
-        ::madvise(m, size_, MADV_SEQUENTIAL);
-        return;
-      }
-      window_ = std::min(window_, size_ + 64);
+    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0) {
+      ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+      window_ = std::min(window_, static_cast<std::size_t>(st.st_size) + 64);
     }
     buf_.resize(window_);
   }
-  ~BlockFile() {
-    if (map_) ::munmap(const_cast<char*>(map_), size_);
-    ::close(fd_);
-  }
+  ~BlockFile() { ::close(fd_); }
   BlockFile(const BlockFile&) = delete;
   BlockFile& operator=(const BlockFile&) = delete;
 
   /// Drops data[0, keep_from) and takes in more (a window twice as large when it was full).
   void refill(std::size_t keep_from) {
     if (keep_from == 0 && filled == window_) window_ *= 2;
-    if (map_) return slide(keep_from);
     std::memmove(buf_.data(), buf_.data() + keep_from, filled - keep_from);
     filled -= keep_from;
     offset += keep_from;
@@ -584,23 +574,8 @@ public:
   }
 
 private:
-  /// The mapped file: moves the window, letting go of the pages before it.
-  void slide(std::size_t keep_from) {
-    offset += keep_from;
-    filled = std::min(window_, size_ - offset);
-    eof = offset + filled == size_;
-    data = map_ + offset;
-    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    const std::size_t upto = offset / page * page;
-    if (upto > released_) {
-      ::madvise(const_cast<char*>(map_) + released_, upto - released_, MADV_DONTNEED);
-      released_ = upto;
-    }
-  }
-
   int fd_ = -1;
-  const char* map_ = nullptr;
-  std::size_t size_ = 0, released_ = 0, window_ = 0;
+  std::size_t window_ = 0;
   std::vector<char> buf_;
 };
 

@@ -28,7 +28,6 @@
 #include <vector>
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,40 +39,28 @@ namespace {
   throw InputError(path + ":" + std::to_string(line) + ": " + reason);
 }
 
-/// A whole file in memory: a regular file is mapped (read-only, pages populated up front: no
-/// copy and no fresh memory to fault in), anything else (a pipe, a special file) or a file that
-/// cannot be mapped is read into a buffer.
+/// A whole file in memory, read into a buffer (sized by the file when it is a regular file). The
+/// file is read, not mapped: a mapped file that another process truncates meanwhile would kill
+/// the host process with SIGBUS.
 class FileBytes {
 public:
   explicit FileBytes(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-      void* m = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-      if (m != MAP_FAILED) {
-        map_ = m;
-        size_ = static_cast<std::size_t>(st.st_size);
-        ::close(fd);
-        return;
-      }
-    }
-    read_all(path, fd);
-  }
-  ~FileBytes() {
-    if (map_ != nullptr) ::munmap(map_, size_);
+    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    read_all(path, fd, regular ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{1} << 16);
   }
   FileBytes(const FileBytes&) = delete;
   FileBytes& operator=(const FileBytes&) = delete;
 
   std::string_view view() const noexcept {
-    return {map_ != nullptr ? static_cast<const char*>(map_) : buffer_.get(), size_};
+    return {buffer_.get(), size_};
   }
 
 private:
   /// Reads until end of file into a buffer that grows as needed (not zero-filled first).
-  void read_all(const std::string& path, int fd) {
-    std::size_t capacity = std::size_t{1} << 16;
+  void read_all(const std::string& path, int fd, std::size_t capacity) {
     buffer_.reset(new char[capacity]);
     for (;;) {
       const ssize_t k = ::read(fd, buffer_.get() + size_, capacity - size_);
@@ -95,7 +82,6 @@ private:
     ::close(fd);
   }
 
-  void* map_ = nullptr;
   std::unique_ptr<char[]> buffer_;
   std::size_t size_ = 0;
 };
