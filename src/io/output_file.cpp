@@ -187,6 +187,12 @@ void OutputFile::flush() {
   buf_.clear();
 }
 
+void OutputFile::write_through(std::string_view text) {
+  if (fd_ < 0) throw OutputError(path_ + ": write after commit");
+  if (direct_ && !owns_fd_) std::fflush(stdout);
+  if (const int err = write_all(fd_, text); err != 0) fail("write failed", err);
+}
+
 void OutputFile::commit() {
   flush();
   if (direct_) {

@@ -33,11 +33,19 @@ public:
   void maybe_flush() {
     if (buf_.size() >= chunk) flush();
   }
-  /// Appends `text` (and writes the buffer out once it is large).
+  /// Appends `text` (and writes the buffer out once it is large); text of a quarter chunk or more
+  /// is written straight out, without a copy into the buffer.
   void write(std::string_view text) {
+    if (text.size() >= chunk / 4) {
+      flush();
+      write_through(text);
+      return;
+    }
     buf_.append(text);
     maybe_flush();
   }
+  /// Writes `text` to the file now (the buffer must be empty).
+  void write_through(std::string_view text);
   /// Writes everything out and puts the file in place (rename for a replaced file).
   /// @throws OutputError naming the file and the reason; the temporary file is then removed.
   void commit();
