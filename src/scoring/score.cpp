@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <future>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -528,34 +529,45 @@ void take_or_fit(const std::optional<P>& given, Fit&& fit, const std::string& wh
 
 // Takes the given model parameters or fits them over the scored customers; a model that cannot
 // be fitted is recorded as unavailable (its error message in out.*_error), not thrown.
+// Columns `from` at the `count` rows where `enters(s, r)`, each gathered at its exact size.
+template <class Enters>
+std::vector<std::vector<double>> gather_rows(const Scores& s, std::size_t count, Enters enters,
+                                             std::initializer_list<const std::vector<double>*> from) {
+  std::vector<std::vector<double>> out;
+  for (const auto* column : from) {
+    out.emplace_back().reserve(count);
+    for (std::size_t r = 0; r < s.size(); ++r)
+      if (enters(s, r)) out.back().push_back((*column)[r]);
+  }
+  return out;
+}
+
 void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
   const Scores& s = out.scores;
-  const bool to_fit_bgnbd = !config.bgnbd, to_fit_gamma_gamma = !config.gamma_gamma;
-  std::vector<double> fx, ftx, fT, gx, gm;  // the inputs of a model to fit (counts only for a given one)
   std::size_t bgnbd_customers = 0, gamma_gamma_customers = 0;
   for (std::size_t r = 0; r < s.size(); ++r) {
-    if (!detail::bgnbd_input(s, r)) continue;
-    ++bgnbd_customers;
-    if (to_fit_bgnbd) {
-      fx.push_back(s.frequency[r]);
-      ftx.push_back(s.recency[r]);
-      fT.push_back(s.age[r]);
-    }
-    if (!detail::gamma_gamma_input(s, r)) continue;
-    ++gamma_gamma_customers;
-    if (to_fit_gamma_gamma) {
-      gx.push_back(s.frequency[r]);
-      gm.push_back(s.monetary[r]);
-    }
+    bgnbd_customers += detail::bgnbd_input(s, r);
+    gamma_gamma_customers += detail::gamma_gamma_input(s, r);
   }
   out.bgnbd_customers = bgnbd_customers;
   out.gamma_gamma_customers = gamma_gamma_customers;
-  take_or_fit(config.bgnbd, [&] { return fit_bgnbd(fx, ftx, fT, config.fit); },
-              "BG/NBD fit over " + std::to_string(bgnbd_customers) + " scored customers with purchases", "bgnbd",
-              out.bgnbd, out.bgnbd_fitted, out.bgnbd_error);
-  take_or_fit(config.gamma_gamma, [&] { return fit_gamma_gamma(gx, gm, config.fit); },
-              "Gamma-Gamma fit over " + std::to_string(gamma_gamma_customers) + " repeat buyers", "gamma_gamma",
-              out.gamma_gamma, out.gamma_gamma_fitted, out.gamma_gamma_error);
+  // a model's inputs are gathered only to fit it, and let go before the next fit
+  take_or_fit(
+      config.bgnbd,
+      [&] {
+        const auto in = gather_rows(s, bgnbd_customers, detail::bgnbd_input, {&s.frequency, &s.recency, &s.age});
+        return fit_bgnbd(in[0], in[1], in[2], config.fit);
+      },
+      "BG/NBD fit over " + std::to_string(bgnbd_customers) + " scored customers with purchases", "bgnbd", out.bgnbd,
+      out.bgnbd_fitted, out.bgnbd_error);
+  take_or_fit(
+      config.gamma_gamma,
+      [&] {
+        const auto in = gather_rows(s, gamma_gamma_customers, detail::gamma_gamma_input, {&s.frequency, &s.monetary});
+        return fit_gamma_gamma(in[0], in[1], config.fit);
+      },
+      "Gamma-Gamma fit over " + std::to_string(gamma_gamma_customers) + " repeat buyers", "gamma_gamma",
+      out.gamma_gamma, out.gamma_gamma_fitted, out.gamma_gamma_error);
 }
 
 // p_alive, expected purchases, expected value and up-serve value per row: NaN where the model
