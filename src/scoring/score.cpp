@@ -75,6 +75,7 @@ private:
   std::uint64_t m_;
 };
 
+// One scoring thread's constants of the run and its buffers, reused customer after customer.
 struct Scratch {
   explicit Scratch(const ScoringConfig& cfg)
       : period(static_cast<seconds_t>(std::llround(cfg.period_days * day_s))),
