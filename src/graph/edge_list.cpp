@@ -5,6 +5,7 @@
 #include <rapport/error.hpp>
 
 #include "base/rows.hpp"
+#include "graph/edge_list.hpp"
 #include "io/csv.hpp"
 
 #include "util/parallel.hpp"
@@ -32,6 +33,9 @@
 #include <unistd.h>
 
 namespace rapport::detail {
+
+std::size_t snap_block_bytes = std::size_t{1} << 23;
+
 namespace {
 
 
@@ -380,10 +384,10 @@ void scan_snap_block(Interner& interner, std::string_view data, SnapBlock& out, 
   if (start < size) (void)line(size);  // a last line without '\n'
 }
 
-/// Cuts `data` into up to `blocks` pieces of whole lines (each at least kMinBlock bytes).
+/// Cuts `data` into up to `blocks` pieces of whole lines (each at least snap_block_bytes).
 std::vector<std::string_view> split_lines(std::string_view data, unsigned blocks) {
-  constexpr std::size_t kMinBlock = std::size_t{1} << 20;
-  const std::size_t count = std::max<std::size_t>(1, std::min<std::size_t>(blocks, data.size() / kMinBlock));
+  const std::size_t count =
+      std::max<std::size_t>(1, std::min<std::size_t>(blocks, data.size() / std::max<std::size_t>(snap_block_bytes, 1)));
   std::vector<std::string_view> out;
   std::size_t begin = 0;
   for (std::size_t k = 1; k <= count && begin < data.size(); ++k) {

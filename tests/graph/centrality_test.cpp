@@ -3,6 +3,8 @@
 #include <rapport/error.hpp>
 #include <rapport/graph/centrality.hpp>
 
+#include "graph/edge_list.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -488,6 +490,12 @@ rapport::EdgeList reference_snap(const std::string& text) {
 }
 
 TEST(Centrality, ReadSnapInParallelBlocksKeepsFirstSeenOrder) {
+  // 1 MiB blocks (the default is larger, so that small files parse on one thread)
+  struct BlockSize {
+    std::size_t saved = rapport::detail::snap_block_bytes;
+    BlockSize() { rapport::detail::snap_block_bytes = std::size_t{1} << 20; }
+    ~BlockSize() { rapport::detail::snap_block_bytes = saved; }
+  } blocks;
   const std::string text = mixed_snap_text(300000);
   ASSERT_GT(text.size(), std::size_t{3} << 20);  // several blocks
   const TempFile f("mixed.txt", text);
