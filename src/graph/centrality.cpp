@@ -14,6 +14,7 @@
 
 #include "io/csv_write.hpp"
 #include "io/output_file.hpp"
+#include "io/write_rows.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -559,37 +560,12 @@ void write_centrality_csv(const std::string& path, const std::vector<std::string
   out.append("id,");
   detail::append_csv_field(out, column);
   out.push_back('\n');
-  // Rows are formatted in parallel, a batch per thread and round (the first into the file's
-  // buffer), and written in order: the bytes do not depend on the thread count.
-  constexpr std::size_t kBatch = std::size_t{1} << 15;
-  const std::size_t n = names.size();
-  const unsigned threads = detail::thread_count(0);
-  std::vector<std::string> text(threads);
-  auto format = [&](std::string& dst, std::size_t lo, std::size_t hi) {
-    dst.reserve(dst.size() + (hi - lo) * 32);
-    for (std::size_t k = lo; k < hi; ++k) {
-      detail::append_csv_field(dst, names[k]);
-      dst.push_back(',');
-      detail::append_number(dst, values[k]);
-      dst.push_back('\n');
-    }
-  };
-  for (std::size_t round = 0; round < n; round += kBatch * threads) {
-    const std::size_t batches = std::min<std::size_t>(threads, (n - round + kBatch - 1) / kBatch);
-    detail::parallel_for(batches, static_cast<unsigned>(batches), [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t b = lo; b < hi; ++b) {
-        const std::size_t first = round + b * kBatch, last = std::min(n, first + kBatch);
-        if (b == 0) {
-          format(out, first, last);
-        } else {
-          text[b].clear();
-          format(text[b], first, last);
-        }
-      }
-    }, 1);
-    file.maybe_flush();
-    for (std::size_t b = 1; b < batches; ++b) file.write(text[b]);
-  }
+  detail::write_rows_parallel(file, names.size(), 0, [&](std::string& text, std::size_t k) {
+    detail::append_csv_field(text, names[k]);
+    text.push_back(',');
+    detail::append_number(text, values[k]);
+    text.push_back('\n');
+  });
   file.commit();
 }
 

@@ -112,14 +112,10 @@ std::vector<std::uint32_t> top_down_order(const ForestBuild& fb) {
   std::uint32_t deepest = 0;
   for (std::uint32_t s = 0; s < people; ++s) {
     std::uint32_t v = s;
-    for (; f.generation[v] == unknown; v = f.parent[v]) {
-      path.push_back(v);
-      if (f.parent[v] == no_index) {
-        f.generation[v] = 0;
-        f.root[v] = v;
-        path.pop_back();
-        break;
-      }
+    for (; f.generation[v] == unknown && f.parent[v] != no_index; v = f.parent[v]) path.push_back(v);
+    if (f.generation[v] == unknown) {  // a root
+      f.generation[v] = 0;
+      f.root[v] = v;
     }
     for (auto it = path.rbegin(); it != path.rend(); ++it) {
       const auto p = f.parent[*it];

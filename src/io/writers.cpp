@@ -5,11 +5,11 @@
 
 #include "io/csv_write.hpp"
 #include "io/output_file.hpp"
+#include "io/write_rows.hpp"
 #include "util/parallel.hpp"
 
 #include <algorithm>
 #include <cstdint>
-#include <future>
 #include <string>
 #include <vector>
 
@@ -78,40 +78,6 @@ void RejectsCsvWriter::commit() { file_->commit(); }
 // ---------------------------------------------------------------------------------------------
 // Scores and explanations
 // ---------------------------------------------------------------------------------------------
-
-namespace {
-using detail::append_csv_field;
-using detail::append_number;
-using detail::append_uint;
-
-// Formats rows in parallel batches and writes them in order; a batch is written out while the
-// next one is formatted (two sets of buffers take turns).
-template <class Row>
-void write_rows_parallel(detail::OutputFile& file, std::size_t n, unsigned threads, Row&& row) {
-  const unsigned t = detail::thread_count(threads);
-  const std::size_t batch = 8192;
-  std::vector<std::string> chunks[2] = {std::vector<std::string>(t), std::vector<std::string>(t)};
-  std::future<void> writing;  // writes the other set of buffers
-  for (std::size_t lo = 0, turn = 0; lo < n; lo += batch * t, turn ^= 1) {
-    auto& set = chunks[turn];
-    detail::parallel_for(
-        t, t,
-        [&](std::size_t a, std::size_t b) {
-          for (std::size_t k = a; k < b; ++k) {
-            set[k].clear();
-            const std::size_t from = lo + k * batch, to = std::min(n, from + batch);
-            for (std::size_t r = from; r < to; ++r) row(set[k], r);
-          }
-        },
-        1);
-    if (writing.valid()) writing.get();
-    writing = std::async(std::launch::async, [&file, &set] {
-      for (const auto& c : set) file.write(c);
-    });
-  }
-  if (writing.valid()) writing.get();
-}
-}  // namespace
 
 namespace detail {
 namespace {
@@ -205,7 +171,7 @@ void write_scores_csv(const std::string& path, const CustomerBase& base, const S
   }
   header.push_back('\n');
   file.write(header);
-  write_rows_parallel(file, res.scores.size(), threads,
+  detail::write_rows_parallel(file, res.scores.size(), threads,
                       [&](std::string& out, std::size_t r) { detail::format_score_row(out, base, res, r); });
   file.commit();
 }
@@ -220,7 +186,7 @@ void write_history_csv(const std::string& path, const CustomerBase& base, const 
   for (const day_t d : dates) {
     const ScoreResult res = score_at(d);
     const std::string prefix = format_date(res.as_of) + ",";
-    write_rows_parallel(file, res.scores.size(), threads, [&](std::string& out, std::size_t r) {
+    detail::write_rows_parallel(file, res.scores.size(), threads, [&](std::string& out, std::size_t r) {
       out += prefix;
       detail::format_score_row(out, base, res, r);
     });
@@ -231,7 +197,7 @@ void write_history_csv(const std::string& path, const CustomerBase& base, const 
 void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& res,
                          const ScoringConfig& cfg) {
   detail::OutputFile file(path);
-  write_rows_parallel(file, res.scores.size(), cfg.threads, [&](std::string& out, std::size_t r) {
+  detail::write_rows_parallel(file, res.scores.size(), cfg.threads, [&](std::string& out, std::size_t r) {
     out += explain_json(base, res, r, cfg);
     out.push_back('\n');
   });

@@ -36,14 +36,9 @@ struct RadixArrays {
   std::vector<std::uint32_t> row, row_out;
 };
 
-// Whether every key has the same digit in this pass (then the pass would not move anything).
-bool constant_digit(const std::vector<std::uint64_t>& key, unsigned pass) {
-  const std::size_t first = digit(key.front(), pass);
-  return std::all_of(key.begin(), key.end(), [&](std::uint64_t k) { return digit(k, pass) == first; });
-}
-
 // One stable counting pass on `threads` contiguous ranges: each range counts its digits, then
-// scatters to where the ranges before it (for the same digit) leave off.
+// scatters to where the ranges before it (for the same digit) leave off. A pass where every key
+// has the same digit would move nothing, and is skipped after the count.
 void radix_pass(RadixArrays& a, unsigned pass, std::size_t ranges) {
   const std::size_t n = a.key.size(), chunk = (n + ranges - 1) / ranges;
   std::vector<Histogram> start(ranges);
@@ -51,6 +46,10 @@ void radix_pass(RadixArrays& a, unsigned pass, std::size_t ranges) {
     for (std::size_t t = lo; t < hi; ++t)
       for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) ++start[t][digit(a.key[i], pass)];
   }, 1);
+  const std::size_t first = digit(a.key.front(), pass);
+  std::size_t same = 0;
+  for (const auto& h : start) same += h[first];
+  if (same == n) return;
   std::size_t sum = 0;
   for (std::size_t d = 0; d < buckets; ++d)
     for (std::size_t t = 0; t < ranges; ++t) sum += std::exchange(start[t][d], sum);
@@ -98,8 +97,7 @@ RadixArrays sorted_keys(const std::vector<double>& values, std::size_t ranges) {
       a.row[r] = static_cast<std::uint32_t>(r);
     }
   });
-  for (unsigned pass = 0; pass < passes; ++pass)
-    if (!constant_digit(a.key, pass)) radix_pass(a, pass, ranges);
+  for (unsigned pass = 0; pass < passes; ++pass) radix_pass(a, pass, ranges);
   a.key_out = {};
   a.row_out = {};
   return a;

@@ -75,12 +75,15 @@ private:
   std::uint64_t m_;
 };
 
+// A setting in days as whole seconds (continuity's period, follow-through's window).
+seconds_t whole_seconds(double days) { return static_cast<seconds_t>(std::llround(days * day_s)); }
+
 // One scoring thread's constants of the run and its buffers, reused customer after customer.
 struct Scratch {
   explicit Scratch(const ScoringConfig& cfg)
-      : period(static_cast<seconds_t>(std::llround(cfg.period_days * day_s))),
+      : period(whole_seconds(cfg.period_days)),
         period_div(static_cast<std::uint32_t>(std::min<seconds_t>(period, 0xFFFFFFFFLL))),
-        follow_up(static_cast<seconds_t>(std::llround(cfg.follow_up_days * day_s))) {}
+        follow_up(whole_seconds(cfg.follow_up_days)) {}
   seconds_t period;     // continuity's period P in seconds
   Divide32 period_div;  // n / P for 32-bit n
   seconds_t follow_up;  // follow-through's window F in seconds
@@ -479,7 +482,7 @@ void resize_scores(Scores& s, std::size_t n, unsigned threads) {
 // in k order, for as many periods as the longest-tenured scored customer spans.
 void period_weights(const CustomerBase& base, const std::vector<std::uint32_t>& rows, day_t D,
                     const ScoringConfig& config, std::vector<double>& weight, std::vector<double>& total) {
-  const seconds_t period_s = static_cast<seconds_t>(std::llround(config.period_days * day_s));
+  const seconds_t period_s = whole_seconds(config.period_days);
   seconds_t max_span = 0;
   for (auto c : rows) max_span = std::max(max_span, midnight(D + 1) - midnight(base.acquired_on[c]));
   const auto max_periods = static_cast<std::size_t>(std::max<seconds_t>(1, (max_span + period_s - 1) / period_s));
@@ -528,21 +531,22 @@ void take_or_fit(const std::optional<P>& given, Fit&& fit, const std::string& wh
   }
 }
 
-// Takes the given model parameters or fits them over the scored customers; a model that cannot
-// be fitted is recorded as unavailable (its error message in out.*_error), not thrown.
-// Columns `from` at the `count` rows where `enters(s, r)`, each gathered at its exact size.
+// Columns `from` at the `count` rows where `enters(s, r)`, gathered in one pass at their exact size.
 template <class Enters>
 std::vector<std::vector<double>> gather_rows(const Scores& s, std::size_t count, Enters enters,
                                              std::initializer_list<const std::vector<double>*> from) {
-  std::vector<std::vector<double>> out;
-  for (const auto* column : from) {
-    out.emplace_back().reserve(count);
-    for (std::size_t r = 0; r < s.size(); ++r)
-      if (enters(s, r)) out.back().push_back((*column)[r]);
+  std::vector<std::vector<double>> out(from.size());
+  for (auto& column : out) column.reserve(count);
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    if (!enters(s, r)) continue;
+    auto to = out.begin();
+    for (const auto* column : from) (to++)->push_back((*column)[r]);
   }
   return out;
 }
 
+// Takes the given model parameters or fits them over the scored customers; a model that cannot
+// be fitted is recorded as unavailable (its error message in out.*_error), not thrown.
 void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
   const Scores& s = out.scores;
   std::size_t bgnbd_customers = 0, gamma_gamma_customers = 0;
