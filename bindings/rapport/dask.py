@@ -494,147 +494,41 @@ def rejects(customers, contacts=None, purchases=None, referrals=None, *, npartit
 
 
 def _summary_stage(cu, co, pu, refs: _pd.DataFrame, accepted: _pd.DataFrame, day: int, cfg_json: str,
-                   customer_offsets: _np.ndarray) -> Dict[str, Any]:
-    """A partition's own summary (its additive figures) and the compact columns the quantiles and
-    deciles need: global input row, segment, loyalty_given and expected_value per scored customer."""
+                   customer_offsets: _np.ndarray) -> bytes:
+    """A partition's part of the summary (``rapport::summary_partial``): its counts and exact sums,
+    and per scored customer its row of the whole input, segment, loyalty given and expected value."""
     base, run = _partition_run(cu, co, pu, refs, day, cfg_json)
-    part = _json.loads(run.summary_json())
-    segments = base._columns()["customers"]["segment"]
-    cols = dict(run.take_columns())
-    # the partition's accepted customers are its base's customers, in the same order
-    pos = _pd.Index(accepted["customer_id"].to_numpy()).get_indexer(_pd.Index(cols["customer_id"]))
-    order = customer_offsets[accepted["_src"].to_numpy()[pos]] + accepted["_row"].to_numpy()[pos]
-    compact = _pd.DataFrame({"order": order.astype(_np.int64), "segment": _np.asarray(segments, dtype=object)[pos],
-                             "loyalty_given": cols["loyalty_given"], "expected_value": cols["expected_value"]})
-    return {"summary": part, "columns": compact}
+    # the partition's base holds its accepted customers in order; those acquired by the as-of are scored
+    acquired = accepted["acquired_on"].to_numpy().astype("datetime64[D]").astype(_np.int64)
+    scored = acquired <= day
+    if int(scored.sum()) != run.size:
+        raise RuntimeError("rapport.dask: a partition's scored customers differ from its accepted ones")
+    order = customer_offsets[accepted["_src"].to_numpy()[scored]] + accepted["_row"].to_numpy()[scored]
+    return run.summary_partial(order.astype(_np.uint64))
 
 
-def _forest_summary(loads: Sequence[Dict[str, Any]], ref_parts: Sequence[_pd.DataFrame], day: int, cfg_json: str) -> Dict[str, Any]:
-    """The referral figures and referral rejects, from one task over every accepted customer and
-    referral (the same inputs as the forest of stage 3; no contacts or purchases, no model fit)."""
+def _forest_summary(loads: Sequence[Dict[str, Any]], ref_parts: Sequence[_pd.DataFrame], day: int, cfg_json: str) -> bytes:
+    """The referral figures' part of the summary and the referral rows' counts and rejects, from one
+    task over every accepted customer and referral (the inputs of the forest of stage 3)."""
     customers = _pd.concat([a["customers"] for a in loads], ignore_index=True)
     customers = customers.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
     base = _build(customers[["customer_id", "acquired_on"]], None, None, _referral_frame(ref_parts))
     cfg = _r.ScoringConfig.from_json(cfg_json)
     cfg.bgnbd = cfg.gamma_gamma = None
     cfg.fit = {"min_customers": _NO_FIT}
-    whole = _json.loads(_rapport._score(base, day, cfg).summary_json())
-    return {"referrals": whole["referrals"], "rejected_by_reason": whole["rejected_by_reason"]}
-
-
-def _sequential_sum(values) -> float:
-    """Left-to-right sum (as the one-machine summary adds, so in input order it is bit-identical)."""
-    total = 0.0
-    for v in values:
-        total += float(v)
-    return total
-
-
-def _distribution(values: _np.ndarray) -> Dict[str, Any]:
-    """As the one-machine summary's: count, mean, min, quantiles by linear interpolation, max."""
-    out: Dict[str, Any] = {"customers": int(len(values))}
-    if len(values) == 0:
-        return out
-    v = _np.sort(values, kind="stable")
-    q = _np.quantile(v, [0.1, 0.25, 0.5, 0.75, 0.9])
-    out.update(mean=_sequential_sum(values) / len(values), min=float(v[0]), p10=float(q[0]), p25=float(q[1]),
-               median=float(q[2]), p75=float(q[3]), p90=float(q[4]), max=float(v[-1]))
-    return out
-
-
-def _loyalty(cols: _pd.DataFrame, value_known: bool, note: Optional[str]) -> Dict[str, Any]:
-    """Overall, per segment and per value decile (stable by expected_value over input order)."""
-    loyalty = cols["loyalty_given"].to_numpy(dtype=float)
-    out: Dict[str, Any] = {"overall": _distribution(loyalty), "per_segment": {}}
-    for name, group in cols.groupby("segment", sort=True):
-        out["per_segment"][name if name else "(none)"] = _distribution(group["loyalty_given"].to_numpy(dtype=float))
-    if not value_known:
-        return out
-    n = len(cols)
-    ranked = loyalty[_np.argsort(cols["expected_value"].to_numpy(dtype=float), kind="stable")]
-    decile = _np.minimum(9, _np.arange(n, dtype=_np.int64) * 10 // max(n, 1))
-    out["per_value_decile"] = [dict(_distribution(ranked[decile == d]), decile=d + 1) for d in range(10)]
-    top, rest = ranked[decile == 9], ranked[decile < 9]
-    out["top_decile_gap"] = (_sequential_sum(top) / len(top) - _sequential_sum(rest) / len(rest)
-                             if len(top) and len(rest) else None)
-    out["top_decile_gap_note"] = note
-    return out
-
-
-def _wheel(parts: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
-    """Contacts per stage summed over the partitions; shares and gaps of the totals."""
-    stages = parts[0]["critical_wheel"]["stages"]
-    counts = {k: sum(p["critical_wheel"]["stages"][k]["contacts"] for p in parts) for k in stages}
-    service = sum(p["critical_wheel"]["service_contacts"] for p in parts)
-    sales = sum(counts.values())
-    out_stages = {}
-    for k, st in stages.items():
-        share = counts[k] / sales if sales else 0.0
-        out_stages[k] = {"contacts": counts[k], "share": share, "target": st["target"], "gap": share - st["target"]}
-    return {"sales_stage_contacts": sales, "stages": out_stages, "service_contacts": service,
-            "service_share": service / (sales + service) if sales + service else 0.0,
-            "service_per_sales_contact": service / sales if sales else 0.0}
-
-
-def _revenue(parts: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
-    """Total, repeat and tenured revenue summed over the partitions (in partition order)."""
-    total = repeat = tenured = 0.0
-    for p in parts:
-        r = p["revenue"]
-        total += r["total"]
-        if r["total"] > 0:
-            repeat += r["repeat_share"] * r["total"]
-            tenured += r["from_customers_two_years_or_more_share"] * r["total"]
-    return {"total": total, "repeat_share": repeat / total if total > 0 else None,
-            "from_customers_two_years_or_more_share": tenured / total if total > 0 else None}
-
-
-def _value(parts: Sequence[Dict[str, Any]], n: int) -> Dict[str, Any]:
-    """Buyers, p_alive shares and value totals from the partitions' counts and sums."""
-    vals = [p["value"] for p in parts]
-    buyers = sum(v["customers_with_purchases"] for v in vals)
-    out: Dict[str, Any] = {"customers_with_purchases": buyers, "horizon_days": vals[0]["horizon_days"]}
-    if any(v["share_p_alive_above_half"] is None for v in vals):
-        out.update(share_p_alive_above_half=None, share_p_alive_above_half_among_buyers=None)
-    else:
-        alive = sum(round(v["share_p_alive_above_half"] * p["customers_scored"]) for v, p in zip(vals, parts))
-        out.update(share_p_alive_above_half=alive / n if n else 0.0,
-                   share_p_alive_above_half_among_buyers=alive / buyers if buyers else None)
-    for k in ("expected_value_total", "upserve_value_total"):
-        out[k] = None if any(v[k] is None for v in vals) else _sequential_sum(v[k] for v in vals)
-    return out
-
-
-def _model(kind: str, info: Dict[str, Any], alpha_unit: Optional[str]) -> Dict[str, Any]:
-    """A value model as the one-machine summary shows it, from the client's fit."""
-    out: Dict[str, Any] = {k: (None if info["error"] else info[k]) for k in _PARAMS[kind]}
-    out.update(log_likelihood=info.get("log_likelihood") if info["fitted"] else None, fitted=info["fitted"],
-               customers=info["customers"])
-    if info["error"]:
-        out["reason"] = info["error"]
-    if alpha_unit is not None:
-        out["alpha_unit"] = alpha_unit
-    return out
-
-
-def _add_counts(maps: Sequence[Dict[str, int]]) -> Dict[str, int]:
-    out: Dict[str, int] = {}
-    for m in maps:
-        for k, v in m.items():
-            out[k] = out.get(k, 0) + v
-    return dict(sorted(out.items()))
+    return _rapport._score(base, day, cfg).referral_summary_partial()
 
 
 def summary(run: DaskRun) -> Dict[str, Any]:
     """The base-wide summary of a distributed run: the same dict as :func:`rapport.summary` on the
-    same rows (floats equal to within 1e-12 relative, computed in a fixed order).
+    same rows, bit for bit.
 
-    Each partition is scored again and summarised by the one-machine summary code; its counts and
-    sums (contacts per stage, revenue, buyers, next actions, rejects by reason) are reduced on the
-    client in partition order. The quantiles (overall, per segment, per value decile) are exact:
-    each partition sends its scored customers' global input row, segment, loyalty given and
-    expected value (about 30 bytes per scored customer, O(n) on the client). The referral figures
-    come from one task over the accepted customers and the referral edges, as the forest does.
+    Each partition computes its part of the summary in C++ (``rapport::summary_partial``: counts,
+    exact sums, and per scored customer its input row, segment, loyalty given and expected value,
+    about 30 bytes per customer); one task computes the referral figures over the whole referral
+    graph; the parts are merged and finished in C++ (``rapport::merge_summary_partials``,
+    ``rapport::finish_summary``) on the client, as :func:`rapport.summary` itself is. No figure is
+    computed here.
     """
     i = run._inputs
     stages = [_delayed(_summary_stage)(i["cu"][k], i["co"][k], i["pu"][k], i["forest"][k],
@@ -642,30 +536,8 @@ def summary(run: DaskRun) -> Dict[str, Any]:
                                        i["offsets"]["customers"])
               for k in range(run.partitions)]
     referrals = _delayed(_forest_summary)(list(i["loads"]), i["ref_parts"], i["day"], i["cfg"].to_json())
-    parts_out, ref = _dask.compute(list(stages), referrals)
-    parts = [p["summary"] for p in parts_out]
-    cols = _pd.concat([p["columns"] for p in parts_out], ignore_index=True).sort_values("order", kind="stable")
-    value_known = not (run.bgnbd["error"] or run.gamma_gamma["error"])
-    note = next((p["loyalty_given"].get("top_decile_gap_note") for p in parts), None)
-    n = sum(p["customers_scored"] for p in parts)
-    counts = {t: run.counts.get(t, (0, 0)) for t in ("customers", "contacts", "purchases", "referrals")}
-    return {
-        "as_of": run.as_of.isoformat(),
-        "rows": {t: {"read": r, "rejected": bad, "accepted": r - bad} for t, (r, bad) in counts.items()},
-        "rejected_by_reason": _add_counts([p["rejected_by_reason"] for p in parts] + [ref["rejected_by_reason"]]),
-        "customers_scored": n,
-        "customers_not_yet_acquired": sum(p["customers_not_yet_acquired"] for p in parts),
-        "loyalty_given": _loyalty(cols, value_known, note),
-        "critical_wheel": _wheel(parts),
-        "revenue": _revenue(parts),
-        "referrals": ref["referrals"],
-        "value": _value(parts, n),
-        "ask_for_referral_customers": sum(p["ask_for_referral_customers"] for p in parts),
-        "next_actions": _add_counts([p["next_actions"] for p in parts]),
-        "bgnbd": _model("bgnbd", run.bgnbd, parts[0]["bgnbd"]["alpha_unit"]),
-        "gamma_gamma": _model("gamma_gamma", run.gamma_gamma, None),
-        "config": _json.loads(i["cfg"].to_json()),
-    }
+    parts, ref = _dask.compute(list(stages), referrals)
+    return _json.loads(_rapport._finish_summary(list(parts) + [ref], run.bgnbd, run.gamma_gamma, i["cfg"]))
 
 
 def read_csv(path: str, blocksize: Any = "64MB") -> Dict[str, Any]:

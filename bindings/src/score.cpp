@@ -163,6 +163,33 @@ py::dict model_dict(const P& params, bool fitted, std::size_t customers, const s
   return d;
 }
 
+/// A value model of the summary from the dict model_dict() (or rapport.dask's client fit) gives.
+template <class P>
+rapport::ModelSummary model_summary_of(const py::dict& d) {
+  rapport::ModelSummary m;
+  m.available = d["error"].is_none();
+  m.fitted = d["fitted"].cast<bool>();
+  m.reason = m.available ? std::string() : d["error"].cast<std::string>();
+  m.customers = d["customers"].cast<std::size_t>();
+  if (m.available)
+    rapport::visit_fields<P>([&](const auto& f) { m.parameters[std::string(f.name)] = d[py::str(std::string(f.name))].template cast<double>(); });
+  if (m.fitted) m.log_likelihood = d["log_likelihood"].cast<double>();
+  return m;
+}
+
+/// The summary JSON of a base from its parts' bytes (rapport::merge_summary_partials, then
+/// rapport::finish_summary), with the value models as dicts (GIL released while merging).
+std::string finish_summary_json(const std::vector<std::string>& parts, const py::dict& bgnbd,
+                                const py::dict& gamma_gamma, const ScoringConfig& config) {
+  const rapport::SummaryModels models{model_summary_of<rapport::BgNbdParams>(bgnbd),
+                                      model_summary_of<rapport::GammaGammaParams>(gamma_gamma)};
+  py::gil_scoped_release release;
+  std::vector<rapport::SummaryPartial> decoded;
+  decoded.reserve(parts.size());
+  for (const auto& bytes : parts) decoded.push_back(rapport::summary_partial_from_bytes(bytes));
+  return rapport::to_json(rapport::finish_summary(rapport::merge_summary_partials(std::move(decoded)), models, config));
+}
+
 /// The scores as (name, array) pairs in the CSV's column order; the double columns are moved
 /// into numpy without copying, the per-person referral columns are gathered into new arrays.
 py::list take_columns(ScoreRun& run) {
@@ -404,6 +431,30 @@ threads : int
              }
              return text;
            })
+      .def(
+          "summary_partial",
+          [](const ScoreRun& r, std::optional<py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>> order) {
+            r.check();
+            std::span<const std::uint64_t> positions;
+            if (order) positions = {order->data(), static_cast<std::size_t>(order->size())};
+            std::string bytes;
+            {
+              py::gil_scoped_release release;
+              bytes = rapport::to_bytes(rapport::summary_partial(r.base->base, r.base->report, r.result, r.config, positions));
+            }
+            return py::bytes(bytes);
+          },
+          py::arg("order") = py::none(),
+          "The customers' part of the summary as bytes (rapport::summary_partial), each scored customer at "
+          "`order`'s position in the whole base.")
+      .def(
+          "referral_summary_partial",
+          [](const ScoreRun& r) {
+            r.check();
+            return py::bytes(
+                rapport::to_bytes(rapport::referral_summary_partial(r.base->base, r.base->report, r.result, true)));
+          },
+          "The referral figures' part of the summary as bytes (rapport::referral_summary_partial).")
       .def("explain_json",
            [](const ScoreRun& r) {
              r.check();
@@ -429,6 +480,8 @@ threads : int
       .def("take_columns", &take_columns)
       .def("rfm_columns", &rfm_columns,
            "(frequency, recency, age, monetary) per scored customer: the value models' inputs.");
+  m.def("_finish_summary", &finish_summary_json, py::arg("parts"), py::arg("bgnbd"), py::arg("gamma_gamma"),
+        py::arg("config"), "The summary JSON of a base from its parts' bytes and its value models.");
   m.def("_referral_results", &referral_results, py::arg("base"), py::arg("as_of_day"), py::arg("config"),
         "Per-customer acquisition-forest results of a base (GIL released while building the forest).");
   m.def("_score_partition", &score_partition_run, py::arg("base"), py::arg("as_of_day"), py::arg("config"),

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <cstring>
 #include <map>
 #include <numeric>
+#include <type_traits>
 
 namespace rapport {
 
@@ -44,24 +46,27 @@ Distribution distribution(std::vector<double> v) {
   return d;
 }
 
-void summarize_loyalty(const CustomerBase& base, const ScoreResult& res, Summary& out) {
-  const Scores& s = res.scores;
-  const std::size_t n = s.size();
-  out.loyalty_overall = distribution(s.loyalty_given);
-  std::vector<std::vector<double>> per(base.segment_names.size());
-  for (std::size_t r = 0; r < n; ++r) per[base.segment[s.customer[r]]].push_back(s.loyalty_given[r]);
+// Loyalty given overall, per segment and per value decile, from the scored customers' columns in
+// the base's input order.
+void summarize_loyalty(const std::vector<double>& loyalty, const std::vector<std::uint32_t>& segment,
+                       const std::vector<std::string>& segment_names, const std::vector<double>& expected_value,
+                       bool value_known, Summary& out) {
+  const std::size_t n = loyalty.size();
+  out.loyalty_overall = distribution(loyalty);
+  std::vector<std::vector<double>> per(segment_names.size());
+  for (std::size_t r = 0; r < n; ++r) per[segment[r]].push_back(loyalty[r]);
   for (std::size_t k = 0; k < per.size(); ++k)
     if (!per[k].empty())
-      out.loyalty_per_segment[base.segment_names[k].empty() ? "(none)" : base.segment_names[k]] = distribution(per[k]);
+      out.loyalty_per_segment[segment_names[k].empty() ? "(none)" : segment_names[k]] = distribution(per[k]);
 
-  out.value_known = res.value_known();
+  out.value_known = value_known;
   if (!out.value_known) return;  // value deciles are meaningless without value at stake
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return s.expected_value[a] < s.expected_value[b]; });
+                   [&](std::size_t a, std::size_t b) { return expected_value[a] < expected_value[b]; });
   std::vector<std::vector<double>> dec(10);
-  for (std::size_t k = 0; k < n; ++k) dec[std::min<std::size_t>(9, k * 10 / n)].push_back(s.loyalty_given[order[k]]);
+  for (std::size_t k = 0; k < n; ++k) dec[std::min<std::size_t>(9, k * 10 / n)].push_back(loyalty[order[k]]);
   for (auto& d : dec) out.loyalty_per_value_decile.push_back(distribution(d));
   double top = 0, rest = 0;
   std::size_t nt = 0, nr = 0;
@@ -70,19 +75,20 @@ void summarize_loyalty(const CustomerBase& base, const ScoreResult& res, Summary
   if (nt && nr) out.top_decile_gap = top / static_cast<double>(nt) - rest / static_cast<double>(nr);
 }
 
-void summarize_wheel(const CustomerBase& base, const ScoreResult& res, Summary& out) {
+// Contacts per stage of the scored customers, before T.
+void count_stages(const CustomerBase& base, const ScoreResult& res, SummaryPartial& p) {
   const Scores& s = res.scores;
   const seconds_t T = midnight(res.as_of + 1);
-  std::array<std::size_t, 5> stage{};
-  std::size_t contacts = 0;
   for (std::size_t r = 0; r < s.size(); ++r) {
     const auto c = s.customer[r];
-    for (auto k = base.contact_offsets[c]; k < base.contact_offsets[c + 1]; ++k) {
-      if (base.contact_at[k] >= T) continue;
-      ++stage[static_cast<std::size_t>(base.contact_stage[k])];
-      ++contacts;
-    }
+    for (auto k = base.contact_offsets[c]; k < base.contact_offsets[c + 1]; ++k)
+      if (base.contact_at[k] < T) ++p.stage_contacts[static_cast<std::size_t>(base.contact_stage[k])];
   }
+}
+
+// The Critical Wheel: each sales stage's share of the four sales stages and its gap to target.
+void summarize_wheel(const std::array<std::size_t, 5>& stage, Summary& out) {
+  const std::size_t contacts = stage[0] + stage[1] + stage[2] + stage[3] + stage[4];
   const std::size_t sales = stage[0] + stage[1] + stage[2] + stage[3];
   static constexpr double target[] = {0.40, 0.30, 0.20, 0.10};
   for (std::size_t k = 0; k < 4; ++k) {
@@ -99,10 +105,11 @@ void summarize_wheel(const CustomerBase& base, const ScoreResult& res, Summary& 
   out.service_per_sales_contact = sales ? static_cast<double>(stage[4]) / static_cast<double>(sales) : 0.0;
 }
 
-void summarize_revenue(const CustomerBase& base, const ScoreResult& res, const ScoringConfig& cfg, Summary& out) {
+// Purchase amounts before T: all, those on a day after the customer's first purchase day, and
+// those of customers with tenure >= tenure_full_days.
+void sum_revenue(const CustomerBase& base, const ScoreResult& res, const ScoringConfig& cfg, SummaryPartial& p) {
   const Scores& s = res.scores;
   const seconds_t T = midnight(res.as_of + 1);
-  double total = 0, repeat = 0, tenured = 0;
   for (std::size_t r = 0; r < s.size(); ++r) {
     const auto c = s.customer[r];
     day_t first = std::numeric_limits<day_t>::max();
@@ -112,26 +119,28 @@ void summarize_revenue(const CustomerBase& base, const ScoreResult& res, const S
     for (auto k = base.purchase_offsets[c]; k < base.purchase_offsets[c + 1]; ++k) {
       if (base.purchase_at[k] >= T) continue;
       const double a = base.purchase_amount[k];
-      total += a;
-      if (day_of(base.purchase_at[k]) != first) repeat += a;
-      if (two_years) tenured += a;
+      p.revenue.add(a);
+      if (day_of(base.purchase_at[k]) != first) p.repeat_revenue.add(a);
+      if (two_years) p.tenured_revenue.add(a);
     }
-  }
-  out.revenue_total = total;
-  if (total > 0) {
-    out.repeat_share = repeat / total;
-    out.from_customers_two_years_or_more_share = tenured / total;
   }
 }
 
-void summarize_referrals(const CustomerBase& base, const ScoreResult& res, Summary& out) {
+void summarize_revenue(const SummaryPartial& p, Summary& out) {
+  out.revenue_total = p.revenue.value();
+  if (out.revenue_total > 0) {
+    out.repeat_share = p.repeat_revenue.value() / out.revenue_total;
+    out.from_customers_two_years_or_more_share = p.tenured_revenue.value() / out.revenue_total;
+  }
+}
+
+ReferralFigures referral_figures(const CustomerBase& base, const ScoreResult& res) {
   const auto& f = res.forest;
+  ReferralFigures out;
   const seconds_t T = midnight(res.as_of + 1);
-  for (std::size_t e = 0; e < base.referral_count(); ++e) out.referral_edges_before_as_of += base.referral_at[e] < T;
+  for (std::size_t e = 0; e < base.referral_count(); ++e) out.edges_before_as_of += base.referral_at[e] < T;
   for (auto v : f.converted_referrals) out.converted_referrals += v;
   out.people = base.person_count();
-  const std::size_t n = res.scores.size();
-  out.k_factor = n ? static_cast<double>(out.converted_referrals) / static_cast<double>(n) : 0.0;
   out.chain_depth_histogram = f.depth_histogram;
   std::vector<std::uint32_t> roots;
   for (std::uint32_t v = 0; v < f.parent.size(); ++v)
@@ -144,30 +153,65 @@ void summarize_referrals(const CustomerBase& base, const ScoreResult& res, Summa
   for (auto e : f.dropped_edges)
     out.cycles_broken.push_back(
         {std::string(base.person(base.referral_from[e])), std::string(base.person(base.referral_to[e]))});
+  return out;
 }
 
-void summarize_value(const ScoreResult& res, const ScoringConfig& cfg, Summary& out) {
+void summarize_referrals(const SummaryPartial& p, Summary& out) {
+  if (!p.referrals) return;
+  const ReferralFigures& r = *p.referrals;
+  out.referral_edges_before_as_of = r.edges_before_as_of;
+  out.people = r.people;
+  out.converted_referrals = r.converted_referrals;
+  const std::size_t n = p.customers_scored;
+  out.k_factor = n ? static_cast<double>(r.converted_referrals) / static_cast<double>(n) : 0.0;
+  out.chain_depth_histogram = r.chain_depth_histogram;
+  out.largest_trees = r.largest_trees;
+  out.cycles_broken = r.cycles_broken;
+}
+
+// Buyers, p_alive above the threshold, value totals, ask-now customers and next actions.
+void count_value(const ScoreResult& res, const ScoringConfig& cfg, SummaryPartial& p) {
   const Scores& s = res.scores;
-  const std::size_t n = s.size();
-  std::size_t alive = 0;
-  double ev = 0, uv = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    out.customers_with_purchases += s.purchases_counted[r] > 0;
-    alive += s.p_alive[r] > cfg.p_alive_threshold;
-    ev += s.expected_value[r];
-    uv += s.upserve_value[r];
-    out.ask_for_referral_customers += s.ask_for_referral[r];
-    ++out.next_actions[static_cast<std::size_t>(s.next_action[r])];
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    p.customers_with_purchases += s.purchases_counted[r] > 0;
+    p.p_alive_above_threshold += s.p_alive[r] > cfg.p_alive_threshold;
+    p.expected_value_total.add(s.expected_value[r]);
+    p.upserve_value_total.add(s.upserve_value[r]);
+    p.ask_for_referral_customers += s.ask_for_referral[r];
+    ++p.next_actions[static_cast<std::size_t>(s.next_action[r])];
   }
-  const std::size_t with = out.customers_with_purchases;
-  if (res.bgnbd_error.empty()) {
-    out.share_p_alive_above_threshold = n ? static_cast<double>(alive) / static_cast<double>(n) : 0.0;
-    if (with) out.share_p_alive_above_threshold_among_buyers = static_cast<double>(alive) / static_cast<double>(with);
+  p.p_alive_known = res.bgnbd_error.empty();
+  p.value_known = res.value_known();
+}
+
+void summarize_value(const SummaryPartial& p, Summary& out) {
+  const std::size_t n = p.customers_scored, with = p.customers_with_purchases;
+  out.customers_with_purchases = with;
+  out.ask_for_referral_customers = p.ask_for_referral_customers;
+  out.next_actions = p.next_actions;
+  const auto alive = static_cast<double>(p.p_alive_above_threshold);
+  if (p.p_alive_known) {
+    out.share_p_alive_above_threshold = n ? alive / static_cast<double>(n) : 0.0;
+    if (with) out.share_p_alive_above_threshold_among_buyers = alive / static_cast<double>(with);
   }
-  if (res.value_known()) {
-    out.expected_value_total = ev;
-    out.upserve_value_total = uv;
+  if (p.value_known) {
+    out.expected_value_total = p.expected_value_total.value();
+    out.upserve_value_total = p.upserve_value_total.value();
   }
+}
+
+// "table: reason" without the quoted value that some reasons end with.
+void count_reasons(const LoadReport& rep, bool referrals_only, std::map<std::string, std::size_t>& out) {
+  for (const auto& rj : rep.rejects)
+    if (!referrals_only || rj.table == "referrals") ++out[rj.table + ": " + rj.reason.substr(0, rj.reason.find(" '"))];
+}
+
+// Puts the part's per-customer columns in the whole base's input order.
+template <class T>
+std::vector<T> in_order(const std::vector<T>& column, const std::vector<std::size_t>& by) {
+  std::vector<T> out(by.size());
+  for (std::size_t k = 0; k < by.size(); ++k) out[k] = column[by[k]];
+  return out;
 }
 
 template <class P>
@@ -281,25 +325,132 @@ json bgnbd_json(const Summary& s) {
 
 }  // namespace
 
-Summary summarize(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res, const ScoringConfig& cfg) {
+SummaryPartial summary_partial(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
+                               const ScoringConfig& cfg, std::span<const std::uint64_t> order) {
+  const Scores& s = res.scores;
+  const std::size_t n = s.size();
+  if (!order.empty() && order.size() != n)
+    throw InputError("summary_partial: " + std::to_string(order.size()) + " positions for " + std::to_string(n) +
+                     " scored customers");
+  SummaryPartial p;
+  p.as_of = res.as_of;
+  p.customers_rows = rep.customers;
+  p.contacts_rows = rep.contacts;
+  p.purchases_rows = rep.purchases;
+  p.referrals_rows = rep.referrals;
+  count_reasons(rep, false, p.rejected_by_reason);
+  p.customers_scored = n;
+  p.customers_not_yet_acquired = base.customer_count() - n;
+  p.order.resize(n);
+  for (std::size_t r = 0; r < n; ++r) p.order[r] = order.empty() ? r : order[r];
+  p.segment.resize(n);
+  for (std::size_t r = 0; r < n; ++r) p.segment[r] = base.segment[s.customer[r]];
+  p.segment_names = base.segment_names;
+  p.loyalty_given = s.loyalty_given;
+  p.expected_value = s.expected_value;
+  count_stages(base, res, p);
+  sum_revenue(base, res, cfg, p);
+  count_value(res, cfg, p);
+  return p;
+}
+
+SummaryPartial referral_summary_partial(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
+                                        bool count_rows) {
+  SummaryPartial p;
+  p.as_of = res.as_of;
+  if (count_rows) {
+    p.referrals_rows = rep.referrals;
+    count_reasons(rep, true, p.rejected_by_reason);
+  }
+  p.referrals = referral_figures(base, res);
+  return p;
+}
+
+SummaryPartial merge_summary_partials(std::vector<SummaryPartial> parts) {
+  if (parts.empty()) throw InputError("merge_summary_partials: no parts to merge");
+  SummaryPartial out = std::move(parts.front());
+  const auto add_rows = [](TableCounts& a, const TableCounts& b) {
+    a.read += b.read;
+    a.rejected += b.rejected;
+  };
+  for (std::size_t k = 1; k < parts.size(); ++k) {
+    SummaryPartial& p = parts[k];
+    if (p.as_of != out.as_of)
+      throw InputError("merge_summary_partials: parts of different as-of dates (" + format_date(out.as_of) + ", " +
+                       format_date(p.as_of) + ")");
+    if (p.referrals && out.referrals) throw InputError("merge_summary_partials: two parts carry the referral figures");
+    if (p.referrals) out.referrals = std::move(p.referrals);
+    add_rows(out.customers_rows, p.customers_rows);
+    add_rows(out.contacts_rows, p.contacts_rows);
+    add_rows(out.purchases_rows, p.purchases_rows);
+    add_rows(out.referrals_rows, p.referrals_rows);
+    for (const auto& [reason, count] : p.rejected_by_reason) out.rejected_by_reason[reason] += count;
+    out.customers_scored += p.customers_scored;
+    out.customers_not_yet_acquired += p.customers_not_yet_acquired;
+    // segments by name: the part's indexes mapped onto the merged list
+    std::vector<std::uint32_t> to(p.segment_names.size());
+    for (std::size_t j = 0; j < p.segment_names.size(); ++j) {
+      const auto it = std::find(out.segment_names.begin(), out.segment_names.end(), p.segment_names[j]);
+      to[j] = static_cast<std::uint32_t>(it - out.segment_names.begin());
+      if (it == out.segment_names.end()) out.segment_names.push_back(p.segment_names[j]);
+    }
+    for (const auto seg : p.segment) out.segment.push_back(to.at(seg));
+    out.order.insert(out.order.end(), p.order.begin(), p.order.end());
+    out.loyalty_given.insert(out.loyalty_given.end(), p.loyalty_given.begin(), p.loyalty_given.end());
+    out.expected_value.insert(out.expected_value.end(), p.expected_value.begin(), p.expected_value.end());
+    for (std::size_t j = 0; j < out.stage_contacts.size(); ++j) out.stage_contacts[j] += p.stage_contacts[j];
+    out.revenue.merge(p.revenue);
+    out.repeat_revenue.merge(p.repeat_revenue);
+    out.tenured_revenue.merge(p.tenured_revenue);
+    out.customers_with_purchases += p.customers_with_purchases;
+    out.p_alive_above_threshold += p.p_alive_above_threshold;
+    out.expected_value_total.merge(p.expected_value_total);
+    out.upserve_value_total.merge(p.upserve_value_total);
+    out.ask_for_referral_customers += p.ask_for_referral_customers;
+    for (std::size_t j = 0; j < out.next_actions.size(); ++j) out.next_actions[j] += p.next_actions[j];
+    out.p_alive_known = out.p_alive_known && p.p_alive_known;
+    out.value_known = out.value_known && p.value_known;
+  }
+  return out;
+}
+
+SummaryModels summary_models(const ScoreResult& res) {
+  return {model_summary(res.bgnbd, res.bgnbd_fitted, res.bgnbd_error, res.bgnbd_customers),
+          model_summary(res.gamma_gamma, res.gamma_gamma_fitted, res.gamma_gamma_error, res.gamma_gamma_customers)};
+}
+
+Summary finish_summary(const SummaryPartial& p, const SummaryModels& models, const ScoringConfig& cfg) {
   Summary out;
-  out.as_of = res.as_of;
-  out.customers_rows = rep.customers;
-  out.contacts_rows = rep.contacts;
-  out.purchases_rows = rep.purchases;
-  out.referrals_rows = rep.referrals;
-  for (const auto& rj : rep.rejects) ++out.rejected_by_reason[rj.table + ": " + rj.reason.substr(0, rj.reason.find(" '"))];
-  out.customers_scored = res.scores.size();
-  out.customers_not_yet_acquired = base.customer_count() - res.scores.size();
-  summarize_loyalty(base, res, out);
-  summarize_wheel(base, res, out);
-  summarize_revenue(base, res, cfg, out);
-  summarize_referrals(base, res, out);
-  summarize_value(res, cfg, out);
-  out.bgnbd = model_summary(res.bgnbd, res.bgnbd_fitted, res.bgnbd_error, res.bgnbd_customers);
-  out.gamma_gamma = model_summary(res.gamma_gamma, res.gamma_gamma_fitted, res.gamma_gamma_error, res.gamma_gamma_customers);
+  out.as_of = p.as_of;
+  out.customers_rows = p.customers_rows;
+  out.contacts_rows = p.contacts_rows;
+  out.purchases_rows = p.purchases_rows;
+  out.referrals_rows = p.referrals_rows;
+  out.rejected_by_reason = p.rejected_by_reason;
+  out.customers_scored = p.customers_scored;
+  out.customers_not_yet_acquired = p.customers_not_yet_acquired;
+  // the per-customer columns in the whole base's input order
+  std::vector<std::size_t> by(p.order.size());
+  std::iota(by.begin(), by.end(), 0);
+  if (!std::is_sorted(p.order.begin(), p.order.end()))
+    std::stable_sort(by.begin(), by.end(), [&](std::size_t a, std::size_t b) { return p.order[a] < p.order[b]; });
+  summarize_loyalty(in_order(p.loyalty_given, by), in_order(p.segment, by), p.segment_names,
+                    in_order(p.expected_value, by), p.value_known, out);
+  summarize_wheel(p.stage_contacts, out);
+  summarize_revenue(p, out);
+  summarize_referrals(p, out);
+  summarize_value(p, out);
+  out.bgnbd = models.bgnbd;
+  out.gamma_gamma = models.gamma_gamma;
   out.config = cfg;
   return out;
+}
+
+Summary summarize(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res, const ScoringConfig& cfg) {
+  std::vector<SummaryPartial> parts;
+  parts.push_back(summary_partial(base, rep, res, cfg));
+  parts.push_back(referral_summary_partial(base, rep, res, false));
+  return finish_summary(merge_summary_partials(std::move(parts)), summary_models(res), cfg);
 }
 
 std::string to_json(const Summary& s) {
@@ -335,6 +486,247 @@ std::string to_json(const Summary& s) {
 std::string value_models_json(const Summary& s) {
   const json j{{"bgnbd", bgnbd_json(s)}, {"gamma_gamma", model_json<GammaGammaParams>(s.gamma_gamma)}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// ---------------------------------------------------------------- exact sums
+
+void ExactSum::add(double x) {
+  if (!std::isfinite(x)) {
+    special_ += x;
+    return;
+  }
+  // Shewchuk's grow-expansion: after each step the partials are exact, non-overlapping and in
+  // increasing magnitude, and their exact sum is the exact sum of everything added.
+  std::size_t kept = 0;
+  for (double y : partials_) {
+    if (std::abs(x) < std::abs(y)) std::swap(x, y);
+    const double hi = x + y;
+    if (!std::isfinite(hi)) {  // the exact sum left the doubles: it is ±inf, as a plain sum would be
+      special_ += hi;
+      partials_.clear();
+      return;
+    }
+    const double lo = y - (hi - x);
+    if (lo != 0.0) partials_[kept++] = lo;
+    x = hi;
+  }
+  partials_.resize(kept);
+  partials_.push_back(x);
+}
+
+void ExactSum::merge(const ExactSum& other) {
+  for (double x : other.partials_) add(x);
+  special_ += other.special_;
+}
+
+double ExactSum::value() const {
+  if (special_ != 0.0 || std::isnan(special_)) return special_;
+  // Round the expansion once, from its largest partial down (as Python's math.fsum).
+  std::size_t n = partials_.size();
+  if (n == 0) return 0.0;
+  double hi = partials_[--n], lo = 0.0;
+  while (n > 0) {
+    const double x = hi, y = partials_[--n];
+    hi = x + y;
+    lo = y - (hi - x);
+    if (lo != 0.0) break;
+  }
+  // round half to even: a remainder of exactly half an ulp with the next partial of the same
+  // sign rounds away
+  if (n > 0 && ((lo < 0 && partials_[n - 1] < 0) || (lo > 0 && partials_[n - 1] > 0))) {
+    const double y = lo * 2, x = hi + y;
+    if (y == x - hi) hi = x;
+  }
+  return hi;
+}
+
+ExactSum ExactSum::from_parts(std::vector<double> parts) {
+  ExactSum s;
+  for (double x : parts) s.add(x);
+  return s;
+}
+
+// ---------------------------------------------------------------- bytes
+
+namespace {
+
+constexpr std::string_view kPartialMagic = "rapport-summary-partial-1";
+
+struct ByteWriter {
+  std::string out;
+  template <class T>
+  void put(const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  void put(const std::string& v) {
+    put<std::uint64_t>(v.size());
+    out += v;
+  }
+  template <class T>
+  void put(const std::vector<T>& v) {
+    put<std::uint64_t>(v.size());
+    for (const auto& x : v) put(x);
+  }
+  void put(const TableCounts& t) {
+    put<std::uint64_t>(t.read);
+    put<std::uint64_t>(t.rejected);
+  }
+  void put(const ExactSum& s) {
+    put(s.parts());
+    put<double>(s.value() == s.value() && !std::isinf(s.value()) ? 0.0 : s.value());
+  }
+};
+
+struct ByteReader {
+  std::string_view in;
+  [[noreturn]] static void bad() { throw InputError("summary partial: the bytes were not written by to_bytes()"); }
+  template <class T>
+  T get() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (in.size() < sizeof(T)) bad();
+    T v;
+    std::memcpy(&v, in.data(), sizeof v);
+    in.remove_prefix(sizeof v);
+    return v;
+  }
+  std::size_t count(std::size_t item_size) {
+    const auto n = get<std::uint64_t>();
+    if (n > in.size() / std::max<std::size_t>(item_size, 1)) bad();
+    return static_cast<std::size_t>(n);
+  }
+  std::string text() {
+    const std::size_t n = count(1);
+    std::string s(in.substr(0, n));
+    in.remove_prefix(n);
+    return s;
+  }
+  template <class T>
+  std::vector<T> column() {
+    std::vector<T> v(count(sizeof(T)));
+    for (auto& x : v) x = get<T>();
+    return v;
+  }
+  TableCounts rows() {
+    TableCounts t;
+    t.read = get<std::uint64_t>();
+    t.rejected = get<std::uint64_t>();
+    return t;
+  }
+  ExactSum sum() {
+    ExactSum s = ExactSum::from_parts(column<double>());
+    const double special = get<double>();
+    if (special != 0.0) s.add(special);
+    return s;
+  }
+};
+
+}  // namespace
+
+std::string to_bytes(const SummaryPartial& p) {
+  ByteWriter w;
+  w.out.append(kPartialMagic);
+  w.put<std::int32_t>(p.as_of);
+  for (const auto* t : {&p.customers_rows, &p.contacts_rows, &p.purchases_rows, &p.referrals_rows}) w.put(*t);
+  w.put<std::uint64_t>(p.rejected_by_reason.size());
+  for (const auto& [reason, count] : p.rejected_by_reason) {
+    w.put(reason);
+    w.put<std::uint64_t>(count);
+  }
+  w.put<std::uint64_t>(p.customers_scored);
+  w.put<std::uint64_t>(p.customers_not_yet_acquired);
+  w.put(p.order);
+  w.put(p.segment);
+  w.put(p.segment_names);
+  w.put(p.loyalty_given);
+  w.put(p.expected_value);
+  for (const auto c : p.stage_contacts) w.put<std::uint64_t>(c);
+  for (const auto* s : {&p.revenue, &p.repeat_revenue, &p.tenured_revenue, &p.expected_value_total, &p.upserve_value_total})
+    w.put(*s);
+  w.put<std::uint64_t>(p.customers_with_purchases);
+  w.put<std::uint64_t>(p.p_alive_above_threshold);
+  w.put<std::uint64_t>(p.ask_for_referral_customers);
+  for (const auto c : p.next_actions) w.put<std::uint64_t>(c);
+  w.put<std::uint8_t>(p.p_alive_known);
+  w.put<std::uint8_t>(p.value_known);
+  w.put<std::uint8_t>(p.referrals.has_value());
+  if (p.referrals) {
+    const ReferralFigures& r = *p.referrals;
+    w.put<std::uint64_t>(r.edges_before_as_of);
+    w.put<std::uint64_t>(r.people);
+    w.put<std::uint64_t>(r.converted_referrals);
+    w.put(r.chain_depth_histogram);
+    w.put<std::uint64_t>(r.largest_trees.size());
+    for (const auto& t : r.largest_trees) {
+      w.put(t.root_id);
+      w.put<std::uint32_t>(t.tree_size);
+      w.put<std::uint8_t>(t.root_is_customer);
+      w.put<std::uint32_t>(t.root);
+    }
+    w.put<std::uint64_t>(r.cycles_broken.size());
+    for (const auto& e : r.cycles_broken) {
+      w.put(e.referrer_id);
+      w.put(e.referred_id);
+    }
+  }
+  return std::move(w.out);
+}
+
+SummaryPartial summary_partial_from_bytes(std::string_view bytes) {
+  if (bytes.substr(0, kPartialMagic.size()) != kPartialMagic) ByteReader::bad();
+  ByteReader r{bytes.substr(kPartialMagic.size())};
+  SummaryPartial p;
+  p.as_of = r.get<std::int32_t>();
+  for (auto* t : {&p.customers_rows, &p.contacts_rows, &p.purchases_rows, &p.referrals_rows}) *t = r.rows();
+  for (std::size_t k = r.count(16); k > 0; --k) {
+    std::string reason = r.text();
+    p.rejected_by_reason[reason] = r.get<std::uint64_t>();
+  }
+  p.customers_scored = r.get<std::uint64_t>();
+  p.customers_not_yet_acquired = r.get<std::uint64_t>();
+  p.order = r.column<std::uint64_t>();
+  p.segment = r.column<std::uint32_t>();
+  for (std::size_t k = r.count(8); k > 0; --k) p.segment_names.push_back(r.text());
+  p.loyalty_given = r.column<double>();
+  p.expected_value = r.column<double>();
+  for (auto& c : p.stage_contacts) c = r.get<std::uint64_t>();
+  for (auto* s : {&p.revenue, &p.repeat_revenue, &p.tenured_revenue, &p.expected_value_total, &p.upserve_value_total})
+    *s = r.sum();
+  p.customers_with_purchases = r.get<std::uint64_t>();
+  p.p_alive_above_threshold = r.get<std::uint64_t>();
+  p.ask_for_referral_customers = r.get<std::uint64_t>();
+  for (auto& c : p.next_actions) c = r.get<std::uint64_t>();
+  p.p_alive_known = r.get<std::uint8_t>() != 0;
+  p.value_known = r.get<std::uint8_t>() != 0;
+  if (r.get<std::uint8_t>() != 0) {
+    ReferralFigures f;
+    f.edges_before_as_of = r.get<std::uint64_t>();
+    f.people = r.get<std::uint64_t>();
+    f.converted_referrals = r.get<std::uint64_t>();
+    f.chain_depth_histogram = r.column<std::uint32_t>();
+    for (std::size_t k = r.count(17); k > 0; --k) {
+      ReferralTree t;
+      t.root_id = r.text();
+      t.tree_size = r.get<std::uint32_t>();
+      t.root_is_customer = r.get<std::uint8_t>() != 0;
+      t.root = r.get<std::uint32_t>();
+      f.largest_trees.push_back(std::move(t));
+    }
+    for (std::size_t k = r.count(16); k > 0; --k) {
+      DroppedEdge e;
+      e.referrer_id = r.text();
+      e.referred_id = r.text();
+      f.cycles_broken.push_back(std::move(e));
+    }
+    p.referrals = std::move(f);
+  }
+  const std::size_t n = p.customers_scored;
+  if (!r.in.empty() || p.order.size() != n || p.segment.size() != n || p.loyalty_given.size() != n ||
+      p.expected_value.size() != n)
+    ByteReader::bad();
+  for (const auto seg : p.segment)
+    if (seg >= p.segment_names.size()) ByteReader::bad();
+  return p;
 }
 
 std::string summary_json(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,

@@ -75,17 +75,24 @@ def assert_same_scores(one, dist):
             assert (x == y).all(), col
 
 
-def assert_same_summary(one, dist, path="summary"):
-    """Key by key: the same keys, equal integers, strings and nulls, floats within 1e-12 relative."""
+# Figures that depend on the value models' parameters: the client's fit may differ from one
+# machine's in its last digit (the same rows in another order), so these agree to 1e-12 relative.
+# Every other figure comes from the same C++ summary parts and is equal bit for bit.
+_MODEL_DEPENDENT = ("bgnbd", "gamma_gamma", "value", "per_value_decile", "top_decile_gap")
+
+
+def assert_same_summary(one, dist, path="summary", exact=True):
+    """Key by key: the same keys, equal integers, strings and nulls, equal floats (within 1e-12
+    relative under the model-dependent keys)."""
     if isinstance(one, dict):
         assert isinstance(dist, dict) and sorted(dist) == sorted(one), (path, sorted(one), sorted(dist))
         for k in one:
-            assert_same_summary(one[k], dist[k], f"{path}.{k}")
+            assert_same_summary(one[k], dist[k], f"{path}.{k}", exact and k not in _MODEL_DEPENDENT)
     elif isinstance(one, list):
         assert isinstance(dist, list) and len(dist) == len(one), path
         for k, (a, b) in enumerate(zip(one, dist)):
-            assert_same_summary(a, b, f"{path}[{k}]")
-    elif isinstance(one, float):
+            assert_same_summary(a, b, f"{path}[{k}]", exact)
+    elif isinstance(one, float) and not exact:
         assert isinstance(dist, (int, float)) and dist == pytest.approx(one, rel=1e-12, abs=0), (path, one, dist)
     else:
         assert type(dist) is type(one) and dist == one, (path, one, dist)

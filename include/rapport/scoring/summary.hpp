@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rapport {
@@ -117,7 +119,103 @@ struct Summary {
   ScoringConfig config;      ///< the config of the run
 };
 
-/// The base-wide summary of a scoring run.
+/// A sum that merges exactly: the exact sum of every value added (in any order, split into any
+/// groups and merged), rounded once to the nearest double (Shewchuk's algorithm, as Python's
+/// math.fsum). Every total of the summary is one, so a base summarised in parts gives the same
+/// bits as summarised whole.
+class RAPPORT_API ExactSum {
+public:
+  /// Adds `x` (a non-finite `x` makes the sum non-finite, as a plain sum would).
+  void add(double x);
+  /// Adds everything `other` holds.
+  void merge(const ExactSum& other);
+  /// The exact sum rounded to the nearest double (ties to even).
+  double value() const;
+  /// The non-overlapping partial sums whose exact sum is the total (for serialisation).
+  const std::vector<double>& parts() const noexcept { return partials_; }
+  /// The sum of `parts` as parts() gave them (for deserialisation).
+  static ExactSum from_parts(std::vector<double> parts);
+
+private:
+  std::vector<double> partials_;  // exact, non-overlapping, increasing magnitude
+  double special_ = 0;            // the plain sum of non-finite values added
+};
+
+/// The referral figures of the summary: from the acquisition forest over the whole referral
+/// graph, so exactly one part of a base carries them.
+struct ReferralFigures {
+  std::size_t edges_before_as_of = 0;        ///< referral rows with at < T
+  std::size_t people = 0;                    ///< nodes of the referral graph
+  std::size_t converted_referrals = 0;       ///< edges of the acquisition forest
+  std::vector<std::uint32_t> chain_depth_histogram;  ///< scored customers per generation
+  std::vector<ReferralTree> largest_trees;   ///< up to ten, by size then root id
+  std::vector<DroppedEdge> cycles_broken;    ///< acquiring edges dropped to break cycles
+};
+
+/// What one part of a base (a range of its scored customers, a partition of a distributed run)
+/// gives the summary: counts, exact sums and, per scored customer, what the quantiles and value
+/// deciles need (its position in the whole base's input order, segment, loyalty given and
+/// expected value). Parts of disjoint customers merge (merge_summary_partials) into the part of
+/// their union; finish_summary() turns the whole base's part into its Summary. summarize() is
+/// finish_summary() of one part; the live Scorer and rapport.dask go the same way.
+struct SummaryPartial {
+  day_t as_of = 0;                             ///< the as-of date (equal in every part)
+  TableCounts customers_rows, contacts_rows, purchases_rows, referrals_rows;  ///< rows read and rejected
+  std::map<std::string, std::size_t> rejected_by_reason;  ///< "table: reason" → rejected rows
+  std::size_t customers_scored = 0;            ///< scored customers of the part
+  std::size_t customers_not_yet_acquired = 0;  ///< customers acquired after the as-of date
+  std::vector<std::uint64_t> order;            ///< per scored customer: position in the whole base
+  std::vector<std::uint32_t> segment;          ///< per scored customer: index into segment_names
+  std::vector<std::string> segment_names;      ///< the part's segments ("" = none)
+  std::vector<double> loyalty_given;           ///< per scored customer
+  std::vector<double> expected_value;          ///< per scored customer (NaN when unknown)
+  std::array<std::size_t, 5> stage_contacts{};  ///< contacts before T per stage (enum order)
+  ExactSum revenue, repeat_revenue, tenured_revenue;  ///< purchase amounts before T: all, repeat days, tenured customers
+  std::size_t customers_with_purchases = 0;    ///< scored customers with a purchase before T
+  std::size_t p_alive_above_threshold = 0;     ///< scored customers with p_alive above the threshold
+  ExactSum expected_value_total, upserve_value_total;  ///< over scored customers
+  std::size_t ask_for_referral_customers = 0;  ///< customers to ask for a referral now
+  std::array<std::size_t, 8> next_actions{};   ///< customers per NextAction, in enum order
+  bool p_alive_known = true;                   ///< the purchase model was available in every part
+  bool value_known = true;                     ///< value at stake was known in every part
+  std::optional<ReferralFigures> referrals;    ///< set in exactly one part of a base
+};
+
+/// The value models as the summary shows them.
+struct SummaryModels {
+  ModelSummary bgnbd;        ///< the BG/NBD model
+  ModelSummary gamma_gamma;  ///< the Gamma-Gamma model
+};
+
+/// The customers' part of the summary of `result`'s scored customers (no referral figures).
+/// `order` gives each scored customer's position in the whole base (default: its row in
+/// `result`, for a base summarised whole).
+/// @throws InputError when `order` is given with another length than the scored customers.
+RAPPORT_API SummaryPartial summary_partial(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
+                                           const ScoringConfig& config, std::span<const std::uint64_t> order = {});
+
+/// The referral figures of a run over the whole referral graph (and nothing else; its rows are
+/// counted by the part that holds it only when `count_rows` is true).
+RAPPORT_API SummaryPartial referral_summary_partial(const CustomerBase& base, const LoadReport& report,
+                                                    const ScoreResult& result, bool count_rows = true);
+
+/// The part of the union of disjoint parts (any order: the result does not depend on it).
+/// @throws InputError when `parts` is empty, the as-of dates differ or two parts carry referral figures.
+RAPPORT_API SummaryPartial merge_summary_partials(std::vector<SummaryPartial> parts);
+
+/// The value models of `result` as the summary shows them.
+RAPPORT_API SummaryModels summary_models(const ScoreResult& result);
+
+/// The Summary of a whole base from its merged part, its value models and the run's config.
+RAPPORT_API Summary finish_summary(const SummaryPartial& whole, const SummaryModels& models, const ScoringConfig& config);
+
+/// A part as bytes (for moving it between processes) and back.
+RAPPORT_API std::string to_bytes(const SummaryPartial& part);
+/// The part to_bytes() wrote. @throws InputError on bytes it did not write.
+RAPPORT_API SummaryPartial summary_partial_from_bytes(std::string_view bytes);
+
+/// The base-wide summary of a scoring run: finish_summary() of merge_summary_partials() of
+/// summary_partial() and referral_summary_partial().
 RAPPORT_API Summary summarize(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
                               const ScoringConfig& config = {});
 
