@@ -194,3 +194,24 @@ def test_item2_no_password_in_a_successful_run_or_its_runs_table(cli, base_dir, 
     assert "wrote" in p.stderr
     assert_no_secret(p.stdout + p.stderr)
     assert pg.value(f"SELECT count(*) FROM {schema}.runs WHERE summary || parameters LIKE '%S3cret%'") == "0"
+
+
+@needs_pg
+def test_item7_cli_import_into_postgres_lists_the_rows_it_cannot_store(cli, tmp_path, pg_schema):
+    pg, schema = pg_schema
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    # C: year 0000 (PostgreSQL has none); its purchase goes with it; D is imported
+    (folder / "customers.csv").write_text("customer_id,acquired_on\nC,0000-01-01\nD,2024-01-01\n")
+    (folder / "purchases.csv").write_text("customer_id,at,amount\nC,2024-01-01,5\nD,2024-01-01,5\n")
+    p = run(cli, "import", folder, "--db", PG_URI, "--tables", tables_option(schema))
+    assert p.returncode == 0, p.stderr
+    assert "1 customers, 0 contacts, 1 purchases, 0 referrals (2 rows rejected)" in p.stdout
+    assert "customers.csv: not imported: cannot be stored: PostgreSQL has no year 0000 (column acquired_on)" in p.stderr
+    assert "purchases.csv: not imported: customer C was not stored" in p.stderr
+    assert "rapport score" not in p.stderr  # no CSV rejects to list
+    assert pg.exec(f"SELECT customer_id FROM {schema}.customers") == [("D",)]
+    strict_tables = ",".join(f"{t}={schema}.strict_{t}" for t in ("customers", "contacts", "purchases", "referrals"))
+    p = run(cli, "import", folder, "--db", PG_URI, "--tables", strict_tables, "--strict")
+    assert p.returncode == 2 and "no year 0000" in p.stderr, p.stderr
+    assert pg.value(f"SELECT count(*) FROM pg_tables WHERE tablename LIKE 'strict_%' AND schemaname = '{schema}'") == "0"
