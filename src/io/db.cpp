@@ -4,10 +4,10 @@
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/summary.hpp>
 
+#include "base/rows.hpp"
 #include "io/csv.hpp"
 #include "io/csv_write.hpp"
 #include "io/db_connection.hpp"
-#include "base/rows.hpp"
 
 #include <algorithm>
 #include <array>
@@ -214,8 +214,10 @@ std::vector<PasswordSpan> password_spans(std::string_view s) {
   std::sort(out.begin(), out.end(), [](const PasswordSpan& a, const PasswordSpan& b) { return a.begin < b.begin; });
   std::vector<PasswordSpan> merged;
   for (const auto& sp : out) {
-    if (!merged.empty() && sp.begin < merged.back().end) merged.back().end = std::max(merged.back().end, sp.end);
-    else merged.push_back(sp);
+    if (!merged.empty() && sp.begin < merged.back().end)
+      merged.back().end = std::max(merged.back().end, sp.end);
+    else
+      merged.push_back(sp);
   }
   return merged;
 }
@@ -404,21 +406,13 @@ struct ImportTable {
   std::vector<DbColumn> columns;
 };
 
-/// Where the rows a database cannot store are reported: as rejects of the CSV file they came from
-/// (line 0: the base keeps no line numbers; `raw` is the row as it would be stored).
-struct ImportRejects {
-  RejectSink& sink;
-  LoadReport& report;
-  const InputFiles& files;
-};
-
 /// Writes `n` rows into `t`, each spelled by `spell`; a row with a value the database cannot store,
 /// or one `blocked` names a reason for (its customer was not stored), is rejected instead. Returns
 /// which rows were stored.
 std::vector<bool> import_rows(DbConnection& db, const ImportTable& t, std::size_t n,
                               const std::function<void(std::size_t, std::vector<std::string>&)>& spell,
-                              const TableSchema& schema, TableCounts& counts, const std::string& file,
-                              RejectSink& sink, const std::function<std::string(std::size_t)>& blocked = {}) {
+                              const TableSchema& schema, TableCounts& counts, const std::string& file, RejectSink& sink,
+                              const std::function<std::string(std::size_t)>& blocked = {}) {
   ensure_table(db, t.name, t.columns);
   if (db.has_rows(t.name))
     throw OutputError(t.name.display() + ": table already holds rows; import writes into new or empty tables");
@@ -459,7 +453,9 @@ void import_base(DbConnection& db, const DbTables& tables, const CustomerBase& b
   using T = DbType;
   RejectSink sink(report, options);
   const auto stored_customers = import_rows(
-      db, {parse_db_name(tables.customers, "customers"), {{"customer_id", T::text}, {"acquired_on", T::date}, {"segment", T::text}}},
+      db,
+      {parse_db_name(tables.customers, "customers"),
+       {{"customer_id", T::text}, {"acquired_on", T::date}, {"segment", T::text}}},
       b.customer_count(),
       [&](std::size_t i, std::vector<std::string>& c) {
         c = {b.customer_id[i], format_date(b.acquired_on[i]), b.segment_names[b.segment[i]]};
@@ -476,35 +472,51 @@ void import_base(DbConnection& db, const DbTables& tables, const CustomerBase& b
     for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k) contact_owner[k] = static_cast<std::uint32_t>(c);
     for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k) purchase_owner[k] = static_cast<std::uint32_t>(c);
   }
-  import_rows(db,
-              {parse_db_name(tables.contacts, "contacts"),
-               {{"customer_id", T::text}, {"at", T::timestamp}, {"channel", T::text}, {"stage", T::text},
-                {"initiator", T::text}, {"aspect", T::text}, {"impression", T::integer}, {"complaint", T::boolean},
-                {"resolved_at", T::timestamp}}},
-              b.contact_count(), [&](std::size_t k, std::vector<std::string>& c) {
-                c = {b.customer_id[contact_owner[k]],
-                     format_timestamp(b.contact_at[k]),
-                     std::string(to_string(b.contact_channel[k])),
-                     std::string(to_string(b.contact_stage[k])),
-                     std::string(to_string(b.contact_initiator[k])),
-                     std::string(to_string(b.contact_aspect[k])),
-                     std::to_string(b.contact_impression[k]),
-                     b.contact_complaint[k] ? "true" : "false",
-                     resolved[k] == no_time ? std::string() : format_timestamp(resolved[k])};
-              },
-              contacts_schema(), report.contacts, files.contacts, sink, not_stored(contact_owner));
-  import_rows(db, {parse_db_name(tables.purchases, "purchases"), {{"customer_id", T::text}, {"at", T::timestamp}, {"amount", T::real}}},
-              b.purchase_count(), [&](std::size_t k, std::vector<std::string>& c) {
-                std::string amount;
-                spell_double(b.purchase_amount[k], amount);
-                c = {b.customer_id[purchase_owner[k]], format_timestamp(b.purchase_at[k]), amount};
-              },
-              purchases_schema(), report.purchases, files.purchases, sink, not_stored(purchase_owner));
-  import_rows(db, {parse_db_name(tables.referrals, "referrals"), {{"referrer_id", T::text}, {"referred_id", T::text}, {"at", T::timestamp}}},
-              b.referral_count(), [&](std::size_t k, std::vector<std::string>& c) {
-                c = {b.person(b.referral_from[k]), b.person(b.referral_to[k]), format_timestamp(b.referral_at[k])};
-              },
-              referrals_schema(), report.referrals, files.referrals, sink);
+  import_rows(
+      db,
+      {parse_db_name(tables.contacts, "contacts"),
+       {{"customer_id", T::text},
+        {"at", T::timestamp},
+        {"channel", T::text},
+        {"stage", T::text},
+        {"initiator", T::text},
+        {"aspect", T::text},
+        {"impression", T::integer},
+        {"complaint", T::boolean},
+        {"resolved_at", T::timestamp}}},
+      b.contact_count(),
+      [&](std::size_t k, std::vector<std::string>& c) {
+        c = {b.customer_id[contact_owner[k]],
+             format_timestamp(b.contact_at[k]),
+             std::string(to_string(b.contact_channel[k])),
+             std::string(to_string(b.contact_stage[k])),
+             std::string(to_string(b.contact_initiator[k])),
+             std::string(to_string(b.contact_aspect[k])),
+             std::to_string(b.contact_impression[k]),
+             b.contact_complaint[k] ? "true" : "false",
+             resolved[k] == no_time ? std::string() : format_timestamp(resolved[k])};
+      },
+      contacts_schema(), report.contacts, files.contacts, sink, not_stored(contact_owner));
+  import_rows(
+      db,
+      {parse_db_name(tables.purchases, "purchases"),
+       {{"customer_id", T::text}, {"at", T::timestamp}, {"amount", T::real}}},
+      b.purchase_count(),
+      [&](std::size_t k, std::vector<std::string>& c) {
+        std::string amount;
+        spell_double(b.purchase_amount[k], amount);
+        c = {b.customer_id[purchase_owner[k]], format_timestamp(b.purchase_at[k]), amount};
+      },
+      purchases_schema(), report.purchases, files.purchases, sink, not_stored(purchase_owner));
+  import_rows(
+      db,
+      {parse_db_name(tables.referrals, "referrals"),
+       {{"referrer_id", T::text}, {"referred_id", T::text}, {"at", T::timestamp}}},
+      b.referral_count(),
+      [&](std::size_t k, std::vector<std::string>& c) {
+        c = {b.person(b.referral_from[k]), b.person(b.referral_to[k]), format_timestamp(b.referral_at[k])};
+      },
+      referrals_schema(), report.referrals, files.referrals, sink);
 }
 
 }  // namespace
@@ -609,9 +621,8 @@ LoadResult import_csv_to_db(const InputFiles& files, const std::string& uri, con
     written.push_back(detail::parse_db_name(*t, "table"));
   auto loaded = load_csv(files, options);
   auto db = detail::open_db(uri, true);
-  detail::in_write_transaction(*db, written, [&] {
-    detail::import_base(*db, tables, loaded.base, files, loaded.report, options);
-  });
+  detail::in_write_transaction(*db, written,
+                               [&] { detail::import_base(*db, tables, loaded.base, files, loaded.report, options); });
   return loaded;
 }
 

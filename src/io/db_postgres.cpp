@@ -1,8 +1,8 @@
 // The PostgreSQL backend (libpq): one read-only REPEATABLE READ transaction as the snapshot,
 // each table streamed with COPY (SELECT * ...) TO STDOUT in text format, rows written with
 // COPY ... FROM STDIN. Sessions run in UTC with ISO dates, so instants print as UTC.
-#include "io/db_connection.hpp"
 #include "io/csv.hpp"
+#include "io/db_connection.hpp"
 #include "io/utf8.hpp"
 
 #include <rapport/error.hpp>
@@ -100,7 +100,10 @@ class PgSource final : public DbTableSource {
 public:
   PgSource(PGconn* conn, const Redactor& redact, const DbName& name, std::vector<std::string> header,
            std::vector<PgKind> kinds)
-      : DbTableSource(name.display(), std::move(header)), conn_(conn), redact_(redact), quoted_(name.quoted()),
+      : DbTableSource(name.display(), std::move(header)),
+        conn_(conn),
+        redact_(redact),
+        quoted_(name.quoted()),
         kinds_(std::move(kinds)) {}
   ~PgSource() override {
     if (copy_row_) PQfreemem(copy_row_);
@@ -242,7 +245,8 @@ public:
       conn_ = nullptr;
       throw InputError(shown_ + ": cannot connect: " + why);
     }
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // notices never reach stderr
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);  // notices never reach stderr
     run("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1", ErrorKind::input);
     const char* encoding = PQparameterStatus(conn_, "client_encoding");
     utf8_ = encoding && std::string_view(encoding) == "UTF8";
@@ -279,7 +283,8 @@ public:
       run("SELECT pg_advisory_xact_lock(1918988404, " + std::to_string(key) + ")", ErrorKind::output);
   }
   std::string cannot_write(const DbName& name) const override {
-    if (name.schema.rfind("pg_temp", 0) == 0) return "a table in PostgreSQL's pg_temp schema vanishes when rapport disconnects";
+    if (name.schema.rfind("pg_temp", 0) == 0)
+      return "a table in PostgreSQL's pg_temp schema vanishes when rapport disconnects";
     return {};
   }
   std::string cannot_store(DbType type, std::string_view v) const override {
@@ -319,7 +324,8 @@ public:
   }
   bool has_rows(const DbName& name) override {
     Result r(PQexec(conn_, ("SELECT 1 FROM " + name.quoted() + " LIMIT 1").c_str()));
-    if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw OutputError(name.display() + ": " + redact_(PQresultErrorMessage(r.r)));
+    if (PQresultStatus(r.r) != PGRES_TUPLES_OK)
+      throw OutputError(name.display() + ": " + redact_(PQresultErrorMessage(r.r)));
     return PQntuples(r.r) > 0;
   }
   std::unique_ptr<DbInserter> insert(const DbName& name, const std::vector<DbColumn>& columns) override {
@@ -338,7 +344,8 @@ private:
     const std::string quoted = name.quoted();
     const char* params[1] = {quoted.c_str()};
     Result r(PQexecParams(conn_, sql, 1, nullptr, params, nullptr, nullptr, 0));
-    if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw InputError(name.display() + ": " + redact_(PQresultErrorMessage(r.r)));
+    if (PQresultStatus(r.r) != PGRES_TUPLES_OK)
+      throw InputError(name.display() + ": " + redact_(PQresultErrorMessage(r.r)));
     std::vector<std::pair<std::string, std::string>> out;
     for (int i = 0; i < PQntuples(r.r); ++i) out.emplace_back(PQgetvalue(r.r, i, 0), PQgetvalue(r.r, i, 1));
     return out;

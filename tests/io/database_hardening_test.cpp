@@ -15,11 +15,11 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
 #include <random>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace rapport;
 using rapport::test::TempDir;
@@ -141,21 +141,21 @@ namespace {
 /// Connection strings that each hold the password `Sup3r` + `S3cret` (in some form) and fail to
 /// connect: the socket folder does not exist, or libpq cannot parse them.
 const std::vector<std::string> secret_forms = {
-    "postgresql://ann:Sup3rS3cret@/crm?host=/nonexistent-rapport-dir&connect_timeout=2",   // URI userinfo
-    "host=/nonexistent-rapport-dir password = Sup3rS3cret dbname=crm",                     // spaces around =
-    "host=/nonexistent-rapport-dir password='Sup3r\\' S3cret' dbname=crm",                 // quoted, escaped quote
-    "host=/nonexistent-rapport-dir password=Sup3r\\ S3cret dbname=crm",                    // backslash-escaped blank
-    "host=/nonexistent-rapport-dir password=Sup3r S3cret dbname=crm",                      // libpq quotes "S3cret"
-    "postgresql:///crm?host=/nonexistent-rapport-dir&password=Sup3rS3cret",                // ?password=
-    "postgresql:///crm?host=/nonexistent-rapport-dir&pass%77ord=Sup3rS3cret",              // percent-encoded key
+    "postgresql://ann:Sup3rS3cret@/crm?host=/nonexistent-rapport-dir&connect_timeout=2",  // URI userinfo
+    "host=/nonexistent-rapport-dir password = Sup3rS3cret dbname=crm",                    // spaces around =
+    "host=/nonexistent-rapport-dir password='Sup3r\\' S3cret' dbname=crm",                // quoted, escaped quote
+    "host=/nonexistent-rapport-dir password=Sup3r\\ S3cret dbname=crm",                   // backslash-escaped blank
+    "host=/nonexistent-rapport-dir password=Sup3r S3cret dbname=crm",                     // libpq quotes "S3cret"
+    "postgresql:///crm?host=/nonexistent-rapport-dir&password=Sup3rS3cret",               // ?password=
+    "postgresql:///crm?host=/nonexistent-rapport-dir&pass%77ord=Sup3rS3cret",             // percent-encoded key
     "postgresql:///crm?host=/nonexistent-rapport-dir&password=Sup3r&S3cret&user=ann",     // raw & in the value
     "postgresql://ann:Sup3r%zzS3cret@/crm?host=/nonexistent-rapport-dir",                 // libpq rejects %zz
     "postgresql://ann:Sup3r@S3cret@/crm?host=/nonexistent-rapport-dir",                   // raw @ in the password
     "postgresql://ann:Sup3r/S3cret@localhost/crm?host=/nonexistent-rapport-dir",          // raw / (port "Sup3r")
     "postgresql://ann:Sup3r%53%33cret@/crm?host=/nonexistent-rapport-dir",                // percent-encoded S3
-    " postgresql://ann:Sup3rS3cret@/crm",                                                  // not a URI to libpq
-    "host=/nonexistent-rapport-dir sslpassword=Sup3rS3cret",                               // the key's password
-    "host=/nonexistent-rapport-dir PASSWORD=Sup3rS3cret",                                  // unknown key to libpq
+    " postgresql://ann:Sup3rS3cret@/crm",                                                 // not a URI to libpq
+    "host=/nonexistent-rapport-dir sslpassword=Sup3rS3cret",                              // the key's password
+    "host=/nonexistent-rapport-dir PASSWORD=Sup3rS3cret",                                 // unknown key to libpq
 };
 
 void expect_no_secret(const std::string& text, const std::string& form) {
@@ -187,7 +187,8 @@ TEST(DatabaseHardening, Item2_NoFormOfAPasswordReachesAMessage) {
     }
   }
   // the shown URI keeps everything but the password
-  EXPECT_EQ(redact_uri("postgresql://ann:p%40ss@db:5432/crm?sslmode=require"), "postgresql://ann@db:5432/crm?sslmode=require");
+  EXPECT_EQ(redact_uri("postgresql://ann:p%40ss@db:5432/crm?sslmode=require"),
+            "postgresql://ann@db:5432/crm?sslmode=require");
   EXPECT_EQ(redact_uri("postgresql://ann:p@ss@db/crm"), "postgresql://ann@db/crm");
   EXPECT_EQ(redact_uri("host=db password = 'a b' dbname=crm"), "host=db  dbname=crm");
   EXPECT_EQ(redact_uri("postgresql://db/crm?user=ann@corp"), "postgresql://db/crm?user=ann@corp");
@@ -269,11 +270,12 @@ TEST(DatabaseHardening, Item7_PostgresBcTimestampIsRejected) {
   schema.exec("CREATE TABLE " + t("customers") + " (customer_id TEXT, acquired_on DATE, segment TEXT)");
   schema.exec("INSERT INTO " + t("customers") + " VALUES ('A', '2024-01-01', NULL), ('B', '0044-03-15 BC', NULL)");
   schema.exec("CREATE TABLE " + t("purchases") + " (customer_id TEXT, at TIMESTAMPTZ, amount DOUBLE PRECISION)");
-  schema.exec("INSERT INTO " + t("purchases") + " VALUES ('A', '0044-03-15 12:00:00+00 BC', 1), "
+  schema.exec("INSERT INTO " + t("purchases") +
+              " VALUES ('A', '0044-03-15 12:00:00+00 BC', 1), "
               "('A', '0044-03-15 12:00:00.5+00 BC', 2), ('A', '0044-03-15 12:00:00+00', 3), ('A', 'infinity', 4)");
   DbOptions o;
-  o.tables = DbTables::parse("customers=" + t("customers") + ",contacts=" + t("contacts") + ",purchases=" +
-                             t("purchases") + ",referrals=" + t("referrals"));  // the last two absent
+  o.tables = DbTables::parse("customers=" + t("customers") + ",contacts=" + t("contacts") +
+                             ",purchases=" + t("purchases") + ",referrals=" + t("referrals"));  // the last two absent
   const auto r = load_db(pg_uri(), o);
   ASSERT_EQ(r.base.customer_count(), 1u);
   EXPECT_EQ(r.report.customers.rejected, 1u);
@@ -297,7 +299,8 @@ TEST(DatabaseHardening, Item7_UnqualifiedNameIsFoundThroughTheSearchPath) {
   const auto r = load_db(uri + schema.name(), o);
   EXPECT_EQ(r.base.customer_count(), 2u);
   // write-back through the same path: the existing table of that schema is the one replaced
-  schema.exec("CREATE TABLE " + schema.table("hard_runs") + " (as_of DATE, started_at TIMESTAMPTZ, ended_at "
+  schema.exec("CREATE TABLE " + schema.table("hard_runs") +
+              " (as_of DATE, started_at TIMESTAMPTZ, ended_at "
               "TIMESTAMPTZ, rows_read INTEGER, rows_rejected INTEGER, parameters TEXT, summary TEXT)");
   const auto result = score(r.base);
   write_db(uri + schema.name(), {"", "", "hard_runs"}, r.base, r.report, result, {}, {0, 1});
@@ -340,8 +343,10 @@ TEST(DatabaseHardening, Item7_ImportIntoPostgresReportsRowsItCannotStoreAsReject
   TempDir dir;
   // C2 was acquired in year 0000 (valid for rapport, not for PostgreSQL): it and its purchase are
   // not stored; a referral at year 0000 is not stored; everything else is
-  write_text(dir.file("customers.csv"), "customer_id,acquired_on,segment\nC1,2024-01-01,a\nC2,0000-06-01,b\nC3,2024-03-01,\n");
-  write_text(dir.file("purchases.csv"), "customer_id,at,amount\nC1,2024-02-01,10\nC2,2024-02-01,5\nC3,0000-01-01T10:00:00Z,1\n");
+  write_text(dir.file("customers.csv"),
+             "customer_id,acquired_on,segment\nC1,2024-01-01,a\nC2,0000-06-01,b\nC3,2024-03-01,\n");
+  write_text(dir.file("purchases.csv"),
+             "customer_id,at,amount\nC1,2024-02-01,10\nC2,2024-02-01,5\nC3,0000-01-01T10:00:00Z,1\n");
   write_text(dir.file("referrals.csv"), "referrer_id,referred_id,at\nC1,C3,2024-02-20\nC1,C2,0000-07-01\n");
   PgSchema schema;
   const auto tables = DbTables::parse("customers=" + schema.table("c") + ",contacts=" + schema.table("k") +
@@ -357,20 +362,22 @@ TEST(DatabaseHardening, Item7_ImportIntoPostgresReportsRowsItCannotStoreAsReject
   EXPECT_EQ(c2.reason, "cannot be stored: PostgreSQL has no year 0000");
   EXPECT_EQ(c2.raw, "C2,0000-06-01,b");
   EXPECT_EQ(imported.report.rejects[1].reason, "customer C2 was not stored");
-  EXPECT_EQ(schema.value("SELECT string_agg(customer_id, ',' ORDER BY customer_id) FROM " + schema.table("c")), "C1,C3");
+  EXPECT_EQ(schema.value("SELECT string_agg(customer_id, ',' ORDER BY customer_id) FROM " + schema.table("c")),
+            "C1,C3");
   EXPECT_EQ(schema.value("SELECT count(*) FROM " + schema.table("p")), "1");
   EXPECT_EQ(schema.value("SELECT count(*) FROM " + schema.table("r")), "1");
   // strict: the first such row stops the import and nothing is stored
   PgSchema strict_schema;
   LoadOptions strict;
   strict.strict = true;
-  EXPECT_THROW(import_csv_to_db(InputFiles::from_directory(dir.path()), pg_uri(),
-                                DbTables::parse("customers=" + strict_schema.table("c") + ",contacts=" +
-                                                strict_schema.table("k") + ",purchases=" + strict_schema.table("p") +
-                                                ",referrals=" + strict_schema.table("r")),
-                                strict),
+  EXPECT_THROW(import_csv_to_db(
+                   InputFiles::from_directory(dir.path()), pg_uri(),
+                   DbTables::parse("customers=" + strict_schema.table("c") + ",contacts=" + strict_schema.table("k") +
+                                   ",purchases=" + strict_schema.table("p") + ",referrals=" + strict_schema.table("r")),
+                   strict),
                InputError);
-  EXPECT_EQ(strict_schema.value("SELECT count(*) FROM pg_tables WHERE schemaname = '" + strict_schema.name() + "'"), "0");
+  EXPECT_EQ(strict_schema.value("SELECT count(*) FROM pg_tables WHERE schemaname = '" + strict_schema.name() + "'"),
+            "0");
 }
 
 // ---- item 13: the runs table's counts, an empty TIMESTAMP stored as NULL
@@ -412,7 +419,8 @@ TEST(DatabaseHardening, Item13_AnEmptyTimestampIsImportedIntoSqliteAsNull) {
   import_csv_to_db(InputFiles::from_directory(dir.path()), "sqlite:" + path);
   EXPECT_EQ(sqlite_value(path, "SELECT count(*) FROM contacts WHERE resolved_at IS NULL"), "2");
   EXPECT_EQ(sqlite_value(path, "SELECT count(*) FROM contacts WHERE resolved_at = ''"), "0");
-  EXPECT_EQ(sqlite_value(path, "SELECT resolved_at FROM contacts WHERE resolved_at IS NOT NULL"), "2024-02-03 08:00:00");
+  EXPECT_EQ(sqlite_value(path, "SELECT resolved_at FROM contacts WHERE resolved_at IS NOT NULL"),
+            "2024-02-03 08:00:00");
   // and it reads back as the open complaint it was
   const auto r = load_db("sqlite:" + path);
   EXPECT_EQ(r.report.total_rejected(), 0u);
