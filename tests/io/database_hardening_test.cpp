@@ -15,11 +15,11 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <thread>
 
 using namespace rapport;
 using rapport::test::TempDir;
@@ -95,7 +95,8 @@ private:
 
 }  // namespace
 
-// ---- item 1: SQLite's write lock serialises two concurrent writers (PostgreSQL: the Python test)
+// ---- item 1: SQLite's write lock serialises two concurrent writers (processes, and PostgreSQL: the
+// Python tests)
 
 TEST(DatabaseHardening, Item1_SqliteTwoConcurrentWritersEachWriteAWholeSet) {
   TempDir dir;
@@ -107,27 +108,22 @@ TEST(DatabaseHardening, Item1_SqliteTwoConcurrentWritersEachWriteAWholeSet) {
   const auto result = score(loaded.base);
   const auto uri = "sqlite:" + dir.file("out.db");
   const DbWriteOptions w{"scores", "history", "runs"};
-  // two real processes write the same tables at once; BEGIN IMMEDIATE makes the second wait
-  // (busy timeout 10 s) for the first to commit, then it replaces the first one's rows
-  std::vector<pid_t> kids;
-  for (int k = 0; k < 2; ++k) {
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
+  // two writers, each with its own connection, write the same tables at once (separate processes:
+  // tests/python/test_db_hardening.py); BEGIN IMMEDIATE makes the second wait (busy timeout 10 s)
+  // for the first to commit, then it replaces the first one's rows
+  std::atomic<int> failed{0};
+  std::vector<std::thread> writers;
+  for (int k = 0; k < 2; ++k)
+    writers.emplace_back([&, k] {
       try {
         write_db(uri, w, loaded.base, loaded.report, result, {}, {k, k + 1});
-        _exit(0);
-      } catch (...) {
-        _exit(1);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+        ++failed;
       }
-    }
-    kids.push_back(pid);
-  }
-  for (const pid_t pid : kids) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  }
+    });
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failed.load(), 0);
   const auto n = std::to_string(result.scores.size());
   EXPECT_EQ(sqlite_value(dir.file("out.db"), "SELECT count(*) FROM scores"), n);
   EXPECT_EQ(sqlite_value(dir.file("out.db"), "SELECT count(DISTINCT customer_id) FROM scores"), n);
