@@ -256,9 +256,21 @@ std::string redact(std::string_view text, std::string_view conninfo, const std::
     const auto next = holds ? open + 5 : close + 1;
     open = next < s.size() ? s.find('"', next) : std::string::npos;
   }
-  for (const auto& sec : secrets)
-    if (!sec.empty())
-      for (std::size_t p = 0; (p = s.find(sec, p)) != std::string::npos; p += 3) s.replace(p, sec.size(), "***");
+  // elsewhere: every occurrence; a password shorter than 4 characters only as a whole word (not the
+  // `a` of "failed")
+  const auto word = [](char c) { return ident_char(c) || static_cast<unsigned char>(c) >= 0x80; };
+  for (const auto& sec : secrets) {
+    if (sec.empty()) continue;
+    for (std::size_t p = 0; (p = s.find(sec, p)) != std::string::npos;) {
+      const std::size_t e = p + sec.size();
+      if (sec.size() < 4 && ((p > 0 && word(s[p - 1])) || (e < s.size() && word(s[e])))) {
+        ++p;
+        continue;
+      }
+      s.replace(p, sec.size(), "***");
+      p += 3;
+    }
+  }
   return s;
 }
 

@@ -194,6 +194,9 @@ TEST(DatabaseHardening, Item2_NoFormOfAPasswordReachesAMessage) {
   EXPECT_EQ(detail::redact("invalid integer value \"Sup3r\" for connection option \"port\"",
                            "postgresql://a:Sup3r/S3cret@h/d"),
             "invalid integer value \"***\" for connection option \"port\"");
+  // a short password is removed where it stands alone, not from inside other words
+  EXPECT_EQ(detail::redact("connection failed: bad password ab", "host=h password=ab"),
+            "connection failed: bad password ***");
 }
 
 TEST(DatabaseHardening, Item2_APasswordNeverReachesTheRunsTableOrAServerError) {
