@@ -146,6 +146,17 @@ bool starts_option(std::string_view s, std::size_t p) noexcept {
   return q < s.size() && s[q] == '=';
 }
 
+/// Where `secret` occurs in `s` from `from` on; one shorter than 4 characters only as a whole word
+/// (a password `a` is not the `a` of "failed").
+std::size_t find_secret(std::string_view s, std::string_view secret, std::size_t from) noexcept {
+  const auto word = [](char c) { return ident_char(c) || static_cast<unsigned char>(c) >= 0x80; };
+  for (std::size_t p = from; (p = s.find(secret, p)) != std::string_view::npos; ++p) {
+    const std::size_t e = p + secret.size();
+    if (secret.size() >= 4 || ((p == 0 || !word(s[p - 1])) && (e == s.size() || !word(s[e])))) return p;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 std::vector<PasswordSpan> password_spans(std::string_view s) {
@@ -243,34 +254,26 @@ std::string redact(std::string_view text, std::string_view conninfo, const std::
   std::sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
   std::string s(text);
   const std::string shown = redact_uri(conninfo);
-  if (!conninfo.empty())
-    for (std::size_t p; (p = s.find(conninfo)) != std::string::npos;) s.replace(p, conninfo.size(), shown);
+  if (!conninfo.empty() && shown != conninfo)
+    for (std::size_t p = 0; (p = s.find(conninfo, p)) != std::string::npos; p += shown.size())
+      s.replace(p, conninfo.size(), shown);
   // double-quoted tokens (libpq quotes what it could not read) holding a piece of a password
   for (std::size_t open = s.find('"'); open != std::string::npos;) {
     const auto close = s.find('"', open + 1);
     if (close == std::string::npos) break;
     const std::string_view token(s.data() + open + 1, close - open - 1);
-    const bool holds = std::any_of(pieces.begin(), pieces.end(),
-                                   [&](const std::string& p) { return token.find(p) != std::string_view::npos; });
+    const bool holds = std::any_of(pieces.begin(), pieces.end(), [&](const std::string& p) {
+      return !p.empty() && find_secret(token, p, 0) != std::string_view::npos;
+    });
     if (holds) s.replace(open + 1, close - open - 1, "***");
     const auto next = holds ? open + 5 : close + 1;
     open = next < s.size() ? s.find('"', next) : std::string::npos;
   }
-  // elsewhere: every occurrence; a password shorter than 4 characters only as a whole word (not the
-  // `a` of "failed")
-  const auto word = [](char c) { return ident_char(c) || static_cast<unsigned char>(c) >= 0x80; };
-  for (const auto& sec : secrets) {
-    if (sec.empty()) continue;
-    for (std::size_t p = 0; (p = s.find(sec, p)) != std::string::npos;) {
-      const std::size_t e = p + sec.size();
-      if (sec.size() < 4 && ((p > 0 && word(s[p - 1])) || (e < s.size() && word(s[e])))) {
-        ++p;
-        continue;
-      }
-      s.replace(p, sec.size(), "***");
-      p += 3;
-    }
-  }
+  // elsewhere: every occurrence
+  for (const auto& sec : secrets)
+    if (!sec.empty())
+      for (std::size_t p = 0; (p = find_secret(s, sec, p)) != std::string::npos; p += 3)
+        s.replace(p, sec.size(), "***");
   return s;
 }
 

@@ -197,6 +197,10 @@ TEST(DatabaseHardening, Item2_NoFormOfAPasswordReachesAMessage) {
   // a short password is removed where it stands alone, not from inside other words
   EXPECT_EQ(detail::redact("connection failed: bad password ab", "host=h password=ab"),
             "connection failed: bad password ***");
+  EXPECT_EQ(detail::redact("could not translate host name \"x@ab\" to address", "postgresql://u:ab@x@ab/d"),
+            "could not translate host name \"***\" to address");
+  // a connection string without a password, quoted in a message, is left as it is
+  EXPECT_EQ(detail::redact("bad \"host=h dbname=d\"", "host=h dbname=d"), "bad \"host=h dbname=d\"");
 }
 
 TEST(DatabaseHardening, Item2_APasswordNeverReachesTheRunsTableOrAServerError) {
