@@ -4,6 +4,7 @@
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/summary.hpp>
 
+#include "base/rows.hpp"
 #include "io/csv.hpp"
 #include "io/csv_write.hpp"
 #include "io/db_connection.hpp"
@@ -28,13 +29,14 @@ bool plain(std::string_view s) noexcept {
     if (!ident_char(c)) return false;
   return true;
 }
+}  // namespace
+
 bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept {
   if (s.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i)
     if ((s[i] | 0x20) != prefix[i]) return false;
   return true;
 }
-}  // namespace
 
 DbName parse_db_name(std::string_view name, std::string_view what) {
   if (!is_plain_identifier(name))
@@ -52,6 +54,14 @@ void spell_double(double v, std::string& out) {
 }
 
 void spell_unix_seconds(std::int64_t t, DbType type, std::string& out) {
+  // the instants a CSV file can spell: years 0000-9999; anything else stays the integer it is, which
+  // the row rules reject as an unreadable date or timestamp (never wrapped into the range)
+  constexpr std::int64_t lo = midnight(days_from_civil(0, 1, 1)), hi = midnight(days_from_civil(10000, 1, 1));
+  if (t < lo || t >= hi) {
+    char tmp[24];
+    out.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, t).ptr);
+    return;
+  }
   out += type == DbType::date ? format_date(day_of(t)) : format_timestamp(t);
 }
 
@@ -85,6 +95,188 @@ DbType type_from_declared(std::string_view d) noexcept {
   return DbType::text;
 }
 
+namespace {
+
+bool space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+bool ends_with_password(std::string_view key) noexcept {
+  constexpr std::string_view pw = "password";
+  if (key.size() < pw.size()) return false;
+  return starts_with_ci(key.substr(key.size() - pw.size()), pw);
+}
+
+int hex(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') return (c | 0x20) - 'a' + 10;
+  return -1;
+}
+
+/// %XX decoded; anything else (a lone or invalid %) kept as is.
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+/// A key/value value as libpq reads it: quotes stripped, backslash escapes undone.
+std::string unescape_value(std::string_view v) {
+  if (!v.empty() && v.front() == '\'') v.remove_prefix(1);
+  if (!v.empty() && v.back() == '\'') v.remove_suffix(1);
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\\' && i + 1 < v.size()) ++i;
+    out.push_back(v[i]);
+  }
+  return out;
+}
+
+/// Whether `s` at `p` starts `keyword =` (a key/value option, or a URI query parameter when `uri`).
+bool starts_option(std::string_view s, std::size_t p) noexcept {
+  std::size_t q = p;
+  while (q < s.size() && (ident_char(s[q]) || s[q] == '%')) ++q;
+  if (q == p) return false;
+  while (q < s.size() && space(s[q])) ++q;
+  return q < s.size() && s[q] == '=';
+}
+
+/// Where `secret` occurs in `s` from `from` on; one shorter than 4 characters only as a whole word
+/// (a password `a` is not the `a` of "failed").
+std::size_t find_secret(std::string_view s, std::string_view secret, std::size_t from) noexcept {
+  const auto word = [](char c) { return ident_char(c) || static_cast<unsigned char>(c) >= 0x80; };
+  for (std::size_t p = from; (p = s.find(secret, p)) != std::string_view::npos; ++p) {
+    const std::size_t e = p + secret.size();
+    if (secret.size() >= 4 || ((p == 0 || !word(s[p - 1])) && (e == s.size() || !word(s[e])))) return p;
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+std::vector<PasswordSpan> password_spans(std::string_view s) {
+  std::vector<PasswordSpan> out;
+  const auto scheme = s.find("://");
+  const bool uri = scheme != std::string_view::npos;
+  std::size_t query = std::string_view::npos;
+  if (uri) {
+    // userinfo: `user:password@`; a password may hold a raw '@', '/' or '?' (libpq then misreads
+    // the URI and quotes pieces of it), so it runs to the last '@' of the authority
+    const std::size_t rest = scheme + 3;
+    const std::size_t q = s.find('?', rest);
+    std::size_t at = s.substr(0, q).rfind('@');
+    if ((at == std::string_view::npos || at < rest) && q != std::string_view::npos &&
+        s.substr(rest, q - rest).find('/') == std::string_view::npos)
+      at = s.rfind('@');
+    if (at != std::string_view::npos && at >= rest) {
+      const auto colon = s.substr(0, at).find(':', rest);
+      if (colon != std::string_view::npos) out.push_back({colon, at, colon + 1});
+      query = s.find('?', at);
+    } else {
+      query = q;
+    }
+  }
+  // `password=...` (any key ending in `password`, e.g. sslpassword; the key percent-decoded in a
+  // URI query): in a key/value string and in a URI's query
+  for (std::size_t i = 0; i < s.size();) {
+    if (!ident_char(s[i]) && s[i] != '%') {
+      ++i;
+      continue;
+    }
+    std::size_t k = i;
+    while (k < s.size() && (ident_char(s[k]) || s[k] == '%')) ++k;
+    const bool in_query = uri && query != std::string_view::npos && i > query;
+    const bool option_start = i == 0 || space(s[i - 1]) || (in_query && (s[i - 1] == '&' || s[i - 1] == '?'));
+    std::size_t eq = k;
+    while (eq < s.size() && space(s[eq])) ++eq;
+    const std::string key = percent_decode(s.substr(i, k - i));
+    if (!option_start || eq >= s.size() || s[eq] != '=' || !ends_with_password(key)) {
+      i = k;
+      continue;
+    }
+    std::size_t v = eq + 1;
+    while (v < s.size() && space(s[v])) ++v;
+    std::size_t end = v;
+    if (!in_query && v < s.size() && s[v] == '\'') {
+      for (++end; end < s.size() && s[end] != '\''; ++end)
+        if (s[end] == '\\') ++end;
+      end = std::min(end + 1, s.size());
+    } else {
+      // unquoted: libpq stops at a blank (or '&' in a URI), but what follows up to the next option
+      // was meant as part of it, and libpq quotes it in its error
+      for (; end < s.size(); ++end) {
+        if (s[end] == '\\' && !in_query) {
+          ++end;
+          continue;
+        }
+        if (in_query ? s[end] == '&' && starts_option(s, end + 1) : space(s[end]) && starts_option(s, end + 1)) break;
+        if (!in_query && space(s[end]) && end + 1 == s.size()) break;
+      }
+      end = std::min(end, s.size());
+    }
+    out.push_back({i, end, v});
+    i = end;
+  }
+  std::sort(out.begin(), out.end(), [](const PasswordSpan& a, const PasswordSpan& b) { return a.begin < b.begin; });
+  std::vector<PasswordSpan> merged;
+  for (const auto& sp : out) {
+    if (!merged.empty() && sp.begin < merged.back().end)
+      merged.back().end = std::max(merged.back().end, sp.end);
+    else
+      merged.push_back(sp);
+  }
+  return merged;
+}
+
+std::string redact(std::string_view text, std::string_view conninfo, const std::vector<std::string>& extra) {
+  // the passwords as written, decoded and unescaped, longest first; their pieces
+  std::vector<std::string> secrets = extra;
+  for (const auto& sp : password_spans(conninfo)) {
+    const std::string_view raw = conninfo.substr(sp.value, sp.end - sp.value);
+    secrets.emplace_back(raw);
+    secrets.push_back(percent_decode(raw));
+    secrets.push_back(unescape_value(raw));
+  }
+  std::vector<std::string> pieces;
+  for (const auto& sec : secrets) {
+    std::size_t from = 0;
+    for (std::size_t i = 0; i <= sec.size(); ++i) {
+      if (i < sec.size() && std::string_view("@/:?&#=', \t\\").find(sec[i]) == std::string_view::npos) continue;
+      if (i > from) pieces.push_back(sec.substr(from, i - from));
+      from = i + 1;
+    }
+  }
+  std::sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  std::string s(text);
+  const std::string shown = redact_uri(conninfo);
+  if (!conninfo.empty() && shown != conninfo)
+    for (std::size_t p = 0; (p = s.find(conninfo, p)) != std::string::npos; p += shown.size())
+      s.replace(p, conninfo.size(), shown);
+  // double-quoted tokens (libpq quotes what it could not read) holding a piece of a password
+  for (std::size_t open = s.find('"'); open != std::string::npos;) {
+    const auto close = s.find('"', open + 1);
+    if (close == std::string::npos) break;
+    const std::string_view token(s.data() + open + 1, close - open - 1);
+    const bool holds = std::any_of(pieces.begin(), pieces.end(), [&](const std::string& p) {
+      return !p.empty() && find_secret(token, p, 0) != std::string_view::npos;
+    });
+    if (holds) s.replace(open + 1, close - open - 1, "***");
+    const auto next = holds ? open + 5 : close + 1;
+    open = next < s.size() ? s.find('"', next) : std::string::npos;
+  }
+  // elsewhere: every occurrence
+  for (const auto& sec : secrets)
+    if (!sec.empty())
+      for (std::size_t p = 0; (p = find_secret(s, sec, p)) != std::string::npos; p += 3)
+        s.replace(p, sec.size(), "***");
+  return s;
+}
+
 std::unique_ptr<DbConnection> open_db(const std::string& uri, bool write) {
   if (const auto path = sqlite_path(uri)) {
     if (path->empty()) throw InputError("sqlite: no database file given (sqlite:PATH)");
@@ -95,10 +287,16 @@ std::unique_ptr<DbConnection> open_db(const std::string& uri, bool write) {
 
 namespace {
 
-/// Runs `body` in a write transaction: committed when it returns, rolled back when it throws.
-void in_write_transaction(DbConnection& db, const std::function<void()>& body) {
+/// Runs `body` in a write transaction on `tables`: refused when one of them would vanish with the
+/// connection; the tables locked against other rapport writers first (so two runs never
+/// interleave, nor race to create a table); committed when `body` returns, rolled back when it throws.
+void in_write_transaction(DbConnection& db, const std::vector<DbName>& tables, const std::function<void()>& body) {
+  for (const auto& t : tables)
+    if (const auto why = db.cannot_write(t); !why.empty())
+      throw OutputError(t.display() + ": refusing to write: " + why);
   db.begin_write();
   try {
+    db.lock_for_write(tables);
     body();
     db.commit();
   } catch (...) {
@@ -223,60 +421,117 @@ struct ImportTable {
   std::vector<DbColumn> columns;
 };
 
-void import_rows(DbConnection& db, const ImportTable& t, std::size_t n,
-                 const std::function<void(std::size_t, std::vector<std::string>&)>& spell) {
+/// Writes `n` rows into `t`, each spelled by `spell`; a row with a value the database cannot store,
+/// or one `blocked` names a reason for (its customer was not stored), is rejected instead. Returns
+/// which rows were stored.
+std::vector<bool> import_rows(DbConnection& db, const ImportTable& t, std::size_t n,
+                              const std::function<void(std::size_t, std::vector<std::string>&)>& spell,
+                              const TableSchema& schema, TableCounts& counts, const std::string& file, RejectSink& sink,
+                              const std::function<std::string(std::size_t)>& blocked = {}) {
   ensure_table(db, t.name, t.columns);
   if (db.has_rows(t.name))
     throw OutputError(t.name.display() + ": table already holds rows; import writes into new or empty tables");
+  ColumnMap columns;
+  for (const auto& c : t.columns) columns.header.push_back(c.name);
   auto ins = db.insert(t.name, t.columns);
   std::vector<std::string> cells(t.columns.size());
   std::vector<std::string_view> views(t.columns.size());
+  std::vector<bool> stored(n, true);
+  std::string raw;
   for (std::size_t i = 0; i < n; ++i) {
     spell(i, cells);
+    RowError e{RowError::whole_row, 0, blocked ? blocked(i) : std::string()};
+    for (std::size_t k = 0; k < cells.size() && e.reason.empty(); ++k) {
+      if (cells[k].empty()) continue;
+      e.reason = db.cannot_store(t.columns[k].type, cells[k]);
+      if (!e.reason.empty()) e.reason = "cannot be stored: " + e.reason, e.column = k + 1;
+    }
+    if (!e.reason.empty()) {
+      stored[i] = false;
+      raw.clear();
+      for (std::size_t k = 0; k < cells.size(); ++k) {
+        if (k) raw.push_back(',');
+        append_csv_field(raw, cells[k]);
+      }
+      sink.reject(schema, counts, file, columns, 0, e, raw);
+      continue;
+    }
     for (std::size_t k = 0; k < cells.size(); ++k) views[k] = cells[k];
     ins->add(views);
   }
   ins->finish();
+  return stored;
 }
 
-void import_base(DbConnection& db, const DbTables& tables, const CustomerBase& b) {
+void import_base(DbConnection& db, const DbTables& tables, const CustomerBase& b, const InputFiles& files,
+                 LoadReport& report, const LoadOptions& options) {
   using T = DbType;
-  import_rows(db, {parse_db_name(tables.customers, "customers"), {{"customer_id", T::text}, {"acquired_on", T::date}, {"segment", T::text}}},
-              b.customer_count(), [&](std::size_t i, std::vector<std::string>& c) {
-                c = {b.customer_id[i], format_date(b.acquired_on[i]), b.segment_names[b.segment[i]]};
-              });
+  RejectSink sink(report, options);
+  const auto stored_customers = import_rows(
+      db,
+      {parse_db_name(tables.customers, "customers"),
+       {{"customer_id", T::text}, {"acquired_on", T::date}, {"segment", T::text}}},
+      b.customer_count(),
+      [&](std::size_t i, std::vector<std::string>& c) {
+        c = {b.customer_id[i], format_date(b.acquired_on[i]), b.segment_names[b.segment[i]]};
+      },
+      customers_schema(), report.customers, files.customers, sink);
+  const auto not_stored = [&](const std::vector<std::uint32_t>& owner) {
+    return [&](std::size_t k) {
+      return stored_customers[owner[k]] ? std::string() : "customer " + b.customer_id[owner[k]] + " was not stored";
+    };
+  };
   const auto resolved = b.resolved_at_column();
   std::vector<std::uint32_t> contact_owner(b.contact_count()), purchase_owner(b.purchase_count());
   for (std::size_t c = 0; c < b.customer_count(); ++c) {
     for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k) contact_owner[k] = static_cast<std::uint32_t>(c);
     for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k) purchase_owner[k] = static_cast<std::uint32_t>(c);
   }
-  import_rows(db,
-              {parse_db_name(tables.contacts, "contacts"),
-               {{"customer_id", T::text}, {"at", T::timestamp}, {"channel", T::text}, {"stage", T::text},
-                {"initiator", T::text}, {"aspect", T::text}, {"impression", T::integer}, {"complaint", T::boolean},
-                {"resolved_at", T::timestamp}}},
-              b.contact_count(), [&](std::size_t k, std::vector<std::string>& c) {
-                c = {b.customer_id[contact_owner[k]],
-                     format_timestamp(b.contact_at[k]),
-                     std::string(to_string(b.contact_channel[k])),
-                     std::string(to_string(b.contact_stage[k])),
-                     std::string(to_string(b.contact_initiator[k])),
-                     std::string(to_string(b.contact_aspect[k])),
-                     std::to_string(b.contact_impression[k]),
-                     b.contact_complaint[k] ? "true" : "false",
-                     resolved[k] == no_time ? std::string() : format_timestamp(resolved[k])};
-              });
-  import_rows(db, {parse_db_name(tables.purchases, "purchases"), {{"customer_id", T::text}, {"at", T::timestamp}, {"amount", T::real}}},
-              b.purchase_count(), [&](std::size_t k, std::vector<std::string>& c) {
-                std::string amount;
-                spell_double(b.purchase_amount[k], amount);
-                c = {b.customer_id[purchase_owner[k]], format_timestamp(b.purchase_at[k]), amount};
-              });
-  import_rows(db, {parse_db_name(tables.referrals, "referrals"), {{"referrer_id", T::text}, {"referred_id", T::text}, {"at", T::timestamp}}},
-              b.referral_count(), [&](std::size_t k, std::vector<std::string>& c) {
-                c = {b.person(b.referral_from[k]), b.person(b.referral_to[k]), format_timestamp(b.referral_at[k])};
-              });
+  import_rows(
+      db,
+      {parse_db_name(tables.contacts, "contacts"),
+       {{"customer_id", T::text},
+        {"at", T::timestamp},
+        {"channel", T::text},
+        {"stage", T::text},
+        {"initiator", T::text},
+        {"aspect", T::text},
+        {"impression", T::integer},
+        {"complaint", T::boolean},
+        {"resolved_at", T::timestamp}}},
+      b.contact_count(),
+      [&](std::size_t k, std::vector<std::string>& c) {
+        c = {b.customer_id[contact_owner[k]],
+             format_timestamp(b.contact_at[k]),
+             std::string(to_string(b.contact_channel[k])),
+             std::string(to_string(b.contact_stage[k])),
+             std::string(to_string(b.contact_initiator[k])),
+             std::string(to_string(b.contact_aspect[k])),
+             std::to_string(b.contact_impression[k]),
+             b.contact_complaint[k] ? "true" : "false",
+             resolved[k] == no_time ? std::string() : format_timestamp(resolved[k])};
+      },
+      contacts_schema(), report.contacts, files.contacts, sink, not_stored(contact_owner));
+  import_rows(
+      db,
+      {parse_db_name(tables.purchases, "purchases"),
+       {{"customer_id", T::text}, {"at", T::timestamp}, {"amount", T::real}}},
+      b.purchase_count(),
+      [&](std::size_t k, std::vector<std::string>& c) {
+        std::string amount;
+        spell_double(b.purchase_amount[k], amount);
+        c = {b.customer_id[purchase_owner[k]], format_timestamp(b.purchase_at[k]), amount};
+      },
+      purchases_schema(), report.purchases, files.purchases, sink, not_stored(purchase_owner));
+  import_rows(
+      db,
+      {parse_db_name(tables.referrals, "referrals"),
+       {{"referrer_id", T::text}, {"referred_id", T::text}, {"at", T::timestamp}}},
+      b.referral_count(),
+      [&](std::size_t k, std::vector<std::string>& c) {
+        c = {b.person(b.referral_from[k]), b.person(b.referral_to[k]), format_timestamp(b.referral_at[k])};
+      },
+      referrals_schema(), report.referrals, files.referrals, sink);
 }
 
 }  // namespace
@@ -320,25 +575,8 @@ DbTables DbTables::parse(std::string_view mapping) {
 
 std::string redact_uri(std::string_view uri) {
   std::string s(uri);
-  // URI form: scheme://user:password@host
-  const auto scheme = s.find("://");
-  if (scheme != std::string::npos) {
-    const auto at = s.find('@', scheme + 3);
-    const auto colon = s.find(':', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at) s.erase(colon, at - colon);
-  }
-  // key/value form and URI parameters: password=... up to a space or '&'
-  for (std::size_t p; (p = s.find("password=")) != std::string::npos;) {
-    std::size_t end = p + 9;
-    if (end < s.size() && s[end] == '\'') {
-      ++end;
-      while (end < s.size() && s[end] != '\'') end += s[end] == '\\' ? 2 : 1;
-      ++end;
-    } else {
-      while (end < s.size() && s[end] != ' ' && s[end] != '&') ++end;
-    }
-    s.erase(p, std::min(end, s.size()) - p);
-  }
+  const auto spans = detail::password_spans(uri);
+  for (auto it = spans.rbegin(); it != spans.rend(); ++it) s.erase(it->begin, it->end - it->begin);
   return s;
 }
 
@@ -381,7 +619,10 @@ void write_db(const std::string& uri, const DbWriteOptions& tables, const Custom
   if (!tables.history_table.empty()) history = detail::parse_db_name(tables.history_table, "--history-table");
   if (!tables.runs_table.empty()) runs = detail::parse_db_name(tables.runs_table, "--runs-table");
   auto db = detail::open_db(uri, true);
-  detail::in_write_transaction(*db, [&] {
+  std::vector<detail::DbName> written;
+  for (const auto* t : {&out, &history, &runs})
+    if (*t) written.push_back(**t);
+  detail::in_write_transaction(*db, written, [&] {
     if (out) detail::write_scores(*db, *out, base, result);
     if (history) detail::write_history(*db, *history, base, result);
     if (runs) detail::write_run(*db, *runs, base, report, result, config, run, summary);
@@ -390,11 +631,13 @@ void write_db(const std::string& uri, const DbWriteOptions& tables, const Custom
 
 LoadResult import_csv_to_db(const InputFiles& files, const std::string& uri, const DbTables& tables,
                             const LoadOptions& options) {
+  std::vector<detail::DbName> written;
   for (const auto* t : {&tables.customers, &tables.contacts, &tables.purchases, &tables.referrals})
-    detail::parse_db_name(*t, "table");
+    written.push_back(detail::parse_db_name(*t, "table"));
   auto loaded = load_csv(files, options);
   auto db = detail::open_db(uri, true);
-  detail::in_write_transaction(*db, [&] { detail::import_base(*db, tables, loaded.base); });
+  detail::in_write_transaction(*db, written,
+                               [&] { detail::import_base(*db, tables, loaded.base, files, loaded.report, options); });
   return loaded;
 }
 

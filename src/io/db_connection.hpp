@@ -32,6 +32,9 @@ struct DbName {
   std::string quoted() const { return (schema.empty() ? "" : "\"" + schema + "\".") + "\"" + table + "\""; }
 };
 
+/// Whether `s` starts with `lower_prefix` (lower-case ASCII), ignoring ASCII case.
+bool starts_with_ci(std::string_view s, std::string_view lower_prefix) noexcept;
+
 /// Parses and validates a table name. @throws ConfigError naming `what` when it is not plain.
 DbName parse_db_name(std::string_view name, std::string_view what);
 
@@ -82,6 +85,17 @@ public:
   virtual void begin_read() = 0;
   /// Starts a write transaction.
   virtual void begin_write() = 0;
+  /// Inside a write transaction, before anything is looked up or written: waits until no other
+  /// rapport writer holds any of these tables, and holds them until commit or rollback (the same
+  /// lock whether the table exists yet or not). SQLite: nothing to do, BEGIN IMMEDIATE already
+  /// holds the file's write lock.
+  virtual void lock_for_write(const std::vector<DbName>& names) = 0;
+  /// Why rapport must not write `name` (a table that vanishes when the connection closes:
+  /// SQLite's `temp` schema or an in-memory database, PostgreSQL's `pg_temp`); empty when it may.
+  virtual std::string cannot_write(const DbName& name) const = 0;
+  /// Why a value (its CSV spelling, non-empty) cannot be stored in a column of this type here;
+  /// empty when it can (PostgreSQL has no year 0000, no NUL byte or invalid UTF-8 in TEXT).
+  virtual std::string cannot_store(DbType type, std::string_view value) const = 0;
   /// Commits the open transaction.
   virtual void commit() = 0;
   /// Rolls the open transaction back (never throws).
@@ -104,8 +118,23 @@ public:
 std::unique_ptr<DbConnection> open_sqlite(const std::string& path, bool write);
 
 /// Connects to PostgreSQL (a URI or key/value string). @throws InputError with the server's
-/// message and the URI without its password.
+/// message and the URI without its password (every libpq message passes through redact()).
 std::unique_ptr<DbConnection> open_postgres(const std::string& conninfo);
+
+/// A password in a connection string: [begin, end) is removed to show it (`:secret` of a URI's
+/// userinfo, `password=secret` of an option), the password itself starts at `value`.
+struct PasswordSpan {
+  std::size_t begin, end, value;
+};
+/// Where `conninfo` (a URI or a key/value string, however malformed) holds a password.
+std::vector<PasswordSpan> password_spans(std::string_view conninfo);
+
+/// The one redaction of PostgreSQL passwords, for every text that leaves the library and may
+/// hold one (libpq's and the server's messages, the connection string itself): `text` with the
+/// conninfo's password spans removed, every double-quoted token that holds a piece of a password
+/// (split at URI and key/value delimiters) replaced by `"***"`, and every other occurrence of a
+/// password (raw, percent-decoded or unescaped, or one of `extra`, e.g. libpq's parse) by `***`.
+std::string redact(std::string_view text, std::string_view conninfo, const std::vector<std::string>& extra = {});
 
 /// Opens the database a URI names: `sqlite:PATH`, else PostgreSQL.
 std::unique_ptr<DbConnection> open_db(const std::string& uri, bool write);

@@ -176,7 +176,17 @@ public:
   ~SqliteConnection() override { sqlite3_close(db_); }
 
   void begin_read() override { exec("BEGIN"); }
+  // IMMEDIATE: the file's write lock is taken at BEGIN (waiting up to the busy timeout for another
+  // writer), so two writers never interleave and nothing else needs locking
   void begin_write() override { exec("BEGIN IMMEDIATE"); }
+  void lock_for_write(const std::vector<DbName>&) override {}
+  std::string cannot_write(const DbName& name) const override {
+    if (path_ == ":memory:" || path_.empty()) return "an in-memory SQLite database vanishes when rapport closes it";
+    if (name.schema.size() == 4 && starts_with_ci(name.schema, "temp"))
+      return "a table in SQLite's temp schema vanishes when rapport closes the database";
+    return {};
+  }
+  std::string cannot_store(DbType, std::string_view) const override { return {}; }
   void commit() override { exec("COMMIT"); }
   void rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
 

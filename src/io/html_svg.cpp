@@ -1,5 +1,6 @@
 // The HTML report's building blocks: formatting, escaping and inline SVG charts.
 #include "io/html_svg.hpp"
+#include "io/utf8.hpp"
 
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/score.hpp>
@@ -14,23 +15,6 @@ namespace rapport::detail::html {
 namespace {
 
 constexpr const char* replacement = "\xEF\xBF\xBD";
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) len = 2;
-  else if (c >= 0xE0 && c <= 0xEF) len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-  else if (c >= 0xF0 && c <= 0xF4) len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-  else return 0;
-  if (i + len > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k)
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  return len;
-}
 
 std::string group_thousands(const std::string& digits) {
   // digits: optional '-', integer part, optional fraction

@@ -70,17 +70,33 @@ int run_import(ImportArgs args) {
   check_outputs(inputs, db_file_paths(args.uri));  // the database file is this command's output
   LoadOptions options;
   options.strict = args.strict;
+  // rows the database cannot store come back as rejects with line 0 (the CSV's have a line)
+  std::vector<RejectedRow> not_stored;
+  std::size_t not_stored_count[4] = {};
+  options.on_reject = [&](const RejectedRow& r) {
+    if (r.line != 0) return;
+    const std::size_t t = r.table == "customers" ? 0 : r.table == "contacts" ? 1 : r.table == "purchases" ? 2 : 3;
+    ++not_stored_count[t];
+    if (not_stored.size() < 20) not_stored.push_back(r);
+  };
   const auto loaded = import_csv_to_db(files, args.uri, tables, options);
   const auto& b = loaded.base;
   const auto& rep = loaded.report;
+  const std::size_t unstored = not_stored_count[0] + not_stored_count[1] + not_stored_count[2] + not_stored_count[3];
   std::printf("imported into %s: %zu customers, %zu contacts, %zu purchases, %zu referrals (%zu rows rejected)\n",
-              redact_uri(args.uri).c_str(), b.customer_count(), b.contact_count(), b.purchase_count(),
-              b.referral_count(), rep.total_rejected());
-  if (rep.total_rejected())
+              redact_uri(args.uri).c_str(), b.customer_count() - not_stored_count[0],
+              b.contact_count() - not_stored_count[1], b.purchase_count() - not_stored_count[2],
+              b.referral_count() - not_stored_count[3], rep.total_rejected());
+  for (const auto& r : not_stored)
+    std::fprintf(stderr, "%s: not imported: %s%s: %s\n", r.file.c_str(), r.reason.c_str(),
+                 r.column_name.empty() ? "" : (" (column " + r.column_name + ")").c_str(), r.raw.c_str());
+  if (unstored > not_stored.size()) std::fprintf(stderr, "... %zu rows not imported in all\n", unstored);
+  if (rep.total_rejected() > unstored)
     std::fprintf(stderr,
                  "rejected rows: customers %zu, contacts %zu, purchases %zu, referrals %zu "
                  "(`rapport score %s --rejects F.csv` lists each with file, line, column and reason)\n",
-                 rep.customers.rejected, rep.contacts.rejected, rep.purchases.rejected, rep.referrals.rejected,
+                 rep.customers.rejected - not_stored_count[0], rep.contacts.rejected - not_stored_count[1],
+                 rep.purchases.rejected - not_stored_count[2], rep.referrals.rejected - not_stored_count[3],
                  args.dir.c_str());
   return 0;
 }

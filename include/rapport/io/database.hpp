@@ -44,7 +44,8 @@ struct DbOptions {
 };
 
 /// Loads the base from `uri` (`sqlite:PATH`, or a PostgreSQL URI / libpq connection string) in one
-/// read snapshot, streaming each table.
+/// read snapshot, streaming each table. An unqualified table name is found as a query finds it
+/// (PostgreSQL: through the connection's search_path).
 /// @throws ConfigError for an invalid table name (before connecting); InputError when the
 /// database cannot be opened (the message shows the URI without password and the server's
 /// message), the customers table or a required column is missing, or (strict) a row is rejected.
@@ -71,9 +72,13 @@ struct DbRun {
 /// Writes a run's scores to `uri` in one transaction: the out table's previous rows are replaced,
 /// the history table's rows of the same as_of are replaced, one row is added to the runs table.
 /// Tables are created when missing; an existing table whose columns differ is an error (never
-/// altered). Values are always bound, inserts are prepared and batched.
-/// @throws ConfigError for an invalid table name; OutputError for a table of the wrong shape or a
-/// failed write (nothing is written then); InputError when the database cannot be opened.
+/// altered). Values are always bound, inserts are prepared and batched. Concurrent writers of the
+/// same tables queue (PostgreSQL: transaction-level advisory locks on the tables' identities;
+/// SQLite: the file's write lock), so each run's set is whole and none fails on a CREATE race.
+/// @throws ConfigError for an invalid table name; OutputError for a table of the wrong shape, a
+/// table that would vanish with the connection (SQLite `temp` or `:memory:`, PostgreSQL
+/// `pg_temp`) or a failed write (nothing is written then); InputError when the database cannot
+/// be opened.
 /// `summary`: the run's summarize() when the caller already has it (the runs table's summary and
 /// parameters columns are rendered from it); nullptr: computed here when the runs table is written.
 RAPPORT_API void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base,
@@ -83,13 +88,18 @@ RAPPORT_API void write_db(const std::string& uri, const DbWriteOptions& tables, 
 /// Loads CSV files with load_csv() (same rejects) and writes the accepted rows into the four
 /// tables of `uri` with native types (DATE, TIMESTAMP, INTEGER, BOOLEAN, DOUBLE PRECISION, TEXT)
 /// in one transaction. Tables are created when missing; an existing table must have the expected
-/// columns and be empty. Returns the load result (its report lists the rejected CSV rows).
+/// columns and be empty. Returns the load result: its report lists the rejected CSV rows and the
+/// rows the database cannot store (PostgreSQL: year 0000, a NUL byte, text that is not UTF-8 on a
+/// UTF8 connection; line 0), which are not imported, nor the contacts and purchases of a customer
+/// not stored (strict: the first such row is an InputError and nothing is imported).
 /// @throws as load_csv() and write_db().
 RAPPORT_API LoadResult import_csv_to_db(const InputFiles& files, const std::string& uri,
                                         const DbTables& tables = {}, const LoadOptions& options = {});
 
-/// `uri` with any password removed (`postgresql://u:secret@h/db` -> `postgresql://u@h/db`,
-/// `password=...` dropped from a key/value string); used in every message.
+/// `uri` with every password removed, in any spelling libpq reads (`postgresql://u:secret@h/db` ->
+/// `postgresql://u@h/db`, also with a raw `@` or `/` in the password; `password = ...`,
+/// `sslpassword=...`, quoted or backslash-escaped, dropped from a key/value string; `?password=`,
+/// its key percent-encoded or not, dropped from a URI's query); used in every message.
 RAPPORT_API std::string redact_uri(std::string_view uri);
 
 /// The SQLite database file a URI names (`sqlite:PATH` -> PATH, possibly empty); nullopt for a
