@@ -1,0 +1,120 @@
+// sBG, the shifted-beta-geometric model (Fader & Hardie 2007, "How to Project Customer
+// Retention", Journal of Interactive Marketing 21(1)): a customer with churn probability
+// θ ~ Beta(α, β) renews at the end of each contract period with probability 1 - θ, so the period T
+// in which the contract ends has P(T = t) = B(α+1, β+t-1)/B(α,β), t = 1, 2, …, and the survival
+// function is S(t) = P(T > t) = B(α, β+t)/B(α,β) = (β)_t / (α+β)_t. A customer's history is
+// (periods, ended): the whole periods completed (before the contract ended, or so far) and whether
+// it ended. Parameters in param_names() order: α, β.
+//
+// Renewals: a customer who completed t periods and is still active renews at the end of period
+// t + k with probability S(t+k)/S(t) = (β+t)_k / (α+β+t)_k. Discounting (the discounted expected
+// residual lifetime of Fader & Hardie 2010, "Customer-Base Valuation in a Contractual Setting:
+// The Perils of Ignoring Heterogeneity", Marketing Science 29(1)): the renewal at the end of
+// period t + k weighs e^(-rate k), rate per period, so the payment made at the start (k = 0) is
+// not counted; DERL's 2F1(1, β+t; α+β+t; e^(-rate)) equals 1 + this sum over an unbounded horizon.
+#include "value/sbg.hpp"
+
+#include "value/beta_ratios.hpp"
+#include "value/model_kernels.hpp"
+
+#include <rapport/error.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace rapport::detail {
+
+namespace {
+
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+std::size_t validate(const ModelData& data) {
+  const std::size_t rows = data.periods.size();
+  if (data.ended.size() != rows)
+    throw InputError("sbg: periods and ended differ in length (" + std::to_string(rows) + ", " +
+                     std::to_string(data.ended.size()) + ")");
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double t = data.periods[i];
+    if (!(std::isfinite(t) && t >= 0 && t == std::floor(t)))
+      throw InputError("sbg: row " + std::to_string(i) + ": periods = " + number(t) +
+                       " is not a whole number >= 0");
+    if (data.ended[i] > 1)
+      throw InputError("sbg: row " + std::to_string(i) + ": ended = " + std::to_string(data.ended[i]) +
+                       " is neither 0 (active) nor 1 (ended)");
+  }
+  return rows;
+}
+
+/// log P(T = t + 1) = log[α (β)_t / (α+β)_(t+1)] for a contract that ended after t whole periods,
+/// log S(t) = log[(β)_t / (α+β)_t] for one still running after t.
+double row_log_likelihood(std::span<const double> p, const ModelData& data, std::size_t row) {
+  const double alpha = p[0], beta = p[1], t = data.periods[row];
+  if (data.ended[row] != 0) return std::log(alpha) + log_rising(beta, t) - log_rising(alpha + beta, t + 1);
+  return log_rising(beta, t) - log_rising(alpha + beta, t);
+}
+
+std::vector<std::vector<double>> starts(const ModelData&) { return {{0, 0}, {std::log(0.5), std::log(2.0)}}; }
+
+double p_alive(std::span<const double>, const ModelData& data, std::size_t row) {
+  return data.ended[row] != 0 ? 0.0 : 1.0;
+}
+
+/// Σ_{k=1}^{t} e^(-rate k) S(periods + k) / S(periods); 0 once the contract ended.
+double discounted_expected(std::span<const double> p, double t, double rate, const ModelData& data,
+                           std::size_t row) {
+  if (data.ended[row] != 0) return 0;
+  return survival_sum(p[1] + data.periods[row], p[0], t, rate);
+}
+
+double expected(std::span<const double> p, double t, const ModelData& data, std::size_t row) {
+  return discounted_expected(p, t, 0, data, row);
+}
+
+/// A new customer's expected renewals in the first t periods, Σ_{k=1}^{t} S(k).
+double expected_new(std::span<const double> p, double t) { return survival_sum(p[1], p[0], t); }
+
+/// A new customer's renewals in the first t periods are min(T - 1, t): P(k) = P(T = k + 1) for
+/// k < t, S(t) for k = t, 0 beyond.
+double pmf_new(std::span<const double> p, double t, unsigned k_count) {
+  const double alpha = p[0], beta = p[1];
+  const double n = std::floor(std::max(0.0, t));
+  const double k = k_count;
+  if (k > n) return 0;
+  if (k == n) return std::exp(log_rising(beta, n) - log_rising(alpha + beta, n));
+  return std::exp(std::log(alpha) + log_rising(beta, k) - log_rising(alpha + beta, k + 1));
+}
+
+}  // namespace
+
+double sbg_survival(std::span<const double> p, double t) {
+  const double n = std::floor(std::max(0.0, t));
+  if (std::isinf(n)) return 0;
+  return std::exp(log_rising(p[1], n) - log_rising(p[0] + p[1], n));
+}
+
+const ModelKernel& sbg_kernel() {
+  static const ModelKernel kernel{
+      .name = ValueModelName::sbg,
+      .validate = validate,
+      .row_log_likelihood = row_log_likelihood,
+      .total_log_likelihood = nullptr,
+      .starts = starts,
+      .fit = nullptr,
+      .p_alive = p_alive,
+      .expected = expected,
+      .discounted_expected = discounted_expected,
+      .expected_new = expected_new,
+      .pmf_new = pmf_new,
+  };
+  return kernel;
+}
+
+}  // namespace rapport::detail
