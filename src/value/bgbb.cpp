@@ -36,8 +36,8 @@ std::string number(double v) {
   return out.str();
 }
 
-[[noreturn]] void bad_row(std::size_t row, const std::string& why) {
-  throw InputError("bgbb: row " + std::to_string(row) + ": " + why);
+[[noreturn]] void bad_row(std::size_t row, const char* column, double value, const std::string& why) {
+  throw InputError("bgbb: row " + std::to_string(row) + ": column " + column + ": " + number(value) + " " + why);
 }
 
 bool whole(double v) { return std::isfinite(v) && v >= 0 && v == std::floor(v); }
@@ -49,13 +49,13 @@ std::size_t validate(const ModelData& data) {
                      std::to_string(data.t_x.size()) + ", " + std::to_string(data.n.size()) + ")");
   for (std::size_t i = 0; i < rows; ++i) {
     const double x = data.x[i], t_x = data.t_x[i], n = data.n[i];
-    if (!whole(x)) bad_row(i, "x = " + number(x) + " is not a whole number >= 0");
-    if (!whole(t_x)) bad_row(i, "t_x = " + number(t_x) + " is not a whole number >= 0");
-    if (!whole(n)) bad_row(i, "n = " + number(n) + " is not a whole number >= 0");
-    if (x > n) bad_row(i, "x = " + number(x) + " exceeds n = " + number(n));
-    if (t_x > n) bad_row(i, "t_x = " + number(t_x) + " exceeds n = " + number(n));
-    if (t_x < x) bad_row(i, "t_x = " + number(t_x) + " is below x = " + number(x));
-    if (x == 0 && t_x != 0) bad_row(i, "t_x = " + number(t_x) + " with x = 0 (t_x is 0 when there is no purchase)");
+    if (!whole(x)) bad_row(i, "x", x, "is not a whole number >= 0");
+    if (!whole(t_x)) bad_row(i, "t_x", t_x, "is not a whole number >= 0");
+    if (!whole(n)) bad_row(i, "n", n, "is not a whole number >= 0");
+    if (x > n) bad_row(i, "x", x, "exceeds n = " + number(n));
+    if (t_x > n) bad_row(i, "t_x", t_x, "exceeds n = " + number(n));
+    if (t_x < x) bad_row(i, "t_x", t_x, "is below x = " + number(x));
+    if (x == 0 && t_x != 0) bad_row(i, "t_x", t_x, "with x = 0 (t_x is 0 when there is no purchase)");
   }
   return rows;
 }

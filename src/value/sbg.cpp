@@ -44,10 +44,10 @@ std::size_t validate(const ModelData& data) {
   for (std::size_t i = 0; i < rows; ++i) {
     const double t = data.periods[i];
     if (!(std::isfinite(t) && t >= 0 && t == std::floor(t)))
-      throw InputError("sbg: row " + std::to_string(i) + ": periods = " + number(t) +
+      throw InputError("sbg: row " + std::to_string(i) + ": column periods: " + number(t) +
                        " is not a whole number >= 0");
     if (data.ended[i] > 1)
-      throw InputError("sbg: row " + std::to_string(i) + ": ended = " + std::to_string(data.ended[i]) +
+      throw InputError("sbg: row " + std::to_string(i) + ": column ended: " + std::to_string(data.ended[i]) +
                        " is neither 0 (active) nor 1 (ended)");
   }
   return rows;

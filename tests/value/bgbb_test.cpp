@@ -260,13 +260,13 @@ std::string rejection(double x, double t_x, double n) {
 
 // Inconsistent histories are rejected, naming the row and the reason.
 TEST(Bgbb, BadRowsRejectedNamingTheRow) {
-  EXPECT_EQ(rejection(7, 6, 6), "bgbb: row 1: x = 7 exceeds n = 6");
-  EXPECT_EQ(rejection(2, 7, 6), "bgbb: row 1: t_x = 7 exceeds n = 6");
-  EXPECT_EQ(rejection(3, 2, 6), "bgbb: row 1: t_x = 2 is below x = 3");
-  EXPECT_EQ(rejection(0, 2, 6), "bgbb: row 1: t_x = 2 with x = 0 (t_x is 0 when there is no purchase)");
-  EXPECT_EQ(rejection(-1, 0, 6), "bgbb: row 1: x = -1 is not a whole number >= 0");
-  EXPECT_EQ(rejection(1, 1.5, 6), "bgbb: row 1: t_x = 1.5 is not a whole number >= 0");
-  EXPECT_EQ(rejection(1, 1, NAN), "bgbb: row 1: n = nan is not a whole number >= 0");
+  EXPECT_EQ(rejection(7, 6, 6), "bgbb: row 1: column x: 7 exceeds n = 6");
+  EXPECT_EQ(rejection(2, 7, 6), "bgbb: row 1: column t_x: 7 exceeds n = 6");
+  EXPECT_EQ(rejection(3, 2, 6), "bgbb: row 1: column t_x: 2 is below x = 3");
+  EXPECT_EQ(rejection(0, 2, 6), "bgbb: row 1: column t_x: 2 with x = 0 (t_x is 0 when there is no purchase)");
+  EXPECT_EQ(rejection(-1, 0, 6), "bgbb: row 1: column x: -1 is not a whole number >= 0");
+  EXPECT_EQ(rejection(1, 1.5, 6), "bgbb: row 1: column t_x: 1.5 is not a whole number >= 0");
+  EXPECT_EQ(rejection(1, 1, NAN), "bgbb: row 1: column n: nan is not a whole number >= 0");
   EXPECT_EQ(rejection(2, 4, 6), "accepted");
   const std::vector<double> two = {1, 1}, one = {1};
   EXPECT_THROW(bgbb_kernel().validate(bgbb_data(two, two, one)), rapport::InputError);

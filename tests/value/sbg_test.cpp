@@ -216,10 +216,10 @@ std::string rejection(double periods, std::uint8_t ended) {
 }
 
 TEST(Sbg, BadRowsRejectedNamingTheRow) {
-  EXPECT_EQ(rejection(-1, 0), "sbg: row 1: periods = -1 is not a whole number >= 0");
-  EXPECT_EQ(rejection(2.5, 1), "sbg: row 1: periods = 2.5 is not a whole number >= 0");
-  EXPECT_EQ(rejection(INFINITY, 1), "sbg: row 1: periods = inf is not a whole number >= 0");
-  EXPECT_EQ(rejection(2, 2), "sbg: row 1: ended = 2 is neither 0 (active) nor 1 (ended)");
+  EXPECT_EQ(rejection(-1, 0), "sbg: row 1: column periods: -1 is not a whole number >= 0");
+  EXPECT_EQ(rejection(2.5, 1), "sbg: row 1: column periods: 2.5 is not a whole number >= 0");
+  EXPECT_EQ(rejection(INFINITY, 1), "sbg: row 1: column periods: inf is not a whole number >= 0");
+  EXPECT_EQ(rejection(2, 2), "sbg: row 1: column ended: 2 is neither 0 (active) nor 1 (ended)");
   EXPECT_EQ(rejection(0, 1), "accepted");
   const std::vector<double> ps = {1, 2};
   const std::vector<std::uint8_t> es = {0};
