@@ -57,6 +57,7 @@ std::size_t validate(const ModelData& data) {
     if (t_x < x) bad_row(i, "t_x", t_x, "is below x = " + number(x));
     if (x == 0 && t_x != 0) bad_row(i, "t_x", t_x, "with x = 0 (t_x is 0 when there is no purchase)");
   }
+  validate_weights(data, rows, "bgbb");
   return rows;
 }
 
@@ -175,6 +176,8 @@ const ModelKernel& bgbb_kernel() {
       .discounted_expected = discounted_expected,
       .expected_new = expected_new,
       .pmf_new = pmf_new,
+      .row_used = nullptr,
+      .survival = nullptr,
   };
   return kernel;
 }

@@ -12,8 +12,6 @@
 // The Perils of Ignoring Heterogeneity", Marketing Science 29(1)): the renewal at the end of
 // period t + k weighs e^(-rate k), rate per period, so the payment made at the start (k = 0) is
 // not counted; DERL's 2F1(1, β+t; α+β+t; e^(-rate)) equals 1 + this sum over an unbounded horizon.
-#include "value/sbg.hpp"
-
 #include "value/beta_ratios.hpp"
 #include "value/model_kernels.hpp"
 
@@ -50,6 +48,7 @@ std::size_t validate(const ModelData& data) {
       throw InputError("sbg: row " + std::to_string(i) + ": column ended: " + std::to_string(data.ended[i]) +
                        " is neither 0 (active) nor 1 (ended)");
   }
+  validate_weights(data, rows, "sbg");
   return rows;
 }
 
@@ -81,6 +80,14 @@ double expected(std::span<const double> p, double t, const ModelData& data, std:
 /// A new customer's expected renewals in the first t periods, Σ_{k=1}^{t} S(k).
 double expected_new(std::span<const double> p, double t) { return survival_sum(p[1], p[0], t); }
 
+/// S(t) = P(T > t) = (β)_⌊t⌋ / (α+β)_⌊t⌋: the share of a cohort still a customer after ⌊t⌋ whole
+/// periods (1 for t < 1, 0 for t = +inf).
+double survival(std::span<const double> p, double t) {
+  const double n = std::floor(std::max(0.0, t));
+  if (std::isinf(n)) return 0;
+  return std::exp(log_rising(p[1], n) - log_rising(p[0] + p[1], n));
+}
+
 /// A new customer's renewals in the first t periods are min(T - 1, t): P(k) = P(T = k + 1) for
 /// k < t, S(t) for k = t, 0 beyond.
 double pmf_new(std::span<const double> p, double t, unsigned k_count) {
@@ -88,17 +95,11 @@ double pmf_new(std::span<const double> p, double t, unsigned k_count) {
   const double n = std::floor(std::max(0.0, t));
   const double k = k_count;
   if (k > n) return 0;
-  if (k == n) return std::exp(log_rising(beta, n) - log_rising(alpha + beta, n));
+  if (k == n) return survival(p, n);
   return std::exp(std::log(alpha) + log_rising(beta, k) - log_rising(alpha + beta, k + 1));
 }
 
 }  // namespace
-
-double sbg_survival(std::span<const double> p, double t) {
-  const double n = std::floor(std::max(0.0, t));
-  if (std::isinf(n)) return 0;
-  return std::exp(log_rising(p[1], n) - log_rising(p[0] + p[1], n));
-}
 
 const ModelKernel& sbg_kernel() {
   static const ModelKernel kernel{
@@ -113,6 +114,8 @@ const ModelKernel& sbg_kernel() {
       .discounted_expected = discounted_expected,
       .expected_new = expected_new,
       .pmf_new = pmf_new,
+      .row_used = nullptr,
+      .survival = survival,
   };
   return kernel;
 }

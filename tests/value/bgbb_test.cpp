@@ -98,6 +98,81 @@ TEST(Bgbb, DonationsLogLikelihoodAtPublishedEstimates) {
   EXPECT_NEAR(ll, -33225.6, 0.05);
 }
 
+/// Expects `fit` to round to `published` at the published digits (|difference| <= half a unit).
+void expect_digits(double fit, double published, double half_unit, const char* what) {
+  EXPECT_LE(std::abs(fit - published), half_unit * (1 + 1e-9)) << what << ": fitted " << fit << ", published "
+                                                                << published;
+}
+
+const rapport::ValueModel& donations_fit() {
+  static const rapport::ValueModel m = rapport::fit_value_model(rapport::ValueModelName::bgbb, donations().data());
+  return m;
+}
+
+// The published fit, by maximum likelihood from the table (Fader, Hardie & Shang 2010:
+// α = 1.204, β = 0.750, γ = 0.657, δ = 2.783, LL = -33,225.6).
+TEST(Bgbb, DonationsPublishedFitReproduced) {
+  const rapport::ValueModel& m = donations_fit();
+  ASSERT_EQ(m.params.size(), 4u);
+  expect_digits(m.params[0], 1.204, 5e-4, "alpha");
+  expect_digits(m.params[1], 0.750, 5e-4, "beta");
+  expect_digits(m.params[2], 0.657, 5e-4, "gamma");
+  expect_digits(m.params[3], 2.783, 5e-4, "delta");
+  expect_digits(m.log_likelihood, -33225.6, 0.05, "log-likelihood");
+  EXPECT_EQ(m.n, 11104);
+  EXPECT_DOUBLE_EQ(m.aic, 8 - 2 * m.log_likelihood);
+  EXPECT_DOUBLE_EQ(m.bic, 4 * std::log(11104.0) - 2 * m.log_likelihood);
+  EXPECT_NEAR(rapport::log_likelihood(m, donations().data()), m.log_likelihood, 1e-8);
+  // An optimum: moving any parameter by 1 % lowers the likelihood.
+  for (std::size_t i = 0; i < 4; ++i)
+    for (const double f : {0.99, 1.01}) {
+      rapport::ValueModel moved = m;
+      moved.params[i] *= f;
+      EXPECT_LT(rapport::log_likelihood(moved, donations().data()), m.log_likelihood) << i;
+    }
+  for (const double se : m.std_errors) {
+    EXPECT_TRUE(std::isfinite(se));
+    EXPECT_GT(se, 0);
+  }
+}
+
+// A new donor's E[X(n)], n = 1..11, at the fitted (unrounded) estimates: Hardie's BG/BB
+// spreadsheet (brucehardie.com/notes/010, sheet "Tracking Plot", cells B7:B17, as quoted by
+// pymc-marketing's tests/clv/models/test_beta_geo_beta_binom.py), to its four decimals.
+TEST(Bgbb, FittedExpectedNewCustomerToFourDecimals) {
+  const double published[] = {0.4985, 0.9233, 1.2969, 1.6323, 1.9381, 2.2202,
+                              2.4826, 2.7285, 2.9603, 3.1798, 3.3887};
+  for (int n = 1; n <= 11; ++n)
+    expect_digits(rapport::expected_purchases_new(donations_fit(), n), published[n - 1], 5e-5, "E[X(n)]");
+}
+
+// Predictions through the public API agree with the kernel, row by row, and over 2002-2006 the
+// fitted model expects the donors of every pattern to give, in total, what the kernel sums.
+TEST(Bgbb, PredictionsThroughTheApi) {
+  const rapport::ValueModel& m = donations_fit();
+  const Table& t = donations();
+  const ModelData data = t.data();
+  std::vector<double> alive(t.x.size()), next5(t.x.size()), disc(t.x.size());
+  rapport::p_alive(m, data, alive);
+  rapport::expected_purchases(m, 5, data, next5);
+  rapport::discounted_expected_purchases(m, 5, 0.1, data, disc);
+  for (std::size_t i = 0; i < t.x.size(); ++i) {
+    EXPECT_EQ(alive[i], bgbb_kernel().p_alive(m.params, data, i));
+    EXPECT_EQ(next5[i], bgbb_kernel().expected(m.params, 5, data, i));
+    EXPECT_GT(next5[i], disc[i]);
+    EXPECT_GT(disc[i], std::exp(-0.5) * next5[i]);  // every weight is at least e^(-0.1·5)
+  }
+  // Bad rows through fit_value_model name the row.
+  Table bad = t;
+  bad.x[4] = 9;
+  try {
+    rapport::fit_value_model(rapport::ValueModelName::bgbb, bad.data());
+    ADD_FAILURE() << "accepted x > n";
+  } catch (const rapport::InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "bgbb: row 4: column x: 9 exceeds n = 6");
+  }
+}
+
 // n = 1, α = β = γ = δ = 1 (p and θ uniform). Opportunity 1: the customer dies before it (θ) or,
 // alive (1-θ), buys (p) or not (1-p):
 //   (x=0, t_x=0): E[(1-θ)(1-p)] + E[θ] = 1/4 + 1/2 = 3/4

@@ -3,7 +3,6 @@
 #include <rapport/value/models.hpp>
 
 #include "value/model_kernels.hpp"
-#include "value/sbg.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +19,9 @@ namespace {
 
 using rapport::ModelData;
 using rapport::detail::sbg_kernel;
-using rapport::detail::sbg_survival;
+
+/// S(t) through the kernel.
+double sbg_survival(const std::vector<double>& p, double t) { return sbg_kernel().survival(p, t); }
 
 /// sBG inputs over the given spans (the other models' spans empty).
 ModelData sbg_data(std::span<const double> periods, std::span<const std::uint8_t> ended,
@@ -108,6 +109,98 @@ TEST(Sbg, CalibrationRowsCountTheCohort) {
 TEST(Sbg, LogLikelihoodAtPublishedEstimates) {
   EXPECT_NEAR(total_ll({0.704, 1.182}, calibration(curves().regular)), -1680.3, 0.05);
   EXPECT_NEAR(total_ll({0.668, 3.806}, calibration(curves().high_end)), -1611.2, 0.05);
+}
+
+/// Expects `fit` to round to `published` at the published digits (|difference| <= half a unit).
+void expect_digits(double fit, double published, double half_unit, const char* what) {
+  EXPECT_LE(std::abs(fit - published), half_unit * (1 + 1e-9)) << what << ": fitted " << fit << ", published "
+                                                                << published;
+}
+
+// The published fits, by maximum likelihood from the curves' years 0-7 (Fader & Hardie 2007):
+// regular α = 0.704, β = 1.182, LL = -1,680.3; high end α = 0.668, β = 3.806, LL = -1,611.2.
+TEST(Sbg, PublishedFitsReproduced) {
+  struct Case {
+    const std::vector<double>* pct;
+    double alpha, beta, ll;
+  };
+  for (const Case& c : {Case{&curves().regular, 0.704, 1.182, -1680.3}, Case{&curves().high_end, 0.668, 3.806, -1611.2}}) {
+    const Rows rows = calibration(*c.pct);
+    const rapport::ValueModel m = rapport::fit_value_model(rapport::ValueModelName::sbg, rows.data());
+    ASSERT_EQ(m.params.size(), 2u);
+    expect_digits(m.params[0], c.alpha, 5e-4, "alpha");
+    expect_digits(m.params[1], c.beta, 5e-4, "beta");
+    expect_digits(m.log_likelihood, c.ll, 0.05, "log-likelihood");
+    EXPECT_EQ(m.n, 1000);
+    EXPECT_DOUBLE_EQ(m.aic, 4 - 2 * m.log_likelihood);
+    EXPECT_DOUBLE_EQ(m.bic, 2 * std::log(1000.0) - 2 * m.log_likelihood);
+    // At the optimum: the log-likelihood through the public API is the fit's, and moving either
+    // parameter by 1 % lowers it.
+    EXPECT_NEAR(rapport::log_likelihood(m, rows.data()), m.log_likelihood, 1e-9);
+    for (std::size_t i = 0; i < 2; ++i)
+      for (const double f : {0.99, 1.01}) {
+        rapport::ValueModel moved = m;
+        moved.params[i] *= f;
+        EXPECT_LT(rapport::log_likelihood(moved, rows.data()), m.log_likelihood);
+      }
+    for (const double se : m.std_errors) {
+      EXPECT_TRUE(std::isfinite(se));
+      EXPECT_GT(se, 0);
+    }
+    // The same fit from one row per customer (no weights).
+    Rows flat;
+    for (std::size_t i = 0; i < rows.periods.size(); ++i)
+      for (double w = 0; w < rows.weights[i]; ++w) {
+        flat.periods.push_back(rows.periods[i]);
+        flat.ended.push_back(rows.ended[i]);
+      }
+    const rapport::ValueModel f = rapport::fit_value_model(rapport::ValueModelName::sbg, flat.data());
+    EXPECT_NEAR(f.params[0], m.params[0], 1e-6 * m.params[0]);
+    EXPECT_NEAR(f.params[1], m.params[1], 1e-6 * m.params[1]);
+    EXPECT_NEAR(f.log_likelihood, m.log_likelihood, 1e-7);
+    // survival() of the public API is the kernel's.
+    EXPECT_EQ(rapport::survival(m, 5), sbg_survival(m.params, 5));
+  }
+}
+
+// Predictions through the public API: renewals over the next 5 years for a customer active after
+// 7 (row 7) equal S(8..12)/S(7) summed; the ones who left get 0 and p_alive 0.
+TEST(Sbg, PredictionsThroughTheApi) {
+  const std::vector<double> p = {0.704, 1.182};
+  const rapport::ValueModel m = rapport::make_value_model(rapport::ValueModelName::sbg, p);
+  const Rows rows = calibration(curves().regular);
+  std::vector<double> alive(rows.periods.size()), renewals(rows.periods.size()), derl(rows.periods.size());
+  rapport::p_alive(m, rows.data(), alive);
+  rapport::expected_purchases(m, 5, rows.data(), renewals);
+  rapport::discounted_expected_purchases(m, 5, 0.1, rows.data(), derl);
+  double want = 0;
+  for (int k = 8; k <= 12; ++k) want += sbg_survival(p, k) / sbg_survival(p, 7);
+  for (std::size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(alive[i], 0.0);
+    EXPECT_EQ(renewals[i], 0.0);
+    EXPECT_EQ(derl[i], 0.0);
+  }
+  EXPECT_EQ(alive[7], 1.0);
+  EXPECT_NEAR(renewals[7], want, 1e-14);
+  double discounted = 0;
+  for (int k = 1; k <= 5; ++k) discounted += std::exp(-0.1 * k) * sbg_survival(p, 7 + k) / sbg_survival(p, 7);
+  EXPECT_NEAR(derl[7], discounted, 1e-14);
+  EXPECT_NEAR(rapport::expected_purchases_new(m, 3), sbg_survival(p, 1) + sbg_survival(p, 2) + sbg_survival(p, 3),
+              1e-15);
+  EXPECT_NEAR(rapport::probability_of_purchases_new(m, 3, 0), 1 - sbg_survival(p, 1), 1e-15);
+  // Bad rows through fit_value_model name the row.
+  Rows bad = rows;
+  bad.periods[3] = -2;
+  EXPECT_THROW(
+      {
+        try {
+          rapport::fit_value_model(rapport::ValueModelName::sbg, bad.data());
+        } catch (const rapport::InputError& e) {
+          EXPECT_EQ(std::string(e.what()), "sbg: row 3: column periods: -2 is not a whole number >= 0");
+          throw;
+        }
+      },
+      rapport::InputError);
 }
 
 // α = β = 1, θ uniform:
