@@ -3,6 +3,8 @@
 
 #include <rapport/error.hpp>
 
+#include <boost/math/special_functions/digamma.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -47,7 +49,26 @@ double lgamma_difference_quotient(double u, double e) {
   return stirling_quotient(u + shift, e) - sum;
 }
 
-double log_rising(double z, double k) { return k == 0 ? 0.0 : k * lgamma_difference_quotient(z, k); }
+double log_rising(double z, double k) {
+  if (k == 0) return 0;
+  // Few whole steps (the usual counts of periods): the product itself, 16 factors below 1e15
+  // each staying far inside the double range, rounded at most 16 times.
+  if (k <= 16 && k == std::floor(k) && z <= 1e15) {
+    double product = z;
+    for (double j = 1; j < k; ++j) product *= z + j;
+    return std::log(product);
+  }
+  return k * lgamma_difference_quotient(z, k);
+}
+
+double digamma_difference(double z, double k) {
+  if (k == std::floor(k) && k <= 4096) {
+    double sum = 0;
+    for (double j = 0; j < k; ++j) sum += 1 / (z + j);
+    return sum;
+  }
+  return boost::math::digamma(z + k) - boost::math::digamma(z);
+}
 
 double log_beta_ratio(double a, double b, double x, double y) {
   return log_rising(a, x) + log_rising(b, y) - log_rising(a + b, x + y);

@@ -11,8 +11,13 @@ namespace rapport::detail {
 /// the difference is summed term by term.
 double lgamma_difference_quotient(double u, double e);
 
-/// log of the rising factorial (z)_k = Γ(z + k) / Γ(z), z > 0, k >= 0.
+/// log of the rising factorial (z)_k = Γ(z + k) / Γ(z), z > 0, k >= 0 (whole k <= 16: the log of
+/// the product z (z+1) … (z+k-1)).
 double log_rising(double z, double k);
+
+/// ψ(z + k) - ψ(z), the derivative of log_rising in z (z > 0, k >= 0): Σ_{j<k} 1/(z + j) for
+/// whole k up to 4096, else a difference of digammas.
+double digamma_difference(double z, double k);
 
 /// log B(a + x, b + y) - log B(a, b), a, b > 0, x, y >= 0.
 double log_beta_ratio(double a, double b, double x, double y);

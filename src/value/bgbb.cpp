@@ -10,10 +10,12 @@
 // cancels even where the fit runs off to α, β, γ, δ -> ∞ (no heterogeneity).
 #include "value/beta_ratios.hpp"
 #include "value/model_kernels.hpp"
+#include "value/whole_patterns.hpp"
 
 #include <rapport/error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -66,32 +68,85 @@ double log_alive_part(const Params& p, double x, double n) {
   return log_beta_ratio(p.alpha, p.beta, x, n - x) + log_rising(p.delta, n) - log_rising(p.gamma + p.delta, n);
 }
 
+using Grad = std::array<double, 4>;  // ∂/∂(α, β, γ, δ)
+
+/// ∂ log_alive_part / ∂(α, β, γ, δ).
+Grad alive_part_gradient(const Params& p, double x, double n) {
+  const double ab = digamma_difference(p.alpha + p.beta, n), gd = digamma_difference(p.gamma + p.delta, n);
+  return {digamma_difference(p.alpha, x) - ab, digamma_difference(p.beta, n - x) - ab, -gd,
+          digamma_difference(p.delta, n) - gd};
+}
+
 /// log L(α, β, γ, δ | x, t_x, n) (FHS 2010, eq. 5):
 ///   B(α+x, β+n-x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
 ///   + Σ_{i=0}^{n-t_x-1} B(α+x, β+t_x-x+i)/B(α,β) · B(γ+1, δ+t_x+i)/B(γ,δ)
 /// with B(γ+1, δ+m)/B(γ,δ) = γ (δ)_m / (γ+δ)_(m+1). The sum's terms fall (each ratio < 1), so it is
-/// summed relative to its first term, stopping once the terms left cannot reach 1e-17 of it.
-double log_likelihood(const Params& p, double x, double t_x, double n, double log_alive) {
+/// summed relative to its first term, stopping once the terms left cannot reach 1e-17 of it. With
+/// `grad`, also ∂ log L / ∂(α, β, γ, δ): each term's log-derivative follows the same recurrence.
+double log_likelihood(const Params& p, double x, double t_x, double n, double log_alive, Grad* grad) {
+  if (grad) *grad = alive_part_gradient(p, x, n);
   if (n == t_x) return log_alive;
   const double log_first = log_beta_ratio(p.alpha, p.beta, x, t_x - x) + std::log(p.gamma) +
                            log_rising(p.delta, t_x) - log_rising(p.gamma + p.delta, t_x + 1);
+  Grad d_term{}, d_sum{};
+  if (grad) {
+    const double ab = digamma_difference(p.alpha + p.beta, t_x), gd = digamma_difference(p.gamma + p.delta, t_x + 1);
+    d_term = {digamma_difference(p.alpha, x) - ab, digamma_difference(p.beta, t_x - x) - ab, 1 / p.gamma - gd,
+              digamma_difference(p.delta, t_x) - gd};
+    d_sum = d_term;
+  }
   const double count = n - t_x;
   double term = 1, sum = 1;
   for (double i = 0; i + 1 < count; ++i) {
-    term *= (p.beta + t_x - x + i) / (p.alpha + p.beta + t_x + i) * (p.delta + t_x + i) /
-            (p.gamma + p.delta + t_x + i + 1);
+    const double b_i = p.beta + t_x - x + i, ab_i = p.alpha + p.beta + t_x + i;
+    const double d_i = p.delta + t_x + i, gd_i = p.gamma + p.delta + t_x + i + 1;
+    term *= b_i / ab_i * d_i / gd_i;
     sum += term;
+    if (grad) {
+      d_term[0] -= 1 / ab_i;
+      d_term[1] += 1 / b_i - 1 / ab_i;
+      d_term[2] -= 1 / gd_i;
+      d_term[3] += 1 / d_i - 1 / gd_i;
+      for (std::size_t j = 0; j < 4; ++j) d_sum[j] += term * d_term[j];
+    }
     if (term * (count - i - 2) <= 1e-17 * sum) break;
   }
   const double log_dead = log_first + std::log(sum);
   const double hi = std::max(log_alive, log_dead);
-  return hi + std::log1p(std::exp(std::min(log_alive, log_dead) - hi));
+  const double ll = hi + std::log1p(std::exp(std::min(log_alive, log_dead) - hi));
+  if (grad) {
+    const double w_alive = std::exp(log_alive - ll), w_dead = std::exp(log_first - ll);
+    for (std::size_t j = 0; j < 4; ++j) (*grad)[j] = w_alive * (*grad)[j] + w_dead * d_sum[j];
+  }
+  return ll;
 }
 
 double row_log_likelihood(std::span<const double> theta_natural, const ModelData& data, std::size_t row) {
   const Params p(theta_natural);
   const double x = data.x[row], t_x = data.t_x[row], n = data.n[row];
-  return log_likelihood(p, x, t_x, n, log_alive_part(p, x, n));
+  return log_likelihood(p, x, t_x, n, log_alive_part(p, x, n), nullptr);
+}
+
+/// The fit's fast path: identical (x, t_x, n) merged, the likelihood and its analytic gradient in
+/// log-parameters summed over the distinct histories.
+double total_log_likelihood(std::span<const double> theta, const ModelData& data, std::span<double> grad) {
+  const std::array<double, 4> natural = {std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]),
+                                         std::exp(theta[3])};
+  const Params p(natural);
+  const auto patterns = whole_patterns(data, data.x.size(), [&](std::size_t i) {
+    return std::array<double, 3>{data.x[i], data.t_x[i], data.n[i]};
+  });
+  double total = 0;
+  Grad sum{}, g{};
+  for (const WholePattern& c : patterns) {
+    const double x = c.v[0], t_x = c.v[1], n = c.v[2];
+    total += c.weight * log_likelihood(p, x, t_x, n, log_alive_part(p, x, n), grad.empty() ? nullptr : &g);
+    if (!grad.empty())
+      for (std::size_t j = 0; j < 4; ++j) sum[j] += c.weight * g[j];
+  }
+  if (!grad.empty())
+    for (std::size_t j = 0; j < 4; ++j) grad[j] = sum[j] * natural[j];
+  return total;
 }
 
 std::vector<std::vector<double>> starts(const ModelData&) {
@@ -103,7 +158,7 @@ double p_alive(std::span<const double> params, const ModelData& data, std::size_
   const Params p(params);
   const double x = data.x[row], t_x = data.t_x[row], n = data.n[row];
   const double log_alive = log_alive_part(p, x, n);
-  const double ll = log_likelihood(p, x, t_x, n, log_alive);
+  const double ll = log_likelihood(p, x, t_x, n, log_alive, nullptr);
   return std::exp(log_alive - ll) * ((p.delta + n) / (p.gamma + p.delta + n));
 }
 
@@ -115,7 +170,7 @@ double discounted_expected(std::span<const double> params, double t, double rate
   const Params p(params);
   const double x = data.x[row], t_x = data.t_x[row], n = data.n[row];
   const double log_alive = log_alive_part(p, x, n);
-  const double ll = log_likelihood(p, x, t_x, n, log_alive);
+  const double ll = log_likelihood(p, x, t_x, n, log_alive, nullptr);
   const double future = survival_sum(p.delta + n, p.gamma, t, rate);
   if (future == 0) return 0;
   return std::exp(log_alive - ll) * ((p.alpha + x) / (p.alpha + p.beta + n)) * future;
@@ -168,7 +223,7 @@ const ModelKernel& bgbb_kernel() {
       .name = ValueModelName::bgbb,
       .validate = validate,
       .row_log_likelihood = row_log_likelihood,
-      .total_log_likelihood = nullptr,
+      .total_log_likelihood = total_log_likelihood,
       .starts = starts,
       .fit = nullptr,
       .p_alive = p_alive,

@@ -14,10 +14,12 @@
 // not counted; DERL's 2F1(1, β+t; α+β+t; e^(-rate)) equals 1 + this sum over an unbounded horizon.
 #include "value/beta_ratios.hpp"
 #include "value/model_kernels.hpp"
+#include "value/whole_patterns.hpp"
 
 #include <rapport/error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <sstream>
@@ -53,11 +55,40 @@ std::size_t validate(const ModelData& data) {
 }
 
 /// log P(T = t + 1) = log[α (β)_t / (α+β)_(t+1)] for a contract that ended after t whole periods,
-/// log S(t) = log[(β)_t / (α+β)_t] for one still running after t.
+/// log S(t) = log[(β)_t / (α+β)_t] for one still running after t; with `grad`, also
+/// ∂/∂(α, β).
+double log_likelihood(double alpha, double beta, double t, bool ended, std::array<double, 2>* grad) {
+  const double end = ended ? 1 : 0;
+  if (grad) {
+    const double ab = digamma_difference(alpha + beta, t + end);
+    *grad = {(ended ? 1 / alpha : 0.0) - ab, digamma_difference(beta, t) - ab};
+  }
+  return (ended ? std::log(alpha) : 0.0) + log_rising(beta, t) - log_rising(alpha + beta, t + end);
+}
+
 double row_log_likelihood(std::span<const double> p, const ModelData& data, std::size_t row) {
-  const double alpha = p[0], beta = p[1], t = data.periods[row];
-  if (data.ended[row] != 0) return std::log(alpha) + log_rising(beta, t) - log_rising(alpha + beta, t + 1);
-  return log_rising(beta, t) - log_rising(alpha + beta, t);
+  return log_likelihood(p[0], p[1], data.periods[row], data.ended[row] != 0, nullptr);
+}
+
+/// The fit's fast path: identical (periods, ended) merged, the likelihood and its analytic
+/// gradient in log-parameters summed over the distinct histories.
+double total_log_likelihood(std::span<const double> theta, const ModelData& data, std::span<double> grad) {
+  const double alpha = std::exp(theta[0]), beta = std::exp(theta[1]);
+  const auto patterns = whole_patterns(data, data.periods.size(), [&](std::size_t i) {
+    return std::array<double, 3>{data.periods[i], data.ended[i] != 0 ? 1.0 : 0.0, 0.0};
+  });
+  double total = 0;
+  std::array<double, 2> sum{}, g{};
+  for (const WholePattern& c : patterns) {
+    total += c.weight * log_likelihood(alpha, beta, c.v[0], c.v[1] != 0, grad.empty() ? nullptr : &g);
+    sum[0] += c.weight * g[0];
+    sum[1] += c.weight * g[1];
+  }
+  if (!grad.empty()) {
+    grad[0] = sum[0] * alpha;
+    grad[1] = sum[1] * beta;
+  }
+  return total;
 }
 
 std::vector<std::vector<double>> starts(const ModelData&) { return {{0, 0}, {std::log(0.5), std::log(2.0)}}; }
@@ -106,7 +137,7 @@ const ModelKernel& sbg_kernel() {
       .name = ValueModelName::sbg,
       .validate = validate,
       .row_log_likelihood = row_log_likelihood,
-      .total_log_likelihood = nullptr,
+      .total_log_likelihood = total_log_likelihood,
       .starts = starts,
       .fit = nullptr,
       .p_alive = p_alive,

@@ -173,6 +173,46 @@ TEST(Bgbb, PredictionsThroughTheApi) {
   }
 }
 
+// The fit's fast path (identical histories merged, analytic gradient in log-parameters) equals the
+// row-by-row sum, and its gradient central differences of that sum, on the donations and on a
+// history long enough to stop its sum early, at shapes small, published and large.
+TEST(Bgbb, FastPathMatchesRowsAndNumericGradient) {
+  const Table& t = donations();
+  std::vector<double> x = t.x, t_x = t.t_x, n = t.n, w = t.weights;
+  x.push_back(3), t_x.push_back(9), n.push_back(400), w.push_back(7);
+  x.push_back(3), t_x.push_back(9), n.push_back(400), w.push_back(2);  // merged with the one above
+  std::vector<double> x2 = x, t_x2 = t_x, n2 = n, w2 = w;
+  // Over 2^20 possible histories: merged by hashing instead of a dense table.
+  x2.push_back(1), t_x2.push_back(1), n2.push_back(1500000), w2.push_back(1);
+  for (const bool hashed : {false, true}) {
+  const ModelData data = hashed ? bgbb_data(x2, t_x2, n2, w2) : bgbb_data(x, t_x, n, w);
+  const auto rows_total = [&](const std::vector<double>& theta) {
+    std::vector<double> p(4);
+    for (std::size_t j = 0; j < 4; ++j) p[j] = std::exp(theta[j]);
+    double sum = 0;
+    for (std::size_t i = 0; i < data.x.size(); ++i)
+      sum += data.weights[i] * bgbb_kernel().row_log_likelihood(p, data, i);
+    return sum;
+  };
+  for (const std::vector<double>& p : std::vector<std::vector<double>>{
+           {1.204, 0.750, 0.657, 2.783}, {0.05, 0.2, 0.01, 0.3}, {3e6, 1e6, 2e5, 9e5}}) {
+    std::vector<double> theta(4), grad(4);
+    for (std::size_t j = 0; j < 4; ++j) theta[j] = std::log(p[j]);
+    const double fast = bgbb_kernel().total_log_likelihood(theta, data, grad);
+    const double slow = rows_total(theta);
+    EXPECT_NEAR(fast, slow, 1e-12 * std::abs(slow));
+    for (std::size_t j = 0; j < 4; ++j) {
+      const double h = 1e-5;
+      std::vector<double> up = theta, down = theta;
+      up[j] += h;
+      down[j] -= h;
+      const double numeric = (rows_total(up) - rows_total(down)) / (2 * h);
+      EXPECT_NEAR(grad[j], numeric, 1e-5 * std::max(1.0, std::abs(numeric))) << "alpha=" << p[0] << " j=" << j;
+    }
+  }
+  }
+}
+
 // n = 1, α = β = γ = δ = 1 (p and θ uniform). Opportunity 1: the customer dies before it (θ) or,
 // alive (1-θ), buys (p) or not (1-p):
 //   (x=0, t_x=0): E[(1-θ)(1-p)] + E[θ] = 1/4 + 1/2 = 3/4

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -201,6 +202,31 @@ TEST(Sbg, PredictionsThroughTheApi) {
         }
       },
       rapport::InputError);
+}
+
+// The fit's fast path (identical histories merged, analytic gradient in log-parameters) equals the
+// row-by-row sum, and its gradient central differences of that sum.
+TEST(Sbg, FastPathMatchesRowsAndNumericGradient) {
+  const Rows rows = calibration(curves().high_end);
+  const ModelData data = rows.data();
+  const auto rows_total = [&](double la, double lb) {
+    const std::vector<double> p = {std::exp(la), std::exp(lb)};
+    double sum = 0;
+    for (std::size_t i = 0; i < rows.periods.size(); ++i)
+      sum += rows.weights[i] * sbg_kernel().row_log_likelihood(p, data, i);
+    return sum;
+  };
+  for (const auto& p : std::vector<std::array<double, 2>>{{0.668, 3.806}, {0.01, 0.02}, {4e7, 9e7}}) {
+    const std::vector<double> theta = {std::log(p[0]), std::log(p[1])};
+    std::vector<double> grad(2);
+    const double fast = sbg_kernel().total_log_likelihood(theta, data, grad);
+    EXPECT_NEAR(fast, rows_total(theta[0], theta[1]), 1e-12 * std::abs(fast));
+    const double h = 1e-5;
+    const double da = (rows_total(theta[0] + h, theta[1]) - rows_total(theta[0] - h, theta[1])) / (2 * h);
+    const double db = (rows_total(theta[0], theta[1] + h) - rows_total(theta[0], theta[1] - h)) / (2 * h);
+    EXPECT_NEAR(grad[0], da, 1e-5 * std::max(1.0, std::abs(da))) << p[0];
+    EXPECT_NEAR(grad[1], db, 1e-5 * std::max(1.0, std::abs(db))) << p[0];
+  }
 }
 
 // α = β = 1, θ uniform:
