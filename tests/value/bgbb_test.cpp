@@ -137,6 +137,22 @@ TEST(Bgbb, DonationsPublishedFitReproduced) {
   }
 }
 
+// The L2 penalty on the log-parameters pulls them towards 0 (parameters towards 1): the penalised
+// optimum has the smaller Σ(log θ)² and the lower likelihood.
+TEST(Bgbb, PenaltyShrinksTheLogParameters) {
+  const rapport::ValueModel& free = donations_fit();
+  const rapport::ValueModel tied =
+      rapport::fit_value_model(rapport::ValueModelName::bgbb, donations().data(), rapport::FitOptions{}, 2000);
+  const auto norm = [](const rapport::ValueModel& m) {
+    double sum = 0;
+    for (const double v : m.params) sum += std::log(v) * std::log(v);
+    return sum;
+  };
+  EXPECT_LT(norm(tied), norm(free));
+  EXPECT_LT(tied.log_likelihood, free.log_likelihood);
+  EXPECT_EQ(tied.penalizer, 2000);
+}
+
 // A new donor's E[X(n)], n = 1..11, at the fitted (unrounded) estimates: Hardie's BG/BB
 // spreadsheet (brucehardie.com/notes/010, sheet "Tracking Plot", cells B7:B17, as quoted by
 // pymc-marketing's tests/clv/models/test_beta_geo_beta_binom.py), to its four decimals.
