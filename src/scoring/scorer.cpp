@@ -611,6 +611,41 @@ LoadReport add_rows(Scorer& scorer, const LoadOptions& options,
   return out;
 }
 
+RowsExtract extract_rows(const CustomerBase& base, const ScoreResult& result, const std::vector<std::uint32_t>& rows) {
+  RowsExtract out;
+  const std::size_t k = rows.size();
+  ScoreResult& r = out.result;
+  r.as_of = result.as_of;
+  r.bgnbd = result.bgnbd;
+  r.gamma_gamma = result.gamma_gamma;
+  r.bgnbd_fitted = result.bgnbd_fitted;
+  r.gamma_gamma_fitted = result.gamma_gamma_fitted;
+  r.bgnbd_error = result.bgnbd_error;
+  r.gamma_gamma_error = result.gamma_gamma_error;
+  for_each_column(r.scores, result.scores, [&](auto& to, const auto& from) {
+    to.resize(k);
+    for (std::size_t i = 0; i < k; ++i) to[i] = from[rows[i]];
+  });
+  const auto& f = result.forest;
+  auto& g = r.forest;
+  for (auto* col : {&g.direct_referrals, &g.converted_referrals, &g.generation, &g.tree_size}) col->resize(k);
+  g.katz.resize(k);
+  out.base.customer_id.reserve(k);
+  out.root_id.reserve(k);
+  for (std::size_t i = 0; i < k; ++i) {
+    const auto c = result.scores.customer[rows[i]];
+    r.scores.customer[i] = static_cast<std::uint32_t>(i);
+    out.base.customer_id.push_back(base.customer_id[c]);
+    out.root_id.emplace_back(base.person(f.root[c]));
+    g.direct_referrals[i] = f.direct_referrals[c];
+    g.converted_referrals[i] = f.converted_referrals[c];
+    g.generation[i] = f.generation[c];
+    g.tree_size[i] = f.tree_size[c];
+    g.katz[i] = f.katz[c];
+  }
+  return out;
+}
+
 }  // namespace detail
 
 // ---------------------------------------------------------------- the public face
