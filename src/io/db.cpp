@@ -188,6 +188,7 @@ void upsert_scores(DbConnection& db, const DbName& name, const CustomerBase& bas
                    const std::vector<std::uint32_t>& rows) {
   const auto cols = score_table_columns();
   ensure_table(db, name, cols);
+  db.index(name, "customer_id");
   for (const auto r : rows) db.remove(name, "customer_id", base.customer_id[res.scores.customer[r]]);
   auto ins = db.insert(name, cols);
   std::string text;
