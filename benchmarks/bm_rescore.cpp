@@ -74,7 +74,8 @@ void BM_ChangesOnly(benchmark::State& state) {
   Scorer scorer(b, b.default_as_of());
   std::string uri;
   if (write) {
-    uri = "sqlite:" + (std::filesystem::temp_directory_path() / ("bm_rescore_" + std::to_string(::getpid()) + ".db")).string();
+    uri = "sqlite:" +
+          (std::filesystem::temp_directory_path() / ("bm_rescore_" + std::to_string(::getpid()) + ".db")).string();
     scorer.with_changes([&](const CustomerBase& base, const ScoreResult& r, const std::vector<std::uint32_t>&) {
       DbWriteOptions t;
       t.out_table = "scores";
@@ -90,16 +91,18 @@ void BM_ChangesOnly(benchmark::State& state) {
     state.PauseTiming();
     RowBatch batch;
     for (int k = 0; k < 200; ++k)
-      batch.contacts.push_back({b.customer_id[rng() % b.customer_count()],
-                                ContactRow{midnight(D) + static_cast<seconds_t>(rng() % 86400), Channel::phone,
-                                           Stage::service, Initiator::business, Aspect::hospitality, 1, false, no_time}});
+      batch.contacts.push_back(
+          {b.customer_id[rng() % b.customer_count()],
+           ContactRow{midnight(D) + static_cast<seconds_t>(rng() % 86400), Channel::phone, Stage::service,
+                      Initiator::business, Aspect::hospitality, 1, false, no_time}});
     state.ResumeTiming();
     scorer.add(batch);
     if (write) {
-      scorer.with_changes([&](const CustomerBase& base, const ScoreResult& r, const std::vector<std::uint32_t>& changed) {
-        upsert_scores_db(uri, "scores", base, r, changed);
-        rows += changed.size();
-      });
+      scorer.with_changes(
+          [&](const CustomerBase& base, const ScoreResult& r, const std::vector<std::uint32_t>& changed) {
+            upsert_scores_db(uri, "scores", base, r, changed);
+            rows += changed.size();
+          });
     } else {
       rows += scorer.changes().size();
     }

@@ -36,8 +36,10 @@ py::object changed_rows(rapport::Scorer& scorer) {
   {
     py::gil_scoped_release release;
     config = scorer.config();
-    scorer.with_changes([&](const rapport::CustomerBase& base, const rapport::ScoreResult& r,
-                            const std::vector<std::uint32_t>& rows) { part = rapport::detail::extract_rows(base, r, rows); });
+    scorer.with_changes(
+        [&](const rapport::CustomerBase& base, const rapport::ScoreResult& r, const std::vector<std::uint32_t>& rows) {
+          part = rapport::detail::extract_rows(base, r, rows);
+        });
   }
   holder->base = std::move(part.base);
   return make_score_run(std::move(holder), config, std::move(part.result), std::move(part.root_id));

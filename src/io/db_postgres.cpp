@@ -247,7 +247,8 @@ public:
   void index(const DbName& name, const std::string& column) override {
     // PostgreSQL puts the index in the table's schema; no "already exists" notice on stderr
     run("SET LOCAL client_min_messages = warning", ErrorKind::output);
-    run("CREATE INDEX IF NOT EXISTS \"" + name.table + "_" + column + "\" ON " + name.quoted() + " (\"" + column + "\")",
+    run("CREATE INDEX IF NOT EXISTS \"" + name.table + "_" + column + "\" ON " + name.quoted() + " (\"" + column +
+            "\")",
         ErrorKind::output);
   }
   void remove(const DbName& name, const std::string& column, const std::string& value) override {

@@ -151,8 +151,8 @@ struct Scorer::Impl {
   // ---- rows held for customers not added yet (by key, in add order), applied when they arrive
   struct Held {
     bool contact = true;
-    ContactRow row;        // a contact
-    seconds_t at = 0;      // a purchase
+    ContactRow row;    // a contact
+    seconds_t at = 0;  // a purchase
     double amount = 0;
   };
   std::unordered_map<std::string, std::vector<Held>> held;
@@ -160,7 +160,7 @@ struct Scorer::Impl {
   std::size_t batch_held_contacts = 0, batch_held_purchases = 0;  // held by the batch being added
 
   // ---- the change set: rows of result.scores rescored since the last changes()
-  bool all_changed = true;          // every row (construction, refit, set_as_of, a refit of models)
+  bool all_changed = true;            // every row (construction, refit, set_as_of, a refit of models)
   std::vector<std::uint8_t> changed;  // per row, when !all_changed
   std::vector<std::uint32_t> changed_rows;
 

@@ -417,12 +417,15 @@ TEST(Database, ScorerChangesAreUpsertedAlone) {
     char buf[64];
     const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, now.scores.loyalty_given[r]);
     ASSERT_EQ(ec, std::errc{});
-    EXPECT_EQ(count(path, "SELECT count(*) FROM scores WHERE customer_id = '" + id + "' AND loyalty_given = " +
-                              std::string(buf, end)), 1) << id;
+    EXPECT_EQ(count(path, "SELECT count(*) FROM scores WHERE customer_id = '" + id +
+                              "' AND loyalty_given = " + std::string(buf, end)),
+              1)
+        << id;
   }
   EXPECT_NE(std::to_string(count(path, "SELECT sum(loyalty_given * 1000) FROM scores")), before);
   EXPECT_EQ(upsert(), 0u);  // nothing new
-  EXPECT_THROW(upsert_scores_db(uri, "scores", s.scorer->base(), now, {static_cast<std::uint32_t>(all)}), std::out_of_range);
+  EXPECT_THROW(upsert_scores_db(uri, "scores", s.scorer->base(), now, {static_cast<std::uint32_t>(all)}),
+               std::out_of_range);
 }
 
 TEST(Database, ATableOfTheWrongShapeIsAnErrorAndNothingIsWritten) {
@@ -652,7 +655,8 @@ TEST(Database, PostgresScorerChangesAreUpsertedAlone) {
   EXPECT_EQ(schema.count("SELECT count(DISTINCT customer_id) FROM " + table), static_cast<long long>(all));
   EXPECT_EQ(schema.count("SELECT count(*) FROM " + table), static_cast<long long>(all));
   EXPECT_EQ(schema.count("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema.name() +
-                         "' AND indexname = 'scores_customer_id'"), 1);
+                         "' AND indexname = 'scores_customer_id'"),
+            1);
   const ScoreResult& now = s.scorer->scores();
   for (std::uint32_t r = 0; r < 3; ++r) {
     const auto& id = s.sample.loaded.base.customer_id[now.scores.customer[r]];
@@ -660,6 +664,8 @@ TEST(Database, PostgresScorerChangesAreUpsertedAlone) {
     const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, now.scores.loyalty_given[r]);
     ASSERT_EQ(ec, std::errc{});
     EXPECT_EQ(schema.count("SELECT count(*) FROM " + table + " WHERE customer_id = '" + id +
-                           "' AND loyalty_given = " + std::string(buf, end)), 1) << id;
+                           "' AND loyalty_given = " + std::string(buf, end)),
+              1)
+        << id;
   }
 }

@@ -7,13 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <set>
-#include <mutex>
-#include <atomic>
 #include <sstream>
 #include <thread>
 #include <variant>
@@ -332,10 +332,13 @@ FullRun full_run(const Rows& r) {
     ++t.rejected;
     out.report.rejects.push_back(RejectedRow{table, "", 0, 0, "", why, ""});
   };
-  for (const auto& x : r.customers) count(out.report.customers, "customers", b.add_customer(x.customer_id, x.acquired_on, x.segment));
+  for (const auto& x : r.customers)
+    count(out.report.customers, "customers", b.add_customer(x.customer_id, x.acquired_on, x.segment));
   for (const auto& x : r.contacts) count(out.report.contacts, "contacts", b.add_contact(x.customer_id, x.row));
-  for (const auto& x : r.purchases) count(out.report.purchases, "purchases", b.add_purchase(x.customer_id, x.at, x.amount));
-  for (const auto& x : r.referrals) count(out.report.referrals, "referrals", b.add_referral(x.referrer_id, x.referred_id, x.at));
+  for (const auto& x : r.purchases)
+    count(out.report.purchases, "purchases", b.add_purchase(x.customer_id, x.at, x.amount));
+  for (const auto& x : r.referrals)
+    count(out.report.referrals, "referrals", b.add_referral(x.referrer_id, x.referred_id, x.at));
   out.base = b.finish();
   return out;
 }
@@ -488,8 +491,14 @@ TEST(Scorer, item11_PendingRowsAreBounded) {
   ScorerOptions options;
   options.max_pending_rows = 2;
   Scorer scorer(build(rows), D, {}, {}, options);
-  const ContactRow contact{midnight(days_from_civil(2024, 3, 1)), Channel::phone, Stage::service,
-                           Initiator::business, Aspect::technical, 1, false, no_time};
+  const ContactRow contact{midnight(days_from_civil(2024, 3, 1)),
+                           Channel::phone,
+                           Stage::service,
+                           Initiator::business,
+                           Aspect::technical,
+                           1,
+                           false,
+                           no_time};
   RowBatch b1;
   b1.contacts.push_back({"x", contact});
   b1.purchases.push_back({"x", midnight(days_from_civil(2024, 3, 2)), 40.0});
@@ -562,7 +571,8 @@ TEST(Scorer, OptionsAreValidatedLikeSettings) {
 // a for the referral a -> c, the new customer d (row 3), and every row after refit().
 TEST(Scorer, ChangesListOnlyTheRowsRescoredSinceTheLastCall) {
   Rows rows;
-  rows.customers = {{"a", days_from_civil(2024, 1, 1), ""}, {"b", days_from_civil(2024, 1, 1), ""},
+  rows.customers = {{"a", days_from_civil(2024, 1, 1), ""},
+                    {"b", days_from_civil(2024, 1, 1), ""},
                     {"c", days_from_civil(2024, 6, 1), ""}};
   ScoringConfig config;
   config.bgnbd = BgNbdParams{0.5, 20.0, 0.8, 3.0};
@@ -623,7 +633,8 @@ TEST(Scorer, ConcurrentAddScoresSummaryAndChangesFromSeveralThreads) {
   const auto reader = [&](int kind) {
     do {  // at least once
       if (kind == 0) {
-        scorer.with_scores([](const CustomerBase& b, const ScoreResult& r) { EXPECT_LE(r.scores.size(), b.customer_count()); });
+        scorer.with_scores(
+            [](const CustomerBase& b, const ScoreResult& r) { EXPECT_LE(r.scores.size(), b.customer_count()); });
         changed += scorer.changes().size();
       } else {
         EXPECT_GT(scorer.summary().customers_scored, 0u);
