@@ -1333,6 +1333,10 @@ class Scorer:
         Worker threads.
     strict : bool, default False
         Raise :class:`DataError` for rejected rows (at build and in :meth:`add`) instead of warning.
+    max_pending_rows : int, default 100000
+        Contacts and purchases held, together, for customers not added yet (rows may arrive in
+        any order: a held row is applied when its customer arrives); a row beyond it is rejected.
+        0 holds none. An integer in [0, 4294967295], else :class:`ConfigError`.
 
     Every method releases the GIL while it works; calls from several threads are serialised by
     the Scorer's lock.
@@ -1349,10 +1353,17 @@ class Scorer:
         config: ConfigArg = None,
         threads: Optional[int] = None,
         strict: bool = False,
+        max_pending_rows: int = 100000,
     ) -> None:
+        if isinstance(max_pending_rows, _np.integer):
+            max_pending_rows = int(max_pending_rows)
+        try:
+            options = _json.dumps({"max_pending_rows": max_pending_rows}, allow_nan=False)
+        except (TypeError, ValueError):
+            raise ConfigError(f"config: scorer.max_pending_rows expects an integer (got {max_pending_rows!r})") from None
         base = _resolve(customers, contacts, purchases, referrals, strict)
         self._strict = strict
-        self._scorer = _rapport._Scorer(base, _day(as_of, "as_of"), _config(config, threads))
+        self._scorer = _rapport._Scorer(base, _day(as_of, "as_of"), _config(config, threads), options)
 
     def add(
         self,
@@ -1365,7 +1376,9 @@ class Scorer:
         validated by the same row rules as :func:`load`. Customers are taken first, so a batch's
         contacts may name its new customers. Returns the batch's rejected rows (a DataFrame as
         :attr:`CustomerBase.rejects`, lines counted within the batch); warns about them, or
-        raises :class:`DataError` when the Scorer is strict (the accepted rows stay added)."""
+        raises :class:`DataError` when the Scorer is strict (the accepted rows stay added).
+        A contact or purchase of a customer not added yet is not a reject: it is held (see
+        :attr:`pending`) and applied when the customer arrives."""
         batch = self._scorer.add(
             _prepare_table(customers, "customers"),
             _prepare_table(contacts, "contacts"),
@@ -1382,6 +1395,29 @@ class Scorer:
         """The score table of every scored customer (as :func:`score` returns it), after
         rescoring what the added rows touched."""
         return _frame(self._scorer.scores())
+
+    def changes(self) -> _pd.DataFrame:
+        """Only the rows rescored since the last call (every row at the first call, after
+        :meth:`refit` or a move of :attr:`as_of`), as a DataFrame with the columns of
+        :meth:`scores`, in row order of :meth:`scores`; O(changed rows), not O(base).
+        ``upserve_score`` is a base-wide rank: rows not rescored keep theirs, which may lag the
+        current ranks slightly (docs/live.md)."""
+        return _frame(self._scorer.changes())
+
+    def write_changes(self, uri: str, table: str = "scores") -> int:
+        """Upserts the rows rescored since the last :meth:`changes` / :meth:`write_changes` into
+        the scores table ``table`` of the database ``uri`` (``sqlite:PATH`` or PostgreSQL; the
+        table of ``rapport score --out-table``, created when missing) in one transaction, and
+        returns how many rows were written. On failure nothing is written and the rows stay in
+        the change set."""
+        return self._scorer.write_changes(str(uri), str(table))
+
+    @property
+    def pending(self) -> Dict[str, int]:
+        """Rows held for customers not added yet: ``{"contacts": n, "purchases": m}``. A full
+        run of the same rows rejects them as unknown customers; :meth:`summary` counts them so
+        (in ``rows[table]["rejected"]``) and also shows them as ``rows[table]["pending"]``."""
+        return dict(self._scorer.pending)
 
     @property
     def rescored(self) -> int:

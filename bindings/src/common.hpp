@@ -69,9 +69,10 @@ py::array new_object_array(std::size_t n);
 std::shared_ptr<BaseHolder> add_frames(rapport::Scorer& scorer, const py::object (&specs)[4], const py::object& na,
                                        const py::object& na_time, const py::object& time_fallback);
 
-/// A `_ScoreRun` (as rapport.score makes) of a result over `base`.
+/// A `_ScoreRun` (as rapport.score makes) of a result over `base`; `root_id`: each customer's
+/// root key when the base does not hold the roots (empty: from the base).
 py::object make_score_run(std::shared_ptr<BaseHolder> base, const rapport::ScoringConfig& config,
-                          rapport::ScoreResult result);
+                          rapport::ScoreResult result, std::vector<std::string> root_id = {});
 
 void init_data(py::module_& m);
 void init_scorer(py::module_& m);

@@ -336,8 +336,10 @@ py::tuple rfm_columns(const ScoreRun& run) {
 
 }  // namespace
 
-py::object make_score_run(std::shared_ptr<BaseHolder> base, const ScoringConfig& config, rapport::ScoreResult result) {
+py::object make_score_run(std::shared_ptr<BaseHolder> base, const ScoringConfig& config, rapport::ScoreResult result,
+                          std::vector<std::string> root_id) {
   auto run = std::make_unique<ScoreRun>();
+  run->root_id = std::move(root_id);
   run->base = std::move(base);
   run->config = config;
   run->result = std::move(result);

@@ -2,6 +2,10 @@
 // releases the GIL around the work; the Scorer's own lock serialises calls from several threads.
 #include "common.hpp"
 
+#include <rapport/io/database.hpp>
+
+#include "scoring/scorer_rows.hpp"
+
 #include <optional>
 
 namespace rapport_py {
@@ -24,16 +28,54 @@ py::object snapshot(rapport::Scorer& scorer) {
   return make_score_run(std::move(holder), config, std::move(*result));
 }
 
+/// The rows rescored since the last call, as a `_ScoreRun` of those rows only (O(rows)).
+py::object changed_rows(rapport::Scorer& scorer) {
+  auto holder = std::make_shared<BaseHolder>();
+  rapport::detail::RowsExtract part;
+  rapport::ScoringConfig config;
+  {
+    py::gil_scoped_release release;
+    config = scorer.config();
+    scorer.with_changes(
+        [&](const rapport::CustomerBase& base, const rapport::ScoreResult& r, const std::vector<std::uint32_t>& rows) {
+          part = rapport::detail::extract_rows(base, r, rows);
+        });
+  }
+  holder->base = std::move(part.base);
+  return make_score_run(std::move(holder), config, std::move(part.result), std::move(part.root_id));
+}
+
 }  // namespace
 
 void init_scorer(py::module_& m) {
   py::class_<rapport::Scorer>(m, "_Scorer")
       .def(py::init([](const std::shared_ptr<BaseHolder>& base, std::optional<int> as_of_day,
-                       const rapport::ScoringConfig& config) {
+                       const rapport::ScoringConfig& config, const std::string& options_json) {
+             const auto options = rapport::scorer_options_from_json(options_json);
              py::gil_scoped_release release;
-             return std::make_unique<rapport::Scorer>(base->base, as_of_day, config, base->report);
+             return std::make_unique<rapport::Scorer>(base->base, as_of_day, config, base->report, options);
            }),
-           py::arg("base"), py::arg("as_of_day"), py::arg("config"))
+           py::arg("base"), py::arg("as_of_day"), py::arg("config"), py::arg("options_json") = "{}")
+      .def("changes", &changed_rows, "The rows rescored since the last call, as a _ScoreRun of those rows.")
+      .def_property_readonly("pending",
+                             [](const rapport::Scorer& s) {
+                               const auto r = s.report();
+                               py::dict d;
+                               d["contacts"] = r.contacts.pending;
+                               d["purchases"] = r.purchases.pending;
+                               return d;
+                             })
+      .def("write_changes",
+           [](rapport::Scorer& s, const std::string& uri, const std::string& table) {
+             py::gil_scoped_release release;
+             std::size_t written = 0;
+             s.with_changes([&](const rapport::CustomerBase& base, const rapport::ScoreResult& r,
+                                const std::vector<std::uint32_t>& rows) {
+               rapport::upsert_scores_db(uri, table, base, r, rows);
+               written = rows.size();
+             });
+             return written;
+           })
       .def(
           "add",
           [](rapport::Scorer& s, const py::object& customers, const py::object& contacts, const py::object& purchases,

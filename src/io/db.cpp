@@ -15,6 +15,7 @@
 #include <cmath>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 
 namespace rapport {
 
@@ -379,6 +380,23 @@ void write_scores(DbConnection& db, const DbName& name, const CustomerBase& base
   ins->finish();
 }
 
+// Replaces the rows of the customers of result rows `rows` (deleted by key, then inserted): the
+// deletes come first, since a PostgreSQL COPY holds the connection until it ends.
+void upsert_scores(DbConnection& db, const DbName& name, const CustomerBase& base, const ScoreResult& res,
+                   const std::vector<std::uint32_t>& rows) {
+  const auto cols = score_table_columns();
+  ensure_table(db, name, cols);
+  db.index(name, "customer_id");
+  for (const auto r : rows) db.remove(name, "customer_id", base.customer_id[res.scores.customer[r]]);
+  auto ins = db.insert(name, cols);
+  std::string text;
+  for (const auto r : rows) format_score_row(text, base, res, r);
+  CsvReader reader(text, "scores");
+  CsvRecord rec;
+  while (reader.next(rec)) ins->add(rec.fields);
+  ins->finish();
+}
+
 void write_history(DbConnection& db, const DbName& name, const CustomerBase& base, const ScoreResult& res) {
   const auto cols = history_table_columns();
   ensure_table(db, name, cols);
@@ -627,6 +645,15 @@ void write_db(const std::string& uri, const DbWriteOptions& tables, const Custom
     if (history) detail::write_history(*db, *history, base, result);
     if (runs) detail::write_run(*db, *runs, base, report, result, config, run, summary);
   });
+}
+
+void upsert_scores_db(const std::string& uri, const std::string& out_table, const CustomerBase& base,
+                      const ScoreResult& result, const std::vector<std::uint32_t>& rows) {
+  const auto name = detail::parse_db_name(out_table, "--out-table");
+  for (const auto r : rows)
+    if (r >= result.scores.size()) throw std::out_of_range("upsert_scores_db: no scored row " + std::to_string(r));
+  auto db = detail::open_db(uri, true);
+  detail::in_write_transaction(*db, [&] { detail::upsert_scores(*db, name, base, result, rows); });
 }
 
 LoadResult import_csv_to_db(const InputFiles& files, const std::string& uri, const DbTables& tables,

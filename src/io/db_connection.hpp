@@ -108,6 +108,9 @@ public:
   virtual void create(const DbName& name, const std::vector<DbColumn>& columns) = 0;
   /// Deletes the rows (all, or those whose `column` equals the text `value`, bound).
   virtual void remove(const DbName& name, const std::string& column = {}, const std::string& value = {}) = 0;
+  /// Creates the index `<table>_<column>` on one column when it does not exist (the live
+  /// Scorer's upserts find a customer's row by key without scanning the table).
+  virtual void index(const DbName& name, const std::string& column) = 0;
   /// Whether the table holds at least one row.
   virtual bool has_rows(const DbName& name) = 0;
   /// A prepared, batched inserter into `name`'s `columns`.

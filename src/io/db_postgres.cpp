@@ -315,6 +315,13 @@ public:
       sql += (i ? ", \"" : "\"") + columns[i].name + "\" " + pg_type(columns[i].type);
     run(sql + ")", ErrorKind::output);
   }
+  void index(const DbName& name, const std::string& column) override {
+    // PostgreSQL puts the index in the table's schema; no "already exists" notice on stderr
+    run("SET LOCAL client_min_messages = warning", ErrorKind::output);
+    run("CREATE INDEX IF NOT EXISTS \"" + name.table + "_" + column + "\" ON " + name.quoted() + " (\"" + column +
+            "\")",
+        ErrorKind::output);
+  }
   void remove(const DbName& name, const std::string& column, const std::string& value) override {
     const std::string sql = "DELETE FROM " + name.quoted() + (column.empty() ? "" : " WHERE \"" + column + "\" = $1");
     const char* params[1] = {value.c_str()};

@@ -213,6 +213,11 @@ public:
       sql += (i ? ", \"" : "\"") + columns[i].name + "\" " + sql_type(columns[i].type);
     exec(sql + ")");
   }
+  void index(const DbName& name, const std::string& column) override {
+    // SQLite qualifies the index (not the table) with the schema
+    exec("CREATE INDEX IF NOT EXISTS " + (name.schema.empty() ? "" : "\"" + name.schema + "\".") + "\"" + name.table +
+         "_" + column + "\" ON \"" + name.table + "\" (\"" + column + "\")");
+  }
   void remove(const DbName& name, const std::string& column, const std::string& value) override {
     Statement st;
     const std::string sql = "DELETE FROM " + name.quoted() + (column.empty() ? "" : " WHERE \"" + column + "\" = ?");

@@ -29,7 +29,7 @@ std::string shown(double x) {
 
 template <class S>
 constexpr bool is_record = std::is_same_v<S, BgNbdParams> || std::is_same_v<S, GammaGammaParams> ||
-                           std::is_same_v<S, FitOptions>;
+                           std::is_same_v<S, FitOptions> || std::is_same_v<S, ScorerOptions>;
 
 template <class E, class T>
 const auto& value_names(const ComponentArray<E, T>&) {
@@ -191,6 +191,20 @@ void validate(const ScoringConfig& config) { check_record("", config); }
 void validate(const BgNbdParams& params) { check_record("bgnbd.", params); }
 void validate(const GammaGammaParams& params) { check_record("gamma_gamma.", params); }
 void validate(const FitOptions& options) { check_record("fit.", options); }
+void validate(const ScorerOptions& options) { check_record("scorer.", options); }
+
+ScorerOptions scorer_options_from_json(const std::string& text) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw ConfigError(std::string("config: invalid JSON: ") + e.what());
+  }
+  ScorerOptions o;
+  read_record("scorer.", j, o, false);
+  validate(o);
+  return o;
+}
 
 ScoringConfig config_from_json(const std::string& text, const ScoringConfig& base) {
   json j;

@@ -126,6 +126,7 @@ struct Scorer::Impl {
   ScoreResult result;
   std::size_t rescored = 0;
   unsigned threads = 1;
+  ScorerOptions options;
 
   std::shared_ptr<detail::IdIndex> keys;  // customer key -> index (base.index_ shares it)
   std::unordered_map<std::string, std::uint32_t> segments;
@@ -147,6 +148,22 @@ struct Scorer::Impl {
   std::vector<std::pair<seconds_t, double>> purchases;
   bool referrals_changed = false;
 
+  // ---- rows held for customers not added yet (by key, in add order), applied when they arrive
+  struct Held {
+    bool contact = true;
+    ContactRow row;    // a contact
+    seconds_t at = 0;  // a purchase
+    double amount = 0;
+  };
+  std::unordered_map<std::string, std::vector<Held>> held;
+  std::size_t held_contacts = 0, held_purchases = 0;              // held now
+  std::size_t batch_held_contacts = 0, batch_held_purchases = 0;  // held by the batch being added
+
+  // ---- the change set: rows of result.scores rescored since the last changes()
+  bool all_changed = true;            // every row (construction, refit, set_as_of, a refit of models)
+  std::vector<std::uint8_t> changed;  // per row, when !all_changed
+  std::vector<std::uint32_t> changed_rows;
+
   // ---- construction and full runs
   void index_base();
   void full_rescore(const ScoringConfig& run_config);
@@ -162,6 +179,10 @@ struct Scorer::Impl {
   bool add_referral(std::string_view referrer, std::string_view referred, seconds_t at,
                     const detail::RowError* failure, detail::RowError& e);
   std::uint32_t person_of(std::string_view id);
+  bool hold(std::string_view id, const Held& row, std::size_t field, detail::RowError& e);
+  void release_held(std::string_view id, std::uint32_t c);
+  LoadReport running_report() const;
+  std::vector<std::uint32_t> take_changes();
   std::optional<std::uint32_t> customer(std::string_view id) const { return keys->find(base.customer_id, id); }
 
   // ---- incremental rescoring
@@ -208,6 +229,7 @@ void Scorer::Impl::full_rescore(const ScoringConfig& run_config) {
   row_of.assign(base.customer_count(), none);
   for (std::size_t r = 0; r < result.scores.size(); ++r) row_of[result.scores.customer[r]] = static_cast<std::uint32_t>(r);
   rescored = result.scores.size();
+  all_changed = true;
   ranked_valid = false;
   rebuild_ranks();
 }
@@ -264,13 +286,71 @@ bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::str
   base.contact_offsets.push_back(base.contact_offsets.back());
   base.complaint_offsets.push_back(base.complaint_offsets.back());
   base.purchase_offsets.push_back(base.purchase_offsets.back());
+  release_held(id, c);
   return true;
+}
+
+// Holds a row of a customer not added yet (its other rules already passed); false with `e` when
+// the key can never name a customer or the bound is reached.
+bool Scorer::Impl::hold(std::string_view id, const Held& row, std::size_t field, detail::RowError& e) {
+  if (id.empty() || options.max_pending_rows == 0) {
+    e = detail::RowError{field, 0, "unknown customer"};
+    return false;
+  }
+  if (held_contacts + held_purchases >= options.max_pending_rows) {
+    e = detail::RowError{field, 0, "unknown customer (not held: max_pending_rows reached)"};
+    return false;
+  }
+  held[std::string(id)].push_back(row);
+  ++(row.contact ? held_contacts : held_purchases);
+  ++(row.contact ? batch_held_contacts : batch_held_purchases);
+  return true;
+}
+
+// A customer arrived: its held rows join the queue, in the order they were added.
+void Scorer::Impl::release_held(std::string_view id, std::uint32_t c) {
+  if (held.empty()) return;
+  const auto it = held.find(std::string(id));
+  if (it == held.end()) return;
+  for (const Held& h : it->second) {
+    if (h.contact) {
+      contact_owner.push_back(c);
+      contacts.push_back(h.row);
+      --held_contacts;
+    } else {
+      purchase_owner.push_back(c);
+      purchases.emplace_back(h.at, h.amount);
+      --held_purchases;
+    }
+  }
+  held.erase(it);
+}
+
+LoadReport Scorer::Impl::running_report() const {
+  LoadReport r = report;
+  r.contacts.pending = held_contacts;
+  r.purchases.pending = held_purchases;
+  return r;
+}
+
+// The change set as rows, ascending; starts a new one.
+std::vector<std::uint32_t> Scorer::Impl::take_changes() {
+  std::vector<std::uint32_t> rows;
+  if (all_changed) {
+    rows.resize(result.scores.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) rows[r] = static_cast<std::uint32_t>(r);
+  } else {
+    rows = changed_rows;
+    std::sort(rows.begin(), rows.end());
+  }
+  return rows;
 }
 
 bool Scorer::Impl::add_contact(std::string_view id, const ContactRow& row, const detail::RowError* failure,
                                detail::RowError& e) {
   const auto c = customer(id);
-  if (!detail::check_contact(c.has_value(), row, failure, e)) return false;
+  if (!detail::check_contact(true, row, failure, e)) return false;
+  if (!c) return hold(id, Held{true, row, 0, 0}, detail::contact_field::customer_id, e);
   contact_owner.push_back(*c);
   contacts.push_back(row);
   return true;
@@ -279,7 +359,8 @@ bool Scorer::Impl::add_contact(std::string_view id, const ContactRow& row, const
 bool Scorer::Impl::add_purchase(std::string_view id, seconds_t at, double amount, const detail::RowError* failure,
                                 detail::RowError& e) {
   const auto c = customer(id);
-  if (!detail::check_purchase(c.has_value(), amount, failure, e)) return false;
+  if (!detail::check_purchase(true, amount, failure, e)) return false;
+  if (!c) return hold(id, Held{false, {}, at, amount}, detail::purchase_field::customer_id, e);
   purchase_owner.push_back(*c);
   purchases.emplace_back(at, amount);
   return true;
@@ -422,6 +503,13 @@ void Scorer::Impl::rescore(std::vector<std::uint32_t> dirty, bool forest_changed
       result.gamma_gamma_customers -= detail::gamma_gamma_input(s, r) ? 1 : 0;
     }
     for_each_column(s, part.scores, [&](auto& to, const auto& from) { to[r] = from[i]; });
+    if (!all_changed) {
+      if (changed.size() <= r) changed.resize(rows_now, 0);
+      if (!changed[r]) {
+        changed[r] = 1;
+        changed_rows.push_back(r);
+      }
+    }
     result.bgnbd_customers += detail::bgnbd_input(s, r) ? 1 : 0;
     result.gamma_gamma_customers += detail::gamma_gamma_input(s, r) ? 1 : 0;
     inserted.emplace_back(s.upserve_value[r], r);
@@ -443,6 +531,7 @@ void Scorer::Impl::refit_unavailable_models() {
   if (result.bgnbd_fitted) config.bgnbd = result.bgnbd;
   if (result.gamma_gamma_fitted) config.gamma_gamma = result.gamma_gamma;
   detail::fill_value_columns(config, threads, result);
+  all_changed = true;  // every row's value columns
   rank_all();
 }
 
@@ -506,13 +595,54 @@ LoadReport add_rows(Scorer& scorer, const LoadOptions& options,
   LoadReport out;
   RejectSink sink(out, options);
   ScorerRows rows{im};
+  im.batch_held_contacts = im.batch_held_purchases = 0;
+  const auto finish = [&] {
+    accumulate(im.report, out);
+    out.contacts.pending = im.batch_held_contacts;
+    out.purchases.pending = im.batch_held_purchases;
+  };
   try {
     feed(rows, sink);
   } catch (...) {
-    accumulate(im.report, out);
+    finish();
     throw;
   }
-  accumulate(im.report, out);
+  finish();
+  return out;
+}
+
+RowsExtract extract_rows(const CustomerBase& base, const ScoreResult& result, const std::vector<std::uint32_t>& rows) {
+  RowsExtract out;
+  const std::size_t k = rows.size();
+  ScoreResult& r = out.result;
+  r.as_of = result.as_of;
+  r.bgnbd = result.bgnbd;
+  r.gamma_gamma = result.gamma_gamma;
+  r.bgnbd_fitted = result.bgnbd_fitted;
+  r.gamma_gamma_fitted = result.gamma_gamma_fitted;
+  r.bgnbd_error = result.bgnbd_error;
+  r.gamma_gamma_error = result.gamma_gamma_error;
+  for_each_column(r.scores, result.scores, [&](auto& to, const auto& from) {
+    to.resize(k);
+    for (std::size_t i = 0; i < k; ++i) to[i] = from[rows[i]];
+  });
+  const auto& f = result.forest;
+  auto& g = r.forest;
+  for (auto* col : {&g.direct_referrals, &g.converted_referrals, &g.generation, &g.tree_size}) col->resize(k);
+  g.katz.resize(k);
+  out.base.customer_id.reserve(k);
+  out.root_id.reserve(k);
+  for (std::size_t i = 0; i < k; ++i) {
+    const auto c = result.scores.customer[rows[i]];
+    r.scores.customer[i] = static_cast<std::uint32_t>(i);
+    out.base.customer_id.push_back(base.customer_id[c]);
+    out.root_id.emplace_back(base.person(f.root[c]));
+    g.direct_referrals[i] = f.direct_referrals[c];
+    g.converted_referrals[i] = f.converted_referrals[c];
+    g.generation[i] = f.generation[c];
+    g.tree_size[i] = f.tree_size[c];
+    g.katz[i] = f.katz[c];
+  }
   return out;
 }
 
@@ -520,10 +650,13 @@ LoadReport add_rows(Scorer& scorer, const LoadOptions& options,
 
 // ---------------------------------------------------------------- the public face
 
-Scorer::Scorer(CustomerBase base, std::optional<day_t> as_of, const ScoringConfig& config, LoadReport report)
+Scorer::Scorer(CustomerBase base, std::optional<day_t> as_of, const ScoringConfig& config, LoadReport report,
+               const ScorerOptions& options)
     : impl_(std::make_unique<Impl>()) {
   validate(config);
+  validate(options);
   auto& im = *impl_;
+  im.options = options;
   im.base = std::move(base);
   im.report = std::move(report);
   im.given = config;
@@ -605,8 +738,46 @@ void Scorer::refit() {
 
 Summary Scorer::summary() {
   std::lock_guard lock(impl_->mutex);
-  impl_->apply_queue();
-  return summarize(impl_->base, impl_->report, impl_->result, impl_->config);
+  auto& im = *impl_;
+  im.apply_queue();
+  // held rows: rejected unknown-customer rows of a full run of the same rows
+  LoadReport rep = im.running_report();
+  rep.contacts.rejected += im.held_contacts;
+  rep.purchases.rejected += im.held_purchases;
+  Summary s = summarize(im.base, rep, im.result, im.config);
+  s.live = true;
+  s.contacts_rows.pending = im.held_contacts;
+  s.purchases_rows.pending = im.held_purchases;
+  if (im.held_contacts) s.rejected_by_reason["contacts: unknown customer"] += im.held_contacts;
+  if (im.held_purchases) s.rejected_by_reason["purchases: unknown customer"] += im.held_purchases;
+  return s;
+}
+
+LoadReport Scorer::report() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->running_report();
+}
+
+std::vector<std::uint32_t> Scorer::changes() {
+  std::vector<std::uint32_t> out;
+  with_changes([&](const CustomerBase&, const ScoreResult&, const std::vector<std::uint32_t>& rows) { out = rows; });
+  return out;
+}
+
+void Scorer::with_changes(
+    const std::function<void(const CustomerBase&, const ScoreResult&, const std::vector<std::uint32_t>&)>& f) {
+  std::lock_guard lock(impl_->mutex);
+  auto& im = *impl_;
+  im.refresh();
+  const std::vector<std::uint32_t> rows = im.take_changes();
+  f(im.base, im.result, rows);
+  if (im.all_changed) {
+    im.changed.assign(im.result.scores.size(), 0);
+  } else {
+    for (const auto r : im.changed_rows) im.changed[r] = 0;
+  }
+  im.all_changed = false;
+  im.changed_rows.clear();
 }
 
 std::string Scorer::explain(std::size_t row) {

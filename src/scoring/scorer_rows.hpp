@@ -8,8 +8,11 @@
 
 #include "base/rows.hpp"
 
+#include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace rapport::detail {
 
@@ -37,5 +40,18 @@ RAPPORT_API bool add_referral_row(ScorerRows& rows, std::string_view referrer, s
 /// @throws whatever `feed` throws (InputError in strict mode); rows before it stay added.
 RAPPORT_API LoadReport add_rows(Scorer& scorer, const LoadOptions& options,
                                 const std::function<void(ScorerRows&, RejectSink&)>& feed);
+
+/// Rows of a result as a result of their own (Scorer::changes() for the Python DataFrame):
+/// row i is customer i of `base`, which holds only the rows' customer keys; the forest's
+/// per-customer columns follow them and `root_id` holds each row's root key.
+struct RowsExtract {
+  CustomerBase base;                 ///< customer_id of each row's customer, in row order
+  ScoreResult result;                ///< the rows' scores (customer = row), forest columns per row
+  std::vector<std::string> root_id;  ///< the root's key per row
+};
+
+/// The rows `rows` of `result` (a result of `base`), O(rows).
+RAPPORT_API RowsExtract extract_rows(const CustomerBase& base, const ScoreResult& result,
+                                     const std::vector<std::uint32_t>& rows);
 
 }  // namespace rapport::detail

@@ -246,8 +246,10 @@ json distribution_json(const Distribution& d) {
 }
 
 json rows_json(const Summary& s) {
-  const auto table = [](const TableCounts& t) {
-    return json{{"read", t.read}, {"rejected", t.rejected}, {"accepted", t.read - t.rejected}};
+  const auto table = [&](const TableCounts& t) {
+    json j{{"read", t.read}, {"rejected", t.rejected}, {"accepted", t.read - t.rejected}};
+    if (s.live) j["pending"] = t.pending;
+    return j;
   };
   return {{"customers", table(s.customers_rows)},
           {"contacts", table(s.contacts_rows)},

@@ -40,8 +40,9 @@
 
 // GCC also compiles the four-lane pass for AVX2, chosen at load time where the CPU has it (the
 // same operations, no FMA: the same bits). Clang refuses the always-inline 32-byte vector helpers
-// in an AVX2 clone, so there it stays baseline.
-#if defined(__GNUC__) && !defined(__clang__)
+// in an AVX2 clone, so there it stays baseline. Under ThreadSanitizer too: the clones' ifunc
+// resolver runs while the program is relocated, before the TSan runtime is up, and crashes there.
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define RAPPORT_AVX2_CLONE [[gnu::target_clones("avx2", "default")]]
 #else
 #define RAPPORT_AVX2_CLONE

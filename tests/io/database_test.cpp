@@ -4,6 +4,7 @@
 #include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
 #include <rapport/io/writers.hpp>
+#include <rapport/scoring/scorer.hpp>
 
 #include "io/csv.hpp"
 #include "io/db_connection.hpp"
@@ -363,6 +364,70 @@ TEST(Database, WriteBackReplacesAtomicallyKeepsHistoryPerAsOfAndRecordsRuns) {
   EXPECT_EQ(count(path, "SELECT count(*) FROM scores WHERE typeof(loyalty_given) <> 'real'"), 0);
 }
 
+namespace {
+// A Scorer over a 120-customer sample and a batch of one contact each for its first three
+// customers (rows 0..2 of the scores): the rescored rows.
+struct LiveSample {
+  Scored sample;
+  std::unique_ptr<Scorer> scorer;
+  RowBatch batch;
+};
+LiveSample live_sample(const TempDir& dir) {
+  LiveSample s{score_sample(dir, 120, 1), nullptr, {}};
+  ScoringConfig config;
+  config.bgnbd = s.sample.result.bgnbd;  // fitted above: the rescored rows keep every parameter
+  config.gamma_gamma = s.sample.result.gamma_gamma;
+  s.scorer = std::make_unique<Scorer>(s.sample.loaded.base, s.sample.result.as_of, config);
+  for (std::uint32_t c = 0; c < 3; ++c)
+    s.batch.contacts.push_back({s.sample.loaded.base.customer_id[c],
+                                ContactRow{midnight(days_from_civil(2026, 6, 1)), Channel::phone, Stage::service,
+                                           Initiator::business, Aspect::wow, 2, false, no_time}});
+  return s;
+}
+}  // namespace
+
+// Scorer write-back (issue 23 item 4): the first upsert writes every row, the next only the
+// rows a batch rescored — one row per customer stays, and those rows carry the new values.
+TEST(Database, ScorerChangesAreUpsertedAlone) {
+  TempDir dir;
+  const auto path = dir.file("live.db");
+  const std::string uri = "sqlite:" + path;
+  LiveSample s = live_sample(dir);
+  const auto upsert = [&] {
+    std::size_t n = 0;
+    s.scorer->with_changes([&](const CustomerBase& base, const ScoreResult& r, const std::vector<std::uint32_t>& rows) {
+      upsert_scores_db(uri, "scores", base, r, rows);
+      n = rows.size();
+    });
+    return n;
+  };
+  const std::size_t all = s.scorer->scores().scores.size();
+  EXPECT_EQ(upsert(), all);
+  EXPECT_EQ(count(path, "SELECT count(*) FROM scores"), static_cast<long long>(all));
+  EXPECT_EQ(count(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'scores_customer_id'"), 1);
+  const std::string before = std::to_string(count(path, "SELECT sum(loyalty_given * 1000) FROM scores"));
+  s.scorer->add(s.batch);
+  EXPECT_EQ(upsert(), 3u);
+  EXPECT_EQ(count(path, "SELECT count(*) FROM scores"), static_cast<long long>(all));
+  EXPECT_EQ(count(path, "SELECT count(DISTINCT customer_id) FROM scores"), static_cast<long long>(all));
+  // the three rows now hold the rescored values: each equals the scorer's to the last bit
+  const ScoreResult& now = s.scorer->scores();
+  for (std::uint32_t r = 0; r < 3; ++r) {
+    const auto& id = s.sample.loaded.base.customer_id[now.scores.customer[r]];
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, now.scores.loyalty_given[r]);
+    ASSERT_EQ(ec, std::errc{});
+    EXPECT_EQ(count(path, "SELECT count(*) FROM scores WHERE customer_id = '" + id +
+                              "' AND loyalty_given = " + std::string(buf, end)),
+              1)
+        << id;
+  }
+  EXPECT_NE(std::to_string(count(path, "SELECT sum(loyalty_given * 1000) FROM scores")), before);
+  EXPECT_EQ(upsert(), 0u);  // nothing new
+  EXPECT_THROW(upsert_scores_db(uri, "scores", s.scorer->base(), now, {static_cast<std::uint32_t>(all)}),
+               std::out_of_range);
+}
+
 TEST(Database, ATableOfTheWrongShapeIsAnErrorAndNothingIsWritten) {
   TempDir dir;
   const auto path = dir.file("out.db");
@@ -567,4 +632,40 @@ TEST(Database, PostgresWriteBackIsAtomicWithHistoryAndRuns) {
   EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs")), 2);
   EXPECT_EQ(schema.count("SELECT count(*) FROM information_schema.columns WHERE table_schema = '" + schema.name() +
                          "' AND table_name = 'bad'"), 1);
+}
+
+TEST(Database, PostgresScorerChangesAreUpsertedAlone) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  TempDir dir;
+  PgSchema schema;
+  LiveSample s = live_sample(dir);
+  const std::string table = schema.table("scores");
+  const auto upsert = [&] {
+    std::size_t n = 0;
+    s.scorer->with_changes([&](const CustomerBase& base, const ScoreResult& r, const std::vector<std::uint32_t>& rows) {
+      upsert_scores_db(pg_uri(), table, base, r, rows);
+      n = rows.size();
+    });
+    return n;
+  };
+  const std::size_t all = s.scorer->scores().scores.size();
+  EXPECT_EQ(upsert(), all);
+  s.scorer->add(s.batch);
+  EXPECT_EQ(upsert(), 3u);
+  EXPECT_EQ(schema.count("SELECT count(DISTINCT customer_id) FROM " + table), static_cast<long long>(all));
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + table), static_cast<long long>(all));
+  EXPECT_EQ(schema.count("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema.name() +
+                         "' AND indexname = 'scores_customer_id'"),
+            1);
+  const ScoreResult& now = s.scorer->scores();
+  for (std::uint32_t r = 0; r < 3; ++r) {
+    const auto& id = s.sample.loaded.base.customer_id[now.scores.customer[r]];
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, now.scores.loyalty_given[r]);
+    ASSERT_EQ(ec, std::errc{});
+    EXPECT_EQ(schema.count("SELECT count(*) FROM " + table + " WHERE customer_id = '" + id +
+                           "' AND loyalty_given = " + std::string(buf, end)),
+              1)
+        << id;
+  }
 }

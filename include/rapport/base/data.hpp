@@ -61,6 +61,9 @@ struct RejectedRow {
 struct TableCounts {
   std::size_t read = 0;      ///< data rows seen
   std::size_t rejected = 0;  ///< data rows rejected
+  /// Rows a live Scorer holds for a customer not added yet: neither accepted nor rejected (0 for
+  /// every other source). See docs/live.md.
+  std::size_t pending = 0;
 };
 
 /// Everything the loader has to say about the input.

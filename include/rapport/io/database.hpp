@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rapport {
 
@@ -84,6 +85,14 @@ struct DbRun {
 RAPPORT_API void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base,
                           const LoadReport& report, const ScoreResult& result, const ScoringConfig& config,
                           const DbRun& run, const Summary* summary = nullptr);
+
+/// Upserts the given rows of `result` (rows of result.scores, e.g. Scorer::changes()) into the
+/// scores table `out_table` (write_db's out table, created when missing) in one transaction: each
+/// customer's previous row is deleted and the new one inserted; every other row is kept. The live
+/// Scorer's write-back: a batch writes only what it rescored.
+/// @throws as write_db(); std::out_of_range for a row that result does not have.
+RAPPORT_API void upsert_scores_db(const std::string& uri, const std::string& out_table, const CustomerBase& base,
+                                  const ScoreResult& result, const std::vector<std::uint32_t>& rows);
 
 /// Loads CSV files with load_csv() (same rejects) and writes the accepted rows into the four
 /// tables of `uri` with native types (DATE, TIMESTAMP, INTEGER, BOOLEAN, DOUBLE PRECISION, TEXT)

@@ -45,6 +45,14 @@ struct ScoringConfig {
   unsigned threads = 0;               ///< worker threads; 0 = all cores (capped to the machine)
 };
 
+/// Settings of a live Scorer (scorer.hpp). They change no score, so they are not part of
+/// ScoringConfig (nor of the summary's config); they are declared and validated like it.
+struct ScorerOptions {
+  /// Contacts and purchases held, together, for customers not added yet (applied when the customer
+  /// arrives); a row beyond it is rejected. 0: none held (rejected as unknown customers at once).
+  std::size_t max_pending_rows = 100000;
+};
+
 /// The set of values a numeric setting may take: an interval whose ends may be open or closed,
 /// finite values only. `text` says it in words for messages and docs ("must be >= 1 and <= 36500").
 struct Domain {
@@ -88,6 +96,8 @@ inline constexpr Domain iterations{1, 100000, false, false, "an integer in [1, 1
 inline constexpr Domain tolerance{0, 1, true, false, "in (0, 1]"};
 /// Minimum customers of a fit.
 inline constexpr Domain min_customers{1, 4294967295.0, false, false, "an integer >= 1"};
+/// Rows a live Scorer holds.
+inline constexpr Domain pending_rows{0, 4294967295.0, false, false, "an integer in [0, 4294967295]"};
 /// Worker threads.
 inline constexpr Domain threads{0, max_threads, false, false, "an integer in [0, 1048576]"};
 }  // namespace domains
@@ -105,7 +115,7 @@ struct Field {
 };
 
 /// Calls `visit(Field<S, T>{…})` once for every field of settings struct `S` (ScoringConfig,
-/// BgNbdParams, GammaGammaParams or FitOptions), in declaration order. This is the one list of
+/// BgNbdParams, GammaGammaParams, FitOptions or ScorerOptions), in declaration order. This is the one list of
 /// settings: JSON in and out, the Python attributes and validate() all walk it.
 template <class S, class V>
 constexpr void visit_fields(V&& visit) {
@@ -148,6 +158,9 @@ constexpr void visit_fields(V&& visit) {
     visit(Field<S, int>{"max_iterations", &S::max_iterations, d::iterations, "iterations before giving up"});
     visit(Field<S, double>{"gradient_tolerance", &S::gradient_tolerance, d::tolerance, "convergence tolerance"});
     visit(Field<S, std::size_t>{"min_customers", &S::min_customers, d::min_customers, "fewer customers cannot be fitted"});
+  } else if constexpr (std::is_same_v<S, ScorerOptions>) {
+    visit(Field<S, std::size_t>{"max_pending_rows", &S::max_pending_rows, d::pending_rows,
+                                "contacts and purchases held for customers not added yet"});
   } else {
     static_assert(!sizeof(S), "visit_fields: not a settings struct");
   }
@@ -169,6 +182,15 @@ RAPPORT_API void validate(const GammaGammaParams& params);
 /// Checks fit options (as the config's `fit`).
 /// @throws ConfigError naming the option.
 RAPPORT_API void validate(const FitOptions& options);
+
+/// Checks live Scorer options (names prefixed `scorer.` in messages).
+/// @throws ConfigError naming the option.
+RAPPORT_API void validate(const ScorerOptions& options);
+
+/// Reads ScorerOptions from JSON text (any subset of the fields, over the defaults; unknown keys
+/// are an error); the result is validated.
+/// @throws ConfigError naming the offending key.
+RAPPORT_API ScorerOptions scorer_options_from_json(const std::string& json_text);
 
 /// Reads a ScoringConfig from JSON text: any subset of the fields (weights as objects keyed by
 /// component name or arrays of 5; `bgnbd` {r, alpha, a, b} or null; `gamma_gamma` {p, q, gamma}

@@ -10,6 +10,7 @@
 #include <rapport/scoring/summary.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -63,10 +64,16 @@ struct RowBatch {
 /// or purchases, and customers whose referral results (track record, chain reach) changed when
 /// the referral forest is rebuilt — and updates the base-wide upserve ranks without re-sorting.
 ///
+/// Rows in any order: a contact or purchase whose customer has not been added yet is held
+/// (TableCounts::pending, up to ScorerOptions::max_pending_rows) and applied when the customer
+/// arrives, so the order of add() calls does not matter. Referrals need no customer (they name
+/// prospects until the customer arrives), so they are never held.
+///
 /// Exactness: scores() equals, value for value, score(base(), as_of(), config()) of every row
 /// added so far (config() holds the model parameters in force). When a value model could not be
 /// fitted (too little data), config() has no parameters for it and every scores() retries the fit
-/// over all rows, exactly as score() would.
+/// over all rows, exactly as score() would. Rows still held count as a full run of the same rows
+/// counts them: rejected as unknown customers (summary()), and in no score.
 ///
 /// Storage: contacts and purchases stay grouped by customer (CSR); applying a batch moves the
 /// column tails once (O(total rows) memmove, O(customers) offsets), in place.
@@ -80,16 +87,21 @@ public:
   /// Scores `base` as of `as_of` (default: base.default_as_of()) with `config`, fitting the value
   /// models unless the config gives their parameters. `report` is the base's load report (its
   /// counts go into summary()).
-  /// @throws ConfigError for an invalid config; InputError for an empty base without as-of.
+  /// `options`: the Scorer's own settings (how many rows it holds for customers not added yet).
+  /// @throws ConfigError for an invalid config or options; InputError for an empty base without as-of.
   explicit Scorer(CustomerBase base, std::optional<day_t> as_of = std::nullopt, const ScoringConfig& config = {},
-                  LoadReport report = {});
+                  LoadReport report = {}, const ScorerOptions& options = {});
   ~Scorer();
   Scorer(const Scorer&) = delete;
   Scorer& operator=(const Scorer&) = delete;
 
   /// Validates and queues a batch of rows; returns the batch's load report (rows read and
   /// rejected per table, each reject with table, "<table>" as file, line = row index + 2, column
-  /// and reason). Accepted rows count from the next scores().
+  /// and reason). Accepted rows count from the next scores(). A contact or purchase of a customer
+  /// not added yet is held (counted in the report's `pending`, not rejected) and applied when
+  /// the customer arrives; one that would hold more than ScorerOptions::max_pending_rows rows is
+  /// rejected ("unknown customer (not held: max_pending_rows reached)"). A held row with another
+  /// defect is rejected at once for that defect.
   /// @throws InputError in strict mode on the first rejected row (rows before it stay added).
   LoadReport add(const RowBatch& batch, const LoadOptions& options = {});
 
@@ -106,8 +118,22 @@ public:
   /// Applies the queued rows and refits the value models (the given config's parameters, if any,
   /// are used instead), then rescores every customer.
   void refit();
-  /// The base-wide summary of the current scores (load counts include every batch added).
+  /// The base-wide summary of the current scores (load counts include every batch added). Rows
+  /// still held are counted as rejected unknown-customer rows, as a full run of the same rows
+  /// would count them, and also as `pending` (Summary::live is set).
   Summary summary();
+  /// The load report of everything added (the base's report and every batch's): rows read,
+  /// rejected and still held (`pending`, not counted in `rejected` here) per table.
+  LoadReport report() const;
+  /// The rows of scores() rescored since the last changes() (or since construction), ascending,
+  /// after applying the queued rows; then starts a new change set. A refit() or set_as_of()
+  /// puts every row in it. upserve_score is a base-wide rank: rows that were not rescored keep
+  /// theirs, which may lag the current ranks by the share of rows that moved past them.
+  std::vector<std::uint32_t> changes();
+  /// Runs `f(base, scores, rows)` under the lock with `rows` = changes(); the change set is
+  /// started anew only when `f` returns (an exception keeps it, e.g. for a failed write-back).
+  void with_changes(
+      const std::function<void(const CustomerBase&, const ScoreResult&, const std::vector<std::uint32_t>&)>& f);
   /// One customer's explanation (explain_json) by row of scores(), or by customer key.
   /// @throws std::out_of_range for an unknown row or key, or a customer not scored.
   std::string explain(std::size_t row);

@@ -76,6 +76,9 @@ struct Summary {
   TableCounts purchases_rows;           ///< purchases rows read and rejected
   TableCounts referrals_rows;           ///< referrals rows read and rejected
   std::map<std::string, std::size_t> rejected_by_reason;  ///< "table: reason" → rejected rows
+  /// From a live Scorer: the rows tables also show `pending` (rows held for customers not added
+  /// yet, counted in `rejected` as a full run of the same rows would count them).
+  bool live = false;
   std::size_t customers_scored = 0;           ///< n: customers acquired on or before D
   std::size_t customers_not_yet_acquired = 0; ///< customers acquired after D
 
