@@ -374,6 +374,7 @@ SummaryPartial merge_summary_partials(std::vector<SummaryPartial> parts) {
   const auto add_rows = [](TableCounts& a, const TableCounts& b) {
     a.read += b.read;
     a.rejected += b.rejected;
+    a.pending += b.pending;
   };
   for (std::size_t k = 1; k < parts.size(); ++k) {
     SummaryPartial& p = parts[k];
@@ -573,6 +574,7 @@ struct ByteWriter {
   void put(const TableCounts& t) {
     put<std::uint64_t>(t.read);
     put<std::uint64_t>(t.rejected);
+    put<std::uint64_t>(t.pending);
   }
   void put(const ExactSum& s) {
     put(s.parts());
@@ -613,6 +615,7 @@ struct ByteReader {
     TableCounts t;
     t.read = get<std::uint64_t>();
     t.rejected = get<std::uint64_t>();
+    t.pending = get<std::uint64_t>();
     return t;
   }
   ExactSum sum() {
