@@ -53,30 +53,33 @@ def csv_to_sqlite(folder, db_path):
     con.close()
 
 
-EXPECTED_REJECTS = [  # (line, column name, reason) of the three bad customers rows
-    (502, "ended_on", "ended_on before acquired_on"),
-    (503, "ended_on", "ended_on: impossible date"),
-    (504, "ended_on", "ended_on: unparsable date (expected YYYY-MM-DD)"),
+EXPECTED_REJECTS = [  # (column name, reason) of the three bad customers rows, in row order
+    ("ended_on", "ended_on before acquired_on"),
+    ("ended_on", "ended_on: impossible date"),
+    ("ended_on", "ended_on: unparsable date (expected YYYY-MM-DD)"),
 ]
 
 
 def customer_rejects(base):
-    df = base.rejects
+    return customer_rejects_of(base.rejects_frame())
+
+
+def customer_rejects_of(df):
     df = df[df["table"] == "customers"]
-    return [(int(r.line), r.column, r.reason) for r in df.itertuples()]
+    return [(r.column, r.reason) for r in df.itertuples()]
 
 
 def test_ended_on_from_csv_sqlite_and_dataframes(ended_dir, tmp_path):
     from_csv = rapport.load_dir(ended_dir)
     assert customer_rejects(from_csv) == EXPECTED_REJECTS
+    assert [r["line"] for r in from_csv.rejects] == [502, 503, 504]  # after the header and 500 customers
     db = tmp_path / "b.db"
     csv_to_sqlite(ended_dir, db)
     from_db = rapport.load_db(f"sqlite:{db}")
     assert customer_rejects(from_db) == EXPECTED_REJECTS
     frames = {t: pd.read_csv(ended_dir / f"{t}.csv", dtype=str, keep_default_na=False) for t in TABLES}
     from_df = rapport.load(**frames)
-    # DataFrames: row index + 2 is the line, as for every table
-    assert [(r[0], r[1], r[2]) for r in customer_rejects(from_df)] == EXPECTED_REJECTS
+    assert customer_rejects(from_df) == EXPECTED_REJECTS
     # datetime64 with NaT while active reads the same
     frames["customers"] = frames["customers"].iloc[:-3].copy()
     frames["customers"]["ended_on"] = pd.to_datetime(frames["customers"]["ended_on"].replace("", None))
@@ -91,17 +94,15 @@ def test_ended_on_from_csv_sqlite_and_dataframes(ended_dir, tmp_path):
 def test_ended_on_through_live_scorer_batches(ended_dir):
     frames = {t: pd.read_csv(ended_dir / f"{t}.csv", dtype=str, keep_default_na=False) for t in TABLES}
     cu = frames["customers"]
-    scorer = rapport.Scorer(rapport.load(cu.iloc[:100]), config={"bgnbd": {"r": 0.5, "alpha": 30, "a": 0.8, "b": 2.5},
+    scorer = rapport.Scorer(rapport.load(cu.iloc[:100]), as_of="2026-06-30", config={"bgnbd": {"r": 0.5, "alpha": 30, "a": 0.8, "b": 2.5},
                                                                   "gamma_gamma": {"p": 6, "q": 4, "gamma": 15}})
     report = scorer.add(customers=cu.iloc[100:], purchases=frames["purchases"])
-    rejects = report.rejects if hasattr(report, "rejects") else report
-    got = [(int(r.line), r.column, r.reason) for r in rejects[rejects["table"] == "customers"].itertuples()]
-    # the batch's rows are numbered from the batch's own first row (index 100 -> line 2)
-    assert [(line + 100, col, why) for line, col, why in got] == EXPECTED_REJECTS
+    assert customer_rejects_of(report) == EXPECTED_REJECTS
     scores = scorer.scores()
-    ended = set(cu["customer_id"][(cu["ended_on"] != "")].iloc[:-3])
+    good = cu.iloc[:-3]
+    ended = set(good["customer_id"][(good["ended_on"] != "") & (good["ended_on"] <= "2026-06-30")])
     lost = scores[scores["customer_id"].isin(ended)]
-    assert len(lost) > 50
+    assert len(lost) == len(ended) > 50
     assert (lost["p_alive"].fillna(0) == 0).all() and (lost["expected_value"] == 0).all()
 
 
@@ -127,16 +128,26 @@ def scores_csv(cli, args, tmp_path, name):
     return pd.read_csv(out, dtype={"customer_id": str, "root_id": str})
 
 
-def test_every_entry_point_agrees_under_a_non_default_model(cli, ended_dir, tmp_path):
+@pytest.mark.parametrize("which", ["ended", "plain"])
+def test_every_entry_point_agrees_under_a_non_default_model(cli, ended_dir, base_dir, tmp_path, which):
+    if which == "plain":  # no ended_on: auto races the candidates on the holdout
+        ended_dir = base_dir
     cfg_file = tmp_path / "cfg.json"
     cfg_file.write_text(json.dumps(NON_DEFAULT))
     as_of = "2026-06-30"
     from_cli = scores_csv(cli, ["score", str(ended_dir), "--config", str(cfg_file), "--as-of", as_of], tmp_path, "a.csv")
     from_py = rapport.score_dir(ended_dir, config=NON_DEFAULT, as_of=as_of)
     summary = rapport.summary(rapport.load_dir(ended_dir), config=NON_DEFAULT, as_of=as_of)
-    assert summary["model_selection"]["winner"] == "sbg"  # customers have ended_on
-    assert summary["purchase_model"]["name"] == "sbg"
-    assert from_py.attrs["purchase_model"]["name"] == "sbg"
+    winner = summary["model_selection"]["winner"]
+    if which == "ended":
+        assert winner == "sbg"  # customers have ended_on
+    else:
+        assert [c["name"] for c in summary["model_selection"]["candidates"]] == ["bgnbd", "pareto_nbd", "mbgnbd"]
+        assert summary["model_selection"]["holdout_days"] == 365
+        assert from_py["expected_value"].notna().all()  # the winner was fitted: value at stake is known
+    assert summary["purchase_model"]["name"] == winner
+    assert from_py.attrs["purchase_model"]["name"] == winner
+    assert from_py.attrs["model_selection"]["winner"] == winner
     db = tmp_path / "b.db"
     csv_to_sqlite(ended_dir, db)
     from_db = scores_csv(cli, ["score", "--db", f"sqlite:{db}", "--config", str(cfg_file), "--as-of", as_of],
@@ -148,5 +159,10 @@ def test_every_entry_point_agrees_under_a_non_default_model(cli, ended_dir, tmp_
     cols = ["customer_id", "p_alive", "expected_purchases", "expected_value", "upserve_value", "upserve_score"]
     for other in (from_db, from_hist):
         pd.testing.assert_frame_equal(other[cols], from_cli[cols])
+    html = tmp_path / "r.html"
+    subprocess.run([cli, "report", str(ended_dir), "--config", str(cfg_file), "--as-of", as_of, "--out", str(html)],
+                   check=True, capture_output=True)
+    page = html.read_text()
+    assert "Model choice (value_model auto)" in page and f"Chosen: {winner}." in page
     py = from_py[cols].reset_index(drop=True)
     pd.testing.assert_frame_equal(py.astype({"customer_id": str}), from_cli[cols], check_dtype=False)
