@@ -281,3 +281,71 @@ TEST(ValueModelScoring, ScorerAgreesWithAFullRunWithItsParameters) {
 }
 
 }  // namespace
+
+namespace {
+
+// sBG through scoring, contract_period_days = 30, given alpha = 1, beta = 3, as of D = 2024-03-31
+// (T = 2024-04-01), horizon 365 days -> ⌊365/30⌋ = 12 future periods:
+//
+//   A acquired 2023-10-03, active: survived ⌊(2024-04-01 − 2023-10-03)/30⌋ = ⌊181/30⌋ = 6 periods
+//   B acquired 2023-10-03, ended 2024-01-01 (before T): known lost
+//   expected renewals of A = Σ_{k=1..12} S(6 + k) / S(6)   (S the sBG survival function)
+TEST(ValueModelScoring, SbgExpectedRenewalsFromContractPeriods) {
+  CustomerBaseBuilder b;
+  b.add_customer("A", day("2023-10-03"), "");
+  b.add_customer("B", day("2023-10-03"), "", day("2024-01-01"));
+  for (const char* id : {"A", "B"}) {
+    b.add_purchase(id, test::ts("2023-10-03"), 20);
+    b.add_purchase(id, test::ts("2023-11-03"), 20);
+  }
+  const auto base = b.finish();
+  ScoringConfig cfg = test::fixed_config();
+  cfg.value_model = ValueModelSetting::sbg;
+  cfg.sbg = SbgParams{1, 3, 0};
+  const auto res = score(base, test::case_as_of, cfg);
+  ASSERT_TRUE(res.value_known()) << res.bgnbd_error;
+  const double p[] = {1, 3};
+  const ValueModel m = make_value_model(ValueModelName::sbg, p);
+  double expected = 0;
+  for (int k = 1; k <= 12; ++k) expected += survival(m, 6 + k) / survival(m, 6);
+  EXPECT_NEAR(res.scores.expected_purchases[0], expected, 1e-12);
+  EXPECT_EQ(res.scores.p_alive[0], 1);  // the contract runs
+  EXPECT_EQ(res.scores.p_alive[1], 0);
+  EXPECT_EQ(res.scores.expected_purchases[1], 0);
+  EXPECT_EQ(res.scores.expected_value[1], 0);
+  const double spend = gamma_gamma_expected_spend(*cfg.gamma_gamma, 1, 20);
+  EXPECT_NEAR(res.scores.expected_value[0], expected * spend, 1e-9);
+}
+
+// BG/BB through scoring, opportunity_days = 100, as of D = 2024-03-31 (T = 2024-04-01):
+//   first purchase 2023-01-01; T − first = 456 days -> n = ⌊456/100⌋ = 4
+//   purchases 2023-01-01 (period 0), 2023-05-01 (day 120: period 1), 2023-12-01 (day 334: period 3)
+//   -> x = 2, t_x = 3, n = 4; horizon ⌊365/100⌋ = 3 opportunities
+TEST(ValueModelScoring, BgBbPredictionsFromOpportunityPeriods) {
+  CustomerBaseBuilder b;
+  b.add_customer("A", day("2022-12-01"), "");
+  for (const char* at : {"2023-01-01", "2023-05-01", "2023-12-01"}) b.add_purchase("A", test::ts(at), 50);
+  const auto base = b.finish();
+  ScoringConfig cfg = test::fixed_config();
+  cfg.value_model = ValueModelSetting::bgbb;
+  cfg.opportunity_days = 100;
+  cfg.bgbb = BgBbParams{1.2, 0.75, 0.66, 2.8, 0};
+  const auto res = score(base, test::case_as_of, cfg);
+  ASSERT_TRUE(res.value_known()) << res.bgnbd_error;
+  const double p[] = {1.2, 0.75, 0.66, 2.8};
+  const ValueModel m = make_value_model(ValueModelName::bgbb, p);
+  const double x = 2, t_x = 3, n = 4;
+  ModelData d;
+  d.x = {&x, 1};
+  d.t_x = {&t_x, 1};
+  d.n = {&n, 1};
+  double alive = 0, expected = 0;
+  rapport::p_alive(m, d, {&alive, 1});
+  expected_purchases(m, 3, d, {&expected, 1});
+  EXPECT_EQ(res.scores.p_alive[0], alive);
+  EXPECT_EQ(res.scores.expected_purchases[0], expected);
+  EXPECT_GT(expected, 0);
+  EXPECT_LT(expected, 3);
+}
+
+}  // namespace
