@@ -241,9 +241,13 @@ void import_rows(DbConnection& db, const ImportTable& t, std::size_t n,
 
 void import_base(DbConnection& db, const DbTables& tables, const CustomerBase& b) {
   using T = DbType;
-  import_rows(db, {parse_db_name(tables.customers, "customers"), {{"customer_id", T::text}, {"acquired_on", T::date}, {"segment", T::text}}},
-              b.customer_count(), [&](std::size_t i, std::vector<std::string>& c) {
+  // ended_on only when some customer has one (a base without it keeps today's table)
+  std::vector<DbColumn> customer_columns{{"customer_id", T::text}, {"acquired_on", T::date}, {"segment", T::text}};
+  if (!b.ended_on.empty()) customer_columns.push_back({"ended_on", T::date});
+  import_rows(db, {parse_db_name(tables.customers, "customers"), customer_columns}, b.customer_count(),
+              [&](std::size_t i, std::vector<std::string>& c) {
                 c = {b.customer_id[i], format_date(b.acquired_on[i]), b.segment_names[b.segment[i]]};
+                if (!b.ended_on.empty()) c.push_back(b.ended_on[i] == no_day ? std::string() : format_date(b.ended_on[i]));
               });
   const auto resolved = b.resolved_at_column();
   std::vector<std::uint32_t> contact_owner(b.contact_count()), purchase_owner(b.purchase_count());
