@@ -315,6 +315,14 @@ TEST(ValueModelScoring, SbgExpectedRenewalsFromContractPeriods) {
   EXPECT_EQ(res.scores.expected_value[1], 0);
   const double spend = gamma_gamma_expected_spend(*cfg.gamma_gamma, 1, 20);
   EXPECT_NEAR(res.scores.expected_value[0], expected * spend, 1e-9);
+  // the explanation names the model and the ended contract
+  const auto a = nlohmann::json::parse(explain_json(base, res, 0, cfg))["value_at_stake"];
+  EXPECT_EQ(a["model"], "sbg");
+  EXPECT_FALSE(a.contains("ended_on"));
+  const auto bj = nlohmann::json::parse(explain_json(base, res, 1, cfg))["value_at_stake"];
+  EXPECT_EQ(bj["ended_on"], "2024-01-01");
+  EXPECT_EQ(bj["known_lost"], true);
+  EXPECT_EQ(bj["p_alive"], 0);
 }
 
 // BG/BB through scoring, opportunity_days = 100, as of D = 2024-03-31 (T = 2024-04-01):
