@@ -58,7 +58,7 @@ void keep_model_params(const ScoreResult& result, ScoringConfig& config);
 void keep_fit_figures(const ScoreResult& before, ScoreResult& after);
 
 /// Whether value at stake takes the model path (value_models.cpp): a `value_model` other than
-/// bgnbd, a discount rate, or customers with an `ended_on` column. Otherwise fit_value_models and
+/// bgnbd, a discount rate, a penalizer, or customers with an `ended_on` column. Otherwise fit_value_models and
 /// fill_value_columns alone (today's bytes).
 bool model_path(const CustomerBase& base, const ScoringConfig& config);
 

@@ -346,7 +346,8 @@ void keep_fit_figures(const ScoreResult& before, ScoreResult& after) {
 }
 
 bool model_path(const CustomerBase& base, const ScoringConfig& config) {
-  return config.value_model != ValueModelSetting::bgnbd || config.discount_rate != 0 || !base.ended_on.empty();
+  return config.value_model != ValueModelSetting::bgnbd || config.discount_rate != 0 || config.penalizer != 0 ||
+         !base.ended_on.empty();
 }
 
 void score_value_models(const CustomerBase& base, const ScoringConfig& config, unsigned threads, ScoreResult& out) {
@@ -366,13 +367,33 @@ void score_value_models(const CustomerBase& base, const ScoringConfig& config, u
   if ((model == ValueModelName::bgbb && !(cfg.opportunity_days > 0)))
     throw ConfigError("config: value_model bgbb needs opportunity_days (the days of one purchase opportunity)");
 
+  // BG/NBD with a penalty: the penalised fit through the generic layer, then taken as given
+  std::optional<ValueModel> penalized;
+  std::string penalized_error;
+  if (model == ValueModelName::bgnbd && cfg.penalizer > 0 && !cfg.bgnbd) {
+    const Inputs in = gather_inputs(base, s, model, cfg, D);
+    try {
+      penalized = fit_value_model(ValueModelName::bgnbd, in.data(), cfg.fit, cfg.penalizer);
+      const auto& p = penalized->params;
+      cfg.bgnbd = BgNbdParams{p[0], p[1], p[2], p[3], penalized->log_likelihood};
+    } catch (const Error& e) {
+      penalized_error = fit_failure(model, in.row.size(), e.what());
+      cfg.value_model = ValueModelSetting::sbg;  // keeps fit_value_models off BG/NBD's unpenalised fit
+    }
+  }
   // Gamma-Gamma (and BG/NBD when it is the model) as today; the other models here
   fit_value_models(cfg, out);
+  if (penalized) out.bgnbd_fitted = true;
+  if (!penalized_error.empty()) {
+    out.bgnbd = {};
+    out.bgnbd_error = penalized_error;
+  }
   const double rate_per_unit = config.discount_rate * period_days(model, cfg) / days_per_year;
   const double horizon = horizon_in_units(model, cfg, cfg.horizon_days);
   if (model == ValueModelName::bgnbd) {
     fill_value_columns(cfg, threads, out);
     record_bgnbd_model(out);
+    if (penalized) out.purchase_model = *penalized;  // with its standard errors, AIC and BIC
     if (out.bgnbd_error.empty()) {
       if (config.discount_rate != 0 && out.value_known())
         discounted_value(out.purchase_model, gather_inputs(base, s, model, cfg, D), horizon, rate_per_unit, out);

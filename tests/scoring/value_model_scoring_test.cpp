@@ -357,3 +357,32 @@ TEST(ValueModelScoring, BgBbPredictionsFromOpportunityPeriods) {
 }
 
 }  // namespace
+
+namespace {
+
+// penalizer with the default BG/NBD: the fit maximises LL − penalizer·Σ(log θ)², so the log-
+// parameters move towards 0 and the (unpenalised) log-likelihood cannot exceed the plain fit's.
+TEST(ValueModelScoring, PenalizerReachesTheBgNbdFit) {
+  GenerateOptions o;
+  o.customers = 800;
+  o.seed = 9;
+  const CustomerBase base = generate_base(o);
+  ScoringConfig cfg;
+  cfg.threads = 1;
+  const auto plain = score(base, std::nullopt, cfg);
+  cfg.penalizer = 0.5;
+  const auto pen = score(base, std::nullopt, cfg);
+  ASSERT_TRUE(plain.value_known() && pen.value_known());
+  EXPECT_TRUE(pen.bgnbd_fitted);
+  const auto norm = [](const BgNbdParams& p) {
+    return std::pow(std::log(p.r), 2) + std::pow(std::log(p.alpha), 2) + std::pow(std::log(p.a), 2) +
+           std::pow(std::log(p.b), 2);
+  };
+  EXPECT_LT(norm(pen.bgnbd), norm(plain.bgnbd));
+  EXPECT_LE(pen.bgnbd.log_likelihood, plain.bgnbd.log_likelihood + 1e-9);
+  EXPECT_EQ(pen.purchase_model.penalizer, 0.5);
+  EXPECT_EQ(pen.purchase_model.std_errors.size(), 4u);
+  EXPECT_NE(pen.scores.p_alive, plain.scores.p_alive);
+}
+
+}  // namespace
