@@ -131,7 +131,7 @@ std::optional<std::vector<double>> given_params(ValueModelName model, const Scor
       if (cfg.bgnbd) return std::vector<double>{cfg.bgnbd->r, cfg.bgnbd->alpha, cfg.bgnbd->a, cfg.bgnbd->b};
       break;
     case ValueModelName::pareto_nbd:
-      if (cfg.pareto_nbd) return std::vector<double>{cfg.pareto_nbd->r, cfg.pareto_nbd->alpha, cfg.pareto_nbd->s, cfg.pareto_nbd->beta};
+      if (const auto& q = cfg.pareto_nbd) return std::vector<double>{q->r, q->alpha, q->s, q->beta};
       break;
     case ValueModelName::mbgnbd:
       if (cfg.mbgnbd) return std::vector<double>{cfg.mbgnbd->r, cfg.mbgnbd->alpha, cfg.mbgnbd->a, cfg.mbgnbd->b};
@@ -189,7 +189,8 @@ ModelSelection choose_model(const CustomerBase& b, const Scores& s, const Scorin
   sel.holdout_last = last;
   if (sel.holdout_days < 1) {
     sel.winner = ValueModelName::bgnbd;
-    sel.reason = "the purchase span (" + std::to_string(span) + " days) is too short for a holdout; bgnbd is the default";
+    sel.reason =
+        "the purchase span (" + std::to_string(span) + " days) is too short for a holdout; bgnbd is the default";
     return sel;
   }
   sel.holdout_first = last - sel.holdout_days + 1;
@@ -259,7 +260,8 @@ ModelSelection choose_model(const CustomerBase& b, const Scores& s, const Scorin
   }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", best);
-  sel.reason = std::string(to_string(sel.winner)) + " has the lowest mean absolute error of holdout repeat purchases (" +
+  sel.reason = std::string(to_string(sel.winner)) +
+               " has the lowest mean absolute error of holdout repeat purchases (" +
                buf + " per customer over the last " + std::to_string(sel.holdout_days) + " days)";
   return sel;
 }
