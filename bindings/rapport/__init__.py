@@ -177,7 +177,7 @@ _REJECT_COLUMNS = ["table", "row", "column", "reason", "file", "line", "column_n
 
 # table -> (required columns, optional columns); column -> kind
 _TABLES = {
-    "customers": (("customer_id", "acquired_on"), ("segment",)),
+    "customers": (("customer_id", "acquired_on"), ("segment", "ended_on")),
     "contacts": (
         ("customer_id", "at", "channel", "stage", "initiator", "aspect", "impression", "complaint", "resolved_at"),
         (),
@@ -195,6 +195,7 @@ _KINDS = {
     "initiator": "text",
     "aspect": "text",
     "acquired_on": "time",
+    "ended_on": "time",
     "at": "time",
     "resolved_at": "time",
     "impression": "number",
@@ -406,6 +407,10 @@ def _score_run(customers, contacts, purchases, referrals, as_of, config, threads
 
 def _frame(run) -> _pd.DataFrame:
     attrs = {"as_of": _date(run.as_of_day), "bgnbd": run.bgnbd, "gamma_gamma": run.gamma_gamma}
+    if run.value_model != "bgnbd":  # the purchase model in use and, for auto, how it was chosen
+        summary = _json.loads(run.summary_json())
+        attrs["purchase_model"] = summary["purchase_model"]
+        attrs["model_selection"] = summary.get("model_selection")
     columns = run.take_columns()
     df = _pd.DataFrame(dict(columns), copy=False)
     df.attrs.update(attrs)
@@ -429,7 +434,8 @@ def load(
     Parameters
     ----------
     customers : pandas.DataFrame or mapping of columns
-        Columns ``customer_id``, ``acquired_on`` and optionally ``segment``. ``acquired_on`` may
+        Columns ``customer_id``, ``acquired_on`` and optionally ``segment`` and ``ended_on`` (the
+        day a contract ended; missing or empty while active). The dates may
         be datetime64 (at midnight), ``datetime.date`` objects or ``'YYYY-MM-DD'`` strings.
     contacts : pandas.DataFrame, optional
         Columns ``customer_id, at, channel, stage, initiator, aspect, impression, complaint,
@@ -621,6 +627,7 @@ def _to_frames(self: CustomerBase) -> Dict[str, _pd.DataFrame]:
     return {
         "customers": _pd.DataFrame(
             {"customer_id": cu["customer_id"], "acquired_on": ns(cu["acquired_on"]), "segment": cu["segment"]}
+            | ({"ended_on": ns(cu["ended_on"])} if "ended_on" in cu else {})
         ),
         "contacts": _pd.DataFrame(
             {

@@ -416,6 +416,11 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
         the global ranking needs; the ranking and the rejects stay lazy.
     """
     cfg = _r._config(config, None)
+    if cfg.value_model != "bgnbd":
+        # the cluster fits BG/NBD from gathered (x, t_x, T); the other models' inputs (BG/BB's
+        # periods, contracts, auto's holdout) are not gathered yet. ended_on and discount_rate work.
+        raise _r.ConfigError(f"config: rapport.dask supports value_model 'bgnbd' only (got '{cfg.value_model}'); "
+                             "score with rapport.score on one machine for the other models")
     day = _r._day(as_of, "as_of")
     tables = {"customers": customers, "contacts": contacts, "purchases": purchases}
     nparts = int(npartitions or max(f.npartitions for f in (customers, contacts, purchases) if f is not None))

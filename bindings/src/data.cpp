@@ -334,12 +334,19 @@ std::vector<seconds_t> time_column(const py::array& a, Ctx& ctx, const std::stri
   return out;
 }
 
-/// A date column (acquired_on): datetime64[ns] at midnight, 'YYYY-MM-DD' strings, datetime.date,
-/// or datetime.datetime at midnight.
-std::vector<day_t> date_column(const py::array& a, Ctx& ctx, const std::string& what, Errors& errors) {
+/// A date column (acquired_on, ended_on): datetime64[ns] at midnight, 'YYYY-MM-DD' strings,
+/// datetime.date, or datetime.datetime at midnight. Missing values (and, as in the CSV, empty
+/// strings) are `rapport::no_day` when `allow_missing`, else rejected like an empty CSV field;
+/// `prefix` starts every reason.
+std::vector<day_t> date_column(const py::array& a, Ctx& ctx, const std::string& what, Errors& errors,
+                               bool allow_missing = false, const char* prefix = "") {
   const auto n = static_cast<std::size_t>(a.shape(0));
-  std::vector<day_t> out(n, 0);
-  const char* not_a_date = "not a date (a time of day other than midnight)";
+  std::vector<day_t> out(n, allow_missing ? rapport::no_day : 0);
+  const std::string not_a_date = std::string(prefix) + "not a date (a time of day other than midnight)";
+  const std::string empty = std::string(prefix) + detail::parse_date("").reason;
+  const auto missing_row = [&](std::size_t i) {
+    if (!allow_missing) errors.add(i, empty);
+  };
   const auto from_seconds = [&](std::size_t i, seconds_t s) {
     if (s % rapport::seconds_per_day != 0) {
       errors.add(i, not_a_date);
@@ -352,7 +359,7 @@ std::vector<day_t> date_column(const py::array& a, Ctx& ctx, const std::string& 
     const std::int64_t* p = ns.data();
     for (std::size_t i = 0; i < n; ++i) {
       if (p[i] == nat) {
-        errors.add(i, detail::parse_date("").reason);
+        missing_row(i);
       } else if (p[i] % ns_per_day != 0) {
         errors.add(i, not_a_date);
       } else {
@@ -365,11 +372,13 @@ std::vector<day_t> date_column(const py::array& a, Ctx& ctx, const std::string& 
   for (std::size_t i = 0; i < n; ++i) {
     PyObject* o = data[i];
     if (is_missing(o, ctx)) {
-      errors.add(i, detail::parse_date("").reason);
+      missing_row(i);
       continue;
     }
     if (PyUnicode_Check(o)) {
-      parse_text(o, detail::parse_date, i, out[i], errors);
+      const auto text = utf8(o);
+      if (allow_missing && text && text->empty()) continue;  // an empty field, as in the CSV
+      parse_text(o, detail::parse_date, i, out[i], errors, prefix);
       continue;
     }
     std::string why;
@@ -377,9 +386,9 @@ std::vector<day_t> date_column(const py::array& a, Ctx& ctx, const std::string& 
     if (auto s = object_seconds(o, ctx, why, missing)) {
       from_seconds(i, *s);
     } else if (missing) {
-      errors.add(i, detail::parse_date("").reason);
+      missing_row(i);
     } else {
-      errors.add(i, "unparsable date (" + why + ")");
+      errors.add(i, std::string(prefix) + "unparsable date (" + why + ")");
     }
   }
   return out;
@@ -585,7 +594,7 @@ void add_rows(const InTable& in, const detail::TableSchema& schema, rapport::Tab
 struct CustomerColumns {
   Converted conv{detail::customers_schema()};
   std::vector<std::string_view> id, segment;
-  std::vector<day_t> acquired_on;
+  std::vector<day_t> acquired_on, ended_on;  // ended_on empty when the table has no such column
   CustomerColumns(const InTable& t, Ctx& ctx) {
     if (!t.present) return;  // a live Scorer's batch may have no customers
     using namespace detail::customer_field;
@@ -593,6 +602,9 @@ struct CustomerColumns {
     acquired_on = date_column(t.get("customers", "acquired_on").array, ctx, "customers.acquired_on",
                               conv.errors[detail::customer_field::acquired_on]);
     if (const auto* c = t.find("segment")) segment = string_column(c->array, ctx, "customers.segment", &conv.errors[detail::customer_field::segment]);
+    if (const auto* c = t.find("ended_on"))
+      ended_on = date_column(c->array, ctx, "customers.ended_on", conv.errors[detail::customer_field::ended_on], true,
+                             "ended_on: ");
   }
 };
 
@@ -673,7 +685,7 @@ void add_tables_to(Target& b, detail::RejectSink& sink, const InTable (&in)[4], 
   rapport::LoadReport& rep = sink.report();
   add_rows(in[0], detail::customers_schema(), rep.customers, sink, cu.conv, [&](std::size_t i, auto* failure, auto& e) {
     return detail::add_customer_row(b, cu.id[i], cu.acquired_on[i], cu.segment.empty() ? std::string_view() : cu.segment[i],
-                                    failure, e);
+                                    cu.ended_on.empty() ? rapport::no_day : cu.ended_on[i], failure, e);
   });
   add_rows(in[1], detail::contacts_schema(), rep.contacts, sink, co.conv, [&](std::size_t i, auto* failure, auto& e) {
     return detail::add_contact_row(b, co.id[i], co.row(i), failure, e);
@@ -799,6 +811,12 @@ py::dict base_columns(const BaseHolder& h) {
     t["customer_id"] = id;
     t["acquired_on"] = to_numpy(std::move(acq));
     t["segment"] = seg;
+    if (!b.ended_on.empty()) {  // NaT while active
+      std::vector<std::int64_t> ended(b.customer_count());
+      for (std::size_t i = 0; i < ended.size(); ++i)
+        ended[i] = b.ended_on[i] == rapport::no_day ? nat : static_cast<std::int64_t>(b.ended_on[i]) * ns_per_day;
+      t["ended_on"] = to_numpy(std::move(ended));
+    }
     out["customers"] = t;
   }
   {

@@ -41,6 +41,8 @@ template <class T>
 py::object to_python(const T& value) {
   if constexpr (std::is_arithmetic_v<T>) {
     return py::cast(value);
+  } else if constexpr (std::is_enum_v<T>) {  // a string-valued setting
+    return py::str(std::string(rapport::setting_spelling(value)));
   } else if constexpr (is_component_array<T>::value) {
     py::tuple t(value.size());
     for (std::size_t k = 0; k < value.size(); ++k) t[k] = value.values[k];
@@ -417,6 +419,9 @@ threads : int
                                const auto& x = r.result;
                                return model_dict(x.bgnbd, x.bgnbd_fitted, x.bgnbd_customers, x.bgnbd_error);
                              })
+      .def_property_readonly(
+          "value_model", [](const ScoreRun& r) { return std::string(rapport::setting_spelling(r.config.value_model)); },
+          "The run's value_model setting (\"auto\" included).")
       .def_property_readonly("gamma_gamma",
                              [](const ScoreRun& r) {
                                const auto& x = r.result;

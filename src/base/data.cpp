@@ -216,9 +216,9 @@ struct detail_builder_access {
 namespace detail {
 
 bool add_customer_row(CustomerBaseBuilder& builder, std::string_view id, day_t acquired_on, std::string_view segment,
-                      const RowError* failure, RowError& e) {
+                      day_t ended_on, const RowError* failure, RowError& e) {
   auto& im = detail_builder_access::impl(builder);
-  if (!check_customer(id, failure, e)) return false;
+  if (!check_customer(id, acquired_on, ended_on, failure, e)) return false;
   if (!im.base.referral_at.empty() || !im.others_ids.empty())
     throw std::logic_error("CustomerBaseBuilder: add customers before referrals");
   const auto idx = static_cast<std::uint32_t>(im.base.customer_id.size());
@@ -230,6 +230,7 @@ bool add_customer_row(CustomerBaseBuilder& builder, std::string_view id, day_t a
   im.base.customer_id.emplace_back(id);
   im.base.acquired_on.push_back(acquired_on);
   im.base.segment.push_back(im.segment_index(segment));
+  push_ended(im.base, ended_on);
   return true;
 }
 
@@ -288,8 +289,13 @@ std::string answer(bool accepted, const detail::TableSchema& schema, const detai
 
 std::string CustomerBaseBuilder::add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
                                               std::string* column) {
+  return add_customer(id, acquired_on, segment, no_day, column);
+}
+
+std::string CustomerBaseBuilder::add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
+                                              day_t ended_on, std::string* column) {
   detail::RowError e;
-  const bool ok = detail::add_customer_row(*this, id, acquired_on, segment, nullptr, e);
+  const bool ok = detail::add_customer_row(*this, id, acquired_on, segment, ended_on, nullptr, e);
   return answer(ok, detail::customers_schema(), e, column);
 }
 
@@ -866,7 +872,10 @@ public:
     using namespace detail::customer_field;
     const auto day = detail::parse_date(f[acquired_on]);
     RowError buf;
-    if (!detail::check_customer(f[customer_id], detail::conversion_failure(day, acquired_on, buf), e)) {
+    day_t ended = no_day;
+    const RowError* failure = detail::conversion_failure(day, acquired_on, buf);
+    if (!failure && !detail::ended_on_from_text(f[detail::customer_field::ended_on], ended, buf)) failure = &buf;
+    if (!detail::check_customer(f[customer_id], day.value.value_or(0), ended, failure, e)) {
       settle_all();
       return false;
     }
@@ -875,6 +884,7 @@ public:
     p.segment.assign(f[segment]);
     p.raw.assign(rec.raw);
     p.day = *day.value;
+    p.ended = ended;
     p.line = rec.line;
     p.columns = &columns;
     p.file = &file;
@@ -889,14 +899,14 @@ public:
 private:
   struct Pending {
     std::string id, segment, raw;
-    day_t day = 0;
+    day_t day = 0, ended = no_day;
     std::size_t line = 0;
     const ColumnMap* columns = nullptr;
     const std::string* file = nullptr;
   };
   void settle(const Pending& p) {
     RowError e;
-    if (!detail::add_customer_row(builder_, p.id, p.day, p.segment, nullptr, e))
+    if (!detail::add_customer_row(builder_, p.id, p.day, p.segment, p.ended, nullptr, e))
       sink_.reject(detail::customers_schema(), counts_, *p.file, *p.columns, p.line, e, p.raw);
   }
   CustomerBaseBuilder& builder_;

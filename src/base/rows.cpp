@@ -8,7 +8,7 @@
 namespace rapport::detail {
 
 const TableSchema& customers_schema() {
-  static const TableSchema s{"customers", {"customer_id", "acquired_on", "segment"}, 2};
+  static const TableSchema s{"customers", {"customer_id", "acquired_on", "segment", "ended_on"}, 2};
   return s;
 }
 const TableSchema& contacts_schema() {
@@ -49,11 +49,12 @@ bool failed_by(const RowError* failure, std::size_t k) noexcept { return failure
 
 }  // namespace
 
-bool check_customer(std::string_view id, const RowError* failure, RowError& e) {
+bool check_customer(std::string_view id, day_t acquired, day_t ended, const RowError* failure, RowError& e) {
   using namespace customer_field;
   if (failed_by(failure, customer_id)) return fail(e, *failure);
   if (id.empty()) return fail(e, customer_id, "empty customer_id");
   if (failure) return fail(e, *failure);
+  if (ended != no_day && ended < acquired) return fail(e, ended_on, "ended_on before acquired_on");
   return true;
 }
 
@@ -117,6 +118,16 @@ bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& fai
     if (const char* why = read_timestamp(f[resolved_at], resolved))
       return fail(failure, resolved_at, std::string("resolved_at: ") + why);
     if (row.complaint) row.resolved_at = resolved;  // ignored on a contact that is not a complaint
+  }
+  return true;
+}
+
+bool ended_on_from_text(std::string_view text, day_t& ended, RowError& failure) {
+  ended = no_day;
+  if (text.empty()) return true;  // still active
+  if (const char* why = read_date(text, ended)) {
+    ended = no_day;
+    return fail(failure, customer_field::ended_on, std::string("ended_on: ") + why);
   }
   return true;
 }

@@ -35,7 +35,7 @@ struct TableSchema {
 
 /// Field indexes of each table's schema.
 namespace customer_field {
-enum : std::size_t { customer_id, acquired_on, segment };
+enum : std::size_t { customer_id, acquired_on, segment, ended_on };
 }
 namespace contact_field {
 enum : std::size_t { customer_id, at, channel, stage, initiator, aspect, impression, complaint, resolved_at };
@@ -71,9 +71,11 @@ struct RowError {
 inline constexpr const char* duplicate_customer_reason = "duplicate customer_id (first row wins)";
 
 
-/// Customers: empty key, then a field the source could not convert (`failure`, may be null).
-/// The duplicate check follows in the builder, which owns the key index.
-RAPPORT_API bool check_customer(std::string_view id, const RowError* failure, RowError& e);
+/// Customers: empty key, then a field the source could not convert (`failure`, may be null), then
+/// an `ended_on` (no_day: none) before `acquired_on`. The duplicate check follows in the builder,
+/// which owns the key index.
+RAPPORT_API bool check_customer(std::string_view id, day_t acquired_on, day_t ended_on, const RowError* failure,
+                                RowError& e);
 /// Contacts: unknown customer (`known` false), conversion failures, impression in -2..+2, and a
 /// complaint not resolved before it was made.
 RAPPORT_API bool check_contact(bool known, const ContactRow& row, const RowError* failure, RowError& e);
@@ -97,6 +99,8 @@ const RowError* conversion_failure(const Parsed<T>& parsed, std::size_t field, R
 
 /// Contact fields at..resolved_at (`f` indexed by contact_field) into `row`.
 RAPPORT_API bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& failure);
+/// The optional `ended_on` field: empty text is no_day (still active), else a `YYYY-MM-DD` date.
+RAPPORT_API bool ended_on_from_text(std::string_view text, day_t& ended_on, RowError& failure);
 /// Purchase fields at and amount.
 RAPPORT_API bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure);
 
@@ -106,13 +110,21 @@ RAPPORT_API bool purchase_from_text(const std::string_view* f, seconds_t& at, do
 /// customer); otherwise returns false with `e`. `failure`: the first field the source could not
 /// convert, or null.
 RAPPORT_API bool add_customer_row(CustomerBaseBuilder& b, std::string_view id, day_t acquired_on,
-                                  std::string_view segment, const RowError* failure, RowError& e);
+                                  std::string_view segment, day_t ended_on, const RowError* failure, RowError& e);
 RAPPORT_API bool add_contact_row(CustomerBaseBuilder& b, std::string_view customer_id, const ContactRow& row,
                                  const RowError* failure, RowError& e);
 RAPPORT_API bool add_purchase_row(CustomerBaseBuilder& b, std::string_view customer_id, seconds_t at, double amount,
                                   const RowError* failure, RowError& e);
 RAPPORT_API bool add_referral_row(CustomerBaseBuilder& b, std::string_view referrer, std::string_view referred,
                                   seconds_t at, const RowError* failure, RowError& e);
+
+/// Appends the newest customer's `ended_on` (no_day: active) to `b.ended_on`, which stays empty
+/// until some customer has one (call after the customer's key was appended).
+inline void push_ended(CustomerBase& b, day_t day) {
+  const std::size_t before = b.customer_id.size() - 1;
+  if (day != no_day && b.ended_on.size() < before) b.ended_on.resize(before, no_day);
+  if (day != no_day || !b.ended_on.empty()) b.ended_on.push_back(day);
+}
 
 // ---- reporting
 

@@ -485,13 +485,14 @@ void import_base(DbConnection& db, const DbTables& tables, const CustomerBase& b
                  LoadReport& report, const LoadOptions& options) {
   using T = DbType;
   RejectSink sink(report, options);
+  // ended_on only when some customer has one (a base without it keeps today's table)
+  std::vector<DbColumn> customer_columns{{"customer_id", T::text}, {"acquired_on", T::date}, {"segment", T::text}};
+  if (!b.ended_on.empty()) customer_columns.push_back({"ended_on", T::date});
   const auto stored_customers = import_rows(
-      db,
-      {parse_db_name(tables.customers, "customers"),
-       {{"customer_id", T::text}, {"acquired_on", T::date}, {"segment", T::text}}},
-      b.customer_count(),
+      db, {parse_db_name(tables.customers, "customers"), customer_columns}, b.customer_count(),
       [&](std::size_t i, std::vector<std::string>& c) {
         c = {b.customer_id[i], format_date(b.acquired_on[i]), b.segment_names[b.segment[i]]};
+        if (!b.ended_on.empty()) c.push_back(b.ended_on[i] == no_day ? std::string() : format_date(b.ended_on[i]));
       },
       customers_schema(), report.customers, files.customers, sink);
   const auto not_stored = [&](const std::vector<std::uint32_t>& owner) {

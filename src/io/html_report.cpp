@@ -291,6 +291,41 @@ std::string params_table(const Context& c) {
   return out + "</tbody></table>\n";
 }
 
+// The purchase model in use (value_model other than bgnbd) and, for auto, every candidate's
+// holdout figures with the winner and why.
+std::string purchase_model_figure(const Context& c) {
+  const auto& f = c.f;
+  const ValueModel& m = f.purchase_model;
+  std::string out = "<table class=\"params\"><caption>Purchase model</caption><thead><tr><th scope=\"col\">model</th>"
+                    "<th scope=\"col\">parameters (standard error)</th><th scope=\"col\">customers</th>"
+                    "<th scope=\"col\">log-likelihood</th><th scope=\"col\">AIC</th><th scope=\"col\">BIC</th></tr></thead><tbody>";
+  out += "<tr><th scope=\"row\">" + escape(std::string(to_string(m.name))) + "</th><td>";
+  const auto names = param_names(m.name);
+  for (std::size_t k = 0; k < names.size() && k < m.params.size(); ++k) {
+    out += escape(std::string(names[k])) + " = " + fixed(m.params[k], std::abs(m.params[k]) >= 100 ? 1 : 3);
+    if (k < m.std_errors.size() && std::isfinite(m.std_errors[k])) out += " (" + fixed(m.std_errors[k], 3) + ")";
+    out += " ";
+  }
+  if (m.params.empty()) out += escape(f.purchase_model_status.reason);
+  const auto num = [](double x, int digits) { return std::isfinite(x) ? fixed(x, digits) : std::string("—"); };
+  out += "</td><td>" + (f.purchase_model_status.fitted ? count(f.purchase_model_status.customers) : std::string("given")) +
+         "</td><td>" + num(m.log_likelihood, 1) + "</td><td>" + num(m.aic, 1) + "</td><td>" + num(m.bic, 1) +
+         "</td></tr></tbody></table>\n";
+  const ModelSelection& sel = f.selection;
+  if (!sel.automatic) return "<figure>" + out + "</figure>\n";
+  std::string choice = "<table><caption>Model choice (value_model auto)</caption><thead><tr><th scope=\"col\">candidate</th>"
+                       "<th scope=\"col\">holdout MAE per customer</th><th scope=\"col\">predicted</th>"
+                       "<th scope=\"col\">actual</th><th scope=\"col\">calibration log-likelihood</th></tr></thead><tbody>";
+  for (const auto& cand : sel.candidates)
+    choice += "<tr><th scope=\"row\">" + escape(std::string(to_string(cand.name))) +
+              (cand.name == sel.winner ? " (chosen)" : "") + "</th><td>" +
+              (cand.fitted ? num(cand.holdout_mae, 4) : escape(cand.error)) + "</td><td>" + num(cand.holdout_predicted, 1) +
+              "</td><td>" + num(cand.holdout_actual, 1) + "</td><td>" + num(cand.log_likelihood, 1) + "</td></tr>";
+  choice += "</tbody></table>\n";
+  return "<figure>" + reading(escape("Chosen: " + std::string(to_string(sel.winner)) + ". " + sel.reason + ".")) + out +
+         choice + "</figure>\n";
+}
+
 std::string value_section(const Context& c) {
   const auto& f = c.f;
   const auto& s = c.result.scores;
@@ -312,6 +347,7 @@ std::string value_section(const Context& c) {
   const bool both = f.bgnbd.fitted && f.gamma_gamma.fitted;
   body += "<figure>" + reading(both ? "Both value models were fitted on this base." : "Some value-model parameters were given in the config, not fitted.") +
           params_table(c) + "</figure>\n";
+  if (f.config.value_model != ValueModelSetting::bgnbd) body += purchase_model_figure(c);
   return section("value", "Value at stake", body);
 }
 

@@ -31,6 +31,18 @@ template <class S>
 constexpr bool is_record = std::is_same_v<S, BgNbdParams> || std::is_same_v<S, GammaGammaParams> ||
                            std::is_same_v<S, FitOptions> || std::is_same_v<S, ScorerOptions>;
 
+// A string-valued setting: an enum with SettingSpellings.
+template <class T>
+constexpr bool is_spelled = std::is_enum_v<T>;
+
+// "one of bgnbd, pareto_nbd, …": the spellings of a string-valued setting, for messages.
+template <class E>
+std::string spellings_text() {
+  std::string out = "one of";
+  for (const auto name : SettingSpellings<E>::names) out += (out.size() > 6 ? ", " : " ") + std::string(name);
+  return out;
+}
+
 template <class E, class T>
 const auto& value_names(const ComponentArray<E, T>&) {
   return component_names<E>();
@@ -54,6 +66,9 @@ template <class T>
 void check_value(const std::string& path, const T& value, const Domain& domain) {
   if constexpr (std::is_arithmetic_v<T>) {
     check_number(path, static_cast<double>(value), domain);
+  } else if constexpr (is_spelled<T>) {
+    if (static_cast<std::size_t>(value) >= SettingSpellings<T>::names.size())
+      fail(path, "must be " + spellings_text<T>() + " (got " + std::to_string(static_cast<int>(value)) + ")");
   } else if constexpr (is_component_array<T>::value) {
     double sum = 0, always = 0;
     std::string always_names;
@@ -109,6 +124,13 @@ void read_value(const std::string& path, const json& v, T& out, const Domain& do
     out = read_number(path, v);
   } else if constexpr (std::is_integral_v<T>) {
     out = read_integer<T>(path, v, domain);
+  } else if constexpr (is_spelled<T>) {
+    if (!v.is_string()) fail(path, "expects a string, " + spellings_text<T>() + " (got " + std::string(v.type_name()) + ")");
+    const auto& names = SettingSpellings<T>::names;
+    const auto text = v.get<std::string>();
+    const auto it = std::find(names.begin(), names.end(), text);
+    if (it == names.end()) fail(path, "must be " + spellings_text<T>() + " (got '" + text + "')");
+    out = static_cast<T>(it - names.begin());
   } else if constexpr (is_component_array<T>::value) {
     const auto& names = value_names(out);
     if (v.is_array()) {
@@ -167,6 +189,8 @@ template <class T>
 json write_value(const T& value) {
   if constexpr (std::is_arithmetic_v<T>) {
     return json(value);
+  } else if constexpr (is_spelled<T>) {
+    return json(std::string(setting_spelling(value)));
   } else if constexpr (is_component_array<T>::value) {
     json j = json::object();
     for (std::size_t k = 0; k < component_count; ++k) j[std::string(value_names(value)[k])] = value.values[k];
@@ -181,7 +205,11 @@ json write_value(const T& value) {
 template <class S>
 json write_record(const S& record) {
   json j = json::object();
-  visit_fields<S>([&](const auto& f) { j[std::string(f.name)] = write_value(record.*f.member); });
+  [[maybe_unused]] static const S defaults{};
+  visit_fields<S>([&](const auto& f) {
+    if (f.omit_default && write_value(record.*f.member) == write_value(defaults.*f.member)) return;
+    j[std::string(f.name)] = write_value(record.*f.member);
+  });
   return j;
 }
 
@@ -205,6 +233,10 @@ ScorerOptions scorer_options_from_json(const std::string& text) {
   validate(o);
   return o;
 }
+void validate(const ParetoNbdParams& params) { check_record("pareto_nbd.", params); }
+void validate(const MbgNbdParams& params) { check_record("mbgnbd.", params); }
+void validate(const BgBbParams& params) { check_record("bgbb.", params); }
+void validate(const SbgParams& params) { check_record("sbg.", params); }
 
 ScoringConfig config_from_json(const std::string& text, const ScoringConfig& base) {
   json j;

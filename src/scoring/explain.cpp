@@ -84,6 +84,14 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   V["expected_value"] = num(s.expected_value[r]);
   V["upserve_value"] = num(s.upserve_value[r]);
   V["upserve_score"] = num(s.upserve_score[r]);
+  // off the default path only (today's explanations keep their bytes): the model, the discount,
+  // and a contract that ended (known lost once before T)
+  if (cfg.value_model != ValueModelSetting::bgnbd) V["model"] = std::string(to_string(res.purchase_model.name));
+  if (cfg.discount_rate != 0) V["discount_rate"] = cfg.discount_rate;
+  if (const day_t ended = base.ended(c); ended != no_day) {
+    V["ended_on"] = format_date(ended);
+    V["known_lost"] = ended <= res.as_of;
+  }
   j["value_at_stake"] = V;
   json R;
   R["value"] = num(s.referral_potential[r]);

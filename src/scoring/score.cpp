@@ -529,8 +529,10 @@ void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
   }
   out.bgnbd_customers = bgnbd_customers;
   out.gamma_gamma_customers = gamma_gamma_customers;
-  // a model's inputs are gathered only to fit it, and let go before the next fit
-  take_or_fit(
+  // a model's inputs are gathered only to fit it, and let go before the next fit; another purchase
+  // model than BG/NBD is fitted by score_value_models (value_models.cpp)
+  if (config.value_model == ValueModelSetting::bgnbd)
+    take_or_fit(
       config.bgnbd,
       [&] {
         const auto in = gather_rows(s, bgnbd_customers, detail::bgnbd_input, {&s.frequency, &s.recency, &s.age});
@@ -614,8 +616,13 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
   out.forest = forest.get();
 
   score_rows(base, rows, config, threads, progress, out);
-  fit_value_models(config, out);
-  fill_value_columns(config, threads, out);
+  if (detail::model_path(base, config)) {
+    detail::score_value_models(base, config, threads, out);
+  } else {
+    fit_value_models(config, out);
+    fill_value_columns(config, threads, out);
+    detail::record_bgnbd_model(out);
+  }
   rank_upserve(threads, out.value_known(), out.scores);
   if (progress) progress(n, n);
   return out;

@@ -171,8 +171,8 @@ struct Scorer::Impl {
   void rank_all();
 
   // ---- intake (the row rules of rows.hpp)
-  bool add_customer(std::string_view id, day_t acquired_on, std::string_view segment, const detail::RowError* failure,
-                    detail::RowError& e);
+  bool add_customer(std::string_view id, day_t acquired_on, std::string_view segment, day_t ended_on,
+                    const detail::RowError* failure, detail::RowError& e);
   bool add_contact(std::string_view id, const ContactRow& row, const detail::RowError* failure, detail::RowError& e);
   bool add_purchase(std::string_view id, seconds_t at, double amount, const detail::RowError* failure,
                     detail::RowError& e);
@@ -224,8 +224,7 @@ void Scorer::Impl::index_base() {
 void Scorer::Impl::full_rescore(const ScoringConfig& run_config) {
   result = score(base, as_of, run_config);
   config = given;
-  if (result.bgnbd_error.empty()) config.bgnbd = result.bgnbd;
-  if (result.gamma_gamma_error.empty()) config.gamma_gamma = result.gamma_gamma;
+  detail::keep_model_params(result, config);
   row_of.assign(base.customer_count(), none);
   for (std::size_t r = 0; r < result.scores.size(); ++r) row_of[result.scores.customer[r]] = static_cast<std::uint32_t>(r);
   rescored = result.scores.size();
@@ -263,9 +262,9 @@ std::uint32_t Scorer::Impl::person_of(std::string_view id) {
   return p;
 }
 
-bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
+bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::string_view segment, day_t ended_on,
                                 const detail::RowError* failure, detail::RowError& e) {
-  if (!detail::check_customer(id, failure, e)) return false;
+  if (!detail::check_customer(id, acquired_on, ended_on, failure, e)) return false;
   if (customer(id)) {
     e = detail::RowError{detail::customer_field::customer_id, 0, detail::duplicate_customer_reason};
     return false;
@@ -283,6 +282,7 @@ bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::str
   const auto [it, inserted] = segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(base.segment_names.size()));
   if (inserted) base.segment_names.emplace_back(segment);
   base.segment.push_back(it->second);
+  detail::push_ended(base, ended_on);
   base.contact_offsets.push_back(base.contact_offsets.back());
   base.complaint_offsets.push_back(base.complaint_offsets.back());
   base.purchase_offsets.push_back(base.purchase_offsets.back());
@@ -454,6 +454,14 @@ void Scorer::Impl::apply_queue() {
 // Rescores the customers in `dirty` (and those whose referral inputs change with a new forest),
 // then the value columns of those rows and the base-wide ranks.
 void Scorer::Impl::rescore(std::vector<std::uint32_t> dirty, bool forest_changed) {
+  if (detail::model_path(base, config)) {
+    // value at stake on the model path needs more than a row's own columns (BG/BB's purchase
+    // periods, contracts): a full run with the parameters in force, keeping the fit's figures
+    ScoreResult before = std::move(result);
+    full_rescore(config);
+    detail::keep_fit_figures(before, result);
+    return;
+  }
   Scores& s = result.scores;
   const std::size_t old_rows = s.size();
   if (forest_changed) {
@@ -572,8 +580,8 @@ struct detail_scorer_access {
 namespace detail {
 
 bool add_customer_row(ScorerRows& rows, std::string_view id, day_t acquired_on, std::string_view segment,
-                      const RowError* failure, RowError& e) {
-  return rows.impl.add_customer(id, acquired_on, segment, failure, e);
+                      day_t ended_on, const RowError* failure, RowError& e) {
+  return rows.impl.add_customer(id, acquired_on, segment, ended_on, failure, e);
 }
 bool add_contact_row(ScorerRows& rows, std::string_view customer_id, const ContactRow& row, const RowError* failure,
                      RowError& e) {
@@ -686,7 +694,7 @@ LoadReport Scorer::add(const RowBatch& batch, const LoadOptions& options) {
         if (!add_row(table[i], e)) sink.reject(schema, counts, file, columns, i + 2, e, {});
     };
     take(detail::customers_schema(), report.customers, batch.customers, [&](const CustomerRow& r, detail::RowError& e) {
-      return detail::add_customer_row(rows, r.customer_id, r.acquired_on, r.segment, nullptr, e);
+      return detail::add_customer_row(rows, r.customer_id, r.acquired_on, r.segment, r.ended_on, nullptr, e);
     });
     take(detail::contacts_schema(), report.contacts, batch.contacts, [&](const ContactEntry& r, detail::RowError& e) {
       return detail::add_contact_row(rows, r.customer_id, r.row, nullptr, e);

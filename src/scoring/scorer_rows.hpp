@@ -23,7 +23,7 @@ struct ScorerRows {
 
 /// The row rules into a Scorer; false with `e` when the row is rejected.
 RAPPORT_API bool add_customer_row(ScorerRows& rows, std::string_view id, day_t acquired_on, std::string_view segment,
-                                  const RowError* failure, RowError& e);
+                                  day_t ended_on, const RowError* failure, RowError& e);
 /// See add_customer_row(ScorerRows&, …).
 RAPPORT_API bool add_contact_row(ScorerRows& rows, std::string_view customer_id, const ContactRow& row,
                                  const RowError* failure, RowError& e);

@@ -319,6 +319,68 @@ json model_json(const ModelSummary& m) {
   return j;
 }
 
+// The purchase model in use when value_model is not bgnbd: name, parameters, standard errors,
+// fit statistics, its time unit, and why it is unavailable.
+json purchase_model_json(const Summary& s) {
+  const ValueModel& m = s.purchase_model;
+  json j;
+  j["name"] = std::string(to_string(m.name));
+  json params = json::object(), errors = json::object();
+  const auto names = param_names(m.name);
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    params[std::string(names[k])] = k < m.params.size() ? json(m.params[k]) : json(nullptr);
+    errors[std::string(names[k])] = k < m.std_errors.size() && std::isfinite(m.std_errors[k]) ? json(m.std_errors[k]) : json(nullptr);
+  }
+  j["parameters"] = params;
+  j["std_errors"] = errors;
+  const auto number = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
+  j["log_likelihood"] = number(m.log_likelihood);
+  j["aic"] = number(m.aic);
+  j["bic"] = number(m.bic);
+  j["penalizer"] = m.penalizer;
+  j["fitted"] = s.purchase_model_status.fitted;
+  j["customers"] = s.purchase_model_status.customers;
+  const auto& c = s.config;
+  j["time_unit"] = m.name == ValueModelName::bgbb  ? "periods of " + json(c.opportunity_days).dump() + " days"
+                   : m.name == ValueModelName::sbg ? "periods of " + json(c.contract_period_days).dump() + " days"
+                                                   : std::string("days");
+  j["discount_rate"] = c.discount_rate;
+  if (!s.purchase_model_status.available) j["reason"] = s.purchase_model_status.reason;
+  return j;
+}
+
+// How auto chose: the holdout, every candidate's figures, the winner and why.
+json selection_json(const Summary& s) {
+  const ModelSelection& sel = s.selection;
+  const auto number = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
+  json j;
+  j["holdout_days"] = sel.holdout_days;
+  if (sel.holdout_days > 0) {
+    j["holdout_first"] = format_date(sel.holdout_first);
+    j["holdout_last"] = format_date(sel.holdout_last);
+  }
+  json candidates = json::array();
+  for (const auto& c : sel.candidates) {
+    json cj;
+    cj["name"] = std::string(to_string(c.name));
+    cj["fitted"] = c.fitted;
+    cj["customers"] = c.customers;
+    cj["holdout_mae"] = number(c.holdout_mae);
+    cj["holdout_predicted"] = number(c.holdout_predicted);
+    cj["holdout_actual"] = number(c.holdout_actual);
+    cj["log_likelihood"] = number(c.log_likelihood);
+    cj["aic"] = number(c.aic);
+    cj["bic"] = number(c.bic);
+    if (!c.error.empty()) cj["error"] = c.error;
+    candidates.push_back(cj);
+  }
+  j["candidates"] = candidates;
+  j["criterion"] = "mean absolute error of holdout repeat purchases per customer (ties: table order)";
+  j["winner"] = std::string(to_string(sel.winner));
+  j["reason"] = sel.reason;
+  return j;
+}
+
 json bgnbd_json(const Summary& s) {
   json j = model_json<BgNbdParams>(s.bgnbd);
   j["alpha_unit"] = "days";
@@ -418,8 +480,20 @@ SummaryPartial merge_summary_partials(std::vector<SummaryPartial> parts) {
 }
 
 SummaryModels summary_models(const ScoreResult& res) {
-  return {model_summary(res.bgnbd, res.bgnbd_fitted, res.bgnbd_error, res.bgnbd_customers),
-          model_summary(res.gamma_gamma, res.gamma_gamma_fitted, res.gamma_gamma_error, res.gamma_gamma_customers)};
+  SummaryModels m;
+  const bool other = res.purchase_model.name != ValueModelName::bgnbd;  // bgnbd_* then describe that model
+  m.purchase_model_status = model_summary(res.bgnbd, res.bgnbd_fitted, res.bgnbd_error, res.bgnbd_customers);
+  m.purchase_model_status.parameters.clear();
+  m.purchase_model_status.log_likelihood.reset();
+  if (other) {
+    m.bgnbd.reason = "not used: the purchase model is " + std::string(to_string(res.purchase_model.name));
+  } else {
+    m.bgnbd = model_summary(res.bgnbd, res.bgnbd_fitted, res.bgnbd_error, res.bgnbd_customers);
+  }
+  m.purchase_model = res.purchase_model;
+  m.selection = res.selection;
+  m.gamma_gamma = model_summary(res.gamma_gamma, res.gamma_gamma_fitted, res.gamma_gamma_error, res.gamma_gamma_customers);
+  return m;
 }
 
 Summary finish_summary(const SummaryPartial& p, const SummaryModels& models, const ScoringConfig& cfg) {
@@ -445,6 +519,9 @@ Summary finish_summary(const SummaryPartial& p, const SummaryModels& models, con
   summarize_value(p, out);
   out.bgnbd = models.bgnbd;
   out.gamma_gamma = models.gamma_gamma;
+  out.purchase_model = models.purchase_model;
+  out.purchase_model_status = models.purchase_model_status;
+  out.selection = models.selection;
   out.config = cfg;
   return out;
 }
@@ -482,6 +559,10 @@ std::string to_json(const Summary& s) {
   j["next_actions"] = actions;
   j["bgnbd"] = bgnbd_json(s);
   j["gamma_gamma"] = model_json<GammaGammaParams>(s.gamma_gamma);
+  if (s.config.value_model != ValueModelSetting::bgnbd) {  // new keys only off the default
+    j["purchase_model"] = purchase_model_json(s);
+    if (s.selection.automatic) j["model_selection"] = selection_json(s);
+  }
   j["config"] = json::parse(config_to_json(s.config));
   return j.dump(2, ' ', false, json::error_handler_t::replace);
 }

@@ -187,3 +187,27 @@ def test_item11_dask_inputs_in_any_order_lose_no_row(client, tmp_path):
     assert_same_scores(one, run.scores.compute())
     assert sum(bad for _, bad in run.counts.values()) == 0
     assert sum(read for read, _ in run.counts.values()) == sum(len(fr[t]) for t in TABLES)
+
+
+def test_dask_ended_on_and_discount_equal_one_machine(client, tmp_path):
+    """ended_on (known-lost customers) and discount_rate on a cluster: BG/NBD is fitted once from
+    the gathered histories, each partition zeroes its lost customers and discounts with it."""
+    fr = text_frames(tmp_path, customers=400, seed=5)
+    cu = fr["customers"]
+    ended = (pd.to_datetime(cu["acquired_on"], errors="coerce") + pd.Timedelta(days=150)).dt.strftime("%Y-%m-%d")
+    cu["ended_on"] = np.where(np.arange(len(cu)) % 5 == 1, ended.fillna(""), "")
+    cfg = {"discount_rate": 0.15}
+    with pytest.warns(rapport.RejectedRowsWarning):
+        base = rapport.load(*(fr[t] for t in TABLES))
+    one = rapport.score(base, config=cfg)
+    as_of = one.attrs["as_of"].isoformat()
+    lost = one[one["customer_id"].isin(set(cu["customer_id"][(cu["ended_on"] != "") & (cu["ended_on"] <= as_of)]))]
+    assert len(lost) > 40 and (lost["p_alive"].fillna(0) == 0).all()
+    dist = rdask.score(*unaligned(fr), npartitions=4, config=cfg).compute()
+    assert_same_scores(one, dist)
+
+
+def test_dask_refuses_other_value_models_clearly(client, tmp_path):
+    fr = text_frames(tmp_path, customers=50)
+    with pytest.raises(rapport.ConfigError, match="rapport.dask supports value_model 'bgnbd' only"):
+        rdask.score(*unaligned(fr), config={"value_model": "auto"})

@@ -98,7 +98,7 @@ REQUIRED = {
     "purchases": ["customer_id", "at", "amount"],
     "referrals": ["referrer_id", "referred_id", "at"],
 }
-OPTIONAL = {"customers": ["segment"], "contacts": [], "purchases": [],
+OPTIONAL = {"customers": ["segment", "ended_on"], "contacts": [], "purchases": [],
             "referrals": []}
 
 
@@ -213,12 +213,21 @@ def load_dir(path, files=None):
         if acq is None:
             reject("customers", i, "unparsable date")
             continue
+        ended = None  # ended_on: optional; empty while the contract runs
+        if "ended_on" in idx and r[idx["ended_on"]] != "":
+            ended = parse_date(r[idx["ended_on"]])
+            if ended is None:
+                reject("customers", i, "unparsable ended_on")
+                continue
+            if ended < acq:
+                reject("customers", i, "ended_on before acquired_on")
+                continue
         if cid in seen:
             reject("customers", i, "duplicate key")
             continue
         seen.add(cid)
         seg = r[idx["segment"]] if "segment" in idx else ""
-        base.customers.append({"id": cid, "acq": acq, "segment": seg})
+        base.customers.append({"id": cid, "acq": acq, "segment": seg, "ended": ended})
     base.counts["customers"] = {"read": len(rows), "accepted": len(base.customers),
                                 "rejected": len(rows) - len(base.customers)}
     known = {c["id"] for c in base.customers}
@@ -481,6 +490,32 @@ def value_inputs(purch, D):
             tot += days[d]
         mbar = tot / x
     return x, t_x, T_c, mbar
+
+
+def purchase_day_list(purch, D):
+    """The distinct UTC purchase days (day numbers) of a customer's purchases before T, sorted."""
+    return sorted({at // DAY for at, _ in purch if at // DAY <= D})
+
+
+def bgbb_inputs(days, D, opportunity_days):
+    """BG/BB's (x, t_x, n), read from the card: periods of `opportunity_days` count from the
+    first purchase day; x = later periods with a purchase, t_x = the last such period's index
+    (0 when none), n = whole periods between the first purchase day and T (midnight of D + 1)."""
+    first = days[0]
+    later = sorted({math.floor((d - first) / opportunity_days) for d in days} - {0})
+    x = len(later)
+    t_x = later[-1] if later else 0
+    n = math.floor((D + 1 - first) / opportunity_days)
+    return x, t_x, n
+
+
+def sbg_inputs(acq, ended, D, contract_period_days):
+    """sBG's (periods, ended), read from the card: periods count from acquired_on; a customer
+    whose ended_on is before T is lost after the whole periods it completed, otherwise it
+    survived the whole periods up to T."""
+    if ended is not None and ended <= D:  # before T = midnight(D + 1)
+        return math.floor((ended - acq) / contract_period_days), 1
+    return math.floor((D + 1 - acq) / contract_period_days), 0
 
 
 def referral_forest(base, scored_acq, T):
@@ -759,6 +794,10 @@ def score_base(base, as_of=None, bgnbd=None, gamma_gamma=None, tree_size_mode="s
         else:
             p_alive = e_purch = float("nan")
             e_value = 0.0
+        ended = c.get("ended")
+        if ended is not None and ended <= D:  # known lost, under every model
+            p_alive = e_purch = 0.0
+            e_value = 0.0 if not math.isnan(e_value) else e_value
         upserve_value = e_value * (1.0 - L / 100.0)
 
         # referral potential

@@ -150,6 +150,58 @@ def test_generated_fixed_params(tmp_path_factory):
     check_against_reference(base, str(d), as_of="2025-03-15", config=FIXED, name="fixed")
 
 
+def with_ended_on(src, dst):
+    """A copy of a generated base where every 6th customer's contract ended 120 days after
+    acquisition (empty ended_on for the others), plus two bad customers rows."""
+    os.makedirs(dst, exist_ok=True)
+    for t in ("contacts", "purchases", "referrals"):
+        with open(os.path.join(src, t + ".csv"), newline="") as f:
+            write(os.path.join(dst, t + ".csv"), f.read())
+    with open(os.path.join(src, "customers.csv"), newline="") as f:
+        lines = f.read().splitlines()
+    out = [lines[0] + ",ended_on"]
+    for k, line in enumerate(lines[1:]):
+        acq = R.parse_date(line.split(",")[1])
+        out.append(line + "," + (R.date_str(acq + 120) if k % 6 == 2 else ""))
+    out.append("BAD1,2024-05-01,,2024-04-30")  # ended before acquired
+    out.append("BAD2,2024-05-01,,2024-13-01")  # not a date
+    write(os.path.join(dst, "customers.csv"), "\n".join(out) + "\n")
+
+
+@needs_cli
+def test_ended_on_known_lost_against_reference(tmp_path_factory):
+    """The card's ended_on rule (rejects, and p_alive = expected purchases = value = 0 once
+    the contract ended before T) agrees cell by cell with the CLI."""
+    base, d = generated(tmp_path_factory, 300, 1)
+    dst = str(tmp_path_factory.mktemp("ended"))
+    with_ended_on(str(base), dst)
+    loaded = R.load_dir(dst)
+    assert [(t, why) for t, _, why in loaded.rejections if t == "customers"] == [
+        ("customers", "ended_on before acquired_on"), ("customers", "unparsable ended_on")]
+    ref, cpp, summary, info = check_against_reference(dst, dst, as_of="2025-03-15", config=FIXED, name="ended")
+    lost = [c["id"] for c in loaded.customers if c["ended"] is not None and c["ended"] <= R.parse_date("2025-03-15")
+            and c["acq"] <= R.parse_date("2025-03-15")]
+    assert len(lost) > 20
+
+
+def test_reference_bgbb_and_sbg_inputs():
+    """The reference's reading of the card's BG/BB and sBG inputs on hand-drawn cases (the same
+    cases the C++ tests draw in tests/scoring/value_model_scoring_test.cpp)."""
+    # opportunity_days 10, first purchase day 0, D = 39: periods 0,0,1,2,2 -> x 2, t_x 2, n 4
+    assert R.bgbb_inputs([0, 3, 12, 25, 27], 39, 10) == (2, 2, 4)
+    assert R.bgbb_inputs([0], 39, 10) == (0, 0, 4)
+    assert R.bgbb_inputs([5, 14], 39, 10) == (0, 0, 3)
+    assert R.bgbb_inputs([0, 38], 39, 10) == (1, 3, 4)
+    # contract_period_days 30, acquired day 0, D = 100
+    assert R.sbg_inputs(0, 75, 100, 30) == (2, 1)
+    assert R.sbg_inputs(0, None, 100, 30) == (3, 0)
+    assert R.sbg_inputs(0, 120, 100, 30) == (3, 0)
+    assert R.sbg_inputs(10, 100, 100, 30) == (3, 1)
+    # purchase days: same-day rows merged, only days before T
+    DAY = 86400
+    assert R.purchase_day_list([(5 * DAY + 10, 1.0), (5 * DAY + 20, 2.0), (3 * DAY, 1.0), (41 * DAY, 1.0)], 40) == [3, 5]
+
+
 # ----------------------------------------------------------------------------
 # (2a) parsing / rejection base
 # ----------------------------------------------------------------------------

@@ -202,6 +202,15 @@ TEST(Config, JsonRoundTripCoversEveryField) {
   c.gamma_gamma = GammaGammaParams{6, 4, 16, 0};
   c.fit = FitOptions{50, 1e-8, 12};
   c.threads = 3;
+  c.value_model = ValueModelSetting::automatic;
+  c.opportunity_days = 365;
+  c.contract_period_days = 90;
+  c.discount_rate = 0.08;
+  c.penalizer = 0.01;
+  c.pareto_nbd = ParetoNbdParams{0.55, 10.5, 0.6, 11.7, 0};
+  c.mbgnbd = MbgNbdParams{0.5, 6, 0.9, 3.2, 0};
+  c.bgbb = BgBbParams{1.2, 0.75, 0.66, 2.8, 0};
+  c.sbg = SbgParams{0.67, 3.8, 0};
   const auto back = config_from_json(config_to_json(c));
   std::size_t fields = 0;
   visit_fields<ScoringConfig>([&](const auto& f) {
@@ -214,6 +223,12 @@ TEST(Config, JsonRoundTripCoversEveryField) {
     } else if constexpr (std::is_same_v<T, std::optional<GammaGammaParams>>) {
       ASSERT_TRUE(back.gamma_gamma);
       EXPECT_EQ(back.gamma_gamma->q, 4);
+    } else if constexpr (std::is_same_v<T, std::optional<ParetoNbdParams>> || std::is_same_v<T, std::optional<MbgNbdParams>> ||
+                         std::is_same_v<T, std::optional<BgBbParams>> || std::is_same_v<T, std::optional<SbgParams>>) {
+      ASSERT_TRUE(back.*f.member) << f.name;
+      visit_fields<typename T::value_type>([&](const auto& p) {
+        EXPECT_EQ((*(back.*f.member)).*p.member, (*(c.*f.member)).*p.member) << f.name << "." << p.name;
+      });
     } else if constexpr (std::is_same_v<T, FitOptions>) {
       EXPECT_EQ(back.fit.max_iterations, 50);
       EXPECT_EQ(back.fit.gradient_tolerance, 1e-8);
@@ -223,7 +238,7 @@ TEST(Config, JsonRoundTripCoversEveryField) {
       EXPECT_FALSE(ScoringConfig{}.*f.member == c.*f.member) << f.name << " not exercised";
     }
   });
-  EXPECT_EQ(fields, 23u);
+  EXPECT_EQ(fields, 32u);
   EXPECT_EQ(config_to_json(back), config_to_json(c));
 }
 
@@ -246,7 +261,40 @@ TEST(Config, SettingsDocListsEveryFieldWithItsDomain) {
   visit_fields<ScoringConfig>(check);
   visit_fields<BgNbdParams>(check);
   visit_fields<GammaGammaParams>(check);
+  visit_fields<ParetoNbdParams>(check);
+  visit_fields<MbgNbdParams>(check);
+  visit_fields<BgBbParams>(check);
+  visit_fields<SbgParams>(check);
   visit_fields<FitOptions>(check);
+}
+
+// value_model: a string-valued setting (one of its spellings), written only when not the default,
+// so every output that embeds a default config keeps its bytes.
+TEST(Config, ValueModelIsAStringSettingOmittedAtItsDefault) {
+  EXPECT_EQ(config_to_json(ScoringConfig{}).find("value_model"), std::string::npos);
+  EXPECT_EQ(config_to_json(ScoringConfig{}).find("discount_rate"), std::string::npos);
+  const auto c = config_from_json(R"({"value_model": "auto", "opportunity_days": 7})");
+  EXPECT_EQ(c.value_model, ValueModelSetting::automatic);
+  EXPECT_NE(config_to_json(c).find(R"("value_model":"auto")"), std::string::npos);
+  EXPECT_EQ(config_from_json(R"({"value_model": "sbg"})").value_model, ValueModelSetting::sbg);
+  const auto message = [](const std::string& json) {
+    try {
+      config_from_json(json);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message(R"({"value_model": "bg"})"),
+            "config: value_model must be one of bgnbd, pareto_nbd, mbgnbd, bgbb, sbg, auto (got 'bg')");
+  EXPECT_EQ(message(R"({"value_model": 1})"),
+            "config: value_model expects a string, one of bgnbd, pareto_nbd, mbgnbd, bgbb, sbg, auto (got number)");
+  EXPECT_EQ(message(R"({"discount_rate": -0.1})"), "config: discount_rate must be a finite number >= 0 (got -0.1)");
+  EXPECT_EQ(message(R"({"opportunity_days": -1})"),
+            "config: opportunity_days must be 0 (not set) or > 0 and <= 36500 (got -1)");
+  EXPECT_EQ(message(R"({"sbg": {"alpha": 1}})"), "config: sbg.beta is missing");
+  EXPECT_EQ(message(R"({"bgbb": {"alpha": 1, "beta": 1, "gamma": 0, "delta": 1}})"),
+            "config: bgbb.gamma must be a finite number > 0 (got 0)");
 }
 
 TEST(Threads, CountIsCappedToTheMachine) {

@@ -25,6 +25,17 @@ void print_value_models(const ScoreResult& res, std::size_t alive) {
     for (const auto& p : problems) std::printf("Value    not fitted: %s\n", p.c_str());
     return;
   }
+  if (res.purchase_model.name != ValueModelName::bgnbd) {  // another purchase model (value_model)
+    std::string params;
+    const auto names = param_names(res.purchase_model.name);
+    for (std::size_t k = 0; k < names.size() && k < res.purchase_model.params.size(); ++k)
+      params += " " + std::string(names[k]) + "=" + fmt(res.purchase_model.params[k], 3);
+    std::printf("Value    %s%s%s%s; Gamma-Gamma p=%.2f q=%.2f gamma=%.2f; %zu customers with p_alive > 0.5\n",
+                std::string(to_string(res.purchase_model.name)).c_str(), params.c_str(),
+                res.selection.automatic ? " (auto: " : "", res.selection.automatic ? (res.selection.reason + ")").c_str() : "",
+                res.gamma_gamma.p, res.gamma_gamma.q, res.gamma_gamma.gamma, alive);
+    return;
+  }
   std::printf("Value    BG/NBD r=%.3f alpha=%.1f d a=%.3f b=%.3f; Gamma-Gamma p=%.2f q=%.2f gamma=%.2f; %zu customers with p_alive > 0.5\n",
               res.bgnbd.r, res.bgnbd.alpha, res.bgnbd.a, res.bgnbd.b, res.gamma_gamma.p, res.gamma_gamma.q,
               res.gamma_gamma.gamma, alive);

@@ -105,6 +105,8 @@ struct RAPPORT_API CustomerBase {
   std::vector<day_t> acquired_on;         ///< acquisition date per customer
   std::vector<std::uint32_t> segment;     ///< segment index per customer into segment_names
   std::vector<std::string> segment_names; ///< distinct segments, first-seen order ("" = none)
+  /// The day each customer's contract ended (no_day while active); empty when no customer has one.
+  std::vector<day_t> ended_on;
 
   // contacts, grouped by customer
   std::vector<std::uint64_t> contact_offsets{0};  ///< CSR offsets, size customers + 1
@@ -134,6 +136,14 @@ struct RAPPORT_API CustomerBase {
 
   /// Number of customers.
   std::size_t customer_count() const noexcept { return customer_id.size(); }
+  /// The day customer `c`'s contract ended, or no_day while it runs.
+  day_t ended(std::size_t c) const noexcept { return ended_on.empty() ? no_day : ended_on[c]; }
+  /// Whether any customer has an `ended_on`.
+  bool any_ended() const noexcept {
+    for (const day_t d : ended_on)
+      if (d != no_day) return true;
+    return false;
+  }
   /// Number of contacts.
   std::size_t contact_count() const noexcept { return contact_at.size(); }
   /// Number of purchases.
@@ -172,6 +182,10 @@ public:
 
   /// Adds a customer; rejects an empty or duplicate key (the first row wins).
   std::string add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
+                           std::string* column = nullptr);
+  /// Adds a customer whose contract ended on `ended_on` (no_day: still active); also rejects an
+  /// `ended_on` before `acquired_on`.
+  std::string add_customer(std::string_view id, day_t acquired_on, std::string_view segment, day_t ended_on,
                            std::string* column = nullptr);
   /// Adds a contact of an existing customer; rejects unknown customers, impressions outside
   /// -2..+2 and complaints resolved before they were made.

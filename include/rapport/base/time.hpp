@@ -19,6 +19,8 @@ using day_t = std::int32_t;
 inline constexpr seconds_t seconds_per_day = 86400;
 /// Sentinel for "no instant" (for example an unresolved complaint).
 inline constexpr seconds_t no_time = std::numeric_limits<seconds_t>::min();
+/// "No date" marker for optional day columns (a customer's ended_on while active).
+inline constexpr day_t no_day = std::numeric_limits<day_t>::min();
 
 /// Days since 1970-01-01 of the proleptic Gregorian date y-m-d (H. Hinnant's algorithm).
 constexpr day_t days_from_civil(int y, unsigned m, unsigned d) noexcept {

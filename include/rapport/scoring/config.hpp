@@ -8,7 +8,9 @@
 #include <rapport/scoring/components.hpp>
 #include <rapport/value/value.hpp>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
@@ -16,6 +18,47 @@
 #include <type_traits>
 
 namespace rapport {
+
+/// The `value_model` setting: the purchase model of value at stake, or `automatic` ("auto": sBG when
+/// any customer has `ended_on`, else the candidate with the lowest holdout error).
+enum class ValueModelSetting : std::uint8_t { bgnbd, pareto_nbd, mbgnbd, bgbb, sbg, automatic };
+
+/// The spellings of a string-valued setting, in enumerator order (JSON, Python and messages use them).
+template <class E>
+struct SettingSpellings;
+/// Spellings of ValueModelSetting.
+template <>
+struct SettingSpellings<ValueModelSetting> {
+  /// "bgnbd", "pareto_nbd", "mbgnbd", "bgbb", "sbg", "auto"
+  static constexpr std::array<std::string_view, 6> names{"bgnbd", "pareto_nbd", "mbgnbd", "bgbb", "sbg", "auto"};
+};
+
+/// The spelling of a string-valued setting's value.
+template <class E>
+constexpr std::string_view setting_spelling(E value) noexcept {
+  return SettingSpellings<E>::names[static_cast<std::size_t>(value)];
+}
+
+/// Fixed Pareto/NBD parameters (`beta` and `alpha` in days), as the config's `pareto_nbd`.
+struct ParetoNbdParams {
+  double r = 0, alpha = 0, s = 0, beta = 0;  ///< purchase-rate shape and scale, dropout-rate shape and scale
+  double log_likelihood = 0;                 ///< NaN when given
+};
+/// Fixed MBG/NBD parameters (`alpha` in days), as the config's `mbgnbd`.
+struct MbgNbdParams {
+  double r = 0, alpha = 0, a = 0, b = 0;  ///< purchase-rate shape and scale, dropout beta a and b
+  double log_likelihood = 0;              ///< NaN when given
+};
+/// Fixed BG/BB parameters, as the config's `bgbb`.
+struct BgBbParams {
+  double alpha = 0, beta = 0, gamma = 0, delta = 0;  ///< purchase-probability beta, dropout-probability beta
+  double log_likelihood = 0;                         ///< NaN when given
+};
+/// Fixed sBG parameters, as the config's `sbg`.
+struct SbgParams {
+  double alpha = 0, beta = 0;  ///< churn-probability beta
+  double log_likelihood = 0;   ///< NaN when given
+};
 
 /// Every tunable of the scoring engine, defaulting to the design card's values. Each field's
 /// domain is listed in visit_fields() (and docs/settings.md); score() rejects a config outside it.
@@ -41,6 +84,15 @@ struct ScoringConfig {
   double p_alive_threshold = 0.5;     ///< summary: share of customers with p_alive above this
   std::optional<BgNbdParams> bgnbd;            ///< fixed BG/NBD parameters (alpha in days) instead of fitting
   std::optional<GammaGammaParams> gamma_gamma; ///< fixed Gamma-Gamma parameters instead of fitting
+  ValueModelSetting value_model = ValueModelSetting::bgnbd;  ///< purchase model of value at stake (or auto)
+  double opportunity_days = 0;        ///< BG/BB: length of one purchase opportunity (0 = not set)
+  double contract_period_days = 30;   ///< sBG: length of one contract period
+  double discount_rate = 0;           ///< annual, continuous discount rate of expected value
+  double penalizer = 0;               ///< L2 penalty on the log-parameters of the purchase-model fit
+  std::optional<ParetoNbdParams> pareto_nbd;  ///< fixed Pareto/NBD parameters instead of fitting
+  std::optional<MbgNbdParams> mbgnbd;         ///< fixed MBG/NBD parameters instead of fitting
+  std::optional<BgBbParams> bgbb;             ///< fixed BG/BB parameters instead of fitting
+  std::optional<SbgParams> sbg;               ///< fixed sBG parameters instead of fitting
   FitOptions fit;                     ///< fitting options
   unsigned threads = 0;               ///< worker threads; 0 = all cores (capped to the machine)
 };
@@ -100,6 +152,10 @@ inline constexpr Domain min_customers{1, 4294967295.0, false, false, "an integer
 inline constexpr Domain pending_rows{0, 4294967295.0, false, false, "an integer in [0, 4294967295]"};
 /// Worker threads.
 inline constexpr Domain threads{0, max_threads, false, false, "an integer in [0, 1048576]"};
+/// A rate or penalty: finite and non-negative.
+inline constexpr Domain non_negative{0, inf, false, true, "a finite number >= 0"};
+/// An optional duration in days: 0 (not set), else at most 100 years.
+inline constexpr Domain optional_days{0, max_setting_days, false, false, "0 (not set) or > 0 and <= 36500"};
 }  // namespace domains
 
 /// One field of a settings struct `S`: its name (JSON key, Python attribute), member, domain
@@ -112,10 +168,15 @@ struct Field {
   T S::*member;                     ///< pointer to the member
   Domain domain;                    ///< allowed values
   std::string_view doc;             ///< one line of documentation
+  /// Written to JSON only when it differs from the default (settings added later keep the bytes
+  /// of every output that embeds a default config).
+  bool omit_default = false;
 };
 
 /// Calls `visit(Field<S, T>{…})` once for every field of settings struct `S` (ScoringConfig,
-/// BgNbdParams, GammaGammaParams, FitOptions or ScorerOptions), in declaration order. This is the one list of
+/// BgNbdParams, GammaGammaParams, ParetoNbdParams, MbgNbdParams, BgBbParams, SbgParams,
+/// FitOptions or ScorerOptions), in declaration order. A string-valued field (an enum with
+/// SettingSpellings) takes one of its spellings. This is the one list of
 /// settings: JSON in and out, the Python attributes and validate() all walk it.
 template <class S, class V>
 constexpr void visit_fields(V&& visit) {
@@ -144,6 +205,15 @@ constexpr void visit_fields(V&& visit) {
     visit(Field<C, std::optional<BgNbdParams>>{"bgnbd", &C::bgnbd, {}, "fixed BG/NBD parameters instead of fitting"});
     visit(Field<C, std::optional<GammaGammaParams>>{"gamma_gamma", &C::gamma_gamma, {}, "fixed Gamma-Gamma parameters instead of fitting"});
     visit(Field<C, FitOptions>{"fit", &C::fit, {}, "options of the maximum-likelihood fits"});
+    visit(Field<C, ValueModelSetting>{"value_model", &C::value_model, {}, "purchase model of value at stake, or auto", true});
+    visit(Field<C, double>{"opportunity_days", &C::opportunity_days, d::optional_days, "BG/BB: days of one purchase opportunity (0 = not set)", true});
+    visit(Field<C, double>{"contract_period_days", &C::contract_period_days, d::at_least_a_day, "sBG: days of one contract period", true});
+    visit(Field<C, double>{"discount_rate", &C::discount_rate, d::non_negative, "annual continuous discount rate of expected value", true});
+    visit(Field<C, double>{"penalizer", &C::penalizer, d::non_negative, "L2 penalty on the log-parameters of the purchase-model fit", true});
+    visit(Field<C, std::optional<ParetoNbdParams>>{"pareto_nbd", &C::pareto_nbd, {}, "fixed Pareto/NBD parameters instead of fitting", true});
+    visit(Field<C, std::optional<MbgNbdParams>>{"mbgnbd", &C::mbgnbd, {}, "fixed MBG/NBD parameters instead of fitting", true});
+    visit(Field<C, std::optional<BgBbParams>>{"bgbb", &C::bgbb, {}, "fixed BG/BB parameters instead of fitting", true});
+    visit(Field<C, std::optional<SbgParams>>{"sbg", &C::sbg, {}, "fixed sBG parameters instead of fitting", true});
     visit(Field<C, unsigned>{"threads", &C::threads, d::threads, "worker threads; 0 = all cores"});
   } else if constexpr (std::is_same_v<S, BgNbdParams>) {
     visit(Field<S, double>{"r", &S::r, d::positive, "BG/NBD purchase-rate shape"});
@@ -154,6 +224,24 @@ constexpr void visit_fields(V&& visit) {
     visit(Field<S, double>{"p", &S::p, d::positive, "Gamma-Gamma spend shape"});
     visit(Field<S, double>{"q", &S::q, d::above_one, "Gamma-Gamma shape of the spend-scale prior"});
     visit(Field<S, double>{"gamma", &S::gamma, d::positive, "Gamma-Gamma scale of the spend-scale prior"});
+  } else if constexpr (std::is_same_v<S, ParetoNbdParams>) {
+    visit(Field<S, double>{"r", &S::r, d::positive, "Pareto/NBD purchase-rate shape"});
+    visit(Field<S, double>{"alpha", &S::alpha, d::positive, "Pareto/NBD purchase-rate scale, in days"});
+    visit(Field<S, double>{"s", &S::s, d::positive, "Pareto/NBD dropout-rate shape"});
+    visit(Field<S, double>{"beta", &S::beta, d::positive, "Pareto/NBD dropout-rate scale, in days"});
+  } else if constexpr (std::is_same_v<S, MbgNbdParams>) {
+    visit(Field<S, double>{"r", &S::r, d::positive, "MBG/NBD purchase-rate shape"});
+    visit(Field<S, double>{"alpha", &S::alpha, d::positive, "MBG/NBD purchase-rate scale, in days"});
+    visit(Field<S, double>{"a", &S::a, d::positive, "MBG/NBD dropout beta a"});
+    visit(Field<S, double>{"b", &S::b, d::positive, "MBG/NBD dropout beta b"});
+  } else if constexpr (std::is_same_v<S, BgBbParams>) {
+    visit(Field<S, double>{"alpha", &S::alpha, d::positive, "BG/BB purchase-probability beta alpha"});
+    visit(Field<S, double>{"beta", &S::beta, d::positive, "BG/BB purchase-probability beta beta"});
+    visit(Field<S, double>{"gamma", &S::gamma, d::positive, "BG/BB dropout-probability beta gamma"});
+    visit(Field<S, double>{"delta", &S::delta, d::positive, "BG/BB dropout-probability beta delta"});
+  } else if constexpr (std::is_same_v<S, SbgParams>) {
+    visit(Field<S, double>{"alpha", &S::alpha, d::positive, "sBG churn-probability beta alpha"});
+    visit(Field<S, double>{"beta", &S::beta, d::positive, "sBG churn-probability beta beta"});
   } else if constexpr (std::is_same_v<S, FitOptions>) {
     visit(Field<S, int>{"max_iterations", &S::max_iterations, d::iterations, "iterations before giving up"});
     visit(Field<S, double>{"gradient_tolerance", &S::gradient_tolerance, d::tolerance, "convergence tolerance"});
@@ -179,6 +267,19 @@ RAPPORT_API void validate(const BgNbdParams& params);
 /// @throws ConfigError naming the parameter.
 RAPPORT_API void validate(const GammaGammaParams& params);
 
+/// Checks given Pareto/NBD parameters (as the config's `pareto_nbd`): each finite and > 0.
+/// @throws ConfigError naming the parameter.
+RAPPORT_API void validate(const ParetoNbdParams& params);
+/// Checks given MBG/NBD parameters (as the config's `mbgnbd`): each finite and > 0.
+/// @throws ConfigError naming the parameter.
+RAPPORT_API void validate(const MbgNbdParams& params);
+/// Checks given BG/BB parameters (as the config's `bgbb`): each finite and > 0.
+/// @throws ConfigError naming the parameter.
+RAPPORT_API void validate(const BgBbParams& params);
+/// Checks given sBG parameters (as the config's `sbg`): each finite and > 0.
+/// @throws ConfigError naming the parameter.
+RAPPORT_API void validate(const SbgParams& params);
+
 /// Checks fit options (as the config's `fit`).
 /// @throws ConfigError naming the option.
 RAPPORT_API void validate(const FitOptions& options);
@@ -194,7 +295,8 @@ RAPPORT_API ScorerOptions scorer_options_from_json(const std::string& json_text)
 
 /// Reads a ScoringConfig from JSON text: any subset of the fields (weights as objects keyed by
 /// component name or arrays of 5; `bgnbd` {r, alpha, a, b} or null; `gamma_gamma` {p, q, gamma}
-/// or null; `fit` any subset of its options), applied over the defaults. Unknown keys are an
+/// or null; `fit` any subset of its options; `value_model` a string such as "auto"; `pareto_nbd`,
+/// `mbgnbd`, `bgbb`, `sbg` all of their parameters or null), applied over the defaults. Unknown keys are an
 /// error at every level; the result is validated.
 /// @throws ConfigError naming the offending key.
 RAPPORT_API ScoringConfig config_from_json(const std::string& json_text);
@@ -203,7 +305,7 @@ RAPPORT_API ScoringConfig config_from_json(const std::string& json_text);
 /// @throws ConfigError naming the offending key; `base` is not modified.
 RAPPORT_API ScoringConfig config_from_json(const std::string& json_text, const ScoringConfig& base);
 
-/// The config as JSON text (all fields).
+/// The config as JSON text (all fields, except those marked omit_default while at their default).
 RAPPORT_API std::string config_to_json(const ScoringConfig& config);
 
 }  // namespace rapport

@@ -9,11 +9,13 @@
 #include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 #include <rapport/graph/referral.hpp>
+#include <rapport/value/models.hpp>
 #include <rapport/value/value.hpp>
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,13 +79,21 @@ struct ScoreResult {
   bool gamma_gamma_fitted = false;  ///< true when fitted on this base (false when given or unavailable)
   std::size_t bgnbd_customers = 0;  ///< customers in the BG/NBD fit
   std::size_t gamma_gamma_customers = 0;  ///< customers in the Gamma-Gamma fit
-  /// Why BG/NBD could not be fitted (too few customers, no repeat buyer, no convergence); empty
-  /// when it was fitted or given. Non-empty: p_alive, expected_purchases and every value column
+  /// Why BG/NBD (or the purchase model in use, see purchase_model) could not be fitted (too few
+  /// customers, no repeat buyer, no convergence); empty when it was fitted or given. Non-empty: p_alive, expected_purchases and every value column
   /// are NaN.
   std::string bgnbd_error;
   /// Why Gamma-Gamma could not be fitted; empty when it was fitted or given. Non-empty:
   /// expected_value, upserve_value and upserve_score are NaN.
   std::string gamma_gamma_error;
+  /// The purchase model of value at stake (the `value_model` setting; for auto the winner) with
+  /// its fit statistics (parameters empty when unavailable; standard errors, AIC and BIC NaN
+  /// when given, or for BG/NBD by default, which keeps its fast fit). For a model other than
+  /// BG/NBD, `bgnbd` stays zero and bgnbd_fitted / bgnbd_customers / bgnbd_error describe this
+  /// model instead (the purchase model's availability, whichever model it is).
+  ValueModel purchase_model;
+  /// How `purchase_model` was chosen (auto only).
+  ModelSelection selection;
   /// True when both value models are available (value at stake is known).
   bool value_known() const noexcept { return bgnbd_error.empty() && gamma_gamma_error.empty(); }
 };

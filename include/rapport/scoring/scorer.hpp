@@ -24,6 +24,7 @@ struct CustomerRow {
   std::string customer_id;  ///< key
   day_t acquired_on = 0;    ///< acquisition date
   std::string segment;      ///< segment ("" = none)
+  day_t ended_on = no_day;  ///< the day the contract ended (no_day while active)
 };
 
 /// A new contact row: the customer's key and the contact.

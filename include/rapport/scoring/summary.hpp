@@ -5,9 +5,11 @@
 #include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 #include <rapport/scoring/config.hpp>
+#include <rapport/value/models.hpp>
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -67,6 +69,33 @@ struct ModelSummary {
   std::optional<double> log_likelihood;      ///< maximised log-likelihood (when fitted)
 };
 
+/// One candidate of `value_model = auto`: fitted on the calibration part of the base's history
+/// and judged on its holdout.
+struct ModelCandidate {
+  ValueModelName name = ValueModelName::bgnbd;  ///< the candidate
+  bool fitted = false;        ///< fitted on the calibration part
+  std::string error;          ///< why it could not be fitted (empty when fitted)
+  std::size_t customers = 0;  ///< calibration customers (a purchase before the holdout)
+  double log_likelihood = std::numeric_limits<double>::quiet_NaN();  ///< calibration fit's LL
+  double aic = std::numeric_limits<double>::quiet_NaN();  ///< calibration fit's AIC
+  double bic = std::numeric_limits<double>::quiet_NaN();  ///< calibration fit's BIC
+  /// Mean absolute error per calibration customer of holdout repeat purchases (the criterion).
+  double holdout_mae = std::numeric_limits<double>::quiet_NaN();
+  double holdout_predicted = std::numeric_limits<double>::quiet_NaN();  ///< predicted holdout purchases, all customers
+  double holdout_actual = std::numeric_limits<double>::quiet_NaN();     ///< actual holdout purchases, all customers
+};
+
+/// How the purchase model was chosen (`value_model = auto`; `automatic` false otherwise).
+struct ModelSelection {
+  bool automatic = false;   ///< the setting was auto
+  day_t holdout_first = 0;  ///< first day of the holdout (purchase days from it on are held out)
+  day_t holdout_last = 0;   ///< last purchase day of the base before T
+  std::int32_t holdout_days = 0;  ///< min(365, ⌊span/3⌋); 0 when no holdout was made
+  std::vector<ModelCandidate> candidates;  ///< in table order: bgnbd, pareto_nbd, mbgnbd[, bgbb]
+  ValueModelName winner = ValueModelName::bgnbd;  ///< the model refitted on everything
+  std::string reason;  ///< why it won, in words
+};
+
 /// The base-wide summary of one scoring run (the card's "Summary"): over scored customers and
 /// events before T.
 struct Summary {
@@ -119,6 +148,11 @@ struct Summary {
 
   ModelSummary bgnbd;        ///< the BG/NBD model
   ModelSummary gamma_gamma;  ///< the Gamma-Gamma model
+  /// The purchase model in use (ScoreResult::purchase_model) and its availability; in the JSON
+  /// (`purchase_model`, and `model_selection` for auto) when `value_model` is not bgnbd.
+  ValueModel purchase_model;
+  ModelSummary purchase_model_status;  ///< fitted, customers and why unavailable (parameters unused)
+  ModelSelection selection;            ///< how auto chose (automatic false otherwise)
   ScoringConfig config;      ///< the config of the run
 };
 
@@ -186,8 +220,11 @@ struct SummaryPartial {
 
 /// The value models as the summary shows them.
 struct SummaryModels {
-  ModelSummary bgnbd;        ///< the BG/NBD model
+  ModelSummary bgnbd;        ///< the BG/NBD model ("not used" under another purchase model)
   ModelSummary gamma_gamma;  ///< the Gamma-Gamma model
+  ValueModel purchase_model;           ///< the purchase model in use (Summary::purchase_model)
+  ModelSummary purchase_model_status;  ///< its availability (Summary::purchase_model_status)
+  ModelSelection selection;            ///< how auto chose (Summary::selection)
 };
 
 /// The customers' part of the summary of `result`'s scored customers (no referral figures).

@@ -1,0 +1,461 @@
+// Value at stake through the chosen purchase model (the `value_model` setting): each model's
+// per-customer inputs from the purchase days as the card says, the fit (or given parameters)
+// through rapport/value/models.hpp, `auto`'s holdout choice, ended contracts and discounting.
+// BG/NBD keeps its fast fit and batch predictions (score.cpp's fit_value_models and
+// fill_value_columns); only what the other settings change is done here.
+#include "scoring/score_steps.hpp"
+
+#include <rapport/error.hpp>
+
+#include "util/parallel.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rapport::detail {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double days_per_year = 365;
+
+/// The distinct UTC purchase days of customer `c` before T (day <= D), ascending.
+void purchase_days(const CustomerBase& b, std::uint32_t c, day_t D, std::vector<day_t>& days) {
+  days.clear();
+  for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k) {
+    const day_t d = day_of(b.purchase_at[k]);
+    if (d <= D) days.push_back(d);
+  }
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+}
+
+/// One model's inputs over some scored rows (`row[i]` is the scored row of input i).
+struct Inputs {
+  std::vector<std::size_t> row;
+  std::vector<double> x, t_x, T, n, periods;
+  std::vector<std::uint8_t> ended;
+  ModelData data() const {
+    ModelData d;
+    d.x = x;
+    d.t_x = t_x;
+    d.T = T;
+    d.n = n;
+    d.periods = periods;
+    d.ended = ended;
+    return d;
+  }
+};
+
+}  // namespace
+
+void bgbb_inputs(const std::vector<day_t>& days, day_t D, double opp, double& x, double& t_x, double& n) {
+  const day_t first = days.front();
+  x = 0;
+  t_x = 0;
+  double last_period = 0;
+  for (const day_t d : days) {
+    const double k = std::floor(static_cast<double>(d - first) / opp);
+    if (k >= 1 && k != last_period) {
+      ++x;
+      t_x = k;
+      last_period = k;
+    }
+  }
+  n = std::floor(static_cast<double>(D + 1 - first) / opp);
+}
+
+void sbg_inputs(day_t acquired, day_t ended_on, day_t D, double cp, double& periods, std::uint8_t& ended) {
+  const bool lost = ended_on != no_day && ended_on <= D;
+  ended = lost ? 1 : 0;
+  periods = std::floor(static_cast<double>((lost ? ended_on : D + 1) - acquired) / cp);
+}
+
+namespace {
+
+/// Whether the model counts whole periods (and of how many days one is).
+double period_days(ValueModelName m, const ScoringConfig& cfg) {
+  if (m == ValueModelName::bgbb) return cfg.opportunity_days;
+  if (m == ValueModelName::sbg) return cfg.contract_period_days;
+  return 1;
+}
+
+/// The horizon in the model's unit: days, or the whole periods of the horizon.
+double horizon_in_units(ValueModelName m, const ScoringConfig& cfg, double horizon_days) {
+  if (m == ValueModelName::bgbb || m == ValueModelName::sbg) return std::floor(horizon_days / period_days(m, cfg));
+  return horizon_days;
+}
+
+/// Inputs of `model` for the scored customers as of D (rows with purchases; every row for sbg).
+Inputs gather_inputs(const CustomerBase& b, const Scores& s, ValueModelName model, const ScoringConfig& cfg, day_t D) {
+  Inputs in;
+  std::vector<day_t> days;
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    const std::uint32_t c = s.customer[r];
+    if (model == ValueModelName::sbg) {
+      double periods = 0;
+      std::uint8_t ended = 0;
+      sbg_inputs(b.acquired_on[c], b.ended(c), D, cfg.contract_period_days, periods, ended);
+      in.row.push_back(r);
+      in.periods.push_back(periods);
+      in.ended.push_back(ended);
+      continue;
+    }
+    if (std::isnan(s.frequency[r])) continue;  // no purchase before T
+    in.row.push_back(r);
+    if (model == ValueModelName::bgbb) {
+      purchase_days(b, c, D, days);
+      double x = 0, t_x = 0, n = 0;
+      bgbb_inputs(days, D, cfg.opportunity_days, x, t_x, n);
+      in.x.push_back(x);
+      in.t_x.push_back(t_x);
+      in.n.push_back(n);
+    } else {
+      in.x.push_back(s.frequency[r]);
+      in.t_x.push_back(s.recency[r]);
+      in.T.push_back(s.age[r]);
+    }
+  }
+  return in;
+}
+
+/// The given parameters of `model` in the config, if any.
+std::optional<std::vector<double>> given_params(ValueModelName model, const ScoringConfig& cfg) {
+  switch (model) {
+    case ValueModelName::bgnbd:
+      if (cfg.bgnbd) return std::vector<double>{cfg.bgnbd->r, cfg.bgnbd->alpha, cfg.bgnbd->a, cfg.bgnbd->b};
+      break;
+    case ValueModelName::pareto_nbd:
+      if (const auto& q = cfg.pareto_nbd) return std::vector<double>{q->r, q->alpha, q->s, q->beta};
+      break;
+    case ValueModelName::mbgnbd:
+      if (cfg.mbgnbd) return std::vector<double>{cfg.mbgnbd->r, cfg.mbgnbd->alpha, cfg.mbgnbd->a, cfg.mbgnbd->b};
+      break;
+    case ValueModelName::bgbb:
+      if (cfg.bgbb) return std::vector<double>{cfg.bgbb->alpha, cfg.bgbb->beta, cfg.bgbb->gamma, cfg.bgbb->delta};
+      break;
+    case ValueModelName::sbg:
+      if (cfg.sbg) return std::vector<double>{cfg.sbg->alpha, cfg.sbg->beta};
+      break;
+    case ValueModelName::gamma_gamma: break;
+  }
+  return std::nullopt;
+}
+
+/// A model's purchase-model error message, as the BG/NBD one is worded.
+std::string fit_failure(ValueModelName model, std::size_t customers, const std::string& why) {
+  return std::string(to_string(model)) + " fit over " + std::to_string(customers) +
+         (model == ValueModelName::sbg ? " scored customers" : " scored customers with purchases") + " failed: " + why +
+         " (pass fixed parameters with the config's \"" + std::string(to_string(model)) +
+         "\" to score value at stake anyway)";
+}
+
+/// The setting's model (auto resolved elsewhere).
+ValueModelName named_model(ValueModelSetting v) {
+  switch (v) {
+    case ValueModelSetting::pareto_nbd: return ValueModelName::pareto_nbd;
+    case ValueModelSetting::mbgnbd: return ValueModelName::mbgnbd;
+    case ValueModelSetting::bgbb: return ValueModelName::bgbb;
+    case ValueModelSetting::sbg: return ValueModelName::sbg;
+    default: return ValueModelName::bgnbd;
+  }
+}
+
+/// `auto`: sbg when any customer has ended_on; otherwise the holdout race of the candidates.
+ModelSelection choose_model(const CustomerBase& b, const Scores& s, const ScoringConfig& cfg, day_t D) {
+  ModelSelection sel;
+  sel.automatic = true;
+  if (b.any_ended()) {
+    sel.winner = ValueModelName::sbg;
+    sel.reason = "customers have ended_on: contracts with observed churn take sbg";
+    return sel;
+  }
+  // the observed purchase span of the scored customers
+  std::vector<std::vector<day_t>> days(s.size());
+  day_t first = std::numeric_limits<day_t>::max(), last = std::numeric_limits<day_t>::min();
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    if (std::isnan(s.frequency[r])) continue;
+    purchase_days(b, s.customer[r], D, days[r]);
+    first = std::min(first, days[r].front());
+    last = std::max(last, days[r].back());
+  }
+  const std::int64_t span = last >= first ? static_cast<std::int64_t>(last) - first : 0;
+  sel.holdout_days = static_cast<std::int32_t>(std::min<std::int64_t>(365, span / 3));
+  sel.holdout_last = last;
+  if (sel.holdout_days < 1) {
+    sel.winner = ValueModelName::bgnbd;
+    sel.reason =
+        "the purchase span (" + std::to_string(span) + " days) is too short for a holdout; bgnbd is the default";
+    return sel;
+  }
+  sel.holdout_first = last - sel.holdout_days + 1;
+  const day_t cal_end = sel.holdout_first - 1;
+  std::vector<ValueModelName> names{ValueModelName::bgnbd, ValueModelName::pareto_nbd, ValueModelName::mbgnbd};
+  if (cfg.opportunity_days > 0) names.push_back(ValueModelName::bgbb);
+
+  // calibration histories (x, t_x, T in days; BG/BB in periods) and holdout repeat purchases
+  Inputs cont, disc;
+  std::vector<double> actual;
+  std::vector<day_t> cal;
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    if (days[r].empty() || days[r].front() > cal_end) continue;
+    cal.assign(days[r].begin(), std::upper_bound(days[r].begin(), days[r].end(), cal_end));
+    cont.x.push_back(static_cast<double>(cal.size() - 1));
+    cont.t_x.push_back(static_cast<double>(cal.back() - cal.front()));
+    cont.T.push_back(static_cast<double>(cal_end - cal.front()));
+    if (cfg.opportunity_days > 0) {
+      double x = 0, t_x = 0, n = 0;
+      bgbb_inputs(cal, cal_end, cfg.opportunity_days, x, t_x, n);
+      disc.x.push_back(x);
+      disc.t_x.push_back(t_x);
+      disc.n.push_back(n);
+    }
+    actual.push_back(static_cast<double>(days[r].size() - cal.size()));
+  }
+  double best = std::numeric_limits<double>::infinity();
+  bool any = false;
+  for (const auto name : names) {
+    ModelCandidate c;
+    c.name = name;
+    c.customers = actual.size();
+    const Inputs& in = name == ValueModelName::bgbb ? disc : cont;
+    try {
+      const ModelData data = in.data();
+      const ValueModel m = fit_value_model(name, data, cfg.fit, cfg.penalizer);
+      std::vector<double> pred(actual.size());
+      expected_purchases(m, horizon_in_units(name, cfg, sel.holdout_days), data, pred);
+      double err = 0, p = 0, a = 0;
+      for (std::size_t i = 0; i < pred.size(); ++i) {
+        err += std::fabs(pred[i] - actual[i]);
+        p += pred[i];
+        a += actual[i];
+      }
+      if (!std::isfinite(err)) throw FitError("non-finite holdout predictions");
+      c.fitted = true;
+      c.log_likelihood = m.log_likelihood;
+      c.aic = m.aic;
+      c.bic = m.bic;
+      c.holdout_mae = err / static_cast<double>(pred.size());
+      c.holdout_predicted = p;
+      c.holdout_actual = a;
+      if (c.holdout_mae < best) {  // ties: the earlier candidate (table order) stays
+        best = c.holdout_mae;
+        sel.winner = name;
+        any = true;
+      }
+    } catch (const Error& e) {  // FitError, InputError: this candidate drops out
+      c.error = e.what();
+    }
+    sel.candidates.push_back(std::move(c));
+  }
+  if (!any) {
+    sel.winner = ValueModelName::bgnbd;
+    sel.reason = "no candidate could be fitted on the calibration part; bgnbd is the default";
+    return sel;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", best);
+  sel.reason = std::string(to_string(sel.winner)) +
+               " has the lowest mean absolute error of holdout repeat purchases (" +
+               buf + " per customer over the last " + std::to_string(sel.holdout_days) + " days)";
+  return sel;
+}
+
+/// Known-lost customers (ended_on before T): p_alive 0, expected purchases 0, expected value 0.
+void zero_ended(const CustomerBase& b, day_t D, bool value_known, Scores& s) {
+  if (b.ended_on.empty()) return;
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    const day_t e = b.ended(s.customer[r]);
+    if (e == no_day || e > D) continue;
+    s.p_alive[r] = 0;
+    s.expected_purchases[r] = 0;
+    if (value_known) s.expected_value[r] = 0;
+  }
+}
+
+/// Expected spend per future purchase of row r (Gamma-Gamma).
+double spend_of(const ScoreResult& out, std::size_t r) {
+  const double x = out.scores.frequency[r];
+  return gamma_gamma_expected_spend(out.gamma_gamma, x, x >= 1 ? out.scores.monetary[r] : 0.0);
+}
+
+/// Expected value of the rows in `in` with the discounted expectation of `model`.
+void discounted_value(const ValueModel& model, const Inputs& in, double horizon, double rate, ScoreResult& out) {
+  std::vector<double> disc(in.row.size());
+  discounted_expected_purchases(model, horizon, rate, in.data(), disc);
+  for (std::size_t i = 0; i < in.row.size(); ++i) {
+    const std::size_t r = in.row[i];
+    if (std::isnan(out.scores.frequency[r])) continue;  // sbg rows without purchases keep 0
+    out.scores.expected_value[r] = disc[i] * spend_of(out, r);
+  }
+}
+
+}  // namespace
+
+void record_bgnbd_model(ScoreResult& out) {
+  out.purchase_model = ValueModel{};
+  if (!out.bgnbd_error.empty()) return;
+  const double p[] = {out.bgnbd.r, out.bgnbd.alpha, out.bgnbd.a, out.bgnbd.b};
+  out.purchase_model = make_value_model(ValueModelName::bgnbd, p);
+  out.purchase_model.log_likelihood = out.bgnbd_fitted ? out.bgnbd.log_likelihood : nan;
+  out.purchase_model.n = static_cast<double>(out.bgnbd_customers);
+}
+
+void keep_model_params(const ScoreResult& result, ScoringConfig& config) {
+  if (result.gamma_gamma_error.empty()) config.gamma_gamma = result.gamma_gamma;
+  if (!result.bgnbd_error.empty()) return;
+  const ValueModel& m = result.purchase_model;
+  const auto& p = m.params;
+  switch (m.name) {
+    case ValueModelName::pareto_nbd:
+      config.value_model = ValueModelSetting::pareto_nbd;
+      config.pareto_nbd = ParetoNbdParams{p[0], p[1], p[2], p[3], nan};
+      break;
+    case ValueModelName::mbgnbd:
+      config.value_model = ValueModelSetting::mbgnbd;
+      config.mbgnbd = MbgNbdParams{p[0], p[1], p[2], p[3], nan};
+      break;
+    case ValueModelName::bgbb:
+      config.value_model = ValueModelSetting::bgbb;
+      config.bgbb = BgBbParams{p[0], p[1], p[2], p[3], nan};
+      break;
+    case ValueModelName::sbg:
+      config.value_model = ValueModelSetting::sbg;
+      config.sbg = SbgParams{p[0], p[1], nan};
+      break;
+    default:
+      if (config.value_model == ValueModelSetting::automatic) config.value_model = ValueModelSetting::bgnbd;
+      config.bgnbd = result.bgnbd;
+      break;
+  }
+}
+
+void keep_fit_figures(const ScoreResult& before, ScoreResult& after) {
+  if (!before.bgnbd_error.empty() || !after.bgnbd_error.empty()) return;  // a refit happened or failed: its own figures
+  after.purchase_model = before.purchase_model;
+  after.selection = before.selection;
+  after.bgnbd = before.bgnbd;
+  after.bgnbd_fitted = before.bgnbd_fitted;
+  if (before.gamma_gamma_error.empty() && after.gamma_gamma_error.empty()) {
+    after.gamma_gamma = before.gamma_gamma;
+    after.gamma_gamma_fitted = before.gamma_gamma_fitted;
+  }
+}
+
+bool model_path(const CustomerBase& base, const ScoringConfig& config) {
+  return config.value_model != ValueModelSetting::bgnbd || config.discount_rate != 0 || config.penalizer != 0 ||
+         !base.ended_on.empty();
+}
+
+void score_value_models(const CustomerBase& base, const ScoringConfig& config, unsigned threads, ScoreResult& out) {
+  Scores& s = out.scores;
+  const day_t D = out.as_of;
+  ScoringConfig cfg = config;
+  ValueModelName model = named_model(config.value_model);
+  if (config.value_model == ValueModelSetting::automatic) {
+    out.selection = choose_model(base, s, config, D);
+    model = out.selection.winner;
+  }
+  cfg.value_model = model == ValueModelName::pareto_nbd ? ValueModelSetting::pareto_nbd
+                    : model == ValueModelName::mbgnbd   ? ValueModelSetting::mbgnbd
+                    : model == ValueModelName::bgbb     ? ValueModelSetting::bgbb
+                    : model == ValueModelName::sbg      ? ValueModelSetting::sbg
+                                                        : ValueModelSetting::bgnbd;
+  if ((model == ValueModelName::bgbb && !(cfg.opportunity_days > 0)))
+    throw ConfigError("config: value_model bgbb needs opportunity_days (the days of one purchase opportunity)");
+
+  // BG/NBD with a penalty: the penalised fit through the generic layer, then taken as given
+  std::optional<ValueModel> penalized;
+  std::string penalized_error;
+  if (model == ValueModelName::bgnbd && cfg.penalizer > 0 && !cfg.bgnbd) {
+    const Inputs in = gather_inputs(base, s, model, cfg, D);
+    try {
+      penalized = fit_value_model(ValueModelName::bgnbd, in.data(), cfg.fit, cfg.penalizer);
+      const auto& p = penalized->params;
+      cfg.bgnbd = BgNbdParams{p[0], p[1], p[2], p[3], penalized->log_likelihood};
+    } catch (const Error& e) {
+      penalized_error = fit_failure(model, in.row.size(), e.what());
+      cfg.value_model = ValueModelSetting::sbg;  // keeps fit_value_models off BG/NBD's unpenalised fit
+    }
+  }
+  // Gamma-Gamma (and BG/NBD when it is the model) as today; the other models here
+  fit_value_models(cfg, out);
+  if (penalized) out.bgnbd_fitted = true;
+  if (!penalized_error.empty()) {
+    out.bgnbd = {};
+    out.bgnbd_error = penalized_error;
+  }
+  const double rate_per_unit = config.discount_rate * period_days(model, cfg) / days_per_year;
+  const double horizon = horizon_in_units(model, cfg, cfg.horizon_days);
+  if (model == ValueModelName::bgnbd) {
+    fill_value_columns(cfg, threads, out);
+    record_bgnbd_model(out);
+    if (penalized) out.purchase_model = *penalized;  // with its standard errors, AIC and BIC
+    if (out.bgnbd_error.empty()) {
+      if (config.discount_rate != 0 && out.value_known())
+        discounted_value(out.purchase_model, gather_inputs(base, s, model, cfg, D), horizon, rate_per_unit, out);
+    }
+  } else {
+    const Inputs in = gather_inputs(base, s, model, cfg, D);
+    out.bgnbd = {};
+    out.bgnbd_fitted = false;
+    out.bgnbd_error.clear();
+    out.bgnbd_customers = in.row.size();
+    out.purchase_model = ValueModel{};
+    out.purchase_model.name = model;
+    try {
+      if (const auto given = given_params(model, cfg)) {
+        out.purchase_model = make_value_model(model, *given);
+      } else {
+        out.purchase_model = fit_value_model(model, in.data(), cfg.fit, cfg.penalizer);
+        out.bgnbd_fitted = true;
+      }
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const Error& e) {  // FitError (and InputError for data a kernel refuses): unavailable
+      out.bgnbd_error = fit_failure(model, in.row.size(), e.what());
+      out.purchase_model.params.clear();
+    }
+    std::vector<double> alive(in.row.size(), nan), expected(in.row.size(), nan);
+    if (out.bgnbd_error.empty()) {
+      try {
+        p_alive(out.purchase_model, in.data(), alive);
+        expected_purchases(out.purchase_model, horizon, in.data(), expected);
+      } catch (const Error& e) {  // a model that cannot predict these rows is unavailable too
+        out.bgnbd_error = std::string(to_string(model)) + " predictions failed: " + e.what();
+        std::fill(alive.begin(), alive.end(), nan);
+        std::fill(expected.begin(), expected.end(), nan);
+      }
+    }
+    const bool with_value = out.value_known();
+    std::fill(s.p_alive.begin(), s.p_alive.end(), nan);
+    std::fill(s.expected_purchases.begin(), s.expected_purchases.end(), nan);
+    for (std::size_t i = 0; i < in.row.size(); ++i) {
+      const std::size_t r = in.row[i];
+      if (std::isnan(s.frequency[r])) continue;  // the card: no purchases, no p_alive (sbg fits every row)
+      s.p_alive[r] = alive[i];
+      s.expected_purchases[r] = expected[i];
+    }
+    parallel_for_dynamic(s.size(), threads, 2048, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t r = lo; r < hi; ++r) {
+        if (!with_value) {
+          s.expected_value[r] = nan;
+          continue;
+        }
+        s.expected_value[r] = std::isnan(s.frequency[r]) ? 0.0 : s.expected_purchases[r] * spend_of(out, r);
+      }
+    });
+    if (with_value && config.discount_rate != 0) discounted_value(out.purchase_model, in, horizon, rate_per_unit, out);
+  }
+  zero_ended(base, D, out.value_known(), s);
+  const bool with_value = out.value_known();
+  for (std::size_t r = 0; r < s.size(); ++r)
+    s.upserve_value[r] = with_value ? s.expected_value[r] * (1.0 - s.loyalty_given[r] / 100.0) : nan;
+}
+
+}  // namespace rapport::detail
