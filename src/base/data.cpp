@@ -218,7 +218,7 @@ namespace detail {
 bool add_customer_row(CustomerBaseBuilder& builder, std::string_view id, day_t acquired_on, std::string_view segment,
                       const RowError* failure, RowError& e) {
   auto& im = detail_builder_access::impl(builder);
-  if (!check_customer(id, failure, e)) return false;
+  if (!check_customer(id, acquired_on, failure, e)) return false;
   if (!im.base.referral_at.empty() || !im.others_ids.empty())
     throw std::logic_error("CustomerBaseBuilder: add customers before referrals");
   const auto idx = static_cast<std::uint32_t>(im.base.customer_id.size());
@@ -258,7 +258,7 @@ bool add_purchase_row(CustomerBaseBuilder& builder, std::string_view customer_id
                       const RowError* failure, RowError& e) {
   auto& im = detail_builder_access::impl(builder);
   const auto c = im.lookup(customer_id);
-  if (!check_purchase(c.has_value(), amount, failure, e)) return false;
+  if (!check_purchase(c.has_value(), at, amount, failure, e)) return false;
   im.purchase_owner.push_back(*c);
   im.base.purchase_at.push_back(at);
   im.base.purchase_amount.push_back(amount);
@@ -268,7 +268,7 @@ bool add_purchase_row(CustomerBaseBuilder& builder, std::string_view customer_id
 bool add_referral_row(CustomerBaseBuilder& builder, std::string_view referrer, std::string_view referred, seconds_t at,
                       const RowError* failure, RowError& e) {
   auto& im = detail_builder_access::impl(builder);
-  if (!check_referral(referrer, referred, failure, e)) return false;
+  if (!check_referral(referrer, referred, at, failure, e)) return false;
   im.base.referral_from.push_back(im.person(referrer));
   im.base.referral_to.push_back(im.person(referred));
   im.base.referral_at.push_back(at);
@@ -432,7 +432,7 @@ bool parse_row(const std::string_view* f, CustomerLookup& customers, ContactOut&
 bool parse_row(const std::string_view* f, CustomerLookup& customers, PurchaseOut& out, RowError& e) {
   const bool known = customers.find(f[detail::purchase_field::customer_id], out.owner);
   const bool converted = detail::purchase_from_text(f, out.at, out.amount, e);
-  return detail::check_purchase(known, out.amount, converted ? nullptr : &e, e);
+  return detail::check_purchase(known, out.at, out.amount, converted ? nullptr : &e, e);
 }
 
 const TableSchema& schema_of(const ContactOut*) { return detail::contacts_schema(); }
@@ -866,7 +866,8 @@ public:
     using namespace detail::customer_field;
     const auto day = detail::parse_date(f[acquired_on]);
     RowError buf;
-    if (!detail::check_customer(f[customer_id], detail::conversion_failure(day, acquired_on, buf), e)) {
+    if (!detail::check_customer(f[customer_id], day.value.value_or(0), detail::conversion_failure(day, acquired_on, buf),
+                                e)) {
       settle_all();
       return false;
     }
@@ -936,7 +937,8 @@ public:
     using namespace detail::referral_field;
     const auto t = detail::parse_timestamp(f[at]);
     RowError buf;
-    if (!detail::check_referral(f[referrer_id], f[referred_id], detail::conversion_failure(t, at, buf), e))
+    if (!detail::check_referral(f[referrer_id], f[referred_id], t.value.value_or(0), detail::conversion_failure(t, at, buf),
+                                e))
       return false;
     Pending& p = pending_.push([this](Pending& row) { settle(row); });
     p.from.assign(f[referrer_id]);

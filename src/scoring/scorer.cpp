@@ -243,7 +243,7 @@ std::uint32_t Scorer::Impl::person_of(std::string_view id) {
 
 bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::string_view segment,
                                 const detail::RowError* failure, detail::RowError& e) {
-  if (!detail::check_customer(id, failure, e)) return false;
+  if (!detail::check_customer(id, acquired_on, failure, e)) return false;
   if (customer(id)) {
     e = detail::RowError{detail::customer_field::customer_id, 0, detail::duplicate_customer_reason};
     return false;
@@ -279,7 +279,7 @@ bool Scorer::Impl::add_contact(std::string_view id, const ContactRow& row, const
 bool Scorer::Impl::add_purchase(std::string_view id, seconds_t at, double amount, const detail::RowError* failure,
                                 detail::RowError& e) {
   const auto c = customer(id);
-  if (!detail::check_purchase(c.has_value(), amount, failure, e)) return false;
+  if (!detail::check_purchase(c.has_value(), at, amount, failure, e)) return false;
   purchase_owner.push_back(*c);
   purchases.emplace_back(at, amount);
   return true;
@@ -287,7 +287,7 @@ bool Scorer::Impl::add_purchase(std::string_view id, seconds_t at, double amount
 
 bool Scorer::Impl::add_referral(std::string_view referrer, std::string_view referred, seconds_t at,
                                 const detail::RowError* failure, detail::RowError& e) {
-  if (!detail::check_referral(referrer, referred, failure, e)) return false;
+  if (!detail::check_referral(referrer, referred, at, failure, e)) return false;
   referral_from_person.push_back(person_of(referrer));
   referral_to_person.push_back(person_of(referred));
   base.referral_at.push_back(at);
