@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json as _json
+import operator as _operator
 import os as _os
 import warnings as _warnings
 from collections.abc import Mapping as _Mapping
@@ -1415,10 +1416,16 @@ class Scorer:
 
     def explain(self, customer: Union[int, str]) -> Dict[str, Any]:
         """One customer's explanation (as :func:`explain`), by row of :meth:`scores` or by
-        customer id. Raises IndexError for an unknown row or id."""
+        customer id. Raises IndexError for an unknown row (negative ones included) or id, and
+        TypeError for anything else (a bool or a fractional number is not a row)."""
         if isinstance(customer, str):
             return _json.loads(self._scorer.explain_id(customer))
-        return _json.loads(self._scorer.explain_row(int(customer)))
+        if isinstance(customer, (bool, _np.bool_)):
+            raise TypeError("explain: a row number or a customer id, not %r" % (customer,))
+        row = _operator.index(customer)  # TypeError for 1.5, None, ...
+        if row < 0 or row >= 2 ** 63:
+            raise IndexError("explain: no scored row %d" % row)
+        return _json.loads(self._scorer.explain_row(row))
 
 
 def history(

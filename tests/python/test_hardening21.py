@@ -92,3 +92,37 @@ def test_item4_graph_dash_carries_only_the_values(cli, base, tmp_path):
         assert p.returncode == 0, p.stderr
         assert p.stdout == expected.read_bytes()
         assert b"nodes" in p.stderr and b"self-referral" in p.stderr
+
+
+# --- item 10: smaller ones ------------------------------------------------------------------------------
+
+def test_item10_scorer_explain_of_an_unknown_row_raises_index_error(tables_str):
+    """Before: a negative row raised TypeError (pybind11's size_t conversion), 1.5 explained row 1
+    and True explained row 1."""
+    scorer = rapport.Scorer(**tables_str)
+    n = len(scorer.scores())
+    assert scorer.explain(0)["customer_id"] == scorer.scores()["customer_id"].iloc[0]
+    for row in (-1, -n, n, n + 1, 2 ** 63, 2 ** 64 + 3):
+        with pytest.raises(IndexError):
+            scorer.explain(row)
+    with pytest.raises(IndexError):
+        scorer.explain("no such customer")
+    for bad in (1.5, True, None):
+        with pytest.raises(TypeError):
+            scorer.explain(bad)
+    import numpy as np
+    assert scorer.explain(np.int64(1)) == scorer.explain(1)
+
+
+def test_item10_dask_rejects_a_non_positive_or_fractional_npartitions(tables_str):
+    """Before: 0 fell back to the default, -2 and 2.5 reached dask (2.5 as 2)."""
+    pytest.importorskip("dask.dataframe")
+    import dask.dataframe as dd
+    import rapport.dask as rdask
+    frames = {t: dd.from_pandas(f, npartitions=2) for t, f in tables_str.items()}
+    for bad in (0, -2, 2.5, float("nan"), float("inf"), -0.0):
+        with pytest.raises(ValueError, match="npartitions"):
+            rdask.score_run(**frames, npartitions=bad)
+    for bad in ("3", True, [2]):
+        with pytest.raises(TypeError, match="npartitions"):
+            rdask.score_run(**frames, npartitions=bad)
