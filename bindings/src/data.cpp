@@ -73,6 +73,9 @@ bool is_missing(PyObject* o, const Ctx& ctx) {
 
 std::string type_name(PyObject* o) { return Py_TYPE(o)->tp_name; }
 
+/// A Python or numpy boolean (which Python would take as the integer 0 or 1).
+bool is_boolean(PyObject* o) { return PyBool_Check(o) || std::strcmp(Py_TYPE(o)->tp_name, "numpy.bool_") == 0; }
+
 /// One input column as passed from Python: the array and the column's 1-based position.
 struct InColumn {
   py::array array;
@@ -400,7 +403,17 @@ std::vector<int> impression_column(const py::array& a, const Ctx& ctx, const std
     }
   };
   const char k = kind_of(a);
-  if (k == 'i' || k == 'u' || k == 'b') {
+  if (k == 'b') {  // true/false is not an integer to the CSV rule either
+    for (std::size_t i = 0; i < n; ++i) errors.add(i, bad);
+    return out;
+  }
+  if (k == 'u') {  // through uint64: a value above INT64_MAX must not wrap to a negative one
+    auto v = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>::ensure(a);
+    if (!v) throw py::error_already_set();
+    for (std::size_t i = 0; i < n; ++i) out[i] = v.data()[i] > 2 ? 3 : static_cast<int>(v.data()[i]);
+    return out;
+  }
+  if (k == 'i') {
     auto v = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
     if (!v) throw py::error_already_set();
     for (std::size_t i = 0; i < n; ++i) out[i] = clamp(v.data()[i]);
@@ -416,7 +429,7 @@ std::vector<int> impression_column(const py::array& a, const Ctx& ctx, const std
   PyObject* const* data = objects(a, what);
   for (std::size_t i = 0; i < n; ++i) {
     PyObject* o = data[i];
-    if (is_missing(o, ctx)) {
+    if (is_missing(o, ctx) || is_boolean(o)) {
       errors.add(i, bad);
     } else if (PyUnicode_Check(o)) {
       parse_text(o, detail::parse_impression, i, out[i], errors);
@@ -441,7 +454,11 @@ std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std:
   const auto n = static_cast<std::size_t>(a.shape(0));
   const char* bad = detail::parse_amount("").reason;
   const char k = kind_of(a);
-  if (k == 'i' || k == 'u' || k == 'f' || k == 'b') {
+  if (k == 'b') {  // true/false is not an amount to the CSV rule either
+    for (std::size_t i = 0; i < n; ++i) errors.add(i, bad);
+    return std::vector<double>(n, 0.0);
+  }
+  if (k == 'i' || k == 'u' || k == 'f') {
     auto v = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(a);
     if (!v) throw py::error_already_set();
     std::vector<double> out(v.data(), v.data() + n);
@@ -454,7 +471,7 @@ std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std:
   PyObject* const* data = objects(a, what);
   for (std::size_t i = 0; i < n; ++i) {
     PyObject* o = data[i];
-    if (is_missing(o, ctx)) {
+    if (is_missing(o, ctx) || is_boolean(o)) {
       errors.add(i, bad);
     } else if (PyUnicode_Check(o)) {
       parse_text(o, detail::parse_amount, i, out[i], errors);
@@ -463,8 +480,15 @@ std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std:
       Py_DECREF(f);
       if (std::isnan(out[i])) errors.add(i, bad);
     } else {
+      // an integer too large for a double overflows, as its CSV spelling does: the row rules
+      // reject it as non-finite
+      const bool overflow = PyErr_ExceptionMatches(PyExc_OverflowError);
       PyErr_Clear();
-      errors.add(i, bad);
+      if (overflow) {
+        out[i] = std::numeric_limits<double>::infinity();
+      } else {
+        errors.add(i, bad);
+      }
     }
   }
   return out;

@@ -150,11 +150,10 @@ bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& fai
 }
 
 bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure) {
-  seconds_t t = 0;
-  if (const char* why = read_timestamp(f[purchase_field::at], t)) return fail(failure, purchase_field::at, why);
+  // `at` is stored as soon as it is parsed: the rules read it before an amount failure
+  if (const char* why = read_timestamp(f[purchase_field::at], at)) return fail(failure, purchase_field::at, why);
   const auto a = parse_amount(f[purchase_field::amount]);
   if (!a.value) return fail(failure, purchase_field::amount, a.reason);
-  at = t;
   amount = *a.value;
   return true;
 }

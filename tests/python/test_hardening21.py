@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+import pandas as pd
+
 import rapport
 
 from conftest import data_dir
@@ -126,3 +128,95 @@ def test_item10_dask_rejects_a_non_positive_or_fractional_npartitions(tables_str
     for bad in ("3", True, [2]):
         with pytest.raises(TypeError, match="npartitions"):
             rdask.score_run(**frames, npartitions=bad)
+
+
+# --- item 8: Python conversions reject what CSV rejects, with its reasons ----------------------------
+
+def _load_quietly(**frames):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rapport.RejectedRowsWarning)
+        return rapport.load(**frames)
+
+
+def _csv_reasons(tmp_path, table, header, rows):
+    """The reasons CSV gives for `rows` (text lines) of `table` (one customer 'a' known)."""
+    d = tmp_path / ("csv_" + table)
+    d.mkdir()
+    (d / "customers.csv").write_text("customer_id,acquired_on\na,2024-01-01\n")
+    if table != "customers":
+        (d / f"{table}.csv").write_text(header + "\n" + "".join(r + "\n" for r in rows))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rapport.RejectedRowsWarning)
+        base = rapport.load_dir(d)
+    return [(r["line"] - 2, r["column"], r["reason"]) for r in base.rejects]
+
+
+def _reasons(base):
+    return [(r["row"], r["column"], r["reason"]) for r in base.rejects]
+
+
+
+def _customers():
+    import pandas as pd
+    return pd.DataFrame({"customer_id": ["a"], "acquired_on": ["2024-01-01"]})
+
+
+def _contacts(impressions):
+    import pandas as pd
+    n = len(impressions)
+    return pd.DataFrame({"customer_id": ["a"] * n, "at": ["2024-03-01"] * n, "channel": ["visit"] * n,
+                         "stage": ["welcome"] * n, "initiator": ["business"] * n, "aspect": ["technical"] * n,
+                         "impression": impressions, "complaint": [False] * n, "resolved_at": [""] * n})
+
+
+CONTACT_HEADER = "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at"
+
+
+def test_item8_an_unsigned_impression_that_does_not_fit_is_out_of_range(tmp_path):
+    """Before: uint64 2**64 - 1 was cast to int64 -1 and accepted as a negative impression."""
+    import numpy as np
+    import pandas as pd
+    imp = pd.Series(np.array([1, 2 ** 64 - 1, 2 ** 63, 3, 0], dtype=np.uint64))
+    base = _load_quietly(customers=_customers(), contacts=_contacts(imp))
+    csv = _csv_reasons(tmp_path, "contacts", CONTACT_HEADER,
+                       [f"a,2024-03-01,visit,welcome,business,technical,{v},false," for v in
+                        ("1", str(2 ** 64 - 1), str(2 ** 63), "3", "0")])
+    assert _reasons(base) == csv == [(1, "impression", "impression out of range -2..2"),
+                                     (2, "impression", "impression out of range -2..2"),
+                                     (3, "impression", "impression out of range -2..2")]
+    assert base.rows["contacts"]["accepted"] == 2
+
+
+def test_item8_a_boolean_impression_is_not_an_integer(tmp_path):
+    """Before: True and False were taken as impressions 1 and 0."""
+    import numpy as np
+    unparsable = "unparsable impression (expected an integer -2..2)"
+    csv = _csv_reasons(tmp_path, "contacts", CONTACT_HEADER,
+                       ["a,2024-03-01,visit,welcome,business,technical,true,false,",
+                        "a,2024-03-01,visit,welcome,business,technical,false,false,"])
+    assert csv == [(0, "impression", unparsable), (1, "impression", unparsable)]
+    base = _load_quietly(customers=_customers(), contacts=_contacts([True, False]))  # bool dtype
+    assert _reasons(base) == csv
+    base = _load_quietly(customers=_customers(), contacts=_contacts([True, np.False_, 1, "2"]))  # objects
+    assert _reasons(base) == csv
+    assert base.rows["contacts"]["accepted"] == 2
+
+
+def test_item8_a_boolean_amount_is_not_an_amount(tmp_path):
+    """Before: True was an amount of 1.0, False one of 0.0."""
+    import numpy as np
+    import pandas as pd
+    unparsable = "unparsable amount (expected digits with an optional .fraction)"
+    csv = _csv_reasons(tmp_path, "purchases", "customer_id,at,amount",
+                       ["a,2024-03-01,true", "a,2024-03-01,false", "a,2024-03-01,5", "a,2024-03-01," + "1" + "0" * 400])
+    assert csv == [(0, "amount", unparsable), (1, "amount", unparsable), (3, "amount", "non-finite amount")]
+    frame = pd.DataFrame({"customer_id": ["a"] * 4, "at": ["2024-03-01"] * 4,
+                          "amount": pd.Series([True, np.False_, 5, 10 ** 400], dtype=object)})
+    base = _load_quietly(customers=_customers(), purchases=frame)
+    assert _reasons(base) == csv
+    frame = pd.DataFrame({"customer_id": ["a"] * 2, "at": ["2024-03-01"] * 2, "amount": [True, False]})
+    base = _load_quietly(customers=_customers(), purchases=frame)
+    assert _reasons(base) == csv[:2]
+    assert base.rows["purchases"]["accepted"] == 0
