@@ -102,6 +102,7 @@ bool check_purchase(bool known, seconds_t at, double value, const RowError* fail
   if (failure) return fail(e, *failure);
   if (!std::isfinite(value)) return fail(e, amount, "non-finite amount");
   if (value < 0) return fail(e, amount, "negative amount");
+  if (value > max_amount) return fail(e, amount, "amount too large (above 1e288, sums of amounts could overflow)");
   return true;
 }
 

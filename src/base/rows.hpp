@@ -81,6 +81,10 @@ inline constexpr seconds_t max_instant = (static_cast<seconds_t>(max_day) + 1) *
 constexpr bool day_in_range(day_t d) noexcept { return d >= min_day && d <= max_day; }
 constexpr bool instant_in_range(seconds_t t) noexcept { return t >= min_instant && t <= max_instant; }
 
+/// The largest amount accepted: below DBL_MAX / 2^64, so that no sum of fewer than 2^64 accepted
+/// amounts (a revenue total, a customer's day, a share's numerator) can overflow.
+inline constexpr double max_amount = 1e288;
+
 /// Customers: empty key, then a field the source could not convert (`failure`, may be null),
 /// then `acquired_on` within years 0000-9999. The duplicate check follows in the builder, which
 /// owns the key index.
@@ -90,7 +94,7 @@ RAPPORT_API bool check_customer(std::string_view id, day_t acquired_on, const Ro
 /// -2..+2, and a complaint not resolved before it was made.
 RAPPORT_API bool check_contact(bool known, const ContactRow& row, const RowError* failure, RowError& e);
 /// Purchases: unknown customer, conversion failures, `at` within years 0000-9999, a finite and
-/// non-negative amount.
+/// non-negative amount of at most max_amount.
 RAPPORT_API bool check_purchase(bool known, seconds_t at, double amount, const RowError* failure, RowError& e);
 /// Referrals: non-empty referrer and referred ids, no self-referral, then conversion failures
 /// (the `at` field) and `at` within years 0000-9999.

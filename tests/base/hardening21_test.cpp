@@ -5,7 +5,13 @@
 #include <rapport/scoring/scorer.hpp>
 #include <rapport/scoring/summary.hpp>
 
+#include "base/parse.hpp"
+#include "support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
 
 #include <cstdint>
 #include <limits>
@@ -14,6 +20,14 @@
 namespace {
 
 using namespace rapport;
+
+// "<head><count zeros><tail>" (built by appending: GCC 12's -Wrestrict misfires on `"0." + std::string(n, '0')`)
+std::string digits(const char* head, std::size_t zeros, const char* tail) {
+  std::string s(head);
+  s.append(zeros, '0');
+  s.append(tail);
+  return s;
+}
 
 constexpr day_t day(int y, unsigned m, unsigned d) { return days_from_civil(y, m, d); }
 constexpr seconds_t at(int y, unsigned m, unsigned d) { return midnight(day(y, m, d)); }
@@ -152,6 +166,105 @@ TEST(Hardening21, Item3_ScorerAddAppliesTheSameRanges) {
   ASSERT_EQ(r.scores.size(), 1u);
   const Summary s = scorer.summary();
   EXPECT_EQ(s.service_share, 1.0);  // the one accepted contact is a service contact
+}
+
+// ---- item 9: amounts
+
+TEST(Hardening21, Item9_AFiniteDecimalThatUnderflowsIsAnAmountNotNonFinite) {
+  // 0.(400 zeros)1 = 1e-401: below the smallest subnormal, the nearest double is 0
+  const std::string tiny = digits("0.", 400, "1");
+  const auto zero = detail::parse_amount(tiny);
+  ASSERT_TRUE(zero.value) << zero.reason;
+  EXPECT_EQ(*zero.value, 0.0);
+  // 0.(320 zeros)5 = 5e-321: a subnormal, the double strtod rounds it to (independent of from_chars)
+  const std::string sub = digits("0.", 320, "5");
+  const auto subnormal = detail::parse_amount(sub);
+  ASSERT_TRUE(subnormal.value) << subnormal.reason;
+  EXPECT_EQ(*subnormal.value, std::strtod("5e-321", nullptr));
+  EXPECT_GT(*subnormal.value, 0.0);
+  EXPECT_LT(*subnormal.value, 1e-320);
+  // a finite decimal too large for a double is still non-finite
+  EXPECT_STREQ(detail::parse_amount(digits("1", 309, "")).reason, "non-finite amount");
+  EXPECT_STREQ(detail::parse_amount(digits("1", 309, ".5")).reason, "non-finite amount");
+
+  // the whole path: a CSV purchase of 1e-401 is accepted as an amount of 0
+  test::TempDir dir;
+  InputFiles files;
+  files.customers = dir.write("customers.csv", "customer_id,acquired_on\na,2024-01-01\n");
+  files.purchases = dir.write("purchases.csv", "customer_id,at,amount\na,2024-02-01," + tiny + "\na,2024-02-02," +
+                                                   digits("1", 309, "\n"));
+  const LoadResult r = load_csv(files);
+  ASSERT_EQ(r.base.purchase_count(), 1u);
+  EXPECT_EQ(r.base.purchase_amount[0], 0.0);
+  ASSERT_EQ(r.report.rejects.size(), 1u);
+  EXPECT_EQ(r.report.rejects[0].line, 3u);
+  EXPECT_EQ(r.report.rejects[0].reason, "non-finite amount");
+}
+
+TEST(Hardening21, Item9_AnAmountWhoseSumsCouldOverflowIsRejected) {
+  CustomerBaseBuilder b;
+  ASSERT_EQ(b.add_customer("a", day(2020, 1, 1), ""), "");
+  std::string column;
+  EXPECT_EQ(b.add_purchase("a", at(2020, 2, 1), 1.7e308, &column),
+            "amount too large (above 1e288, sums of amounts could overflow)");
+  EXPECT_EQ(column, "amount");
+  EXPECT_EQ(b.add_purchase("a", at(2020, 2, 1), std::nextafter(1e288, 2e288)),
+            "amount too large (above 1e288, sums of amounts could overflow)");
+  // 1e288 itself is accepted; 2^20 of them on one day sum to about 1.05e294, finite
+  for (int k = 0; k < (1 << 20); ++k) ASSERT_EQ(b.add_purchase("a", at(2020, 2, 1), 1e288), "");
+  const CustomerBase base = b.finish();
+  const ScoreResult res = score(base, day(2020, 12, 31));
+  const Summary s = summarize(base, LoadReport{}, res);
+  EXPECT_TRUE(std::isfinite(s.revenue_total));
+  EXPECT_NEAR(s.revenue_total / 1e288, static_cast<double>(1 << 20), 1e-3);
+
+  // the same rule in the CSV path: the largest double spelled out is rejected with that reason
+  test::TempDir dir;
+  char big[400];
+  std::snprintf(big, sizeof big, "%.0f", 1.7e308);
+  InputFiles files;
+  files.customers = dir.write("customers.csv", "customer_id,acquired_on\na,2024-01-01\n");
+  files.purchases = dir.write("purchases.csv", "customer_id,at,amount\na,2024-02-01," + std::string(big) + "\n");
+  const LoadResult r = load_csv(files);
+  ASSERT_EQ(r.report.rejects.size(), 1u);
+  EXPECT_EQ(r.report.rejects[0].reason, "amount too large (above 1e288, sums of amounts could overflow)");
+  EXPECT_EQ(r.report.rejects[0].column_name, "amount");
+}
+
+TEST(Hardening21, Item9_ValueAtStakeThatOverflowsIsUnknownWithTheReason) {
+  // 12 customers, each buying 1e288 on two days: with given parameters whose expected spend is
+  // far above 1e20 per unit, expected purchases x spend overflows a double
+  CustomerBaseBuilder b;
+  for (int c = 0; c < 12; ++c) {
+    std::string id = "c";
+    id += std::to_string(c);
+    ASSERT_EQ(b.add_customer(id, day(2020, 1, 1), ""), "");
+    ASSERT_EQ(b.add_purchase(id, at(2020, 2, 1), 1e288), "");
+    ASSERT_EQ(b.add_purchase(id, at(2020, 3, 1 + c), 1e288), "");
+  }
+  const CustomerBase base = b.finish();
+  ScoringConfig cfg;
+  cfg.bgnbd = BgNbdParams{1e6, 1.0, 1.0, 1e6};  // a large purchase rate, almost no dropout
+  cfg.gamma_gamma = GammaGammaParams{1e300, 1.5, 1.0};
+  const ScoreResult res = score(base, day(2020, 12, 31), cfg);
+  EXPECT_FALSE(res.value_known());
+  EXPECT_NE(res.gamma_gamma_error.find("value at stake overflows"), std::string::npos) << res.gamma_gamma_error;
+  for (std::size_t r = 0; r < res.scores.size(); ++r) {
+    EXPECT_TRUE(std::isnan(res.scores.expected_value[r]));
+    EXPECT_TRUE(std::isnan(res.scores.upserve_value[r]));
+    EXPECT_TRUE(std::isnan(res.scores.upserve_score[r]));
+    EXPECT_TRUE(std::isfinite(res.scores.expected_purchases[r]));  // BG/NBD's own columns stay
+  }
+  const Summary s = summarize(base, LoadReport{}, res);
+  EXPECT_FALSE(s.expected_value_total.has_value());
+  EXPECT_FALSE(s.upserve_value_total.has_value());
+  EXPECT_THROW(check_value_models(res), FitError);  // strict mode fails with the reason
+
+  // the same base with ordinary parameters keeps every value (the check does not fire)
+  cfg.gamma_gamma = GammaGammaParams{6.0, 4.0, 15.0};
+  const ScoreResult ok = score(base, day(2020, 12, 31), cfg);
+  EXPECT_TRUE(ok.value_known()) << ok.gamma_gamma_error;
+  EXPECT_TRUE(std::isfinite(ok.scores.expected_value[0]));
 }
 
 }  // namespace
