@@ -757,6 +757,10 @@ std::shared_ptr<BaseHolder> load_files(const std::string& customers, const std::
                                        const std::string& purchases, const std::string& referrals) {
   rapport::InputFiles files{customers, contacts, purchases, referrals};
   auto holder = std::make_shared<BaseHolder>();
+  const std::pair<const char*, const std::string*> named[] = {
+      {"customers", &customers}, {"contacts", &contacts}, {"purchases", &purchases}, {"referrals", &referrals}};
+  for (const auto& [table, path] : named)
+    if (!path->empty()) holder->inputs.push_back({table, *path});
   py::gil_scoped_release release;
   auto loaded = rapport::load_csv(files);
   holder->base = std::move(loaded.base);

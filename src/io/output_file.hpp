@@ -82,8 +82,15 @@ private:
 /// a symlink included, is already there).
 int create_exclusive(const std::string& path, unsigned mode) noexcept;
 
-/// Async-signal-safe: unlinks every temporary file of an output that was not committed.
+/// Async-signal-safe: unlinks every temporary file of an output that was not committed, then
+/// removes every registered temporary folder (empty by then).
 void remove_pending_temporaries() noexcept;
+
+/// Lists a temporary file or folder for remove_pending_temporaries(); returns its slot (-1 when
+/// the registry is full: it is then only removed by its owner).
+int register_temporary(const std::string& path) noexcept;
+/// Takes a path off the list (slot -1: nothing).
+void unregister_temporary(int slot) noexcept;
 
 /// Writes all of `data` to `fd`, retrying after EINTR and short writes. Returns 0 or an errno.
 int write_all(int fd, std::string_view data) noexcept;

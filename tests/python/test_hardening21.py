@@ -220,3 +220,84 @@ def test_item8_a_boolean_amount_is_not_an_amount(tmp_path):
     base = _load_quietly(customers=_customers(), purchases=frame)
     assert _reasons(base) == csv[:2]
     assert base.rows["purchases"]["accepted"] == 0
+
+
+# --- item 5: rapport generate -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args,needle", [
+    (["--years", "nan"], "years"), (["--years", "inf"], "years"), (["--years", "-1"], "years"),
+    (["--years", "0"], "years"), (["--years", "1e9"], "years"), (["--contact-rate", "nan"], "contact_rate"),
+    (["--contact-rate", "-3"], "contact_rate"), (["--contact-rate", "0"], "contact_rate"),
+    (["--contact-rate", "1e300"], "contact_rate"), (["--customers", "0"], "customers"),
+    (["--customers", "-5"], "customers"), (["--customers", "2000000000"], "customers"),
+    (["--customers", "1e3"], "customers"), (["--end", "2026-02-30"], "--end"), (["--end", "20260101"], "--end"),
+    (["--end", "0000-01-01"], "0000-01-01"), (["--end", "0002-01-01", "--years", "3"], "0000-01-01"),
+    (["--years", "4x"], "--years"), (["--bogus"], "--bogus"),
+])
+def test_item5_generate_refuses_bad_options_at_once(cli, tmp_path, args, needle):
+    """Before: nan/inf/negative years and rates ran (or hung), 0 customers wrote empty files, a
+    CLI11 parse error exited 105-114."""
+    p = run(cli, "generate", tmp_path / "out", *args, timeout=30)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert needle in p.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written, no folder created
+
+
+def test_item5_generate_writes_a_base_as_a_whole(cli, tmp_path):
+    """A new folder, an empty one and a previous base are written whole (the previous base
+    replaced, the folder's mode kept); a folder with anything else in it is refused untouched."""
+    new = tmp_path / "a" / "new"  # parents created
+    assert run(cli, "generate", new, "--customers", 30).returncode == 0
+    names = ["contacts.csv", "customers.csv", "purchases.csv", "referrals.csv"]
+    assert sorted(x.name for x in new.iterdir()) == names
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run(cli, "generate", empty, "--customers", 30).returncode == 0
+    assert (empty / "customers.csv").read_bytes() == (new / "customers.csv").read_bytes()
+    # a previous base (three of the four files) is replaced as a whole: no stale file survives
+    os.chmod(empty, 0o750)
+    (empty / "referrals.csv").unlink()
+    (empty / "customers.csv").write_text("old\n")
+    assert run(cli, "generate", empty, "--customers", 40).returncode == 0
+    assert sorted(x.name for x in empty.iterdir()) == names
+    assert (empty / "customers.csv").read_text().count("\n") == 41
+    assert stat.S_IMODE(os.stat(empty).st_mode) == 0o750
+    # anything else in the folder: refused, nothing changed
+    (empty / "notes.txt").write_text("mine\n")
+    before = {x.name: x.read_bytes() for x in empty.iterdir()}
+    p = run(cli, "generate", empty, "--customers", 20)
+    assert p.returncode == 2 and "notes.txt" in p.stderr
+    assert {x.name: x.read_bytes() for x in empty.iterdir()} == before
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a", "empty"]  # no temporary folder left
+
+
+def test_item5_a_failed_generate_leaves_the_old_base_alone(cli, tmp_path):
+    """Before: the files were replaced one by one, so a failure while writing contacts.csv left a
+    new customers.csv beside the old contacts, purchases and referrals."""
+    import resource
+    import signal
+    base = tmp_path / "base"
+    assert run(cli, "generate", base, "--customers", 50, "--seed", 1).returncode == 0
+    before = {x.name: x.read_bytes() for x in base.iterdir()}
+
+    def small_files():  # writes beyond 64 KiB fail (EFBIG; SIGXFSZ ignored)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+
+    p = subprocess.run([cli, "generate", str(base), "--customers", "400", "--seed", "2"], capture_output=True,
+                       text=True, preexec_fn=small_files, timeout=60)
+    assert p.returncode == 2, p.stderr
+    assert "File too large" in p.stderr
+    assert {x.name: x.read_bytes() for x in base.iterdir()} == before
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["base"]  # the temporary folder removed
+
+
+def test_item5_python_generate_validates_like_the_cli(tmp_path):
+    for kwargs in ({"years": float("nan")}, {"years": -1}, {"contact_rate_per_year": float("inf")},
+                   {"referral_share": 1.5}, {"prospect_referrals": -0.1}, {"customers": 0}):
+        with pytest.raises(rapport.ConfigError):
+            rapport.generate(10, **{k: v for k, v in kwargs.items() if k != "customers"}) if "customers" not in kwargs \
+                else rapport.generate(0)
+        with pytest.raises(rapport.ConfigError):
+            rapport.generate_csv(tmp_path / "g", **({"customers": 0} if "customers" in kwargs else kwargs))
+    assert not (tmp_path / "g").exists()
