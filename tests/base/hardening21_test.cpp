@@ -1,6 +1,7 @@
 // Issue 21 (hardening, round two), the C++ API items: each test is named after its item and
 // failed before the fix.
 #include <rapport/base/data.hpp>
+#include <rapport/io/writers.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/scorer.hpp>
 #include <rapport/scoring/summary.hpp>
@@ -10,8 +11,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 #include <cstdint>
 #include <limits>
@@ -265,6 +271,91 @@ TEST(Hardening21, Item9_ValueAtStakeThatOverflowsIsUnknownWithTheReason) {
   const ScoreResult ok = score(base, day(2020, 12, 31), cfg);
   EXPECT_TRUE(ok.value_known()) << ok.gamma_gamma_error;
   EXPECT_TRUE(std::isfinite(ok.scores.expected_value[0]));
+}
+
+// ---- item 6: all or nothing over several outputs (OutputBatch)
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Hardening21, Item6_AFailedRunReplacesNoOutput) {
+  test::TempDir dir;
+  const std::string a = dir.write("a.csv", "old a\n"), b = dir.path() + "/b.json";
+  try {
+    OutputBatch batch;
+    write_file_atomically(a, "new a\n");  // finished, but held back
+    EXPECT_EQ(slurp(a), "old a\n");
+    write_file_atomically(b, "new b\n");
+    throw std::runtime_error("the database write-back failed");  // before batch.commit()
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(slurp(a), "old a\n");
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"a.csv"});  // no b.json, no temporary file
+
+  {
+    OutputBatch batch;
+    write_file_atomically(a, "new a\n");
+    write_file_atomically(b, "new b\n");
+    batch.commit();
+  }
+  EXPECT_EQ(slurp(a), "new a\n");
+  EXPECT_EQ(slurp(b), "new b\n");
+  EXPECT_EQ(names_in(dir.path()), (std::vector<std::string>{"a.csv", "b.json"}));
+}
+
+TEST(Hardening21, Item6_AFailedRenamePutsBackTheOnesBefore) {
+  // a.csv (existing) and c.csv (new) go in place first; d.csv cannot (its folder vanished
+  // after it was written): a.csv gets its old bytes back, c.csv is removed
+  test::TempDir dir;
+  const std::string a = dir.write("a.csv", "old a\n"), c = dir.path() + "/c.csv";
+  const std::string sub = dir.path() + "/sub";
+  std::filesystem::create_directory(sub);
+  OutputBatch batch;
+  write_file_atomically(a, "new a\n");
+  write_file_atomically(c, "new c\n");
+  write_file_atomically(sub + "/d.csv", "new d\n");
+  std::filesystem::remove_all(sub);
+  try {
+    batch.commit();
+    ADD_FAILURE() << "commit() succeeded without d.csv's folder";
+  } catch (const OutputError& e) {
+    EXPECT_NE(std::string(e.what()).find("d.csv: cannot rename the temporary file into place"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("no output of the run was replaced"), std::string::npos);
+  }
+  EXPECT_EQ(slurp(a), "old a\n");
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"a.csv"});  // no c.csv, no backup, no temporary
+}
+
+TEST(Hardening21, Item6_ANestedBatchCommitsWithTheOuterOne) {
+  test::TempDir dir;
+  const std::string a = dir.write("a.csv", "old\n");
+  {
+    OutputBatch outer;
+    {
+      OutputBatch inner;
+      write_file_atomically(a, "new\n");
+      inner.commit();  // handed to the outer batch
+    }
+    EXPECT_EQ(slurp(a), "old\n");
+    // the outer batch is destroyed uncommitted: nothing is replaced
+  }
+  EXPECT_EQ(slurp(a), "old\n");
+  EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"a.csv"});
+  // with no batch alive, a write goes in place at once, as before
+  write_file_atomically(a, "now\n");
+  EXPECT_EQ(slurp(a), "now\n");
 }
 
 }  // namespace

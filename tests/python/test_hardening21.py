@@ -301,3 +301,64 @@ def test_item5_python_generate_validates_like_the_cli(tmp_path):
         with pytest.raises(rapport.ConfigError):
             rapport.generate_csv(tmp_path / "g", **({"customers": 0} if "customers" in kwargs else kwargs))
     assert not (tmp_path / "g").exists()
+
+
+# --- item 6: every output, every entry point; all or nothing ------------------------------------------
+
+def test_item6_a_failure_at_the_last_output_replaces_no_output(cli, base, tmp_path):
+    """Before: scores.csv and summary.json were replaced, then --explain failed (disk full)."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    out, summary = tmp_path / "s.csv", tmp_path / "s.json"
+    out.write_text("old scores\n")
+    summary.write_text("old summary\n")
+    p = run(cli, "score", base, "--out", out, "--summary", summary, "--rejects", tmp_path / "r.csv",
+            "--explain", "/dev/full", "--quiet")
+    assert p.returncode == 2 and "No space left on device" in p.stderr, p.stderr
+    assert out.read_text() == "old scores\n" and summary.read_text() == "old summary\n"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["base", "s.csv", "s.json"]
+
+
+def test_item6_a_failed_write_back_replaces_no_file(cli, base, tmp_path):
+    """Before: the files were in place before the database write-back failed."""
+    import sqlite3
+    db = tmp_path / "crm.sqlite"
+    assert run(cli, "import", base, "--db", f"sqlite:{db}").returncode == 0
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE VIEW scores AS SELECT 1 AS x")  # the out-table cannot be written
+    out, summary = tmp_path / "s.csv", tmp_path / "s.json"
+    out.write_text("old scores\n")
+    p = run(cli, "score", "--db", f"sqlite:{db}", "--out-table", "scores", "--out", out, "--summary", summary,
+            "--quiet")
+    assert p.returncode == 2, p.stderr
+    assert out.read_text() == "old scores\n" and not summary.exists()
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["base", "crm.sqlite", "s.csv"]
+
+
+def test_item6_python_report_refuses_an_output_onto_an_input(base, tmp_path):
+    """Before: rapport.report(DIR, out=DIR/customers.csv) replaced the customers file with HTML."""
+    before = {x.name: x.read_bytes() for x in base.iterdir()}
+    for out in (base / "customers.csv", base / "." / "purchases.csv"):
+        with pytest.raises(rapport.OutputError, match="is the input"):
+            rapport.report(base, out=out)
+        with pytest.raises(rapport.OutputError, match="is the input"):
+            rapport.report(rapport.load_dir(base), out=out)  # the base remembers its files
+        with pytest.raises(rapport.OutputError, match="is the input"):
+            rapport.report(str(base / "customers.csv"), str(base / "contacts.csv"), str(base / "purchases.csv"),
+                           out=out)
+    link = tmp_path / "link.csv"
+    link.symlink_to(base / "referrals.csv")
+    with pytest.raises(rapport.OutputError, match="is the input"):
+        rapport.report(base, out=link)
+    assert {x.name: x.read_bytes() for x in base.iterdir()} == before
+    html = rapport.report(base, out=tmp_path / "r.html")  # any other output is written
+    assert (tmp_path / "r.html").read_text() == html
+
+
+def test_item6_python_report_refuses_its_sqlite_database(cli, base, tmp_path):
+    db = tmp_path / "crm.sqlite"
+    assert run(cli, "import", base, "--db", f"sqlite:{db}").returncode == 0
+    before = db.read_bytes()
+    with pytest.raises(rapport.OutputError, match="is the input"):
+        rapport.report(rapport.load_db(f"sqlite:{db}"), out=db)
+    assert db.read_bytes() == before
