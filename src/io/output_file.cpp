@@ -197,9 +197,12 @@ void OutputFile::open_replacement(const struct stat* existing) {
   owns_fd_ = true;
   if (existing) {
     // Keep the owner where permitted (as root), then the permission bits (chown may clear some).
+    // Not setuid or setgid: new content is not the program someone made privileged; the kernel
+    // clears both when an unprivileged process writes a file, and so does rapport for everyone,
+    // root included (docs/outputs.md). The sticky bit, meaningless on a file, is kept.
     if (existing->st_uid != ::geteuid() || existing->st_gid != ::getegid())
       (void)::fchown(fd_, existing->st_uid, existing->st_gid);
-    if (::fchmod(fd_, existing->st_mode & 07777) != 0) fail("cannot keep the file's permissions", errno);
+    if (::fchmod(fd_, existing->st_mode & kept_mode_bits) != 0) fail("cannot keep the file's permissions", errno);
   }
 }
 

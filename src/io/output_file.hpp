@@ -2,7 +2,8 @@
 //
 // A regular file (or a path that does not exist yet) is written through a temporary file created
 // exclusively (O_CREAT | O_EXCL, never through a symlink, close-on-exec) in the target's
-// directory, with the target's permission bits when it exists (0666 & ~umask otherwise); commit()
+// directory, with the target's permission bits when it exists (0666 & ~umask otherwise; setuid and
+// setgid are not carried over, see kept_mode_bits); commit()
 // flushes, fsyncs, renames it over the target and fsyncs the directory. A FIFO, a character
 // device or "-" (standard output) is written directly instead of being replaced. Until commit()
 // succeeds the temporary file is listed in a registry that remove_pending_temporaries() (async-
@@ -15,6 +16,9 @@
 #include <string_view>
 
 namespace rapport::detail {
+
+/// The mode bits a replaced file keeps: permissions and the sticky bit, not setuid or setgid.
+inline constexpr unsigned kept_mode_bits = 01777;
 
 class OutputFile {
 public:

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -356,6 +358,40 @@ TEST(Hardening21, Item6_ANestedBatchCommitsWithTheOuterOne) {
   // with no batch alive, a write goes in place at once, as before
   write_file_atomically(a, "now\n");
   EXPECT_EQ(slurp(a), "now\n");
+}
+
+// ---- item 13: the special bits of a replaced output (docs/outputs.md)
+
+unsigned mode_of(const std::string& path) {
+  struct stat st{};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+TEST(Hardening21, Item13_AReplacedOutputKeepsItsPermissionsAndStickyBitNotSetuidOrSetgid) {
+  test::TempDir dir;
+  // mode before -> mode after: rwx bits and the sticky bit kept, setuid and setgid cleared
+  const std::pair<unsigned, unsigned> cases[] = {
+      {0640, 0640}, {0600, 0600}, {04755, 0755}, {02750, 0750}, {06711, 0711}, {01644, 01644}, {07777, 01777},
+      {0000, 0000}};
+  for (const auto& [before, after] : cases) {
+    const std::string path = dir.write("out.csv", "old\n");
+    ASSERT_EQ(::chmod(path.c_str(), before), 0);
+    ASSERT_EQ(mode_of(path), before);  // the file system took the bits (as root or as the owner)
+    write_file_atomically(path, "new\n");
+    EXPECT_EQ(mode_of(path), after) << std::oct << "before 0" << before;
+    EXPECT_EQ(slurp(path), "new\n");
+    // the same rule through a batch and through a streamed writer
+    ASSERT_EQ(::chmod(path.c_str(), before), 0);
+    {
+      OutputBatch batch;
+      RejectsCsvWriter rejects(path);
+      rejects.commit();
+      batch.commit();
+    }
+    EXPECT_EQ(mode_of(path), after) << std::oct << "before 0" << before;
+    std::filesystem::remove(path);
+  }
 }
 
 }  // namespace
