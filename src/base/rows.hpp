@@ -131,6 +131,16 @@ RAPPORT_API bool add_purchase_row(CustomerBaseBuilder& b, std::string_view custo
 RAPPORT_API bool add_referral_row(CustomerBaseBuilder& b, std::string_view referrer, std::string_view referred,
                                   seconds_t at, const RowError* failure, RowError& e);
 
+// ---- a base built by hand (CustomerBase is a public struct)
+
+/// Checks a CustomerBase that may not have come through the row rules (its fields are public):
+/// the columns' sizes and CSR offsets agree, referral endpoints name people, and every row passes
+/// the row rules above (ranges of instants, dates and enumerations, impressions, amounts). One
+/// linear pass, customers on `threads` threads (0 = all cores). score(), summarize() and the
+/// Scorer call it, so no content crashes them.
+/// @throws InputError naming the table, the row and the reason (the first bad row in table order).
+RAPPORT_API void check_base(const CustomerBase& base, unsigned threads = 0);
+
 // ---- reporting
 
 /// 1-based column positions and header names of one table as a source has it.

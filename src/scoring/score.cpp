@@ -1,5 +1,6 @@
 #include <rapport/scoring/score.hpp>
 
+#include "base/rows.hpp"
 #include "scoring/ranks.hpp"
 #include "scoring/score_steps.hpp"
 #include "value/value_detail.hpp"
@@ -658,6 +659,7 @@ namespace {
 ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
                        const ProgressFn& progress, ReferralForest* given) {
   validate(config);
+  detail::check_base(base, config.threads);  // a base built by hand meets the row rules too
   ScoreResult out;
   if (!as_of) as_of = base.default_as_of();
   if (!as_of) throw InputError("empty customer base: nothing to score and no as-of date");

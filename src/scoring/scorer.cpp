@@ -523,6 +523,7 @@ LoadReport add_rows(Scorer& scorer, const LoadOptions& options,
 Scorer::Scorer(CustomerBase base, std::optional<day_t> as_of, const ScoringConfig& config, LoadReport report)
     : impl_(std::make_unique<Impl>()) {
   validate(config);
+  detail::check_base(base, config.threads);  // a base built by hand meets the row rules too
   auto& im = *impl_;
   im.base = std::move(base);
   im.report = std::move(report);

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/rows.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -282,6 +284,11 @@ json bgnbd_json(const Summary& s) {
 }  // namespace
 
 Summary summarize(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res, const ScoringConfig& cfg) {
+  detail::check_base(base, cfg.threads);
+  for (const auto c : res.scores.customer)
+    if (c >= base.customer_count()) throw InputError("summarize: the scores are not of this customer base");
+  if (res.forest.tree_size.size() < res.forest.parent.size() || res.forest.parent.size() > base.person_count())
+    throw InputError("summarize: the referral results are not of this customer base");
   Summary out;
   out.as_of = res.as_of;
   out.customers_rows = rep.customers;

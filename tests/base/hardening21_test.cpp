@@ -176,6 +176,65 @@ TEST(Hardening21, Item3_ScorerAddAppliesTheSameRanges) {
   EXPECT_EQ(s.service_share, 1.0);  // the one accepted contact is a service contact
 }
 
+TEST(Hardening21, Item3_AHandBuiltBaseIsCheckedByTheRowRulesNotCrashed) {
+  // CustomerBase's fields are public: a base filled by hand reaches score(), summarize() and the
+  // Scorer without the builder. Before: stage 9 overflowed summarize()'s stage counts (stack
+  // buffer overflow), an INT64_MIN instant crashed score().
+  CustomerBaseBuilder b;
+  ASSERT_EQ(b.add_customer("a", day(2020, 1, 1), ""), "");
+  ASSERT_EQ(b.add_contact("a", contact(at(2020, 3, 1))), "");
+  ASSERT_EQ(b.add_purchase("a", at(2020, 3, 1), 5.0), "");
+  const CustomerBase good = b.finish();
+  const ScoreResult res = score(good, day(2020, 12, 31));
+  const auto fails = [&](const CustomerBase& bad, const std::string& why) {
+    try {
+      (void)score(bad, day(2020, 12, 31));
+      ADD_FAILURE() << "score() accepted: " << why;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(summarize(bad, LoadReport{}, res), InputError) << why;
+    EXPECT_THROW(Scorer(bad, day(2020, 12, 31)), InputError) << why;
+  };
+  CustomerBase bad = good;
+  bad.contact_stage[0] = static_cast<Stage>(9);
+  fails(bad, "contact 0: unknown stage (value 9, expected 0..4)");
+  bad = good;
+  bad.contact_at[0] = std::numeric_limits<seconds_t>::min();
+  fails(bad, "contact 0: timestamp out of range (years 0000-9999)");
+  bad = good;
+  bad.purchase_at[0] = std::numeric_limits<seconds_t>::max();
+  fails(bad, "purchase 0: timestamp out of range");
+  bad = good;
+  bad.purchase_amount[0] = -1.0;
+  fails(bad, "purchase 0: negative amount");
+  bad = good;
+  bad.acquired_on[0] = std::numeric_limits<day_t>::min();
+  fails(bad, "customer 0: date out of range");
+  bad = good;
+  bad.contact_offsets.back() = 7;  // beyond the contact columns
+  fails(bad, "contact offsets do not match");
+  bad = good;
+  bad.contact_stage.pop_back();
+  fails(bad, "contact columns of different lengths");
+  bad = good;
+  bad.segment[0] = 5;
+  fails(bad, "no such segment");
+  bad = good;
+  bad.referral_from.push_back(0);
+  bad.referral_to.push_back(99);
+  bad.referral_at.push_back(at(2020, 2, 1));
+  fails(bad, "referral 0: names no person");
+  // a result of another base is refused by summarize()
+  CustomerBaseBuilder empty_builder;
+  ASSERT_EQ(empty_builder.add_customer("z", day(2020, 1, 1), ""), "");
+  ASSERT_EQ(empty_builder.add_customer("y", day(2020, 1, 1), ""), "");
+  const CustomerBase two = empty_builder.finish();
+  const ScoreResult res2 = score(two, day(2020, 12, 31));
+  EXPECT_THROW(summarize(good, LoadReport{}, res2), InputError);
+  EXPECT_NO_THROW(summarize(good, LoadReport{}, res));
+}
+
 // ---- item 9: amounts
 
 TEST(Hardening21, Item9_AFiniteDecimalThatUnderflowsIsAnAmountNotNonFinite) {
