@@ -471,7 +471,8 @@ std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std:
   PyObject* const* data = objects(a, what);
   for (std::size_t i = 0; i < n; ++i) {
     PyObject* o = data[i];
-    if (is_missing(o, ctx) || is_boolean(o)) {
+    if (is_missing(o, ctx) || is_boolean(o) || PyBytes_Check(o) || PyByteArray_Check(o)) {
+      // (float() would read b" 1e5 ", which no CSV amount spells)
       errors.add(i, bad);
     } else if (PyUnicode_Check(o)) {
       parse_text(o, detail::parse_amount, i, out[i], errors);

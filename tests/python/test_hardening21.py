@@ -216,6 +216,10 @@ def test_item8_a_boolean_amount_is_not_an_amount(tmp_path):
                           "amount": pd.Series([True, np.False_, 5, 10 ** 400], dtype=object)})
     base = _load_quietly(customers=_customers(), purchases=frame)
     assert _reasons(base) == csv
+    frame = pd.DataFrame({"customer_id": ["a"] * 3, "at": ["2024-03-01"] * 3,
+                          "amount": pd.Series([b" 1e5 ", bytearray(b"5"), 5], dtype=object)})
+    base = _load_quietly(customers=_customers(), purchases=frame)  # float() would read the bytes
+    assert _reasons(base) == csv[:2]
     frame = pd.DataFrame({"customer_id": ["a"] * 2, "at": ["2024-03-01"] * 2, "amount": [True, False]})
     base = _load_quietly(customers=_customers(), purchases=frame)
     assert _reasons(base) == csv[:2]
