@@ -279,7 +279,8 @@ bool add_referral_row(CustomerBaseBuilder& builder, std::string_view referrer, s
 template <class Bad>
 void check_customer_rows(const CustomerBase& b, std::size_t c, RowError& e, const Bad& bad) {
   if (b.segment[c] >= b.segment_names.size()) bad("customer " + std::to_string(c) + ": no such segment");
-  if (!check_customer(b.customer_id[c], b.acquired_on[c], nullptr, e)) bad("customer " + std::to_string(c) + ": " + e.reason);
+  if (!check_customer(b.customer_id[c], b.acquired_on[c], nullptr, e))
+    bad("customer " + std::to_string(c) + ": " + e.reason);
   for (auto i = b.contact_offsets[c], q = b.complaint_offsets[c]; i < b.contact_offsets[c + 1]; ++i) {
     ContactRow row{b.contact_at[i],     b.contact_channel[i],    b.contact_stage[i],           b.contact_initiator[i],
                    b.contact_aspect[i], b.contact_impression[i], b.contact_complaint[i] != 0, no_time};
@@ -919,8 +920,8 @@ public:
     using namespace detail::customer_field;
     const auto day = detail::parse_date(f[acquired_on]);
     RowError buf;
-    if (!detail::check_customer(f[customer_id], day.value.value_or(0), detail::conversion_failure(day, acquired_on, buf),
-                                e)) {
+    const RowError* failure = detail::conversion_failure(day, acquired_on, buf);
+    if (!detail::check_customer(f[customer_id], day.value.value_or(0), failure, e)) {
       settle_all();
       return false;
     }
@@ -990,8 +991,8 @@ public:
     using namespace detail::referral_field;
     const auto t = detail::parse_timestamp(f[at]);
     RowError buf;
-    if (!detail::check_referral(f[referrer_id], f[referred_id], t.value.value_or(0), detail::conversion_failure(t, at, buf),
-                                e))
+    const RowError* failure = detail::conversion_failure(t, at, buf);
+    if (!detail::check_referral(f[referrer_id], f[referred_id], t.value.value_or(0), failure, e))
       return false;
     Pending& p = pending_.push([this](Pending& row) { settle(row); });
     p.from.assign(f[referrer_id]);

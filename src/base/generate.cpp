@@ -248,7 +248,8 @@ void validate(const GenerateOptions& o) {
   if (o.customers < 1 || o.customers > 1000000000)
     bad("customers", "a whole number in [1, 1000000000]", static_cast<double>(o.customers));
   if (!detail::day_in_range(o.end_day)) throw ConfigError("generate: end must be a date within years 0000-9999");
-  if (!(std::isfinite(o.years) && o.years > 0 && o.years <= 1000)) bad("years", "a finite number in (0, 1000]", o.years);
+  if (!(std::isfinite(o.years) && o.years > 0 && o.years <= 1000))
+    bad("years", "a finite number in (0, 1000]", o.years);
   if (static_cast<double>(o.end_day) - std::ceil(o.years * 365.25) < static_cast<double>(detail::min_day))
     throw ConfigError("generate: end - years must not begin before 0000-01-01 (end " + format_date(o.end_day) +
                       ", years " + std::to_string(o.years) + ")");

@@ -142,7 +142,8 @@ inline Parsed<double> parse_amount(std::string_view s) noexcept {
     if (s.find_first_not_of('0') >= i) return {std::strtod(std::string(s).c_str(), nullptr), nullptr};
     return {std::nullopt, "non-finite amount"};
   }
-  if (r.ec != std::errc() || !std::isfinite(v)) return {std::nullopt, r.ec != std::errc() ? "unparsable amount" : "non-finite amount"};
+  if (r.ec != std::errc()) return {std::nullopt, "unparsable amount"};
+  if (!std::isfinite(v)) return {std::nullopt, "non-finite amount"};
   return {v, nullptr};
 }
 

@@ -82,12 +82,14 @@ bool check_contact(bool known, const ContactRow& row, const RowError* failure, R
   if (static_cast<unsigned>(row.initiator) > static_cast<unsigned>(Initiator::customer))
     return outside(initiator, "initiator", row.initiator, 2);
   if (failed_by(failure, aspect)) return fail(e, *failure);
-  if (static_cast<unsigned>(row.aspect) > static_cast<unsigned>(Aspect::wow)) return outside(aspect, "aspect", row.aspect, 3);
+  if (static_cast<unsigned>(row.aspect) > static_cast<unsigned>(Aspect::wow))
+    return outside(aspect, "aspect", row.aspect, 3);
   if (failed_by(failure, impression)) return fail(e, *failure);
   if (row.impression < -2 || row.impression > 2) return fail(e, impression, "impression out of range -2..2");
   if (failure) return fail(e, *failure);
   if (row.complaint && row.resolved_at != no_time) {
-    if (!instant_in_range(row.resolved_at)) return fail(e, resolved_at, std::string("resolved_at: ") + instant_range_reason);
+    if (!instant_in_range(row.resolved_at))
+      return fail(e, resolved_at, std::string("resolved_at: ") + instant_range_reason);
     if (row.resolved_at < row.at) return fail(e, resolved_at, "complaint resolved before it was made");
   }
   return true;
