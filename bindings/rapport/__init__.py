@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json as _json
+import operator as _operator
 import os as _os
 import warnings as _warnings
 from collections.abc import Mapping as _Mapping
@@ -42,6 +43,7 @@ from ._rapport import (
     CustomerBase,
     FitError,
     InputError,
+    OutputError,
     ScoringConfig,
     format_number,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "DataError",
     "FitError",
     "InputError",
+    "OutputError",
     "RejectedRowsWarning",
     "Result",
     "Scorer",
@@ -105,6 +108,14 @@ Raised by :func:`fit_bgnbd` / :func:`fit_gamma_gamma`, and by the scoring functi
 converge, or lands outside the model's domain. Without ``strict`` the run still scores every
 customer (value columns NaN) and warns with :class:`ValueModelWarning`. Pass fixed parameters
 with ``ScoringConfig.bgnbd`` / ``ScoringConfig.gamma_gamma`` to score value at stake anyway.
+"""
+OutputError.__doc__ = """An output refused or that could not be written (an OSError).
+
+Raised before any work when an output (``out=``, :func:`generate_csv`'s folder) is one of the
+function's input files (the CSV files or SQLite database a :class:`CustomerBase` was read from,
+by device and inode: a symlink or hard link is recognised), a directory, or in a missing folder;
+and when writing fails (disk full, no permission). The message names the file and the reason; the
+target is then untouched (docs/outputs.md).
 """
 ConfigError.__doc__ = """A setting outside its documented domain, or an unknown setting (a ValueError).
 
@@ -599,6 +610,15 @@ def generate_csv(
     -------
     dict
         Rows written per table: ``{'customers', 'contacts', 'purchases', 'referrals'}``.
+
+    Raises
+    ------
+    ConfigError
+        An option outside its domain (checked before anything is written).
+    OutputError
+        ``path`` holds anything but a previous base's four files, or cannot be written. The base
+        is written into a temporary folder beside ``path`` and renamed into place as a whole, so
+        a failure leaves ``path`` as it was.
     """
     return _rapport._generate_csv(
         _os.fspath(path), int(customers), int(seed), _day(end, "end"), float(years), float(contact_rate_per_year),
@@ -1006,7 +1026,8 @@ report.__doc__ = (
     + _INPUT_DOC
     + """
     out : str or path-like, optional
-        Also write the page here (atomically).
+        Also write the page here (atomically). Refused with :class:`OutputError`, before any
+        work, when it is one of the input files (the CSV files or SQLite database read).
     title : str, optional
         Page title (default: "rapport: customer relationships").
     currency : str, default ""
@@ -1460,10 +1481,16 @@ class Scorer:
 
     def explain(self, customer: Union[int, str]) -> Dict[str, Any]:
         """One customer's explanation (as :func:`explain`), by row of :meth:`scores` or by
-        customer id. Raises IndexError for an unknown row or id."""
+        customer id. Raises IndexError for an unknown row (negative ones included) or id, and
+        TypeError for anything else (a bool or a fractional number is not a row)."""
         if isinstance(customer, str):
             return _json.loads(self._scorer.explain_id(customer))
-        return _json.loads(self._scorer.explain_row(int(customer)))
+        if isinstance(customer, (bool, _np.bool_)):
+            raise TypeError("explain: a row number or a customer id, not %r" % (customer,))
+        row = _operator.index(customer)  # TypeError for 1.5, None, ...
+        if row < 0 or row >= 2 ** 63:
+            raise IndexError("explain: no scored row %d" % row)
+        return _json.loads(self._scorer.explain_row(row))
 
 
 def history(

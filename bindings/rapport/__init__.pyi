@@ -22,6 +22,7 @@ from ._rapport import (
     CustomerBase as CustomerBase,
     FitError as FitError,
     InputError as InputError,
+    OutputError as OutputError,
     ScoringConfig as ScoringConfig,
     format_number as format_number,
 )

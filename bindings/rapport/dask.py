@@ -391,6 +391,15 @@ def _score_config(cfg, bgnbd: Dict[str, Any], gamma_gamma: Dict[str, Any]):
     return out
 
 
+def _partition_count(npartitions: Any) -> int:
+    """`npartitions` as a positive int: a whole number (an integral float such as 4.0 too) above 0."""
+    if isinstance(npartitions, (bool, _np.bool_)) or not isinstance(npartitions, (int, float, _np.integer, _np.floating)):
+        raise TypeError("npartitions must be a positive whole number, not %r" % (npartitions,))
+    if not (_np.isfinite(npartitions) and npartitions == int(npartitions) and npartitions >= 1):
+        raise ValueError("npartitions must be a positive whole number, not %r" % (npartitions,))
+    return int(npartitions)
+
+
 def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of: Any = None, config: Any = None,
               npartitions: Optional[int] = None) -> DaskRun:
     """Score dask DataFrames on the current dask scheduler (e.g. a ``distributed.Client``).
@@ -405,7 +414,8 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     config : ScoringConfig, dict or JSON text, optional
         As for :func:`rapport.score`.
     npartitions : int, optional
-        Customer-hash partitions (default: the most partitions of any input table).
+        Customer-hash partitions (default: the most partitions of any input table): a positive
+        whole number; anything else raises ValueError (TypeError when it is not a number).
 
     Returns
     -------
@@ -423,7 +433,8 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
                              "score with rapport.score on one machine for the other models")
     day = _r._day(as_of, "as_of")
     tables = {"customers": customers, "contacts": contacts, "purchases": purchases}
-    nparts = int(npartitions or max(f.npartitions for f in (customers, contacts, purchases) if f is not None))
+    nparts = (_partition_count(npartitions) if npartitions is not None
+              else max(f.npartitions for f in (customers, contacts, purchases) if f is not None))
     shuffled = {t: _shuffled(f, t, nparts) for t, f in tables.items()}
     lengths = {t: f.map_partitions(len) for t, f in tables.items() if f is not None}
     ref_tagged = None if referrals is None else referrals.map_partitions(_tag, 1, None)

@@ -23,6 +23,9 @@ struct BaseHolder {
   rapport::CustomerBase base;   ///< the accepted rows
   rapport::LoadReport report;   ///< counts and rejected rows
   bool from_frames = false;     ///< true when built from DataFrames (rejects carry row numbers)
+  /// The files it was read from (CSV files, a SQLite database): no output may land on them
+  /// (rapport::check_outputs).
+  std::vector<rapport::NamedPath> inputs;
 };
 
 /// Moves a vector into a capsule-owned heap object and returns a 1-D numpy array viewing it

@@ -73,6 +73,9 @@ bool is_missing(PyObject* o, const Ctx& ctx) {
 
 std::string type_name(PyObject* o) { return Py_TYPE(o)->tp_name; }
 
+/// A Python or numpy boolean (which Python would take as the integer 0 or 1).
+bool is_boolean(PyObject* o) { return PyBool_Check(o) || std::strcmp(Py_TYPE(o)->tp_name, "numpy.bool_") == 0; }
+
 /// One input column as passed from Python: the array and the column's 1-based position.
 struct InColumn {
   py::array array;
@@ -409,7 +412,17 @@ std::vector<int> impression_column(const py::array& a, const Ctx& ctx, const std
     }
   };
   const char k = kind_of(a);
-  if (k == 'i' || k == 'u' || k == 'b') {
+  if (k == 'b') {  // true/false is not an integer to the CSV rule either
+    for (std::size_t i = 0; i < n; ++i) errors.add(i, bad);
+    return out;
+  }
+  if (k == 'u') {  // through uint64: a value above INT64_MAX must not wrap to a negative one
+    auto v = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>::ensure(a);
+    if (!v) throw py::error_already_set();
+    for (std::size_t i = 0; i < n; ++i) out[i] = v.data()[i] > 2 ? 3 : static_cast<int>(v.data()[i]);
+    return out;
+  }
+  if (k == 'i') {
     auto v = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
     if (!v) throw py::error_already_set();
     for (std::size_t i = 0; i < n; ++i) out[i] = clamp(v.data()[i]);
@@ -425,7 +438,7 @@ std::vector<int> impression_column(const py::array& a, const Ctx& ctx, const std
   PyObject* const* data = objects(a, what);
   for (std::size_t i = 0; i < n; ++i) {
     PyObject* o = data[i];
-    if (is_missing(o, ctx)) {
+    if (is_missing(o, ctx) || is_boolean(o)) {
       errors.add(i, bad);
     } else if (PyUnicode_Check(o)) {
       parse_text(o, detail::parse_impression, i, out[i], errors);
@@ -450,7 +463,11 @@ std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std:
   const auto n = static_cast<std::size_t>(a.shape(0));
   const char* bad = detail::parse_amount("").reason;
   const char k = kind_of(a);
-  if (k == 'i' || k == 'u' || k == 'f' || k == 'b') {
+  if (k == 'b') {  // true/false is not an amount to the CSV rule either
+    for (std::size_t i = 0; i < n; ++i) errors.add(i, bad);
+    return std::vector<double>(n, 0.0);
+  }
+  if (k == 'i' || k == 'u' || k == 'f') {
     auto v = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(a);
     if (!v) throw py::error_already_set();
     std::vector<double> out(v.data(), v.data() + n);
@@ -463,7 +480,8 @@ std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std:
   PyObject* const* data = objects(a, what);
   for (std::size_t i = 0; i < n; ++i) {
     PyObject* o = data[i];
-    if (is_missing(o, ctx)) {
+    if (is_missing(o, ctx) || is_boolean(o) || PyBytes_Check(o) || PyByteArray_Check(o)) {
+      // (float() would read b" 1e5 ", which no CSV amount spells)
       errors.add(i, bad);
     } else if (PyUnicode_Check(o)) {
       parse_text(o, detail::parse_amount, i, out[i], errors);
@@ -472,8 +490,15 @@ std::vector<double> amount_column(const py::array& a, const Ctx& ctx, const std:
       Py_DECREF(f);
       if (std::isnan(out[i])) errors.add(i, bad);
     } else {
+      // an integer too large for a double overflows, as its CSV spelling does: the row rules
+      // reject it as non-finite
+      const bool overflow = PyErr_ExceptionMatches(PyExc_OverflowError);
       PyErr_Clear();
-      errors.add(i, bad);
+      if (overflow) {
+        out[i] = std::numeric_limits<double>::infinity();
+      } else {
+        errors.add(i, bad);
+      }
     }
   }
   return out;
@@ -745,6 +770,10 @@ std::shared_ptr<BaseHolder> load_files(const std::string& customers, const std::
                                        const std::string& purchases, const std::string& referrals) {
   rapport::InputFiles files{customers, contacts, purchases, referrals};
   auto holder = std::make_shared<BaseHolder>();
+  const std::pair<const char*, const std::string*> named[] = {
+      {"customers", &customers}, {"contacts", &contacts}, {"purchases", &purchases}, {"referrals", &referrals}};
+  for (const auto& [table, path] : named)
+    if (!path->empty()) holder->inputs.push_back({table, *path});
   py::gil_scoped_release release;
   auto loaded = rapport::load_csv(files);
   holder->base = std::move(loaded.base);

@@ -11,6 +11,7 @@ std::shared_ptr<BaseHolder> load_db(const std::string& uri, const std::string& t
   rapport::DbOptions options;
   options.tables = rapport::DbTables::parse(tables);
   auto holder = std::make_shared<BaseHolder>();
+  if (const auto path = rapport::sqlite_path(uri); path && !path->empty()) holder->inputs.push_back({"uri", *path});
   py::gil_scoped_release release;
   auto loaded = rapport::load_db(uri, options);
   holder->base = std::move(loaded.base);

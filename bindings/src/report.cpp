@@ -14,6 +14,7 @@ void init_report(py::module_& m) {
       [](const std::shared_ptr<BaseHolder>& base, std::optional<int> as_of_day, const rapport::ScoringConfig& config,
          const std::string& title, const std::string& currency, std::size_t top_n, std::size_t trees,
          const std::string& out, const std::vector<int>& history_days) {
+        if (!out.empty()) rapport::check_outputs(base->inputs, {{"out", out}});  // before any work
         rapport::HtmlReportOptions options;
         if (!title.empty()) options.title = title;
         options.currency = currency;

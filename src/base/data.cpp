@@ -259,7 +259,7 @@ bool add_purchase_row(CustomerBaseBuilder& builder, std::string_view customer_id
                       const RowError* failure, RowError& e) {
   auto& im = detail_builder_access::impl(builder);
   const auto c = im.lookup(customer_id);
-  if (!check_purchase(c.has_value(), amount, failure, e)) return false;
+  if (!check_purchase(c.has_value(), at, amount, failure, e)) return false;
   im.purchase_owner.push_back(*c);
   im.base.purchase_at.push_back(at);
   im.base.purchase_amount.push_back(amount);
@@ -269,11 +269,65 @@ bool add_purchase_row(CustomerBaseBuilder& builder, std::string_view customer_id
 bool add_referral_row(CustomerBaseBuilder& builder, std::string_view referrer, std::string_view referred, seconds_t at,
                       const RowError* failure, RowError& e) {
   auto& im = detail_builder_access::impl(builder);
-  if (!check_referral(referrer, referred, failure, e)) return false;
+  if (!check_referral(referrer, referred, at, failure, e)) return false;
   im.base.referral_from.push_back(im.person(referrer));
   im.base.referral_to.push_back(im.person(referred));
   im.base.referral_at.push_back(at);
   return true;
+}
+
+/// check_base's row rules for customer `c` and its contacts and purchases.
+template <class Bad>
+void check_customer_rows(const CustomerBase& b, std::size_t c, RowError& e, const Bad& bad) {
+  if (b.segment[c] >= b.segment_names.size()) bad("customer " + std::to_string(c) + ": no such segment");
+  if (!check_customer(b.customer_id[c], b.acquired_on[c], nullptr, e))
+    bad("customer " + std::to_string(c) + ": " + e.reason);
+  for (auto i = b.contact_offsets[c], q = b.complaint_offsets[c]; i < b.contact_offsets[c + 1]; ++i) {
+    ContactRow row{b.contact_at[i],     b.contact_channel[i],    b.contact_stage[i],           b.contact_initiator[i],
+                   b.contact_aspect[i], b.contact_impression[i], b.contact_complaint[i] != 0, no_time};
+    if (row.complaint) row.resolved_at = b.complaint_resolved_at[q++];
+    if (!check_contact(true, row, nullptr, e)) bad("contact " + std::to_string(i) + ": " + e.reason);
+  }
+  for (auto i = b.purchase_offsets[c]; i < b.purchase_offsets[c + 1]; ++i)
+    if (!check_purchase(true, b.purchase_at[i], b.purchase_amount[i], nullptr, e))
+      bad("purchase " + std::to_string(i) + ": " + e.reason);
+}
+
+void check_base(const CustomerBase& b, unsigned threads) {
+  const std::size_t n = b.customer_count();
+  const auto bad = [](const std::string& what) { throw InputError("customer base: " + what); };
+  const auto offsets_fit = [&](const std::vector<std::uint64_t>& off, std::size_t rows, const char* name) {
+    if (off.size() != n + 1 || off.front() != 0 || off.back() != rows)
+      bad(std::string(name) + " offsets do not match the customers and the rows");
+    for (std::size_t c = 0; c < n; ++c)
+      if (off[c] > off[c + 1]) bad(std::string(name) + " offsets decrease at customer " + std::to_string(c));
+  };
+  if (b.acquired_on.size() != n || b.segment.size() != n) bad("customer columns of different lengths");
+  const std::size_t k = b.contact_count(), p = b.purchase_count(), r = b.referral_count();
+  if (b.contact_channel.size() != k || b.contact_stage.size() != k || b.contact_initiator.size() != k ||
+      b.contact_aspect.size() != k || b.contact_impression.size() != k || b.contact_complaint.size() != k)
+    bad("contact columns of different lengths");
+  if (b.purchase_amount.size() != p) bad("purchase columns of different lengths");
+  if (b.referral_from.size() != r || b.referral_to.size() != r) bad("referral columns of different lengths");
+  offsets_fit(b.contact_offsets, k, "contact");
+  offsets_fit(b.purchase_offsets, p, "purchase");
+  std::size_t complaints = 0;
+  for (const auto flag : b.contact_complaint) complaints += flag != 0;
+  offsets_fit(b.complaint_offsets, complaints, "complaint");
+  if (b.complaint_resolved_at.size() != complaints) bad("complaint_resolved_at does not hold one entry per complaint");
+  // the rows, customers in parallel: the first bad row of the lowest range is reported
+  parallel_for(n, thread_count(threads), [&](std::size_t lo, std::size_t hi) {
+    RowError e;
+    for (std::size_t c = lo; c < hi; ++c) check_customer_rows(b, c, e, bad);
+  });
+  RowError e;
+  const std::size_t people = b.person_count();
+  for (std::size_t i = 0; i < r; ++i) {
+    if (b.referral_from[i] >= people || b.referral_to[i] >= people)
+      bad("referral " + std::to_string(i) + ": names no person");
+    if (!check_referral(b.person(b.referral_from[i]), b.person(b.referral_to[i]), b.referral_at[i], nullptr, e))
+      bad("referral " + std::to_string(i) + ": " + e.reason);
+  }
 }
 
 }  // namespace detail
@@ -438,7 +492,7 @@ bool parse_row(const std::string_view* f, CustomerLookup& customers, ContactOut&
 bool parse_row(const std::string_view* f, CustomerLookup& customers, PurchaseOut& out, RowError& e) {
   const bool known = customers.find(f[detail::purchase_field::customer_id], out.owner);
   const bool converted = detail::purchase_from_text(f, out.at, out.amount, e);
-  return detail::check_purchase(known, out.amount, converted ? nullptr : &e, e);
+  return detail::check_purchase(known, out.at, out.amount, converted ? nullptr : &e, e);
 }
 
 const TableSchema& schema_of(const ContactOut*) { return detail::contacts_schema(); }
@@ -946,7 +1000,8 @@ public:
     using namespace detail::referral_field;
     const auto t = detail::parse_timestamp(f[at]);
     RowError buf;
-    if (!detail::check_referral(f[referrer_id], f[referred_id], detail::conversion_failure(t, at, buf), e))
+    const RowError* failure = detail::conversion_failure(t, at, buf);
+    if (!detail::check_referral(f[referrer_id], f[referred_id], t.value.value_or(0), failure, e))
       return false;
     Pending& p = pending_.push([this](Pending& row) { settle(row); });
     p.from.assign(f[referrer_id]);

@@ -1,6 +1,10 @@
 #include <rapport/base/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
+#include <rapport/error.hpp>
+#include <rapport/io/writers.hpp>
+
+#include "base/rows.hpp"
 #include "io/output_file.hpp"
 
 #include <algorithm>
@@ -8,7 +12,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <optional>
 #include <stdexcept>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace rapport {
 
@@ -227,15 +239,156 @@ struct BuilderSink {
 
 }  // namespace
 
+void validate(const GenerateOptions& o) {
+  const auto bad = [](const char* option, const char* domain, double got) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", got);
+    throw ConfigError(std::string("generate: ") + option + " must be " + domain + " (got " + buf + ")");
+  };
+  if (o.customers < 1 || o.customers > 1000000000)
+    bad("customers", "a whole number in [1, 1000000000]", static_cast<double>(o.customers));
+  if (!detail::day_in_range(o.end_day)) throw ConfigError("generate: end must be a date within years 0000-9999");
+  if (!(std::isfinite(o.years) && o.years > 0 && o.years <= 1000))
+    bad("years", "a finite number in (0, 1000]", o.years);
+  if (static_cast<double>(o.end_day) - std::ceil(o.years * 365.25) < static_cast<double>(detail::min_day))
+    throw ConfigError("generate: end - years must not begin before 0000-01-01 (end " + format_date(o.end_day) +
+                      ", years " + std::to_string(o.years) + ")");
+  if (!(std::isfinite(o.contact_rate_per_year) && o.contact_rate_per_year > 0 && o.contact_rate_per_year <= 1000))
+    bad("contact_rate_per_year", "a finite number in (0, 1000]", o.contact_rate_per_year);
+  if (!(o.referral_share >= 0 && o.referral_share <= 1)) bad("referral_share", "a number in [0, 1]", o.referral_share);
+  if (!(o.prospect_referrals >= 0 && o.prospect_referrals <= 100))
+    bad("prospect_referrals", "a finite number in [0, 100]", o.prospect_referrals);
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* base_files[] = {"customers.csv", "contacts.csv", "purchases.csv", "referrals.csv"};
+
+/// What generate_csv may replace at `dir`: nothing, an empty folder or one holding only the four
+/// files (regular files, not links). Returns the folder's permission bits when it exists.
+std::optional<mode_t> check_generate_target(const fs::path& dir) {
+  struct stat st{};
+  if (::lstat(dir.c_str(), &st) != 0) return std::nullopt;
+  if (!S_ISDIR(st.st_mode))
+    throw OutputError(dir.string() + ": exists and is not a folder (a base is written as a folder)");
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const auto name = entry.path().filename().string();
+    const bool ours = std::find(std::begin(base_files), std::end(base_files), name) != std::end(base_files);
+    if (!ours || !entry.is_regular_file() || entry.is_symlink())
+      throw OutputError(dir.string() + ": holds " + name + (ours ? ", which is not a regular file" : "") +
+                        "; generate replaces a folder as a whole and only when it holds nothing but customers.csv, "
+                        "contacts.csv, purchases.csv and referrals.csv");
+  }
+  if (ec) throw OutputError(dir.string() + ": cannot list the folder: " + ec.message());
+  return st.st_mode & 07777;
+}
+
+/// A new folder beside `dir` (`.NAME.XXXXXX.tmp`), listed for removal on a signal; removed with
+/// what it holds unless released.
+class TemporaryFolder {
+public:
+  explicit TemporaryFolder(const fs::path& dir) {
+    std::string leaf(".");  // (appended, not `"." + s`: GCC 12's -Wrestrict misfires on that)
+    leaf += dir.filename().string();
+    leaf += ".XXXXXX";
+    std::string name = (dir.parent_path() / leaf).string();
+    if (!::mkdtemp(name.data()))
+      throw OutputError(dir.string() + ": cannot create a temporary folder beside it: " + std::strerror(errno));
+    path_ = name;
+    slot_ = detail::register_temporary(path_);
+  }
+  ~TemporaryFolder() {
+    if (!path_.empty()) {
+      std::error_code ec;
+      fs::remove_all(path_, ec);
+    }
+    detail::unregister_temporary(slot_);
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+  const std::string& path() const noexcept { return path_; }
+  /// The folder was renamed into place: nothing to remove.
+  void release() noexcept {
+    detail::unregister_temporary(slot_);
+    slot_ = -1;
+    path_.clear();
+  }
+
+private:
+  std::string path_;
+  int slot_ = -1;
+};
+
+/// Puts the finished folder `from` in place at `dir`: a rename when `dir` is missing, else an
+/// exchange of the two (renameat2 RENAME_EXCHANGE; on a file system without it, `dir` moves
+/// aside first) and the old folder is removed.
+void put_folder_in_place(TemporaryFolder& from, const fs::path& dir, bool exists) {
+  const std::string target = dir.string();
+  if (!exists) {
+    if (::rename(from.path().c_str(), target.c_str()) != 0)
+      throw OutputError(target + ": cannot rename the new base into place: " + std::strerror(errno));
+    from.release();
+    return;
+  }
+  if (::renameat2(AT_FDCWD, from.path().c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+    std::error_code ec;
+    fs::remove_all(from.path(), ec);  // the old base, now under the temporary name
+    from.release();
+    return;
+  }
+  if (errno != EINVAL && errno != ENOSYS)
+    throw OutputError(target + ": cannot exchange the new base with the old: " + std::strerror(errno));
+  TemporaryFolder aside(dir);  // an empty name beside it, for the old folder
+  if (::rename(target.c_str(), aside.path().c_str()) != 0)
+    throw OutputError(target + ": cannot move the old base aside: " + std::strerror(errno));
+  if (::rename(from.path().c_str(), target.c_str()) != 0) {
+    const int err = errno;
+    (void)::rename(aside.path().c_str(), target.c_str());  // the old base back
+    throw OutputError(target + ": cannot rename the new base into place: " + std::strerror(err));
+  }
+  from.release();
+}
+
+}  // namespace
+
 GenerateCounts generate_csv(const std::string& dir, const GenerateOptions& options) {
-  std::filesystem::create_directories(dir);
-  CsvSink sink{std::filesystem::path(dir)};
-  const auto counts = generate(options, sink);
-  sink.commit();
+  validate(options);
+  if (dir.empty()) throw OutputError("generate: no folder given");
+  fs::path target = fs::absolute(dir).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();  // "out/" names "out"
+  std::error_code ec;
+  if (fs::is_symlink(target, ec)) {  // a link to a folder: that folder
+    target = fs::canonical(target, ec);
+    if (ec) throw OutputError(dir + ": cannot resolve the link: " + ec.message());
+  }
+  const auto mode = check_generate_target(target);
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) throw OutputError(dir + ": cannot create the folder " + target.parent_path().string() + ": " + ec.message());
+  TemporaryFolder tmp(target);
+  const mode_t keep = mode ? *mode : [] {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return static_cast<mode_t>(0777 & ~mask);
+  }();
+  if (::chmod(tmp.path().c_str(), keep) != 0)
+    throw OutputError(dir + ": cannot set the folder's permissions: " + std::strerror(errno));
+  GenerateCounts counts;
+  {
+    OutputBatch batch;  // the four files stay temporary (removed on a signal) until all are written
+    CsvSink sink{fs::path(tmp.path())};
+    counts = generate(options, sink);
+    sink.commit();
+    batch.commit();
+  }
+  put_folder_in_place(tmp, target, mode.has_value());
   return counts;
 }
 
 CustomerBase generate_base(const GenerateOptions& options) {
+  validate(options);
   BuilderSink sink;
   generate(options, sink);
   return sink.builder.finish();

@@ -6,7 +6,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <optional>
 #include <string_view>
 
@@ -134,8 +136,14 @@ inline Parsed<double> parse_amount(std::string_view s) noexcept {
   }
   double v = 0;
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec == std::errc::result_out_of_range || !std::isfinite(v)) return {std::nullopt, "non-finite amount"};
+  if (r.ec == std::errc::result_out_of_range) {
+    // a fraction too small for a normal double (all its integer digits 0) is a finite amount:
+    // the nearest double, subnormal or 0 (strtod rounds it; from_chars only reports the range)
+    if (s.find_first_not_of('0') >= i) return {std::strtod(std::string(s).c_str(), nullptr), nullptr};
+    return {std::nullopt, "non-finite amount"};
+  }
   if (r.ec != std::errc()) return {std::nullopt, "unparsable amount"};
+  if (!std::isfinite(v)) return {std::nullopt, "non-finite amount"};
   return {v, nullptr};
 }
 

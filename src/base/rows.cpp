@@ -44,6 +44,9 @@ bool fail(RowError& e, const RowError& failure) {
   e = failure;
   return false;
 }
+constexpr const char* date_range_reason = "date out of range (years 0000-9999)";
+constexpr const char* instant_range_reason = "timestamp out of range (years 0000-9999)";
+
 /// Whether the source failed to convert a field at or before schema field `k`.
 bool failed_by(const RowError* failure, std::size_t k) noexcept { return failure && failure->field <= k; }
 
@@ -54,6 +57,8 @@ bool check_customer(std::string_view id, day_t acquired, day_t ended, const RowE
   if (failed_by(failure, customer_id)) return fail(e, *failure);
   if (id.empty()) return fail(e, customer_id, "empty customer_id");
   if (failure) return fail(e, *failure);
+  if (!day_in_range(acquired)) return fail(e, customer_field::acquired_on, date_range_reason);
+  if (ended != no_day && !day_in_range(ended)) return fail(e, ended_on, date_range_reason);
   if (ended != no_day && ended < acquired) return fail(e, ended_on, "ended_on before acquired_on");
   return true;
 }
@@ -62,25 +67,51 @@ bool check_contact(bool known, const ContactRow& row, const RowError* failure, R
   using namespace contact_field;
   if (failed_by(failure, customer_id)) return fail(e, *failure);
   if (!known) return fail(e, customer_id, "unknown customer");
+  if (failed_by(failure, at)) return fail(e, *failure);
+  if (!instant_in_range(row.at)) return fail(e, at, instant_range_reason);
+  // typed sources can hold any byte in an enumeration; the text sources only its names
+  const auto outside = [&](std::size_t k, const char* what, auto v, unsigned count) {
+    return fail(e, k, std::string("unknown ") + what + " (value " + std::to_string(static_cast<unsigned>(v)) +
+                          ", expected 0.." + std::to_string(count - 1) + ")");
+  };
+  if (failed_by(failure, channel)) return fail(e, *failure);
+  if (static_cast<unsigned>(row.channel) > static_cast<unsigned>(Channel::other))
+    return outside(channel, "channel", row.channel, 8);
+  if (failed_by(failure, stage)) return fail(e, *failure);
+  if (static_cast<unsigned>(row.stage) > static_cast<unsigned>(Stage::service))
+    return outside(stage, "stage", row.stage, 5);
+  if (failed_by(failure, initiator)) return fail(e, *failure);
+  if (static_cast<unsigned>(row.initiator) > static_cast<unsigned>(Initiator::customer))
+    return outside(initiator, "initiator", row.initiator, 2);
+  if (failed_by(failure, aspect)) return fail(e, *failure);
+  if (static_cast<unsigned>(row.aspect) > static_cast<unsigned>(Aspect::wow))
+    return outside(aspect, "aspect", row.aspect, 3);
   if (failed_by(failure, impression)) return fail(e, *failure);
   if (row.impression < -2 || row.impression > 2) return fail(e, impression, "impression out of range -2..2");
   if (failure) return fail(e, *failure);
-  if (row.complaint && row.resolved_at != no_time && row.resolved_at < row.at)
-    return fail(e, resolved_at, "complaint resolved before it was made");
+  if (row.complaint && row.resolved_at != no_time) {
+    if (!instant_in_range(row.resolved_at))
+      return fail(e, resolved_at, std::string("resolved_at: ") + instant_range_reason);
+    if (row.resolved_at < row.at) return fail(e, resolved_at, "complaint resolved before it was made");
+  }
   return true;
 }
 
-bool check_purchase(bool known, double value, const RowError* failure, RowError& e) {
+bool check_purchase(bool known, seconds_t at, double value, const RowError* failure, RowError& e) {
   using namespace purchase_field;
   if (failed_by(failure, customer_id)) return fail(e, *failure);
   if (!known) return fail(e, customer_id, "unknown customer");
+  if (failed_by(failure, purchase_field::at)) return fail(e, *failure);
+  if (!instant_in_range(at)) return fail(e, purchase_field::at, instant_range_reason);
   if (failure) return fail(e, *failure);
   if (!std::isfinite(value)) return fail(e, amount, "non-finite amount");
   if (value < 0) return fail(e, amount, "negative amount");
+  if (value > max_amount) return fail(e, amount, "amount too large (above 1e288, sums of amounts could overflow)");
   return true;
 }
 
-bool check_referral(std::string_view referrer, std::string_view referred, const RowError* failure, RowError& e) {
+bool check_referral(std::string_view referrer, std::string_view referred, seconds_t at, const RowError* failure,
+                    RowError& e) {
   using namespace referral_field;
   if (failed_by(failure, referrer_id)) return fail(e, *failure);
   if (referrer.empty()) return fail(e, referrer_id, "empty referrer_id");
@@ -88,6 +119,7 @@ bool check_referral(std::string_view referrer, std::string_view referred, const 
   if (referred.empty()) return fail(e, referred_id, "empty referred_id");
   if (referrer == referred) return fail(e, referred_id, "self-referral");
   if (failure) return fail(e, *failure);
+  if (!instant_in_range(at)) return fail(e, referral_field::at, instant_range_reason);
   return true;
 }
 
@@ -133,11 +165,10 @@ bool ended_on_from_text(std::string_view text, day_t& ended, RowError& failure) 
 }
 
 bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure) {
-  seconds_t t = 0;
-  if (const char* why = read_timestamp(f[purchase_field::at], t)) return fail(failure, purchase_field::at, why);
+  // `at` is stored as soon as it is parsed: the rules read it before an amount failure
+  if (const char* why = read_timestamp(f[purchase_field::at], at)) return fail(failure, purchase_field::at, why);
   const auto a = parse_amount(f[purchase_field::amount]);
   if (!a.value) return fail(failure, purchase_field::amount, a.reason);
-  at = t;
   amount = *a.value;
   return true;
 }

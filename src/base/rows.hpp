@@ -71,20 +71,36 @@ struct RowError {
 inline constexpr const char* duplicate_customer_reason = "duplicate customer_id (first row wins)";
 
 
+/// The range of a date or instant any source may give: years 0000-9999, the range of the text
+/// spellings (`YYYY-MM-DD`); a typed source (C++, DataFrames, databases) is held to it too.
+inline constexpr day_t min_day = days_from_civil(0, 1, 1);
+inline constexpr day_t max_day = days_from_civil(9999, 12, 31);
+inline constexpr seconds_t min_instant = static_cast<seconds_t>(min_day) * seconds_per_day;
+inline constexpr seconds_t max_instant = (static_cast<seconds_t>(max_day) + 1) * seconds_per_day - 1;
+/// Whether a day or an instant lies within years 0000-9999.
+constexpr bool day_in_range(day_t d) noexcept { return d >= min_day && d <= max_day; }
+constexpr bool instant_in_range(seconds_t t) noexcept { return t >= min_instant && t <= max_instant; }
+
+/// The largest amount accepted: below DBL_MAX / 2^64, so that no sum of fewer than 2^64 accepted
+/// amounts (a revenue total, a customer's day, a share's numerator) can overflow.
+inline constexpr double max_amount = 1e288;
+
 /// Customers: empty key, then a field the source could not convert (`failure`, may be null), then
-/// an `ended_on` (no_day: none) before `acquired_on`. The duplicate check follows in the builder,
-/// which owns the key index.
+/// `acquired_on` within years 0000-9999, then an `ended_on` (no_day: none) within them and not
+/// before `acquired_on`. The duplicate check follows in the builder, which owns the key index.
 RAPPORT_API bool check_customer(std::string_view id, day_t acquired_on, day_t ended_on, const RowError* failure,
                                 RowError& e);
-/// Contacts: unknown customer (`known` false), conversion failures, impression in -2..+2, and a
-/// complaint not resolved before it was made.
+/// Contacts: unknown customer (`known` false), conversion failures, `at` (and a complaint's
+/// `resolved_at`) within years 0000-9999, each enumeration within its values, impression in
+/// -2..+2, and a complaint not resolved before it was made.
 RAPPORT_API bool check_contact(bool known, const ContactRow& row, const RowError* failure, RowError& e);
-/// Purchases: unknown customer, conversion failures, a finite and non-negative amount.
-RAPPORT_API bool check_purchase(bool known, double amount, const RowError* failure, RowError& e);
+/// Purchases: unknown customer, conversion failures, `at` within years 0000-9999, a finite and
+/// non-negative amount of at most max_amount.
+RAPPORT_API bool check_purchase(bool known, seconds_t at, double amount, const RowError* failure, RowError& e);
 /// Referrals: non-empty referrer and referred ids, no self-referral, then conversion failures
-/// (the `at` field).
-RAPPORT_API bool check_referral(std::string_view referrer, std::string_view referred, const RowError* failure,
-                                RowError& e);
+/// (the `at` field) and `at` within years 0000-9999.
+RAPPORT_API bool check_referral(std::string_view referrer, std::string_view referred, seconds_t at,
+                                const RowError* failure, RowError& e);
 
 /// The failure of a field conversion as the rules take it: null when `parsed` holds a value,
 /// else `buf` set to {field, reason}.
@@ -125,6 +141,16 @@ inline void push_ended(CustomerBase& b, day_t day) {
   if (day != no_day && b.ended_on.size() < before) b.ended_on.resize(before, no_day);
   if (day != no_day || !b.ended_on.empty()) b.ended_on.push_back(day);
 }
+
+// ---- a base built by hand (CustomerBase is a public struct)
+
+/// Checks a CustomerBase that may not have come through the row rules (its fields are public):
+/// the columns' sizes and CSR offsets agree, referral endpoints name people, and every row passes
+/// the row rules above (ranges of instants, dates and enumerations, impressions, amounts). One
+/// linear pass, customers on `threads` threads (0 = all cores). score(), summarize() and the
+/// Scorer call it, so no content crashes them.
+/// @throws InputError naming the table, the row and the reason (the first bad row in table order).
+RAPPORT_API void check_base(const CustomerBase& base, unsigned threads = 0);
 
 // ---- reporting
 

@@ -243,7 +243,8 @@ EdgeList read_referral_csv(const std::string& path, const Sniff& where, const Lo
                const bool has_at = columns->position[at] != 0;
                const auto t = has_at ? parse_timestamp(f[at]) : Parsed<seconds_t>{0, nullptr};
                RowError buf;
-               if (!check_referral(f[referrer_id], f[referred_id], conversion_failure(t, at, buf), e)) return false;
+               const RowError* failure = conversion_failure(t, at, buf);
+               if (!check_referral(f[referrer_id], f[referred_id], t.value.value_or(0), failure, e)) return false;
                out.sources.push_back(interner.intern(f[referrer_id]));
                out.targets.push_back(interner.intern(f[referred_id]));
                return true;

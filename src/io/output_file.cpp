@@ -3,6 +3,7 @@
 #include "io/output_file.hpp"
 
 #include <rapport/error.hpp>
+#include <rapport/io/writers.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -11,11 +12,31 @@
 #include <filesystem>
 #include <random>
 #include <system_error>
+#include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace rapport::detail {
+namespace rapport {
+
+/// A batch's deferred outputs: each finished output's temporary file and where it goes.
+struct OutputBatch::Impl {
+  struct Entry {
+    std::string path;    // the target as given (for messages)
+    std::string tmp;     // the finished temporary file
+    std::string target;  // where it goes
+    int slot = -1;       // its registry slot
+  };
+  std::vector<Entry> entries;
+  Impl* outer = nullptr;  // the batch that was active when this one started
+  bool deferring = true;
+};
+
+namespace detail {
+namespace {
+/// The innermost live batch of this thread, or null.
+thread_local OutputBatch::Impl* t_batch = nullptr;
+}  // namespace
 
 namespace {
 
@@ -34,22 +55,6 @@ struct Slot {
   char path[kMaxPath] = {};
 };
 Slot g_slots[kSlots];
-
-int register_temporary(const std::string& path) noexcept {
-  if (path.size() >= kMaxPath) return -1;
-  for (int i = 0; i < kSlots; ++i) {
-    int expected = 0;
-    if (!g_slots[i].state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) continue;
-    std::memcpy(g_slots[i].path, path.c_str(), path.size() + 1);
-    g_slots[i].state.store(2, std::memory_order_release);
-    return i;
-  }
-  return -1;
-}
-
-void unregister_temporary(int slot) noexcept {
-  if (slot >= 0) g_slots[slot].state.store(0, std::memory_order_release);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Paths
@@ -95,9 +100,27 @@ int create_exclusive(const std::string& path, unsigned mode) noexcept {
   return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, static_cast<mode_t>(mode));
 }
 
+int register_temporary(const std::string& path) noexcept {
+  if (path.size() >= kMaxPath) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    int expected = 0;
+    if (!g_slots[i].state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) continue;
+    std::memcpy(g_slots[i].path, path.c_str(), path.size() + 1);
+    g_slots[i].state.store(2, std::memory_order_release);
+    return i;
+  }
+  return -1;
+}
+
+void unregister_temporary(int slot) noexcept {
+  if (slot >= 0) g_slots[slot].state.store(0, std::memory_order_release);
+}
+
 void remove_pending_temporaries() noexcept {
   for (auto& slot : g_slots)
     if (slot.state.load(std::memory_order_acquire) == 2) ::unlink(slot.path);
+  for (auto& slot : g_slots)  // folders (generate's): empty once their files are gone
+    if (slot.state.load(std::memory_order_acquire) == 2) ::rmdir(slot.path);
 }
 
 int write_all(int fd, std::string_view data) noexcept {
@@ -174,9 +197,12 @@ void OutputFile::open_replacement(const struct stat* existing) {
   owns_fd_ = true;
   if (existing) {
     // Keep the owner where permitted (as root), then the permission bits (chown may clear some).
+    // Not setuid or setgid: new content is not the program someone made privileged; the kernel
+    // clears both when an unprivileged process writes a file, and so does rapport for everyone,
+    // root included (docs/outputs.md). The sticky bit, meaningless on a file, is kept.
     if (existing->st_uid != ::geteuid() || existing->st_gid != ::getegid())
       (void)::fchown(fd_, existing->st_uid, existing->st_gid);
-    if (::fchmod(fd_, existing->st_mode & 07777) != 0) fail("cannot keep the file's permissions", errno);
+    if (::fchmod(fd_, existing->st_mode & kept_mode_bits) != 0) fail("cannot keep the file's permissions", errno);
   }
 }
 
@@ -205,6 +231,12 @@ void OutputFile::commit() {
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0 && errno != EINTR) fail("write failed (close)", errno);
+  if (t_batch) {  // written and on disk: the batch puts it in place with the others (or removes it)
+    t_batch->entries.push_back({path_, tmp_, target_, slot_});
+    slot_ = -1;
+    tmp_.clear();
+    return;
+  }
   if (::rename(tmp_.c_str(), target_.c_str()) != 0) fail("cannot rename the temporary file into place", errno);
   unregister_temporary(slot_);
   slot_ = -1;
@@ -230,4 +262,101 @@ void OutputFile::fail(const std::string& what, int err) {
   throw OutputError(path_ + ": " + what + ": " + reason(err));
 }
 
-}  // namespace rapport::detail
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// OutputBatch: the commit-all group over OutputFile
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+/// Removes a deferred temporary file and frees its registry slot.
+void drop(OutputBatch::Impl::Entry& e) noexcept {
+  if (!e.tmp.empty()) ::unlink(e.tmp.c_str());
+  detail::unregister_temporary(e.slot);
+  e.slot = -1;
+  e.tmp.clear();
+}
+
+}  // namespace
+
+OutputBatch::OutputBatch() : impl_(std::make_unique<Impl>()) {
+  impl_->outer = detail::t_batch;
+  detail::t_batch = impl_.get();
+}
+
+OutputBatch::~OutputBatch() {
+  if (impl_->deferring && detail::t_batch == impl_.get()) detail::t_batch = impl_->outer;
+  for (auto& e : impl_->entries) drop(e);
+}
+
+void OutputBatch::commit() {
+  Impl& im = *impl_;
+  if (im.deferring && detail::t_batch == &im) detail::t_batch = im.outer;
+  im.deferring = false;
+  auto& entries = im.entries;
+  if (im.outer) {  // nested: the outer batch puts them in place
+    for (auto& e : entries) im.outer->entries.push_back(e);
+    entries.clear();
+    return;
+  }
+  // A hard link to each existing target keeps the old file until every rename succeeded, so that
+  // a failed rename can put back the ones before it.
+  const std::size_t n = entries.size();
+  std::vector<std::string> backup(n);
+  std::vector<int> backup_slot(n, -1);
+  std::vector<bool> existed(n, false);
+  const auto forget_backups = [&] {
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!backup[k].empty()) ::unlink(backup[k].c_str());
+      detail::unregister_temporary(backup_slot[k]);
+    }
+  };
+  for (std::size_t k = 0; k < n; ++k) {
+    struct stat st{};
+    existed[k] = ::lstat(entries[k].target.c_str(), &st) == 0;
+    if (!existed[k] || !S_ISREG(st.st_mode)) continue;
+    for (int attempt = 0; attempt < 100 && backup[k].empty(); ++attempt) {
+      std::string name = detail::temporary_name(std::filesystem::absolute(entries[k].target));
+      const int slot = detail::register_temporary(name);
+      if (::link(entries[k].target.c_str(), name.c_str()) == 0) {
+        backup[k] = std::move(name);
+        backup_slot[k] = slot;
+        break;
+      }
+      const int err = errno;
+      detail::unregister_temporary(slot);
+      if (err != EEXIST) break;  // no link on this file system: that target cannot be put back
+    }
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    auto& e = entries[k];
+    if (::rename(e.tmp.c_str(), e.target.c_str()) == 0) {
+      detail::unregister_temporary(e.slot);
+      e.slot = -1;
+      e.tmp.clear();
+      detail::fsync_directory(e.target);
+      continue;
+    }
+    const int err = errno;
+    for (std::size_t j = 0; j < k; ++j) {  // put back what was replaced before this one
+      if (!backup[j].empty()) {
+        // put back; should even that fail, the old file stays under its backup name
+        (void)::rename(backup[j].c_str(), entries[j].target.c_str());
+        detail::unregister_temporary(backup_slot[j]);
+        backup_slot[j] = -1;
+        backup[j].clear();
+      } else if (!existed[j]) {
+        ::unlink(entries[j].target.c_str());
+      }
+    }
+    forget_backups();
+    for (auto& rest : entries) drop(rest);
+    throw OutputError(e.path + ": cannot rename the temporary file into place: " + detail::reason(err) +
+                      " (no output of the run was replaced)");
+  }
+  forget_backups();
+  entries.clear();
+}
+
+}  // namespace rapport

@@ -2,7 +2,8 @@
 //
 // A regular file (or a path that does not exist yet) is written through a temporary file created
 // exclusively (O_CREAT | O_EXCL, never through a symlink, close-on-exec) in the target's
-// directory, with the target's permission bits when it exists (0666 & ~umask otherwise); commit()
+// directory, with the target's permission bits when it exists (0666 & ~umask otherwise; setuid and
+// setgid are not carried over, see kept_mode_bits); commit()
 // flushes, fsyncs, renames it over the target and fsyncs the directory. A FIFO, a character
 // device or "-" (standard output) is written directly instead of being replaced. Until commit()
 // succeeds the temporary file is listed in a registry that remove_pending_temporaries() (async-
@@ -15,6 +16,9 @@
 #include <string_view>
 
 namespace rapport::detail {
+
+/// The mode bits a replaced file keeps: permissions and the sticky bit, not setuid or setgid.
+inline constexpr unsigned kept_mode_bits = 01777;
 
 class OutputFile {
 public:
@@ -82,8 +86,15 @@ private:
 /// a symlink included, is already there).
 int create_exclusive(const std::string& path, unsigned mode) noexcept;
 
-/// Async-signal-safe: unlinks every temporary file of an output that was not committed.
+/// Async-signal-safe: unlinks every temporary file of an output that was not committed, then
+/// removes every registered temporary folder (empty by then).
 void remove_pending_temporaries() noexcept;
+
+/// Lists a temporary file or folder for remove_pending_temporaries(); returns its slot (-1 when
+/// the registry is full: it is then only removed by its owner).
+int register_temporary(const std::string& path) noexcept;
+/// Takes a path off the list (slot -1: nothing).
+void unregister_temporary(int slot) noexcept;
 
 /// Writes all of `data` to `fd`, retrying after EINTR and short writes. Returns 0 or an errno.
 int write_all(int fd, std::string_view data) noexcept;

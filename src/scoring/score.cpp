@@ -1,5 +1,6 @@
 #include <rapport/scoring/score.hpp>
 
+#include "base/rows.hpp"
 #include "scoring/ranks.hpp"
 #include "scoring/recency_weight.hpp"
 #include "scoring/score_steps.hpp"
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <future>
 #include <initializer_list>
 #include <limits>
@@ -550,6 +552,40 @@ void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
       out.gamma_gamma, out.gamma_gamma_fitted, out.gamma_gamma_error);
 }
 
+// Value at stake a double cannot hold (model parameters, given or fitted, extreme enough that
+// expected purchases × expected spend, or a total of it over the base, overflows) is unknown, with
+// the reason, as when a model cannot be fitted (docs/metrics.md): never an inf or a NaN in a
+// column or a total while the run says value at stake is known.
+void check_value_overflow(ScoreResult& out) {
+  if (!out.value_known()) return;
+  Scores& s = out.scores;
+  double ev = 0, uv = 0;
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    ev += s.expected_value[r];
+    uv += s.upserve_value[r];
+    if (std::isfinite(s.expected_value[r]) && std::isfinite(s.upserve_value[r]) && std::isfinite(ev) &&
+        std::isfinite(uv))
+      continue;
+    const bool total = std::isfinite(s.expected_value[r]) && std::isfinite(s.upserve_value[r]);
+    const auto g = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.6g", std::isnan(v) ? std::numeric_limits<double>::quiet_NaN() : v);
+      return std::string(buf);
+    };
+    out.gamma_gamma_error =
+        "value at stake overflows: " +
+        (total ? std::string("the total of expected_value over the base exceeds the largest double")
+               : "scored row " + std::to_string(r) + " has expected_purchases " +
+                     g(s.expected_purchases[r]) + " and expected_value " +
+                     g(s.expected_value[r])) +
+        " (the value models' parameters give values a double cannot hold); expected_value, upserve_value and "
+        "upserve_score are left empty";
+    std::fill(s.expected_value.begin(), s.expected_value.end(), nan);
+    std::fill(s.upserve_value.begin(), s.upserve_value.end(), nan);
+    return;
+  }
+}
+
 // p_alive, expected purchases, expected value and up-serve value per row: NaN where the model
 // they need is unavailable (a customer without purchases has expected value 0 when it is known).
 // The BG/NBD predictions come in one batch (detail::predict_bgnbd: the per-customer functions'
@@ -577,6 +613,7 @@ void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResu
       s.upserve_value[r] = s.expected_value[r] * (1.0 - s.loyalty_given[r] / 100.0);
     }
   });
+  check_value_overflow(out);
 }
 
 // Mid-rank percentile of upserve_value: 100 × (#less + (#equal − 1)/2) / (n − 1), 50 when n = 1;
@@ -597,6 +634,7 @@ namespace {
 ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
                        const ProgressFn& progress, ReferralForest* given) {
   validate(config);
+  detail::check_base(base, config.threads);  // a base built by hand meets the row rules too
   ScoreResult out;
   if (!as_of) as_of = base.default_as_of();
   if (!as_of) throw InputError("empty customer base: nothing to score and no as-of date");

@@ -359,7 +359,7 @@ bool Scorer::Impl::add_contact(std::string_view id, const ContactRow& row, const
 bool Scorer::Impl::add_purchase(std::string_view id, seconds_t at, double amount, const detail::RowError* failure,
                                 detail::RowError& e) {
   const auto c = customer(id);
-  if (!detail::check_purchase(true, amount, failure, e)) return false;
+  if (!detail::check_purchase(true, at, amount, failure, e)) return false;
   if (!c) return hold(id, Held{false, {}, at, amount}, detail::purchase_field::customer_id, e);
   purchase_owner.push_back(*c);
   purchases.emplace_back(at, amount);
@@ -368,7 +368,7 @@ bool Scorer::Impl::add_purchase(std::string_view id, seconds_t at, double amount
 
 bool Scorer::Impl::add_referral(std::string_view referrer, std::string_view referred, seconds_t at,
                                 const detail::RowError* failure, detail::RowError& e) {
-  if (!detail::check_referral(referrer, referred, failure, e)) return false;
+  if (!detail::check_referral(referrer, referred, at, failure, e)) return false;
   referral_from_person.push_back(person_of(referrer));
   referral_to_person.push_back(person_of(referred));
   base.referral_at.push_back(at);
@@ -663,6 +663,7 @@ Scorer::Scorer(CustomerBase base, std::optional<day_t> as_of, const ScoringConfi
     : impl_(std::make_unique<Impl>()) {
   validate(config);
   validate(options);
+  detail::check_base(base, config.threads);  // a base built by hand meets the row rules too
   auto& im = *impl_;
   im.options = options;
   im.base = std::move(base);

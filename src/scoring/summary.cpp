@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/rows.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -389,8 +391,20 @@ json bgnbd_json(const Summary& s) {
 
 }  // namespace
 
-SummaryPartial summary_partial(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
-                               const ScoringConfig& cfg, std::span<const std::uint64_t> order) {
+namespace {
+
+// The scores and referral results must be of `base`, and `base` must meet the row rules (its
+// fields are public: a base built by hand has not necessarily come through them).
+void check_result_of(const CustomerBase& base, const ScoreResult& res, unsigned threads) {
+  detail::check_base(base, threads);
+  for (const auto c : res.scores.customer)
+    if (c >= base.customer_count()) throw InputError("summarize: the scores are not of this customer base");
+  if (res.forest.tree_size.size() < res.forest.parent.size() || res.forest.parent.size() > base.person_count())
+    throw InputError("summarize: the referral results are not of this customer base");
+}
+
+SummaryPartial customers_part(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
+                              const ScoringConfig& cfg, std::span<const std::uint64_t> order) {
   const Scores& s = res.scores;
   const std::size_t n = s.size();
   if (!order.empty() && order.size() != n)
@@ -418,8 +432,8 @@ SummaryPartial summary_partial(const CustomerBase& base, const LoadReport& rep, 
   return p;
 }
 
-SummaryPartial referral_summary_partial(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
-                                        bool count_rows) {
+SummaryPartial referrals_part(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
+                              bool count_rows) {
   SummaryPartial p;
   p.as_of = res.as_of;
   if (count_rows) {
@@ -428,6 +442,20 @@ SummaryPartial referral_summary_partial(const CustomerBase& base, const LoadRepo
   }
   p.referrals = referral_figures(base, res);
   return p;
+}
+
+}  // namespace
+
+SummaryPartial summary_partial(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
+                               const ScoringConfig& cfg, std::span<const std::uint64_t> order) {
+  check_result_of(base, res, cfg.threads);
+  return customers_part(base, rep, res, cfg, order);
+}
+
+SummaryPartial referral_summary_partial(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
+                                        bool count_rows) {
+  check_result_of(base, res, 0);
+  return referrals_part(base, rep, res, count_rows);
 }
 
 SummaryPartial merge_summary_partials(std::vector<SummaryPartial> parts) {
@@ -527,9 +555,10 @@ Summary finish_summary(const SummaryPartial& p, const SummaryModels& models, con
 }
 
 Summary summarize(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res, const ScoringConfig& cfg) {
+  check_result_of(base, res, cfg.threads);
   std::vector<SummaryPartial> parts;
-  parts.push_back(summary_partial(base, rep, res, cfg));
-  parts.push_back(referral_summary_partial(base, rep, res, false));
+  parts.push_back(customers_part(base, rep, res, cfg, {}));
+  parts.push_back(referrals_part(base, rep, res, false));
   return finish_summary(merge_summary_partials(std::move(parts)), summary_models(res), cfg);
 }
 

@@ -64,7 +64,7 @@ def test_report_command_writes_the_same_page(sample, out: pathlib.Path) -> None:
     html, _ = sample
     again = out / "report-command.html"
     done = subprocess.run([CLI, "report", "--out", str(again)], check=True, capture_output=True, text=True)
-    assert str(again) in done.stdout  # prints the report's path
+    assert str(again) in done.stderr and done.stdout == ""  # the status line on stderr (issue 21 item 4)
     assert again.read_bytes() == html.read_bytes()
 
 

@@ -73,11 +73,6 @@ int run_generate(GenerateArgs args);
 /// accepted rows into the database's four tables; returns the exit code. Throws rapport::Error.
 int run_import(ImportArgs args);
 
-/// A file named on the command line, with the option that named it (for messages).
-struct NamedPath {
-  std::string option;  ///< e.g. "--out", "--customers"
-  std::string path;    ///< the path as given ("-" = standard output)
-};
 
 /// `rapport score`'s steps, shared with `rapport history`: the input files (DIR's or the bundled
 /// sample's, overridden per table), the inputs as named paths, the config (--config, --threads),
@@ -90,13 +85,7 @@ void score_check_value_models(const ScoreResult& result, bool strict);
 /// Whether CSV inputs were named (DIR, --customers, --contacts, --purchases, --referrals).
 bool score_csv_inputs_given(const ScoreArgs& args);
 
-/// Refuses outputs that would destroy what is not theirs: an output that is one of the inputs,
-/// or the same file as another output of the run (by device and inode when the file exists,
-/// else by normalised absolute path; "-" is standard output; a character device such as
-/// /dev/null may take several outputs), or that the writer would refuse anyway (a directory, a
-/// block device, a socket, a path whose folder does not exist).
-/// @throws OutputError naming both files.
-void check_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
+// check_outputs and NamedPath: rapport/io/writers.hpp (the one check the Python functions share).
 
 // ---- databases (db_command.cpp)
 

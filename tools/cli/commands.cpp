@@ -61,15 +61,7 @@ int run_graph(GraphArgs args) {
 
 int run_generate(GenerateArgs args) {
   if (!args.end.empty()) args.options.end_day = parse_date_option("--end", args.end);
-  const std::filesystem::path dir(args.dir);
-  std::vector<NamedPath> outputs;
-  for (const char* name : {"customers.csv", "contacts.csv", "purchases.csv", "referrals.csv"})
-    outputs.push_back({"DIR", (dir / name).string()});
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw OutputError(args.dir + ": cannot create the folder: " + ec.message());
-  check_outputs({}, outputs);
-  const auto c = generate_csv(args.dir, args.options);
+  const auto c = generate_csv(args.dir, args.options);  // validates the options, then writes the base as a whole
   std::printf("wrote %s: %zu customers, %zu contacts, %zu purchases, %zu referrals\n", args.dir.c_str(), c.customers,
               c.contacts, c.purchases, c.referrals);
   return 0;

@@ -86,7 +86,8 @@ void add_import_options(CLI::App& app, ImportArgs& a) {
 
 void add_generate_options(CLI::App& app, GenerateArgs& a) {
   app.add_option("DIR", a.dir, "Output directory")->required();
-  app.add_option("--customers", a.options.customers, "Number of customers");
+  app.add_option("--customers", a.options.customers, "Number of customers (1 to 1e9)")
+      ->check(CLI::NonNegativeNumber);  // "-5" must not wrap around to a huge count
   app.add_option("--seed", a.options.seed, "Random seed");
   app.add_option("--end", a.end, "Last day of history (YYYY-MM-DD), default 2026-06-30");
   app.add_option("--years", a.options.years, "Years of acquisition history");
@@ -151,7 +152,9 @@ int main(int argc, char** argv) {
     if (*report) score_args.quiet = true;  // `rapport report`: the score path, writing only the page
     return run_score(std::move(score_args));  // also the default with no subcommand
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; a bad option (unknown, missing, not a number) is a usage
+    // error: exit 2, as a bad value of a setting is
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const rapport::Error& e) {
     std::fprintf(stderr, "rapport: %s: %s\n", kind_label(e.kind()), e.what());
     return rapport::exit_code(e.kind());

@@ -53,7 +53,7 @@ void write_report_if_asked(const ReportArgs& args, const rapport::CustomerBase& 
                                    : rapport::html_report(base, report, result, config, options);
   rapport::write_file_atomically(args.out, html);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("report: %s (%zu bytes, %.3f s)\n", args.out.c_str(), html.size(), seconds);
+  std::fprintf(stderr, "report: %s (%zu bytes, %.3f s)\n", args.out.c_str(), html.size(), seconds);
 }
 
 }  // namespace rapport_cli

@@ -116,8 +116,11 @@ void check_value_models_step(const ScoreResult& result, bool strict) {
     std::fprintf(stderr, "rapport: warning: value model not fitted, its columns are empty: %s\n", p.c_str());
 }
 
+/// Every output of the run, all or nothing (docs/outputs.md): the files wait in their temporary
+/// files until the last one and the database write-back succeeded, then go in place together.
 void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreResult& result,
                    const ScoringConfig& cfg, std::unique_ptr<RejectsCsvWriter> rejects, seconds_t started) {
+  OutputBatch batch;
   if (!args.out.empty()) write_scores_csv(args.out, loaded.base, result, cfg.threads);
   std::optional<Summary> summary;  // computed once for --summary, --report and the runs table
   if (!args.summary.empty() || !args.report.out.empty() || writes_run(args.db))
@@ -126,8 +129,9 @@ void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreR
   if (!args.explain.empty()) write_explain_jsonl(args.explain, loaded.base, result, cfg);
   rapport_cli::write_report_if_asked(args.report, loaded.base, loaded.report, result, cfg, args.strict,
                                      summary ? &*summary : nullptr);
-  write_back(args.db, loaded, result, cfg, started, summary ? &*summary : nullptr);
   if (rejects) rejects->commit();
+  write_back(args.db, loaded, result, cfg, started, summary ? &*summary : nullptr);
+  batch.commit();
 }
 
 }  // namespace

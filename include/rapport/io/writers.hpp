@@ -91,6 +91,48 @@ private:
   std::size_t rows_ = 0;
 };
 
+/// A file a run reads or writes, with the option or argument that named it (for messages).
+struct NamedPath {
+  std::string option;  ///< e.g. "--out", "--customers", "out"
+  std::string path;    ///< the path as given ("-" = standard output)
+};
+
+/// Refuses outputs that would destroy what is not theirs, before any work: an output that is one
+/// of the inputs, or the same file as another output of the run (by device and inode when the
+/// file exists, else by normalised absolute path; "-" is standard output; a character device
+/// such as /dev/null may take several outputs), or that the writer would refuse anyway (a
+/// directory, a block device, a socket, a path whose folder does not exist). The command line
+/// and every Python function that writes use this one check.
+/// @throws OutputError naming both files.
+RAPPORT_API void check_outputs(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
+
+/// All or nothing for several outputs (docs/outputs.md): while an OutputBatch lives, every
+/// output this thread finishes (write_scores_csv, write_file_atomically, RejectsCsvWriter::commit,
+/// ...) is written, flushed to disk and kept in its temporary file instead of being renamed into
+/// place. commit() renames them all; should one rename fail, those already renamed are put back
+/// (the old file restored, a new one removed) and OutputError is thrown. Destroyed without
+/// commit() — an exception anywhere in the run, a failed database write-back — every temporary
+/// file is removed and no target is touched. Outputs written directly (standard output, a FIFO,
+/// a character device) cannot wait: they receive their bytes as they are written. Batches nest:
+/// an inner batch's commit() hands its files to the outer one.
+class RAPPORT_API OutputBatch {
+public:
+  /// Starts deferring this thread's outputs.
+  OutputBatch();
+  /// Removes the temporary files of an uncommitted batch (targets untouched).
+  ~OutputBatch();
+  OutputBatch(const OutputBatch&) = delete;
+  OutputBatch& operator=(const OutputBatch&) = delete;
+  /// Puts every deferred output in place (see above); the batch stops deferring.
+  /// @throws OutputError naming the file that could not be put in place.
+  void commit();
+
+  struct Impl;  ///< implementation (opaque)
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
 /// Async-signal-safe: removes the temporary file of every output being written and not yet
 /// committed. For a host's handler of SIGINT, SIGTERM or SIGHUP (the `rapport` command line
 /// installs one); rapport installs no signal handler itself.

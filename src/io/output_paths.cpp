@@ -1,5 +1,8 @@
-// Which outputs a run may write: never an input, never twice the same file.
-#include "cli.hpp"
+// Which outputs a run may write: never an input, never twice the same file (the command line's
+// and the Python functions' one check).
+#include <rapport/io/writers.hpp>
+
+#include <rapport/error.hpp>
 
 #include <filesystem>
 #include <system_error>
@@ -8,7 +11,7 @@
 
 namespace fs = std::filesystem;
 
-namespace rapport::cli {
+namespace rapport {
 
 namespace {
 
@@ -82,4 +85,4 @@ void check_outputs(const std::vector<NamedPath>& inputs, const std::vector<Named
   }
 }
 
-}  // namespace rapport::cli
+}  // namespace rapport
