@@ -183,8 +183,10 @@ rapport::ModelSummary model_summary_of(const py::dict& d) {
 /// rapport::finish_summary), with the value models as dicts (GIL released while merging).
 std::string finish_summary_json(const std::vector<std::string>& parts, const py::dict& bgnbd,
                                 const py::dict& gamma_gamma, const ScoringConfig& config) {
-  const rapport::SummaryModels models{model_summary_of<rapport::BgNbdParams>(bgnbd),
-                                      model_summary_of<rapport::GammaGammaParams>(gamma_gamma)};
+  rapport::SummaryModels models;  // rapport.dask fits BG/NBD only: the purchase model is BG/NBD
+  models.bgnbd = model_summary_of<rapport::BgNbdParams>(bgnbd);
+  models.gamma_gamma = model_summary_of<rapport::GammaGammaParams>(gamma_gamma);
+  models.purchase_model_status = models.bgnbd;
   py::gil_scoped_release release;
   std::vector<rapport::SummaryPartial> decoded;
   decoded.reserve(parts.size());

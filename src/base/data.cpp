@@ -280,7 +280,7 @@ bool add_referral_row(CustomerBaseBuilder& builder, std::string_view referrer, s
 template <class Bad>
 void check_customer_rows(const CustomerBase& b, std::size_t c, RowError& e, const Bad& bad) {
   if (b.segment[c] >= b.segment_names.size()) bad("customer " + std::to_string(c) + ": no such segment");
-  if (!check_customer(b.customer_id[c], b.acquired_on[c], nullptr, e))
+  if (!check_customer(b.customer_id[c], b.acquired_on[c], b.ended_on.empty() ? no_day : b.ended_on[c], nullptr, e))
     bad("customer " + std::to_string(c) + ": " + e.reason);
   for (auto i = b.contact_offsets[c], q = b.complaint_offsets[c]; i < b.contact_offsets[c + 1]; ++i) {
     ContactRow row{b.contact_at[i],     b.contact_channel[i],    b.contact_stage[i],           b.contact_initiator[i],
@@ -302,7 +302,8 @@ void check_base(const CustomerBase& b, unsigned threads) {
     for (std::size_t c = 0; c < n; ++c)
       if (off[c] > off[c + 1]) bad(std::string(name) + " offsets decrease at customer " + std::to_string(c));
   };
-  if (b.acquired_on.size() != n || b.segment.size() != n) bad("customer columns of different lengths");
+  if (b.acquired_on.size() != n || b.segment.size() != n || (!b.ended_on.empty() && b.ended_on.size() != n))
+    bad("customer columns of different lengths");
   const std::size_t k = b.contact_count(), p = b.purchase_count(), r = b.referral_count();
   if (b.contact_channel.size() != k || b.contact_stage.size() != k || b.contact_initiator.size() != k ||
       b.contact_aspect.size() != k || b.contact_impression.size() != k || b.contact_complaint.size() != k)

@@ -654,7 +654,7 @@ void upsert_scores_db(const std::string& uri, const std::string& out_table, cons
   for (const auto r : rows)
     if (r >= result.scores.size()) throw std::out_of_range("upsert_scores_db: no scored row " + std::to_string(r));
   auto db = detail::open_db(uri, true);
-  detail::in_write_transaction(*db, [&] { detail::upsert_scores(*db, name, base, result, rows); });
+  detail::in_write_transaction(*db, {name}, [&] { detail::upsert_scores(*db, name, base, result, rows); });
 }
 
 LoadResult import_csv_to_db(const InputFiles& files, const std::string& uri, const DbTables& tables,
