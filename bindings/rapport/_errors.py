@@ -6,9 +6,16 @@ from typing import Any, Dict, List, Sequence
 
 import pandas as _pd
 
-from ._rapport import ConfigError, FitError, InputError
+from ._rapport import ConfigError, Error, FitError, InputError, InternalError, NotFoundError, OutputError, UsageError
 
 
+Error.__doc__ = """Base of every error rapport raises on purpose (one class per kind of the C++ rapport::Error).
+
+Each kind is also the built-in exception it has always been: :class:`InputError`,
+:class:`ConfigError` and :class:`UsageError` are ValueErrors, :class:`NotFoundError` an
+IndexError, :class:`FitError`, :class:`OutputError` and :class:`InternalError` RuntimeErrors.
+``except rapport.Error`` catches them all.
+"""
 InputError.__doc__ = """Unusable input as a whole (a ValueError).
 
 Raised for a missing customers file, an unreadable file, a missing required CSV column, an
@@ -22,6 +29,21 @@ converge, or lands outside the model's domain. Without ``strict`` the run still 
 customer (value columns NaN) and warns with :class:`ValueModelWarning`. Pass fixed parameters
 with ``ScoringConfig.bgnbd`` / ``ScoringConfig.gamma_gamma`` to score value at stake anyway.
 """
+OutputError.__doc__ = """An output that must not be written or could not be written (a RuntimeError).
+
+Raised when ``out`` is a directory or cannot be created, or a write fails; the target is left as
+it was (outputs are written to a temporary file and renamed).
+"""
+UsageError.__doc__ = """A call outside a function's contract (a ValueError).
+
+Raised for arrays of different lengths (e.g. ``x`` and ``m`` of :func:`fit_gamma_gamma`) or an
+edge naming a node outside ``n``.
+"""
+NotFoundError.__doc__ = """A row or customer asked for that is not there (an IndexError).
+
+Raised by :meth:`Scorer.explain` for an unknown row or customer id.
+"""
+InternalError.__doc__ = """A broken invariant inside rapport: a bug, never the input's fault (a RuntimeError)."""
 ConfigError.__doc__ = """A setting outside its documented domain, or an unknown setting (a ValueError).
 
 The message names the field, e.g. ``config: period_days must be >= 1 and <= 36500 (got 1e-06)``.
