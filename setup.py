@@ -43,6 +43,7 @@ class CMakeBuild(build_ext):
             "-DRAPPORT_BUILD_TESTS=OFF",
             "-DRAPPORT_BUILD_BENCHMARKS=OFF",
             "-DRAPPORT_BUILD_CLI=OFF",
+            "-DRAPPORT_BUILD_EXAMPLES=OFF",
             "-DRAPPORT_INSTALL=OFF",
         ] + shlex.split(os.environ.get("RAPPORT_CMAKE_ARGS", ""))
         subprocess.run(configure, check=True)
