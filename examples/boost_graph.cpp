@@ -44,8 +44,7 @@ int main(int argc, char** argv) try {
   dist[top] = 0;
   const auto distance = boost::make_iterator_property_map(dist.begin(), get(boost::vertex_index, graph));
   boost::breadth_first_search(
-      graph, top,
-      boost::visitor(boost::make_bfs_visitor(boost::record_distances(distance, boost::on_tree_edge()))));
+      graph, top, boost::visitor(boost::make_bfs_visitor(boost::record_distances(distance, boost::on_tree_edge()))));
   std::printf("customer %s referred %zu people directly; reach by distance:", base.person(top).c_str(),
               out_degree(top, graph));
   for (std::uint32_t d = 1;; ++d) {

@@ -71,8 +71,11 @@ TEST(Error, FormerStdExceptionsArriveAsTheirKind) {
         (void)b.add_customer("c", 0, "");
       },
       ErrorKind::usage, "add customers before referrals");
-  expect_kind<UsageError>([] { (void)fit_gamma_gamma(std::vector<double>{1, 2}, std::vector<double>{1}); },
-                          ErrorKind::usage, "differ in length");
+  expect_kind<UsageError>(
+      [] {
+        (void)fit_gamma_gamma(std::vector<double>{1, 2}, std::vector<double>{1});
+      },
+      ErrorKind::usage, "differ in length");
   expect_kind<UsageError>(
       [] {
         const std::vector<std::uint32_t> s{0}, t{5};

@@ -1,8 +1,8 @@
 // rapport::Digraph as a Boost graph (<rapport/graph/boost.hpp>): the concepts, and BGL algorithms on
 // hand-drawn referral graphs with hand-computed results.
+#include <rapport/base/generate.hpp>
 #include <rapport/graph/boost.hpp>
 #include <rapport/graph/referral.hpp>
-#include <rapport/base/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include <boost/graph/breadth_first_search.hpp>

@@ -138,10 +138,7 @@ struct graph_traits<rapport::Digraph> {
   using directed_category = directed_tag;
   using edge_parallel_category = allow_parallel_edge_tag;
   /// The four interfaces rapport::Digraph offers.
-  struct traversal_category : vertex_list_graph_tag,
-                              incidence_graph_tag,
-                              adjacency_graph_tag,
-                              edge_list_graph_tag {};
+  struct traversal_category : vertex_list_graph_tag, incidence_graph_tag, adjacency_graph_tag, edge_list_graph_tag {};
   using vertex_iterator = counting_iterator<std::uint32_t>;
   using out_edge_iterator = rapport::detail::DigraphOutEdgeIterator;
   using adjacency_iterator = const std::uint32_t*;
