@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-date-time-dev libeigen3-dev
       libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev pybind11-dev python3-dev
       python3-numpy python3-pandas python3-pytest python3-scipy
-      chromium python3-websocket python3-matplotlib libsqlite3-dev libpq-dev python3-dask python3-distributed)
+      chromium python3-websocket python3-matplotlib libsqlite3-dev libpq-dev python3-dask python3-distributed
+      python3-pip python3-build python3-venv python3-setuptools python3-wheel)
 if [[ "${1:-}" == "--fuzz" ]]; then pkgs+=(clang libclang-rt-14-dev); fi
 if [[ "${1:-}" == "--pg" ]]; then pkgs+=(postgresql); fi  # a server for the database tests
 missing=()

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Installs the rapport Python package for Debian's /usr/bin/python3 (into /usr/local's
-# dist-packages), building it first when needed. Usage: scripts/install-python.sh [BUILD_DIR]
+# Installs the rapport Python package with pip (pyproject.toml; setup.py drives CMake to build the
+# extension), offline, with Debian's pip and setuptools. Usage: scripts/install-python.sh [PYTHON]
+#   PYTHON a virtual environment's python, or /usr/bin/python3 (the default): then into /usr/local's
+#          dist-packages as root, else for the current user (--break-system-packages: Debian's
+#          python refuses pip outside a virtual environment without it; nothing of Debian's is replaced)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build-release}
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-  scripts/deps.sh
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAPPORT_BUILD_TESTS=OFF -DRAPPORT_BUILD_BENCHMARKS=OFF >/dev/null
+python=${1:-/usr/bin/python3}
+scripts/deps.sh
+args=(--no-build-isolation)
+if [[ "$("$python" -c 'import sys; print(sys.prefix == sys.base_prefix)')" == True ]]; then
+  args+=(--break-system-packages)
 fi
-cmake --build "$build" --target _rapport -j"$(nproc)"
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-$SUDO cmake --install "$build" --component python --prefix /usr/local >/dev/null
-(cd / && /usr/bin/python3 -c "import rapport; print('rapport', rapport.__version__ if hasattr(rapport, '__version__') else '', 'installed at', rapport.__file__)")
+"$python" -m pip install "${args[@]}" .
+(cd / && "$python" -c "import rapport; print('rapport', rapport.__version__, 'installed at', rapport.__file__)")

@@ -94,7 +94,7 @@ struct InTable {
   }
   const InColumn& get(const std::string& table, const std::string& name) const {
     const auto* c = find(name);
-    if (!c) throw py::value_error(table + ": missing required column '" + name + "'");
+    if (!c) throw rapport::InputError(table + ": missing required column '" + name + "'");
     return *c;
   }
   std::size_t position(const std::string& name) const {
@@ -115,9 +115,9 @@ InTable read_table(const py::object& spec, const char* table) {
     InColumn c;
     c.position = pair[0].cast<std::size_t>();
     c.array = pair[1].cast<py::array>();
-    if (c.array.ndim() != 1) throw py::value_error(std::string(table) + ": column '" + item.first.cast<std::string>() + "' is not 1-D");
+    if (c.array.ndim() != 1) throw rapport::InputError(std::string(table) + ": column '" + item.first.cast<std::string>() + "' is not 1-D");
     if (static_cast<std::size_t>(c.array.shape(0)) != t.rows)
-      throw py::value_error(std::string(table) + ": column '" + item.first.cast<std::string>() + "' has the wrong length");
+      throw rapport::InputError(std::string(table) + ": column '" + item.first.cast<std::string>() + "' has the wrong length");
     t.columns.emplace(item.first.cast<std::string>(), std::move(c));
   }
   return t;
@@ -137,7 +137,7 @@ py::array_t<std::int64_t, py::array::c_style> ns_view(const py::array& a, const 
 /// The elements of a C-contiguous 1-D object array.
 PyObject* const* objects(const py::array& a, const std::string& what) {
   if (kind_of(a) != 'O') throw py::type_error(what + ": expected an object array");
-  if (!(a.flags() & py::array::c_style)) throw py::value_error(what + ": expected a contiguous array");
+  if (!(a.flags() & py::array::c_style)) throw rapport::UsageError(what + ": expected a contiguous array");
   return static_cast<PyObject* const*>(a.data());
 }
 
@@ -744,7 +744,7 @@ void convert_frames(const py::object (&specs)[4], const py::object& na, const py
   ctx.time_fallback = time_fallback;
   const InTable in[4] = {read_table(specs[0], "customers"), read_table(specs[1], "contacts"),
                          read_table(specs[2], "purchases"), read_table(specs[3], "referrals")};
-  if (require_customers && !in[0].present) throw py::value_error("customers: a customers table is required");
+  if (require_customers && !in[0].present) throw rapport::InputError("customers: a customers table is required");
   CustomerColumns cu(in[0], ctx);
   ContactColumns co(in[1], ctx);
   PurchaseColumns pu(in[2], ctx);

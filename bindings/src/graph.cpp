@@ -10,21 +10,21 @@ using Ids = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>
 
 /// Builds the CSR graph from two id arrays; `n` < 0 means max id + 1.
 rapport::Digraph digraph(const Ids& sources, const Ids& targets, std::int64_t n) {
-  if (sources.ndim() != 1 || targets.ndim() != 1) throw py::value_error("sources and targets must be 1-D");
-  if (sources.size() != targets.size()) throw py::value_error("sources and targets differ in length");
+  if (sources.ndim() != 1 || targets.ndim() != 1) throw rapport::UsageError("sources and targets must be 1-D");
+  if (sources.size() != targets.size()) throw rapport::UsageError("sources and targets differ in length");
   const auto m = static_cast<std::size_t>(sources.size());
   std::vector<std::uint32_t> s(m), t(m);
   std::int64_t top = -1;
   for (std::size_t i = 0; i < m; ++i) {
     const std::int64_t a = sources.data()[i], b = targets.data()[i];
     if (a < 0 || b < 0 || a > 0xFFFFFFFELL || b > 0xFFFFFFFELL)
-      throw py::value_error("node ids must be in [0, 2^32 - 1)");
+      throw rapport::UsageError("node ids must be in [0, 2^32 - 1)");
     top = std::max({top, a, b});
     s[i] = static_cast<std::uint32_t>(a);
     t[i] = static_cast<std::uint32_t>(b);
   }
   if (n < 0) n = top + 1;
-  if (top >= n) throw py::value_error("a node id is >= n");
+  if (top >= n) throw rapport::UsageError("a node id is >= n");
   py::gil_scoped_release release;
   return rapport::make_digraph(static_cast<std::size_t>(n), s, t);
 }

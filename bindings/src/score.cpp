@@ -23,7 +23,7 @@ struct ScoreRun {
   std::vector<std::string> root_id;
 
   void check() const {
-    if (taken) throw std::logic_error("rapport: this run's scores were already handed to numpy");
+    if (taken) throw rapport::InternalError("rapport: this run's scores were already handed to numpy");
   }
 };
 
@@ -259,7 +259,7 @@ py::list take_columns(ScoreRun& run) {
   py::list out;
   for (const auto& name : rapport::score_columns()) {
     auto it = cols.find(name);
-    if (it == cols.end()) throw std::logic_error("rapport: no binding for score column '" + name + "'");
+    if (it == cols.end()) throw rapport::InternalError("rapport: no binding for score column '" + name + "'");
     out.append(py::make_tuple(name, it->second));
   }
   return out;
@@ -319,7 +319,7 @@ std::unique_ptr<ScoreRun> score_partition_run(std::shared_ptr<BaseHolder> base, 
   f.root.assign(f.katz.size(), rapport::no_index);
   auto run = std::make_unique<ScoreRun>();
   for (auto item : referrals["root_id"].cast<py::sequence>()) run->root_id.push_back(py::str(item).cast<std::string>());
-  if (run->root_id.size() != f.katz.size()) throw py::value_error("root_id and katz differ in length");
+  if (run->root_id.size() != f.katz.size()) throw rapport::InternalError("root_id and katz differ in length");
   run->base = std::move(base);
   run->config = config;
   {

@@ -21,8 +21,8 @@ std::span<const double> span_of(const Doubles& a) {
 void same_length(std::initializer_list<const Doubles*> arrays) {
   const auto n = (*arrays.begin())->size();
   for (const auto* a : arrays) {
-    if (a->ndim() != 1) throw py::value_error("expected 1-D arrays");
-    if (a->size() != n) throw py::value_error("arrays differ in length");
+    if (a->ndim() != 1) throw rapport::UsageError("expected 1-D arrays");
+    if (a->size() != n) throw rapport::UsageError("arrays differ in length");
   }
 }
 
@@ -39,7 +39,7 @@ P model_params(const py::dict& d, const char* what) {
   P p{};
   rapport::visit_fields<P>([&](const auto& f) {
     const std::string name(f.name);
-    if (!d.contains(name)) throw py::value_error(std::string(what) + ": missing parameter '" + name + "'");
+    if (!d.contains(name)) throw rapport::UsageError(std::string(what) + ": missing parameter '" + name + "'");
     p.*f.member = d[py::str(name)].template cast<double>();
   });
   rapport::validate(p);

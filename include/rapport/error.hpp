@@ -15,6 +15,9 @@ enum class ErrorKind {
   config,  ///< a setting outside its documented domain, an unknown setting
   fit,     ///< a value model that cannot be fitted (only raised in strict mode or by fit_*)
   output,  ///< an output that must not be written (an input, a duplicate) or could not be written
+  usage,      ///< a call outside a function's contract: arguments that disagree, a malformed graph, a wrong order
+  not_found,  ///< a row or customer asked for that is not there
+  internal,   ///< a broken invariant inside rapport (a bug: please report it)
 };
 
 /// Base of every error rapport raises on purpose. `what()` is a complete, human-readable message.
@@ -58,8 +61,42 @@ public:
   explicit OutputError(const std::string& message) : Error(ErrorKind::output, message) {}
 };
 
-/// The command-line exit code of an error kind: 2 input/config/output refused, 3 fit; every
-/// other failure (not a rapport::Error) exits 1.
-constexpr int exit_code(ErrorKind kind) noexcept { return kind == ErrorKind::fit ? 3 : 2; }
+/// A call outside a function's contract: arguments that disagree (spans of different lengths), a
+/// malformed graph, a call out of order.
+class RAPPORT_API UsageError : public Error {
+public:
+  /// A usage error with message `message`.
+  explicit UsageError(const std::string& message) : Error(ErrorKind::usage, message) {}
+};
+
+/// A row or customer asked for (e.g. by Scorer::explain) that is not there.
+class RAPPORT_API NotFoundError : public Error {
+public:
+  /// A not-found error with message `message`.
+  explicit NotFoundError(const std::string& message) : Error(ErrorKind::not_found, message) {}
+};
+
+/// A broken invariant inside rapport: a bug, never the input's fault.
+class RAPPORT_API InternalError : public Error {
+public:
+  /// An internal error with message `message`.
+  explicit InternalError(const std::string& message) : Error(ErrorKind::internal, message) {}
+};
+
+/// The command-line exit code of an error kind (the one place that maps them): 3 fit; 1 internal,
+/// like every other failure that is not a rapport::Error; 2 every other kind (input, config,
+/// output, usage, not found).
+constexpr int exit_code(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::fit: return 3;
+    case ErrorKind::internal: return 1;
+    case ErrorKind::input:
+    case ErrorKind::config:
+    case ErrorKind::output:
+    case ErrorKind::usage:
+    case ErrorKind::not_found: return 2;
+  }
+  return 1;
+}
 
 }  // namespace rapport

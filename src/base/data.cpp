@@ -220,9 +220,9 @@ bool add_customer_row(CustomerBaseBuilder& builder, std::string_view id, day_t a
   auto& im = detail_builder_access::impl(builder);
   if (!check_customer(id, acquired_on, ended_on, failure, e)) return false;
   if (!im.base.referral_at.empty() || !im.others_ids.empty())
-    throw std::logic_error("CustomerBaseBuilder: add customers before referrals");
+    throw UsageError("CustomerBaseBuilder: add customers before referrals");
   const auto idx = static_cast<std::uint32_t>(im.base.customer_id.size());
-  if (idx >= CustomerBaseBuilder::Impl::other_bit) throw std::length_error("too many customers");
+  if (idx >= CustomerBaseBuilder::Impl::other_bit) throw InputError("too many customers");
   if (im.customers.find_or_insert(im.base.customer_id, id, idx) != IdIndex::empty) {
     e = RowError{customer_field::customer_id, 0, duplicate_customer_reason};
     return false;
@@ -1025,7 +1025,7 @@ private:
   void settle(const Pending& p) {
     RowError e;
     if (!detail::add_referral_row(builder_, p.from, p.to, p.at, nullptr, e))
-      throw std::logic_error("a referral accepted by the row rules was refused: " + e.reason);
+      throw InternalError("a referral accepted by the row rules was refused: " + e.reason);
   }
   CustomerBaseBuilder& builder_;
   CustomerBaseBuilder::Impl& im_;

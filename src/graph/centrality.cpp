@@ -157,12 +157,12 @@ struct PullGraph {
 void validate(const Digraph& g, const char* who) {
   const std::size_t n = g.num_nodes();
   if (g.offsets.size() != n + 1 || g.offsets.front() != 0 || g.offsets.back() != g.targets.size())
-    throw std::invalid_argument(std::string(who) + ": malformed Digraph (offsets/targets mismatch)");
+    throw UsageError(std::string(who) + ": malformed Digraph (offsets/targets mismatch)");
   for (std::size_t u = 0; u < n; ++u)
     if (g.offsets[u] > g.offsets[u + 1])
-      throw std::invalid_argument(std::string(who) + ": malformed Digraph (offsets decrease)");
+      throw UsageError(std::string(who) + ": malformed Digraph (offsets decrease)");
   for (const std::uint32_t t : g.targets)
-    if (t >= n) throw std::invalid_argument(std::string(who) + ": malformed Digraph (target id out of range)");
+    if (t >= n) throw UsageError(std::string(who) + ": malformed Digraph (target id out of range)");
 }
 
 /// The pull graph over out-edges (see PullGraph). `g` must be valid.
@@ -408,9 +408,9 @@ namespace rapport {
 Digraph make_digraph(std::size_t num_nodes, std::span<const std::uint32_t> sources,
                      std::span<const std::uint32_t> targets) {
   if (sources.size() != targets.size())
-    throw std::invalid_argument("make_digraph: sources and targets differ in length");
+    throw UsageError("make_digraph: sources and targets differ in length");
   if (num_nodes > (std::size_t{1} << 32))
-    throw std::invalid_argument("make_digraph: more than 2^32 nodes");
+    throw UsageError("make_digraph: more than 2^32 nodes");
   Digraph g;
   g.offsets.assign(num_nodes + 1, 0);
   const std::size_t m = sources.size();
@@ -418,7 +418,7 @@ Digraph make_digraph(std::size_t num_nodes, std::span<const std::uint32_t> sourc
     const std::uint32_t s = sources[e];
     const std::uint32_t t = targets[e];
     if (s >= num_nodes || t >= num_nodes)
-      throw std::invalid_argument("make_digraph: edge " + std::to_string(e) + " (" + std::to_string(s) +
+      throw UsageError("make_digraph: edge " + std::to_string(e) + " (" + std::to_string(s) +
                                   " -> " + std::to_string(t) + ") has a node id >= num_nodes (" +
                                   std::to_string(num_nodes) + ")");
     ++g.offsets[s + std::size_t{1}];
@@ -542,7 +542,7 @@ CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
                   "katz_reach: the series diverges for beta = %g (beta times the spectral radius of "
                   "the graph must be < 1): %s after %d iterations; lower beta or set max_depth",
                   beta, overflow ? "values overflowed" : "no convergence", iterations);
-    throw std::domain_error(msg);
+    throw ConfigError(msg);
   }
   result.values.resize(n);
   for (std::size_t p = 0; p < n; ++p) result.values[pg.perm[p]] = x[cur][p];
@@ -554,7 +554,7 @@ CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
 void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
                           const std::vector<double>& values, const std::string& column) {
   if (names.size() != values.size())
-    throw std::invalid_argument("write_centrality_csv: names and values differ in length");
+    throw UsageError("write_centrality_csv: names and values differ in length");
   detail::OutputFile file(path);
   auto& out = file.buffer();
   out.append("id,");

@@ -150,7 +150,7 @@ private:
   // Returns index + 1.
   std::uint32_t add(std::string_view tok) {
     if (names_.size() >= std::numeric_limits<std::uint32_t>::max() - 1)
-      throw std::length_error("read_edge_list: too many distinct node ids");
+      throw InputError("read_edge_list: too many distinct node ids");
     names_.emplace_back(tok);
     return static_cast<std::uint32_t>(names_.size());
   }

@@ -32,20 +32,15 @@ void link_acquisitions(const ForestBuild& fb) {
   const CustomerBase& base = fb.base;
   ReferralForest& f = fb.f;
   const std::size_t people = fb.people;
-  std::vector<std::uint32_t> live_from, live_to;
-  live_from.reserve(base.referral_count());
-  live_to.reserve(base.referral_count());
   for (std::uint32_t e = 0; e < base.referral_count(); ++e) {
     if (base.referral_at[e] >= fb.T) continue;
-    const auto from = base.referral_from[e], to = base.referral_to[e];
-    live_from.push_back(from);
-    live_to.push_back(to);
+    const auto to = base.referral_to[e];
     if (fb.scored(to) && base.acquired_on[to] >= day_of(base.referral_at[e])) {
       auto& best = f.acquiring_edge[to];
       if (best == no_index || fb.earlier(e, best)) best = e;
     }
   }
-  const Digraph graph = make_digraph(people, live_from, live_to);
+  const Digraph graph = referral_graph(base, fb.as_of);
   std::vector<std::uint32_t> targets;
   for (std::uint32_t v = 0; v < people; ++v) {
     const auto degree = graph.offsets[v + 1] - graph.offsets[v];
@@ -163,6 +158,19 @@ void accumulate(const ForestBuild& fb, const std::vector<std::uint32_t>& order, 
 }
 
 }  // namespace
+
+Digraph referral_graph(const CustomerBase& base, day_t as_of) {
+  const seconds_t T = midnight(as_of + 1);
+  std::vector<std::uint32_t> live_from, live_to;
+  live_from.reserve(base.referral_count());
+  live_to.reserve(base.referral_count());
+  for (std::uint32_t e = 0; e < base.referral_count(); ++e) {
+    if (base.referral_at[e] >= T) continue;
+    live_from.push_back(base.referral_from[e]);
+    live_to.push_back(base.referral_to[e]);
+  }
+  return make_digraph(base.person_count(), live_from, live_to);
+}
 
 ReferralForest build_referral_forest(const CustomerBase& base, day_t as_of, const ScoringConfig& config) {
   const std::size_t people = base.person_count();

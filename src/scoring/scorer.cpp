@@ -269,7 +269,7 @@ bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::str
     e = detail::RowError{detail::customer_field::customer_id, 0, detail::duplicate_customer_reason};
     return false;
   }
-  if (base.customer_count() >= none / 2) throw std::length_error("too many customers");
+  if (base.customer_count() >= none / 2) throw InputError("too many customers");
   const auto c = static_cast<std::uint32_t>(base.customer_count());
   base.customer_id.emplace_back(id);
   if (keys.use_count() > 2) {  // a copy of the base shares the index (base.index_ is the 2nd owner)
@@ -792,7 +792,7 @@ void Scorer::with_changes(
 std::string Scorer::explain(std::size_t row) {
   std::lock_guard lock(impl_->mutex);
   impl_->apply_queue();
-  if (row >= impl_->result.scores.size()) throw std::out_of_range("explain: no scored row " + std::to_string(row));
+  if (row >= impl_->result.scores.size()) throw NotFoundError("explain: no scored row " + std::to_string(row));
   return explain_json(impl_->base, impl_->result, row, impl_->config);
 }
 
@@ -801,7 +801,7 @@ std::string Scorer::explain(std::string_view customer_id) {
   auto& im = *impl_;
   im.apply_queue();
   const auto c = im.customer(customer_id);
-  if (!c || im.row_of[*c] == none) throw std::out_of_range("explain: no scored customer '" + std::string(customer_id) + "'");
+  if (!c || im.row_of[*c] == none) throw NotFoundError("explain: no scored customer '" + std::string(customer_id) + "'");
   return explain_json(im.base, im.result, im.row_of[*c], im.config);
 }
 

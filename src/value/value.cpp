@@ -214,7 +214,7 @@ double normalized_tx(double x, double t_x) { return x != 0 ? t_x + 0.0 : 0.0; }
 std::size_t validate_bgnbd(std::span<const double> x, std::span<const double> t_x,
                            std::span<const double> T) {
   if (x.size() != t_x.size() || x.size() != T.size()) {
-    throw std::invalid_argument("BG/NBD input spans differ in length: x " +
+    throw UsageError("BG/NBD input spans differ in length: x " +
                                 std::to_string(x.size()) + ", t_x " + std::to_string(t_x.size()) +
                                 ", T " + std::to_string(T.size()));
   }
@@ -222,7 +222,7 @@ std::size_t validate_bgnbd(std::span<const double> x, std::span<const double> t_
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(x[i]) || !std::isfinite(t_x[i]) || !std::isfinite(T[i]) || x[i] < 0 ||
         t_x[i] < 0 || (x[i] > 0 && x[i] < 1) || t_x[i] > T[i]) {
-      throw std::invalid_argument(
+      throw InputError(
           "invalid BG/NBD customer at row " + std::to_string(i) + ": x=" + format_double(x[i]) +
           ", t_x=" + format_double(t_x[i]) + ", T=" + format_double(T[i]) +
           " (need x = 0 or x >= 1, 0 <= t_x <= T, all finite)");
@@ -773,7 +773,7 @@ double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eige
 
 GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const double> m) {
   if (x.size() != m.size()) {
-    throw std::invalid_argument("Gamma-Gamma input spans differ in length: x " +
+    throw UsageError("Gamma-Gamma input spans differ in length: x " +
                                 std::to_string(x.size()) + ", m " + std::to_string(m.size()));
   }
   std::vector<double> xs;

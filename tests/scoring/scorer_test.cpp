@@ -292,7 +292,7 @@ TEST(Scorer, RescoresOnlyWhatChanged) {
   append(rows, late);
   expect_same_as_fresh(scorer, rows, "late customer");
   EXPECT_EQ(scorer.rescored(), 1u);
-  EXPECT_THROW(scorer.explain(std::string_view("nobody")), std::out_of_range);
+  EXPECT_THROW(scorer.explain(std::string_view("nobody")), rapport::NotFoundError);
   EXPECT_NE(scorer.explain(std::string_view("d")).find("\"customer_id\":\"d\""), std::string::npos);
 }
 

@@ -417,11 +417,11 @@ TEST(BgNbd, FitErrors) {
   EXPECT_THROW(rapport::fit_bgnbd(zeros, zeros, T50), FitError);
   EXPECT_THROW(rapport::fit_bgnbd(std::vector<double>(20, 1.0), std::vector<double>(19, 1.0),
                                   std::vector<double>(20, 2.0)),
-               std::invalid_argument);
+               rapport::UsageError);
   std::vector<double> bad_tx(50, 1.0);
   bad_tx[3] = 200;  // t_x > T
   EXPECT_THROW(rapport::fit_bgnbd(std::vector<double>(50, 1.0), bad_tx, T50),
-               std::invalid_argument);
+               rapport::InputError);
 }
 
 TEST(BgNbd, CompressionMergesIdenticalCustomers) {

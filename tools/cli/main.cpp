@@ -111,6 +111,9 @@ const char* kind_label(rapport::ErrorKind kind) {
     case rapport::ErrorKind::config: return "config error";
     case rapport::ErrorKind::fit: return "model fit error";
     case rapport::ErrorKind::output: return "output error";
+    case rapport::ErrorKind::usage: return "usage error";
+    case rapport::ErrorKind::not_found: return "not found";
+    case rapport::ErrorKind::internal: return "internal error";
   }
   return "error";
 }

@@ -33,7 +33,7 @@ struct Digraph {
 
 /// Builds a CSR graph with `num_nodes` nodes from parallel arrays of edge endpoints by a
 /// counting sort (linear time). Within each source the edges keep their input order.
-/// @throws std::invalid_argument if the spans differ in length, an id is >= num_nodes, or
+/// @throws UsageError if the spans differ in length, an id is >= num_nodes, or
 ///         num_nodes exceeds 2^32 (ids are 32-bit).
 RAPPORT_API Digraph make_digraph(std::size_t num_nodes, std::span<const std::uint32_t> sources,
                                  std::span<const std::uint32_t> targets);
@@ -110,7 +110,7 @@ struct CentralityResult {
 /// The values are nonnegative and sum to 1. The solve is sequential, so results do not depend
 /// on the thread count.
 /// @throws ConfigError when a setting is outside its domain (see PageRankOptions).
-/// @throws std::invalid_argument when the graph is malformed.
+/// @throws UsageError when the graph is malformed.
 RAPPORT_API CentralityResult pagerank(const Digraph& graph, const PageRankOptions& options = {});
 
 /// Options for katz_reach(). Domains (checked by validate(), which katz_reach() calls first):
@@ -135,16 +135,16 @@ RAPPORT_API void validate(const KatzOptions& options);
 /// x = 0, so iteration k holds the series truncated at walks of length k. With max_depth > 0
 /// exactly max_depth terms are summed (fewer only when the series ends, e.g. on a DAG).
 /// Results are bitwise identical for any thread count.
-/// @throws std::domain_error when the series diverges (beta * spectral radius >= 1): the values
+/// @throws ConfigError when the series diverges (beta * spectral radius >= 1): the values
 ///         overflow or max_iterations is reached without convergence.
 /// @throws ConfigError when a setting is outside its domain (see KatzOptions).
-/// @throws std::invalid_argument when the graph is malformed.
+/// @throws UsageError when the graph is malformed.
 RAPPORT_API CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options = {});
 
 /// Writes `id,<column>` rows (header first) with shortest round-trip doubles, by the output
 /// rules of rapport/io/writers.hpp (temporary file renamed into place; FIFO or "-" written
 /// directly). Names and the column are CSV-quoted when they contain a comma, quote, or line break.
-/// @throws std::invalid_argument if names and values differ in length.
+/// @throws UsageError if names and values differ in length.
 /// @throws OutputError naming the file if it cannot be written.
 RAPPORT_API void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
                                       const std::vector<double>& values, const std::string& column);

@@ -5,6 +5,7 @@
 #include <rapport/scoring/config.hpp>
 #include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
+#include <rapport/graph/centrality.hpp>
 
 #include <cstdint>
 #include <vector>
@@ -29,6 +30,13 @@ struct ReferralForest {
   std::vector<std::uint32_t> dropped_edges;       ///< acquiring edges dropped to break cycles (referral rows)
   std::vector<std::uint32_t> depth_histogram;     ///< number of scored customers at each generation
 };
+
+/// The referral graph as of date `as_of`, the one the acquisition forest is built from: a node per
+/// person (the indexes of CustomerBase::person(): customers first), an edge referrer -> referred
+/// per referral row made before the midnight ending `as_of` (repeats kept as multi-edges, input
+/// order within a referrer). For a scored base pass ScoreResult::as_of. With
+/// <rapport/graph/boost.hpp> every Boost.Graph algorithm runs on it as it is.
+RAPPORT_API Digraph referral_graph(const CustomerBase& base, day_t as_of);
 
 /// Builds the acquisition forest as of date `as_of` exactly per the design card.
 /// Linear in people + referrals (plus sorting each person's out-edges for distinct counts).

@@ -136,7 +136,7 @@ public:
   void with_changes(
       const std::function<void(const CustomerBase&, const ScoreResult&, const std::vector<std::uint32_t>&)>& f);
   /// One customer's explanation (explain_json) by row of scores(), or by customer key.
-  /// @throws std::out_of_range for an unknown row or key, or a customer not scored.
+  /// @throws NotFoundError for an unknown row or key, or a customer not scored.
   std::string explain(std::size_t row);
   /// See explain(std::size_t).
   std::string explain(std::string_view customer_id);

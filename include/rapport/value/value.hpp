@@ -47,15 +47,15 @@ struct FitOptions {
 /// @param T age (days since first purchase). All three spans have the same length.
 /// @throws FitError when there are fewer than `min_customers` customers, no repeat buyer, or no
 /// convergence (including a likelihood that grows without bound, e.g. repeat buyers with t_x = 0).
-/// @throws std::invalid_argument when the spans differ in length or a row has a negative or
-/// non-finite value, 0 < x < 1, or t_x > T.
+/// @throws UsageError when the spans differ in length.
+/// @throws InputError when a row has a negative or non-finite value, 0 < x < 1, or t_x > T.
 RAPPORT_API BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
                                   std::span<const double> T, const FitOptions& options = {});
 
 /// Fits Gamma-Gamma by maximum likelihood in log-parameters over customers with x >= 1 and m > 0.
 /// @param x repeat purchases, @param m mean repeat spend. Rows with x < 1 or m <= 0 are skipped.
 /// @throws FitError when fewer than `min_customers` rows qualify, on no convergence, or when q <= 1.
-/// @throws std::invalid_argument when the spans differ in length.
+/// @throws UsageError when the spans differ in length.
 RAPPORT_API GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const double> m,
                                              const FitOptions& options = {});
 

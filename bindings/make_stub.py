@@ -1,0 +1,118 @@
+"""Generates the stub rapport/__init__.pyi from the package's modules (run at build time).
+
+The annotations live in one place, the modules (``bindings/rapport/_*.py``); ``__init__.py`` only
+re-exports. This script reads both with ``ast`` (it imports nothing, so it runs before the
+extension is built) and writes a stub holding, for every name of ``__all__``: the re-export for
+names of the extension (whose own stub is ``_rapport.pyi``) and of ``_types``, else the function or
+class as its module defines it with the bodies, docstrings and defaults dropped.
+
+Usage: python3 make_stub.py PACKAGE_DIR OUT_FILE
+"""
+
+import ast
+import pathlib
+import sys
+
+REEXPORTED = ("_rapport", "_types")  # modules whose names the stub imports instead of restating
+
+
+def _annotation(node):
+    return "" if node is None else ": " + ast.unparse(node)
+
+
+def _function(node, indent):
+    a = node.args
+    params = []
+    positional = a.posonlyargs + a.args
+    defaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+    for i, (arg, default) in enumerate(zip(positional, defaults)):
+        params.append(arg.arg + _annotation(arg.annotation) + ("" if default is None else " = ..."))
+        if a.posonlyargs and i == len(a.posonlyargs) - 1:
+            params.append("/")
+    if a.vararg:
+        params.append("*" + a.vararg.arg + _annotation(a.vararg.annotation))
+    elif a.kwonlyargs:
+        params.append("*")
+    for arg, default in zip(a.kwonlyargs, a.kw_defaults):
+        params.append(arg.arg + _annotation(arg.annotation) + ("" if default is None else " = ..."))
+    if a.kwarg:
+        params.append("**" + a.kwarg.arg + _annotation(a.kwarg.annotation))
+    returns = "" if node.returns is None else " -> " + ast.unparse(node.returns)
+    out = [indent + "@" + ast.unparse(d) for d in node.decorator_list]
+    head = f"{indent}def {node.name}("
+    one_line = head + ", ".join(params) + f"){returns}: ..."
+    if len(one_line) <= 100:
+        out.append(one_line)
+    else:
+        out.append(head)
+        out += [f"{indent}    {p}," for p in params]
+        out.append(f"{indent}){returns}: ...")
+    return out
+
+
+def _class(node):
+    bases = [ast.unparse(b) for b in node.bases] + [ast.unparse(k) for k in node.keywords]
+    out = [f"class {node.name}" + (f"({', '.join(bases)})" if bases else "") + ":"]
+    body = []
+    for item in node.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            body.append(f"    {item.target.id}: {ast.unparse(item.annotation)}")
+        elif isinstance(item, ast.FunctionDef) and item.name == "__init__":  # self.x: T = ... in __init__
+            for n in ast.walk(item):
+                if (isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Attribute)
+                        and isinstance(n.target.value, ast.Name) and n.target.value.id == "self"):
+                    body.append(f"    {n.target.attr}: {ast.unparse(n.annotation)}")
+        if isinstance(item, ast.FunctionDef) and (not item.name.startswith("_") or item.name == "__init__"):
+            body += _function(item, "    ")
+    return out + (body or ["    ..."])
+
+
+def make_stub(package: pathlib.Path) -> str:
+    init = ast.parse((package / "__init__.py").read_text())
+    public = next(
+        ast.literal_eval(n.value)
+        for n in init.body
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets)
+    )
+    source = {}  # public name -> module it is imported from
+    for n in init.body:
+        if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module:
+            for alias in n.names:
+                if not alias.name.startswith("_"):
+                    source[alias.name] = n.module
+    # the public submodules (imported on first use by __init__'s __getattr__)
+    submodules = sorted(p.stem for p in package.glob("*.py") if not p.stem.startswith("_"))
+
+    imports, names, reexports, definitions = set(), {}, {}, []
+    modules = {}
+    for name, module in source.items():
+        if module in REEXPORTED:
+            reexports.setdefault(module, []).append(name)
+            continue
+        if module not in modules:
+            modules[module] = ast.parse((package / (module + ".py")).read_text())
+            for n in modules[module].body:
+                if isinstance(n, ast.Import):
+                    imports.add(ast.unparse(n))
+                elif isinstance(n, ast.ImportFrom) and not n.level and n.module != "__future__":
+                    names.setdefault(n.module, set()).update(ast.unparse(a) for a in n.names)
+        node = next(
+            n for n in modules[module].body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name
+        )
+        definitions.append(_function(node, "") if isinstance(node, ast.FunctionDef) else _class(node))
+
+    lines = ['"""Type stubs of the rapport package (generated by bindings/make_stub.py from the modules)."""', ""]
+    lines += sorted(imports) + [f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(names.items())] + [""]
+    lines += [f"from . import {m} as {m}" for m in submodules]
+    for module, names in reexports.items():
+        lines.append(f"from .{module} import (")
+        lines += [f"    {n} as {n}," for n in names]
+        lines.append(")")
+    lines += ["", "__version__: str", ""]
+    for d in definitions:
+        lines += d + [""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    pathlib.Path(sys.argv[2]).write_text(make_stub(pathlib.Path(sys.argv[1])))
