@@ -31,13 +31,15 @@ double log_beta(double a, double b) { return std::lgamma(a) + std::lgamma(b) - s
 std::size_t validate(const ModelData& data) { return validate_recency_data(data, "mbgnbd"); }
 
 double row_log_likelihood(std::span<const double> p, const ModelData& data, std::size_t row) {
+  // B(a+1, b+x) = B(a, b+x+1) a/(b+x): L = Γ(r+x) α^r/Γ(r) B(a, b+x+1)/B(a, b) (α+T)^-(r+x)
+  //   · (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x)); six lgamma per row instead of eleven.
   const double r = p[0], alpha = p[1], a = p[2], b = p[3];
   const double x = data.x[row], t_x = data.t_x[row], T = data.T[row];
-  const double head = std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) - log_beta(a, b);
-  const double alive = log_beta(a, b + x + 1) - (r + x) * std::log(alpha + T);
-  const double left = log_beta(a + 1, b + x) - (r + x) * std::log(alpha + t_x);
-  const double hi = std::max(alive, left), lo = std::min(alive, left);
-  return head + hi + std::log1p(std::exp(lo - hi));
+  const double log_alive = std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) + std::lgamma(b + x + 1) -
+                           std::lgamma(a + b + x + 1) - std::lgamma(b) + std::lgamma(a + b) -
+                           (r + x) * std::log(alpha + T);
+  const double log_odds = std::log(a) - std::log(b + x) + (r + x) * (std::log(alpha + T) - std::log(alpha + t_x));
+  return log_alive + (log_odds > 0 ? log_odds + std::log1p(std::exp(-log_odds)) : std::log1p(std::exp(log_odds)));
 }
 
 std::vector<std::vector<double>> starts(const ModelData& data) {
