@@ -265,19 +265,17 @@ void fill_errors(ValueModel& model, const std::vector<double>& hessian) {
 
 std::size_t validated_rows(const detail::ModelKernel& k, const ModelData& data) { return k.validate(data); }
 
-/// Rows of `data` (the length of its spans, as validated) for predictions, checking `out`.
+/// Rows of `data` for predictions (validated as for a fit: the longest span given), checking `out`.
 std::size_t prediction_rows(const detail::ModelKernel& k, const ModelData& data, std::span<double> out,
                             const char* what) {
-  const std::size_t rows = validated_rows(k, data);
-  std::size_t length = 0;
+  validated_rows(k, data);
+  std::size_t length = data.ended.size();
   for (std::span<const double> s : {data.x, data.t_x, data.T, data.n, data.m, data.periods})
     length = std::max(length, s.size());
-  length = std::max(length, data.ended.size());
   if (out.size() != length) {
     throw InputError(std::string(what) + "(" + name_of(k.name) + "): output has " + std::to_string(out.size()) +
                      " entries for " + std::to_string(length) + " rows");
   }
-  (void)rows;
   return length;
 }
 
