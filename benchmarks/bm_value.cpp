@@ -1,6 +1,7 @@
 // Benchmarks of the BG/NBD and Gamma-Gamma fits on synthetic customers.
 //
 //   bm_value --benchmark_filter='BM_FitBgNbd/1048576'
+#include <rapport/value/models.hpp>
 #include <rapport/value/value.hpp>
 
 #include "value/value_detail.hpp"
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -192,5 +194,60 @@ BENCHMARK(BM_FitGammaGamma)
     ->Arg(1'000'000)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+/// Synthetic Pareto/NBD customers with real-valued histories (every history distinct):
+/// lambda ~ Gamma(r, 1/alpha), lifetime ~ Exp(mu) with mu ~ Gamma(s, 1/beta), T ~ U(30, 540) days;
+/// the CDNOW fit's parameters in days (r = 0.55, alpha = 74, s = 0.61, beta = 82). The data of
+/// benchmarks/peers/value_models_peers.py.
+const BgNbdSample& pareto_sample(std::size_t n) {
+  static std::map<std::size_t, BgNbdSample> cache;
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  std::mt19937_64 rng(20241206);
+  std::gamma_distribution<double> lambda_dist(0.55, 1.0 / 74.0), mu_dist(0.61, 1.0 / 82.0);
+  std::uniform_real_distribution<double> T_real(30.0, 540.0);
+  std::exponential_distribution<double> unit_exp(1.0);
+  BgNbdSample s;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double lambda = lambda_dist(rng), life = unit_exp(rng) / mu_dist(rng), T = T_real(rng);
+    const double end = std::min(life, T);
+    double t = 0, tx = 0, x = 0;
+    while (lambda > 0) {
+      t += unit_exp(rng) / lambda;
+      if (t > end) break;
+      x += 1;
+      tx = t;
+    }
+    s.x.push_back(x);
+    s.t_x.push_back(tx);
+    s.T.push_back(T);
+  }
+  return cache.emplace(n, std::move(s)).first->second;
+}
+
+/// Fits `model` through the generic layer (models.hpp) on range(0) real-valued customers: the
+/// Pareto/NBD sample for pareto_nbd, the BG/NBD one otherwise.
+void fit_value_model_sample(benchmark::State& state, rapport::ValueModelName model) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const BgNbdSample& s = model == rapport::ValueModelName::pareto_nbd ? pareto_sample(n) : bgnbd_sample(n, true);
+  rapport::ModelData data;
+  data.x = s.x;
+  data.t_x = s.t_x;
+  data.T = s.T;
+  rapport::ValueModel fit;
+  for (auto _ : state) {
+    fit = rapport::fit_value_model(model, data);
+    benchmark::DoNotOptimize(fit);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+  const auto names = rapport::param_names(model);
+  for (std::size_t k = 0; k < names.size(); ++k) state.counters[std::string(names[k])] = fit.params[k];
+}
+
+void BM_FitParetoNbd(benchmark::State& state) { fit_value_model_sample(state, rapport::ValueModelName::pareto_nbd); }
+BENCHMARK(BM_FitParetoNbd)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+
+void BM_FitMbgNbd(benchmark::State& state) { fit_value_model_sample(state, rapport::ValueModelName::mbgnbd); }
+BENCHMARK(BM_FitMbgNbd)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 }  // namespace

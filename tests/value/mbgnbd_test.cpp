@@ -3,6 +3,7 @@
 #include <rapport/value/value.hpp>
 
 #include "value/cdnow.hpp"
+#include "value/model_kernels.hpp"
 
 #include <gtest/gtest.h>
 
@@ -139,4 +140,31 @@ TEST(MbgNbd, ConditionalExpectationMatchesSimulation) {
   }
   const double mc = pa[0] * total / draws;
   EXPECT_NEAR(ce[0], mc, 0.01 * mc);
+}
+
+TEST(MbgNbd, AnalyticGradientMatchesFiniteDifferences) {
+  // The kernel's total log-likelihood and gradient in log-parameters, on CDNOW in weeks with
+  // weights, against central differences (step 1e-6) of the same total and the layer's row sum.
+  const auto& d = rapport::test::cdnow();
+  const std::vector<double> tx = rapport::test::in_weeks(d.t_x), T = rapport::test::in_weeks(d.T);
+  std::vector<double> w(d.x.size());
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = 1 + static_cast<double>(i % 3);
+  ModelData data = rfm(d.x, tx, T);
+  data.weights = w;
+  const auto& k = rapport::detail::kernel(ValueModelName::mbgnbd);
+  ASSERT_NE(k.total_log_likelihood, nullptr);
+  for (const std::vector<double>& p : {std::vector<double>{0.525, 6.183, 0.891, 1.614}, std::vector<double>{2, 0.5, 3, 0.2}}) {
+    std::vector<double> theta(4), g(4), none;
+    for (std::size_t i = 0; i < 4; ++i) theta[i] = std::log(p[i]);
+    const double f = k.total_log_likelihood(theta, data, g);
+    EXPECT_NEAR(f, rapport::log_likelihood(rapport::make_value_model(ValueModelName::mbgnbd, p), data),
+                1e-10 * std::abs(f));
+    for (std::size_t i = 0; i < 4; ++i) {
+      std::vector<double> tp = theta, tm = theta;
+      tp[i] += 1e-6;
+      tm[i] -= 1e-6;
+      const double fd = (k.total_log_likelihood(tp, data, none) - k.total_log_likelihood(tm, data, none)) / 2e-6;
+      EXPECT_NEAR(g[i], fd, 1e-5 * std::abs(fd) + 1e-8 * std::abs(f)) << i;  // rounding of f / step
+    }
+  }
 }
