@@ -1,5 +1,5 @@
 // rapport: command-line tool. `rapport score`, `rapport report`, `rapport generate`, `rapport graph`,
-// `rapport import`.
+// `rapport import`, `rapport history`, `rapport validate`.
 //
 // main() parses the arguments, installs the signal cleanup and runs one command; it is the one
 // place where failures become exit codes: a rapport::Error exits with rapport::exit_code(kind)
@@ -7,6 +7,7 @@
 #include "cli.hpp"
 #include "history_command.hpp"
 #include "report_command.hpp"
+#include "validate_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -138,6 +139,9 @@ int main(int argc, char** argv) {
   HistoryArgs history_args;
   auto* history = add_history_command(app, history_args);
   add_db_options(*history, history_args.score.db, true);
+  ValidateArgs validate_args;
+  auto* validate = add_validate_command(app, validate_args);
+  add_db_options(*validate, validate_args.score.db, false);
   auto* import = app.add_subcommand("import", "Load CSV files into a database's four tables (native types)");
   add_import_options(*import, import_args);
 
@@ -148,6 +152,7 @@ int main(int argc, char** argv) {
     if (*graph) return run_graph(std::move(graph_args));
     if (*history) return run_history(std::move(history_args));
     if (*import) return run_import(std::move(import_args));
+    if (*validate) return run_validate(std::move(validate_args));
     if (*report) score_args.quiet = true;  // `rapport report`: the score path, writing only the page
     return run_score(std::move(score_args));  // also the default with no subcommand
   } catch (const CLI::ParseError& e) {
