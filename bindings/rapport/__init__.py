@@ -1493,3 +1493,5 @@ def trend(history_table: _pd.DataFrame, column: str = "loyalty_given") -> _pd.Da
     for d in dates[:-1]:
         out[f"change_since_{d.isoformat()}"] = out[column] - wide[d].reindex(scored)
     return out
+
+from .validate import validate  # noqa: E402,F401  (rapport.validate: the value models on a holdout)

@@ -1,0 +1,228 @@
+// Intervals of the value figures (rapport/value/intervals.hpp): parameter draws (asymptotic
+// normal of the log-parameters, or bootstrap refits) and per-row quantiles over them.
+#include <rapport/value/intervals.hpp>
+
+#include "util/parallel.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <string>
+
+namespace rapport {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+/// SplitMix64: a small, fully specified generator (the same numbers on every platform).
+struct SplitMix {
+  std::uint64_t state;
+  std::uint64_t next() noexcept {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in (0, 1).
+  double uniform() noexcept { return (static_cast<double>(next() >> 11) + 0.5) * 0x1.0p-53; }
+  /// Standard normal (Box-Muller, one value per pair of uniforms).
+  double normal() noexcept {
+    const double u = uniform(), v = uniform();
+    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * std::numbers::pi * v);
+  }
+};
+
+void check_options(const IntervalOptions& o) {
+  if (!(o.level > 0 && o.level < 1))
+    throw ConfigError("intervals: level must be in (0, 1), exclusive (got " + std::to_string(o.level) + ")");
+  if (o.draws == 0) throw ConfigError("intervals: draws must be >= 1");
+}
+
+std::vector<ValueModel> parametric_draws(const ValueModel& fitted, const IntervalOptions& o) {
+  const auto k = static_cast<Eigen::Index>(fitted.params.size());
+  if (fitted.log_covariance.size() != fitted.params.size() * fitted.params.size())
+    throw FitError(std::string(to_string(fitted.name)) +
+                   ": parametric intervals need a fitted model's covariance (parameters were given)");
+  Eigen::MatrixXd cov(k, k);
+  for (Eigen::Index i = 0; i < k; ++i)
+    for (Eigen::Index j = 0; j < k; ++j) cov(i, j) = fitted.log_covariance[static_cast<std::size_t>(i * k + j)];
+  const Eigen::LLT<Eigen::MatrixXd> llt(cov);
+  if (llt.info() != Eigen::Success || !cov.allFinite())
+    throw FitError(std::string(to_string(fitted.name)) +
+                   ": the covariance of the log-parameters is not positive definite; use bootstrap intervals");
+  const Eigen::MatrixXd L = llt.matrixL();
+  Eigen::VectorXd theta(k), z(k);
+  for (Eigen::Index i = 0; i < k; ++i) theta(i) = std::log(fitted.params[static_cast<std::size_t>(i)]);
+  SplitMix rng{o.seed};
+  std::vector<ValueModel> out(o.draws, fitted);
+  for (auto& m : out) {
+    for (Eigen::Index i = 0; i < k; ++i) z(i) = rng.normal();
+    const Eigen::VectorXd t = theta + L * z;
+    for (Eigen::Index i = 0; i < k; ++i) m.params[static_cast<std::size_t>(i)] = std::exp(t(i));
+  }
+  return out;
+}
+
+/// `data`'s rows [lo, hi): every span given, sliced.
+ModelData rows(const ModelData& d, std::size_t lo, std::size_t hi) {
+  const auto cut = [&](auto s) { return s.empty() ? s : s.subspan(lo, hi - lo); };
+  ModelData out;
+  out.x = cut(d.x);
+  out.t_x = cut(d.t_x);
+  out.T = cut(d.T);
+  out.n = cut(d.n);
+  out.m = cut(d.m);
+  out.periods = cut(d.periods);
+  out.ended = cut(d.ended);
+  out.weights = cut(d.weights);
+  return out;
+}
+
+std::size_t row_count(const ModelData& d) {
+  std::size_t n = 0;
+  for (const std::size_t s : {d.x.size(), d.t_x.size(), d.T.size(), d.n.size(), d.m.size(), d.periods.size(),
+                              d.ended.size()})
+    n = std::max(n, s);
+  return n;
+}
+
+/// One bootstrap resample: as many customers as the data holds, drawn with replacement
+/// (weighted rows by their weights), as rows with a count.
+struct Resample {
+  std::vector<double> x, t_x, T, n, m, periods, weights;
+  std::vector<std::uint8_t> ended;
+  ModelData data() const {
+    ModelData d;
+    d.x = x;
+    d.t_x = t_x;
+    d.T = T;
+    d.n = n;
+    d.m = m;
+    d.periods = periods;
+    d.ended = ended;
+    d.weights = weights;
+    return d;
+  }
+};
+
+Resample resample(const ModelData& d, std::size_t rows_n, const std::vector<double>& cumulative, std::uint64_t seed) {
+  SplitMix rng{seed};
+  const double total = cumulative.back();
+  const auto customers = static_cast<std::size_t>(std::llround(total));
+  std::vector<double> count(rows_n, 0.0);
+  for (std::size_t c = 0; c < customers; ++c) {
+    const double u = rng.uniform() * total;
+    const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
+    ++count[std::min<std::size_t>(static_cast<std::size_t>(it - cumulative.begin()), rows_n - 1)];
+  }
+  Resample r;
+  const auto take = [](std::span<const double> from, std::vector<double>& to, std::size_t i) {
+    if (!from.empty()) to.push_back(from[i]);
+  };
+  for (std::size_t i = 0; i < rows_n; ++i) {
+    if (count[i] == 0) continue;
+    take(d.x, r.x, i);
+    take(d.t_x, r.t_x, i);
+    take(d.T, r.T, i);
+    take(d.n, r.n, i);
+    take(d.m, r.m, i);
+    take(d.periods, r.periods, i);
+    if (!d.ended.empty()) r.ended.push_back(d.ended[i]);
+    r.weights.push_back(count[i]);
+  }
+  return r;
+}
+
+std::vector<ValueModel> bootstrap_draws(const ValueModel& fitted, const ModelData& data, const IntervalOptions& o,
+                                        const FitOptions& fit, unsigned threads) {
+  const std::size_t n = row_count(data);
+  if (n == 0) throw FitError(std::string(to_string(fitted.name)) + ": bootstrap intervals need the fit's data");
+  std::vector<double> cumulative(n);
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) cumulative[i] = sum += data.weights.empty() ? 1.0 : data.weights[i];
+  // each draw's seed is fixed by its index, so which thread refits it does not matter
+  SplitMix seeds{o.seed};
+  std::vector<std::uint64_t> seed(o.draws);
+  for (auto& s : seed) s = seeds.next();
+  std::vector<ValueModel> out(o.draws);
+  detail::parallel_for_dynamic(o.draws, threads, 1, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t b = lo; b < hi; ++b) {
+      const Resample r = resample(data, n, cumulative, seed[b]);
+      out[b] = fit_value_model(fitted.name, r.data(), fit, fitted.penalizer);
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+std::vector<ValueModel> draw_value_models(const ValueModel& fitted, const ModelData& data,
+                                          const IntervalOptions& options, const FitOptions& fit, unsigned threads) {
+  check_options(options);
+  return options.method == IntervalMethod::parametric ? parametric_draws(fitted, options)
+                                                      : bootstrap_draws(fitted, data, options, fit, threads);
+}
+
+std::pair<double, double> quantile_interval(std::span<double> values, double level) {
+  const auto end = std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); });
+  const auto n = static_cast<std::size_t>(end - values.begin());
+  if (n == 0) return {nan, nan};
+  std::sort(values.begin(), end);
+  const auto quantile = [&](double p) {
+    const double pos = p * static_cast<double>(n - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(pos));
+    const auto hi = std::min(lo + 1, n - 1);
+    return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
+  };
+  return {quantile((1 - level) / 2), quantile((1 + level) / 2)};
+}
+
+ValueIntervals value_intervals(std::span<const ValueModel> purchase_draws, std::span<const ValueModel> spend_draws,
+                               const ModelData& data, double horizon, double level, unsigned threads) {
+  if (purchase_draws.empty()) throw InputError("value_intervals: no parameter draws");
+  const bool with_spend = !spend_draws.empty();
+  if (with_spend && spend_draws.size() != purchase_draws.size())
+    throw InputError("value_intervals: " + std::to_string(purchase_draws.size()) + " purchase-model draws but " +
+                     std::to_string(spend_draws.size()) + " spend-model draws");
+  const std::size_t n = row_count(data), D = purchase_draws.size();
+  ValueIntervals out;
+  for (auto* v : {&out.p_alive_lo, &out.p_alive_hi, &out.expected_purchases_lo, &out.expected_purchases_hi,
+                  &out.expected_value_lo, &out.expected_value_hi})
+    v->assign(n, nan);
+  constexpr std::size_t block = 256;
+  detail::parallel_for_dynamic(n, threads, block, [&](std::size_t lo, std::size_t hi) {
+    std::vector<double> p(D * block), e(D * block), v(D * block), col(D), spend(block);
+    for (std::size_t b0 = lo; b0 < hi; b0 += block) {
+      const std::size_t b1 = std::min(hi, b0 + block), rows_n = b1 - b0;
+      const ModelData sub = rows(data, b0, b1);
+      for (std::size_t d = 0; d < D; ++d) {
+        const std::span<double> pd(p.data() + d * block, rows_n), ed(e.data() + d * block, rows_n);
+        rapport::p_alive(purchase_draws[d], sub, pd);
+        expected_purchases(purchase_draws[d], horizon, sub, ed);
+        if (!with_spend) continue;
+        expected_spend(spend_draws[d], sub, std::span<double>(spend.data(), rows_n));
+        for (std::size_t i = 0; i < rows_n; ++i) v[d * block + i] = ed[i] * spend[i];
+      }
+      const auto interval = [&](const std::vector<double>& m, std::size_t i, std::vector<double>& lo_out,
+                                std::vector<double>& hi_out) {
+        for (std::size_t d = 0; d < D; ++d) col[d] = m[d * block + i];
+        const auto [l, h] = quantile_interval(col, level);
+        lo_out[b0 + i] = l;
+        hi_out[b0 + i] = h;
+      };
+      for (std::size_t i = 0; i < rows_n; ++i) {
+        interval(p, i, out.p_alive_lo, out.p_alive_hi);
+        interval(e, i, out.expected_purchases_lo, out.expected_purchases_hi);
+        if (with_spend) interval(v, i, out.expected_value_lo, out.expected_value_hi);
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace rapport
