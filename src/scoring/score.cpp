@@ -643,6 +643,7 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
   score_rows(base, rows, config, threads, progress, out);
   fit_value_models(config, out);
   fill_value_columns(config, threads, out);
+  detail::fill_interval_columns(config, threads, out);
   rank_upserve(threads, out.value_known(), out.scores);
   if (progress) progress(n, n);
   return out;

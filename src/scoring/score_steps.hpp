@@ -33,6 +33,11 @@ void fit_value_models(const ScoringConfig& config, ScoreResult& out);
 /// with out's model parameters.
 void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out);
 
+/// With config.intervals > 0: the _lo/_hi columns of p_alive, expected purchases and expected
+/// value (out.scores.intervals), from parameter draws of the value models (interval_columns.cpp);
+/// NaN where the point value is NaN or a model was given rather than fitted. Otherwise nothing.
+void fill_interval_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out);
+
 /// upserve_score of every row by sorting upserve_value (NaN for all when value is unknown).
 void rank_upserve(unsigned threads, bool value_known, Scores& s);
 

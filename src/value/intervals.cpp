@@ -161,6 +161,16 @@ std::vector<ValueModel> bootstrap_draws(const ValueModel& fitted, const ModelDat
 
 }  // namespace
 
+std::string_view to_string(IntervalMethod method) noexcept {
+  return method == IntervalMethod::bootstrap ? "bootstrap" : "parametric";
+}
+
+std::optional<IntervalMethod> parse_interval_method(std::string_view name) noexcept {
+  if (name == "parametric") return IntervalMethod::parametric;
+  if (name == "bootstrap") return IntervalMethod::bootstrap;
+  return std::nullopt;
+}
+
 std::vector<ValueModel> draw_value_models(const ValueModel& fitted, const ModelData& data,
                                           const IntervalOptions& options, const FitOptions& fit, unsigned threads) {
   check_options(options);

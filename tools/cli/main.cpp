@@ -60,6 +60,10 @@ void add_score_options(CLI::App& app, ScoreArgs& a) {
   app.add_option("--rejects", a.rejects, "Write every rejected row (file, line, column, reason, raw row) here");
   app.add_option("--config", a.config, "ScoringConfig as JSON");
   app.add_option("--threads", a.threads, "Worker threads (default: all cores)");
+  app.add_option("--intervals", a.intervals,
+                 "Add _lo/_hi columns of p_alive, expected_purchases and expected_value at this level (e.g. 0.9)");
+  app.add_option("--interval-method", a.interval_method, "parametric (default) or bootstrap");
+  app.add_option("--interval-draws", a.interval_draws, "Parameter draws (bootstrap: resamples), default 1000");
   app.add_flag("--strict", a.strict, "Any rejected row, or a value model that cannot be fitted, is an error");
   app.add_flag("--quiet", a.quiet, "Print no report");
 }

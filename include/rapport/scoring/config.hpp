@@ -6,6 +6,7 @@
 
 #include <rapport/export.hpp>
 #include <rapport/scoring/components.hpp>
+#include <rapport/value/intervals.hpp>
 #include <rapport/value/value.hpp>
 
 #include <cmath>
@@ -42,6 +43,10 @@ struct ScoringConfig {
   std::optional<BgNbdParams> bgnbd;            ///< fixed BG/NBD parameters (alpha in days) instead of fitting
   std::optional<GammaGammaParams> gamma_gamma; ///< fixed Gamma-Gamma parameters instead of fitting
   FitOptions fit;                     ///< fitting options
+  double intervals = 0;               ///< level of the value intervals (_lo/_hi columns); 0 = none
+  IntervalMethod interval_method = IntervalMethod::parametric;  ///< how the parameter draws are made
+  unsigned interval_draws = 1000;     ///< parameter draws (bootstrap: resamples) of the intervals
+  unsigned interval_seed = 1;         ///< seed of the draws (the same bytes for any thread count)
   unsigned threads = 0;               ///< worker threads; 0 = all cores (capped to the machine)
 };
 
@@ -88,6 +93,12 @@ inline constexpr Domain iterations{1, 100000, false, false, "an integer in [1, 1
 inline constexpr Domain tolerance{0, 1, true, false, "in (0, 1]"};
 /// Minimum customers of a fit.
 inline constexpr Domain min_customers{1, 4294967295.0, false, false, "an integer >= 1"};
+/// An interval level: 0 (none) or a coverage below 1.
+inline constexpr Domain interval_level{0, 1, false, true, "in [0, 1); 0 = no intervals"};
+/// Parameter draws of the intervals.
+inline constexpr Domain draws{1, 1000000, false, false, "an integer in [1, 1000000]"};
+/// A seed.
+inline constexpr Domain seed{0, 4294967295.0, false, false, "an integer in [0, 4294967295]"};
 /// Worker threads.
 inline constexpr Domain threads{0, max_threads, false, false, "an integer in [0, 1048576]"};
 }  // namespace domains
@@ -134,6 +145,10 @@ constexpr void visit_fields(V&& visit) {
     visit(Field<C, std::optional<BgNbdParams>>{"bgnbd", &C::bgnbd, {}, "fixed BG/NBD parameters instead of fitting"});
     visit(Field<C, std::optional<GammaGammaParams>>{"gamma_gamma", &C::gamma_gamma, {}, "fixed Gamma-Gamma parameters instead of fitting"});
     visit(Field<C, FitOptions>{"fit", &C::fit, {}, "options of the maximum-likelihood fits"});
+    visit(Field<C, double>{"intervals", &C::intervals, d::interval_level, "level of the value intervals; 0 = none"});
+    visit(Field<C, IntervalMethod>{"interval_method", &C::interval_method, {}, "parametric or bootstrap"});
+    visit(Field<C, unsigned>{"interval_draws", &C::interval_draws, d::draws, "parameter draws of the intervals"});
+    visit(Field<C, unsigned>{"interval_seed", &C::interval_seed, d::seed, "seed of the interval draws"});
     visit(Field<C, unsigned>{"threads", &C::threads, d::threads, "worker threads; 0 = all cores"});
   } else if constexpr (std::is_same_v<S, BgNbdParams>) {
     visit(Field<S, double>{"r", &S::r, d::positive, "BG/NBD purchase-rate shape"});

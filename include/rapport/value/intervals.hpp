@@ -15,7 +15,9 @@
 #include <rapport/value/models.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,12 @@ enum class IntervalMethod : std::uint8_t {
   parametric,  ///< log-parameters from their asymptotic normal (the fit's log_covariance)
   bootstrap    ///< customers resampled with replacement, the model refitted on each resample
 };
+
+/// "parametric" or "bootstrap".
+RAPPORT_API std::string_view to_string(IntervalMethod method) noexcept;
+
+/// The method named `name`, or nullopt.
+RAPPORT_API std::optional<IntervalMethod> parse_interval_method(std::string_view name) noexcept;
 
 /// Options of the intervals.
 struct IntervalOptions {
