@@ -265,3 +265,24 @@ TEST(ValidateCdnow, JsonAndPageCarryTheFigures) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(IntervalSettings, AreReadCheckedAndWrittenByTheRegistry) {
+  const auto c = rapport::config_from_json(R"({"intervals": 0.9, "interval_method": "bootstrap", "interval_draws": 200})");
+  EXPECT_EQ(c.intervals, 0.9);
+  EXPECT_EQ(c.interval_method, rapport::IntervalMethod::bootstrap);
+  EXPECT_EQ(c.interval_draws, 200u);
+  EXPECT_NE(rapport::config_to_json(c).find(R"("interval_method":"bootstrap")"), std::string::npos);
+  for (const char* bad : {R"({"interval_method": "jackknife"})", R"({"interval_method": 1})", R"({"intervals": 1})",
+                          R"({"intervals": -0.1})", R"({"interval_draws": 0})"}) {
+    try {
+      rapport::config_from_json(bad);
+      ADD_FAILURE() << bad;
+    } catch (const rapport::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("interval"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
