@@ -120,20 +120,25 @@ Resample resample(const ModelData& d, std::size_t rows_n, const std::vector<doub
     const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
     ++count[std::min<std::size_t>(static_cast<std::size_t>(it - cumulative.begin()), rows_n - 1)];
   }
+  // unweighted data stays unweighted (a row per customer drawn, so the models' fast fits, which
+  // merge identical rows themselves, apply); weighted rows carry their count
+  const bool weighted = !d.weights.empty();
   Resample r;
   const auto take = [](std::span<const double> from, std::vector<double>& to, std::size_t i) {
     if (!from.empty()) to.push_back(from[i]);
   };
   for (std::size_t i = 0; i < rows_n; ++i) {
-    if (count[i] == 0) continue;
-    take(d.x, r.x, i);
-    take(d.t_x, r.t_x, i);
-    take(d.T, r.T, i);
-    take(d.n, r.n, i);
-    take(d.m, r.m, i);
-    take(d.periods, r.periods, i);
-    if (!d.ended.empty()) r.ended.push_back(d.ended[i]);
-    r.weights.push_back(count[i]);
+    const auto copies = static_cast<std::size_t>(weighted ? std::min(count[i], 1.0) : count[i]);
+    for (std::size_t k = 0; k < copies; ++k) {
+      take(d.x, r.x, i);
+      take(d.t_x, r.t_x, i);
+      take(d.T, r.T, i);
+      take(d.n, r.n, i);
+      take(d.m, r.m, i);
+      take(d.periods, r.periods, i);
+      if (!d.ended.empty()) r.ended.push_back(d.ended[i]);
+      if (weighted) r.weights.push_back(count[i]);
+    }
   }
   return r;
 }
