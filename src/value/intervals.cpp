@@ -11,6 +11,8 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <numeric>
+#include <tuple>
 #include <string>
 
 namespace rapport {
@@ -65,21 +67,6 @@ std::vector<ValueModel> parametric_draws(const ValueModel& fitted, const Interva
     const Eigen::VectorXd t = theta + L * z;
     for (Eigen::Index i = 0; i < k; ++i) m.params[static_cast<std::size_t>(i)] = std::exp(t(i));
   }
-  return out;
-}
-
-/// `data`'s rows [lo, hi): every span given, sliced.
-ModelData rows(const ModelData& d, std::size_t lo, std::size_t hi) {
-  const auto cut = [&](auto s) { return s.empty() ? s : s.subspan(lo, hi - lo); };
-  ModelData out;
-  out.x = cut(d.x);
-  out.t_x = cut(d.t_x);
-  out.T = cut(d.T);
-  out.n = cut(d.n);
-  out.m = cut(d.m);
-  out.periods = cut(d.periods);
-  out.ended = cut(d.ended);
-  out.weights = cut(d.weights);
   return out;
 }
 
@@ -187,15 +174,36 @@ std::pair<double, double> quantile_interval(std::span<double> values, double lev
   const auto end = std::remove_if(values.begin(), values.end(), [](double v) { return std::isnan(v); });
   const auto n = static_cast<std::size_t>(end - values.begin());
   if (n == 0) return {nan, nan};
-  std::sort(values.begin(), end);
+  // linear interpolation between the order statistics at floor(pos) and floor(pos) + 1, each
+  // found by selection (the interval needs two quantiles, not the whole order)
   const auto quantile = [&](double p) {
     const double pos = p * static_cast<double>(n - 1);
     const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const auto hi = std::min(lo + 1, n - 1);
-    return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(lo), end);
+    const double a = values[lo];
+    if (lo + 1 >= n) return a;
+    const double b = *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lo) + 1, end);
+    return a + (b - a) * (pos - static_cast<double>(lo));
   };
-  return {quantile((1 - level) / 2), quantile((1 + level) / 2)};
+  const double low = quantile((1 - level) / 2);
+  return {low, quantile((1 + level) / 2)};
 }
+
+namespace {
+
+/// The inputs p_alive and expected purchases depend on (every span but m and weights), compared
+/// lexicographically: rows sorted by them put identical histories next to each other.
+struct HistoryKey {
+  const ModelData& d;
+  bool less(std::size_t a, std::size_t b) const {
+    for (const auto s : {d.x, d.t_x, d.T, d.n, d.periods})
+      if (!s.empty() && s[a] != s[b]) return s[a] < s[b];
+    return !d.ended.empty() && d.ended[a] < d.ended[b];
+  }
+  bool same(std::size_t a, std::size_t b) const { return !less(a, b) && !less(b, a); }
+};
+
+}  // namespace
 
 ValueIntervals value_intervals(std::span<const ValueModel> purchase_draws, std::span<const ValueModel> spend_draws,
                                const ModelData& data, double horizon, double level, unsigned threads) {
@@ -209,31 +217,81 @@ ValueIntervals value_intervals(std::span<const ValueModel> purchase_draws, std::
   for (auto* v : {&out.p_alive_lo, &out.p_alive_hi, &out.expected_purchases_lo, &out.expected_purchases_hi,
                   &out.expected_value_lo, &out.expected_value_hi})
     v->assign(n, nan);
-  constexpr std::size_t block = 256;
+  // rows in history order: each block evaluates every distinct history of its rows once per draw
+  const HistoryKey key{data};
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key.less(a, b); });
+  constexpr std::size_t block = 512;
   detail::parallel_for_dynamic(n, threads, block, [&](std::size_t lo, std::size_t hi) {
-    std::vector<double> p(D * block), e(D * block), v(D * block), col(D), spend(block);
+    std::vector<double> ux, utx, uT, un, uper, bx, bm, spend, p, e, col(D), v(D * block);
+    std::vector<std::uint8_t> uend;
+    std::vector<std::size_t> of(block);  // the distinct history of each row of the block
     for (std::size_t b0 = lo; b0 < hi; b0 += block) {
       const std::size_t b1 = std::min(hi, b0 + block), rows_n = b1 - b0;
-      const ModelData sub = rows(data, b0, b1);
-      for (std::size_t d = 0; d < D; ++d) {
-        const std::span<double> pd(p.data() + d * block, rows_n), ed(e.data() + d * block, rows_n);
-        rapport::p_alive(purchase_draws[d], sub, pd);
-        expected_purchases(purchase_draws[d], horizon, sub, ed);
-        if (!with_spend) continue;
-        expected_spend(spend_draws[d], sub, std::span<double>(spend.data(), rows_n));
-        for (std::size_t i = 0; i < rows_n; ++i) v[d * block + i] = ed[i] * spend[i];
-      }
-      const auto interval = [&](const std::vector<double>& m, std::size_t i, std::vector<double>& lo_out,
-                                std::vector<double>& hi_out) {
-        for (std::size_t d = 0; d < D; ++d) col[d] = m[d * block + i];
-        const auto [l, h] = quantile_interval(col, level);
-        lo_out[b0 + i] = l;
-        hi_out[b0 + i] = h;
-      };
+      for (auto* u : {&ux, &utx, &uT, &un, &uper}) u->clear();
+      uend.clear();
+      bx.clear();
+      bm.clear();
+      std::size_t distinct = 0;
       for (std::size_t i = 0; i < rows_n; ++i) {
-        interval(p, i, out.p_alive_lo, out.p_alive_hi);
-        interval(e, i, out.expected_purchases_lo, out.expected_purchases_hi);
-        if (with_spend) interval(v, i, out.expected_value_lo, out.expected_value_hi);
+        const std::size_t r = order[b0 + i];
+        if (i == 0 || !key.same(order[b0 + i - 1], r)) {
+          ++distinct;
+          const auto put = [r](std::span<const double> s, std::vector<double>& to) {
+            if (!s.empty()) to.push_back(s[r]);
+          };
+          put(data.x, ux);
+          put(data.t_x, utx);
+          put(data.T, uT);
+          put(data.n, un);
+          put(data.periods, uper);
+          if (!data.ended.empty()) uend.push_back(data.ended[r]);
+        }
+        of[i] = distinct - 1;
+        if (with_spend) {
+          bx.push_back(data.x.empty() ? 0.0 : data.x[r]);
+          bm.push_back(data.m.empty() ? 0.0 : data.m[r]);
+        }
+      }
+      ModelData u;
+      u.x = ux;
+      u.t_x = utx;
+      u.T = uT;
+      u.n = un;
+      u.periods = uper;
+      u.ended = uend;
+      ModelData sm;
+      sm.x = bx;
+      sm.m = bm;
+      p.assign(D * distinct, nan);
+      e.assign(D * distinct, nan);
+      spend.assign(rows_n, nan);
+      for (std::size_t d = 0; d < D; ++d) {
+        const std::span<double> pd(p.data() + d * distinct, distinct), ed(e.data() + d * distinct, distinct);
+        rapport::p_alive(purchase_draws[d], u, pd);
+        expected_purchases(purchase_draws[d], horizon, u, ed);
+        if (!with_spend) continue;
+        expected_spend(spend_draws[d], sm, spend);
+        for (std::size_t i = 0; i < rows_n; ++i) v[d * block + i] = ed[of[i]] * spend[i];
+      }
+      // p_alive and expected purchases: once per distinct history, copied to its rows
+      for (std::size_t k = 0, i = 0; k < distinct; ++k) {
+        for (std::size_t d = 0; d < D; ++d) col[d] = p[d * distinct + k];
+        const auto pi = quantile_interval(col, level);
+        for (std::size_t d = 0; d < D; ++d) col[d] = e[d * distinct + k];
+        const auto ei = quantile_interval(col, level);
+        for (; i < rows_n && of[i] == k; ++i) {
+          const std::size_t r = order[b0 + i];
+          std::tie(out.p_alive_lo[r], out.p_alive_hi[r]) = pi;
+          std::tie(out.expected_purchases_lo[r], out.expected_purchases_hi[r]) = ei;
+        }
+      }
+      if (!with_spend) continue;
+      for (std::size_t i = 0; i < rows_n; ++i) {
+        for (std::size_t d = 0; d < D; ++d) col[d] = v[d * block + i];
+        const std::size_t r = order[b0 + i];
+        std::tie(out.expected_value_lo[r], out.expected_value_hi[r]) = quantile_interval(col, level);
       }
     }
   });
