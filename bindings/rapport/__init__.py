@@ -90,6 +90,8 @@ __all__ = [
     "summary",
     "trend",
 ]
+from .value import ValueModel, fit_value_model  # noqa: E402  (re-exported; rapport/value.py)
+__all__ += ["ValueModel", "fit_value_model"]
 
 InputError.__doc__ = """Unusable input as a whole (a ValueError).
 

@@ -175,6 +175,69 @@ def fit_bgnbd(
     gradient_tolerance: float = ...,
     min_customers: int = ...,
 ) -> Dict[str, float]: ...
+class ValueModel:
+    name: str
+    params: Dict[str, float]
+    std_errors: Dict[str, float]
+    log_covariance: npt.NDArray[np.float64]
+    log_likelihood: float
+    aic: float
+    bic: float
+    n: float
+    penalizer: float
+    @classmethod
+    def from_params(cls, name: str, params: Mapping[str, float]) -> ValueModel: ...
+    def p_alive(
+        self,
+        x: Optional[ArrayLike] = ...,
+        t_x: Optional[ArrayLike] = ...,
+        T: Optional[ArrayLike] = ...,
+        n: Optional[ArrayLike] = ...,
+        periods: Optional[ArrayLike] = ...,
+        ended: Optional[ArrayLike] = ...,
+    ) -> npt.NDArray[np.float64]: ...
+    def expected_purchases(
+        self,
+        t: float,
+        x: Optional[ArrayLike] = ...,
+        t_x: Optional[ArrayLike] = ...,
+        T: Optional[ArrayLike] = ...,
+        n: Optional[ArrayLike] = ...,
+        periods: Optional[ArrayLike] = ...,
+        ended: Optional[ArrayLike] = ...,
+        discount_rate: float = ...,
+    ) -> npt.NDArray[np.float64]: ...
+    def expected_renewals(self, t: float, periods: ArrayLike, ended: ArrayLike) -> npt.NDArray[np.float64]: ...
+    def expected_purchases_new(self, t: float) -> float: ...
+    def probability_of_purchases_new(self, t: float, k: int) -> float: ...
+    def survival(self, t: float) -> float: ...
+    def expected_spend(self, x: ArrayLike, m: ArrayLike) -> npt.NDArray[np.float64]: ...
+    def log_likelihood_of(
+        self,
+        x: Optional[ArrayLike] = ...,
+        t_x: Optional[ArrayLike] = ...,
+        T: Optional[ArrayLike] = ...,
+        n: Optional[ArrayLike] = ...,
+        m: Optional[ArrayLike] = ...,
+        periods: Optional[ArrayLike] = ...,
+        ended: Optional[ArrayLike] = ...,
+        weights: Optional[ArrayLike] = ...,
+    ) -> float: ...
+
+def fit_value_model(
+    name: str,
+    *,
+    x: Optional[ArrayLike] = ...,
+    t_x: Optional[ArrayLike] = ...,
+    T: Optional[ArrayLike] = ...,
+    n: Optional[ArrayLike] = ...,
+    m: Optional[ArrayLike] = ...,
+    periods: Optional[ArrayLike] = ...,
+    ended: Optional[ArrayLike] = ...,
+    weights: Optional[ArrayLike] = ...,
+    options: Optional[Mapping[str, Any]] = ...,
+    penalizer: float = ...,
+) -> ValueModel: ...
 def fit_gamma_gamma(
     x: ArrayLike,
     m: ArrayLike,

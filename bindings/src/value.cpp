@@ -1,7 +1,13 @@
-// rapport Python bindings: BG/NBD and Gamma-Gamma fits and predictions over numpy arrays.
+// rapport Python bindings: BG/NBD and Gamma-Gamma fits and predictions over numpy arrays, and
+// every value model of rapport/value/models.hpp (_ValueModel, wrapped by rapport/value.py).
 #include "common.hpp"
 
+#include <rapport/value/models.hpp>
+
+#include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 namespace rapport_py {
 namespace {
@@ -46,9 +52,175 @@ rapport::GammaGammaParams gamma_gamma_params(const py::dict& d) {
   return model_params<rapport::GammaGammaParams>(d, "gamma_gamma");
 }
 
+using U8 = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>;
+
+/// The arrays of one call, converted and kept alive while the GIL is released; `data` views them.
+struct Inputs {
+  std::optional<Doubles> x, t_x, T, n, m, periods, weights;
+  std::optional<U8> ended;
+  rapport::ModelData data;
+  std::size_t rows = 0;
+};
+
+Inputs inputs(const py::object& x, const py::object& t_x, const py::object& T, const py::object& n,
+              const py::object& mv, const py::object& periods, const py::object& ended, const py::object& weights) {
+  Inputs in;
+  std::optional<std::size_t> length;
+  const auto take = [&](const py::object& o, std::optional<Doubles>& slot, std::span<const double>& view,
+                        const char* name) {
+    if (o.is_none()) return;
+    slot = Doubles::ensure(o);
+    if (!slot || !*slot) throw py::value_error(std::string(name) + ": expected an array of numbers");
+    if (slot->ndim() != 1) throw py::value_error(std::string(name) + ": expected a 1-D array");
+    const auto size = static_cast<std::size_t>(slot->size());
+    if (length && *length != size) throw py::value_error("arrays differ in length (" + std::string(name) + ")");
+    length = size;
+    view = span_of(*slot);
+  };
+  take(x, in.x, in.data.x, "x");
+  take(t_x, in.t_x, in.data.t_x, "t_x");
+  take(T, in.T, in.data.T, "T");
+  take(n, in.n, in.data.n, "n");
+  take(mv, in.m, in.data.m, "m");
+  take(periods, in.periods, in.data.periods, "periods");
+  take(weights, in.weights, in.data.weights, "weights");
+  if (!ended.is_none()) {
+    in.ended = U8::ensure(ended);
+    if (!in.ended || !*in.ended || in.ended->ndim() != 1) throw py::value_error("ended: expected a 1-D array");
+    const auto size = static_cast<std::size_t>(in.ended->size());
+    if (length && *length != size) throw py::value_error("arrays differ in length (ended)");
+    length = size;
+    in.data.ended = {in.ended->data(), size};
+  }
+  in.rows = length.value_or(0);
+  return in;
+}
+
+rapport::ValueModelName model_name(const std::string& name) {
+  const auto parsed = rapport::parse_value_model(name);
+  if (!parsed) {
+    throw rapport::ConfigError("unknown value model '" + name +
+                               "' (bgnbd, pareto_nbd, mbgnbd, bgbb, sbg or gamma_gamma)");
+  }
+  return *parsed;
+}
+
+/// Per-row predictions: `fn(model, data, out)` over the rows given, GIL released.
+template <class Fn>
+py::array_t<double> per_row(const rapport::ValueModel& model, const Inputs& in, Fn&& fn) {
+  std::vector<double> out(in.rows);
+  {
+    py::gil_scoped_release release;
+    fn(model, in.data, std::span<double>(out));
+  }
+  return to_numpy(std::move(out));
+}
+
+#define RAPPORT_PY_ROW_ARGS                                                                                  \
+  py::arg("x") = py::none(), py::arg("t_x") = py::none(), py::arg("T") = py::none(), py::arg("n") = py::none(), \
+  py::arg("m") = py::none(), py::arg("periods") = py::none(), py::arg("ended") = py::none()
+
 }  // namespace
 
 void init_value(py::module_& m) {
+  py::class_<rapport::ValueModel>(m, "_ValueModel")
+      .def_property_readonly("name", [](const rapport::ValueModel& v) { return std::string(rapport::to_string(v.name)); })
+      .def_property_readonly("param_names",
+                             [](const rapport::ValueModel& v) {
+                               std::vector<std::string> out;
+                               for (std::string_view s : rapport::param_names(v.name)) out.emplace_back(s);
+                               return out;
+                             })
+      .def_readonly("params", &rapport::ValueModel::params)
+      .def_readonly("std_errors", &rapport::ValueModel::std_errors)
+      .def_readonly("log_covariance", &rapport::ValueModel::log_covariance)
+      .def_readonly("log_likelihood", &rapport::ValueModel::log_likelihood)
+      .def_readonly("aic", &rapport::ValueModel::aic)
+      .def_readonly("bic", &rapport::ValueModel::bic)
+      .def_readonly("n", &rapport::ValueModel::n)
+      .def_readonly("penalizer", &rapport::ValueModel::penalizer)
+      .def(
+          "p_alive",
+          [](const rapport::ValueModel& v, const py::object& x, const py::object& t_x, const py::object& T,
+             const py::object& n, const py::object& mv, const py::object& periods, const py::object& ended) {
+            const Inputs in = inputs(x, t_x, T, n, mv, periods, ended, py::none());
+            return per_row(v, in, [](const auto& model, const auto& data, auto out) { rapport::p_alive(model, data, out); });
+          },
+          RAPPORT_PY_ROW_ARGS)
+      .def(
+          "expected_purchases",
+          [](const rapport::ValueModel& v, double t, const py::object& x, const py::object& t_x, const py::object& T,
+             const py::object& n, const py::object& mv, const py::object& periods, const py::object& ended) {
+            const Inputs in = inputs(x, t_x, T, n, mv, periods, ended, py::none());
+            return per_row(v, in, [t](const auto& model, const auto& data, auto out) {
+              rapport::expected_purchases(model, t, data, out);
+            });
+          },
+          py::arg("t"), RAPPORT_PY_ROW_ARGS)
+      .def(
+          "discounted_expected_purchases",
+          [](const rapport::ValueModel& v, double t, double rate, const py::object& x, const py::object& t_x,
+             const py::object& T, const py::object& n, const py::object& mv, const py::object& periods,
+             const py::object& ended) {
+            const Inputs in = inputs(x, t_x, T, n, mv, periods, ended, py::none());
+            return per_row(v, in, [t, rate](const auto& model, const auto& data, auto out) {
+              rapport::discounted_expected_purchases(model, t, rate, data, out);
+            });
+          },
+          py::arg("t"), py::arg("rate"), RAPPORT_PY_ROW_ARGS)
+      .def(
+          "expected_spend",
+          [](const rapport::ValueModel& v, const py::object& x, const py::object& mv) {
+            const Inputs in = inputs(x, py::none(), py::none(), py::none(), mv, py::none(), py::none(), py::none());
+            return per_row(v, in, [](const auto& model, const auto& data, auto out) {
+              rapport::expected_spend(model, data, out);
+            });
+          },
+          py::arg("x"), py::arg("m"))
+      .def("expected_purchases_new",
+           [](const rapport::ValueModel& v, double t) { return rapport::expected_purchases_new(v, t); }, py::arg("t"))
+      .def(
+          "probability_of_purchases_new",
+          [](const rapport::ValueModel& v, double t, unsigned k) { return rapport::probability_of_purchases_new(v, t, k); },
+          py::arg("t"), py::arg("k"))
+      .def("survival", [](const rapport::ValueModel& v, double t) { return rapport::survival(v, t); }, py::arg("t"))
+      .def(
+          "log_likelihood_of",
+          [](const rapport::ValueModel& v, const py::object& x, const py::object& t_x, const py::object& T,
+             const py::object& n, const py::object& mv, const py::object& periods, const py::object& ended,
+             const py::object& weights) {
+            const Inputs in = inputs(x, t_x, T, n, mv, periods, ended, weights);
+            py::gil_scoped_release release;
+            return rapport::log_likelihood(v, in.data);
+          },
+          RAPPORT_PY_ROW_ARGS, py::arg("weights") = py::none());
+  m.def(
+      "_fit_value_model",
+      [](const std::string& name, const py::object& x, const py::object& t_x, const py::object& T, const py::object& n,
+         const py::object& mv, const py::object& periods, const py::object& ended, const py::object& weights,
+         int max_iterations, double gradient_tolerance, std::size_t min_customers, double penalizer) {
+        const auto model = model_name(name);
+        const auto opt = fit_options(max_iterations, gradient_tolerance, min_customers);
+        const Inputs in = inputs(x, t_x, T, n, mv, periods, ended, weights);
+        py::gil_scoped_release release;
+        return rapport::fit_value_model(model, in.data, opt, penalizer);
+      },
+      py::arg("name"), RAPPORT_PY_ROW_ARGS, py::arg("weights") = py::none(), py::arg("max_iterations"),
+      py::arg("gradient_tolerance"), py::arg("min_customers"), py::arg("penalizer"));
+  m.def(
+      "_value_param_names",
+      [](const std::string& name) {
+        std::vector<std::string> out;
+        for (std::string_view s : rapport::param_names(model_name(name))) out.emplace_back(s);
+        return out;
+      },
+      py::arg("name"));
+  m.def(
+      "_make_value_model",
+      [](const std::string& name, const std::vector<double>& params) {
+        return rapport::make_value_model(model_name(name), params);
+      },
+      py::arg("name"), py::arg("params"));
   m.def(
       "_fit_bgnbd",
       [](const Doubles& x, const Doubles& t_x, const Doubles& T, int max_iterations, double gradient_tolerance,
@@ -125,5 +297,7 @@ void init_value(py::module_& m) {
       },
       py::arg("params"), py::arg("x"), py::arg("m"));
 }
+
+#undef RAPPORT_PY_ROW_ARGS
 
 }  // namespace rapport_py

@@ -1,24 +1,96 @@
 /// @file mbgnbd.cpp
-/// The mbgnbd kernel (being written on branch models-cont; this placeholder throws FitError).
-#include "value/model_kernels.hpp"
+/// MBG/NBD (Batislam, Denizel & Filiztekin 2007) behind the generic layer. As BG/NBD, but a
+/// customer may also leave right after the first purchase (at time 0): given λ and p,
+///   alive path:  (1−p)^(x+1) λ^x e^(−λT),    left after the x-th purchase:  p (1−p)^x λ^x e^(−λ t_x),
+/// so every BG/NBD expression holds with the dropout exponents shifted by one. Mixed over
+/// λ ~ Gamma(r, α) and p ~ Beta(a, b):
+///   L = Γ(r+x) α^r / Γ(r) · [B(a, b+x+1)/B(a, b) (α+T)^-(r+x) + B(a+1, b+x)/B(a, b) (α+t_x)^-(r+x)],
+///   P(alive) = 1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^(r+x)),
+///   E[Y(t) | alive] = BG/NBD's with b+1 in place of b (posterior p ~ Beta(a, b+x+1)),
+///   E[X(t)] = b/(a+b) · BG/NBD's E[X(t)] at (r, α, a, b+1) = b/(a−1) [1 − (α/(α+t))^r 2F1(r, b+1; a+b; t/(α+t))],
+///   P(X(t) = k) = B(a, b+k+1)/B(a, b) NB(k) + B(a+1, b+k)/B(a, b) (1 − Σ_{j<k} NB(j)), NB(j) = NB(j; r, α/(α+t)).
+/// The hypergeometric expectation is value.cpp's (bgnbd_expected_purchases_if_alive): the same
+/// Euler-transformed series and quadrature fallback, bounded time for any input.
+#include <rapport/value/value.hpp>
 
-#include <string>
+#include "value/model_kernels.hpp"
+#include "value/value_detail.hpp"
+
+#include <boost/math/special_functions/beta.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
 
 namespace rapport::detail {
 namespace {
 
-[[noreturn]] void pending() { throw FitError("value model mbgnbd is not available in this build yet"); }
-std::size_t validate(const ModelData&) { pending(); }
-double row_ll(std::span<const double>, const ModelData&, std::size_t) { return 0; }
-std::vector<std::vector<double>> no_starts(const ModelData&) { return {}; }
-double no_new(std::span<const double>, double) { pending(); }
-double no_pmf(std::span<const double>, double, unsigned) { pending(); }
+/// log B(a, b).
+double log_beta(double a, double b) { return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b); }
+
+std::size_t validate(const ModelData& data) { return validate_recency_data(data, "mbgnbd"); }
+
+double row_log_likelihood(std::span<const double> p, const ModelData& data, std::size_t row) {
+  const double r = p[0], alpha = p[1], a = p[2], b = p[3];
+  const double x = data.x[row], t_x = data.t_x[row], T = data.T[row];
+  const double head = std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) - log_beta(a, b);
+  const double alive = log_beta(a, b + x + 1) - (r + x) * std::log(alpha + T);
+  const double left = log_beta(a + 1, b + x) - (r + x) * std::log(alpha + t_x);
+  const double hi = std::max(alive, left), lo = std::min(alive, left);
+  return head + hi + std::log1p(std::exp(lo - hi));
+}
+
+std::vector<std::vector<double>> starts(const ModelData& data) {
+  double mean_T = 0, total = 0;
+  for (std::size_t i = 0; i < data.T.size(); ++i) {
+    mean_T += row_weight(data, i) * data.T[i];
+    total += row_weight(data, i);
+  }
+  mean_T = total > 0 ? mean_T / total : 1.0;
+  if (!(mean_T > 0)) mean_T = 1.0;
+  std::vector<std::vector<double>> out;
+  for (const auto& st : {std::vector<double>{1.0, mean_T, 1.0, 1.0}, std::vector<double>{0.25, 0.25 * mean_T, 0.5, 2.0},
+                         std::vector<double>{4.0, 4.0 * mean_T, 2.0, 0.5}}) {
+    out.push_back({std::log(st[0]), std::log(st[1]), std::log(st[2]), std::log(st[3])});
+  }
+  return out;
+}
+
+double p_alive(std::span<const double> p, const ModelData& data, std::size_t row) {
+  const double r = p[0], alpha = p[1], a = p[2], b = p[3];
+  const double x = data.x[row], t_x = data.t_x[row], T = data.T[row];
+  const double log_odds = std::log(a) - std::log(b + x) + (r + x) * (std::log(alpha + T) - std::log(alpha + t_x));
+  return log_odds > 0 ? std::exp(-log_odds) / (1 + std::exp(-log_odds)) : 1 / (1 + std::exp(log_odds));
+}
+
+double expected(std::span<const double> p, double t, const ModelData& data, std::size_t row) {
+  const BgNbdParams shifted{p[0], p[1], p[2], p[3] + 1, 0};
+  return bgnbd_expected_purchases_if_alive(shifted, t, data.x[row], data.T[row]) * p_alive(p, data, row);
+}
+
+double expected_new(std::span<const double> p, double t) {
+  const BgNbdParams shifted{p[0], p[1], p[2], p[3] + 1, 0};
+  return p[3] / (p[2] + p[3]) * bgnbd_expected_purchases_if_alive(shifted, t, 0.0, 0.0);
+}
+
+double pmf_new(std::span<const double> p, double t, unsigned k) {
+  const double r = p[0], alpha = p[1], a = p[2], b = p[3];
+  const double kd = k;
+  const double lb = log_beta(a, b);
+  if (!(t > 0)) return k == 0 ? 1.0 : 0.0;
+  const double log_nb = log_rising_over_factorial(r, k) + r * (std::log(alpha) - std::log(alpha + t)) +
+                        kd * (std::log(t) - std::log(alpha + t));
+  const double alive = std::exp(log_beta(a, b + kd + 1) - lb + log_nb);
+  // 1 − Σ_{j<k} NB(j; r, q) = 1 − I_q(r, k), q = α/(α+t); 1 at k = 0.
+  const double tail = k == 0 ? 1.0 : boost::math::ibetac(r, kd, alpha / (alpha + t));
+  return alive + std::exp(log_beta(a + 1, b + kd) - lb) * tail;
+}
 
 }  // namespace
 
 const ModelKernel& mbgnbd_kernel() {
-  static const ModelKernel k{ValueModelName::mbgnbd, validate, row_ll, nullptr, no_starts, nullptr, nullptr,
-                             nullptr, nullptr, no_new, no_pmf};
+  static const ModelKernel k{ValueModelName::mbgnbd, validate, row_log_likelihood, nullptr, starts, nullptr,
+                             p_alive, expected, nullptr, expected_new, pmf_new};
   return k;
 }
 

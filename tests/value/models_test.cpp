@@ -160,6 +160,14 @@ TEST(ValueModels, BgNbdNewCustomerPmfSumsToOneWithMeanEqualToExpectation) {
     EXPECT_NEAR(total, 1.0, 1e-10) << t;
     EXPECT_NEAR(mean, rapport::expected_purchases_new(m, t), 1e-9 * mean) << t;
   }
+  // BTYD's bgnbd.pmf example with these parameters (BTYD.pdf; quoted by lifetimes,
+  // tests/test_estimation.py, test_probability_of_n_purchases_up_to_time_same_as_R_BTYD):
+  // P(X(2) = 10) = 1.07869e-07, and P(X(30) = 11..20) below.
+  EXPECT_NEAR(rapport::probability_of_purchases_new(m, 2, 10), 1.07869e-07, 0.000005e-07);
+  const double btyd_30[] = {0.0019995214, 0.0015170236, 0.0011633150, 0.0009003148, 0.0007023638,
+                            0.0005517902, 0.0004361913, 0.0003467171, 0.0002769613, 0.0002222260};
+  for (unsigned k = 11; k <= 20; ++k)
+    EXPECT_NEAR(rapport::probability_of_purchases_new(m, 30, k), btyd_30[k - 11], 0.5e-10) << k;
   // FHL 2005 eq. 7 at t = 39 weeks with the published parameters, by hand:
   // E[X(39)] = (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))];
   // the pmf's mean above is an independent check of the same number.
