@@ -1496,4 +1496,5 @@ def trend(history_table: _pd.DataFrame, column: str = "loyalty_given") -> _pd.Da
         out[f"change_since_{d.isoformat()}"] = out[column] - wide[d].reindex(scored)
     return out
 
-from .validate import validate  # noqa: E402,F401  (rapport.validate: the value models on a holdout)
+from .validate import validate  # noqa: E402  (re-exported; rapport/validate.py needs the helpers above)
+__all__ += ["validate"]

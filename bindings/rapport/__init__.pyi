@@ -321,4 +321,17 @@ def history(
     strict: bool = ...,
 ) -> pd.DataFrame: ...
 def trend(history_table: pd.DataFrame, column: str = ...) -> pd.DataFrame: ...
-from .validate import validate as validate
+def validate(
+    customers: CustomersArg,
+    contacts: Optional[Frame] = ...,
+    purchases: Optional[Frame] = ...,
+    referrals: Optional[Frame] = ...,
+    *,
+    holdout_from: Any,
+    holdout_to: Any = ...,
+    value_model: Union[str, Sequence[str]] = ...,
+    config: ConfigArg = ...,
+    threads: Optional[int] = ...,
+    strict: bool = ...,
+    report: Optional[Union[str, os.PathLike[str]]] = ...,
+) -> Dict[str, Any]: ...

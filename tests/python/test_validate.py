@@ -108,3 +108,20 @@ def test_intervals_columns(cli, cdnow_tables, tmp_path):
                         "--intervals", "0.9", "--interval-draws", "200", "--threads", "4"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert again.read_bytes() == b.read_bytes()  # the same bytes for any thread count
+
+
+def test_plot_views_draw_the_json(cdnow_tables):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import rapport.plot as plot
+
+    customers, purchases, _ = cdnow_tables
+    v = rapport.validate(customers, purchases=purchases, holdout_from="1997-10-01")
+    ax = plot.tracking(v)
+    actual, bgnbd = ax.get_lines()[0], ax.get_lines()[1]
+    assert list(actual.get_ydata()) == [w["actual_cumulative"] for w in v["tracking"]]
+    assert list(bgnbd.get_ydata()) == [w["expected_cumulative"]["bgnbd"] for w in v["tracking"]]
+    assert "week 40" in ax.get_title()
+    assert plot.tracking(v, cumulative=False).get_lines()[0].get_ydata()[0] == v["tracking"][0]["actual"]
+    ax = plot.by_frequency(v)
+    assert [p.get_height() for p in ax.patches] == [r["actual_mean"] for r in v["models"][0]["by_frequency"]]
