@@ -96,6 +96,7 @@ def score(
     config: ConfigArg = ...,
     threads: Optional[int] = ...,
     strict: bool = ...,
+    intervals: Optional[float] = ...,
 ) -> pd.DataFrame: ...
 def load_db(uri: str, *, tables: Optional[Dict[str, str]] = ..., strict: bool = ...) -> CustomerBase: ...
 def score_db(

@@ -91,6 +91,11 @@ def test_intervals_columns(cli, cdnow_tables, tmp_path):
         "p_alive_lo", "p_alive_hi", "expected_purchases_lo", "expected_purchases_hi",
         "expected_value_lo", "expected_value_hi"]
     pd.testing.assert_frame_equal(with_iv[list(rapport.SCORE_COLUMNS)], plain)
+    by_kwarg = rapport.score(customers, purchases=purchases, as_of="1997-09-30", intervals=0.9,
+                             config={"interval_draws": 200})
+    pd.testing.assert_frame_equal(by_kwarg, with_iv)
+    with pytest.raises(rapport.ConfigError, match="intervals"):
+        rapport.score(customers, purchases=purchases, intervals=1.5)
     for name in ("p_alive", "expected_purchases", "expected_value"):
         lo, hi, point = with_iv[name + "_lo"], with_iv[name + "_hi"], with_iv[name]
         assert (lo <= hi).all()
