@@ -73,6 +73,8 @@ from ._config import _config  # noqa: F401
 from ._data import _date, _day, _resolve  # noqa: F401
 from ._errors import _rejects_frame  # noqa: F401
 
+from .validate import validate  # after the internals above: rapport/validate.py uses them
+
 __version__: str = _rapport.__version__
 
 __all__ = [
@@ -123,6 +125,7 @@ __all__ = [
     "score_dir",
     "summary",
     "trend",
+    "validate",
 ]
 
 for _name in __all__:  # the public names read rapport.<name> in help(), reprs and pickles

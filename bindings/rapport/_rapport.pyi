@@ -236,6 +236,9 @@ def _katz_reach(
     max_iterations: int,
     threads: int,
 ) -> Tuple[npt.NDArray[np.float64], int, float]: ...
+def _validate(
+    base: CustomerBase, holdout_from: int, holdout_to: Optional[int], models: str, config: ScoringConfig, report: str
+) -> str: ...
 
 class _ValueModel:
     name: str

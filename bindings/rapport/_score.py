@@ -116,7 +116,11 @@ def score(
     config: ConfigArg = None,
     threads: Optional[int] = None,
     strict: bool = False,
+    intervals: Optional[float] = None,
 ) -> _pd.DataFrame:
+    if intervals is not None:
+        config = _config(config, None)
+        config.intervals = intervals  # validated by the setter (ConfigError)
     return _frame(_score_run(customers, contacts, purchases, referrals, as_of, config, threads, strict))
 
 
@@ -127,6 +131,10 @@ score.__doc__ = (
     ----------"""
     + _INPUT_DOC
     + """
+    intervals : float, optional
+        Add the value intervals at this level (e.g. 0.9; the setting ``intervals``): the columns
+        ``p_alive_lo``, ``p_alive_hi``, ``expected_purchases_lo``, ``expected_purchases_hi``,
+        ``expected_value_lo`` and ``expected_value_hi`` after the usual ones (docs/validation.md).
 
     Returns
     -------

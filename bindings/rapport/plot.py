@@ -36,6 +36,8 @@ __all__ = [
     "next_actions",
     "overview",
     "p_alive_distribution",
+    "tracking",
+    "by_frequency",
     "upserve_top",
 ]
 
@@ -232,6 +234,51 @@ def largest_trees(summary: Dict[str, Any], ax: Optional[Axes] = None) -> Axes:
     ax.invert_yaxis()
     ax.set_xlabel("people in the tree")
     ax.set_title("Largest referral trees")
+    return ax
+
+
+def tracking(validation: Dict[str, Any], cumulative: bool = True, ax: Optional[Axes] = None) -> Axes:
+    """Repeat purchases per 7-day week, actual against each model's expectation, across the
+    calibration and the holdout (a :func:`rapport.validate` result); the holdout's start is marked."""
+    ax = _axes(ax)
+    weeks = validation["tracking"]
+    x = _np.arange(1, len(weeks) + 1)
+    key = "actual_cumulative" if cumulative else "actual"
+    ax.plot(x, [w[key] for w in weeks], color=_BLACK, label="actual")
+    colours = (_ORANGE, _SKY, _GREEN, _VERMILLION, _PURPLE)
+    fitted = [m["model"] for m in validation["models"] if m["fitted"]]
+    exp_key = "expected_cumulative" if cumulative else "expected"
+    for k, name in enumerate(fitted):
+        ax.plot(x, [w[exp_key][name] for w in weeks], color=colours[k % len(colours)], linestyle="--", label=name)
+    start = next(i for i, w in enumerate(weeks, 1) if w["to"] >= validation["holdout_from"])
+    ax.axvline(start, color=_BLACK, linewidth=0.8, linestyle=":")
+    ax.set_xlabel("week")
+    ax.set_ylabel("repeat purchases" + (" to date" if cumulative else " in the week"))
+    ax.set_title(("Cumulative" if cumulative else "Weekly") + f" repeat purchases (holdout from week {start})")
+    ax.legend()
+    return ax
+
+
+def by_frequency(validation: Dict[str, Any], ax: Optional[Axes] = None) -> Axes:
+    """Mean holdout purchases by calibration repeat purchases (0..6, 7+): actual bars, each fitted
+    model's conditional expectation as a line (a :func:`rapport.validate` result)."""
+    ax = _axes(ax)
+    fitted = [m for m in validation["models"] if m["fitted"]]
+    if not fitted:
+        ax.set_title("Holdout purchases by calibration frequency (no model fitted)")
+        return ax
+    rows = fitted[0]["by_frequency"]
+    x = _np.arange(len(rows))
+    ax.bar(x, [r["actual_mean"] for r in rows], color=_SKY, label="actual")
+    colours = (_ORANGE, _GREEN, _VERMILLION, _PURPLE)
+    for k, m in enumerate(fitted):
+        ax.plot(x, [r["predicted_mean"] for r in m["by_frequency"]], color=colours[k % len(colours)], marker="o",
+                label=m["model"])
+    ax.set_xticks(x, [r["x"] for r in rows])
+    ax.set_xlabel("repeat purchases in the calibration")
+    ax.set_ylabel("mean holdout purchases")
+    ax.set_title(f"Holdout purchases by calibration frequency ({validation['holdout_days']:.0f} days)")
+    ax.legend()
     return ax
 
 

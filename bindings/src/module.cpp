@@ -5,6 +5,7 @@
 
 namespace rapport_py { void init_report(py::module_& m); }  // report.cpp
 namespace rapport_py { void init_db(py::module_& m); }  // db.cpp
+namespace rapport_py { void init_validate(py::module_& m); }  // validate.cpp
 
 PYBIND11_MODULE(_rapport, m) {
   m.doc() = "Compiled core of the rapport package (use `import rapport`).";
@@ -31,4 +32,5 @@ PYBIND11_MODULE(_rapport, m) {
   rapport_py::init_graph(m);
   rapport_py::init_report(m);
   rapport_py::init_db(m);
+  rapport_py::init_validate(m);
 }

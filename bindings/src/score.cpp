@@ -39,7 +39,9 @@ struct is_component_array<rapport::ComponentArray<E, T>> : std::true_type {};
 
 template <class T>
 py::object to_python(const T& value) {
-  if constexpr (std::is_arithmetic_v<T>) {
+  if constexpr (std::is_same_v<T, rapport::IntervalMethod>) {
+    return py::str(std::string(rapport::to_string(value)));
+  } else if constexpr (std::is_arithmetic_v<T>) {
     return py::cast(value);
   } else if constexpr (std::is_enum_v<T>) {  // a string-valued setting
     return py::str(std::string(rapport::setting_spelling(value)));
@@ -254,14 +256,27 @@ py::list take_columns(ScoreRun& run) {
   cols["upserve_score"] = to_numpy(std::move(s.upserve_score));
   cols["referral_potential"] = to_numpy(std::move(s.referral_potential));
   cols["ask_for_referral"] = to_numpy_as(std::move(s.ask_for_referral), py::dtype("bool"));
+  rapport::ValueIntervals& iv = s.intervals;
+  const bool intervals = !iv.p_alive_lo.empty();
+  if (intervals) {
+    cols["p_alive_lo"] = to_numpy(std::move(iv.p_alive_lo));
+    cols["p_alive_hi"] = to_numpy(std::move(iv.p_alive_hi));
+    cols["expected_purchases_lo"] = to_numpy(std::move(iv.expected_purchases_lo));
+    cols["expected_purchases_hi"] = to_numpy(std::move(iv.expected_purchases_hi));
+    cols["expected_value_lo"] = to_numpy(std::move(iv.expected_value_lo));
+    cols["expected_value_hi"] = to_numpy(std::move(iv.expected_value_hi));
+  }
   run.taken = true;
 
   py::list out;
-  for (const auto& name : rapport::score_columns()) {
+  const auto add = [&](const std::string& name) {
     auto it = cols.find(name);
     if (it == cols.end()) throw rapport::InternalError("rapport: no binding for score column '" + name + "'");
     out.append(py::make_tuple(name, it->second));
-  }
+  };
+  for (const auto& name : rapport::score_columns()) add(name);
+  if (intervals)
+    for (const auto& name : rapport::interval_columns()) add(name);
   return out;
 }
 

@@ -40,6 +40,12 @@ const std::vector<std::string>& score_columns() {
   return cols;
 }
 
+const std::vector<std::string>& interval_columns() {
+  static const std::vector<std::string> cols{"p_alive_lo",         "p_alive_hi",        "expected_purchases_lo",
+                                             "expected_purchases_hi", "expected_value_lo", "expected_value_hi"};
+  return cols;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rejected rows
 // ---------------------------------------------------------------------------------------------
@@ -156,6 +162,14 @@ void format_score_row(std::string& out, const CustomerBase& base, const ScoreRes
   row.field(base.person(f.root[c]));
   row.count(f.tree_size[c]);
   row.number(f.katz[c]);
+  if (const ValueIntervals& iv = s.intervals; !iv.p_alive_lo.empty()) {
+    row.number(iv.p_alive_lo[r]);
+    row.number(iv.p_alive_hi[r]);
+    row.number(iv.expected_purchases_lo[r]);
+    row.number(iv.expected_purchases_hi[r]);
+    row.number(iv.expected_value_lo[r]);
+    row.number(iv.expected_value_hi[r]);
+  }
   row.word("\n");
   row.flush();
 }
@@ -169,6 +183,8 @@ void write_scores_csv(const std::string& path, const CustomerBase& base, const S
     if (i) header.push_back(',');
     header += cols[i];
   }
+  if (!res.scores.intervals.p_alive_lo.empty())
+    for (const auto& c : interval_columns()) header += "," + c;
   header.push_back('\n');
   file.write(header);
   detail::write_rows_parallel(file, res.scores.size(), threads,
@@ -181,15 +197,25 @@ void write_history_csv(const std::string& path, const CustomerBase& base, const 
   detail::OutputFile file(path);
   std::string header = "as_of";
   for (const auto& c : score_columns()) header += "," + c;
-  header.push_back('\n');
-  file.write(header);
+  bool first = true;
   for (const day_t d : dates) {
     const ScoreResult res = score_at(d);
+    if (first) {  // the header once the first run shows whether it has intervals (every run has the same config)
+      if (!res.scores.intervals.p_alive_lo.empty())
+        for (const auto& c : interval_columns()) header += "," + c;
+      header.push_back('\n');
+      file.write(header);
+      first = false;
+    }
     const std::string prefix = format_date(res.as_of) + ",";
     detail::write_rows_parallel(file, res.scores.size(), threads, [&](std::string& out, std::size_t r) {
       out += prefix;
       detail::format_score_row(out, base, res, r);
     });
+  }
+  if (first) {
+    header.push_back('\n');
+    file.write(header);
   }
   file.commit();
 }

@@ -64,7 +64,9 @@ void check_record(const std::string& prefix, const S& record);
 
 template <class T>
 void check_value(const std::string& path, const T& value, const Domain& domain) {
-  if constexpr (std::is_arithmetic_v<T>) {
+  if constexpr (std::is_same_v<T, IntervalMethod>) {
+    if (!parse_interval_method(to_string(value))) fail(path, "must be parametric or bootstrap");
+  } else if constexpr (std::is_arithmetic_v<T>) {
     check_number(path, static_cast<double>(value), domain);
   } else if constexpr (is_spelled<T>) {
     if (static_cast<std::size_t>(value) >= SettingSpellings<T>::names.size())
@@ -120,7 +122,11 @@ void read_record(const std::string& prefix, const json& v, S& record, bool requi
 
 template <class T>
 void read_value(const std::string& path, const json& v, T& out, const Domain& domain) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_same_v<T, IntervalMethod>) {
+    const auto m = v.is_string() ? parse_interval_method(v.get<std::string>()) : std::nullopt;
+    if (!m) fail(path, "must be \"parametric\" or \"bootstrap\" (got " + v.dump() + ")");
+    out = *m;
+  } else if constexpr (std::is_floating_point_v<T>) {
     out = read_number(path, v);
   } else if constexpr (std::is_integral_v<T>) {
     out = read_integer<T>(path, v, domain);
@@ -187,7 +193,9 @@ json write_record(const S& record);
 
 template <class T>
 json write_value(const T& value) {
-  if constexpr (std::is_arithmetic_v<T>) {
+  if constexpr (std::is_same_v<T, IntervalMethod>) {
+    return json(std::string(to_string(value)));
+  } else if constexpr (std::is_arithmetic_v<T>) {
     return json(value);
   } else if constexpr (is_spelled<T>) {
     return json(std::string(setting_spelling(value)));

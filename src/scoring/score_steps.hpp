@@ -68,6 +68,11 @@ bool model_path(const CustomerBase& base, const ScoringConfig& config);
 /// @throws ConfigError when bgbb runs without opportunity_days.
 void score_value_models(const CustomerBase& base, const ScoringConfig& config, unsigned threads, ScoreResult& out);
 
+/// With config.intervals > 0: the _lo/_hi columns of p_alive, expected purchases and expected
+/// value (out.scores.intervals), from parameter draws of the value models (interval_columns.cpp);
+/// NaN where the point value is NaN or a model was given rather than fitted. Otherwise nothing.
+void fill_interval_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out);
+
 /// upserve_score of every row by sorting upserve_value (NaN for all when value is unknown).
 void rank_upserve(unsigned threads, bool value_known, Scores& s);
 

@@ -201,6 +201,10 @@ TEST(Config, JsonRoundTripCoversEveryField) {
   c.bgnbd = BgNbdParams{0.25, 30, 0.8, 2.4, 0};
   c.gamma_gamma = GammaGammaParams{6, 4, 16, 0};
   c.fit = FitOptions{50, 1e-8, 12};
+  c.intervals = 0.8;
+  c.interval_method = IntervalMethod::bootstrap;
+  c.interval_draws = 200;
+  c.interval_seed = 9;
   c.threads = 3;
   c.value_model = ValueModelSetting::automatic;
   c.opportunity_days = 365;
@@ -238,7 +242,7 @@ TEST(Config, JsonRoundTripCoversEveryField) {
       EXPECT_FALSE(ScoringConfig{}.*f.member == c.*f.member) << f.name << " not exercised";
     }
   });
-  EXPECT_EQ(fields, 32u);
+  EXPECT_EQ(fields, 36u);
   EXPECT_EQ(config_to_json(back), config_to_json(c));
 }
 

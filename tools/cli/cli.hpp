@@ -33,6 +33,9 @@ struct ScoreArgs {
   std::string rejects;      ///< --rejects CSV
   std::string config;       ///< --config JSON
   unsigned threads = 0;     ///< --threads (0 = the config's)
+  double intervals = 0;     ///< --intervals LEVEL (0 = the config's)
+  std::string interval_method;  ///< --interval-method parametric|bootstrap ("" = the config's)
+  unsigned interval_draws = 0;  ///< --interval-draws B (0 = the config's)
   bool strict = false;      ///< --strict
   bool quiet = false;       ///< --quiet
   rapport_cli::ReportArgs report;  ///< --report F (and `rapport report`)

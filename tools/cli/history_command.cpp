@@ -62,6 +62,9 @@ CLI::App* add_history_command(CLI::App& app, HistoryArgs& args) {
   cmd->add_option("--out", a.out, "Write the history CSV here ('-' = standard output)");
   cmd->add_option("--config", a.config, "Scoring config JSON");
   cmd->add_option("--threads", a.threads, "Worker threads (0 = the config's)");
+  cmd->add_option("--intervals", a.intervals, "Add the value intervals' _lo/_hi columns at this level (e.g. 0.9)");
+  cmd->add_option("--interval-method", a.interval_method, "parametric (default) or bootstrap");
+  cmd->add_option("--interval-draws", a.interval_draws, "Parameter draws (bootstrap: resamples), default 1000");
   cmd->add_flag("--strict", a.strict, "Fail on the first rejected row or an unfittable value model");
   cmd->add_flag("--quiet", a.quiet, "Print no timing");
   return cmd;

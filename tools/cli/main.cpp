@@ -1,5 +1,5 @@
 // rapport: command-line tool. `rapport score`, `rapport report`, `rapport generate`, `rapport graph`,
-// `rapport import`.
+// `rapport import`, `rapport history`, `rapport validate`.
 //
 // main() parses the arguments, installs the signal cleanup and runs one command; it is the one
 // place where failures become exit codes: a rapport::Error exits with rapport::exit_code(kind)
@@ -7,6 +7,7 @@
 #include "cli.hpp"
 #include "history_command.hpp"
 #include "report_command.hpp"
+#include "validate_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -59,6 +60,10 @@ void add_score_options(CLI::App& app, ScoreArgs& a) {
   app.add_option("--rejects", a.rejects, "Write every rejected row (file, line, column, reason, raw row) here");
   app.add_option("--config", a.config, "ScoringConfig as JSON");
   app.add_option("--threads", a.threads, "Worker threads (default: all cores)");
+  app.add_option("--intervals", a.intervals,
+                 "Add _lo/_hi columns of p_alive, expected_purchases and expected_value at this level (e.g. 0.9)");
+  app.add_option("--interval-method", a.interval_method, "parametric (default) or bootstrap");
+  app.add_option("--interval-draws", a.interval_draws, "Parameter draws (bootstrap: resamples), default 1000");
   app.add_flag("--strict", a.strict, "Any rejected row, or a value model that cannot be fitted, is an error");
   app.add_flag("--quiet", a.quiet, "Print no report");
 }
@@ -142,6 +147,9 @@ int main(int argc, char** argv) {
   HistoryArgs history_args;
   auto* history = add_history_command(app, history_args);
   add_db_options(*history, history_args.score.db, true);
+  ValidateArgs validate_args;
+  auto* validate = add_validate_command(app, validate_args);
+  add_db_options(*validate, validate_args.score.db, false);
   auto* import = app.add_subcommand("import", "Load CSV files into a database's four tables (native types)");
   add_import_options(*import, import_args);
 
@@ -152,6 +160,7 @@ int main(int argc, char** argv) {
     if (*graph) return run_graph(std::move(graph_args));
     if (*history) return run_history(std::move(history_args));
     if (*import) return run_import(std::move(import_args));
+    if (*validate) return run_validate(std::move(validate_args));
     if (*report) score_args.quiet = true;  // `rapport report`: the score path, writing only the page
     return run_score(std::move(score_args));  // also the default with no subcommand
   } catch (const CLI::ParseError& e) {

@@ -86,6 +86,14 @@ ScoringConfig resolve_config(const ScoreArgs& args) {
   ScoringConfig cfg;
   if (!args.config.empty()) cfg = config_from_json(read_text(args.config));
   if (args.threads) cfg.threads = args.threads;
+  if (args.intervals != 0) cfg.intervals = args.intervals;
+  if (!args.interval_method.empty()) {
+    const auto m = parse_interval_method(args.interval_method);
+    if (!m) throw ConfigError("--interval-method must be parametric or bootstrap (got '" + args.interval_method + "')");
+    cfg.interval_method = *m;
+  }
+  if (args.interval_draws) cfg.interval_draws = args.interval_draws;
+  validate(cfg);
   return cfg;
 }
 

@@ -34,6 +34,11 @@ class OutputFile;
 /// The scores CSV header, in the card's column order.
 RAPPORT_API const std::vector<std::string>& score_columns();
 
+/// The interval columns appended after score_columns() when the run has intervals
+/// (ScoringConfig::intervals > 0): p_alive_lo, p_alive_hi, expected_purchases_lo,
+/// expected_purchases_hi, expected_value_lo, expected_value_hi.
+RAPPORT_API const std::vector<std::string>& interval_columns();
+
 /// Writes the scores CSV (one row per scored customer, header first), formatting rows on
 /// `threads` threads (0 = all cores); the bytes do not depend on the thread count.
 /// @throws OutputError naming the file when it cannot be written.

@@ -6,6 +6,7 @@
 
 #include <rapport/export.hpp>
 #include <rapport/scoring/components.hpp>
+#include <rapport/value/intervals.hpp>
 #include <rapport/value/value.hpp>
 
 #include <array>
@@ -94,6 +95,10 @@ struct ScoringConfig {
   std::optional<BgBbParams> bgbb;             ///< fixed BG/BB parameters instead of fitting
   std::optional<SbgParams> sbg;               ///< fixed sBG parameters instead of fitting
   FitOptions fit;                     ///< fitting options
+  double intervals = 0;               ///< level of the value intervals (_lo/_hi columns); 0 = none
+  IntervalMethod interval_method = IntervalMethod::parametric;  ///< how the parameter draws are made
+  unsigned interval_draws = 1000;     ///< parameter draws (bootstrap: resamples) of the intervals
+  unsigned interval_seed = 1;         ///< seed of the draws (the same bytes for any thread count)
   unsigned threads = 0;               ///< worker threads; 0 = all cores (capped to the machine)
 };
 
@@ -150,6 +155,12 @@ inline constexpr Domain tolerance{0, 1, true, false, "in (0, 1]"};
 inline constexpr Domain min_customers{1, 4294967295.0, false, false, "an integer >= 1"};
 /// Rows a live Scorer holds.
 inline constexpr Domain pending_rows{0, 4294967295.0, false, false, "an integer in [0, 4294967295]"};
+/// An interval level: 0 (none) or a coverage below 1.
+inline constexpr Domain interval_level{0, 1, false, true, "in [0, 1); 0 = no intervals"};
+/// Parameter draws of the intervals.
+inline constexpr Domain draws{1, 1000000, false, false, "an integer in [1, 1000000]"};
+/// A seed.
+inline constexpr Domain seed{0, 4294967295.0, false, false, "an integer in [0, 4294967295]"};
 /// Worker threads.
 inline constexpr Domain threads{0, max_threads, false, false, "an integer in [0, 1048576]"};
 /// A rate or penalty: finite and non-negative.
@@ -214,6 +225,10 @@ constexpr void visit_fields(V&& visit) {
     visit(Field<C, std::optional<MbgNbdParams>>{"mbgnbd", &C::mbgnbd, {}, "fixed MBG/NBD parameters instead of fitting", true});
     visit(Field<C, std::optional<BgBbParams>>{"bgbb", &C::bgbb, {}, "fixed BG/BB parameters instead of fitting", true});
     visit(Field<C, std::optional<SbgParams>>{"sbg", &C::sbg, {}, "fixed sBG parameters instead of fitting", true});
+    visit(Field<C, double>{"intervals", &C::intervals, d::interval_level, "level of the value intervals; 0 = none", true});
+    visit(Field<C, IntervalMethod>{"interval_method", &C::interval_method, {}, "parametric or bootstrap", true});
+    visit(Field<C, unsigned>{"interval_draws", &C::interval_draws, d::draws, "parameter draws of the intervals", true});
+    visit(Field<C, unsigned>{"interval_seed", &C::interval_seed, d::seed, "seed of the interval draws", true});
     visit(Field<C, unsigned>{"threads", &C::threads, d::threads, "worker threads; 0 = all cores"});
   } else if constexpr (std::is_same_v<S, BgNbdParams>) {
     visit(Field<S, double>{"r", &S::r, d::positive, "BG/NBD purchase-rate shape"});

@@ -58,6 +58,7 @@ struct Scores {
   std::vector<double> expected_value;     ///< expected purchases × spend (0 without purchases; NaN without a value model)
   std::vector<double> upserve_value;      ///< expected_value × (1 − L/100) (NaN without a value model)
   std::vector<double> upserve_score;      ///< mid-rank percentile of upserve_value (NaN without a value model)
+  ValueIntervals intervals;               ///< _lo/_hi of p_alive, expected purchases and value (empty unless config.intervals > 0)
   std::vector<NextAction> next_action;    ///< recommended action
   std::vector<double> next_action_gap;    ///< weighted gap that chose it (NaN for an overdue complaint without it)
   std::vector<double> referral_potential; ///< R in [0, 100]
