@@ -46,7 +46,7 @@ def test_each_kind_arrives_as_its_class(base, tmp_path):
     _raises(rapport.ConfigError, "period_days", rapport.ScoringConfig, period_days=0)
     zeros = np.zeros(50)
     _raises(rapport.FitError, "", rapport.fit_bgnbd, zeros, zeros, np.full(50, 100.0))  # no repeat buyer
-    _raises(rapport.OutputError, "is a directory", rapport.report, base, out=tmp_path)
+    _raises(rapport.OutputError, "a directory", rapport.report, base, out=tmp_path)
     _raises(rapport.UsageError, "differ in length", rapport.fit_gamma_gamma, [1.0, 2.0], [1.0])
     # 0 -> 1 -> 0: spectral radius 1, so beta = 1.5 diverges (a setting outside its domain)
     _raises(rapport.ConfigError, "diverges", rapport.katz_reach, [0, 1], [1, 0], beta=1.5)
