@@ -50,8 +50,9 @@ rapport::Digraph synthetic_graph(std::uint32_t n, std::uint32_t degree, std::uin
     // Out-degree between 1 and 2*degree - 1 (mean ~degree).
     const std::uint32_t k = std::uniform_int_distribution<std::uint32_t>(1, 2 * degree - 1)(rng);
     for (std::uint32_t j = 0; j < k; ++j) {
-      const std::uint32_t v =
-          (!t.empty() && unit(rng) < 0.5) ? t[std::uniform_int_distribution<std::size_t>(0, t.size() - 1)(rng)] : any(rng);
+      const std::uint32_t v = (!t.empty() && unit(rng) < 0.5)
+                                  ? t[std::uniform_int_distribution<std::size_t>(0, t.size() - 1)(rng)]
+                                  : any(rng);
       s.push_back(u);
       t.push_back(v);
     }
@@ -76,8 +77,8 @@ void report(benchmark::State& state, const rapport::Digraph& g, int iterations) 
   state.counters["nodes"] = static_cast<double>(g.num_nodes());
   state.counters["edges"] = static_cast<double>(g.num_edges());
   state.counters["solver_iterations"] = iterations;  // ("iterations" clashes in JSON)
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(g.num_edges()) * iterations);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(g.num_edges()) *
+                          iterations);
 }
 
 void BM_PageRankEpinions(benchmark::State& state) {
@@ -113,7 +114,11 @@ void BM_PageRankSynthetic(benchmark::State& state) {
   }
   report(state, g, iterations);
 }
-BENCHMARK(BM_PageRankSynthetic)->RangeMultiplier(10)->Range(10'000, 1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_PageRankSynthetic)
+    ->RangeMultiplier(10)
+    ->Range(10'000, 1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_KatzForest(benchmark::State& state) {
   const rapport::Digraph g = synthetic_forest(static_cast<std::uint32_t>(state.range(0)), 777);

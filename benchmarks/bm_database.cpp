@@ -53,8 +53,9 @@ Fixture& fixture() {
   if (!fs::exists(db)) rapport::import_csv_to_db(rapport::InputFiles::from_directory(f->dir), f->sqlite_uri);
   if (pg_uri()) {
     const std::string prefix = "bm" + std::to_string(n) + "_";
-    f->pg_tables = rapport::DbTables::parse("customers=" + prefix + "customers,contacts=" + prefix + "contacts,purchases=" +
-                                            prefix + "purchases,referrals=" + prefix + "referrals");
+    f->pg_tables =
+        rapport::DbTables::parse("customers=" + prefix + "customers,contacts=" + prefix +
+                                 "contacts,purchases=" + prefix + "purchases,referrals=" + prefix + "referrals");
     try {
       rapport::import_csv_to_db(rapport::InputFiles::from_directory(f->dir), pg_uri(), f->pg_tables);
     } catch (const rapport::OutputError&) {

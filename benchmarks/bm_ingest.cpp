@@ -45,7 +45,6 @@ static void BM_IngestContacts(benchmark::State& state) {
   state.counters["contacts"] = static_cast<double>(rows);
 }
 
-
 // All four files.
 static void BM_IngestAll(benchmark::State& state) {
   const auto& dir = base_dir(state.range(0));

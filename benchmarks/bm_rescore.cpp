@@ -41,7 +41,8 @@ RowBatch events(const CustomerBase& b, std::mt19937_64& rng, bool referrals) {
     batch.contacts.push_back({customer(), ContactRow{when(), Channel::phone, Stage::service, Initiator::business,
                                                      Aspect::hospitality, 1, false, no_time}});
   for (int k = 0; k < 90; ++k) batch.purchases.push_back({customer(), when(), 40.0 + static_cast<double>(rng() % 100)});
-  for (int k = 0; referrals && k < 10; ++k) batch.referrals.push_back({customer(), "prospect-" + std::to_string(rng()), when()});
+  for (int k = 0; referrals && k < 10; ++k)
+    batch.referrals.push_back({customer(), "prospect-" + std::to_string(rng()), when()});
   return batch;
 }
 
@@ -62,7 +63,12 @@ void BM_Rescore(benchmark::State& state) {
   }
   state.counters["rescored"] = benchmark::Counter(static_cast<double>(rescored), benchmark::Counter::kAvgIterations);
 }
-BENCHMARK(BM_Rescore)->Args({100000, 1})->Args({1000000, 1})->Args({1000000, 0})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Rescore)
+    ->Args({100000, 1})
+    ->Args({1000000, 1})
+    ->Args({1000000, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // A batch of 200 contacts of random customers (the live feed's common case), then the rows to
 // hand on: range(1) = 0: changes() (the rows of scores() rescored, O(batch) to list); 1: those

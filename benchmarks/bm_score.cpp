@@ -45,7 +45,8 @@ double read_contact_bytes(const rapport::CustomerBase& b) {
         for (std::size_t k = t * n / 2; k < (t + 1) * n / 2; ++k) {
           at += b.contact_at[k];
           small += static_cast<std::uint32_t>(b.contact_channel[k]) + static_cast<std::uint32_t>(b.contact_stage[k]) +
-                   static_cast<std::uint32_t>(b.contact_initiator[k]) + static_cast<std::uint32_t>(b.contact_aspect[k]) +
+                   static_cast<std::uint32_t>(b.contact_initiator[k]) +
+                   static_cast<std::uint32_t>(b.contact_aspect[k]) +
                    static_cast<std::uint8_t>(b.contact_impression[k]) + b.contact_complaint[k];
         }
         sums[t] = at + small;
@@ -100,7 +101,6 @@ static void BM_ScoreWithFit(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(b.contact_count()) * state.iterations());
 }
 
-
 // The acquisition forest alone: referrals per second.
 static void BM_ReferralForest(benchmark::State& state) {
   const auto& b = base(state.range(0));
@@ -119,9 +119,18 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("RAPPORT_BENCH_MAX_CUSTOMERS")) max = std::atoll(env);
   for (std::int64_t n = 10'000; n <= max; n *= 10) {
     for (int threads : {1, 2})
-      benchmark::RegisterBenchmark("BM_Score", BM_Score)->Args({n, threads})->Unit(benchmark::kMillisecond)->UseRealTime();
-    benchmark::RegisterBenchmark("BM_ScoreVsMemoryFloor", BM_ScoreVsMemoryFloor)->Arg(n)->Unit(benchmark::kMillisecond)->UseManualTime();
-    benchmark::RegisterBenchmark("BM_ScoreWithFit", BM_ScoreWithFit)->Arg(n)->Unit(benchmark::kMillisecond)->UseRealTime();
+      benchmark::RegisterBenchmark("BM_Score", BM_Score)
+          ->Args({n, threads})
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    benchmark::RegisterBenchmark("BM_ScoreVsMemoryFloor", BM_ScoreVsMemoryFloor)
+        ->Arg(n)
+        ->Unit(benchmark::kMillisecond)
+        ->UseManualTime();
+    benchmark::RegisterBenchmark("BM_ScoreWithFit", BM_ScoreWithFit)
+        ->Arg(n)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
     benchmark::RegisterBenchmark("BM_ReferralForest", BM_ReferralForest)->Arg(n)->Unit(benchmark::kMillisecond);
   }
   benchmark::Initialize(&argc, argv);

@@ -73,8 +73,7 @@ void fit_bgnbd_sample(benchmark::State& state, bool real_valued) {
     fit = rapport::fit_bgnbd(s.x, s.t_x, s.T);
     benchmark::DoNotOptimize(fit);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(n));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
   state.counters["r"] = fit.r;
   state.counters["alpha"] = fit.alpha;
   state.counters["a"] = fit.a;
@@ -82,29 +81,19 @@ void fit_bgnbd_sample(benchmark::State& state, bool real_valued) {
 }
 
 void BM_FitBgNbd(benchmark::State& state) { fit_bgnbd_sample(state, false); }
-BENCHMARK(BM_FitBgNbd)
-    ->Arg(10'000)
-    ->Arg(100'000)
-    ->Arg(1'000'000)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_FitBgNbd)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// BG/NBD fit on real-valued histories (no two customers alike, so merging does not help).
 void BM_FitBgNbdReal(benchmark::State& state) { fit_bgnbd_sample(state, true); }
-BENCHMARK(BM_FitBgNbdReal)
-    ->Arg(100'000)
-    ->Arg(1'000'000)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_FitBgNbdReal)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// Expected purchases over 365 days for every customer of the sample: range 0 at the sample's
 /// own parameters (the Euler series), range 1 at a = 1.74e7, b = 1.61e8 (a fit on a small base
 /// without dropout heterogeneity; the logit-Beta quadrature).
 void BM_ExpectedPurchases(benchmark::State& state) {
   const BgNbdSample& s = bgnbd_sample(100'000);
-  const rapport::BgNbdParams params = state.range(0) == 0
-                                          ? rapport::BgNbdParams{0.25, 40.0, 0.8, 2.5, 0}
-                                          : rapport::BgNbdParams{0.56, 59.3, 1.74e7, 1.61e8, 0};
+  const rapport::BgNbdParams params = state.range(0) == 0 ? rapport::BgNbdParams{0.25, 40.0, 0.8, 2.5, 0}
+                                                          : rapport::BgNbdParams{0.56, 59.3, 1.74e7, 1.61e8, 0};
   const std::size_t n = state.range(0) == 0 ? s.x.size() : 2'000;
   double total = 0;
   for (auto _ : state) {
@@ -114,8 +103,7 @@ void BM_ExpectedPurchases(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(total);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(n));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
   state.counters["mean"] = total / static_cast<double>(n);
 }
 BENCHMARK(BM_ExpectedPurchases)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -135,17 +123,14 @@ void BM_PredictBgNbd(benchmark::State& state) {
         expected[i] = rapport::bgnbd_expected_purchases(params, 365, s.x[i], s.t_x[i], s.T[i]);
       }
     } else {
-      rapport::detail::predict_bgnbd(params, 365, s.x.data(), s.t_x.data(), s.T.data(), p_alive.data(),
-                                     expected.data(), n, static_cast<unsigned>(state.range(0)));
+      rapport::detail::predict_bgnbd(params, 365, s.x.data(), s.t_x.data(), s.T.data(), p_alive.data(), expected.data(),
+                                     n, static_cast<unsigned>(state.range(0)));
     }
     benchmark::DoNotOptimize(expected.data());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
 }
-BENCHMARK(BM_PredictBgNbd)
-    ->ArgsProduct({{0, 1, 2}, {0, 1}})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_PredictBgNbd)->ArgsProduct({{0, 1, 2}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// Synthetic Gamma-Gamma customers: x = 1 + Geometric(0.4), nu ~ Gamma(q, 1/gamma), mean spend
 /// ~ Gamma(p x, 1/(nu x)) rounded to cents (p = 6.25, q = 3.74, gamma = 15.44).
@@ -182,18 +167,12 @@ void BM_FitGammaGamma(benchmark::State& state) {
     fit = rapport::fit_gamma_gamma(s.x, s.m);
     benchmark::DoNotOptimize(fit);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) *
-                          static_cast<std::int64_t>(n));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
   state.counters["p"] = fit.p;
   state.counters["q"] = fit.q;
   state.counters["gamma"] = fit.gamma;
 }
-BENCHMARK(BM_FitGammaGamma)
-    ->Arg(10'000)
-    ->Arg(100'000)
-    ->Arg(1'000'000)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_FitGammaGamma)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// Synthetic Pareto/NBD customers with real-valued histories (every history distinct):
 /// lambda ~ Gamma(r, 1/alpha), lifetime ~ Exp(mu) with mu ~ Gamma(s, 1/beta), T ~ U(30, 540) days;

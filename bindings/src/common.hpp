@@ -20,9 +20,9 @@ namespace rapport_py {
 
 /// A customer base together with the report of how it was loaded (the Python `CustomerBase`).
 struct BaseHolder {
-  rapport::CustomerBase base;   ///< the accepted rows
-  rapport::LoadReport report;   ///< counts and rejected rows
-  bool from_frames = false;     ///< true when built from DataFrames (rejects carry row numbers)
+  rapport::CustomerBase base;  ///< the accepted rows
+  rapport::LoadReport report;  ///< counts and rejected rows
+  bool from_frames = false;    ///< true when built from DataFrames (rejects carry row numbers)
   /// The files it was read from (CSV files, a SQLite database): no output may land on them
   /// (rapport::check_outputs).
   std::vector<rapport::NamedPath> inputs;

@@ -60,10 +60,10 @@ struct Errors {
 /// What the conversion needs from Python: missing-value sentinels, a converter for odd time
 /// values, and a list that keeps created str objects alive.
 struct Ctx {
-  PyObject* na = nullptr;   // pandas.NA
-  PyObject* nat = nullptr;  // pandas.NaT
-  py::object time_fallback; // value -> datetime.datetime (naive UTC) or None; may raise
-  py::list keep;            // str objects made by str(value) for non-str keys
+  PyObject* na = nullptr;    // pandas.NA
+  PyObject* nat = nullptr;   // pandas.NaT
+  py::object time_fallback;  // value -> datetime.datetime (naive UTC) or None; may raise
+  py::list keep;             // str objects made by str(value) for non-str keys
 };
 
 bool is_missing(PyObject* o, const Ctx& ctx) {
@@ -115,9 +115,11 @@ InTable read_table(const py::object& spec, const char* table) {
     InColumn c;
     c.position = pair[0].cast<std::size_t>();
     c.array = pair[1].cast<py::array>();
-    if (c.array.ndim() != 1) throw rapport::InputError(std::string(table) + ": column '" + item.first.cast<std::string>() + "' is not 1-D");
+    if (c.array.ndim() != 1)
+      throw rapport::InputError(std::string(table) + ": column '" + item.first.cast<std::string>() + "' is not 1-D");
     if (static_cast<std::size_t>(c.array.shape(0)) != t.rows)
-      throw rapport::InputError(std::string(table) + ": column '" + item.first.cast<std::string>() + "' has the wrong length");
+      throw rapport::InputError(std::string(table) + ": column '" + item.first.cast<std::string>() +
+                                "' has the wrong length");
     t.columns.emplace(item.first.cast<std::string>(), std::move(c));
   }
   return t;
@@ -166,8 +168,7 @@ void parse_text(PyObject* o, Parse parse, std::size_t i, T& out, Errors& errors,
 }
 
 /// Text of a key column: str as is, missing as "", anything else through str().
-std::vector<std::string_view> string_column(const py::array& a, Ctx& ctx, const std::string& what,
-                                            Errors* errors) {
+std::vector<std::string_view> string_column(const py::array& a, Ctx& ctx, const std::string& what, Errors* errors) {
   const auto n = static_cast<std::size_t>(a.shape(0));
   PyObject* const* data = objects(a, what);
   std::vector<std::string_view> out(n);
@@ -246,7 +247,8 @@ seconds_t datetime_seconds(PyObject* o) {
       PyObject* p = off.ptr();
       if (!PyDelta_Check(p)) throw py::type_error("utcoffset() did not return a timedelta");
       const std::int64_t us = (static_cast<std::int64_t>(PyDateTime_DELTA_GET_DAYS(p)) * rapport::seconds_per_day +
-                               PyDateTime_DELTA_GET_SECONDS(p)) * 1000000 +
+                               PyDateTime_DELTA_GET_SECONDS(p)) *
+                                  1000000 +
                               PyDateTime_DELTA_GET_MICROSECONDS(p);
       // t - offset, then floor to whole seconds
       const std::int64_t total_us = t * 1000000 + PyDateTime_DATE_GET_MICROSECOND(o) - us;
@@ -264,7 +266,8 @@ std::optional<seconds_t> object_seconds(PyObject* o, Ctx& ctx, std::string& why,
   missing = false;
   if (PyDateTime_Check(o)) return datetime_seconds(o);
   if (PyDate_Check(o))
-    return rapport::midnight(rapport::days_from_civil(PyDateTime_GET_YEAR(o), static_cast<unsigned>(PyDateTime_GET_MONTH(o)),
+    return rapport::midnight(rapport::days_from_civil(PyDateTime_GET_YEAR(o),
+                                                      static_cast<unsigned>(PyDateTime_GET_MONTH(o)),
                                                       static_cast<unsigned>(PyDateTime_GET_DAY(o))));
   if (PyIndex_Check(o) || PyFloat_Check(o) || std::strcmp(Py_TYPE(o)->tp_name, "numpy.float64") == 0 ||
       std::strcmp(Py_TYPE(o)->tp_name, "numpy.float32") == 0) {
@@ -278,8 +281,7 @@ std::optional<seconds_t> object_seconds(PyObject* o, Ctx& ctx, std::string& why,
       return std::nullopt;
     }
     if (PyDateTime_Check(v.ptr())) return datetime_seconds(v.ptr());
-  } catch (py::error_already_set&) {
-  }
+  } catch (py::error_already_set&) {}
   why = "unsupported value of type '" + type_name(o) + "'";
   return std::nullopt;
 }
@@ -623,10 +625,12 @@ struct CustomerColumns {
   CustomerColumns(const InTable& t, Ctx& ctx) {
     if (!t.present) return;  // a live Scorer's batch may have no customers
     using namespace detail::customer_field;
-    id = string_column(t.get("customers", "customer_id").array, ctx, "customers.customer_id", &conv.errors[customer_id]);
+    id =
+        string_column(t.get("customers", "customer_id").array, ctx, "customers.customer_id", &conv.errors[customer_id]);
     acquired_on = date_column(t.get("customers", "acquired_on").array, ctx, "customers.acquired_on",
                               conv.errors[detail::customer_field::acquired_on]);
-    if (const auto* c = t.find("segment")) segment = string_column(c->array, ctx, "customers.segment", &conv.errors[detail::customer_field::segment]);
+    if (const auto* c = t.find("segment"))
+      segment = string_column(c->array, ctx, "customers.segment", &conv.errors[detail::customer_field::segment]);
     if (const auto* c = t.find("ended_on"))
       ended_on = date_column(c->array, ctx, "customers.ended_on", conv.errors[detail::customer_field::ended_on], true,
                              "ended_on: ");
@@ -654,19 +658,19 @@ struct ContactColumns {
     channel = enum_column<rapport::Channel>(co.get(t, "channel").array, ctx, "channel", detail::parse_channel,
                                             err[f::channel]);
     stage = enum_column<rapport::Stage>(co.get(t, "stage").array, ctx, "stage", detail::parse_stage, err[f::stage]);
-    initiator = enum_column<rapport::Initiator>(co.get(t, "initiator").array, ctx, "initiator",
-                                                detail::parse_initiator, err[f::initiator]);
-    aspect = enum_column<rapport::Aspect>(co.get(t, "aspect").array, ctx, "aspect", detail::parse_aspect,
-                                          err[f::aspect]);
+    initiator = enum_column<rapport::Initiator>(co.get(t, "initiator").array, ctx, "initiator", detail::parse_initiator,
+                                                err[f::initiator]);
+    aspect =
+        enum_column<rapport::Aspect>(co.get(t, "aspect").array, ctx, "aspect", detail::parse_aspect, err[f::aspect]);
     impression = impression_column(co.get(t, "impression").array, ctx, "contacts.impression", err[f::impression]);
     complaint = complaint_column(co.get(t, "complaint").array, ctx, "contacts.complaint", err[f::complaint]);
-    resolved_at = time_column(co.get(t, "resolved_at").array, ctx, "contacts.resolved_at", true, "resolved_at: ",
-                              err[f::resolved_at]);
+    resolved_at = time_column(co.get(t, "resolved_at").array, ctx, "contacts.resolved_at", true,
+                              "resolved_at: ", err[f::resolved_at]);
   }
   rapport::ContactRow row(std::size_t i) const {
     const bool c = complaint[i] != 0;
-    return rapport::ContactRow{at[i], channel[i], stage[i], initiator[i], aspect[i], impression[i], c,
-                               c ? resolved_at[i] : rapport::no_time};
+    return rapport::ContactRow{at[i],     channel[i],    stage[i], initiator[i],
+                               aspect[i], impression[i], c,        c ? resolved_at[i] : rapport::no_time};
   }
 };
 
@@ -705,11 +709,12 @@ struct ReferralColumns {
 /// detail::ScorerRows), rejecting into `sink` (GIL released by the caller: the string views point
 /// into private object arrays).
 template <class Target>
-void add_tables_to(Target& b, detail::RejectSink& sink, const InTable (&in)[4], CustomerColumns& cu,
-                   ContactColumns& co, PurchaseColumns& pu, ReferralColumns& re) {
+void add_tables_to(Target& b, detail::RejectSink& sink, const InTable (&in)[4], CustomerColumns& cu, ContactColumns& co,
+                   PurchaseColumns& pu, ReferralColumns& re) {
   rapport::LoadReport& rep = sink.report();
   add_rows(in[0], detail::customers_schema(), rep.customers, sink, cu.conv, [&](std::size_t i, auto* failure, auto& e) {
-    return detail::add_customer_row(b, cu.id[i], cu.acquired_on[i], cu.segment.empty() ? std::string_view() : cu.segment[i],
+    return detail::add_customer_row(b, cu.id[i], cu.acquired_on[i],
+                                    cu.segment.empty() ? std::string_view() : cu.segment[i],
                                     cu.ended_on.empty() ? rapport::no_day : cu.ended_on[i], failure, e);
   });
   add_rows(in[1], detail::contacts_schema(), rep.contacts, sink, co.conv, [&](std::size_t i, auto* failure, auto& e) {
@@ -754,12 +759,13 @@ void convert_frames(const py::object (&specs)[4], const py::object& na, const py
 
 std::shared_ptr<BaseHolder> build_base(const py::object& customers_spec, const py::object& contacts_spec,
                                        const py::object& purchases_spec, const py::object& referrals_spec,
-                                       const py::object& na, const py::object& na_time, const py::object& time_fallback) {
+                                       const py::object& na, const py::object& na_time,
+                                       const py::object& time_fallback) {
   auto holder = std::make_shared<BaseHolder>();
   holder->from_frames = true;
   // dtype conversion (GIL held), then the row rules (GIL released)
   convert_frames({customers_spec, contacts_spec, purchases_spec, referrals_spec}, na, na_time, time_fallback, true,
-                 [&](const InTable (&in)[4], auto& cu, auto& co, auto& pu, auto& re) {
+                 [&](const InTable(&in)[4], auto& cu, auto& co, auto& pu, auto& re) {
                    py::gil_scoped_release release;
                    add_tables(*holder, in, cu, co, pu, re);
                  });
@@ -919,14 +925,13 @@ std::shared_ptr<BaseHolder> add_frames(rapport::Scorer& scorer, const py::object
                                        const py::object& na_time, const py::object& time_fallback) {
   auto batch = std::make_shared<BaseHolder>();
   batch->from_frames = true;
-  convert_frames(specs, na, na_time, time_fallback, false,
-                 [&](const InTable (&in)[4], auto& cu, auto& co, auto& pu, auto& re) {
-                   py::gil_scoped_release release;
-                   batch->report = detail::add_rows(scorer, rapport::LoadOptions{},
-                                                    [&](detail::ScorerRows& rows, detail::RejectSink& sink) {
-                                                      add_tables_to(rows, sink, in, cu, co, pu, re);
-                                                    });
-                 });
+  convert_frames(
+      specs, na, na_time, time_fallback, false, [&](const InTable(&in)[4], auto& cu, auto& co, auto& pu, auto& re) {
+        py::gil_scoped_release release;
+        batch->report = detail::add_rows(
+            scorer, rapport::LoadOptions{},
+            [&](detail::ScorerRows& rows, detail::RejectSink& sink) { add_tables_to(rows, sink, in, cu, co, pu, re); });
+      });
   return batch;
 }
 
@@ -942,18 +947,20 @@ it to :func:`rapport.score`, :func:`rapport.summary` or :func:`rapport.explain` 
 data several times without converting it again. Rows that failed validation are not part of the
 base; they are listed in :attr:`rejects` and counted in :attr:`rows`.
 )doc")
-      .def_property_readonly("customers", [](const BaseHolder& h) { return h.base.customer_count(); },
-                             "Number of accepted customers.")
-      .def_property_readonly("contacts", [](const BaseHolder& h) { return h.base.contact_count(); },
-                             "Number of accepted contacts.")
-      .def_property_readonly("purchases", [](const BaseHolder& h) { return h.base.purchase_count(); },
-                             "Number of accepted purchases.")
-      .def_property_readonly("referrals", [](const BaseHolder& h) { return h.base.referral_count(); },
-                             "Number of accepted referrals.")
-      .def_property_readonly("people", [](const BaseHolder& h) { return h.base.person_count(); },
-                             "Number of people in the referral graph (customers first, then everyone else named).")
-      .def_property_readonly("segments", [](const BaseHolder& h) { return h.base.segment_names; },
-                             "Distinct segments in first-seen order ('' = no segment).")
+      .def_property_readonly(
+          "customers", [](const BaseHolder& h) { return h.base.customer_count(); }, "Number of accepted customers.")
+      .def_property_readonly(
+          "contacts", [](const BaseHolder& h) { return h.base.contact_count(); }, "Number of accepted contacts.")
+      .def_property_readonly(
+          "purchases", [](const BaseHolder& h) { return h.base.purchase_count(); }, "Number of accepted purchases.")
+      .def_property_readonly(
+          "referrals", [](const BaseHolder& h) { return h.base.referral_count(); }, "Number of accepted referrals.")
+      .def_property_readonly(
+          "people", [](const BaseHolder& h) { return h.base.person_count(); },
+          "Number of people in the referral graph (customers first, then everyone else named).")
+      .def_property_readonly(
+          "segments", [](const BaseHolder& h) { return h.base.segment_names; },
+          "Distinct segments in first-seen order ('' = no segment).")
       .def_property_readonly(
           "rows",
           [](const BaseHolder& h) {
@@ -965,20 +972,20 @@ base; they are listed in :attr:`rejects` and counted in :attr:`rows`.
             return d;
           },
           "Rows read, rejected and accepted per table: {table: {'read', 'rejected', 'accepted'}}.")
-      .def_property_readonly("rejected", [](const BaseHolder& h) { return h.report.total_rejected(); },
-                             "Total number of rejected rows over all tables.")
+      .def_property_readonly(
+          "rejected", [](const BaseHolder& h) { return h.report.total_rejected(); },
+          "Total number of rejected rows over all tables.")
       .def_property_readonly("rejects", &rejects_list, R"doc(
 Every rejected row (up to one million are kept) as a list of dicts with keys ``table``,
 ``row`` (0-based position in the DataFrame, None for CSV input), ``column`` (name, None for the
 whole row), ``reason``, ``file``, ``line`` (1-based line in the CSV file, None for DataFrames),
 ``column_number`` (1-based, 0 for the whole row) and ``raw`` (the CSV row text, '' for DataFrames).
 )doc")
-      .def_property_readonly(
-          "_default_as_of_day",
-          [](const BaseHolder& h) -> std::optional<int> {
-            auto d = h.base.default_as_of();
-            return d ? std::optional<int>(*d) : std::nullopt;
-          })
+      .def_property_readonly("_default_as_of_day",
+                             [](const BaseHolder& h) -> std::optional<int> {
+                               auto d = h.base.default_as_of();
+                               return d ? std::optional<int>(*d) : std::nullopt;
+                             })
       .def("_columns", &base_columns)
       .def("__len__", [](const BaseHolder& h) { return h.base.customer_count(); })
       .def("__repr__", [](const BaseHolder& h) {

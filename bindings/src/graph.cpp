@@ -73,8 +73,8 @@ void init_graph(py::module_& m) {
         }
         return result(std::move(r));
       },
-      py::arg("sources"), py::arg("targets"), py::arg("n"), py::arg("beta"), py::arg("max_depth"),
-      py::arg("tolerance"), py::arg("max_iterations"), py::arg("threads"));
+      py::arg("sources"), py::arg("targets"), py::arg("n"), py::arg("beta"), py::arg("max_depth"), py::arg("tolerance"),
+      py::arg("max_iterations"), py::arg("threads"));
 }
 
 }  // namespace rapport_py

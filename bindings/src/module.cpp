@@ -3,9 +3,15 @@
 
 #include <type_traits>
 
-namespace rapport_py { void init_report(py::module_& m); }  // report.cpp
-namespace rapport_py { void init_db(py::module_& m); }  // db.cpp
-namespace rapport_py { void init_validate(py::module_& m); }  // validate.cpp
+namespace rapport_py {
+void init_report(py::module_& m);
+}  // namespace rapport_py
+namespace rapport_py {
+void init_db(py::module_& m);
+}  // namespace rapport_py
+namespace rapport_py {
+void init_validate(py::module_& m);
+}  // namespace rapport_py
 
 PYBIND11_MODULE(_rapport, m) {
   m.doc() = "Compiled core of the rapport package (use `import rapport`).";

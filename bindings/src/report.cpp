@@ -23,18 +23,18 @@ void init_report(py::module_& m) {
         std::string html;
         {
           py::gil_scoped_release release;
-          options.history = rapport::history_points(
-              std::vector<rapport::day_t>(history_days.begin(), history_days.end()),
-              [&](rapport::day_t d) { return rapport::score(base->base, d, config); });
-          const auto result = rapport::score(
-              base->base, as_of_day ? std::optional<rapport::day_t>(*as_of_day) : std::nullopt, config);
+          options.history =
+              rapport::history_points(std::vector<rapport::day_t>(history_days.begin(), history_days.end()),
+                                      [&](rapport::day_t d) { return rapport::score(base->base, d, config); });
+          const auto result =
+              rapport::score(base->base, as_of_day ? std::optional<rapport::day_t>(*as_of_day) : std::nullopt, config);
           html = rapport::html_report(base->base, base->report, result, config, options);
           if (!out.empty()) rapport::write_file_atomically(out, html);
         }
         return make_str(html);
       },
-      py::arg("base"), py::arg("as_of_day"), py::arg("config"), py::arg("title"), py::arg("currency"),
-      py::arg("top_n"), py::arg("trees"), py::arg("out"), py::arg("history_days") = std::vector<int>{},
+      py::arg("base"), py::arg("as_of_day"), py::arg("config"), py::arg("title"), py::arg("currency"), py::arg("top_n"),
+      py::arg("trees"), py::arg("out"), py::arg("history_days") = std::vector<int>{},
       "Scores a CustomerBase and returns the HTML report, also written to `out` unless empty; "
       "`history_days` adds the trends of the means at those days (GIL released).");
 }

@@ -1,10 +1,10 @@
 // rapport Python bindings: ScoringConfig, scoring runs, summaries and explanations.
 #include "common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
-#include <algorithm>
 #include <type_traits>
 
 namespace rapport_py {
@@ -86,7 +86,8 @@ void append_json(std::string& out, const py::handle& v, const std::string& path)
                                                py::hasattr(v, "__float__") && !py::hasattr(v, "__index__"))) {
     const double x = py::float_(py::reinterpret_borrow<py::object>(v)).cast<double>();
     if (!std::isfinite(x))
-      throw rapport::ConfigError("config: " + path + " must be a finite number (got " + py::repr(v).cast<std::string>() + ")");
+      throw rapport::ConfigError("config: " + path + " must be a finite number (got " +
+                                 py::repr(v).cast<std::string>() + ")");
     out += py::repr(py::float_(x)).cast<std::string>();
   } else if (py::isinstance<py::int_>(v) || py::hasattr(v, "__index__")) {
     out += py::str(py::int_(py::reinterpret_borrow<py::object>(v))).cast<std::string>();
@@ -150,7 +151,9 @@ void def_config_attributes(py::class_<ScoringConfig>& cls) {
     const std::string doc = std::string(f.doc) + (f.domain.text.empty() ? "" : " (" + std::string(f.domain.text) + ")");
     cls.def_property(
         name.c_str(), [member](const ScoringConfig& c) { return to_python(c.*member); },
-        [name](ScoringConfig& c, const py::object& v) { c = rapport::config_from_json(fields_json({{name, v}}), c); },
+        [name](ScoringConfig& c, const py::object& v) {
+          c = rapport::config_from_json(fields_json({{name, v}}), c);
+        },
         doc.c_str());
   });
 }
@@ -176,7 +179,9 @@ rapport::ModelSummary model_summary_of(const py::dict& d) {
   m.reason = m.available ? std::string() : d["error"].cast<std::string>();
   m.customers = d["customers"].cast<std::size_t>();
   if (m.available)
-    rapport::visit_fields<P>([&](const auto& f) { m.parameters[std::string(f.name)] = d[py::str(std::string(f.name))].template cast<double>(); });
+    rapport::visit_fields<P>([&](const auto& f) {
+      m.parameters[std::string(f.name)] = d[py::str(std::string(f.name))].template cast<double>();
+    });
   if (m.fitted) m.log_likelihood = d["log_likelihood"].cast<double>();
   return m;
 }
@@ -308,8 +313,14 @@ py::dict referral_results(const std::shared_ptr<BaseHolder>& holder, int as_of_d
     Py_XDECREF(pr[c]);
     pr[c] = make_str(base.person(f.root[c])).release().ptr();
   }
-  auto head = [n](std::vector<std::uint32_t>& v) { v.resize(n); return to_numpy(std::move(v)); };
-  auto headd = [n](std::vector<double>& v) { v.resize(n); return to_numpy(std::move(v)); };
+  auto head = [n](std::vector<std::uint32_t>& v) {
+    v.resize(n);
+    return to_numpy(std::move(v));
+  };
+  auto headd = [n](std::vector<double>& v) {
+    v.resize(n);
+    return to_numpy(std::move(v));
+  };
   py::dict d;
   d["root_id"] = roots;
   d["generation"] = head(f.generation);
@@ -411,12 +422,15 @@ threads : int
         }
         return rapport::config_from_json(fields_json(fields));
       }))
-      .def("to_json", [](const ScoringConfig& c) { return rapport::config_to_json(c); },
-           "The config as JSON text (every field), as the CLI's --config reads it.")
+      .def(
+          "to_json", [](const ScoringConfig& c) { return rapport::config_to_json(c); },
+          "The config as JSON text (every field), as the CLI's --config reads it.")
       .def_static(
           "from_json", [](const std::string& text) { return rapport::config_from_json(text); }, py::arg("text"),
-          "A config from JSON text: any subset of the fields; unknown keys or values outside their domain raise ConfigError.")
-      .def("copy", [](const ScoringConfig& c) { return ScoringConfig(c); }, "A copy of this config.")
+          "A config from JSON text: any subset of the fields; unknown keys or values outside their domain raise "
+          "ConfigError.")
+      .def(
+          "copy", [](const ScoringConfig& c) { return ScoringConfig(c); }, "A copy of this config.")
       .def("__copy__", [](const ScoringConfig& c) { return ScoringConfig(c); })
       .def("__deepcopy__", [](const ScoringConfig& c, const py::object&) { return ScoringConfig(c); })
       .def("__eq__",
@@ -424,7 +438,10 @@ threads : int
              if (!py::isinstance<ScoringConfig>(b)) return false;
              return rapport::config_to_json(a) == rapport::config_to_json(b.cast<const ScoringConfig&>());
            })
-      .def("__repr__", [](const ScoringConfig& c) { return "rapport.ScoringConfig.from_json('" + rapport::config_to_json(c) + "')"; })
+      .def("__repr__",
+           [](const ScoringConfig& c) {
+             return "rapport.ScoringConfig.from_json('" + rapport::config_to_json(c) + "')";
+           })
       .def(py::pickle([](const ScoringConfig& c) { return rapport::config_to_json(c); },
                       [](const std::string& s) { return rapport::config_from_json(s); }));
 
@@ -457,14 +474,16 @@ threads : int
            })
       .def(
           "summary_partial",
-          [](const ScoreRun& r, std::optional<py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>> order) {
+          [](const ScoreRun& r,
+             std::optional<py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>> order) {
             r.check();
             std::span<const std::uint64_t> positions;
             if (order) positions = {order->data(), static_cast<std::size_t>(order->size())};
             std::string bytes;
             {
               py::gil_scoped_release release;
-              bytes = rapport::to_bytes(rapport::summary_partial(r.base->base, r.base->report, r.result, r.config, positions));
+              bytes = rapport::to_bytes(
+                  rapport::summary_partial(r.base->base, r.base->report, r.result, r.config, positions));
             }
             return py::bytes(bytes);
           },
@@ -499,8 +518,9 @@ threads : int
                                  if (!e->empty()) out.append(py::str(*e));
                                return out;
                              })
-      .def("check_value_models", [](const ScoreRun& r) { rapport::check_value_models(r.result); },
-           "Raises FitError when a value model could not be fitted (strict mode).")
+      .def(
+          "check_value_models", [](const ScoreRun& r) { rapport::check_value_models(r.result); },
+          "Raises FitError when a value model could not be fitted (strict mode).")
       .def("take_columns", &take_columns)
       .def("rfm_columns", &rfm_columns,
            "(frequency, recency, age, monetary) per scored customer: the value models' inputs.");
@@ -520,14 +540,12 @@ threads : int
         run->config = config;
         {
           py::gil_scoped_release release;
-          run->result = rapport::score(run->base->base, as_of_day ? std::optional<rapport::day_t>(*as_of_day)
-                                                                  : std::nullopt,
-                                       run->config);
+          run->result = rapport::score(
+              run->base->base, as_of_day ? std::optional<rapport::day_t>(*as_of_day) : std::nullopt, run->config);
         }
         return run;
       },
-      py::arg("base"), py::arg("as_of_day"), py::arg("config"),
-      "Scores a CustomerBase (GIL released while scoring).");
+      py::arg("base"), py::arg("as_of_day"), py::arg("config"), "Scores a CustomerBase (GIL released while scoring).");
   m.attr("SCORE_COLUMNS") = py::tuple(py::cast(rapport::score_columns()));
   py::list loyalty, referral;
   for (const auto name : rapport::loyalty_components) loyalty.append(std::string(name));

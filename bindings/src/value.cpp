@@ -14,9 +14,7 @@ namespace {
 
 using Doubles = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
-std::span<const double> span_of(const Doubles& a) {
-  return {a.data(), static_cast<std::size_t>(a.size())};
-}
+std::span<const double> span_of(const Doubles& a) { return {a.data(), static_cast<std::size_t>(a.size())}; }
 
 void same_length(std::initializer_list<const Doubles*> arrays) {
   const auto n = (*arrays.begin())->size();
@@ -116,7 +114,7 @@ py::array_t<double> per_row(const rapport::ValueModel& model, const Inputs& in, 
   return to_numpy(std::move(out));
 }
 
-#define RAPPORT_PY_ROW_ARGS                                                                                  \
+#define RAPPORT_PY_ROW_ARGS                                                                                     \
   py::arg("x") = py::none(), py::arg("t_x") = py::none(), py::arg("T") = py::none(), py::arg("n") = py::none(), \
   py::arg("m") = py::none(), py::arg("periods") = py::none(), py::arg("ended") = py::none()
 
@@ -124,7 +122,8 @@ py::array_t<double> per_row(const rapport::ValueModel& model, const Inputs& in, 
 
 void init_value(py::module_& m) {
   py::class_<rapport::ValueModel>(m, "_ValueModel")
-      .def_property_readonly("name", [](const rapport::ValueModel& v) { return std::string(rapport::to_string(v.name)); })
+      .def_property_readonly("name",
+                             [](const rapport::ValueModel& v) { return std::string(rapport::to_string(v.name)); })
       .def_property_readonly("param_names",
                              [](const rapport::ValueModel& v) {
                                std::vector<std::string> out;
@@ -144,7 +143,8 @@ void init_value(py::module_& m) {
           [](const rapport::ValueModel& v, const py::object& x, const py::object& t_x, const py::object& T,
              const py::object& n, const py::object& mv, const py::object& periods, const py::object& ended) {
             const Inputs in = inputs(x, t_x, T, n, mv, periods, ended, py::none());
-            return per_row(v, in, [](const auto& model, const auto& data, auto out) { rapport::p_alive(model, data, out); });
+            return per_row(v, in,
+                           [](const auto& model, const auto& data, auto out) { rapport::p_alive(model, data, out); });
           },
           RAPPORT_PY_ROW_ARGS)
       .def(
@@ -177,13 +177,17 @@ void init_value(py::module_& m) {
             });
           },
           py::arg("x"), py::arg("m"))
-      .def("expected_purchases_new",
-           [](const rapport::ValueModel& v, double t) { return rapport::expected_purchases_new(v, t); }, py::arg("t"))
+      .def(
+          "expected_purchases_new",
+          [](const rapport::ValueModel& v, double t) { return rapport::expected_purchases_new(v, t); }, py::arg("t"))
       .def(
           "probability_of_purchases_new",
-          [](const rapport::ValueModel& v, double t, unsigned k) { return rapport::probability_of_purchases_new(v, t, k); },
+          [](const rapport::ValueModel& v, double t, unsigned k) {
+            return rapport::probability_of_purchases_new(v, t, k);
+          },
           py::arg("t"), py::arg("k"))
-      .def("survival", [](const rapport::ValueModel& v, double t) { return rapport::survival(v, t); }, py::arg("t"))
+      .def(
+          "survival", [](const rapport::ValueModel& v, double t) { return rapport::survival(v, t); }, py::arg("t"))
       .def(
           "log_likelihood_of",
           [](const rapport::ValueModel& v, const py::object& x, const py::object& t_x, const py::object& T,

@@ -11,10 +11,10 @@ namespace rapport {
 
 /// What went wrong, coarsely: decides the CLI exit code (see exit_code()).
 enum class ErrorKind {
-  input,   ///< unusable input: a missing file or column, a rejected row in strict mode
-  config,  ///< a setting outside its documented domain, an unknown setting
-  fit,     ///< a value model that cannot be fitted (only raised in strict mode or by fit_*)
-  output,  ///< an output that must not be written (an input, a duplicate) or could not be written
+  input,      ///< unusable input: a missing file or column, a rejected row in strict mode
+  config,     ///< a setting outside its documented domain, an unknown setting
+  fit,        ///< a value model that cannot be fitted (only raised in strict mode or by fit_*)
+  output,     ///< an output that must not be written (an input, a duplicate) or could not be written
   usage,      ///< a call outside a function's contract: arguments that disagree, a malformed graph, a wrong order
   not_found,  ///< a row or customer asked for that is not there
   internal,   ///< a broken invariant inside rapport (a bug: please report it)
@@ -88,13 +88,16 @@ public:
 /// output, usage, not found).
 constexpr int exit_code(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::fit: return 3;
-    case ErrorKind::internal: return 1;
+    case ErrorKind::fit:
+      return 3;
+    case ErrorKind::internal:
+      return 1;
     case ErrorKind::input:
     case ErrorKind::config:
     case ErrorKind::output:
     case ErrorKind::usage:
-    case ErrorKind::not_found: return 2;
+    case ErrorKind::not_found:
+      return 2;
   }
   return 1;
 }

@@ -2,17 +2,17 @@
 /// Umbrella header: everything public in rapport.
 #pragma once
 
-#include <rapport/error.hpp>
-#include <rapport/graph/centrality.hpp>
-#include <rapport/scoring/config.hpp>
 #include <rapport/base/data.hpp>
 #include <rapport/base/generate.hpp>
+#include <rapport/base/time.hpp>
+#include <rapport/error.hpp>
+#include <rapport/graph/centrality.hpp>
 #include <rapport/graph/referral.hpp>
 #include <rapport/io/database.hpp>
 #include <rapport/io/html_report.hpp>
 #include <rapport/io/writers.hpp>
+#include <rapport/scoring/config.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/scorer.hpp>
-#include <rapport/base/time.hpp>
 #include <rapport/value/value.hpp>
 #include <rapport/version.hpp>

@@ -1,18 +1,18 @@
 #include <rapport/base/data.hpp>
 
-#include "io/csv.hpp"
-#include "io/record_source.hpp"
 #include "base/id_index.hpp"
-#include "util/parallel.hpp"
 #include "base/parse.hpp"
 #include "base/rows.hpp"
+#include "io/csv.hpp"
+#include "io/record_source.hpp"
+#include "util/parallel.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -28,7 +28,8 @@
 namespace rapport {
 
 std::string_view to_string(Channel v) noexcept {
-  static constexpr std::string_view names[] = {"visit", "phone", "email", "mail", "online", "service_call", "event", "other"};
+  static constexpr std::string_view names[] = {"visit",  "phone",        "email", "mail",
+                                               "online", "service_call", "event", "other"};
   return names[static_cast<int>(v)];
 }
 std::string_view to_string(Stage v) noexcept {
@@ -125,7 +126,8 @@ std::optional<day_t> CustomerBase::default_as_of() const noexcept {
 seconds_t CustomerBase::resolved_at(std::size_t k) const {
   if (k >= contact_complaint.size() || !contact_complaint[k]) return no_time;
   const auto c = static_cast<std::size_t>(std::upper_bound(contact_offsets.begin(), contact_offsets.end(), k) -
-                                          contact_offsets.begin()) - 1;
+                                          contact_offsets.begin()) -
+                 1;
   std::size_t rank = complaint_offsets[c];
   for (auto j = contact_offsets[c]; j < k; ++j) rank += contact_complaint[j];
   return complaint_resolved_at[rank];
@@ -283,7 +285,7 @@ void check_customer_rows(const CustomerBase& b, std::size_t c, RowError& e, cons
   if (!check_customer(b.customer_id[c], b.acquired_on[c], b.ended_on.empty() ? no_day : b.ended_on[c], nullptr, e))
     bad("customer " + std::to_string(c) + ": " + e.reason);
   for (auto i = b.contact_offsets[c], q = b.complaint_offsets[c]; i < b.contact_offsets[c + 1]; ++i) {
-    ContactRow row{b.contact_at[i],     b.contact_channel[i],    b.contact_stage[i],           b.contact_initiator[i],
+    ContactRow row{b.contact_at[i],     b.contact_channel[i],    b.contact_stage[i],          b.contact_initiator[i],
                    b.contact_aspect[i], b.contact_impression[i], b.contact_complaint[i] != 0, no_time};
     if (row.complaint) row.resolved_at = b.complaint_resolved_at[q++];
     if (!check_contact(true, row, nullptr, e)) bad("contact " + std::to_string(i) + ": " + e.reason);
@@ -543,7 +545,8 @@ void grow_rows(CustomerBaseBuilder::Impl& im, std::size_t extra, unsigned thread
   // the columns are grown (new rows zeroed, their pages first touched) side by side
   const std::size_t n = row_count<Out>(im) + extra;
   std::vector<std::function<void()>> grow;
-  for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { grow.emplace_back([&col, n] { col.resize(n); }); });
+  for_each_column(im, static_cast<const Out*>(nullptr),
+                  [&](auto& col) { grow.emplace_back([&col, n] { col.resize(n); }); });
   detail::parallel_for(
       grow.size(), threads,
       [&](std::size_t lo, std::size_t hi) {
@@ -647,8 +650,7 @@ std::optional<ColumnMap> read_plain_header(BlockFile& in, const TableSchema& sch
   if (in.filled >= 3 && std::memcmp(in.data, "\xEF\xBB\xBF", 3) == 0) pos = 3;
   for (;;) {
     const char* const buf = in.data;
-    while (pos < in.filled &&
-           (buf[pos] == '\n' || (buf[pos] == '\r' && pos + 1 < in.filled && buf[pos + 1] == '\n'))) {
+    while (pos < in.filled && (buf[pos] == '\n' || (buf[pos] == '\r' && pos + 1 < in.filled && buf[pos + 1] == '\n'))) {
       pos += buf[pos] == '\n' ? 1 : 2;
       ++line;
     }
@@ -689,8 +691,7 @@ struct Part {
 
 /// Cuts [pos, stop) into `want` parts at line starts.
 template <class Out>
-void split_parts(const char* buf, std::size_t pos, std::size_t stop, std::size_t want,
-                 std::vector<Part<Out>>& parts) {
+void split_parts(const char* buf, std::size_t pos, std::size_t stop, std::size_t want, std::vector<Part<Out>>& parts) {
   // reuse the parts' buffers from block to block (no fresh pages to fault in and clear)
   parts.resize(want);
   std::size_t b = pos;
@@ -779,7 +780,8 @@ void reserve_from_first_block(const std::vector<Part<Out>>& parts, const std::st
   const auto total = std::filesystem::file_size(path, ec);
   if (!ec && rows && block_bytes)
     reserve_rows<Out>(im, static_cast<std::size_t>(static_cast<double>(total) * static_cast<double>(rows) /
-                                                   static_cast<double>(block_bytes) * 1.02) + 1024);
+                                                   static_cast<double>(block_bytes) * 1.02) +
+                              1024);
 }
 
 /// Loads a per-customer table (contacts or purchases) record by record from `reader` (a database
@@ -992,8 +994,7 @@ void load_customers(const TableInput& in, TableCounts& counts, RejectSink& sink,
 /// Settling rejects nothing, so rejects keep file order by themselves.
 class ReferralRows {
 public:
-  explicit ReferralRows(CustomerBaseBuilder& builder)
-      : builder_(builder), im_(detail_builder_access::impl(builder)) {}
+  explicit ReferralRows(CustomerBaseBuilder& builder) : builder_(builder), im_(detail_builder_access::impl(builder)) {}
   ReferralRows(const ReferralRows&) = delete;
   ReferralRows& operator=(const ReferralRows&) = delete;
 
@@ -1002,8 +1003,7 @@ public:
     const auto t = detail::parse_timestamp(f[at]);
     RowError buf;
     const RowError* failure = detail::conversion_failure(t, at, buf);
-    if (!detail::check_referral(f[referrer_id], f[referred_id], t.value.value_or(0), failure, e))
-      return false;
+    if (!detail::check_referral(f[referrer_id], f[referred_id], t.value.value_or(0), failure, e)) return false;
     Pending& p = pending_.push([this](Pending& row) { settle(row); });
     p.from.assign(f[referrer_id]);
     p.to.assign(f[referred_id]);
@@ -1051,8 +1051,7 @@ LoadResult load_tables(const TableInput (&in)[4], const LoadOptions& options) {
   load_customers(in[0], rep.customers, sink, builder);
   if (in[1].present()) load_grouped_input<ContactOut>(in[1], rep.contacts, sink, im, options.threads);
   if (in[2].present()) load_grouped_input<PurchaseOut>(in[2], rep.purchases, sink, im, options.threads);
-  if (in[3].present())
-    load_referrals(in[3], rep.referrals, sink, builder);
+  if (in[3].present()) load_referrals(in[3], rep.referrals, sink, builder);
   out.base = builder.finish();
   return out;
 }

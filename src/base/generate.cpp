@@ -11,22 +11,22 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <random>
 #include <optional>
+#include <random>
 #include <stdexcept>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 namespace rapport {
 
 namespace {
 
-constexpr Channel business_channels[] = {Channel::visit, Channel::phone, Channel::email, Channel::mail,
+constexpr Channel business_channels[] = {Channel::visit,  Channel::phone,        Channel::email, Channel::mail,
                                          Channel::online, Channel::service_call, Channel::event};
 
 // Drives a sink with rows; the same sequence of random draws for any sink.
@@ -119,7 +119,8 @@ GenerateCounts generate(const GenerateOptions& o, Sink& sink) {
     for (double c = start + exponential(1.0 / std::max(reach_rate, 1e-6)); c < end;
          c += exponential(1.0 / std::max(reach_rate, 1e-6))) {
       const double us = uniform();
-      const Stage st = us < 0.4 ? Stage::service : (us < 0.65 ? Stage::welcome : (us < 0.85 ? Stage::discovery : Stage::presentation));
+      const Stage st = us < 0.4 ? Stage::service
+                                : (us < 0.65 ? Stage::welcome : (us < 0.85 ? Stage::discovery : Stage::presentation));
       contact(i, c, st, Initiator::business, q);
     }
     const double own_rate = 1.5 / 365.25;
@@ -162,8 +163,10 @@ GenerateCounts generate(const GenerateOptions& o, Sink& sink) {
 class CsvSink {
 public:
   explicit CsvSink(const std::filesystem::path& dir)
-      : files_{detail::OutputFile((dir / "customers.csv").string()), detail::OutputFile((dir / "contacts.csv").string()),
-               detail::OutputFile((dir / "purchases.csv").string()), detail::OutputFile((dir / "referrals.csv").string())} {
+      : files_{detail::OutputFile((dir / "customers.csv").string()),
+               detail::OutputFile((dir / "contacts.csv").string()),
+               detail::OutputFile((dir / "purchases.csv").string()),
+               detail::OutputFile((dir / "referrals.csv").string())} {
     files_[0].write("customer_id,acquired_on,segment\n");
     files_[1].write("customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n");
     files_[2].write("customer_id,at,amount\n");
@@ -269,7 +272,7 @@ constexpr const char* base_files[] = {"customers.csv", "contacts.csv", "purchase
 /// What generate_csv may replace at `dir`: nothing, an empty folder or one holding only the four
 /// files (regular files, not links). Returns the folder's permission bits when it exists.
 std::optional<mode_t> check_generate_target(const fs::path& dir) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0) return std::nullopt;
   if (!S_ISDIR(st.st_mode))
     throw OutputError(dir.string() + ": exists and is not a folder (a base is written as a folder)");

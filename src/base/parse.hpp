@@ -8,8 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace rapport::detail {
@@ -130,7 +130,8 @@ inline Parsed<double> parse_amount(std::string_view s) noexcept {
   while (i < s.size() && is_digit(s[i])) ++i;
   if (i == 0) return {std::nullopt, "unparsable amount (expected digits with an optional .fraction)"};
   if (i < s.size()) {
-    if (s[i] != '.' || i + 1 == s.size()) return {std::nullopt, "unparsable amount (expected digits with an optional .fraction)"};
+    if (s[i] != '.' || i + 1 == s.size())
+      return {std::nullopt, "unparsable amount (expected digits with an optional .fraction)"};
     for (std::size_t k = i + 1; k < s.size(); ++k)
       if (!is_digit(s[k])) return {std::nullopt, "unparsable amount (expected digits with an optional .fraction)"};
   }

@@ -71,8 +71,9 @@ bool check_contact(bool known, const ContactRow& row, const RowError* failure, R
   if (!instant_in_range(row.at)) return fail(e, at, instant_range_reason);
   // typed sources can hold any byte in an enumeration; the text sources only its names
   const auto outside = [&](std::size_t k, const char* what, auto v, unsigned count) {
-    return fail(e, k, std::string("unknown ") + what + " (value " + std::to_string(static_cast<unsigned>(v)) +
-                          ", expected 0.." + std::to_string(count - 1) + ")");
+    return fail(e, k,
+                std::string("unknown ") + what + " (value " + std::to_string(static_cast<unsigned>(v)) +
+                    ", expected 0.." + std::to_string(count - 1) + ")");
   };
   if (failed_by(failure, channel)) return fail(e, *failure);
   if (static_cast<unsigned>(row.channel) > static_cast<unsigned>(Channel::other))

@@ -28,9 +28,9 @@ namespace rapport::detail {
 /// The columns of one input table: names as in the header (exact, case-sensitive), required
 /// ones first.
 struct TableSchema {
-  const char* table;                 ///< customers, contacts, purchases or referrals
-  std::vector<const char*> fields;   ///< column names, required first
-  std::size_t required;              ///< how many of `fields` are required
+  const char* table;                ///< customers, contacts, purchases or referrals
+  std::vector<const char*> fields;  ///< column names, required first
+  std::size_t required;             ///< how many of `fields` are required
 };
 
 /// Field indexes of each table's schema.
@@ -69,7 +69,6 @@ struct RowError {
 /// Why a customer row whose key was accepted before is rejected (the builder's and the live
 /// Scorer's duplicate check).
 inline constexpr const char* duplicate_customer_reason = "duplicate customer_id (first row wins)";
-
 
 /// The range of a date or instant any source may give: years 0000-9999, the range of the text
 /// spellings (`YYYY-MM-DD`); a typed source (C++, DataFrames, databases) is held to it too.
@@ -189,8 +188,8 @@ private:
 /// order (an absent optional column as empty text): `fields` itself when the header is in
 /// schema order, else gathered into `scratch` (one slot per schema field); null with `e` on a
 /// wrong count.
-RAPPORT_API const std::string_view* schema_fields(const std::vector<std::string_view>& fields,
-                                                  const ColumnMap& columns, std::string_view* scratch, RowError& e);
+RAPPORT_API const std::string_view* schema_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns,
+                                                  std::string_view* scratch, RowError& e);
 
 /// Reads a table from a record source (the RFC 4180 reader of a CSV file, a database table): the
 /// header gives the columns (unless `columns` is set already, when `reader` starts past it); a
@@ -199,8 +198,8 @@ RAPPORT_API const std::string_view* schema_fields(const std::vector<std::string_
 /// with `e` to reject the row. `before_reject()` runs before each reject read_table reports
 /// (a caller that settles rows late settles the pending ones first, keeping rejects in order).
 template <class OnRow, class BeforeReject>
-void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns,
-                TableCounts& counts, RejectSink& sink, OnRow&& on_row, BeforeReject&& before_reject) {
+void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns, TableCounts& counts,
+                RejectSink& sink, OnRow&& on_row, BeforeReject&& before_reject) {
   CsvRecord rec;
   if (!columns) {
     if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
@@ -228,8 +227,8 @@ void read_table(RecordSource& reader, const TableSchema& schema, std::optional<C
 
 /// read_table with nothing to settle before a reject.
 template <class OnRow>
-void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns,
-                TableCounts& counts, RejectSink& sink, OnRow&& on_row) {
+void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns, TableCounts& counts,
+                RejectSink& sink, OnRow&& on_row) {
   read_table(reader, schema, columns, counts, sink, std::forward<OnRow>(on_row), [] {});
 }
 

@@ -9,8 +9,8 @@
 // the results bitwise reproducible.
 #include <rapport/graph/centrality.hpp>
 
-#include "util/parallel.hpp"
 #include <rapport/error.hpp>
+#include "util/parallel.hpp"
 
 #include "io/csv_write.hpp"
 #include "io/output_file.hpp"
@@ -116,8 +116,7 @@ void run_rounds(unsigned threads, std::size_t num_chunks, Body& body, Step& step
 /// Sum of v[idx[k]] for k in [begin, end) with four interleaved accumulators (breaks the
 /// floating-point add latency chain on high-degree nodes). The association order depends only
 /// on the graph, so results stay reproducible.
-inline double gather_sum(const double* v, const std::uint32_t* idx, std::uint64_t begin,
-                         std::uint64_t end) noexcept {
+inline double gather_sum(const double* v, const std::uint32_t* idx, std::uint64_t begin, std::uint64_t end) noexcept {
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   std::uint64_t k = begin;
   for (; k + 4 <= end; k += 4) {
@@ -159,8 +158,7 @@ void validate(const Digraph& g, const char* who) {
   if (g.offsets.size() != n + 1 || g.offsets.front() != 0 || g.offsets.back() != g.targets.size())
     throw UsageError(std::string(who) + ": malformed Digraph (offsets/targets mismatch)");
   for (std::size_t u = 0; u < n; ++u)
-    if (g.offsets[u] > g.offsets[u + 1])
-      throw UsageError(std::string(who) + ": malformed Digraph (offsets decrease)");
+    if (g.offsets[u] > g.offsets[u + 1]) throw UsageError(std::string(who) + ": malformed Digraph (offsets decrease)");
   for (const std::uint32_t t : g.targets)
     if (t >= n) throw UsageError(std::string(who) + ": malformed Digraph (target id out of range)");
 }
@@ -407,10 +405,8 @@ namespace rapport {
 
 Digraph make_digraph(std::size_t num_nodes, std::span<const std::uint32_t> sources,
                      std::span<const std::uint32_t> targets) {
-  if (sources.size() != targets.size())
-    throw UsageError("make_digraph: sources and targets differ in length");
-  if (num_nodes > (std::size_t{1} << 32))
-    throw UsageError("make_digraph: more than 2^32 nodes");
+  if (sources.size() != targets.size()) throw UsageError("make_digraph: sources and targets differ in length");
+  if (num_nodes > (std::size_t{1} << 32)) throw UsageError("make_digraph: more than 2^32 nodes");
   Digraph g;
   g.offsets.assign(num_nodes + 1, 0);
   const std::size_t m = sources.size();
@@ -418,9 +414,8 @@ Digraph make_digraph(std::size_t num_nodes, std::span<const std::uint32_t> sourc
     const std::uint32_t s = sources[e];
     const std::uint32_t t = targets[e];
     if (s >= num_nodes || t >= num_nodes)
-      throw UsageError("make_digraph: edge " + std::to_string(e) + " (" + std::to_string(s) +
-                                  " -> " + std::to_string(t) + ") has a node id >= num_nodes (" +
-                                  std::to_string(num_nodes) + ")");
+      throw UsageError("make_digraph: edge " + std::to_string(e) + " (" + std::to_string(s) + " -> " +
+                       std::to_string(t) + ") has a node id >= num_nodes (" + std::to_string(num_nodes) + ")");
     ++g.offsets[s + std::size_t{1}];
   }
   for (std::size_t u = 0; u < num_nodes; ++u) g.offsets[u + 1] += g.offsets[u];
@@ -553,8 +548,7 @@ CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
 
 void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
                           const std::vector<double>& values, const std::string& column) {
-  if (names.size() != values.size())
-    throw UsageError("write_centrality_csv: names and values differ in length");
+  if (names.size() != values.size()) throw UsageError("write_centrality_csv: names and values differ in length");
   detail::OutputFile file(path);
   auto& out = file.buffer();
   out.append("id,");

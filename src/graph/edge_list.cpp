@@ -38,7 +38,6 @@ std::size_t snap_block_bytes = std::size_t{1} << 23;
 
 namespace {
 
-
 [[noreturn]] void fail_at(const std::string& path, std::size_t line, const std::string& reason) {
   throw InputError(path + ":" + std::to_string(line) + ": " + reason);
 }
@@ -58,9 +57,7 @@ public:
   FileBytes(const FileBytes&) = delete;
   FileBytes& operator=(const FileBytes&) = delete;
 
-  std::string_view view() const noexcept {
-    return {buffer_.get(), size_};
-  }
+  std::string_view view() const noexcept { return {buffer_.get(), size_}; }
 
 private:
   /// Reads until end of file into a buffer that grows as needed (not zero-filled first).
@@ -130,7 +127,8 @@ private:
     std::uint32_t& slot = dense_[value];
     if (slot == 0) {
       char text[16];
-      slot = add(std::string_view(text, static_cast<std::size_t>(std::to_chars(text, text + sizeof text, value).ptr - text)));
+      slot = add(
+          std::string_view(text, static_cast<std::size_t>(std::to_chars(text, text + sizeof text, value).ptr - text)));
     }
     return slot - 1;
   }
@@ -281,7 +279,8 @@ inline unsigned digit_run(const char* p, std::uint32_t& value) noexcept {
   std::uint64_t v = (w - 0x30 * ones) << (8U * (8U - len));
   v = (v * 10) + (v >> 8);
   v = (((v & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
-       (((v >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
+       (((v >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+      32;
   value = static_cast<std::uint32_t>(v);
   return len;
 }
@@ -344,8 +343,8 @@ inline std::uint64_t newline_mask(const char* p) noexcept {
   for (unsigned k = 0; k < 8; ++k) {
     std::uint64_t w;
     std::memcpy(&w, p + 8 * k, 8);
-    const std::uint64_t x = w ^ (0x0A * ones);                      // zero byte: '\n'
-    const std::uint64_t nl = ~(((x & lo7) + lo7) | x) & top;        // high bit: zero byte
+    const std::uint64_t x = w ^ (0x0A * ones);                     // zero byte: '\n'
+    const std::uint64_t nl = ~(((x & lo7) + lo7) | x) & top;       // high bit: zero byte
     mask |= ((nl >> 7) * 0x0102040810204080ULL >> 56) << (8 * k);  // gather the 8 bits
   }
   return mask;
@@ -416,20 +415,23 @@ EdgeList read_snap(const std::string& path, std::string_view data, unsigned thre
   if (nb == 0) return out;  // an empty file: no lines, no edges
   std::vector<SnapBlock> blocks(nb);
   const auto workers = static_cast<unsigned>(nb);
-  parallel_for(nb, workers, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t k = lo; k < hi; ++k) {
-      // About 8 bytes or more per line; the first block's arrays become the result's, so they
-      // get room for the whole file's edges.
-      if (k == 0) {
-        scan_snap_block(global, pieces[k], blocks[k], data.size() / 8);
-      } else {
-        // Sized by the block (the direct table's reach is each interner's own choice: the
-        // merge below interns the names again), so many blocks cost no more than one table.
-        Interner local(blocks[k].names, pieces[k].size());
-        scan_snap_block(local, pieces[k], blocks[k], pieces[k].size() / 8);
-      }
-    }
-  }, 1);
+  parallel_for(
+      nb, workers,
+      [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t k = lo; k < hi; ++k) {
+          // About 8 bytes or more per line; the first block's arrays become the result's, so they
+          // get room for the whole file's edges.
+          if (k == 0) {
+            scan_snap_block(global, pieces[k], blocks[k], data.size() / 8);
+          } else {
+            // Sized by the block (the direct table's reach is each interner's own choice: the
+            // merge below interns the names again), so many blocks cost no more than one table.
+            Interner local(blocks[k].names, pieces[k].size());
+            scan_snap_block(local, pieces[k], blocks[k], pieces[k].size() / 8);
+          }
+        }
+      },
+      1);
 
   std::size_t lines_before = 0, edges = 0;
   std::vector<std::size_t> first_edge(nb);
@@ -449,18 +451,21 @@ EdgeList read_snap(const std::string& path, std::string_view data, unsigned thre
   if (nb == 1) return out;
   out.sources.resize(edges);
   out.targets.resize(edges);
-  parallel_for(nb - 1, workers, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t k = lo + 1; k < hi + 1; ++k) {
-      const SnapBlock& b = blocks[k];
-      std::uint32_t* src = out.sources.data() + first_edge[k];
-      std::uint32_t* dst = out.targets.data() + first_edge[k];
-      const std::uint32_t* map = to_global[k].data();
-      for (std::size_t e = 0; e < b.sources.size(); ++e) {
-        src[e] = map[b.sources[e]];
-        dst[e] = map[b.targets[e]];
-      }
-    }
-  }, 1);
+  parallel_for(
+      nb - 1, workers,
+      [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t k = lo + 1; k < hi + 1; ++k) {
+          const SnapBlock& b = blocks[k];
+          std::uint32_t* src = out.sources.data() + first_edge[k];
+          std::uint32_t* dst = out.targets.data() + first_edge[k];
+          const std::uint32_t* map = to_global[k].data();
+          for (std::size_t e = 0; e < b.sources.size(); ++e) {
+            src[e] = map[b.sources[e]];
+            dst[e] = map[b.targets[e]];
+          }
+        }
+      },
+      1);
   return out;
 }
 

@@ -80,9 +80,8 @@ void break_cycles(const ForestBuild& fb) {
       std::uint32_t drop = *start;
       for (auto it = start; it != path.end(); ++it) {
         const auto e = f.acquiring_edge[*it], d = f.acquiring_edge[drop];
-        const bool later = base.referral_at[e] != base.referral_at[d]
-                               ? base.referral_at[e] > base.referral_at[d]
-                               : base.person(*it) > base.person(drop);
+        const bool later = base.referral_at[e] != base.referral_at[d] ? base.referral_at[e] > base.referral_at[d]
+                                                                      : base.person(*it) > base.person(drop);
         if (later) drop = *it;
       }
       f.dropped_edges.push_back(f.acquiring_edge[drop]);

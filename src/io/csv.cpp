@@ -200,13 +200,20 @@ bool CsvReader::next(CsvRecord& rec) {
     // blank line
     const char c = buf_[pos_];
     if (c == '\n') {
-      ++pos_; ++line_; ++consumed_;
+      ++pos_;
+      ++line_;
+      ++consumed_;
       continue;
     }
     if (c == '\r') {
-      if (pos_ + 1 == end_ && !eof_) { fill(); continue; }
+      if (pos_ + 1 == end_ && !eof_) {
+        fill();
+        continue;
+      }
       if (pos_ + 1 < end_ && buf_[pos_ + 1] == '\n') {
-        pos_ += 2; ++line_; consumed_ += 2;
+        pos_ += 2;
+        ++line_;
+        consumed_ += 2;
         continue;
       }
     }

@@ -49,8 +49,8 @@ private:
 /// One parsed record. Field views stay valid until the next call to CsvReader::next.
 struct CsvRecord {
   std::vector<std::string_view> fields;
-  std::size_t line = 0;      ///< physical line where the record starts (1-based)
-  std::string_view raw;      ///< the record's raw text, without its line ending
+  std::size_t line = 0;         ///< physical line where the record starts (1-based)
+  std::string_view raw;         ///< the record's raw text, without its line ending
   const char* error = nullptr;  ///< a malformed-quoting reason, or nullptr
   std::size_t error_column = 0;
 };

@@ -5,8 +5,8 @@
 #include <rapport/scoring/score.hpp>
 
 #include <charconv>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>

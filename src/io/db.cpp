@@ -326,8 +326,10 @@ std::vector<DbColumn> score_table_columns() {
   std::vector<DbColumn> out;
   for (const auto& c : score_columns()) {
     DbType t = DbType::real;
-    if (c == "customer_id" || c == "next_action" || c == "root_id") t = DbType::text;
-    else if (c == "ask_for_referral") t = DbType::boolean;
+    if (c == "customer_id" || c == "next_action" || c == "root_id")
+      t = DbType::text;
+    else if (c == "ask_for_referral")
+      t = DbType::boolean;
     else if (c == "direct_referrals" || c == "converted_referrals" || c == "generation" || c == "tree_size")
       t = DbType::integer;
     out.push_back({c, t});
@@ -335,8 +337,8 @@ std::vector<DbColumn> score_table_columns() {
   return out;
 }
 
-constexpr std::array<const char*, 7> history_score_columns{"customer_id",   "loyalty_given",      "upserve_value",
-                                                           "upserve_score", "next_action",        "referral_potential",
+constexpr std::array<const char*, 7> history_score_columns{"customer_id",     "loyalty_given", "upserve_value",
+                                                           "upserve_score",   "next_action",   "referral_potential",
                                                            "ask_for_referral"};
 
 std::vector<DbColumn> history_table_columns() {
@@ -349,10 +351,10 @@ std::vector<DbColumn> history_table_columns() {
 }
 
 const std::vector<DbColumn>& run_table_columns() {
-  static const std::vector<DbColumn> cols{{"as_of", DbType::date},          {"started_at", DbType::timestamp},
-                                          {"ended_at", DbType::timestamp},  {"rows_read", DbType::integer},
-                                          {"rows_rejected", DbType::integer}, {"parameters", DbType::text},
-                                          {"summary", DbType::text}};
+  static const std::vector<DbColumn> cols{
+      {"as_of", DbType::date},        {"started_at", DbType::timestamp},  {"ended_at", DbType::timestamp},
+      {"rows_read", DbType::integer}, {"rows_rejected", DbType::integer}, {"parameters", DbType::text},
+      {"summary", DbType::text}};
   return cols;
 }
 
@@ -425,8 +427,13 @@ void write_run(DbConnection& db, const DbName& name, const CustomerBase& base, c
   const std::string summary = to_json(s);
   const std::string params = value_models_json(s);
   const std::size_t read = report.customers.read + report.contacts.read + report.purchases.read + report.referrals.read;
-  const std::string cells[] = {format_date(res.as_of), format_timestamp(run.started), format_timestamp(run.ended),
-                               std::to_string(read),   std::to_string(report.total_rejected()), params, summary};
+  const std::string cells[] = {format_date(res.as_of),
+                               format_timestamp(run.started),
+                               format_timestamp(run.ended),
+                               std::to_string(read),
+                               std::to_string(report.total_rejected()),
+                               params,
+                               summary};
   auto ins = db.insert(name, run_table_columns());
   ins->add(std::vector<std::string_view>(std::begin(cells), std::end(cells)));
   ins->finish();
@@ -503,8 +510,10 @@ void import_base(DbConnection& db, const DbTables& tables, const CustomerBase& b
   const auto resolved = b.resolved_at_column();
   std::vector<std::uint32_t> contact_owner(b.contact_count()), purchase_owner(b.purchase_count());
   for (std::size_t c = 0; c < b.customer_count(); ++c) {
-    for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k) contact_owner[k] = static_cast<std::uint32_t>(c);
-    for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k) purchase_owner[k] = static_cast<std::uint32_t>(c);
+    for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k)
+      contact_owner[k] = static_cast<std::uint32_t>(c);
+    for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k)
+      purchase_owner[k] = static_cast<std::uint32_t>(c);
   }
   import_rows(
       db,
@@ -575,10 +584,9 @@ DbTables DbTables::parse(std::string_view mapping) {
     const std::string_view item = mapping.substr(0, comma);
     mapping = comma == std::string_view::npos ? std::string_view() : mapping.substr(comma + 1);
     const auto eq = item.find('=');
-    if (eq == std::string_view::npos)
-      throw ConfigError("--tables: '" + std::string(item) + "' is not TABLE=NAME");
+    if (eq == std::string_view::npos) throw ConfigError("--tables: '" + std::string(item) + "' is not TABLE=NAME");
     const std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
-    std::string* slot = key == "customers" ? &t.customers
+    std::string* slot = key == "customers"   ? &t.customers
                         : key == "contacts"  ? &t.contacts
                         : key == "purchases" ? &t.purchases
                         : key == "referrals" ? &t.referrals

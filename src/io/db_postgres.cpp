@@ -59,13 +59,26 @@ bool unescape_copy_field(std::string_view f, std::string& out) {
     }
     const char c = f[++i];
     switch (c) {
-      case 'b': out.push_back('\b'); break;
-      case 'f': out.push_back('\f'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 't': out.push_back('\t'); break;
-      case 'v': out.push_back('\v'); break;
-      default: out.push_back(c);  // \\ and any other escaped character (COPY writes no octal)
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'v':
+        out.push_back('\v');
+        break;
+      default:
+        out.push_back(c);  // \\ and any other escaped character (COPY writes no octal)
     }
   }
   return true;
@@ -165,11 +178,20 @@ void append_copy_field(std::string& out, std::string_view v, DbType type) {
   }
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out.push_back(c);
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out.push_back(c);
     }
   }
 }
@@ -216,12 +238,18 @@ private:
 
 const char* pg_type(DbType t) {
   switch (t) {
-    case DbType::integer: return "INTEGER";
-    case DbType::real: return "DOUBLE PRECISION";
-    case DbType::boolean: return "BOOLEAN";
-    case DbType::date: return "DATE";
-    case DbType::timestamp: return "TIMESTAMPTZ";
-    case DbType::text: break;
+    case DbType::integer:
+      return "INTEGER";
+    case DbType::real:
+      return "DOUBLE PRECISION";
+    case DbType::boolean:
+      return "BOOLEAN";
+    case DbType::date:
+      return "DATE";
+    case DbType::timestamp:
+      return "TIMESTAMPTZ";
+    case DbType::text:
+      break;
   }
   return "TEXT";
 }

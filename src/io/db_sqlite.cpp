@@ -1,7 +1,7 @@
 // The SQLite backend: one connection, a deferred read transaction as the snapshot, statements
 // stepped row by row (no result held in memory), prepared inserts with bound values.
-#include "io/db_connection.hpp"
 #include "io/csv.hpp"
+#include "io/db_connection.hpp"
 
 #include <rapport/error.hpp>
 
@@ -113,7 +113,9 @@ public:
   void finish() override {}
 
 private:
-  [[noreturn]] void fail(const char* what) const { throw OutputError(name_ + ": " + what + ": " + sqlite3_errmsg(db_)); }
+  [[noreturn]] void fail(const char* what) const {
+    throw OutputError(name_ + ": " + what + ": " + sqlite3_errmsg(db_));
+  }
 
   // Binds a CSV spelling natively: integers and reals as numbers, booleans as 0/1, dates and
   // timestamps as ISO text (SQLite's convention), empty as NULL.
@@ -123,8 +125,10 @@ private:
       rc = sqlite3_bind_null(st_.stmt, k);
     } else if (type == DbType::integer || type == DbType::boolean) {
       std::int64_t x = 0;
-      if (type == DbType::boolean) x = v == "true" || v == "1";
-      else if (std::from_chars(v.data(), v.data() + v.size(), x).ec != std::errc()) fail("integer expected");
+      if (type == DbType::boolean)
+        x = v == "true" || v == "1";
+      else if (std::from_chars(v.data(), v.data() + v.size(), x).ec != std::errc())
+        fail("integer expected");
       rc = sqlite3_bind_int64(st_.stmt, k, x);
     } else if (type == DbType::real) {
       double x = 0;
@@ -150,12 +154,18 @@ private:
 
 const char* sql_type(DbType t) {
   switch (t) {
-    case DbType::integer: return "INTEGER";
-    case DbType::real: return "DOUBLE PRECISION";
-    case DbType::boolean: return "BOOLEAN";
-    case DbType::date: return "DATE";
-    case DbType::timestamp: return "TIMESTAMP";
-    case DbType::text: break;
+    case DbType::integer:
+      return "INTEGER";
+    case DbType::real:
+      return "DOUBLE PRECISION";
+    case DbType::boolean:
+      return "BOOLEAN";
+    case DbType::date:
+      return "DATE";
+    case DbType::timestamp:
+      return "TIMESTAMP";
+    case DbType::text:
+      break;
   }
   return "TEXT";
 }
@@ -192,8 +202,8 @@ public:
 
   std::vector<std::string> columns(const DbName& name) override {
     // PRAGMA table_info takes the schema as a prefix; the identifiers are plain, quoting is safe
-    const std::string sql = "PRAGMA " + (name.schema.empty() ? "" : "\"" + name.schema + "\".") + "table_info(\"" +
-                            name.table + "\")";
+    const std::string sql =
+        "PRAGMA " + (name.schema.empty() ? "" : "\"" + name.schema + "\".") + "table_info(\"" + name.table + "\")";
     Statement st;
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.stmt, nullptr) != SQLITE_OK)
       throw InputError(name.display() + ": " + sqlite3_errmsg(db_));

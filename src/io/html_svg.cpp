@@ -50,21 +50,23 @@ std::string svg_open(const std::string& id, const std::string& title, const std:
   const std::string eid = escape(id);
   return "<svg class=\"chart\" data-chart=\"" + eid + "\" role=\"img\" aria-labelledby=\"" + eid + "-title " + eid +
          "-desc\" viewBox=\"0 0 " + num(w) + " " + num(h) + "\" width=\"" + num(w) + "\" height=\"" + num(h) +
-         "\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"" + eid + "-title\">" + escape(title) + "</title><desc id=\"" + eid +
-         "-desc\">" + escape(desc) + "</desc>";
+         "\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"" + eid + "-title\">" + escape(title) +
+         "</title><desc id=\"" + eid + "-desc\">" + escape(desc) + "</desc>";
 }
 
 std::string text_el(double x, double y, const std::string& markup, const char* cls, const char* anchor = "start") {
-  return "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" class=\"" + cls + "\" text-anchor=\"" + anchor + "\">" + markup + "</text>";
+  return "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" class=\"" + cls + "\" text-anchor=\"" + anchor + "\">" +
+         markup + "</text>";
 }
 
 std::string rect(double x, double y, double w, double h, const char* fill, const std::string& tip) {
-  return "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(std::max(0.0, w)) + "\" height=\"" + num(std::max(0.0, h)) +
-         "\" fill=\"" + fill + "\"><title>" + escape(tip) + "</title></rect>";
+  return "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(std::max(0.0, w)) + "\" height=\"" +
+         num(std::max(0.0, h)) + "\" fill=\"" + fill + "\"><title>" + escape(tip) + "</title></rect>";
 }
 
 std::string line(double x1, double y1, double x2, double y2, const char* cls) {
-  return "<line x1=\"" + num(x1) + "\" y1=\"" + num(y1) + "\" x2=\"" + num(x2) + "\" y2=\"" + num(y2) + "\" class=\"" + cls + "\"/>";
+  return "<line x1=\"" + num(x1) + "\" y1=\"" + num(y1) + "\" x2=\"" + num(x2) + "\" y2=\"" + num(y2) + "\" class=\"" +
+         cls + "\"/>";
 }
 
 }  // namespace
@@ -77,19 +79,33 @@ std::string escape(std::string_view text) {
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x80) {
       const std::size_t len = utf8_length(text, i);
-      if (len) out.append(text.substr(i, len)), i += len;
-      else out += replacement, ++i;
+      if (len)
+        out.append(text.substr(i, len)), i += len;
+      else
+        out += replacement, ++i;
       continue;
     }
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
-        if ((u < 0x20 && c != '\t' && c != '\n') || u == 0x7F) out += replacement;
-        else out.push_back(c);
+        if ((u < 0x20 && c != '\t' && c != '\n') || u == 0x7F)
+          out += replacement;
+        else
+          out.push_back(c);
     }
     ++i;
   }
@@ -144,21 +160,24 @@ std::string short_money(double v, const std::string& currency) {
 std::string pointer_token(std::string_view name) {
   std::string out;
   for (char c : name) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
   return out;
 }
 
 std::string metric(const std::string& pointer, double value, const std::string& text, const char* tag) {
-  return std::string("<") + tag + " class=\"fig\" data-metric=\"" + escape(pointer) + "\" data-value=\"" + number_attr(value) +
-         "\">" + text + "</" + tag + ">";
+  return std::string("<") + tag + " class=\"fig\" data-metric=\"" + escape(pointer) + "\" data-value=\"" +
+         number_attr(value) + "\">" + text + "</" + tag + ">";
 }
 
 std::string aggregate(const std::string& name, double value, const std::string& text, const char* tag) {
-  return std::string("<") + tag + " class=\"fig\" data-aggregate=\"" + escape(name) + "\" data-value=\"" + number_attr(value) +
-         "\">" + text + "</" + tag + ">";
+  return std::string("<") + tag + " class=\"fig\" data-aggregate=\"" + escape(name) + "\" data-value=\"" +
+         number_attr(value) + "\">" + text + "</" + tag + ">";
 }
 
 std::string reading(const std::string& markup) { return "<p class=\"reading\">" + markup + "</p>\n"; }
@@ -184,12 +203,13 @@ std::string column_chart(const ColumnChart& c) {
   const auto every = static_cast<std::size_t>(std::max(1.0, std::ceil(52.0 / slot)));  // labels ~52 px wide
   for (std::size_t k = 0; k < n; ++k) {
     const double x = left + slot * static_cast<double>(k), bh = plot_h * static_cast<double>(c.counts[k]) / y_max;
-    s += rect(x + 1, top + plot_h - bh, slot - 2, bh, c.colour, c.labels[k] + ": " + count(c.counts[k]) + " " + c.y_caption);
+    s += rect(x + 1, top + plot_h - bh, slot - 2, bh, c.colour,
+              c.labels[k] + ": " + count(c.counts[k]) + " " + c.y_caption);
     if (k % every == 0) s += text_el(x + slot / 2, top + plot_h + 14, escape(c.labels[k]), "tick", "middle");
   }
   s += text_el(left + (w - left - right) / 2, h - 12, escape(c.x_caption), "axis", "middle");
-  s += "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(16 " + num(top + plot_h / 2) + ") rotate(-90)\">" +
-       escape(c.y_caption) + "</text>";
+  s += "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(16 " + num(top + plot_h / 2) +
+       ") rotate(-90)\">" + escape(c.y_caption) + "</text>";
   return s + "</svg>";
 }
 
@@ -197,7 +217,9 @@ std::string line_chart(const LineChart& c) {
   constexpr double left = 56, right = 150, top = 12, plot_h = 180, bottom = 40, plot_w = 480;
   const double w = left + plot_w + right, h = top + plot_h + bottom, span = c.y_max > c.y_min ? c.y_max - c.y_min : 1;
   const std::size_t n = c.labels.size();
-  const auto X = [&](std::size_t k) { return left + (n > 1 ? plot_w * static_cast<double>(k) / static_cast<double>(n - 1) : plot_w / 2); };
+  const auto X = [&](std::size_t k) {
+    return left + (n > 1 ? plot_w * static_cast<double>(k) / static_cast<double>(n - 1) : plot_w / 2);
+  };
   const auto Y = [&](double v) { return top + plot_h - plot_h * (std::clamp(v, c.y_min, c.y_max) - c.y_min) / span; };
   std::string s = svg_open(c.id, c.title, c.desc, w, h);
   for (int t = 0; t <= 4; ++t) {
@@ -206,23 +228,27 @@ std::string line_chart(const LineChart& c) {
     s += text_el(left - 6, Y(v) + 4, fixed(v, 0), "tick", "end");
   }
   const auto every = static_cast<std::size_t>(std::max(1.0, std::ceil(80.0 * static_cast<double>(n) / plot_w)));
-  for (std::size_t k = 0; k < n; k += every) s += text_el(X(k), top + plot_h + 16, escape(c.labels[k]), "tick", "middle");
+  for (std::size_t k = 0; k < n; k += every)
+    s += text_el(X(k), top + plot_h + 16, escape(c.labels[k]), "tick", "middle");
   for (std::size_t i = 0; i < c.series.size(); ++i) {
     const Series& line_s = c.series[i];
     std::string points;
     for (std::size_t k = 0; k < n && k < line_s.values.size(); ++k)
       if (!std::isnan(line_s.values[k])) points += num(X(k)) + "," + num(Y(line_s.values[k])) + " ";
-    s += std::string("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"") + line_s.colour + "\" points=\"" + points + "\"/>";
+    s += std::string("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"") + line_s.colour + "\" points=\"" + points +
+         "\"/>";
     for (std::size_t k = 0; k < n && k < line_s.values.size(); ++k)
       if (!std::isnan(line_s.values[k]))
-        s += "<circle cx=\"" + num(X(k)) + "\" cy=\"" + num(Y(line_s.values[k])) + "\" r=\"3.5\" fill=\"" + line_s.colour +
-             "\"><title>" + escape(line_s.name + ", " + c.labels[k] + ": " + fixed(line_s.values[k], 1)) + "</title></circle>";
+        s += "<circle cx=\"" + num(X(k)) + "\" cy=\"" + num(Y(line_s.values[k])) + "\" r=\"3.5\" fill=\"" +
+             line_s.colour + "\"><title>" +
+             escape(line_s.name + ", " + c.labels[k] + ": " + fixed(line_s.values[k], 1)) + "</title></circle>";
     const double ly = top + 12 + 18 * static_cast<double>(i);
-    s += "<rect x=\"" + num(left + plot_w + 12) + "\" y=\"" + num(ly - 5) + "\" width=\"18\" height=\"3\" fill=\"" + line_s.colour + "\"/>";
+    s += "<rect x=\"" + num(left + plot_w + 12) + "\" y=\"" + num(ly - 5) + "\" width=\"18\" height=\"3\" fill=\"" +
+         line_s.colour + "\"/>";
     s += text_el(left + plot_w + 36, ly, escape(line_s.name), "tick");
   }
-  s += "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(14 " + num(top + plot_h / 2) + ") rotate(-90)\">" +
-       escape(c.y_caption) + "</text>";
+  s += "<text class=\"axis\" text-anchor=\"middle\" transform=\"translate(14 " + num(top + plot_h / 2) +
+       ") rotate(-90)\">" + escape(c.y_caption) + "</text>";
   return s + "</svg>";
 }
 
@@ -235,7 +261,8 @@ std::string bar_chart(const BarChart& c) {
       if (b.value > most) most = b.value;
   }
   if (!(most > 0)) most = 1;
-  const double w = left + plot_w + text_w, h = top * 2 + row * static_cast<double>(std::max<std::size_t>(c.bars.size(), 1));
+  const double w = left + plot_w + text_w,
+               h = top * 2 + row * static_cast<double>(std::max<std::size_t>(c.bars.size(), 1));
   std::string s = svg_open(c.id, c.title, c.desc, w, h);
   s += line(left, top, left, h - top, "axisline");
   for (std::size_t k = 0; k < c.bars.size(); ++k) {
@@ -248,7 +275,8 @@ std::string bar_chart(const BarChart& c) {
       const double tx = left + plot_w * std::clamp(b.target / most, 0.0, 1.0);
       s += line(tx, y + 1, tx, y + row - 1, "target");
     }
-    const double tx = left + std::max(len, std::isnan(b.target) ? 0.0 : plot_w * std::clamp(b.target / most, 0.0, 1.0)) + 6;
+    const double tx =
+        left + std::max(len, std::isnan(b.target) ? 0.0 : plot_w * std::clamp(b.target / most, 0.0, 1.0)) + 6;
     s += text_el(tx, y + row * 0.65, b.text, "value");
   }
   return s + "</svg>";
@@ -256,7 +284,8 @@ std::string bar_chart(const BarChart& c) {
 
 std::string range_chart(const RangeChart& c) {
   constexpr double left = 150, plot_w = 360, text_w = 220, row = 26, top = 8, axis = 22;
-  const double w = left + plot_w + text_w, h = top + row * static_cast<double>(std::max<std::size_t>(c.rows.size(), 1)) + axis;
+  const double w = left + plot_w + text_w,
+               h = top + row * static_cast<double>(std::max<std::size_t>(c.rows.size(), 1)) + axis;
   const auto X = [&](double v) { return left + plot_w * (std::clamp(v, c.lo, c.hi) - c.lo) / (c.hi - c.lo); };
   std::string s = svg_open(c.id, c.title, c.desc, w, h);
   const double bottom = h - axis;
@@ -349,18 +378,23 @@ std::string tree_chart(const CustomerBase& base, const ReferralForest& forest, s
   const double w = std::max(260.0, t.leaves() * dx + 2 * pad), h = caption + pad + dy * t.depth() + pad;
   const std::string& root_id = base.person(root);
   const std::string id = "referral-tree-" + std::to_string(root);
-  std::string s = svg_open(id, "Referral tree of " + root_id, "Who referred whom, starting at " + root_id +
-                                                                  "; filled circles are customers, hollow ones people who are not (yet).", w, h);
+  std::string s = svg_open(id, "Referral tree of " + root_id,
+                           "Who referred whom, starting at " + root_id +
+                               "; filled circles are customers, hollow ones people who are not (yet).",
+                           w, h);
   const auto X = [&](std::size_t i) { return w / 2 + (t.x(i) - (t.leaves() - 1) / 2) * dx; };
-  const auto Y = [&](std::size_t i) { return caption + pad + dy * (forest.generation[t.nodes()[i]] - forest.generation[root]); };
+  const auto Y = [&](std::size_t i) {
+    return caption + pad + dy * (forest.generation[t.nodes()[i]] - forest.generation[root]);
+  };
   for (std::size_t i = 0; i < t.nodes().size(); ++i)
     for (auto ch : t.children()[i]) s += line(X(i), Y(i), X(ch), Y(ch), "edge");
   for (std::size_t i = 0; i < t.nodes().size(); ++i) {
     const auto v = t.nodes()[i];
     const bool customer = v < base.customer_count();
-    s += "<circle cx=\"" + num(X(i)) + "\" cy=\"" + num(Y(i)) + "\" r=\"6\" class=\"" + (customer ? "node" : "node prospect") +
-         "\"><title>" + escape(base.person(v)) + (customer ? " (customer)" : " (not a customer)") + ", referred " +
-         count(forest.converted_referrals[v]) + "</title></circle>";
+    s += "<circle cx=\"" + num(X(i)) + "\" cy=\"" + num(Y(i)) + "\" r=\"6\" class=\"" +
+         (customer ? "node" : "node prospect") + "\"><title>" + escape(base.person(v)) +
+         (customer ? " (customer)" : " (not a customer)") + ", referred " + count(forest.converted_referrals[v]) +
+         "</title></circle>";
     const std::size_t kids = forest.converted_referrals[v], drawn = t.children()[i].size();
     const std::size_t more = kids > drawn ? kids - drawn : 0;
     if (more) s += text_el(X(i) + 9, Y(i) - 6, "+" + count(more), "tick");
@@ -415,8 +449,10 @@ button{font:inherit;margin-left:8px}
 }
 
 std::string_view script() {
-  return "(function(){var b=document.getElementById('print');if(b){b.addEventListener('click',function(){window.print();});}"
-         "document.documentElement.setAttribute('data-charts',String(document.querySelectorAll('[data-chart]').length));})();";
+  return "(function(){var "
+         "b=document.getElementById('print');if(b){b.addEventListener('click',function(){window.print();});}"
+         "document.documentElement.setAttribute('data-charts',String(document.querySelectorAll('[data-chart]').length))"
+         ";})();";
 }
 
 }  // namespace rapport::detail::html

@@ -55,14 +55,14 @@ std::string figure(const std::string& reading_markup, const std::string& chart_m
 
 /// Vertical columns of counts (histograms).
 struct ColumnChart {
-  std::string id;                  ///< data-chart id, also the prefix of the title/desc ids
-  std::string title;               ///< accessible title (plain text)
-  std::string desc;                ///< accessible description (plain text)
-  std::string x_caption;           ///< x-axis caption (plain text)
-  std::string y_caption;           ///< y-axis caption (plain text)
-  std::vector<std::string> labels; ///< one per column (plain text)
-  std::vector<std::size_t> counts; ///< one per column
-  const char* colour;              ///< fill
+  std::string id;                   ///< data-chart id, also the prefix of the title/desc ids
+  std::string title;                ///< accessible title (plain text)
+  std::string desc;                 ///< accessible description (plain text)
+  std::string x_caption;            ///< x-axis caption (plain text)
+  std::string y_caption;            ///< y-axis caption (plain text)
+  std::vector<std::string> labels;  ///< one per column (plain text)
+  std::vector<std::size_t> counts;  ///< one per column
+  const char* colour;               ///< fill
 };
 /// The SVG of a column chart.
 std::string column_chart(const ColumnChart& chart);
@@ -76,23 +76,23 @@ struct Series {
 
 /// Lines over shared x labels (e.g. means over dates) on a y axis from y_min to y_max.
 struct LineChart {
-  std::string id;                  ///< data-chart id, also the prefix of the title/desc ids
-  std::string title;               ///< accessible title (plain text)
-  std::string desc;                ///< accessible description (plain text)
-  std::string y_caption;           ///< y-axis caption (plain text)
-  std::vector<std::string> labels; ///< x labels (plain text)
-  std::vector<Series> series;      ///< the lines
-  double y_min, y_max;             ///< y range
+  std::string id;                   ///< data-chart id, also the prefix of the title/desc ids
+  std::string title;                ///< accessible title (plain text)
+  std::string desc;                 ///< accessible description (plain text)
+  std::string y_caption;            ///< y-axis caption (plain text)
+  std::vector<std::string> labels;  ///< x labels (plain text)
+  std::vector<Series> series;       ///< the lines
+  double y_min, y_max;              ///< y range
 };
 /// The SVG of a line chart; each point carries a tooltip "series, label: value".
 std::string line_chart(const LineChart& chart);
 
 /// One horizontal bar.
 struct Bar {
-  std::string label;   ///< plain text
-  double value;        ///< bar length (NaN: no bar)
-  std::string text;    ///< SVG text markup shown after the bar (numbers, tspans)
-  double target;       ///< a tick at this value, or NaN
+  std::string label;  ///< plain text
+  double value;       ///< bar length (NaN: no bar)
+  std::string text;   ///< SVG text markup shown after the bar (numbers, tspans)
+  double target;      ///< a tick at this value, or NaN
 };
 /// Horizontal bars (categories).
 struct BarChart {

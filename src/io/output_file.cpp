@@ -67,8 +67,7 @@ std::string reason(int err) { return std::strerror(err); }
 std::string temporary_name(const std::filesystem::path& target) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char suffix[24];
-  std::snprintf(suffix, sizeof suffix, ".%012llx.tmp",
-                static_cast<unsigned long long>(rng() & 0xffffffffffffULL));
+  std::snprintf(suffix, sizeof suffix, ".%012llx.tmp", static_cast<unsigned long long>(rng() & 0xffffffffffffULL));
   std::string name = target.parent_path().string();
   name += "/.";
   name += target.filename().string();
@@ -79,7 +78,7 @@ std::string temporary_name(const std::filesystem::path& target) {
 /// Where a replaced file goes: the file a symlink at `path` points to (the link stays), else
 /// `path` itself (also for a dangling symlink, which is replaced).
 std::string replacement_target(const std::string& path) {
-  struct stat ls{};
+  struct stat ls {};
   if (::lstat(path.c_str(), &ls) != 0 || !S_ISLNK(ls.st_mode)) return path;
   std::error_code ec;
   const auto resolved = std::filesystem::canonical(path, ec);
@@ -144,7 +143,7 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
   if (path_ == "-") {
     open_direct(true);
   } else {
-    struct stat st{};
+    struct stat st {};
     const bool exists = ::stat(path_.c_str(), &st) == 0;
     if (exists && S_ISDIR(st.st_mode)) throw OutputError(path_ + ": is a directory");
     if (exists && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
@@ -313,7 +312,7 @@ void OutputBatch::commit() {
     }
   };
   for (std::size_t k = 0; k < n; ++k) {
-    struct stat st{};
+    struct stat st {};
     existed[k] = ::lstat(entries[k].target.c_str(), &st) == 0;
     if (!existed[k] || !S_ISREG(st.st_mode)) continue;
     for (int attempt = 0; attempt < 100 && backup[k].empty(); ++attempt) {

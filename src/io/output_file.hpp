@@ -10,8 +10,8 @@
 // signal-safe) unlinks; the destructor of an uncommitted OutputFile removes it too.
 #pragma once
 
-#include <cstddef>
 #include <sys/stat.h>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -71,14 +71,14 @@ private:
   void close_fd() noexcept;
   [[noreturn]] void fail(const std::string& what, int err);
 
-  std::string path_;     // the target as given
-  std::string target_;   // where the file goes: path_, or the file a symlink at path_ points to
-  std::string tmp_;      // the temporary file, while it exists
+  std::string path_;    // the target as given
+  std::string target_;  // where the file goes: path_, or the file a symlink at path_ points to
+  std::string tmp_;     // the temporary file, while it exists
   std::string buf_;
   int fd_ = -1;
-  int slot_ = -1;        // registry slot of tmp_, or -1
+  int slot_ = -1;  // registry slot of tmp_, or -1
   bool direct_ = false;
-  bool owns_fd_ = false; // false for standard output
+  bool owns_fd_ = false;  // false for standard output
 };
 
 /// Creates `path` exclusively (O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, write-only) with

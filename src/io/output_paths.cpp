@@ -32,7 +32,7 @@ FileIdentity identify(const std::string& path) {
     id.path.push_back('-');  // (not = "-": GCC 12 -Wrestrict false positive)
     return id;
   }
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
     id.exists = true;
     id.char_device = S_ISCHR(st.st_mode);

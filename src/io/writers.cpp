@@ -30,19 +30,39 @@ void write_file_atomically(const std::string& path, std::string_view text) {
 void remove_pending_outputs() noexcept { detail::remove_pending_temporaries(); }
 
 const std::vector<std::string>& score_columns() {
-  static const std::vector<std::string> cols{
-      "customer_id",   "loyalty_given", "continuity",      "follow_through",     "impression",
-      "recovery",      "service_ladder", "p_alive",        "expected_purchases", "expected_value",
-      "upserve_value", "upserve_score", "next_action",     "referral_potential", "advocacy",
-      "track_record",  "chain_reach",   "timing",          "tenure",             "ask_for_referral",
-      "direct_referrals", "converted_referrals", "generation", "root_id",         "tree_size",
-      "katz"};
+  static const std::vector<std::string> cols{"customer_id",
+                                             "loyalty_given",
+                                             "continuity",
+                                             "follow_through",
+                                             "impression",
+                                             "recovery",
+                                             "service_ladder",
+                                             "p_alive",
+                                             "expected_purchases",
+                                             "expected_value",
+                                             "upserve_value",
+                                             "upserve_score",
+                                             "next_action",
+                                             "referral_potential",
+                                             "advocacy",
+                                             "track_record",
+                                             "chain_reach",
+                                             "timing",
+                                             "tenure",
+                                             "ask_for_referral",
+                                             "direct_referrals",
+                                             "converted_referrals",
+                                             "generation",
+                                             "root_id",
+                                             "tree_size",
+                                             "katz"};
   return cols;
 }
 
 const std::vector<std::string>& interval_columns() {
-  static const std::vector<std::string> cols{"p_alive_lo",         "p_alive_hi",        "expected_purchases_lo",
-                                             "expected_purchases_hi", "expected_value_lo", "expected_value_hi"};
+  static const std::vector<std::string> cols{
+      "p_alive_lo",        "p_alive_hi",       "expected_purchases_lo", "expected_purchases_hi",
+      "expected_value_lo", "expected_value_hi"};
   return cols;
 }
 
@@ -188,7 +208,7 @@ void write_scores_csv(const std::string& path, const CustomerBase& base, const S
   header.push_back('\n');
   file.write(header);
   detail::write_rows_parallel(file, res.scores.size(), threads,
-                      [&](std::string& out, std::size_t r) { detail::format_score_row(out, base, res, r); });
+                              [&](std::string& out, std::size_t r) { detail::format_score_row(out, base, res, r); });
   file.commit();
 }
 

@@ -111,8 +111,8 @@ template <class T>
 T read_integer(const std::string& path, const json& v, const Domain& domain) {
   if (v.is_number_float()) fail(path, "must be " + std::string(domain.text) + " (got " + shown(v.get<double>()) + ")");
   if (!v.is_number_integer()) fail(path, "expects an integer (got " + std::string(v.type_name()) + ")");
-  const double x = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>())
-                                          : static_cast<double>(v.get<std::int64_t>());
+  const double x =
+      v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>()) : static_cast<double>(v.get<std::int64_t>());
   check_number(path, x, domain);
   return static_cast<T>(x);
 }
@@ -131,7 +131,8 @@ void read_value(const std::string& path, const json& v, T& out, const Domain& do
   } else if constexpr (std::is_integral_v<T>) {
     out = read_integer<T>(path, v, domain);
   } else if constexpr (is_spelled<T>) {
-    if (!v.is_string()) fail(path, "expects a string, " + spellings_text<T>() + " (got " + std::string(v.type_name()) + ")");
+    if (!v.is_string())
+      fail(path, "expects a string, " + spellings_text<T>() + " (got " + std::string(v.type_name()) + ")");
     const auto& names = SettingSpellings<T>::names;
     const auto text = v.get<std::string>();
     const auto it = std::find(names.begin(), names.end(), text);
@@ -141,7 +142,8 @@ void read_value(const std::string& path, const json& v, T& out, const Domain& do
     const auto& names = value_names(out);
     if (v.is_array()) {
       if (v.size() != component_count) fail(path, "expects 5 weights (got " + std::to_string(v.size()) + ")");
-      for (std::size_t k = 0; k < component_count; ++k) out.values[k] = read_number(path + "." + std::string(names[k]), v[k]);
+      for (std::size_t k = 0; k < component_count; ++k)
+        out.values[k] = read_number(path + "." + std::string(names[k]), v[k]);
     } else if (v.is_object()) {
       for (auto item = v.begin(); item != v.end(); ++item) {
         const auto it = std::find(names.begin(), names.end(), item.key());
@@ -153,7 +155,7 @@ void read_value(const std::string& path, const json& v, T& out, const Domain& do
     }
   } else if constexpr (is_record<T>) {
     read_record(path + ".", v, out, false);  // options: any subset
-  } else {  // std::optional<record>: null or every parameter
+  } else {                                   // std::optional<record>: null or every parameter
     if (v.is_null()) {
       out.reset();
     } else {

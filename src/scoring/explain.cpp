@@ -53,9 +53,8 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
   ComponentArray<LoyaltyComponent, std::uint32_t> loyalty_evidence{};
   for (const auto k : all_loyalty_components) loyalty_evidence[k] = s.loyalty_evidence[k][r];
   L["components"] = components(all_loyalty_components, s.loyalty, loyalty_evidence, cfg.loyalty_weights);
-  L["service_ladder_detail"] = {{"technical", s.ladder_technical[r]},
-                                {"hospitality", s.ladder_hospitality[r]},
-                                {"wow", s.ladder_wow[r] != 0}};
+  L["service_ladder_detail"] = {
+      {"technical", s.ladder_technical[r]}, {"hospitality", s.ladder_hospitality[r]}, {"wow", s.ladder_wow[r] != 0}};
   j["loyalty_given"] = L;
   json na;
   na["action"] = to_string(s.next_action[r]);
@@ -66,7 +65,7 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
     gaps[std::string(to_string(k))] =
         std::isnan(s.loyalty[k][r]) ? json(nullptr) : json(cfg.loyalty_weights[k] * (1.0 - s.loyalty[k][r]));
   na["gaps"] = gaps;
-  na["reason"] = s.overdue_complaint[r] ? "a complaint is open past its window"
+  na["reason"] = s.overdue_complaint[r]                 ? "a complaint is open past its window"
                  : s.next_action[r] == NextAction::none ? "every evidenced gap is zero"
                                                         : "largest weighted gap weight*(1-value)";
   j["next_action"] = na;
@@ -110,6 +109,5 @@ std::string explain_json(const CustomerBase& base, const ScoreResult& res, std::
                     {"parent_id", f.parent[c] == no_index ? json(nullptr) : json(base.person(f.parent[c]))}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
-
 
 }  // namespace rapport

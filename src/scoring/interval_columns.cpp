@@ -58,7 +58,8 @@ void fill_interval_columns(const ScoringConfig& config, unsigned threads, ScoreR
   const auto purchase_draws = draw_value_models(*purchase, data, o, config.fit, threads);
   std::vector<ValueModel> spend_draws;
   if (out.value_known()) {
-    if (const auto spend = fitted_model(ValueModelName::gamma_gamma, config.gamma_gamma.has_value(), data, config.fit)) {
+    if (const auto spend =
+            fitted_model(ValueModelName::gamma_gamma, config.gamma_gamma.has_value(), data, config.fit)) {
       // bootstrap: the same seed resamples the same customers for both models (paired draws);
       // parametric: an independent stream for the spend model's normals
       IntervalOptions so = o;

@@ -42,10 +42,13 @@ struct RadixArrays {
 void radix_pass(RadixArrays& a, unsigned pass, std::size_t ranges) {
   const std::size_t n = a.key.size(), chunk = (n + ranges - 1) / ranges;
   std::vector<Histogram> start(ranges);
-  parallel_for(ranges, static_cast<unsigned>(ranges), [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t t = lo; t < hi; ++t)
-      for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) ++start[t][digit(a.key[i], pass)];
-  }, 1);
+  parallel_for(
+      ranges, static_cast<unsigned>(ranges),
+      [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t t = lo; t < hi; ++t)
+          for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) ++start[t][digit(a.key[i], pass)];
+      },
+      1);
   const std::size_t first = digit(a.key.front(), pass);
   std::size_t same = 0;
   for (const auto& h : start) same += h[first];
@@ -53,16 +56,19 @@ void radix_pass(RadixArrays& a, unsigned pass, std::size_t ranges) {
   std::size_t sum = 0;
   for (std::size_t d = 0; d < buckets; ++d)
     for (std::size_t t = 0; t < ranges; ++t) sum += std::exchange(start[t][d], sum);
-  parallel_for(ranges, static_cast<unsigned>(ranges), [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t t = lo; t < hi; ++t) {
-      auto& next = start[t];
-      for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) {
-        const std::size_t to = next[digit(a.key[i], pass)]++;
-        a.key_out[to] = a.key[i];
-        a.row_out[to] = a.row[i];
-      }
-    }
-  }, 1);
+  parallel_for(
+      ranges, static_cast<unsigned>(ranges),
+      [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t t = lo; t < hi; ++t) {
+          auto& next = start[t];
+          for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) {
+            const std::size_t to = next[digit(a.key[i], pass)]++;
+            a.key_out[to] = a.key[i];
+            a.row_out[to] = a.row[i];
+          }
+        }
+      },
+      1);
   a.key.swap(a.key_out);
   a.row.swap(a.row_out);
 }
@@ -73,18 +79,21 @@ template <class Same, class Row>
 void ranks_by_runs(std::size_t n, Same&& same, Row&& row, std::vector<double>& score, unsigned threads) {
   if (n == 1) score[row(0)] = 50;
   if (n < 2) return;
-  parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
-    while (lo > 0 && lo < n && same(lo - 1, lo)) ++lo;
-    while (hi < n && same(hi - 1, hi)) ++hi;
-    for (std::size_t a = lo; a < hi;) {
-      std::size_t b = a + 1;
-      while (b < n && same(a, b)) ++b;
-      const double v =
-          100.0 * (static_cast<double>(a) + static_cast<double>(b - a - 1) / 2.0) / static_cast<double>(n - 1);
-      for (std::size_t k = a; k < b; ++k) score[row(k)] = v;
-      a = b;
-    }
-  }, 65536);
+  parallel_for(
+      n, threads,
+      [&](std::size_t lo, std::size_t hi) {
+        while (lo > 0 && lo < n && same(lo - 1, lo)) ++lo;
+        while (hi < n && same(hi - 1, hi)) ++hi;
+        for (std::size_t a = lo; a < hi;) {
+          std::size_t b = a + 1;
+          while (b < n && same(a, b)) ++b;
+          const double v =
+              100.0 * (static_cast<double>(a) + static_cast<double>(b - a - 1) / 2.0) / static_cast<double>(n - 1);
+          for (std::size_t k = a; k < b; ++k) score[row(k)] = v;
+          a = b;
+        }
+      },
+      65536);
 }
 
 // The keys and rows of `values` in sorted order (the scatter buffers released).

@@ -28,7 +28,8 @@ public:
     for (std::size_t k = 0; k < hour_minutes_.size(); ++k) hour_minutes_[k] = hours[k / 60] * minutes[k % 60];
   }
   double operator()(seconds_t age) const {
-    if (age < 0 || age >= static_cast<seconds_t>(days_.size()) * 86400) return std::exp2(-static_cast<double>(age) / h_);
+    if (age < 0 || age >= static_cast<seconds_t>(days_.size()) * 86400)
+      return std::exp2(-static_cast<double>(age) / h_);
     const auto a = static_cast<std::uint32_t>(age);
     const std::uint32_t d = a / 86400, rest = a % 86400;
     return days_[d] * (hour_minutes_[rest / 60] * seconds_[rest % 60]);

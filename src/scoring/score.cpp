@@ -4,8 +4,8 @@
 #include "scoring/ranks.hpp"
 #include "scoring/recency_weight.hpp"
 #include "scoring/score_steps.hpp"
-#include "value/value_detail.hpp"
 #include "util/parallel.hpp"
+#include "value/value_detail.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -23,9 +23,14 @@
 namespace rapport {
 
 std::string_view to_string(NextAction a) noexcept {
-  static constexpr std::string_view names[] = {"none",              "reach_out",  "follow_up_after_sale",
-                                               "repair_impression", "resolve_complaint", "fix_basics",
-                                               "add_hospitality",   "create_wow"};
+  static constexpr std::string_view names[] = {"none",
+                                               "reach_out",
+                                               "follow_up_after_sale",
+                                               "repair_impression",
+                                               "resolve_complaint",
+                                               "fix_basics",
+                                               "add_hospitality",
+                                               "create_wow"};
   return names[static_cast<int>(a)];
 }
 
@@ -65,8 +70,8 @@ struct Scratch {
   const RecencyWeight* weight = nullptr;
   const std::vector<double>* period_weight = nullptr;  // 2^(-k·period/H), k = 0, 1, …
   const std::vector<double>* period_total = nullptr;   // prefix sums of period_weight, in k order
-  std::vector<std::uint64_t> covered;  // bitset of covered periods
-  std::vector<seconds_t> service_times;  // the first service_count are this customer's
+  std::vector<std::uint64_t> covered;                  // bitset of covered periods
+  std::vector<seconds_t> service_times;                // the first service_count are this customer's
   std::size_t service_count = 0;
   std::vector<std::pair<day_t, double>> days;
 };
@@ -113,9 +118,9 @@ using Pair = double __attribute__((vector_size(16)));
 // over wt (imp, −imp or 1) or 0. wt · 1 = wt and wt · imp are exact as written in the definition,
 // and wt · 0 = +0 adds nothing, so the sums are those of the "if"s, term by term.
 struct ContactClass {
-  Pair impression{};  // (imp_pos, imp_neg): (imp, 0) for imp > 0, (0, −imp) for imp < 0
-  Pair technical{};   // (t_den, t_num): (1, imp >= 0) for a technical contact
-  Pair hospitality{}; // (h_den, h_num): (1, imp > 0) for a hospitality contact
+  Pair impression{};   // (imp_pos, imp_neg): (imp, 0) for imp > 0, (0, −imp) for imp < 0
+  Pair technical{};    // (t_den, t_num): (1, imp >= 0) for a technical contact
+  Pair hospitality{};  // (h_den, h_num): (1, imp > 0) for a hospitality contact
   std::uint32_t impression_n = 0, ladder_n = 0;
   bool wow_impression = false;  // imp == 2
 };
@@ -182,7 +187,8 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
     const seconds_t since = T - at - 1;  // >= 0
     const bool counted = business & (since < window);
     const std::size_t back =
-        (small_window ? scratch.period_div(static_cast<std::uint32_t>(since)) : static_cast<std::size_t>(since / P)) & -std::size_t{counted};
+        (small_window ? scratch.period_div(static_cast<std::uint32_t>(since)) : static_cast<std::size_t>(since / P)) &
+        -std::size_t{counted};
     covered[back >> 6] |= std::uint64_t{counted} << (back & 63);
     t.continuity_n += counted;
     service[services] = at;
@@ -211,7 +217,8 @@ ContactTally tally_contacts(const Customer& x, Scratch& scratch) {
     if (complaint) {
       if (res != no_time && res < T) {
         const double delay = static_cast<double>(res - at) / day_s;
-        const double v = delay <= cfg.complaint_days ? 1.0 : std::exp2(-(delay - cfg.complaint_days) / cfg.complaint_days);
+        const double v =
+            delay <= cfg.complaint_days ? 1.0 : std::exp2(-(delay - cfg.complaint_days) / cfg.complaint_days);
         t.rec_num += wt * v;
         t.rec_den += wt;
         ++t.rec_n;
@@ -321,7 +328,7 @@ double weighted_score(const ComponentArray<E, double>& values, const ComponentAr
 // resolve_complaint for an overdue complaint, else the evidenced component with the largest
 // weighted gap (ties: table order), with the gap that chose it.
 std::pair<NextAction, double> next_action_of(const LoyaltyValues& lv, const Ladder& ladder, bool overdue,
-                                            const LoyaltyWeights& weights) {
+                                             const LoyaltyWeights& weights) {
   double best_gap = 0;
   std::optional<LoyaltyComponent> best;
   for (const auto k : all_loyalty_components) {
@@ -332,14 +339,21 @@ std::pair<NextAction, double> next_action_of(const LoyaltyValues& lv, const Ladd
       best = k;
     }
   }
-  if (overdue) return {NextAction::resolve_complaint, weights[LoyaltyComponent::recovery] * (1.0 - lv[LoyaltyComponent::recovery])};
+  if (overdue)
+    return {NextAction::resolve_complaint,
+            weights[LoyaltyComponent::recovery] * (1.0 - lv[LoyaltyComponent::recovery])};
   if (!best) return {NextAction::none, best_gap};
   switch (*best) {
-    case LoyaltyComponent::continuity: return {NextAction::reach_out, best_gap};
-    case LoyaltyComponent::follow_through: return {NextAction::follow_up_after_sale, best_gap};
-    case LoyaltyComponent::impression: return {NextAction::repair_impression, best_gap};
-    case LoyaltyComponent::recovery: return {NextAction::resolve_complaint, best_gap};
-    case LoyaltyComponent::service_ladder: break;
+    case LoyaltyComponent::continuity:
+      return {NextAction::reach_out, best_gap};
+    case LoyaltyComponent::follow_through:
+      return {NextAction::follow_up_after_sale, best_gap};
+    case LoyaltyComponent::impression:
+      return {NextAction::repair_impression, best_gap};
+    case LoyaltyComponent::recovery:
+      return {NextAction::resolve_complaint, best_gap};
+    case LoyaltyComponent::service_ladder:
+      break;
   }
   return {!ladder.t_ok ? NextAction::fix_basics : (!ladder.h_ok ? NextAction::add_hospitality : NextAction::create_wow),
           best_gap};
@@ -396,8 +410,9 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
   lv[LoyaltyComponent::impression] = q;
   lv[LoyaltyComponent::recovery] = ct.rec_n ? ct.rec_num / ct.rec_den : nan;
   lv[LoyaltyComponent::service_ladder] =
-      ct.ladder_n ? (ladder.t + (ladder.t_ok ? ladder.h : 0.0) + (ladder.t_ok && ladder.h_ok && ct.wow ? 1.0 : 0.0)) / 3.0
-                  : nan;
+      ct.ladder_n
+          ? (ladder.t + (ladder.t_ok ? ladder.h : 0.0) + (ladder.t_ok && ladder.h_ok && ct.wow ? 1.0 : 0.0)) / 3.0
+          : nan;
   const ComponentArray<LoyaltyComponent, std::uint32_t> evidence{ct.continuity_n, pt.ft_n, ct.imp_n, ct.rec_n,
                                                                  ct.ladder_n};
   s.loyalty_given[r] = weighted_score(lv, cfg.loyalty_weights);
@@ -428,9 +443,10 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
 // touched in parallel, on every thread (transparent huge pages, tried through madvise, made this
 // about 4× slower on the project's machine: the kernel compacts memory to find them).
 void resize_scores(Scores& s, std::size_t n, unsigned threads) {
-  std::vector<std::vector<double>*> d{&s.loyalty_given, &s.ladder_technical, &s.ladder_hospitality, &s.frequency,
-                                      &s.recency, &s.age, &s.monetary, &s.p_alive, &s.expected_purchases,
-                                      &s.expected_value, &s.upserve_value, &s.upserve_score,
+  std::vector<std::vector<double>*> d{&s.loyalty_given,   &s.ladder_technical,  &s.ladder_hospitality,
+                                      &s.frequency,       &s.recency,           &s.age,
+                                      &s.monetary,        &s.p_alive,           &s.expected_purchases,
+                                      &s.expected_value,  &s.upserve_value,     &s.upserve_score,
                                       &s.next_action_gap, &s.referral_potential};
   for (auto& v : s.loyalty) d.push_back(&v);
   for (auto& v : s.referral) d.push_back(&v);
@@ -482,7 +498,8 @@ void score_rows(const CustomerBase& base, const std::vector<std::uint32_t>& rows
     scratch.weight = weight.get();
     scratch.period_weight = &period_weight;
     scratch.period_total = &period_total;
-    for (std::size_t r = lo; r < hi; ++r) score_customer(base, out.forest, config, out.as_of, r, rows[r], out.scores, scratch);
+    for (std::size_t r = lo; r < hi; ++r)
+      score_customer(base, out.forest, config, out.as_of, r, rows[r], out.scores, scratch);
     if (progress) progress(done.fetch_add(hi - lo) + (hi - lo), n);
   });
 }
@@ -535,13 +552,13 @@ void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
   // model than BG/NBD is fitted by score_value_models (value_models.cpp)
   if (config.value_model == ValueModelSetting::bgnbd)
     take_or_fit(
-      config.bgnbd,
-      [&] {
-        const auto in = gather_rows(s, bgnbd_customers, detail::bgnbd_input, {&s.frequency, &s.recency, &s.age});
-        return fit_bgnbd(in[0], in[1], in[2], config.fit);
-      },
-      "BG/NBD fit over " + std::to_string(bgnbd_customers) + " scored customers with purchases", "bgnbd", out.bgnbd,
-      out.bgnbd_fitted, out.bgnbd_error);
+        config.bgnbd,
+        [&] {
+          const auto in = gather_rows(s, bgnbd_customers, detail::bgnbd_input, {&s.frequency, &s.recency, &s.age});
+          return fit_bgnbd(in[0], in[1], in[2], config.fit);
+        },
+        "BG/NBD fit over " + std::to_string(bgnbd_customers) + " scored customers with purchases", "bgnbd", out.bgnbd,
+        out.bgnbd_fitted, out.bgnbd_error);
   take_or_fit(
       config.gamma_gamma,
       [&] {
@@ -575,9 +592,8 @@ void check_value_overflow(ScoreResult& out) {
     out.gamma_gamma_error =
         "value at stake overflows: " +
         (total ? std::string("the total of expected_value over the base exceeds the largest double")
-               : "scored row " + std::to_string(r) + " has expected_purchases " +
-                     g(s.expected_purchases[r]) + " and expected_value " +
-                     g(s.expected_value[r])) +
+               : "scored row " + std::to_string(r) + " has expected_purchases " + g(s.expected_purchases[r]) +
+                     " and expected_value " + g(s.expected_value[r])) +
         " (the value models' parameters give values a double cannot hold); expected_value, upserve_value and "
         "upserve_score are left empty";
     std::fill(s.expected_value.begin(), s.expected_value.end(), nan);
@@ -636,8 +652,9 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
   validate(config);
   // the intervals draw BG/NBD and Gamma-Gamma parameters: refused where another path scores value
   if (config.intervals > 0 && detail::model_path(base, config))
-    throw ConfigError("config: intervals are computed on the default value path only (value_model bgnbd, no "
-                      "discount_rate, penalizer or ended_on) for now");
+    throw ConfigError(
+        "config: intervals are computed on the default value path only (value_model bgnbd, no "
+        "discount_rate, penalizer or ended_on) for now");
   detail::check_base(base, config.threads);  // a base built by hand meets the row rules too
   ScoreResult out;
   if (!as_of) as_of = base.default_as_of();
@@ -646,9 +663,8 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
   out.as_of = D;
   const unsigned threads = detail::thread_count(config.threads);
   // the referral forest (sequential) builds while the result columns are allocated
-  auto forest = std::async(threads > 1 && !given ? std::launch::async : std::launch::deferred, [&] {
-    return given ? std::move(*given) : build_referral_forest(base, D, config);
-  });
+  auto forest = std::async(threads > 1 && !given ? std::launch::async : std::launch::deferred,
+                           [&] { return given ? std::move(*given) : build_referral_forest(base, D, config); });
   std::vector<std::uint32_t> rows;
   for (std::uint32_t c = 0; c < base.customer_count(); ++c)
     if (base.acquired_on[c] <= D) rows.push_back(c);
@@ -674,8 +690,13 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
 // The per-customer columns score_customer() and the score columns read, sized to the customers.
 void check_partition_referrals(const CustomerBase& base, const ReferralForest& f) {
   const std::size_t n = base.customer_count();
-  const std::size_t sizes[] = {f.root.size(), f.generation.size(), f.tree_size.size(), f.direct_referrals.size(),
-                               f.converted_referrals.size(), f.katz.size(), f.track_record_weight.size()};
+  const std::size_t sizes[] = {f.root.size(),
+                               f.generation.size(),
+                               f.tree_size.size(),
+                               f.direct_referrals.size(),
+                               f.converted_referrals.size(),
+                               f.katz.size(),
+                               f.track_record_weight.size()};
   for (const auto size : sizes)
     if (size != n)
       throw InputError("score_partition: referral results hold " + std::to_string(size) + " entries for " +

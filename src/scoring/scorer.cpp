@@ -70,7 +70,8 @@ void merge_into_column(std::vector<T>& col, const std::vector<std::uint64_t>& of
     std::size_t lo = hi;
     while (lo > 0 && adds[lo - 1].first == c) --lo;
     const auto tail = static_cast<std::size_t>(offsets[c + 1]);
-    std::move_backward(col.begin() + static_cast<std::ptrdiff_t>(tail), col.begin() + static_cast<std::ptrdiff_t>(read_end),
+    std::move_backward(col.begin() + static_cast<std::ptrdiff_t>(tail),
+                       col.begin() + static_cast<std::ptrdiff_t>(read_end),
                        col.begin() + static_cast<std::ptrdiff_t>(write));
     write -= read_end - tail;
     read_end = tail;
@@ -81,7 +82,8 @@ void merge_into_column(std::vector<T>& col, const std::vector<std::uint64_t>& of
 }
 
 // The offsets after merge_into_column: each customer's range grows by its queued rows.
-void shift_offsets(std::vector<std::uint64_t>& offsets, const std::vector<std::pair<std::uint32_t, std::size_t>>& adds) {
+void shift_offsets(std::vector<std::uint64_t>& offsets,
+                   const std::vector<std::pair<std::uint32_t, std::size_t>>& adds) {
   if (adds.empty()) return;
   std::uint64_t shift = 0;
   std::size_t j = 0;
@@ -136,7 +138,7 @@ struct Scorer::Impl {
   std::vector<std::uint32_t> people_customer;  // person -> customer index, or none
   std::vector<std::uint32_t> referral_from_person, referral_to_person;
 
-  std::vector<std::uint32_t> row_of;  // customer -> row of result.scores, or none
+  std::vector<std::uint32_t> row_of;                     // customer -> row of result.scores, or none
   std::vector<std::pair<double, std::uint32_t>> ranked;  // (upserve_value, row), ascending
   bool ranked_valid = false;
 
@@ -176,8 +178,8 @@ struct Scorer::Impl {
   bool add_contact(std::string_view id, const ContactRow& row, const detail::RowError* failure, detail::RowError& e);
   bool add_purchase(std::string_view id, seconds_t at, double amount, const detail::RowError* failure,
                     detail::RowError& e);
-  bool add_referral(std::string_view referrer, std::string_view referred, seconds_t at,
-                    const detail::RowError* failure, detail::RowError& e);
+  bool add_referral(std::string_view referrer, std::string_view referred, seconds_t at, const detail::RowError* failure,
+                    detail::RowError& e);
   std::uint32_t person_of(std::string_view id);
   bool hold(std::string_view id, const Held& row, std::size_t field, detail::RowError& e);
   void release_held(std::string_view id, std::uint32_t c);
@@ -226,7 +228,8 @@ void Scorer::Impl::full_rescore(const ScoringConfig& run_config) {
   config = given;
   detail::keep_model_params(result, config);
   row_of.assign(base.customer_count(), none);
-  for (std::size_t r = 0; r < result.scores.size(); ++r) row_of[result.scores.customer[r]] = static_cast<std::uint32_t>(r);
+  for (std::size_t r = 0; r < result.scores.size(); ++r)
+    row_of[result.scores.customer[r]] = static_cast<std::uint32_t>(r);
   rescored = result.scores.size();
   all_changed = true;
   ranked_valid = false;
@@ -279,7 +282,8 @@ bool Scorer::Impl::add_customer(std::string_view id, day_t acquired_on, std::str
   keys->insert(base.customer_id, c);
   if (const auto p = people_index.find(people, id)) people_customer[*p] = c;  // a prospect no longer
   base.acquired_on.push_back(acquired_on);
-  const auto [it, inserted] = segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(base.segment_names.size()));
+  const auto [it, inserted] =
+      segments.try_emplace(std::string(segment), static_cast<std::uint32_t>(base.segment_names.size()));
   if (inserted) base.segment_names.emplace_back(segment);
   base.segment.push_back(it->second);
   detail::push_ended(base, ended_on);
@@ -390,7 +394,8 @@ std::vector<std::uint32_t> Scorer::Impl::merge_events() {
     merge_into_column(b.contact_at, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].at; });
     merge_into_column(b.contact_channel, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].channel; });
     merge_into_column(b.contact_stage, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].stage; });
-    merge_into_column(b.contact_initiator, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].initiator; });
+    merge_into_column(b.contact_initiator, b.contact_offsets, adds,
+                      [&](std::size_t i) { return contacts[i].initiator; });
     merge_into_column(b.contact_aspect, b.contact_offsets, adds, [&](std::size_t i) { return contacts[i].aspect; });
     merge_into_column(b.contact_impression, b.contact_offsets, adds,
                       [&](std::size_t i) { return static_cast<std::int8_t>(contacts[i].impression); });
@@ -801,7 +806,8 @@ std::string Scorer::explain(std::string_view customer_id) {
   auto& im = *impl_;
   im.apply_queue();
   const auto c = im.customer(customer_id);
-  if (!c || im.row_of[*c] == none) throw NotFoundError("explain: no scored customer '" + std::string(customer_id) + "'");
+  if (!c || im.row_of[*c] == none)
+    throw NotFoundError("explain: no scored customer '" + std::string(customer_id) + "'");
   return explain_json(im.base, im.result, im.row_of[*c], im.config);
 }
 

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <type_traits>
@@ -151,7 +151,8 @@ ReferralFigures referral_figures(const CustomerBase& base, const ScoreResult& re
     return f.tree_size[a] != f.tree_size[b] ? f.tree_size[a] > f.tree_size[b] : base.person(a) < base.person(b);
   });
   if (roots.size() > 10) roots.resize(10);
-  for (auto v : roots) out.largest_trees.push_back({std::string(base.person(v)), f.tree_size[v], v < base.customer_count(), v});
+  for (auto v : roots)
+    out.largest_trees.push_back({std::string(base.person(v)), f.tree_size[v], v < base.customer_count(), v});
   for (auto e : f.dropped_edges)
     out.cycles_broken.push_back(
         {std::string(base.person(base.referral_from[e])), std::string(base.person(base.referral_to[e]))});
@@ -297,7 +298,8 @@ json referrals_json(const Summary& s) {
   for (const auto& t : s.largest_trees)
     largest.push_back({{"root_id", t.root_id}, {"tree_size", t.tree_size}, {"root_is_customer", t.root_is_customer}});
   json dropped = json::array();
-  for (const auto& e : s.cycles_broken) dropped.push_back({{"referrer_id", e.referrer_id}, {"referred_id", e.referred_id}});
+  for (const auto& e : s.cycles_broken)
+    dropped.push_back({{"referrer_id", e.referrer_id}, {"referred_id", e.referred_id}});
   return {{"edges_before_as_of", s.referral_edges_before_as_of},
           {"people", s.people},
           {"converted_referrals", s.converted_referrals},
@@ -331,7 +333,8 @@ json purchase_model_json(const Summary& s) {
   const auto names = param_names(m.name);
   for (std::size_t k = 0; k < names.size(); ++k) {
     params[std::string(names[k])] = k < m.params.size() ? json(m.params[k]) : json(nullptr);
-    errors[std::string(names[k])] = k < m.std_errors.size() && std::isfinite(m.std_errors[k]) ? json(m.std_errors[k]) : json(nullptr);
+    errors[std::string(names[k])] =
+        k < m.std_errors.size() && std::isfinite(m.std_errors[k]) ? json(m.std_errors[k]) : json(nullptr);
   }
   j["parameters"] = params;
   j["std_errors"] = errors;
@@ -520,7 +523,8 @@ SummaryModels summary_models(const ScoreResult& res) {
   }
   m.purchase_model = res.purchase_model;
   m.selection = res.selection;
-  m.gamma_gamma = model_summary(res.gamma_gamma, res.gamma_gamma_fitted, res.gamma_gamma_error, res.gamma_gamma_customers);
+  m.gamma_gamma =
+      model_summary(res.gamma_gamma, res.gamma_gamma_fitted, res.gamma_gamma_error, res.gamma_gamma_customers);
   return m;
 }
 
@@ -571,16 +575,18 @@ std::string to_json(const Summary& s) {
   j["customers_not_yet_acquired"] = s.customers_not_yet_acquired;
   j["loyalty_given"] = loyalty_json(s);
   j["critical_wheel"] = wheel_json(s);
-  j["revenue"] = {{"total", s.revenue_total},
-                  {"repeat_share", optional_number(s.repeat_share)},
-                  {"from_customers_two_years_or_more_share", optional_number(s.from_customers_two_years_or_more_share)}};
+  j["revenue"] = {
+      {"total", s.revenue_total},
+      {"repeat_share", optional_number(s.repeat_share)},
+      {"from_customers_two_years_or_more_share", optional_number(s.from_customers_two_years_or_more_share)}};
   j["referrals"] = referrals_json(s);
-  j["value"] = {{"customers_with_purchases", s.customers_with_purchases},
-                {"share_p_alive_above_half", optional_number(s.share_p_alive_above_threshold)},
-                {"share_p_alive_above_half_among_buyers", optional_number(s.share_p_alive_above_threshold_among_buyers)},
-                {"expected_value_total", optional_number(s.expected_value_total)},
-                {"upserve_value_total", optional_number(s.upserve_value_total)},
-                {"horizon_days", s.config.horizon_days}};
+  j["value"] = {
+      {"customers_with_purchases", s.customers_with_purchases},
+      {"share_p_alive_above_half", optional_number(s.share_p_alive_above_threshold)},
+      {"share_p_alive_above_half_among_buyers", optional_number(s.share_p_alive_above_threshold_among_buyers)},
+      {"expected_value_total", optional_number(s.expected_value_total)},
+      {"upserve_value_total", optional_number(s.upserve_value_total)},
+      {"horizon_days", s.config.horizon_days}};
   j["ask_for_referral_customers"] = s.ask_for_referral_customers;
   json actions = json::object();
   for (std::size_t k = 0; k < s.next_actions.size(); ++k)
@@ -756,7 +762,8 @@ std::string to_bytes(const SummaryPartial& p) {
   w.put(p.loyalty_given);
   w.put(p.expected_value);
   for (const auto c : p.stage_contacts) w.put<std::uint64_t>(c);
-  for (const auto* s : {&p.revenue, &p.repeat_revenue, &p.tenured_revenue, &p.expected_value_total, &p.upserve_value_total})
+  for (const auto* s :
+       {&p.revenue, &p.repeat_revenue, &p.tenured_revenue, &p.expected_value_total, &p.upserve_value_total})
     w.put(*s);
   w.put<std::uint64_t>(p.customers_with_purchases);
   w.put<std::uint64_t>(p.p_alive_above_threshold);

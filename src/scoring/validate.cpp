@@ -38,10 +38,10 @@ bool takes_x_tx_T(ValueModelName m) {
 
 /// The calibration customers (scored as of D1 − 1 with a purchase) and their holdout.
 struct Split {
-  std::vector<double> x, t_x, T, m;  // calibration history (m = 0 where x = 0)
-  std::vector<day_t> first;          // first purchase day
-  std::vector<double> holdout;       // holdout purchase days
-  std::vector<double> holdout_spend; // their amounts
+  std::vector<double> x, t_x, T, m;   // calibration history (m = 0 where x = 0)
+  std::vector<day_t> first;           // first purchase day
+  std::vector<double> holdout;        // holdout purchase days
+  std::vector<double> holdout_spend;  // their amounts
 };
 
 /// score()'s calibration columns for the customers acquired before D1.

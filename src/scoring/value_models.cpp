@@ -142,7 +142,8 @@ std::optional<std::vector<double>> given_params(ValueModelName model, const Scor
     case ValueModelName::sbg:
       if (cfg.sbg) return std::vector<double>{cfg.sbg->alpha, cfg.sbg->beta};
       break;
-    case ValueModelName::gamma_gamma: break;
+    case ValueModelName::gamma_gamma:
+      break;
   }
   return std::nullopt;
 }
@@ -158,11 +159,16 @@ std::string fit_failure(ValueModelName model, std::size_t customers, const std::
 /// The setting's model (auto resolved elsewhere).
 ValueModelName named_model(ValueModelSetting v) {
   switch (v) {
-    case ValueModelSetting::pareto_nbd: return ValueModelName::pareto_nbd;
-    case ValueModelSetting::mbgnbd: return ValueModelName::mbgnbd;
-    case ValueModelSetting::bgbb: return ValueModelName::bgbb;
-    case ValueModelSetting::sbg: return ValueModelName::sbg;
-    default: return ValueModelName::bgnbd;
+    case ValueModelSetting::pareto_nbd:
+      return ValueModelName::pareto_nbd;
+    case ValueModelSetting::mbgnbd:
+      return ValueModelName::mbgnbd;
+    case ValueModelSetting::bgbb:
+      return ValueModelName::bgbb;
+    case ValueModelSetting::sbg:
+      return ValueModelName::sbg;
+    default:
+      return ValueModelName::bgnbd;
   }
 }
 
@@ -261,8 +267,8 @@ ModelSelection choose_model(const CustomerBase& b, const Scores& s, const Scorin
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", best);
   sel.reason = std::string(to_string(sel.winner)) +
-               " has the lowest mean absolute error of holdout repeat purchases (" +
-               buf + " per customer over the last " + std::to_string(sel.holdout_days) + " days)";
+               " has the lowest mean absolute error of holdout repeat purchases (" + buf +
+               " per customer over the last " + std::to_string(sel.holdout_days) + " days)";
   return sel;
 }
 

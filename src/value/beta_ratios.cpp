@@ -22,7 +22,7 @@ double log1p_quotient(double v) { return v == 0 ? 1.0 : std::log1p(v) / v; }
 /// q = 1/(u+e), (q^m - p^m) / e = -p q S_m, S_m = Σ_{i<m} q^i p^(m-1-i). Eight terms (through
 /// B_16): the first left out, 43867/(244188 u^17), is below 1e-17 at u = 10.
 double stirling_quotient(double u, double e) {
-  static constexpr double c[] = {1.0 / 12,  -1.0 / 360,        1.0 / 1260, -1.0 / 1680,
+  static constexpr double c[] = {1.0 / 12,   -1.0 / 360,      1.0 / 1260, -1.0 / 1680,
                                  1.0 / 1188, -691.0 / 360360, 1.0 / 156,  -3617.0 / 122400};
   const double p = 1 / u;
   const double q = 1 / (u + e);

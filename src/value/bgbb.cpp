@@ -86,8 +86,8 @@ Grad alive_part_gradient(const Params& p, double x, double n) {
 double log_likelihood(const Params& p, double x, double t_x, double n, double log_alive, Grad* grad) {
   if (grad) *grad = alive_part_gradient(p, x, n);
   if (n == t_x) return log_alive;
-  const double log_first = log_beta_ratio(p.alpha, p.beta, x, t_x - x) + std::log(p.gamma) +
-                           log_rising(p.delta, t_x) - log_rising(p.gamma + p.delta, t_x + 1);
+  const double log_first = log_beta_ratio(p.alpha, p.beta, x, t_x - x) + std::log(p.gamma) + log_rising(p.delta, t_x) -
+                           log_rising(p.gamma + p.delta, t_x + 1);
   Grad d_term{}, d_sum{};
   if (grad) {
     const double ab = digamma_difference(p.alpha + p.beta, t_x), gd = digamma_difference(p.gamma + p.delta, t_x + 1);
@@ -196,7 +196,8 @@ double log_choose(double n, double k) { return log_rising(n - k + 1, k) - log_ri
 /// (the customer alive through n, or dying after opportunity i with k purchases among the first i).
 double pmf_new(std::span<const double> params, double t, unsigned k_count) {
   const Params p(params);
-  if (!std::isfinite(t)) throw InputError("bgbb: the purchase-count distribution needs a finite number of opportunities");
+  if (!std::isfinite(t))
+    throw InputError("bgbb: the purchase-count distribution needs a finite number of opportunities");
   const double n = std::max(0.0, std::floor(t));
   const double k = k_count;
   if (k > n) return 0;

@@ -95,7 +95,8 @@ double pmf_new(std::span<const double> p, double t, unsigned k) {
   const auto log_nb = [&](unsigned j) { return log_rising_over_factorial(r, j) + r * log_q + j * log_1q; };
   const double log_beta_ab = std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);
   const double k_d = k;
-  const double first = std::exp(std::lgamma(a) + std::lgamma(b + k_d) - std::lgamma(a + b + k_d) - log_beta_ab + log_nb(k));
+  const double first =
+      std::exp(std::lgamma(a) + std::lgamma(b + k_d) - std::lgamma(a + b + k_d) - log_beta_ab + log_nb(k));
   if (k == 0) return first;
   // 1 − Σ_{j<k} NB(j; r, q) = 1 − I_q(r, k): the regularised incomplete beta's complement.
   const double tail = boost::math::ibetac(r, k_d, alpha / (alpha + t));
@@ -107,8 +108,9 @@ double pmf_new(std::span<const double> p, double t, unsigned k) {
 }  // namespace
 
 const ModelKernel& bgnbd_kernel() {
-  static const ModelKernel k{ValueModelName::bgnbd, validate, row_log_likelihood, nullptr, starts, fit,
-                             p_alive, expected, nullptr, expected_new, pmf_new};
+  static const ModelKernel k{
+      ValueModelName::bgnbd, validate, row_log_likelihood, nullptr, starts, fit, p_alive, expected, nullptr,
+      expected_new,          pmf_new};
   return k;
 }
 

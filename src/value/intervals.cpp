@@ -12,8 +12,8 @@
 #include <limits>
 #include <numbers>
 #include <numeric>
-#include <tuple>
 #include <string>
+#include <tuple>
 
 namespace rapport {
 
@@ -72,8 +72,8 @@ std::vector<ValueModel> parametric_draws(const ValueModel& fitted, const Interva
 
 std::size_t row_count(const ModelData& d) {
   std::size_t n = 0;
-  for (const std::size_t s : {d.x.size(), d.t_x.size(), d.T.size(), d.n.size(), d.m.size(), d.periods.size(),
-                              d.ended.size()})
+  for (const std::size_t s :
+       {d.x.size(), d.t_x.size(), d.T.size(), d.n.size(), d.m.size(), d.periods.size(), d.ended.size()})
     n = std::max(n, s);
   return n;
 }

@@ -39,9 +39,8 @@ RAPPORT_LANES_INLINE V int_to_double(I k) {
 /// algorithm: v = 2^k m with m in [sqrt(2)/2, sqrt(2)), log m = 2 atanh(f / (2 + f)) with f = m - 1).
 RAPPORT_LANES_INLINE V log(V v) {
   constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
-                   Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
-                   Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
+                   Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                    Lg7 = 1.479819860511658591e-01;
   const I bits = std::bit_cast<I>(v);
   // High word shifted so that its exponent field counts from sqrt(2)/2.
@@ -67,9 +66,8 @@ RAPPORT_LANES_INLINE V log(V v) {
 RAPPORT_LANES_INLINE V exp_nonpositive(V x) {
   constexpr double invln2 = 1.44269504088896338700e+00;
   constexpr double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
-  constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
-                   P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
-                   P5 = 4.13813679705723846039e-08;
+  constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
+                   P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
   constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
   const I tiny = x < -708.0;
   const V xc = select(tiny, splat(0.0), x);

@@ -141,8 +141,17 @@ double pmf_new(std::span<const double> p, double t, unsigned k) {
 }  // namespace
 
 const ModelKernel& mbgnbd_kernel() {
-  static const ModelKernel k{ValueModelName::mbgnbd, validate, row_log_likelihood, total_log_likelihood, starts, nullptr,
-                             p_alive, expected, nullptr, expected_new, pmf_new};
+  static const ModelKernel k{ValueModelName::mbgnbd,
+                             validate,
+                             row_log_likelihood,
+                             total_log_likelihood,
+                             starts,
+                             nullptr,
+                             p_alive,
+                             expected,
+                             nullptr,
+                             expected_new,
+                             pmf_new};
   return k;
 }
 

@@ -17,8 +17,8 @@ namespace rapport::detail {
 
 /// What a kernel's specialised fit returns: the optimum of the unpenalised likelihood.
 struct KernelFit {
-  std::vector<double> params;  ///< natural parameters at the optimum (exactly as the old fit gives them)
-  double log_likelihood = 0;   ///< maximised log-likelihood (the old fit's value)
+  std::vector<double> params;   ///< natural parameters at the optimum (exactly as the old fit gives them)
+  double log_likelihood = 0;    ///< maximised log-likelihood (the old fit's value)
   std::vector<double> hessian;  ///< k×k row-major Hessian of the LL in theta at the optimum (empty: numeric)
 };
 

@@ -27,8 +27,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-constexpr std::array<std::string_view, 6> kModelNames = {"bgnbd", "pareto_nbd", "mbgnbd",
-                                                         "bgbb",  "sbg",        "gamma_gamma"};
+constexpr std::array<std::string_view, 6> kModelNames = {"bgnbd", "pareto_nbd", "mbgnbd", "bgbb", "sbg", "gamma_gamma"};
 constexpr std::array<std::string_view, 4> kRAlphaAB = {"r", "alpha", "a", "b"};
 constexpr std::array<std::string_view, 4> kRAlphaSBeta = {"r", "alpha", "s", "beta"};
 constexpr std::array<std::string_view, 4> kBgbb = {"alpha", "beta", "gamma", "delta"};
@@ -65,8 +64,8 @@ double total_row_log_likelihood(const detail::ModelKernel& k, std::span<const do
 }
 
 /// Unpenalised LL at log-parameters `theta`, with the kernel's analytic gradient when it has one.
-double unpenalised(const detail::ModelKernel& k, std::span<const double> theta, const ModelData& data,
-                   std::size_t rows, std::span<double> grad) {
+double unpenalised(const detail::ModelKernel& k, std::span<const double> theta, const ModelData& data, std::size_t rows,
+                   std::span<double> grad) {
   if (k.total_log_likelihood) return k.total_log_likelihood(theta, data, grad);
   std::vector<double> p(theta.size());
   for (std::size_t i = 0; i < theta.size(); ++i) p[i] = std::exp(theta[i]);
@@ -126,8 +125,8 @@ struct Objective {
       for (int i = 0; i < N; ++i) {
         (*H)(i, i) = (at(i, hh, -1, 0) - 2 * f0 + at(i, -hh, -1, 0)) / (hh * hh);
         for (int j = i + 1; j < N; ++j) {
-          const double hij = (at(i, hh, j, hh) - at(i, hh, j, -hh) - at(i, -hh, j, hh) + at(i, -hh, j, -hh)) /
-                             (4 * hh * hh);
+          const double hij =
+              (at(i, hh, j, hh) - at(i, hh, j, -hh) - at(i, -hh, j, hh) + at(i, -hh, j, -hh)) / (4 * hh * hh);
           (*H)(i, j) = hij;
           (*H)(j, i) = hij;
         }
@@ -155,7 +154,8 @@ struct Sample {
 
 Sample sample_rows(const ModelData& data, std::size_t rows, std::size_t stride) {
   Sample s;
-  const std::array<std::span<const double>, 7> in = {data.x, data.t_x, data.T, data.n, data.m, data.periods, data.weights};
+  const std::array<std::span<const double>, 7> in = {data.x, data.t_x,     data.T,      data.n,
+                                                     data.m, data.periods, data.weights};
   s.columns.resize(in.size());
   for (std::size_t c = 0; c < in.size(); ++c) {
     if (in[c].empty()) continue;
@@ -163,8 +163,8 @@ Sample sample_rows(const ModelData& data, std::size_t rows, std::size_t stride) 
   }
   if (!data.ended.empty())
     for (std::size_t i = 0; i < rows; i += stride) s.ended.push_back(data.ended[i]);
-  s.data = ModelData{s.columns[0], s.columns[1], s.columns[2], s.columns[3], s.columns[4], s.columns[5],
-                     s.ended,      s.columns[6]};
+  s.data = ModelData{s.columns[0], s.columns[1], s.columns[2], s.columns[3],
+                     s.columns[4], s.columns[5], s.ended,      s.columns[6]};
   return s;
 }
 
@@ -259,7 +259,8 @@ void fill_errors(ValueModel& model, const std::vector<double>& hessian) {
   for (Eigen::Index i = 0; i < k; ++i) {
     for (Eigen::Index j = 0; j < k; ++j) model.log_covariance[static_cast<std::size_t>(i * k + j)] = cov(i, j);
     const double var = cov(i, i);
-    if (var >= 0) model.std_errors[static_cast<std::size_t>(i)] = model.params[static_cast<std::size_t>(i)] * std::sqrt(var);
+    if (var >= 0)
+      model.std_errors[static_cast<std::size_t>(i)] = model.params[static_cast<std::size_t>(i)] * std::sqrt(var);
   }
 }
 
@@ -294,9 +295,7 @@ void per_row(std::size_t rows, std::span<double> out, Fn&& fn) {
 
 }  // namespace
 
-std::string_view to_string(ValueModelName model) noexcept {
-  return kModelNames[static_cast<std::size_t>(model)];
-}
+std::string_view to_string(ValueModelName model) noexcept { return kModelNames[static_cast<std::size_t>(model)]; }
 
 std::optional<ValueModelName> parse_value_model(std::string_view name) noexcept {
   for (std::size_t i = 0; i < kModelNames.size(); ++i)
@@ -440,7 +439,8 @@ void discounted_expected_purchases(const ValueModel& model, double t, double rat
                                    std::span<double> out) {
   const detail::ModelKernel& k = purchase_kernel(model, "discounted_expected_purchases");
   if (!std::isfinite(rate) || rate < 0)
-    throw ConfigError("discounted_expected_purchases: rate must be finite and >= 0, got " + detail::format_double(rate));
+    throw ConfigError("discounted_expected_purchases: rate must be finite and >= 0, got " +
+                      detail::format_double(rate));
   const std::size_t rows = prediction_rows(k, data, out, "discounted_expected_purchases");
   per_row(rows, out, [&](std::size_t i) {
     if (rate == 0) return k.expected(model.params, t, data, i);
@@ -502,8 +502,8 @@ void validate_weights(const ModelData& data, std::size_t rows, std::string_view 
   }
   for (std::size_t i = 0; i < rows; ++i) {
     if (!std::isfinite(data.weights[i]) || data.weights[i] < 0) {
-      throw InputError(std::string(model) + ": row " + std::to_string(i) + ": column weights: " +
-                       detail::format_double(data.weights[i]) + " is not a finite number >= 0");
+      throw InputError(std::string(model) + ": row " + std::to_string(i) +
+                       ": column weights: " + detail::format_double(data.weights[i]) + " is not a finite number >= 0");
     }
   }
 }
@@ -540,8 +540,8 @@ double discounted_by_parts(const ModelKernel& k, std::span<const double> p, doub
   const double width = t / kPanels;
   for (int j = 0; j < kPanels; ++j) {
     const double lo = j * width;
-    integral += Gauss::integrate(
-        [&](double s) { return std::exp(-rate * s) * k.expected(p, s, data, row); }, lo, lo + width);
+    integral +=
+        Gauss::integrate([&](double s) { return std::exp(-rate * s) * k.expected(p, s, data, row); }, lo, lo + width);
   }
   return std::exp(-rate * t) * k.expected(p, t, data, row) + rate * integral;
 }

@@ -109,8 +109,7 @@ inline NewtonResult<N> newton_maximize(F&& f, Eigen::Matrix<double, N, 1> theta,
       const bool armijo = ft >= fx + 1e-4 * step * slope;
       // Near the optimum the predicted gain of a full Newton step drops below the rounding
       // noise of the sum; accept it when the value stays within noise and the gradient shrinks.
-      const bool within_noise = ls == 0 && ft >= fx - noise &&
-                                gt.cwiseAbs().maxCoeff() < g.cwiseAbs().maxCoeff();
+      const bool within_noise = ls == 0 && ft >= fx - noise && gt.cwiseAbs().maxCoeff() < g.cwiseAbs().maxCoeff();
       if (armijo || within_noise) {
         theta = trial;
         fx = ft;

@@ -91,7 +91,7 @@ double log_r(std::span<const double> p, double x, double t_x, double T) {
   if (!(t_x < T)) return -std::numeric_limits<double>::infinity();
   const double a1 = r + s + x;
   const bool alpha_ge = alpha >= beta;
-  const double big = alpha_ge ? alpha : beta;     // the offset in the series' denominator
+  const double big = alpha_ge ? alpha : beta;  // the offset in the series' denominator
   const double diff = alpha_ge ? alpha - beta : beta - alpha;
   const double b1 = alpha_ge ? s + 1 : r + x;
   const double z_tx = diff / (big + t_x);
@@ -133,9 +133,9 @@ std::vector<std::vector<double>> starts(const ModelData& data) {
   mean_T = total > 0 ? mean_T / total : 1.0;
   if (!(mean_T > 0)) mean_T = 1.0;
   std::vector<std::vector<double>> out;
-  for (const auto& st : {std::vector<double>{1.0, mean_T, 1.0, mean_T},
-                         std::vector<double>{0.5, 0.25 * mean_T, 0.5, 0.25 * mean_T},
-                         std::vector<double>{2.0, 4.0 * mean_T, 2.0, 4.0 * mean_T}}) {
+  for (const auto& st :
+       {std::vector<double>{1.0, mean_T, 1.0, mean_T}, std::vector<double>{0.5, 0.25 * mean_T, 0.5, 0.25 * mean_T},
+        std::vector<double>{2.0, 4.0 * mean_T, 2.0, 4.0 * mean_T}}) {
     out.push_back({std::log(st[0]), std::log(st[1]), std::log(st[2]), std::log(st[3])});
   }
   return out;
@@ -189,8 +189,17 @@ double pmf_new(std::span<const double> p, double t, unsigned k) {
 }  // namespace
 
 const ModelKernel& pareto_nbd_kernel() {
-  static const ModelKernel k{ValueModelName::pareto_nbd, validate, row_log_likelihood, nullptr, starts, nullptr,
-                             p_alive, expected, nullptr, expected_new, pmf_new};
+  static const ModelKernel k{ValueModelName::pareto_nbd,
+                             validate,
+                             row_log_likelihood,
+                             nullptr,
+                             starts,
+                             nullptr,
+                             p_alive,
+                             expected,
+                             nullptr,
+                             expected_new,
+                             pmf_new};
   return k;
 }
 

@@ -98,8 +98,7 @@ double p_alive(std::span<const double>, const ModelData& data, std::size_t row) 
 }
 
 /// Σ_{k=1}^{t} e^(-rate k) S(periods + k) / S(periods); 0 once the contract ended.
-double discounted_expected(std::span<const double> p, double t, double rate, const ModelData& data,
-                           std::size_t row) {
+double discounted_expected(std::span<const double> p, double t, double rate, const ModelData& data, std::size_t row) {
   if (data.ended[row] != 0) return 0;
   return survival_sum(p[1] + data.periods[row], p[0], t, rate);
 }

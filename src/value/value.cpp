@@ -7,10 +7,10 @@
 /// work in one likelihood evaluation is one exp and one log1p (BG/NBD) or one log (Gamma-Gamma).
 #include <rapport/value/value.hpp>
 
+#include "util/parallel.hpp"
 #include "value/lanes.hpp"
 #include "value/newton.hpp"
 #include "value/value_detail.hpp"
-#include "util/parallel.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -135,8 +135,7 @@ Column encode_column(std::span<const double> v) {
   std::iota(order.begin(), order.end(), 0U);
   std::vector<double> vals(keys.size());
   for (std::size_t k = 0; k < keys.size(); ++k) vals[k] = std::bit_cast<double>(keys[k]);
-  std::sort(order.begin(), order.end(),
-            [&](std::uint32_t l, std::uint32_t r) { return vals[l] < vals[r]; });
+  std::sort(order.begin(), order.end(), [&](std::uint32_t l, std::uint32_t r) { return vals[l] < vals[r]; });
   std::vector<std::uint32_t> rank(keys.size());
   Column c;
   c.values.reserve(keys.size());
@@ -149,9 +148,7 @@ Column encode_column(std::span<const double> v) {
   return c;
 }
 
-unsigned bits_for(std::size_t count) {
-  return count <= 1 ? 0U : static_cast<unsigned>(std::bit_width(count - 1));
-}
+unsigned bits_for(std::size_t count) { return count <= 1 ? 0U : static_cast<unsigned>(std::bit_width(count - 1)); }
 
 /// LSD radix sort of keys whose values fit in `bits` bits.
 void radix_sort(std::vector<std::uint64_t>& keys, unsigned bits) {
@@ -189,8 +186,7 @@ void parallel_ranges(std::size_t n, Fn&& fn) {
 }
 
 // Hessian storage order of the upper triangle of a 4x4 matrix.
-constexpr std::array<std::array<int, 4>, 4> kUpper4 = {{{0, 1, 2, 3}, {1, 4, 5, 6}, {2, 5, 7, 8},
-                                                         {3, 6, 8, 9}}};
+constexpr std::array<std::array<int, 4>, 4> kUpper4 = {{{0, 1, 2, 3}, {1, 4, 5, 6}, {2, 5, 7, 8}, {3, 6, 8, 9}}};
 
 struct BgAccum {
   double f = 0;
@@ -211,21 +207,18 @@ namespace {
 double normalized_tx(double x, double t_x) { return x != 0 ? t_x + 0.0 : 0.0; }
 
 /// Checks every BG/NBD row; returns the number of repeat buyers.
-std::size_t validate_bgnbd(std::span<const double> x, std::span<const double> t_x,
-                           std::span<const double> T) {
+std::size_t validate_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T) {
   if (x.size() != t_x.size() || x.size() != T.size()) {
-    throw UsageError("BG/NBD input spans differ in length: x " +
-                                std::to_string(x.size()) + ", t_x " + std::to_string(t_x.size()) +
-                                ", T " + std::to_string(T.size()));
+    throw UsageError("BG/NBD input spans differ in length: x " + std::to_string(x.size()) + ", t_x " +
+                     std::to_string(t_x.size()) + ", T " + std::to_string(T.size()));
   }
   std::size_t repeat = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i]) || !std::isfinite(t_x[i]) || !std::isfinite(T[i]) || x[i] < 0 ||
-        t_x[i] < 0 || (x[i] > 0 && x[i] < 1) || t_x[i] > T[i]) {
-      throw InputError(
-          "invalid BG/NBD customer at row " + std::to_string(i) + ": x=" + format_double(x[i]) +
-          ", t_x=" + format_double(t_x[i]) + ", T=" + format_double(T[i]) +
-          " (need x = 0 or x >= 1, 0 <= t_x <= T, all finite)");
+    if (!std::isfinite(x[i]) || !std::isfinite(t_x[i]) || !std::isfinite(T[i]) || x[i] < 0 || t_x[i] < 0 ||
+        (x[i] > 0 && x[i] < 1) || t_x[i] > T[i]) {
+      throw InputError("invalid BG/NBD customer at row " + std::to_string(i) + ": x=" + format_double(x[i]) +
+                       ", t_x=" + format_double(t_x[i]) + ", T=" + format_double(T[i]) +
+                       " (need x = 0 or x >= 1, 0 <= t_x <= T, all finite)");
     }
     repeat += x[i] != 0 ? 1U : 0U;
   }
@@ -409,8 +402,8 @@ void compress_per_row(BgNbdData& data, std::span<const double> x, std::span<cons
 
 }  // namespace
 
-BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
-                         std::span<const double> T, BgNbdLayout layout) {
+BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
+                         BgNbdLayout layout) {
   BgNbdData data;
   data.repeat_buyers = validate_bgnbd(x, t_x, T);
   data.customers = x.size();
@@ -463,8 +456,8 @@ struct BgTerms {
   bool want_g = false, want_h = false;
 };
 
-BgTerms bgnbd_terms(const BgNbdData& data, double r, double alpha, double b, double log_a,
-                    double a_inv, bool want_g, bool want_h) {
+BgTerms bgnbd_terms(const BgNbdData& data, double r, double alpha, double b, double log_a, double a_inv, bool want_g,
+                    bool want_h) {
   BgTerms t;
   t.alpha = alpha;
   t.a_inv = a_inv;
@@ -518,8 +511,7 @@ std::pair<double, double> log_and_inverse(double alpha, const double* values, co
 /// (r, alpha, a, b). `PerRow`: log(alpha + .) and 1/(alpha + .) are computed per row (the same
 /// expressions as the tables hold, so the same bits).
 template <bool PerRow>
-void bgnbd_rows(const BgNbdData& data, const BgTerms& t, std::size_t begin, std::size_t end,
-                BgAccum& loc) {
+void bgnbd_rows(const BgNbdData& data, const BgTerms& t, std::size_t begin, std::size_t end, BgAccum& loc) {
   const double alpha = t.alpha, a_inv = t.a_inv;
   const bool want_g = t.want_g, want_h = t.want_h;
   const BgNbdRow* rows = data.rows.data();
@@ -575,15 +567,13 @@ void bgnbd_rows(const BgNbdData& data, const BgTerms& t, std::size_t begin, std:
   }
 }
 
-
 /// The sums of `bgnbd_rows` over rows [begin, end), four rows side by side, with the logarithms
 /// and exponentials of lanes.hpp (a few ulp from the C library's, and the sums are grouped
 /// differently: the same optimum to rounding, not the same bits). log1p(e) is
 /// log(1 + e) - ((1 + e) - 1 - e) / (1 + e). Rows with x = 0 (a prefix: rows are sorted by x)
 /// reduce to three sums over T.
-RAPPORT_AVX2_CLONE void bgnbd_rows_lanes(const BgNbdData& data,
-                                                                const BgTerms& t, std::size_t begin,
-                                                                std::size_t end, BgAccum& loc) {
+RAPPORT_AVX2_CLONE void bgnbd_rows_lanes(const BgNbdData& data, const BgTerms& t, std::size_t begin, std::size_t end,
+                                         BgAccum& loc) {
   using lanes::V;
   const BgNbdRow* rows = data.rows.data();
   const double* Tv = data.T_values.data();
@@ -728,8 +718,7 @@ double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eige
     const double xv = data.x_values[k];
     W += Wx;
     if (xv == 0) continue;
-    tot.f += Wx * (std::lgamma(r + xv) - lg_r + std::lgamma(b + xv) - lg_b -
-                   std::lgamma(a + b + xv) + lg_ab);
+    tot.f += Wx * (std::lgamma(r + xv) - lg_r + std::lgamma(b + xv) - lg_b - std::lgamma(a + b + xv) + lg_ab);
     if (want_g) {
       const double dabx = dg_ab - digamma(a + b + xv);
       tot.g[0] += Wx * (digamma(r + xv) - dg_r);
@@ -773,8 +762,8 @@ double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eige
 
 GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const double> m) {
   if (x.size() != m.size()) {
-    throw UsageError("Gamma-Gamma input spans differ in length: x " +
-                                std::to_string(x.size()) + ", m " + std::to_string(m.size()));
+    throw UsageError("Gamma-Gamma input spans differ in length: x " + std::to_string(x.size()) + ", m " +
+                     std::to_string(m.size()));
   }
   std::vector<double> xs;
   std::vector<double> ms;
@@ -810,14 +799,13 @@ GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const d
     row.weight = weight[k];
   }
   // Sort by (x, m) so that the summation order does not depend on the input order.
-  std::sort(data.rows.begin(), data.rows.end(), [](const GammaGammaRow& l, const GammaGammaRow& r) {
-    return l.ix != r.ix ? l.ix < r.ix : l.m < r.m;
-  });
+  std::sort(data.rows.begin(), data.rows.end(),
+            [](const GammaGammaRow& l, const GammaGammaRow& r) { return l.ix != r.ix ? l.ix < r.ix : l.m < r.m; });
   return data;
 }
 
-double gamma_gamma_objective(const GammaGammaData& data, const Eigen::Vector3d& theta,
-                             Eigen::Vector3d* grad, Eigen::Matrix3d* hess) {
+double gamma_gamma_objective(const GammaGammaData& data, const Eigen::Vector3d& theta, Eigen::Vector3d* grad,
+                             Eigen::Matrix3d* hess) {
   using boost::math::digamma;
   using boost::math::trigamma;
   const double p = std::exp(theta[0]);
@@ -861,8 +849,7 @@ double gamma_gamma_objective(const GammaGammaData& data, const Eigen::Vector3d& 
     const double px = p * x;
     const double sv = px + q;
     const double log_x = std::log(x);
-    f += Wx * (std::lgamma(sv) - std::lgamma(px) - lg_q + q * log_gam + px * log_x) +
-         (px - 1.0) * lm - sv * lD;
+    f += Wx * (std::lgamma(sv) - std::lgamma(px) - lg_q + q * log_gam + px * log_x) + (px - 1.0) * lm - sv * lD;
     if (grad == nullptr && hess == nullptr) continue;
     const double dg_s = digamma(sv);
     g[0] += x * (Wx * (dg_s - digamma(px) + log_x) + lm - lD);
@@ -1002,8 +989,7 @@ double expected_if_alive_quadrature(const BgNbdParams& params, double x, double 
 
 }  // namespace
 
-double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon, double x,
-                                         double T) {
+double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon, double x, double T) {
   if (!(horizon > 0)) return horizon == 0 ? 0.0 : kNaN;
   const double alpha = params.alpha, a = params.a, b = params.b, r = params.r;
   const double z = horizon / (alpha + T + horizon);
@@ -1070,9 +1056,8 @@ private:
 
 }  // namespace
 
-void predict_bgnbd(const BgNbdParams& params, double horizon, const double* x, const double* t_x,
-                   const double* T, double* p_alive, double* expected_purchases, std::size_t n,
-                   unsigned threads) {
+void predict_bgnbd(const BgNbdParams& params, double horizon, const double* x, const double* t_x, const double* T,
+                   double* p_alive, double* expected_purchases, std::size_t n, unsigned threads) {
   parallel_for(n, threads, [&](std::size_t lo, std::size_t hi) {
     // E[X | alive] depends on (x, T) only and log(a) - log(b+x-1) on x only: few distinct values
     // in whole-day data. Both are memoised by exact bits, so every row gets the per-row
@@ -1088,9 +1073,8 @@ void predict_bgnbd(const BgNbdParams& params, double horizon, const double* x, c
       }
       if (p_alive != nullptr) p_alive[i] = pa;
       if (expected_purchases != nullptr) {
-        const double e = if_alive.get(xi, T[i], [&] {
-          return bgnbd_expected_purchases_if_alive(params, horizon, xi, T[i]);
-        });
+        const double e =
+            if_alive.get(xi, T[i], [&] { return bgnbd_expected_purchases_if_alive(params, horizon, xi, T[i]); });
         expected_purchases[i] = e * pa;
       }
     }
@@ -1104,8 +1088,8 @@ namespace rapport {
 namespace {
 
 std::string fit_context(const char* what, std::size_t customers, std::size_t rows) {
-  return std::string(what) + " (" + std::to_string(customers) + " customers, " +
-         std::to_string(rows) + " distinct rows)";
+  return std::string(what) + " (" + std::to_string(customers) + " customers, " + std::to_string(rows) +
+         " distinct rows)";
 }
 
 /// Damped Newton in log-parameters from each start in turn; the first start that converges
@@ -1145,8 +1129,8 @@ constexpr std::size_t kSampleStride = 8;
 /// Maximum-likelihood BG/NBD on compressed data: from a sample's optimum when the data are large
 /// (falling back to the standard starts if that does not converge), else from the standard
 /// starts. `failure` describes the standard starts' first failure.
-std::optional<detail::NewtonResult<4>> fit_bgnbd_rows(const detail::BgNbdData& data,
-                                                      const FitOptions& options, std::string& failure) {
+std::optional<detail::NewtonResult<4>> fit_bgnbd_rows(const detail::BgNbdData& data, const FitOptions& options,
+                                                      std::string& failure) {
   auto objective = [&](const Eigen::Vector4d& th, Eigen::Vector4d* g, Eigen::Matrix4d* h) {
     return detail::bgnbd_objective(data, th, g, h);
   };
@@ -1164,24 +1148,22 @@ std::optional<detail::NewtonResult<4>> fit_bgnbd_rows(const detail::BgNbdData& d
   for (const detail::BgNbdRow& row : data.rows) mean_T += row.weight * data.T_values[row.iT];
   mean_T /= static_cast<double>(data.customers);
   if (!(mean_T > 0)) mean_T = 1.0;
-  const std::array<std::array<double, 4>, 3> starts = {{{1.0, mean_T, 1.0, 1.0},
-                                                        {0.25, 0.25 * mean_T, 0.5, 2.0},
-                                                        {4.0, 4.0 * mean_T, 2.0, 0.5}}};
+  const std::array<std::array<double, 4>, 3> starts = {
+      {{1.0, mean_T, 1.0, 1.0}, {0.25, 0.25 * mean_T, 0.5, 2.0}, {4.0, 4.0 * mean_T, 2.0, 0.5}}};
   return maximize_from_starts<4>(objective, starts, options, {"r", "alpha", "a", "b"}, failure);
 }
 
 }  // namespace
 
-BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
-                      std::span<const double> T, const FitOptions& options) {
+BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
+                      const FitOptions& options) {
   if (x.size() < options.min_customers) {
     throw FitError("fit_bgnbd: " + std::to_string(x.size()) + " customers, at least " +
                    std::to_string(options.min_customers) + " required");
   }
   const detail::BgNbdData data = detail::compress_bgnbd(x, t_x, T);
   if (data.repeat_buyers == 0) {
-    throw FitError("fit_bgnbd: no repeat buyer (x >= 1) among " + std::to_string(data.customers) +
-                   " customers");
+    throw FitError("fit_bgnbd: no repeat buyer (x >= 1) among " + std::to_string(data.customers) + " customers");
   }
   std::string failure;
   const auto best = fit_bgnbd_rows(data, options, failure);
@@ -1195,8 +1177,7 @@ BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
                  " customers have x >= 1 with t_x = 0, for which the likelihood grows without "
                  "bound as alpha -> 0";
     }
-    throw FitError(fit_context("fit_bgnbd: did not converge", data.customers, data.rows.size()) +
-                   ": " + failure);
+    throw FitError(fit_context("fit_bgnbd: did not converge", data.customers, data.rows.size()) + ": " + failure);
   }
   BgNbdParams out;
   out.r = std::exp(best->theta[0]);
@@ -1204,20 +1185,17 @@ BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
   out.a = std::exp(best->theta[2]);
   out.b = std::exp(best->theta[3]);
   out.log_likelihood = best->value;
-  if (!std::isfinite(out.r) || !std::isfinite(out.alpha) || !std::isfinite(out.a) ||
-      !std::isfinite(out.b) || !std::isfinite(out.log_likelihood)) {
-    throw FitError(fit_context("fit_bgnbd: non-finite fitted parameters", data.customers,
-                               data.rows.size()));
+  if (!std::isfinite(out.r) || !std::isfinite(out.alpha) || !std::isfinite(out.a) || !std::isfinite(out.b) ||
+      !std::isfinite(out.log_likelihood)) {
+    throw FitError(fit_context("fit_bgnbd: non-finite fitted parameters", data.customers, data.rows.size()));
   }
   return out;
 }
 
-GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const double> m,
-                                 const FitOptions& options) {
+GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const double> m, const FitOptions& options) {
   const detail::GammaGammaData data = detail::compress_gamma_gamma(x, m);
   if (data.customers < options.min_customers || data.customers == 0) {
-    throw FitError("fit_gamma_gamma: " + std::to_string(data.customers) + " of " +
-                   std::to_string(x.size()) +
+    throw FitError("fit_gamma_gamma: " + std::to_string(data.customers) + " of " + std::to_string(x.size()) +
                    " customers qualify (x >= 1 and m > 0), at least " +
                    std::to_string(std::max<std::size_t>(options.min_customers, 1)) + " required");
   }
@@ -1234,9 +1212,7 @@ GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const doub
   std::string failure;
   const auto best = maximize_from_starts<3>(objective, starts, options, {"p", "q", "gamma"}, failure);
   if (!best) {
-    throw FitError(
-        fit_context("fit_gamma_gamma: did not converge", data.customers, data.rows.size()) + ": " +
-        failure);
+    throw FitError(fit_context("fit_gamma_gamma: did not converge", data.customers, data.rows.size()) + ": " + failure);
   }
   GammaGammaParams out;
   out.p = std::exp(best->theta[0]);
@@ -1245,13 +1221,11 @@ GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const doub
   out.log_likelihood = best->value;
   if (!std::isfinite(out.p) || !std::isfinite(out.q) || !std::isfinite(out.gamma) ||
       !std::isfinite(out.log_likelihood)) {
-    throw FitError(fit_context("fit_gamma_gamma: non-finite fitted parameters", data.customers,
-                               data.rows.size()));
+    throw FitError(fit_context("fit_gamma_gamma: non-finite fitted parameters", data.customers, data.rows.size()));
   }
   if (out.q <= 1.0) {
-    throw FitError("fit_gamma_gamma: fitted q = " + detail::format_double(out.q) +
-                   " <= 1, expected spend undefined (" + std::to_string(data.customers) +
-                   " customers)");
+    throw FitError("fit_gamma_gamma: fitted q = " + detail::format_double(out.q) + " <= 1, expected spend undefined (" +
+                   std::to_string(data.customers) + " customers)");
   }
   return out;
 }
@@ -1259,8 +1233,8 @@ GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const doub
 double bgnbd_log_likelihood(const BgNbdParams& params, double x, double t_x, double T) {
   const double r = params.r, alpha = params.alpha, a = params.a, b = params.b;
   const double s = r + x;
-  const double head = std::lgamma(s) - std::lgamma(r) + r * std::log(alpha) + std::lgamma(b + x) -
-                      std::lgamma(b) - std::lgamma(a + b + x) + std::lgamma(a + b);
+  const double head = std::lgamma(s) - std::lgamma(r) + r * std::log(alpha) + std::lgamma(b + x) - std::lgamma(b) -
+                      std::lgamma(a + b + x) + std::lgamma(a + b);
   const double u1 = -s * std::log(alpha + T);
   if (!(x > 0)) return head + u1;
   const double u2 = std::log(a) - std::log(b + x - 1.0) - s * std::log(alpha + t_x);
@@ -1274,10 +1248,8 @@ double bgnbd_p_alive(const BgNbdParams& params, double x, double t_x, double T) 
   return detail::p_alive_given(params, std::log(params.a) - std::log(params.b + x - 1.0), x, t_x, T);
 }
 
-double bgnbd_expected_purchases(const BgNbdParams& params, double horizon, double x, double t_x,
-                                double T) {
-  return detail::bgnbd_expected_purchases_if_alive(params, horizon, x, T) *
-         bgnbd_p_alive(params, x, t_x, T);
+double bgnbd_expected_purchases(const BgNbdParams& params, double horizon, double x, double t_x, double T) {
+  return detail::bgnbd_expected_purchases_if_alive(params, horizon, x, T) * bgnbd_p_alive(params, x, t_x, T);
 }
 
 double gamma_gamma_expected_spend(const GammaGammaParams& params, double x, double m) {

@@ -51,8 +51,7 @@ enum class BgNbdLayout {
 /// sum over them.
 /// @throws std::invalid_argument on spans of different lengths, negative or non-finite values,
 /// 0 < x < 1, or t_x > T.
-RAPPORT_API BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x,
-                                     std::span<const double> T,
+RAPPORT_API BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
                                      BgNbdLayout layout = BgNbdLayout::automatic);
 
 /// Every `stride`-th row of `data` (from the first) with its weight: as the rows are sorted by
@@ -63,8 +62,8 @@ RAPPORT_API BgNbdData sample_bgnbd(const BgNbdData& data, std::size_t stride);
 /// Total BG/NBD log-likelihood at log-parameters `theta` = (log r, log alpha, log a, log b).
 /// When `grad` / `hess` are non-null they receive the analytic gradient and Hessian with
 /// respect to `theta`.
-RAPPORT_API double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta,
-                                   Eigen::Vector4d* grad, Eigen::Matrix4d* hess);
+RAPPORT_API double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eigen::Vector4d* grad,
+                                   Eigen::Matrix4d* hess);
 
 /// One distinct (x, m) row of compressed Gamma-Gamma data.
 struct GammaGammaRow {
@@ -76,16 +75,15 @@ struct GammaGammaRow {
 
 /// Gamma-Gamma data restricted to x >= 1 and m > 0, duplicates merged.
 struct GammaGammaData {
-  std::vector<double> x_values;  ///< distinct x, ascending
-  std::vector<double> x_weight;  ///< customers per distinct x
+  std::vector<double> x_values;     ///< distinct x, ascending
+  std::vector<double> x_weight;     ///< customers per distinct x
   std::vector<GammaGammaRow> rows;  ///< distinct (x, m) rows
-  std::size_t customers = 0;     ///< qualifying customers (x >= 1, m > 0)
+  std::size_t customers = 0;        ///< qualifying customers (x >= 1, m > 0)
 };
 
 /// Selects the qualifying rows (finite x >= 1, finite m > 0) and merges duplicates.
 /// @throws std::invalid_argument when the spans differ in length.
-RAPPORT_API GammaGammaData compress_gamma_gamma(std::span<const double> x,
-                                                std::span<const double> m);
+RAPPORT_API GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const double> m);
 
 /// Total Gamma-Gamma log-likelihood at `theta` = (log p, log q, log gamma), with optional
 /// analytic gradient and Hessian with respect to `theta`.
@@ -105,13 +103,11 @@ RAPPORT_API double gamma_gamma_objective(const GammaGammaData& data, const Eigen
 /// positive). Bounded time for every valid input; finite unless the value exceeds the double
 /// range (alpha + T ~ 1e-300 with a near 0). Multiplying by `bgnbd_p_alive` gives
 /// `bgnbd_expected_purchases`.
-RAPPORT_API double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon,
-                                                     double x, double T);
+RAPPORT_API double bgnbd_expected_purchases_if_alive(const BgNbdParams& params, double horizon, double x, double T);
 
 /// p_alive of a repeat buyer (x > 0) given `log_ab` = log(a) - log(b + x - 1): the one
 /// expression `bgnbd_p_alive` evaluates, shared with `predict_bgnbd`.
-RAPPORT_API double p_alive_given(const BgNbdParams& params, double log_ab, double x, double t_x,
-                                 double T);
+RAPPORT_API double p_alive_given(const BgNbdParams& params, double log_ab, double x, double t_x, double T);
 
 /// BG/NBD predictions for customers 0..n-1, bit for bit those of the per-customer functions:
 /// `p_alive[i] = bgnbd_p_alive(params, x[i], t_x[i], T[i])` and `expected_purchases[i] =
@@ -121,8 +117,8 @@ RAPPORT_API double p_alive_given(const BgNbdParams& params, double log_ab, doubl
 /// patterns, so whole-day data with few distinct (x, T) evaluate the series rarely. Runs on up
 /// to `threads` threads (0 = all cores; contiguous ranges, so the results never depend on it).
 /// Either output pointer may be null.
-RAPPORT_API void predict_bgnbd(const BgNbdParams& params, double horizon, const double* x,
-                               const double* t_x, const double* T, double* p_alive,
-                               double* expected_purchases, std::size_t n, unsigned threads = 1);
+RAPPORT_API void predict_bgnbd(const BgNbdParams& params, double horizon, const double* x, const double* t_x,
+                               const double* T, double* p_alive, double* expected_purchases, std::size_t n,
+                               unsigned threads = 1);
 
 }  // namespace rapport::detail

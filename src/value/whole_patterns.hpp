@@ -44,8 +44,8 @@ std::vector<WholePattern> whole_patterns(const ModelData& data, std::size_t rows
     std::vector<double> table(static_cast<std::size_t>(cells), 0.0);
     for (std::size_t i = 0; i < rows; ++i) {
       const std::array<double, 3> h = history(i);
-      table[static_cast<std::size_t>(h[0]) + d0 * (static_cast<std::size_t>(h[1]) + d1 * static_cast<std::size_t>(h[2]))] +=
-          row_weight(data, i);
+      table[static_cast<std::size_t>(h[0]) +
+            d0 * (static_cast<std::size_t>(h[1]) + d1 * static_cast<std::size_t>(h[2]))] += row_weight(data, i);
     }
     for (std::size_t c = 0; c < table.size(); ++c) {
       if (table[c] == 0) continue;

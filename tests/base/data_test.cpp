@@ -35,45 +35,45 @@ TEST(Data, EveryBadRowKindIsCountedWithLineAndColumn) {
   // columns deliberately out of order, with an extra column
   dir.write("customers.csv",
             "segment,acquired_on,customer_id,extra\n"
-            "retail,2024-01-10,A,x\n"      // line 2 ok
-            "retail,2024-02-30,B,x\n"      // line 3 impossible date
-            "retail,2024-01-10,A,x\n"      // line 4 duplicate key
-            ",2024-01-11,C,x\n"            // line 5 ok (no segment)
-            "retail,2024-01-12,,x\n"       // line 6 empty key
-            "retail,2024-01-12,D\n"        // line 7 wrong field count
+            "retail,2024-01-10,A,x\n"             // line 2 ok
+            "retail,2024-02-30,B,x\n"             // line 3 impossible date
+            "retail,2024-01-10,A,x\n"             // line 4 duplicate key
+            ",2024-01-11,C,x\n"                   // line 5 ok (no segment)
+            "retail,2024-01-12,,x\n"              // line 6 empty key
+            "retail,2024-01-12,D\n"               // line 7 wrong field count
             "retail,2024-01-12T00:00:00,E,x\n");  // line 8 acquired_on must be a date alone
   dir.write("contacts.csv",
             "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n"
-            "A,2024-03-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"        // 2 ok
-            "Z,2024-03-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"        // 3 unknown customer
-            "A,2024-03-01T10:00,visit,welcome,business,technical,1,false,\n"            // 4 unparsable ts
-            "A,2024-03-01,fax,welcome,business,technical,1,false,\n"                    // 5 unknown channel
-            "A,2024-03-01,visit,Welcome,business,technical,1,false,\n"                  // 6 enum is case-sensitive
-            "A,2024-03-01,visit,welcome,robot,technical,1,false,\n"                     // 7 initiator
-            "A,2024-03-01,visit,welcome,business,taste,1,false,\n"                      // 8 aspect
-            "A,2024-03-01,visit,welcome,business,technical,3,false,\n"                  // 9 impression range
-            "A,2024-03-01,visit,welcome,business,technical,+1,false,\n"                 // 10 impression form
-            "A,2024-03-01,visit,welcome,business,technical,1,yes,\n"                    // 11 complaint flag
-            "A,2024-03-05,visit,welcome,business,technical,-1,true,2024-03-04\n"        // 12 resolved before at
-            "A,2024-03-05,visit,welcome,business,technical,-1,1,2024-13-04\n"           // 13 bad resolved_at
-            "A,2024-03-05,visit,welcome,business,technical,-1,0,2024-03-04\n"           // 14 ok: not a complaint
+            "A,2024-03-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"         // 2 ok
+            "Z,2024-03-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"         // 3 unknown customer
+            "A,2024-03-01T10:00,visit,welcome,business,technical,1,false,\n"             // 4 unparsable ts
+            "A,2024-03-01,fax,welcome,business,technical,1,false,\n"                     // 5 unknown channel
+            "A,2024-03-01,visit,Welcome,business,technical,1,false,\n"                   // 6 enum is case-sensitive
+            "A,2024-03-01,visit,welcome,robot,technical,1,false,\n"                      // 7 initiator
+            "A,2024-03-01,visit,welcome,business,taste,1,false,\n"                       // 8 aspect
+            "A,2024-03-01,visit,welcome,business,technical,3,false,\n"                   // 9 impression range
+            "A,2024-03-01,visit,welcome,business,technical,+1,false,\n"                  // 10 impression form
+            "A,2024-03-01,visit,welcome,business,technical,1,yes,\n"                     // 11 complaint flag
+            "A,2024-03-05,visit,welcome,business,technical,-1,true,2024-03-04\n"         // 12 resolved before at
+            "A,2024-03-05,visit,welcome,business,technical,-1,1,2024-13-04\n"            // 13 bad resolved_at
+            "A,2024-03-05,visit,welcome,business,technical,-1,0,2024-03-04\n"            // 14 ok: not a complaint
             "C,\"2024-03-06 08:00:00\",phone,service,customer,hospitality,-0,true,\n");  // 15 ok
   dir.write("purchases.csv",
             "customer_id,at,amount\n"
-            "A,2024-03-01,10.50\n"   // 2 ok
-            "A,2024-03-01,-1\n"      // 3 negative
-            "A,2024-03-01,1e5\n"     // 4 unparsable
-            "A,2024-03-01,.5\n"      // 5 unparsable
-            "Q,2024-03-01,1\n"       // 6 unknown customer
-            "C,2024-03-02,0\n"       // 7 ok (zero counts)
-            "C,2024-03-02,5.\n");    // 8 unparsable
+            "A,2024-03-01,10.50\n"  // 2 ok
+            "A,2024-03-01,-1\n"     // 3 negative
+            "A,2024-03-01,1e5\n"    // 4 unparsable
+            "A,2024-03-01,.5\n"     // 5 unparsable
+            "Q,2024-03-01,1\n"      // 6 unknown customer
+            "C,2024-03-02,0\n"      // 7 ok (zero counts)
+            "C,2024-03-02,5.\n");   // 8 unparsable
   dir.write("referrals.csv",
             "referrer_id,referred_id,at\n"
-            "A,C,2024-01-05\n"       // 2 ok
-            "A,A,2024-01-05\n"       // 3 self-referral
-            ",C,2024-01-05\n"        // 4 empty referrer
-            "A,P1,someday\n"         // 5 bad at
-            "A,P1,2024-06-01\n");    // 6 ok: a prospect
+            "A,C,2024-01-05\n"     // 2 ok
+            "A,A,2024-01-05\n"     // 3 self-referral
+            ",C,2024-01-05\n"      // 4 empty referrer
+            "A,P1,someday\n"       // 5 bad at
+            "A,P1,2024-06-01\n");  // 6 ok: a prospect
   const auto res = load_csv(InputFiles::from_directory(dir.path()));
   const auto& rep = res.report;
   EXPECT_EQ(rep.customers.read, 7u);
@@ -135,8 +135,8 @@ TEST(Data, EveryBadRowKindIsCountedWithLineAndColumn) {
   EXPECT_EQ(b.contact_count(), 3u);
   EXPECT_EQ(b.contact_offsets, (std::vector<std::uint64_t>{0, 2, 3}));
   EXPECT_EQ(b.contact_impression[2], 0);  // "-0"
-  EXPECT_EQ(b.resolved_at(1), no_time);  // ignored on a non-complaint
-  EXPECT_EQ(b.resolved_at(2), no_time);  // an open complaint
+  EXPECT_EQ(b.resolved_at(1), no_time);   // ignored on a non-complaint
+  EXPECT_EQ(b.resolved_at(2), no_time);   // an open complaint
   EXPECT_EQ(b.complaint_offsets, (std::vector<std::uint64_t>{0, 0, 1}));
   EXPECT_EQ(b.purchase_amount, (std::vector<double>{10.5, 0.0}));
   ASSERT_EQ(b.referral_count(), 2u);
@@ -328,8 +328,7 @@ TEST(Data, HeaderNamesAreCaseSensitive) {
 namespace {
 /// "table:line:column:column_name:reason" of a reject.
 std::string reject_text(const RejectedRow& r) {
-  return r.table + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ":" + r.column_name + ":" +
-         r.reason;
+  return r.table + ":" + std::to_string(r.line) + ":" + std::to_string(r.column) + ":" + r.column_name + ":" + r.reason;
 }
 }  // namespace
 
@@ -577,8 +576,8 @@ TEST(Data, CustomerRejectsStayInFileOrder) {
   EXPECT_EQ(loaded.report.customers.read, 40u);
   EXPECT_EQ(loaded.base.customer_count(), 35u);
   EXPECT_EQ(loaded.base.acquired_on[0], days_from_civil(2024, 1, 1));  // K0's first row won
-  EXPECT_EQ(loaded.base.find_customer("K38"), 34u);  // the last accepted row (line 40)
-  EXPECT_FALSE(loaded.base.find_customer("K3"));      // its line held the duplicate of K0
+  EXPECT_EQ(loaded.base.find_customer("K38"), 34u);                    // the last accepted row (line 40)
+  EXPECT_FALSE(loaded.base.find_customer("K3"));                       // its line held the duplicate of K0
   // strict mode stops at the first reject in file order: the duplicate on line 5
   options.strict = true;
   try {

@@ -19,12 +19,12 @@ TEST(EndedOn, CsvReadsTheColumnAndRejectsBadDates) {
   // ended_on anywhere in the header; empty = still active
   dir.write("customers.csv",
             "customer_id,ended_on,acquired_on\n"
-            "A,,2024-01-10\n"             // line 2: active
-            "B,2024-06-30,2024-01-10\n"   // line 3: ended
-            "C,2024-01-09,2024-01-10\n"   // line 4: ended before acquired_on -> rejected
-            "D,2024-02-30,2024-01-10\n"   // line 5: impossible date -> rejected
-            "E,30/06/2024,2024-01-10\n"   // line 6: unparsable -> rejected
-            "F,2024-01-10,2024-01-10\n"); // line 7: ended on the day it began: accepted
+            "A,,2024-01-10\n"              // line 2: active
+            "B,2024-06-30,2024-01-10\n"    // line 3: ended
+            "C,2024-01-09,2024-01-10\n"    // line 4: ended before acquired_on -> rejected
+            "D,2024-02-30,2024-01-10\n"    // line 5: impossible date -> rejected
+            "E,30/06/2024,2024-01-10\n"    // line 6: unparsable -> rejected
+            "F,2024-01-10,2024-01-10\n");  // line 7: ended on the day it began: accepted
   const auto loaded = load_csv({dir.file("customers.csv"), "", "", ""});
   const auto& b = loaded.base;
   ASSERT_EQ(b.customer_count(), 3u);
@@ -75,7 +75,7 @@ TEST(EndedOn, ScorerBatchesApplyTheSameRule) {
   RowBatch batch;
   batch.customers.push_back({"B", day("2024-02-01"), "", day("2024-01-31")});  // row 2: rejected
   batch.customers.push_back({"C", day("2024-02-01"), "", day("2024-05-01")});  // row 3: ended
-  batch.customers.push_back({"D", day("2024-02-01"), ""});                    // row 4: active
+  batch.customers.push_back({"D", day("2024-02-01"), ""});                     // row 4: active
   const auto report = scorer.add(batch);
   ASSERT_EQ(report.customers.rejected, 1u);
   EXPECT_EQ(report.rejects[0].line, 2u);

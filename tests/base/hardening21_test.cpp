@@ -258,8 +258,8 @@ TEST(Hardening21, Item9_AFiniteDecimalThatUnderflowsIsAnAmountNotNonFinite) {
   test::TempDir dir;
   InputFiles files;
   files.customers = dir.write("customers.csv", "customer_id,acquired_on\na,2024-01-01\n");
-  files.purchases = dir.write("purchases.csv", "customer_id,at,amount\na,2024-02-01," + tiny + "\na,2024-02-02," +
-                                                   digits("1", 309, "\n"));
+  files.purchases = dir.write(
+      "purchases.csv", "customer_id,at,amount\na,2024-02-01," + tiny + "\na,2024-02-02," + digits("1", 309, "\n"));
   const LoadResult r = load_csv(files);
   ASSERT_EQ(r.base.purchase_count(), 1u);
   EXPECT_EQ(r.base.purchase_amount[0], 0.0);
@@ -359,8 +359,7 @@ TEST(Hardening21, Item6_AFailedRunReplacesNoOutput) {
     EXPECT_EQ(slurp(a), "old a\n");
     write_file_atomically(b, "new b\n");
     throw std::runtime_error("the database write-back failed");  // before batch.commit()
-  } catch (const std::runtime_error&) {
-  }
+  } catch (const std::runtime_error&) {}
   EXPECT_EQ(slurp(a), "old a\n");
   EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"a.csv"});  // no b.json, no temporary file
 
@@ -422,7 +421,7 @@ TEST(Hardening21, Item6_ANestedBatchCommitsWithTheOuterOne) {
 // ---- item 13: the special bits of a replaced output (docs/outputs.md)
 
 unsigned mode_of(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
   return st.st_mode & 07777;
 }
@@ -430,9 +429,8 @@ unsigned mode_of(const std::string& path) {
 TEST(Hardening21, Item13_AReplacedOutputKeepsItsPermissionsAndStickyBitNotSetuidOrSetgid) {
   test::TempDir dir;
   // mode before -> mode after: rwx bits and the sticky bit kept, setuid and setgid cleared
-  const std::pair<unsigned, unsigned> cases[] = {
-      {0640, 0640}, {0600, 0600}, {04755, 0755}, {02750, 0750}, {06711, 0711}, {01644, 01644}, {07777, 01777},
-      {0000, 0000}};
+  const std::pair<unsigned, unsigned> cases[] = {{0640, 0640},  {0600, 0600},   {04755, 0755},  {02750, 0750},
+                                                 {06711, 0711}, {01644, 01644}, {07777, 01777}, {0000, 0000}};
   for (const auto& [before, after] : cases) {
     const std::string path = dir.write("out.csv", "old\n");
     ASSERT_EQ(::chmod(path.c_str(), before), 0);

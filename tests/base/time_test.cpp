@@ -19,8 +19,8 @@ TEST(Time, CivilRoundTripOverFourCenturies) {
 TEST(Time, BoostRoundTrip) {
   const boost::gregorian::date d(2024, 2, 29);
   EXPECT_EQ(to_date(to_day(d)), d);
-  const boost::posix_time::ptime t(d, boost::posix_time::hours(23) + boost::posix_time::minutes(59) +
-                                          boost::posix_time::seconds(58));
+  const boost::posix_time::ptime t(
+      d, boost::posix_time::hours(23) + boost::posix_time::minutes(59) + boost::posix_time::seconds(58));
   EXPECT_EQ(to_ptime(to_seconds(t)), t);
   EXPECT_EQ(to_seconds(t), midnight(to_day(d)) + 86398);
   const boost::posix_time::ptime before(boost::gregorian::date(1960, 5, 1), boost::posix_time::hours(1));
@@ -35,10 +35,10 @@ TEST(Time, ParseTimestampForms) {
   EXPECT_EQ(parse_timestamp("2024-05-06 10:11:12"), base + 36672);
   EXPECT_EQ(parse_timestamp("2024-05-06T10:11:12Z"), base + 36672);
   EXPECT_EQ(parse_timestamp("2024-05-06T23:59:59Z"), base + 86399);
-  for (const char* bad : {"2024-5-6", "2024-05-06T10:11", "2024-05-06T10:11:12+01:00", "2024-05-06 10:11:12z",
-                          "2024-05-06T24:00:00", "2024-05-06T10:60:00", "2024-05-06T10:00:60", "2023-02-29",
-                          "2024-13-01", "2024-00-10", "2024-04-31", " 2024-05-06", "2024-05-06 ", "",
-                          "2024-05-06T10:11:12.5Z", "２０２４-05-06"})
+  for (const char* bad :
+       {"2024-5-6", "2024-05-06T10:11", "2024-05-06T10:11:12+01:00", "2024-05-06 10:11:12z", "2024-05-06T24:00:00",
+        "2024-05-06T10:60:00", "2024-05-06T10:00:60", "2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31",
+        " 2024-05-06", "2024-05-06 ", "", "2024-05-06T10:11:12.5Z", "２０２４-05-06"})
     EXPECT_FALSE(parse_timestamp(bad)) << bad;
   EXPECT_TRUE(parse_timestamp("2024-02-29"));
   EXPECT_TRUE(parse_timestamp("2000-02-29"));

@@ -92,11 +92,11 @@ bool same_load(const rapport::LoadResult& x, const rapport::LoadResult& y) {
     if (std::tie(p.table, p.line, p.column, p.reason) != std::tie(q.table, q.line, q.column, q.reason)) return false;
   }
   return a.customer_id == b.customer_id && a.acquired_on == b.acquired_on && a.segment == b.segment &&
-         a.segment_names == b.segment_names && a.contact_offsets == b.contact_offsets &&
-         a.contact_at == b.contact_at && a.contact_stage == b.contact_stage &&
-         a.contact_impression == b.contact_impression && a.contact_complaint == b.contact_complaint &&
-         a.complaint_resolved_at == b.complaint_resolved_at && a.purchase_offsets == b.purchase_offsets &&
-         a.purchase_at == b.purchase_at && a.purchase_amount == b.purchase_amount && a.prospect_id == b.prospect_id &&
+         a.segment_names == b.segment_names && a.contact_offsets == b.contact_offsets && a.contact_at == b.contact_at &&
+         a.contact_stage == b.contact_stage && a.contact_impression == b.contact_impression &&
+         a.contact_complaint == b.contact_complaint && a.complaint_resolved_at == b.complaint_resolved_at &&
+         a.purchase_offsets == b.purchase_offsets && a.purchase_at == b.purchase_at &&
+         a.purchase_amount == b.purchase_amount && a.prospect_id == b.prospect_id &&
          a.referral_from == b.referral_from && a.referral_to == b.referral_to && a.referral_at == b.referral_at;
 }
 
@@ -107,8 +107,7 @@ void check_edge_list(const std::string& path) {
     const auto& r = el.report.referrals;
     if (el.sources.size() != el.targets.size()) std::abort();
     if (r.read && r.read - r.rejected != el.sources.size()) std::abort();
-  } catch (const rapport::InputError&) {
-  }
+  } catch (const rapport::InputError&) {}
 }
 
 }  // namespace
@@ -120,8 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   {
     rapport::detail::CsvReader reader(text, "fuzz");
     rapport::detail::CsvRecord rec;
-    while (reader.next(rec)) {
-    }
+    while (reader.next(rec)) {}
   }
   static const char* names[] = {"customers.csv", "contacts.csv", "purchases.csv", "referrals.csv"};
   const auto& dir = scratch();

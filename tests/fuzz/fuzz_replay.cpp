@@ -44,12 +44,53 @@ private:
 };
 
 const std::vector<std::string>& tokens() {
-  static const std::vector<std::string> t = {
-      ",", "\"", "\"\"", "\n", "\r\n", "\r", " ", "\xEF\xBB\xBF", std::string(1, '\0'), "\xFF",
-      "2024-02-29", "2023-02-29", "2024-13-01", "0000-01-01", "9999-12-31T23:59:59Z", "2024-01-01 12:00:00",
-      "2024-01-01T24:00:00", "-2", "3", "-0", "+1", "007", "1e308", "0.0", "100000000000000000000000.5", "true",
-      "false", "1", "0", "TRUE", "service", "business", "customer", "technical", "hospitality", "wow", "visit",
-      "customer_id", "acquired_on", "referrer_id", "referred_id", "at", "amount", "resolved_at", "A", "B", "C,1"};
+  static const std::vector<std::string> t = {",",
+                                             "\"",
+                                             "\"\"",
+                                             "\n",
+                                             "\r\n",
+                                             "\r",
+                                             " ",
+                                             "\xEF\xBB\xBF",
+                                             std::string(1, '\0'),
+                                             "\xFF",
+                                             "2024-02-29",
+                                             "2023-02-29",
+                                             "2024-13-01",
+                                             "0000-01-01",
+                                             "9999-12-31T23:59:59Z",
+                                             "2024-01-01 12:00:00",
+                                             "2024-01-01T24:00:00",
+                                             "-2",
+                                             "3",
+                                             "-0",
+                                             "+1",
+                                             "007",
+                                             "1e308",
+                                             "0.0",
+                                             "100000000000000000000000.5",
+                                             "true",
+                                             "false",
+                                             "1",
+                                             "0",
+                                             "TRUE",
+                                             "service",
+                                             "business",
+                                             "customer",
+                                             "technical",
+                                             "hospitality",
+                                             "wow",
+                                             "visit",
+                                             "customer_id",
+                                             "acquired_on",
+                                             "referrer_id",
+                                             "referred_id",
+                                             "at",
+                                             "amount",
+                                             "resolved_at",
+                                             "A",
+                                             "B",
+                                             "C,1"};
   return t;
 }
 
@@ -147,8 +188,10 @@ int main(int argc, char** argv) {
     } else if (std::filesystem::is_regular_file(a)) {
       add_seed(a, seeds);
     } else {
-      std::fprintf(stderr, "usage: %s [--runs N] [--seed S] [--max-seconds X] [--only N --dump FILE] SEED...\n"
-                           "  (no such seed file or directory: %s)\n", argv[0], a.c_str());
+      std::fprintf(stderr,
+                   "usage: %s [--runs N] [--seed S] [--max-seconds X] [--only N --dump FILE] SEED...\n"
+                   "  (no such seed file or directory: %s)\n",
+                   argv[0], a.c_str());
       return 2;
     }
   }

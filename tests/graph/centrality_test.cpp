@@ -13,9 +13,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <numeric>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -91,8 +91,9 @@ Digraph random_graph(std::uint32_t n, std::size_t edges_per_node, std::uint64_t 
     if (unit(rng) < 0.2) continue;  // ~20 % dangling nodes
     for (std::size_t k = 0; k < edges_per_node; ++k) {
       // Half the edges point at an endpoint of an earlier edge: rich get richer.
-      const std::uint32_t v = (!t.empty() && unit(rng) < 0.5) ? t[std::uniform_int_distribution<std::size_t>(0, t.size() - 1)(rng)]
-                                                             : any(rng);
+      const std::uint32_t v = (!t.empty() && unit(rng) < 0.5)
+                                  ? t[std::uniform_int_distribution<std::size_t>(0, t.size() - 1)(rng)]
+                                  : any(rng);
       s.push_back(u);
       t.push_back(v);
     }
@@ -171,7 +172,7 @@ TEST(Centrality, PageRankMatchesNetworkxAndIgraphOnSmallGraph) {
   // Reference values: networkx.pagerank(alpha=0.85, tol=1e-15), agreeing with igraph PRPACK
   // to ~5e-16.
   const Digraph g = graph_of(6, {{0, 1}, {0, 2}, {1, 2}, {2, 0}, {3, 2}, {5, 4}, {2, 5}});
-  const double expected[] = {0.17156881102714094, 0.12611256332092494, 0.27852468798294305,
+  const double expected[] = {0.17156881102714094,  0.12611256332092494, 0.27852468798294305,
                              0.053195818634390379, 0.19902930800745949, 0.17156881102714094};
   const auto r = rapport::pagerank(g, tight());
   for (int k = 0; k < 6; ++k) EXPECT_NEAR(r.values[k], expected[k], 1e-14) << "node " << k;
@@ -343,7 +344,7 @@ TEST(Centrality, SettingsAreValidatedAtEntryNamingTheField) {
   p.damping = 0.999;
   p.max_iterations = rapport::max_centrality_iterations;
   EXPECT_EQ(config_error(p, pr), "<no error>");  // the domain's edges are accepted
-  p.threads = 100000;                              // capped at the machine's cores
+  p.threads = 100000;                            // capped at the machine's cores
   EXPECT_EQ(config_error(p, pr), "<no error>");
 
   rapport::KatzOptions k;
@@ -436,8 +437,8 @@ TEST(Centrality, ReadSnapLargeAndNonCanonicalIntegers) {
   ASSERT_EQ(el.sources.size(), 3002U);
   EXPECT_EQ(el.names.size(), 3000U + 17U + 2U);
   for (std::size_t e = 0; e < el.sources.size(); ++e) {
-    EXPECT_EQ(el.names[el.sources[e]], e < 3000 ? std::to_string(4000000000ULL + e)
-                                                : (e == 3000 ? "-1" : "0000000000001"));
+    EXPECT_EQ(el.names[el.sources[e]],
+              e < 3000 ? std::to_string(4000000000ULL + e) : (e == 3000 ? "-1" : "0000000000001"));
   }
   EXPECT_EQ(el.names[el.targets[3000]], "0");
   EXPECT_EQ(el.names[el.targets[3001]], "1");
@@ -459,10 +460,14 @@ std::string mixed_snap_text(std::size_t lines) {
   std::string text = "# mixed\n";
   for (std::size_t k = 0; k < lines; ++k) {
     const auto kind = rng() % 50;
-    if (kind == 0) text += "# comment " + std::to_string(k) + "\n";
-    else if (kind == 1) text += "\n";
-    else if (kind == 2) text += "  " + token(k) + gaps[rng() % 4] + token(k) + "  \r\n";
-    else text += token(k) + gaps[rng() % 4] + token(k) + (kind == 3 ? "\r\n" : "\n");
+    if (kind == 0)
+      text += "# comment " + std::to_string(k) + "\n";
+    else if (kind == 1)
+      text += "\n";
+    else if (kind == 2)
+      text += "  " + token(k) + gaps[rng() % 4] + token(k) + "  \r\n";
+    else
+      text += token(k) + gaps[rng() % 4] + token(k) + (kind == 3 ? "\r\n" : "\n");
   }
   return text;
 }
@@ -604,8 +609,7 @@ TEST(Centrality, ReadEdgeListErrorsNameFileAndLine) {
   EXPECT_NE(error_of(no_cols.str()).find(no_cols.str() + ":1: missing required column 'referrer_id'"),
             std::string::npos);
   const TempFile upper("upper.csv", "# comment first\nReferrer_ID,referred_id\n1,2\n");
-  EXPECT_NE(error_of(upper.str()).find(upper.str() + ":2: missing required column 'referrer_id'"),
-            std::string::npos);
+  EXPECT_NE(error_of(upper.str()).find(upper.str() + ":2: missing required column 'referrer_id'"), std::string::npos);
 
   // malformed quoting rejects the row (reported), as in `rapport score`
   const TempFile unterminated("unterminated.csv", "referrer_id,referred_id\n1,2\n\"3,4\n");
@@ -689,9 +693,8 @@ TEST(Centrality, EpinionsPageRank) {
   EXPECT_LT(r.iterations, 1000);
   // Top nodes and values from an exact dense solve of (I - 0.85 M) x = 0.15/n (numpy, dangling
   // columns spread uniformly; igraph 0.10 PRPACK agrees to 2e-14); see tests/data/README.md.
-  const std::pair<const char*, double> top[] = {{"1", 0.009714942416993718},
-                                                {"0", 0.008614475586100605},
-                                                {"18", 0.008173383459460844}};
+  const std::pair<const char*, double> top[] = {
+      {"1", 0.009714942416993718}, {"0", 0.008614475586100605}, {"18", 0.008173383459460844}};
   std::vector<std::size_t> order;  // indices of the three largest values, descending
   for (std::size_t k = 0; k < 3; ++k) {
     std::size_t best = r.values.size();

@@ -37,13 +37,19 @@ std::uint32_t person(const CustomerBase& b, const std::string& id) {
 //   2025-02-01 is after T and ignored.
 TEST(Referral, ForestWithTiesCyclesAndProspects) {
   CustomerBaseBuilder bld;
-  for (auto [id, acq] : {std::pair{"A", "2024-01-01"}, {"B", "2024-02-01"}, {"C", "2024-03-01"}, {"D", "2024-04-01"},
-                         {"E", "2024-05-01"}, {"F", "2025-01-01"}, {"G", "2024-06-10"}, {"H", "2024-06-10"},
+  for (auto [id, acq] : {std::pair{"A", "2024-01-01"},
+                         {"B", "2024-02-01"},
+                         {"C", "2024-03-01"},
+                         {"D", "2024-04-01"},
+                         {"E", "2024-05-01"},
+                         {"F", "2025-01-01"},
+                         {"G", "2024-06-10"},
+                         {"H", "2024-06-10"},
                          {"I", "2024-06-10"}})
     ASSERT_EQ(bld.add_customer(id, day(acq), ""), "");
   const std::tuple<const char*, const char*, const char*> edges[] = {
-      {"P", "A", "2023-12-20"}, {"X", "B", "2024-01-15"}, {"A", "B", "2024-01-15"}, {"B", "C", "2024-02-20"},
-      {"C", "D", "2024-03-10"}, {"A", "D", "2024-03-10"}, {"G", "H", "2024-06-01"}, {"H", "I", "2024-06-02"},
+      {"P", "A", "2023-12-20"}, {"X", "B", "2024-01-15"}, {"A", "B", "2024-01-15"},  {"B", "C", "2024-02-20"},
+      {"C", "D", "2024-03-10"}, {"A", "D", "2024-03-10"}, {"G", "H", "2024-06-01"},  {"H", "I", "2024-06-02"},
       {"I", "G", "2024-06-03"}, {"A", "E", "2024-06-01"}, {"A", "P2", "2024-07-01"}, {"A", "B", "2024-08-01"},
       {"B", "F", "2024-11-01"}, {"B", "E", "2025-02-01"}};
   for (auto [from, to, at] : edges) ASSERT_EQ(bld.add_referral(from, to, ts(at)), "");
@@ -80,7 +86,7 @@ TEST(Referral, ForestWithTiesCyclesAndProspects) {
   EXPECT_EQ(f.tree_size[p("A")], 4u);
   EXPECT_EQ(f.tree_size[p("P")], 5u);
   EXPECT_EQ(f.tree_size[p("G")], 3u);
-  EXPECT_DOUBLE_EQ(f.katz[p("A")], 2.5);   // B, D at β^0; C at β^1
+  EXPECT_DOUBLE_EQ(f.katz[p("A")], 2.5);  // B, D at β^0; C at β^1
   EXPECT_DOUBLE_EQ(f.katz[p("P")], 1 + 0.5 * 2.5);
   EXPECT_DOUBLE_EQ(f.katz[p("G")], 1.5);
   EXPECT_DOUBLE_EQ(f.katz[p("C")], 0.0);
@@ -139,9 +145,11 @@ TEST(Referral, LongChainIsLinearAndExact) {
   // C0 → C1 → … → C(n-1): katz of C0 = Σ_{k<n-1} β^k, tree size n
   const int n = 200000;
   CustomerBaseBuilder bld;
-  for (int i = 0; i < n; ++i) bld.add_customer(std::string("C").append(std::to_string(i)), day("2024-01-01") + i % 100, "");
+  for (int i = 0; i < n; ++i)
+    bld.add_customer(std::string("C").append(std::to_string(i)), day("2024-01-01") + i % 100, "");
   for (int i = 1; i < n; ++i)
-    bld.add_referral(std::string("C").append(std::to_string(i - 1)), std::string("C").append(std::to_string(i)), ts("2023-12-01"));
+    bld.add_referral(std::string("C").append(std::to_string(i - 1)), std::string("C").append(std::to_string(i)),
+                     ts("2023-12-01"));
   const auto base = bld.finish();
   const auto f = build_referral_forest(base, day("2024-12-31"));
   EXPECT_EQ(f.tree_size[0], static_cast<std::uint32_t>(n));

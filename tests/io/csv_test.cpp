@@ -20,7 +20,8 @@ std::vector<Row> read_all(std::string_view text) {
   CsvReader r(text, "mem.csv");
   CsvRecord rec;
   std::vector<Row> out;
-  while (r.next(rec)) out.push_back({{rec.fields.begin(), rec.fields.end()}, rec.line, std::string(rec.raw), rec.error != nullptr});
+  while (r.next(rec))
+    out.push_back({{rec.fields.begin(), rec.fields.end()}, rec.line, std::string(rec.raw), rec.error != nullptr});
   return out;
 }
 }  // namespace
@@ -108,8 +109,10 @@ std::vector<Line> naive_lines(std::string_view text) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     Line l{{""}, line};
     for (const char c : line) {
-      if (c == ',') l.fields.emplace_back();
-      else l.fields.back().push_back(c);
+      if (c == ',')
+        l.fields.emplace_back();
+      else
+        l.fields.back().push_back(c);
     }
     out.push_back(l);
   }
@@ -122,7 +125,8 @@ TEST(PlainSplit, FieldsAtEveryOffsetAcrossThe64ByteStretches) {
   // and on both sides of its edges; one CRLF line, empty fields and a last line without '\n'
   std::string text;
   for (int n = 0; n < 150; ++n) {
-    text += std::string(static_cast<std::size_t>(n % 7), 'a') + "," + std::string(static_cast<std::size_t>(n), 'b') + ",,c";
+    text +=
+        std::string(static_cast<std::size_t>(n % 7), 'a') + "," + std::string(static_cast<std::size_t>(n), 'b') + ",,c";
     text += n % 11 == 0 ? "\r\n" : "\n";
   }
   text += "x,y";

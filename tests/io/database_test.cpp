@@ -17,8 +17,8 @@
 
 #include <charconv>
 #include <cstdlib>
-#include <random>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <tuple>
 
@@ -36,34 +36,40 @@ void generate_with_bad_rows(const TempDir& dir, std::size_t customers, bool type
   g.customers = customers;
   g.seed = 7;
   generate_csv(dir.path(), g);
-  append(dir.file("customers.csv"), "C00000001,2024-01-01,retail\n"   // duplicate key (first row wins)
-                                    ",2024-01-01,retail\n");        // empty key
+  append(dir.file("customers.csv"),
+         "C00000001,2024-01-01,retail\n"  // duplicate key (first row wins)
+         ",2024-01-01,retail\n");         // empty key
   if (typed_only) {
-    append(dir.file("contacts.csv"), "NOPE,2025-01-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"
-                                     "C00000002,2025-01-01,fax,welcome,business,technical,1,false,\n"
-                                     "C00000002,2025-01-01,visit,welcome,business,technical,3,false,\n"
-                                     "C00000002,2025-01-02,visit,welcome,business,technical,1,true,2025-01-01\n");
+    append(dir.file("contacts.csv"),
+           "NOPE,2025-01-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"
+           "C00000002,2025-01-01,fax,welcome,business,technical,1,false,\n"
+           "C00000002,2025-01-01,visit,welcome,business,technical,3,false,\n"
+           "C00000002,2025-01-02,visit,welcome,business,technical,1,true,2025-01-01\n");
     append(dir.file("purchases.csv"), "C00000003,2025-01-01,-5\nNOPE,2025-01-01,10\n");
     append(dir.file("referrals.csv"), "C00000004,C00000004,2025-01-01\n,C00000004,2025-01-01\n");
     return;
   }
   append(dir.file("customers.csv"), "BAD1,2024-02-30,retail\n");  // impossible date
-  append(dir.file("contacts.csv"), "NOPE,2025-01-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"  // unknown
-                                   "C00000002,2025-01-01T10:00,visit,welcome,business,technical,1,false,\n"   // timestamp
-                                   "C00000002,2025-01-01,fax,welcome,business,technical,1,false,\n"           // channel
-                                   "C00000002,2025-01-01,visit,welcome,business,technical,3,false,\n"         // impression
-                                   "C00000002,2025-01-01,visit,welcome,business,technical,1,maybe,\n"         // flag
-                                   "C00000002,2025-01-02,visit,welcome,business,technical,1,true,2025-01-01\n");  // early
-  append(dir.file("purchases.csv"), "C00000003,2025-01-01,-5\n"           // negative amount
-                                    "C00000003,2025-01-01,12.5.1\n"       // not the amount form
-                                    "C00000003,2025-01-01T25:00:00,10\n"  // impossible timestamp
-                                    "NOPE,2025-01-01,10\n");            // unknown customer
-  append(dir.file("referrals.csv"), "C00000004,C00000004,2025-01-01\n"  // self-referral
-                                    ",C00000004,2025-01-01\n");       // empty referrer
+  append(dir.file("contacts.csv"),
+         "NOPE,2025-01-01T10:00:00Z,visit,welcome,business,technical,1,false,\n"        // unknown
+         "C00000002,2025-01-01T10:00,visit,welcome,business,technical,1,false,\n"       // timestamp
+         "C00000002,2025-01-01,fax,welcome,business,technical,1,false,\n"               // channel
+         "C00000002,2025-01-01,visit,welcome,business,technical,3,false,\n"             // impression
+         "C00000002,2025-01-01,visit,welcome,business,technical,1,maybe,\n"             // flag
+         "C00000002,2025-01-02,visit,welcome,business,technical,1,true,2025-01-01\n");  // early
+  append(dir.file("purchases.csv"),
+         "C00000003,2025-01-01,-5\n"           // negative amount
+         "C00000003,2025-01-01,12.5.1\n"       // not the amount form
+         "C00000003,2025-01-01T25:00:00,10\n"  // impossible timestamp
+         "NOPE,2025-01-01,10\n");              // unknown customer
+  append(dir.file("referrals.csv"),
+         "C00000004,C00000004,2025-01-01\n"  // self-referral
+         ",C00000004,2025-01-01\n");         // empty referrer
 }
 
 void check(sqlite3* db, int rc, const char* what) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
 /// Native column types of the CSV columns (others TEXT), as a CRM would declare them.
@@ -79,7 +85,9 @@ std::string native_type(const std::string& column) {
 bool amount_form(std::string_view s) {
   if (!s.empty() && s[0] == '-') s.remove_prefix(1);
   const auto dot = s.find('.');
-  const auto digits = [](std::string_view d) { return !d.empty() && d.find_first_not_of("0123456789") == std::string_view::npos; };
+  const auto digits = [](std::string_view d) {
+    return !d.empty() && d.find_first_not_of("0123456789") == std::string_view::npos;
+  };
   return dot == std::string_view::npos ? digits(s) : digits(s.substr(0, dot)) && digits(s.substr(dot + 1));
 }
 
@@ -124,9 +132,12 @@ void csv_to_sqlite(sqlite3* db, const std::string& csv, const std::string& table
   while (reader.next(rec)) {
     for (std::size_t i = 0; i < header.size(); ++i) {
       const int k = static_cast<int>(i) + 1;
-      if (native) bind_native(st, k, native_type(header[i]), rec.fields[i]);
-      else if (rec.fields[i].empty()) sqlite3_bind_null(st, k);
-      else sqlite3_bind_text(st, k, rec.fields[i].data(), static_cast<int>(rec.fields[i].size()), SQLITE_TRANSIENT);
+      if (native)
+        bind_native(st, k, native_type(header[i]), rec.fields[i]);
+      else if (rec.fields[i].empty())
+        sqlite3_bind_null(st, k);
+      else
+        sqlite3_bind_text(st, k, rec.fields[i].data(), static_cast<int>(rec.fields[i].size()), SQLITE_TRANSIENT);
     }
     check(db, sqlite3_step(st), "insert");
     sqlite3_reset(st);
@@ -360,7 +371,9 @@ TEST(Database, WriteBackReplacesAtomicallyKeepsHistoryPerAsOfAndRecordsRuns) {
             static_cast<long long>(b.result.scores.size() + earlier.scores.size()));
   EXPECT_EQ(count(path, "SELECT count(DISTINCT as_of) FROM score_history"), 2);
   // typed columns, values read back: every ask_for_referral is 0/1, tree sizes are integers
-  EXPECT_EQ(count(path, "SELECT count(*) FROM scores WHERE typeof(tree_size) <> 'integer' OR ask_for_referral NOT IN (0, 1)"), 0);
+  EXPECT_EQ(
+      count(path, "SELECT count(*) FROM scores WHERE typeof(tree_size) <> 'integer' OR ask_for_referral NOT IN (0, 1)"),
+      0);
   EXPECT_EQ(count(path, "SELECT count(*) FROM scores WHERE typeof(loyalty_given) <> 'real'"), 0);
 }
 
@@ -441,11 +454,12 @@ TEST(Database, ATableOfTheWrongShapeIsAnErrorAndNothingIsWritten) {
     write_db("sqlite:" + path, w, s.loaded.base, s.loaded.report, s.result, {}, {0, 0});
     FAIL() << "expected OutputError";
   } catch (const OutputError& e) {
-    EXPECT_NE(std::string(e.what()).find("scores: table has columns (customer_id,score)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("scores: table has columns (customer_id,score)"), std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(count(path, "SELECT count(*) FROM scores"), 0);
   EXPECT_EQ(count(path, "SELECT count(*) FROM sqlite_master WHERE name = 'rapport_runs'"), 0);  // rolled back
-  EXPECT_EQ(count(path, "SELECT count(*) FROM pragma_table_info('scores')"), 2);  // never altered
+  EXPECT_EQ(count(path, "SELECT count(*) FROM pragma_table_info('scores')"), 2);                // never altered
 }
 
 TEST(Database, FractionalTextTimestampsAreRejectedAsInCsv) {
@@ -470,9 +484,9 @@ TEST(Database, FractionalTextTimestampsAreRejectedAsInCsv) {
   EXPECT_EQ(r.report.rejects[1].reason, "negative amount");
   EXPECT_EQ(r.report.rejects[1].raw, "A,2024-02-01T10:00:00Z,-1");
   ASSERT_EQ(r.base.purchase_count(), 2u);
-  EXPECT_EQ(r.base.purchase_at[1], 1706781600);  // INTEGER Unix seconds in a TIMESTAMP column
+  EXPECT_EQ(r.base.purchase_at[1], 1706781600);            // INTEGER Unix seconds in a TIMESTAMP column
   EXPECT_EQ(r.base.segment_names[r.base.segment[0]], "");  // NULL is empty
-  EXPECT_EQ(r.base.acquired_on[1], 0);  // INTEGER in a DATE column: the date of that instant
+  EXPECT_EQ(r.base.acquired_on[1], 0);                     // INTEGER in a DATE column: the date of that instant
 }
 
 // ---- PostgreSQL: the same checks against a real server, when RAPPORT_TEST_PG_URI names one
@@ -512,8 +526,10 @@ public:
   PgSchema& operator=(const PgSchema&) = delete;
   const std::string& name() const { return name_; }
   std::string table(const std::string& t) const { return name_ + "." + t; }
-  DbTables tables() const { return DbTables::parse("customers=" + table("customers") + ",contacts=" + table("contacts") +
-                                                   ",purchases=" + table("purchases") + ",referrals=" + table("referrals")); }
+  DbTables tables() const {
+    return DbTables::parse("customers=" + table("customers") + ",contacts=" + table("contacts") +
+                           ",purchases=" + table("purchases") + ",referrals=" + table("referrals"));
+  }
   void exec(const std::string& sql) { PQclear(PQexec(conn_, sql.c_str())); }
   long long count(const std::string& sql) {
     PGresult* r = PQexec(conn_, sql.c_str());
@@ -546,7 +562,8 @@ void build_pg(const TempDir& dir, const PgSchema& schema, bool native) {
     detail::CsvRecord rec;
     reader.next(rec);
     std::vector<detail::DbColumn> cols;
-    for (auto f : rec.fields) cols.push_back({std::string(f), native ? native_db_type(std::string(f)) : detail::DbType::text});
+    for (auto f : rec.fields)
+      cols.push_back({std::string(f), native ? native_db_type(std::string(f)) : detail::DbType::text});
     const auto name = detail::parse_db_name(schema.table(t), "table");
     db->create(name, cols);
     auto ins = db->insert(name, cols);
@@ -590,7 +607,8 @@ TEST(Database, PostgresNativeValuesSpellAsCsv) {
   schema.exec("CREATE TABLE " + t("customers") + " (customer_id TEXT, acquired_on DATE, segment TEXT)");
   schema.exec("INSERT INTO " + t("customers") + " VALUES ('A', '2024-01-01', NULL)");
   schema.exec("CREATE TABLE " + t("purchases") + " (customer_id TEXT, at TIMESTAMPTZ, amount NUMERIC(12,2))");
-  schema.exec("INSERT INTO " + t("purchases") + " VALUES ('A', '2024-02-01 12:00:00.999+02', 12.50), "
+  schema.exec("INSERT INTO " + t("purchases") +
+              " VALUES ('A', '2024-02-01 12:00:00.999+02', 12.50), "
               "('A', '2024-02-02 00:00:00+00', -3.00), ('A', NULL, 1)");
   DbOptions o;
   o.tables = schema.tables();  // contacts and referrals absent: not read
@@ -621,17 +639,22 @@ TEST(Database, PostgresWriteBackIsAtomicWithHistoryAndRuns) {
   EXPECT_EQ(schema.count(count_scores), static_cast<long long>(a.result.scores.size()));
   PQclear(PQexec(schema.conn(), "COMMIT"));
   EXPECT_EQ(schema.count(count_scores), static_cast<long long>(b.result.scores.size()));
-  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("history")), static_cast<long long>(b.result.scores.size()));
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("history")),
+            static_cast<long long>(b.result.scores.size()));
   EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs")), 2);
-  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs") + " WHERE ended_at = '1970-01-01 00:06:40+00'"), 1);
-  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("scores") + " WHERE ask_for_referral IS NULL OR tree_size < 1"), 0);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs") + " WHERE ended_at = '1970-01-01 00:06:40+00'"),
+            1);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("scores") +
+                         " WHERE ask_for_referral IS NULL OR tree_size < 1"),
+            0);
   // wrong shape: refused, the transaction rolled back (no third run recorded), the table untouched
   schema.exec("CREATE TABLE " + schema.table("bad") + " (customer_id TEXT)");
   const DbWriteOptions bad{schema.table("bad"), "", schema.table("runs")};
   EXPECT_THROW(write_db(pg_uri(), bad, b.loaded.base, b.loaded.report, b.result, {}, {0, 0}), OutputError);
   EXPECT_EQ(schema.count("SELECT count(*) FROM " + schema.table("runs")), 2);
   EXPECT_EQ(schema.count("SELECT count(*) FROM information_schema.columns WHERE table_schema = '" + schema.name() +
-                         "' AND table_name = 'bad'"), 1);
+                         "' AND table_name = 'bad'"),
+            1);
 }
 
 TEST(Database, PostgresScorerChangesAreUpsertedAlone) {

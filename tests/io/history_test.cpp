@@ -11,9 +11,7 @@
 
 using namespace rapport;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 // The history CSV: header "as_of," + the scores header; then, per date in the order given, that
 // date's scores CSV rows each prefixed with "YYYY-MM-DD,".

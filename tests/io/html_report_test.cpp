@@ -59,8 +59,10 @@ std::string chart(const std::string& page, const std::string& id) {
 }
 
 std::string unescape_pointer(std::string p) {  // HTML attribute -> JSON pointer text
-  for (const auto& [from, to] : {std::pair{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}})
-    for (auto k = p.find(from); k != std::string::npos; k = p.find(from, k + 1)) p.replace(k, std::string(from).size(), to);
+  for (const auto& [from, to] :
+       {std::pair{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}})
+    for (auto k = p.find(from); k != std::string::npos; k = p.find(from, k + 1))
+      p.replace(k, std::string(from).size(), to);
   return p;
 }
 
@@ -79,8 +81,8 @@ TEST(HtmlReport, EverySectionAndChartIsPresent) {
   for (const char* section : {"loyalty", "same-service", "critical-wheel", "value", "upserve", "referrals"})
     EXPECT_NE(page.find(std::string("<section id=\"") + section + "\""), std::string::npos) << section;
   for (const char* id : {"loyalty-histogram", "loyalty-per-segment", "loyalty-components", "loyalty-by-value-decile",
-                         "critical-wheel", "p-alive-histogram", "expected-value-histogram", "upserve-top", "next-actions",
-                         "chain-depth", "referral-trees", "ask-now"})
+                         "critical-wheel", "p-alive-histogram", "expected-value-histogram", "upserve-top",
+                         "next-actions", "chain-depth", "referral-trees", "ask-now"})
     EXPECT_NE(page.find(std::string("data-chart=\"") + id + "\""), std::string::npos) << id;
   // every chart is labelled for assistive technology
   EXPECT_EQ(occurrences(page, "<svg "), occurrences(page, "role=\"img\" aria-labelledby="));
@@ -227,7 +229,8 @@ TEST(HtmlReport, NumbersAreFormattedForPeople) {
   EXPECT_EQ(short_money(1500000, ""), "1.5M");
   EXPECT_EQ(short_money(0.05, "€"), "€0.05");
   EXPECT_EQ(pointer_token("a/b~c"), "a~1b~0c");
-  EXPECT_EQ(escape("a<b>&\"'\t\x01\xC3\xA9\xE2\x82"), "a&lt;b&gt;&amp;&quot;&#39;\t\xEF\xBF\xBD\xC3\xA9\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(escape("a<b>&\"'\t\x01\xC3\xA9\xE2\x82"),
+            "a&lt;b&gt;&amp;&quot;&#39;\t\xEF\xBF\xBD\xC3\xA9\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(escape("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a UTF-16 surrogate is not UTF-8
 }
 

@@ -62,7 +62,7 @@ std::string read_fifo(const std::string& path) {
 }
 
 unsigned mode_of(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
   return st.st_mode & 07777;
 }
@@ -111,7 +111,7 @@ TEST(OutputFile, TemporaryFileIsFreshBesideTheTargetAndUnique) {
   EXPECT_NE(a.temporary_path(), b.temporary_path());
   for (const OutputFile* f : {&a, &b}) {
     EXPECT_EQ(fs::path(f->temporary_path()).parent_path(), fs::absolute(fs::path(target)).parent_path());
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::lstat(f->temporary_path().c_str(), &st), 0);
     EXPECT_TRUE(S_ISREG(st.st_mode));
     EXPECT_EQ(st.st_nlink, 1u);
@@ -150,7 +150,7 @@ TEST(OutputFile, FifoIsWrittenDirectly) {
   rapport::write_file_atomically(fifo, big);
   reader.join();
   EXPECT_EQ(received, big);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::lstat(fifo.c_str(), &st), 0);
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
   EXPECT_EQ(entries(dir.path()), std::set<std::string>{"pipe"});
@@ -170,7 +170,7 @@ TEST(OutputFile, CharacterDeviceIsWrittenDirectly) {
     f.write("discarded\n");
     f.commit();
   }
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::lstat(dev.c_str(), &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
   EXPECT_EQ(entries(dir.path()), std::set<std::string>{"null"});
@@ -204,8 +204,7 @@ TEST(OutputFile, NoTemporaryFileLeftAfterAnException) {
     f.write(std::string(5 << 20, 'y'));  // past one flush: the temporary file has data
     ASSERT_TRUE(fs::exists(f.temporary_path()));
     throw std::runtime_error("scoring failed");
-  } catch (const std::runtime_error&) {
-  }
+  } catch (const std::runtime_error&) {}
   EXPECT_EQ(rapport::test::read_file(target), "previous\n");
   EXPECT_EQ(entries(dir.path()), std::set<std::string>{"scores.csv"});
 }
@@ -238,14 +237,14 @@ TEST(OutputFile, ReplacementIsOneAtomicRename) {
   rapport::test::TempDir dir;
   const auto target = dir.write("scores.csv", "old\n");
   std::ifstream old_reader(target, std::ios::binary);
-  struct stat before{};
+  struct stat before {};
   ASSERT_EQ(::stat(target.c_str(), &before), 0);
   OutputFile f(target);
   f.write("new\n");
   f.write(std::string(5 << 20, 'z'));
   EXPECT_EQ(rapport::test::read_file(target), "old\n");
   f.commit();
-  struct stat after{};
+  struct stat after {};
   ASSERT_EQ(::stat(target.c_str(), &after), 0);
   EXPECT_NE(before.st_ino, after.st_ino);  // a new file took the name
   EXPECT_EQ(rapport::test::read_file(target).substr(0, 4), "new\n");

@@ -39,9 +39,12 @@ TEST(Boundary, FollowThroughWindowIncludesBothEnds) {
   const seconds_t s = ts("2024-02-01T12:00:00");
   const seconds_t end = s + 14 * one_day;
   const std::pair<const char*, ContactRow> cases[] = {
-      {"before_start", service_followup(s - 1)}, {"at_start", service_followup(s)},
-      {"before_end", service_followup(end - 1)}, {"at_end", service_followup(end)},
-      {"after_end", service_followup(end + 1)},  {"by_customer", contact_at(s + one_day, C, Stage::service, Aspect::wow, 0)}};
+      {"before_start", service_followup(s - 1)},
+      {"at_start", service_followup(s)},
+      {"before_end", service_followup(end - 1)},
+      {"at_end", service_followup(end)},
+      {"after_end", service_followup(end + 1)},
+      {"by_customer", contact_at(s + one_day, C, Stage::service, Aspect::wow, 0)}};
   CustomerBaseBuilder bld;
   for (const auto& [id, row] : cases) {
     must(bld.add_customer(id, day("2024-01-01"), ""));
@@ -169,8 +172,10 @@ TEST(Boundary, ServiceLadderThresholdsAreInclusive) {
   CustomerBaseBuilder bld;
   for (const auto& c : cases) {
     must(bld.add_customer(c.id, day("2023-01-01"), ""));
-    for (int k = 0; k < c.good; ++k) must(bld.add_contact(c.id, contact_at(at, C, Stage::service, Aspect::technical, 0)));
-    for (int k = 0; k < c.bad; ++k) must(bld.add_contact(c.id, contact_at(at, C, Stage::service, Aspect::technical, -1)));
+    for (int k = 0; k < c.good; ++k)
+      must(bld.add_contact(c.id, contact_at(at, C, Stage::service, Aspect::technical, 0)));
+    for (int k = 0; k < c.bad; ++k)
+      must(bld.add_contact(c.id, contact_at(at, C, Stage::service, Aspect::technical, -1)));
     for (int imp : c.hospitality)
       must(bld.add_contact(c.id, contact_at(at, C, Stage::service, Aspect::hospitality, imp)));
   }
@@ -265,8 +270,8 @@ TEST(Boundary, AcquiredOnAsOfIsScoredTheDayAfterIsNot) {
   CustomerBaseBuilder bld;
   must(bld.add_customer("on_D", case_as_of, ""));
   must(bld.add_customer("after_D", case_as_of + 1, ""));
-  must(bld.add_customer("two_years", day("2022-04-02"), ""));    // T − A = 730 d
-  must(bld.add_customer("almost_two", day("2022-04-03"), ""));   // T − A = 729 d
+  must(bld.add_customer("two_years", day("2022-04-02"), ""));   // T − A = 730 d
+  must(bld.add_customer("almost_two", day("2022-04-03"), ""));  // T − A = 729 d
   const auto base = bld.finish();
   const auto res = score(base, case_as_of, fixed_config());
   const auto& s = res.scores;

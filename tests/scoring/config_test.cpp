@@ -41,9 +41,9 @@ const CustomerBase& small_base() {
 }
 
 struct BadSetting {
-  const char* json;                          // the setting as --config JSON
-  std::function<void(ScoringConfig&)> set;   // the same setting in C++
-  const char* field;                         // the field the message names
+  const char* json;                         // the setting as --config JSON
+  std::function<void(ScoringConfig&)> set;  // the same setting in C++
+  const char* field;                        // the field the message names
 };
 
 // Each bad setting the issue lists (and a few neighbours), in JSON and in C++.
@@ -52,40 +52,71 @@ const std::vector<BadSetting>& bad_settings() {
       {R"({"period_days": 1e-6})", [](ScoringConfig& c) { c.period_days = 1e-6; }, "period_days"},
       {R"({"period_days": 0})", [](ScoringConfig& c) { c.period_days = 0; }, "period_days"},
       {R"({"half_life_days": -3})", [](ScoringConfig& c) { c.half_life_days = -3; }, "half_life_days"},
-      {R"({"timing_half_life_days": 0.5})", [](ScoringConfig& c) { c.timing_half_life_days = 0.5; }, "timing_half_life_days"},
+      {R"({"timing_half_life_days": 0.5})", [](ScoringConfig& c) { c.timing_half_life_days = 0.5; },
+       "timing_half_life_days"},
       {R"({"follow_up_days": 0})", [](ScoringConfig& c) { c.follow_up_days = 0; }, "follow_up_days"},
       {R"({"complaint_days": -1})", [](ScoringConfig& c) { c.complaint_days = -1; }, "complaint_days"},
       {R"({"wow_window_days": 0})", [](ScoringConfig& c) { c.wow_window_days = 0; }, "wow_window_days"},
       {R"({"threads": 2000000})", [](ScoringConfig& c) { c.threads = 2000000; }, "threads"},
       {R"({"horizon_days": 1e308})", [](ScoringConfig& c) { c.horizon_days = 1e308; }, "horizon_days"},
       {R"({"horizon_days": 0})", [](ScoringConfig& c) { c.horizon_days = 0; }, "horizon_days"},
-      {R"({"bgnbd": {"r": 0, "alpha": 1, "a": 1, "b": 1}})", [](ScoringConfig& c) { c.bgnbd = BgNbdParams{0, 1, 1, 1, 0}; },
+      {R"({"bgnbd": {"r": 0, "alpha": 1, "a": 1, "b": 1}})",
+       [](ScoringConfig& c) {
+         c.bgnbd = BgNbdParams{0, 1, 1, 1, 0};
+       },
        "bgnbd.r"},
       {R"({"bgnbd": {"r": 1, "alpha": -2, "a": 1, "b": 1}})",
-       [](ScoringConfig& c) { c.bgnbd = BgNbdParams{1, -2, 1, 1, 0}; }, "bgnbd.alpha"},
+       [](ScoringConfig& c) {
+         c.bgnbd = BgNbdParams{1, -2, 1, 1, 0};
+       },
+       "bgnbd.alpha"},
       {R"({"bgnbd": {"r": 1, "alpha": 2, "a": 1, "b": -1}})",
-       [](ScoringConfig& c) { c.bgnbd = BgNbdParams{1, 2, 1, -1, 0}; }, "bgnbd.b"},
+       [](ScoringConfig& c) {
+         c.bgnbd = BgNbdParams{1, 2, 1, -1, 0};
+       },
+       "bgnbd.b"},
       {R"({"gamma_gamma": {"p": -1, "q": 4, "gamma": 1}})",
-       [](ScoringConfig& c) { c.gamma_gamma = GammaGammaParams{-1, 4, 1, 0}; }, "gamma_gamma.p"},
+       [](ScoringConfig& c) {
+         c.gamma_gamma = GammaGammaParams{-1, 4, 1, 0};
+       },
+       "gamma_gamma.p"},
       {R"({"gamma_gamma": {"p": 1, "q": 1, "gamma": 1}})",
-       [](ScoringConfig& c) { c.gamma_gamma = GammaGammaParams{1, 1, 1, 0}; }, "gamma_gamma.q"},
+       [](ScoringConfig& c) {
+         c.gamma_gamma = GammaGammaParams{1, 1, 1, 0};
+       },
+       "gamma_gamma.q"},
       {R"({"gamma_gamma": {"p": 1, "q": 0.5, "gamma": 1}})",
-       [](ScoringConfig& c) { c.gamma_gamma = GammaGammaParams{1, 0.5, 1, 0}; }, "gamma_gamma.q"},
+       [](ScoringConfig& c) {
+         c.gamma_gamma = GammaGammaParams{1, 0.5, 1, 0};
+       },
+       "gamma_gamma.q"},
       {R"({"impression_lambda": -1})", [](ScoringConfig& c) { c.impression_lambda = -1; }, "impression_lambda"},
       {R"({"impression_lambda": 0})", [](ScoringConfig& c) { c.impression_lambda = 0; }, "impression_lambda"},
       {R"({"katz_beta": -0.5})", [](ScoringConfig& c) { c.katz_beta = -0.5; }, "katz_beta"},
       {R"({"katz_beta": 1})", [](ScoringConfig& c) { c.katz_beta = 1; }, "katz_beta"},
-      {R"({"loyalty_weights": [0, 0, 0, 0, 0]})", [](ScoringConfig& c) { c.loyalty_weights = {0, 0, 0, 0, 0}; },
+      {R"({"loyalty_weights": [0, 0, 0, 0, 0]})",
+       [](ScoringConfig& c) {
+         c.loyalty_weights = {0, 0, 0, 0, 0};
+       },
        "loyalty_weights"},
       {R"({"referral_weights": {"advocacy": 0, "track_record": 0, "chain_reach": 0, "timing": 0, "tenure": 0}})",
-       [](ScoringConfig& c) { c.referral_weights = {0, 0, 0, 0, 0}; }, "referral_weights"},
+       [](ScoringConfig& c) {
+         c.referral_weights = {0, 0, 0, 0, 0};
+       },
+       "referral_weights"},
       // every customer has evidence for continuity only: with it at 0, a customer without
       // impressions had loyalty 0/0 (NaN) and NaN up-serve values were ranked
-      {R"({"loyalty_weights": [0, 0, 1, 0, 0]})", [](ScoringConfig& c) { c.loyalty_weights = {0, 0, 1, 0, 0}; },
+      {R"({"loyalty_weights": [0, 0, 1, 0, 0]})",
+       [](ScoringConfig& c) {
+         c.loyalty_weights = {0, 0, 1, 0, 0};
+       },
        "loyalty_weights"},
       // likewise track_record, chain_reach and tenure for referral potential
       {R"({"referral_weights": {"track_record": 0, "chain_reach": 0, "tenure": 0}})",
-       [](ScoringConfig& c) { c.referral_weights = {0.5, 0, 0, 0.5, 0}; }, "referral_weights"},
+       [](ScoringConfig& c) {
+         c.referral_weights = {0.5, 0, 0, 0.5, 0};
+       },
+       "referral_weights"},
       {R"({"loyalty_weights": {"recovery": -0.1}})",
        [](ScoringConfig& c) { c.loyalty_weights[LoyaltyComponent::recovery] = -0.1; }, "loyalty_weights.recovery"},
       {R"({"technical_threshold": 1.5})", [](ScoringConfig& c) { c.technical_threshold = 1.5; }, "technical_threshold"},
@@ -152,7 +183,8 @@ TEST(Config, ThreadsMustBeAnIntegerInJson) {
 
 TEST(Config, UnknownKeysAreRejectedAtEveryLevel) {
   expect_config_error([] { config_from_json(R"({"half_lfe_days": 3})"); }, "half_lfe_days");
-  expect_config_error([] { config_from_json(R"({"bgnbd": {"r": 1, "alpha": 1, "a": 1, "b": 1, "c": 1}})"); }, "bgnbd.c");
+  expect_config_error([] { config_from_json(R"({"bgnbd": {"r": 1, "alpha": 1, "a": 1, "b": 1, "c": 1}})"); },
+                      "bgnbd.c");
   expect_config_error([] { config_from_json(R"({"gamma_gamma": {"p": 1, "q": 2, "gamma": 1, "x": 0}})"); },
                       "gamma_gamma.x");
   expect_config_error([] { config_from_json(R"({"fit": {"tolerance": 1e-6}})"); }, "fit.tolerance");
@@ -227,7 +259,8 @@ TEST(Config, JsonRoundTripCoversEveryField) {
     } else if constexpr (std::is_same_v<T, std::optional<GammaGammaParams>>) {
       ASSERT_TRUE(back.gamma_gamma);
       EXPECT_EQ(back.gamma_gamma->q, 4);
-    } else if constexpr (std::is_same_v<T, std::optional<ParetoNbdParams>> || std::is_same_v<T, std::optional<MbgNbdParams>> ||
+    } else if constexpr (std::is_same_v<T, std::optional<ParetoNbdParams>> ||
+                         std::is_same_v<T, std::optional<MbgNbdParams>> ||
                          std::is_same_v<T, std::optional<BgBbParams>> || std::is_same_v<T, std::optional<SbgParams>>) {
       ASSERT_TRUE(back.*f.member) << f.name;
       visit_fields<typename T::value_type>([&](const auto& p) {

@@ -42,7 +42,11 @@ struct Plain {
   detail::RecencyWeight weight;
   double w(seconds_t t) const { return weight(T - t); }
   Plain(const CustomerBase& base, const ScoringConfig& config, std::uint32_t customer, day_t D)
-      : b(base), cfg(config), c(customer), T(midnight(D + 1)), A(midnight(base.acquired_on[customer])),
+      : b(base),
+        cfg(config),
+        c(customer),
+        T(midnight(D + 1)),
+        A(midnight(base.acquired_on[customer])),
         weight(config.half_life_days * day_s) {}
   // contacts and purchases of the customer, as index ranges
   std::uint64_t contacts_begin() const { return b.contact_offsets[c]; }
@@ -70,7 +74,8 @@ Component continuity(const Plain& x) {
     bool covered = false;
     for (auto i = x.contacts_begin(); i < x.contacts_end(); ++i) {
       const seconds_t at = x.b.contact_at[i];
-      if (x.b.contact_initiator[i] == Initiator::business && at >= x.T - P * (k + 1) && at < x.T - P * k) covered = true;
+      if (x.b.contact_initiator[i] == Initiator::business && at >= x.T - P * (k + 1) && at < x.T - P * k)
+        covered = true;
     }
     if (covered) covered_weight += weight;
     all_weight += weight;
@@ -206,7 +211,8 @@ double weighted_mean(const ComponentArray<E, double>& values, const ComponentArr
 std::pair<NextAction, double> next_action(const LoyaltyValues& v, const Ladder& ladder, bool overdue,
                                           const ScoringConfig& cfg) {
   const auto& w = cfg.loyalty_weights;
-  if (overdue) return {NextAction::resolve_complaint, w[LoyaltyComponent::recovery] * (1.0 - v[LoyaltyComponent::recovery])};
+  if (overdue)
+    return {NextAction::resolve_complaint, w[LoyaltyComponent::recovery] * (1.0 - v[LoyaltyComponent::recovery])};
   std::optional<LoyaltyComponent> largest;
   double gap = 0;
   for (const auto k : all_loyalty_components)
@@ -216,11 +222,16 @@ std::pair<NextAction, double> next_action(const LoyaltyValues& v, const Ladder& 
     }
   if (!largest) return {NextAction::none, gap};
   switch (*largest) {
-    case LoyaltyComponent::continuity: return {NextAction::reach_out, gap};
-    case LoyaltyComponent::follow_through: return {NextAction::follow_up_after_sale, gap};
-    case LoyaltyComponent::impression: return {NextAction::repair_impression, gap};
-    case LoyaltyComponent::recovery: return {NextAction::resolve_complaint, gap};
-    case LoyaltyComponent::service_ladder: break;
+    case LoyaltyComponent::continuity:
+      return {NextAction::reach_out, gap};
+    case LoyaltyComponent::follow_through:
+      return {NextAction::follow_up_after_sale, gap};
+    case LoyaltyComponent::impression:
+      return {NextAction::repair_impression, gap};
+    case LoyaltyComponent::recovery:
+      return {NextAction::resolve_complaint, gap};
+    case LoyaltyComponent::service_ladder:
+      break;
   }
   if (ladder.t < cfg.technical_threshold) return {NextAction::fix_basics, gap};
   if (ladder.h < cfg.hospitality_threshold) return {NextAction::add_hospitality, gap};

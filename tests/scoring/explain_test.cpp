@@ -174,10 +174,10 @@ TEST(Explain, GateAndValueAtStake) {
   const json y = explanation_of(base, res, 1, cfg);
   EXPECT_EQ(y.at("customer_id").get<std::string>(), "Y");
   expect_components(y.at("loyalty_given").at("components"), {{"continuity", 0, 0.30, 0.6, 0, 0},
-                                                              {"follow_through", none, 0.25, 0, none, 0},
-                                                              {"impression", 1.0 / 3, 0.20, 0.4, 40.0 / 3, 2},
-                                                              {"recovery", none, 0.15, 0, none, 0},
-                                                              {"service_ladder", none, 0.10, 0, none, 0}});
+                                                             {"follow_through", none, 0.25, 0, none, 0},
+                                                             {"impression", 1.0 / 3, 0.20, 0.4, 40.0 / 3, 2},
+                                                             {"recovery", none, 0.15, 0, none, 0},
+                                                             {"service_ladder", none, 0.10, 0, none, 0}});
   EXPECT_NEAR(y.at("loyalty_given").at("value").get<double>(), 40.0 / 3, eps);
   EXPECT_EQ(y.at("next_action").at("action").get<std::string>(), "reach_out");
   EXPECT_NEAR(y.at("next_action").at("gap").get<double>(), 0.3, eps);
@@ -234,10 +234,10 @@ TEST(Explain, NoEvidenceSidesAndOverdueComplaint) {
   EXPECT_NEAR(z.at("next_action").at("gap").get<double>(), 0.3, eps);
   const double tenure = 46.0 / 730;
   expect_components(z.at("referral_potential").at("components"), {{"advocacy", none, 0.30, 0, none, 0},
-                                                                   {"track_record", 0, 0.20, 0.4, 0, 0},
-                                                                   {"chain_reach", 0, 0.15, 0.3, 0, 0},
-                                                                   {"timing", none, 0.20, 0, none, 0},
-                                                                   {"tenure", tenure, 0.15, 0.3, 30 * tenure, 1}});
+                                                                  {"track_record", 0, 0.20, 0.4, 0, 0},
+                                                                  {"chain_reach", 0, 0.15, 0.3, 0, 0},
+                                                                  {"timing", none, 0.20, 0, none, 0},
+                                                                  {"tenure", tenure, 0.15, 0.3, 30 * tenure, 1}});
   EXPECT_NEAR(z.at("referral_potential").at("value").get<double>(), 30 * tenure, eps);
   EXPECT_FALSE(z.at("referral_potential").at("gate").at("applied").get<bool>());
 

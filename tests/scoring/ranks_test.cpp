@@ -25,7 +25,8 @@ std::vector<double> reference_ranks(const std::vector<double>& v) {
     std::size_t b = a;
     while (b < p.size() && p[b].first == p[a].first) ++b;
     for (std::size_t k = a; k < b; ++k)
-      out[p[k].second] = v.size() == 1 ? 50.0 : 100.0 * (static_cast<double>(a) + static_cast<double>(b - a - 1) / 2.0) / (n - 1);
+      out[p[k].second] =
+          v.size() == 1 ? 50.0 : 100.0 * (static_cast<double>(a) + static_cast<double>(b - a - 1) / 2.0) / (n - 1);
     a = b;
   }
   return out;
@@ -43,14 +44,15 @@ TEST(Ranks, SortsByValueWithTiesInRowOrderAndMidRanksRuns) {
   ASSERT_EQ(sorted.size(), rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(sorted[i].second, rows[i]) << i;
-    EXPECT_EQ(std::signbit(sorted[i].first), std::signbit(v[rows[i]])) << "the value is the row's own, sign of zero kept";
+    EXPECT_EQ(std::signbit(sorted[i].first), std::signbit(v[rows[i]]))
+        << "the value is the row's own, sign of zero kept";
   }
   std::vector<double> score(v.size(), -1), direct(v.size(), -1);
   mid_ranks(sorted, score, 2);
   mid_ranks(v, direct, 2);
   EXPECT_EQ(score, direct);
-  const std::vector<double> expected{100.0, 100.0 * 3.5 / 6, 100.0 * 1.5 / 6, 100.0 * 5 / 6, 100.0 * 3.5 / 6,
-                                     100.0 * 1.5 / 6, 0.0};
+  const std::vector<double> expected{
+      100.0, 100.0 * 3.5 / 6, 100.0 * 1.5 / 6, 100.0 * 5 / 6, 100.0 * 3.5 / 6, 100.0 * 1.5 / 6, 0.0};
   for (std::size_t r = 0; r < v.size(); ++r) EXPECT_DOUBLE_EQ(score[r], expected[r]) << r;
 }
 
@@ -70,7 +72,7 @@ TEST(Ranks, InfinitiesAtTheEndsAndNaNsLast) {
   for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(sorted[i].second, rows[i]) << i;
   std::vector<double> score(v.size());
   mid_ranks(sorted, score, 2);
-  EXPECT_DOUBLE_EQ(score[1], 60.0);          // +inf alone at 3 of 5
+  EXPECT_DOUBLE_EQ(score[1], 60.0);             // +inf alone at 3 of 5
   EXPECT_DOUBLE_EQ(score[0], 100.0 * 4.5 / 5);  // the two NaNs share 4 and 5
   EXPECT_DOUBLE_EQ(score[4], 100.0 * 4.5 / 5);
 }

@@ -1,7 +1,7 @@
 // Scoring: hand-computed components, every edge case the card names, invariants, determinism.
 #include <rapport/base/generate.hpp>
-#include <rapport/scoring/score.hpp>
 #include <rapport/io/writers.hpp>
+#include <rapport/scoring/score.hpp>
 
 #include "support/temp_dir.hpp"
 
@@ -167,7 +167,8 @@ TEST(Score, EventsAtOrAfterTAreIgnored) {
   const auto s = score(base, day("2024-03-31"), fixed_config()).scores;
   EXPECT_EQ(s.loyalty[LoyaltyComponent::continuity][0], 0.0);
   EXPECT_TRUE(std::isnan(s.loyalty[LoyaltyComponent::impression][0]));
-  EXPECT_TRUE(std::isnan(s.loyalty[LoyaltyComponent::follow_through][0]));  // the only counted purchase is < 14 days before T
+  EXPECT_TRUE(
+      std::isnan(s.loyalty[LoyaltyComponent::follow_through][0]));  // the only counted purchase is < 14 days before T
   EXPECT_EQ(s.frequency[0], 0.0);
   EXPECT_NEAR(s.referral[ReferralComponent::timing][0], std::exp2(-(1.0 / 86400) / 30), 1e-15);
 }
@@ -345,9 +346,9 @@ TEST(ScoreInvariants, AddingABusinessContactNeverLowersContinuity) {
   const seconds_t extra = midnight(before.as_of + 1) - 45 * seconds_per_day;
   for (std::size_t c = 0; c < base.customer_count(); ++c) {
     for (auto k = base.contact_offsets[c]; k < base.contact_offsets[c + 1]; ++k) {
-      ContactRow r{base.contact_at[k],        base.contact_channel[k],    base.contact_stage[k],
-                   base.contact_initiator[k], base.contact_aspect[k],     base.contact_impression[k],
-                   base.contact_complaint[k] != 0, base.resolved_at(k)};
+      ContactRow r{
+          base.contact_at[k],     base.contact_channel[k],    base.contact_stage[k],          base.contact_initiator[k],
+          base.contact_aspect[k], base.contact_impression[k], base.contact_complaint[k] != 0, base.resolved_at(k)};
       bld.add_contact(base.customer_id[c], r);
     }
     ContactRow r;
@@ -358,7 +359,8 @@ TEST(ScoreInvariants, AddingABusinessContactNeverLowersContinuity) {
   const auto more = bld.finish();
   const auto after = score(more, before.as_of, fixed_config());
   for (std::size_t r = 0; r < before.scores.size(); ++r)
-    ASSERT_GE(after.scores.loyalty[LoyaltyComponent::continuity][r], before.scores.loyalty[LoyaltyComponent::continuity][r]);
+    ASSERT_GE(after.scores.loyalty[LoyaltyComponent::continuity][r],
+              before.scores.loyalty[LoyaltyComponent::continuity][r]);
 }
 
 TEST(ScoreInvariants, LaterAsOfNeverSeesFewerEvents) {
@@ -375,7 +377,8 @@ TEST(ScoreInvariants, LaterAsOfNeverSeesFewerEvents) {
     for (const auto k : {LoyaltyComponent::follow_through, LoyaltyComponent::impression, LoyaltyComponent::recovery,
                          LoyaltyComponent::service_ladder})
       ASSERT_GE(late.scores.loyalty_evidence[k][j], early.scores.loyalty_evidence[k][r]) << to_string(k);
-    ASSERT_GE(referral_evidence(late, j)[ReferralComponent::timing], referral_evidence(early, r)[ReferralComponent::timing]);
+    ASSERT_GE(referral_evidence(late, j)[ReferralComponent::timing],
+              referral_evidence(early, r)[ReferralComponent::timing]);
     ASSERT_GE(referral_evidence(late, j)[ReferralComponent::advocacy],
               referral_evidence(early, r)[ReferralComponent::advocacy]);
   }
@@ -423,7 +426,8 @@ TEST(ScoreOutput, ConfigJsonRoundTripAndErrors) {
   ASSERT_TRUE(back.bgnbd);
   EXPECT_EQ(back.bgnbd->b, 4);
   EXPECT_FALSE(back.gamma_gamma);
-  EXPECT_EQ(config_from_json(R"({"loyalty_weights": {"recovery": 0.5}})").loyalty_weights[LoyaltyComponent::recovery], 0.5);
+  EXPECT_EQ(config_from_json(R"({"loyalty_weights": {"recovery": 0.5}})").loyalty_weights[LoyaltyComponent::recovery],
+            0.5);
   EXPECT_THROW(config_from_json(R"({"half_lfe_days": 3})"), ConfigError);
   EXPECT_THROW(config_from_json(R"({"half_life_days": "x"})"), ConfigError);
   EXPECT_THROW(config_from_json("{"), ConfigError);

@@ -35,10 +35,10 @@ Rows rows_of(const CustomerBase& b) {
   for (std::size_t c = 0; c < b.customer_count(); ++c) {
     r.customers.push_back({b.customer_id[c], b.acquired_on[c], b.segment_names[b.segment[c]]});
     for (auto k = b.contact_offsets[c]; k < b.contact_offsets[c + 1]; ++k)
-      r.contacts.push_back({b.customer_id[c],
-                            ContactRow{b.contact_at[k], b.contact_channel[k], b.contact_stage[k], b.contact_initiator[k],
-                                       b.contact_aspect[k], b.contact_impression[k], b.contact_complaint[k] != 0,
-                                       b.resolved_at(k)}});
+      r.contacts.push_back(
+          {b.customer_id[c],
+           ContactRow{b.contact_at[k], b.contact_channel[k], b.contact_stage[k], b.contact_initiator[k],
+                      b.contact_aspect[k], b.contact_impression[k], b.contact_complaint[k] != 0, b.resolved_at(k)}});
     for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k)
       r.purchases.push_back({b.customer_id[c], b.purchase_at[k], b.purchase_amount[k]});
   }
@@ -133,16 +133,22 @@ Stream make_stream(std::size_t customers, std::uint64_t seed) {
   }
   const auto late = [&](const std::string& id) { return is_late[index.at(id)]; };
   for (const auto& x : all.contacts) {
-    if (!late(x.customer_id) && half(rng)) s.initial.contacts.push_back(x);
-    else events.emplace_back(x);
+    if (!late(x.customer_id) && half(rng))
+      s.initial.contacts.push_back(x);
+    else
+      events.emplace_back(x);
   }
   for (const auto& x : all.purchases) {
-    if (!late(x.customer_id) && half(rng)) s.initial.purchases.push_back(x);
-    else events.emplace_back(x);
+    if (!late(x.customer_id) && half(rng))
+      s.initial.purchases.push_back(x);
+    else
+      events.emplace_back(x);
   }
   for (const auto& x : all.referrals) {
-    if (half(rng)) s.initial.referrals.push_back(x);
-    else events.emplace_back(x);
+    if (half(rng))
+      s.initial.referrals.push_back(x);
+    else
+      events.emplace_back(x);
   }
   // cycles: pairs of late customers referring each other on their acquisition days (both convert)
   for (std::size_t c = early; c + 1 < all.customers.size(); c += 7) {
@@ -266,7 +272,8 @@ TEST(Scorer, UnfittableModelsStayExact) { run_stream(8, 5, {}); }
 // (its contacts, purchases, track record, katz) did not change, is not.
 TEST(Scorer, RescoresOnlyWhatChanged) {
   Rows rows;
-  rows.customers = {{"a", days_from_civil(2024, 1, 1), ""}, {"b", days_from_civil(2024, 1, 1), ""},
+  rows.customers = {{"a", days_from_civil(2024, 1, 1), ""},
+                    {"b", days_from_civil(2024, 1, 1), ""},
                     {"c", days_from_civil(2024, 6, 1), ""}};
   const day_t D = days_from_civil(2024, 12, 31);
   Scorer scorer(build(rows), D);

@@ -66,7 +66,8 @@ TEST(ExactSum, PythonFsumVectors) {
   EXPECT_EQ(harmonic.value(), 0x1.df11f45f4e61ap+2);
   // 1e16 + 1 − 1e16: a plain left-to-right sum loses the 1
   EXPECT_EQ(exact_sum({1e16, 1.0, -1e16}), 1.0);
-  EXPECT_EQ(exact_sum({0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}), 1.0);  // a plain sum gives 0.9999999999999999
+  EXPECT_EQ(exact_sum({0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}),
+            1.0);  // a plain sum gives 0.9999999999999999
 }
 
 TEST(ExactSum, NonFiniteAndOverflow) {
@@ -112,7 +113,8 @@ TEST(SummaryPartial, AnySplitMergesIntoTheWholeSummary) {
   std::mt19937_64 rng(3);
   for (const std::size_t nparts : {1u, 2u, 7u}) {
     std::vector<std::vector<std::size_t>> rows(nparts);
-    for (std::size_t r = 0; r < result.scores.size(); ++r) rows[nparts == 2 ? r * 2 / result.scores.size() : rng() % nparts].push_back(r);
+    for (std::size_t r = 0; r < result.scores.size(); ++r)
+      rows[nparts == 2 ? r * 2 / result.scores.size() : rng() % nparts].push_back(r);
     std::vector<SummaryPartial> parts;
     for (const auto& part : rows) {
       const ScoreResult piece = slice(result, part);
@@ -169,6 +171,6 @@ TEST(SummaryPartial, RefusesWhatCannotBeMerged) {
   std::string bytes = to_bytes(a);
   EXPECT_NO_THROW(summary_partial_from_bytes(bytes));
   bytes.pop_back();
-  EXPECT_THROW(summary_partial_from_bytes(bytes), InputError);  // truncated
+  EXPECT_THROW(summary_partial_from_bytes(bytes), InputError);              // truncated
   EXPECT_THROW(summary_partial_from_bytes(to_bytes(a) + "x"), InputError);  // trailing bytes
 }

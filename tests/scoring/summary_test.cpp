@@ -94,8 +94,8 @@ TEST(Summary, CriticalWheelSharesGapsAndServiceShareOverAllContacts) {
     const char* name;
     int contacts;
     double share, target;
-  } expected[] = {{"welcome", 2, 0.5, 0.4}, {"discovery", 1, 0.25, 0.3}, {"presentation", 1, 0.25, 0.2},
-                  {"closing", 0, 0.0, 0.1}};
+  } expected[] = {
+      {"welcome", 2, 0.5, 0.4}, {"discovery", 1, 0.25, 0.3}, {"presentation", 1, 0.25, 0.2}, {"closing", 0, 0.0, 0.1}};
   for (const auto& e : expected) {
     SCOPED_TRACE(e.name);
     EXPECT_EQ(st.at(e.name).at("contacts").get<int>(), e.contacts);
@@ -158,10 +158,9 @@ TEST(Summary, RevenueRepeatShareExcludesTheWholeFirstPurchaseDay) {
 //  (U comes first by index: it is a customer, K a prospect)
 TEST(Summary, ReferralKFactorDepthHistogramAndLargestTrees) {
   CustomerBaseBuilder bld;
-  const std::pair<const char*, const char*> customers[] = {{"R", "2023-01-01"}, {"X", "2024-01-15"},
-                                                           {"Y", "2024-02-01"}, {"Z", "2024-04-01"},
-                                                           {"U", "2024-01-01"}, {"V", "2024-02-01"},
-                                                           {"S", "2024-03-01"}};
+  const std::pair<const char*, const char*> customers[] = {
+      {"R", "2023-01-01"}, {"X", "2024-01-15"}, {"Y", "2024-02-01"}, {"Z", "2024-04-01"},
+      {"U", "2024-01-01"}, {"V", "2024-02-01"}, {"S", "2024-03-01"}};
   for (const auto& [id, acq] : customers) must(bld.add_customer(id, day(acq), ""));
   must(bld.add_referral("P", "R", ts("2022-12-01")));
   must(bld.add_referral("R", "X", ts("2024-01-10")));
@@ -251,8 +250,8 @@ TEST(Summary, LoyaltyDistributionsOverallAndPerSegmentUseNumpyLinearQuantiles) {
     const char* id;
     const char* segment;
     std::vector<int> imps;
-  } rows[] = {{"c1", "north", {1}},        {"c2", "north", {-1}},        {"c3", "north", {1, -1}},
-              {"c4", "south", {2, -1}},    {"c5", "south", {2, 2, -1}},  {"c6", "", {1, 1, 1, -1}},
+  } rows[] = {{"c1", "north", {1}},     {"c2", "north", {-1}},       {"c3", "north", {1, -1}},
+              {"c4", "south", {2, -1}}, {"c5", "south", {2, 2, -1}}, {"c6", "", {1, 1, 1, -1}},
               {"c7", "", {1, 1, -1}}};
   for (const auto& r : rows) must(bld.add_customer(r.id, day("2024-01-01"), r.segment));
   must(bld.add_customer("c8", day("2024-04-01"), "west"));
@@ -281,8 +280,8 @@ TEST(Summary, LoyaltyDistributionsOverallAndPerSegmentUseNumpyLinearQuantiles) {
   }
   {
     SCOPED_TRACE("south");
-    expect_distribution(seg.at("south"), 2, h * 175.0 / 3, h * 50, h * 155.0 / 3, h * 325.0 / 6, h * 175.0 / 3, h * 62.5,
-                        h * 65, h * 200.0 / 3);
+    expect_distribution(seg.at("south"), 2, h * 175.0 / 3, h * 50, h * 155.0 / 3, h * 325.0 / 6, h * 175.0 / 3,
+                        h * 62.5, h * 65, h * 200.0 / 3);
   }
   {
     SCOPED_TRACE("(none)");
@@ -359,8 +358,8 @@ TEST(Summary, ValueDecilesTopDecileGapValueTotalsAndActionCounts) {
 
   const json& actions = s.at("next_actions");
   EXPECT_EQ(actions.at("reach_out").get<int>(), 12);
-  for (const char* a : {"none", "repair_impression", "follow_up_after_sale", "resolve_complaint", "fix_basics", "add_hospitality",
-                        "create_wow"})
+  for (const char* a : {"none", "repair_impression", "follow_up_after_sale", "resolve_complaint", "fix_basics",
+                        "add_hospitality", "create_wow"})
     EXPECT_EQ(actions.at(a).get<int>(), 0) << a;
   EXPECT_EQ(s.at("ask_for_referral_customers").get<int>(), 0);
 }
@@ -406,9 +405,14 @@ TEST(Summary, NextActionAndAskForReferralCounts) {
   const auto res = score(base, case_as_of, cfg);
   const json s = summary_of(base, res, cfg);
   const json& a = s.at("next_actions");
-  const std::pair<const char*, int> expected[] = {{"none", 1},           {"reach_out", 1},         {"follow_up_after_sale", 1},
-                                                  {"repair_impression", 1}, {"resolve_complaint", 2}, {"fix_basics", 1},
-                                                  {"add_hospitality", 1}, {"create_wow", 1}};
+  const std::pair<const char*, int> expected[] = {{"none", 1},
+                                                  {"reach_out", 1},
+                                                  {"follow_up_after_sale", 1},
+                                                  {"repair_impression", 1},
+                                                  {"resolve_complaint", 2},
+                                                  {"fix_basics", 1},
+                                                  {"add_hospitality", 1},
+                                                  {"create_wow", 1}};
   EXPECT_EQ(a.size(), 8u);
   for (const auto& [name, count] : expected) EXPECT_EQ(a.at(name).get<int>(), count) << name;
   EXPECT_EQ(s.at("ask_for_referral_customers").get<int>(), 1);
@@ -422,8 +426,9 @@ TEST(Summary, NextActionAndAskForReferralCounts) {
 //  rejected_by_reason: one entry per (table, reason), 5 rows in all.
 TEST(Summary, LoadCountsAndRejectReasons) {
   TempDir dir;
-  dir.write("customers.csv", "customer_id,acquired_on,segment\nA,2024-01-01,x\nB,2024-02-01,\nA,2024-01-05,y\n"
-                             "C,2024-02-30,\n");
+  dir.write("customers.csv",
+            "customer_id,acquired_on,segment\nA,2024-01-01,x\nB,2024-02-01,\nA,2024-01-05,y\n"
+            "C,2024-02-30,\n");
   dir.write("contacts.csv",
             "customer_id,at,channel,stage,initiator,aspect,impression,complaint,resolved_at\n"
             "A,2024-03-01,visit,welcome,business,technical,1,false,\n"

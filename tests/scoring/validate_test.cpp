@@ -48,9 +48,18 @@ rapport::CustomerBase small_base() {
   EXPECT_EQ(b.add_customer("c", ymd(2026, 2, 1), ""), "");
   EXPECT_EQ(b.add_customer("d", ymd(2026, 2, 20), ""), "");
   EXPECT_EQ(b.add_customer("e", ymd(2026, 3, 3), ""), "");
-  for (const auto& [id, m, d, amount] : std::vector<std::tuple<const char*, int, unsigned, double>>{
-           {"a", 3, 2, 30}, {"a", 1, 5, 10}, {"a", 2, 10, 20}, {"a", 1, 5, 5}, {"a", 3, 2, 1}, {"a", 3, 20, 9},
-           {"a", 4, 5, 100}, {"b", 1, 12, 7}, {"c", 2, 1, 4}, {"c", 3, 10, 6}, {"d", 3, 5, 50}, {"e", 3, 4, 8}})
+  for (const auto& [id, m, d, amount] : std::vector<std::tuple<const char*, int, unsigned, double>>{{"a", 3, 2, 30},
+                                                                                                    {"a", 1, 5, 10},
+                                                                                                    {"a", 2, 10, 20},
+                                                                                                    {"a", 1, 5, 5},
+                                                                                                    {"a", 3, 2, 1},
+                                                                                                    {"a", 3, 20, 9},
+                                                                                                    {"a", 4, 5, 100},
+                                                                                                    {"b", 1, 12, 7},
+                                                                                                    {"c", 2, 1, 4},
+                                                                                                    {"c", 3, 10, 6},
+                                                                                                    {"d", 3, 5, 50},
+                                                                                                    {"e", 3, 4, 8}})
     EXPECT_EQ(b.add_purchase(id, at(m, d), amount), "");
   return b.finish();
 }
@@ -124,9 +133,9 @@ rapport::CustomerBase cdnow_base() {
     long id = 0, sample = 0, date = 0, cds = 0;
     double dollars = 0;
     if (!(ls >> id >> sample >> date >> cds >> dollars)) continue;
-    rows[sample].emplace_back(ymd(static_cast<int>(date / 10000), static_cast<unsigned>(date / 100 % 100),
-                                  static_cast<unsigned>(date % 100)),
-                              dollars);
+    rows[sample].emplace_back(
+        ymd(static_cast<int>(date / 10000), static_cast<unsigned>(date / 100 % 100), static_cast<unsigned>(date % 100)),
+        dollars);
   }
   rapport::CustomerBaseBuilder b;
   for (const auto& [id, purchases] : rows) {
@@ -161,7 +170,7 @@ constexpr double published_pnbd[8] = {0.138, 0.600, 1.196, 1.714, 2.399, 2.907, 
 
 TEST(ValidateCdnow, HoldoutActualsMatchThePublishedTable) {
   const auto& v = cdnow_validation();
-  EXPECT_EQ(v.customers, 2357u);  // the whole 1/10 sample bought in its first quarter
+  EXPECT_EQ(v.customers, 2357u);   // the whole 1/10 sample bought in its first quarter
   EXPECT_EQ(v.holdout_days, 273);  // 39 weeks
   // 1882 = Σ bins × actual means of the published table (334 + 306 + 298 + 156 + 157 + 112 + 112 + 407)
   EXPECT_EQ(v.actual_total, 1882);
@@ -182,10 +191,10 @@ TEST(ValidateCdnow, BgNbdConditionalExpectationsMatchThePublishedFitInWeeks) {
   const auto& m = v.models.at(0);
   ASSERT_EQ(m.name, ValueModelName::bgnbd);
   ASSERT_TRUE(m.fitted) << m.error;
-  EXPECT_NEAR(m.model.params[0], 0.243, 5e-4);        // r (FHL 2005)
-  EXPECT_NEAR(m.model.params[1] / 7, 4.414, 5e-3);    // alpha: days -> weeks (FHL 2005)
-  EXPECT_NEAR(m.model.params[2], 0.793, 5e-4);        // a (FHL 2005)
-  EXPECT_NEAR(m.model.params[3], 2.426, 5e-3);        // b (FHL 2005)
+  EXPECT_NEAR(m.model.params[0], 0.243, 5e-4);      // r (FHL 2005)
+  EXPECT_NEAR(m.model.params[1] / 7, 4.414, 5e-3);  // alpha: days -> weeks (FHL 2005)
+  EXPECT_NEAR(m.model.params[2], 0.793, 5e-4);      // a (FHL 2005)
+  EXPECT_NEAR(m.model.params[3], 2.426, 5e-3);      // b (FHL 2005)
   // the calibration histories again, in weeks, from the same base
   const rapport::CustomerBase base = cdnow_base();
   const rapport::ScoreResult cal = rapport::score(base, ymd(1997, 9, 30));
@@ -276,7 +285,8 @@ TEST(ValidateCdnow, JsonAndPageCarryTheFigures) {
 namespace {
 
 TEST(IntervalSettings, AreReadCheckedAndWrittenByTheRegistry) {
-  const auto c = rapport::config_from_json(R"({"intervals": 0.9, "interval_method": "bootstrap", "interval_draws": 200})");
+  const auto c =
+      rapport::config_from_json(R"({"intervals": 0.9, "interval_method": "bootstrap", "interval_draws": 200})");
   EXPECT_EQ(c.intervals, 0.9);
   EXPECT_EQ(c.interval_method, rapport::IntervalMethod::bootstrap);
   EXPECT_EQ(c.interval_draws, 200u);

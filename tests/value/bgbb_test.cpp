@@ -101,8 +101,8 @@ TEST(Bgbb, DonationsLogLikelihoodAtPublishedEstimates) {
 
 /// Expects `fit` to round to `published` at the published digits (|difference| <= half a unit).
 void expect_digits(double fit, double published, double half_unit, const char* what) {
-  EXPECT_LE(std::abs(fit - published), half_unit * (1 + 1e-9)) << what << ": fitted " << fit << ", published "
-                                                                << published;
+  EXPECT_LE(std::abs(fit - published), half_unit * (1 + 1e-9))
+      << what << ": fitted " << fit << ", published " << published;
 }
 
 const rapport::ValueModel& donations_fit() {
@@ -157,8 +157,7 @@ TEST(Bgbb, PenaltyShrinksTheLogParameters) {
 // spreadsheet (brucehardie.com/notes/010, sheet "Tracking Plot", cells B7:B17, as quoted by
 // pymc-marketing's tests/clv/models/test_beta_geo_beta_binom.py), to its four decimals.
 TEST(Bgbb, FittedExpectedNewCustomerToFourDecimals) {
-  const double published[] = {0.4985, 0.9233, 1.2969, 1.6323, 1.9381, 2.2202,
-                              2.4826, 2.7285, 2.9603, 3.1798, 3.3887};
+  const double published[] = {0.4985, 0.9233, 1.2969, 1.6323, 1.9381, 2.2202, 2.4826, 2.7285, 2.9603, 3.1798, 3.3887};
   for (int n = 1; n <= 11; ++n)
     expect_digits(rapport::expected_purchases_new(donations_fit(), n), published[n - 1], 5e-5, "E[X(n)]");
 }
@@ -202,31 +201,31 @@ TEST(Bgbb, FastPathMatchesRowsAndNumericGradient) {
   // Over 2^20 possible histories: merged by hashing instead of a dense table.
   x2.push_back(1), t_x2.push_back(1), n2.push_back(1500000), w2.push_back(1);
   for (const bool hashed : {false, true}) {
-  const ModelData data = hashed ? bgbb_data(x2, t_x2, n2, w2) : bgbb_data(x, t_x, n, w);
-  const auto rows_total = [&](const std::vector<double>& theta) {
-    std::vector<double> p(4);
-    for (std::size_t j = 0; j < 4; ++j) p[j] = std::exp(theta[j]);
-    double sum = 0;
-    for (std::size_t i = 0; i < data.x.size(); ++i)
-      sum += data.weights[i] * bgbb_kernel().row_log_likelihood(p, data, i);
-    return sum;
-  };
-  for (const std::vector<double>& p : std::vector<std::vector<double>>{
-           {1.204, 0.750, 0.657, 2.783}, {0.05, 0.2, 0.01, 0.3}, {3e6, 1e6, 2e5, 9e5}}) {
-    std::vector<double> theta(4), grad(4);
-    for (std::size_t j = 0; j < 4; ++j) theta[j] = std::log(p[j]);
-    const double fast = bgbb_kernel().total_log_likelihood(theta, data, grad);
-    const double slow = rows_total(theta);
-    EXPECT_NEAR(fast, slow, 1e-12 * std::abs(slow));
-    for (std::size_t j = 0; j < 4; ++j) {
-      const double h = 1e-5;
-      std::vector<double> up = theta, down = theta;
-      up[j] += h;
-      down[j] -= h;
-      const double numeric = (rows_total(up) - rows_total(down)) / (2 * h);
-      EXPECT_NEAR(grad[j], numeric, 1e-5 * std::max(1.0, std::abs(numeric))) << "alpha=" << p[0] << " j=" << j;
+    const ModelData data = hashed ? bgbb_data(x2, t_x2, n2, w2) : bgbb_data(x, t_x, n, w);
+    const auto rows_total = [&](const std::vector<double>& theta) {
+      std::vector<double> p(4);
+      for (std::size_t j = 0; j < 4; ++j) p[j] = std::exp(theta[j]);
+      double sum = 0;
+      for (std::size_t i = 0; i < data.x.size(); ++i)
+        sum += data.weights[i] * bgbb_kernel().row_log_likelihood(p, data, i);
+      return sum;
+    };
+    for (const std::vector<double>& p :
+         std::vector<std::vector<double>>{{1.204, 0.750, 0.657, 2.783}, {0.05, 0.2, 0.01, 0.3}, {3e6, 1e6, 2e5, 9e5}}) {
+      std::vector<double> theta(4), grad(4);
+      for (std::size_t j = 0; j < 4; ++j) theta[j] = std::log(p[j]);
+      const double fast = bgbb_kernel().total_log_likelihood(theta, data, grad);
+      const double slow = rows_total(theta);
+      EXPECT_NEAR(fast, slow, 1e-12 * std::abs(slow));
+      for (std::size_t j = 0; j < 4; ++j) {
+        const double h = 1e-5;
+        std::vector<double> up = theta, down = theta;
+        up[j] += h;
+        down[j] -= h;
+        const double numeric = (rows_total(up) - rows_total(down)) / (2 * h);
+        EXPECT_NEAR(grad[j], numeric, 1e-5 * std::max(1.0, std::abs(numeric))) << "alpha=" << p[0] << " j=" << j;
+      }
     }
-  }
   }
 }
 
@@ -281,9 +280,7 @@ TEST(Bgbb, HandCaseOneOpportunity) {
 //   alive: buy   no buy     E[(1-θ)² p (1-p)] = 1/3 · 1/6 = 1/18
 //   alive: buy   dead       E[(1-θ) θ p]      = 1/6 · 1/2 = 1/12
 // L = 1/18 + 1/12 = 5/36.
-TEST(Bgbb, HandCaseTwoOpportunities) {
-  EXPECT_NEAR(std::exp(row_ll({1, 1, 1, 1}, {1, 1, 2})), 5.0 / 36, 1e-15);
-}
+TEST(Bgbb, HandCaseTwoOpportunities) { EXPECT_NEAR(std::exp(row_ll({1, 1, 1, 1}, {1, 1, 2})), 5.0 / 36, 1e-15); }
 
 // Every possible history of n opportunities together has probability 1: Σ over (x, t_x) of
 // L = 1, for shapes from 1e-3 to 1e9 (the large ones are the no-heterogeneity edge of the fit).
@@ -353,8 +350,7 @@ TEST(Bgbb, PaperFormulasOnDonations) {
                        (std::exp(std::lgamma(1 + d + n) - std::lgamma(g + d + n)) -
                         std::exp(std::lgamma(1 + d + n + ns) - std::lgamma(g + d + n + ns)));
     EXPECT_NEAR(bgbb_kernel().expected(p, ns, data, i), e13, 1e-12 * e13) << "row " << i;
-    const double alive =
-        std::exp(lbeta(a + x, b + n - x) - lbeta(a, b) + lbeta(g, d + n + 1) - lbeta(g, d) - ll);
+    const double alive = std::exp(lbeta(a + x, b + n - x) - lbeta(a, b) + lbeta(g, d + n + 1) - lbeta(g, d) - ll);
     EXPECT_NEAR(bgbb_kernel().p_alive(p, data, i), alive, 1e-12) << "row " << i;
   }
   // The customer who donated every year is the likeliest to be alive; one who stopped after
@@ -370,8 +366,7 @@ TEST(Bgbb, PaperFormulasOnDonations) {
 // so the four-decimal ones of pymc-marketing's test are used (1.2035, 0.7497, 0.6567, 2.7834).
 TEST(Bgbb, ExpectedNewCustomerPublished) {
   const std::vector<double> p = {1.2035, 0.7497, 0.6567, 2.7834};
-  const double published[] = {0.4985, 0.9233, 1.2969, 1.6323, 1.9381, 2.2202,
-                              2.4826, 2.7285, 2.9603, 3.1798, 3.3887};
+  const double published[] = {0.4985, 0.9233, 1.2969, 1.6323, 1.9381, 2.2202, 2.4826, 2.7285, 2.9603, 3.1798, 3.3887};
   for (int n = 1; n <= 11; ++n) EXPECT_NEAR(bgbb_kernel().expected_new(p, n), published[n - 1], 1e-4) << "n=" << n;
 }
 
@@ -407,7 +402,9 @@ TEST(Bgbb, PmfHandCase) {
 // γ = 1 is where eq. 13's δ/(γ-1) is 0/0: the kernel is finite and continuous there.
 TEST(Bgbb, ExpectationContinuousAtGammaOne) {
   const One c{3, 5, 6};
-  const auto at = [&](double g) { return bgbb_kernel().expected(std::vector<double>{1.2, 0.75, g, 2.8}, 5, c.data(), 0); };
+  const auto at = [&](double g) {
+    return bgbb_kernel().expected(std::vector<double>{1.2, 0.75, g, 2.8}, 5, c.data(), 0);
+  };
   const double mid = at(1);
   EXPECT_TRUE(std::isfinite(mid));
   EXPECT_NEAR(at(1 + 1e-9), mid, 1e-8 * mid);

@@ -71,12 +71,13 @@ Histories simulate_bgnbd(double r, double alpha, double a, double b, std::size_t
 }
 
 constexpr double true_r = 0.243, true_alpha = 4.414, true_a = 0.793, true_b = 2.426;  // FHL (2005) on CDNOW
-constexpr double horizon = 39;  // weeks
+constexpr double horizon = 39;                                                        // weeks
 
 /// Share of `bases` simulated bases whose interval of E[X(39)] covers the true value.
 double coverage(IntervalMethod method, unsigned draws, std::size_t bases, std::size_t customers) {
   const double params[] = {true_r, true_alpha, true_a, true_b};
-  const double truth = rapport::expected_purchases_new(rapport::make_value_model(ValueModelName::bgnbd, params), horizon);
+  const double truth =
+      rapport::expected_purchases_new(rapport::make_value_model(ValueModelName::bgnbd, params), horizon);
   std::size_t covered = 0;
   for (std::size_t k = 0; k < bases; ++k) {
     const Histories h = simulate_bgnbd(true_r, true_alpha, true_a, true_b, customers, 1000 + k);

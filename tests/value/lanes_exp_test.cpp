@@ -32,9 +32,8 @@ namespace lanes = rapport::detail::lanes;
 double fdlibm_exp_nonpositive(double x) {
   constexpr double invln2 = 1.44269504088896338700e+00;
   constexpr double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
-  constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
-                   P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
-                   P5 = 4.13813679705723846039e-08;
+  constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
+                   P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
   if (x < -708.0) return 0.0;
   const double kd = std::nearbyint(invln2 * x);  // round half to even
   const double hi = x - kd * ln2hi;
@@ -71,9 +70,9 @@ std::vector<double> arguments() {
       t = std::nextafter(t, 0.0);
     }
   }
-  for (const double v : {0.0, -0.0, -std::numeric_limits<double>::denorm_min(), -1e-300, -708.0,
-                         std::nextafter(-708.0, 0.0), std::nextafter(-708.0, -1000.0), -745.0,
-                         -std::numeric_limits<double>::infinity()})
+  for (const double v :
+       {0.0, -0.0, -std::numeric_limits<double>::denorm_min(), -1e-300, -708.0, std::nextafter(-708.0, 0.0),
+        std::nextafter(-708.0, -1000.0), -745.0, -std::numeric_limits<double>::infinity()})
     x.push_back(v);
   while (x.size() % 4) x.push_back(-1.0);
   return x;

@@ -153,7 +153,8 @@ TEST(MbgNbd, AnalyticGradientMatchesFiniteDifferences) {
   data.weights = w;
   const auto& k = rapport::detail::kernel(ValueModelName::mbgnbd);
   ASSERT_NE(k.total_log_likelihood, nullptr);
-  for (const std::vector<double>& p : {std::vector<double>{0.525, 6.183, 0.891, 1.614}, std::vector<double>{2, 0.5, 3, 0.2}}) {
+  for (const std::vector<double>& p :
+       {std::vector<double>{0.525, 6.183, 0.891, 1.614}, std::vector<double>{2, 0.5, 3, 0.2}}) {
     std::vector<double> theta(4), g(4), none;
     for (std::size_t i = 0; i < 4; ++i) theta[i] = std::log(p[i]);
     const double f = k.total_log_likelihood(theta, data, g);

@@ -33,8 +33,8 @@ ModelData rfm(const std::vector<double>& x, const std::vector<double>& t_x, cons
 
 /// Expects `fit` to round to `published` at the published digits (|difference| <= half a unit).
 void expect_digits(double fit, double published, double half_unit, const char* what) {
-  EXPECT_LE(std::abs(fit - published), half_unit * (1 + 1e-9)) << what << ": fitted " << fit << ", published "
-                                                                << published;
+  EXPECT_LE(std::abs(fit - published), half_unit * (1 + 1e-9))
+      << what << ": fitted " << fit << ", published " << published;
 }
 
 }  // namespace
@@ -110,7 +110,8 @@ TEST(ValueModels, BgNbdStandardErrorsFromTheAnalyticHessianMatchNumericOnes) {
   // pareto_nbd_test.cpp for Pareto/NBD; here: log-covariance is symmetric positive definite.
   ASSERT_EQ(fast.log_covariance.size(), 16U);
   for (std::size_t i = 0; i < 4; ++i)
-    for (std::size_t j = 0; j < 4; ++j) EXPECT_DOUBLE_EQ(fast.log_covariance[i * 4 + j], fast.log_covariance[j * 4 + i]);
+    for (std::size_t j = 0; j < 4; ++j)
+      EXPECT_DOUBLE_EQ(fast.log_covariance[i * 4 + j], fast.log_covariance[j * 4 + i]);
 }
 
 TEST(ValueModels, GammaGammaThroughTheLayerEqualsTheOldFitBitForBit) {
@@ -129,7 +130,8 @@ TEST(ValueModels, GammaGammaThroughTheLayerEqualsTheOldFitBitForBit) {
   EXPECT_NEAR(rapport::log_likelihood(m, data), old.log_likelihood, 1e-9 * std::abs(old.log_likelihood));
   std::vector<double> spend(d.x.size());
   rapport::expected_spend(m, data, spend);
-  for (std::size_t i = 0; i < d.x.size(); ++i) EXPECT_EQ(spend[i], rapport::gamma_gamma_expected_spend(old, d.x[i], d.m[i]));
+  for (std::size_t i = 0; i < d.x.size(); ++i)
+    EXPECT_EQ(spend[i], rapport::gamma_gamma_expected_spend(old, d.x[i], d.m[i]));
   for (double se : m.std_errors) EXPECT_GT(se, 0);
   // Gamma-Gamma predicts spend, not purchases.
   EXPECT_THROW(rapport::p_alive(m, data, spend), rapport::InputError);
@@ -140,7 +142,8 @@ TEST(ValueModels, GammaGammaThroughTheLayerEqualsTheOldFitBitForBit) {
 TEST(ValueModels, BgNbdPublishedCustomerPrediction) {
   // Fader, Hardie & Lee (2005), section 5: with r = 0.243, alpha = 4.414, a = 0.793, b = 2.426
   // (weeks) a customer with x = 2, t_x = 30.43, T = 38.86 makes 1.226 purchases in the next 39 weeks.
-  const ValueModel m = rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{0.243, 4.414, 0.793, 2.426});
+  const ValueModel m =
+      rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{0.243, 4.414, 0.793, 2.426});
   const std::vector<double> x{2}, tx{30.43}, T{38.86};
   std::vector<double> e(1);
   rapport::expected_purchases(m, 39, rfm(x, tx, T), e);
@@ -148,7 +151,8 @@ TEST(ValueModels, BgNbdPublishedCustomerPrediction) {
 }
 
 TEST(ValueModels, BgNbdNewCustomerPmfSumsToOneWithMeanEqualToExpectation) {
-  const ValueModel m = rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{0.243, 4.414, 0.793, 2.426});
+  const ValueModel m =
+      rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{0.243, 4.414, 0.793, 2.426});
   for (double t : {1.0, 39.0, 78.0, 520.0}) {
     double total = 0, mean = 0;
     for (unsigned k = 0; k < 20000; ++k) {
@@ -176,7 +180,8 @@ TEST(ValueModels, BgNbdNewCustomerPmfSumsToOneWithMeanEqualToExpectation) {
 
 TEST(ValueModels, MakeValueModelRejectsBadParameters) {
   EXPECT_THROW(rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{1, 2, 3}), rapport::ConfigError);
-  EXPECT_THROW(rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{1, 2, 3, -1}), rapport::ConfigError);
+  EXPECT_THROW(rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{1, 2, 3, -1}),
+               rapport::ConfigError);
   EXPECT_THROW(rapport::make_value_model(ValueModelName::pareto_nbd, std::vector<double>{1, NAN, 3, 1}),
                rapport::ConfigError);
   EXPECT_THROW(rapport::make_value_model(ValueModelName::gamma_gamma, std::vector<double>{1, 0.5, 3}),
@@ -214,7 +219,8 @@ TEST(ValueModels, BadInputIsRejectedNamingTheRow) {
   // Too few customers is a FitError (min_customers = 10 by default).
   EXPECT_THROW(rapport::fit_value_model(ValueModelName::bgnbd, rfm(x, tx, {4, 5, 7})), rapport::FitError);
   // Output of the wrong length.
-  const ValueModel m = rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{0.243, 4.414, 0.793, 2.426});
+  const ValueModel m =
+      rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{0.243, 4.414, 0.793, 2.426});
   std::vector<double> out(2);
   EXPECT_THROW(rapport::p_alive(m, rfm(x, {3, 4, 0}, T), out), rapport::InputError);
 }
@@ -262,7 +268,7 @@ TEST(ValueModels, PenalizerShrinksLogParametersTowardsZero) {
     EXPECT_EQ(m.penalizer, pen);
     double norm = 0;
     for (std::size_t k = 0; k < 4; ++k) norm += std::log(m.params[k]) * std::log(m.params[k]);
-    EXPECT_LT(norm, previous) << pen;  // Σθ² strictly decreases with the penalty
+    EXPECT_LT(norm, previous) << pen;                  // Σθ² strictly decreases with the penalty
     EXPECT_LT(m.log_likelihood, free.log_likelihood);  // and the unpenalised LL drops
     EXPECT_NEAR(m.log_likelihood, rapport::log_likelihood(m, data), 1e-9 * std::abs(m.log_likelihood));
     previous = norm;
@@ -272,7 +278,8 @@ TEST(ValueModels, PenalizerShrinksLogParametersTowardsZero) {
 TEST(ValueModels, DiscountedExpectationByPartsMatchesDirectIntegral) {
   // For a new customer (x = t_x = T = 0) under BG/NBD, E(s) is smooth; the discounted count
   // ∫ e^(-δs) dE(s) by parts against a fine midpoint sum of e^(-δs) (E(s+h) − E(s)).
-  const ValueModel m = rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{0.243, 4.414, 0.793, 2.426});
+  const ValueModel m =
+      rapport::make_value_model(ValueModelName::bgnbd, std::vector<double>{0.243, 4.414, 0.793, 2.426});
   const std::vector<double> x{0, 2, 5}, tx{0, 30.43, 20}, T{0, 38.86, 38};
   const ModelData data = rfm(x, tx, T);
   std::vector<double> disc(3), plain(3), check(3);

@@ -81,9 +81,9 @@ TEST(ParetoNbd, CdnowMatchesPublishedFit) {
   const auto& d = rapport::test::cdnow();
   const std::vector<double> tx = rapport::test::in_weeks(d.t_x), T = rapport::test::in_weeks(d.T);
   const ModelData data = rfm(d.x, tx, T);
-  for (const auto& published : {std::vector<double>{0.5534, 10.5796, 0.6061, 11.6562},
-                                std::vector<double>{0.5534, 10.5802, 0.6061, 11.6562},
-                                std::vector<double>{0.55315, 10.57633, 0.60625, 11.67150}}) {
+  for (const auto& published :
+       {std::vector<double>{0.5534, 10.5796, 0.6061, 11.6562}, std::vector<double>{0.5534, 10.5802, 0.6061, 11.6562},
+        std::vector<double>{0.55315, 10.57633, 0.60625, 11.67150}}) {
     const double ll = rapport::log_likelihood(rapport::make_value_model(ValueModelName::pareto_nbd, published), data);
     EXPECT_LT(ll, m.log_likelihood);
     EXPECT_GT(ll, m.log_likelihood - 1e-3);
@@ -136,11 +136,11 @@ TEST(ParetoNbd, LikelihoodMatchesTheDefiningIntegral) {
     double r, alpha, s, beta, x, t_x, T;
   };
   const Case cases[] = {
-      {0.5534, 10.5796, 0.6061, 11.6562, 2, 30.43, 38.86},  // alpha < beta
-      {0.5534, 11.6562, 0.6061, 10.5796, 2, 30.43, 38.86},  // alpha > beta
-      {0.5, 10, 0.6, 10, 3, 20, 39},                        // alpha == beta
-      {0.5, 50, 0.6, 0.01, 4, 0.5, 39},                     // (alpha-beta)/(alpha+t_x) = 0.99
-      {0.5, 0.01, 0.6, 50, 4, 0.5, 39},                     // (beta-alpha)/(beta+t_x) = 0.99
+      {0.5534, 10.5796, 0.6061, 11.6562, 2, 30.43, 38.86},           // alpha < beta
+      {0.5534, 11.6562, 0.6061, 10.5796, 2, 30.43, 38.86},           // alpha > beta
+      {0.5, 10, 0.6, 10, 3, 20, 39},                                 // alpha == beta
+      {0.5, 50, 0.6, 0.01, 4, 0.5, 39},                              // (alpha-beta)/(alpha+t_x) = 0.99
+      {0.5, 0.01, 0.6, 50, 4, 0.5, 39},                              // (beta-alpha)/(beta+t_x) = 0.99
       {0.5143, 2.8845, 0.2856, 14.1087, 221, 103.42857, 103.57143},  // CLVTools #100
       {1.2, 3, 2.5, 40, 60, 38.9, 39},
       {0.3, 8, 0.9, 2, 1, 1e-3, 52},
@@ -196,7 +196,8 @@ TEST(ParetoNbd, NewCustomerPmfSumsToOneWithMeanEqualToExpectation) {
     }
     EXPECT_NEAR(total, 1.0, 1e-9) << t;
     // E[X(t)] = r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)] (Fader & Hardie 2005 note, eq. 17).
-    const double closed = 0.5534 * 11.6562 / (10.5796 * (0.6061 - 1)) * (1 - std::pow(11.6562 / (11.6562 + t), 0.6061 - 1));
+    const double closed =
+        0.5534 * 11.6562 / (10.5796 * (0.6061 - 1)) * (1 - std::pow(11.6562 / (11.6562 + t), 0.6061 - 1));
     EXPECT_NEAR(rapport::expected_purchases_new(m, t), closed, 1e-12 * closed);
     EXPECT_NEAR(mean, closed, 1e-7 * closed) << t;
   }

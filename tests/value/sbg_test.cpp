@@ -115,8 +115,8 @@ TEST(Sbg, LogLikelihoodAtPublishedEstimates) {
 
 /// Expects `fit` to round to `published` at the published digits (|difference| <= half a unit).
 void expect_digits(double fit, double published, double half_unit, const char* what) {
-  EXPECT_LE(std::abs(fit - published), half_unit * (1 + 1e-9)) << what << ": fitted " << fit << ", published "
-                                                                << published;
+  EXPECT_LE(std::abs(fit - published), half_unit * (1 + 1e-9))
+      << what << ": fitted " << fit << ", published " << published;
 }
 
 // The published fits, by maximum likelihood from the curves' years 0-7 (Fader & Hardie 2007):
@@ -126,7 +126,8 @@ TEST(Sbg, PublishedFitsReproduced) {
     const std::vector<double>* pct;
     double alpha, beta, ll;
   };
-  for (const Case& c : {Case{&curves().regular, 0.704, 1.182, -1680.3}, Case{&curves().high_end, 0.668, 3.806, -1611.2}}) {
+  for (const Case& c :
+       {Case{&curves().regular, 0.704, 1.182, -1680.3}, Case{&curves().high_end, 0.668, 3.806, -1611.2}}) {
     const Rows rows = calibration(*c.pct);
     const rapport::ValueModel m = rapport::fit_value_model(rapport::ValueModelName::sbg, rows.data());
     ASSERT_EQ(m.params.size(), 2u);
@@ -328,9 +329,9 @@ TEST(Sbg, PmfSumsToOneWithMeanExpected) {
 }
 
 // Projection: survival for years 8-12 at the published estimates, against the published curves
-// (Fader & Hardie 2007: the model calibrated on years 0-7 tracks the actual curves of years 8-12). The model's figures follow from S(t) = Π_{k=1..t} (β+k-1)/(α+β+k-1), summed here
-// independently; the tolerance is the gap the paper shows (regular within 0.4 points, high end
-// within 1.7 points, the model below the actual curve in both).
+// (Fader & Hardie 2007: the model calibrated on years 0-7 tracks the actual curves of years 8-12). The model's figures
+// follow from S(t) = Π_{k=1..t} (β+k-1)/(α+β+k-1), summed here independently; the tolerance is the gap the paper shows
+// (regular within 0.4 points, high end within 1.7 points, the model below the actual curve in both).
 TEST(Sbg, ProjectedRetentionYears8To12) {
   struct Case {
     std::vector<double> p;

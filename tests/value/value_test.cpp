@@ -27,20 +27,20 @@
 
 namespace {
 
-using rapport::test::cdnow;
-using rapport::test::Cdnow;
-using rapport::test::expect_published;
 using rapport::BgNbdParams;
 using rapport::FitError;
 using rapport::GammaGammaParams;
+using rapport::test::cdnow;
+using rapport::test::Cdnow;
+using rapport::test::expect_published;
 
 /// Simulated BG/NBD customers with whole-day t_x and T.
 struct Simulated {
   std::vector<double> x, t_x, T;
 };
 
-Simulated simulate_bgnbd(std::size_t n, double r, double alpha, double a, double b,
-                         std::uint64_t seed, bool whole_days = true) {
+Simulated simulate_bgnbd(std::size_t n, double r, double alpha, double a, double b, std::uint64_t seed,
+                         bool whole_days = true) {
   std::mt19937_64 rng(seed);
   std::gamma_distribution<double> lambda_dist(r, 1.0 / alpha);
   std::gamma_distribution<double> ga(a, 1.0), gb(b, 1.0);
@@ -102,8 +102,8 @@ void expect_derivatives_match_finite_differences(Objective&& objective, const Ei
 
 /// The check above for the BG/NBD objective on `data`.
 void expect_bgnbd_derivatives_match_finite_differences(const rapport::detail::BgNbdData& data,
-                                                       const Eigen::Vector4d& theta,
-                                                       const Eigen::Vector4d& g, const Eigen::Matrix4d& H) {
+                                                       const Eigen::Vector4d& theta, const Eigen::Vector4d& g,
+                                                       const Eigen::Matrix4d& H) {
   expect_derivatives_match_finite_differences<4>(
       [&](const Eigen::Vector4d& t, Eigen::Vector4d* grad) {
         return rapport::detail::bgnbd_objective(data, t, grad, nullptr);
@@ -174,8 +174,7 @@ TEST(BgNbd, CdnowMatchesPublishedFit) {
 
   // The fitted log-likelihood is the sum of the per-customer log-likelihoods.
   double sum = 0;
-  for (std::size_t i = 0; i < d.x.size(); ++i)
-    sum += rapport::bgnbd_log_likelihood(days, d.x[i], d.t_x[i], d.T[i]);
+  for (std::size_t i = 0; i < d.x.size(); ++i) sum += rapport::bgnbd_log_likelihood(days, d.x[i], d.t_x[i], d.T[i]);
   EXPECT_NEAR(sum, days.log_likelihood, 1e-8 * std::abs(sum));
 
   // A maximum: the log-likelihood drops when any parameter moves.
@@ -185,8 +184,7 @@ TEST(BgNbd, CdnowMatchesPublishedFit) {
       double* fields[] = {&q.r, &q.alpha, &q.a, &q.b};
       *fields[k] *= f;
       double s2 = 0;
-      for (std::size_t i = 0; i < d.x.size(); ++i)
-        s2 += rapport::bgnbd_log_likelihood(q, d.x[i], d.t_x[i], d.T[i]);
+      for (std::size_t i = 0; i < d.x.size(); ++i) s2 += rapport::bgnbd_log_likelihood(q, d.x[i], d.t_x[i], d.T[i]);
       EXPECT_LT(s2, sum);
     }
   }
@@ -219,8 +217,7 @@ TEST(BgNbd, HardieWorkedExample) {
   const double e = rapport::bgnbd_expected_purchases(kHardieWeeks, 39, 2, 30.43, 38.86);
   EXPECT_NEAR(e, 1.226, 0.0005);
   // Unit-agnostic: the same customer in days.
-  const double e_days =
-      rapport::bgnbd_expected_purchases(kHardieDays, 39 * 7, 2, 30.43 * 7, 38.86 * 7);
+  const double e_days = rapport::bgnbd_expected_purchases(kHardieDays, 39 * 7, 2, 30.43 * 7, 38.86 * 7);
   EXPECT_NEAR(e_days, e, 1e-12 * e);
 }
 
@@ -281,8 +278,7 @@ TEST(BgNbd, ExtremeHistoriesStayFinite) {
   const double rate_based = x / T * horizon;  // 250
   EXPECT_GT(e, 0.5 * pa * rate_based);
   EXPECT_LT(e, 1.1 * rate_based);
-  const double if_alive =
-      rapport::detail::bgnbd_expected_purchases_if_alive(kHardieDays, horizon, x, T);
+  const double if_alive = rapport::detail::bgnbd_expected_purchases_if_alive(kHardieDays, horizon, x, T);
   EXPECT_NEAR(if_alive, rate_based, 0.05 * rate_based);
   const double ll = rapport::bgnbd_log_likelihood(kHardieDays, x, t_x, T);
   EXPECT_TRUE(std::isfinite(ll));
@@ -298,8 +294,7 @@ TEST(BgNbd, ExtremeHistoriesStayFinite) {
 TEST(BgNbd, PAliveAndMonotoneHorizon) {
   EXPECT_EQ(rapport::bgnbd_p_alive(kHardieWeeks, 0, 0, 30), 1.0);
   // Recent purchase: more likely alive than an old one.
-  EXPECT_GT(rapport::bgnbd_p_alive(kHardieWeeks, 3, 29, 30),
-            rapport::bgnbd_p_alive(kHardieWeeks, 3, 5, 30));
+  EXPECT_GT(rapport::bgnbd_p_alive(kHardieWeeks, 3, 29, 30), rapport::bgnbd_p_alive(kHardieWeeks, 3, 5, 30));
   EXPECT_EQ(rapport::bgnbd_expected_purchases(kHardieWeeks, 0, 3, 20, 30), 0.0);
   double prev = 0;
   for (double h : {1.0, 5.0, 13.0, 26.0, 52.0, 104.0, 520.0}) {
@@ -319,11 +314,10 @@ TEST(BgNbd, ExpectedPurchasesNearZOneMatchClosedForms) {
   for (const double alpha : {1e-9, 1e-6, 0.01, 1.0}) {
     for (const double t : {365.0, 36500.0}) {
       const double u = t / alpha;
-      const double uniform = rapport::detail::bgnbd_expected_purchases_if_alive(
-          BgNbdParams{1, alpha, 1, 1, 0}, t, 0, 0);
+      const double uniform =
+          rapport::detail::bgnbd_expected_purchases_if_alive(BgNbdParams{1, alpha, 1, 1, 0}, t, 0, 0);
       EXPECT_NEAR(uniform, std::log1p(u), 1e-13 * std::log1p(u)) << "alpha " << alpha;
-      const double linear = rapport::detail::bgnbd_expected_purchases_if_alive(
-          BgNbdParams{1, alpha, 2, 1, 0}, t, 0, 0);
+      const double linear = rapport::detail::bgnbd_expected_purchases_if_alive(BgNbdParams{1, alpha, 2, 1, 0}, t, 0, 0);
       const double want = 2 * (1 - std::log1p(u) / u);
       EXPECT_NEAR(linear, want, 1e-13 * want) << "alpha " << alpha << " t " << t;
     }
@@ -355,8 +349,7 @@ TEST(BgNbd, ExpectedPurchasesWithHugeDropoutParametersMatchReference) {
   // up to O(1/(a+b)) (here ~1e-8 relative).
   const double u = 365.0 / (huge.alpha + 1458), p0 = huge.a / (huge.a + huge.b);
   const double limit = -std::expm1(-huge.r * std::log1p(p0 * u)) / p0;
-  EXPECT_NEAR(rapport::detail::bgnbd_expected_purchases_if_alive(huge, 365, 0, 1458), limit,
-              1e-6 * limit);
+  EXPECT_NEAR(rapport::detail::bgnbd_expected_purchases_if_alive(huge, 365, 0, 1458), limit, 1e-6 * limit);
 }
 
 // Invariants over a grid of valid parameters, extreme ones included: finite, >= 0, increasing
@@ -375,9 +368,10 @@ TEST(BgNbd, ExpectedPurchasesInvariantsOverExtremeGrid) {
               for (const double t : {1e-3, 1.0, 30.0, 365.0, 3650.0, 36500.0}) {
                 const double e = rapport::detail::bgnbd_expected_purchases_if_alive(p, t, x, T);
                 const double no_dropout = (r + x) * t / (alpha + T);
-                ASSERT_TRUE(std::isfinite(e)) << r << ' ' << alpha << ' ' << a << ' ' << b
-                                              << ' ' << x << ' ' << T << ' ' << t;
-                ASSERT_GE(e, previous * (1 - 1e-12)) << r << ' ' << alpha << ' ' << x << ' ' << T << ' ' << a << ' ' << b << ' ' << t;
+                ASSERT_TRUE(std::isfinite(e))
+                    << r << ' ' << alpha << ' ' << a << ' ' << b << ' ' << x << ' ' << T << ' ' << t;
+                ASSERT_GE(e, previous * (1 - 1e-12))
+                    << r << ' ' << alpha << ' ' << x << ' ' << T << ' ' << a << ' ' << b << ' ' << t;
                 // 1e-9: with r ~ 1e-6 the series' two leading parts cancel to ~1e-10 relative.
                 ASSERT_LE(e, no_dropout * (1 + 1e-9)) << a << ' ' << b << ' ' << t;
                 ASSERT_GT(e, 0);
@@ -390,10 +384,10 @@ TEST(BgNbd, ExpectedPurchasesInvariantsOverExtremeGrid) {
 
 TEST(BgNbd, LogLikelihoodMatchesDirectFormula) {
   const BgNbdParams p = kHardieWeeks;
-  for (const auto& [x, tx, T] : {std::tuple{0.0, 0.0, 30.0}, std::tuple{2.0, 30.43, 38.86},
-                                 std::tuple{10.0, 5.0, 38.0}}) {
-    const double B = std::exp(std::lgamma(p.a) + std::lgamma(p.b + x) - std::lgamma(p.a + p.b + x) -
-                              std::lgamma(p.a) - std::lgamma(p.b) + std::lgamma(p.a + p.b));
+  for (const auto& [x, tx, T] :
+       {std::tuple{0.0, 0.0, 30.0}, std::tuple{2.0, 30.43, 38.86}, std::tuple{10.0, 5.0, 38.0}}) {
+    const double B = std::exp(std::lgamma(p.a) + std::lgamma(p.b + x) - std::lgamma(p.a + p.b + x) - std::lgamma(p.a) -
+                              std::lgamma(p.b) + std::lgamma(p.a + p.b));
     const double head = std::exp(std::lgamma(p.r + x) - std::lgamma(p.r)) * std::pow(p.alpha, p.r);
     double bracket = std::pow(p.alpha + T, -(p.r + x));
     if (x > 0) bracket += p.a / (p.b + x - 1) * std::pow(p.alpha + tx, -(p.r + x));
@@ -415,18 +409,16 @@ TEST(BgNbd, FitErrors) {
   }
   const std::vector<double> zeros(50, 0.0), T50(50, 100.0);
   EXPECT_THROW(rapport::fit_bgnbd(zeros, zeros, T50), FitError);
-  EXPECT_THROW(rapport::fit_bgnbd(std::vector<double>(20, 1.0), std::vector<double>(19, 1.0),
-                                  std::vector<double>(20, 2.0)),
-               rapport::UsageError);
+  EXPECT_THROW(
+      rapport::fit_bgnbd(std::vector<double>(20, 1.0), std::vector<double>(19, 1.0), std::vector<double>(20, 2.0)),
+      rapport::UsageError);
   std::vector<double> bad_tx(50, 1.0);
   bad_tx[3] = 200;  // t_x > T
-  EXPECT_THROW(rapport::fit_bgnbd(std::vector<double>(50, 1.0), bad_tx, T50),
-               rapport::InputError);
+  EXPECT_THROW(rapport::fit_bgnbd(std::vector<double>(50, 1.0), bad_tx, T50), rapport::InputError);
 }
 
 TEST(BgNbd, CompressionMergesIdenticalCustomers) {
-  const std::vector<double> x = {0, 1, 0, 1, 2, 0}, tx = {0, 5, 7, 5, 9, 0},
-                            T = {30, 30, 30, 30, 30, 40};
+  const std::vector<double> x = {0, 1, 0, 1, 2, 0}, tx = {0, 5, 7, 5, 9, 0}, T = {30, 30, 30, 30, 30, 40};
   const auto data = rapport::detail::compress_bgnbd(x, tx, T);
   EXPECT_EQ(data.customers, 6U);
   EXPECT_EQ(data.repeat_buyers, 3U);
@@ -611,9 +603,8 @@ TEST(BgNbd, BatchPredictionsEqualPerCustomerFunctionsBitForBit) {
     tx.push_back(ti);
     T.push_back(Ti);
   }
-  const std::vector<BgNbdParams> models = {{0.243, 4.41, 0.793, 2.426, 0},
-                                           {0.56, 59.3, 1.74e7, 1.61e8, 0},
-                                           {2.0, 0.5, 1.0, 0.3, 0}};
+  const std::vector<BgNbdParams> models = {
+      {0.243, 4.41, 0.793, 2.426, 0}, {0.56, 59.3, 1.74e7, 1.61e8, 0}, {2.0, 0.5, 1.0, 0.3, 0}};
   auto bits = [](double v) { return std::bit_cast<std::uint64_t>(v); };
   for (const BgNbdParams& p : models) {
     // (the quadrature model is slow per customer: fewer of them)
@@ -679,7 +670,7 @@ TEST(GammaGamma, AnalyticGradientAndHessianMatchFiniteDifferences) {
   const Cdnow& d = cdnow();
   const auto data = rapport::detail::compress_gamma_gamma(d.x, d.m);
   for (const Eigen::Vector3d& theta : {Eigen::Vector3d(std::log(6.25), std::log(3.74), std::log(15.44)),
-                                      Eigen::Vector3d(0.0, 0.7, 4.0), Eigen::Vector3d(2.5, 2.0, 1.0)}) {
+                                       Eigen::Vector3d(0.0, 0.7, 4.0), Eigen::Vector3d(2.5, 2.0, 1.0)}) {
     Eigen::Vector3d g;
     Eigen::Matrix3d H;
     rapport::detail::gamma_gamma_objective(data, theta, &g, &H);

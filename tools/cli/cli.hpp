@@ -12,43 +12,43 @@ namespace rapport::cli {
 
 /// The database side of a scoring run: where the tables are read from and written back to.
 struct DbArgs {
-  std::string uri;            ///< --db `sqlite:PATH` or a PostgreSQL URI ("" = read CSV files)
-  std::string tables;         ///< --tables `customers=crm.clients,...`
-  std::string out_table;      ///< --out-table: the scores ("" = none)
-  std::string history_table;  ///< --history-table: headline scores per as-of date ("" = none)
+  std::string uri;                          ///< --db `sqlite:PATH` or a PostgreSQL URI ("" = read CSV files)
+  std::string tables;                       ///< --tables `customers=crm.clients,...`
+  std::string out_table;                    ///< --out-table: the scores ("" = none)
+  std::string history_table;                ///< --history-table: headline scores per as-of date ("" = none)
   std::string runs_table = "rapport_runs";  ///< --runs-table when writing ("" = none)
 };
 
 /// Arguments of `rapport score` (also the command run without a subcommand).
 struct ScoreArgs {
-  std::string dir;          ///< DIR with customers.csv and the others (or empty)
-  std::string customers;    ///< --customers
-  std::string contacts;     ///< --contacts
-  std::string purchases;    ///< --purchases
-  std::string referrals;    ///< --referrals
-  std::string as_of;        ///< --as-of YYYY-MM-DD
-  std::string out;          ///< --out scores CSV
-  std::string summary;      ///< --summary JSON
-  std::string explain;      ///< --explain JSON lines
-  std::string rejects;      ///< --rejects CSV
-  std::string config;       ///< --config JSON
-  unsigned threads = 0;     ///< --threads (0 = the config's)
-  double intervals = 0;     ///< --intervals LEVEL (0 = the config's)
-  std::string interval_method;  ///< --interval-method parametric|bootstrap ("" = the config's)
-  unsigned interval_draws = 0;  ///< --interval-draws B (0 = the config's)
-  bool strict = false;      ///< --strict
-  bool quiet = false;       ///< --quiet
+  std::string dir;                 ///< DIR with customers.csv and the others (or empty)
+  std::string customers;           ///< --customers
+  std::string contacts;            ///< --contacts
+  std::string purchases;           ///< --purchases
+  std::string referrals;           ///< --referrals
+  std::string as_of;               ///< --as-of YYYY-MM-DD
+  std::string out;                 ///< --out scores CSV
+  std::string summary;             ///< --summary JSON
+  std::string explain;             ///< --explain JSON lines
+  std::string rejects;             ///< --rejects CSV
+  std::string config;              ///< --config JSON
+  unsigned threads = 0;            ///< --threads (0 = the config's)
+  double intervals = 0;            ///< --intervals LEVEL (0 = the config's)
+  std::string interval_method;     ///< --interval-method parametric|bootstrap ("" = the config's)
+  unsigned interval_draws = 0;     ///< --interval-draws B (0 = the config's)
+  bool strict = false;             ///< --strict
+  bool quiet = false;              ///< --quiet
   rapport_cli::ReportArgs report;  ///< --report F (and `rapport report`)
-  DbArgs db;                ///< --db URI, --tables, the write-back tables
+  DbArgs db;                       ///< --db URI, --tables, the write-back tables
 };
 
 /// Arguments of `rapport graph`.
 struct GraphArgs {
-  std::string algorithm;    ///< pagerank or katz
-  std::string edges;        ///< EDGES file
-  std::string out;          ///< --out id,value CSV (empty: top 20 on stdout)
-  PageRankOptions pagerank; ///< --damping, --tolerance, --threads
-  KatzOptions katz;         ///< --beta
+  std::string algorithm;     ///< pagerank or katz
+  std::string edges;         ///< EDGES file
+  std::string out;           ///< --out id,value CSV (empty: top 20 on stdout)
+  PageRankOptions pagerank;  ///< --damping, --tolerance, --threads
+  KatzOptions katz;          ///< --beta
 };
 
 /// Arguments of `rapport generate`.
@@ -60,10 +60,10 @@ struct GenerateArgs {
 
 /// Arguments of `rapport import`.
 struct ImportArgs {
-  std::string dir;          ///< DIR with customers.csv and the others
-  std::string uri;          ///< --db URI
-  std::string tables;       ///< --tables
-  bool strict = false;      ///< --strict
+  std::string dir;      ///< DIR with customers.csv and the others
+  std::string uri;      ///< --db URI
+  std::string tables;   ///< --tables
+  bool strict = false;  ///< --strict
 };
 
 /// Runs `rapport score`; returns the exit code. Throws rapport::Error on failure.
@@ -75,7 +75,6 @@ int run_generate(GenerateArgs args);
 /// Runs `rapport import`: loads DIR's CSV files (the same rejects as `score`) and writes the
 /// accepted rows into the database's four tables; returns the exit code. Throws rapport::Error.
 int run_import(ImportArgs args);
-
 
 /// `rapport score`'s steps, shared with `rapport history`: the input files (DIR's or the bundled
 /// sample's, overridden per table), the inputs as named paths, the config (--config, --threads),

@@ -27,8 +27,9 @@ void check_db_args(const DbArgs& db, bool csv_inputs) {
     return;
   }
   if (csv_inputs)
-    throw ConfigError("--db reads every table from the database: give no DIR, --customers, --contacts, "
-                      "--purchases or --referrals with it");
+    throw ConfigError(
+        "--db reads every table from the database: give no DIR, --customers, --contacts, "
+        "--purchases or --referrals with it");
   DbTables::parse(db.tables);
   write_options(db).validate();  // the tables written at the end are named correctly, or nothing is read
 }

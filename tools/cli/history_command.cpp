@@ -51,7 +51,8 @@ ScoreResult score_and_store(const HistoryArgs& args, const LoadResult& loaded, c
 }  // namespace
 
 CLI::App* add_history_command(CLI::App& app, HistoryArgs& args) {
-  auto* cmd = app.add_subcommand("history", "Scores at several as-of dates, one long table (as_of, then the score columns)");
+  auto* cmd =
+      app.add_subcommand("history", "Scores at several as-of dates, one long table (as_of, then the score columns)");
   ScoreArgs& a = args.score;
   cmd->add_option("DIR", a.dir, "Directory holding customers.csv and optionally the other tables");
   cmd->add_option("--customers", a.customers, "customers CSV (overrides DIR's)");
@@ -88,8 +89,8 @@ int run_history(HistoryArgs args) {
   if (a.out.empty())
     for (const day_t d : dates) score_and_store(args, loaded, cfg, d);
   else
-    write_history_csv(a.out, loaded.base, dates, [&](day_t d) { return score_and_store(args, loaded, cfg, d); },
-                      cfg.threads);
+    write_history_csv(
+        a.out, loaded.base, dates, [&](day_t d) { return score_and_store(args, loaded, cfg, d); }, cfg.threads);
   const auto t2 = Clock::now();
   print_rejects(loaded.report, "");
   if (!a.quiet)

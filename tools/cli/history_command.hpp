@@ -13,8 +13,8 @@ namespace rapport::cli {
 
 /// Arguments of `rapport history`: the score command's inputs, config and --out, and the dates.
 struct HistoryArgs {
-  ScoreArgs score;     ///< DIR, --customers … or --db, --config, --threads, --strict, --quiet, --out
-  std::string dates;   ///< --as-of D1,D2,... (YYYY-MM-DD, comma-separated)
+  ScoreArgs score;    ///< DIR, --customers … or --db, --config, --threads, --strict, --quiet, --out
+  std::string dates;  ///< --as-of D1,D2,... (YYYY-MM-DD, comma-separated)
 };
 
 /// The dates of `option D1,D2,...` (YYYY-MM-DD, comma-separated), in the order given.

@@ -31,11 +31,11 @@ extern "C" void remove_outputs_and_reraise(int sig) {
 /// For every signal whose action is to terminate: only where that action is still the default,
 /// so that an ignored SIGHUP (nohup) stays ignored and a sanitizer's crash handler stays.
 void install_signal_cleanup() {
-  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXFSZ, SIGXCPU, SIGALRM, SIGUSR1, SIGUSR2,
-                        SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
-    struct sigaction old{};
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXFSZ, SIGXCPU, SIGALRM, SIGUSR1, SIGUSR2, SIGABRT,
+                        SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
+    struct sigaction old {};
     if (::sigaction(sig, nullptr, &old) != 0 || (old.sa_flags & SA_SIGINFO) != 0 || old.sa_handler != SIG_DFL) continue;
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = remove_outputs_and_reraise;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESETHAND;
@@ -112,13 +112,20 @@ void add_graph_options(CLI::App& app, GraphArgs& a) {
 
 const char* kind_label(rapport::ErrorKind kind) {
   switch (kind) {
-    case rapport::ErrorKind::input: return "input error";
-    case rapport::ErrorKind::config: return "config error";
-    case rapport::ErrorKind::fit: return "model fit error";
-    case rapport::ErrorKind::output: return "output error";
-    case rapport::ErrorKind::usage: return "usage error";
-    case rapport::ErrorKind::not_found: return "not found";
-    case rapport::ErrorKind::internal: return "internal error";
+    case rapport::ErrorKind::input:
+      return "input error";
+    case rapport::ErrorKind::config:
+      return "config error";
+    case rapport::ErrorKind::fit:
+      return "model fit error";
+    case rapport::ErrorKind::output:
+      return "output error";
+    case rapport::ErrorKind::usage:
+      return "usage error";
+    case rapport::ErrorKind::not_found:
+      return "not found";
+    case rapport::ErrorKind::internal:
+      return "internal error";
   }
   return "error";
 }
@@ -161,7 +168,7 @@ int main(int argc, char** argv) {
     if (*history) return run_history(std::move(history_args));
     if (*import) return run_import(std::move(import_args));
     if (*validate) return run_validate(std::move(validate_args));
-    if (*report) score_args.quiet = true;  // `rapport report`: the score path, writing only the page
+    if (*report) score_args.quiet = true;     // `rapport report`: the score path, writing only the page
     return run_score(std::move(score_args));  // also the default with no subcommand
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; a bad option (unknown, missing, not a number) is a usage

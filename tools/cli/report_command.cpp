@@ -28,8 +28,10 @@ void add_report_options(CLI::App& score, ReportArgs& args) {
 
 CLI::App* add_report_command(CLI::App& app, std::string& dir, std::string& as_of, std::string& config_path,
                              unsigned& threads, ReportArgs& args) {
-  auto* cmd = app.add_subcommand("report", "Score a customer base and write the visual report (one self-contained HTML page)");
-  cmd->add_option("DIR", dir, "Directory with customers.csv [contacts.csv purchases.csv referrals.csv] (default: the sample)");
+  auto* cmd =
+      app.add_subcommand("report", "Score a customer base and write the visual report (one self-contained HTML page)");
+  cmd->add_option("DIR", dir,
+                  "Directory with customers.csv [contacts.csv purchases.csv referrals.csv] (default: the sample)");
   cmd->add_option("--as-of", as_of, "Score as of this date (YYYY-MM-DD); default: the latest date in the data");
   cmd->add_option("--config", config_path, "ScoringConfig as JSON");
   cmd->add_option("--threads", threads, "Worker threads (default: all cores)");

@@ -75,8 +75,11 @@ std::vector<NamedPath> input_paths(const InputFiles& files, const ScoreArgs& arg
 
 std::vector<NamedPath> output_paths(const ScoreArgs& args) {
   std::vector<NamedPath> out;
-  const std::pair<const char*, const std::string*> outputs[] = {
-      {"--out", &args.out}, {"--summary", &args.summary}, {"--explain", &args.explain}, {"--rejects", &args.rejects}, {"--report", &args.report.out}};
+  const std::pair<const char*, const std::string*> outputs[] = {{"--out", &args.out},
+                                                                {"--summary", &args.summary},
+                                                                {"--explain", &args.explain},
+                                                                {"--rejects", &args.rejects},
+                                                                {"--report", &args.report.out}};
   for (const auto& [option, path] : outputs)
     if (!path->empty()) out.push_back({option, *path});
   return out;
@@ -126,8 +129,8 @@ void check_value_models_step(const ScoreResult& result, bool strict) {
 
 /// Every output of the run, all or nothing (docs/outputs.md): the files wait in their temporary
 /// files until the last one and the database write-back succeeded, then go in place together.
-void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreResult& result,
-                   const ScoringConfig& cfg, std::unique_ptr<RejectsCsvWriter> rejects, seconds_t started) {
+void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreResult& result, const ScoringConfig& cfg,
+                   std::unique_ptr<RejectsCsvWriter> rejects, seconds_t started) {
   OutputBatch batch;
   if (!args.out.empty()) write_scores_csv(args.out, loaded.base, result, cfg.threads);
   std::optional<Summary> summary;  // computed once for --summary, --report and the runs table

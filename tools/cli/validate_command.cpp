@@ -9,17 +9,21 @@
 namespace rapport::cli {
 
 CLI::App* add_validate_command(CLI::App& app, ValidateArgs& args) {
-  auto* cmd = app.add_subcommand("validate", "Check the value models on a holdout: fit before D1, compare with [D1, D2]");
+  auto* cmd =
+      app.add_subcommand("validate", "Check the value models on a holdout: fit before D1, compare with [D1, D2]");
   ScoreArgs& a = args.score;
   cmd->add_option("DIR", a.dir, "Directory holding customers.csv and optionally the other tables");
   cmd->add_option("--customers", a.customers, "customers CSV (overrides DIR's)");
   cmd->add_option("--contacts", a.contacts, "contacts CSV (overrides DIR's)");
   cmd->add_option("--purchases", a.purchases, "purchases CSV (overrides DIR's)");
   cmd->add_option("--referrals", a.referrals, "referrals CSV (overrides DIR's)");
-  cmd->add_option("--holdout-from", args.holdout_from, "First day of the holdout (YYYY-MM-DD); calibration is before it")
+  cmd->add_option("--holdout-from", args.holdout_from,
+                  "First day of the holdout (YYYY-MM-DD); calibration is before it")
       ->required();
-  cmd->add_option("--holdout-to", args.holdout_to, "Last day of the holdout (YYYY-MM-DD); default: the last purchase day");
-  cmd->add_option("--value-model", args.value_models, "Models to check: bgnbd, pareto_nbd, mbgnbd (comma-separated) or all");
+  cmd->add_option("--holdout-to", args.holdout_to,
+                  "Last day of the holdout (YYYY-MM-DD); default: the last purchase day");
+  cmd->add_option("--value-model", args.value_models,
+                  "Models to check: bgnbd, pareto_nbd, mbgnbd (comma-separated) or all");
   cmd->add_option("--out", a.out, "Write the validation JSON here ('-' = standard output)")->required();
   cmd->add_option("--report", a.report.out, "Write the validation HTML page here");
   cmd->add_option("--config", a.config, "Scoring config JSON (fit options, threads)");

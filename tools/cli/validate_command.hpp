@@ -12,9 +12,9 @@ namespace rapport::cli {
 /// Arguments of `rapport validate`: the score command's inputs (DIR, --customers …, --config,
 /// --threads, --strict, --quiet), --out (the JSON) and --report (the HTML page), and the split.
 struct ValidateArgs {
-  ScoreArgs score;             ///< inputs, config, --out JSON, --report HTML (score.report.out)
-  std::string holdout_from;    ///< --holdout-from D1
-  std::string holdout_to;      ///< --holdout-to D2 ("" = the last purchase day)
+  ScoreArgs score;                     ///< inputs, config, --out JSON, --report HTML (score.report.out)
+  std::string holdout_from;            ///< --holdout-from D1
+  std::string holdout_to;              ///< --holdout-to D2 ("" = the last purchase day)
   std::string value_models = "bgnbd";  ///< --value-model M[,M...] or all
 };
 

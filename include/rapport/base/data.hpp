@@ -3,9 +3,9 @@
 /// contacts and purchases grouped by customer (CSR offsets), string keys interned to dense indexes.
 #pragma once
 
+#include <rapport/base/time.hpp>
 #include <rapport/error.hpp>
 #include <rapport/export.hpp>
-#include <rapport/base/time.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -68,10 +68,10 @@ struct TableCounts {
 
 /// Everything the loader has to say about the input.
 struct LoadReport {
-  TableCounts customers;               ///< customers table counts
-  TableCounts contacts;                ///< contacts table counts
-  TableCounts purchases;               ///< purchases table counts
-  TableCounts referrals;               ///< referrals table counts
+  TableCounts customers;  ///< customers table counts
+  TableCounts contacts;   ///< contacts table counts
+  TableCounts purchases;  ///< purchases table counts
+  TableCounts referrals;  ///< referrals table counts
   /// The rejected rows, in input order per table, up to LoadOptions::max_rejects_kept of them
   /// (LoadOptions::on_reject sees every one).
   std::vector<RejectedRow> rejects;
@@ -86,14 +86,14 @@ struct LoadReport {
 
 /// A contact (touchpoint) as given to CustomerBaseBuilder::add_contact.
 struct ContactRow {
-  seconds_t at = 0;                       ///< when it happened (UTC)
-  Channel channel = Channel::other;       ///< channel
-  Stage stage = Stage::welcome;           ///< Critical Wheel stage
+  seconds_t at = 0;                           ///< when it happened (UTC)
+  Channel channel = Channel::other;           ///< channel
+  Stage stage = Stage::welcome;               ///< Critical Wheel stage
   Initiator initiator = Initiator::business;  ///< who initiated it
-  Aspect aspect = Aspect::technical;      ///< technical, hospitality or wow
-  int impression = 0;                     ///< -2..+2
-  bool complaint = false;                 ///< whether it was a complaint
-  seconds_t resolved_at = no_time;        ///< when the complaint was resolved, or no_time
+  Aspect aspect = Aspect::technical;          ///< technical, hospitality or wow
+  int impression = 0;                         ///< -2..+2
+  bool complaint = false;                     ///< whether it was a complaint
+  seconds_t resolved_at = no_time;            ///< when the complaint was resolved, or no_time
 };
 
 /// The loaded customer base, columnar. Customer index i refers to row i of the customers table
@@ -101,10 +101,10 @@ struct ContactRow {
 /// [offsets[i], offsets[i+1]) of their columns, in input order.
 struct RAPPORT_API CustomerBase {
   // customers
-  std::vector<std::string> customer_id;   ///< customer keys, input order
-  std::vector<day_t> acquired_on;         ///< acquisition date per customer
-  std::vector<std::uint32_t> segment;     ///< segment index per customer into segment_names
-  std::vector<std::string> segment_names; ///< distinct segments, first-seen order ("" = none)
+  std::vector<std::string> customer_id;    ///< customer keys, input order
+  std::vector<day_t> acquired_on;          ///< acquisition date per customer
+  std::vector<std::uint32_t> segment;      ///< segment index per customer into segment_names
+  std::vector<std::string> segment_names;  ///< distinct segments, first-seen order ("" = none)
   /// The day each customer's contract ended (no_day while active); empty when no customer has one.
   std::vector<day_t> ended_on;
 
@@ -120,7 +120,7 @@ struct RAPPORT_API CustomerBase {
   /// Complaints only (sparse): complaint_resolved_at[complaint_offsets[i] + j] is the resolution
   /// instant (or no_time) of customer i's j-th complaint contact, in contact order.
   std::vector<std::uint64_t> complaint_offsets{0};
-  std::vector<seconds_t> complaint_resolved_at;   ///< see complaint_offsets
+  std::vector<seconds_t> complaint_resolved_at;  ///< see complaint_offsets
 
   // purchases, grouped by customer
   std::vector<std::uint64_t> purchase_offsets{0};  ///< CSR offsets, size customers + 1
@@ -129,7 +129,7 @@ struct RAPPORT_API CustomerBase {
 
   // referral graph: people are customers (person index = customer index), then everyone else
   // named in a referral (prospects, outside introducers) at person index customer_count() + k
-  std::vector<std::string> prospect_id;    ///< keys of the people who are not customers
+  std::vector<std::string> prospect_id;      ///< keys of the people who are not customers
   std::vector<std::uint32_t> referral_from;  ///< referrer person index per referral, input order
   std::vector<std::uint32_t> referral_to;    ///< referred person index per referral
   std::vector<seconds_t> referral_at;        ///< referral instant
@@ -191,8 +191,7 @@ public:
   /// -2..+2 and complaints resolved before they were made.
   std::string add_contact(std::string_view customer_id, const ContactRow& row, std::string* column = nullptr);
   /// Adds a purchase; rejects unknown customers and negative or non-finite amounts.
-  std::string add_purchase(std::string_view customer_id, seconds_t at, double amount,
-                           std::string* column = nullptr);
+  std::string add_purchase(std::string_view customer_id, seconds_t at, double amount, std::string* column = nullptr);
   /// Adds a referral; rejects empty ids and self-referrals.
   std::string add_referral(std::string_view referrer_id, std::string_view referred_id, seconds_t at,
                            std::string* column = nullptr);
@@ -234,8 +233,8 @@ struct LoadOptions {
 
 /// A loaded base with its load report.
 struct LoadResult {
-  CustomerBase base;   ///< the accepted rows
-  LoadReport report;   ///< counts and rejects
+  CustomerBase base;  ///< the accepted rows
+  LoadReport report;  ///< counts and rejects
 };
 
 /// Loads the CSV files (RFC 4180; header row; columns by name).

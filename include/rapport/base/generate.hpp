@@ -13,12 +13,12 @@ namespace rapport {
 
 /// Options for the synthetic base.
 struct GenerateOptions {
-  std::size_t customers = 1000;   ///< number of customers
-  std::uint64_t seed = 42;        ///< random seed (same seed, same base)
+  std::size_t customers = 1000;                  ///< number of customers
+  std::uint64_t seed = 42;                       ///< random seed (same seed, same base)
   day_t end_day = days_from_civil(2026, 6, 30);  ///< last day of the history (the natural as-of)
-  double years = 4;               ///< customers are acquired over this many years before end_day
+  double years = 4;                              ///< customers are acquired over this many years before end_day
   double contact_rate_per_year = 8;  ///< mean business-initiated contacts per customer-year for a well-served customer
-  double referral_share = 0.2;    ///< share of customers acquired through a referral
+  double referral_share = 0.2;       ///< share of customers acquired through a referral
   double prospect_referrals = 0.15;  ///< referrals to people who never became customers, per customer
 };
 

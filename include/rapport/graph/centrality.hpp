@@ -24,9 +24,7 @@ struct Digraph {
   std::vector<std::uint32_t> targets;     ///< out-neighbours of every node, grouped by source
 
   /// Number of nodes (`offsets.size() - 1`, or 0 for a default-constructed graph).
-  [[nodiscard]] std::size_t num_nodes() const noexcept {
-    return offsets.empty() ? 0 : offsets.size() - 1;
-  }
+  [[nodiscard]] std::size_t num_nodes() const noexcept { return offsets.empty() ? 0 : offsets.size() - 1; }
   /// Number of edges, multi-edges counted with multiplicity.
   [[nodiscard]] std::size_t num_edges() const noexcept { return targets.size(); }
 };

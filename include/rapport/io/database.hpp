@@ -40,8 +40,8 @@ struct RAPPORT_API DbTables {
 
 /// Options for load_db().
 struct DbOptions {
-  DbTables tables;    ///< table names
-  LoadOptions load;   ///< the loader's options (strict, rejects kept); threads unused
+  DbTables tables;   ///< table names
+  LoadOptions load;  ///< the loader's options (strict, rejects kept); threads unused
 };
 
 /// Loads the base from `uri` (`sqlite:PATH`, or a PostgreSQL URI / libpq connection string) in one
@@ -102,8 +102,8 @@ RAPPORT_API void upsert_scores_db(const std::string& uri, const std::string& out
 /// UTF8 connection; line 0), which are not imported, nor the contacts and purchases of a customer
 /// not stored (strict: the first such row is an InputError and nothing is imported).
 /// @throws as load_csv() and write_db().
-RAPPORT_API LoadResult import_csv_to_db(const InputFiles& files, const std::string& uri,
-                                        const DbTables& tables = {}, const LoadOptions& options = {});
+RAPPORT_API LoadResult import_csv_to_db(const InputFiles& files, const std::string& uri, const DbTables& tables = {},
+                                        const LoadOptions& options = {});
 
 /// `uri` with every password removed, in any spelling libpq reads (`postgresql://u:secret@h/db` ->
 /// `postgresql://u@h/db`, also with a raw `@` or `/` in the password; `password = ...`,

@@ -19,12 +19,13 @@ namespace rapport {
 
 /// The headline means of one scoring run, a point of the report's trends over several as-of dates.
 struct HistoryPoint {
-  day_t as_of = 0;                       ///< the run's as-of date
-  std::size_t customers_scored = 0;      ///< customers the run scored
-  double mean_loyalty_given = std::numeric_limits<double>::quiet_NaN();        ///< mean L (0 to 100)
-  double mean_referral_potential = std::numeric_limits<double>::quiet_NaN();   ///< mean R (0 to 100)
-  double share_ask_for_referral = std::numeric_limits<double>::quiet_NaN();    ///< share flagged ask-now (0 to 1)
-  double total_upserve_value = std::numeric_limits<double>::quiet_NaN();       ///< sum of up-serve values (NaN without a value model)
+  day_t as_of = 0;                                                            ///< the run's as-of date
+  std::size_t customers_scored = 0;                                           ///< customers the run scored
+  double mean_loyalty_given = std::numeric_limits<double>::quiet_NaN();       ///< mean L (0 to 100)
+  double mean_referral_potential = std::numeric_limits<double>::quiet_NaN();  ///< mean R (0 to 100)
+  double share_ask_for_referral = std::numeric_limits<double>::quiet_NaN();   ///< share flagged ask-now (0 to 1)
+  double total_upserve_value =
+      std::numeric_limits<double>::quiet_NaN();  ///< sum of up-serve values (NaN without a value model)
 };
 
 /// The history point of one run: its as-of date, customer count and the means above (NaN
@@ -39,20 +40,20 @@ RAPPORT_API std::vector<HistoryPoint> history_points(const std::vector<day_t>& d
 /// Presentation settings of html_report(); none of them changes a figure.
 struct HtmlReportOptions {
   std::string title = "rapport: customer relationships";  ///< page title and heading
-  std::string currency;          ///< symbol written before amounts, e.g. "€" or "$" (default: none)
-  std::size_t top_n = 15;        ///< rows in the top up-serve and ask-now lists
-  std::size_t trees = 3;         ///< largest referral trees drawn
-  std::size_t tree_nodes = 63;   ///< most people drawn per tree (breadth first; the rest counted)
+  std::string currency;               ///< symbol written before amounts, e.g. "€" or "$" (default: none)
+  std::size_t top_n = 15;             ///< rows in the top up-serve and ask-now lists
+  std::size_t trees = 3;              ///< largest referral trees drawn
+  std::size_t tree_nodes = 63;        ///< most people drawn per tree (breadth first; the rest counted)
   std::vector<HistoryPoint> history;  ///< runs at other dates: a "Trends" section when not empty
 };
 
 /// One self-contained HTML page reporting a scoring run: loyalty given (overall, per segment,
 /// per component, per value decile), the Critical Wheel, value at stake, up-serve
-/// opportunities, referrals, and the trends of the means when options.history is given. Each figure the summary also holds carries
-/// `data-metric="<JSON pointer into summary_json()>"` and `data-value="<exact number>"`, and equals
-/// the summary's; the remaining charts are aggregates of the scores (histograms, top-N lists), so
-/// the page's size does not grow with the number of customers. Customer ids and segment names are
-/// HTML-escaped (invalid UTF-8 is replaced by U+FFFD).
+/// opportunities, referrals, and the trends of the means when options.history is given. Each figure the summary also
+/// holds carries `data-metric="<JSON pointer into summary_json()>"` and `data-value="<exact number>"`, and equals the
+/// summary's; the remaining charts are aggregates of the scores (histograms, top-N lists), so the page's size does not
+/// grow with the number of customers. Customer ids and segment names are HTML-escaped (invalid UTF-8 is replaced by
+/// U+FFFD).
 RAPPORT_API std::string html_report(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
                                     const ScoringConfig& config = {}, const HtmlReportOptions& options = {});
 

@@ -19,8 +19,8 @@
 #include <rapport/scoring/score.hpp>
 
 #include <cstddef>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -45,8 +45,8 @@ inline constexpr std::array<ReferralComponent, component_count> all_referral_com
 inline constexpr std::array<std::string_view, component_count> loyalty_components{
     "continuity", "follow_through", "impression", "recovery", "service_ladder"};
 /// Names of the five referral-potential components, in table order.
-inline constexpr std::array<std::string_view, component_count> referral_components{
-    "advocacy", "track_record", "chain_reach", "timing", "tenure"};
+inline constexpr std::array<std::string_view, component_count> referral_components{"advocacy", "track_record",
+                                                                                   "chain_reach", "timing", "tenure"};
 
 /// Whether a component has evidence for every customer (0 when the history is empty):
 /// continuity among the loyalty components; track_record, chain_reach and tenure among the
@@ -55,8 +55,7 @@ inline constexpr std::array<std::string_view, component_count> referral_componen
 constexpr bool always_evidenced(LoyaltyComponent c) noexcept { return c == LoyaltyComponent::continuity; }
 /// See always_evidenced(LoyaltyComponent).
 constexpr bool always_evidenced(ReferralComponent c) noexcept {
-  return c == ReferralComponent::track_record || c == ReferralComponent::chain_reach ||
-         c == ReferralComponent::tenure;
+  return c == ReferralComponent::track_record || c == ReferralComponent::chain_reach || c == ReferralComponent::tenure;
 }
 
 /// snake_case name of a loyalty component.
@@ -81,7 +80,7 @@ constexpr const std::array<std::string_view, component_count>& component_names()
 /// and iterable in table order. An aggregate: `ComponentArray<LoyaltyComponent, double> w{0.3, …}`.
 template <class E, class T>
 struct ComponentArray {
-  using key_type = E;  ///< the component enumeration
+  using key_type = E;                       ///< the component enumeration
   std::array<T, component_count> values{};  ///< the values in table order
 
   /// The value of component `c`.

@@ -64,42 +64,42 @@ struct SbgParams {
 /// Every tunable of the scoring engine, defaulting to the design card's values. Each field's
 /// domain is listed in visit_fields() (and docs/settings.md); score() rejects a config outside it.
 struct ScoringConfig {
-  double half_life_days = 180;        ///< recency half-life H of w(t) = 2^(-(T-t)/H)
-  double period_days = 30;            ///< continuity period length
-  double follow_up_days = 14;         ///< follow-through window after a purchase
-  double complaint_days = 7;          ///< complaint resolution window (and recovery half-life)
-  double impression_lambda = 2;       ///< λ: weight of negative impressions
-  double technical_threshold = 0.9;   ///< service ladder: t needed before warmth counts
-  double hospitality_threshold = 0.5; ///< service ladder: h needed before wow counts
-  double wow_window_days = 365;       ///< a +2 impression within this many days gives wow
+  double half_life_days = 180;         ///< recency half-life H of w(t) = 2^(-(T-t)/H)
+  double period_days = 30;             ///< continuity period length
+  double follow_up_days = 14;          ///< follow-through window after a purchase
+  double complaint_days = 7;           ///< complaint resolution window (and recovery half-life)
+  double impression_lambda = 2;        ///< λ: weight of negative impressions
+  double technical_threshold = 0.9;    ///< service ladder: t needed before warmth counts
+  double hospitality_threshold = 0.5;  ///< service ladder: h needed before wow counts
+  double wow_window_days = 365;        ///< a +2 impression within this many days gives wow
   LoyaltyWeights loyalty_weights{0.30, 0.25, 0.20, 0.15, 0.10};    ///< loyalty-given weights
   ReferralWeights referral_weights{0.30, 0.20, 0.15, 0.20, 0.15};  ///< referral-potential weights
-  double katz_beta = 0.5;             ///< β of chain reach
-  double chain_reach_scale = 2;       ///< chain_reach = 1 - exp(-katz / scale)
-  double timing_half_life_days = 30;  ///< timing = 2^(-d / this)
-  double tenure_full_days = 730;      ///< tenure saturates after this many days
-  double advocacy_gate = 0.5;         ///< below this advocacy, R is multiplied by 2·advocacy
-  double ask_timing = 0.5;            ///< ask_for_referral needs timing >= this
-  double ask_advocacy = 0.7;          ///< ask_for_referral needs advocacy >= this
-  double horizon_days = 365;          ///< value-at-stake horizon
-  double p_alive_threshold = 0.5;     ///< summary: share of customers with p_alive above this
-  std::optional<BgNbdParams> bgnbd;            ///< fixed BG/NBD parameters (alpha in days) instead of fitting
-  std::optional<GammaGammaParams> gamma_gamma; ///< fixed Gamma-Gamma parameters instead of fitting
+  double katz_beta = 0.5;                                          ///< β of chain reach
+  double chain_reach_scale = 2;                                    ///< chain_reach = 1 - exp(-katz / scale)
+  double timing_half_life_days = 30;                               ///< timing = 2^(-d / this)
+  double tenure_full_days = 730;                                   ///< tenure saturates after this many days
+  double advocacy_gate = 0.5;                   ///< below this advocacy, R is multiplied by 2·advocacy
+  double ask_timing = 0.5;                      ///< ask_for_referral needs timing >= this
+  double ask_advocacy = 0.7;                    ///< ask_for_referral needs advocacy >= this
+  double horizon_days = 365;                    ///< value-at-stake horizon
+  double p_alive_threshold = 0.5;               ///< summary: share of customers with p_alive above this
+  std::optional<BgNbdParams> bgnbd;             ///< fixed BG/NBD parameters (alpha in days) instead of fitting
+  std::optional<GammaGammaParams> gamma_gamma;  ///< fixed Gamma-Gamma parameters instead of fitting
   ValueModelSetting value_model = ValueModelSetting::bgnbd;  ///< purchase model of value at stake (or auto)
-  double opportunity_days = 0;        ///< BG/BB: length of one purchase opportunity (0 = not set)
-  double contract_period_days = 30;   ///< sBG: length of one contract period
-  double discount_rate = 0;           ///< annual, continuous discount rate of expected value
-  double penalizer = 0;               ///< L2 penalty on the log-parameters of the purchase-model fit
+  double opportunity_days = 0;                ///< BG/BB: length of one purchase opportunity (0 = not set)
+  double contract_period_days = 30;           ///< sBG: length of one contract period
+  double discount_rate = 0;                   ///< annual, continuous discount rate of expected value
+  double penalizer = 0;                       ///< L2 penalty on the log-parameters of the purchase-model fit
   std::optional<ParetoNbdParams> pareto_nbd;  ///< fixed Pareto/NBD parameters instead of fitting
   std::optional<MbgNbdParams> mbgnbd;         ///< fixed MBG/NBD parameters instead of fitting
   std::optional<BgBbParams> bgbb;             ///< fixed BG/BB parameters instead of fitting
   std::optional<SbgParams> sbg;               ///< fixed sBG parameters instead of fitting
-  FitOptions fit;                     ///< fitting options
-  double intervals = 0;               ///< level of the value intervals (_lo/_hi columns); 0 = none
+  FitOptions fit;                             ///< fitting options
+  double intervals = 0;                       ///< level of the value intervals (_lo/_hi columns); 0 = none
   IntervalMethod interval_method = IntervalMethod::parametric;  ///< how the parameter draws are made
-  unsigned interval_draws = 1000;     ///< parameter draws (bootstrap: resamples) of the intervals
-  unsigned interval_seed = 1;         ///< seed of the draws (the same bytes for any thread count)
-  unsigned threads = 0;               ///< worker threads; 0 = all cores (capped to the machine)
+  unsigned interval_draws = 1000;  ///< parameter draws (bootstrap: resamples) of the intervals
+  unsigned interval_seed = 1;      ///< seed of the draws (the same bytes for any thread count)
+  unsigned threads = 0;            ///< worker threads; 0 = all cores (capped to the machine)
 };
 
 /// Settings of a live Scorer (scorer.hpp). They change no score, so they are not part of
@@ -115,9 +115,9 @@ struct ScorerOptions {
 struct Domain {
   double low = -std::numeric_limits<double>::infinity();  ///< lower end
   double high = std::numeric_limits<double>::infinity();  ///< upper end
-  bool low_open = false;   ///< true: low itself is excluded
-  bool high_open = false;  ///< true: high itself is excluded
-  std::string_view text;   ///< the domain in words, after "must be"
+  bool low_open = false;                                  ///< true: low itself is excluded
+  bool high_open = false;                                 ///< true: high itself is excluded
+  std::string_view text;                                  ///< the domain in words, after "must be"
   /// True when `x` is finite and inside the interval.
   constexpr bool contains(double x) const noexcept {
     if (!(x == x) || x == std::numeric_limits<double>::infinity() || x == -std::numeric_limits<double>::infinity())
@@ -173,12 +173,12 @@ inline constexpr Domain optional_days{0, max_setting_days, false, false, "0 (not
 /// (for numbers: of the value; for weights: of each weight; unused for nested structs) and doc.
 template <class S, class T>
 struct Field {
-  using owner_type = S;             ///< the struct holding the field
-  using value_type = T;             ///< the field's type
-  std::string_view name;            ///< JSON key and Python attribute
-  T S::*member;                     ///< pointer to the member
-  Domain domain;                    ///< allowed values
-  std::string_view doc;             ///< one line of documentation
+  using owner_type = S;   ///< the struct holding the field
+  using value_type = T;   ///< the field's type
+  std::string_view name;  ///< JSON key and Python attribute
+  T S::*member;           ///< pointer to the member
+  Domain domain;          ///< allowed values
+  std::string_view doc;   ///< one line of documentation
   /// Written to JSON only when it differs from the default (settings added later keep the bytes
   /// of every output that embeds a default config).
   bool omit_default = false;
@@ -194,38 +194,60 @@ constexpr void visit_fields(V&& visit) {
   namespace d = domains;
   if constexpr (std::is_same_v<S, ScoringConfig>) {
     using C = ScoringConfig;
-    visit(Field<C, double>{"half_life_days", &C::half_life_days, d::at_least_a_day, "recency half-life H of w(t) = 2^(-(T-t)/H)"});
+    visit(Field<C, double>{"half_life_days", &C::half_life_days, d::at_least_a_day,
+                           "recency half-life H of w(t) = 2^(-(T-t)/H)"});
     visit(Field<C, double>{"period_days", &C::period_days, d::at_least_a_day, "continuity period length"});
-    visit(Field<C, double>{"follow_up_days", &C::follow_up_days, d::positive_days, "follow-through window after a purchase"});
-    visit(Field<C, double>{"complaint_days", &C::complaint_days, d::positive_days, "complaint resolution window and recovery half-life"});
+    visit(Field<C, double>{"follow_up_days", &C::follow_up_days, d::positive_days,
+                           "follow-through window after a purchase"});
+    visit(Field<C, double>{"complaint_days", &C::complaint_days, d::positive_days,
+                           "complaint resolution window and recovery half-life"});
     visit(Field<C, double>{"impression_lambda", &C::impression_lambda, d::positive, "weight of negative impressions"});
-    visit(Field<C, double>{"technical_threshold", &C::technical_threshold, d::unit, "service ladder: t needed before warmth counts"});
-    visit(Field<C, double>{"hospitality_threshold", &C::hospitality_threshold, d::unit, "service ladder: h needed before wow counts"});
-    visit(Field<C, double>{"wow_window_days", &C::wow_window_days, d::positive_days, "a +2 impression within this many days gives wow"});
-    visit(Field<C, LoyaltyWeights>{"loyalty_weights", &C::loyalty_weights, d::weight, "loyalty-given weights by component"});
-    visit(Field<C, ReferralWeights>{"referral_weights", &C::referral_weights, d::weight, "referral-potential weights by component"});
+    visit(Field<C, double>{"technical_threshold", &C::technical_threshold, d::unit,
+                           "service ladder: t needed before warmth counts"});
+    visit(Field<C, double>{"hospitality_threshold", &C::hospitality_threshold, d::unit,
+                           "service ladder: h needed before wow counts"});
+    visit(Field<C, double>{"wow_window_days", &C::wow_window_days, d::positive_days,
+                           "a +2 impression within this many days gives wow"});
+    visit(Field<C, LoyaltyWeights>{"loyalty_weights", &C::loyalty_weights, d::weight,
+                                   "loyalty-given weights by component"});
+    visit(Field<C, ReferralWeights>{"referral_weights", &C::referral_weights, d::weight,
+                                    "referral-potential weights by component"});
     visit(Field<C, double>{"katz_beta", &C::katz_beta, d::open_unit, "attenuation of chain reach per step"});
-    visit(Field<C, double>{"chain_reach_scale", &C::chain_reach_scale, d::positive, "chain_reach = 1 - exp(-katz / scale)"});
-    visit(Field<C, double>{"timing_half_life_days", &C::timing_half_life_days, d::at_least_a_day, "timing = 2^(-d / this)"});
-    visit(Field<C, double>{"tenure_full_days", &C::tenure_full_days, d::positive_days, "tenure saturates after this many days"});
-    visit(Field<C, double>{"advocacy_gate", &C::advocacy_gate, d::unit, "below this advocacy, R is multiplied by 2*advocacy"});
+    visit(Field<C, double>{"chain_reach_scale", &C::chain_reach_scale, d::positive,
+                           "chain_reach = 1 - exp(-katz / scale)"});
+    visit(Field<C, double>{"timing_half_life_days", &C::timing_half_life_days, d::at_least_a_day,
+                           "timing = 2^(-d / this)"});
+    visit(Field<C, double>{"tenure_full_days", &C::tenure_full_days, d::positive_days,
+                           "tenure saturates after this many days"});
+    visit(Field<C, double>{"advocacy_gate", &C::advocacy_gate, d::unit,
+                           "below this advocacy, R is multiplied by 2*advocacy"});
     visit(Field<C, double>{"ask_timing", &C::ask_timing, d::unit, "ask_for_referral needs timing >= this"});
     visit(Field<C, double>{"ask_advocacy", &C::ask_advocacy, d::unit, "ask_for_referral needs advocacy >= this"});
     visit(Field<C, double>{"horizon_days", &C::horizon_days, d::positive_days, "value-at-stake horizon"});
-    visit(Field<C, double>{"p_alive_threshold", &C::p_alive_threshold, d::unit, "summary: share of customers with p_alive above this"});
+    visit(Field<C, double>{"p_alive_threshold", &C::p_alive_threshold, d::unit,
+                           "summary: share of customers with p_alive above this"});
     visit(Field<C, std::optional<BgNbdParams>>{"bgnbd", &C::bgnbd, {}, "fixed BG/NBD parameters instead of fitting"});
-    visit(Field<C, std::optional<GammaGammaParams>>{"gamma_gamma", &C::gamma_gamma, {}, "fixed Gamma-Gamma parameters instead of fitting"});
+    visit(Field<C, std::optional<GammaGammaParams>>{
+        "gamma_gamma", &C::gamma_gamma, {}, "fixed Gamma-Gamma parameters instead of fitting"});
     visit(Field<C, FitOptions>{"fit", &C::fit, {}, "options of the maximum-likelihood fits"});
-    visit(Field<C, ValueModelSetting>{"value_model", &C::value_model, {}, "purchase model of value at stake, or auto", true});
-    visit(Field<C, double>{"opportunity_days", &C::opportunity_days, d::optional_days, "BG/BB: days of one purchase opportunity (0 = not set)", true});
-    visit(Field<C, double>{"contract_period_days", &C::contract_period_days, d::at_least_a_day, "sBG: days of one contract period", true});
-    visit(Field<C, double>{"discount_rate", &C::discount_rate, d::non_negative, "annual continuous discount rate of expected value", true});
-    visit(Field<C, double>{"penalizer", &C::penalizer, d::non_negative, "L2 penalty on the log-parameters of the purchase-model fit", true});
-    visit(Field<C, std::optional<ParetoNbdParams>>{"pareto_nbd", &C::pareto_nbd, {}, "fixed Pareto/NBD parameters instead of fitting", true});
-    visit(Field<C, std::optional<MbgNbdParams>>{"mbgnbd", &C::mbgnbd, {}, "fixed MBG/NBD parameters instead of fitting", true});
+    visit(Field<C, ValueModelSetting>{
+        "value_model", &C::value_model, {}, "purchase model of value at stake, or auto", true});
+    visit(Field<C, double>{"opportunity_days", &C::opportunity_days, d::optional_days,
+                           "BG/BB: days of one purchase opportunity (0 = not set)", true});
+    visit(Field<C, double>{"contract_period_days", &C::contract_period_days, d::at_least_a_day,
+                           "sBG: days of one contract period", true});
+    visit(Field<C, double>{"discount_rate", &C::discount_rate, d::non_negative,
+                           "annual continuous discount rate of expected value", true});
+    visit(Field<C, double>{"penalizer", &C::penalizer, d::non_negative,
+                           "L2 penalty on the log-parameters of the purchase-model fit", true});
+    visit(Field<C, std::optional<ParetoNbdParams>>{
+        "pareto_nbd", &C::pareto_nbd, {}, "fixed Pareto/NBD parameters instead of fitting", true});
+    visit(Field<C, std::optional<MbgNbdParams>>{
+        "mbgnbd", &C::mbgnbd, {}, "fixed MBG/NBD parameters instead of fitting", true});
     visit(Field<C, std::optional<BgBbParams>>{"bgbb", &C::bgbb, {}, "fixed BG/BB parameters instead of fitting", true});
     visit(Field<C, std::optional<SbgParams>>{"sbg", &C::sbg, {}, "fixed sBG parameters instead of fitting", true});
-    visit(Field<C, double>{"intervals", &C::intervals, d::interval_level, "level of the value intervals; 0 = none", true});
+    visit(Field<C, double>{"intervals", &C::intervals, d::interval_level, "level of the value intervals; 0 = none",
+                           true});
     visit(Field<C, IntervalMethod>{"interval_method", &C::interval_method, {}, "parametric or bootstrap", true});
     visit(Field<C, unsigned>{"interval_draws", &C::interval_draws, d::draws, "parameter draws of the intervals", true});
     visit(Field<C, unsigned>{"interval_seed", &C::interval_seed, d::seed, "seed of the interval draws", true});
@@ -260,7 +282,8 @@ constexpr void visit_fields(V&& visit) {
   } else if constexpr (std::is_same_v<S, FitOptions>) {
     visit(Field<S, int>{"max_iterations", &S::max_iterations, d::iterations, "iterations before giving up"});
     visit(Field<S, double>{"gradient_tolerance", &S::gradient_tolerance, d::tolerance, "convergence tolerance"});
-    visit(Field<S, std::size_t>{"min_customers", &S::min_customers, d::min_customers, "fewer customers cannot be fitted"});
+    visit(Field<S, std::size_t>{"min_customers", &S::min_customers, d::min_customers,
+                                "fewer customers cannot be fitted"});
   } else if constexpr (std::is_same_v<S, ScorerOptions>) {
     visit(Field<S, std::size_t>{"max_pending_rows", &S::max_pending_rows, d::pending_rows,
                                 "contacts and purchases held for customers not added yet"});

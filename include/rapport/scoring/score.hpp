@@ -2,13 +2,13 @@
 /// The scoring engine: loyalty given, up-serve opportunity and referral potential, explained.
 #pragma once
 
+#include <rapport/base/data.hpp>
+#include <rapport/export.hpp>
+#include <rapport/graph/referral.hpp>
 #include <rapport/scoring/components.hpp>
 #include <rapport/scoring/config.hpp>
 #include <rapport/scoring/explain.hpp>
 #include <rapport/scoring/summary.hpp>
-#include <rapport/base/data.hpp>
-#include <rapport/export.hpp>
-#include <rapport/graph/referral.hpp>
 #include <rapport/value/models.hpp>
 #include <rapport/value/value.hpp>
 
@@ -41,48 +41,48 @@ RAPPORT_API std::string_view to_string(NextAction a) noexcept;
 /// Scores of the scored customers (acquired_on <= as-of), one entry per customer in input order.
 /// A NaN component means "no evidence" (an empty CSV cell).
 struct Scores {
-  std::vector<std::uint32_t> customer;  ///< customer index into CustomerBase
-  std::vector<double> loyalty_given;    ///< L in [0, 100]
+  std::vector<std::uint32_t> customer;                            ///< customer index into CustomerBase
+  std::vector<double> loyalty_given;                              ///< L in [0, 100]
   ComponentArray<LoyaltyComponent, std::vector<double>> loyalty;  ///< the loyalty components (NaN = no evidence)
   ComponentArray<LoyaltyComponent, std::vector<std::uint32_t>> loyalty_evidence;  ///< evidence count per component
-  std::vector<double> ladder_technical;   ///< service ladder t
-  std::vector<double> ladder_hospitality; ///< service ladder h
-  std::vector<std::uint8_t> ladder_wow;   ///< service ladder o
+  std::vector<double> ladder_technical;                                           ///< service ladder t
+  std::vector<double> ladder_hospitality;                                         ///< service ladder h
+  std::vector<std::uint8_t> ladder_wow;                                           ///< service ladder o
   std::vector<std::uint8_t> overdue_complaint;  ///< 1 when a complaint is open past its window
-  std::vector<double> frequency;          ///< BG/NBD x (NaN without purchases)
-  std::vector<double> recency;            ///< BG/NBD t_x in days (NaN without purchases)
-  std::vector<double> age;                ///< BG/NBD T in days (NaN without purchases)
-  std::vector<double> monetary;           ///< mean repeat spend (NaN when x = 0)
-  std::vector<double> p_alive;            ///< probability alive (NaN without purchases or without BG/NBD)
-  std::vector<double> expected_purchases; ///< over the horizon (NaN without purchases or without BG/NBD)
-  std::vector<double> expected_value;     ///< expected purchases × spend (0 without purchases; NaN without a value model)
-  std::vector<double> upserve_value;      ///< expected_value × (1 − L/100) (NaN without a value model)
-  std::vector<double> upserve_score;      ///< mid-rank percentile of upserve_value (NaN without a value model)
-  ValueIntervals intervals;               ///< _lo/_hi of p_alive, expected purchases and value (empty unless config.intervals > 0)
-  std::vector<NextAction> next_action;    ///< recommended action
-  std::vector<double> next_action_gap;    ///< weighted gap that chose it (NaN for an overdue complaint without it)
-  std::vector<double> referral_potential; ///< R in [0, 100]
+  std::vector<double> frequency;                ///< BG/NBD x (NaN without purchases)
+  std::vector<double> recency;                  ///< BG/NBD t_x in days (NaN without purchases)
+  std::vector<double> age;                      ///< BG/NBD T in days (NaN without purchases)
+  std::vector<double> monetary;                 ///< mean repeat spend (NaN when x = 0)
+  std::vector<double> p_alive;                  ///< probability alive (NaN without purchases or without BG/NBD)
+  std::vector<double> expected_purchases;       ///< over the horizon (NaN without purchases or without BG/NBD)
+  std::vector<double> expected_value;  ///< expected purchases × spend (0 without purchases; NaN without a value model)
+  std::vector<double> upserve_value;   ///< expected_value × (1 − L/100) (NaN without a value model)
+  std::vector<double> upserve_score;   ///< mid-rank percentile of upserve_value (NaN without a value model)
+  ValueIntervals intervals;  ///< _lo/_hi of p_alive, expected purchases and value (empty unless config.intervals > 0)
+  std::vector<NextAction> next_action;     ///< recommended action
+  std::vector<double> next_action_gap;     ///< weighted gap that chose it (NaN for an overdue complaint without it)
+  std::vector<double> referral_potential;  ///< R in [0, 100]
   ComponentArray<ReferralComponent, std::vector<double>> referral;  ///< the referral components (NaN = no evidence)
-  std::vector<std::uint32_t> purchases_counted;  ///< purchases before T (timing's evidence)
-  std::vector<std::uint8_t> ask_for_referral;  ///< 1 = ask now
+  std::vector<std::uint32_t> purchases_counted;                     ///< purchases before T (timing's evidence)
+  std::vector<std::uint8_t> ask_for_referral;                       ///< 1 = ask now
   /// Number of scored customers.
   std::size_t size() const noexcept { return customer.size(); }
 };
 
 /// Everything a scoring run produces.
 struct ScoreResult {
-  day_t as_of = 0;             ///< the as-of date D
-  Scores scores;               ///< per-customer scores
-  ReferralForest forest;       ///< per-person referral results
-  BgNbdParams bgnbd;           ///< BG/NBD parameters used (alpha in days); zeros when unavailable
-  GammaGammaParams gamma_gamma;  ///< Gamma-Gamma parameters used; zeros when unavailable
-  bool bgnbd_fitted = false;   ///< true when fitted on this base (false when given or unavailable)
-  bool gamma_gamma_fitted = false;  ///< true when fitted on this base (false when given or unavailable)
-  std::size_t bgnbd_customers = 0;  ///< customers in the BG/NBD fit
+  day_t as_of = 0;                        ///< the as-of date D
+  Scores scores;                          ///< per-customer scores
+  ReferralForest forest;                  ///< per-person referral results
+  BgNbdParams bgnbd;                      ///< BG/NBD parameters used (alpha in days); zeros when unavailable
+  GammaGammaParams gamma_gamma;           ///< Gamma-Gamma parameters used; zeros when unavailable
+  bool bgnbd_fitted = false;              ///< true when fitted on this base (false when given or unavailable)
+  bool gamma_gamma_fitted = false;        ///< true when fitted on this base (false when given or unavailable)
+  std::size_t bgnbd_customers = 0;        ///< customers in the BG/NBD fit
   std::size_t gamma_gamma_customers = 0;  ///< customers in the Gamma-Gamma fit
   /// Why BG/NBD (or the purchase model in use, see purchase_model) could not be fitted (too few
-  /// customers, no repeat buyer, no convergence); empty when it was fitted or given. Non-empty: p_alive, expected_purchases and every value column
-  /// are NaN.
+  /// customers, no repeat buyer, no convergence); empty when it was fitted or given. Non-empty: p_alive,
+  /// expected_purchases and every value column are NaN.
   std::string bgnbd_error;
   /// Why Gamma-Gamma could not be fitted; empty when it was fitted or given. Non-empty:
   /// expected_value, upserve_value and upserve_score are NaN.
@@ -105,7 +105,8 @@ RAPPORT_API void check_value_models(const ScoreResult& result);
 
 /// Evidence counts of the five referral components of row `row`: impressions, converted
 /// referrals, descendants, purchases, and 1 for tenure.
-RAPPORT_API ComponentArray<ReferralComponent, std::uint32_t> referral_evidence(const ScoreResult& result, std::size_t row);
+RAPPORT_API ComponentArray<ReferralComponent, std::uint32_t> referral_evidence(const ScoreResult& result,
+                                                                               std::size_t row);
 
 /// Progress callback: (customers done, customers total).
 using ProgressFn = std::function<void(std::size_t, std::size_t)>;
@@ -133,6 +134,5 @@ RAPPORT_API ScoreResult score_partition(const CustomerBase& base, day_t as_of, c
 /// Scores as of a Boost date.
 RAPPORT_API ScoreResult score(const CustomerBase& base, const boost::gregorian::date& as_of,
                               const ScoringConfig& config = {});
-
 
 }  // namespace rapport

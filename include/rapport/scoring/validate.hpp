@@ -21,41 +21,41 @@ namespace rapport {
 
 /// The holdout window and the models `validate` checks.
 struct ValidationOptions {
-  day_t holdout_from = 0;            ///< D1, the holdout's first day; the calibration is as of D1 − 1
-  std::optional<day_t> holdout_to;   ///< D2, its last day (default: the base's last purchase day)
+  day_t holdout_from = 0;           ///< D1, the holdout's first day; the calibration is as of D1 − 1
+  std::optional<day_t> holdout_to;  ///< D2, its last day (default: the base's last purchase day)
   std::vector<ValueModelName> models{ValueModelName::bgnbd};  ///< purchase models on (x, t_x, T) to check
 };
 
 /// One row of the table by calibration frequency: the customers with x repeat purchase days in
 /// the calibration (x = 0..6; the last row, `and_more`, x >= 7).
 struct FrequencyRow {
-  unsigned x = 0;                 ///< calibration repeat purchases (the lower bound for `and_more`)
-  bool and_more = false;          ///< the row holds every x >= `x`
-  std::size_t customers = 0;      ///< customers in the row
-  double actual_mean = 0;         ///< their mean holdout purchases
-  double predicted_mean = 0;      ///< their mean conditional expectation of holdout purchases
+  unsigned x = 0;             ///< calibration repeat purchases (the lower bound for `and_more`)
+  bool and_more = false;      ///< the row holds every x >= `x`
+  std::size_t customers = 0;  ///< customers in the row
+  double actual_mean = 0;     ///< their mean holdout purchases
+  double predicted_mean = 0;  ///< their mean conditional expectation of holdout purchases
 };
 
 /// One decile of p_alive (customers stably sorted by p_alive at the calibration's end, position
 /// k of n in decile min(9, ⌊10k/n⌋) + 1).
 struct PAliveDecile {
-  unsigned decile = 0;            ///< 1 (lowest p_alive) .. 10
-  std::size_t customers = 0;      ///< customers in the decile
-  double mean_p_alive = 0;        ///< their mean p_alive
-  double active_share = 0;        ///< their share with at least one holdout purchase
+  unsigned decile = 0;        ///< 1 (lowest p_alive) .. 10
+  std::size_t customers = 0;  ///< customers in the decile
+  double mean_p_alive = 0;    ///< their mean p_alive
+  double active_share = 0;    ///< their share with at least one holdout purchase
 };
 
 /// One purchase model checked on the holdout.
 struct ModelValidation {
   ValueModelName name = ValueModelName::bgnbd;  ///< the model
-  bool fitted = false;            ///< false: the calibration fit failed (see `error`); nothing else is set
-  std::string error;              ///< why the fit failed
-  ValueModel model;               ///< the calibration fit: parameters (time in days), log-likelihood, AIC, BIC
-  double predicted_total = 0;     ///< Σ conditional expected holdout purchases
-  double percent_error = 0;       ///< 100 (predicted − actual) / actual (NaN when actual is 0)
-  double mae = 0;                 ///< per-customer mean absolute error of holdout purchases
-  double rmse = 0;                ///< per-customer root mean squared error
-  double correlation = 0;         ///< Pearson correlation of predicted and actual (NaN when either is constant)
+  bool fitted = false;         ///< false: the calibration fit failed (see `error`); nothing else is set
+  std::string error;           ///< why the fit failed
+  ValueModel model;            ///< the calibration fit: parameters (time in days), log-likelihood, AIC, BIC
+  double predicted_total = 0;  ///< Σ conditional expected holdout purchases
+  double percent_error = 0;    ///< 100 (predicted − actual) / actual (NaN when actual is 0)
+  double mae = 0;              ///< per-customer mean absolute error of holdout purchases
+  double rmse = 0;             ///< per-customer root mean squared error
+  double correlation = 0;      ///< Pearson correlation of predicted and actual (NaN when either is constant)
   std::vector<FrequencyRow> by_frequency;     ///< x = 0..6 and 7+
   std::vector<double> expected_weekly;        ///< expected repeat purchases per tracking week
   std::vector<double> expected_cumulative;    ///< expected repeat purchases up to each week's end
@@ -64,26 +64,27 @@ struct ModelValidation {
 
 /// Gamma-Gamma on the holdout: mean spend per holdout purchase day, actual against predicted.
 struct SpendValidation {
-  bool fitted = false;            ///< false: the calibration fit failed (see `error`)
-  std::string error;              ///< why the fit failed
-  ValueModel model;               ///< the calibration fit
-  std::size_t customers = 0;      ///< customers with a holdout purchase
-  double actual_mean = 0;         ///< holdout spend / holdout purchase days
-  double predicted_mean = 0;      ///< Σ holdout purchases × expected spend / Σ holdout purchases
+  bool fitted = false;        ///< false: the calibration fit failed (see `error`)
+  std::string error;          ///< why the fit failed
+  ValueModel model;           ///< the calibration fit
+  std::size_t customers = 0;  ///< customers with a holdout purchase
+  double actual_mean = 0;     ///< holdout spend / holdout purchase days
+  double predicted_mean = 0;  ///< Σ holdout purchases × expected spend / Σ holdout purchases
 };
 
 /// The whole check.
 struct Validation {
-  day_t calibration_as_of = 0;    ///< D1 − 1
-  day_t holdout_from = 0;         ///< D1
-  day_t holdout_to = 0;           ///< D2
-  double holdout_days = 0;        ///< D2 − D1 + 1, the horizon of the conditional expectations
-  std::size_t customers = 0;      ///< customers acquired before D1 with a purchase before D1 (the ones checked)
+  day_t calibration_as_of = 0;  ///< D1 − 1
+  day_t holdout_from = 0;       ///< D1
+  day_t holdout_to = 0;         ///< D2
+  double holdout_days = 0;      ///< D2 − D1 + 1, the horizon of the conditional expectations
+  std::size_t customers = 0;    ///< customers acquired before D1 with a purchase before D1 (the ones checked)
   std::size_t customers_without_calibration_purchase = 0;  ///< acquired before D1, no purchase before D1 (left out)
-  double actual_total = 0;        ///< their holdout purchase days
-  double actual_spend = 0;        ///< their holdout spend
-  day_t tracking_from = 0;        ///< first day of the first tracking week (the earliest first purchase)
-  std::vector<double> actual_weekly;      ///< repeat purchase days per 7-day week from `tracking_from` (the last may be shorter)
+  double actual_total = 0;                                 ///< their holdout purchase days
+  double actual_spend = 0;                                 ///< their holdout spend
+  day_t tracking_from = 0;  ///< first day of the first tracking week (the earliest first purchase)
+  std::vector<double>
+      actual_weekly;  ///< repeat purchase days per 7-day week from `tracking_from` (the last may be shorter)
   std::vector<double> actual_cumulative;  ///< repeat purchase days up to each week's end
   std::vector<ModelValidation> models;    ///< one per model asked for, in that order
   SpendValidation spend;                  ///< Gamma-Gamma

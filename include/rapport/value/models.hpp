@@ -9,9 +9,9 @@
 /// per pattern of identical customers with `weights`):
 /// | model | inputs |
 /// |---|---|
-/// | `bgnbd`, `pareto_nbd`, `mbgnbd` | x (repeat purchases), t_x (time of the last, since the first), T (age since the first) |
-/// | `bgbb` | x (later periods with a purchase), t_x (index of the last such period, 0 when none), n (periods observed) |
-/// | `sbg` | periods (whole periods completed: before the contract ended, or so far), ended (1 = ended) |
+/// | `bgnbd`, `pareto_nbd`, `mbgnbd` | x (repeat purchases), t_x (time of the last, since the first), T (age since the
+/// first) | | `bgbb` | x (later periods with a purchase), t_x (index of the last such period, 0 when none), n (periods
+/// observed) | | `sbg` | periods (whole periods completed: before the contract ended, or so far), ended (1 = ended) |
 /// | `gamma_gamma` | x (repeat purchases), m (mean repeat spend); rows with x < 1 or m <= 0 are skipped |
 #pragma once
 
@@ -65,14 +65,14 @@ struct ModelData {
 /// A fitted or given value model.
 struct ValueModel {
   ValueModelName name = ValueModelName::bgnbd;  ///< which model
-  std::vector<double> params;          ///< natural parameters, in param_names() order
+  std::vector<double> params;                   ///< natural parameters, in param_names() order
   std::vector<double> std_errors;      ///< standard errors of `params` (NaN when given, or the Hessian is singular)
   std::vector<double> log_covariance;  ///< k×k row-major covariance of the log-parameters (empty when given)
   double log_likelihood = std::numeric_limits<double>::quiet_NaN();  ///< maximised log-likelihood (NaN when given)
-  double aic = std::numeric_limits<double>::quiet_NaN();  ///< 2k − 2 LL
-  double bic = std::numeric_limits<double>::quiet_NaN();  ///< k ln n − 2 LL
-  double n = 0;                        ///< customers in the fit (sum of weights of the rows used)
-  double penalizer = 0;                ///< L2 penalty on the log-parameters used in the fit
+  double aic = std::numeric_limits<double>::quiet_NaN();             ///< 2k − 2 LL
+  double bic = std::numeric_limits<double>::quiet_NaN();             ///< k ln n − 2 LL
+  double n = 0;          ///< customers in the fit (sum of weights of the rows used)
+  double penalizer = 0;  ///< L2 penalty on the log-parameters used in the fit
 };
 
 /// Fits `model` by maximum likelihood over `data`, maximising LL − penalizer·Σ(log θ)².

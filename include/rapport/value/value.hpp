@@ -13,7 +13,6 @@
 
 namespace rapport {
 
-
 /// BG/NBD parameters; `alpha` is in days. `log_likelihood` is the maximised log-likelihood
 /// (NaN when the parameters were given rather than fitted).
 struct BgNbdParams {
@@ -30,9 +29,9 @@ struct GammaGammaParams {
 /// Options for the maximum-likelihood fits (domains: rapport::visit_fields<FitOptions>,
 /// checked by rapport::validate(const FitOptions&)).
 struct FitOptions {
-  int max_iterations = 200;         ///< Newton / quasi-Newton iterations before giving up
+  int max_iterations = 200;          ///< Newton / quasi-Newton iterations before giving up
   double gradient_tolerance = 1e-9;  ///< convergence: max |gradient| in log-parameter space, relative
-  std::size_t min_customers = 10;   ///< fewer customers than this is a FitError
+  std::size_t min_customers = 10;    ///< fewer customers than this is a FitError
 };
 
 /// Fits BG/NBD by maximum likelihood in log-parameters (damped Newton, analytic derivatives).
@@ -49,8 +48,8 @@ struct FitOptions {
 /// convergence (including a likelihood that grows without bound, e.g. repeat buyers with t_x = 0).
 /// @throws UsageError when the spans differ in length.
 /// @throws InputError when a row has a negative or non-finite value, 0 < x < 1, or t_x > T.
-RAPPORT_API BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x,
-                                  std::span<const double> T, const FitOptions& options = {});
+RAPPORT_API BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
+                                  const FitOptions& options = {});
 
 /// Fits Gamma-Gamma by maximum likelihood in log-parameters over customers with x >= 1 and m > 0.
 /// @param x repeat purchases, @param m mean repeat spend. Rows with x < 1 or m <= 0 are skipped.
@@ -70,8 +69,7 @@ RAPPORT_API double bgnbd_p_alive(const BgNbdParams& params, double x, double t_x
 /// 1e-12 relative for x in the thousands and T in decades; a = 1 is handled as a limit. Where
 /// that series would be slow or inaccurate (horizon far beyond alpha + T, very large a or b) an
 /// equivalent integral over the dropout probability is used: bounded time for any valid input.
-RAPPORT_API double bgnbd_expected_purchases(const BgNbdParams& params, double horizon, double x,
-                                            double t_x, double T);
+RAPPORT_API double bgnbd_expected_purchases(const BgNbdParams& params, double horizon, double x, double t_x, double T);
 
 /// Expected spend per future purchase: `(gamma + m x) p / (p x + q - 1)` for x >= 1,
 /// `p gamma / (q - 1)` for x = 0. NaN when the denominator is not positive.
