@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages rapport needs, only those that are missing.
-# Usage: scripts/deps.sh [--fuzz|--pg]   (--fuzz adds clang for the libFuzzer target, --pg a PostgreSQL server)
+# Usage: scripts/deps.sh [--fuzz|--pg|--format]   (--fuzz adds clang for the libFuzzer target, --pg a
+# PostgreSQL server, --format clang-format for the code-style check)
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-date-time-dev libeigen3-dev
       libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev pybind11-dev python3-dev
@@ -9,6 +10,7 @@ pkgs=(cmake ninja-build g++ pkg-config libboost-dev libboost-date-time-dev libei
       python3-pip python3-build python3-venv python3-setuptools python3-wheel)
 if [[ "${1:-}" == "--fuzz" ]]; then pkgs+=(clang libclang-rt-14-dev); fi
 if [[ "${1:-}" == "--pg" ]]; then pkgs+=(postgresql); fi  # a server for the database tests
+if [[ "${1:-}" == "--format" ]]; then pkgs+=(clang-format); fi  # the code style of .clang-format
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
