@@ -638,8 +638,13 @@ void DbWriteOptions::validate() const {
   if (!runs_table.empty()) detail::parse_db_name(runs_table, "--runs-table");
 }
 
-void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base, const LoadReport& report,
-              const ScoreResult& result, const ScoringConfig& config, const DbRun& run, const Summary* summary) {
+namespace {
+
+// write_db and write_db_all: `produce` stores each result in one transaction; `summary` (for a
+// single result whose summary the caller has) renders its runs row.
+void write_results(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base,
+                   const LoadReport& report, const ScoringConfig& config,
+                   const std::function<void(const DbStore& store)>& produce, const Summary* summary) {
   if (!tables.any()) return;
   std::optional<detail::DbName> out, history, runs;
   if (!tables.out_table.empty()) out = detail::parse_db_name(tables.out_table, "--out-table");
@@ -650,10 +655,26 @@ void write_db(const std::string& uri, const DbWriteOptions& tables, const Custom
   for (const auto* t : {&out, &history, &runs})
     if (*t) written.push_back(**t);
   detail::in_write_transaction(*db, written, [&] {
-    if (out) detail::write_scores(*db, *out, base, result);
-    if (history) detail::write_history(*db, *history, base, result);
-    if (runs) detail::write_run(*db, *runs, base, report, result, config, run, summary);
+    produce([&](const ScoreResult& result, const DbRun& run) {
+      if (out) detail::write_scores(*db, *out, base, result);
+      if (history) detail::write_history(*db, *history, base, result);
+      if (runs) detail::write_run(*db, *runs, base, report, result, config, run, summary);
+    });
   });
+}
+
+}  // namespace
+
+void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base, const LoadReport& report,
+              const ScoreResult& result, const ScoringConfig& config, const DbRun& run, const Summary* summary) {
+  write_results(
+      uri, tables, base, report, config, [&](const DbStore& store) { store(result, run); }, summary);
+}
+
+void write_db_all(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base,
+                  const LoadReport& report, const ScoringConfig& config,
+                  const std::function<void(const DbStore& store)>& produce) {
+  write_results(uri, tables, base, report, config, produce, nullptr);
 }
 
 void upsert_scores_db(const std::string& uri, const std::string& out_table, const CustomerBase& base,

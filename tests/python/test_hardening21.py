@@ -366,3 +366,36 @@ def test_item6_python_report_refuses_its_sqlite_database(cli, base, tmp_path):
     with pytest.raises(rapport.OutputError, match="is the input"):
         rapport.report(rapport.load_db(f"sqlite:{db}"), out=db)
     assert db.read_bytes() == before
+
+
+# --- item 6: a history's dates are written all or nothing ---------------------------------------------
+
+def test_item6_history_write_back_is_all_or_nothing(cli, base, tmp_path):
+    """Before: `rapport history --history-table` committed each date alone, so a failure at a later
+    date (here: strict mode, and too few buyers to fit the value models at the early date) left the
+    earlier dates in the table. Now every date is written in one transaction, and the history CSV is
+    put in place only after it commits."""
+    import sqlite3
+
+    db = tmp_path / "crm.db"
+    out = tmp_path / "history.csv"
+    assert run(cli, "import", base, "--db", f"sqlite:{db}").returncode == 0
+    p = run(cli, "history", "--as-of", "2026-06-30,2022-07-05", "--db", f"sqlite:{db}",
+            "--history-table", "hist", "--out", out, "--strict", "--quiet")
+    assert p.returncode == 3, p.stderr  # the value models cannot be fitted at 2022-07-05
+    assert not out.exists()
+    with sqlite3.connect(db) as c:
+        tables = {r[0] for r in c.execute("select name from sqlite_master where type = 'table'")}
+        assert "hist" not in tables or c.execute("select count(*) from hist").fetchone()[0] == 0
+    # the same dates in the other order fail the same way: the first date is not kept either
+    p = run(cli, "history", "--as-of", "2022-07-05,2026-06-30", "--db", f"sqlite:{db}",
+            "--history-table", "hist", "--strict", "--quiet")
+    assert p.returncode == 3
+    # and without the failing date every date is stored, once
+    p = run(cli, "history", "--as-of", "2026-06-30,2026-01-31", "--db", f"sqlite:{db}",
+            "--history-table", "hist", "--out", out, "--quiet")
+    assert p.returncode == 0, p.stderr
+    with sqlite3.connect(db) as c:
+        dates = sorted(r[0] for r in c.execute("select distinct as_of from hist"))
+    assert [str(d)[:10] for d in dates] == ["2026-01-31", "2026-06-30"]
+    assert out.exists()

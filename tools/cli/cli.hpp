@@ -111,6 +111,10 @@ void write_back(const DbArgs& db, const LoadResult& loaded, const ScoreResult& r
 
 /// Whether write_back() records a run in the runs table (and so needs the run's summary).
 bool writes_run(const DbArgs& db);
+/// Whether --out-table or --history-table writes into the database.
+bool writes_back(const DbArgs& db);
+/// The tables --out-table, --history-table and --runs-table name.
+DbWriteOptions write_options(const DbArgs& db);
 
 /// Now, in UTC seconds.
 seconds_t now_utc();

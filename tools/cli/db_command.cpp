@@ -8,13 +8,11 @@
 
 namespace rapport::cli {
 
-namespace {
-
 DbWriteOptions write_options(const DbArgs& db) { return {db.out_table, db.history_table, db.runs_table}; }
 
 bool writes_back(const DbArgs& db) { return !db.out_table.empty() || !db.history_table.empty(); }
 
-}  // namespace
+namespace {}  // namespace
 
 seconds_t now_utc() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();

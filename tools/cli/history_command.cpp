@@ -39,13 +39,22 @@ void check_history_args(const HistoryArgs& args) {
     throw ConfigError("history needs --out F and/or --db URI --history-table T");
 }
 
-/// Scores the base at `d` (the value models checked as `score` does) and, with --history-table,
-/// stores that date's rows (replacing the rows of the same as_of; one transaction per date).
-ScoreResult score_and_store(const HistoryArgs& args, const LoadResult& loaded, const ScoringConfig& cfg, day_t d) {
-  const seconds_t started = now_utc();
-  ScoreResult r = history_scorer(loaded.base, cfg, args.score.strict)(d);
-  write_back(args.score.db, loaded, r, cfg, started);
-  return r;
+/// Scores every date (the value models checked as `score` does): into the history CSV with
+/// --out, and with --history-table into the database, every date in ONE transaction, so that a
+/// failure at any date leaves the table as it was. `store` is null without a database write-back.
+void score_dates(const HistoryArgs& args, const LoadResult& loaded, const ScoringConfig& cfg,
+                 const std::vector<day_t>& dates, const DbStore* store) {
+  const auto scorer = history_scorer(loaded.base, cfg, args.score.strict);
+  const auto score_date = [&](day_t d) {
+    const seconds_t started = now_utc();
+    ScoreResult r = scorer(d);
+    if (store) (*store)(r, {started, now_utc()});
+    return r;
+  };
+  if (args.score.out.empty())
+    for (const day_t d : dates) score_date(d);
+  else
+    write_history_csv(args.score.out, loaded.base, dates, score_date, cfg.threads);
 }
 
 }  // namespace
@@ -86,11 +95,16 @@ int run_history(HistoryArgs args) {
   const auto t0 = Clock::now();
   const LoadResult loaded = score_load(files, a);
   const auto t1 = Clock::now();
-  if (a.out.empty())
-    for (const day_t d : dates) score_and_store(args, loaded, cfg, d);
-  else
-    write_history_csv(
-        a.out, loaded.base, dates, [&](day_t d) { return score_and_store(args, loaded, cfg, d); }, cfg.threads);
+  OutputBatch batch;  // the CSV is put in place only once the database has committed
+  if (writes_back(a.db)) {
+    write_db_all(a.db.uri, write_options(a.db), loaded.base, loaded.report, cfg,
+                 [&](const DbStore& store) { score_dates(args, loaded, cfg, dates, &store); });
+    std::fprintf(stderr, "wrote %zu dates to %s history %s\n", dates.size(), redact_uri(a.db.uri).c_str(),
+                 a.db.history_table.c_str());
+  } else {
+    score_dates(args, loaded, cfg, dates, nullptr);
+  }
+  batch.commit();
   const auto t2 = Clock::now();
   print_rejects(loaded.report, "");
   if (!a.quiet)

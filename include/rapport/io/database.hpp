@@ -17,6 +17,7 @@
 #include <rapport/scoring/config.hpp>
 #include <rapport/scoring/score.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,6 +86,19 @@ struct DbRun {
 RAPPORT_API void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base,
                           const LoadReport& report, const ScoreResult& result, const ScoringConfig& config,
                           const DbRun& run, const Summary* summary = nullptr);
+
+/// Stores one result's rows (as write_db writes them) inside write_db_all()'s transaction.
+using DbStore = std::function<void(const ScoreResult& result, const DbRun& run)>;
+
+/// Several results in ONE transaction (`rapport history`: every as-of date or none): calls
+/// `produce(store)`, each `store(result, run)` writing that result's rows as write_db() does
+/// (out table, history table, a runs row); committed when `produce` returns, rolled back when it
+/// throws — so a failure at any date leaves every table as it was. write_db() is write_db_all()
+/// with one result.
+/// @throws as write_db(), and whatever `produce` throws.
+RAPPORT_API void write_db_all(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base,
+                              const LoadReport& report, const ScoringConfig& config,
+                              const std::function<void(const DbStore& store)>& produce);
 
 /// Upserts the given rows of `result` (rows of result.scores, e.g. Scorer::changes()) into the
 /// scores table `out_table` (write_db's out table, created when missing) in one transaction: each
