@@ -681,7 +681,7 @@ void upsert_scores_db(const std::string& uri, const std::string& out_table, cons
                       const ScoreResult& result, const std::vector<std::uint32_t>& rows) {
   const auto name = detail::parse_db_name(out_table, "--out-table");
   for (const auto r : rows)
-    if (r >= result.scores.size()) throw std::out_of_range("upsert_scores_db: no scored row " + std::to_string(r));
+    if (r >= result.scores.size()) throw NotFoundError("upsert_scores_db: no scored row " + std::to_string(r));
   auto db = detail::open_db(uri, true);
   detail::in_write_transaction(*db, {name}, [&] { detail::upsert_scores(*db, name, base, result, rows); });
 }

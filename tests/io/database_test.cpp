@@ -438,7 +438,7 @@ TEST(Database, ScorerChangesAreUpsertedAlone) {
   EXPECT_NE(std::to_string(count(path, "SELECT sum(loyalty_given * 1000) FROM scores")), before);
   EXPECT_EQ(upsert(), 0u);  // nothing new
   EXPECT_THROW(upsert_scores_db(uri, "scores", s.scorer->base(), now, {static_cast<std::uint32_t>(all)}),
-               std::out_of_range);
+               NotFoundError);
 }
 
 TEST(Database, ATableOfTheWrongShapeIsAnErrorAndNothingIsWritten) {

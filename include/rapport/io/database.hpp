@@ -104,7 +104,7 @@ RAPPORT_API void write_db_all(const std::string& uri, const DbWriteOptions& tabl
 /// scores table `out_table` (write_db's out table, created when missing) in one transaction: each
 /// customer's previous row is deleted and the new one inserted; every other row is kept. The live
 /// Scorer's write-back: a batch writes only what it rescored.
-/// @throws as write_db(); std::out_of_range for a row that result does not have.
+/// @throws as write_db(); NotFoundError for a row that result does not have.
 RAPPORT_API void upsert_scores_db(const std::string& uri, const std::string& out_table, const CustomerBase& base,
                                   const ScoreResult& result, const std::vector<std::uint32_t>& rows);
 
