@@ -13,6 +13,7 @@
 #include <cmath>
 #include <string>
 #include <vector>
+#include "value/log_gamma.hpp"
 
 namespace rapport::detail {
 namespace {
@@ -93,15 +94,17 @@ double pmf_new(std::span<const double> p, double t, unsigned k) {
   const double log_q = std::log(alpha) - std::log(alpha + t);  // log α/(α+t)
   const double log_1q = std::log(t) - std::log(alpha + t);     // log t/(α+t)
   const auto log_nb = [&](unsigned j) { return log_rising_over_factorial(r, j) + r * log_q + j * log_1q; };
-  const double log_beta_ab = std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);
+  const double log_beta_ab =
+      rapport::detail::log_gamma(a) + rapport::detail::log_gamma(b) - rapport::detail::log_gamma(a + b);
   const double k_d = k;
-  const double first =
-      std::exp(std::lgamma(a) + std::lgamma(b + k_d) - std::lgamma(a + b + k_d) - log_beta_ab + log_nb(k));
+  const double first = std::exp(rapport::detail::log_gamma(a) + rapport::detail::log_gamma(b + k_d) -
+                                rapport::detail::log_gamma(a + b + k_d) - log_beta_ab + log_nb(k));
   if (k == 0) return first;
   // 1 − Σ_{j<k} NB(j; r, q) = 1 − I_q(r, k): the regularised incomplete beta's complement.
   const double tail = boost::math::ibetac(r, k_d, alpha / (alpha + t));
-  const double second =
-      std::exp(std::lgamma(a + 1) + std::lgamma(b + k_d - 1) - std::lgamma(a + b + k_d) - log_beta_ab) * tail;
+  const double second = std::exp(rapport::detail::log_gamma(a + 1) + rapport::detail::log_gamma(b + k_d - 1) -
+                                 rapport::detail::log_gamma(a + b + k_d) - log_beta_ab) *
+                        tail;
   return first + second;
 }
 

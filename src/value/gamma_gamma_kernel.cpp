@@ -10,6 +10,7 @@
 #include <cmath>
 #include <string>
 #include <vector>
+#include "value/log_gamma.hpp"
 
 namespace rapport::detail {
 namespace {
@@ -41,8 +42,8 @@ bool row_used(const ModelData& data, std::size_t row) { return data.x[row] >= 1 
 double row_log_likelihood(std::span<const double> p, const ModelData& data, std::size_t row) {
   const double x = data.x[row], m = data.m[row];
   const double px = p[0] * x, q = p[1], gam = p[2];
-  return std::lgamma(px + q) - std::lgamma(px) - std::lgamma(q) + q * std::log(gam) + (px - 1) * std::log(m) +
-         px * std::log(x) - (px + q) * std::log(gam + m * x);
+  return rapport::detail::log_gamma(px + q) - rapport::detail::log_gamma(px) - rapport::detail::log_gamma(q) +
+         q * std::log(gam) + (px - 1) * std::log(m) + px * std::log(x) - (px + q) * std::log(gam + m * x);
 }
 
 std::vector<std::vector<double>> starts(const ModelData& data) {

@@ -25,12 +25,15 @@
 #include <array>
 #include <cmath>
 #include <vector>
+#include "value/log_gamma.hpp"
 
 namespace rapport::detail {
 namespace {
 
 /// log B(a, b).
-double log_beta(double a, double b) { return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b); }
+double log_beta(double a, double b) {
+  return rapport::detail::log_gamma(a) + rapport::detail::log_gamma(b) - rapport::detail::log_gamma(a + b);
+}
 
 std::size_t validate(const ModelData& data) { return validate_recency_data(data, "mbgnbd"); }
 
@@ -39,8 +42,9 @@ double row_log_likelihood(std::span<const double> p, const ModelData& data, std:
   //   · (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x)); six lgamma per row instead of eleven.
   const double r = p[0], alpha = p[1], a = p[2], b = p[3];
   const double x = data.x[row], t_x = data.t_x[row], T = data.T[row];
-  const double log_alive = std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) + std::lgamma(b + x + 1) -
-                           std::lgamma(a + b + x + 1) - std::lgamma(b) + std::lgamma(a + b) -
+  const double log_alive = rapport::detail::log_gamma(r + x) - rapport::detail::log_gamma(r) + r * std::log(alpha) +
+                           rapport::detail::log_gamma(b + x + 1) - rapport::detail::log_gamma(a + b + x + 1) -
+                           rapport::detail::log_gamma(b) + rapport::detail::log_gamma(a + b) -
                            (r + x) * std::log(alpha + T);
   const double log_odds = std::log(a) - std::log(b + x) + (r + x) * (std::log(alpha + T) - std::log(alpha + t_x));
   return log_alive + (log_odds > 0 ? log_odds + std::log1p(std::exp(-log_odds)) : std::log1p(std::exp(log_odds)));

@@ -20,6 +20,7 @@
 #include <limits>
 #include <string>
 #include <vector>
+#include "value/log_gamma.hpp"
 
 namespace rapport {
 
@@ -547,7 +548,8 @@ double discounted_by_parts(const ModelKernel& k, std::span<const double> p, doub
 }
 
 double log_rising_over_factorial(double a, unsigned k) {
-  return std::lgamma(a + k) - std::lgamma(a) - std::lgamma(static_cast<double>(k) + 1.0);
+  return rapport::detail::log_gamma(a + k) - rapport::detail::log_gamma(a) -
+         rapport::detail::log_gamma(static_cast<double>(k) + 1.0);
 }
 
 }  // namespace detail

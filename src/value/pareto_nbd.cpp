@@ -27,6 +27,7 @@
 #include <limits>
 #include <string>
 #include <vector>
+#include "value/log_gamma.hpp"
 
 namespace rapport::detail {
 namespace {
@@ -119,8 +120,8 @@ std::size_t validate(const ModelData& data) { return validate_recency_data(data,
 double row_log_likelihood(std::span<const double> p, const ModelData& data, std::size_t row) {
   const double r = p[0], alpha = p[1], s = p[2], beta = p[3];
   const double x = data.x[row], t_x = data.t_x[row], T = data.T[row];
-  const double head = std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) + s * std::log(beta) -
-                      (r + x) * std::log(alpha + T) - s * std::log(beta + T);
+  const double head = rapport::detail::log_gamma(r + x) - rapport::detail::log_gamma(r) + r * std::log(alpha) +
+                      s * std::log(beta) - (r + x) * std::log(alpha + T) - s * std::log(beta + T);
   return head + softplus(log_r(p, x, t_x, T));
 }
 

@@ -31,6 +31,7 @@
 #include <thread>
 #include <utility>
 #include <vector>
+#include "value/log_gamma.hpp"
 
 // The four-lane pass (bgnbd_rows_lanes) keeps its 32-byte vectors inside the function; GCC
 // still notes, at the end of the file, that passing them would differ between SSE and AVX.
@@ -700,7 +701,8 @@ double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eige
 
   // Terms depending on x only: lgamma(r+x) - lgamma(r) + r log(alpha) + lbeta(a, b+x) - lbeta(a, b).
   const double log_alpha = theta[1];
-  const double lg_r = std::lgamma(r), lg_b = std::lgamma(b), lg_ab = std::lgamma(a + b);
+  const double lg_r = rapport::detail::log_gamma(r), lg_b = rapport::detail::log_gamma(b),
+               lg_ab = rapport::detail::log_gamma(a + b);
   double dg_r = 0, dg_b = 0, dg_ab = 0, tg_r = 0, tg_b = 0, tg_ab = 0;
   if (want_g) {
     dg_r = digamma(r);
@@ -718,7 +720,8 @@ double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eige
     const double xv = data.x_values[k];
     W += Wx;
     if (xv == 0) continue;
-    tot.f += Wx * (std::lgamma(r + xv) - lg_r + std::lgamma(b + xv) - lg_b - std::lgamma(a + b + xv) + lg_ab);
+    tot.f += Wx * (rapport::detail::log_gamma(r + xv) - lg_r + rapport::detail::log_gamma(b + xv) - lg_b -
+                   rapport::detail::log_gamma(a + b + xv) + lg_ab);
     if (want_g) {
       const double dabx = dg_ab - digamma(a + b + xv);
       tot.g[0] += Wx * (digamma(r + xv) - dg_r);
@@ -833,7 +836,7 @@ double gamma_gamma_objective(const GammaGammaData& data, const Eigen::Vector3d& 
     }
   });
 
-  const double lg_q = std::lgamma(q);
+  const double lg_q = rapport::detail::log_gamma(q);
   const double dg_q = digamma(q);
   const double tg_q = hess != nullptr ? trigamma(q) : 0.0;
   double f = 0;
@@ -849,7 +852,8 @@ double gamma_gamma_objective(const GammaGammaData& data, const Eigen::Vector3d& 
     const double px = p * x;
     const double sv = px + q;
     const double log_x = std::log(x);
-    f += Wx * (std::lgamma(sv) - std::lgamma(px) - lg_q + q * log_gam + px * log_x) + (px - 1.0) * lm - sv * lD;
+    f += Wx * (rapport::detail::log_gamma(sv) - rapport::detail::log_gamma(px) - lg_q + q * log_gam + px * log_x) +
+         (px - 1.0) * lm - sv * lD;
     if (grad == nullptr && hess == nullptr) continue;
     const double dg_s = digamma(sv);
     g[0] += x * (Wx * (dg_s - digamma(px) + log_x) + lm - lD);
@@ -1233,8 +1237,9 @@ GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const doub
 double bgnbd_log_likelihood(const BgNbdParams& params, double x, double t_x, double T) {
   const double r = params.r, alpha = params.alpha, a = params.a, b = params.b;
   const double s = r + x;
-  const double head = std::lgamma(s) - std::lgamma(r) + r * std::log(alpha) + std::lgamma(b + x) - std::lgamma(b) -
-                      std::lgamma(a + b + x) + std::lgamma(a + b);
+  const double head = rapport::detail::log_gamma(s) - rapport::detail::log_gamma(r) + r * std::log(alpha) +
+                      rapport::detail::log_gamma(b + x) - rapport::detail::log_gamma(b) -
+                      rapport::detail::log_gamma(a + b + x) + rapport::detail::log_gamma(a + b);
   const double u1 = -s * std::log(alpha + T);
   if (!(x > 0)) return head + u1;
   const double u2 = std::log(a) - std::log(b + x - 1.0) - s * std::log(alpha + t_x);
