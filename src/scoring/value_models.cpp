@@ -8,6 +8,7 @@
 #include <rapport/error.hpp>
 
 #include "util/parallel.hpp"
+#include "value/model_columns.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -36,20 +37,8 @@ void purchase_days(const CustomerBase& b, std::uint32_t c, day_t D, std::vector<
 }
 
 /// One model's inputs over some scored rows (`row[i]` is the scored row of input i).
-struct Inputs {
+struct Inputs : detail::ModelColumns {
   std::vector<std::size_t> row;
-  std::vector<double> x, t_x, T, n, periods;
-  std::vector<std::uint8_t> ended;
-  ModelData data() const {
-    ModelData d;
-    d.x = x;
-    d.t_x = t_x;
-    d.T = T;
-    d.n = n;
-    d.periods = periods;
-    d.ended = ended;
-    return d;
-  }
 };
 
 }  // namespace

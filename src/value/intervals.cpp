@@ -3,6 +3,7 @@
 #include <rapport/value/intervals.hpp>
 
 #include "util/parallel.hpp"
+#include "value/model_columns.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -80,22 +81,7 @@ std::size_t row_count(const ModelData& d) {
 
 /// One bootstrap resample: as many customers as the data holds, drawn with replacement
 /// (weighted rows by their weights), as rows with a count.
-struct Resample {
-  std::vector<double> x, t_x, T, n, m, periods, weights;
-  std::vector<std::uint8_t> ended;
-  ModelData data() const {
-    ModelData d;
-    d.x = x;
-    d.t_x = t_x;
-    d.T = T;
-    d.n = n;
-    d.m = m;
-    d.periods = periods;
-    d.ended = ended;
-    d.weights = weights;
-    return d;
-  }
-};
+using Resample = detail::ModelColumns;
 
 Resample resample(const ModelData& d, std::size_t rows_n, const std::vector<double>& cumulative, std::uint64_t seed) {
   SplitMix rng{seed};
