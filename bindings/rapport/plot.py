@@ -239,15 +239,17 @@ def largest_trees(summary: Dict[str, Any], ax: Optional[Axes] = None) -> Axes:
 
 def tracking(validation: Dict[str, Any], cumulative: bool = True, ax: Optional[Axes] = None) -> Axes:
     """Repeat purchases per 7-day week, actual against each model's expectation, across the
-    calibration and the holdout (a :func:`rapport.validate` result); the holdout's start is marked."""
+    calibration and the holdout (a :func:`rapport.validate` result); the holdout's start is marked.
+    The models that count periods (bgbb, sbg) have no curve in purchase days and are left out."""
     ax = _axes(ax)
     weeks = validation["tracking"]
     x = _np.arange(1, len(weeks) + 1)
     key = "actual_cumulative" if cumulative else "actual"
     ax.plot(x, [w[key] for w in weeks], color=_BLACK, label="actual")
     colours = (_ORANGE, _SKY, _GREEN, _VERMILLION, _PURPLE)
-    fitted = [m["model"] for m in validation["models"] if m["fitted"]]
     exp_key = "expected_cumulative" if cumulative else "expected"
+    drawn = weeks[0][exp_key] if weeks else {}
+    fitted = [m["model"] for m in validation["models"] if m["fitted"] and m["model"] in drawn]
     for k, name in enumerate(fitted):
         ax.plot(x, [w[exp_key][name] for w in weeks], color=colours[k % len(colours)], linestyle="--", label=name)
     start = next(i for i, w in enumerate(weeks, 1) if w["to"] >= validation["holdout_from"])
@@ -259,14 +261,27 @@ def tracking(validation: Dict[str, Any], cumulative: bool = True, ax: Optional[A
     return ax
 
 
-def by_frequency(validation: Dict[str, Any], ax: Optional[Axes] = None) -> Axes:
+def by_frequency(validation: Dict[str, Any], ax: Optional[Axes] = None, model: Optional[str] = None) -> Axes:
     """Mean holdout purchases by calibration repeat purchases (0..6, 7+): actual bars, each fitted
-    model's conditional expectation as a line (a :func:`rapport.validate` result)."""
+    model's conditional expectation as a line (a :func:`rapport.validate` result).
+
+    The models of one unit share the chart: ``model`` (default: the first fitted one) picks it,
+    so ``model="bgbb"`` draws opportunities with a purchase by calibration opportunities with a
+    purchase, and ``model="sbg"`` renewals by contract periods survived."""
     ax = _axes(ax)
     fitted = [m for m in validation["models"] if m["fitted"]]
+    if model is not None:
+        chosen = [m for m in fitted if m["model"] == model]
+        if not chosen:
+            raise ValueError(f"model {model!r} is not a fitted model of this validation")
+        unit = chosen[0]["holdout"]["unit"]
+        fitted = [m for m in fitted if m["holdout"]["unit"] == unit]
+    elif fitted:
+        fitted = [m for m in fitted if m["holdout"]["unit"] == fitted[0]["holdout"]["unit"]]
     if not fitted:
         ax.set_title("Holdout purchases by calibration frequency (no model fitted)")
         return ax
+    unit = fitted[0]["holdout"]["unit"]
     rows = fitted[0]["by_frequency"]
     x = _np.arange(len(rows))
     ax.bar(x, [r["actual_mean"] for r in rows], color=_SKY, label="actual")
@@ -275,9 +290,13 @@ def by_frequency(validation: Dict[str, Any], ax: Optional[Axes] = None) -> Axes:
         ax.plot(x, [r["predicted_mean"] for r in m["by_frequency"]], color=colours[k % len(colours)], marker="o",
                 label=m["model"])
     ax.set_xticks(x, [r["x"] for r in rows])
-    ax.set_xlabel("repeat purchases in the calibration")
-    ax.set_ylabel("mean holdout purchases")
-    ax.set_title(f"Holdout purchases by calibration frequency ({validation['holdout_days']:.0f} days)")
+    contracts = unit == "renewals"
+    ax.set_xlabel("contract periods survived in the calibration" if contracts
+                  else unit + " in the calibration" if unit != "purchase days"
+                  else "repeat purchases in the calibration")
+    ax.set_ylabel("mean holdout " + ("purchases" if unit == "purchase days" else unit))
+    ax.set_title(f"Holdout {unit} by calibration {'periods' if contracts else 'frequency'} "
+                 f"({validation['holdout_days']:.0f} days)")
     ax.legend()
     return ax
 

@@ -42,7 +42,9 @@ def validate(
     holdout_to : date-like, optional
         D2, the holdout's last day (default: the last purchase day of the base).
     value_model : str or sequence of str, default "bgnbd"
-        The purchase models to check: ``bgnbd``, ``pareto_nbd``, ``mbgnbd``, several, or ``"all"``.
+        The purchase models to check: ``bgnbd``, ``pareto_nbd``, ``mbgnbd``, ``bgbb`` (needs the
+        config's ``opportunity_days``), ``sbg`` (needs customers with ``ended_on``), several, or
+        ``"all"`` (bgbb and sbg only when the base and config can feed them).
     config : ScoringConfig, dict or JSON text, optional
         Fit options and threads.
     threads : int, optional
@@ -60,7 +62,9 @@ def validate(
         ``holdout_from``, ``holdout_to``, ``customers``, ``actual_holdout_purchases``),
         ``tracking`` (per 7-day week: actual and expected, weekly and cumulative), ``models``
         (per model: ``fit`` with params in days, std_errors, log_likelihood, aic, bic; ``holdout``
-        with actual, predicted, percent_error, mae, rmse, correlation; ``by_frequency``;
+        with unit, customers, actual, predicted, percent_error, mae, rmse, correlation, in the
+        model's unit: purchase days, bgbb's opportunities with a purchase, sbg's renewals;
+        ``by_frequency`` (sbg: by contract periods survived);
         ``p_alive_calibration``) and ``spend`` (Gamma-Gamma).
     """
     models = value_model if isinstance(value_model, str) else ",".join(value_model)

@@ -19,6 +19,7 @@ void init_validate(py::module_& m) {
         options.holdout_from = holdout_from;
         if (holdout_to) options.holdout_to = *holdout_to;
         options.models = rapport::parse_validation_models(models);
+        options.only_available = models == "all";  // bgbb and sbg when the base and config can feed them
         std::string json;
         {
           py::gil_scoped_release release;

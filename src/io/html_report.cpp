@@ -4,6 +4,7 @@
 #include <rapport/version.hpp>
 
 #include "io/html_svg.hpp"
+#include "io/validation_figures.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -390,9 +391,21 @@ std::string upserve_section(const Context& c) {
       [&](std::size_t r) { return s.upserve_value[r] > 0; });
   double held = 0;
   std::vector<Bar> bars;
+  const ValueIntervals& iv = s.intervals;
+  const bool ranged = iv.p_alive_lo.size() == s.size() && s.size() > 0;  // config.intervals > 0
+  const auto with_range = [&](const std::string& value, const std::vector<double>& lo, const std::vector<double>& hi,
+                              std::size_t r, const auto& format) {
+    if (!ranged || std::isnan(lo[r]) || std::isnan(hi[r])) return value;
+    return value + " <span class=\"range\">(" + format(lo[r]) + "–" + format(hi[r]) + ")</span>";
+  };
+  const auto two = [](double v) { return fixed(v, 2); };
+  const auto amount = [&](double v) { return money(v, c.options.currency); };
   std::string table =
-      "<table><caption>Top up-serve opportunities</caption><thead><tr><th scope=\"col\">customer</th>"
-      "<th scope=\"col\">segment</th><th scope=\"col\">loyalty given</th><th scope=\"col\">p_alive</th>"
+      "<table><caption>Top up-serve opportunities" +
+      std::string(ranged ? " (in brackets: the " + fixed(100 * c.config.intervals, 0) + "% interval)" : "") +
+      "</caption><thead><tr><th scope=\"col\">customer</th>"
+      "<th scope=\"col\">segment</th><th scope=\"col\">loyalty given</th><th scope=\"col\">p_alive</th>" +
+      std::string(ranged ? "<th scope=\"col\">expected purchases</th>" : "") +
       "<th scope=\"col\">expected value</th><th scope=\"col\">up-serve value</th><th scope=\"col\">next "
       "action</th></tr></thead><tbody>";
   for (auto r : top) {
@@ -401,10 +414,16 @@ std::string upserve_section(const Context& c) {
     held += s.upserve_value[r];
     bars.push_back({id, s.upserve_value[r], money(s.upserve_value[r], c.options.currency), nan_v});
     table += "<tr><th scope=\"row\">" + escape(id) + "</th><td>" + escape(c.base.segment_names[c.base.segment[cust]]) +
-             "</td><td>" + fixed(s.loyalty_given[r], 1) + "</td><td>" + fixed(s.p_alive[r], 2) + "</td><td>" +
-             money(s.expected_value[r], c.options.currency) + "</td><td>" +
-             money(s.upserve_value[r], c.options.currency) + "</td><td>" + escape(to_string(s.next_action[r])) +
-             "</td></tr>";
+             "</td><td>" + fixed(s.loyalty_given[r], 1) + "</td><td>" +
+             with_range(fixed(s.p_alive[r], 2), iv.p_alive_lo, iv.p_alive_hi, r, two) + "</td><td>" +
+             (ranged ? with_range(fixed(s.expected_purchases[r], 2), iv.expected_purchases_lo, iv.expected_purchases_hi,
+                                  r, two) +
+                           "</td><td>"
+                     : std::string()) +
+             with_range(money(s.expected_value[r], c.options.currency), iv.expected_value_lo, iv.expected_value_hi, r,
+                        amount) +
+             "</td><td>" + money(s.upserve_value[r], c.options.currency) + "</td><td>" +
+             escape(to_string(s.next_action[r])) + "</td></tr>";
   }
   table += "</tbody></table>\n";
   std::string body;
@@ -567,6 +586,21 @@ std::string trends_section(const Context& c) {
       figure(reading(escape(trends_reading(history))), line_chart(chart) + trends_table(history, c.options.currency)));
 }
 
+/// The holdout check of the run's value model (options.validation); nothing without one. The
+/// figures are the validation page's (validation_figures.hpp).
+std::string validation_section(const Context& c) {
+  if (!c.options.validation) return {};
+  const Validation& v = *c.options.validation;
+  const std::string intro = reading(
+      "Is the value right? The model was fitted on the purchases before " + escape(format_date(v.holdout_from)) +
+      " and compared with what the " + count(v.customers) + " customers who had bought by then did from " +
+      escape(format_date(v.holdout_from)) + " to " + escape(format_date(v.holdout_to)) + ".");
+  return section("validation", "Validation on a holdout",
+                 intro + validation_holdout_table(v) + validation_spend_text(v) + validation_tracking_figure(v, true) +
+                     validation_tracking_figure(v, false) + validation_frequency_figure(v) +
+                     validation_p_alive_figure(v));
+}
+
 std::string page(const Context& c, const std::string& sections) {
   const auto& f = c.f;
   std::string out;
@@ -619,6 +653,15 @@ std::vector<HistoryPoint> history_points(const std::vector<day_t>& dates,
   return out;
 }
 
+Validation report_validation(const CustomerBase& base, const ScoreResult& result, const ScoringConfig& config,
+                             day_t holdout_from, std::optional<day_t> holdout_to) {
+  ValidationOptions options;
+  options.holdout_from = holdout_from;
+  options.holdout_to = holdout_to;
+  options.models = {result.purchase_model.name};
+  return validate(base, options, config);
+}
+
 std::string html_report(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
                         const ScoringConfig& config, const HtmlReportOptions& options) {
   return html_report(base, report, result, config, summarize(base, report, result, config), options);
@@ -630,7 +673,7 @@ std::string html_report(const CustomerBase& base,
                         const HtmlReportOptions& options) {
   const Context c{base, result, config, options, summary};
   return page(c, loyalty_section(c) + same_service_section(c) + wheel_section(c) + value_section(c) +
-                     upserve_section(c) + referral_section(c) + trends_section(c));
+                     validation_section(c) + upserve_section(c) + referral_section(c) + trends_section(c));
 }
 
 }  // namespace rapport

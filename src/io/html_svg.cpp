@@ -180,6 +180,15 @@ std::string aggregate(const std::string& name, double value, const std::string& 
          number_attr(value) + "\">" + text + "</" + tag + ">";
 }
 
+std::string validation_attributes(const std::string& pointer, double value) {
+  return "data-validation=\"" + escape(pointer) + "\" data-value=\"" + number_attr(value) + "\"";
+}
+
+std::string validation_figure(const std::string& pointer, double value, const std::string& text, const char* tag) {
+  return std::string("<") + tag + " class=\"fig\" " + validation_attributes(pointer, value) + ">" + text + "</" + tag +
+         ">";
+}
+
 std::string reading(const std::string& markup) { return "<p class=\"reading\">" + markup + "</p>\n"; }
 
 std::string figure(const std::string& reading_markup, const std::string& chart_markup) {
@@ -213,7 +222,7 @@ std::string column_chart(const ColumnChart& c) {
   return s + "</svg>";
 }
 
-std::string line_chart(const LineChart& c) {
+std::string line_chart(const LineChart& c, const PointAttributes& point_attributes) {
   constexpr double left = 56, right = 150, top = 12, plot_h = 180, bottom = 40, plot_w = 480;
   const double w = left + plot_w + right, h = top + plot_h + bottom, span = c.y_max > c.y_min ? c.y_max - c.y_min : 1;
   const std::size_t n = c.labels.size();
@@ -240,7 +249,7 @@ std::string line_chart(const LineChart& c) {
     for (std::size_t k = 0; k < n && k < line_s.values.size(); ++k)
       if (!std::isnan(line_s.values[k]))
         s += "<circle cx=\"" + num(X(k)) + "\" cy=\"" + num(Y(line_s.values[k])) + "\" r=\"3.5\" fill=\"" +
-             line_s.colour + "\"><title>" +
+             line_s.colour + "\"" + (point_attributes ? point_attributes(i, k) : std::string()) + "><title>" +
              escape(line_s.name + ", " + c.labels[k] + ": " + fixed(line_s.values[k], 1)) + "</title></circle>";
     const double ly = top + 12 + 18 * static_cast<double>(i);
     s += "<rect x=\"" + num(left + plot_w + 12) + "\" y=\"" + num(ly - 5) + "\" width=\"18\" height=\"3\" fill=\"" +
@@ -440,6 +449,7 @@ svg .node.prospect{fill:#fff;stroke:#E69F00}
 .trees{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 table{border-collapse:collapse;width:100%;margin:8px 0;font-variant-numeric:tabular-nums}
 caption{text-align:left;font-weight:600;padding:4px 0}
+td .range{color:#555;font-size:.85em;white-space:nowrap}
 th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:right}
 th:first-child,td:first-child{text-align:left}
 tbody tr:nth-child(odd){background:#fafafa}

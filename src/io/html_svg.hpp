@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,12 @@ std::string pointer_token(std::string_view name);
 std::string metric(const std::string& pointer, double value, const std::string& text, const char* tag = "span");
 /// A figure aggregated from the scores (not in the summary): data-aggregate instead of data-metric.
 std::string aggregate(const std::string& name, double value, const std::string& text, const char* tag = "span");
+/// A figure of a holdout check: `data-validation="pointer"` (a JSON pointer into to_json(Validation))
+/// and the exact `data-value`, as metric().
+std::string validation_figure(const std::string& pointer, double value, const std::string& text,
+                              const char* tag = "span");
+/// The attributes `data-validation="pointer" data-value="exact"` of validation_figure(), for an SVG element.
+std::string validation_attributes(const std::string& pointer, double value);
 
 /// A figure's one-line reading (markup; the caller escapes).
 std::string reading(const std::string& markup);
@@ -84,8 +91,11 @@ struct LineChart {
   std::vector<Series> series;       ///< the lines
   double y_min, y_max;              ///< y range
 };
-/// The SVG of a line chart; each point carries a tooltip "series, label: value".
-std::string line_chart(const LineChart& chart);
+/// Extra attributes of point k of series i (markup starting with a space, or "").
+using PointAttributes = std::function<std::string(std::size_t series, std::size_t k)>;
+/// The SVG of a line chart; each point carries a tooltip "series, label: value" and, when given,
+/// `point_attributes(series, k)`.
+std::string line_chart(const LineChart& chart, const PointAttributes& point_attributes = {});
 
 /// One horizontal bar.
 struct Bar {

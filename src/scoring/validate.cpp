@@ -10,6 +10,7 @@
 #include <rapport/io/writers.hpp>
 
 #include "scoring/score_steps.hpp"
+#include "value/model_columns.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -29,20 +30,169 @@ using nlohmann::json;
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr unsigned frequency_rows = 8;  // x = 0..6 and 7+
-constexpr std::array<ValueModelName, 3> holdout_models{ValueModelName::bgnbd, ValueModelName::pareto_nbd,
-                                                       ValueModelName::mbgnbd};
+constexpr std::array<ValueModelName, 5> validated_models{ValueModelName::bgnbd, ValueModelName::pareto_nbd,
+                                                         ValueModelName::mbgnbd, ValueModelName::bgbb,
+                                                         ValueModelName::sbg};
+constexpr const char* model_list = "bgnbd, pareto_nbd, mbgnbd, bgbb, sbg or all";
 
-bool takes_x_tx_T(ValueModelName m) {
-  return std::find(holdout_models.begin(), holdout_models.end(), m) != holdout_models.end();
+bool validated(ValueModelName m) {
+  return std::find(validated_models.begin(), validated_models.end(), m) != validated_models.end();
+}
+
+/// Whether the model takes (x, t_x, T) in days (and so has a tracking curve of purchase days).
+bool continuous(ValueModelName m) { return m != ValueModelName::bgbb && m != ValueModelName::sbg; }
+
+/// Why the base or config cannot feed the model ("" when they can).
+std::string unavailable(ValueModelName m, const CustomerBase& base, const ScoringConfig& config) {
+  if (m == ValueModelName::bgbb && !(config.opportunity_days > 0))
+    return "bgbb needs opportunity_days (the days of one purchase opportunity)";
+  if (m == ValueModelName::sbg && !base.any_ended())
+    return "sbg needs contracts: no customer has ended_on (a base without observed churn)";
+  return {};
 }
 
 /// The calibration customers (scored as of D1 − 1 with a purchase) and their holdout.
 struct Split {
-  std::vector<double> x, t_x, T, m;   // calibration history (m = 0 where x = 0)
-  std::vector<day_t> first;           // first purchase day
-  std::vector<double> holdout;        // holdout purchase days
-  std::vector<double> holdout_spend;  // their amounts
+  std::vector<double> x, t_x, T, m;         // calibration history (m = 0 where x = 0)
+  std::vector<day_t> first;                 // first purchase day
+  std::vector<double> holdout;              // holdout purchase days
+  std::vector<double> holdout_spend;        // their amounts
+  std::vector<std::size_t> day_offsets{0};  // customer i's distinct purchase days up to D2:
+  std::vector<day_t> days;                  // days[day_offsets[i] .. day_offsets[i + 1])
 };
+
+/// One model's customers in the model's own unit: its inputs, and per customer the holdout's
+/// length (days, or whole periods), the holdout count, the row key of the table by frequency and
+/// whether the customer counts as active in the holdout.
+struct Checked {
+  detail::ModelColumns in;
+  std::vector<double> horizon, actual, key;
+  std::vector<std::uint8_t> active;
+};
+
+/// bgnbd, pareto_nbd, mbgnbd: (x, t_x, T) in days; the holdout's purchase days over holdout_days.
+Checked continuous_checked(const Split& s, const Validation& v) {
+  Checked c;
+  c.in.x = s.x;
+  c.in.t_x = s.t_x;
+  c.in.T = s.T;
+  c.horizon.assign(s.x.size(), v.holdout_days);
+  c.actual = s.holdout;
+  c.key = s.x;
+  for (const double h : s.holdout) c.active.push_back(h >= 1 ? 1 : 0);
+  return c;
+}
+
+/// bgbb: opportunities of `opp` days from each first purchase day, as scoring counts them
+/// (bgbb_inputs). The calibration is (x, t_x, n) as of D1 − 1; the holdout's opportunities are
+/// n + 1 … n2, n2 = ⌊(D2 + 1 − first)/opp⌋ (the same count as of D2), and its count the ones
+/// among them with a purchase day up to D2 (a purchase from D1 on in opportunity n, which the
+/// calibration already counted as observed, is not one of them).
+Checked bgbb_checked(const Split& s, const Validation& v, double opp) {
+  Checked c;
+  std::vector<day_t> cal;
+  for (std::size_t i = 0; i < s.x.size(); ++i) {
+    const auto from = s.days.begin() + static_cast<std::ptrdiff_t>(s.day_offsets[i]);
+    const auto to = s.days.begin() + static_cast<std::ptrdiff_t>(s.day_offsets[i + 1]);
+    cal.assign(from, std::upper_bound(from, to, v.calibration_as_of));
+    double x = 0, t_x = 0, n = 0;
+    detail::bgbb_inputs(cal, v.calibration_as_of, opp, x, t_x, n);
+    const double n2 = std::floor(static_cast<double>(v.holdout_to + 1 - s.first[i]) / opp);
+    double count = 0, last = n;
+    for (auto d = from; d != to; ++d) {
+      const double k = std::floor(static_cast<double>(*d - s.first[i]) / opp);
+      if (k > last && k <= n2) ++count, last = k;
+    }
+    c.in.x.push_back(x);
+    c.in.t_x.push_back(t_x);
+    c.in.n.push_back(n);
+    c.horizon.push_back(n2 - n);
+    c.actual.push_back(count);
+    c.key.push_back(x);
+    c.active.push_back(count >= 1 ? 1 : 0);
+  }
+  return c;
+}
+
+/// sbg: every customer acquired before D1, periods of `cp` days from acquired_on (sbg_inputs).
+/// The calibration is (periods, ended) as of D1 − 1; the holdout's periods are the whole periods
+/// up to D2 that follow, ⌊(D2 + 1 − acquired_on)/cp⌋ − periods, and its count the renewals: the
+/// periods survived as of D2 minus those as of D1 − 1 (0 once ended). Active: no ended_on up to D2.
+Checked sbg_checked(const CustomerBase& base, const Validation& v, double cp) {
+  Checked c;
+  for (std::uint32_t k = 0; k < base.customer_count(); ++k) {
+    if (base.acquired_on[k] > v.calibration_as_of) continue;
+    double periods = 0, periods_at_end = 0;
+    std::uint8_t ended = 0, ended_at_end = 0;
+    detail::sbg_inputs(base.acquired_on[k], base.ended(k), v.calibration_as_of, cp, periods, ended);
+    detail::sbg_inputs(base.acquired_on[k], base.ended(k), v.holdout_to, cp, periods_at_end, ended_at_end);
+    c.in.periods.push_back(periods);
+    c.in.ended.push_back(ended);
+    c.horizon.push_back(ended ? 0.0
+                              : std::floor(static_cast<double>(v.holdout_to + 1 - base.acquired_on[k]) / cp) - periods);
+    c.actual.push_back(ended ? 0.0 : periods_at_end - periods);
+    c.key.push_back(periods);
+    c.active.push_back(ended_at_end ? 0 : 1);
+  }
+  return c;
+}
+
+/// The rows `rows` of `in` (its non-empty columns).
+detail::ModelColumns subset(const detail::ModelColumns& in, const std::vector<std::size_t>& rows) {
+  detail::ModelColumns out;
+  const auto pick = [&](const auto& from, auto& to) {
+    if (from.empty()) return;
+    for (const std::size_t r : rows) to.push_back(from[r]);
+  };
+  pick(in.x, out.x);
+  pick(in.t_x, out.t_x);
+  pick(in.T, out.T);
+  pick(in.n, out.n);
+  pick(in.periods, out.periods);
+  pick(in.ended, out.ended);
+  return out;
+}
+
+/// Per customer: the conditional expected count over `horizon[i]` (grouped by horizon: one call
+/// per distinct length).
+std::vector<double> expected_over(const ValueModel& model, const detail::ModelColumns& in,
+                                  const std::vector<double>& horizon) {
+  std::vector<double> out(horizon.size());
+  std::vector<double> lengths = horizon;
+  std::sort(lengths.begin(), lengths.end());
+  lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+  if (lengths.size() == 1) {
+    expected_purchases(model, lengths[0], in.data(), out);
+    return out;
+  }
+  for (const double h : lengths) {
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < horizon.size(); ++i)
+      if (horizon[i] == h) rows.push_back(i);
+    const detail::ModelColumns part = subset(in, rows);
+    std::vector<double> got(rows.size());
+    expected_purchases(model, h, part.data(), got);
+    for (std::size_t k = 0; k < rows.size(); ++k) out[rows[k]] = got[k];
+  }
+  return out;
+}
+
+/// The probability each customer is alive, for the deciles: p_alive at the calibration's end;
+/// for sbg (whose p_alive is 1 or 0) the probability the contract runs to the holdout's end,
+/// S(periods + h)/S(periods) = E[renewals in h] − E[renewals in h − 1].
+std::vector<double> alive_probability(const ValueModel& model, const Checked& c, const std::vector<double>& expected) {
+  std::vector<double> p(c.actual.size());
+  if (model.name != ValueModelName::sbg) {
+    p_alive(model, c.in.data(), p);
+    return p;
+  }
+  std::vector<double> shorter = c.horizon;
+  for (double& h : shorter) h = std::max(0.0, h - 1);
+  const std::vector<double> before = expected_over(model, c.in, shorter);
+  for (std::size_t i = 0; i < p.size(); ++i)
+    p[i] = c.in.ended[i] ? 0.0 : c.horizon[i] < 1 ? 1.0 : expected[i] - before[i];
+  return p;
+}
 
 /// score()'s calibration columns for the customers acquired before D1.
 ScoreResult calibration_scores(const CustomerBase& base, day_t D, const ScoringConfig& config, unsigned threads,
@@ -79,14 +229,6 @@ void purchase_days(const CustomerBase& b, std::uint32_t c, day_t last, std::vect
 }
 
 std::size_t week_of(day_t d, day_t from) { return static_cast<std::size_t>((d - from) / 7); }
-
-ModelData purchase_data(const Split& s) {
-  ModelData d;
-  d.x = s.x;
-  d.t_x = s.t_x;
-  d.T = s.T;
-  return d;
-}
 
 /// Sum over customers of a new customer's E[X(e − first)] at the last day e of each week.
 std::vector<double> expected_cumulative(const ValueModel& model, const Split& s, day_t from, day_t to,
@@ -125,17 +267,17 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : nan;
 }
 
-std::vector<FrequencyRow> by_frequency(const Split& s, const std::vector<double>& predicted) {
+std::vector<FrequencyRow> by_frequency(const Checked& c, const std::vector<double>& predicted) {
   std::vector<FrequencyRow> rows(frequency_rows);
   std::vector<double> actual(frequency_rows, 0.0), expected(frequency_rows, 0.0);
   for (unsigned k = 0; k < frequency_rows; ++k) {
     rows[k].x = k;
     rows[k].and_more = k + 1 == frequency_rows;
   }
-  for (std::size_t i = 0; i < s.x.size(); ++i) {
-    const auto k = static_cast<std::size_t>(std::min(s.x[i], static_cast<double>(frequency_rows - 1)));
+  for (std::size_t i = 0; i < c.key.size(); ++i) {
+    const auto k = static_cast<std::size_t>(std::min(c.key[i], static_cast<double>(frequency_rows - 1)));
     ++rows[k].customers;
-    actual[k] += s.holdout[i];
+    actual[k] += c.actual[i];
     expected[k] += predicted[i];
   }
   for (unsigned k = 0; k < frequency_rows; ++k) {
@@ -146,7 +288,7 @@ std::vector<FrequencyRow> by_frequency(const Split& s, const std::vector<double>
   return rows;
 }
 
-std::vector<PAliveDecile> p_alive_deciles(const Split& s, const std::vector<double>& p) {
+std::vector<PAliveDecile> p_alive_deciles(const Checked& c, const std::vector<double>& p) {
   std::vector<std::size_t> order(p.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
@@ -156,7 +298,7 @@ std::vector<PAliveDecile> p_alive_deciles(const Split& s, const std::vector<doub
     const std::size_t d = std::min<std::size_t>(9, 10 * k / order.size());
     ++out[d].customers;
     sum[d] += p[order[k]];
-    active[d] += s.holdout[order[k]] >= 1 ? 1.0 : 0.0;
+    active[d] += c.active[order[k]];
   }
   for (unsigned d = 0; d < 10; ++d) {
     out[d].decile = d + 1;
@@ -167,35 +309,42 @@ std::vector<PAliveDecile> p_alive_deciles(const Split& s, const std::vector<doub
   return out;
 }
 
-ModelValidation check_model(ValueModelName name, const Split& s, const Validation& v, const ScoringConfig& config) {
+ModelValidation check_model(ValueModelName name, const CustomerBase& base, const Split& s, const Validation& v,
+                            const ScoringConfig& config) {
   ModelValidation mv;
   mv.name = name;
-  const ModelData data = purchase_data(s);
+  const Checked c = name == ValueModelName::bgbb  ? bgbb_checked(s, v, config.opportunity_days)
+                    : name == ValueModelName::sbg ? sbg_checked(base, v, config.contract_period_days)
+                                                  : continuous_checked(s, v);
+  const std::size_t n = c.actual.size();
+  mv.customers = n;
+  for (const double a : c.actual) mv.actual_total += a;
   try {
-    mv.model = fit_value_model(name, data, config.fit);
+    if (n == 0) throw InputError("no customer acquired before " + format_date(v.holdout_from));
+    mv.model = fit_value_model(name, c.in.data(), config.fit);
   } catch (const Error& e) {
     mv.error = e.what();
     return mv;
   }
   mv.fitted = true;
-  const std::size_t n = s.x.size();
-  std::vector<double> predicted(n), p(n);
-  expected_purchases(mv.model, v.holdout_days, data, predicted);
-  p_alive(mv.model, data, p);
+  const std::vector<double> predicted = expected_over(mv.model, c.in, c.horizon);
+  const std::vector<double> p = alive_probability(mv.model, c, predicted);
   double abs_err = 0, sq_err = 0;
   for (std::size_t i = 0; i < n; ++i) {
     mv.predicted_total += predicted[i];
-    abs_err += std::abs(predicted[i] - s.holdout[i]);
-    sq_err += (predicted[i] - s.holdout[i]) * (predicted[i] - s.holdout[i]);
+    abs_err += std::abs(predicted[i] - c.actual[i]);
+    sq_err += (predicted[i] - c.actual[i]) * (predicted[i] - c.actual[i]);
   }
-  mv.percent_error = v.actual_total > 0 ? 100.0 * (mv.predicted_total - v.actual_total) / v.actual_total : nan;
+  mv.percent_error = mv.actual_total > 0 ? 100.0 * (mv.predicted_total - mv.actual_total) / mv.actual_total : nan;
   mv.mae = abs_err / static_cast<double>(n);
   mv.rmse = std::sqrt(sq_err / static_cast<double>(n));
-  mv.correlation = pearson(predicted, s.holdout);
-  mv.by_frequency = by_frequency(s, predicted);
-  mv.expected_cumulative = expected_cumulative(mv.model, s, v.tracking_from, v.holdout_to, v.actual_weekly.size());
-  mv.expected_weekly = increments(mv.expected_cumulative);
-  mv.p_alive_deciles = p_alive_deciles(s, p);
+  mv.correlation = pearson(predicted, c.actual);
+  mv.by_frequency = by_frequency(c, predicted);
+  if (continuous(name)) {
+    mv.expected_cumulative = expected_cumulative(mv.model, s, v.tracking_from, v.holdout_to, v.actual_weekly.size());
+    mv.expected_weekly = increments(mv.expected_cumulative);
+  }
+  mv.p_alive_deciles = p_alive_deciles(c, p);
   return mv;
 }
 
@@ -246,18 +395,24 @@ json fit_json(const ValueModel& m) {
 
 }  // namespace
 
+std::string_view validation_unit(ValueModelName model) noexcept {
+  if (model == ValueModelName::bgbb) return "opportunities with a purchase";
+  if (model == ValueModelName::sbg) return "renewals";
+  return "purchase days";
+}
+
 std::vector<ValueModelName> parse_validation_models(std::string_view list) {
-  if (list == "all") return {holdout_models.begin(), holdout_models.end()};
+  if (list == "all") return {validated_models.begin(), validated_models.end()};
   std::vector<ValueModelName> out;
   std::size_t from = 0;
   while (from <= list.size()) {
     const std::size_t comma = std::min(list.find(',', from), list.size());
     const std::string_view name = list.substr(from, comma - from);
     const auto m = parse_value_model(name);
-    if (!m) throw ConfigError("value model '" + std::string(name) + "' is unknown (bgnbd, pareto_nbd, mbgnbd or all)");
-    if (!takes_x_tx_T(*m))
-      throw ConfigError("value model '" + std::string(name) +
-                        "' cannot be validated on a holdout yet (bgnbd, pareto_nbd, mbgnbd or all)");
+    if (!m) throw ConfigError("value model '" + std::string(name) + "' is unknown (" + model_list + ")");
+    if (!validated(*m))
+      throw ConfigError("value model '" + std::string(name) + "' is not a purchase model to validate (" + model_list +
+                        "; Gamma-Gamma is always checked)");
     if (std::find(out.begin(), out.end(), *m) == out.end()) out.push_back(*m);
     from = comma + 1;
   }
@@ -267,10 +422,17 @@ std::vector<ValueModelName> parse_validation_models(std::string_view list) {
 Validation validate(const CustomerBase& base, const ValidationOptions& options, const ScoringConfig& config) {
   validate(config);
   if (options.models.empty()) throw ConfigError("validate: no value model to check");
-  for (const auto m : options.models)
-    if (!takes_x_tx_T(m))
+  std::vector<ValueModelName> models;
+  for (const auto m : options.models) {
+    if (!validated(m))
       throw ConfigError("validate: value model '" + std::string(to_string(m)) +
-                        "' cannot be validated on a holdout yet (bgnbd, pareto_nbd, mbgnbd)");
+                        "' is not a purchase model to validate (" + model_list + ")");
+    const std::string why = unavailable(m, base, config);
+    if (why.empty())
+      models.push_back(m);
+    else if (!options.only_available)
+      throw ConfigError("validate: " + why);
+  }
   Validation v;
   v.holdout_from = options.holdout_from;
   v.calibration_as_of = options.holdout_from - 1;
@@ -313,6 +475,8 @@ Validation validate(const CustomerBase& base, const ValidationOptions& options, 
   std::vector<std::pair<day_t, double>> days;
   for (std::size_t i = 0; i < customers.size(); ++i) {
     purchase_days(base, customers[i], v.holdout_to, days);
+    for (const auto& day : days) s.days.push_back(day.first);
+    s.day_offsets.push_back(s.days.size());
     for (const auto& [d, amount] : days) {
       if (d <= s.first[i]) continue;  // the first purchase day is not a repeat (no purchase lies before it)
       v.actual_weekly[week_of(d, v.tracking_from)] += 1;
@@ -326,7 +490,7 @@ Validation validate(const CustomerBase& base, const ValidationOptions& options, 
   v.actual_cumulative = v.actual_weekly;
   std::partial_sum(v.actual_cumulative.begin(), v.actual_cumulative.end(), v.actual_cumulative.begin());
 
-  for (const auto m : options.models) v.models.push_back(check_model(m, s, v, config));
+  for (const auto m : models) v.models.push_back(check_model(m, base, s, v, config));
   v.spend = check_spend(s, config);
   return v;
 }
@@ -350,7 +514,7 @@ std::string to_json(const Validation& v) {
              {"actual_cumulative", v.actual_cumulative[w]}};
     json expected = json::object(), cumulative = json::object();
     for (const auto& m : v.models) {
-      if (!m.fitted) continue;
+      if (!m.fitted || m.expected_weekly.empty()) continue;
       expected[std::string(to_string(m.name))] = m.expected_weekly[w];
       cumulative[std::string(to_string(m.name))] = m.expected_cumulative[w];
     }
@@ -368,7 +532,9 @@ std::string to_json(const Validation& v) {
       continue;
     }
     jm["fit"] = fit_json(m.model);
-    jm["holdout"] = {{"actual", v.actual_total},
+    jm["holdout"] = {{"unit", validation_unit(m.name)},
+                     {"customers", m.customers},
+                     {"actual", m.actual_total},
                      {"predicted", m.predicted_total},
                      {"percent_error", number(m.percent_error)},
                      {"mae", m.mae},

@@ -3,9 +3,11 @@
 
 Checks: no script error, console error or failed request while loading; every chart of the report
 in the DOM with a non-empty rendered box; every ``data-metric`` figure equal to the summary JSON's
-value (``data-value`` exactly, ``as_of`` by text). Takes a full-page screenshot.
+value (``data-value`` exactly, ``as_of`` by text); with a validation JSON (``rapport validate
+--out``), the validation section's charts and every ``data-validation`` figure equal to its value.
+Takes a full-page screenshot.
 
-Usage: browser_check.py CHROMIUM REPORT.html SUMMARY.json SCREENSHOT.png
+Usage: browser_check.py CHROMIUM REPORT.html SUMMARY.json SCREENSHOT.png [VALIDATION.json]
 Exit status 0 when every check passes; the problems are printed otherwise.
 Needs Debian's chromium and python3-websocket.
 """
@@ -42,6 +44,15 @@ CHARTS = (
     "ask-now",
 )
 
+#: The charts of the validation section (a report with a holdout), data-chart ids.
+VALIDATION_CHARTS = (
+    "holdout",
+    "tracking-cumulative",
+    "tracking-weekly",
+    "by-frequency",
+    "p-alive-calibration",
+)
+
 _COLLECT = """(() => ({
   charts: Array.from(document.querySelectorAll('[data-chart]')).map(e => {
     const b = e.getBoundingClientRect();
@@ -50,6 +61,8 @@ _COLLECT = """(() => ({
   counted: document.documentElement.getAttribute('data-charts'),
   metrics: Array.from(document.querySelectorAll('[data-metric]')).map(
     e => [e.getAttribute('data-metric'), e.getAttribute('data-value'), e.textContent]),
+  validation: Array.from(document.querySelectorAll('[data-validation]')).map(
+    e => [e.getAttribute('data-validation'), e.getAttribute('data-value')]),
   height: document.documentElement.scrollHeight,
 }))()"""
 
@@ -193,17 +206,46 @@ def compare(page: Dict[str, Any], summary: Dict[str, Any]) -> List[str]:
     return problems
 
 
+def compare_validation(page: Dict[str, Any], validation: Dict[str, Any]) -> List[str]:
+    """Problems of the validation section: missing or empty charts, figures that differ from the
+    validation JSON's (a ``data-value`` of "" stands for the JSON's null)."""
+    problems = []
+    boxes = {c[0]: c for c in page["charts"]}
+    for chart in VALIDATION_CHARTS:
+        if chart not in boxes:
+            problems.append(f"chart {chart} missing from the DOM")
+        elif not (boxes[chart][1] > 0 and boxes[chart][2] > 0):
+            problems.append(f"chart {chart} has an empty box {boxes[chart][1:]}")
+    weeks = len(validation.get("tracking", []))
+    if len(page["validation"]) < 2 * weeks + 20:  # the tracking points and the tables, at the least
+        problems.append(f"only {len(page['validation'])} data-validation figures")
+    for pointer, value in page["validation"]:
+        try:
+            expected = resolve(validation, pointer)
+        except (KeyError, IndexError, ValueError, TypeError):
+            problems.append(f"{pointer}: not in the validation")
+            continue
+        if value == "":
+            if expected is not None:
+                problems.append(f"{pointer}: page shows no value, validation has {expected!r}")
+        elif expected is None or float(value) != float(expected):
+            problems.append(f"{pointer}: page has {value}, validation has {expected!r}")
+    return problems
+
+
 def main(argv: List[str]) -> int:
-    if len(argv) != 5:
+    if len(argv) not in (5, 6):
         print(__doc__, file=sys.stderr)
         return 2
-    chromium, html, summary_path, screenshot = argv[1:]
+    chromium, html, summary_path, screenshot = argv[1:5]
     summary = json.loads(pathlib.Path(summary_path).read_text())
     page, errors = render(chromium, html, screenshot)
     problems = errors + compare(page, summary)
+    if len(argv) == 6:
+        problems += compare_validation(page, json.loads(pathlib.Path(argv[5]).read_text()))
     for p in problems:
         print(p)
-    print(f"{len(page['charts'])} charts, {len(page['metrics'])} figures checked; screenshot {os.path.abspath(screenshot)}")
+    print(f"{len(page['charts'])} charts, {len(page['metrics']) + len(page['validation'])} figures checked; screenshot {os.path.abspath(screenshot)}")
     return 1 if problems else 0
 
 

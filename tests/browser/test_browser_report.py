@@ -68,6 +68,38 @@ def test_report_command_writes_the_same_page(sample, out: pathlib.Path) -> None:
     assert again.read_bytes() == html.read_bytes()
 
 
+HOLDOUT_FROM = "2025-07-01"  # the sample's last year (purchases 2022-07-01 .. 2026-06-30)
+
+
+def test_report_with_a_holdout_shows_the_validation_of_validate(sample, out: pathlib.Path) -> None:
+    # `rapport report --holdout-from` and `rapport validate` on the run's model (bgnbd) compute
+    # the same check: every figure of the page's validation section equals the validation JSON
+    _, summary = sample
+    html, validation = out / "report-holdout.html", out / "validation.json"
+    subprocess.run([CLI, "report", "--holdout-from", HOLDOUT_FROM, "--out", str(html)], check=True,
+                   capture_output=True)
+    subprocess.run([CLI, "validate", "--quiet", "--holdout-from", HOLDOUT_FROM, "--value-model", "bgnbd",
+                    "--out", str(validation)], check=True)
+    shot = out / "report-holdout.png"
+    page, errors = browser_check.render(CHROMIUM, str(html), str(shot))
+    assert errors == []
+    assert browser_check.compare(page, summary) == []  # the rest of the page is unchanged
+    v = json.loads(validation.read_text())
+    assert browser_check.compare_validation(page, v) == []
+    pointers = {p for p, _ in page["validation"]}
+    weeks = len(v["tracking"])
+    assert weeks > 150
+    for k in (0, weeks - 1):  # both ends of both tracking curves, cumulative and weekly
+        for key in ("actual_cumulative", "expected_cumulative/bgnbd", "actual", "expected/bgnbd"):
+            assert f"/tracking/{k}/{key}" in pointers
+    for row in range(8):
+        assert f"/models/0/by_frequency/{row}/predicted_mean" in pointers
+    for decile in range(10):
+        assert f"/models/0/p_alive_calibration/{decile}/active_share" in pointers
+    assert "/models/0/holdout/predicted" in pointers and "/spend/predicted_mean_spend" in pointers
+    print(f"screenshot: {shot}")
+
+
 def test_the_checks_can_fail(tmp_path: pathlib.Path) -> None:
     # a page with a script error, a missing chart and a figure that disagrees with the summary
     bad = tmp_path / "bad.html"
@@ -81,3 +113,14 @@ def test_the_checks_can_fail(tmp_path: pathlib.Path) -> None:
     problems = browser_check.compare(page, {"customers_scored": 1000})
     assert "/customers_scored: page has 999, summary has 1000" in problems
     assert "chart critical-wheel missing from the DOM" in problems
+    # a validation figure that disagrees with the validation JSON, and one it does not hold
+    wrong = tmp_path / "wrong.html"
+    wrong.write_text(
+        '<!DOCTYPE html><html><body><span data-validation="/models/0/holdout/predicted" data-value="12.5">12.5</span>'
+        '<span data-validation="/models/9/holdout/mae" data-value="1">1</span></body></html>'
+    )
+    page, _ = browser_check.render(CHROMIUM, str(wrong), str(tmp_path / "wrong.png"))
+    problems = browser_check.compare_validation(page, {"models": [{"holdout": {"predicted": 12.25}}], "tracking": []})
+    assert "/models/0/holdout/predicted: page has 12.5, validation has 12.25" in problems
+    assert "/models/9/holdout/mae: not in the validation" in problems
+    assert "chart tracking-cumulative missing from the DOM" in problems

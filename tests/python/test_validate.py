@@ -130,3 +130,75 @@ def test_plot_views_draw_the_json(cdnow_tables):
     assert plot.tracking(v, cumulative=False).get_lines()[0].get_ydata()[0] == v["tracking"][0]["actual"]
     ax = plot.by_frequency(v)
     assert [p.get_height() for p in ax.patches] == [r["actual_mean"] for r in v["models"][0]["by_frequency"]]
+
+
+def period_tables():
+    """The C++ test's base (tests/scoring/validate_test.cpp, ValidatePeriods), drawn there: days
+    from 2026-01-01, D1 = day 40, D2 = day 64, periods of 10 days. BG/BB counts 4 holdout
+    opportunities with a purchase over p, q, r; sBG 6 renewals over p, q, r, s."""
+    d0 = pd.Timestamp("2026-01-01")
+    day = lambda k: (d0 + pd.Timedelta(days=k)).strftime("%Y-%m-%d")  # noqa: E731
+    customers = pd.DataFrame({"customer_id": ["p", "q", "r", "s"], "acquired_on": [day(0), day(14), day(2), day(12)],
+                              "ended_on": [None, day(50), day(25), day(70)]})
+    bought = [("p", 0), ("p", 5), ("p", 12), ("p", 38), ("p", 41), ("p", 55), ("p", 58), ("p", 63), ("q", 14),
+              ("q", 30), ("q", 50), ("q", 61), ("r", 2)]
+    purchases = pd.DataFrame({"customer_id": [c for c, _ in bought],
+                              "at": [f"{day(k)}T01:00:00Z" for _, k in bought], "amount": 10.0})
+    return customers, purchases, day(40), day(64)
+
+
+def test_validate_bgbb_and_sbg_by_hand_and_their_plots():
+    customers, purchases, d1, d2 = period_tables()
+    cfg = {"opportunity_days": 10, "contract_period_days": 10, "fit": {"min_customers": 1}}
+    v = rapport.validate(customers, purchases=purchases, holdout_from=d1, holdout_to=d2, value_model="all",
+                         config=cfg)
+    by_name = {m["model"]: m for m in v["models"]}
+    assert list(by_name) == ["bgnbd", "pareto_nbd", "mbgnbd", "bgbb", "sbg"]  # all: both fed here
+    bgbb, sbg = by_name["bgbb"], by_name["sbg"]
+    assert bgbb["holdout"]["unit"] == "opportunities with a purchase"
+    assert (bgbb["holdout"]["customers"], bgbb["holdout"]["actual"]) == (3, 4)
+    assert sbg["holdout"]["unit"] == "renewals"
+    assert (sbg["holdout"]["customers"], sbg["holdout"]["actual"]) == (4, 6)
+    assert bgbb["fitted"] and sbg["fitted"], (bgbb, sbg)
+    assert "bgbb" not in v["tracking"][0]["expected"] and "sbg" not in v["tracking"][0]["expected"]
+    # without what they need, "all" leaves them out and naming them is refused with the reason
+    plain = rapport.validate(customers.drop(columns="ended_on"), purchases=purchases, holdout_from=d1,
+                             value_model="all", config={"fit": {"min_customers": 1}})
+    assert [m["model"] for m in plain["models"]] == ["bgnbd", "pareto_nbd", "mbgnbd"]
+    with pytest.raises(rapport.ConfigError, match="opportunity_days"):
+        rapport.validate(customers, purchases=purchases, holdout_from=d1, value_model="bgbb")
+
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import rapport.plot as plot
+
+    drawn = [line.get_label() for line in plot.tracking(v).get_lines()]
+    assert "bgbb" not in drawn and "sbg" not in drawn and drawn[0] == "actual"
+    ax = plot.by_frequency(v, model="sbg")
+    np.testing.assert_array_equal([p.get_height() for p in ax.patches],
+                                  [np.nan if r["actual_mean"] is None else r["actual_mean"]
+                                   for r in sbg["by_frequency"]])
+    assert [line.get_label() for line in ax.get_lines()] == ["sbg"] and "periods" in ax.get_xlabel()
+    ax = plot.by_frequency(v, model="bgbb")
+    assert [line.get_label() for line in ax.get_lines()] == ["bgbb"]
+    with pytest.raises(ValueError, match="nope"):
+        plot.by_frequency(v, model="nope")
+
+
+def test_report_with_a_holdout_shows_validate(cdnow_tables):
+    import re
+
+    customers, purchases, _ = cdnow_tables
+    html = rapport.report(customers, purchases=purchases, holdout_from="1997-10-01", holdout_to="1998-06-30")
+    v = rapport.validate(customers, purchases=purchases, holdout_from="1997-10-01", holdout_to="1998-06-30")
+    assert 'id="validation"' in html and 'data-chart="tracking-cumulative"' in html
+    figures = re.findall(r'data-validation="([^"]+)" data-value="([^"]*)"', html)
+    assert len(figures) > 2 * 78
+    for pointer, value in figures:
+        node = v
+        for token in pointer.split("/")[1:]:
+            node = node[int(token)] if isinstance(node, list) else node[token]
+        assert (value == "" and node is None) or float(value) == node, pointer
+    assert 'id="validation"' not in rapport.report(customers, purchases=purchases)
+    with pytest.raises(ValueError, match="holdout_from"):
+        rapport.report(customers, purchases=purchases, holdout_to="1998-06-30")

@@ -1,5 +1,6 @@
 // Tests of rapport::validate (rapport/scoring/validate.hpp): the calibration/holdout split by
 // hand on a small base, and the CDNOW holdout of weeks 40-78 against the published figures.
+#include <rapport/io/html_report.hpp>
 #include <rapport/io/validation_report.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/validate.hpp>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <span>
 #include <sstream>
 #include <string>
 
@@ -71,6 +73,25 @@ rapport::ScoringConfig small_config() {
   return cfg;
 }
 
+/// Checks every data-validation="pointer" data-value="v" of `html` against `json`; returns how many.
+std::size_t expect_figures_equal_json(const std::string& html, const nlohmann::json& json) {
+  std::size_t n = 0;
+  const std::string key = "data-validation=\"";
+  for (auto at = html.find(key); at != std::string::npos; at = html.find(key, at + 1)) {
+    const auto from = at + key.size(), to = html.find('"', from);
+    const std::string pointer = html.substr(from, to - from);
+    const auto vfrom = html.find("data-value=\"", to) + 12, vto = html.find('"', vfrom);
+    const std::string value = html.substr(vfrom, vto - vfrom);
+    const auto& expected = json.at(nlohmann::json::json_pointer(pointer));
+    if (value.empty())
+      EXPECT_TRUE(expected.is_null()) << pointer;
+    else
+      EXPECT_EQ(std::stod(value), expected.get<double>()) << pointer;
+    ++n;
+  }
+  return n;
+}
+
 TEST(Validate, SplitsByHand) {
   rapport::ValidationOptions o;
   o.holdout_from = ymd(2026, 3, 1);
@@ -113,9 +134,176 @@ TEST(Validate, RejectsBadSplitsAndModels) {
   EXPECT_THROW(rapport::validate(small_base(), o, small_config()), rapport::ConfigError);
   EXPECT_THROW(rapport::parse_validation_models("bgnbd,nope"), rapport::ConfigError);
   EXPECT_THROW(rapport::parse_validation_models("gamma_gamma"), rapport::ConfigError);
-  EXPECT_EQ(rapport::parse_validation_models("all").size(), 3u);
+  EXPECT_EQ(rapport::parse_validation_models("all").size(), 5u);
+  try {  // bgbb needs opportunity_days: refused with the reason, unless only what is available is asked
+    o.models = {ValueModelName::bgnbd, ValueModelName::bgbb};
+    rapport::validate(small_base(), o, small_config());
+    ADD_FAILURE() << "bgbb without opportunity_days was accepted";
+  } catch (const rapport::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bgbb needs opportunity_days"), std::string::npos) << e.what();
+  }
+  o.models = rapport::parse_validation_models("all");
+  o.only_available = true;  // --value-model all: bgbb and sbg left out here (no opportunity_days, no ended_on)
+  const auto v = rapport::validate(small_base(), o, small_config());
+  ASSERT_EQ(v.models.size(), 3u);
+  EXPECT_EQ(v.models[2].name, ValueModelName::mbgnbd);
   EXPECT_EQ(rapport::parse_validation_models("mbgnbd,bgnbd,mbgnbd"),
             (std::vector<ValueModelName>{ValueModelName::mbgnbd, ValueModelName::bgnbd}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// BG/BB and sBG: periods instead of days, by hand
+// ---------------------------------------------------------------------------------------------
+//
+// Days counted from 2026-01-01 (day 0). D1 = day 40 (calibration as of day 39), D2 = day 64.
+// Opportunities of 10 days (BG/BB), contract periods of 10 days (sBG).
+//
+//   customer  acquired  purchases (day)         ended_on
+//   p         0         0 5 12 38 | 41 55 58 63  -
+//   q         14        14 30     | 50 61        50
+//   r         2         2         |              25
+//   s         12        -                        70 (after D2)
+//
+// BG/BB, opportunity k = ⌊(day − first)/10⌋, n = ⌊(D + 1 − first)/10⌋ (scoring's counting):
+//   p: calibration periods 0 0 1 3 -> x = 2, t_x = 3, n = ⌊40/10⌋ = 4; n2 = ⌊65/10⌋ = 6: the
+//      holdout's opportunities 5, 6 (horizon 2); 41 is in opportunity 4 (already observed), 55
+//      and 58 in 5, 63 in 6 -> 2 opportunities with a purchase
+//   q: calibration 14 (period 0), 30 (period 1) -> x = 1, t_x = 1, n = ⌊26/10⌋ = 2; n2 = ⌊51/10⌋ = 5:
+//      opportunities 3, 4, 5 (horizon 3); 50 in 3, 61 in 4 -> 2
+//   r: x = 0, t_x = 0, n = ⌊38/10⌋ = 3; n2 = ⌊63/10⌋ = 6 (horizon 3); nothing -> 0
+//   s: no purchase, not in BG/BB's check. Total: 4 over 3 customers.
+// sBG, periods from acquired_on: as of day 39 (calibration) and as of D2:
+//   p: 4 (⌊40/10⌋) and 6 (⌊65/10⌋)           -> 2 renewals, horizon 2, active at D2
+//   q: 2 (⌊26/10⌋) and ended at 50: 3 (⌊36/10⌋) -> 1 renewal,  horizon ⌊51/10⌋ − 2 = 3, not active
+//   r: ended at 25 in the calibration, 2 (⌊23/10⌋) -> 0,        horizon 0, not active
+//   s: 2 (⌊28/10⌋) and 5 (⌊53/10⌋)            -> 3 renewals, horizon 3, active (ends after D2)
+//   Total: 6 over 4 contracts.
+rapport::CustomerBase period_base() {
+  rapport::CustomerBaseBuilder b;
+  const day_t d0 = ymd(2026, 1, 1);
+  EXPECT_EQ(b.add_customer("p", d0, "", rapport::no_day), "");
+  EXPECT_EQ(b.add_customer("q", d0 + 14, "", d0 + 50), "");
+  EXPECT_EQ(b.add_customer("r", d0 + 2, "", d0 + 25), "");
+  EXPECT_EQ(b.add_customer("s", d0 + 12, "", d0 + 70), "");
+  for (const auto& [id, day] : std::vector<std::pair<const char*, int>>{{"p", 0},
+                                                                        {"p", 5},
+                                                                        {"p", 12},
+                                                                        {"p", 38},
+                                                                        {"p", 41},
+                                                                        {"p", 55},
+                                                                        {"p", 58},
+                                                                        {"p", 63},
+                                                                        {"q", 14},
+                                                                        {"q", 30},
+                                                                        {"q", 50},
+                                                                        {"q", 61},
+                                                                        {"r", 2}})
+    EXPECT_EQ(b.add_purchase(id, midnight(d0 + day) + 3600, 10), "");
+  return b.finish();
+}
+
+rapport::ValidationOptions period_options(ValueModelName model) {
+  rapport::ValidationOptions o;
+  o.holdout_from = ymd(2026, 1, 1) + 40;
+  o.holdout_to = ymd(2026, 1, 1) + 64;
+  o.models = {model};
+  return o;
+}
+
+/// Σ over rows of the model's conditional expectation, one row and its own horizon at a time.
+double expected_row_by_row(const rapport::ValueModel& model, const std::vector<std::vector<double>>& rows,
+                           const std::vector<double>& horizons, bool sbg) {
+  double sum = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rapport::ModelData d;
+    std::vector<std::uint8_t> ended{static_cast<std::uint8_t>(sbg ? rows[i][1] : 0)};
+    if (sbg) {
+      d.periods = std::span<const double>(&rows[i][0], 1);
+      d.ended = ended;
+    } else {
+      d.x = std::span<const double>(&rows[i][0], 1);
+      d.t_x = std::span<const double>(&rows[i][1], 1);
+      d.n = std::span<const double>(&rows[i][2], 1);
+    }
+    double out = 0;
+    rapport::expected_purchases(model, horizons[i], d, std::span<double>(&out, 1));
+    sum += out;
+  }
+  return sum;
+}
+
+TEST(ValidatePeriods, BgBbCountsOpportunitiesByHand) {
+  auto cfg = small_config();
+  cfg.opportunity_days = 10;
+  const auto v = rapport::validate(period_base(), period_options(ValueModelName::bgbb), cfg);
+  ASSERT_EQ(v.models.size(), 1u);
+  const auto& m = v.models[0];
+  EXPECT_EQ(m.customers, 3u);
+  EXPECT_EQ(m.actual_total, 4);
+  EXPECT_EQ(v.actual_total, 6);                // purchase days in [D1, D2]: p 41 55 58 63, q 50 61
+  EXPECT_TRUE(m.expected_cumulative.empty());  // no tracking curve in purchase days
+  ASSERT_TRUE(m.fitted) << m.error;
+  // the table by calibration opportunities with a purchase: r (x = 0): 0; q (x = 1): 2; p (x = 2): 2
+  EXPECT_EQ(m.by_frequency[0].customers, 1u);
+  EXPECT_EQ(m.by_frequency[0].actual_mean, 0);
+  EXPECT_EQ(m.by_frequency[1].actual_mean, 2);
+  EXPECT_EQ(m.by_frequency[2].actual_mean, 2);
+  // predicted: each customer's (x, t_x, n) over its own holdout opportunities (2, 3, 3)
+  const double want = expected_row_by_row(m.model, {{2, 3, 4}, {1, 1, 2}, {0, 0, 3}}, {2, 3, 3}, false);
+  EXPECT_NEAR(m.predicted_total, want, 1e-12 * want);
+  EXPECT_NEAR(m.by_frequency[2].predicted_mean, expected_row_by_row(m.model, {{2, 3, 4}}, {2}, false), 1e-12);
+  const auto j = nlohmann::json::parse(rapport::to_json(v));
+  EXPECT_EQ(j["models"][0]["holdout"]["unit"], "opportunities with a purchase");
+  EXPECT_EQ(j["models"][0]["holdout"]["actual"], 4);
+  EXPECT_EQ(j["tracking"][0]["expected"].size(), 0u);
+  expect_figures_equal_json(rapport::validation_html(v), j);
+}
+
+TEST(ValidatePeriods, SbgCountsRenewalsByHand) {
+  const auto v = rapport::validate(period_base(), period_options(ValueModelName::sbg), [] {
+    auto cfg = small_config();
+    cfg.contract_period_days = 10;
+    return cfg;
+  }());
+  const auto& m = v.models.at(0);
+  EXPECT_EQ(m.customers, 4u);  // every contract acquired before D1, s (no purchase) included
+  EXPECT_EQ(m.actual_total, 6);
+  ASSERT_TRUE(m.fitted) << m.error;
+  // by periods survived in the calibration: 2 (q, r, s: 1 + 0 + 3 renewals), 4 (p: 2)
+  EXPECT_EQ(m.by_frequency[2].customers, 3u);
+  EXPECT_DOUBLE_EQ(m.by_frequency[2].actual_mean, 4.0 / 3);
+  EXPECT_EQ(m.by_frequency[4].actual_mean, 2);
+  // predicted renewals: Σ_k S(periods + k)/S(periods) over each one's horizon; by hand from
+  // S(t) = B(α, β + t)/B(α, β) with the fitted α, β
+  const double a = m.model.params[0], b = m.model.params[1];
+  const auto S = [&](double t) {
+    return std::exp(std::lgamma(b + t) - std::lgamma(a + b + t) - std::lgamma(b) + std::lgamma(a + b));
+  };
+  const auto renewals = [&](double periods, int h) {
+    double sum = 0;
+    for (int k = 1; k <= h; ++k) sum += S(periods + k) / S(periods);
+    return sum;
+  };
+  const double want = renewals(4, 2) + renewals(2, 3) + 0 + renewals(2, 3);
+  EXPECT_NEAR(m.predicted_total, want, 1e-9 * want);
+  EXPECT_NEAR(m.predicted_total, expected_row_by_row(m.model, {{4, 0}, {2, 0}, {2, 1}, {2, 0}}, {2, 3, 0, 3}, true),
+              1e-12 * want);
+  // p_alive calibration: the probability of running to D2, S(periods + h)/S(periods), against
+  // being active at D2; 4 contracts in deciles 1, 3, 6, 8 (⌊10k/4⌋ + 1), sorted: r (0), then
+  // q and s (S(5)/S(2), equal: stable order q, s), then p (S(6)/S(4))
+  std::vector<double> p;
+  for (const auto& d : m.p_alive_deciles)
+    if (d.customers) p.push_back(d.mean_p_alive);
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_EQ(p[0], 0);
+  EXPECT_NEAR(p[1], S(5) / S(2), 1e-12);
+  EXPECT_NEAR(p[3], S(6) / S(4), 1e-12);
+  EXPECT_EQ(m.p_alive_deciles[0].active_share, 0);  // r
+  EXPECT_EQ(m.p_alive_deciles[2].active_share, 0);  // q ended at 50
+  EXPECT_EQ(m.p_alive_deciles[5].active_share, 1);  // s
+  EXPECT_EQ(m.p_alive_deciles[7].active_share, 1);  // p
+  EXPECT_THROW(rapport::validate(small_base(), period_options(ValueModelName::sbg), small_config()),
+               rapport::ConfigError);  // no ended_on: refused with the reason
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,6 +341,7 @@ const rapport::Validation& cdnow_validation() {
     o.holdout_from = ymd(1997, 10, 1);  // week 40
     o.holdout_to = ymd(1998, 6, 30);    // end of week 78
     o.models = rapport::parse_validation_models("all");
+    o.only_available = true;  // no opportunity_days, no ended_on: bgbb and sbg left out
     return rapport::validate(cdnow_base(), o);
   }();
   return v;
@@ -274,10 +463,44 @@ TEST(ValidateCdnow, JsonAndPageCarryTheFigures) {
   EXPECT_EQ(j["models"][0]["by_frequency"][7]["x"], "7+");
   EXPECT_EQ(j["models"][0]["by_frequency"][0]["customers"], 1411);
   EXPECT_EQ(j["models"][0]["holdout"]["predicted"].get<double>(), v.models[0].predicted_total);
+  EXPECT_EQ(j["models"][0]["holdout"]["unit"], "purchase days");
   const std::string html = rapport::validation_html(v);
   EXPECT_NE(html.find("data-chart=\"tracking-cumulative\""), std::string::npos);
   EXPECT_NE(html.find("data-chart=\"by-frequency\""), std::string::npos);
   EXPECT_NE(html.find("1,411"), std::string::npos);
+  // every figure of the page names its place in the JSON and holds that exact number
+  EXPECT_GT(expect_figures_equal_json(html, j), 78u * 4);  // tracking points and tables
+}
+
+TEST(ValidateCdnow, TheReportShowsTheSameCheckAndTheTopIntervals) {
+  const auto base = cdnow_base();
+  rapport::ScoringConfig cfg;
+  cfg.intervals = 0.9;
+  cfg.interval_draws = 50;
+  const auto result = rapport::score(base, ymd(1997, 9, 30), cfg);
+  rapport::HtmlReportOptions options;
+  const std::string plain = rapport::html_report(base, rapport::LoadReport{}, result, cfg, options);
+  EXPECT_EQ(plain.find("id=\"validation\""), std::string::npos);
+  EXPECT_EQ(plain.find("data-validation"), std::string::npos);
+  options.validation = rapport::report_validation(base, result, cfg, ymd(1997, 10, 1), ymd(1998, 6, 30));
+  ASSERT_EQ(options.validation->models.size(), 1u);
+  EXPECT_EQ(options.validation->models[0].name, result.purchase_model.name);  // the run's model: bgnbd
+  const std::string html = rapport::html_report(base, rapport::LoadReport{}, result, cfg, options);
+  ASSERT_NE(html.find("id=\"validation\""), std::string::npos);
+  // the section's figures are validate()'s: the same numbers as the validation JSON and page
+  const auto j = nlohmann::json::parse(rapport::to_json(*options.validation));
+  EXPECT_EQ(expect_figures_equal_json(html, j),
+            expect_figures_equal_json(rapport::validation_html(*options.validation), j));
+  EXPECT_EQ(j["models"][0]["holdout"]["actual"], 1882);
+  // intervals on: the top up-serve rows show p_alive, expected purchases and value with lo–hi
+  EXPECT_NE(html.find("(in brackets: the 90% interval)"), std::string::npos);
+  EXPECT_NE(html.find("<th scope=\"col\">expected purchases</th>"), std::string::npos);
+  EXPECT_NE(html.find("<span class=\"range\">("), std::string::npos);
+  EXPECT_EQ(plain.size() < html.size(), true);
+  cfg.intervals = 0;
+  const std::string without =
+      rapport::html_report(base, rapport::LoadReport{}, rapport::score(base, ymd(1997, 9, 30), cfg), cfg, {});
+  EXPECT_EQ(without.find("class=\"range\""), std::string::npos);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 namespace rapport_cli {
 
@@ -17,6 +18,11 @@ void add_appearance_options(CLI::App& cmd, ReportArgs& args) {
   cmd.add_option("--report-title", args.title, "Title of the report page");
   cmd.add_option("--history", args.history,
                  "Also score at these as-of dates (YYYY-MM-DD, comma-separated) and show the trends of the means");
+  cmd.add_option("--holdout-from", args.holdout_from,
+                 "Also check the value model on the holdout from this day (YYYY-MM-DD), as `rapport validate`, "
+                 "and show it in the report");
+  cmd.add_option("--holdout-to", args.holdout_to,
+                 "Last day of that holdout (YYYY-MM-DD); default: the last purchase day");
 }
 
 }  // namespace
@@ -51,6 +57,16 @@ void write_report_if_asked(const ReportArgs& args, const rapport::CustomerBase& 
   if (!args.history.empty())
     options.history = rapport::history_points(rapport::cli::parse_date_list("--history", args.history),
                                               rapport::cli::history_scorer(base, config, strict));
+  if (!args.holdout_to.empty() && args.holdout_from.empty())
+    throw rapport::ConfigError("--holdout-to needs --holdout-from (the holdout's first day)");
+  if (!args.holdout_from.empty()) {
+    const auto to =
+        args.holdout_to.empty()
+            ? std::nullopt
+            : std::optional<rapport::day_t>(rapport::cli::parse_date_option("--holdout-to", args.holdout_to));
+    options.validation = rapport::report_validation(
+        base, result, config, rapport::cli::parse_date_option("--holdout-from", args.holdout_from), to);
+  }
   const std::string html = summary ? rapport::html_report(base, report, result, config, *summary, options)
                                    : rapport::html_report(base, report, result, config, options);
   rapport::write_file_atomically(args.out, html);

@@ -23,7 +23,8 @@ CLI::App* add_validate_command(CLI::App& app, ValidateArgs& args) {
   cmd->add_option("--holdout-to", args.holdout_to,
                   "Last day of the holdout (YYYY-MM-DD); default: the last purchase day");
   cmd->add_option("--value-model", args.value_models,
-                  "Models to check: bgnbd, pareto_nbd, mbgnbd (comma-separated) or all");
+                  "Models to check: bgnbd, pareto_nbd, mbgnbd, bgbb, sbg (comma-separated) or all (bgbb when "
+                  "opportunity_days is set, sbg when customers have ended_on)");
   cmd->add_option("--out", a.out, "Write the validation JSON here ('-' = standard output)")->required();
   cmd->add_option("--report", a.report.out, "Write the validation HTML page here");
   cmd->add_option("--config", a.config, "Scoring config JSON (fit options, threads)");
@@ -40,6 +41,7 @@ int run_validate(ValidateArgs args) {
   options.holdout_from = parse_date_option("--holdout-from", args.holdout_from);
   if (!args.holdout_to.empty()) options.holdout_to = parse_date_option("--holdout-to", args.holdout_to);
   options.models = parse_validation_models(args.value_models);
+  options.only_available = args.value_models == "all";  // bgbb and sbg when the base and config can feed them
   bool sample = false;
   const InputFiles files = score_inputs(a, sample);
   std::vector<NamedPath> outputs{{"--out", a.out}};
@@ -63,8 +65,9 @@ int run_validate(ValidateArgs args) {
     if (!m.fitted)
       std::fprintf(stderr, "warning: %s could not be fitted: %s\n", name.c_str(), m.error.c_str());
     else
-      std::fprintf(stderr, "%-10s predicted %.1f (%+.1f%%), MAE %.4f, RMSE %.4f, correlation %.3f\n", name.c_str(),
-                   m.predicted_total, m.percent_error, m.mae, m.rmse, m.correlation);
+      std::fprintf(stderr, "%-10s %.0f %s, predicted %.1f (%+.1f%%), MAE %.4f, RMSE %.4f, correlation %.3f\n",
+                   name.c_str(), m.actual_total, std::string(validation_unit(m.name)).c_str(), m.predicted_total,
+                   m.percent_error, m.mae, m.rmse, m.correlation);
   }
   if (!v.spend.fitted) std::fprintf(stderr, "warning: gamma_gamma could not be fitted: %s\n", v.spend.error.c_str());
   return 0;

@@ -8,10 +8,12 @@
 #include <rapport/scoring/config.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/summary.hpp>
+#include <rapport/scoring/validate.hpp>
 
 #include <cstddef>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,11 +47,22 @@ struct HtmlReportOptions {
   std::size_t trees = 3;              ///< largest referral trees drawn
   std::size_t tree_nodes = 63;        ///< most people drawn per tree (breadth first; the rest counted)
   std::vector<HistoryPoint> history;  ///< runs at other dates: a "Trends" section when not empty
+  /// A holdout check of the run's purchase model (report_validation()): a "Validation" section when set.
+  std::optional<Validation> validation;
 };
+
+/// The holdout check the report shows: validate(base, {holdout_from, holdout_to, {the run's
+/// purchase model}}, config), the run's model being `result.purchase_model` (for auto, the winner).
+/// @throws as validate().
+RAPPORT_API Validation report_validation(const CustomerBase& base, const ScoreResult& result,
+                                         const ScoringConfig& config, day_t holdout_from,
+                                         std::optional<day_t> holdout_to = std::nullopt);
 
 /// One self-contained HTML page reporting a scoring run: loyalty given (overall, per segment,
 /// per component, per value decile), the Critical Wheel, value at stake, up-serve
-/// opportunities, referrals, and the trends of the means when options.history is given. Each figure the summary also
+/// opportunities, referrals, the trends of the means when options.history is given, and the holdout
+/// check of the value model when options.validation is given (its figures carry `data-validation`, a
+/// JSON pointer into to_json(Validation)). Each figure the summary also
 /// holds carries `data-metric="<JSON pointer into summary_json()>"` and `data-value="<exact number>"`, and equals the
 /// summary's; the remaining charts are aggregates of the scores (histograms, top-N lists), so the page's size does not
 /// grow with the number of customers. Customer ids and segment names are HTML-escaped (invalid UTF-8 is replaced by

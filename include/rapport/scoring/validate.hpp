@@ -23,11 +23,15 @@ namespace rapport {
 struct ValidationOptions {
   day_t holdout_from = 0;           ///< D1, the holdout's first day; the calibration is as of D1 − 1
   std::optional<day_t> holdout_to;  ///< D2, its last day (default: the base's last purchase day)
-  std::vector<ValueModelName> models{ValueModelName::bgnbd};  ///< purchase models on (x, t_x, T) to check
+  std::vector<ValueModelName> models{ValueModelName::bgnbd};  ///< purchase models to check (not gamma_gamma)
+  /// Leave out, rather than refuse, a model the base or config cannot feed: bgbb without
+  /// `opportunity_days`, sbg when no customer has `ended_on` (what `--value-model all` asks).
+  bool only_available = false;
 };
 
 /// One row of the table by calibration frequency: the customers with x repeat purchase days in
-/// the calibration (x = 0..6; the last row, `and_more`, x >= 7).
+/// the calibration (x = 0..6; the last row, `and_more`, x >= 7); for bgbb x counts opportunities
+/// with a purchase, for sbg the contract periods survived.
 struct FrequencyRow {
   unsigned x = 0;             ///< calibration repeat purchases (the lower bound for `and_more`)
   bool and_more = false;      ///< the row holds every x >= `x`
@@ -45,21 +49,26 @@ struct PAliveDecile {
   double active_share = 0;    ///< their share with at least one holdout purchase
 };
 
-/// One purchase model checked on the holdout.
+/// One purchase model checked on the holdout, in the model's own unit: purchase days (bgnbd,
+/// pareto_nbd, mbgnbd), opportunities with a purchase (bgbb) or contract renewals (sbg).
 struct ModelValidation {
   ValueModelName name = ValueModelName::bgnbd;  ///< the model
   bool fitted = false;         ///< false: the calibration fit failed (see `error`); nothing else is set
   std::string error;           ///< why the fit failed
   ValueModel model;            ///< the calibration fit: parameters (time in days), log-likelihood, AIC, BIC
-  double predicted_total = 0;  ///< Σ conditional expected holdout purchases
+  std::size_t customers = 0;   ///< customers checked (sbg: every customer acquired before D1)
+  double actual_total = 0;     ///< Σ holdout count in the model's unit
+  double predicted_total = 0;  ///< Σ conditional expected holdout purchases (renewals for sbg)
   double percent_error = 0;    ///< 100 (predicted − actual) / actual (NaN when actual is 0)
   double mae = 0;              ///< per-customer mean absolute error of holdout purchases
   double rmse = 0;             ///< per-customer root mean squared error
   double correlation = 0;      ///< Pearson correlation of predicted and actual (NaN when either is constant)
-  std::vector<FrequencyRow> by_frequency;     ///< x = 0..6 and 7+
-  std::vector<double> expected_weekly;        ///< expected repeat purchases per tracking week
-  std::vector<double> expected_cumulative;    ///< expected repeat purchases up to each week's end
-  std::vector<PAliveDecile> p_alive_deciles;  ///< p_alive calibration
+  std::vector<FrequencyRow> by_frequency;   ///< x = 0..6 and 7+
+  std::vector<double> expected_weekly;      ///< expected repeat purchases per tracking week (empty for bgbb, sbg)
+  std::vector<double> expected_cumulative;  ///< expected repeat purchases up to each week's end (empty for bgbb, sbg)
+  /// p_alive calibration (sbg: the probability of being active at the holdout's end against the
+  /// share that is)
+  std::vector<PAliveDecile> p_alive_deciles;
 };
 
 /// Gamma-Gamma on the holdout: mean spend per holdout purchase day, actual against predicted.
@@ -93,14 +102,19 @@ struct Validation {
 /// Fits each model of `options` on the calibration part of `base` (with `config`'s fit options
 /// and threads) and compares it with the holdout. A model that cannot be fitted is reported
 /// (`fitted` false) and the others still run.
-/// @throws ConfigError when D2 < D1, a model is not one on (x, t_x, T) (bgbb, sbg, gamma_gamma)
-/// or the list is empty; InputError when no customer bought before D1.
+/// @throws ConfigError when D2 < D1, the list is empty, holds gamma_gamma, or holds bgbb without
+/// `opportunity_days` or sbg on a base without `ended_on` (unless options.only_available);
+/// InputError when no customer bought before D1.
 RAPPORT_API Validation validate(const CustomerBase& base, const ValidationOptions& options,
                                 const ScoringConfig& config = {});
 
 /// The purchase models `validate` takes, by a comma-separated list of names or "all" (bgnbd,
-/// pareto_nbd, mbgnbd). @throws ConfigError naming an unknown or unsupported model.
+/// pareto_nbd, mbgnbd, bgbb, sbg). @throws ConfigError naming an unknown or unsupported model.
 RAPPORT_API std::vector<ValueModelName> parse_validation_models(std::string_view list);
+
+/// What a model's holdout counts: "purchase days" (bgnbd, pareto_nbd, mbgnbd), "opportunities
+/// with a purchase" (bgbb) or "renewals" (sbg); the JSON's `models[].holdout.unit`.
+RAPPORT_API std::string_view validation_unit(ValueModelName model) noexcept;
 
 /// The check as JSON (the CLI's `--out` of `rapport validate`; keys documented in docs/validation.md).
 RAPPORT_API std::string to_json(const Validation& validation);
