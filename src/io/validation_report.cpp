@@ -20,7 +20,7 @@ const char* const colours[] = {palette::orange, palette::sky, palette::green, pa
 
 std::string model_pointer(std::size_t i) { return "/models/" + std::to_string(i); }
 
-void t_header(std::string& out, const ModelValidation& m) {
+void model_header(std::string& out, const ModelValidation& m) {
   out += "<th scope=\"col\">" + escape(to_string(m.name)) + "</th>";
 }
 
@@ -134,7 +134,7 @@ std::string validation_frequency_figure(const Validation& v) {
                                                  : "repeat purchases") +
            " before " + escape(format_date(v.holdout_from)) + "</caption><thead><tr><th scope=\"col\">" +
            (contracts ? "periods" : "x") + "</th><th scope=\"col\">customers</th><th scope=\"col\">actual</th>";
-    for (const std::size_t i : models) t_header(out, v.models[i]);
+    for (const std::size_t i : models) model_header(out, v.models[i]);
     out += "</tr></thead><tbody>";
     for (std::size_t k = 0; k < first.by_frequency.size(); ++k) {
       const auto& r = first.by_frequency[k];
