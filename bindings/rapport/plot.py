@@ -284,10 +284,13 @@ def by_frequency(validation: Dict[str, Any], ax: Optional[Axes] = None, model: O
     unit = fitted[0]["holdout"]["unit"]
     rows = fitted[0]["by_frequency"]
     x = _np.arange(len(rows))
-    ax.bar(x, [r["actual_mean"] for r in rows], color=_SKY, label="actual")
+    def mean(value: Optional[float]) -> float:  # an empty row's mean is null in the JSON
+        return _np.nan if value is None else value
+
+    ax.bar(x, [mean(r["actual_mean"]) for r in rows], color=_SKY, label="actual")
     colours = (_ORANGE, _GREEN, _VERMILLION, _PURPLE)
     for k, m in enumerate(fitted):
-        ax.plot(x, [r["predicted_mean"] for r in m["by_frequency"]], color=colours[k % len(colours)], marker="o",
+        ax.plot(x, [mean(r["predicted_mean"]) for r in m["by_frequency"]], color=colours[k % len(colours)], marker="o",
                 label=m["model"])
     ax.set_xticks(x, [r["x"] for r in rows])
     contracts = unit == "renewals"

@@ -245,7 +245,8 @@ def main(argv: List[str]) -> int:
         problems += compare_validation(page, json.loads(pathlib.Path(argv[5]).read_text()))
     for p in problems:
         print(p)
-    print(f"{len(page['charts'])} charts, {len(page['metrics']) + len(page['validation'])} figures checked; screenshot {os.path.abspath(screenshot)}")
+    figures = len(page["metrics"]) + len(page["validation"])
+    print(f"{len(page['charts'])} charts, {figures} figures checked; screenshot {os.path.abspath(screenshot)}")
     return 1 if problems else 0
 
 
