@@ -1,5 +1,6 @@
 // The SQLite backend: one connection, a deferred read transaction as the snapshot, statements
-// stepped row by row (no result held in memory), prepared inserts with bound values.
+// stepped row by row on the source's reader thread (no result held in memory; the tables one
+// after another on the one connection), prepared inserts with bound values.
 #include "io/csv.hpp"
 #include "io/db_connection.hpp"
 
@@ -46,6 +47,9 @@ public:
       types_.push_back(type_from_declared(decl ? decl : ""));
     }
   }
+  ~SqliteSource() override { stop_reading(); }
+  SqliteSource(const SqliteSource&) = delete;
+  SqliteSource& operator=(const SqliteSource&) = delete;
 
 private:
   bool fetch() override {
