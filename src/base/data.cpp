@@ -544,7 +544,7 @@ template <class Out>
 void grow_rows(CustomerBaseBuilder::Impl& im, std::size_t extra, unsigned threads = 1) {
   // the columns are grown (new rows zeroed, their pages first touched) side by side
   const std::size_t n = row_count<Out>(im) + extra;
-  if (threads <= 1) {  // e.g. one row of a record source: no task list to build per row
+  if (threads <= 1) {  // one row of a record source: no task list, no thread count (a /sys read) per row
     for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { col.resize(n); });
     return;
   }

@@ -13,10 +13,8 @@ namespace rapport::detail {
 /// The number of worker threads to use for `requested` (0 = all cores): never more than the
 /// machine's hardware threads, never fewer than 1. (parallel_for further caps it to the work.)
 /// Asking for 100000 threads therefore runs on the cores there are instead of aborting.
-/// The hardware count is taken once: std::thread::hardware_concurrency() reads a /sys file on
-/// every call (glibc's get_nprocs), which a per-row caller would pay on every row.
 inline unsigned thread_count(unsigned requested) noexcept {
-  static const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   return requested == 0 ? hw : std::min(requested, hw);
 }
 
