@@ -8,20 +8,25 @@
 #   3. the BG/NBD fit over lifetimes' on 1M real-valued customers (needs lifetimes and autograd
 #      on PYTHONPATH: they are not in Debian, see benchmarks/peers/README.md);
 #   4. `rapport graph pagerank` as a whole process over igraph's PRPACK call alone (needs the
-#      soc-Epinions1 edge list, see benchmarks/peers/README.md).
-# Usage: scripts/perf-ratios.sh [--build DIR] [--base DIR] [--epinions FILE] [--repeats N]
+#      soc-Epinions1 edge list, see benchmarks/peers/README.md);
+#   5. `rapport score --db sqlite:` on a 300,000-customer base over the same base from its CSV
+#      files (whole processes, the same scores written; wall and CPU seconds).
+# Usage: scripts/perf-ratios.sh [--build DIR] [--base DIR] [--db-base DIR] [--epinions FILE] [--repeats N]
 #   --build DIR     a Release build with benchmarks (default build-test, as scripts/test.sh makes)
 #   --base DIR      a 1M-customer base (default: generated into /tmp/rapport-perf-1m once)
+#   --db-base DIR   a 300,000-customer base and its base.db (default: generated and imported into
+#                   /tmp/rapport-perf-300k once)
 #   --epinions FILE soc-Epinions1.txt (part 4 is skipped without it)
 # Part 3 runs when `import lifetimes` works for /usr/bin/python3 (PYTHONPATH as in
 # benchmarks/peers/README.md); rapport's side is the build's bm_value BM_FitBgNbdReal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build-test base=/tmp/rapport-perf-1m epinions="" repeats=3
+build=build-test base=/tmp/rapport-perf-1m db_base=/tmp/rapport-perf-300k epinions="" repeats=3
 while (($#)); do
   case $1 in
     --build) build=$2; shift 2 ;;
     --base) base=$2; shift 2 ;;
+    --db-base) db_base=$2; shift 2 ;;
     --epinions) epinions=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -63,3 +68,22 @@ if [[ -n $epinions ]]; then
 else
   echo "skipped: pass --epinions soc-Epinions1.txt"
 fi
+
+echo "== 5. rapport score --db sqlite: over the same base from CSV (300,000 customers)"
+[[ -f $db_base/contacts.csv ]] || "$cli" generate "$db_base" --customers 300000 >/dev/null
+[[ -f $db_base/base.db ]] || "$cli" import "$db_base" --db "sqlite:$db_base/base.db" >/dev/null
+out=$(mktemp -d)
+cat "$db_base"/*.csv "$db_base/base.db" >/dev/null  # both in the page cache before anything is timed
+# each round times the CSV run and the SQLite run back to back; the best of each is kept
+rounds=$(for _ in $(seq "$repeats"); do
+  csv=$(/usr/bin/time -f "%e %U %S" "$cli" score "$db_base" --out "$out/csv.csv" --quiet 2>&1 | tail -1)
+  db=$(/usr/bin/time -f "%e %U %S" "$cli" score --db "sqlite:$db_base/base.db" --out "$out/db.csv" --quiet 2>&1 |
+    tail -1)
+  echo "$csv $db"
+done)
+cmp -s "$out/csv.csv" "$out/db.csv" || { echo "the scores from SQLite differ from those from CSV" >&2; exit 1; }
+rm -rf "$out"
+echo "$rounds" | awk '
+  { cw = (NR == 1 || $1 < cw) ? $1 : cw; cc = (NR == 1 || $2 + $3 < cc) ? $2 + $3 : cc
+    dw = (NR == 1 || $4 < dw) ? $4 : dw; dc = (NR == 1 || $5 + $6 < dc) ? $5 + $6 : dc }
+  END { printf "CSV %.2f s (%.2f s CPU); SQLite %.2f s (%.2f s CPU) = %.1fx wall, %.1fx CPU\n", cw, cc, dw, dc, dw / cw, dc / cc }'

@@ -544,6 +544,10 @@ template <class Out>
 void grow_rows(CustomerBaseBuilder::Impl& im, std::size_t extra, unsigned threads = 1) {
   // the columns are grown (new rows zeroed, their pages first touched) side by side
   const std::size_t n = row_count<Out>(im) + extra;
+  if (threads <= 1) {  // one row of a record source: no task list, no thread count (a /sys read) per row
+    for_each_column(im, static_cast<const Out*>(nullptr), [&](auto& col) { col.resize(n); });
+    return;
+  }
   std::vector<std::function<void()>> grow;
   for_each_column(im, static_cast<const Out*>(nullptr),
                   [&](auto& col) { grow.emplace_back([&col, n] { col.resize(n); }); });

@@ -13,9 +13,14 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 
 namespace rapport {
 
@@ -66,6 +71,103 @@ void spell_unix_seconds(std::int64_t t, DbType type, std::string& out) {
   out += type == DbType::date ? format_date(day_of(t)) : format_timestamp(t);
 }
 
+/// Rows spelled by the reader thread: their text back to back, the end of every field in it, and
+/// where each row's fields end; then, in the last batch, why reading stopped (an error) or the end.
+struct DbTableSource::Batch {
+  std::string text;
+  std::vector<std::size_t> ends;  ///< field ends in text
+  std::vector<std::size_t> rows;  ///< per row: one past its last field in ends
+  std::exception_ptr error;       ///< after the rows: the read failed
+  bool last = false;              ///< after the rows (and error): nothing follows
+};
+
+/// The reader thread and the batches in flight: full ones for the loader, spent ones (their
+/// buffers kept) for the reader.
+struct DbTableSource::Queue {
+  static constexpr std::size_t depth = 3;  ///< full batches the reader may run ahead
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Batch> full;
+  std::vector<Batch> spent;
+  bool stop = false;
+  std::thread reader;
+};
+
+namespace {
+constexpr std::size_t batch_rows = 8192;                   // rows per batch
+constexpr std::size_t batch_bytes = std::size_t{1} << 20;  // or fewer when the rows are wide
+}  // namespace
+
+DbTableSource::DbTableSource(std::string name, std::vector<std::string> header)
+    : name_(std::move(name)), header_(std::move(header)), queue_(std::make_unique<Queue>()) {}
+
+DbTableSource::~DbTableSource() { stop_reading(); }
+
+void DbTableSource::stop_reading() noexcept {
+  if (!queue_->reader.joinable()) return;
+  {
+    const std::lock_guard lock(queue_->mutex);
+    queue_->stop = true;
+  }
+  queue_->changed.notify_all();
+  queue_->reader.join();
+}
+
+void DbTableSource::produce() {
+  Queue& q = *queue_;
+  for (bool more = true; more;) {
+    Batch b;
+    {
+      const std::lock_guard lock(q.mutex);
+      if (!q.spent.empty()) {
+        b = std::move(q.spent.back());
+        q.spent.pop_back();
+      }
+    }
+    row_.swap(b.text);
+    ends_.swap(b.ends);
+    row_.clear();
+    ends_.clear();
+    b.rows.clear();
+    try {
+      while (b.rows.size() < batch_rows && row_.size() < batch_bytes) {
+        row_first_ = ends_.size();
+        if (!fetch()) {
+          more = false;
+          break;
+        }
+        b.rows.push_back(ends_.size());
+      }
+    } catch (...) {
+      b.error = std::current_exception();
+      more = false;
+    }
+    // a row cut short by an error is not handed on
+    ends_.resize(b.rows.empty() ? 0 : b.rows.back());
+    row_.swap(b.text);
+    ends_.swap(b.ends);
+    b.last = !more;
+    std::unique_lock lock(q.mutex);
+    q.changed.wait(lock, [&] { return q.stop || q.full.size() < Queue::depth; });
+    if (q.stop) return;
+    q.full.push_back(std::move(b));
+    q.changed.notify_all();
+  }
+}
+
+bool DbTableSource::take_batch() {
+  Queue& q = *queue_;
+  std::unique_lock lock(q.mutex);
+  if (current_) q.spent.push_back(std::move(*current_));
+  q.changed.notify_all();
+  q.changed.wait(lock, [&] { return !q.full.empty(); });
+  current_ = std::make_unique<Batch>(std::move(q.full.front()));
+  q.full.pop_front();
+  q.changed.notify_all();
+  next_row_ = 0;
+  return true;
+}
+
 bool DbTableSource::next(CsvRecord& rec) {
   rec.error = nullptr;
   rec.error_column = 0;
@@ -74,18 +176,34 @@ bool DbTableSource::next(CsvRecord& rec) {
     rec.line = 0;
     rec.fields.assign(header_.begin(), header_.end());
     rec.raw = {};
+    // the reader fetches while the loader takes the header in
+    queue_->reader = std::thread([this] { produce(); });
     return true;
   }
-  row_.clear();
-  ends_.clear();
-  if (!fetch()) return false;
+  while (!current_ || next_row_ == current_->rows.size()) {
+    if (current_ && current_->error) {
+      auto error = current_->error;
+      current_->error = nullptr;
+      stop_reading();
+      std::rethrow_exception(error);
+    }
+    if (current_ && current_->last) {
+      stop_reading();
+      return false;
+    }
+    take_batch();
+  }
+  const Batch& b = *current_;
+  const std::size_t r = next_row_++;
+  const std::size_t first = r ? b.rows[r - 1] : 0, last = b.rows[r];
+  const std::size_t start = first ? b.ends[first - 1] : 0;
   rec.line = line_++;
   rec.fields.clear();
-  for (std::size_t i = 0; i < ends_.size(); ++i) {
-    const std::size_t from = i ? ends_[i - 1] + 1 : 0;
-    rec.fields.emplace_back(row_.data() + from, ends_[i] - from);
+  for (std::size_t i = first; i < last; ++i) {
+    const std::size_t from = i == first ? start : b.ends[i - 1] + 1;
+    rec.fields.emplace_back(b.text.data() + from, b.ends[i] - from);
   }
-  rec.raw = row_;
+  rec.raw = std::string_view(b.text.data() + start, b.ends[last - 1] - start);
   return true;
 }
 

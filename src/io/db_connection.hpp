@@ -40,31 +40,53 @@ DbName parse_db_name(std::string_view name, std::string_view what);
 
 /// A database table as loader records: the header (the column names), then each row's values in
 /// their CSV spellings, comma-joined in one buffer (also the raw text of a reject), numbered from 1.
+///
+/// The rows are fetched on a reader thread of their own, in batches handed to the loader's thread
+/// through a short queue, so that the database's stepping and decoding run beside the row rules.
+/// The reader starts when the header is taken and reads the table in order on the source's one
+/// statement (the connection is used by one thread at a time: the loader reads the tables one
+/// after another, and every statement is prepared before the first reader starts); a read error
+/// reaches the loader after the rows before it. A backend's destructor calls stop_reading()
+/// first (the reader calls its fetch()).
 class DbTableSource : public RecordSource {
 public:
   /// A source named `name` (the table as written) with these column names.
-  DbTableSource(std::string name, std::vector<std::string> header)
-      : name_(std::move(name)), header_(std::move(header)) {}
+  DbTableSource(std::string name, std::vector<std::string> header);
+  ~DbTableSource() override;
+  DbTableSource(const DbTableSource&) = delete;
+  DbTableSource& operator=(const DbTableSource&) = delete;
   const std::string& name() const noexcept final { return name_; }
   bool next(CsvRecord& rec) final;
 
 protected:
   /// Spells the next row's values into row_ (each followed by end_field()); false at the end.
+  /// Runs on the reader thread.
   virtual bool fetch() = 0;
-  /// Starts a value: a comma before every value but the first.
+  /// Starts a value: a comma before every value of the row but the first.
   void begin_field() {
-    if (!ends_.empty()) row_.push_back(',');
+    if (ends_.size() > row_first_) row_.push_back(',');
   }
   /// Ends the value just spelled.
   void end_field() { ends_.push_back(row_.size()); }
   const std::vector<std::string>& header() const noexcept { return header_; }
-  std::string row_;  ///< the row being spelled
+  /// Stops the reader thread and waits for it (idempotent; never throws).
+  void stop_reading() noexcept;
+  std::string row_;  ///< the rows being spelled (a batch's text: rows back to back)
 
 private:
+  struct Batch;
+  struct Queue;
+  void produce();
+  bool take_batch();
+
   std::string name_;
   std::vector<std::string> header_;
-  std::vector<std::size_t> ends_;
+  std::vector<std::size_t> ends_;  ///< field ends in row_ (the batch being filled)
+  std::size_t row_first_ = 0;      ///< index in ends_ of the current row's first field
   std::size_t line_ = 0;
+  std::unique_ptr<Queue> queue_;    ///< the reader and the batches between it and the loader
+  std::unique_ptr<Batch> current_;  ///< the batch the loader reads
+  std::size_t next_row_ = 0;        ///< its next row
 };
 
 /// Receives rows of CSV spellings (empty = NULL), one field per column, and writes them natively.

@@ -118,7 +118,10 @@ public:
         redact_(redact),
         quoted_(name.quoted()),
         kinds_(std::move(kinds)) {}
+  PgSource(const PgSource&) = delete;
+  PgSource& operator=(const PgSource&) = delete;
   ~PgSource() override {
+    stop_reading();
     if (copy_row_) PQfreemem(copy_row_);
   }
 

@@ -1,5 +1,6 @@
 // The SQLite backend: one connection, a deferred read transaction as the snapshot, statements
-// stepped row by row (no result held in memory), prepared inserts with bound values.
+// stepped row by row on the source's reader thread (no result held in memory; the tables one
+// after another on the one connection), prepared inserts with bound values.
 #include "io/csv.hpp"
 #include "io/db_connection.hpp"
 
@@ -46,6 +47,9 @@ public:
       types_.push_back(type_from_declared(decl ? decl : ""));
     }
   }
+  ~SqliteSource() override { stop_reading(); }
+  SqliteSource(const SqliteSource&) = delete;
+  SqliteSource& operator=(const SqliteSource&) = delete;
 
 private:
   bool fetch() override {
@@ -60,30 +64,34 @@ private:
     return true;
   }
 
-  // Appends column i's CSV spelling to row_.
+  // Appends column i's CSV spelling to row_, the value taken in its stored type (an integer or a
+  // real never goes through text). The column's value is read through sqlite3_value_*: one call
+  // for the value instead of a locked API call per property (sqlite3_column_type, _blob, _bytes
+  // each enter and leave the connection's mutex). The value is unprotected, which SQLite allows
+  // to be read here because the connection is NOMUTEX and used by this thread alone meanwhile.
   void spell(int i, DbType t) {
-    sqlite3_stmt* st = st_->stmt;
-    switch (sqlite3_column_type(st, i)) {
+    sqlite3_value* v = sqlite3_column_value(st_->stmt, i);
+    switch (sqlite3_value_type(v)) {
       case SQLITE_NULL:
         break;
       case SQLITE_INTEGER: {
-        const auto v = sqlite3_column_int64(st, i);
+        const auto x = sqlite3_value_int64(v);
         if (t == DbType::boolean) {
-          row_ += v ? "true" : "false";
+          row_ += x ? "true" : "false";
         } else if (t == DbType::date || t == DbType::timestamp) {
-          spell_unix_seconds(v, t, row_);
+          spell_unix_seconds(x, t, row_);
         } else {
           char tmp[24];
-          row_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, v).ptr);
+          row_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, x).ptr);
         }
         break;
       }
       case SQLITE_FLOAT:
-        spell_double(sqlite3_column_double(st, i), row_);
+        spell_double(sqlite3_value_double(v), row_);
         break;
       default: {  // TEXT (and BLOB, taken as bytes)
-        const auto* p = static_cast<const char*>(sqlite3_column_blob(st, i));
-        row_.append(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+        const auto* p = static_cast<const char*>(sqlite3_value_blob(v));
+        row_.append(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
       }
     }
   }

@@ -489,6 +489,74 @@ TEST(Database, FractionalTextTimestampsAreRejectedAsInCsv) {
   EXPECT_EQ(r.base.acquired_on[1], 0);                     // INTEGER in a DATE column: the date of that instant
 }
 
+/// A SQLite base of one customer `A` and 30,000 purchases (a view counting i = 1..30000): amount
+/// -1 (a reject) where i % 10000 == 5, else 1; when `fail_at` is set, reading row `fail_at` fails
+/// (abs of the smallest integer: SQLite's "integer overflow" while stepping).
+std::string many_purchases_db(const TempDir& dir, int fail_at = 0) {
+  const auto path = dir.file("many.db");
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  const std::string sql =
+      "CREATE TABLE customers (customer_id TEXT, acquired_on DATE);"
+      "INSERT INTO customers VALUES ('A', '2024-01-01');"
+      "CREATE VIEW purchases AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) "
+      "SELECT 'A' AS customer_id, '2024-02-01' AS at, CASE WHEN i = " +
+      std::to_string(fail_at) +
+      " THEN abs(-9223372036854775808) WHEN i % 10000 = 5 THEN -1 ELSE 1 END AS amount FROM n;";
+  check(db, sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), "create");
+  sqlite3_close(db);
+  return "sqlite:" + path;
+}
+
+TEST(Database, RowsFetchedAheadKeepReadOrderAcrossBatches) {
+  // 30,000 rows are several of the reader thread's batches (8,192 rows): the rejects keep their
+  // row numbers in read order, the counts and the stored rows are those of the table
+  TempDir dir;
+  const auto r = load_db(many_purchases_db(dir));
+  EXPECT_EQ(r.report.purchases.read, 30000u);
+  EXPECT_EQ(r.report.purchases.rejected, 3u);
+  ASSERT_EQ(r.report.rejects.size(), 3u);
+  const std::size_t lines[3] = {5, 10005, 20005};
+  for (std::size_t k = 0; k < 3; ++k) {
+    EXPECT_EQ(r.report.rejects[k].file, "purchases");
+    EXPECT_EQ(r.report.rejects[k].line, lines[k]);
+    EXPECT_EQ(r.report.rejects[k].reason, "negative amount");
+    EXPECT_EQ(r.report.rejects[k].raw, "A,2024-02-01,-1");
+  }
+  ASSERT_EQ(r.base.purchase_count(), 29997u);
+  for (std::size_t k = 0; k < r.base.purchase_count(); ++k) ASSERT_EQ(r.base.purchase_amount[k], 1.0);
+}
+
+TEST(Database, StrictStopsAtTheFirstRejectWhileTheReaderIsAhead) {
+  // the reader thread has fetched batches past row 5 when the loader rejects it: the load stops
+  // there (the reader stopped and joined), naming row 5
+  TempDir dir;
+  DbOptions strict;
+  strict.load.strict = true;
+  try {
+    load_db(many_purchases_db(dir), strict);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "purchases:5:3: negative amount (column amount)");
+  }
+}
+
+TEST(Database, AReadErrorReachesTheLoaderAfterTheRowsBeforeIt) {
+  // reading row 20,000 fails: the rows before it went through the row rules (their rejects at 5
+  // and 10,005 reported, in order), none after it; the error names the table
+  TempDir dir;
+  std::vector<std::size_t> rejected;
+  DbOptions o;
+  o.load.on_reject = [&](const RejectedRow& row) { rejected.push_back(row.line); };
+  try {
+    load_db(many_purchases_db(dir, 20000), o);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "purchases: read failed: integer overflow");
+  }
+  EXPECT_EQ(rejected, (std::vector<std::size_t>{5, 10005}));
+}
+
 // ---- PostgreSQL: the same checks against a real server, when RAPPORT_TEST_PG_URI names one
 // (scripts/pg-throwaway.sh start prints such a URI; CI sets it).
 
