@@ -13,13 +13,13 @@
 /// Euler-transformed series and quadrature fallback, bounded time for any input.
 #include <rapport/value/value.hpp>
 
+#include "value/jet.hpp"
 #include "value/model_kernels.hpp"
 #include "value/value_detail.hpp"
 
 #include "util/parallel.hpp"
 
 #include <boost/math/special_functions/beta.hpp>
-#include <boost/math/special_functions/digamma.hpp>
 
 #include <algorithm>
 #include <array>
@@ -37,70 +37,134 @@ double log_beta(double a, double b) {
 
 std::size_t validate(const ModelData& data) { return validate_recency_data(data, "mbgnbd"); }
 
-double row_log_likelihood(std::span<const double> p, const ModelData& data, std::size_t row) {
-  // B(a+1, b+x) = B(a, b+x+1) a/(b+x): L = Γ(r+x) α^r/Γ(r) B(a, b+x+1)/B(a, b) (α+T)^-(r+x)
-  //   · (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x)); six lgamma per row instead of eleven.
+/// One parameter point (doubles, or Jets in the log-parameters) with the terms every row shares.
+template <class Num>
+struct Point {
+  Num r, alpha, a, b;
+  Num log_a;
+  Num shared;  ///< r log α − log Γ(r) − log Γ(b) + log Γ(a+b)
+};
+
+/// log of the odds a/(b+x) ((α+T)/(α+t_x))^(r+x) that the customer left after the last purchase.
+template <class Num>
+Num log_odds(const Point<Num>& p, double x, double t_x, const Num& log_alpha_T) {
+  using std::log;
+  return p.log_a - log(p.b + x) + (p.r + x) * (log_alpha_T - log(p.alpha + t_x));
+}
+
+/// One row's log-likelihood given log Γ(r+x), log Γ(b+1+x) and log Γ(a+b+1+x):
+///   log Γ(r+x) − log Γ(r) + r log α + log B(a, b+x+1) − log B(a, b) − (r+x) log(α+T) + softplus(log odds),
+/// as B(a+1, b+x) = B(a, b+x+1) a/(b+x): six log Γ per row, three of them shared by all rows.
+template <class Num>
+Num row_ll(const Point<Num>& p, const Num& lg_rx, const Num& lg_b1x, const Num& lg_ab1x, double x, double t_x,
+           double T) {
+  using std::log;
+  const Num log_alpha_T = log(p.alpha + T);
+  const Num log_alive = lg_rx + lg_b1x - lg_ab1x + p.shared - (p.r + x) * log_alpha_T;
+  return log_alive + softplus(log_odds(p, x, t_x, log_alpha_T));
+}
+
+Point<double> point_of(std::span<const double> p) {
   const double r = p[0], alpha = p[1], a = p[2], b = p[3];
-  const double x = data.x[row], t_x = data.t_x[row], T = data.T[row];
-  const double log_alive = rapport::detail::log_gamma(r + x) - rapport::detail::log_gamma(r) + r * std::log(alpha) +
-                           rapport::detail::log_gamma(b + x + 1) - rapport::detail::log_gamma(a + b + x + 1) -
-                           rapport::detail::log_gamma(b) + rapport::detail::log_gamma(a + b) -
-                           (r + x) * std::log(alpha + T);
-  const double log_odds = std::log(a) - std::log(b + x) + (r + x) * (std::log(alpha + T) - std::log(alpha + t_x));
-  return log_alive + (log_odds > 0 ? log_odds + std::log1p(std::exp(-log_odds)) : std::log1p(std::exp(log_odds)));
+  return {r, alpha, a, b, std::log(a), r * std::log(alpha) - log_gamma(r) - log_gamma(b) + log_gamma(a + b)};
+}
+
+double row_log_likelihood(std::span<const double> p, const ModelData& data, std::size_t row) {
+  const Point<double> pt = point_of(p);
+  const double x = data.x[row];
+  return row_ll(pt, log_gamma(pt.r + x), log_gamma((pt.b + 1) + x), log_gamma((pt.a + pt.b + 1) + x), x, data.t_x[row],
+                data.T[row]);
 }
 
 double p_alive(std::span<const double> p, const ModelData& data, std::size_t row) {
   const double r = p[0], alpha = p[1], a = p[2], b = p[3];
-  const double x = data.x[row], t_x = data.t_x[row], T = data.T[row];
-  const double log_odds = std::log(a) - std::log(b + x) + (r + x) * (std::log(alpha + T) - std::log(alpha + t_x));
-  return log_odds > 0 ? std::exp(-log_odds) / (1 + std::exp(-log_odds)) : 1 / (1 + std::exp(log_odds));
+  const Point<double> pt{r, alpha, a, b, std::log(a), 0.0};
+  const double lo = log_odds(pt, data.x[row], data.t_x[row], std::log(alpha + data.T[row]));
+  return lo > 0 ? std::exp(-lo) / (1 + std::exp(-lo)) : 1 / (1 + std::exp(lo));
 }
 
-/// Σ weight · row LL at log-parameters `theta`, with its analytic gradient in theta when `grad`
-/// is not empty (σ = P(left after the last purchase | history)):
-///   ∂/∂r = ψ(r+x) − ψ(r) + log α − log(α+T) + σ (log(α+T) − log(α+t_x))
-///   ∂/∂α = r/α − (r+x)/(α+T) + σ (r+x) (1/(α+T) − 1/(α+t_x))
-///   ∂/∂a = ψ(a+b) − ψ(a+b+x+1) + σ/a
-///   ∂/∂b = ψ(b+x+1) − ψ(a+b+x+1) − ψ(b) + ψ(a+b) − σ/(b+x)
-/// Rows are summed in fixed blocks added in order: the same bits for any thread count.
-double total_log_likelihood(std::span<const double> theta, const ModelData& data, std::span<double> grad) {
-  using boost::math::digamma;
-  const double r = std::exp(theta[0]), alpha = std::exp(theta[1]), a = std::exp(theta[2]), b = std::exp(theta[3]);
-  const std::array<double, 4> p{r, alpha, a, b};
-  const bool want = !grad.empty();
-  const double dg_r = want ? digamma(r) : 0, dg_b = want ? digamma(b) : 0, dg_ab = want ? digamma(a + b) : 0;
+// Rows are summed in fixed blocks added in order (models.cpp's blocks): the same bits for any
+// thread count, and the value the layer's row sum gives.
+constexpr std::size_t kBlock = 4096;
+constexpr std::size_t kGammaTable = 1024;  // whole x tabulated for the log Γ and their derivatives
+
+/// Σ weight · row LL at log-parameters `theta`, with its gradient and (when H) Hessian in theta
+/// by forward differentiation of the same expressions (jet.hpp); log Γ(u+x) and its derivatives
+/// tabulated for whole x.
+template <bool H>
+double total_with_derivatives(std::span<const double> theta, const ModelData& data, std::span<double> grad,
+                              std::span<double> hess) {
+  using J = Jet<4, H>;
+  using std::log;
+  const auto var = [&](int i) {
+    const double e = std::exp(theta[static_cast<std::size_t>(i)]);
+    return J::chain(J::variable(theta[static_cast<std::size_t>(i)], i), e, e, e);
+  };
+  const J r = var(0), alpha = var(1), a = var(2), b = var(3);
   const std::size_t rows = data.x.size();
-  constexpr std::size_t kBlock = 4096;
+  double max_x = 0;
+  for (std::size_t i = 0; i < rows; ++i) max_x = std::max(max_x, data.x[i]);
+  const auto table = static_cast<std::size_t>(std::min<double>(max_x + 1, kGammaTable));
+  const ShiftedLogGamma<4, H> lg_r(r, table), lg_b1(b + 1.0, table), lg_ab1(a + b + 1.0, table);
+  const ShiftedLogGamma<4, H> lg_b(b, 1), lg_ab(a + b, 1);
+  const Point<J> p{r, alpha, a, b, log(a), r * log(alpha) - lg_r(0.0) - lg_b(0.0) + lg_ab(0.0)};
   const std::size_t blocks = (rows + kBlock - 1) / kBlock;
-  std::vector<std::array<double, 5>> sums(blocks);
+  std::vector<J> sums(blocks);
   parallel_for_dynamic(blocks, rows >= 4 * kBlock ? 0U : 1U, 1, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t blk = lo; blk < hi; ++blk) {
-      std::array<double, 5> acc{};
+      J acc(0.0);
       const std::size_t end = std::min(rows, (blk + 1) * kBlock);
       for (std::size_t i = blk * kBlock; i < end; ++i) {
         const double w = row_weight(data, i);
         if (w == 0) continue;
-        acc[0] += w * row_log_likelihood(p, data, i);
-        if (!want) continue;
-        const double x = data.x[i], lT = std::log(alpha + data.T[i]), ltx = std::log(alpha + data.t_x[i]);
-        const double sigma = 1 - p_alive(p, data, i);
-        const double dg_abx = digamma(a + b + x + 1);
-        acc[1] += w * (digamma(r + x) - dg_r + theta[1] - lT + sigma * (lT - ltx));
-        acc[2] += w * (r / alpha - (r + x) / (alpha + data.T[i]) +
-                       sigma * (r + x) * (1 / (alpha + data.T[i]) - 1 / (alpha + data.t_x[i])));
-        acc[3] += w * (dg_ab - dg_abx + sigma / a);
-        acc[4] += w * (digamma(b + x + 1) - dg_abx - dg_b + dg_ab - sigma / (b + x));
+        const double x = data.x[i];
+        acc.add_scaled(w, row_ll(p, lg_r(x), lg_b1(x), lg_ab1(x), x, data.t_x[i], data.T[i]));
       }
       sums[blk] = acc;
     }
   });
-  std::array<double, 5> total{};
-  for (const auto& acc : sums)
-    for (std::size_t k = 0; k < 5; ++k) total[k] += acc[k];
-  if (want)
-    for (std::size_t k = 0; k < 4; ++k) grad[k] = total[k + 1] * p[k];  // chain rule to log-parameters
-  return total[0];
+  J total(0.0);
+  for (const J& s : sums) total += s;
+  for (std::size_t i = 0; i < 4; ++i) grad[i] = total.g[i];
+  if constexpr (H) {
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+      for (std::size_t j = i; j < 4; ++j, ++k) hess[i * 4 + j] = hess[j * 4 + i] = total.h[k];
+  }
+  return total.v;
+}
+
+/// The layer's total: value only (the rows' double code), with the gradient, or with both.
+double total_log_likelihood_hessian(std::span<const double> theta, const ModelData& data, std::span<double> grad,
+                                    std::span<double> hess) {
+  if (!hess.empty()) {
+    std::array<double, 4> g{};
+    return total_with_derivatives<true>(theta, data, grad.empty() ? std::span<double>(g) : grad, hess);
+  }
+  if (!grad.empty()) return total_with_derivatives<false>(theta, data, grad, hess);
+  const std::array<double, 4> p{std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]), std::exp(theta[3])};
+  const std::size_t rows = data.x.size();
+  const std::size_t blocks = (rows + kBlock - 1) / kBlock;
+  std::vector<double> sums(blocks, 0.0);
+  parallel_for_dynamic(blocks, rows >= 4 * kBlock ? 0U : 1U, 1, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t blk = lo; blk < hi; ++blk) {
+      double acc = 0;
+      const std::size_t end = std::min(rows, (blk + 1) * kBlock);
+      for (std::size_t i = blk * kBlock; i < end; ++i) {
+        const double w = row_weight(data, i);
+        if (w == 0) continue;
+        acc += w * row_log_likelihood(p, data, i);
+      }
+      sums[blk] = acc;
+    }
+  });
+  double total = 0;
+  for (double s : sums) total += s;
+  return total;
+}
+
+double total_log_likelihood(std::span<const double> theta, const ModelData& data, std::span<double> grad) {
+  return total_log_likelihood_hessian(theta, data, grad, {});
 }
 
 std::vector<std::vector<double>> starts(const ModelData& data) {
@@ -145,17 +209,18 @@ double pmf_new(std::span<const double> p, double t, unsigned k) {
 }  // namespace
 
 const ModelKernel& mbgnbd_kernel() {
-  static const ModelKernel k{ValueModelName::mbgnbd,
-                             validate,
-                             row_log_likelihood,
-                             total_log_likelihood,
-                             starts,
-                             nullptr,
-                             p_alive,
-                             expected,
-                             nullptr,
-                             expected_new,
-                             pmf_new};
+  static const ModelKernel k{.name = ValueModelName::mbgnbd,
+                             .validate = validate,
+                             .row_log_likelihood = row_log_likelihood,
+                             .total_log_likelihood = total_log_likelihood,
+                             .starts = starts,
+                             .fit = nullptr,
+                             .p_alive = p_alive,
+                             .expected = expected,
+                             .discounted_expected = nullptr,
+                             .expected_new = expected_new,
+                             .pmf_new = pmf_new,
+                             .total_log_likelihood_hessian = total_log_likelihood_hessian};
   return k;
 }
 

@@ -51,6 +51,10 @@ struct ModelKernel {
   bool (*row_used)(const ModelData& data, std::size_t row) = nullptr;
   /// sbg only: S(t), the probability of surviving t whole periods (null for the others).
   double (*survival)(std::span<const double> p, double t) = nullptr;
+  /// Optional: total_log_likelihood with, when `hess` is not empty, the analytic Hessian in theta
+  /// (k×k row-major) from the same pass; null = the Hessian by differences of the gradient.
+  double (*total_log_likelihood_hessian)(std::span<const double> theta, const ModelData& data, std::span<double> grad,
+                                         std::span<double> hess) = nullptr;
 };
 
 /// Rows in `data` for a model on (x, t_x, T) (bgnbd, pareto_nbd, mbgnbd), after checking them:

@@ -97,6 +97,16 @@ struct Objective {
   /// Hessian (its rounding error grows as 1/h², its truncation error as h²).
   double derivatives(const Vec& th, Vec* g, Mat* H) const {
     constexpr double hg = 1e-5, hh = 1e-3;
+    if (H && k.total_log_likelihood_hessian) {
+      std::array<double, N> g0{};
+      std::array<double, static_cast<std::size_t>(N * N)> h0{};
+      const double f0 = k.total_log_likelihood_hessian(std::span<const double>(th.data(), N), data, g0, h0);
+      for (int i = 0; i < N; ++i) {
+        if (g) (*g)[i] = g0[static_cast<std::size_t>(i)];
+        for (int j = 0; j < N; ++j) (*H)(i, j) = h0[static_cast<std::size_t>(i * N + j)];
+      }
+      return f0;
+    }
     if (k.total_log_likelihood) {
       Vec g0;
       const double f0 = value(th, &g0);
