@@ -201,9 +201,18 @@ std::vector<double> fit_generic(const detail::ModelKernel& k, const ModelData& d
       // The sample's optimum is close: Newton steps with the Hessian of the start (one numeric
       // Hessian, then value and gradient only per step) converge in a few steps at a fraction of
       // the cost. The standard errors take a fresh Hessian at the optimum (fit_value_model).
+      // With an analytic Hessian (one pass) the first trial point takes a fresh one too: the
+      // sample's optimum may sit a visible step away, and the Hessian there converges faster.
       Eigen::Matrix<double, N, N> H0;
-      objective(th0, nullptr, &H0);
+      int fresh = k.total_log_likelihood_hessian ? 2 : 0;
+      if (fresh == 0) objective(th0, nullptr, &H0);
       const auto frozen = [&](const Vec& th, Vec* g, Eigen::Matrix<double, N, N>* H) {
+        if (H && fresh > 0) {
+          --fresh;
+          const double f = objective(th, g, &H0);
+          *H = H0;
+          return f;
+        }
         const double f = objective(th, g, nullptr);
         if (H) *H = H0;
         return f;

@@ -60,11 +60,14 @@ EulerSeries<Order> log_euler_series(double a, double b, double z) {
   double saa = 0, sab = 0, sbb = 0, saz = 0, sbz = 0, szz = 0;
   for (int n = 0; n < 100000; ++n) {
     const double dn = n;
-    const double ratio = (c + dn) / (a + 1 + dn);
+    // One division per term: q = 1/((c+n)(a+1+n)) gives the ratio and both reciprocals.
+    const double cn = c + dn, an = a + 1 + dn;
+    const double q = 1 / (cn * an);
+    const double ratio = cn * cn * q;
     term *= ratio * z;
     sum += term;
     if constexpr (Order >= 1) {
-      const double ic = 1 / (c + dn), ia = 1 / (a + 1 + dn);
+      const double ic = an * q, ia = cn * q;
       const double m = dn + 1;  // the index of the term just added
       A += ic - ia;
       B -= ic;
@@ -160,12 +163,32 @@ template <class Num>
 struct Point {
   Num r, alpha, s, beta;
   Num log_alpha, log_beta;
+  const Num* l_zero = nullptr;  ///< log_term(p, 0, 0, ·) when known: every x = 0 row shares it
 };
 
 template <class Num>
 Point<Num> point(const Num& r, const Num& alpha, const Num& s, const Num& beta) {
   using std::log;
   return {r, alpha, s, beta, log(alpha), log(beta)};
+}
+
+/// log of the note's hypergeometric term for a customer with x purchases at the time t where
+/// log(big + t) = `log_big_t`: log 2F1(a1, b1; a1+1; z) − a1 log(big + t), a1 = r+s+x,
+/// z = |α−β| / (big + t) (at most kSeriesLimit), big = max(α, β), b1 = s+1 (α >= β) or r+x (α < β).
+template <class Num>
+Num log_term_given_log(const Point<Num>& p, double x, const Num& z, const Num& log_big_t) {
+  const bool alpha_ge = value_of(p.alpha) >= value_of(p.beta);
+  const Num a1 = p.r + p.s + x;
+  const Num b1 = alpha_ge ? p.s + 1.0 : p.r + x;
+  return log_hyp2f1_a_plus_1(a1, b1, z) - a1 * log_big_t;
+}
+
+/// The same at time t.
+template <class Num>
+Num log_term(const Point<Num>& p, double x, double t, const Num& z) {
+  using std::log;
+  const bool alpha_ge = value_of(p.alpha) >= value_of(p.beta);
+  return log_term_given_log(p, x, z, log((alpha_ge ? p.alpha : p.beta) + t));
 }
 
 /// log R for one customer (see the file comment); −inf when t_x = T (R = 0).
@@ -180,13 +203,12 @@ Num log_r(const Point<Num>& p, double x, double t_x, double T) {
   const bool alpha_ge = value_of(alpha) >= value_of(beta);
   const Num& big = alpha_ge ? alpha : beta;  // the offset in the series' denominator
   const Num diff = alpha_ge ? alpha - beta : beta - alpha;
-  const Num b1 = alpha_ge ? s + 1.0 : r + x;
   const Num z_tx = diff / (big + t_x);
   const Num lat = log(alpha + T), lbt = log(beta + T);
   const Num scale = (r + x) * lat + s * lbt;
   if (value_of(z_tx) <= kSeriesLimit) {
-    const Num l_tx = log_hyp2f1_a_plus_1(a1, b1, z_tx) - a1 * log(big + t_x);
-    const Num l_T = log_hyp2f1_a_plus_1(a1, b1, diff / (big + T)) - a1 * log(big + T);
+    const Num l_tx = x == 0 && t_x == 0 && p.l_zero ? *p.l_zero : log_term(p, x, t_x, z_tx);
+    const Num l_T = log_term_given_log(p, x, diff / (big + T), alpha_ge ? lat : lbt);
     const Num d = l_T - l_tx;  // < 0: the integrand is positive
     if (value_of(d) < -1e-4 * std::max(1.0, std::abs(value_of(l_tx)))) {
       return log(s / a1) + l_tx + scale + log(-expm1(d));
@@ -236,7 +258,12 @@ double total_with_derivatives(std::span<const double> theta, const ModelData& da
     const double e = std::exp(theta[static_cast<std::size_t>(i)]);
     return J::chain(J::variable(theta[static_cast<std::size_t>(i)], i), e, e, e);
   };
-  const Point<J> p = point(var(0), var(1), var(2), var(3));
+  Point<J> p = point(var(0), var(1), var(2), var(3));
+  // The x = 0 rows' term at t_x = 0 (most of a base), once per pass: the same expression.
+  const bool alpha_ge = value_of(p.alpha) >= value_of(p.beta);
+  const J z_zero = (alpha_ge ? p.alpha - p.beta : p.beta - p.alpha) / (alpha_ge ? p.alpha : p.beta);
+  const J l_zero = value_of(z_zero) <= kSeriesLimit ? log_term(p, 0.0, 0.0, z_zero) : J(0.0);
+  p.l_zero = &l_zero;
   const std::size_t rows = data.x.size();
   double max_x = 0;
   for (std::size_t i = 0; i < rows; ++i) max_x = std::max(max_x, data.x[i]);
