@@ -15,9 +15,8 @@
 
 #include "value/jet.hpp"
 #include "value/model_kernels.hpp"
+#include "value/row_sums.hpp"
 #include "value/value_detail.hpp"
-
-#include "util/parallel.hpp"
 
 #include <boost/math/special_functions/beta.hpp>
 
@@ -83,84 +82,35 @@ double p_alive(std::span<const double> p, const ModelData& data, std::size_t row
   return lo > 0 ? std::exp(-lo) / (1 + std::exp(-lo)) : 1 / (1 + std::exp(lo));
 }
 
-// Rows are summed in fixed blocks added in order (models.cpp's blocks): the same bits for any
-// thread count, and the value the layer's row sum gives.
-constexpr std::size_t kBlock = 4096;
-constexpr std::size_t kGammaTable = 1024;  // whole x tabulated for the log Γ and their derivatives
-
-/// Σ weight · row LL at log-parameters `theta`, with its gradient and (when H) Hessian in theta
-/// by forward differentiation of the same expressions (jet.hpp); log Γ(u+x) and its derivatives
+/// Σ weight · row LL at log-parameters `theta`: the rows' double code, or (Jets) with the gradient
+/// and Hessian in theta from the same expressions (jet.hpp); log Γ(u+x) and its derivatives
 /// tabulated for whole x.
-template <bool H>
-double total_with_derivatives(std::span<const double> theta, const ModelData& data, std::span<double> grad,
-                              std::span<double> hess) {
-  using J = Jet<4, H>;
-  using std::log;
-  const auto var = [&](int i) {
-    const double e = std::exp(theta[static_cast<std::size_t>(i)]);
-    return J::chain(J::variable(theta[static_cast<std::size_t>(i)], i), e, e, e);
-  };
-  const J r = var(0), alpha = var(1), a = var(2), b = var(3);
-  const std::size_t rows = data.x.size();
-  double max_x = 0;
-  for (std::size_t i = 0; i < rows; ++i) max_x = std::max(max_x, data.x[i]);
-  const auto table = static_cast<std::size_t>(std::min<double>(max_x + 1, kGammaTable));
-  const ShiftedLogGamma<4, H> lg_r(r, table), lg_b1(b + 1.0, table), lg_ab1(a + b + 1.0, table);
-  const ShiftedLogGamma<4, H> lg_b(b, 1), lg_ab(a + b, 1);
-  const Point<J> p{r, alpha, a, b, log(a), r * log(alpha) - lg_r(0.0) - lg_b(0.0) + lg_ab(0.0)};
-  const std::size_t blocks = (rows + kBlock - 1) / kBlock;
-  std::vector<J> sums(blocks);
-  parallel_for_dynamic(blocks, rows >= 4 * kBlock ? 0U : 1U, 1, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t blk = lo; blk < hi; ++blk) {
-      J acc(0.0);
-      const std::size_t end = std::min(rows, (blk + 1) * kBlock);
-      for (std::size_t i = blk * kBlock; i < end; ++i) {
-        const double w = row_weight(data, i);
-        if (w == 0) continue;
-        const double x = data.x[i];
-        acc.add_scaled(w, row_ll(p, lg_r(x), lg_b1(x), lg_ab1(x), x, data.t_x[i], data.T[i]));
-      }
-      sums[blk] = acc;
-    }
-  });
-  J total(0.0);
-  for (const J& s : sums) total += s;
-  for (std::size_t i = 0; i < 4; ++i) grad[i] = total.g[i];
-  if constexpr (H) {
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < 4; ++i)
-      for (std::size_t j = i; j < 4; ++j, ++k) hess[i * 4 + j] = hess[j * 4 + i] = total.h[k];
-  }
-  return total.v;
-}
-
-/// The layer's total: value only (the rows' double code), with the gradient, or with both.
 double total_log_likelihood_hessian(std::span<const double> theta, const ModelData& data, std::span<double> grad,
                                     std::span<double> hess) {
-  if (!hess.empty()) {
-    std::array<double, 4> g{};
-    return total_with_derivatives<true>(theta, data, grad.empty() ? std::span<double>(g) : grad, hess);
-  }
-  if (!grad.empty()) return total_with_derivatives<false>(theta, data, grad, hess);
-  const std::array<double, 4> p{std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]), std::exp(theta[3])};
+  using std::log;
   const std::size_t rows = data.x.size();
-  const std::size_t blocks = (rows + kBlock - 1) / kBlock;
-  std::vector<double> sums(blocks, 0.0);
-  parallel_for_dynamic(blocks, rows >= 4 * kBlock ? 0U : 1U, 1, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t blk = lo; blk < hi; ++blk) {
-      double acc = 0;
-      const std::size_t end = std::min(rows, (blk + 1) * kBlock);
-      for (std::size_t i = blk * kBlock; i < end; ++i) {
-        const double w = row_weight(data, i);
-        if (w == 0) continue;
-        acc += w * row_log_likelihood(p, data, i);
-      }
-      sums[blk] = acc;
+  return total_by_order<4>(grad, hess, [&](auto order) {
+    if constexpr (decltype(order)::value == 0) {
+      const std::array<double, 4> p{std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]), std::exp(theta[3])};
+      return sum_rows<double>(data, rows, [&](std::size_t i) { return row_log_likelihood(p, data, i); });
+    } else {
+      constexpr bool H = decltype(order)::value == 2;
+      using J = Jet<4, H>;
+      const auto var = [&](std::size_t i) {
+        const double e = std::exp(theta[i]);
+        return J::chain(J::variable(theta[i], static_cast<int>(i)), e, e, e);
+      };
+      const J r = var(0), alpha = var(1), a = var(2), b = var(3);
+      const std::size_t table = gamma_table_size(data);
+      const ShiftedLogGamma<4, H> lg_r(r, table), lg_b1(b + 1.0, table), lg_ab1(a + b + 1.0, table);
+      const ShiftedLogGamma<4, H> lg_b(b, 1), lg_ab(a + b, 1);
+      const Point<J> p{r, alpha, a, b, log(a), r * log(alpha) - lg_r(0.0) - lg_b(0.0) + lg_ab(0.0)};
+      return sum_rows<J>(data, rows, [&](std::size_t i) {
+        const double x = data.x[i];
+        return row_ll(p, lg_r(x), lg_b1(x), lg_ab1(x), x, data.t_x[i], data.T[i]);
+      });
     }
   });
-  double total = 0;
-  for (double s : sums) total += s;
-  return total;
 }
 
 double total_log_likelihood(std::span<const double> theta, const ModelData& data, std::span<double> grad) {
@@ -168,13 +118,7 @@ double total_log_likelihood(std::span<const double> theta, const ModelData& data
 }
 
 std::vector<std::vector<double>> starts(const ModelData& data) {
-  double mean_T = 0, total = 0;
-  for (std::size_t i = 0; i < data.T.size(); ++i) {
-    mean_T += row_weight(data, i) * data.T[i];
-    total += row_weight(data, i);
-  }
-  mean_T = total > 0 ? mean_T / total : 1.0;
-  if (!(mean_T > 0)) mean_T = 1.0;
+  const double mean_T = weighted_mean_T(data);
   std::vector<std::vector<double>> out;
   for (const auto& st : {std::vector<double>{1.0, mean_T, 1.0, 1.0}, std::vector<double>{0.25, 0.25 * mean_T, 0.5, 2.0},
                          std::vector<double>{4.0, 4.0 * mean_T, 2.0, 0.5}}) {

@@ -70,6 +70,18 @@ inline double row_weight(const ModelData& data, std::size_t row) {
   return data.weights.empty() ? 1.0 : data.weights[row];
 }
 
+/// The weighted mean of T (1 when it is not positive): the scale of the continuous models'
+/// starting points for α and β.
+inline double weighted_mean_T(const ModelData& data) {
+  double mean_T = 0, total = 0;
+  for (std::size_t i = 0; i < data.T.size(); ++i) {
+    mean_T += row_weight(data, i) * data.T[i];
+    total += row_weight(data, i);
+  }
+  mean_T = total > 0 ? mean_T / total : 1.0;
+  return mean_T > 0 ? mean_T : 1.0;
+}
+
 /// Default discounted expectation for a continuous-time model (integration by parts):
 /// e^(-rate t) E(t) + rate ∫_0^t e^(-rate s) E(s) ds, with the kernel's conditional E(s) and
 /// Gauss-Legendre quadrature.
