@@ -38,6 +38,12 @@ struct Jet {
     return out;
   }
 
+  /// e^θ as a function of the i-th variable θ (a log-parameter) at `theta`.
+  static Jet exp_of_variable(double theta, int i) {
+    const double e = std::exp(theta);
+    return chain(variable(theta, i), e, e, e);
+  }
+
   /// `u` mapped through a function with value f, first derivative f1 and second f2 at u.v.
   static Jet chain(const Jet& u, double f, double f1, double f2) {
     Jet out(f);

@@ -44,23 +44,33 @@ struct Point {
   Num shared;  ///< r log α − log Γ(r) − log Γ(b) + log Γ(a+b)
 };
 
-/// log of the odds a/(b+x) ((α+T)/(α+t_x))^(r+x) that the customer left after the last purchase.
+/// What a row's log-likelihood needs of its x alone: g = log Γ(r+x) + log Γ(b+1+x) − log Γ(a+b+1+x)
+/// and log(b+x); tabulated once per pass for the whole x a base's rows share.
 template <class Num>
-Num log_odds(const Point<Num>& p, double x, double t_x, const Num& log_alpha_T) {
-  using std::log;
-  return p.log_a - log(p.b + x) + (p.r + x) * (log_alpha_T - log(p.alpha + t_x));
+struct XTerms {
+  Num g, log_bx;
+};
+
+XTerms<double> x_terms(const Point<double>& p, double x) {
+  return {log_gamma(p.r + x) + log_gamma((p.b + 1) + x) - log_gamma((p.a + p.b + 1) + x), std::log(p.b + x)};
 }
 
-/// One row's log-likelihood given log Γ(r+x), log Γ(b+1+x) and log Γ(a+b+1+x):
-///   log Γ(r+x) − log Γ(r) + r log α + log B(a, b+x+1) − log B(a, b) − (r+x) log(α+T) + softplus(log odds),
-/// as B(a+1, b+x) = B(a, b+x+1) a/(b+x): six log Γ per row, three of them shared by all rows.
+/// log of the odds a/(b+x) ((α+T)/(α+t_x))^(r+x) that the customer left after the last purchase.
 template <class Num>
-Num row_ll(const Point<Num>& p, const Num& lg_rx, const Num& lg_b1x, const Num& lg_ab1x, double x, double t_x,
-           double T) {
+Num log_odds(const Point<Num>& p, const Num& log_bx, double x, double t_x, const Num& log_alpha_T) {
+  using std::log;
+  return p.log_a - log_bx + (p.r + x) * (log_alpha_T - log(p.alpha + t_x));
+}
+
+/// One row's log-likelihood
+///   log Γ(r+x) − log Γ(r) + r log α + log B(a, b+x+1) − log B(a, b) − (r+x) log(α+T) + softplus(log odds),
+/// as B(a+1, b+x) = B(a, b+x+1) a/(b+x): six log Γ per row, three shared by all rows, three by x.
+template <class Num>
+Num row_ll(const Point<Num>& p, const XTerms<Num>& xt, double x, double t_x, double T) {
   using std::log;
   const Num log_alpha_T = log(p.alpha + T);
-  const Num log_alive = lg_rx + lg_b1x - lg_ab1x + p.shared - (p.r + x) * log_alpha_T;
-  return log_alive + softplus(log_odds(p, x, t_x, log_alpha_T));
+  const Num log_alive = xt.g + p.shared - (p.r + x) * log_alpha_T;
+  return log_alive + softplus(log_odds(p, xt.log_bx, x, t_x, log_alpha_T));
 }
 
 Point<double> point_of(std::span<const double> p) {
@@ -71,43 +81,68 @@ Point<double> point_of(std::span<const double> p) {
 double row_log_likelihood(std::span<const double> p, const ModelData& data, std::size_t row) {
   const Point<double> pt = point_of(p);
   const double x = data.x[row];
-  return row_ll(pt, log_gamma(pt.r + x), log_gamma((pt.b + 1) + x), log_gamma((pt.a + pt.b + 1) + x), x, data.t_x[row],
-                data.T[row]);
+  return row_ll(pt, x_terms(pt, x), x, data.t_x[row], data.T[row]);
 }
 
 double p_alive(std::span<const double> p, const ModelData& data, std::size_t row) {
   const double r = p[0], alpha = p[1], a = p[2], b = p[3];
   const Point<double> pt{r, alpha, a, b, std::log(a), 0.0};
-  const double lo = log_odds(pt, data.x[row], data.t_x[row], std::log(alpha + data.T[row]));
+  const double x = data.x[row];
+  const double lo = log_odds(pt, std::log(b + x), x, data.t_x[row], std::log(alpha + data.T[row]));
   return lo > 0 ? std::exp(-lo) / (1 + std::exp(-lo)) : 1 / (1 + std::exp(lo));
 }
 
-/// Σ weight · row LL at log-parameters `theta`: the rows' double code, or (Jets) with the gradient
-/// and Hessian in theta from the same expressions (jet.hpp); log Γ(u+x) and its derivatives
-/// tabulated for whole x.
+/// `make(x)` for every whole x below `size`, looked up for those x and computed for the others.
+template <class Terms, class Make>
+class XTable {
+public:
+  XTable(std::size_t size, Make make) : make_(make) {
+    table_.reserve(size);
+    for (std::size_t k = 0; k < size; ++k) table_.push_back(make_(static_cast<double>(k)));
+  }
+  Terms operator()(double x) const {
+    if (x < static_cast<double>(table_.size()) && x == std::floor(x)) return table_[static_cast<std::size_t>(x)];
+    return make_(x);
+  }
+
+private:
+  Make make_;
+  std::vector<Terms> table_;
+};
+
+/// Σ weight · row LL at log-parameters `theta`: the rows' double code (the point and the x terms
+/// once per pass: the same expressions, so the same bits as row_log_likelihood), or (Jets) with
+/// the gradient and Hessian in theta from the same expressions (jet.hpp), log Γ(u+x) with its
+/// derivatives tabulated for whole x.
 double total_log_likelihood_hessian(std::span<const double> theta, const ModelData& data, std::span<double> grad,
                                     std::span<double> hess) {
   using std::log;
   const std::size_t rows = data.x.size();
+  const std::size_t table = gamma_table_size(data);
   return total_by_order<4>(grad, hess, [&](auto order) {
     if constexpr (decltype(order)::value == 0) {
-      const std::array<double, 4> p{std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]), std::exp(theta[3])};
-      return sum_rows<double>(data, rows, [&](std::size_t i) { return row_log_likelihood(p, data, i); });
+      const std::array<double, 4> natural{std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]),
+                                          std::exp(theta[3])};
+      const Point<double> p = point_of(natural);
+      const auto make = [&](double x) { return x_terms(p, x); };
+      const XTable<XTerms<double>, decltype(make)> xt(table, make);
+      return sum_rows<double>(data, rows, [&](std::size_t i) {
+        const double x = data.x[i];
+        return row_ll(p, xt(x), x, data.t_x[i], data.T[i]);
+      });
     } else {
       constexpr bool H = decltype(order)::value == 2;
       using J = Jet<4, H>;
-      const auto var = [&](std::size_t i) {
-        const double e = std::exp(theta[i]);
-        return J::chain(J::variable(theta[i], static_cast<int>(i)), e, e, e);
-      };
-      const J r = var(0), alpha = var(1), a = var(2), b = var(3);
-      const std::size_t table = gamma_table_size(data);
+      const J r = J::exp_of_variable(theta[0], 0), alpha = J::exp_of_variable(theta[1], 1),
+              a = J::exp_of_variable(theta[2], 2), b = J::exp_of_variable(theta[3], 3);
       const ShiftedLogGamma<4, H> lg_r(r, table), lg_b1(b + 1.0, table), lg_ab1(a + b + 1.0, table);
       const ShiftedLogGamma<4, H> lg_b(b, 1), lg_ab(a + b, 1);
       const Point<J> p{r, alpha, a, b, log(a), r * log(alpha) - lg_r(0.0) - lg_b(0.0) + lg_ab(0.0)};
+      const auto make = [&](double x) { return XTerms<J>{lg_r(x) + lg_b1(x) - lg_ab1(x), log(b + x)}; };
+      const XTable<XTerms<J>, decltype(make)> xt(table, make);
       return sum_rows<J>(data, rows, [&](std::size_t i) {
         const double x = data.x[i];
-        return row_ll(p, lg_r(x), lg_b1(x), lg_ab1(x), x, data.t_x[i], data.T[i]);
+        return row_ll(p, xt(x), x, data.t_x[i], data.T[i]);
       });
     }
   });

@@ -255,11 +255,8 @@ double total_log_likelihood_hessian(std::span<const double> theta, const ModelDa
     } else {
       constexpr bool H = decltype(order)::value == 2;
       using J = Jet<4, H>;
-      const auto var = [&](std::size_t i) {
-        const double e = std::exp(theta[i]);
-        return J::chain(J::variable(theta[i], static_cast<int>(i)), e, e, e);
-      };
-      Point<J> p = point(var(0), var(1), var(2), var(3));
+      Point<J> p = point(J::exp_of_variable(theta[0], 0), J::exp_of_variable(theta[1], 1),
+                         J::exp_of_variable(theta[2], 2), J::exp_of_variable(theta[3], 3));
       // The x = 0 rows' term at t_x = 0 (most of a base), once per pass: the same expression.
       const bool alpha_ge = value_of(p.alpha) >= value_of(p.beta);
       const J z_zero = (alpha_ge ? p.alpha - p.beta : p.beta - p.alpha) / (alpha_ge ? p.alpha : p.beta);
