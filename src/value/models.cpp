@@ -201,14 +201,27 @@ std::vector<double> fit_generic(const detail::ModelKernel& k, const ModelData& d
       // The sample's optimum is close: Newton steps with the Hessian of the start (one numeric
       // Hessian, then value and gradient only per step) converge in a few steps at a fraction of
       // the cost. The standard errors take a fresh Hessian at the optimum (fit_value_model).
-      // With an analytic Hessian (one pass) the first trial point takes a fresh one too: the
-      // sample's optimum may sit a visible step away, and the Hessian there converges faster.
+      // With an analytic Hessian (one pass) the start's Hessian is the sample's (one pass over an
+      // eighth of the rows, scaled by the ratio of their weights) and the first trial point takes a
+      // fresh one of the full data: the sample's optimum may sit a visible step away, and the
+      // Hessian there converges in a few steps.
       Eigen::Matrix<double, N, N> H0;
-      int fresh = k.total_log_likelihood_hessian ? 2 : 0;
-      if (fresh == 0) objective(th0, nullptr, &H0);
+      int calls = 0;
+      const bool analytic = k.total_log_likelihood_hessian != nullptr;
+      if (analytic) {
+        const std::size_t sampled = (rows + kSampleStride - 1) / kSampleStride;
+        double full = 0, part = 0;
+        for (std::size_t i = 0; i < rows; ++i) full += detail::row_weight(data, i);
+        for (std::size_t i = 0; i < sampled; ++i) part += detail::row_weight(sample.data, i);
+        const Objective<N> on_sample{k, sample.data, sampled, 0.0};
+        on_sample.derivatives(th0, nullptr, &H0);
+        H0 *= part > 0 ? full / part : 1.0;
+        H0.diagonal().array() -= 2 * penalizer;
+      } else {
+        objective(th0, nullptr, &H0);
+      }
       const auto frozen = [&](const Vec& th, Vec* g, Eigen::Matrix<double, N, N>* H) {
-        if (H && fresh > 0) {
-          --fresh;
+        if (H && analytic && ++calls == 2) {
           const double f = objective(th, g, &H0);
           *H = H0;
           return f;
