@@ -37,13 +37,7 @@ double row_log_likelihood(std::span<const double> p, const ModelData& data, std:
 
 std::vector<std::vector<double>> starts(const ModelData& data) {
   // fit_bgnbd's starting points (value.cpp, fit_bgnbd_rows), in log-parameters.
-  double mean_T = 0, total = 0;
-  for (std::size_t i = 0; i < data.T.size(); ++i) {
-    mean_T += row_weight(data, i) * data.T[i];
-    total += row_weight(data, i);
-  }
-  mean_T = total > 0 ? mean_T / total : 1.0;
-  if (!(mean_T > 0)) mean_T = 1.0;
+  const double mean_T = weighted_mean_T(data);
   std::vector<std::vector<double>> out;
   for (const auto& st : {std::vector<double>{1.0, mean_T, 1.0, 1.0}, std::vector<double>{0.25, 0.25 * mean_T, 0.5, 2.0},
                          std::vector<double>{4.0, 4.0 * mean_T, 2.0, 0.5}}) {

@@ -51,6 +51,10 @@ struct ModelKernel {
   bool (*row_used)(const ModelData& data, std::size_t row) = nullptr;
   /// sbg only: S(t), the probability of surviving t whole periods (null for the others).
   double (*survival)(std::span<const double> p, double t) = nullptr;
+  /// Optional: total_log_likelihood with, when `hess` is not empty, the analytic Hessian in theta
+  /// (k×k row-major) from the same pass; null = the Hessian by differences of the gradient.
+  double (*total_log_likelihood_hessian)(std::span<const double> theta, const ModelData& data, std::span<double> grad,
+                                         std::span<double> hess) = nullptr;
 };
 
 /// Rows in `data` for a model on (x, t_x, T) (bgnbd, pareto_nbd, mbgnbd), after checking them:
@@ -64,6 +68,18 @@ void validate_weights(const ModelData& data, std::size_t rows, std::string_view 
 /// Weight of row `row` (1 when no weights are given).
 inline double row_weight(const ModelData& data, std::size_t row) {
   return data.weights.empty() ? 1.0 : data.weights[row];
+}
+
+/// The weighted mean of T (1 when it is not positive): the scale of the continuous models'
+/// starting points for α and β.
+inline double weighted_mean_T(const ModelData& data) {
+  double mean_T = 0, total = 0;
+  for (std::size_t i = 0; i < data.T.size(); ++i) {
+    mean_T += row_weight(data, i) * data.T[i];
+    total += row_weight(data, i);
+  }
+  mean_T = total > 0 ? mean_T / total : 1.0;
+  return mean_T > 0 ? mean_T : 1.0;
 }
 
 /// Default discounted expectation for a continuous-time model (integration by parts):
