@@ -1,7 +1,8 @@
 // Private: the one way to run work on threads. Work over [0, n) is split into contiguous
 // ranges: one per worker (parallel_for), fixed slots whose partial results are combined in slot
 // order whatever the machine (parallel_slots), chunks handed out from a counter
-// (parallel_for_dynamic), or rounds of chunks separated by a serial step (parallel_rounds).
+// (parallel_for_dynamic), or rounds of chunks separated by a serial step (parallel_rounds); and
+// one task that overlaps the caller's own work (start_task).
 #pragma once
 
 #include <algorithm>
@@ -9,7 +10,10 @@
 #include <barrier>
 #include <cstddef>
 #include <exception>
+#include <future>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace rapport::detail {
@@ -148,6 +152,18 @@ void parallel_rounds(unsigned threads, std::size_t num_chunks, Body& body, Step&
   gate.store(1, std::memory_order_release);
   gate.notify_all();
   work();
+}
+
+}  // namespace rapport::detail
+
+namespace rapport::detail {
+
+/// Starts fn() on a thread of its own when `concurrent`, so that it overlaps what the caller does
+/// next; otherwise fn() runs on the caller's thread when the result is asked for (get()). The
+/// future's get() gives fn's result or rethrows its exception.
+template <class Fn>
+std::future<std::invoke_result_t<Fn>> start_task(bool concurrent, Fn&& fn) {
+  return std::async(concurrent ? std::launch::async : std::launch::deferred, std::forward<Fn>(fn));
 }
 
 }  // namespace rapport::detail

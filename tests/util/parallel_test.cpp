@@ -67,6 +67,21 @@ TEST(Parallel, RoundsRunEveryChunkOncePerRoundThenTheStepAlone) {
   }
 }
 
+TEST(Parallel, StartTaskRunsAlongsideOrWhenAskedFor) {
+  auto alongside = start_task(true, [] { return 6 * 7; });
+  EXPECT_EQ(alongside.get(), 42);
+  bool ran = false;
+  auto deferred = start_task(false, [&] {
+    ran = true;
+    return 1;
+  });
+  EXPECT_FALSE(ran);  // not concurrent: nothing runs before get()
+  EXPECT_EQ(deferred.get(), 1);
+  EXPECT_TRUE(ran);
+  auto failing = start_task(true, []() -> int { throw std::runtime_error("task"); });
+  EXPECT_THROW(failing.get(), std::runtime_error);
+}
+
 TEST(Parallel, RethrowsAnErrorFromAWorker) {
   EXPECT_THROW(parallel_slots(100, 2,
                               [](std::size_t, std::size_t, std::size_t slot) {
