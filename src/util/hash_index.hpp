@@ -88,12 +88,17 @@ public:
   /// Index of `key` when present; otherwise records `index` for it (the caller then appends
   /// the key as keys[index]) and returns `empty`. One hash and one probe sequence for both.
   std::uint32_t find_or_insert(const std::vector<Key>& keys, const Lookup& key, std::uint32_t index) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
+    if (slots_.empty()) grow();
     const std::uint64_t h = Traits::hash(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const std::uint64_t s = slots_[i];
-      if (s == empty_slot) {
-        slots_[i] = slot(h, index);
+      if (s == empty_slot) {  // a new key: grows (only) here, so a found key costs no size check
+        if ((size_ + 1) * 2 > slots_.size()) {
+          grow();
+          place(h, index);
+        } else {
+          slots_[i] = slot(h, index);
+        }
         ++size_;
         return empty;
       }
