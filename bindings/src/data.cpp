@@ -290,6 +290,38 @@ std::optional<seconds_t> object_seconds(PyObject* o, Ctx& ctx, std::string& why,
 #pragma GCC diagnostic pop
 #endif
 
+/// The rows of an object column of times or dates (out.size() of them): a missing value goes to
+/// `missing_row(i)`; a string is parsed with the CSV's `parse` (an empty one, as an empty CSV
+/// field, is left missing when `allow_missing`); any other object is converted to seconds and
+/// handed to `from_seconds(i, s)`, or rejected as an unparsable `kind` with the reason.
+template <class T, class Parse, class Missing, class FromSeconds>
+void object_time_column(PyObject* const* data, Ctx& ctx, bool allow_missing, Parse parse, const char* kind,
+                        const char* prefix, std::vector<T>& out, Errors& errors, Missing missing_row,
+                        FromSeconds from_seconds) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    PyObject* o = data[i];
+    if (is_missing(o, ctx)) {
+      missing_row(i);
+      continue;
+    }
+    if (PyUnicode_Check(o)) {
+      const auto text = utf8(o);
+      if (allow_missing && text && text->empty()) continue;  // an empty field, as in the CSV
+      parse_text(o, parse, i, out[i], errors, prefix);
+      continue;
+    }
+    std::string why;
+    bool missing = false;
+    if (auto s = object_seconds(o, ctx, why, missing)) {
+      from_seconds(i, *s);
+    } else if (missing) {
+      missing_row(i);
+    } else {
+      errors.add(i, std::string(prefix) + "unparsable " + kind + " (" + why + ")");
+    }
+  }
+}
+
 /// A time column: datetime64[ns], or objects (ISO strings with the CSV rules, datetime,
 /// date, anything pandas.Timestamp accepts). Missing values are `rapport::no_time` when
 /// `allow_missing`, else rejected like an empty CSV field.
@@ -313,29 +345,8 @@ std::vector<seconds_t> time_column(const py::array& a, Ctx& ctx, const std::stri
     }
     return out;
   }
-  PyObject* const* data = objects(a, what);
-  for (std::size_t i = 0; i < n; ++i) {
-    PyObject* o = data[i];
-    if (is_missing(o, ctx)) {
-      missing_row(i);
-      continue;
-    }
-    if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      if (allow_missing && text && text->empty()) continue;  // an empty field, as in the CSV
-      parse_text(o, detail::parse_timestamp, i, out[i], errors, prefix);
-      continue;
-    }
-    std::string why;
-    bool missing = false;
-    if (auto s = object_seconds(o, ctx, why, missing)) {
-      out[i] = *s;
-    } else if (missing) {
-      missing_row(i);
-    } else {
-      errors.add(i, std::string(prefix) + "unparsable timestamp (" + why + ")");
-    }
-  }
+  object_time_column(objects(a, what), ctx, allow_missing, detail::parse_timestamp, "timestamp", prefix, out, errors,
+                     missing_row, [&](std::size_t i, seconds_t s) { out[i] = s; });
   return out;
 }
 
@@ -373,29 +384,8 @@ std::vector<day_t> date_column(const py::array& a, Ctx& ctx, const std::string& 
     }
     return out;
   }
-  PyObject* const* data = objects(a, what);
-  for (std::size_t i = 0; i < n; ++i) {
-    PyObject* o = data[i];
-    if (is_missing(o, ctx)) {
-      missing_row(i);
-      continue;
-    }
-    if (PyUnicode_Check(o)) {
-      const auto text = utf8(o);
-      if (allow_missing && text && text->empty()) continue;  // an empty field, as in the CSV
-      parse_text(o, detail::parse_date, i, out[i], errors, prefix);
-      continue;
-    }
-    std::string why;
-    bool missing = false;
-    if (auto s = object_seconds(o, ctx, why, missing)) {
-      from_seconds(i, *s);
-    } else if (missing) {
-      missing_row(i);
-    } else {
-      errors.add(i, std::string(prefix) + "unparsable date (" + why + ")");
-    }
-  }
+  object_time_column(objects(a, what), ctx, allow_missing, detail::parse_date, "date", prefix, out, errors, missing_row,
+                     from_seconds);
   return out;
 }
 

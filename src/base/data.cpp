@@ -5,11 +5,11 @@
 #include "base/rows.hpp"
 #include "io/csv.hpp"
 #include "io/record_source.hpp"
+#include "util/file_reader.hpp"
 #include "util/parallel.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -20,10 +20,7 @@
 #include <type_traits>
 #include <unordered_map>
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace rapport {
 
@@ -596,9 +593,8 @@ void append(CustomerBaseBuilder::Impl& im, const Out& row) {
 // ---- the parallel reader of a grouped table
 
 /// A file read in windows of whole lines: data[0, filled) holds the bytes from file offset
-/// `offset`, read into a buffer that is reused window after window (so the file never sits in
-/// memory whole). The file is read, not mapped: a mapped file that another process truncates
-/// meanwhile would kill the host process with SIGBUS.
+/// `offset`, read (through the one raw reader) into a buffer that is reused window after window,
+/// so the file never sits in memory whole.
 class BlockFile {
 public:
   std::string path;
@@ -606,44 +602,24 @@ public:
   std::size_t filled = 0, offset = 0;
   bool eof = false;
 
-  explicit BlockFile(std::string p) : path(std::move(p)) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
-    struct stat st {};
-    window_ = std::max<std::size_t>(detail::csv_block_bytes, 64);
-    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0) {
-      ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
-      window_ = std::min(window_, static_cast<std::size_t>(st.st_size) + 64);
+  explicit BlockFile(std::string p) : path(std::move(p)), file_(path) {
+    std::size_t window = std::max<std::size_t>(detail::csv_block_bytes, 64);
+    if (const auto size = file_.regular_size()) {
+      file_.advise_sequential();
+      window = std::min(window, *size + 64);
     }
-    buf_.resize(window_);
+    buf_.resize(window);
   }
-  ~BlockFile() { ::close(fd_); }
-  BlockFile(const BlockFile&) = delete;
-  BlockFile& operator=(const BlockFile&) = delete;
 
   /// Drops data[0, keep_from) and takes in more (a window twice as large when it was full).
   void refill(std::size_t keep_from) {
-    if (keep_from == 0 && filled == window_) window_ *= 2;
-    std::memmove(buf_.data(), buf_.data() + keep_from, filled - keep_from);
-    filled -= keep_from;
     offset += keep_from;
-    if (buf_.size() < window_) buf_.resize(window_);
-    std::size_t got = 0;
-    do {
-      const auto r = ::read(fd_, buf_.data() + filled, buf_.size() - filled);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw InputError(path + ": read error: " + std::strerror(errno));
-      got = static_cast<std::size_t>(r);
-      break;
-    } while (true);
-    if (got == 0) eof = true;
-    filled += got;
+    if (file_.refill(buf_, keep_from, filled) == 0) eof = true;
     data = buf_.data();
   }
 
 private:
-  int fd_ = -1;
-  std::size_t window_ = 0;
+  detail::FileReader file_;
   std::vector<char> buf_;
 };
 

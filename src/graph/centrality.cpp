@@ -17,14 +17,11 @@
 #include "io/write_rows.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <barrier>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 namespace rapport::detail {
@@ -61,56 +58,6 @@ std::vector<std::size_t> make_chunks(const std::vector<std::uint64_t>& offsets, 
   }
   if (bounds.back() != n) bounds.push_back(n);
   return bounds;
-}
-
-/// Runs rounds until `step` returns false. In each round `body(c)` is called once for every
-/// chunk c in [0, num_chunks) (by some thread, chunks handed out dynamically); then `step()`
-/// runs alone on one thread, after all bodies of the round finished. `body` must not throw.
-template <class Body, class Step>
-void run_rounds(unsigned threads, std::size_t num_chunks, Body& body, Step& step) {
-  if (threads > num_chunks) threads = static_cast<unsigned>(num_chunks);
-  if (threads <= 1) {
-    do {
-      for (std::size_t c = 0; c < num_chunks; ++c) body(c);
-    } while (step());
-    return;
-  }
-
-  std::atomic<std::size_t> next{0};
-  bool done = false;
-  auto completion = [&]() noexcept {
-    done = !step();
-    next.store(0, std::memory_order_relaxed);
-  };
-  std::barrier sync(static_cast<std::ptrdiff_t>(threads), completion);
-  auto work = [&] {
-    for (;;) {
-      for (std::size_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < num_chunks;) body(c);
-      sync.arrive_and_wait();
-      if (done) return;
-    }
-  };
-
-  // Helpers wait at a gate so that a failed thread creation can release the ones already
-  // started without them ever touching the barrier.
-  std::atomic<int> gate{0};  // 0 = wait, 1 = run, 2 = abort
-  std::vector<std::jthread> pool;
-  pool.reserve(threads - 1);
-  try {
-    for (unsigned t = 1; t < threads; ++t) {
-      pool.emplace_back([&] {
-        gate.wait(0, std::memory_order_acquire);
-        if (gate.load(std::memory_order_acquire) == 1) work();
-      });
-    }
-  } catch (...) {
-    gate.store(2, std::memory_order_release);
-    gate.notify_all();
-    throw;  // pool's destructor joins the released helpers
-  }
-  gate.store(1, std::memory_order_release);
-  gate.notify_all();
-  work();
 }
 
 /// Sum of v[idx[k]] for k in [begin, end) with four interleaved accumulators (breaks the
@@ -528,7 +475,7 @@ CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
     if (options.max_depth <= 0 && residual <= options.tolerance * norm) return false;
     return iterations < cap;
   };
-  if (cap > 0) detail::run_rounds(detail::thread_count(options.threads), num_chunks, body, step);
+  if (cap > 0) detail::parallel_rounds(detail::thread_count(options.threads), num_chunks, body, step);
 
   const bool unconverged = options.max_depth <= 0 && residual > options.tolerance * norm;
   if (overflow || unconverged) {

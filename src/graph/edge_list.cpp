@@ -4,20 +4,20 @@
 
 #include <rapport/error.hpp>
 
+#include "base/id_index.hpp"
 #include "base/rows.hpp"
 #include "graph/edge_list.hpp"
 #include "io/csv.hpp"
+#include "util/file_reader.hpp"
 
 #include "util/parallel.hpp"
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -27,10 +27,6 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace rapport::detail {
 
@@ -42,59 +38,14 @@ namespace {
   throw InputError(path + ":" + std::to_string(line) + ": " + reason);
 }
 
-/// A whole file in memory, read into a buffer (sized by the file when it is a regular file). The
-/// file is read, not mapped: a mapped file that another process truncates meanwhile would kill
-/// the host process with SIGBUS.
-class FileBytes {
-public:
-  explicit FileBytes(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
-    struct stat st {};
-    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
-    read_all(path, fd, regular ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{1} << 16);
-  }
-  FileBytes(const FileBytes&) = delete;
-  FileBytes& operator=(const FileBytes&) = delete;
-
-  std::string_view view() const noexcept { return {buffer_.get(), size_}; }
-
-private:
-  /// Reads until end of file into a buffer that grows as needed (not zero-filled first).
-  void read_all(const std::string& path, int fd, std::size_t capacity) {
-    buffer_.reset(new char[capacity]);
-    for (;;) {
-      const ssize_t k = ::read(fd, buffer_.get() + size_, capacity - size_);
-      if (k < 0 && errno == EINTR) continue;
-      if (k < 0) {
-        const int err = errno;
-        ::close(fd);
-        fail_at(path, 0, std::string("read error: ") + std::strerror(err));
-      }
-      if (k == 0) break;
-      size_ += static_cast<std::size_t>(k);
-      if (size_ == capacity) {
-        std::unique_ptr<char[]> grown(new char[capacity * 2]);
-        std::memcpy(grown.get(), buffer_.get(), size_);
-        buffer_ = std::move(grown);
-        capacity *= 2;
-      }
-    }
-    ::close(fd);
-  }
-
-  std::unique_ptr<char[]> buffer_;
-  std::size_t size_ = 0;
-};
-
 /// Interns id tokens to dense indices in first-seen order. Canonical decimal integers (no sign,
 /// no leading zero, at most 9 digits) below a size-dependent limit use a direct lookup table;
-/// every other token goes through an open-addressing hash table keyed by the token text.
+/// every other token goes through the hash index (IdIndex) over the names.
 /// The two key spaces are disjoint, so each distinct token gets exactly one index.
 class Interner {
 public:
   Interner(std::vector<std::string>& names, std::size_t input_bytes)
-      : names_(names), dense_limit_(input_bytes / 2 + 65536), slots_(1024, 0), mask_(1023) {}
+      : names_(names), dense_limit_(input_bytes / 2 + 65536) {}
 
   std::uint32_t intern(std::string_view tok) {
     std::uint32_t value = 0;
@@ -154,42 +105,15 @@ private:
   }
 
   std::uint32_t hashed(std::string_view tok) {
-    const std::size_t h = std::hash<std::string_view>{}(tok);
-    const auto tag = static_cast<std::uint32_t>(h >> 32) | 1U;  // nonzero
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-      const std::uint64_t s = slots_[i];
-      if (s == 0) {
-        const std::uint32_t id1 = add(tok);
-        slots_[i] = (std::uint64_t{tag} << 32) | id1;
-        if (++used_ * 2 > slots_.size()) grow();
-        return id1 - 1;
-      }
-      if (static_cast<std::uint32_t>(s >> 32) == tag) {
-        const auto id1 = static_cast<std::uint32_t>(s);
-        if (names_[id1 - 1] == tok) return id1 - 1;
-      }
-    }
-  }
-
-  void grow() {
-    std::vector<std::uint64_t> old(slots_.size() * 2, 0);
-    old.swap(slots_);
-    mask_ = slots_.size() - 1;
-    for (const std::uint64_t s : old) {
-      if (s == 0) continue;
-      const std::size_t h = std::hash<std::string_view>{}(names_[static_cast<std::uint32_t>(s) - 1]);
-      std::size_t i = h & mask_;
-      while (slots_[i] != 0) i = (i + 1) & mask_;
-      slots_[i] = s;
-    }
+    const auto next = static_cast<std::uint32_t>(names_.size());
+    const std::uint32_t found = hashed_.find_or_insert(names_, tok, next);
+    return found != IdIndex::empty ? found : add(tok) - 1;
   }
 
   std::vector<std::string>& names_;
   std::vector<std::uint32_t> dense_;  // value -> index + 1 (0 = unseen)
   std::size_t dense_limit_;
-  std::vector<std::uint64_t> slots_;  // (hash tag << 32) | (index + 1); 0 = empty
-  std::size_t mask_;
-  std::size_t used_ = 0;
+  IdIndex hashed_;  // the other tokens, over names_
 };
 
 inline bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; }
@@ -204,24 +128,32 @@ struct Sniff {
 };
 
 Sniff sniff(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail_at(path, 0, std::string("cannot open for reading: ") + std::strerror(errno));
-  std::string text;
-  std::size_t offset = 0;
-  for (std::size_t line = 1; std::getline(f, text); ++line) {
-    std::string_view t = text;
-    std::size_t start = offset;
-    offset += text.size() + 1;
+  FileReader file(path);
+  std::vector<char> buf(std::size_t{1} << 16);
+  std::size_t filled = 0, start = 0;  // the current line starts at buf[start]
+  std::size_t dropped = 0;            // file offset of buf[0]
+  bool eof = false;
+  for (std::size_t line = 1;; ++line) {
+    const void* nl = nullptr;
+    while (!(nl = std::memchr(buf.data() + start, '\n', filled - start)) && !eof) {
+      dropped += start;
+      eof = file.refill(buf, start, filled) == 0;
+      start = 0;
+    }
+    const std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data()) : filled;
+    if (!nl && start == end) return Sniff{};  // the file ends with a line feed: no more lines
+    std::string_view t(buf.data() + start, end - start);
+    std::size_t offset = dropped + start;
     if (line == 1 && t.starts_with("\xEF\xBB\xBF")) {
       t.remove_prefix(3);
-      start += 3;
+      offset += 3;
     }
     std::size_t i = 0;
     while (i < t.size() && (is_space(t[i]) || t[i] == '\r')) ++i;
-    if (i == t.size() || t[i] == '#') continue;
-    return Sniff{t.find(',') != std::string_view::npos, start, line};
+    if (i < t.size() && t[i] != '#') return Sniff{t.find(',') != std::string_view::npos, offset, line};
+    if (!nl) return Sniff{};
+    start = end + 1;
   }
-  return Sniff{};
 }
 
 /// A referrals CSV through the one CSV reader and the referral row rules: ids verbatim, an
@@ -477,7 +409,7 @@ namespace rapport {
 EdgeList read_edge_list(const std::string& path, const LoadOptions& options) {
   const detail::Sniff where = detail::sniff(path);
   if (where.csv) return detail::read_referral_csv(path, where, options);
-  const detail::FileBytes bytes(path);
+  const detail::FileBytes bytes = detail::FileReader(path).read_to_end();
   std::string_view data = bytes.view();
   if (data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);  // UTF-8 BOM
   return detail::read_snap(path, data, options.threads);

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cstring>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -144,15 +144,11 @@ bool PlainLineSplitter::next(std::vector<std::string_view>& fields, std::string_
   }
 }
 
-CsvReader::CsvReader(const std::string& path) : name_(path) {
-  file_ = std::fopen(path.c_str(), "rb");
-  if (!file_) throw InputError(path + ": cannot open: " + std::strerror(errno));
-  buf_.resize(initial_buffer);
-}
+CsvReader::CsvReader(const std::string& path) : CsvReader(path, 0, 1, true) {}
 
 CsvReader::CsvReader(const std::string& path, std::size_t offset, std::size_t line, bool at_file_start)
-    : CsvReader(path) {
-  if (offset && std::fseek(file_, static_cast<long>(offset), SEEK_SET) != 0) throw InputError(path + ": seek failed");
+    : file_(std::make_unique<FileReader>(path, offset)), name_(path) {
+  buf_.resize(initial_buffer);
   line_ = line;
   consumed_ = offset;
   first_ = at_file_start && offset == 0;
@@ -164,26 +160,13 @@ CsvReader::CsvReader(std::string_view data, std::string name) : name_(std::move(
   eof_ = true;
 }
 
-CsvReader::~CsvReader() {
-  if (file_) std::fclose(file_);
-}
+CsvReader::~CsvReader() = default;
 
 bool CsvReader::fill() {
   if (eof_) return false;
-  if (pos_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
-    end_ -= pos_;
-    pos_ = 0;
-  }
-  if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
-  const std::size_t got = std::fread(buf_.data() + end_, 1, buf_.size() - end_, file_);
-  if (got == 0) {
-    if (std::ferror(file_)) throw InputError(name_ + ": read error");
-    eof_ = true;
-    return false;
-  }
-  end_ += got;
-  return true;
+  const std::size_t got = file_->refill(buf_, std::exchange(pos_, 0), end_);
+  if (got == 0) eof_ = true;
+  return got != 0;
 }
 
 bool CsvReader::next(CsvRecord& rec) {

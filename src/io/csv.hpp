@@ -3,10 +3,11 @@
 #pragma once
 
 #include "io/record_source.hpp"
+#include "util/file_reader.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,7 +66,7 @@ public:
   CsvReader(const std::string& path, std::size_t offset, std::size_t line, bool at_file_start);
   /// Reads a buffer already in memory (for tests and fuzzing); `name` is used in messages.
   CsvReader(std::string_view data, std::string name);
-  ~CsvReader();
+  ~CsvReader() override;
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
@@ -80,7 +81,7 @@ private:
   // Tries to parse one record starting at pos_; returns false when more input is needed.
   bool parse(CsvRecord& rec, bool at_eof);
 
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<FileReader> file_;  // none for a buffer in memory
   std::string name_;
   std::vector<char> buf_;
   std::size_t pos_ = 0, end_ = 0;

@@ -35,7 +35,7 @@ void write_rows_parallel(OutputFile& file, std::size_t n, unsigned threads, Row&
         },
         1);
     if (writing.valid()) writing.get();
-    writing = std::async(std::launch::async, [&file, &set] {
+    writing = start_task(true, [&file, &set] {
       for (const auto& c : set) file.write(c);
     });
   }

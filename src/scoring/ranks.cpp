@@ -1,9 +1,9 @@
 #include "scoring/ranks.hpp"
 
 #include "util/parallel.hpp"
+#include "util/radix_sort.hpp"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -11,11 +11,6 @@
 namespace rapport::detail {
 
 namespace {
-
-constexpr unsigned digit_bits = 8;
-constexpr std::size_t buckets = std::size_t{1} << digit_bits;
-constexpr unsigned passes = 64 / digit_bits;
-using Histogram = std::array<std::size_t, buckets>;
 
 // Unsigned keys in the order of the doubles: −0 as +0, every NaN as one NaN above +inf.
 std::uint64_t key_of(double v) noexcept {
@@ -25,53 +20,12 @@ std::uint64_t key_of(double v) noexcept {
   return bits >> 63 ? ~bits : bits | (std::uint64_t{1} << 63);
 }
 
-std::size_t digit(std::uint64_t key, unsigned pass) noexcept {
-  return static_cast<std::size_t>((key >> (pass * digit_bits)) & (buckets - 1));
-}
-
-// The keys and rows being sorted, with the buffers a pass scatters into.
+// The keys and rows being sorted.
 struct RadixArrays {
-  explicit RadixArrays(std::size_t n) : key(n), key_out(n), row(n), row_out(n) {}
-  std::vector<std::uint64_t> key, key_out;
-  std::vector<std::uint32_t> row, row_out;
+  explicit RadixArrays(std::size_t n) : key(n), row(n) {}
+  std::vector<std::uint64_t> key;
+  std::vector<std::uint32_t> row;
 };
-
-// One stable counting pass on `threads` contiguous ranges: each range counts its digits, then
-// scatters to where the ranges before it (for the same digit) leave off. A pass where every key
-// has the same digit would move nothing, and is skipped after the count.
-void radix_pass(RadixArrays& a, unsigned pass, std::size_t ranges) {
-  const std::size_t n = a.key.size(), chunk = (n + ranges - 1) / ranges;
-  std::vector<Histogram> start(ranges);
-  parallel_for(
-      ranges, static_cast<unsigned>(ranges),
-      [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t t = lo; t < hi; ++t)
-          for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) ++start[t][digit(a.key[i], pass)];
-      },
-      1);
-  const std::size_t first = digit(a.key.front(), pass);
-  std::size_t same = 0;
-  for (const auto& h : start) same += h[first];
-  if (same == n) return;
-  std::size_t sum = 0;
-  for (std::size_t d = 0; d < buckets; ++d)
-    for (std::size_t t = 0; t < ranges; ++t) sum += std::exchange(start[t][d], sum);
-  parallel_for(
-      ranges, static_cast<unsigned>(ranges),
-      [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t t = lo; t < hi; ++t) {
-          auto& next = start[t];
-          for (std::size_t i = t * chunk; i < std::min(n, (t + 1) * chunk); ++i) {
-            const std::size_t to = next[digit(a.key[i], pass)]++;
-            a.key_out[to] = a.key[i];
-            a.row_out[to] = a.row[i];
-          }
-        }
-      },
-      1);
-  a.key.swap(a.key_out);
-  a.row.swap(a.row_out);
-}
 
 // score[row(i)] for every position i of n sorted entries, by the runs of equal entries (same(a, b)
 // for adjacent positions); each thread's range starts at the start of a run.
@@ -96,7 +50,7 @@ void ranks_by_runs(std::size_t n, Same&& same, Row&& row, std::vector<double>& s
       65536);
 }
 
-// The keys and rows of `values` in sorted order (the scatter buffers released).
+// The keys and rows of `values` in sorted order.
 RadixArrays sorted_keys(const std::vector<double>& values, std::size_t ranges) {
   const std::size_t n = values.size();
   RadixArrays a(n);
@@ -106,9 +60,7 @@ RadixArrays sorted_keys(const std::vector<double>& values, std::size_t ranges) {
       a.row[r] = static_cast<std::uint32_t>(r);
     }
   });
-  for (unsigned pass = 0; pass < passes; ++pass) radix_pass(a, pass, ranges);
-  a.key_out = {};
-  a.row_out = {};
+  radix_sort(a.key, a.row, 64, ranges);
   return a;
 }
 

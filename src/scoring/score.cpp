@@ -663,8 +663,8 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
   out.as_of = D;
   const unsigned threads = detail::thread_count(config.threads);
   // the referral forest (sequential) builds while the result columns are allocated
-  auto forest = std::async(threads > 1 && !given ? std::launch::async : std::launch::deferred,
-                           [&] { return given ? std::move(*given) : build_referral_forest(base, D, config); });
+  auto forest = detail::start_task(threads > 1 && !given,
+                                   [&] { return given ? std::move(*given) : build_referral_forest(base, D, config); });
   std::vector<std::uint32_t> rows;
   for (std::uint32_t c = 0; c < base.customer_count(); ++c)
     if (base.acquired_on[c] <= D) rows.push_back(c);

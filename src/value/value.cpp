@@ -7,7 +7,9 @@
 /// work in one likelihood evaluation is one exp and one log1p (BG/NBD) or one log (Gamma-Gamma).
 #include <rapport/value/value.hpp>
 
+#include "util/hash_index.hpp"
 #include "util/parallel.hpp"
+#include "util/radix_sort.hpp"
 #include "value/lanes.hpp"
 #include "value/newton.hpp"
 #include "value/value_detail.hpp"
@@ -28,7 +30,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 #include "value/log_gamma.hpp"
@@ -66,59 +67,16 @@ constexpr std::size_t kLargeRows = std::size_t{1} << 16U;
 /// Bit pattern of a double with -0.0 folded onto +0.0, usable as an exact hash key.
 std::uint64_t double_key(double v) { return v == 0.0 ? 0U : std::bit_cast<std::uint64_t>(v); }
 
-std::uint64_t mix64(std::uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27U)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31U);
-}
-
+/// A pair of 64-bit keys (a column code and a value's bits), hashed as one.
 struct Key2 {
   std::uint64_t a = 0, b = 0;
   bool operator==(const Key2&) const = default;
 };
 
-std::uint64_t hash_key(std::uint64_t k) { return mix64(k); }
-std::uint64_t hash_key(const Key2& k) { return mix64(k.a ^ mix64(k.b)); }
-
-/// Open-addressing map from keys to dense indices in order of first insertion.
-template <class Key>
-class FlatIndex {
-public:
-  FlatIndex() { rehash(64); }
-
-  /// Index of `key`, inserting it when new.
-  std::uint32_t insert(const Key& key) {
-    std::size_t pos = hash_key(key) & mask_;
-    while (true) {
-      const std::uint32_t slot = slots_[pos];
-      if (slot == 0) break;
-      if (keys_[slot - 1] == key) return slot - 1;
-      pos = (pos + 1) & mask_;
-    }
-    const auto index = static_cast<std::uint32_t>(keys_.size());
-    keys_.push_back(key);
-    slots_[pos] = index + 1;
-    if (2 * keys_.size() > slots_.size()) rehash(2 * slots_.size());
-    return index;
-  }
-
-  const std::vector<Key>& keys() const { return keys_; }
-
-private:
-  void rehash(std::size_t capacity) {
-    slots_.assign(capacity, 0);
-    mask_ = capacity - 1;
-    for (std::size_t i = 0; i < keys_.size(); ++i) {
-      std::size_t pos = hash_key(keys_[i]) & mask_;
-      while (slots_[pos] != 0) pos = (pos + 1) & mask_;
-      slots_[pos] = static_cast<std::uint32_t>(i + 1);
-    }
-  }
-
-  std::vector<std::uint32_t> slots_;  // 0 = empty, otherwise index + 1
-  std::vector<Key> keys_;
-  std::size_t mask_ = 0;
+struct Key2Hash {
+  using Lookup = Key2;
+  static std::uint64_t hash(const Key2& k) noexcept { return mix64(k.a ^ mix64(k.b)); }
+  static bool same(const Key2& stored, const Key2& key) noexcept { return stored == key; }
 };
 
 /// Distinct values of one column: ascending values and, per input row, the rank of its value.
@@ -128,7 +86,7 @@ struct Column {
 };
 
 Column encode_column(std::span<const double> v) {
-  FlatIndex<std::uint64_t> index;
+  KeyTable<std::uint64_t> index;
   std::vector<std::uint32_t> raw(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) raw[i] = index.insert(double_key(v[i]));
   const auto& keys = index.keys();
@@ -151,39 +109,12 @@ Column encode_column(std::span<const double> v) {
 
 unsigned bits_for(std::size_t count) { return count <= 1 ? 0U : static_cast<unsigned>(std::bit_width(count - 1)); }
 
-/// LSD radix sort of keys whose values fit in `bits` bits.
-void radix_sort(std::vector<std::uint64_t>& keys, unsigned bits) {
-  constexpr unsigned kDigit = 11;
-  constexpr std::size_t kBuckets = std::size_t{1} << kDigit;
-  std::vector<std::uint64_t> tmp(keys.size());
-  for (unsigned shift = 0; shift < bits; shift += kDigit) {
-    std::vector<std::size_t> count(kBuckets + 1, 0);
-    for (const std::uint64_t k : keys) ++count[((k >> shift) & (kBuckets - 1)) + 1];
-    for (std::size_t b = 1; b <= kBuckets; ++b) count[b] += count[b - 1];
-    for (const std::uint64_t k : keys) tmp[count[(k >> shift) & (kBuckets - 1)]++] = k;
-    keys.swap(tmp);
-  }
-}
-
-/// Runs `fn(begin, end, slot)` over [0, n): in one piece (slot 0) for small inputs, otherwise as
-/// two fixed halves (slots 0 and 1) on two threads where the machine has them. The split does
-/// not depend on the machine, so per-slot sums added in slot order give the same bits anywhere.
-template <class Fn>
-void parallel_ranges(std::size_t n, Fn&& fn) {
+/// The slots of a likelihood pass over n rows: one for small inputs, otherwise two fixed halves
+/// (on two threads where the machine has them). The split does not depend on the machine, so
+/// per-slot sums added in slot order give the same bits anywhere.
+std::size_t pass_slots(std::size_t n) {
   constexpr std::size_t kMinParallel = 1U << 15U;
-  if (n < kMinParallel) {
-    fn(std::size_t{0}, n, 0);
-    return;
-  }
-  const std::size_t mid = n / 2;
-  parallel_for(
-      2, 2,
-      [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t slot = lo; slot < hi; ++slot) {
-          fn(slot == 0 ? std::size_t{0} : mid, slot == 0 ? mid : n, static_cast<int>(slot));
-        }
-      },
-      1);
+  return n < kMinParallel ? 1 : 2;
 }
 
 // Hessian storage order of the upper triangle of a 4x4 matrix.
@@ -267,7 +198,7 @@ void compress_by_tables(BgNbdData& data, std::span<const double> x, std::span<co
       if (btx > 0) keys[i] |= ktx << bT;
       keys[i] |= kT;
     }
-    radix_sort(keys, bT + btx + bx);
+    radix_sort<11>(keys, bT + btx + bx);
     const std::uint64_t mT = bT == 0 ? 0 : (~std::uint64_t{0} >> (64 - bT));
     const std::uint64_t mtx = btx == 0 ? 0 : (~std::uint64_t{0} >> (64 - btx));
     for (std::size_t i = 0; i < n;) {
@@ -377,7 +308,7 @@ void compress_per_row(BgNbdData& data, std::span<const double> x, std::span<cons
     for (std::size_t i = 0; i < n; ++i) hist[fill[cx.code[i]]++] = TxT{normalized_tx(x[i], t_x[i]), T[i] + 0.0};
   }
   auto less = [](const TxT& l, const TxT& r) { return l.tx != r.tx ? l.tx < r.tx : l.T < r.T; };
-  parallel_ranges(buckets, [&](std::size_t lo, std::size_t hi, int) {
+  parallel_slots(buckets, pass_slots(buckets), [&](std::size_t lo, std::size_t hi, std::size_t) {
     for (std::size_t b = lo; b < hi; ++b) {
       if (start[b + 1] - start[b] > 1) std::sort(hist.begin() + start[b], hist.begin() + start[b + 1], less);
     }
@@ -683,17 +614,18 @@ double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eige
   const BgTerms terms = bgnbd_terms(data, r, alpha, b, log_a, a_inv, want_g, want_h);
 
   std::array<BgAccum, 2> acc{};
-  parallel_ranges(data.rows.size(), [&](std::size_t begin, std::size_t end, int slot) {
-    BgAccum loc;
-    if (data.rows.size() >= kLargeRows) {
-      bgnbd_rows_lanes(data, terms, begin, end, loc);
-    } else if (data.per_row) {
-      bgnbd_rows<true>(data, terms, begin, end, loc);
-    } else {
-      bgnbd_rows<false>(data, terms, begin, end, loc);
-    }
-    acc[static_cast<std::size_t>(slot)] = loc;
-  });
+  parallel_slots(data.rows.size(), pass_slots(data.rows.size()),
+                 [&](std::size_t begin, std::size_t end, std::size_t slot) {
+                   BgAccum loc;
+                   if (data.rows.size() >= kLargeRows) {
+                     bgnbd_rows_lanes(data, terms, begin, end, loc);
+                   } else if (data.per_row) {
+                     bgnbd_rows<true>(data, terms, begin, end, loc);
+                   } else {
+                     bgnbd_rows<false>(data, terms, begin, end, loc);
+                   }
+                   acc[slot] = loc;
+                 });
   BgAccum tot = acc[0];
   tot.f += acc[1].f;
   for (std::size_t k = 0; k < 4; ++k) tot.g[k] += acc[1].g[k];
@@ -781,7 +713,7 @@ GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const d
   Column cx = encode_column(xs);
   data.x_values = std::move(cx.values);
   data.x_weight.assign(data.x_values.size(), 0.0);
-  FlatIndex<Key2> index;
+  KeyTable<Key2, Key2Hash> index;
   std::vector<double> weight;
   for (std::size_t i = 0; i < xs.size(); ++i) {
     data.x_weight[cx.code[i]] += 1.0;
@@ -822,19 +754,20 @@ double gamma_gamma_objective(const GammaGammaData& data, const Eigen::Vector3d& 
     double lm = 0, lD = 0, iD = 0, iD2 = 0;
   };
   std::array<std::vector<XSums>, 2> sums{std::vector<XSums>(nx), std::vector<XSums>(nx)};
-  parallel_ranges(data.rows.size(), [&](std::size_t begin, std::size_t end, int slot) {
-    std::vector<XSums>& loc = sums[static_cast<std::size_t>(slot)];
-    for (std::size_t i = begin; i < end; ++i) {
-      const GammaGammaRow& row = data.rows[i];
-      const double D = gam + row.m * data.x_values[row.ix];
-      const double iD = 1.0 / D;
-      XSums& sx = loc[row.ix];
-      sx.lm += row.weight * row.log_m;
-      sx.lD += row.weight * std::log(D);
-      sx.iD += row.weight * iD;
-      sx.iD2 += row.weight * iD * iD;
-    }
-  });
+  parallel_slots(data.rows.size(), pass_slots(data.rows.size()),
+                 [&](std::size_t begin, std::size_t end, std::size_t slot) {
+                   std::vector<XSums>& loc = sums[slot];
+                   for (std::size_t i = begin; i < end; ++i) {
+                     const GammaGammaRow& row = data.rows[i];
+                     const double D = gam + row.m * data.x_values[row.ix];
+                     const double iD = 1.0 / D;
+                     XSums& sx = loc[row.ix];
+                     sx.lm += row.weight * row.log_m;
+                     sx.lD += row.weight * std::log(D);
+                     sx.iD += row.weight * iD;
+                     sx.iD2 += row.weight * iD * iD;
+                   }
+                 });
 
   const double lg_q = rapport::detail::log_gamma(q);
   const double dg_q = digamma(q);

@@ -5,6 +5,7 @@
 
 #include <rapport/value/models.hpp>
 
+#include "util/hash_index.hpp"
 #include "value/model_kernels.hpp"
 
 #include <algorithm>
@@ -13,7 +14,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <unordered_map>
 #include <vector>
 
 namespace rapport::detail {
@@ -27,7 +27,7 @@ struct WholePattern {
 /// The distinct histories `history(i)` of rows 0..rows-1 with their summed weights (rows of
 /// weight 0 left out), in an order fixed by the data. Values are validated whole numbers >= 0.
 /// When the box of possible histories is small (at most 2^20 cells: the usual few dozen periods)
-/// the weights are added into a dense table in one pass; otherwise into a hash map of the three
+/// the weights are added into a dense table in one pass; otherwise through a hash index of the three
 /// values packed into 64 bits (each below 2^21), or an ordered map beyond that.
 template <class History>
 std::vector<WholePattern> whole_patterns(const ModelData& data, std::size_t rows, History history) {
@@ -54,7 +54,8 @@ std::vector<WholePattern> whole_patterns(const ModelData& data, std::size_t rows
     }
     return out;
   }
-  std::unordered_map<std::uint64_t, std::size_t> packed;
+  KeyTable<std::uint64_t> packed;
+  std::vector<std::size_t> packed_at;  // out's position of each packed key
   std::map<std::array<double, 3>, std::size_t> wide;
   constexpr double kLimit = 1 << 21;
   for (std::size_t i = 0; i < rows; ++i) {
@@ -66,7 +67,9 @@ std::vector<WholePattern> whole_patterns(const ModelData& data, std::size_t rows
     if (h[0] < kLimit && h[1] < kLimit && h[2] < kLimit) {
       const std::uint64_t key = static_cast<std::uint64_t>(h[0]) | static_cast<std::uint64_t>(h[1]) << 21U |
                                 static_cast<std::uint64_t>(h[2]) << 42U;
-      slot = &packed.try_emplace(key, fresh).first->second;
+      const std::uint32_t k = packed.insert(key);
+      if (k == packed_at.size()) packed_at.push_back(fresh);
+      slot = &packed_at[k];
     } else {
       slot = &wide.try_emplace(h, fresh).first->second;
     }
