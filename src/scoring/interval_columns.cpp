@@ -16,6 +16,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <string>
 
 namespace rapport::detail {
 
@@ -90,6 +91,22 @@ ModelColumns take_rows(const ModelColumns& from, const std::vector<std::size_t>&
   return to;
 }
 
+/// The patterns as one row per customer (row i repeated weights[i] times, in pattern order): the
+/// models' fast fits take unweighted rows (merging identical ones themselves), and a bootstrap
+/// resample of unweighted rows stays unweighted.
+ModelColumns one_row_per_customer(const ModelColumns& p) {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < p.weights.size(); ++i) {
+    const double w = p.weights[i];
+    if (!(w >= 1 && w == std::floor(w) && w < 4e9))
+      throw InputError("interval patterns: row " + std::to_string(i) + " counts " + std::to_string(w) +
+                       " customers (a whole number >= 1 expected)");
+    order.insert(order.end(), static_cast<std::size_t>(w), i);
+  }
+  ModelColumns out = take_rows(p, order, {});
+  return out;
+}
+
 IntervalOptions interval_options(const ScoringConfig& config) {
   IntervalOptions o;
   o.level = config.intervals;
@@ -143,7 +160,8 @@ IntervalDraws draw_intervals(const IntervalPatterns& p, const ScoringConfig& con
   d.level = config.intervals;
   if (!(config.intervals > 0) || purchase_given(p.model, config) || p.purchase.weights.empty()) return d;
   const IntervalOptions o = interval_options(config);
-  const ModelData purchase_data = p.purchase.data(), spend_data = p.spend.data();
+  const ModelColumns purchase_rows = one_row_per_customer(p.purchase), spend_rows = one_row_per_customer(p.spend);
+  const ModelData purchase_data = purchase_rows.data(), spend_data = spend_rows.data();
   const ValueModel purchase = fit_value_model(p.model, purchase_data, config.fit, config.penalizer);
   d.purchase = draw_value_models(purchase, purchase_data, o, config.fit, threads);
   if (!value_known || config.gamma_gamma) return d;

@@ -116,12 +116,14 @@ RAPPORT_API IntervalPatterns interval_patterns(const CustomerBase& base, const S
 /// Sorts and merges patterns (concatenated from any partitions, weights summed): the canonical form.
 RAPPORT_API void merge_patterns(IntervalPatterns& p);
 
-/// Step (a) from canonical patterns: fits the purchase model `p.model` (penalised by config.penalizer) and
-/// Gamma-Gamma on the weighted patterns (the centre with its covariance) unless `config` gives their parameters,
-/// then draws config.interval_draws parameter sets (parametric, or bootstrap resamples of the patterns, the same
-/// resample for both models) from config.interval_seed. `value_known`: whether expected value is known (else no
-/// spend draws). The same patterns and config give the same bits for any thread count.
-/// @throws FitError when a fit or the covariance fails (as draw_value_models).
+/// Step (a) from canonical patterns: the patterns as one row per customer (each repeated by its count, in
+/// pattern order), the purchase model `p.model` (penalised by config.penalizer) and Gamma-Gamma fitted on them
+/// (the centre with its covariance) unless `config` gives their parameters, then config.interval_draws parameter
+/// sets drawn (parametric, or bootstrap resamples of those rows, the same resample for both models) from
+/// config.interval_seed. `value_known`: whether expected value is known (else no spend draws). The same merged
+/// patterns and config give the same bits for any thread count.
+/// @throws FitError when a fit or the covariance fails (as draw_value_models); InputError for a count that is not
+/// a whole number >= 1.
 RAPPORT_API IntervalDraws draw_intervals(const IntervalPatterns& p, const ScoringConfig& config, bool value_known,
                                          unsigned threads);
 

@@ -69,10 +69,12 @@ def test_two_steps_over_partitions_equal_one_process(tables_str):
                                         day, given))
         assert np.isnan(_frame(_rapport._score(_resolve(frames["customers"], None, frames["purchases"], None, False),
                                                day, given))["p_alive_lo"]).all()
-        draws = _rapport._interval_draws([r.interval_patterns() for r in runs], given, True)
+        # the client draws with the config as the user gave it (given parameters have no draws)
+        assert _rapport._interval_draws([r.interval_patterns() for r in runs], given, True)["purchase"] == []
+        draws = _rapport._interval_draws([r.interval_patterns() for r in runs], cfg, True)
         assert draws["model"] == "bgnbd" and len(draws["purchase"]) == len(draws["spend"]) == 50
         # the client's draws leave as plain floats and come back unchanged
-        again = _rapport._interval_draws([r.interval_patterns() for r in reversed(runs)], given, True)
+        again = _rapport._interval_draws([r.interval_patterns() for r in reversed(runs)], cfg, True)
         assert again == draws
         for r in runs:
             r.fill_intervals(draws)
@@ -126,7 +128,7 @@ def test_db_out_table_and_history_table_carry_the_intervals(cli, base_dir, tmp_p
     p = subprocess.run([cli, "score", "--db", f"sqlite:{db}", "--out-table", "scores", "--history-table", "history",
                         "--out", str(tmp_path / "s.csv")] + opts, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    csv = pd.read_csv(tmp_path / "s.csv", dtype={"customer_id": str}, keep_default_na=False)
+    csv = pd.read_csv(tmp_path / "s.csv", dtype=str, keep_default_na=False)  # the cells' text: float() is exact
     con = sqlite3.connect(db)
     names = [r[1] for r in con.execute("PRAGMA table_info(scores)")]
     assert names[-6:] == IV
