@@ -15,6 +15,7 @@ from rapport._data import _resolve
 from rapport._score import _frame
 
 from conftest import fresh
+from test_db_hardening import PG_URI, needs_pg, pg_schema, run, tables_option  # noqa: F401 (pg_schema: a fixture)
 
 IV = ["p_alive_lo", "p_alive_hi", "expected_purchases_lo", "expected_purchases_hi", "expected_value_lo",
       "expected_value_hi"]
@@ -141,3 +142,22 @@ def test_db_out_table_and_history_table_carry_the_intervals(cli, base_dir, tmp_p
         assert np.array_equal(got.loc[csv["customer_id"], c].to_numpy(dtype=float), want, equal_nan=True), c
         assert np.array_equal(hist.loc[csv["customer_id"], c].to_numpy(dtype=float), want, equal_nan=True), c
     assert np.isfinite(_csv_floats(csv["p_alive_lo"])).sum() > 100
+
+
+@needs_pg
+def test_postgres_out_table_and_history_table_carry_the_intervals(cli, base_dir, tmp_path, pg_schema):
+    pg, schema = pg_schema
+    p = run(cli, "import", base_dir, "--db", PG_URI, "--tables", tables_option(schema))
+    assert p.returncode == 0, p.stderr
+    p = run(cli, "score", "--db", PG_URI, "--tables", tables_option(schema), "--out-table", f"{schema}.s",
+            "--history-table", f"{schema}.h", "--out", tmp_path / "s.csv", "--intervals", "0.9", "--interval-draws",
+            "40", "--quiet")
+    assert p.returncode == 0, p.stderr
+    csv = pd.read_csv(tmp_path / "s.csv", dtype=str, keep_default_na=False).set_index("customer_id")
+    assert np.isfinite(_csv_floats(csv["expected_value_hi"])).sum() > 100
+    for table in ("s", "h"):
+        rows = pg.exec(f"SELECT customer_id, {', '.join(c + '::text' for c in IV)} FROM {schema}.{table}")
+        assert len(rows) == len(csv)
+        for row in rows:  # float8's text is the shortest round trip: float() gives the stored bits
+            got = _csv_floats(row[1:])
+            assert np.array_equal(got, _csv_floats(csv.loc[row[0], IV]), equal_nan=True), (table, row)
