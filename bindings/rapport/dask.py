@@ -20,7 +20,11 @@ Stages (what crosses the network in brackets):
    per-customer results into the P partitions [the referral rows + ~30 bytes per customer].
 4. **Value models, once.** Each partition's (x, t_x, T) and (x, m) pattern counts are reduced to
    the client [kilobytes: one row per distinct pattern], fitted there by the same C++ fit (which
-   itself merges identical rows first), and the parameters go back inside the config.
+   itself merges identical rows first), and the parameters go back inside the config. Another
+   purchase model (``auto`` included) has each partition's inputs merged in C++ into distinct
+   rows with weights [bytes per distinct row] — for ``auto`` after a pass for the purchase span
+   its holdout is cut at — merged again and fitted once on the client in C++, exactly as one
+   process fits its own merged rows; partitions then score with the winner's parameters.
 5. **Score.** Each partition is scored by ``rapport::score_partition`` — the same per-customer
    code as ``rapport::score``, with the referral results and model parameters given — with the
    GIL released [nothing but its scores leave the worker].
