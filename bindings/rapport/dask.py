@@ -83,10 +83,15 @@ def _tag(df: _pd.DataFrame, nparts: int, key: Optional[str], partition_info: Opt
 
 
 def _in_order(df: Optional[_pd.DataFrame]) -> Optional[_pd.DataFrame]:
-    """Rows back in input order (source partition, row)."""
+    """Rows back in input order (source partition, row): one int64 key; a frame already in order
+    (the persisted shuffled partitions are put in order once) is returned as it is."""
     if df is None:
         return None
-    return df.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
+    key = (df["_src"].to_numpy(dtype=_np.int64) << _np.int64(40)) | df["_row"].to_numpy(dtype=_np.int64)
+    if bool((key[1:] >= key[:-1]).all()):
+        plain = isinstance(df.index, _pd.RangeIndex) and df.index.start == 0 and df.index.step == 1
+        return df if plain else df.reset_index(drop=True)
+    return df.take(_np.argsort(key, kind="stable")).reset_index(drop=True)
 
 
 def _plain(df: Optional[_pd.DataFrame]) -> Optional[_pd.DataFrame]:
@@ -376,8 +381,11 @@ def _shuffled(frame, table: str, nparts: int):
     try:
         from dask.dataframe.shuffle import rearrange_by_column
     except ImportError:  # a dask without it: hash the column (uneven, still correct)
-        return tagged.shuffle("_part", npartitions=nparts)
-    return rearrange_by_column(tagged, "_part", npartitions=nparts, ignore_index=True)
+        moved = tagged.shuffle("_part", npartitions=nparts)
+    else:
+        moved = rearrange_by_column(tagged, "_part", npartitions=nparts, ignore_index=True)
+    # put in input order once, before they are persisted: every later stage reads them as they are
+    return moved.map_partitions(_in_order)
 
 
 def _parts(frame, nparts: int) -> List[Any]:

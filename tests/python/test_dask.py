@@ -277,3 +277,15 @@ def test_dask_auto_chooses_as_one_machine(client, tmp_path, opportunity_days):
     assert_same_summary(one_summary, dist_summary)
 
 
+
+
+def test_in_order_puts_rows_back_in_input_order():
+    """Rows tagged (source partition, row) come back in input order; a frame already in order is
+    handed back as it is (no copy)."""
+    # source partition 1 row 0 must follow partition 0 row 2; row numbers restart per partition
+    df = pd.DataFrame({"v": ["c", "a", "d", "b"], "_src": [0, 0, 1, 0], "_row": [2, 0, 0, 1]}, index=[7, 3, 1, 0])
+    out = rdask._in_order(df)
+    assert list(out["v"]) == ["a", "b", "c", "d"] and list(out.index) == [0, 1, 2, 3]
+    assert rdask._in_order(out) is out
+    assert rdask._in_order(None) is None
+    assert len(rdask._in_order(df.iloc[:0])) == 0
