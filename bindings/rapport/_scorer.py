@@ -28,6 +28,11 @@ class Scorer:
     :meth:`scores` equals ``rapport.score`` of every accepted row so far with
     ``as_of=scorer.as_of`` and ``config=scorer.config``, value for value.
 
+    With ``intervals`` in the config the scores carry the six interval columns. Their parameter
+    draws are made whenever the Scorer fits the models (when built, at :meth:`refit`) and kept
+    with the parameters: a batch's rows are evaluated under the kept draws, so after
+    :meth:`refit` the scores equal ``rapport.score`` of every row, intervals included.
+
     Parameters
     ----------
     customers, contacts, purchases, referrals

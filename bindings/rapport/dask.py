@@ -251,10 +251,20 @@ def _partition_run(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> 
     return base, _rapport._score_partition(base, day, cfg, given)
 
 
-def _score_stage(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> _pd.DataFrame:
-    """Stage 5: a partition scored by the one score path with given referrals and parameters."""
+def _score_stage(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str, draws: Optional[dict] = None) -> _pd.DataFrame:
+    """Stage 5: a partition scored by the one score path with given referrals and parameters; with
+    ``draws`` (the intervals' parameter draws, made once on the client) its interval columns."""
     _, run = _partition_run(cu, co, pu, refs, day, cfg_json)
+    if draws is not None:
+        run.fill_intervals(draws)
     return _pd.DataFrame(dict(run.take_columns()), copy=False)
+
+
+def _interval_stage(cu, co, pu, day: int, cfg_json: str) -> dict:
+    """Stage 4c (intervals on): a partition's interval patterns under the model it scores with
+    (each scored customer's purchase and spend inputs; no referrals needed)."""
+    base = _build(_in_order(cu), _in_order(co), _in_order(pu))
+    return _rapport._score_partition(base, day, _r.ScoringConfig.from_json(cfg_json), _no_referrals(len(base))).interval_patterns()
 
 
 # ------------------------------------------------------------------------------------ up-serve
@@ -537,11 +547,18 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
         bgnbd = {"fitted": False, "customers": 0, "error": f"not used: the purchase model is {value_fit.model}"}
     run_json = _score_config(cfg, bgnbd, gamma_gamma, value_fit).to_json()
     purchase_error = bgnbd["error"] if value_fit is None else (value_fit.error() or None)
-    scored = [_delayed(_score_stage)(cu[k], co[k], pu[k], forest[k], day, run_json) for k in range(nparts)]
+    draws = None
+    if cfg.intervals > 0 and not purchase_error:
+        # step (a) of the intervals once on the client from every partition's patterns, as one process
+        # draws them from its whole base's; step (b) in each partition's score task
+        interval_parts = list(_dask.compute(*[_delayed(_interval_stage)(cu[k], co[k], pu[k], day, run_json)
+                                        for k in range(nparts)]))
+        draws = _rapport._interval_draws(interval_parts, cfg, not gamma_gamma["error"])
+    scored = [_delayed(_score_stage)(cu[k], co[k], pu[k], forest[k], day, run_json, draws) for k in range(nparts)]
     if not (purchase_error or gamma_gamma["error"]):
         scored = list(_dask.persist(*scored))
         scored = _rank(scored, nparts)
-    meta = _pd.DataFrame({c: _pd.Series([], dtype=t) for c, t in _score_meta().items()})
+    meta = _pd.DataFrame({c: _pd.Series([], dtype=t) for c, t in _score_meta(cfg.intervals > 0).items()})
     scores = _dd.from_delayed(scored, meta=meta, verify_meta=False)
     rej_meta = _r._rejects_frame([])
     rej_parts = [_delayed(lambda a: a["rejects"])(a) for a in loads] + [_delayed(lambda a: a["rejects"])(ref_load)]
@@ -552,10 +569,14 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
                    inputs, None if value_fit is None else value_fit.model)
 
 
-def _score_meta() -> Dict[str, str]:
+_INTERVAL_COLUMNS = ("p_alive_lo", "p_alive_hi", "expected_purchases_lo", "expected_purchases_hi", "expected_value_lo",
+                     "expected_value_hi")
+
+
+def _score_meta(intervals: bool = False) -> Dict[str, str]:
     types = {"customer_id": "object", "root_id": "object", "next_action": "object", "ask_for_referral": "bool",
              "direct_referrals": "int64", "converted_referrals": "int64", "generation": "int64", "tree_size": "int64"}
-    return {c: types.get(c, "float64") for c in _rapport.SCORE_COLUMNS}
+    return {c: types.get(c, "float64") for c in tuple(_rapport.SCORE_COLUMNS) + (_INTERVAL_COLUMNS if intervals else ())}
 
 
 def score(customers, contacts=None, purchases=None, referrals=None, *, as_of: Any = None, config: Any = None,

@@ -3,6 +3,8 @@
 
 #include "scoring/score_steps.hpp"
 
+#include "util/parallel.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -416,7 +418,138 @@ py::tuple rfm_columns(const ScoreRun& run) {
                         to_numpy(std::vector<double>(s.age)), to_numpy(std::vector<double>(s.monetary)));
 }
 
+// ---------------------------------------------------------------- value intervals in two steps (rapport.dask)
+
 }  // namespace
+
+py::dict interval_draws_dict(const rapport::detail::IntervalDraws& draws);
+rapport::detail::IntervalDraws interval_draws_from(const py::dict& d);
+
+namespace {
+
+/// The run's interval patterns, not merged (weights 1, in row order): a dict of the purchase model's name and the
+/// columns x, t_x, T, n, periods, ended, weights (purchase inputs; empty where the model has none), spend_x, spend_m.
+py::dict interval_patterns(const ScoreRun& r) {
+  r.check();
+  rapport::detail::IntervalPatterns p;
+  {
+    py::gil_scoped_release release;
+    p = rapport::detail::interval_patterns(r.base->base, r.result, r.result.purchase_model.name, r.config);
+  }
+  py::dict d;
+  d["model"] = std::string(rapport::to_string(p.model));
+  auto& q = p.purchase;
+  d["x"] = to_numpy(std::move(q.x));
+  d["t_x"] = to_numpy(std::move(q.t_x));
+  d["T"] = to_numpy(std::move(q.T));
+  d["n"] = to_numpy(std::move(q.n));
+  d["periods"] = to_numpy(std::move(q.periods));
+  d["ended"] = to_numpy(std::move(q.ended));
+  d["weights"] = to_numpy(std::move(q.weights));
+  d["spend_x"] = to_numpy(std::move(p.spend.x));
+  d["spend_m"] = to_numpy(std::move(p.spend.m));
+  return d;
+}
+
+/// Step (a) from the patterns of every partition (interval_patterns dicts, any order): merged, fitted, drawn.
+py::dict interval_draws(const py::list& parts, const ScoringConfig& config, bool value_known) {
+  rapport::validate(config);
+  rapport::detail::IntervalPatterns p;
+  bool named = false;
+  const auto append = [](const py::dict& d, const char* key, std::vector<double>& to) {
+    const auto a = d[key].cast<F64>();
+    to.insert(to.end(), a.data(), a.data() + a.size());
+  };
+  for (const auto item : parts) {
+    const auto d = item.cast<py::dict>();
+    const auto name = rapport::parse_value_model(d["model"].cast<std::string>());
+    if (!name || *name == rapport::ValueModelName::gamma_gamma)
+      throw rapport::InputError("_interval_draws: no purchase model named '" + d["model"].cast<std::string>() + "'");
+    if (named && *name != p.model) throw rapport::InputError("_interval_draws: the parts name different models");
+    p.model = *name;
+    named = true;
+    auto& q = p.purchase;
+    append(d, "x", q.x);
+    append(d, "t_x", q.t_x);
+    append(d, "T", q.T);
+    append(d, "n", q.n);
+    append(d, "periods", q.periods);
+    append(d, "weights", q.weights);
+    const auto e = d["ended"].cast<py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>>();
+    q.ended.insert(q.ended.end(), e.data(), e.data() + e.size());
+    append(d, "spend_x", p.spend.x);
+    append(d, "spend_m", p.spend.m);
+  }
+  const std::size_t n = p.purchase.weights.size();
+  for (const auto* c :
+       {&p.purchase.x, &p.purchase.t_x, &p.purchase.T, &p.purchase.n, &p.purchase.periods, &p.spend.x, &p.spend.m})
+    if (!c->empty() && c->size() != n)
+      throw rapport::InputError("_interval_draws: the pattern columns differ in length");
+  if (!p.purchase.ended.empty() && p.purchase.ended.size() != n)
+    throw rapport::InputError("_interval_draws: the pattern columns differ in length");
+  p.spend.weights = p.purchase.weights;
+  rapport::detail::IntervalDraws draws;
+  {
+    py::gil_scoped_release release;
+    rapport::detail::merge_patterns(p);
+    draws = rapport::detail::draw_intervals(p, config, value_known, rapport::detail::thread_count(config.threads));
+  }
+  return interval_draws_dict(draws);
+}
+
+/// Step (b) on a run's rows: its interval columns under `draws` (replacing what the run had).
+void fill_intervals(ScoreRun& r, const py::dict& d) {
+  r.check();
+  const rapport::detail::IntervalDraws draws = interval_draws_from(d);
+  py::gil_scoped_release release;
+  rapport::detail::fill_interval_columns(r.base->base, r.config, draws, rapport::detail::thread_count(r.config.threads),
+                                         r.result);
+}
+
+}  // namespace
+
+/// The parameter draws of the value intervals (step (a), rapport::detail::IntervalDraws) as a plain dict
+/// {"model": name, "level": float, "purchase": [[params]...], "spend": [[p, q, gamma]...]} (floats keep every bit,
+/// so the dict pickles to another process unchanged); interval_draws_from reads it back.
+py::dict interval_draws_dict(const rapport::detail::IntervalDraws& draws) {
+  const auto params = [](const std::vector<rapport::ValueModel>& models) {
+    py::list out;
+    for (const auto& m : models) out.append(py::cast(m.params));
+    return out;
+  };
+  py::dict d;
+  d["model"] = std::string(rapport::to_string(draws.model));
+  d["level"] = draws.level;
+  d["purchase"] = params(draws.purchase);
+  d["spend"] = params(draws.spend);
+  return d;
+}
+
+rapport::detail::IntervalDraws interval_draws_from(const py::dict& d) {
+  rapport::detail::IntervalDraws out;
+  const auto name = rapport::parse_value_model(d["model"].cast<std::string>());
+  if (!name || *name == rapport::ValueModelName::gamma_gamma)
+    throw rapport::InputError("interval draws: no purchase model named '" + d["model"].cast<std::string>() + "'");
+  out.model = *name;
+  out.level = d["level"].cast<double>();
+  if (!(out.level > 0 && out.level < 1)) throw rapport::InputError("interval draws: level must be in (0, 1)");
+  const auto models = [](const py::handle& list, rapport::ValueModelName model, std::vector<rapport::ValueModel>& to) {
+    for (const auto item : list.cast<py::list>()) {
+      rapport::ValueModel m;
+      m.name = model;
+      m.params = item.cast<std::vector<double>>();
+      if (m.params.size() != rapport::param_names(model).size())
+        throw rapport::InputError("interval draws: a " + std::string(rapport::to_string(model)) + " draw needs " +
+                                  std::to_string(rapport::param_names(model).size()) + " parameters");
+      to.push_back(std::move(m));
+    }
+  };
+  models(d["purchase"], out.model, out.purchase);
+  models(d["spend"], rapport::ValueModelName::gamma_gamma, out.spend);
+  if (!out.spend.empty() && out.spend.size() != out.purchase.size())
+    throw rapport::InputError("interval draws: the purchase and spend draws differ in number");
+  return out;
+}
 
 py::object make_score_run(std::shared_ptr<BaseHolder> base, const ScoringConfig& config, rapport::ScoreResult result,
                           std::vector<std::string> root_id) {
@@ -573,6 +706,10 @@ threads : int
       .def(
           "check_value_models", [](const ScoreRun& r) { rapport::check_value_models(r.result); },
           "Raises FitError when a value model could not be fitted (strict mode).")
+      .def("interval_patterns", &interval_patterns,
+           "Step (a)'s input from this run: the interval patterns of its rows (a dict of columns, weights 1).")
+      .def("fill_intervals", &fill_intervals, py::arg("draws"),
+           "Step (b): the run's six interval columns under `draws` (a dict from _interval_draws), in place.")
       .def("take_columns", &take_columns)
       .def("value_span", &value_span, "(any ended_on, first, last purchase day) of the scored customers.")
       .def("value_inputs", &value_inputs, py::arg("config"), py::arg("span"),
@@ -622,6 +759,9 @@ threads : int
         "The purchase model (auto's choice included) from partitions' merged inputs (GIL released).");
   m.def("_referral_results", &referral_results, py::arg("base"), py::arg("as_of_day"), py::arg("config"),
         "Per-customer acquisition-forest results of a base (GIL released while building the forest).");
+  m.def("_interval_draws", &interval_draws, py::arg("parts"), py::arg("config"), py::arg("value_known"),
+        "Step (a) of the intervals: the parameter draws from the interval patterns of every partition (merged, "
+        "fitted and drawn as score() does; GIL released).");
   m.def("_score_partition", &score_partition_run, py::arg("base"), py::arg("as_of_day"), py::arg("config"),
         py::arg("referrals"),
         "Scores one partition with per-customer referral results given (GIL released while scoring).");

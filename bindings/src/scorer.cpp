@@ -10,6 +10,9 @@
 
 namespace rapport_py {
 
+/// The intervals' draws as a dict (score.cpp, where _interval_draws makes and reads them).
+py::dict interval_draws_dict(const rapport::detail::IntervalDraws& draws);
+
 namespace {
 
 /// A copy of the Scorer's base and scores, as a `_ScoreRun` for the DataFrame conversion.
@@ -87,6 +90,18 @@ void init_scorer(py::module_& m) {
       .def("scores", &snapshot, "The current scores as a _ScoreRun (a copy).")
       .def_property_readonly("rescored", [](const rapport::Scorer& s) { return s.rescored(); })
       .def_property_readonly("config", [](const rapport::Scorer& s) { return s.config(); })
+      .def_property_readonly(
+          "interval_draws",
+          [](rapport::Scorer& s) {
+            rapport::detail::IntervalDraws draws;
+            {
+              py::gil_scoped_release release;
+              draws = rapport::detail::interval_draws(s);
+            }
+            return interval_draws_dict(draws);
+          },
+          "The intervals' parameter draws in force (a dict as _interval_draws returns; empty lists without "
+          "intervals).")
       .def_property_readonly("as_of_day", [](const rapport::Scorer& s) { return s.as_of(); })
       .def("set_as_of",
            [](rapport::Scorer& s, int day) {

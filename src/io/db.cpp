@@ -322,7 +322,9 @@ void ensure_table(DbConnection& db, const DbName& name, const std::vector<DbColu
 
 // ---- the tables rapport writes
 
-std::vector<DbColumn> score_table_columns() {
+/// The score table's columns: the scores CSV's, with the six interval columns (REAL) after them when `res`
+/// carries intervals (as the CSV has them).
+std::vector<DbColumn> score_table_columns(const ScoreResult& res) {
   std::vector<DbColumn> out;
   for (const auto& c : score_columns()) {
     DbType t = DbType::real;
@@ -334,6 +336,8 @@ std::vector<DbColumn> score_table_columns() {
       t = DbType::integer;
     out.push_back({c, t});
   }
+  if (!res.scores.intervals.p_alive_lo.empty())
+    for (const auto& c : interval_columns()) out.push_back({c, DbType::real});
   return out;
 }
 
@@ -341,12 +345,16 @@ constexpr std::array<const char*, 7> history_score_columns{"customer_id",     "l
                                                            "upserve_score",   "next_action",   "referral_potential",
                                                            "ask_for_referral"};
 
-std::vector<DbColumn> history_table_columns() {
-  const auto scores = score_table_columns();
+/// The history table's columns: as_of, the history columns of the scores and the six interval columns when `res`
+/// carries intervals.
+std::vector<DbColumn> history_table_columns(const ScoreResult& res) {
+  const auto scores = score_table_columns(res);
   std::vector<DbColumn> out{{"as_of", DbType::date}};
   for (const char* name : history_score_columns)
     for (const auto& c : scores)
       if (c.name == name) out.push_back(c);
+  if (!res.scores.intervals.p_alive_lo.empty())
+    for (const auto& c : interval_columns()) out.push_back({c, DbType::real});
   return out;
 }
 
@@ -374,7 +382,7 @@ void for_each_score_row(const CustomerBase& base, const ScoreResult& res,
 }
 
 void write_scores(DbConnection& db, const DbName& name, const CustomerBase& base, const ScoreResult& res) {
-  const auto cols = score_table_columns();
+  const auto cols = score_table_columns(res);
   ensure_table(db, name, cols);
   db.remove(name);
   auto ins = db.insert(name, cols);
@@ -386,7 +394,7 @@ void write_scores(DbConnection& db, const DbName& name, const CustomerBase& base
 // deletes come first, since a PostgreSQL COPY holds the connection until it ends.
 void upsert_scores(DbConnection& db, const DbName& name, const CustomerBase& base, const ScoreResult& res,
                    const std::vector<std::uint32_t>& rows) {
-  const auto cols = score_table_columns();
+  const auto cols = score_table_columns(res);
   ensure_table(db, name, cols);
   db.index(name, "customer_id");
   for (const auto r : rows) db.remove(name, "customer_id", base.customer_id[res.scores.customer[r]]);
@@ -400,12 +408,13 @@ void upsert_scores(DbConnection& db, const DbName& name, const CustomerBase& bas
 }
 
 void write_history(DbConnection& db, const DbName& name, const CustomerBase& base, const ScoreResult& res) {
-  const auto cols = history_table_columns();
+  const auto cols = history_table_columns(res);
   ensure_table(db, name, cols);
   const std::string as_of = format_date(res.as_of);
   db.remove(name, "as_of", as_of);
-  std::vector<std::size_t> pick;  // score column index of each history column after as_of
-  const auto& all = score_columns();
+  std::vector<std::size_t> pick;                   // score column index of each history column after as_of
+  std::vector<std::string> all = score_columns();  // the fields of a score row: its columns, then any intervals
+  for (const auto& c : interval_columns()) all.push_back(c);
   for (std::size_t k = 1; k < cols.size(); ++k)
     pick.push_back(static_cast<std::size_t>(std::find(all.begin(), all.end(), cols[k].name) - all.begin()));
   auto ins = db.insert(name, cols);

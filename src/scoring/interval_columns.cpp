@@ -1,13 +1,21 @@
-// The value intervals of a scoring run (score_steps.hpp: fill_interval_columns): parameter draws
-// of the purchase and spend models (rapport/value/intervals.hpp) over the scored customers with
-// purchases, mapped back onto the score rows.
+// The value intervals of a scoring run (score_steps.hpp), in two steps:
+// (a) draw_intervals: the parameter draws of the purchase model in use and of Gamma-Gamma, made
+//     once from the canonical patterns of the whole base (rapport/value/intervals.hpp);
+// (b) fill_interval_columns: every score row evaluated under those draws, with the per-customer
+//     meaning of the point columns (value_models.cpp).
+// score() runs both; the live Scorer keeps (a) and runs (b) on the rows a batch touches; the Dask
+// helper runs (a) on the client from the partitions' patterns and (b) per partition.
 #include "scoring/score_steps.hpp"
 
 #include <rapport/value/intervals.hpp>
 #include <rapport/value/models.hpp>
 
+#include "value/intervals_eval.hpp"
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 namespace rapport::detail {
 
@@ -15,72 +23,198 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-/// The fitted model with its covariance. The scoring fit keeps the point parameters only, so the
-/// model is fitted again through the generic layer, whose BG/NBD and Gamma-Gamma fits are the
-/// same fits (the same optimum); nullopt when the model was given (no covariance to draw from).
-std::optional<ValueModel> fitted_model(ValueModelName name, bool given, const ModelData& data, const FitOptions& fit) {
-  if (given) return std::nullopt;
-  return fit_value_model(name, data, fit);
+/// Whether `config` gives the parameters of purchase model `model` (then it has no covariance to draw from).
+bool purchase_given(ValueModelName model, const ScoringConfig& config) {
+  switch (model) {
+    case ValueModelName::bgnbd:
+      return config.bgnbd.has_value();
+    case ValueModelName::pareto_nbd:
+      return config.pareto_nbd.has_value();
+    case ValueModelName::mbgnbd:
+      return config.mbgnbd.has_value();
+    case ValueModelName::bgbb:
+      return config.bgbb.has_value();
+    case ValueModelName::sbg:
+      return config.sbg.has_value();
+    case ValueModelName::gamma_gamma:
+      break;
+  }
+  return true;
+}
+
+/// A row's spend inputs as the point columns read them (spend_of): repeat purchases (0 without any purchase) and
+/// the mean repeat spend (0 without repeat purchases).
+double spend_x(const Scores& s, std::size_t r) { return std::isnan(s.frequency[r]) ? 0.0 : s.frequency[r]; }
+double spend_m(const Scores& s, std::size_t r) { return s.frequency[r] >= 1 ? s.monetary[r] : 0.0; }
+
+/// The spend inputs of the input rows `in`.
+ModelColumns spend_inputs(const Scores& s, const ModelInputs& in) {
+  ModelColumns sp;
+  sp.x.reserve(in.row.size());
+  sp.m.reserve(in.row.size());
+  for (const std::size_t r : in.row) {
+    sp.x.push_back(spend_x(s, r));
+    sp.m.push_back(spend_m(s, r));
+  }
+  return sp;
+}
+
+/// The columns of a pattern row, in the canonical order: the purchase columns, then the spend ones.
+struct PatternKey {
+  const IntervalPatterns& p;
+  bool less(std::size_t a, std::size_t b) const {
+    const ModelColumns &q = p.purchase, &s = p.spend;
+    for (const auto* c : {&q.x, &q.t_x, &q.T, &q.n, &q.periods, &s.x, &s.m})
+      if (!c->empty() && (*c)[a] != (*c)[b]) return (*c)[a] < (*c)[b];
+    return !q.ended.empty() && q.ended[a] < q.ended[b];
+  }
+};
+
+/// The rows `order` of `from`, with weights `w`.
+ModelColumns take_rows(const ModelColumns& from, const std::vector<std::size_t>& order, const std::vector<double>& w) {
+  ModelColumns to;
+  const auto take = [&](const std::vector<double>& c, std::vector<double>& t) {
+    if (c.empty()) return;
+    t.reserve(order.size());
+    for (const std::size_t i : order) t.push_back(c[i]);
+  };
+  take(from.x, to.x);
+  take(from.t_x, to.t_x);
+  take(from.T, to.T);
+  take(from.n, to.n);
+  take(from.m, to.m);
+  take(from.periods, to.periods);
+  for (const std::size_t i : order)
+    if (!from.ended.empty()) to.ended.push_back(from.ended[i]);
+  to.weights = w;
+  return to;
+}
+
+IntervalOptions interval_options(const ScoringConfig& config) {
+  IntervalOptions o;
+  o.level = config.intervals;
+  o.method = config.interval_method;
+  o.draws = config.interval_draws;
+  o.seed = config.interval_seed;
+  return o;
 }
 
 }  // namespace
 
-void fill_interval_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out) {
+IntervalPatterns interval_patterns(const CustomerBase& base, const ScoreResult& out, ValueModelName model,
+                                   const ScoringConfig& config) {
+  IntervalPatterns p;
+  p.model = model;
+  ModelInputs in = gather_inputs(base, out.scores, model, config, out.as_of);
+  const std::size_t n = in.row.size();
+  p.spend = spend_inputs(out.scores, in);
+  p.purchase = std::move(static_cast<ModelColumns&>(in));  // the columns, without the rows
+  p.purchase.weights.assign(n, 1.0);
+  p.spend.weights = p.purchase.weights;
+  return p;
+}
+
+void merge_patterns(IntervalPatterns& p) {
+  const std::size_t n = p.purchase.weights.size();
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const PatternKey key{p};
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return key.less(a, b) || (!key.less(b, a) && a < b); });
+  std::vector<std::size_t> first;  // the first row of each distinct pattern
+  std::vector<double> weight;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = order[k];
+    if (k > 0 && !key.less(order[k - 1], i)) {
+      weight.back() += p.purchase.weights[i];
+      continue;
+    }
+    first.push_back(i);
+    weight.push_back(p.purchase.weights[i]);
+  }
+  p.purchase = take_rows(p.purchase, first, weight);
+  p.spend = take_rows(p.spend, first, weight);
+}
+
+IntervalDraws draw_intervals(const IntervalPatterns& p, const ScoringConfig& config, bool value_known,
+                             unsigned threads) {
+  IntervalDraws d;
+  d.model = p.model;
+  d.level = config.intervals;
+  if (!(config.intervals > 0) || purchase_given(p.model, config) || p.purchase.weights.empty()) return d;
+  const IntervalOptions o = interval_options(config);
+  const ModelData purchase_data = p.purchase.data(), spend_data = p.spend.data();
+  const ValueModel purchase = fit_value_model(p.model, purchase_data, config.fit, config.penalizer);
+  d.purchase = draw_value_models(purchase, purchase_data, o, config.fit, threads);
+  if (!value_known || config.gamma_gamma) return d;
+  const ValueModel spend = fit_value_model(ValueModelName::gamma_gamma, spend_data, config.fit);
+  // bootstrap: the same seed and weights resample the same customers for both models (paired
+  // draws); parametric: an independent stream for the spend model's normals
+  IntervalOptions so = o;
+  if (o.method == IntervalMethod::parametric) so.seed = o.seed ^ 0x5DEECE66Dull;
+  d.spend = draw_value_models(spend, spend_data, so, config.fit, threads);
+  return d;
+}
+
+IntervalDraws draw_run_intervals(const CustomerBase& base, const ScoreResult& out, const ScoringConfig& config,
+                                 unsigned threads) {
+  const ValueModelName model = out.purchase_model.name;
+  if (!(config.intervals > 0) || !out.bgnbd_error.empty() || purchase_given(model, config)) {
+    IntervalDraws none;
+    none.model = model;
+    none.level = config.intervals;
+    return none;
+  }
+  IntervalPatterns p = interval_patterns(base, out, model, config);
+  merge_patterns(p);
+  return draw_intervals(p, config, out.value_known(), threads);
+}
+
+void fill_interval_columns(const CustomerBase& base, const ScoringConfig& config, const IntervalDraws& draws,
+                           unsigned threads, ScoreResult& out) {
   if (!(config.intervals > 0)) return;
   Scores& s = out.scores;
   ValueIntervals& iv = s.intervals;
   for (auto* v : {&iv.p_alive_lo, &iv.p_alive_hi, &iv.expected_purchases_lo, &iv.expected_purchases_hi,
                   &iv.expected_value_lo, &iv.expected_value_hi})
     v->assign(s.size(), nan);
-  if (!out.bgnbd_error.empty()) return;
-  std::vector<std::size_t> rows;
-  std::vector<double> x, t_x, T, m;
-  for (std::size_t r = 0; r < s.size(); ++r) {
-    if (!bgnbd_input(s, r)) continue;
-    rows.push_back(r);
-    x.push_back(s.frequency[r]);
-    t_x.push_back(s.recency[r]);
-    T.push_back(s.age[r]);
-    m.push_back(s.frequency[r] >= 1 ? s.monetary[r] : 0.0);
-  }
-  ModelData data;
-  data.x = x;
-  data.t_x = t_x;
-  data.T = T;
-  data.m = m;
-  const auto purchase = fitted_model(ValueModelName::bgnbd, config.bgnbd.has_value(), data, config.fit);
-  if (!purchase) return;
-  IntervalOptions o;
-  o.level = config.intervals;
-  o.method = config.interval_method;
-  o.draws = config.interval_draws;
-  o.seed = config.interval_seed;
-  const auto purchase_draws = draw_value_models(*purchase, data, o, config.fit, threads);
-  std::vector<ValueModel> spend_draws;
-  if (out.value_known()) {
-    if (const auto spend =
-            fitted_model(ValueModelName::gamma_gamma, config.gamma_gamma.has_value(), data, config.fit)) {
-      // bootstrap: the same seed resamples the same customers for both models (paired draws);
-      // parametric: an independent stream for the spend model's normals
-      IntervalOptions so = o;
-      if (o.method == IntervalMethod::parametric) so.seed = o.seed ^ 0x5DEECE66Dull;
-      spend_draws = draw_value_models(*spend, data, so, config.fit, threads);
-    }
-  }
-  const ValueIntervals got = value_intervals(purchase_draws, spend_draws, data, config.horizon_days, o.level, threads);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const std::size_t r = rows[i];
+  if (draws.purchase.empty() || !out.bgnbd_error.empty()) return;
+  const bool with_value = !draws.spend.empty() && out.value_known();
+  const auto zero = [&](std::size_t r, bool purchases) {
+    if (purchases) iv.p_alive_lo[r] = iv.p_alive_hi[r] = iv.expected_purchases_lo[r] = iv.expected_purchases_hi[r] = 0;
+    if (with_value) iv.expected_value_lo[r] = iv.expected_value_hi[r] = 0;
+  };
+  // every row without purchases first: expected value 0, known exactly (sbg evaluates them below, then sets it)
+  for (std::size_t r = 0; r < s.size(); ++r)
+    if (std::isnan(s.frequency[r])) zero(r, false);
+
+  const ModelInputs in = gather_inputs(base, s, draws.model, config, out.as_of);
+  const ModelColumns spend = spend_inputs(s, in);
+  IntervalEvaluation eval;
+  eval.horizon = model_horizon(draws.model, config);
+  eval.level = draws.level;
+  eval.discount_rate = model_discount_rate(draws.model, config);
+  const std::span<const ValueModel> spend_draws =
+      with_value ? std::span<const ValueModel>(draws.spend) : std::span<const ValueModel>();
+  const ValueIntervals got =
+      detail::value_intervals(draws.purchase, spend_draws, in.data(), spend.data(), eval, threads);
+  for (std::size_t i = 0; i < in.row.size(); ++i) {
+    const std::size_t r = in.row[i];
+    if (std::isnan(s.frequency[r])) continue;  // sbg fits every row; the card gives no p_alive without purchases
     iv.p_alive_lo[r] = got.p_alive_lo[i];
     iv.p_alive_hi[r] = got.p_alive_hi[i];
     iv.expected_purchases_lo[r] = got.expected_purchases_lo[i];
     iv.expected_purchases_hi[r] = got.expected_purchases_hi[i];
-    if (spend_draws.empty()) continue;
+    if (!with_value) continue;
     iv.expected_value_lo[r] = got.expected_value_lo[i];
     iv.expected_value_hi[r] = got.expected_value_hi[i];
   }
-  if (spend_draws.empty()) return;
-  for (std::size_t r = 0; r < s.size(); ++r)  // no purchases: expected value 0, known exactly
-    if (!bgnbd_input(s, r)) iv.expected_value_lo[r] = iv.expected_value_hi[r] = 0;
+  // known-lost customers (ended_on <= T): 0 for all three, as their point values
+  if (base.ended_on.empty()) return;
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    const day_t e = base.ended(s.customer[r]);
+    if (e != no_day && e <= out.as_of) zero(r, true);
+  }
 }
 
 }  // namespace rapport::detail

@@ -650,11 +650,6 @@ namespace {
 ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
                        const ProgressFn& progress, ReferralForest* given) {
   validate(config);
-  // the intervals draw BG/NBD and Gamma-Gamma parameters: refused where another path scores value
-  if (config.intervals > 0 && detail::model_path(base, config))
-    throw ConfigError(
-        "config: intervals are computed on the default value path only (value_model bgnbd, no "
-        "discount_rate, penalizer or ended_on) for now");
   detail::check_base(base, config.threads);  // a base built by hand meets the row rules too
   ScoreResult out;
   if (!as_of) as_of = base.default_as_of();
@@ -681,7 +676,8 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
     fill_value_columns(config, threads, out);
     detail::record_bgnbd_model(out);
   }
-  detail::fill_interval_columns(config, threads, out);
+  if (config.intervals > 0)
+    detail::fill_interval_columns(base, config, detail::draw_run_intervals(base, out, config, threads), threads, out);
   rank_upserve(threads, out.value_known(), out.scores);
   if (progress) progress(n, n);
   return out;

@@ -2,7 +2,9 @@
 // live Scorer). They are the very functions score() runs; there is no second scoring path.
 #pragma once
 
+#include <rapport/export.hpp>
 #include <rapport/scoring/score.hpp>
+#include <rapport/value/models.hpp>
 
 #include "value/model_columns.hpp"
 
@@ -125,10 +127,72 @@ void fit_purchase_model(const ValueInputs& in, const ValueSpan& span, const Scor
 /// model it resolved to with its parameters given (or, when it failed, no fit at all).
 ScoringConfig partition_config(const ScoreResult& fitted, const ScoringConfig& config);
 
-/// With config.intervals > 0: the _lo/_hi columns of p_alive, expected purchases and expected
-/// value (out.scores.intervals), from parameter draws of the value models (interval_columns.cpp);
-/// NaN where the point value is NaN or a model was given rather than fitted. Otherwise nothing.
-void fill_interval_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out);
+/// One model's inputs over some scored rows (`row[i]` is the scored row of input i).
+struct ModelInputs : ModelColumns {
+  std::vector<std::size_t> row;  ///< the scored row of each input
+};
+
+/// Inputs of `model` for the scored rows of `s` as of D, as the point columns use them (value_models.cpp): rows
+/// with purchases (x, t_x, T in days; bgbb: its periods x, t_x, n), every row for sbg (periods, ended).
+ModelInputs gather_inputs(const CustomerBase& b, const Scores& s, ValueModelName model, const ScoringConfig& cfg,
+                          day_t D);
+
+/// The horizon of expected purchases in `model`'s unit (days; bgbb and sbg: the whole periods of horizon_days).
+double model_horizon(ValueModelName model, const ScoringConfig& cfg);
+
+/// config.discount_rate (per year) as a continuous rate per `model` time unit.
+double model_discount_rate(ValueModelName model, const ScoringConfig& cfg);
+
+/// Step (a) of the intervals: the parameter draws of a run's value models, made once over the whole base and then
+/// evaluated on any rows (step b). Empty `purchase` when no interval is drawn (intervals off, the purchase model
+/// unavailable or given); empty `spend` when expected value has no interval (value at stake unknown, Gamma-Gamma
+/// given).
+struct IntervalDraws {
+  ValueModelName model = ValueModelName::bgnbd;  ///< the purchase model the draws are of
+  double level = 0;                              ///< config.intervals
+  std::vector<ValueModel> purchase;              ///< draws of the purchase model
+  std::vector<ValueModel> spend;                 ///< draws of Gamma-Gamma, draw k paired with purchase[k]
+};
+
+/// The canonical inputs of step (a): every scored customer that enters the purchase model's fit, as its purchase
+/// inputs (`purchase`: the columns of gather_inputs) and its spend inputs (`spend`: x = repeat purchases, m = mean
+/// repeat spend, 0 without repeat purchases), rows sorted by (purchase columns, spend columns) with identical rows
+/// merged (`weights` = their count, the same in both). Independent of the order and partitioning of the rows.
+struct IntervalPatterns {
+  ValueModelName model = ValueModelName::bgnbd;  ///< the purchase model whose inputs `purchase` holds
+  ModelColumns purchase;                         ///< purchase-model inputs, weighted
+  ModelColumns spend;                            ///< x and m, weights as `purchase`'s
+};
+
+/// The patterns of the rows of `out.scores` for `model` (not yet merged: weights 1, in row order).
+RAPPORT_API IntervalPatterns interval_patterns(const CustomerBase& base, const ScoreResult& out, ValueModelName model,
+                                               const ScoringConfig& config);
+
+/// Sorts and merges patterns (concatenated from any partitions, weights summed): the canonical form.
+RAPPORT_API void merge_patterns(IntervalPatterns& p);
+
+/// Step (a) from canonical patterns: fits the purchase model `p.model` (penalised by config.penalizer) and
+/// Gamma-Gamma on the weighted patterns (the centre with its covariance) unless `config` gives their parameters,
+/// then draws config.interval_draws parameter sets (parametric, or bootstrap resamples of the patterns, the same
+/// resample for both models) from config.interval_seed. `value_known`: whether expected value is known (else no
+/// spend draws). The same patterns and config give the same bits for any thread count.
+/// @throws FitError when a fit or the covariance fails (as draw_value_models).
+RAPPORT_API IntervalDraws draw_intervals(const IntervalPatterns& p, const ScoringConfig& config, bool value_known,
+                                         unsigned threads);
+
+/// Step (a) of a whole run: draw_intervals of the merged interval_patterns of every scored row, with the purchase
+/// model out.purchase_model.name; no draws when config.intervals is 0 or the purchase model is unavailable.
+RAPPORT_API IntervalDraws draw_run_intervals(const CustomerBase& base, const ScoreResult& out,
+                                             const ScoringConfig& config, unsigned threads);
+
+/// Step (b): the _lo/_hi columns of every row of out.scores (sized to them) under `draws`, with the same
+/// per-customer meaning as the point columns: the model's inputs (gather_inputs), its horizon, expected value from
+/// the discounted expectation when config.discount_rate is set; customers without purchases have no p_alive and
+/// expected-purchase interval and expected value [0, 0]; known-lost customers (ended_on <= T) [0, 0] for all
+/// three. NaN where `draws` has none. Nothing when config.intervals is 0. The bits do not depend on `threads` nor
+/// on which other rows out.scores holds.
+RAPPORT_API void fill_interval_columns(const CustomerBase& base, const ScoringConfig& config,
+                                       const IntervalDraws& draws, unsigned threads, ScoreResult& out);
 
 /// upserve_score of every row by sorting upserve_value (NaN for all when value is unknown).
 void rank_upserve(unsigned threads, bool value_known, Scores& s);

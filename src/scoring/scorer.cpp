@@ -53,6 +53,17 @@ void for_each_column(A& a, B& b, F&& f) {
   f(a.ask_for_referral, b.ask_for_referral);
 }
 
+// Calls f(a_col, b_col) for the six interval columns (empty unless the config asks for intervals).
+template <class A, class B, class F>
+void for_each_interval_column(A& a, B& b, F&& f) {
+  f(a.p_alive_lo, b.p_alive_lo);
+  f(a.p_alive_hi, b.p_alive_hi);
+  f(a.expected_purchases_lo, b.expected_purchases_lo);
+  f(a.expected_purchases_hi, b.expected_purchases_hi);
+  f(a.expected_value_lo, b.expected_value_lo);
+  f(a.expected_value_hi, b.expected_value_hi);
+}
+
 // Same bits (NaN equal to NaN): whether a customer's referral inputs changed.
 bool same(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
@@ -126,6 +137,9 @@ struct Scorer::Impl {
   ScoringConfig config;  // in force: given + the parameters of the models in use
   day_t as_of = 0;
   ScoreResult result;
+  // the intervals' parameter draws (step a), made whenever the models are fitted and kept with
+  // their parameters: a batch evaluates its rows under them (step b)
+  detail::IntervalDraws draws;
   std::size_t rescored = 0;
   unsigned threads = 1;
   ScorerOptions options;
@@ -171,6 +185,7 @@ struct Scorer::Impl {
   void full_rescore(const ScoringConfig& run_config);
   void rebuild_ranks();
   void rank_all();
+  void intervals_after_fit(bool fitted);
 
   // ---- intake (the row rules of rows.hpp)
   bool add_customer(std::string_view id, day_t acquired_on, std::string_view segment, day_t ended_on,
@@ -224,9 +239,12 @@ void Scorer::Impl::index_base() {
 
 // Scores everything with score() (the one scoring path) and rebuilds the incremental state.
 void Scorer::Impl::full_rescore(const ScoringConfig& run_config) {
-  result = score(base, as_of, run_config);
+  ScoringConfig plain = run_config;
+  plain.intervals = 0;  // the draws are the Scorer's (intervals_after_fit), not a run's
+  result = score(base, as_of, plain);
   config = given;
   detail::keep_model_params(result, config);
+  intervals_after_fit(result.bgnbd_fitted || result.gamma_gamma_fitted);
   row_of.assign(base.customer_count(), none);
   for (std::size_t r = 0; r < result.scores.size(); ++r)
     row_of[result.scores.customer[r]] = static_cast<std::uint32_t>(r);
@@ -234,6 +252,14 @@ void Scorer::Impl::full_rescore(const ScoringConfig& run_config) {
   all_changed = true;
   ranked_valid = false;
   rebuild_ranks();
+}
+
+// The interval columns of every row: new draws from the whole base when this run fitted a model
+// (construction, refit(), a model that could not be fitted before), else the kept ones.
+void Scorer::Impl::intervals_after_fit(bool fitted) {
+  if (!(given.intervals > 0)) return;
+  if (fitted) draws = detail::draw_run_intervals(base, result, given, threads);
+  detail::fill_interval_columns(base, config, draws, threads, result);
 }
 
 void Scorer::Impl::rebuild_ranks() {
@@ -490,6 +516,8 @@ void Scorer::Impl::rescore(std::vector<std::uint32_t> dirty, bool forest_changed
   for (const auto c : customers)
     if (row_of[c] >= old_rows) row_of[c] = static_cast<std::uint32_t>(rows_now++);
   for_each_column(s, s, [&](auto& col, auto&) { col.resize(rows_now); });
+  const bool intervals = given.intervals > 0;
+  if (intervals) for_each_interval_column(s.intervals, s.intervals, [&](auto& col, auto&) { col.resize(rows_now); });
   for (const auto c : customers) s.customer[row_of[c]] = c;
   rescored = customers.size();
 
@@ -505,6 +533,7 @@ void Scorer::Impl::rescore(std::vector<std::uint32_t> dirty, bool forest_changed
   std::copy(customers.begin(), customers.end(), part.scores.customer.begin());
   detail::score_rows(base, customers, config, threads, {}, part);
   detail::fill_value_columns(config, threads, part);
+  if (intervals) detail::fill_interval_columns(base, config, draws, threads, part);
   result.forest = std::move(part.forest);
 
   std::vector<std::pair<double, std::uint32_t>> removed, inserted;
@@ -516,6 +545,9 @@ void Scorer::Impl::rescore(std::vector<std::uint32_t> dirty, bool forest_changed
       result.gamma_gamma_customers -= detail::gamma_gamma_input(s, r) ? 1 : 0;
     }
     for_each_column(s, part.scores, [&](auto& to, const auto& from) { to[r] = from[i]; });
+    if (intervals)
+      for_each_interval_column(s.intervals, part.scores.intervals,
+                               [&](auto& to, const auto& from) { to[r] = from[i]; });
     if (!all_changed) {
       if (changed.size() <= r) changed.resize(rows_now, 0);
       if (!changed[r]) {
@@ -544,6 +576,7 @@ void Scorer::Impl::refit_unavailable_models() {
   if (result.bgnbd_fitted) config.bgnbd = result.bgnbd;
   if (result.gamma_gamma_fitted) config.gamma_gamma = result.gamma_gamma;
   detail::fill_value_columns(config, threads, result);
+  intervals_after_fit(result.bgnbd_fitted || result.gamma_gamma_fitted);
   all_changed = true;  // every row's value columns
   rank_all();
 }
@@ -624,6 +657,12 @@ LoadReport add_rows(Scorer& scorer, const LoadOptions& options,
   return out;
 }
 
+IntervalDraws interval_draws(Scorer& scorer) {
+  auto& im = detail_scorer_access::impl(scorer);
+  std::lock_guard lock(im.mutex);
+  return im.draws;
+}
+
 RowsExtract extract_rows(const CustomerBase& base, const ScoreResult& result, const std::vector<std::uint32_t>& rows) {
   RowsExtract out;
   const std::size_t k = rows.size();
@@ -635,10 +674,13 @@ RowsExtract extract_rows(const CustomerBase& base, const ScoreResult& result, co
   r.gamma_gamma_fitted = result.gamma_gamma_fitted;
   r.bgnbd_error = result.bgnbd_error;
   r.gamma_gamma_error = result.gamma_gamma_error;
-  for_each_column(r.scores, result.scores, [&](auto& to, const auto& from) {
+  const auto take = [&](auto& to, const auto& from) {
     to.resize(k);
     for (std::size_t i = 0; i < k; ++i) to[i] = from[rows[i]];
-  });
+  };
+  for_each_column(r.scores, result.scores, take);
+  if (!result.scores.intervals.p_alive_lo.empty())
+    for_each_interval_column(r.scores.intervals, result.scores.intervals, take);
   const auto& f = result.forest;
   auto& g = r.forest;
   for (auto* col : {&g.direct_referrals, &g.converted_referrals, &g.generation, &g.tree_size}) col->resize(k);

@@ -7,6 +7,7 @@
 #include <rapport/scoring/scorer.hpp>
 
 #include "base/rows.hpp"
+#include "scoring/score_steps.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,11 @@ RAPPORT_API bool add_referral_row(ScorerRows& rows, std::string_view referrer, s
 /// @throws whatever `feed` throws (InputError in strict mode); rows before it stay added.
 RAPPORT_API LoadReport add_rows(Scorer& scorer, const LoadOptions& options,
                                 const std::function<void(ScorerRows&, RejectSink&)>& feed);
+
+/// The Scorer's interval draws (step (a) of the intervals, score_steps.hpp): made from the whole base whenever the
+/// Scorer fits its models (construction, refit(), a model that could not be fitted before) and kept with the
+/// parameters; every batch's rows are evaluated under them. Empty when the config asks for no intervals.
+RAPPORT_API IntervalDraws interval_draws(Scorer& scorer);
 
 /// Rows of a result as a result of their own (Scorer::changes() for the Python DataFrame):
 /// row i is customer i of `base`, which holds only the rows' customer keys; the forest's

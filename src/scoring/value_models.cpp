@@ -38,10 +38,7 @@ void purchase_days(const CustomerBase& b, std::uint32_t c, day_t D, std::vector<
   days.erase(std::unique(days.begin(), days.end()), days.end());
 }
 
-/// One model's inputs over some scored rows (`row[i]` is the scored row of input i).
-struct Inputs : detail::ModelColumns {
-  std::vector<std::size_t> row;
-};
+using Inputs = ModelInputs;
 
 }  // namespace
 
@@ -214,8 +211,16 @@ double horizon_in_units(ValueModelName m, const ScoringConfig& cfg, double horiz
   return horizon_days;
 }
 
-/// Inputs of `model` for the scored customers as of D (rows with purchases; every row for sbg).
-Inputs gather_inputs(const CustomerBase& b, const Scores& s, ValueModelName model, const ScoringConfig& cfg, day_t D) {
+}  // namespace
+
+double model_horizon(ValueModelName m, const ScoringConfig& cfg) { return horizon_in_units(m, cfg, cfg.horizon_days); }
+
+double model_discount_rate(ValueModelName m, const ScoringConfig& cfg) {
+  return cfg.discount_rate * period_days(m, cfg) / days_per_year;
+}
+
+ModelInputs gather_inputs(const CustomerBase& b, const Scores& s, ValueModelName model, const ScoringConfig& cfg,
+                          day_t D) {
   Inputs in;
   std::vector<day_t> days;
   for (std::size_t r = 0; r < s.size(); ++r) {
@@ -246,6 +251,8 @@ Inputs gather_inputs(const CustomerBase& b, const Scores& s, ValueModelName mode
   }
   return in;
 }
+
+namespace {
 
 /// The given parameters of `model` in the config, if any.
 std::optional<std::vector<double>> given_params(ValueModelName model, const ScoringConfig& cfg) {

@@ -3,6 +3,7 @@
 #include <rapport/value/intervals.hpp>
 
 #include "util/parallel.hpp"
+#include "value/intervals_eval.hpp"
 #include "value/model_columns.hpp"
 
 #include <Eigen/Cholesky>
@@ -193,12 +194,25 @@ struct HistoryKey {
 
 ValueIntervals value_intervals(std::span<const ValueModel> purchase_draws, std::span<const ValueModel> spend_draws,
                                const ModelData& data, double horizon, double level, unsigned threads) {
+  return detail::value_intervals(purchase_draws, spend_draws, data, data, {horizon, level, 0}, threads);
+}
+
+ValueIntervals detail::value_intervals(std::span<const ValueModel> purchase_draws,
+                                       std::span<const ValueModel> spend_draws, const ModelData& data,
+                                       const ModelData& spend_data, const IntervalEvaluation& eval, unsigned threads) {
+  if (!(eval.level > 0 && eval.level < 1))
+    throw ConfigError("intervals: level must be in (0, 1), exclusive (got " + std::to_string(eval.level) + ")");
   if (purchase_draws.empty()) throw InputError("value_intervals: no parameter draws");
   const bool with_spend = !spend_draws.empty();
   if (with_spend && spend_draws.size() != purchase_draws.size())
     throw InputError("value_intervals: " + std::to_string(purchase_draws.size()) + " purchase-model draws but " +
                      std::to_string(spend_draws.size()) + " spend-model draws");
   const std::size_t n = row_count(data), D = purchase_draws.size();
+  if (with_spend && row_count(spend_data) != n)
+    throw InputError("value_intervals: " + std::to_string(n) + " purchase-model rows but " +
+                     std::to_string(row_count(spend_data)) + " spend-model rows");
+  const double horizon = eval.horizon, level = eval.level;
+  const bool discounted = eval.discount_rate != 0;
   ValueIntervals out;
   for (auto* v : {&out.p_alive_lo, &out.p_alive_hi, &out.expected_purchases_lo, &out.expected_purchases_hi,
                   &out.expected_value_lo, &out.expected_value_hi})
@@ -210,7 +224,7 @@ ValueIntervals value_intervals(std::span<const ValueModel> purchase_draws, std::
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key.less(a, b); });
   constexpr std::size_t block = 512;
   detail::parallel_for_dynamic(n, threads, block, [&](std::size_t lo, std::size_t hi) {
-    std::vector<double> ux, utx, uT, un, uper, bx, bm, spend, p, e, col(D), v(D * block);
+    std::vector<double> ux, utx, uT, un, uper, bx, bm, spend, p, e, ev, col(D), v(D * block);
     std::vector<std::uint8_t> uend;
     std::vector<std::size_t> of(block);  // the distinct history of each row of the block
     for (std::size_t b0 = lo; b0 < hi; b0 += block) {
@@ -236,8 +250,8 @@ ValueIntervals value_intervals(std::span<const ValueModel> purchase_draws, std::
         }
         of[i] = distinct - 1;
         if (with_spend) {
-          bx.push_back(data.x.empty() ? 0.0 : data.x[r]);
-          bm.push_back(data.m.empty() ? 0.0 : data.m[r]);
+          bx.push_back(spend_data.x.empty() ? 0.0 : spend_data.x[r]);
+          bm.push_back(spend_data.m.empty() ? 0.0 : spend_data.m[r]);
         }
       }
       ModelData u;
@@ -252,6 +266,7 @@ ValueIntervals value_intervals(std::span<const ValueModel> purchase_draws, std::
       sm.m = bm;
       p.assign(D * distinct, nan);
       e.assign(D * distinct, nan);
+      ev.assign(discounted ? distinct : 0, nan);
       spend.assign(rows_n, nan);
       for (std::size_t d = 0; d < D; ++d) {
         const std::span<double> pd(p.data() + d * distinct, distinct), ed(e.data() + d * distinct, distinct);
@@ -259,7 +274,10 @@ ValueIntervals value_intervals(std::span<const ValueModel> purchase_draws, std::
         expected_purchases(purchase_draws[d], horizon, u, ed);
         if (!with_spend) continue;
         expected_spend(spend_draws[d], sm, spend);
-        for (std::size_t i = 0; i < rows_n; ++i) v[d * block + i] = ed[of[i]] * spend[i];
+        // expected value's purchases: the same expectation, or its discounted form
+        if (discounted) discounted_expected_purchases(purchase_draws[d], horizon, eval.discount_rate, u, ev);
+        const std::span<const double> vd = discounted ? std::span<const double>(ev) : std::span<const double>(ed);
+        for (std::size_t i = 0; i < rows_n; ++i) v[d * block + i] = vd[of[i]] * spend[i];
       }
       // p_alive and expected purchases: once per distinct history, copied to its rows
       for (std::size_t k = 0, i = 0; k < distinct; ++k) {

@@ -289,3 +289,26 @@ def test_in_order_puts_rows_back_in_input_order():
     assert rdask._in_order(out) is out
     assert rdask._in_order(None) is None
     assert len(rdask._in_order(df.iloc[:0])) == 0
+
+
+@pytest.mark.parametrize("cfg", [{"intervals": 0.9}, {"intervals": 0.8, "value_model": "pareto_nbd", "discount_rate": 0.1},
+                                 {"intervals": 0.9, "value_model": "auto", "opportunity_days": 30},
+                                 {"intervals": 0.9, "interval_method": "bootstrap", "interval_draws": 30}],
+                         ids=["bgnbd", "pareto_nbd_discounted", "auto", "bootstrap"])
+def test_dask_intervals_equal_one_machine(client, tmp_path, cfg):
+    """Intervals in two steps: the client draws the parameters once from every partition's merged
+    interval patterns (as one process draws them from its whole base's), each partition evaluates
+    its rows under the draws: every _lo/_hi column equal to rapport.score's bit for bit."""
+    fr = text_frames(tmp_path, customers=400, seed=17)
+    one, _, run, dist, _ = _one_and_dask(fr, cfg, npartitions=3)
+    cols = ["p_alive_lo", "p_alive_hi", "expected_purchases_lo", "expected_purchases_hi", "expected_value_lo",
+            "expected_value_hi"]
+    assert list(one.columns[-6:]) == cols and list(dist.columns) == list(one.columns)
+    a = one.sort_values("customer_id").reset_index(drop=True)
+    b = dist.sort_values("customer_id").reset_index(drop=True)
+    buyers = a["p_alive"].notna()
+    assert buyers.sum() > 100 and (a.loc[buyers, "p_alive_lo"] <= a.loc[buyers, "p_alive"]).all()
+    assert (a.loc[buyers, "expected_value_hi"] > a.loc[buyers, "expected_value_lo"]).mean() > 0.9
+    for col in cols:
+        assert np.array_equal(a[col].to_numpy(), b[col].to_numpy(), equal_nan=True), col
+    assert_same_scores(one, dist)

@@ -3,6 +3,8 @@
 // BG/NBD parameters (fixed seeds).
 #include <rapport/value/intervals.hpp>
 
+#include "value/intervals_eval.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -151,14 +153,28 @@ TEST(Intervals, ExpectedValueIsPairedDrawByDraw) {
   d.T = T;
   d.m = m;
   const auto iv = rapport::value_intervals(p, s, d, 52, 0.9);
-  std::vector<double> e(2), spend(2);
+  std::vector<double> e(2), spend(2), disc(2);
   rapport::expected_purchases(p[0], 52, d, e);
   rapport::expected_spend(s[0], d, spend);
   for (std::size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(iv.expected_value_lo[i], e[i] * spend[i]);
     EXPECT_EQ(iv.expected_value_hi[i], e[i] * spend[i]);
   }
+  // with a discount rate, expected value takes the discounted expectation (p_alive and expected
+  // purchases do not change)
+  const auto dv = rapport::detail::value_intervals(p, s, d, d, {52, 0.9, 0.001});
+  rapport::discounted_expected_purchases(p[0], 52, 0.001, d, disc);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_LT(disc[i], e[i]);
+    EXPECT_EQ(dv.expected_value_lo[i], disc[i] * spend[i]);
+    EXPECT_EQ(dv.expected_value_hi[i], disc[i] * spend[i]);
+    EXPECT_EQ(dv.expected_purchases_lo[i], e[i]);
+  }
   EXPECT_THROW(rapport::value_intervals(p, std::vector<ValueModel>(2, s[0]), d, 52, 0.9), rapport::InputError);
+  ModelData short_spend;  // the spend rows must be the purchase rows
+  short_spend.x = std::span<const double>(x).first(1);
+  short_spend.m = std::span<const double>(m).first(1);
+  EXPECT_THROW(rapport::detail::value_intervals(p, s, d, short_spend, {52, 0.9, 0}), rapport::InputError);
 }
 
 TEST(Intervals, RefusesWhatCannotBeDrawn) {
