@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Scale by simulation: a generated base larger than any one worker's memory limit, scored on a
-# distributed LocalCluster (worker processes with a hard memory_limit; the shuffled inputs spill
-# to disk) with rapport.dask, its scores written as one CSV per partition.
+# Scale by simulation, measured like COST (McSherry, Isard & Murray 2015): a generated base scored
+# by the CLI with --threads W (CSV in, scores CSV out; best of two) and on a distributed
+# LocalCluster of W single-threaded worker processes with a hard memory_limit (the shuffled
+# inputs spill to disk) with rapport.dask, its scores written as one CSV per partition; the
+# ratio of the two walls is what the cluster costs over one competent process on the same cores.
 # Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT] [BLOCKSIZE]
 #        (default: 300000 3 512MiB 3MB; BLOCKSIZE is read_csv's, it sets the partition count:
 #        a partition's rows take about ten times their CSV size as pandas object strings)
-# Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH) and python3-distributed.
-# Prints customers, partitions, workers, memory limit, wall time and bytes moved between workers.
+# Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH), the CLI (build/tools/cli/
+# rapport, or RAPPORT_CLI) and python3-distributed. Prints customers, partitions, workers, memory
+# limit, the CLI's wall, the Dask wall (prepare / total), their ratio, bytes moved between workers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 customers=${1:-300000}
@@ -15,23 +18,37 @@ memory=${3:-512MiB}
 blocksize=${4:-3MB}
 root=${RAPPORT_SCALE_DIR:-/tmp/rapport-dask-scale}
 pkg=${RAPPORT_PYTHONPATH:-build/bindings}
+cli=${RAPPORT_CLI:-build/tools/cli/rapport}
 [[ -f $pkg/rapport/dask.py ]] || cmake --build build --target _rapport
+[[ -x $cli ]] || cmake --build build --target rapport_cli
+cli=$(realpath "$cli")
 rm -rf "$root" && mkdir -p "$root"
 # the worker processes are spawned: they re-import the main script, so it must be a file
 script=$root/dask_scale.py
 cat > "$script" <<'EOF'
-import os, sys, time
+import os, subprocess, sys, time
 import dask, distributed
 import rapport, rapport.dask as rdask
 
 
 def main():
-    customers, workers, memory, blocksize, root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+    customers, workers, memory, blocksize, root, cli = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4],
+                                                        sys.argv[5], sys.argv[6])
     data = os.path.join(root, "base")
     t0 = time.time()
     rows = rapport.generate_csv(data, customers, seed=1)
     csv_bytes = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data))
     print(f"generated {rows} ({csv_bytes / 2**20:.0f} MiB of CSV) in {time.time() - t0:.1f} s", flush=True)
+
+    # one competent process on the same cores: the CLI, CSV in, scores CSV out (best of two)
+    cli_walls = []
+    for _ in range(2):
+        t0 = time.time()
+        subprocess.run([cli, "score", data, "--threads", str(workers), "--out", os.path.join(root, "cli_scores.csv"),
+                        "--quiet"], check=True, stdout=subprocess.DEVNULL)
+        cli_walls.append(time.time() - t0)
+    cli_wall = min(cli_walls)
+    print(f"CLI --threads {workers}: {cli_wall:.2f} s (best of {cli_walls})", flush=True)
 
     cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory,
                                        dashboard_address=None, local_directory=os.path.join(root, "spill"))
@@ -48,10 +65,11 @@ def main():
         rejected = int(run.rejects.map_partitions(len).compute().sum())
         wall = time.time() - t0
         moved = sum(client.run(lambda dask_worker: sum(e.get("total", 0) for e in dask_worker.transfer_incoming_log)).values())
-        print(f"| customers | scored | rejected | CSV MiB | partitions | workers | memory_limit MiB | wall s (prepare / total) | bytes moved between workers |")
-        print(f"|---|---|---|---|---|---|---|---|---|")
+        print(f"| customers | scored | rejected | CSV MiB | partitions | workers | memory_limit MiB | CLI --threads W wall s "
+              f"| Dask wall s (prepare / total) | Dask / CLI | bytes moved between workers |")
+        print(f"|---|---|---|---|---|---|---|---|---|---|---|")
         print(f"| {customers} | {scored} | {rejected} | {csv_bytes / 2**20:.0f} | {run.partitions} | {workers} | {limit / 2**20:.0f} "
-              f"| {t_prep:.1f} / {wall:.1f} | {moved} ({moved / 2**20:.0f} MiB) |")
+              f"| {cli_wall:.2f} | {t_prep:.1f} / {wall:.1f} | {wall / cli_wall:.1f}x | {moved} ({moved / 2**20:.0f} MiB) |")
         if csv_bytes <= limit:
             print("note: this base is not larger than one worker's memory limit; raise CUSTOMERS")
     finally:
@@ -62,5 +80,5 @@ def main():
 if __name__ == "__main__":
     main()
 EOF
-PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$blocksize" "$root"
+PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$blocksize" "$root" "$cli"
 rm -rf "$root"

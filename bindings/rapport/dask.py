@@ -20,7 +20,11 @@ Stages (what crosses the network in brackets):
    per-customer results into the P partitions [the referral rows + ~30 bytes per customer].
 4. **Value models, once.** Each partition's (x, t_x, T) and (x, m) pattern counts are reduced to
    the client [kilobytes: one row per distinct pattern], fitted there by the same C++ fit (which
-   itself merges identical rows first), and the parameters go back inside the config.
+   itself merges identical rows first), and the parameters go back inside the config. Another
+   purchase model (``auto`` included) has each partition's inputs merged in C++ into distinct
+   rows with weights [bytes per distinct row] — for ``auto`` after a pass for the purchase span
+   its holdout is cut at — merged again and fitted once on the client in C++, exactly as one
+   process fits its own merged rows; partitions then score with the winner's parameters.
 5. **Score.** Each partition is scored by ``rapport::score_partition`` — the same per-customer
    code as ``rapport::score``, with the referral results and model parameters given — with the
    GIL released [nothing but its scores leave the worker].
@@ -79,10 +83,15 @@ def _tag(df: _pd.DataFrame, nparts: int, key: Optional[str], partition_info: Opt
 
 
 def _in_order(df: Optional[_pd.DataFrame]) -> Optional[_pd.DataFrame]:
-    """Rows back in input order (source partition, row)."""
+    """Rows back in input order (source partition, row): one int64 key; a frame already in order
+    (the persisted shuffled partitions are put in order once) is returned as it is."""
     if df is None:
         return None
-    return df.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
+    key = (df["_src"].to_numpy(dtype=_np.int64) << _np.int64(40)) | df["_row"].to_numpy(dtype=_np.int64)
+    if bool((key[1:] >= key[:-1]).all()):
+        plain = isinstance(df.index, _pd.RangeIndex) and df.index.start == 0 and df.index.step == 1
+        return df if plain else df.reset_index(drop=True)
+    return df.take(_np.argsort(key, kind="stable")).reset_index(drop=True)
 
 
 def _plain(df: Optional[_pd.DataFrame]) -> Optional[_pd.DataFrame]:
@@ -183,17 +192,51 @@ def _no_referrals(n: int) -> Dict[str, Any]:
             "katz": _np.zeros(n), "track_record_weight": _np.zeros(n), "root_id": [""] * n}
 
 
-def _pattern_stage(cu, co, pu, day: int, cfg_json: str) -> Dict[str, _pd.DataFrame]:
-    """Stage 4: a partition's value-model inputs as pattern counts (no referrals needed)."""
+def _bare_config(cfg_json: str):
+    """The config a partition is scored with to read its value-model inputs: no model fitted."""
+    cfg = _r.ScoringConfig.from_json(cfg_json)
+    cfg.value_model = "bgnbd"
+    cfg.penalizer = 0.0
+    cfg.discount_rate = 0.0
+    cfg.bgnbd = cfg.gamma_gamma = None
+    cfg.fit = {"min_customers": _NO_FIT}
+    return cfg
+
+
+def _pattern_stage(cu, co, pu, day: int, cfg_json: str, span: Optional[tuple] = None) -> Dict[str, Any]:
+    """Stage 4: a partition's value-model inputs (no referrals needed): BG/NBD's and Gamma-Gamma's
+    pattern counts, and for another purchase model its span (``auto``'s holdout is planned from
+    it) or, given the whole base's ``span``, its merged inputs (``_rapport`` bytes)."""
     cfg = _r.ScoringConfig.from_json(cfg_json)
     base = _build(_in_order(cu), _in_order(co), _in_order(pu))
-    run = _rapport._score_partition(base, day, cfg, _no_referrals(len(base)))
+    run = _rapport._score_partition(base, day, _bare_config(cfg_json), _no_referrals(len(base)))
+    out: Dict[str, Any] = {"span": run.value_span()}
+    if span is not None:
+        out["inputs"] = run.value_inputs(cfg, span)
     x, t_x, T, m = run.rfm_columns()
     buyers = ~_np.isnan(x)
     bg = _pd.DataFrame({"x": x[buyers], "t_x": t_x[buyers], "T": T[buyers]})
     repeat = buyers & (x >= 1) & (_np.nan_to_num(m) > 0)
     gg = _pd.DataFrame({"x": x[repeat], "m": m[repeat]})
-    return {"bgnbd": bg.value_counts().rename("n").reset_index(), "gamma_gamma": gg.value_counts().rename("n").reset_index()}
+    out.update(bgnbd=bg.value_counts().rename("n").reset_index(), gamma_gamma=gg.value_counts().rename("n").reset_index())
+    return out
+
+
+def _inputs_stage(cu, co, pu, day: int, cfg_json: str, span: tuple) -> bytes:
+    """Stage 4 for ``auto`` once the whole base's span is known: the partition's merged inputs
+    (the candidates' calibration rows at the holdout cut, holdout repeat purchases, full inputs)."""
+    cfg = _r.ScoringConfig.from_json(cfg_json)
+    base = _build(_in_order(cu), _in_order(co), _in_order(pu))
+    run = _rapport._score_partition(base, day, _bare_config(cfg_json), _no_referrals(len(base)))
+    return run.value_inputs(cfg, span)
+
+
+def _whole_span(spans: Sequence[tuple]) -> tuple:
+    """The partitions' spans merged (any ended_on; the first and last purchase day)."""
+    return (any(s[0] for s in spans), min(s[1] for s in spans), max(s[2] for s in spans))
+
+
+_NO_SPAN = (False, 2**31 - 1, -(2**31))
 
 
 def _partition_run(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> tuple:
@@ -208,10 +251,20 @@ def _partition_run(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> 
     return base, _rapport._score_partition(base, day, cfg, given)
 
 
-def _score_stage(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> _pd.DataFrame:
-    """Stage 5: a partition scored by the one score path with given referrals and parameters."""
+def _score_stage(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str, draws: Optional[dict] = None) -> _pd.DataFrame:
+    """Stage 5: a partition scored by the one score path with given referrals and parameters; with
+    ``draws`` (the intervals' parameter draws, made once on the client) its interval columns."""
     _, run = _partition_run(cu, co, pu, refs, day, cfg_json)
+    if draws is not None:
+        run.fill_intervals(draws)
     return _pd.DataFrame(dict(run.take_columns()), copy=False)
+
+
+def _interval_stage(cu, co, pu, day: int, cfg_json: str) -> dict:
+    """Stage 4c (intervals on): a partition's interval patterns under the model it scores with
+    (each scored customer's purchase and spend inputs; no referrals needed)."""
+    base = _build(_in_order(cu), _in_order(co), _in_order(pu))
+    return _rapport._score_partition(base, day, _r.ScoringConfig.from_json(cfg_json), _no_referrals(len(base))).interval_patterns()
 
 
 # ------------------------------------------------------------------------------------ up-serve
@@ -305,15 +358,20 @@ class DaskRun:
     as_of : datetime.date
         The as-of date (given, or the latest date among the accepted rows).
     bgnbd, gamma_gamma : dict
-        The value models' parameters, ``fitted`` and ``error`` (None when available).
+        The value models' parameters, ``fitted`` and ``error`` (None when available); ``bgnbd``
+        says "not used" under another purchase model.
+    purchase_model : str
+        The purchase model in use (``auto`` resolved to its winner; its figures and auto's holdout
+        race are in :func:`summary`).
     counts : dict
         ``{table: (rows read, rows rejected)}``.
     partitions : int
         Number of customer-hash partitions.
     """
 
-    def __init__(self, scores, rejects, as_of, bgnbd, gamma_gamma, counts, partitions, inputs=None):
+    def __init__(self, scores, rejects, as_of, bgnbd, gamma_gamma, counts, partitions, inputs=None, purchase_model=None):
         self.scores = scores
+        self.purchase_model = purchase_model or "bgnbd"
         self._inputs = inputs  # what summary() recomputes from (delayed partitions, day, configs)
         self.rejects = rejects
         self.as_of = as_of
@@ -333,8 +391,11 @@ def _shuffled(frame, table: str, nparts: int):
     try:
         from dask.dataframe.shuffle import rearrange_by_column
     except ImportError:  # a dask without it: hash the column (uneven, still correct)
-        return tagged.shuffle("_part", npartitions=nparts)
-    return rearrange_by_column(tagged, "_part", npartitions=nparts, ignore_index=True)
+        moved = tagged.shuffle("_part", npartitions=nparts)
+    else:
+        moved = rearrange_by_column(tagged, "_part", npartitions=nparts, ignore_index=True)
+    # put in input order once, before they are persisted: every later stage reads them as they are
+    return moved.map_partitions(_in_order)
 
 
 def _parts(frame, nparts: int) -> List[Any]:
@@ -376,17 +437,21 @@ def _fit(kind: str, patterns: List[Dict[str, _pd.DataFrame]], cfg) -> Dict[str, 
 _PARAMS = {"bgnbd": ("r", "alpha", "a", "b"), "gamma_gamma": ("p", "q", "gamma")}
 
 
-def _score_config(cfg, bgnbd: Dict[str, Any], gamma_gamma: Dict[str, Any]):
-    """The config each partition scores with: the client's parameters given, or no fit at all."""
-    out = cfg.copy()
-    models = {"bgnbd": bgnbd, "gamma_gamma": gamma_gamma}
-    if any(m["error"] for m in models.values()):
-        out.bgnbd = out.gamma_gamma = None
+def _score_config(cfg, bgnbd: Dict[str, Any], gamma_gamma: Dict[str, Any], value_fit=None):
+    """The config each partition scores with: the client's parameters given, or no fit at all.
+    With ``value_fit`` (another purchase model than plain BG/NBD) its model and parameters."""
+    out = cfg.copy() if value_fit is None else value_fit.partition_config(cfg)
+    purchase_error = bgnbd["error"] if value_fit is None else (value_fit.error() or None)
+    if purchase_error or gamma_gamma["error"]:
+        out.gamma_gamma = None
         out.fit = {"min_customers": _NO_FIT}
-        if not bgnbd["error"]:
-            out.bgnbd = {k: bgnbd[k] for k in _PARAMS["bgnbd"]}
+        if value_fit is None:
+            out.bgnbd = None
+            if not bgnbd["error"]:
+                out.bgnbd = {k: bgnbd[k] for k in _PARAMS["bgnbd"]}
         return out
-    out.bgnbd = {k: bgnbd[k] for k in _PARAMS["bgnbd"]}
+    if value_fit is None:
+        out.bgnbd = {k: bgnbd[k] for k in _PARAMS["bgnbd"]}
     out.gamma_gamma = {k: gamma_gamma[k] for k in _PARAMS["gamma_gamma"]}
     return out
 
@@ -426,11 +491,8 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
         the global ranking needs; the ranking and the rejects stay lazy.
     """
     cfg = _r._config(config, None)
-    if cfg.value_model != "bgnbd":
-        # the cluster fits BG/NBD from gathered (x, t_x, T); the other models' inputs (BG/BB's
-        # periods, contracts, auto's holdout) are not gathered yet. ended_on and discount_rate work.
-        raise _r.ConfigError(f"config: rapport.dask supports value_model 'bgnbd' only (got '{cfg.value_model}'); "
-                             "score with rapport.score on one machine for the other models")
+    # another purchase model than BG/NBD by its own fit: merged inputs gathered, fitted once in C++
+    other_model = cfg.value_model != "bgnbd" or (cfg.penalizer > 0 and cfg.bgnbd is None)
     day = _r._day(as_of, "as_of")
     tables = {"customers": customers, "contacts": contacts, "purchases": purchases}
     nparts = (_partition_count(npartitions) if npartitions is not None
@@ -465,29 +527,56 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
 
     forest = _delayed(_forest_stage, nout=nparts)(list(loads), ref_parts, day, cfg, nparts)
     cfg_json = cfg.to_json()
-    patterns = _dask.compute(*[_delayed(_pattern_stage)(cu[k], co[k], pu[k], day, cfg_json) for k in range(nparts)])
-    bgnbd = _fit("bgnbd", list(patterns), cfg)
-    gamma_gamma = _fit("gamma_gamma", list(patterns), cfg)
-    run_json = _score_config(cfg, bgnbd, gamma_gamma).to_json()
-    scored = [_delayed(_score_stage)(cu[k], co[k], pu[k], forest[k], day, run_json) for k in range(nparts)]
-    if not (bgnbd["error"] or gamma_gamma["error"]):
+    # stage 4: for auto the holdout is cut at the whole base's span, so its inputs take a second pass
+    planned = cfg.value_model == "auto"
+    first_span = None if (planned or not other_model) else _NO_SPAN
+    patterns = list(_dask.compute(*[_delayed(_pattern_stage)(cu[k], co[k], pu[k], day, cfg_json, first_span)
+                                    for k in range(nparts)]))
+    gamma_gamma = _fit("gamma_gamma", patterns, cfg)
+    value_fit = None
+    if other_model:
+        span = _whole_span([p["span"] for p in patterns]) if planned else _NO_SPAN
+        parts = (list(_dask.compute(*[_delayed(_inputs_stage)(cu[k], co[k], pu[k], day, cfg_json, span)
+                                      for k in range(nparts)])) if planned else [p["inputs"] for p in patterns])
+        value_fit = _rapport._fit_purchase_model(cfg, span, parts)
+    if value_fit is None or value_fit.own_bgnbd_fit:
+        bgnbd = _fit("bgnbd", patterns, cfg)
+        if value_fit is not None:
+            value_fit.take_bgnbd(bgnbd)
+    else:
+        bgnbd = {"fitted": False, "customers": 0, "error": f"not used: the purchase model is {value_fit.model}"}
+    run_json = _score_config(cfg, bgnbd, gamma_gamma, value_fit).to_json()
+    purchase_error = bgnbd["error"] if value_fit is None else (value_fit.error() or None)
+    draws = None
+    if cfg.intervals > 0 and not purchase_error:
+        # step (a) of the intervals once on the client from every partition's patterns, as one process
+        # draws them from its whole base's; step (b) in each partition's score task
+        interval_parts = list(_dask.compute(*[_delayed(_interval_stage)(cu[k], co[k], pu[k], day, run_json)
+                                        for k in range(nparts)]))
+        draws = _rapport._interval_draws(interval_parts, cfg, not gamma_gamma["error"])
+    scored = [_delayed(_score_stage)(cu[k], co[k], pu[k], forest[k], day, run_json, draws) for k in range(nparts)]
+    if not (purchase_error or gamma_gamma["error"]):
         scored = list(_dask.persist(*scored))
         scored = _rank(scored, nparts)
-    meta = _pd.DataFrame({c: _pd.Series([], dtype=t) for c, t in _score_meta().items()})
+    meta = _pd.DataFrame({c: _pd.Series([], dtype=t) for c, t in _score_meta(cfg.intervals > 0).items()})
     scores = _dd.from_delayed(scored, meta=meta, verify_meta=False)
     rej_meta = _r._rejects_frame([])
     rej_parts = [_delayed(lambda a: a["rejects"])(a) for a in loads] + [_delayed(lambda a: a["rejects"])(ref_load)]
     rejects_df = _dd.from_delayed(rej_parts, meta=rej_meta, verify_meta=False)
     inputs = {"cu": cu, "co": co, "pu": pu, "forest": forest, "loads": loads, "ref_parts": ref_parts, "day": day,
-              "run_json": run_json, "cfg": cfg, "offsets": offsets}
+              "run_json": run_json, "cfg": cfg, "offsets": offsets, "value_fit": value_fit}
     return DaskRun(scores, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts,
-                   inputs)
+                   inputs, None if value_fit is None else value_fit.model)
 
 
-def _score_meta() -> Dict[str, str]:
+_INTERVAL_COLUMNS = ("p_alive_lo", "p_alive_hi", "expected_purchases_lo", "expected_purchases_hi", "expected_value_lo",
+                     "expected_value_hi")
+
+
+def _score_meta(intervals: bool = False) -> Dict[str, str]:
     types = {"customer_id": "object", "root_id": "object", "next_action": "object", "ask_for_referral": "bool",
              "direct_referrals": "int64", "converted_referrals": "int64", "generation": "int64", "tree_size": "int64"}
-    return {c: types.get(c, "float64") for c in _rapport.SCORE_COLUMNS}
+    return {c: types.get(c, "float64") for c in tuple(_rapport.SCORE_COLUMNS) + (_INTERVAL_COLUMNS if intervals else ())}
 
 
 def score(customers, contacts=None, purchases=None, referrals=None, *, as_of: Any = None, config: Any = None,
@@ -553,7 +642,7 @@ def summary(run: DaskRun) -> Dict[str, Any]:
               for k in range(run.partitions)]
     referrals = _delayed(_forest_summary)(list(i["loads"]), i["ref_parts"], i["day"], i["cfg"].to_json())
     parts, ref = _dask.compute(list(stages), referrals)
-    return _json.loads(_rapport._finish_summary(list(parts) + [ref], run.bgnbd, run.gamma_gamma, i["cfg"]))
+    return _json.loads(_rapport._finish_summary(list(parts) + [ref], run.bgnbd, run.gamma_gamma, i["cfg"], i["value_fit"]))
 
 
 def read_csv(path: str, blocksize: Any = "64MB") -> Dict[str, Any]:

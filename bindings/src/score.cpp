@@ -192,12 +192,22 @@ rapport::ModelSummary model_summary_of(const py::dict& d) {
 
 /// The summary JSON of a base from its parts' bytes (rapport::merge_summary_partials, then
 /// rapport::finish_summary), with the value models as dicts (GIL released while merging).
+/// A cluster client's purchase model (rapport::detail::fit_purchase_model over the partitions'
+/// merged inputs): the fields of a ScoreResult that describe the value models.
+struct ValueFit {
+  rapport::ScoreResult result;
+};
+
 std::string finish_summary_json(const std::vector<std::string>& parts, const py::dict& bgnbd,
-                                const py::dict& gamma_gamma, const ScoringConfig& config) {
-  rapport::SummaryModels models;  // rapport.dask fits BG/NBD only: the purchase model is BG/NBD
-  models.bgnbd = model_summary_of<rapport::BgNbdParams>(bgnbd);
+                                const py::dict& gamma_gamma, const ScoringConfig& config, const ValueFit* fit) {
+  rapport::SummaryModels models;
+  if (fit) {  // the purchase model the client fitted, as one process's summary_models shows it
+    models = rapport::summary_models(fit->result);
+  } else {  // BG/NBD alone
+    models.bgnbd = model_summary_of<rapport::BgNbdParams>(bgnbd);
+    models.purchase_model_status = models.bgnbd;
+  }
   models.gamma_gamma = model_summary_of<rapport::GammaGammaParams>(gamma_gamma);
-  models.purchase_model_status = models.bgnbd;
   py::gil_scoped_release release;
   std::vector<rapport::SummaryPartial> decoded;
   decoded.reserve(parts.size());
@@ -361,6 +371,46 @@ std::unique_ptr<ScoreRun> score_partition_run(std::shared_ptr<BaseHolder> base, 
 
 /// Copies of the value models' per-row inputs (frequency x, recency t_x, age T, mean repeat
 /// spend m; NaN where undefined), one entry per scored customer.
+/// The span `auto` plans its holdout from: (any ended_on, first purchase day, last purchase day).
+py::tuple value_span(const ScoreRun& run) {
+  run.check();
+  const auto span = rapport::detail::value_span(run.base->base, run.result);
+  return py::make_tuple(span.any_ended, span.first, span.last);
+}
+
+rapport::detail::ValueSpan span_of(const py::tuple& t) {
+  rapport::detail::ValueSpan span;
+  span.any_ended = t[0].cast<bool>();
+  span.first = t[1].cast<rapport::day_t>();
+  span.last = t[2].cast<rapport::day_t>();
+  return span;
+}
+
+/// The purchase-model inputs of a partition's scored customers, merged, as bytes.
+py::bytes value_inputs(const ScoreRun& run, const ScoringConfig& config, const py::tuple& span) {
+  run.check();
+  std::string bytes;
+  {
+    const auto whole = span_of(span);
+    py::gil_scoped_release release;
+    bytes = rapport::detail::to_bytes(rapport::detail::gather_value_inputs(run.base->base, run.result, config, whole));
+  }
+  return py::bytes(bytes);
+}
+
+/// The purchase model from the partitions' inputs (merged again here), fitted once.
+std::unique_ptr<ValueFit> fit_purchase_model(const ScoringConfig& config, const py::tuple& span,
+                                             const std::vector<std::string>& parts) {
+  auto fit = std::make_unique<ValueFit>();
+  const auto whole = span_of(span);
+  py::gil_scoped_release release;
+  rapport::detail::ValueInputs merged;
+  for (const auto& bytes : parts)
+    rapport::detail::merge_value_inputs(merged, rapport::detail::value_inputs_from_bytes(bytes));
+  rapport::detail::fit_purchase_model(merged, whole, config, fit->result);
+  return fit;
+}
+
 py::tuple rfm_columns(const ScoreRun& run) {
   run.check();
   const auto& s = run.result.scores;
@@ -661,10 +711,52 @@ threads : int
       .def("fill_intervals", &fill_intervals, py::arg("draws"),
            "Step (b): the run's six interval columns under `draws` (a dict from _interval_draws), in place.")
       .def("take_columns", &take_columns)
+      .def("value_span", &value_span, "(any ended_on, first, last purchase day) of the scored customers.")
+      .def("value_inputs", &value_inputs, py::arg("config"), py::arg("span"),
+           "The purchase-model inputs of the scored customers, merged, as bytes (GIL released).")
       .def("rfm_columns", &rfm_columns,
            "(frequency, recency, age, monetary) per scored customer: the value models' inputs.");
   m.def("_finish_summary", &finish_summary_json, py::arg("parts"), py::arg("bgnbd"), py::arg("gamma_gamma"),
-        py::arg("config"), "The summary JSON of a base from its parts' bytes and its value models.");
+        py::arg("config"), py::arg("value_fit") = nullptr,
+        "The summary JSON of a base from its parts' bytes and its value models.");
+  py::class_<ValueFit>(m, "_ValueFit")
+      .def_property_readonly(
+          "model", [](const ValueFit& f) { return std::string(rapport::to_string(f.result.purchase_model.name)); },
+          "The purchase model in use (auto resolved to its winner).")
+      .def_property_readonly(
+          "own_bgnbd_fit",
+          [](const ValueFit& f) {
+            return f.result.purchase_model.name == rapport::ValueModelName::bgnbd &&
+                   f.result.purchase_model.params.empty() && f.result.bgnbd_error.empty();
+          },
+          "Whether BG/NBD is the model and still to be fitted by its own fit (take_bgnbd).")
+      .def(
+          "take_bgnbd",
+          [](ValueFit& f, const py::dict& d) {
+            const auto ms = model_summary_of<rapport::BgNbdParams>(d);
+            auto& r = f.result;
+            r.bgnbd_fitted = ms.fitted;
+            r.bgnbd_error = ms.reason;
+            r.bgnbd_customers = ms.customers;
+            r.bgnbd = {};
+            if (ms.available) {
+              r.bgnbd.r = ms.parameters.at("r");
+              r.bgnbd.alpha = ms.parameters.at("alpha");
+              r.bgnbd.a = ms.parameters.at("a");
+              r.bgnbd.b = ms.parameters.at("b");
+              if (ms.log_likelihood) r.bgnbd.log_likelihood = *ms.log_likelihood;
+            }
+            rapport::detail::record_bgnbd_model(r);
+          },
+          py::arg("bgnbd"), "BG/NBD's own fit (as rapport.dask fits it) as the purchase model.")
+      .def(
+          "error", [](const ValueFit& f) { return f.result.bgnbd_error; }, "Why the model is unavailable, or ''.")
+      .def(
+          "partition_config",
+          [](const ValueFit& f, const ScoringConfig& c) { return rapport::detail::partition_config(f.result, c); },
+          py::arg("config"), "The config partitions score with: the model's parameters given.");
+  m.def("_fit_purchase_model", &fit_purchase_model, py::arg("config"), py::arg("span"), py::arg("parts"),
+        "The purchase model (auto's choice included) from partitions' merged inputs (GIL released).");
   m.def("_referral_results", &referral_results, py::arg("base"), py::arg("as_of_day"), py::arg("config"),
         "Per-customer acquisition-forest results of a base (GIL released while building the forest).");
   m.def("_interval_draws", &interval_draws, py::arg("parts"), py::arg("config"), py::arg("value_known"),

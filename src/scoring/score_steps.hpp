@@ -10,6 +10,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace rapport::detail {
@@ -71,6 +74,58 @@ bool model_path(const CustomerBase& base, const ScoringConfig& config);
 /// (known-lost customers 0, expected value discounted at config.discount_rate).
 /// @throws ConfigError when bgbb runs without opportunity_days.
 void score_value_models(const CustomerBase& base, const ScoringConfig& config, unsigned threads, ScoreResult& out);
+
+/// One input family of the purchase models as distinct rows with their customer counts
+/// (`weights`); `actual` (auto's calibration rows only) holds each row's holdout repeat purchases.
+struct ModelRows : ModelColumns {
+  std::vector<double> actual;  ///< holdout repeat purchases (auto's calibration rows), else empty
+};
+
+/// Sorts the rows of `rows` by every column it has (x, t_x, T, n, m, periods, ended, actual) and
+/// merges identical ones, adding their weights (an empty `weights` counts 1 per row). Rows
+/// merged in any grouping and order give the same result: the one form in which one process and
+/// the partitions of a cluster hand a model its inputs.
+void merge_rows(ModelRows& rows);
+
+/// What `auto` plans its holdout from; merges over partitions (OR, min, max).
+struct ValueSpan {
+  bool any_ended = false;                           ///< a customer has ended_on
+  day_t first = std::numeric_limits<day_t>::max();  ///< first purchase day of a scored customer (before T)
+  day_t last = std::numeric_limits<day_t>::min();   ///< last purchase day of a scored customer (before T)
+};
+/// The span of `base`'s scored customers (out.scores) as of out.as_of.
+ValueSpan value_span(const CustomerBase& base, const ScoreResult& out);
+/// `into` widened by `part`.
+void merge_span(ValueSpan& into, const ValueSpan& part);
+
+/// The merged inputs of the purchase-model stage: the named model's family, or for `auto` the
+/// calibration rows of the race and every candidate's full inputs.
+struct ValueInputs {
+  ModelRows continuous;          ///< (x, t_x, T) in days: bgnbd, pareto_nbd, mbgnbd
+  ModelRows bgbb;                ///< (x, t_x, n) in periods of opportunity_days
+  ModelRows sbg;                 ///< (periods, ended) in periods of contract_period_days
+  ModelRows holdout_continuous;  ///< auto: (x, t_x, T) at the holdout cut, with `actual`
+  ModelRows holdout_bgbb;        ///< auto with opportunity_days: (x, t_x, n) at the cut, with `actual`
+};
+/// The inputs `config` needs from `base`'s scored customers (out.scores, out.as_of), each family
+/// merged; `span` is the whole base's (auto's holdout cut).
+ValueInputs gather_value_inputs(const CustomerBase& base, const ScoreResult& out, const ScoringConfig& config,
+                                const ValueSpan& span);
+/// `into` and `part` together, each family merged again.
+void merge_value_inputs(ValueInputs& into, const ValueInputs& part);
+/// The inputs as bytes (for moving them between processes) and back.
+std::string to_bytes(const ValueInputs& in);
+ValueInputs value_inputs_from_bytes(std::string_view bytes);
+
+/// The purchase model of a run from its merged inputs, as score_value_models takes it: `auto`'s
+/// race and choice (out.selection), then the model given or fitted (out.purchase_model; BG/NBD
+/// by its own fit into out.bgnbd), failures in out.bgnbd_error, customers in out.bgnbd_customers.
+/// Gamma-Gamma is not touched. @throws ConfigError when bgbb runs without opportunity_days.
+void fit_purchase_model(const ValueInputs& in, const ValueSpan& span, const ScoringConfig& config, ScoreResult& out);
+
+/// The config a partition scores with after fit_purchase_model on the whole base's inputs: the
+/// model it resolved to with its parameters given (or, when it failed, no fit at all).
+ScoringConfig partition_config(const ScoreResult& fitted, const ScoringConfig& config);
 
 /// One model's inputs over some scored rows (`row[i]` is the scored row of input i).
 struct ModelInputs : ModelColumns {

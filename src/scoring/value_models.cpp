@@ -11,8 +11,10 @@
 #include "value/model_columns.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -60,6 +62,138 @@ void sbg_inputs(day_t acquired, day_t ended_on, day_t D, double cp, double& peri
   const bool lost = ended_on != no_day && ended_on <= D;
   ended = lost ? 1 : 0;
   periods = std::floor(static_cast<double>((lost ? ended_on : D + 1) - acquired) / cp);
+}
+
+void merge_rows(ModelRows& rows) {
+  std::vector<std::vector<double>*> keys;
+  for (auto* c : {&rows.x, &rows.t_x, &rows.T, &rows.n, &rows.m, &rows.periods, &rows.actual})
+    if (!c->empty()) keys.push_back(c);
+  const std::size_t n = keys.empty() ? rows.ended.size() : keys.front()->size();
+  if (rows.weights.empty()) rows.weights.assign(n, 1.0);
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  const auto less = [&](std::size_t a, std::size_t b) {
+    for (const auto* c : keys)
+      if ((*c)[a] != (*c)[b]) return (*c)[a] < (*c)[b];
+    if (!rows.ended.empty() && rows.ended[a] != rows.ended[b]) return rows.ended[a] < rows.ended[b];
+    return false;
+  };
+  std::sort(order.begin(), order.end(), less);
+  ModelRows out;
+  std::vector<std::vector<double>*> to;
+  for (auto* c : {&out.x, &out.t_x, &out.T, &out.n, &out.m, &out.periods, &out.actual}) to.push_back(c);
+  std::vector<std::vector<double>*> all{&rows.x, &rows.t_x, &rows.T, &rows.n, &rows.m, &rows.periods, &rows.actual};
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    double w = rows.weights[order[i]];
+    while (j < n && !less(order[i], order[j])) w += rows.weights[order[j++]];
+    for (std::size_t c = 0; c < all.size(); ++c)
+      if (!all[c]->empty()) to[c]->push_back((*all[c])[order[i]]);
+    if (!rows.ended.empty()) out.ended.push_back(rows.ended[order[i]]);
+    out.weights.push_back(w);
+    i = j;
+  }
+  rows = std::move(out);
+}
+
+ValueSpan value_span(const CustomerBase& base, const ScoreResult& out) {
+  ValueSpan span;
+  span.any_ended = base.any_ended();
+  const Scores& s = out.scores;
+  std::vector<day_t> days;
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    if (std::isnan(s.frequency[r])) continue;
+    purchase_days(base, s.customer[r], out.as_of, days);
+    span.first = std::min(span.first, days.front());
+    span.last = std::max(span.last, days.back());
+  }
+  return span;
+}
+
+void merge_span(ValueSpan& into, const ValueSpan& part) {
+  into.any_ended = into.any_ended || part.any_ended;
+  into.first = std::min(into.first, part.first);
+  into.last = std::max(into.last, part.last);
+}
+
+namespace {
+
+/// `from`'s rows appended to `into`'s, then merged.
+void merge_into(ModelRows& into, const ModelRows& from) {
+  if (from.weights.empty()) return;
+  const auto append = [](std::vector<double>& a, const std::vector<double>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+  };
+  append(into.x, from.x);
+  append(into.t_x, from.t_x);
+  append(into.T, from.T);
+  append(into.n, from.n);
+  append(into.m, from.m);
+  append(into.periods, from.periods);
+  append(into.actual, from.actual);
+  append(into.weights, from.weights);
+  into.ended.insert(into.ended.end(), from.ended.begin(), from.ended.end());
+  merge_rows(into);
+}
+
+constexpr std::size_t kRowColumns = 8;  // x, t_x, T, n, m, periods, actual, weights (+ ended)
+
+std::array<std::vector<double>*, kRowColumns> columns_of(ModelRows& r) {
+  return {&r.x, &r.t_x, &r.T, &r.n, &r.m, &r.periods, &r.actual, &r.weights};
+}
+
+std::array<ModelRows*, 5> families(ValueInputs& in) {
+  return {&in.continuous, &in.bgbb, &in.sbg, &in.holdout_continuous, &in.holdout_bgbb};
+}
+
+}  // namespace
+
+void merge_value_inputs(ValueInputs& into, const ValueInputs& part) {
+  auto to = families(into);
+  auto from = families(const_cast<ValueInputs&>(part));
+  for (std::size_t f = 0; f < to.size(); ++f) merge_into(*to[f], *from[f]);
+}
+
+std::string to_bytes(const ValueInputs& in) {
+  std::string out;
+  const auto put = [&](const void* p, std::size_t bytes) { out.append(static_cast<const char*>(p), bytes); };
+  for (ModelRows* r : families(const_cast<ValueInputs&>(in))) {
+    for (const std::vector<double>* c : columns_of(*r)) {
+      const std::uint64_t size = c->size();
+      put(&size, sizeof size);
+      put(c->data(), size * sizeof(double));
+    }
+    const std::uint64_t size = r->ended.size();
+    put(&size, sizeof size);
+    put(r->ended.data(), size);
+  }
+  return out;
+}
+
+ValueInputs value_inputs_from_bytes(std::string_view bytes) {
+  ValueInputs in;
+  std::size_t at = 0;
+  const auto take = [&](void* p, std::size_t size) {
+    if (bytes.size() - at < size) throw InputError("value inputs: truncated bytes");
+    std::memcpy(p, bytes.data() + at, size);
+    at += size;
+  };
+  const auto count = [&](std::size_t width) {
+    std::uint64_t size = 0;
+    take(&size, sizeof size);
+    if (size > (bytes.size() - at) / width) throw InputError("value inputs: truncated bytes");
+    return static_cast<std::size_t>(size);
+  };
+  for (ModelRows* r : families(in)) {
+    for (std::vector<double>* c : columns_of(*r)) {
+      c->resize(count(sizeof(double)));
+      take(c->data(), c->size() * sizeof(double));
+    }
+    r->ended.resize(count(1));
+    take(r->ended.data(), r->ended.size());
+  }
+  if (at != bytes.size()) throw InputError("value inputs: trailing bytes");
+  return in;
 }
 
 namespace {
@@ -168,81 +302,93 @@ ValueModelName named_model(ValueModelSetting v) {
   }
 }
 
-/// `auto`: sbg when any customer has ended_on; otherwise the holdout race of the candidates.
-ModelSelection choose_model(const CustomerBase& b, const Scores& s, const ScoringConfig& cfg, day_t D) {
+/// The holdout of `auto` from the base's purchase span: sbg when any customer has ended_on, no
+/// holdout when the span is too short (bgnbd), else the window the candidates race on.
+ModelSelection plan_of(const ValueSpan& span) {
   ModelSelection sel;
   sel.automatic = true;
-  if (b.any_ended()) {
+  if (span.any_ended) {
     sel.winner = ValueModelName::sbg;
     sel.reason = "customers have ended_on: contracts with observed churn take sbg";
     return sel;
   }
-  // the observed purchase span of the scored customers
-  std::vector<std::vector<day_t>> days(s.size());
-  day_t first = std::numeric_limits<day_t>::max(), last = std::numeric_limits<day_t>::min();
-  for (std::size_t r = 0; r < s.size(); ++r) {
-    if (std::isnan(s.frequency[r])) continue;
-    purchase_days(b, s.customer[r], D, days[r]);
-    first = std::min(first, days[r].front());
-    last = std::max(last, days[r].back());
-  }
-  const std::int64_t span = last >= first ? static_cast<std::int64_t>(last) - first : 0;
-  sel.holdout_days = static_cast<std::int32_t>(std::min<std::int64_t>(365, span / 3));
-  sel.holdout_last = last;
+  const std::int64_t span_days = span.last >= span.first ? static_cast<std::int64_t>(span.last) - span.first : 0;
+  sel.holdout_days = static_cast<std::int32_t>(std::min<std::int64_t>(365, span_days / 3));
+  sel.holdout_last = span.last;
   if (sel.holdout_days < 1) {
     sel.winner = ValueModelName::bgnbd;
     sel.reason =
-        "the purchase span (" + std::to_string(span) + " days) is too short for a holdout; bgnbd is the default";
+        "the purchase span (" + std::to_string(span_days) + " days) is too short for a holdout; bgnbd is the default";
     return sel;
   }
-  sel.holdout_first = last - sel.holdout_days + 1;
-  const day_t cal_end = sel.holdout_first - 1;
-  std::vector<ValueModelName> names{ValueModelName::bgnbd, ValueModelName::pareto_nbd, ValueModelName::mbgnbd};
-  if (cfg.opportunity_days > 0) names.push_back(ValueModelName::bgbb);
+  sel.holdout_first = span.last - sel.holdout_days + 1;
+  return sel;
+}
 
-  // calibration histories (x, t_x, T in days; BG/BB in periods) and holdout repeat purchases
-  Inputs cont, disc;
-  std::vector<double> actual;
-  std::vector<day_t> cal;
+/// Whether `plan` still has its candidates to race (a holdout was made).
+bool races(const ModelSelection& plan) { return plan.automatic && plan.holdout_days >= 1 && plan.candidates.empty(); }
+
+/// auto's calibration histories at the holdout cut (x, t_x, T in days; BG/BB in periods) and
+/// each customer's holdout repeat purchases (`actual`), merged.
+void gather_holdout(const CustomerBase& b, const Scores& s, const ScoringConfig& cfg, day_t D,
+                    const ModelSelection& plan, ModelRows& cont, ModelRows& disc) {
+  const day_t cal_end = plan.holdout_first - 1;
+  std::vector<day_t> days, cal;
   for (std::size_t r = 0; r < s.size(); ++r) {
-    if (days[r].empty() || days[r].front() > cal_end) continue;
-    cal.assign(days[r].begin(), std::upper_bound(days[r].begin(), days[r].end(), cal_end));
+    if (std::isnan(s.frequency[r])) continue;
+    purchase_days(b, s.customer[r], D, days);
+    if (days.empty() || days.front() > cal_end) continue;
+    cal.assign(days.begin(), std::upper_bound(days.begin(), days.end(), cal_end));
+    const auto held = static_cast<double>(days.size() - cal.size());
     cont.x.push_back(static_cast<double>(cal.size() - 1));
     cont.t_x.push_back(static_cast<double>(cal.back() - cal.front()));
     cont.T.push_back(static_cast<double>(cal_end - cal.front()));
+    cont.actual.push_back(held);
     if (cfg.opportunity_days > 0) {
       double x = 0, t_x = 0, n = 0;
       bgbb_inputs(cal, cal_end, cfg.opportunity_days, x, t_x, n);
       disc.x.push_back(x);
       disc.t_x.push_back(t_x);
       disc.n.push_back(n);
+      disc.actual.push_back(held);
     }
-    actual.push_back(static_cast<double>(days[r].size() - cal.size()));
   }
+  merge_rows(cont);
+  merge_rows(disc);
+}
+
+/// The candidates' race on the merged holdout rows: each fitted on the calibration part, the
+/// lowest per-customer mean absolute error of holdout repeat purchases wins.
+void race(const ValueInputs& in, const ScoringConfig& cfg, ModelSelection& sel) {
+  std::vector<ValueModelName> names{ValueModelName::bgnbd, ValueModelName::pareto_nbd, ValueModelName::mbgnbd};
+  if (cfg.opportunity_days > 0) names.push_back(ValueModelName::bgbb);
   double best = std::numeric_limits<double>::infinity();
   bool any = false;
   for (const auto name : names) {
     ModelCandidate c;
     c.name = name;
-    c.customers = actual.size();
-    const Inputs& in = name == ValueModelName::bgbb ? disc : cont;
+    const ModelRows& rows = name == ValueModelName::bgbb ? in.holdout_bgbb : in.holdout_continuous;
+    double customers = 0;
+    for (const double w : rows.weights) customers += w;
+    c.customers = static_cast<std::size_t>(customers);
     try {
-      const ModelData data = in.data();
+      const ModelData data = rows.data();
       const ValueModel m = fit_value_model(name, data, cfg.fit, cfg.penalizer);
-      std::vector<double> pred(actual.size());
+      std::vector<double> pred(rows.actual.size());
       expected_purchases(m, horizon_in_units(name, cfg, sel.holdout_days), data, pred);
       double err = 0, p = 0, a = 0;
       for (std::size_t i = 0; i < pred.size(); ++i) {
-        err += std::fabs(pred[i] - actual[i]);
-        p += pred[i];
-        a += actual[i];
+        const double w = rows.weights[i];
+        err += w * std::fabs(pred[i] - rows.actual[i]);
+        p += w * pred[i];
+        a += w * rows.actual[i];
       }
       if (!std::isfinite(err)) throw FitError("non-finite holdout predictions");
       c.fitted = true;
       c.log_likelihood = m.log_likelihood;
       c.aic = m.aic;
       c.bic = m.bic;
-      c.holdout_mae = err / static_cast<double>(pred.size());
+      c.holdout_mae = err / customers;
       c.holdout_predicted = p;
       c.holdout_actual = a;
       if (c.holdout_mae < best) {  // ties: the earlier candidate (table order) stays
@@ -258,14 +404,13 @@ ModelSelection choose_model(const CustomerBase& b, const Scores& s, const Scorin
   if (!any) {
     sel.winner = ValueModelName::bgnbd;
     sel.reason = "no candidate could be fitted on the calibration part; bgnbd is the default";
-    return sel;
+    return;
   }
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6g", best);
   sel.reason = std::string(to_string(sel.winner)) +
                " has the lowest mean absolute error of holdout repeat purchases (" + buf +
                " per customer over the last " + std::to_string(sel.holdout_days) + " days)";
-  return sel;
 }
 
 /// Known-lost customers (ended_on before T): p_alive 0, expected purchases 0, expected value 0.
@@ -354,75 +499,174 @@ bool model_path(const CustomerBase& base, const ScoringConfig& config) {
          !base.ended_on.empty();
 }
 
-void score_value_models(const CustomerBase& base, const ScoringConfig& config, unsigned threads, ScoreResult& out) {
-  Scores& s = out.scores;
+namespace {
+
+/// The value_model setting that names `model`.
+ValueModelSetting setting_of(ValueModelName model) {
+  switch (model) {
+    case ValueModelName::pareto_nbd:
+      return ValueModelSetting::pareto_nbd;
+    case ValueModelName::mbgnbd:
+      return ValueModelSetting::mbgnbd;
+    case ValueModelName::bgbb:
+      return ValueModelSetting::bgbb;
+    case ValueModelName::sbg:
+      return ValueModelSetting::sbg;
+    default:
+      return ValueModelSetting::bgnbd;
+  }
+}
+
+/// `model`'s inputs of the scored rows, merged.
+ModelRows merged_inputs(const CustomerBase& b, const Scores& s, ValueModelName model, const ScoringConfig& cfg,
+                        day_t D) {
+  Inputs in = gather_inputs(b, s, model, cfg, D);
+  ModelRows rows;
+  static_cast<ModelColumns&>(rows) = std::move(static_cast<ModelColumns&>(in));
+  merge_rows(rows);
+  return rows;
+}
+
+/// Whether the model is BG/NBD fitted by its own fast fit (no penalty, no parameters given).
+bool own_bgnbd_fit(ValueModelName model, const ScoringConfig& cfg) {
+  return model == ValueModelName::bgnbd && !(cfg.penalizer > 0 && !cfg.bgnbd);
+}
+
+/// The plan of `auto` (or nothing for a named model).
+ModelSelection plan_for(const ScoringConfig& cfg, const ValueSpan& span) {
+  return cfg.value_model == ValueModelSetting::automatic ? plan_of(span) : ModelSelection{};
+}
+
+double weight_sum(const ModelRows& rows) {
+  double w = 0;
+  for (const double x : rows.weights) w += x;
+  return w;
+}
+
+}  // namespace
+
+ValueInputs gather_value_inputs(const CustomerBase& base, const ScoreResult& out, const ScoringConfig& config,
+                                const ValueSpan& span) {
+  ValueInputs in;
+  const Scores& s = out.scores;
   const day_t D = out.as_of;
+  const ModelSelection plan = plan_for(config, span);
+  if (races(plan)) {
+    gather_holdout(base, s, config, D, plan, in.holdout_continuous, in.holdout_bgbb);
+    in.continuous = merged_inputs(base, s, ValueModelName::bgnbd, config, D);
+    if (config.opportunity_days > 0) in.bgbb = merged_inputs(base, s, ValueModelName::bgbb, config, D);
+    return in;
+  }
+  const ValueModelName model = plan.automatic ? plan.winner : named_model(config.value_model);
+  if (model == ValueModelName::bgbb && !(config.opportunity_days > 0)) return in;  // refused by the fit
+  ModelRows rows = merged_inputs(base, s, model, config, D);
+  (model == ValueModelName::sbg ? in.sbg : model == ValueModelName::bgbb ? in.bgbb : in.continuous) = std::move(rows);
+  return in;
+}
+
+void fit_purchase_model(const ValueInputs& in, const ValueSpan& span, const ScoringConfig& config, ScoreResult& out) {
   ScoringConfig cfg = config;
   ValueModelName model = named_model(config.value_model);
   if (config.value_model == ValueModelSetting::automatic) {
-    out.selection = choose_model(base, s, config, D);
+    out.selection = plan_of(span);
+    if (races(out.selection)) race(in, config, out.selection);
     model = out.selection.winner;
   }
-  cfg.value_model = model == ValueModelName::pareto_nbd ? ValueModelSetting::pareto_nbd
-                    : model == ValueModelName::mbgnbd   ? ValueModelSetting::mbgnbd
-                    : model == ValueModelName::bgbb     ? ValueModelSetting::bgbb
-                    : model == ValueModelName::sbg      ? ValueModelSetting::sbg
-                                                        : ValueModelSetting::bgnbd;
+  cfg.value_model = setting_of(model);
   if ((model == ValueModelName::bgbb && !(cfg.opportunity_days > 0)))
     throw ConfigError("config: value_model bgbb needs opportunity_days (the days of one purchase opportunity)");
-
-  // BG/NBD with a penalty: the penalised fit through the generic layer, then taken as given
-  std::optional<ValueModel> penalized;
-  std::string penalized_error;
-  if (model == ValueModelName::bgnbd && cfg.penalizer > 0 && !cfg.bgnbd) {
-    const Inputs in = gather_inputs(base, s, model, cfg, D);
-    try {
-      penalized = fit_value_model(ValueModelName::bgnbd, in.data(), cfg.fit, cfg.penalizer);
-      const auto& p = penalized->params;
-      cfg.bgnbd = BgNbdParams{p[0], p[1], p[2], p[3], penalized->log_likelihood};
-    } catch (const Error& e) {
-      penalized_error = fit_failure(model, in.row.size(), e.what());
-      cfg.value_model = ValueModelSetting::sbg;  // keeps fit_value_models off BG/NBD's unpenalised fit
+  const ModelRows& rows = model == ValueModelName::sbg    ? in.sbg
+                          : model == ValueModelName::bgbb ? in.bgbb
+                                                          : in.continuous;
+  out.purchase_model = ValueModel{};
+  out.purchase_model.name = model;
+  if (own_bgnbd_fit(model, cfg)) return;  // BG/NBD's own fit: fit_value_models
+  out.bgnbd = {};
+  out.bgnbd_fitted = false;
+  out.bgnbd_error.clear();
+  out.bgnbd_customers = static_cast<std::size_t>(weight_sum(rows));
+  try {
+    if (const auto given = given_params(model, cfg)) {
+      out.purchase_model = make_value_model(model, *given);
+    } else {
+      out.purchase_model = fit_value_model(model, rows.data(), cfg.fit, cfg.penalizer);
+      out.bgnbd_fitted = true;
     }
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const Error& e) {  // FitError (and InputError for data a kernel refuses): unavailable
+    out.bgnbd_error = fit_failure(model, out.bgnbd_customers, e.what());
+    out.purchase_model.params.clear();
   }
-  // Gamma-Gamma (and BG/NBD when it is the model) as today; the other models here
+  if (model == ValueModelName::bgnbd && out.bgnbd_error.empty()) {  // penalised BG/NBD, taken as given later
+    const auto& p = out.purchase_model.params;
+    out.bgnbd = BgNbdParams{p[0], p[1], p[2], p[3], out.purchase_model.log_likelihood};
+  }
+}
+
+ScoringConfig partition_config(const ScoreResult& fitted, const ScoringConfig& config) {
+  ScoringConfig cfg = config;
+  const ValueModelName model = fitted.purchase_model.name;
+  cfg.value_model = setting_of(model);
+  cfg.penalizer = 0;  // the parameters are given
+  if (!fitted.bgnbd_error.empty()) {
+    cfg.fit.min_customers = std::numeric_limits<std::uint32_t>::max();  // no partition fits: unavailable
+    cfg.bgnbd.reset();
+    cfg.pareto_nbd.reset();
+    cfg.mbgnbd.reset();
+    cfg.bgbb.reset();
+    cfg.sbg.reset();
+    cfg.gamma_gamma.reset();
+    return cfg;
+  }
+  const auto gamma_gamma = cfg.gamma_gamma;
+  keep_model_params(fitted, cfg);
+  cfg.gamma_gamma = gamma_gamma;
+  return cfg;
+}
+
+void score_value_models(const CustomerBase& base, const ScoringConfig& config, unsigned threads, ScoreResult& out) {
+  Scores& s = out.scores;
+  const day_t D = out.as_of;
+  const ValueSpan span = config.value_model == ValueModelSetting::automatic ? value_span(base, out) : ValueSpan{};
+  fit_purchase_model(gather_value_inputs(base, out, config, span), span, config, out);
+  const ValueModelName model = out.purchase_model.name;
+  ScoringConfig cfg = config;
+  cfg.value_model = setting_of(model);
+  const bool own_fit = own_bgnbd_fit(model, cfg);
+  const bool penalized = model == ValueModelName::bgnbd && !own_fit;
+  if (penalized && out.bgnbd_error.empty()) cfg.bgnbd = out.bgnbd;
+  if (penalized && !out.bgnbd_error.empty())
+    cfg.value_model = ValueModelSetting::sbg;  // keeps fit_value_models off BG/NBD's unpenalised fit
+  // Gamma-Gamma (and BG/NBD by its own fit) in fit_value_models; the purchase model's figures stay
+  const ScoreResult kept = [&] {
+    ScoreResult k;
+    k.bgnbd = out.bgnbd;
+    k.bgnbd_fitted = out.bgnbd_fitted;
+    k.bgnbd_error = out.bgnbd_error;
+    k.bgnbd_customers = out.bgnbd_customers;
+    return k;
+  }();
   fit_value_models(cfg, out);
-  if (penalized) out.bgnbd_fitted = true;
-  if (!penalized_error.empty()) {
-    out.bgnbd = {};
-    out.bgnbd_error = penalized_error;
+  if (!own_fit) {
+    out.bgnbd = kept.bgnbd;
+    out.bgnbd_fitted = kept.bgnbd_fitted;
+    out.bgnbd_error = kept.bgnbd_error;
+    out.bgnbd_customers = kept.bgnbd_customers;
   }
   const double rate_per_unit = config.discount_rate * period_days(model, cfg) / days_per_year;
   const double horizon = horizon_in_units(model, cfg, cfg.horizon_days);
   if (model == ValueModelName::bgnbd) {
+    const ValueModel penalized_model = out.purchase_model;
     fill_value_columns(cfg, threads, out);
     record_bgnbd_model(out);
-    if (penalized) out.purchase_model = *penalized;  // with its standard errors, AIC and BIC
+    if (penalized && out.bgnbd_error.empty()) out.purchase_model = penalized_model;  // with its standard errors
     if (out.bgnbd_error.empty()) {
       if (config.discount_rate != 0 && out.value_known())
         discounted_value(out.purchase_model, gather_inputs(base, s, model, cfg, D), horizon, rate_per_unit, out);
     }
   } else {
     const Inputs in = gather_inputs(base, s, model, cfg, D);
-    out.bgnbd = {};
-    out.bgnbd_fitted = false;
-    out.bgnbd_error.clear();
-    out.bgnbd_customers = in.row.size();
-    out.purchase_model = ValueModel{};
-    out.purchase_model.name = model;
-    try {
-      if (const auto given = given_params(model, cfg)) {
-        out.purchase_model = make_value_model(model, *given);
-      } else {
-        out.purchase_model = fit_value_model(model, in.data(), cfg.fit, cfg.penalizer);
-        out.bgnbd_fitted = true;
-      }
-    } catch (const ConfigError&) {
-      throw;
-    } catch (const Error& e) {  // FitError (and InputError for data a kernel refuses): unavailable
-      out.bgnbd_error = fit_failure(model, in.row.size(), e.what());
-      out.purchase_model.params.clear();
-    }
     std::vector<double> alive(in.row.size(), nan), expected(in.row.size(), nan);
     if (out.bgnbd_error.empty()) {
       try {

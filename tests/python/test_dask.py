@@ -207,7 +207,108 @@ def test_dask_ended_on_and_discount_equal_one_machine(client, tmp_path):
     assert_same_scores(one, dist)
 
 
-def test_dask_refuses_other_value_models_clearly(client, tmp_path):
-    fr = text_frames(tmp_path, customers=50)
-    with pytest.raises(rapport.ConfigError, match="rapport.dask supports value_model 'bgnbd' only"):
-        rdask.score(*unaligned(fr), config={"value_model": "auto"})
+def _one_and_dask(fr, cfg, parts=(7, 11, 5, 3), npartitions=5):
+    """(scores, summary) of one machine and of the cluster for the same rows and config."""
+    with pytest.warns(rapport.RejectedRowsWarning):
+        base = rapport.load(*(fr[t] for t in TABLES))
+    one = rapport.score(base, config=cfg)
+    one_summary = rapport.summary(base, config=cfg)
+    run = rdask.score_run(*unaligned(fr, parts), npartitions=npartitions, config=cfg)
+    return one, one_summary, run, run.scores.compute(), rdask.summary(run)
+
+
+@pytest.mark.parametrize("cfg", [{"value_model": "pareto_nbd"}, {"value_model": "mbgnbd"},
+                                 {"value_model": "bgbb", "opportunity_days": 30},
+                                 {"value_model": "pareto_nbd", "discount_rate": 0.1},
+                                 {"penalizer": 0.01}],
+                         ids=["pareto_nbd", "mbgnbd", "bgbb", "pareto_nbd_discounted", "bgnbd_penalized"])
+def test_dask_every_value_model_equals_one_machine(client, tmp_path, cfg):
+    """Each partition sends its model inputs merged into distinct rows with customer counts; the
+    client merges them again and fits once through the one weighted fit, as one machine fits its
+    own merged rows: the same parameters bit for bit, so the same scores and summary."""
+    fr = text_frames(tmp_path, customers=500, seed=3)
+    one, one_summary, run, dist, dist_summary = _one_and_dask(fr, cfg)
+    model = cfg.get("value_model", "bgnbd")
+    assert run.purchase_model == model
+    assert one["p_alive"].notna().sum() > 100 and one["expected_value"].notna().sum() > 100
+    assert_same_scores(one, dist)
+    for col in ("p_alive", "expected_purchases", "expected_value", "upserve_value", "upserve_score"):
+        a = one.sort_values("customer_id")[col].to_numpy()
+        b = dist.sort_values("customer_id")[col].to_numpy()
+        assert np.array_equal(a, b, equal_nan=True), col  # bit for bit, not only within 1e-12
+    if model != "bgnbd":
+        pm = one_summary["purchase_model"]
+        assert pm["name"] == model and pm["fitted"] and pm["customers"] > 100
+        assert pm["std_errors"] == dist_summary["purchase_model"]["std_errors"]
+    assert_same_summary(one_summary, dist_summary)
+
+
+def test_dask_sbg_on_contracts_equals_one_machine(client, tmp_path):
+    """sBG on ended_on data: every scored customer's (periods, ended) merged per partition."""
+    fr = text_frames(tmp_path, customers=400, seed=9)
+    cu = fr["customers"]
+    ended = (pd.to_datetime(cu["acquired_on"], errors="coerce") + pd.Timedelta(days=200)).dt.strftime("%Y-%m-%d")
+    cu["ended_on"] = np.where(np.arange(len(cu)) % 3 == 1, ended.fillna(""), "")
+    for cfg in ({"value_model": "sbg", "contract_period_days": 30}, {"value_model": "auto"}):
+        one, one_summary, run, dist, dist_summary = _one_and_dask(fr, cfg)
+        assert run.purchase_model == "sbg" and one_summary["purchase_model"]["name"] == "sbg"
+        assert_same_scores(one, dist)
+        assert np.array_equal(one.sort_values("customer_id")["p_alive"].to_numpy(),
+                              dist.sort_values("customer_id")["p_alive"].to_numpy(), equal_nan=True)
+        assert_same_summary(one_summary, dist_summary)
+
+
+@pytest.mark.parametrize("opportunity_days", [None, 30])
+def test_dask_auto_chooses_as_one_machine(client, tmp_path, opportunity_days):
+    """auto: the partitions' spans give the holdout cut, their calibration rows and holdout
+    repeat purchases race the candidates on the client; the choice and every candidate's holdout
+    figures land in the summary exactly as one machine's, and the winner scores the partitions."""
+    fr = text_frames(tmp_path, customers=600, seed=13)
+    cfg = {"value_model": "auto"} if opportunity_days is None else {"value_model": "auto", "opportunity_days": 30}
+    one, one_summary, run, dist, dist_summary = _one_and_dask(fr, cfg, npartitions=4)
+    sel = one_summary["model_selection"]
+    names = [c["name"] for c in sel["candidates"]]
+    assert names == ["bgnbd", "pareto_nbd", "mbgnbd"] + ([] if opportunity_days is None else ["bgbb"])
+    assert sel["holdout_days"] > 0 and all(c["fitted"] for c in sel["candidates"])
+    winner = one_summary["purchase_model"]["name"]
+    assert run.purchase_model == winner and winner in names
+    assert dist_summary["model_selection"] == sel  # every holdout figure bit for bit
+    assert_same_scores(one, dist)
+    assert_same_summary(one_summary, dist_summary)
+
+
+
+
+def test_in_order_puts_rows_back_in_input_order():
+    """Rows tagged (source partition, row) come back in input order; a frame already in order is
+    handed back as it is (no copy)."""
+    # source partition 1 row 0 must follow partition 0 row 2; row numbers restart per partition
+    df = pd.DataFrame({"v": ["c", "a", "d", "b"], "_src": [0, 0, 1, 0], "_row": [2, 0, 0, 1]}, index=[7, 3, 1, 0])
+    out = rdask._in_order(df)
+    assert list(out["v"]) == ["a", "b", "c", "d"] and list(out.index) == [0, 1, 2, 3]
+    assert rdask._in_order(out) is out
+    assert rdask._in_order(None) is None
+    assert len(rdask._in_order(df.iloc[:0])) == 0
+
+
+@pytest.mark.parametrize("cfg", [{"intervals": 0.9}, {"intervals": 0.8, "value_model": "pareto_nbd", "discount_rate": 0.1},
+                                 {"intervals": 0.9, "value_model": "auto", "opportunity_days": 30},
+                                 {"intervals": 0.9, "interval_method": "bootstrap", "interval_draws": 30}],
+                         ids=["bgnbd", "pareto_nbd_discounted", "auto", "bootstrap"])
+def test_dask_intervals_equal_one_machine(client, tmp_path, cfg):
+    """Intervals in two steps: the client draws the parameters once from every partition's merged
+    interval patterns (as one process draws them from its whole base's), each partition evaluates
+    its rows under the draws: every _lo/_hi column equal to rapport.score's bit for bit."""
+    fr = text_frames(tmp_path, customers=400, seed=17)
+    one, _, run, dist, _ = _one_and_dask(fr, cfg, npartitions=3)
+    cols = ["p_alive_lo", "p_alive_hi", "expected_purchases_lo", "expected_purchases_hi", "expected_value_lo",
+            "expected_value_hi"]
+    assert list(one.columns[-6:]) == cols and list(dist.columns) == list(one.columns)
+    a = one.sort_values("customer_id").reset_index(drop=True)
+    b = dist.sort_values("customer_id").reset_index(drop=True)
+    buyers = a["p_alive"].notna()
+    assert buyers.sum() > 100 and (a.loc[buyers, "p_alive_lo"] <= a.loc[buyers, "p_alive"]).all()
+    assert (a.loc[buyers, "expected_value_hi"] > a.loc[buyers, "expected_value_lo"]).mean() > 0.9
+    for col in cols:
+        assert np.array_equal(a[col].to_numpy(), b[col].to_numpy(), equal_nan=True), col
+    assert_same_scores(one, dist)
