@@ -2,7 +2,7 @@
 // LF; a leading UTF-8 BOM skipped; blank lines skipped). Fields are taken verbatim.
 #pragma once
 
-#include "io/record_source.hpp"
+#include "base/record_source.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -10,7 +10,7 @@
 
 namespace rapport::detail {
 
-struct CsvRecord;  // io/csv.hpp
+struct CsvRecord;  // base/csv.hpp
 
 /// A stream of records: the header first, then the data rows in read order.
 class RecordSource {

@@ -1,7 +1,7 @@
 // The SQLite backend: one connection, a deferred read transaction as the snapshot, statements
 // stepped row by row (no result held in memory), prepared inserts with bound values.
-#include "io/csv.hpp"
-#include "io/db_connection.hpp"
+#include "base/csv.hpp"
+#include "db/db_connection.hpp"
 
 #include <rapport/error.hpp>
 

@@ -4,9 +4,9 @@
 
 #include <rapport/error.hpp>
 
+#include "base/csv.hpp"
 #include "base/rows.hpp"
 #include "graph/edge_list.hpp"
-#include "io/csv.hpp"
 
 #include "util/parallel.hpp"
 

@@ -3,7 +3,7 @@
 #include <rapport/io/html_report.hpp>
 #include <rapport/version.hpp>
 
-#include "io/html_svg.hpp"
+#include "report/html_svg.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -3,7 +3,7 @@
 
 #include <rapport/version.hpp>
 
-#include "io/html_svg.hpp"
+#include "report/html_svg.hpp"
 
 #include <algorithm>
 #include <cmath>
