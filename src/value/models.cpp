@@ -3,7 +3,6 @@
 /// (model_kernels.hpp), the maximum-likelihood fit in log-parameters (optional L2 penalty,
 /// several starts, the damped Newton of newton.hpp with numeric derivatives where a kernel has no
 /// analytic ones), standard errors from the inverse Hessian, AIC/BIC, and the per-row predictions.
-#include <rapport/scoring/config.hpp>
 #include <rapport/value/models.hpp>
 
 #include "util/parallel.hpp"
@@ -322,7 +321,6 @@ std::span<const std::string_view> param_names(ValueModelName model) noexcept {
 }
 
 ValueModel fit_value_model(ValueModelName model, const ModelData& data, const FitOptions& options, double penalizer) {
-  validate(options);
   if (!std::isfinite(penalizer) || penalizer < 0) {
     throw ConfigError("fit_value_model: penalizer must be finite and >= 0, got " + detail::format_double(penalizer));
   }

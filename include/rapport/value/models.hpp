@@ -76,6 +76,9 @@ struct ValueModel {
 };
 
 /// Fits `model` by maximum likelihood over `data`, maximising LL − penalizer·Σ(log θ)².
+/// `options` are taken as given, as by fit_bgnbd(): their domains are the settings registry's
+/// (rapport::validate(const FitOptions&) in rapport/scoring/config.hpp, a layer above this one),
+/// which the entry points that take them from a user check (score(), validate(), Python).
 /// @throws FitError when fewer than `options.min_customers` customers qualify, on no convergence,
 /// or for a model-specific impossibility (bgnbd: no repeat buyer; gamma_gamma: q <= 1).
 /// @throws InputError naming the row when an input is negative, non-finite or inconsistent
