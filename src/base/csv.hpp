@@ -4,6 +4,8 @@
 
 #include "base/record_source.hpp"
 
+#include <rapport/export.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -56,7 +58,7 @@ struct CsvRecord {
 };
 
 /// The CSV file reader; the loader's record source for CSV input.
-class CsvReader final : public RecordSource {
+class RAPPORT_API CsvReader final : public RecordSource {
 public:
   /// Opens `path`; throws InputError when it cannot be opened.
   explicit CsvReader(const std::string& path);

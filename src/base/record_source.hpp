@@ -4,6 +4,7 @@
 #pragma once
 
 #include <rapport/base/data.hpp>
+#include <rapport/export.hpp>
 
 #include <memory>
 #include <string>
@@ -35,6 +36,6 @@ struct RecordSources {
 
 /// Loads a base from record sources through the same row rules as load_csv (rejects, counts,
 /// strict mode). Defined beside load_csv.
-LoadResult load_records(RecordSources& sources, const LoadOptions& options);
+RAPPORT_API LoadResult load_records(RecordSources& sources, const LoadOptions& options);
 
 }  // namespace rapport::detail
