@@ -7,8 +7,9 @@
 # (kept where they are so that users' include lines stay valid) are mapped explicitly.
 cmake_minimum_required(VERSION 3.25)
 if(NOT RAPPORT_SOURCE_DIR)
-  get_filename_component(RAPPORT_SOURCE_DIR ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
+  set(RAPPORT_SOURCE_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
 endif()
+get_filename_component(RAPPORT_SOURCE_DIR ${RAPPORT_SOURCE_DIR} ABSOLUTE)
 
 # The layers, lowest first, and what each may use (no area may use one above it).
 set(areas util base value graph scoring io db report)
