@@ -2,7 +2,10 @@ include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 set(RAPPORT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/rapport)
 
-install(TARGETS rapport EXPORT rapportTargets
+# The area libraries and the umbrella, exported as rapport::core, rapport::db, rapport::report and
+# rapport::rapport (one export set; a consumer's find_package(rapport COMPONENTS ...) says which
+# areas it uses, and the config then finds only their dependencies).
+install(TARGETS rapport_core rapport_db rapport_report rapport EXPORT rapportTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
@@ -11,8 +14,8 @@ install(DIRECTORY include/rapport DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/include/rapport/export.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/rapport)
 install(EXPORT rapportTargets NAMESPACE rapport:: DESTINATION ${RAPPORT_CMAKE_DIR})
 
-# A static librapport hands its PRIVATE link dependencies (SQLite, libpq) to its users' link.
-get_target_property(_rapport_type rapport TYPE)
+# A static librapport_db hands its PRIVATE link dependencies (SQLite, libpq) to its users' link.
+get_target_property(_rapport_type rapport_db TYPE)
 if(_rapport_type STREQUAL "STATIC_LIBRARY")
   set(RAPPORT_PACKAGE_STATIC ON)
 else()

@@ -7,11 +7,11 @@
 #include <rapport/base/time.hpp>
 #include <rapport/error.hpp>
 #include <rapport/graph/centrality.hpp>
-#include <rapport/graph/referral.hpp>
 #include <rapport/io/database.hpp>
 #include <rapport/io/html_report.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/config.hpp>
+#include <rapport/scoring/referral.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/scorer.hpp>
 #include <rapport/value/value.hpp>

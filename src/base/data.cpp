@@ -1,10 +1,10 @@
 #include <rapport/base/data.hpp>
 
+#include "base/csv.hpp"
 #include "base/id_index.hpp"
 #include "base/parse.hpp"
+#include "base/record_source.hpp"
 #include "base/rows.hpp"
-#include "io/csv.hpp"
-#include "io/record_source.hpp"
 #include "util/file_reader.hpp"
 #include "util/parallel.hpp"
 

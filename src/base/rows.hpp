@@ -12,8 +12,8 @@
 #include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 
+#include "base/csv.hpp"
 #include "base/parse.hpp"
-#include "io/csv.hpp"
 
 #include <cstddef>
 #include <optional>

@@ -12,10 +12,6 @@
 #include <rapport/error.hpp>
 #include "util/parallel.hpp"
 
-#include "io/csv_write.hpp"
-#include "io/output_file.hpp"
-#include "io/write_rows.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -491,23 +487,6 @@ CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options) {
   result.iterations = iterations;
   result.residual = norm > 0 ? residual / norm : residual;
   return result;
-}
-
-void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
-                          const std::vector<double>& values, const std::string& column) {
-  if (names.size() != values.size()) throw UsageError("write_centrality_csv: names and values differ in length");
-  detail::OutputFile file(path);
-  auto& out = file.buffer();
-  out.append("id,");
-  detail::append_csv_field(out, column);
-  out.push_back('\n');
-  detail::write_rows_parallel(file, names.size(), 0, [&](std::string& text, std::size_t k) {
-    detail::append_csv_field(text, names[k]);
-    text.push_back(',');
-    detail::append_number(text, values[k]);
-    text.push_back('\n');
-  });
-  file.commit();
 }
 
 }  // namespace rapport

@@ -4,10 +4,10 @@
 
 #include <rapport/error.hpp>
 
+#include "base/csv.hpp"
 #include "base/id_index.hpp"
 #include "base/rows.hpp"
 #include "graph/edge_list.hpp"
-#include "io/csv.hpp"
 #include "util/file_reader.hpp"
 
 #include "util/parallel.hpp"

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <rapport/base/data.hpp>
+#include <rapport/export.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include <charconv>
@@ -64,6 +65,6 @@ inline void append_uint(std::string& out, std::uint64_t v) {
 /// Appends row `r` of a scoring run as one line of the scores CSV (score_columns() order, line
 /// ending included): the single spelling of a score row, for the CSV writer and the database
 /// write-back alike. Defined in writers.cpp.
-void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r);
+RAPPORT_API void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r);
 
 }  // namespace rapport::detail

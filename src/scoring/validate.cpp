@@ -6,8 +6,7 @@
 // base's purchase rows with the same day rule (UTC dates, same-day rows merged).
 #include <rapport/scoring/validate.hpp>
 
-#include <rapport/graph/referral.hpp>
-#include <rapport/io/writers.hpp>
+#include <rapport/scoring/referral.hpp>
 
 #include "scoring/score_steps.hpp"
 #include "value/model_columns.hpp"

@@ -3,7 +3,6 @@
 /// (model_kernels.hpp), the maximum-likelihood fit in log-parameters (optional L2 penalty,
 /// several starts, the damped Newton of newton.hpp with numeric derivatives where a kernel has no
 /// analytic ones), standard errors from the inverse Hessian, AIC/BIC, and the per-row predictions.
-#include <rapport/scoring/config.hpp>
 #include <rapport/value/models.hpp>
 
 #include "util/parallel.hpp"

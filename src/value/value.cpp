@@ -1094,6 +1094,7 @@ std::optional<detail::NewtonResult<4>> fit_bgnbd_rows(const detail::BgNbdData& d
 
 BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
                       const FitOptions& options) {
+  validate(options);
   if (x.size() < options.min_customers) {
     throw FitError("fit_bgnbd: " + std::to_string(x.size()) + " customers, at least " +
                    std::to_string(options.min_customers) + " required");
@@ -1130,6 +1131,7 @@ BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x, st
 }
 
 GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const double> m, const FitOptions& options) {
+  validate(options);
   const detail::GammaGammaData data = detail::compress_gamma_gamma(x, m);
   if (data.customers < options.min_customers || data.customers == 0) {
     throw FitError("fit_gamma_gamma: " + std::to_string(data.customers) + " of " + std::to_string(x.size()) +

@@ -3,8 +3,8 @@
 #include <rapport/base/data.hpp>
 #include <rapport/base/generate.hpp>
 
+#include "base/csv.hpp"
 #include "base/id_index.hpp"
-#include "io/csv.hpp"
 
 #include "support/temp_dir.hpp"
 

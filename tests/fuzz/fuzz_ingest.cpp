@@ -11,7 +11,7 @@
 #include <rapport/graph/centrality.hpp>
 #include <rapport/scoring/score.hpp>
 
-#include "io/csv.hpp"
+#include "base/csv.hpp"
 #include "support/temp_dir.hpp"
 
 #include <cstdint>

@@ -2,7 +2,7 @@
 // hand-drawn referral graphs with hand-computed results.
 #include <rapport/base/generate.hpp>
 #include <rapport/graph/boost.hpp>
-#include <rapport/graph/referral.hpp>
+#include <rapport/scoring/referral.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include <boost/graph/breadth_first_search.hpp>

@@ -1,5 +1,5 @@
 // RFC 4180 reader: quoting, line endings, BOM, blank lines, line numbers, malformed input.
-#include "io/csv.hpp"
+#include "base/csv.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 #include <rapport/io/database.hpp>
 #include <rapport/io/writers.hpp>
 
-#include "io/db_connection.hpp"
+#include "db/db_connection.hpp"
 
 #include "support/temp_dir.hpp"
 

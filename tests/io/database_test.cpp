@@ -6,8 +6,8 @@
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/scorer.hpp>
 
-#include "io/csv.hpp"
-#include "io/db_connection.hpp"
+#include "base/csv.hpp"
+#include "db/db_connection.hpp"
 
 #include "support/temp_dir.hpp"
 

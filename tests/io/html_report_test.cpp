@@ -3,7 +3,7 @@
 #include <rapport/base/generate.hpp>
 #include <rapport/io/html_report.hpp>
 
-#include "io/html_svg.hpp"
+#include "report/html_svg.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -15,18 +15,35 @@ foreach(f IN LISTS _package_files)
     message(FATAL_ERROR "${f} names a private dependency (${CMAKE_MATCH_0})")
   endif()
 endforeach()
-execute_process(COMMAND ${CMAKE_COMMAND} -S ${RAPPORT_SOURCE_DIR}/tests/package -B ${CONSUMER_DIR}/build
-                        -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release
-                        "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_LINK_FLAGS}"
-                RESULT_VARIABLE rc)
+# Configures, builds and runs one consumer project of tests/package against the prefix.
+function(build_and_run source build binary)
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${source} -B ${build}
+                          -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release
+                          "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_LINK_FLAGS}"
+                  RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "configuring ${source} against the installed package failed")
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} --build ${build} RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "building ${source} failed")
+  endif()
+  execute_process(COMMAND ${build}/${binary} WORKING_DIRECTORY ${build} RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "the consumer ${binary} failed")
+  endif()
+endfunction()
+
+# The umbrella rapport::rapport (every area).
+build_and_run(${RAPPORT_SOURCE_DIR}/tests/package ${CONSUMER_DIR}/build consumer)
+
+# rapport::core alone: builds, runs, and needs neither libpq nor libsqlite3 (ldd lists every
+# shared library the binary loads, directly or through another).
+build_and_run(${RAPPORT_SOURCE_DIR}/tests/package/core ${CONSUMER_DIR}/build-core core_consumer)
+execute_process(COMMAND ldd ${CONSUMER_DIR}/build-core/core_consumer OUTPUT_VARIABLE _needed RESULT_VARIABLE rc)
 if(rc)
-  message(FATAL_ERROR "configuring the consumer against the installed package failed")
+  message(FATAL_ERROR "ldd core_consumer failed")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${CONSUMER_DIR}/build RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "building the consumer failed")
-endif()
-execute_process(COMMAND ${CONSUMER_DIR}/build/consumer RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "the consumer failed")
+if(_needed MATCHES "libpq|libsqlite3|librapport_db|librapport_report")
+  message(FATAL_ERROR "the rapport::core consumer loads ${CMAKE_MATCH_0}:\n${_needed}")
 endif()

@@ -302,3 +302,30 @@ TEST(ValueModels, DiscountedExpectationByPartsMatchesDirectIntegral) {
   rapport::discounted_expected_purchases(m, t, 0.0, data, check);
   EXPECT_EQ(check, plain);
 }
+
+// Every fit checks its FitOptions first, whatever the caller (the value area declares the check;
+// the settings registry defines it): max_iterations 0 and a tolerance of 0 are out of their
+// domains ([1, 100000] and (0, 1]), so each fit throws ConfigError naming the option before
+// looking at the data.
+TEST(ValueModels, EveryFitChecksItsOptions) {
+  const std::vector<double> x{0, 1, 2}, t_x{0, 5, 9}, T{10, 10, 10}, m{0, 20, 30};
+  rapport::FitOptions no_iterations;
+  no_iterations.max_iterations = 0;
+  rapport::FitOptions no_tolerance;
+  no_tolerance.gradient_tolerance = 0;
+  rapport::ModelData data;
+  data.x = x;
+  data.t_x = t_x;
+  data.T = T;
+  for (const auto& bad : {no_iterations, no_tolerance}) {
+    const std::string name = bad.max_iterations == 0 ? "fit.max_iterations" : "fit.gradient_tolerance";
+    try {
+      rapport::fit_value_model(rapport::ValueModelName::pareto_nbd, data, bad);
+      FAIL() << "fit_value_model accepted bad " << name;
+    } catch (const rapport::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(rapport::fit_bgnbd(x, t_x, T, bad), rapport::ConfigError);
+    EXPECT_THROW(rapport::fit_gamma_gamma(x, m, bad), rapport::ConfigError);
+  }
+}

@@ -318,10 +318,6 @@ RAPPORT_API void validate(const BgBbParams& params);
 /// @throws ConfigError naming the parameter.
 RAPPORT_API void validate(const SbgParams& params);
 
-/// Checks fit options (as the config's `fit`).
-/// @throws ConfigError naming the option.
-RAPPORT_API void validate(const FitOptions& options);
-
 /// Checks live Scorer options (names prefixed `scorer.` in messages).
 /// @throws ConfigError naming the option.
 RAPPORT_API void validate(const ScorerOptions& options);

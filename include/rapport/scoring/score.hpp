@@ -4,10 +4,10 @@
 
 #include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
-#include <rapport/graph/referral.hpp>
 #include <rapport/scoring/components.hpp>
 #include <rapport/scoring/config.hpp>
 #include <rapport/scoring/explain.hpp>
+#include <rapport/scoring/referral.hpp>
 #include <rapport/scoring/summary.hpp>
 #include <rapport/value/models.hpp>
 #include <rapport/value/value.hpp>

@@ -76,11 +76,12 @@ struct ValueModel {
 };
 
 /// Fits `model` by maximum likelihood over `data`, maximising LL − penalizer·Σ(log θ)².
+/// `options` are checked first (rapport::validate(const FitOptions&), rapport/value/value.hpp).
 /// @throws FitError when fewer than `options.min_customers` customers qualify, on no convergence,
 /// or for a model-specific impossibility (bgnbd: no repeat buyer; gamma_gamma: q <= 1).
 /// @throws InputError naming the row when an input is negative, non-finite or inconsistent
 /// (t_x > T, x > n, …) or the spans differ in length; ConfigError when `penalizer` is negative or
-/// not finite.
+/// not finite or `options` are out of their domains.
 RAPPORT_API ValueModel fit_value_model(ValueModelName model, const ModelData& data, const FitOptions& options = {},
                                        double penalizer = 0);
 

@@ -27,12 +27,19 @@ struct GammaGammaParams {
 };
 
 /// Options for the maximum-likelihood fits (domains: rapport::visit_fields<FitOptions>,
-/// checked by rapport::validate(const FitOptions&)).
+/// checked by rapport::validate(const FitOptions&) below).
 struct FitOptions {
   int max_iterations = 200;          ///< Newton / quasi-Newton iterations before giving up
   double gradient_tolerance = 1e-9;  ///< convergence: max |gradient| in log-parameter space, relative
   std::size_t min_customers = 10;    ///< fewer customers than this is a FitError
 };
+
+/// Checks fit options against their domains (as the config's `fit`; names prefixed `fit.` in
+/// messages). Every fit below calls it first. The domains are the settings registry's one schema
+/// (visit_fields<FitOptions> in rapport/scoring/config.hpp), which defines this function in the
+/// same library (rapport::core), so the value area declares it without including scoring.
+/// @throws ConfigError naming the option, e.g. "config: fit.max_iterations must be ...".
+RAPPORT_API void validate(const FitOptions& options);
 
 /// Fits BG/NBD by maximum likelihood in log-parameters (damped Newton, analytic derivatives).
 /// Identical (x, t_x, T) rows are merged first, so whole-day data with millions of customers
@@ -46,7 +53,8 @@ struct FitOptions {
 /// @param T age (days since first purchase). All three spans have the same length.
 /// @throws FitError when there are fewer than `min_customers` customers, no repeat buyer, or no
 /// convergence (including a likelihood that grows without bound, e.g. repeat buyers with t_x = 0).
-/// @throws UsageError when the spans differ in length.
+/// @throws UsageError when the spans differ in length; ConfigError when `options` are out of
+/// their domains.
 /// @throws InputError when a row has a negative or non-finite value, 0 < x < 1, or t_x > T.
 RAPPORT_API BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
                                   const FitOptions& options = {});
@@ -54,7 +62,8 @@ RAPPORT_API BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const dou
 /// Fits Gamma-Gamma by maximum likelihood in log-parameters over customers with x >= 1 and m > 0.
 /// @param x repeat purchases, @param m mean repeat spend. Rows with x < 1 or m <= 0 are skipped.
 /// @throws FitError when fewer than `min_customers` rows qualify, on no convergence, or when q <= 1.
-/// @throws UsageError when the spans differ in length.
+/// @throws UsageError when the spans differ in length; ConfigError when `options` are out of
+/// their domains.
 RAPPORT_API GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const double> m,
                                              const FitOptions& options = {});
 

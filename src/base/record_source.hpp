@@ -4,13 +4,14 @@
 #pragma once
 
 #include <rapport/base/data.hpp>
+#include <rapport/export.hpp>
 
 #include <memory>
 #include <string>
 
 namespace rapport::detail {
 
-struct CsvRecord;  // io/csv.hpp
+struct CsvRecord;  // base/csv.hpp
 
 /// A stream of records: the header first, then the data rows in read order.
 class RecordSource {
@@ -35,6 +36,6 @@ struct RecordSources {
 
 /// Loads a base from record sources through the same row rules as load_csv (rejects, counts,
 /// strict mode). Defined beside load_csv.
-LoadResult load_records(RecordSources& sources, const LoadOptions& options);
+RAPPORT_API LoadResult load_records(RecordSources& sources, const LoadOptions& options);
 
 }  // namespace rapport::detail

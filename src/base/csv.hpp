@@ -2,8 +2,10 @@
 // LF; a leading UTF-8 BOM skipped; blank lines skipped). Fields are taken verbatim.
 #pragma once
 
-#include "io/record_source.hpp"
+#include "base/record_source.hpp"
 #include "util/file_reader.hpp"
+
+#include <rapport/export.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -57,7 +59,7 @@ struct CsvRecord {
 };
 
 /// The CSV file reader; the loader's record source for CSV input.
-class CsvReader final : public RecordSource {
+class RAPPORT_API CsvReader final : public RecordSource {
 public:
   /// Opens `path`; throws InputError when it cannot be opened.
   explicit CsvReader(const std::string& path);

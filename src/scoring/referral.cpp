@@ -1,4 +1,4 @@
-#include <rapport/graph/referral.hpp>
+#include <rapport/scoring/referral.hpp>
 
 #include <rapport/graph/centrality.hpp>
 

@@ -1,13 +1,13 @@
 // Databases: names and URIs, the value spellings, and what is read and written (shared by every
-// backend; see io/db_connection.hpp).
+// backend; see db/db_connection.hpp).
 #include <rapport/io/database.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/summary.hpp>
 
+#include "base/csv.hpp"
 #include "base/rows.hpp"
-#include "io/csv.hpp"
+#include "db/db_connection.hpp"
 #include "io/csv_write.hpp"
-#include "io/db_connection.hpp"
 
 #include <algorithm>
 #include <array>

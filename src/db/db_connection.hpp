@@ -3,7 +3,7 @@
 // CSV spellings with native types; everything else (names, shapes, what is written) is shared.
 #pragma once
 
-#include "io/record_source.hpp"
+#include "base/record_source.hpp"
 
 #include <cstdint>
 #include <memory>

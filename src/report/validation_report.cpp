@@ -4,8 +4,8 @@
 
 #include <rapport/version.hpp>
 
-#include "io/html_svg.hpp"
-#include "io/validation_figures.hpp"
+#include "report/html_svg.hpp"
+#include "report/validation_figures.hpp"
 
 #include <algorithm>
 #include <cmath>

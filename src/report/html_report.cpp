@@ -3,8 +3,8 @@
 #include <rapport/io/html_report.hpp>
 #include <rapport/version.hpp>
 
-#include "io/html_svg.hpp"
-#include "io/validation_figures.hpp"
+#include "report/html_svg.hpp"
+#include "report/validation_figures.hpp"
 
 #include <nlohmann/json.hpp>
 

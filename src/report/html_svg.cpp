@@ -1,5 +1,5 @@
 // The HTML report's building blocks: formatting, escaping and inline SVG charts.
-#include "io/html_svg.hpp"
+#include "report/html_svg.hpp"
 #include "io/utf8.hpp"
 
 #include <rapport/io/writers.hpp>

@@ -1,4 +1,4 @@
-#include "io/csv.hpp"
+#include "base/csv.hpp"
 
 #include <rapport/base/data.hpp>
 

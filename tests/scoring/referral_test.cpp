@@ -1,6 +1,6 @@
 // The acquisition forest: earliest converted edge (ties by referrer key), cycles broken at the
 // latest (at, referred_id) edge, prospects as roots, katz reach, distinct direct referrals.
-#include <rapport/graph/referral.hpp>
+#include <rapport/scoring/referral.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // The PostgreSQL backend (libpq): one read-only REPEATABLE READ transaction as the snapshot,
 // each table streamed with COPY (SELECT * ...) TO STDOUT in text format, rows written with
 // COPY ... FROM STDIN. Sessions run in UTC with ISO dates, so instants print as UTC.
-#include "io/csv.hpp"
-#include "io/db_connection.hpp"
+#include "base/csv.hpp"
+#include "db/db_connection.hpp"
 #include "io/utf8.hpp"
 
 #include <rapport/error.hpp>

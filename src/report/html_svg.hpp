@@ -3,7 +3,7 @@
 #pragma once
 
 #include <rapport/base/data.hpp>
-#include <rapport/graph/referral.hpp>
+#include <rapport/scoring/referral.hpp>
 
 #include <cstddef>
 #include <cstdint>

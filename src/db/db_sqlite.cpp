@@ -1,8 +1,8 @@
 // The SQLite backend: one connection, a deferred read transaction as the snapshot, statements
 // stepped row by row on the source's reader thread (no result held in memory; the tables one
 // after another on the one connection), prepared inserts with bound values.
-#include "io/csv.hpp"
-#include "io/db_connection.hpp"
+#include "base/csv.hpp"
+#include "db/db_connection.hpp"
 
 #include <rapport/error.hpp>
 

@@ -1,0 +1,97 @@
+# The areas' layers, checked on the #include lines (ctest `area_layers`; docs/architecture.md
+# explains the areas). Every file of src/<area>/ and include/rapport/<area>/ may include only
+# headers of its own area, of the areas listed for it below, the common headers
+# (rapport/error.hpp, rapport/export.hpp, rapport/version.hpp) and third-party headers.
+#   cmake -DRAPPORT_SOURCE_DIR=<repo> -P cmake/CheckAreas.cmake
+# Public headers live under include/rapport/<folder>/; the few whose folder is not their area
+# (kept where they are so that users' include lines stay valid) are mapped explicitly.
+cmake_minimum_required(VERSION 3.25)
+if(NOT RAPPORT_SOURCE_DIR)
+  set(RAPPORT_SOURCE_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
+endif()
+get_filename_component(RAPPORT_SOURCE_DIR ${RAPPORT_SOURCE_DIR} ABSOLUTE)
+
+# The layers, lowest first, and what each may use (no area may use one above it).
+set(areas util base value graph scoring io db report)
+set(uses_util "")
+set(uses_base util)
+set(uses_value util)
+set(uses_graph util base)
+set(uses_scoring util base value graph)
+set(uses_io util base value graph scoring)
+set(uses_db util base value graph scoring io)
+set(uses_report util base value graph scoring io)
+# Public headers outside their area's folder.
+set(header_area_io/database.hpp db)
+set(header_area_io/html_report.hpp report)
+set(header_area_io/validation_report.hpp report)
+set(common_headers error.hpp export.hpp version.hpp)
+
+# The area of a header named as included: "<area>/x.hpp" (private, src/) or "rapport/..." (public).
+# Sets `out` to the area, to "common", or to "" for a header that is not rapport's.
+function(area_of_include name quoted out)
+  if(name MATCHES "^rapport/(.+)$")
+    set(rel ${CMAKE_MATCH_1})
+    if(rel IN_LIST common_headers)
+      set(${out} common PARENT_SCOPE)
+    elseif(DEFINED header_area_${rel})
+      set(${out} ${header_area_${rel}} PARENT_SCOPE)
+    elseif(rel MATCHES "^([a-z_]+)/")
+      set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
+    else()
+      set(${out} "rapport.hpp" PARENT_SCOPE)  # the umbrella header
+    endif()
+  elseif(quoted AND name MATCHES "^([a-z_]+)/" AND CMAKE_MATCH_1 IN_LIST areas)
+    set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
+  else()
+    set(${out} "" PARENT_SCOPE)
+  endif()
+endfunction()
+
+set(violations "")
+set(edges "")
+file(GLOB_RECURSE files RELATIVE ${RAPPORT_SOURCE_DIR} ${RAPPORT_SOURCE_DIR}/src/*.hpp ${RAPPORT_SOURCE_DIR}/src/*.cpp
+     ${RAPPORT_SOURCE_DIR}/include/rapport/*.hpp)
+foreach(f IN LISTS files)
+  if(f MATCHES "^src/([^/]+)/")
+    set(area ${CMAKE_MATCH_1})
+  elseif(f MATCHES "^include/rapport/(.+)$")
+    area_of_include("rapport/${CMAKE_MATCH_1}" FALSE area)
+  endif()
+  if(area STREQUAL "common")
+    set(allowed "")
+  elseif(area STREQUAL "rapport.hpp")
+    continue()  # the umbrella includes every area
+  elseif(NOT area IN_LIST areas)
+    string(APPEND violations "  ${f}: folder of no known area (add it to cmake/CheckAreas.cmake)\n")
+    continue()
+  else()
+    set(allowed ${uses_${area}})
+  endif()
+  file(STRINGS ${RAPPORT_SOURCE_DIR}/${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]")
+  foreach(line IN LISTS lines)
+    if(NOT line MATCHES "#[ \t]*include[ \t]*([<\"])([^>\"]+)[>\"]")
+      continue()
+    endif()
+    set(quoted FALSE)
+    if(CMAKE_MATCH_1 STREQUAL "\"")
+      set(quoted TRUE)
+    endif()
+    area_of_include("${CMAKE_MATCH_2}" ${quoted} used)
+    if(used STREQUAL "" OR used STREQUAL "common" OR used STREQUAL area)
+      continue()
+    endif()
+    list(APPEND edges "${area} -> ${used}")
+    if(NOT used IN_LIST allowed)
+      string(APPEND violations "  ${f}: area ${area} includes ${CMAKE_MATCH_2} (area ${used}; ${area} may use: ${allowed})\n")
+    endif()
+  endforeach()
+endforeach()
+
+list(REMOVE_DUPLICATES edges)
+list(SORT edges)
+list(JOIN edges "\n  " edge_text)
+message(STATUS "area includes found:\n  ${edge_text}")
+if(violations)
+  message(FATAL_ERROR "includes across areas that the layers forbid:\n${violations}")
+endif()
