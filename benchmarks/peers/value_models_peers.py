@@ -150,6 +150,9 @@ def main() -> int:
                   f"parameter gap to lifetimes {max_relative_gap(fit_k.params, table.params_):.2e} "
                   f"(same table), to rapport's unweighted fit {max_relative_gap(fit_k.params, fit_n.params):.2e}",
                   flush=True)
+            if m == n:
+                print(f"  bgbb: one row per customer, largest relative parameter gap rapport to lifetimes "
+                      f"{max_relative_gap(fit_n.params, fitter.params_):.2e}", flush=True)
     return 0
 
 
