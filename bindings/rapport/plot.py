@@ -237,11 +237,26 @@ def largest_trees(summary: Dict[str, Any], ax: Optional[Axes] = None) -> Axes:
     return ax
 
 
-def tracking(validation: Dict[str, Any], cumulative: bool = True, ax: Optional[Axes] = None) -> Axes:
-    """Repeat purchases per 7-day week, actual against each model's expectation, across the
-    calibration and the holdout (a :func:`rapport.validate` result); the holdout's start is marked.
-    The models that count periods (bgbb, sbg) have no curve in purchase days and are left out."""
+def tracking(validation: Dict[str, Any], cumulative: bool = True, ax: Optional[Axes] = None,
+             model: Optional[str] = None) -> Axes:
+    """Tracking across the calibration and the holdout, actual against expected (a
+    :func:`rapport.validate` result), in the unit of ``model`` (default: the first fitted one).
+
+    The models on purchase days (bgnbd, pareto_nbd, mbgnbd) share one chart of repeat purchases
+    per 7-day week, with the holdout's start marked. ``model="bgbb"`` draws BG/BB's curve per
+    opportunity (customers with a purchase at opportunity k against the sum of a new customer's
+    probability of one), ``model="sbg"`` sBG's per contract period (contracts still active after
+    period k against the sum of S(k)): each customer's holdout starts at its own period there."""
     ax = _axes(ax)
+    fitted = [m for m in validation["models"] if m["fitted"]]
+    if model is not None:
+        chosen = [m for m in fitted if m["model"] == model]
+        if not chosen:
+            raise ValueError(f"model {model!r} is not a fitted model of this validation")
+    else:
+        chosen = fitted[:1]
+    if chosen and "tracking_periods" in chosen[0]:
+        return _period_tracking(chosen[0], cumulative, ax)
     weeks = validation["tracking"]
     x = _np.arange(1, len(weeks) + 1)
     key = "actual_cumulative" if cumulative else "actual"
@@ -249,14 +264,33 @@ def tracking(validation: Dict[str, Any], cumulative: bool = True, ax: Optional[A
     colours = (_ORANGE, _SKY, _GREEN, _VERMILLION, _PURPLE)
     exp_key = "expected_cumulative" if cumulative else "expected"
     drawn = weeks[0][exp_key] if weeks else {}
-    fitted = [m["model"] for m in validation["models"] if m["fitted"] and m["model"] in drawn]
-    for k, name in enumerate(fitted):
+    names = [m["model"] for m in fitted if m["model"] in drawn]
+    for k, name in enumerate(names):
         ax.plot(x, [w[exp_key][name] for w in weeks], color=colours[k % len(colours)], linestyle="--", label=name)
     start = next(i for i, w in enumerate(weeks, 1) if w["to"] >= validation["holdout_from"])
     ax.axvline(start, color=_BLACK, linewidth=0.8, linestyle=":")
     ax.set_xlabel("week")
     ax.set_ylabel("repeat purchases" + (" to date" if cumulative else " in the week"))
     ax.set_title(("Cumulative" if cumulative else "Weekly") + f" repeat purchases (holdout from week {start})")
+    ax.legend()
+    return ax
+
+
+def _period_tracking(m: Dict[str, Any], cumulative: bool, ax: Axes) -> Axes:
+    """bgbb's or sbg's ``tracking_periods``: actual and expected per period, or to date."""
+    rows = m["tracking_periods"]
+    x = [r["period"] for r in rows]
+    suffix = "_cumulative" if cumulative else ""
+    ax.plot(x, [r["actual" + suffix] for r in rows], color=_BLACK, label="actual")
+    ax.plot(x, [r["expected" + suffix] for r in rows], color=_ORANGE, linestyle="--", label=m["model"])
+    contracts = m["model"] == "sbg"
+    ax.set_xlabel("contract period" if contracts else "opportunity after the first purchase")
+    if contracts:
+        ax.set_ylabel("periods survived to date" if cumulative else "contracts still active")
+    else:
+        ax.set_ylabel("opportunities with a purchase to date" if cumulative else "customers with a purchase")
+    ax.set_title(("Cumulative" if cumulative else "Per-period") + f" tracking of {m['model']} "
+                 f"({'contract periods' if contracts else 'opportunities'})")
     ax.legend()
     return ax
 

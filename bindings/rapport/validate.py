@@ -65,7 +65,9 @@ def validate(
         with unit, customers, actual, predicted, percent_error, mae, rmse, correlation, in the
         model's unit: purchase days, bgbb's opportunities with a purchase, sbg's renewals;
         ``by_frequency`` (sbg: by contract periods survived);
-        ``p_alive_calibration``) and ``spend`` (Gamma-Gamma).
+        ``p_alive_calibration``; bgbb and sbg: ``tracking_periods``, per opportunity or contract
+        period k across calibration and holdout, ``customers`` observed that long, ``actual``,
+        ``expected``, ``actual_cumulative``, ``expected_cumulative``) and ``spend`` (Gamma-Gamma).
     """
     models = value_model if isinstance(value_model, str) else ",".join(value_model)
     d1 = _day(holdout_from, "holdout_from")

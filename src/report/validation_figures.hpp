@@ -14,7 +14,9 @@ namespace rapport::detail::html {
 std::string validation_holdout_table(const Validation& v);
 /// Gamma-Gamma's mean spend per holdout purchase, actual against predicted (one paragraph).
 std::string validation_spend_text(const Validation& v);
-/// The tracking chart, cumulative (id "tracking-cumulative") or weekly ("tracking-weekly"), with its reading.
+/// The tracking chart, cumulative (id "tracking-cumulative") or weekly ("tracking-weekly"), with its
+/// reading; then per fitted bgbb or sbg model its chart per period ("tracking-cumulative-bgbb" or
+/// "tracking-periods-bgbb", the same for sbg).
 std::string validation_tracking_figure(const Validation& v, bool cumulative);
 /// The table by calibration frequency (data-chart "by-frequency"), with its reading.
 std::string validation_frequency_figure(const Validation& v);

@@ -75,6 +75,54 @@ std::string validation_spend_text(const Validation& v) {
          ".</p>\n";
 }
 
+namespace {
+
+/// bgbb's or sbg's tracking curve (models[i].tracking_periods), cumulative or per period.
+std::string period_tracking_figure(const Validation& v, std::size_t i, bool cumulative) {
+  const ModelValidation& m = v.models[i];
+  const bool contracts = m.name == ValueModelName::sbg;
+  const std::string name(to_string(m.name));
+  LineChart c;
+  c.id = (cumulative ? "tracking-cumulative-" : "tracking-periods-") + name;
+  c.title = contracts
+                ? (cumulative ? "Cumulative contract periods survived (sbg)" : "Contracts active per period (sbg)")
+                : (cumulative ? "Cumulative opportunities with a purchase (bgbb)" : "Purchases per opportunity (bgbb)");
+  c.desc = contracts ? "Per contract period k since acquired_on, the contracts still active after k periods among "
+                       "those observed that long up to " +
+                           format_date(v.holdout_to) + ", actual against the sum of S(k)."
+                     : "Per opportunity k after the first purchase, the customers with a purchase at k among "
+                       "those observed that long up to " +
+                           format_date(v.holdout_to) + ", actual against the sum of E[X(k)] - E[X(k-1)].";
+  c.y_caption = contracts ? (cumulative ? "periods survived to date" : "contracts active")
+                          : (cumulative ? "opportunities with a purchase to date" : "customers with a purchase");
+  Series actual{"actual", {}, palette::blue}, expected{name, {}, colours[0]};
+  for (const auto& t : m.tracking_periods) {
+    c.labels.push_back(std::to_string(t.period));
+    actual.values.push_back(cumulative ? t.actual_cumulative : t.actual);
+    expected.values.push_back(cumulative ? t.expected_cumulative : t.expected);
+  }
+  double top = 0;
+  for (const auto* s : {&actual, &expected})
+    for (const double x : s->values) top = std::max(top, x);
+  c.series = {std::move(actual), std::move(expected)};
+  c.y_min = 0;
+  c.y_max = top > 0 ? top * 1.05 : 1;
+  const std::string keys[] = {cumulative ? "/actual_cumulative" : "/actual",
+                              cumulative ? "/expected_cumulative" : "/expected"};
+  const auto points = [&](std::size_t series, std::size_t k) {
+    return " " + validation_attributes(model_pointer(i) + "/tracking_periods/" + std::to_string(k) + keys[series],
+                                       c.series[series].values[k]);
+  };
+  return figure(reading(std::string(contracts ? "sbg per contract period" : "bgbb per opportunity") +
+                        ", across calibration and holdout (each customer's holdout starts at its own period; the "
+                        "last periods count only the customers observed that long): " +
+                        (cumulative ? "does the expected curve follow the actual one?"
+                                    : "actual against expected, period by period.")),
+                line_chart(c, points));
+}
+
+}  // namespace
+
 std::string validation_tracking_figure(const Validation& v, bool cumulative) {
   LineChart c;
   c.id = cumulative ? "tracking-cumulative" : "tracking-weekly";
@@ -90,7 +138,7 @@ std::string validation_tracking_figure(const Validation& v, bool cumulative) {
   for (const double x : c.series.back().values) top = std::max(top, x);
   std::size_t k = 0;
   for (const auto& m : v.models) {
-    if (!m.fitted || m.expected_cumulative.empty()) continue;  // bgbb, sbg count periods, not purchase days
+    if (!m.fitted || m.expected_cumulative.empty()) continue;  // bgbb, sbg count periods: charts of their own
     const std::string name(to_string(m.name));
     c.series.push_back(
         {name, cumulative ? m.expected_cumulative : m.expected_weekly, colours[k++ % std::size(colours)]});
@@ -103,11 +151,14 @@ std::string validation_tracking_figure(const Validation& v, bool cumulative) {
     return " " +
            validation_attributes("/tracking/" + std::to_string(week) + keys[series], c.series[series].values[week]);
   };
-  return figure(reading("Holdout from week " + std::to_string(holdout_week(v)) + " (" +
-                        escape(format_date(v.holdout_from)) + "): " +
-                        (cumulative ? "does the expected curve follow the actual one after it?"
-                                    : "repeat purchases per week, actual against expected.")),
-                line_chart(c, points));
+  std::string out = figure(reading("Holdout from week " + std::to_string(holdout_week(v)) + " (" +
+                                   escape(format_date(v.holdout_from)) + "): " +
+                                   (cumulative ? "does the expected curve follow the actual one after it?"
+                                               : "repeat purchases per week, actual against expected.")),
+                           line_chart(c, points));
+  for (std::size_t i = 0; i < v.models.size(); ++i)  // bgbb and sbg count periods: a chart each in their unit
+    if (v.models[i].fitted && !v.models[i].tracking_periods.empty()) out += period_tracking_figure(v, i, cumulative);
+  return out;
 }
 
 std::string validation_frequency_figure(const Validation& v) {

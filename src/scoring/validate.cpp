@@ -62,12 +62,22 @@ struct Split {
 
 /// One model's customers in the model's own unit: its inputs, and per customer the holdout's
 /// length (days, or whole periods), the holdout count, the row key of the table by frequency and
-/// whether the customer counts as active in the holdout.
+/// whether the customer counts as active in the holdout. bgbb and sbg also keep, for their tracking
+/// curve, the periods each customer is observed for up to D2 (`observed`) and per period index k
+/// the customers with a purchase at opportunity k, or still active after period k (`hits[k]`).
 struct Checked {
   detail::ModelColumns in;
   std::vector<double> horizon, actual, key;
   std::vector<std::uint8_t> active;
+  std::vector<double> observed, hits;
 };
+
+/// Adds one customer's hit at period k (1-based) to `hits`.
+void add_hit(std::vector<double>& hits, double k) {
+  const auto i = static_cast<std::size_t>(k);
+  if (hits.size() <= i) hits.resize(i + 1, 0.0);
+  hits[i] += 1;
+}
 
 /// bgnbd, pareto_nbd, mbgnbd: (x, t_x, T) in days; the holdout's purchase days over holdout_days.
 Checked continuous_checked(const Split& s, const Validation& v) {
@@ -97,11 +107,13 @@ Checked bgbb_checked(const Split& s, const Validation& v, double opp) {
     double x = 0, t_x = 0, n = 0;
     detail::bgbb_inputs(cal, v.calibration_as_of, opp, x, t_x, n);
     const double n2 = std::floor(static_cast<double>(v.holdout_to + 1 - s.first[i]) / opp);
-    double count = 0, last = n;
+    double count = 0, last = n, tracked = 0;
     for (auto d = from; d != to; ++d) {
       const double k = std::floor(static_cast<double>(*d - s.first[i]) / opp);
       if (k > last && k <= n2) ++count, last = k;
+      if (k > tracked && k <= n2) add_hit(c.hits, k), tracked = k;
     }
+    c.observed.push_back(n2);
     c.in.x.push_back(x);
     c.in.t_x.push_back(t_x);
     c.in.n.push_back(n);
@@ -132,7 +144,10 @@ Checked sbg_checked(const CustomerBase& base, const Validation& v, double cp) {
     c.actual.push_back(ended ? 0.0 : periods_at_end - periods);
     c.key.push_back(periods);
     c.active.push_back(ended_at_end ? 0 : 1);
+    c.observed.push_back(std::floor(static_cast<double>(v.holdout_to + 1 - base.acquired_on[k]) / cp));
+    add_hit(c.hits, periods_at_end);  // for now: contracts that survived exactly that many periods
   }
+  for (std::size_t k = c.hits.size(); k-- > 1;) c.hits[k - 1] += c.hits[k];  // survived at least k
   return c;
 }
 
@@ -248,6 +263,27 @@ std::vector<double> expected_cumulative(const ValueModel& model, const Split& s,
   return cum;
 }
 
+/// bgbb, sbg: the tracking curve per period k = 1 … the longest observation: the customers
+/// observed for at least k periods, their hits at k, and `per_customer(k)` times their count
+/// (bgbb: a new customer's E[X(k)] − E[X(k − 1)]; sbg: S(k)).
+template <class PerCustomer>
+std::vector<TrackingPeriod> period_tracking(const Checked& c, PerCustomer per_customer) {
+  const double longest = c.observed.empty() ? 0.0 : *std::max_element(c.observed.begin(), c.observed.end());
+  std::vector<TrackingPeriod> out(static_cast<std::size_t>(std::max(0.0, longest)));
+  for (const double o : c.observed)  // observed for exactly o periods, then at least k: a suffix sum
+    if (o >= 1) ++out[static_cast<std::size_t>(o) - 1].customers;
+  for (std::size_t k = out.size(); k-- > 1;) out[k - 1].customers += out[k].customers;
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    auto& row = out[k];
+    row.period = static_cast<unsigned>(k + 1);
+    row.actual = k + 1 < c.hits.size() ? c.hits[k + 1] : 0.0;
+    row.expected = static_cast<double>(row.customers) * per_customer(static_cast<double>(k + 1));
+    row.actual_cumulative = row.actual + (k ? out[k - 1].actual_cumulative : 0.0);
+    row.expected_cumulative = row.expected + (k ? out[k - 1].expected_cumulative : 0.0);
+  }
+  return out;
+}
+
 std::vector<double> increments(const std::vector<double>& cumulative) {
   std::vector<double> out(cumulative.size());
   for (std::size_t k = 0; k < out.size(); ++k) out[k] = cumulative[k] - (k ? cumulative[k - 1] : 0.0);
@@ -342,6 +378,11 @@ ModelValidation check_model(ValueModelName name, const CustomerBase& base, const
   if (continuous(name)) {
     mv.expected_cumulative = expected_cumulative(mv.model, s, v.tracking_from, v.holdout_to, v.actual_weekly.size());
     mv.expected_weekly = increments(mv.expected_cumulative);
+  } else if (name == ValueModelName::bgbb) {
+    mv.tracking_periods = period_tracking(
+        c, [&](double k) { return expected_purchases_new(mv.model, k) - expected_purchases_new(mv.model, k - 1); });
+  } else {
+    mv.tracking_periods = period_tracking(c, [&](double k) { return survival(mv.model, k); });
   }
   mv.p_alive_deciles = p_alive_deciles(c, p);
   return mv;
@@ -553,6 +594,17 @@ std::string to_json(const Validation& v) {
                      {"mean_p_alive", number(d.mean_p_alive)},
                      {"active_share", number(d.active_share)}});
     jm["p_alive_calibration"] = dec;
+    if (!continuous(m.name)) {
+      json periods = json::array();
+      for (const auto& t : m.tracking_periods)
+        periods.push_back({{"period", t.period},
+                           {"customers", t.customers},
+                           {"actual", t.actual},
+                           {"expected", t.expected},
+                           {"actual_cumulative", t.actual_cumulative},
+                           {"expected_cumulative", t.expected_cumulative}});
+      jm["tracking_periods"] = periods;
+    }
     models.push_back(jm);
   }
   j["models"] = models;

@@ -161,6 +161,25 @@ def test_validate_bgbb_and_sbg_by_hand_and_their_plots():
     assert (sbg["holdout"]["customers"], sbg["holdout"]["actual"]) == (4, 6)
     assert bgbb["fitted"] and sbg["fitted"], (bgbb, sbg)
     assert "bgbb" not in v["tracking"][0]["expected"] and "sbg" not in v["tracking"][0]["expected"]
+    # their tracking per period, drawn in the C++ test: BG/BB's customers with a purchase at
+    # opportunity k (observed: p 6, q 5, r 6), sBG's contracts active after period k (observed:
+    # p 6, q 5, r 6, s 5; survived: p 6, q 3, r 2, s 5)
+    assert [t["period"] for t in bgbb["tracking_periods"]] == [1, 2, 3, 4, 5, 6]
+    assert [t["customers"] for t in bgbb["tracking_periods"]] == [3, 3, 3, 3, 3, 2]
+    assert [t["actual"] for t in bgbb["tracking_periods"]] == [2, 0, 2, 2, 1, 1]
+    assert [t["actual_cumulative"] for t in bgbb["tracking_periods"]] == [2, 2, 4, 6, 7, 8]
+    a, b, g, d = (bgbb["fit"]["params"][k] for k in ("alpha", "beta", "gamma", "delta"))
+    at_opportunity = [a / (a + b) * np.prod([(d + j - 1) / (g + d + j - 1) for j in range(1, k + 1)])
+                      for k in range(1, 7)]  # a new customer's P(purchase at opportunity k)
+    np.testing.assert_allclose([t["expected"] for t in bgbb["tracking_periods"]],
+                               np.array([3, 3, 3, 3, 3, 2]) * at_opportunity, rtol=1e-12)
+    assert [t["customers"] for t in sbg["tracking_periods"]] == [4, 4, 4, 4, 4, 2]
+    assert [t["actual"] for t in sbg["tracking_periods"]] == [4, 4, 3, 2, 2, 1]
+    a, b = sbg["fit"]["params"]["alpha"], sbg["fit"]["params"]["beta"]
+    survival = np.cumprod([(b + k - 1) / (a + b + k - 1) for k in range(1, 7)])  # S(k)
+    np.testing.assert_allclose([t["expected_cumulative"] for t in sbg["tracking_periods"]],
+                               np.cumsum(np.array([4, 4, 4, 4, 4, 2]) * survival), rtol=1e-12)
+    assert "tracking_periods" not in by_name["bgnbd"]
     # without what they need, "all" leaves them out and naming them is refused with the reason
     plain = rapport.validate(customers.drop(columns="ended_on"), purchases=purchases, holdout_from=d1,
                              value_model="all", config={"fit": {"min_customers": 1}})
@@ -174,6 +193,15 @@ def test_validate_bgbb_and_sbg_by_hand_and_their_plots():
 
     drawn = [line.get_label() for line in plot.tracking(v).get_lines()]
     assert "bgbb" not in drawn and "sbg" not in drawn and drawn[0] == "actual"
+    for name, m in (("bgbb", bgbb), ("sbg", sbg)):
+        actual, expected = plot.tracking(v, model=name).get_lines()
+        assert expected.get_label() == name
+        assert list(actual.get_ydata()) == [t["actual_cumulative"] for t in m["tracking_periods"]]
+        assert list(expected.get_ydata()) == [t["expected_cumulative"] for t in m["tracking_periods"]]
+        weekly = plot.tracking(v, cumulative=False, model=name).get_lines()[1]
+        assert list(weekly.get_ydata()) == [t["expected"] for t in m["tracking_periods"]]
+    with pytest.raises(ValueError, match="nope"):
+        plot.tracking(v, model="nope")
     ax = plot.by_frequency(v, model="sbg")
     np.testing.assert_array_equal([p.get_height() for p in ax.patches],
                                   [np.nan if r["actual_mean"] is None else r["actual_mean"]

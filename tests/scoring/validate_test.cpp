@@ -178,6 +178,21 @@ TEST(Validate, RejectsBadSplitsAndModels) {
 //   r: ended at 25 in the calibration, 2 (⌊23/10⌋) -> 0,        horizon 0, not active
 //   s: 2 (⌊28/10⌋) and 5 (⌊53/10⌋)            -> 3 renewals, horizon 3, active (ends after D2)
 //   Total: 6 over 4 contracts.
+// Tracking per period k across calibration and holdout, each customer observed up to D2:
+//   BG/BB opportunities with a purchase (observed k <= n2: p 6, q 5, r 6):
+//     k        1     2   3     4     5   6
+//     p        x     .   x     x     x   x      (days 12, 38, 41, 55/58, 63)
+//     q        x     .   x     x     .   -      (days 30, 50, 61; not observed at 6)
+//     r        .     .   .     .     .   .
+//     observed 3     3   3     3     3   2
+//     actual   2     0   2     2     1   1      cumulative 2 2 4 6 7 8
+//   expected: observed × (E[X(k)] − E[X(k−1)]) = observed × α/(α+β) · (δ)_k/(γ+δ)_k.
+//   sBG contracts active after period k (observed k <= ⌊(D2 + 1 − acquired_on)/10⌋: p 6, q 5,
+//   r 6, s 5; survived as of D2: p 6, q 3, r 2, s 5):
+//     k        1  2  3  4  5  6
+//     observed 4  4  4  4  4  2
+//     actual   4  4  3  2  2  1                 cumulative 4 8 11 13 15 16
+//   expected: observed × S(k).
 rapport::CustomerBase period_base() {
   rapport::CustomerBaseBuilder b;
   const day_t d0 = ymd(2026, 1, 1);
@@ -252,7 +267,39 @@ TEST(ValidatePeriods, BgBbCountsOpportunitiesByHand) {
   const double want = expected_row_by_row(m.model, {{2, 3, 4}, {1, 1, 2}, {0, 0, 3}}, {2, 3, 3}, false);
   EXPECT_NEAR(m.predicted_total, want, 1e-12 * want);
   EXPECT_NEAR(m.by_frequency[2].predicted_mean, expected_row_by_row(m.model, {{2, 3, 4}}, {2}, false), 1e-12);
+  // the tracking per opportunity (drawn above); a new customer's purchase probability at
+  // opportunity k is α/(α+β) · (δ)_k/(γ+δ)_k, by hand from the fitted parameters
+  const double al = m.model.params[0], be = m.model.params[1], ga = m.model.params[2], de = m.model.params[3];
+  const auto at_opportunity = [&](int k) {
+    double p = al / (al + be);
+    for (int j = 1; j <= k; ++j) p *= (de + j - 1) / (ga + de + j - 1);
+    return p;
+  };
+  const std::vector<double> observed{3, 3, 3, 3, 3, 2}, actual{2, 0, 2, 2, 1, 1};
+  ASSERT_EQ(m.tracking_periods.size(), 6u);
+  double cum_actual = 0, cum_expected = 0;
+  for (std::size_t k = 0; k < 6; ++k) {
+    const auto& t = m.tracking_periods[k];
+    EXPECT_EQ(t.period, k + 1);
+    EXPECT_EQ(static_cast<double>(t.customers), observed[k]) << k;
+    EXPECT_EQ(t.actual, actual[k]) << k;
+    EXPECT_NEAR(t.expected, observed[k] * at_opportunity(static_cast<int>(k + 1)), 1e-12) << k;
+    cum_actual += actual[k];
+    cum_expected += t.expected;
+    EXPECT_EQ(t.actual_cumulative, cum_actual) << k;
+    EXPECT_NEAR(t.expected_cumulative, cum_expected, 1e-12) << k;
+  }
+  EXPECT_EQ(m.tracking_periods.back().actual_cumulative, 8);
+  // the five periods everyone is observed for: 3 new customers' E[X(5)]
+  EXPECT_NEAR(m.tracking_periods[4].expected_cumulative, 3 * rapport::expected_purchases_new(m.model, 5), 1e-12);
   const auto j = nlohmann::json::parse(rapport::to_json(v));
+  EXPECT_EQ(j["models"][0]["tracking_periods"].size(), 6u);
+  EXPECT_EQ(j["models"][0]["tracking_periods"][5]["period"], 6);
+  EXPECT_EQ(j["models"][0]["tracking_periods"][5]["customers"], 2);
+  EXPECT_EQ(j["models"][0]["tracking_periods"][3]["actual_cumulative"], 6);
+  const std::string html = rapport::validation_html(v);
+  EXPECT_NE(html.find("data-chart=\"tracking-cumulative-bgbb\""), std::string::npos);
+  EXPECT_NE(html.find("data-validation=\"/models/0/tracking_periods/5/expected\""), std::string::npos);
   EXPECT_EQ(j["models"][0]["holdout"]["unit"], "opportunities with a purchase");
   EXPECT_EQ(j["models"][0]["holdout"]["actual"], 4);
   EXPECT_EQ(j["tracking"][0]["expected"].size(), 0u);
@@ -305,6 +352,30 @@ TEST(ValidatePeriods, SbgCountsRenewalsByHand) {
   EXPECT_EQ(m.p_alive_deciles[2].active_share, 0);  // q ended at 50
   EXPECT_EQ(m.p_alive_deciles[5].active_share, 1);  // s
   EXPECT_EQ(m.p_alive_deciles[7].active_share, 1);  // p
+  // the retention curve (drawn above): contracts active after period k against observed × S(k)
+  const std::vector<double> observed{4, 4, 4, 4, 4, 2}, active{4, 4, 3, 2, 2, 1};
+  ASSERT_EQ(m.tracking_periods.size(), 6u);
+  double cum_actual = 0;
+  for (std::size_t k = 0; k < 6; ++k) {
+    const auto& t = m.tracking_periods[k];
+    EXPECT_EQ(t.period, k + 1);
+    EXPECT_EQ(static_cast<double>(t.customers), observed[k]) << k;
+    EXPECT_EQ(t.actual, active[k]) << k;
+    EXPECT_NEAR(t.expected, observed[k] * survive(0, static_cast<int>(k + 1)), 1e-12) << k;
+    cum_actual += active[k];
+    EXPECT_EQ(t.actual_cumulative, cum_actual) << k;
+  }
+  EXPECT_EQ(m.tracking_periods.back().actual_cumulative, 16);
+  // Σ_{k<=5} S(k) is a new contract's expected renewals in 5 periods, over 4 contracts; then 2 × S(6)
+  EXPECT_NEAR(m.tracking_periods[4].expected_cumulative, 4 * rapport::expected_purchases_new(m.model, 5), 1e-12);
+  EXPECT_NEAR(m.tracking_periods[5].expected_cumulative - m.tracking_periods[4].expected_cumulative,
+              2 * rapport::survival(m.model, 6), 1e-12);
+  const auto j = nlohmann::json::parse(rapport::to_json(v));
+  EXPECT_EQ(j["models"][0]["tracking_periods"][2]["actual"], 3);
+  EXPECT_EQ(j["models"][0]["tracking_periods"][5]["actual_cumulative"], 16);
+  const std::string html = rapport::validation_html(v);
+  EXPECT_NE(html.find("data-chart=\"tracking-periods-sbg\""), std::string::npos);
+  EXPECT_GT(expect_figures_equal_json(html, j), 24u);  // 6 periods × 2 series × 2 charts, and the tables
   EXPECT_THROW(rapport::validate(small_base(), period_options(ValueModelName::sbg), small_config()),
                rapport::ConfigError);  // no ended_on: refused with the reason
 }

@@ -49,6 +49,19 @@ struct PAliveDecile {
   double active_share = 0;    ///< their share with at least one holdout purchase
 };
 
+/// One period of a tracking curve in a period model's own unit, across calibration and holdout:
+/// bgbb's opportunity k (k = 1 is the first after the one holding the first purchase), sbg's
+/// contract period k. Each customer counts in the periods it was observed for up to D2 (bgbb:
+/// k <= n₂; sbg: k <= ⌊(D2 + 1 − acquired_on)/contract_period_days⌋).
+struct TrackingPeriod {
+  unsigned period = 0;             ///< k = 1, 2, …
+  std::size_t customers = 0;       ///< customers observed for at least k periods
+  double actual = 0;               ///< bgbb: of them, those who bought at opportunity k; sbg: those active after k
+  double expected = 0;             ///< bgbb: Σ E[X(k)] − E[X(k − 1)] of a new customer; sbg: Σ S(k)
+  double actual_cumulative = 0;    ///< Σ `actual` over periods 1..k
+  double expected_cumulative = 0;  ///< Σ `expected` over periods 1..k
+};
+
 /// One purchase model checked on the holdout, in the model's own unit: purchase days (bgnbd,
 /// pareto_nbd, mbgnbd), opportunities with a purchase (bgbb) or contract renewals (sbg).
 struct ModelValidation {
@@ -66,6 +79,8 @@ struct ModelValidation {
   std::vector<FrequencyRow> by_frequency;   ///< x = 0..6 and 7+
   std::vector<double> expected_weekly;      ///< expected repeat purchases per tracking week (empty for bgbb, sbg)
   std::vector<double> expected_cumulative;  ///< expected repeat purchases up to each week's end (empty for bgbb, sbg)
+  /// bgbb and sbg: the tracking curve per opportunity or contract period (empty for the others)
+  std::vector<TrackingPeriod> tracking_periods;
   /// p_alive calibration (sbg: the probability of being active at the holdout's end against the
   /// share that is)
   std::vector<PAliveDecile> p_alive_deciles;
