@@ -163,6 +163,24 @@ TEST(IntervalSteps, PatternsAreSortedAndMerged) {
   }
 }
 
+// sBG's patterns by hand: rows (periods | spend x, m | ended)
+//   0: (3 | 0, 0 | 1)   1: (3 | 0, 0 | 0)   2: (3 | 1, 5 | 0)   3: (3 | 0, 0 | 1)
+// sorted by periods, then the spend columns, then ended (the byte column last, as step (a) lays
+// the patterns out): (3|0,0|0) w1, (3|0,0|1) w2, (3|1,5|0) w1.
+TEST(IntervalSteps, SbgPatternsSortEndedLast) {
+  detail::ModelRows rows;
+  rows.periods = {3, 3, 3, 3};
+  rows.spend_x = {0, 0, 1, 0};
+  rows.spend_m = {0, 0, 5, 0};
+  rows.ended = {1, 0, 0, 1};
+  detail::merge_rows(rows);  // no weights: one customer per row
+  EXPECT_EQ(rows.periods, (std::vector<double>{3, 3, 3}));
+  EXPECT_EQ(rows.spend_m, (std::vector<double>{0, 0, 5}));
+  EXPECT_EQ(rows.ended, (std::vector<std::uint8_t>{0, 1, 0}));
+  EXPECT_EQ(rows.weights, (std::vector<double>{1, 2, 1}));
+  EXPECT_TRUE(rows.x.empty() && rows.actual.empty());
+}
+
 // The two steps as a cluster runs them: the draws from the patterns of two halves of the base
 // (concatenated in either order) and each half's rows evaluated under them equal one process's
 // intervals bit for bit.
