@@ -438,7 +438,7 @@ py::dict interval_patterns(const ScoreRun& r) {
   }
   py::dict d;
   d["model"] = std::string(rapport::to_string(p.model));
-  auto& q = p.purchase;
+  auto& q = p.rows;
   d["x"] = to_numpy(std::move(q.x));
   d["t_x"] = to_numpy(std::move(q.t_x));
   d["T"] = to_numpy(std::move(q.T));
@@ -446,8 +446,8 @@ py::dict interval_patterns(const ScoreRun& r) {
   d["periods"] = to_numpy(std::move(q.periods));
   d["ended"] = to_numpy(std::move(q.ended));
   d["weights"] = to_numpy(std::move(q.weights));
-  d["spend_x"] = to_numpy(std::move(p.spend.x));
-  d["spend_m"] = to_numpy(std::move(p.spend.m));
+  d["spend_x"] = to_numpy(std::move(q.spend_x));
+  d["spend_m"] = to_numpy(std::move(q.spend_m));
   return d;
 }
 
@@ -468,7 +468,7 @@ py::dict interval_draws(const py::list& parts, const ScoringConfig& config, bool
     if (named && *name != p.model) throw rapport::InputError("_interval_draws: the parts name different models");
     p.model = *name;
     named = true;
-    auto& q = p.purchase;
+    auto& q = p.rows;
     append(d, "x", q.x);
     append(d, "t_x", q.t_x);
     append(d, "T", q.T);
@@ -477,21 +477,19 @@ py::dict interval_draws(const py::list& parts, const ScoringConfig& config, bool
     append(d, "weights", q.weights);
     const auto e = d["ended"].cast<py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>>();
     q.ended.insert(q.ended.end(), e.data(), e.data() + e.size());
-    append(d, "spend_x", p.spend.x);
-    append(d, "spend_m", p.spend.m);
+    append(d, "spend_x", q.spend_x);
+    append(d, "spend_m", q.spend_m);
   }
-  const std::size_t n = p.purchase.weights.size();
-  for (const auto* c :
-       {&p.purchase.x, &p.purchase.t_x, &p.purchase.T, &p.purchase.n, &p.purchase.periods, &p.spend.x, &p.spend.m})
+  const std::size_t n = p.rows.weights.size();
+  for (const auto* c : rapport::detail::row_keys(p.rows))
     if (!c->empty() && c->size() != n)
       throw rapport::InputError("_interval_draws: the pattern columns differ in length");
-  if (!p.purchase.ended.empty() && p.purchase.ended.size() != n)
+  if (!p.rows.ended.empty() && p.rows.ended.size() != n)
     throw rapport::InputError("_interval_draws: the pattern columns differ in length");
-  p.spend.weights = p.purchase.weights;
   rapport::detail::IntervalDraws draws;
   {
     py::gil_scoped_release release;
-    rapport::detail::merge_patterns(p);
+    rapport::detail::merge_rows(p.rows);
     draws = rapport::detail::draw_intervals(p, config, value_known, rapport::detail::thread_count(config.threads));
   }
   return interval_draws_dict(draws);

@@ -60,41 +60,10 @@ ModelColumns spend_inputs(const Scores& s, const ModelInputs& in) {
   return sp;
 }
 
-/// The columns of a pattern row, in the canonical order: the purchase columns, then the spend ones.
-struct PatternKey {
-  const IntervalPatterns& p;
-  bool less(std::size_t a, std::size_t b) const {
-    const ModelColumns &q = p.purchase, &s = p.spend;
-    for (const auto* c : {&q.x, &q.t_x, &q.T, &q.n, &q.periods, &s.x, &s.m})
-      if (!c->empty() && (*c)[a] != (*c)[b]) return (*c)[a] < (*c)[b];
-    return !q.ended.empty() && q.ended[a] < q.ended[b];
-  }
-};
-
-/// The rows `order` of `from`, with weights `w`.
-ModelColumns take_rows(const ModelColumns& from, const std::vector<std::size_t>& order, const std::vector<double>& w) {
-  ModelColumns to;
-  const auto take = [&](const std::vector<double>& c, std::vector<double>& t) {
-    if (c.empty()) return;
-    t.reserve(order.size());
-    for (const std::size_t i : order) t.push_back(c[i]);
-  };
-  take(from.x, to.x);
-  take(from.t_x, to.t_x);
-  take(from.T, to.T);
-  take(from.n, to.n);
-  take(from.m, to.m);
-  take(from.periods, to.periods);
-  for (const std::size_t i : order)
-    if (!from.ended.empty()) to.ended.push_back(from.ended[i]);
-  to.weights = w;
-  return to;
-}
-
-/// The patterns as one row per customer (row i repeated weights[i] times, in pattern order): the
-/// models' fast fits take unweighted rows (merging identical ones themselves), and a bootstrap
-/// resample of unweighted rows stays unweighted.
-ModelColumns one_row_per_customer(const ModelColumns& p) {
+/// The patterns as one row per customer (row i repeated weights[i] times, in pattern order, without
+/// weights): the models' fast fits take unweighted rows (merging identical ones themselves), and a
+/// bootstrap resample of unweighted rows stays unweighted.
+ModelRows one_row_per_customer(const ModelRows& p) {
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < p.weights.size(); ++i) {
     const double w = p.weights[i];
@@ -103,7 +72,8 @@ ModelColumns one_row_per_customer(const ModelColumns& p) {
                        " customers (a whole number >= 1 expected)");
     order.insert(order.end(), static_cast<std::size_t>(w), i);
   }
-  ModelColumns out = take_rows(p, order, {});
+  ModelRows out = rows_at(p, order);
+  out.weights.clear();
   return out;
 }
 
@@ -123,34 +93,12 @@ IntervalPatterns interval_patterns(const CustomerBase& base, const ScoreResult& 
   IntervalPatterns p;
   p.model = model;
   ModelInputs in = gather_inputs(base, out.scores, model, config, out.as_of);
-  const std::size_t n = in.row.size();
-  p.spend = spend_inputs(out.scores, in);
-  p.purchase = std::move(static_cast<ModelColumns&>(in));  // the columns, without the rows
-  p.purchase.weights.assign(n, 1.0);
-  p.spend.weights = p.purchase.weights;
+  ModelColumns spend = spend_inputs(out.scores, in);
+  static_cast<ModelColumns&>(p.rows) = std::move(static_cast<ModelColumns&>(in));  // the columns, without the rows
+  p.rows.spend_x = std::move(spend.x);
+  p.rows.spend_m = std::move(spend.m);
+  p.rows.weights.assign(p.rows.spend_x.size(), 1.0);
   return p;
-}
-
-void merge_patterns(IntervalPatterns& p) {
-  const std::size_t n = p.purchase.weights.size();
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  const PatternKey key{p};
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return key.less(a, b) || (!key.less(b, a) && a < b); });
-  std::vector<std::size_t> first;  // the first row of each distinct pattern
-  std::vector<double> weight;
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = order[k];
-    if (k > 0 && !key.less(order[k - 1], i)) {
-      weight.back() += p.purchase.weights[i];
-      continue;
-    }
-    first.push_back(i);
-    weight.push_back(p.purchase.weights[i]);
-  }
-  p.purchase = take_rows(p.purchase, first, weight);
-  p.spend = take_rows(p.spend, first, weight);
 }
 
 IntervalDraws draw_intervals(const IntervalPatterns& p, const ScoringConfig& config, bool value_known,
@@ -158,10 +106,10 @@ IntervalDraws draw_intervals(const IntervalPatterns& p, const ScoringConfig& con
   IntervalDraws d;
   d.model = p.model;
   d.level = config.intervals;
-  if (!(config.intervals > 0) || purchase_given(p.model, config) || p.purchase.weights.empty()) return d;
+  if (!(config.intervals > 0) || purchase_given(p.model, config) || p.rows.weights.empty()) return d;
   const IntervalOptions o = interval_options(config);
-  const ModelColumns purchase_rows = one_row_per_customer(p.purchase), spend_rows = one_row_per_customer(p.spend);
-  const ModelData purchase_data = purchase_rows.data(), spend_data = spend_rows.data();
+  const ModelRows each = one_row_per_customer(p.rows);
+  const ModelData purchase_data = each.data(), spend_data = each.spend_data();
   const ValueModel purchase = fit_value_model(p.model, purchase_data, config.fit, config.penalizer);
   d.purchase = draw_value_models(purchase, purchase_data, o, config.fit, threads);
   if (!value_known || config.gamma_gamma) return d;
@@ -184,7 +132,7 @@ IntervalDraws draw_run_intervals(const CustomerBase& base, const ScoreResult& ou
     return none;
   }
   IntervalPatterns p = interval_patterns(base, out, model, config);
-  merge_patterns(p);
+  merge_rows(p.rows);
   return draw_intervals(p, config, out.value_known(), threads);
 }
 

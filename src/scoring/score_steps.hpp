@@ -8,6 +8,7 @@
 
 #include "value/model_columns.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -75,17 +76,33 @@ bool model_path(const CustomerBase& base, const ScoringConfig& config);
 /// @throws ConfigError when bgbb runs without opportunity_days.
 void score_value_models(const CustomerBase& base, const ScoringConfig& config, unsigned threads, ScoreResult& out);
 
-/// One input family of the purchase models as distinct rows with their customer counts
-/// (`weights`); `actual` (auto's calibration rows only) holds each row's holdout repeat purchases.
+/// A model's per-customer input rows, as distinct rows with their customer counts (`weights`): one
+/// input family of the purchase models, or the patterns of the intervals' step (a). Beside the
+/// model's columns, each row may carry `actual` (auto's calibration rows) or the spend inputs
+/// (`spend_x`, `spend_m`: IntervalPatterns); a column a family does not use is empty.
 struct ModelRows : ModelColumns {
-  std::vector<double> actual;  ///< holdout repeat purchases (auto's calibration rows), else empty
+  std::vector<double> actual;   ///< holdout repeat purchases (auto's calibration rows), else empty
+  std::vector<double> spend_x;  ///< Gamma-Gamma's x: repeat purchases (0 without any; IntervalPatterns), else empty
+  std::vector<double> spend_m;  ///< Gamma-Gamma's m: mean repeat spend (0 without repeat purchases), else empty
+  /// The spend inputs as Gamma-Gamma's ModelData (x = spend_x, m = spend_m, the rows' weights; spans
+  /// over them, valid while this object lives unchanged).
+  ModelData spend_data() const;
 };
 
-/// Sorts the rows of `rows` by every column it has (x, t_x, T, n, m, periods, ended, actual) and
-/// merges identical ones, adding their weights (an empty `weights` counts 1 per row). Rows
-/// merged in any grouping and order give the same result: the one form in which one process and
-/// the partitions of a cluster hand a model its inputs.
-void merge_rows(ModelRows& rows);
+/// How many double columns a row is sorted by (row_keys).
+inline constexpr std::size_t kRowKeys = 9;
+/// The double columns of `rows` in the order merge_rows sorts by: x, t_x, T, n, m, periods, actual,
+/// spend_x, spend_m (then `ended`, a byte column).
+std::array<std::vector<double>*, kRowKeys> row_keys(ModelRows& rows);
+
+/// The rows `order` of `from` (every column it has, weights included), in that order.
+ModelRows rows_at(const ModelRows& from, const std::vector<std::size_t>& order);
+
+/// Sorts the rows of `rows` by every column it has (row_keys, then ended) and merges identical ones,
+/// adding their weights in input order (an empty `weights` counts 1 per row). Rows merged in any
+/// grouping and order give the same result: the one form in which one process and the partitions of
+/// a cluster hand a model its inputs (the purchase-model stage and the intervals' step (a) alike).
+RAPPORT_API void merge_rows(ModelRows& rows);
 
 /// What `auto` plans its holdout from; merges over partitions (OR, min, max).
 struct ValueSpan {
@@ -155,21 +172,17 @@ struct IntervalDraws {
 };
 
 /// The canonical inputs of step (a): every scored customer that enters the purchase model's fit, as its purchase
-/// inputs (`purchase`: the columns of gather_inputs) and its spend inputs (`spend`: x = repeat purchases, m = mean
-/// repeat spend, 0 without repeat purchases), rows sorted by (purchase columns, spend columns) with identical rows
-/// merged (`weights` = their count, the same in both). Independent of the order and partitioning of the rows.
+/// inputs (the columns of gather_inputs) and its spend inputs (spend_x = repeat purchases, spend_m = mean repeat
+/// spend, 0 without repeat purchases), merged by merge_rows (sorted by the purchase columns, then the spend ones;
+/// `weights` = the customers of each row). Independent of the order and partitioning of the rows.
 struct IntervalPatterns {
-  ValueModelName model = ValueModelName::bgnbd;  ///< the purchase model whose inputs `purchase` holds
-  ModelColumns purchase;                         ///< purchase-model inputs, weighted
-  ModelColumns spend;                            ///< x and m, weights as `purchase`'s
+  ValueModelName model = ValueModelName::bgnbd;  ///< the purchase model whose inputs `rows` holds
+  ModelRows rows;                                ///< purchase inputs with spend_x and spend_m, weighted
 };
 
 /// The patterns of the rows of `out.scores` for `model` (not yet merged: weights 1, in row order).
 RAPPORT_API IntervalPatterns interval_patterns(const CustomerBase& base, const ScoreResult& out, ValueModelName model,
                                                const ScoringConfig& config);
-
-/// Sorts and merges patterns (concatenated from any partitions, weights summed): the canonical form.
-RAPPORT_API void merge_patterns(IntervalPatterns& p);
 
 /// Step (a) from canonical patterns: the patterns as one row per customer (each repeated by its count, in
 /// pattern order), the purchase model `p.model` (penalised by config.penalizer) and Gamma-Gamma fitted on them

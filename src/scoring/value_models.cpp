@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,36 +65,63 @@ void sbg_inputs(day_t acquired, day_t ended_on, day_t D, double cp, double& peri
   periods = std::floor(static_cast<double>((lost ? ended_on : D + 1) - acquired) / cp);
 }
 
+std::array<std::vector<double>*, kRowKeys> row_keys(ModelRows& rows) {
+  return {&rows.x, &rows.t_x, &rows.T, &rows.n, &rows.m, &rows.periods, &rows.actual, &rows.spend_x, &rows.spend_m};
+}
+
+ModelRows rows_at(const ModelRows& from, const std::vector<std::size_t>& order) {
+  ModelRows to;
+  const auto from_keys = row_keys(const_cast<ModelRows&>(from));
+  const auto to_keys = row_keys(to);
+  const auto take = [&](const auto& c, auto& t) {
+    if (c.empty()) return;
+    t.reserve(order.size());
+    for (const std::size_t i : order) t.push_back(c[i]);
+  };
+  for (std::size_t k = 0; k < kRowKeys; ++k) take(*from_keys[k], *to_keys[k]);
+  take(from.ended, to.ended);
+  take(from.weights, to.weights);
+  return to;
+}
+
 void merge_rows(ModelRows& rows) {
-  std::vector<std::vector<double>*> keys;
-  for (auto* c : {&rows.x, &rows.t_x, &rows.T, &rows.n, &rows.m, &rows.periods, &rows.actual})
+  std::vector<const std::vector<double>*> keys;
+  for (const auto* c : row_keys(rows))
     if (!c->empty()) keys.push_back(c);
   const std::size_t n = keys.empty() ? rows.ended.size() : keys.front()->size();
   if (rows.weights.empty()) rows.weights.assign(n, 1.0);
-  std::vector<std::size_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = i;
   const auto less = [&](std::size_t a, std::size_t b) {
     for (const auto* c : keys)
       if ((*c)[a] != (*c)[b]) return (*c)[a] < (*c)[b];
-    if (!rows.ended.empty() && rows.ended[a] != rows.ended[b]) return rows.ended[a] < rows.ended[b];
-    return false;
+    return !rows.ended.empty() && rows.ended[a] < rows.ended[b];
   };
-  std::sort(order.begin(), order.end(), less);
-  ModelRows out;
-  std::vector<std::vector<double>*> to;
-  for (auto* c : {&out.x, &out.t_x, &out.T, &out.n, &out.m, &out.periods, &out.actual}) to.push_back(c);
-  std::vector<std::vector<double>*> all{&rows.x, &rows.t_x, &rows.T, &rows.n, &rows.m, &rows.periods, &rows.actual};
-  for (std::size_t i = 0; i < n;) {
-    std::size_t j = i + 1;
-    double w = rows.weights[order[i]];
-    while (j < n && !less(order[i], order[j])) w += rows.weights[order[j++]];
-    for (std::size_t c = 0; c < all.size(); ++c)
-      if (!all[c]->empty()) to[c]->push_back((*all[c])[order[i]]);
-    if (!rows.ended.empty()) out.ended.push_back(rows.ended[order[i]]);
-    out.weights.push_back(w);
-    i = j;
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  // ties in input order, so each distinct row's weights add up in one order
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return less(a, b) || (!less(b, a) && a < b); });
+  std::vector<std::size_t> first;  // the first row of each distinct row
+  std::vector<double> weight;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = order[k];
+    if (k > 0 && !less(order[k - 1], i)) {
+      weight.back() += rows.weights[i];
+      continue;
+    }
+    first.push_back(i);
+    weight.push_back(rows.weights[i]);
   }
+  ModelRows out = rows_at(rows, first);
+  out.weights = std::move(weight);
   rows = std::move(out);
+}
+
+ModelData ModelRows::spend_data() const {
+  ModelData d;
+  d.x = spend_x;
+  d.m = spend_m;
+  d.weights = weights;
+  return d;
 }
 
 ValueSpan value_span(const CustomerBase& base, const ScoreResult& out) {
@@ -121,25 +149,22 @@ namespace {
 /// `from`'s rows appended to `into`'s, then merged.
 void merge_into(ModelRows& into, const ModelRows& from) {
   if (from.weights.empty()) return;
-  const auto append = [](std::vector<double>& a, const std::vector<double>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-  };
-  append(into.x, from.x);
-  append(into.t_x, from.t_x);
-  append(into.T, from.T);
-  append(into.n, from.n);
-  append(into.m, from.m);
-  append(into.periods, from.periods);
-  append(into.actual, from.actual);
+  const auto append = [](auto& a, const auto& b) { a.insert(a.end(), b.begin(), b.end()); };
+  const auto to = row_keys(into);
+  const auto add = row_keys(const_cast<ModelRows&>(from));
+  for (std::size_t k = 0; k < kRowKeys; ++k) append(*to[k], *add[k]);
   append(into.weights, from.weights);
-  into.ended.insert(into.ended.end(), from.ended.begin(), from.ended.end());
+  append(into.ended, from.ended);
   merge_rows(into);
 }
 
-constexpr std::size_t kRowColumns = 8;  // x, t_x, T, n, m, periods, actual, weights (+ ended)
-
-std::array<std::vector<double>*, kRowColumns> columns_of(ModelRows& r) {
-  return {&r.x, &r.t_x, &r.T, &r.n, &r.m, &r.periods, &r.actual, &r.weights};
+/// The double columns of a row as bytes carry them: the keys, then the weights (+ ended).
+std::array<std::vector<double>*, kRowKeys + 1> columns_of(ModelRows& r) {
+  std::array<std::vector<double>*, kRowKeys + 1> c{};
+  const auto keys = row_keys(r);
+  std::copy(keys.begin(), keys.end(), c.begin());
+  c.back() = &r.weights;
+  return c;
 }
 
 std::array<ModelRows*, 5> families(ValueInputs& in) {

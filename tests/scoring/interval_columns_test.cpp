@@ -148,21 +148,37 @@ TEST(IntervalSteps, PatternsAreSortedAndMerged) {
     std::vector<std::vector<double>> rows{{1, 5, 10, 1, 20}, {0, 0, 8, 0, 0}, {1, 5, 10, 1, 20}, {1, 5, 10, 1, 30}};
     if (reversed) std::reverse(rows.begin(), rows.end());
     for (const auto& r : rows) {
-      p.purchase.x.push_back(r[0]);
-      p.purchase.t_x.push_back(r[1]);
-      p.purchase.T.push_back(r[2]);
-      p.spend.x.push_back(r[3]);
-      p.spend.m.push_back(r[4]);
-      p.purchase.weights.push_back(1);
+      p.rows.x.push_back(r[0]);
+      p.rows.t_x.push_back(r[1]);
+      p.rows.T.push_back(r[2]);
+      p.rows.spend_x.push_back(r[3]);
+      p.rows.spend_m.push_back(r[4]);
+      p.rows.weights.push_back(1);
     }
-    p.spend.weights = p.purchase.weights;
-    detail::merge_patterns(p);
-    EXPECT_EQ(p.purchase.x, (std::vector<double>{0, 1, 1}));
-    EXPECT_EQ(p.purchase.T, (std::vector<double>{8, 10, 10}));
-    EXPECT_EQ(p.spend.m, (std::vector<double>{0, 20, 30}));
-    EXPECT_EQ(p.purchase.weights, (std::vector<double>{1, 2, 1}));
-    EXPECT_EQ(p.spend.weights, p.purchase.weights);
+    detail::merge_rows(p.rows);
+    EXPECT_EQ(p.rows.x, (std::vector<double>{0, 1, 1}));
+    EXPECT_EQ(p.rows.T, (std::vector<double>{8, 10, 10}));
+    EXPECT_EQ(p.rows.spend_m, (std::vector<double>{0, 20, 30}));
+    EXPECT_EQ(p.rows.weights, (std::vector<double>{1, 2, 1}));
   }
+}
+
+// sBG's patterns by hand: rows (periods | spend x, m | ended)
+//   0: (3 | 0, 0 | 1)   1: (3 | 0, 0 | 0)   2: (3 | 1, 5 | 0)   3: (3 | 0, 0 | 1)
+// sorted by periods, then the spend columns, then ended (the byte column last, as step (a) lays
+// the patterns out): (3|0,0|0) w1, (3|0,0|1) w2, (3|1,5|0) w1.
+TEST(IntervalSteps, SbgPatternsSortEndedLast) {
+  detail::ModelRows rows;
+  rows.periods = {3, 3, 3, 3};
+  rows.spend_x = {0, 0, 1, 0};
+  rows.spend_m = {0, 0, 5, 0};
+  rows.ended = {1, 0, 0, 1};
+  detail::merge_rows(rows);  // no weights: one customer per row
+  EXPECT_EQ(rows.periods, (std::vector<double>{3, 3, 3}));
+  EXPECT_EQ(rows.spend_m, (std::vector<double>{0, 0, 5}));
+  EXPECT_EQ(rows.ended, (std::vector<std::uint8_t>{0, 1, 0}));
+  EXPECT_EQ(rows.weights, (std::vector<double>{1, 2, 1}));
+  EXPECT_TRUE(rows.x.empty() && rows.actual.empty());
 }
 
 // The two steps as a cluster runs them: the draws from the patterns of two halves of the base
@@ -179,16 +195,15 @@ TEST(IntervalSteps, PartsGiveOneProcesssBits) {
     // two "partitions": the even and the odd pattern rows, concatenated odd first
     detail::IntervalPatterns joined;
     for (const std::size_t parity : {1u, 0u})
-      for (std::size_t i = parity; i < patterns.purchase.x.size(); i += 2) {
-        joined.purchase.x.push_back(patterns.purchase.x[i]);
-        joined.purchase.t_x.push_back(patterns.purchase.t_x[i]);
-        joined.purchase.T.push_back(patterns.purchase.T[i]);
-        joined.purchase.weights.push_back(1);
-        joined.spend.x.push_back(patterns.spend.x[i]);
-        joined.spend.m.push_back(patterns.spend.m[i]);
+      for (std::size_t i = parity; i < patterns.rows.x.size(); i += 2) {
+        joined.rows.x.push_back(patterns.rows.x[i]);
+        joined.rows.t_x.push_back(patterns.rows.t_x[i]);
+        joined.rows.T.push_back(patterns.rows.T[i]);
+        joined.rows.weights.push_back(1);
+        joined.rows.spend_x.push_back(patterns.rows.spend_x[i]);
+        joined.rows.spend_m.push_back(patterns.rows.spend_m[i]);
       }
-    joined.spend.weights = joined.purchase.weights;
-    detail::merge_patterns(joined);
+    detail::merge_rows(joined.rows);
     const detail::IntervalDraws draws = detail::draw_intervals(joined, cfg, true, 2);
     ASSERT_EQ(draws.purchase.size(), cfg.interval_draws);
     ASSERT_EQ(draws.spend.size(), cfg.interval_draws);
