@@ -224,13 +224,13 @@ ValueIntervals detail::value_intervals(std::span<const ValueModel> purchase_draw
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key.less(a, b); });
   constexpr std::size_t block = 512;
   detail::parallel_for_dynamic(n, threads, block, [&](std::size_t lo, std::size_t hi) {
-    std::vector<double> ux, utx, uT, un, uper, bx, bm, spend, p, e, ev, col(D), v(D * block);
-    std::vector<std::uint8_t> uend;
+    detail::ModelColumns uc;  // the block's distinct histories
+    std::vector<double> bx, bm, spend, p, e, ev, col(D), v(D * block);
     std::vector<std::size_t> of(block);  // the distinct history of each row of the block
     for (std::size_t b0 = lo; b0 < hi; b0 += block) {
       const std::size_t b1 = std::min(hi, b0 + block), rows_n = b1 - b0;
-      for (auto* u : {&ux, &utx, &uT, &un, &uper}) u->clear();
-      uend.clear();
+      for (auto* u : {&uc.x, &uc.t_x, &uc.T, &uc.n, &uc.periods}) u->clear();
+      uc.ended.clear();
       bx.clear();
       bm.clear();
       std::size_t distinct = 0;
@@ -241,12 +241,12 @@ ValueIntervals detail::value_intervals(std::span<const ValueModel> purchase_draw
           const auto put = [r](std::span<const double> s, std::vector<double>& to) {
             if (!s.empty()) to.push_back(s[r]);
           };
-          put(data.x, ux);
-          put(data.t_x, utx);
-          put(data.T, uT);
-          put(data.n, un);
-          put(data.periods, uper);
-          if (!data.ended.empty()) uend.push_back(data.ended[r]);
+          put(data.x, uc.x);
+          put(data.t_x, uc.t_x);
+          put(data.T, uc.T);
+          put(data.n, uc.n);
+          put(data.periods, uc.periods);
+          if (!data.ended.empty()) uc.ended.push_back(data.ended[r]);
         }
         of[i] = distinct - 1;
         if (with_spend) {
@@ -254,13 +254,7 @@ ValueIntervals detail::value_intervals(std::span<const ValueModel> purchase_draw
           bm.push_back(spend_data.m.empty() ? 0.0 : spend_data.m[r]);
         }
       }
-      ModelData u;
-      u.x = ux;
-      u.t_x = utx;
-      u.T = uT;
-      u.n = un;
-      u.periods = uper;
-      u.ended = uend;
+      const ModelData u = uc.data();
       ModelData sm;
       sm.x = bx;
       sm.m = bm;
