@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <limits>
 #include <optional>
 #include <type_traits>
@@ -209,14 +210,19 @@ struct CustomerBaseBuilder::Impl {
     detail::push_ended(base, ended_on);
     return true;
   }
-  /// Appends a referral whose row the row rules accepted (a new prospect for an unknown person).
-  void add_referral(std::string_view referrer, std::string_view referred, seconds_t at) {
-    base.referral_from.push_back(person(referrer));
-    base.referral_to.push_back(person(referred));
+  /// Appends a referral whose row the row rules accepted, between two people (person()).
+  void add_referral(std::uint32_t referrer, std::uint32_t referred, seconds_t at) {
+    base.referral_from.push_back(referrer);
+    base.referral_to.push_back(referred);
     base.referral_at.push_back(at);
   }
+  /// A referral endpoint: the customer's index, else the prospect's (see prospect()).
   std::uint32_t person(std::string_view id) {
     if (auto c = lookup(id)) return *c;
+    return prospect(id);
+  }
+  /// A person who is not a customer: (others index | other_bit), a new one taking the next index.
+  std::uint32_t prospect(std::string_view id) {
     if (const auto found = others.find(others_ids, id)) return *found | other_bit;
     const auto k = static_cast<std::uint32_t>(others_ids.size());
     others_ids.emplace_back(id);
@@ -279,7 +285,9 @@ bool add_purchase_row(CustomerBaseBuilder& builder, std::string_view customer_id
 bool add_referral_row(CustomerBaseBuilder& builder, std::string_view referrer, std::string_view referred, seconds_t at,
                       const RowError* failure, RowError& e) {
   if (!check_referral(referrer, referred, at, failure, e)) return false;
-  detail_builder_access::impl(builder).add_referral(referrer, referred, at);
+  auto& im = detail_builder_access::impl(builder);
+  const std::uint32_t from = im.person(referrer);
+  im.add_referral(from, im.person(referred), at);
   return true;
 }
 
@@ -602,7 +610,8 @@ void append(CustomerBaseBuilder::Impl& im, const Out& row) {
 
 /// A file read in windows of whole lines: data[0, filled) holds the bytes from file offset
 /// `offset`, read (through the one raw reader) into a buffer that is reused window after window,
-/// so the file never sits in memory whole.
+/// so the file never sits in memory whole. The next window can be read ahead on a thread of its
+/// own into a second buffer while the current one is parsed.
 class BlockFile {
 public:
   std::string path;
@@ -618,17 +627,44 @@ public:
     }
     buf_.resize(window);
   }
+  BlockFile(const BlockFile&) = delete;
+  BlockFile& operator=(const BlockFile&) = delete;
+  ~BlockFile() {
+    if (ahead_.valid()) ahead_.wait();  // the read ahead holds data and the buffers
+  }
 
-  /// Drops data[0, keep_from) and takes in more (a window twice as large when it was full).
+  /// Starts reading the window that refill(keep_from) takes in, on a thread of its own: it
+  /// copies data[keep_from, filled) to the second buffer and reads after it. data stays valid
+  /// (and must not change) until refill.
+  void read_ahead(std::size_t keep_from) {
+    if (next_.size() < buf_.size()) next_.resize(buf_.size());
+    const std::string_view rest(data + keep_from, filled - keep_from);
+    ahead_ = detail::start_task(true, [this, rest] { return file_.read_after(rest, next_, next_filled_); });
+    ahead_from_ = keep_from;
+  }
+
+  /// Drops data[0, keep_from) and takes in more (a window twice as large when it was full):
+  /// the window read ahead when read_ahead(keep_from) started one.
   void refill(std::size_t keep_from) {
+    std::size_t got = 0;
+    if (ahead_.valid()) {
+      if (ahead_from_ != keep_from) throw InternalError("BlockFile: refill from another offset than the read ahead");
+      got = ahead_.get();
+      buf_.swap(next_);
+      filled = next_filled_;
+    } else {
+      got = file_.refill(buf_, keep_from, filled);
+    }
     offset += keep_from;
-    if (file_.refill(buf_, keep_from, filled) == 0) eof = true;
+    if (got == 0) eof = true;
     data = buf_.data();
   }
 
 private:
   detail::FileReader file_;
-  std::vector<char> buf_;
+  std::vector<char> buf_, next_;
+  std::size_t next_filled_ = 0, ahead_from_ = 0;
+  std::future<std::size_t> ahead_;  // last: waited for before the buffers go
 };
 
 /// Reads the header line of a block file (after a BOM and blank lines); advances `pos` and
@@ -762,6 +798,7 @@ void load_blocks(const std::string& path, const TableSchema& schema, unsigned th
     }
     const std::size_t want = std::max<std::size_t>(
         1, std::min<std::size_t>(workers, (stop - pos) / std::max<std::size_t>(detail::csv_part_min_bytes, 1)));
+    if (!in.eof) in.read_ahead(stop);  // the next window is read while this one is parsed
     split_parts(in.data, pos, stop, want, parts);
     detail::parallel_for(
         want, static_cast<unsigned>(want),
@@ -927,9 +964,11 @@ struct CustomerOut {
   std::size_t line_offset = 0;  ///< the line within its part (for the duplicate-key reject)
 };
 
-/// A referrals row the row rules accepted.
+/// A referrals row the row rules accepted, each person's customer index when a customer.
 struct ReferralOut {
+  static constexpr std::uint32_t not_customer = 0xFFFFFFFFu;
   std::string_view referrer, referred;
+  std::uint32_t referrer_customer = not_customer, referred_customer = not_customer;
   seconds_t at = 0;
   std::size_t line_offset = 0;
 };
@@ -1005,27 +1044,21 @@ void merge_customers(const std::vector<Part<CustomerOut>>& parts, const std::str
   }
 }
 
-/// Adds a block of referrals in file order, the people's index slots prefetched a few rows
-/// ahead. Advances `line` past the block.
+/// Adds a block of referrals in file order; the people who are not customers (whose keys the
+/// parsers could not find) become prospects in first-seen order. Advances `line` past the block.
 void merge_referrals(const std::vector<Part<ReferralOut>>& parts, const std::string& path, const ColumnMap& columns,
                      TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im, std::size_t& line) {
-  constexpr std::size_t ahead = 8;
   const TableSchema& schema = detail::referrals_schema();
   for (const auto& part : parts) {
     counts.read += part.read;
-    const ReferralOut* const rows = part.rows.data();
-    const std::size_t n = part.rows.size();
-    const auto prefetch = [&](const ReferralOut& r) {
-      im.customers.prefetch(r.referrer);
-      im.customers.prefetch(r.referred);
+    const auto person = [&](std::uint32_t customer, std::string_view id) {
+      return customer != ReferralOut::not_customer ? customer : im.prospect(id);
     };
-    for (std::size_t i = 0; i < std::min(ahead, n); ++i) prefetch(rows[i]);
     in_file_order(
         part,
         [&](const ReferralOut& row) {
-          const auto i = static_cast<std::size_t>(&row - rows);
-          if (i + ahead < n) prefetch(rows[i + ahead]);
-          im.add_referral(row.referrer, row.referred, row.at);
+          const std::uint32_t from = person(row.referrer_customer, row.referrer);
+          im.add_referral(from, person(row.referred_customer, row.referred), row.at);
         },
         [&](const auto& bad) {
           sink.reject(schema, counts, path, columns, line + bad.line_offset, bad.error, bad.raw);
@@ -1164,7 +1197,10 @@ private:
     std::string from, to;
     seconds_t at = 0;
   };
-  void settle(const Pending& p) { im_.add_referral(p.from, p.to, p.at); }
+  void settle(const Pending& p) {
+    const std::uint32_t from = im_.person(p.from);
+    im_.add_referral(from, im_.person(p.to), p.at);
+  }
   CustomerBaseBuilder::Impl& im_;
   PendingRows<Pending> pending_;
 };
@@ -1189,11 +1225,19 @@ void load_referrals(const TableInput& in, TableCounts& counts, RejectSink& sink,
   bool reserved = false;
   load_blocks<ReferralOut>(
       in.path, detail::referrals_schema(), threads,
-      [] {
-        return [](const std::string_view* f, std::string_view, std::size_t line_offset, ReferralOut& out, RowError& e) {
-          out.line_offset = line_offset;
-          return parse_referral(f, out, e);
-        };
+      [&] {
+        // the customers are all in: their keys are looked up here, on every thread
+        return
+            [&im](const std::string_view* f, std::string_view, std::size_t line_offset, ReferralOut& out, RowError& e) {
+              out.line_offset = line_offset;
+              if (!parse_referral(f, out, e)) return false;
+              const auto customer = [&](std::string_view id) {
+                return im.customers.find(im.base.customer_id, id).value_or(ReferralOut::not_customer);
+              };
+              out.referrer_customer = customer(out.referrer);
+              out.referred_customer = customer(out.referred);
+              return true;
+            };
       },
       [&](std::vector<Part<ReferralOut>>& parts, const ColumnMap& columns, std::size_t& line, std::size_t block_bytes) {
         if (!reserved) reserve_from_first_block(parts, in.path, block_bytes, im);
