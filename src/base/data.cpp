@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <limits>
 #include <optional>
 #include <type_traits>
@@ -185,16 +186,43 @@ struct CustomerBaseBuilder::Impl {
     has_last = true;
     return found;
   }
+  std::uint32_t last_segment = 0;  // the segment of the previous call (rows of a segment come together)
   /// The index of a segment name, a new one taking the next index.
   std::uint32_t segment_index(std::string_view name) {
-    if (const auto it = segments.find(name); it != segments.end()) return it->second;
+    if (last_segment < base.segment_names.size() && base.segment_names[last_segment] == name) return last_segment;
+    if (const auto it = segments.find(name); it != segments.end()) return last_segment = it->second;
     const auto k = static_cast<std::uint32_t>(base.segment_names.size());
     segments.emplace(std::string(name), k);
     base.segment_names.emplace_back(name);
-    return k;
+    return last_segment = k;
   }
+  /// Appends a customer whose row the row rules accepted, unless an earlier row took its key
+  /// (the first row wins): then false and nothing is added.
+  bool add_customer(std::string_view id, day_t acquired_on, std::string_view segment, day_t ended_on) {
+    if (!base.referral_at.empty() || !others_ids.empty())
+      throw UsageError("CustomerBaseBuilder: add customers before referrals");
+    const auto idx = static_cast<std::uint32_t>(base.customer_id.size());
+    if (idx >= other_bit) throw InputError("too many customers");
+    if (customers.find_or_insert(base.customer_id, id, idx) != detail::IdIndex::empty) return false;
+    base.customer_id.emplace_back(id);
+    base.acquired_on.push_back(acquired_on);
+    base.segment.push_back(segment_index(segment));
+    detail::push_ended(base, ended_on);
+    return true;
+  }
+  /// Appends a referral whose row the row rules accepted, between two people (person()).
+  void add_referral(std::uint32_t referrer, std::uint32_t referred, seconds_t at) {
+    base.referral_from.push_back(referrer);
+    base.referral_to.push_back(referred);
+    base.referral_at.push_back(at);
+  }
+  /// A referral endpoint: the customer's index, else the prospect's (see prospect()).
   std::uint32_t person(std::string_view id) {
     if (auto c = lookup(id)) return *c;
+    return prospect(id);
+  }
+  /// A person who is not a customer: (others index | other_bit), a new one taking the next index.
+  std::uint32_t prospect(std::string_view id) {
     if (const auto found = others.find(others_ids, id)) return *found | other_bit;
     const auto k = static_cast<std::uint32_t>(others_ids.size());
     others_ids.emplace_back(id);
@@ -216,21 +244,10 @@ namespace detail {
 
 bool add_customer_row(CustomerBaseBuilder& builder, std::string_view id, day_t acquired_on, std::string_view segment,
                       day_t ended_on, const RowError* failure, RowError& e) {
-  auto& im = detail_builder_access::impl(builder);
   if (!check_customer(id, acquired_on, ended_on, failure, e)) return false;
-  if (!im.base.referral_at.empty() || !im.others_ids.empty())
-    throw UsageError("CustomerBaseBuilder: add customers before referrals");
-  const auto idx = static_cast<std::uint32_t>(im.base.customer_id.size());
-  if (idx >= CustomerBaseBuilder::Impl::other_bit) throw InputError("too many customers");
-  if (im.customers.find_or_insert(im.base.customer_id, id, idx) != IdIndex::empty) {
-    e = RowError{customer_field::customer_id, 0, duplicate_customer_reason};
-    return false;
-  }
-  im.base.customer_id.emplace_back(id);
-  im.base.acquired_on.push_back(acquired_on);
-  im.base.segment.push_back(im.segment_index(segment));
-  push_ended(im.base, ended_on);
-  return true;
+  if (detail_builder_access::impl(builder).add_customer(id, acquired_on, segment, ended_on)) return true;
+  e = RowError{customer_field::customer_id, 0, duplicate_customer_reason};
+  return false;
 }
 
 bool add_contact_row(CustomerBaseBuilder& builder, std::string_view customer_id, const ContactRow& row,
@@ -267,11 +284,10 @@ bool add_purchase_row(CustomerBaseBuilder& builder, std::string_view customer_id
 
 bool add_referral_row(CustomerBaseBuilder& builder, std::string_view referrer, std::string_view referred, seconds_t at,
                       const RowError* failure, RowError& e) {
-  auto& im = detail_builder_access::impl(builder);
   if (!check_referral(referrer, referred, at, failure, e)) return false;
-  im.base.referral_from.push_back(im.person(referrer));
-  im.base.referral_to.push_back(im.person(referred));
-  im.base.referral_at.push_back(at);
+  auto& im = detail_builder_access::impl(builder);
+  const std::uint32_t from = im.person(referrer);
+  im.add_referral(from, im.person(referred), at);
   return true;
 }
 
@@ -594,7 +610,8 @@ void append(CustomerBaseBuilder::Impl& im, const Out& row) {
 
 /// A file read in windows of whole lines: data[0, filled) holds the bytes from file offset
 /// `offset`, read (through the one raw reader) into a buffer that is reused window after window,
-/// so the file never sits in memory whole.
+/// so the file never sits in memory whole. The next window can be read ahead on a thread of its
+/// own into a second buffer while the current one is parsed.
 class BlockFile {
 public:
   std::string path;
@@ -610,17 +627,44 @@ public:
     }
     buf_.resize(window);
   }
+  BlockFile(const BlockFile&) = delete;
+  BlockFile& operator=(const BlockFile&) = delete;
+  ~BlockFile() {
+    if (ahead_.valid()) ahead_.wait();  // the read ahead holds data and the buffers
+  }
 
-  /// Drops data[0, keep_from) and takes in more (a window twice as large when it was full).
+  /// Starts reading the window that refill(keep_from) takes in, on a thread of its own: it
+  /// copies data[keep_from, filled) to the second buffer and reads after it. data stays valid
+  /// (and must not change) until refill.
+  void read_ahead(std::size_t keep_from) {
+    if (next_.size() < buf_.size()) next_.resize(buf_.size());
+    const std::string_view rest(data + keep_from, filled - keep_from);
+    ahead_ = detail::start_task(true, [this, rest] { return file_.read_after(rest, next_, next_filled_); });
+    ahead_from_ = keep_from;
+  }
+
+  /// Drops data[0, keep_from) and takes in more (a window twice as large when it was full):
+  /// the window read ahead when read_ahead(keep_from) started one.
   void refill(std::size_t keep_from) {
+    std::size_t got = 0;
+    if (ahead_.valid()) {
+      if (ahead_from_ != keep_from) throw InternalError("BlockFile: refill from another offset than the read ahead");
+      got = ahead_.get();
+      buf_.swap(next_);
+      filled = next_filled_;
+    } else {
+      got = file_.refill(buf_, keep_from, filled);
+    }
     offset += keep_from;
-    if (file_.refill(buf_, keep_from, filled) == 0) eof = true;
+    if (got == 0) eof = true;
     data = buf_.data();
   }
 
 private:
   detail::FileReader file_;
-  std::vector<char> buf_;
+  std::vector<char> buf_, next_;
+  std::size_t next_filled_ = 0, ahead_from_ = 0;
+  std::future<std::size_t> ahead_;  // last: waited for before the buffers go
 };
 
 /// Reads the header line of a block file (after a BOM and blank lines); advances `pos` and
@@ -694,10 +738,11 @@ void split_parts(const char* buf, std::size_t pos, std::size_t stop, std::size_t
   }
 }
 
-/// Parses the lines of one part through the row rules (runs on a worker thread); stops at a
-/// quote (part.quoted).
-template <class Out>
-void parse_part(const char* buf, const ColumnMap& columns, CustomerLookup& lookup, Part<Out>& part) {
+/// Parses the lines of one part (runs on a worker thread): `parse(fields, text, line_offset,
+/// out, e)` puts a record's schema fields through the row rules into `out`, or returns false
+/// with `e`. Stops at a quote (part.quoted).
+template <class Out, class Parse>
+void parse_part(const char* buf, const ColumnMap& columns, Parse& parse, Part<Out>& part) {
   std::vector<std::string_view> fields;
   fields.reserve(columns.header.size() + 1);
   std::vector<std::string_view> f(columns.position.size());
@@ -710,7 +755,7 @@ void parse_part(const char* buf, const ColumnMap& columns, CustomerLookup& looku
     if (!ln.empty()) {
       ++part.read;
       const auto* row = detail::schema_fields(fields, columns, f.data(), err);
-      if (row && parse_row(row, lookup, out, err)) {
+      if (row && parse(row, ln, part.lines, out, err)) {
         if (is_complaint(out)) part.complaints.push_back(part.rows.size());
         part.rows.push_back(out);
       } else {
@@ -722,10 +767,71 @@ void parse_part(const char* buf, const ColumnMap& columns, CustomerLookup& looku
   part.quoted = lines.saw_quote();
 }
 
+/// Reads a CSV table in blocks of whole lines. Each block is cut into parts at line starts, the
+/// parts are parsed on up to `threads` threads (each thread's parser from `make_parser()`, see
+/// parse_part), and the parts go, in file order, to `merge(parts, columns, line, block_bytes)`
+/// on this thread (`line`: the block's first line, to be advanced past it). The row order, and
+/// so the base, does not depend on the thread count. From the first block that holds a '"' on,
+/// the rest goes to `sequential(offset, line, columns)`, the RFC 4180 reader from that record
+/// (with `columns` unset when the header holds the quote: from the file's start).
+template <class Out, class MakeParser, class Merge, class Sequential>
+void load_blocks(const std::string& path, const TableSchema& schema, unsigned threads, MakeParser&& make_parser,
+                 Merge&& merge, Sequential&& sequential) {
+  BlockFile in(path);
+  std::size_t pos = 0, line = 1;
+  in.refill(0);
+  std::optional<ColumnMap> columns = read_plain_header(in, schema, pos, line);
+  if (!columns) return sequential(std::size_t{0}, std::size_t{1}, columns);
+  const unsigned workers = detail::thread_count(threads);
+  std::vector<Part<Out>> parts;
+  for (;;) {
+    // the block: whole lines in [pos, stop)
+    std::size_t stop = in.filled;
+    if (!in.eof) {
+      const char* last = static_cast<const char*>(memrchr(in.data + pos, '\n', in.filled - pos));
+      if (!last) {
+        in.refill(pos);
+        pos = 0;
+        continue;
+      }
+      stop = static_cast<std::size_t>(last - in.data) + 1;
+    }
+    const std::size_t want = std::max<std::size_t>(
+        1, std::min<std::size_t>(workers, (stop - pos) / std::max<std::size_t>(detail::csv_part_min_bytes, 1)));
+    if (!in.eof) in.read_ahead(stop);  // the next window is read while this one is parsed
+    split_parts(in.data, pos, stop, want, parts);
+    detail::parallel_for(
+        want, static_cast<unsigned>(want),
+        [&](std::size_t lo, std::size_t hi) {
+          auto parse = make_parser();
+          for (std::size_t k = lo; k < hi; ++k) parse_part(in.data, *columns, parse, parts[k]);
+        },
+        1);
+    if (std::any_of(parts.begin(), parts.end(), [](const Part<Out>& part) { return part.quoted; }))
+      return sequential(in.offset + pos, line, columns);
+    merge(parts, *columns, line, stop - pos);
+    if (in.eof) break;
+    in.refill(stop);
+    pos = 0;
+  }
+}
+
+/// Calls on_row(row) for each accepted row and on_bad(bad) for each rejected line of a part, in
+/// file order.
+template <class Out, class OnRow, class OnBad>
+void in_file_order(const Part<Out>& part, OnRow&& on_row, OnBad&& on_bad) {
+  std::size_t b = 0;
+  for (const Out& row : part.rows) {
+    for (; b < part.bad.size() && part.bad[b].line_offset < row.line_offset; ++b) on_bad(part.bad[b]);
+    on_row(row);
+  }
+  for (; b < part.bad.size(); ++b) on_bad(part.bad[b]);
+}
+
 /// Reports a block's rejects in file order (on this thread), then stores its rows: each part
 /// copies into its own range, in parallel. Advances `line` past the block.
 template <class Out>
-void merge_parts(std::vector<Part<Out>>& parts, const BlockFile& in, const ColumnMap& columns, TableCounts& counts,
+void merge_parts(std::vector<Part<Out>>& parts, const std::string& path, const ColumnMap& columns, TableCounts& counts,
                  RejectSink& sink, CustomerBaseBuilder::Impl& im, std::size_t& line) {
   const TableSchema& schema = schema_of(static_cast<const Out*>(nullptr));
   std::vector<std::size_t> at(parts.size() + 1, 0);
@@ -733,7 +839,7 @@ void merge_parts(std::vector<Part<Out>>& parts, const BlockFile& in, const Colum
     auto& part = parts[k];
     counts.read += part.read;
     for (const auto& bad : part.bad)
-      sink.reject(schema, counts, in.path, columns, line + bad.line_offset, bad.error, bad.raw);
+      sink.reject(schema, counts, path, columns, line + bad.line_offset, bad.error, bad.raw);
     line += part.lines;
     at[k + 1] = at[k] + part.rows.size();
   }
@@ -779,59 +885,28 @@ void load_grouped_records(detail::RecordSource& reader, std::optional<ColumnMap>
                      });
 }
 
-/// The sequential fallback: the RFC 4180 reader from file offset `from` (a record start) on.
-template <class Out>
-void load_sequential(const std::string& path, std::size_t from, std::size_t line, std::optional<ColumnMap>& columns,
-                     TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im) {
-  detail::CsvReader reader(path, from, line, !columns);
-  load_grouped_records<Out>(reader, columns, counts, sink, im);
-}
-
-/// Loads a per-customer table (contacts or purchases): parallel over blocks of plain
-/// (quote-free) lines, sequential RFC 4180 parsing from the first block holding a quote.
+/// Loads a per-customer table (contacts or purchases) from its CSV file through load_blocks.
 template <class Out>
 void load_grouped_table(const std::string& path, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im,
                         unsigned threads) {
-  const TableSchema& schema = schema_of(static_cast<const Out*>(nullptr));
-  BlockFile in(path);
-  std::size_t pos = 0, line = 1;
-  in.refill(0);
-  std::optional<ColumnMap> columns = read_plain_header(in, schema, pos, line);
-  if (!columns) return load_sequential<Out>(path, 0, 1, columns, counts, sink, im);
-  const unsigned workers = detail::thread_count(threads);
-  std::vector<Part<Out>> parts;
   bool reserved = false;
-  for (;;) {
-    // the block: whole lines in [pos, stop)
-    std::size_t stop = in.filled;
-    if (!in.eof) {
-      const char* last = static_cast<const char*>(memrchr(in.data + pos, '\n', in.filled - pos));
-      if (!last) {
-        in.refill(pos);
-        pos = 0;
-        continue;
-      }
-      stop = static_cast<std::size_t>(last - in.data) + 1;
-    }
-    const std::size_t want = std::max<std::size_t>(
-        1, std::min<std::size_t>(workers, (stop - pos) / std::max<std::size_t>(detail::csv_part_min_bytes, 1)));
-    split_parts(in.data, pos, stop, want, parts);
-    detail::parallel_for(
-        want, static_cast<unsigned>(want),
-        [&](std::size_t lo, std::size_t hi) {
-          CustomerLookup lookup{im.customers, im.base.customer_id};
-          for (std::size_t k = lo; k < hi; ++k) parse_part(in.data, *columns, lookup, parts[k]);
-        },
-        1);
-    if (std::any_of(parts.begin(), parts.end(), [](const Part<Out>& part) { return part.quoted; }))
-      return load_sequential<Out>(path, in.offset + pos, line, columns, counts, sink, im);
-    if (!reserved) reserve_from_first_block(parts, path, stop - pos, im);
-    reserved = true;
-    merge_parts(parts, in, *columns, counts, sink, im, line);
-    if (in.eof) break;
-    in.refill(stop);
-    pos = 0;
-  }
+  load_blocks<Out>(
+      path, schema_of(static_cast<const Out*>(nullptr)), threads,
+      [&] {
+        return [lookup = CustomerLookup{im.customers, im.base.customer_id}](
+                   const std::string_view* f, std::string_view, std::size_t, Out& out, RowError& e) mutable {
+          return parse_row(f, lookup, out, e);
+        };
+      },
+      [&](std::vector<Part<Out>>& parts, const ColumnMap& columns, std::size_t& line, std::size_t block_bytes) {
+        if (!reserved) reserve_from_first_block(parts, path, block_bytes, im);
+        reserved = true;
+        merge_parts(parts, path, columns, counts, sink, im, line);
+      },
+      [&](std::size_t offset, std::size_t line, std::optional<ColumnMap>& columns) {
+        detail::CsvReader reader(path, offset, line, !columns);
+        load_grouped_records<Out>(reader, columns, counts, sink, im);
+      });
 }
 
 /// One table's input: a CSV file (`path`) or a record source; absent when neither is given.
@@ -840,17 +915,6 @@ struct TableInput {
   detail::RecordSource* source = nullptr;
   bool present() const noexcept { return source || !path.empty(); }
 };
-
-/// Loads a table that is read in one pass (customers, referrals): `on_row(fields, e)` hands
-/// the text fields to the row rules.
-template <class OnRow>
-void load_sequential_table(const TableInput& in, const TableSchema& schema, TableCounts& counts, RejectSink& sink,
-                           OnRow&& on_row) {
-  std::optional<detail::CsvReader> file;
-  if (!in.source) file.emplace(in.path);
-  std::optional<ColumnMap> columns;
-  detail::read_table(in.source ? *in.source : *file, schema, columns, counts, sink, on_row);
-}
 
 /// Loads contacts or purchases: a CSV file through the parallel path, a source record by record.
 template <class Out>
@@ -891,14 +955,127 @@ private:
   std::size_t first_ = 0, count_ = 0;
 };
 
-/// The customers table's rows, each settled (key checked against the earlier ones, stored) a
-/// few rows after it is read: its key's index slot is prefetched on arrival, so the random access
-/// of the duplicate check has landed by the time the row is settled. Rejects keep file order: the
+// ---- customers and referrals: the row rules on every thread, keys interned in file order
+
+/// A customers row the row rules accepted, its text still in the block (or the record).
+struct CustomerOut {
+  std::string_view id, segment, raw;
+  day_t acquired_on = 0, ended_on = no_day;
+  std::size_t line_offset = 0;  ///< the line within its part (for the duplicate-key reject)
+};
+
+/// A referrals row the row rules accepted, each person's customer index when a customer.
+struct ReferralOut {
+  static constexpr std::uint32_t not_customer = 0xFFFFFFFFu;
+  std::string_view referrer, referred;
+  std::uint32_t referrer_customer = not_customer, referred_customer = not_customer;
+  seconds_t at = 0;
+  std::size_t line_offset = 0;
+};
+
+constexpr bool is_complaint(const CustomerOut&) { return false; }
+constexpr bool is_complaint(const ReferralOut&) { return false; }
+
+/// A customers record's fields through the row rules that need no earlier row (all but the
+/// duplicate key, checked when the row is interned).
+bool parse_customer(const std::string_view* f, CustomerOut& out, RowError& e) {
+  using namespace detail::customer_field;
+  const auto day = detail::parse_date(f[acquired_on]);
+  RowError buf;
+  day_t ended = no_day;
+  const RowError* failure = detail::conversion_failure(day, acquired_on, buf);
+  if (!failure && !detail::ended_on_from_text(f[detail::customer_field::ended_on], ended, buf)) failure = &buf;
+  if (!detail::check_customer(f[customer_id], day.value.value_or(0), ended, failure, e)) return false;
+  out.id = f[customer_id];
+  out.segment = f[segment];
+  out.acquired_on = *day.value;
+  out.ended_on = ended;
+  return true;
+}
+
+/// A referrals record's fields through the row rules.
+bool parse_referral(const std::string_view* f, ReferralOut& out, RowError& e) {
+  using namespace detail::referral_field;
+  const auto t = detail::parse_timestamp(f[at]);
+  RowError buf;
+  const RowError* failure = detail::conversion_failure(t, at, buf);
+  if (!detail::check_referral(f[referrer_id], f[referred_id], t.value.value_or(0), failure, e)) return false;
+  out.referrer = f[referrer_id];
+  out.referred = f[referred_id];
+  out.at = *t.value;
+  return true;
+}
+
+// The columns a block of customers or referrals grows (reserve_from_first_block).
+template <class F>
+void for_each_column(CustomerBaseBuilder::Impl& im, const CustomerOut*, F&& f) {
+  f(im.base.customer_id), f(im.base.acquired_on), f(im.base.segment);
+}
+template <class F>
+void for_each_column(CustomerBaseBuilder::Impl& im, const ReferralOut*, F&& f) {
+  f(im.base.referral_from), f(im.base.referral_to), f(im.base.referral_at);
+}
+
+/// Interns a block of customers in file order: each row's key is checked against the earlier
+/// ones (a duplicate rejected where it stands among the other rejects), the key's index slot
+/// prefetched a few rows ahead. Advances `line` past the block.
+void merge_customers(const std::vector<Part<CustomerOut>>& parts, const std::string& path, const ColumnMap& columns,
+                     TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im, std::size_t& line) {
+  constexpr std::size_t ahead = 8;
+  const TableSchema& schema = detail::customers_schema();
+  const RowError duplicate{detail::customer_field::customer_id, 0, detail::duplicate_customer_reason};
+  for (const auto& part : parts) {
+    counts.read += part.read;
+    const CustomerOut* const rows = part.rows.data();
+    const std::size_t n = part.rows.size();
+    for (std::size_t i = 0; i < std::min(ahead, n); ++i) im.customers.prefetch(rows[i].id);
+    in_file_order(
+        part,
+        [&](const CustomerOut& row) {
+          const auto i = static_cast<std::size_t>(&row - rows);
+          if (i + ahead < n) im.customers.prefetch(rows[i + ahead].id);
+          if (!im.add_customer(row.id, row.acquired_on, row.segment, row.ended_on))
+            sink.reject(schema, counts, path, columns, line + row.line_offset, duplicate, row.raw);
+        },
+        [&](const auto& bad) {
+          sink.reject(schema, counts, path, columns, line + bad.line_offset, bad.error, bad.raw);
+        });
+    line += part.lines;
+  }
+}
+
+/// Adds a block of referrals in file order; the people who are not customers (whose keys the
+/// parsers could not find) become prospects in first-seen order. Advances `line` past the block.
+void merge_referrals(const std::vector<Part<ReferralOut>>& parts, const std::string& path, const ColumnMap& columns,
+                     TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im, std::size_t& line) {
+  const TableSchema& schema = detail::referrals_schema();
+  for (const auto& part : parts) {
+    counts.read += part.read;
+    const auto person = [&](std::uint32_t customer, std::string_view id) {
+      return customer != ReferralOut::not_customer ? customer : im.prospect(id);
+    };
+    in_file_order(
+        part,
+        [&](const ReferralOut& row) {
+          const std::uint32_t from = person(row.referrer_customer, row.referrer);
+          im.add_referral(from, person(row.referred_customer, row.referred), row.at);
+        },
+        [&](const auto& bad) {
+          sink.reject(schema, counts, path, columns, line + bad.line_offset, bad.error, bad.raw);
+        });
+    line += part.lines;
+  }
+}
+
+/// The customers table's rows from a record source (a database table, or a CSV file past the
+/// parallel path), each settled (key checked against the earlier ones, stored) a few rows after
+/// it is read: its key's index slot is prefetched on arrival, so the random access of the
+/// duplicate check has landed by the time the row is settled. Rejects keep file order: the
 /// pending rows are settled before any other reject is reported.
 class CustomerRows {
 public:
   CustomerRows(CustomerBaseBuilder& builder, RejectSink& sink, TableCounts& counts)
-      : builder_(builder), im_(detail_builder_access::impl(builder)), sink_(sink), counts_(counts) {}
+      : im_(detail_builder_access::impl(builder)), sink_(sink), counts_(counts) {}
   CustomerRows(const CustomerRows&) = delete;
   CustomerRows& operator=(const CustomerRows&) = delete;
 
@@ -906,22 +1083,17 @@ public:
   /// pending rows), the duplicate check when the row is settled.
   bool add(const std::string_view* f, RowError& e, const detail::CsvRecord& rec, const ColumnMap& columns,
            const std::string& file) {
-    using namespace detail::customer_field;
-    const auto day = detail::parse_date(f[acquired_on]);
-    RowError buf;
-    day_t ended = no_day;
-    const RowError* failure = detail::conversion_failure(day, acquired_on, buf);
-    if (!failure && !detail::ended_on_from_text(f[detail::customer_field::ended_on], ended, buf)) failure = &buf;
-    if (!detail::check_customer(f[customer_id], day.value.value_or(0), ended, failure, e)) {
+    CustomerOut row;
+    if (!parse_customer(f, row, e)) {
       settle_all();
       return false;
     }
-    Pending& p = pending_.push([this](Pending& row) { settle(row); });
-    p.id.assign(f[customer_id]);
-    p.segment.assign(f[segment]);
+    Pending& p = pending_.push([this](Pending& pending) { settle(pending); });
+    p.id.assign(row.id);
+    p.segment.assign(row.segment);
     p.raw.assign(rec.raw);
-    p.day = *day.value;
-    p.ended = ended;
+    p.day = row.acquired_on;
+    p.ended = row.ended_on;
     p.line = rec.line;
     p.columns = &columns;
     p.file = &file;
@@ -942,23 +1114,20 @@ private:
     const std::string* file = nullptr;
   };
   void settle(const Pending& p) {
-    RowError e;
-    if (!detail::add_customer_row(builder_, p.id, p.day, p.segment, p.ended, nullptr, e))
-      sink_.reject(detail::customers_schema(), counts_, *p.file, *p.columns, p.line, e, p.raw);
+    if (!im_.add_customer(p.id, p.day, p.segment, p.ended))
+      sink_.reject(detail::customers_schema(), counts_, *p.file, *p.columns, p.line,
+                   RowError{detail::customer_field::customer_id, 0, detail::duplicate_customer_reason}, p.raw);
   }
-  CustomerBaseBuilder& builder_;
   CustomerBaseBuilder::Impl& im_;
   RejectSink& sink_;
   TableCounts& counts_;
   PendingRows<Pending> pending_;
 };
 
-/// Loads the customers table (through CustomerRows).
-void load_customers(const TableInput& in, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder& builder) {
-  std::optional<detail::CsvReader> file;
-  if (!in.source) file.emplace(in.path);
-  detail::RecordSource& reader = in.source ? *in.source : *file;
-  std::optional<ColumnMap> columns;
+/// Loads the customers table from a record source (through CustomerRows); reads the header
+/// first unless `columns` is set.
+void load_customer_records(detail::RecordSource& reader, std::optional<ColumnMap>& columns, TableCounts& counts,
+                           RejectSink& sink, CustomerBaseBuilder& builder) {
   CustomerRows rows(builder, sink, counts);
   detail::read_table(
       reader, detail::customers_schema(), columns, counts, sink,
@@ -969,25 +1138,51 @@ void load_customers(const TableInput& in, TableCounts& counts, RejectSink& sink,
   rows.settle_all();
 }
 
-/// The referrals table's rows: the row rules now, the two people looked up (a prospect added)
-/// when the row is settled a few rows later, with their index slots prefetched meanwhile.
-/// Settling rejects nothing, so rejects keep file order by themselves.
+/// Loads the customers table: a CSV file through load_blocks (keys interned in file order after
+/// each block is parsed on every thread), a source record by record.
+void load_customers(const TableInput& in, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder& builder,
+                    unsigned threads) {
+  std::optional<ColumnMap> none;
+  if (in.source) return load_customer_records(*in.source, none, counts, sink, builder);
+  auto& im = detail_builder_access::impl(builder);
+  bool reserved = false;
+  load_blocks<CustomerOut>(
+      in.path, detail::customers_schema(), threads,
+      [] {
+        return [](const std::string_view* f, std::string_view text, std::size_t line_offset, CustomerOut& out,
+                  RowError& e) {
+          out.raw = text;
+          out.line_offset = line_offset;
+          return parse_customer(f, out, e);
+        };
+      },
+      [&](std::vector<Part<CustomerOut>>& parts, const ColumnMap& columns, std::size_t& line, std::size_t block_bytes) {
+        if (!reserved) reserve_from_first_block(parts, in.path, block_bytes, im);
+        reserved = true;
+        merge_customers(parts, in.path, columns, counts, sink, im, line);
+      },
+      [&](std::size_t offset, std::size_t line, std::optional<ColumnMap>& columns) {
+        detail::CsvReader reader(in.path, offset, line, !columns);
+        load_customer_records(reader, columns, counts, sink, builder);
+      });
+}
+
+/// The referrals table's rows from a record source: the row rules now, the two people looked
+/// up (a prospect added) when the row is settled a few rows later, with their index slots
+/// prefetched meanwhile. Settling rejects nothing, so rejects keep file order by themselves.
 class ReferralRows {
 public:
-  explicit ReferralRows(CustomerBaseBuilder& builder) : builder_(builder), im_(detail_builder_access::impl(builder)) {}
+  explicit ReferralRows(CustomerBaseBuilder& builder) : im_(detail_builder_access::impl(builder)) {}
   ReferralRows(const ReferralRows&) = delete;
   ReferralRows& operator=(const ReferralRows&) = delete;
 
   bool add(const std::string_view* f, RowError& e) {
-    using namespace detail::referral_field;
-    const auto t = detail::parse_timestamp(f[at]);
-    RowError buf;
-    const RowError* failure = detail::conversion_failure(t, at, buf);
-    if (!detail::check_referral(f[referrer_id], f[referred_id], t.value.value_or(0), failure, e)) return false;
-    Pending& p = pending_.push([this](Pending& row) { settle(row); });
-    p.from.assign(f[referrer_id]);
-    p.to.assign(f[referred_id]);
-    p.at = *t.value;
+    ReferralOut row;
+    if (!parse_referral(f, row, e)) return false;
+    Pending& p = pending_.push([this](Pending& pending) { settle(pending); });
+    p.from.assign(row.referrer);
+    p.to.assign(row.referred);
+    p.at = row.at;
     im_.customers.prefetch(p.from);
     im_.customers.prefetch(p.to);
     return true;
@@ -1003,21 +1198,56 @@ private:
     seconds_t at = 0;
   };
   void settle(const Pending& p) {
-    RowError e;
-    if (!detail::add_referral_row(builder_, p.from, p.to, p.at, nullptr, e))
-      throw InternalError("a referral accepted by the row rules was refused: " + e.reason);
+    const std::uint32_t from = im_.person(p.from);
+    im_.add_referral(from, im_.person(p.to), p.at);
   }
-  CustomerBaseBuilder& builder_;
   CustomerBaseBuilder::Impl& im_;
   PendingRows<Pending> pending_;
 };
 
-/// Loads the referrals table (through ReferralRows).
-void load_referrals(const TableInput& in, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder& builder) {
+/// Loads the referrals table from a record source (through ReferralRows); reads the header first
+/// unless `columns` is set.
+void load_referral_records(detail::RecordSource& reader, std::optional<ColumnMap>& columns, TableCounts& counts,
+                           RejectSink& sink, CustomerBaseBuilder& builder) {
   ReferralRows rows(builder);
-  load_sequential_table(in, detail::referrals_schema(), counts, sink,
-                        [&](const std::string_view* f, RowError& e) { return rows.add(f, e); });
+  detail::read_table(reader, detail::referrals_schema(), columns, counts, sink,
+                     [&](const std::string_view* f, RowError& e) { return rows.add(f, e); });
   rows.settle_all();
+}
+
+/// Loads the referrals table: a CSV file through load_blocks (people interned in file order after
+/// each block is parsed on every thread), a source record by record.
+void load_referrals(const TableInput& in, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder& builder,
+                    unsigned threads) {
+  std::optional<ColumnMap> none;
+  if (in.source) return load_referral_records(*in.source, none, counts, sink, builder);
+  auto& im = detail_builder_access::impl(builder);
+  bool reserved = false;
+  load_blocks<ReferralOut>(
+      in.path, detail::referrals_schema(), threads,
+      [&] {
+        // the customers are all in: their keys are looked up here, on every thread
+        return
+            [&im](const std::string_view* f, std::string_view, std::size_t line_offset, ReferralOut& out, RowError& e) {
+              out.line_offset = line_offset;
+              if (!parse_referral(f, out, e)) return false;
+              const auto customer = [&](std::string_view id) {
+                return im.customers.find(im.base.customer_id, id).value_or(ReferralOut::not_customer);
+              };
+              out.referrer_customer = customer(out.referrer);
+              out.referred_customer = customer(out.referred);
+              return true;
+            };
+      },
+      [&](std::vector<Part<ReferralOut>>& parts, const ColumnMap& columns, std::size_t& line, std::size_t block_bytes) {
+        if (!reserved) reserve_from_first_block(parts, in.path, block_bytes, im);
+        reserved = true;
+        merge_referrals(parts, in.path, columns, counts, sink, im, line);
+      },
+      [&](std::size_t offset, std::size_t line, std::optional<ColumnMap>& columns) {
+        detail::CsvReader reader(in.path, offset, line, !columns);
+        load_referral_records(reader, columns, counts, sink, builder);
+      });
 }
 
 /// Loads the four tables (customers, contacts, purchases, referrals; the last three may be
@@ -1028,10 +1258,10 @@ LoadResult load_tables(const TableInput (&in)[4], const LoadOptions& options) {
   RejectSink sink(rep, options);
   CustomerBaseBuilder builder;
   auto& im = detail_builder_access::impl(builder);
-  load_customers(in[0], rep.customers, sink, builder);
+  load_customers(in[0], rep.customers, sink, builder, options.threads);
   if (in[1].present()) load_grouped_input<ContactOut>(in[1], rep.contacts, sink, im, options.threads);
   if (in[2].present()) load_grouped_input<PurchaseOut>(in[2], rep.purchases, sink, im, options.threads);
-  if (in[3].present()) load_referrals(in[3], rep.referrals, sink, builder);
+  if (in[3].present()) load_referrals(in[3], rep.referrals, sink, builder, options.threads);
   out.base = builder.finish();
   return out;
 }

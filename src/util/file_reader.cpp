@@ -49,6 +49,15 @@ std::size_t FileReader::refill(std::vector<char>& buf, std::size_t keep_from, st
   return got;
 }
 
+std::size_t FileReader::read_after(std::string_view rest, std::vector<char>& to, std::size_t& filled) {
+  while (to.size() <= rest.size()) to.resize(to.empty() ? 64 : to.size() * 2);
+  if (!rest.empty()) std::memcpy(to.data(), rest.data(), rest.size());
+  filled = rest.size();
+  const std::size_t got = read_some(to.data() + filled, to.size() - filled);
+  filled += got;
+  return got;
+}
+
 FileBytes FileReader::read_to_end() {
   const std::optional<std::size_t> size = regular_size();
   std::size_t capacity = size && *size > 0 ? *size + 1 : std::size_t{1} << 16;

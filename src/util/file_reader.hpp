@@ -47,6 +47,12 @@ public:
   /// (0 at the end of the file). The buffer is reused block after block.
   std::size_t refill(std::vector<char>& buf, std::size_t keep_from, std::size_t& filled);
 
+  /// Copies `rest` (bytes outside `to`) to the front of `to`, doubling `to` while `rest` would
+  /// fill it, and reads once into the room after it; `filled` becomes the bytes held. Returns the
+  /// bytes read (0 at the end of the file). A second buffer filled this way while the first one is
+  /// still being read lets the next window be read ahead.
+  std::size_t read_after(std::string_view rest, std::vector<char>& to, std::size_t& filled);
+
   /// Reads from the current position to the end of the file into one buffer (sized by the file
   /// when it is a regular file, grown as needed otherwise).
   FileBytes read_to_end();
