@@ -31,6 +31,8 @@ install(FILES ${PROJECT_BINARY_DIR}/rapportConfig.cmake ${PROJECT_BINARY_DIR}/ra
 configure_file(cmake/rapport.pc.in ${PROJECT_BINARY_DIR}/rapport.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/rapport.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 if(TARGET rapport_cli)
+  # The CLI and its database module, which it finds from its own folder (tools/cli/CMakeLists.txt).
   install(TARGETS rapport_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(TARGETS rapport_db_module LIBRARY DESTINATION ${RAPPORT_DB_MODULE_INSTALL_DIR})
 endif()
 install(DIRECTORY examples/sample DESTINATION ${CMAKE_INSTALL_DATADIR}/rapport)

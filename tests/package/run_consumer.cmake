@@ -47,3 +47,32 @@ endif()
 if(_needed MATCHES "libpq|libsqlite3|librapport_db|librapport_report")
   message(FATAL_ERROR "the rapport::core consumer loads ${CMAKE_MATCH_0}:\n${_needed}")
 endif()
+
+# The installed CLI (when the build has one): it links no database client, and a `--db sqlite:`
+# command finds the database module at its installed place (lib/rapport/ beside bin/) and reads
+# the scores the CSV files give.
+if(EXISTS ${RAPPORT_BINARY_DIR}/tools/cli/rapport)
+  set(cli ${prefix}/bin/rapport)
+  set(sample ${RAPPORT_SOURCE_DIR}/examples/sample)
+  execute_process(COMMAND ldd ${cli} OUTPUT_VARIABLE _needed RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "ldd ${cli} failed (is the CLI installed?)")
+  endif()
+  if(_needed MATCHES "libpq|libsqlite3")
+    message(FATAL_ERROR "the installed rapport command links ${CMAKE_MATCH_0}:\n${_needed}")
+  endif()
+  set(db ${CONSUMER_DIR}/sample.db)
+  foreach(step IN ITEMS "import;${sample};--db;sqlite:${db}"
+                        "score;--db;sqlite:${db};--out;${CONSUMER_DIR}/from_db.csv;--quiet"
+                        "score;${sample};--out;${CONSUMER_DIR}/from_csv.csv;--quiet")
+    execute_process(COMMAND ${cli} ${step} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE _err)
+    if(rc)
+      message(FATAL_ERROR "the installed CLI failed (${rc}) on `rapport ${step}`:\n${_err}")
+    endif()
+  endforeach()
+  file(SHA256 ${CONSUMER_DIR}/from_db.csv _db_hash)
+  file(SHA256 ${CONSUMER_DIR}/from_csv.csv _csv_hash)
+  if(NOT _db_hash STREQUAL _csv_hash)
+    message(FATAL_ERROR "the installed CLI's scores from SQLite differ from its scores of the CSV files")
+  endif()
+endif()

@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace rapport::detail {
+struct DbFunctions;
+}  // namespace rapport::detail
+
 namespace rapport::cli {
 
 /// The database side of a scoring run: where the tables are read from and written back to.
@@ -89,7 +93,13 @@ bool score_csv_inputs_given(const ScoreArgs& args);
 
 // check_outputs and NamedPath: rapport/io/writers.hpp (the one check the Python functions share).
 
-// ---- databases (db_command.cpp)
+// ---- databases (db_command.cpp, db_module.cpp)
+
+/// The database functions (src/db/db_module.hpp), from the database module loaded on the first
+/// call: the one way the command line reaches the db area, so that only a command that names a
+/// database loads libpq and libsqlite3. @throws InternalError naming the module's path and the
+/// loader's message when it cannot be loaded or is of another build.
+const detail::DbFunctions& db_functions();
 
 /// Checks the database settings before anything is read: the table names are plain, the
 /// write-back tables have a database to go to, and the tables come from one place (--db, or CSV

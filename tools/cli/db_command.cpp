@@ -1,7 +1,7 @@
 // rapport CLI: databases. Reading the tables from --db, writing scores back, `rapport import`.
 #include "cli.hpp"
 
-#include <rapport/io/database.hpp>
+#include "db/db_module.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -28,21 +28,23 @@ void check_db_args(const DbArgs& db, bool csv_inputs) {
     throw ConfigError(
         "--db reads every table from the database: give no DIR, --customers, --contacts, "
         "--purchases or --referrals with it");
-  DbTables::parse(db.tables);
-  write_options(db).validate();  // the tables written at the end are named correctly, or nothing is read
+  db_functions().parse_tables(db.tables);
+  db_functions().validate_write_options(
+      write_options(db));  // the tables written at the end are named correctly, or nothing is read
 }
 
 std::vector<NamedPath> db_file_paths(const std::string& uri) {
-  const auto path = sqlite_path(uri);
+  if (uri.empty()) return {};  // no database: the module is not loaded
+  const auto path = db_functions().sqlite_path(uri);
   if (!path || path->empty()) return {};
   return {{"--db", *path}};
 }
 
 LoadResult load_db_tables(const DbArgs& db, const LoadOptions& options) {
   DbOptions o;
-  o.tables = DbTables::parse(db.tables);
+  o.tables = db_functions().parse_tables(db.tables);
   o.load = options;
-  return load_db(db.uri, o);
+  return db_functions().load_db(db.uri, o);
 }
 
 bool writes_run(const DbArgs& db) { return writes_back(db) && !db.runs_table.empty(); }
@@ -50,15 +52,16 @@ bool writes_run(const DbArgs& db) { return writes_back(db) && !db.runs_table.emp
 void write_back(const DbArgs& db, const LoadResult& loaded, const ScoreResult& result, const ScoringConfig& config,
                 seconds_t started, const Summary* summary) {
   if (!writes_back(db)) return;
-  write_db(db.uri, write_options(db), loaded.base, loaded.report, result, config, {started, now_utc()}, summary);
-  std::fprintf(stderr, "wrote %zu scores to %s%s%s\n", result.scores.size(), redact_uri(db.uri).c_str(),
+  db_functions().write_db(db.uri, write_options(db), loaded.base, loaded.report, result, config, {started, now_utc()},
+                          summary);
+  std::fprintf(stderr, "wrote %zu scores to %s%s%s\n", result.scores.size(), db_functions().redact_uri(db.uri).c_str(),
                db.out_table.empty() ? "" : (" table " + db.out_table).c_str(),
                db.history_table.empty() ? "" : (" history " + db.history_table).c_str());
 }
 
 int run_import(ImportArgs args) {
   const auto files = InputFiles::from_directory(args.dir);
-  const auto tables = DbTables::parse(args.tables);
+  const auto tables = db_functions().parse_tables(args.tables);
   std::vector<NamedPath> inputs;
   const std::pair<const char*, const std::string*> csv[] = {{"customers", &files.customers},
                                                             {"contacts", &files.contacts},
@@ -78,12 +81,12 @@ int run_import(ImportArgs args) {
     ++not_stored_count[t];
     if (not_stored.size() < 20) not_stored.push_back(r);
   };
-  const auto loaded = import_csv_to_db(files, args.uri, tables, options);
+  const auto loaded = db_functions().import_csv_to_db(files, args.uri, tables, options);
   const auto& b = loaded.base;
   const auto& rep = loaded.report;
   const std::size_t unstored = not_stored_count[0] + not_stored_count[1] + not_stored_count[2] + not_stored_count[3];
   std::printf("imported into %s: %zu customers, %zu contacts, %zu purchases, %zu referrals (%zu rows rejected)\n",
-              redact_uri(args.uri).c_str(), b.customer_count() - not_stored_count[0],
+              db_functions().redact_uri(args.uri).c_str(), b.customer_count() - not_stored_count[0],
               b.contact_count() - not_stored_count[1], b.purchase_count() - not_stored_count[2],
               b.referral_count() - not_stored_count[3], rep.total_rejected());
   for (const auto& r : not_stored)

@@ -1,6 +1,8 @@
 // `rapport history`: one read of the input, one scoring per as-of date, one long table.
 #include "history_command.hpp"
 
+#include "db/db_module.hpp"
+
 #include <chrono>
 #include <cstdio>
 
@@ -97,10 +99,10 @@ int run_history(HistoryArgs args) {
   const auto t1 = Clock::now();
   OutputBatch batch;  // the CSV is put in place only once the database has committed
   if (writes_back(a.db)) {
-    write_db_all(a.db.uri, write_options(a.db), loaded.base, loaded.report, cfg,
-                 [&](const DbStore& store) { score_dates(args, loaded, cfg, dates, &store); });
-    std::fprintf(stderr, "wrote %zu dates to %s history %s\n", dates.size(), redact_uri(a.db.uri).c_str(),
-                 a.db.history_table.c_str());
+    db_functions().write_db_all(a.db.uri, write_options(a.db), loaded.base, loaded.report, cfg,
+                                [&](const DbStore& store) { score_dates(args, loaded, cfg, dates, &store); });
+    std::fprintf(stderr, "wrote %zu dates to %s history %s\n", dates.size(),
+                 db_functions().redact_uri(a.db.uri).c_str(), a.db.history_table.c_str());
   } else {
     score_dates(args, loaded, cfg, dates, nullptr);
   }
