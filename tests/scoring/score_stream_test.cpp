@@ -154,18 +154,17 @@ TEST(ScoreStream, BatchesEqualScoreWithIntervals) {
 }
 
 TEST(ScoreStream, BatchesEqualScoreOnTheModelPath) {
-  // another purchase model with a discount rate: the value step runs over every row at once
+  // a discount rate: the value step runs over every row at once (detail::score_value_models)
   ScoringConfig cfg;
   cfg.threads = 2;
-  cfg.value_model = ValueModelSetting::mbgnbd;
   cfg.discount_rate = 0.1;
   cfg.intervals = 0.8;
-  cfg.interval_draws = 30;
+  cfg.interval_draws = 3;  // each draw evaluates the discounted expectation of every row
   expect_stream_equals_score(big_base(), cfg);
 }
 
-TEST(ScoreStream, UnavailableValueModelsAndAnEarlyAsOf) {
-  // as of a day before most acquisitions: few customers, value models that cannot be fitted
+TEST(ScoreStream, UnavailableValueModels) {
+  // value models that cannot be fitted: every value column NaN, no percentiles
   const CustomerBase& base = big_base();
   ScoringConfig cfg;
   cfg.threads = 2;
@@ -249,7 +248,6 @@ TEST(ScoreStream, EmptyRunWritesTheHeaderAlone) {
   const CustomerBase& base = big_base();
   const auto path = std::filesystem::temp_directory_path() / "rapport_score_stream_empty.csv";
   ScoresCsvWriter csv(path.string(), base, 1);
-  Collect unused;
   score_to(csv, base, day_t{0}, ScoringConfig{});
   csv.commit();
   const std::string text = read_file(path);
