@@ -3,8 +3,9 @@
 # back, best of several runs), so that they hold on a busy or a different machine:
 #   1. in-memory scoring at 1M customers over a two-thread read of the contact bytes
 #      (BM_ScoreVsMemoryFloor in bm_score);
-#   2. the whole `rapport score` process on the CSV files (2 threads, scores and summary written)
-#      over `wc -l` on the same files, its load's share and its peak RSS;
+#   2. the whole `rapport score` process on the CSV files (2 threads, scores and summary written,
+#      streamed: see docs/performance.md) over `wc -l` on the same files, its load's share, and its
+#      peak RSS over the loaded base's;
 #   3. the BG/NBD fit over lifetimes' on 1M real-valued customers (needs lifetimes and autograd
 #      on PYTHONPATH: they are not in Debian, see benchmarks/peers/README.md);
 #   4. `rapport graph pagerank` as a whole process over igraph's PRPACK call alone (needs the
@@ -60,6 +61,27 @@ echo "$rounds" | awk -v b="$(du -cb "$base"/*.csv | tail -1 | cut -f1)" '
     br = (NR == 1 || rss < br) ? rss : br; bc = (NR == 1 || cpu < bc) ? cpu : bc }
   END { printf "CSV %.2f GB; wc -l %.3f s; rapport score %.3f s = %.1fx wc -l (load %.3f s; %.2f s CPU); peak RSS %.0f MiB\n",
     b / 1e9, bw, bs, bs / bw, bl, bc, br / 1024 }'
+rss_mb=$(echo "$rounds" | awk '{print $(NF - 2)}' | best)
+# The loaded base: the resident memory of the CLI before it reads anything (`rapport --version`)
+# plus what loading the base adds to a process (the Python bindings' load_dir: the same loader).
+if PYTHONPATH=$build/bindings /usr/bin/python3 -c 'import rapport' 2>/dev/null; then
+  start_kb=$(/usr/bin/time -f %M "$cli" --version 2>&1 >/dev/null | tail -1)
+  load_kb=$(PYTHONPATH=$build/bindings /usr/bin/python3 - "$base" <<'PY'
+import sys, rapport
+def rss_kb():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+before = rss_kb()
+base = rapport.load_dir(sys.argv[1])
+print(rss_kb() - before)
+PY
+)
+  awk -v r="$rss_mb" -v s="$start_kb" -v l="$load_kb" 'BEGIN {
+    printf "loaded base %.0f MiB (start %.0f + load %.0f); peak RSS / loaded base = %.2fx\n", (s + l) / 1024, s / 1024,
+      l / 1024, r / (s + l) }'
+else
+  echo "loaded base: skipped (the Python bindings of $build do not import)"
+fi
 
 echo "== 3. BG/NBD fit over lifetimes (1M real-valued customers)"
 if /usr/bin/python3 -c 'import lifetimes' 2>/dev/null; then

@@ -195,59 +195,78 @@ void format_score_row(std::string& out, const CustomerBase& base, const ScoreRes
 }
 }  // namespace detail
 
-void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads) {
-  detail::OutputFile file(path);
-  const auto& cols = score_columns();
-  std::string header;
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    if (i) header.push_back(',');
-    header += cols[i];
+namespace {
+// The scores CSV header (with the interval columns when the run has them), `prefix` columns first.
+std::string scores_header(std::string_view prefix, bool intervals) {
+  std::string header(prefix);
+  for (const auto& c : score_columns()) {
+    if (!header.empty()) header.push_back(',');
+    header += c;
   }
-  if (!res.scores.intervals.p_alive_lo.empty())
+  if (intervals)
     for (const auto& c : interval_columns()) header += "," + c;
   header.push_back('\n');
-  file.write(header);
-  detail::write_rows_parallel(file, res.scores.size(), threads,
-                              [&](std::string& out, std::size_t r) { detail::format_score_row(out, base, res, r); });
-  file.commit();
+  return header;
+}
+}  // namespace
+
+ScoresCsvWriter::ScoresCsvWriter(const std::string& path, const CustomerBase& base, unsigned threads, bool with_as_of)
+    : file_(std::make_unique<detail::OutputFile>(path)), base_(base), threads_(threads), with_as_of_(with_as_of) {}
+
+ScoresCsvWriter::~ScoresCsvWriter() = default;
+
+void ScoresCsvWriter::rows(const ScoreResult& batch, std::size_t /*first*/) {
+  if (!header_written_)
+    file_->write(scores_header(with_as_of_ ? "as_of" : "", !batch.scores.intervals.p_alive_lo.empty()));
+  header_written_ = true;
+  const std::string prefix = with_as_of_ ? format_date(batch.as_of) + "," : std::string();
+  detail::write_rows_parallel(*file_, batch.scores.size(), threads_, [&](std::string& out, std::size_t r) {
+    out += prefix;
+    detail::format_score_row(out, base_, batch, r);
+  });
+}
+
+void ScoresCsvWriter::commit() {
+  if (!header_written_) file_->write(scores_header(with_as_of_ ? "as_of" : "", false));
+  header_written_ = true;
+  file_->commit();
+}
+
+void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads) {
+  ScoresCsvWriter writer(path, base, threads);
+  if (res.scores.size() > 0) writer.rows(res, 0);
+  writer.commit();
 }
 
 void write_history_csv(const std::string& path, const CustomerBase& base, const std::vector<day_t>& dates,
                        const std::function<ScoreResult(day_t)>& score_at, unsigned threads) {
-  detail::OutputFile file(path);
-  std::string header = "as_of";
-  for (const auto& c : score_columns()) header += "," + c;
-  bool first = true;
+  ScoresCsvWriter writer(path, base, threads, true);
   for (const day_t d : dates) {
     const ScoreResult res = score_at(d);
-    if (first) {  // the header once the first run shows whether it has intervals (every run has the same config)
-      if (!res.scores.intervals.p_alive_lo.empty())
-        for (const auto& c : interval_columns()) header += "," + c;
-      header.push_back('\n');
-      file.write(header);
-      first = false;
-    }
-    const std::string prefix = format_date(res.as_of) + ",";
-    detail::write_rows_parallel(file, res.scores.size(), threads, [&](std::string& out, std::size_t r) {
-      out += prefix;
-      detail::format_score_row(out, base, res, r);
-    });
+    if (res.scores.size() > 0) writer.rows(res, 0);
   }
-  if (first) {
-    header.push_back('\n');
-    file.write(header);
-  }
-  file.commit();
+  writer.commit();
 }
+
+ExplainJsonlWriter::ExplainJsonlWriter(const std::string& path, const CustomerBase& base, const ScoringConfig& config)
+    : file_(std::make_unique<detail::OutputFile>(path)), base_(base), config_(config) {}
+
+ExplainJsonlWriter::~ExplainJsonlWriter() = default;
+
+void ExplainJsonlWriter::rows(const ScoreResult& batch, std::size_t /*first*/) {
+  detail::write_rows_parallel(*file_, batch.scores.size(), config_.threads, [&](std::string& out, std::size_t r) {
+    out += explain_json(base_, batch, r, config_);
+    out.push_back('\n');
+  });
+}
+
+void ExplainJsonlWriter::commit() { file_->commit(); }
 
 void write_explain_jsonl(const std::string& path, const CustomerBase& base, const ScoreResult& res,
                          const ScoringConfig& cfg) {
-  detail::OutputFile file(path);
-  detail::write_rows_parallel(file, res.scores.size(), cfg.threads, [&](std::string& out, std::size_t r) {
-    out += explain_json(base, res, r, cfg);
-    out.push_back('\n');
-  });
-  file.commit();
+  ExplainJsonlWriter writer(path, base, cfg);
+  writer.rows(res, 0);
+  writer.commit();
 }
 
 }  // namespace rapport

@@ -8,6 +8,8 @@
 #include "value/value_detail.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdio>
@@ -396,7 +398,9 @@ ReferralValues referral_values_of(const Customer& x, const ReferralForest& fores
 }
 
 // Scores one customer (row r, customer c) into `s` — everything but value at stake and percentiles.
-void score_customer(const CustomerBase& b, const ReferralForest& forest, const ScoringConfig& cfg, day_t D,
+// Without a forest (the first pass of score_to, which needs loyalty given and the value models'
+// inputs only) the referral columns are left as they are.
+void score_customer(const CustomerBase& b, const ReferralForest* forest, const ScoringConfig& cfg, day_t D,
                     std::size_t r, std::uint32_t c, Scores& s, Scratch& scratch) {
   const Customer x{b, cfg, c, D, midnight(D + 1), midnight(b.acquired_on[c]), *scratch.weight};
   const ContactTally ct = tally_contacts(x, scratch);
@@ -427,8 +431,9 @@ void score_customer(const CustomerBase& b, const ReferralForest& forest, const S
 
   std::tie(s.next_action[r], s.next_action_gap[r]) = next_action_of(lv, ladder, ct.overdue, cfg.loyalty_weights);
   record_rfm(scratch.days, D, s, r);
+  if (!forest) return;
 
-  const ReferralValues rv = referral_values_of(x, forest, q, pt);
+  const ReferralValues rv = referral_values_of(x, *forest, q, pt);
   s.purchases_counted[r] = pt.purchases;
   for (const auto k : all_referral_components) s.referral[k][r] = rv[k];
   double R = weighted_score(rv, cfg.referral_weights);
@@ -485,23 +490,39 @@ void period_weights(const CustomerBase& base, const std::vector<std::uint32_t>& 
   }
 }
 
+// What every row of a run shares: continuity's period weights (over every scored customer) and
+// the recency weight.
+struct RowTables {
+  RowTables(const CustomerBase& base, const std::vector<std::uint32_t>& rows, day_t D, const ScoringConfig& config)
+      : weight(std::make_unique<RecencyWeight>(config.half_life_days * day_s)) {
+    period_weights(base, rows, D, config, period_weight, period_total);
+  }
+  std::vector<double> period_weight, period_total;
+  std::unique_ptr<RecencyWeight> weight;
+};
+
+// Everything but value at stake for rows[first, first + n) into rows 0..n-1 of `into` (sized),
+// on `threads` threads; progress counts the rows of the whole run.
+void score_range(const CustomerBase& base, const std::vector<std::uint32_t>& rows, std::size_t first, std::size_t n,
+                 const RowTables& tables, const ReferralForest* forest, const ScoringConfig& config, day_t D,
+                 unsigned threads, const ProgressFn& progress, Scores& into) {
+  const std::size_t total = rows.size();
+  std::atomic<std::size_t> done{first};
+  detail::parallel_for_dynamic(n, threads, 2048, [&](std::size_t lo, std::size_t hi) {
+    Scratch scratch(config);
+    scratch.weight = tables.weight.get();
+    scratch.period_weight = &tables.period_weight;
+    scratch.period_total = &tables.period_total;
+    for (std::size_t r = lo; r < hi; ++r) score_customer(base, forest, config, D, r, rows[first + r], into, scratch);
+    if (progress) progress(done.fetch_add(hi - lo) + (hi - lo), total);
+  });
+}
+
 // Everything but value at stake, for every row, on `threads` threads.
 void score_rows(const CustomerBase& base, const std::vector<std::uint32_t>& rows, const ScoringConfig& config,
                 unsigned threads, const ProgressFn& progress, ScoreResult& out) {
-  const std::size_t n = rows.size();
-  std::vector<double> period_weight, period_total;
-  period_weights(base, rows, out.as_of, config, period_weight, period_total);
-  const auto weight = std::make_unique<RecencyWeight>(config.half_life_days * day_s);
-  std::atomic<std::size_t> done{0};
-  detail::parallel_for_dynamic(n, threads, 2048, [&](std::size_t lo, std::size_t hi) {
-    Scratch scratch(config);
-    scratch.weight = weight.get();
-    scratch.period_weight = &period_weight;
-    scratch.period_total = &period_total;
-    for (std::size_t r = lo; r < hi; ++r)
-      score_customer(base, out.forest, config, out.as_of, r, rows[r], out.scores, scratch);
-    if (progress) progress(done.fetch_add(hi - lo) + (hi - lo), n);
-  });
+  const RowTables tables(base, rows, out.as_of, config);
+  score_range(base, rows, 0, rows.size(), tables, &out.forest, config, out.as_of, threads, progress, out.scores);
 }
 
 // One value model: the given parameters, or fit() — whose FitError leaves the model unavailable
@@ -523,18 +544,20 @@ void take_or_fit(const std::optional<P>& given, Fit&& fit, const std::string& wh
   }
 }
 
-// Columns `from` at the `count` rows where `enters(s, r)`, gathered in one pass at their exact size.
-template <class Enters>
-std::vector<std::vector<double>> gather_rows(const Scores& s, std::size_t count, Enters enters,
-                                             std::initializer_list<const std::vector<double>*> from) {
-  std::vector<std::vector<double>> out(from.size());
+// Columns `from` at the `count` rows where `enters(s, r)`, gathered in one pass at their exact size
+// and handed to fit(spans...). When every row enters, the columns themselves are handed over
+// (the same values in the same order, without a copy of them).
+template <class Enters, class Fit, class... Columns>
+auto fit_on_rows(const Scores& s, std::size_t count, Enters enters, Fit&& fit, const Columns&... from) {
+  if (count == s.size()) return fit(std::span<const double>(from)...);
+  std::array<std::vector<double>, sizeof...(Columns)> out;
   for (auto& column : out) column.reserve(count);
   for (std::size_t r = 0; r < s.size(); ++r) {
     if (!enters(s, r)) continue;
-    auto to = out.begin();
-    for (const auto* column : from) (to++)->push_back((*column)[r]);
+    std::size_t k = 0;
+    ((out[k++].push_back(from[r])), ...);
   }
-  return out;
+  return std::apply([&](const auto&... in) { return fit(std::span<const double>(in)...); }, out);
 }
 
 // Takes the given model parameters or fits them over the scored customers; a model that cannot
@@ -554,16 +577,19 @@ void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
     take_or_fit(
         config.bgnbd,
         [&] {
-          const auto in = gather_rows(s, bgnbd_customers, detail::bgnbd_input, {&s.frequency, &s.recency, &s.age});
-          return fit_bgnbd(in[0], in[1], in[2], config.fit);
+          return fit_on_rows(
+              s, bgnbd_customers, detail::bgnbd_input,
+              [&](auto x, auto t_x, auto T) { return fit_bgnbd(x, t_x, T, config.fit); }, s.frequency, s.recency,
+              s.age);
         },
         "BG/NBD fit over " + std::to_string(bgnbd_customers) + " scored customers with purchases", "bgnbd", out.bgnbd,
         out.bgnbd_fitted, out.bgnbd_error);
   take_or_fit(
       config.gamma_gamma,
       [&] {
-        const auto in = gather_rows(s, gamma_gamma_customers, detail::gamma_gamma_input, {&s.frequency, &s.monetary});
-        return fit_gamma_gamma(in[0], in[1], config.fit);
+        return fit_on_rows(
+            s, gamma_gamma_customers, detail::gamma_gamma_input,
+            [&](auto x, auto m) { return fit_gamma_gamma(x, m, config.fit); }, s.frequency, s.monetary);
       },
       "Gamma-Gamma fit over " + std::to_string(gamma_gamma_customers) + " repeat buyers", "gamma_gamma",
       out.gamma_gamma, out.gamma_gamma_fitted, out.gamma_gamma_error);
@@ -573,10 +599,15 @@ void fit_value_models(const ScoringConfig& config, ScoreResult& out) {
 // expected purchases × expected spend, or a total of it over the base, overflows) is unknown, with
 // the reason, as when a model cannot be fitted (docs/metrics.md): never an inf or a NaN in a
 // column or a total while the run says value at stake is known.
-void check_value_overflow(ScoreResult& out) {
+// The running totals are carried in `sums` from batch to batch (`first`: the batch's first row).
+struct ValueTotals {
+  double ev = 0, uv = 0;
+};
+void check_value_overflow(ScoreResult& out, std::size_t first, ValueTotals& sums) {
   if (!out.value_known()) return;
   Scores& s = out.scores;
-  double ev = 0, uv = 0;
+  double& ev = sums.ev;
+  double& uv = sums.uv;
   for (std::size_t r = 0; r < s.size(); ++r) {
     ev += s.expected_value[r];
     uv += s.upserve_value[r];
@@ -592,7 +623,7 @@ void check_value_overflow(ScoreResult& out) {
     out.gamma_gamma_error =
         "value at stake overflows: " +
         (total ? std::string("the total of expected_value over the base exceeds the largest double")
-               : "scored row " + std::to_string(r) + " has expected_purchases " + g(s.expected_purchases[r]) +
+               : "scored row " + std::to_string(first + r) + " has expected_purchases " + g(s.expected_purchases[r]) +
                      " and expected_value " + g(s.expected_value[r])) +
         " (the value models' parameters give values a double cannot hold); expected_value, upserve_value and "
         "upserve_score are left empty";
@@ -605,8 +636,8 @@ void check_value_overflow(ScoreResult& out) {
 // p_alive, expected purchases, expected value and up-serve value per row: NaN where the model
 // they need is unavailable (a customer without purchases has expected value 0 when it is known).
 // The BG/NBD predictions come in one batch (detail::predict_bgnbd: the per-customer functions'
-// bits, with their shared terms computed once).
-void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out) {
+// bits, with their shared terms computed once). Each row's values depend on that row alone.
+void compute_value_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out) {
   Scores& s = out.scores;
   const bool with_bgnbd = out.bgnbd_error.empty(), with_value = out.value_known();
   if (with_bgnbd)
@@ -629,7 +660,13 @@ void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResu
       s.upserve_value[r] = s.expected_value[r] * (1.0 - s.loyalty_given[r] / 100.0);
     }
   });
-  check_value_overflow(out);
+}
+
+// The value columns of every row of out.scores, checked for overflow over the whole of them.
+void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResult& out) {
+  compute_value_columns(config, threads, out);
+  ValueTotals sums;
+  check_value_overflow(out, 0, sums);
 }
 
 // Mid-rank percentile of upserve_value: 100 × (#less + (#equal − 1)/2) / (n − 1), 50 when n = 1;
@@ -646,23 +683,31 @@ void rank_upserve(unsigned threads, bool value_known, Scores& s) {
 
 namespace {
 
+// The start of every run: the config and the base checked, the as-of date (into out.as_of) and the
+// scored customers (acquired on or before it), in input order.
+std::vector<std::uint32_t> start_run(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
+                                     ScoreResult& out) {
+  validate(config);
+  detail::check_base(base, config.threads);  // a base built by hand meets the row rules too
+  if (!as_of) as_of = base.default_as_of();
+  if (!as_of) throw InputError("empty customer base: nothing to score and no as-of date");
+  out.as_of = *as_of;
+  std::vector<std::uint32_t> rows;
+  for (std::uint32_t c = 0; c < base.customer_count(); ++c)
+    if (base.acquired_on[c] <= out.as_of) rows.push_back(c);
+  return rows;
+}
+
 // score() and score_partition(): `given` replaces the referral forest built from `base`.
 ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
                        const ProgressFn& progress, ReferralForest* given) {
-  validate(config);
-  detail::check_base(base, config.threads);  // a base built by hand meets the row rules too
   ScoreResult out;
-  if (!as_of) as_of = base.default_as_of();
-  if (!as_of) throw InputError("empty customer base: nothing to score and no as-of date");
-  const day_t D = *as_of;
-  out.as_of = D;
+  const std::vector<std::uint32_t> rows = start_run(base, as_of, config, out);
+  const day_t D = out.as_of;
   const unsigned threads = detail::thread_count(config.threads);
   // the referral forest (sequential) builds while the result columns are allocated
   auto forest = detail::start_task(threads > 1 && !given,
                                    [&] { return given ? std::move(*given) : build_referral_forest(base, D, config); });
-  std::vector<std::uint32_t> rows;
-  for (std::uint32_t c = 0; c < base.customer_count(); ++c)
-    if (base.acquired_on[c] <= D) rows.push_back(c);
   const std::size_t n = rows.size();
   resize_scores(out.scores, n, threads);
   std::copy(rows.begin(), rows.end(), out.scores.customer.begin());
@@ -681,6 +726,74 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
   rank_upserve(threads, out.value_known(), out.scores);
   if (progress) progress(n, n);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// score_to: the same steps, the result columns produced batch by batch
+// ---------------------------------------------------------------------------------------------
+
+// Rows per batch of score_to: a batch of every result column is about 3.7 MB.
+constexpr std::size_t stream_batch = 16384;
+
+// `to` (sized) = from[first, first + to.size()).
+template <class T>
+void copy_slice(const std::vector<T>& from, std::size_t first, std::vector<T>& to) {
+  std::copy_n(from.begin() + static_cast<std::ptrdiff_t>(first), to.size(), to.begin());
+}
+
+// The columns the base-wide steps read: loyalty given (up-serve value) and frequency, recency, age
+// and monetary (the value models' inputs and predictions).
+std::array<std::vector<double> Scores::*, 5> kept_columns() {
+  return {&Scores::loyalty_given, &Scores::frequency, &Scores::recency, &Scores::age, &Scores::monetary};
+}
+// The value columns the value step fills.
+std::array<std::vector<double> Scores::*, 4> value_columns() {
+  return {&Scores::p_alive, &Scores::expected_purchases, &Scores::expected_value, &Scores::upserve_value};
+}
+
+// Pass 1: every row scored batch by batch, without the referral forest (which none of these
+// columns reads), keeping only customer and kept_columns().
+Scores score_kept_columns(const CustomerBase& base, const std::vector<std::uint32_t>& rows, const RowTables& tables,
+                          const ScoringConfig& config, day_t D, unsigned threads, const ProgressFn& progress) {
+  const std::size_t n = rows.size();
+  Scores kept;
+  kept.customer = rows;
+  for (const auto column : kept_columns()) (kept.*column).resize(n);
+  Scores batch;
+  for (std::size_t lo = 0; lo < n; lo += stream_batch) {
+    const std::size_t m = std::min(stream_batch, n - lo);
+    resize_scores(batch, m, threads);
+    score_range(base, rows, lo, m, tables, nullptr, config, D, threads, progress, batch);
+    for (const auto column : kept_columns())
+      std::copy_n((batch.*column).begin(), m, (kept.*column).begin() + static_cast<std::ptrdiff_t>(lo));
+  }
+  return kept;
+}
+
+// The default value path over the kept columns (out.scores): the fits, then the value columns
+// batch by batch, checked for overflow over the whole run in row order; returns up-serve value.
+std::vector<double> default_value_step(const ScoringConfig& config, unsigned threads, ScoreResult& out) {
+  fit_value_models(config, out);
+  detail::record_bgnbd_model(out);
+  Scores kept = std::move(out.scores);
+  const std::size_t n = kept.size();
+  std::vector<double> upserve(n);
+  ValueTotals sums;
+  for (std::size_t lo = 0; lo < n; lo += stream_batch) {
+    Scores& b = out.scores;
+    b.customer.resize(std::min(stream_batch, n - lo));
+    copy_slice(kept.customer, lo, b.customer);
+    for (const auto column : kept_columns()) {
+      (b.*column).resize(b.size());
+      copy_slice(kept.*column, lo, b.*column);
+    }
+    for (const auto column : value_columns()) (b.*column).resize(b.size());
+    compute_value_columns(config, threads, out);
+    check_value_overflow(out, lo, sums);
+    std::copy(b.upserve_value.begin(), b.upserve_value.end(), upserve.begin() + static_cast<std::ptrdiff_t>(lo));
+  }
+  out.scores = std::move(kept);
+  return upserve;
 }
 
 // The per-customer columns score_customer() and the score columns read, sized to the customers.
@@ -712,6 +825,65 @@ ScoreResult score_partition(const CustomerBase& base, day_t as_of, const Scoring
                             ReferralForest referrals) {
   check_partition_referrals(base, referrals);
   return score_with(base, as_of, config, {}, &referrals);
+}
+
+ScoreResult score_to(ScoreSink& sink, const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config,
+                     const ProgressFn& progress) {
+  ScoreResult out;
+  const std::vector<std::uint32_t> rows = start_run(base, as_of, config, out);
+  const day_t D = out.as_of;
+  const std::size_t n = rows.size();
+  const unsigned threads = detail::thread_count(config.threads);
+  const RowTables tables(base, rows, D, config);
+
+  // pass 1 and the base-wide steps: fits, value columns, interval draws, then the percentiles
+  out.scores = score_kept_columns(base, rows, tables, config, D, threads, progress);
+  const bool model_path = detail::model_path(base, config);
+  Scores values;  // the model path's value columns, whole (its steps run over every row at once)
+  std::vector<double> upserve;
+  if (model_path) {
+    for (const auto column : value_columns()) (out.scores.*column).resize(n);
+    detail::score_value_models(base, config, threads, out);
+    for (const auto column : value_columns()) values.*column = std::move(out.scores.*column);
+  } else {
+    upserve = default_value_step(config, threads, out);
+  }
+  detail::IntervalDraws draws;
+  if (config.intervals > 0) draws = detail::draw_run_intervals(base, out, config, threads);
+  out.scores = {};
+  auto forest = detail::start_task(threads > 1, [&] { return build_referral_forest(base, D, config); });
+  std::vector<double> upserve_score;
+  if (out.value_known()) {
+    upserve_score.resize(n);
+    detail::mid_ranks(model_path ? values.upserve_value : upserve, upserve_score, threads);
+  }
+  upserve = {};
+  out.forest = forest.get();
+
+  // pass 2: each batch scored again, completed from the base-wide steps, handed to the sink
+  Scores batch;
+  for (std::size_t lo = 0; lo < n; lo += stream_batch) {
+    const std::size_t m = std::min(stream_batch, n - lo);
+    resize_scores(batch, m, threads);
+    copy_slice(rows, lo, batch.customer);
+    score_range(base, rows, lo, m, tables, &out.forest, config, D, threads, {}, batch);
+    std::swap(out.scores, batch);
+    if (model_path) {
+      for (const auto column : value_columns()) copy_slice(values.*column, lo, out.scores.*column);
+    } else {
+      compute_value_columns(config, threads, out);
+    }
+    if (out.value_known())
+      copy_slice(upserve_score, lo, out.scores.upserve_score);
+    else
+      std::fill(out.scores.upserve_score.begin(), out.scores.upserve_score.end(), nan);
+    if (config.intervals > 0) detail::fill_interval_columns(base, config, draws, threads, out);
+    sink.rows(out, lo);
+    std::swap(out.scores, batch);
+  }
+  out.scores = {};
+  if (progress) progress(n, n);
+  return out;
 }
 
 void check_value_models(const ScoreResult& result) {

@@ -183,8 +183,8 @@ void count_value(const ScoreResult& res, const ScoringConfig& cfg, SummaryPartia
     p.ask_for_referral_customers += s.ask_for_referral[r];
     ++p.next_actions[static_cast<std::size_t>(s.next_action[r])];
   }
-  p.p_alive_known = res.bgnbd_error.empty();
-  p.value_known = res.value_known();
+  p.p_alive_known = p.p_alive_known && res.bgnbd_error.empty();
+  p.value_known = p.value_known && res.value_known();
 }
 
 void summarize_value(const SummaryPartial& p, Summary& out) {
@@ -406,13 +406,8 @@ void check_result_of(const CustomerBase& base, const ScoreResult& res, unsigned 
     throw InputError("summarize: the referral results are not of this customer base");
 }
 
-SummaryPartial customers_part(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
-                              const ScoringConfig& cfg, std::span<const std::uint64_t> order) {
-  const Scores& s = res.scores;
-  const std::size_t n = s.size();
-  if (!order.empty() && order.size() != n)
-    throw InputError("summary_partial: " + std::to_string(order.size()) + " positions for " + std::to_string(n) +
-                     " scored customers");
+// A customers' part without rows yet: the rows read and rejected, every customer not yet scored.
+SummaryPartial empty_customers_part(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res) {
   SummaryPartial p;
   p.as_of = res.as_of;
   p.customers_rows = rep.customers;
@@ -420,18 +415,41 @@ SummaryPartial customers_part(const CustomerBase& base, const LoadReport& rep, c
   p.purchases_rows = rep.purchases;
   p.referrals_rows = rep.referrals;
   count_reasons(rep, false, p.rejected_by_reason);
-  p.customers_scored = n;
-  p.customers_not_yet_acquired = base.customer_count() - n;
-  p.order.resize(n);
-  for (std::size_t r = 0; r < n; ++r) p.order[r] = order.empty() ? r : order[r];
-  p.segment.resize(n);
-  for (std::size_t r = 0; r < n; ++r) p.segment[r] = base.segment[s.customer[r]];
+  p.customers_not_yet_acquired = base.customer_count();
   p.segment_names = base.segment_names;
-  p.loyalty_given = s.loyalty_given;
-  p.expected_value = s.expected_value;
+  p.p_alive_known = res.bgnbd_error.empty();
+  p.value_known = res.value_known();
+  return p;
+}
+
+// Adds the scored rows of `res` (rows first.. of the run, or at `order`'s positions) to `p`.
+void add_customer_rows(const CustomerBase& base, const ScoreResult& res, const ScoringConfig& cfg, std::size_t first,
+                       std::span<const std::uint64_t> order, SummaryPartial& p) {
+  const Scores& s = res.scores;
+  const std::size_t n = s.size();
+  p.customers_scored += n;
+  p.customers_not_yet_acquired -= n;
+  for (std::size_t r = 0; r < n; ++r) p.order.push_back(order.empty() ? first + r : order[r]);
+  for (std::size_t r = 0; r < n; ++r) p.segment.push_back(base.segment[s.customer[r]]);
+  p.loyalty_given.insert(p.loyalty_given.end(), s.loyalty_given.begin(), s.loyalty_given.end());
+  p.expected_value.insert(p.expected_value.end(), s.expected_value.begin(), s.expected_value.end());
   count_stages(base, res, p);
   sum_revenue(base, res, cfg, p);
   count_value(res, cfg, p);
+}
+
+SummaryPartial customers_part(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
+                              const ScoringConfig& cfg, std::span<const std::uint64_t> order) {
+  const std::size_t n = res.scores.size();
+  if (!order.empty() && order.size() != n)
+    throw InputError("summary_partial: " + std::to_string(order.size()) + " positions for " + std::to_string(n) +
+                     " scored customers");
+  SummaryPartial p = empty_customers_part(base, rep, res);
+  p.order.reserve(n);
+  p.segment.reserve(n);
+  p.loyalty_given.reserve(n);
+  p.expected_value.reserve(n);
+  add_customer_rows(base, res, cfg, 0, order, p);
   return p;
 }
 
@@ -453,6 +471,39 @@ SummaryPartial summary_partial(const CustomerBase& base, const LoadReport& rep, 
                                const ScoringConfig& cfg, std::span<const std::uint64_t> order) {
   check_result_of(base, res, cfg.threads);
   return customers_part(base, rep, res, cfg, order);
+}
+
+SummaryRows::SummaryRows(const CustomerBase& base, const LoadReport& report, const ScoringConfig& config)
+    : base_(base), report_(report), config_(config) {
+  detail::check_base(base_, config_.threads);
+}
+
+void SummaryRows::add(const ScoreResult& batch, std::size_t first) {
+  if (!started_) {  // room for every customer at once: no regrowth (and its copy) while rows come
+    part_ = empty_customers_part(base_, report_, batch);
+    const std::size_t n = base_.customer_count();
+    part_.order.reserve(n);
+    part_.segment.reserve(n);
+    part_.loyalty_given.reserve(n);
+    part_.expected_value.reserve(n);
+  }
+  started_ = true;
+  if (first != part_.customers_scored)
+    throw InputError("SummaryRows: a batch from row " + std::to_string(first) + " after " +
+                     std::to_string(part_.customers_scored) + " rows");
+  for (const auto c : batch.scores.customer)
+    if (c >= base_.customer_count()) throw InputError("SummaryRows: the scores are not of this customer base");
+  add_customer_rows(base_, batch, config_, first, {}, part_);
+}
+
+Summary SummaryRows::summary(const ScoreResult& run) {
+  if (run.forest.tree_size.size() < run.forest.parent.size() || run.forest.parent.size() > base_.person_count())
+    throw InputError("summarize: the referral results are not of this customer base");
+  std::vector<SummaryPartial> parts;
+  parts.push_back(started_ ? std::move(part_) : empty_customers_part(base_, report_, run));
+  started_ = false;
+  parts.push_back(referrals_part(base_, report_, run, false));
+  return finish_summary(merge_summary_partials(std::move(parts)), summary_models(run), config_);
 }
 
 SummaryPartial referral_summary_partial(const CustomerBase& base, const LoadReport& rep, const ScoreResult& res,
@@ -538,13 +589,16 @@ Summary finish_summary(const SummaryPartial& p, const SummaryModels& models, con
   out.rejected_by_reason = p.rejected_by_reason;
   out.customers_scored = p.customers_scored;
   out.customers_not_yet_acquired = p.customers_not_yet_acquired;
-  // the per-customer columns in the whole base's input order
-  std::vector<std::size_t> by(p.order.size());
-  std::iota(by.begin(), by.end(), 0);
-  if (!std::is_sorted(p.order.begin(), p.order.end()))
+  // the per-customer columns in the whole base's input order (as they are when already in it)
+  if (std::is_sorted(p.order.begin(), p.order.end())) {
+    summarize_loyalty(p.loyalty_given, p.segment, p.segment_names, p.expected_value, p.value_known, out);
+  } else {
+    std::vector<std::size_t> by(p.order.size());
+    std::iota(by.begin(), by.end(), 0);
     std::stable_sort(by.begin(), by.end(), [&](std::size_t a, std::size_t b) { return p.order[a] < p.order[b]; });
-  summarize_loyalty(in_order(p.loyalty_given, by), in_order(p.segment, by), p.segment_names,
-                    in_order(p.expected_value, by), p.value_known, out);
+    summarize_loyalty(in_order(p.loyalty_given, by), in_order(p.segment, by), p.segment_names,
+                      in_order(p.expected_value, by), p.value_known, out);
+  }
   summarize_wheel(p.stage_contacts, out);
   summarize_revenue(p, out);
   summarize_referrals(p, out);

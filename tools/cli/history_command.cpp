@@ -41,6 +41,27 @@ void check_history_args(const HistoryArgs& args) {
     throw ConfigError("history needs --out F and/or --db URI --history-table T");
 }
 
+/// One date's streamed run into the history CSV, its value models checked (as `score` does) at
+/// its first batch, before any of its rows is written.
+class DateSink : public ScoreSink {
+public:
+  DateSink(ScoresCsvWriter& csv, bool strict) : csv_(csv), strict_(strict) {}
+  void rows(const ScoreResult& batch, std::size_t first) override {
+    if (!checked_) score_check_value_models(batch, strict_);
+    checked_ = true;
+    csv_.rows(batch, first);
+  }
+  /// The check for a date without scored customers (no batch came).
+  void finish(const ScoreResult& run) const {
+    if (!checked_) score_check_value_models(run, strict_);
+  }
+
+private:
+  ScoresCsvWriter& csv_;
+  bool strict_;
+  bool checked_ = false;
+};
+
 /// Scores every date (the value models checked as `score` does): into the history CSV with
 /// --out, and with --history-table into the database, every date in ONE transaction, so that a
 /// failure at any date leaves the table as it was. `store` is null without a database write-back.
@@ -53,10 +74,18 @@ void score_dates(const HistoryArgs& args, const LoadResult& loaded, const Scorin
     if (store) (*store)(r, {started, now_utc()});
     return r;
   };
-  if (args.score.out.empty())
+  if (args.score.out.empty()) {
     for (const day_t d : dates) score_date(d);
-  else
+  } else if (store) {
     write_history_csv(args.score.out, loaded.base, dates, score_date, cfg.threads);
+  } else {  // the CSV alone: each date streamed (score_to), one batch of rows held at a time
+    ScoresCsvWriter csv(args.score.out, loaded.base, cfg.threads, true);
+    for (const day_t d : dates) {
+      DateSink sink(csv, args.score.strict);
+      sink.finish(score_to(sink, loaded.base, d, cfg));
+    }
+    csv.commit();
+  }
 }
 
 }  // namespace

@@ -145,6 +145,60 @@ void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreR
   batch.commit();
 }
 
+/// Whether the run can stream its scores (score_to): every output it asks for is written batch by
+/// batch — the scores CSV, the explanations and the summary; the report, the console report and the
+/// database write-back read the whole result.
+bool streams(const ScoreArgs& args, bool sample) {
+  const bool console = !args.quiet && (args.out.empty() || sample);
+  return !console && args.report.out.empty() && !writes_back(args.db);
+}
+
+/// A streamed run's sink: the scores CSV, the explanations and the summary's rows, batch by batch; the value models
+/// are checked at the first batch (before any row is written).
+class RunSink : public ScoreSink {
+public:
+  RunSink(const ScoreArgs& args, const LoadResult& loaded, const ScoringConfig& cfg)
+      : strict_(args.strict),
+        scores_(args.out.empty() ? nullptr : std::make_unique<ScoresCsvWriter>(args.out, loaded.base, cfg.threads)),
+        explain_(args.explain.empty() ? nullptr : std::make_unique<ExplainJsonlWriter>(args.explain, loaded.base, cfg)),
+        summary_(args.summary.empty() ? nullptr : std::make_unique<SummaryRows>(loaded.base, loaded.report, cfg)) {}
+  void rows(const ScoreResult& batch, std::size_t first) override {
+    if (rows_ == 0) check_value_models_step(batch, strict_);
+    if (scores_) scores_->rows(batch, first);
+    if (explain_) explain_->rows(batch, first);
+    if (summary_) summary_->add(batch, first);
+    rows_ += batch.scores.size();
+  }
+  /// Puts the outputs in place (in the caller's OutputBatch) once the run is done.
+  void finish(const ScoreResult& run, const ScoreArgs& args) {
+    if (rows_ == 0) check_value_models_step(run, strict_);
+    if (scores_) scores_->commit();
+    if (explain_) explain_->commit();
+    if (summary_) write_file_atomically(args.summary, to_json(summary_->summary(run)) + "\n");
+  }
+  std::size_t scored() const noexcept { return rows_; }
+
+private:
+  bool strict_;
+  std::unique_ptr<ScoresCsvWriter> scores_;
+  std::unique_ptr<ExplainJsonlWriter> explain_;
+  std::unique_ptr<SummaryRows> summary_;
+  std::size_t rows_ = 0;
+};
+
+/// The streamed run: scores and summary written batch by batch, all or nothing with the rejects;
+/// returns the customers scored.
+std::size_t score_streamed(const ScoreArgs& args, const LoadResult& loaded, const ScoringConfig& cfg,
+                           std::optional<day_t> as_of, std::unique_ptr<RejectsCsvWriter> rejects) {
+  OutputBatch batch;
+  RunSink sink(args, loaded, cfg);
+  const ScoreResult run = score_to(sink, loaded.base, as_of, cfg, progress_printer(args.quiet));
+  sink.finish(run, args);
+  if (rejects) rejects->commit();
+  batch.commit();
+  return sink.scored();
+}
+
 }  // namespace
 
 void print_rejects(const LoadReport& report, const std::string& rejects_path) {
@@ -203,6 +257,16 @@ int run_score(ScoreArgs args) {
   const auto t0 = Clock::now();
   const LoadResult loaded = load(files, args, rejects.get());
   const auto t1 = Clock::now();
+  if (streams(args, sample)) {
+    const std::size_t scored = score_streamed(args, loaded, cfg, as_of, std::move(rejects));
+    const auto t2 = Clock::now();
+    print_rejects(loaded.report, args.rejects);
+    if (!args.quiet)
+      std::fprintf(stderr, "loaded in %.3f s, scored %zu customers and wrote the outputs in %.3f s\n",
+                   std::chrono::duration<double>(t1 - t0).count(), scored,
+                   std::chrono::duration<double>(t2 - t1).count());
+    return 0;
+  }
   const ScoreResult result = score(loaded.base, as_of, cfg, progress_printer(args.quiet));
   const auto t2 = Clock::now();
   check_value_models_step(result, args.strict);

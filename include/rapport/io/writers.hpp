@@ -45,13 +45,70 @@ RAPPORT_API const std::vector<std::string>& interval_columns();
 RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& result,
                                   unsigned threads = 0);
 
+/// Writes the scores CSV of a streamed run (score_to()) as its batches come, by the output rules
+/// above: the same bytes as write_scores_csv() of score()'s result, for any thread count, holding
+/// one batch's text at a time. Nothing is in place until commit(); destroyed without commit(), the
+/// target stays as it was. With `with_as_of` it writes a score history instead: every line starts
+/// with its batch's as-of date (header `as_of,` then the score columns), so that the runs of several
+/// dates follow one another in one file, as write_history_csv() writes them.
+class RAPPORT_API ScoresCsvWriter : public ScoreSink {
+public:
+  /// Opens `path`; rows are formatted on `threads` threads (0 = all cores).
+  /// @throws OutputError naming the file when it cannot be written.
+  ScoresCsvWriter(const std::string& path, const CustomerBase& base, unsigned threads = 0, bool with_as_of = false);
+  /// Drops an uncommitted file (its temporary file is removed).
+  ~ScoresCsvWriter() override;
+  ScoresCsvWriter(const ScoresCsvWriter&) = delete;
+  ScoresCsvWriter& operator=(const ScoresCsvWriter&) = delete;
+  /// Appends the rows of one batch (the header first, with the interval columns when the batch has them).
+  /// @throws OutputError when the file cannot be written.
+  void rows(const ScoreResult& batch, std::size_t first) override;
+  /// Writes everything out (the header alone for a run without rows) and puts the file in place.
+  /// @throws OutputError naming the file when it cannot be written.
+  void commit();
+
+private:
+  std::unique_ptr<detail::OutputFile> file_;
+  const CustomerBase& base_;
+  unsigned threads_;
+  bool with_as_of_;
+  bool header_written_ = false;
+};
+
 /// Writes a score history: one CSV with an `as_of` column (YYYY-MM-DD) then the score columns.
 /// For each date in order, `score_at(date)` gives that date's run, whose rows follow, each as
 /// write_scores_csv writes it (so a date's slice, without the as_of column, is that run's
-/// scores CSV body). One run is held at a time.
+/// scores CSV body). One run is held at a time. The interval columns are in the header when the
+/// first date with scored customers has them. (ScoresCsvWriter with `with_as_of` writes the same
+/// file from streamed runs.)
 /// @throws OutputError naming the file when it cannot be written; whatever score_at throws.
 RAPPORT_API void write_history_csv(const std::string& path, const CustomerBase& base, const std::vector<day_t>& dates,
                                    const std::function<ScoreResult(day_t)>& score_at, unsigned threads = 0);
+
+/// Writes the explanations of a streamed run (score_to()) as its batches come, by the output rules
+/// above: the same bytes as write_explain_jsonl() of score()'s result, one batch's text held at a
+/// time. Nothing is in place until commit(); destroyed without commit(), the target stays as it was.
+class RAPPORT_API ExplainJsonlWriter : public ScoreSink {
+public:
+  /// Opens `path`; lines are formatted on config.threads threads.
+  /// @throws OutputError naming the file when it cannot be written.
+  ExplainJsonlWriter(const std::string& path, const CustomerBase& base, const ScoringConfig& config = {});
+  /// Drops an uncommitted file (its temporary file is removed).
+  ~ExplainJsonlWriter() override;
+  ExplainJsonlWriter(const ExplainJsonlWriter&) = delete;
+  ExplainJsonlWriter& operator=(const ExplainJsonlWriter&) = delete;
+  /// Appends one explanation per row of the batch.
+  /// @throws OutputError when the file cannot be written.
+  void rows(const ScoreResult& batch, std::size_t first) override;
+  /// Writes everything out and puts the file in place.
+  /// @throws OutputError naming the file when it cannot be written.
+  void commit();
+
+private:
+  std::unique_ptr<detail::OutputFile> file_;
+  const CustomerBase& base_;
+  ScoringConfig config_;
+};
 
 /// Writes one explanation (explain_json) per scored customer and line.
 /// @throws OutputError naming the file when it cannot be written.

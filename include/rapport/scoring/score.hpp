@@ -131,6 +131,28 @@ RAPPORT_API ScoreResult score(const CustomerBase& base, std::optional<day_t> as_
 RAPPORT_API ScoreResult score_partition(const CustomerBase& base, day_t as_of, const ScoringConfig& config,
                                         ReferralForest referrals);
 
+/// Receives a scoring run's scores in batches of consecutive scored customers, in customer order
+/// (score_to()). A writer that needs one row at a time keeps nothing but what it writes.
+class RAPPORT_API ScoreSink {
+public:
+  virtual ~ScoreSink() = default;
+  /// One batch: `batch.scores` holds the run's scored rows [first, first + batch.scores.size()),
+  /// bit for bit as score() gives them; every other field of `batch` (as-of date, referral
+  /// forest, value models, errors) is the run's, final from the first batch on. Valid during the
+  /// call only. Called once per batch, in row order, never concurrently.
+  virtual void rows(const ScoreResult& batch, std::size_t first) = 0;
+};
+
+/// Scores `base` exactly as score() does, but hands the scores to `sink` in batches instead of
+/// holding them, so that a run never holds every result column at once: only what the base-wide
+/// steps need (loyalty given and the value models' inputs until the fits, one up-serve column
+/// for the percentiles) plus one batch. The batches together are score()'s `scores`, bit for bit,
+/// for any thread count; each batch's rows are scored a second time to produce them. Returns
+/// everything else of the run (`scores` empty); the number of scored customers is the rows the
+/// sink received. @throws as score(), and whatever `sink` throws (the run stops there).
+RAPPORT_API ScoreResult score_to(ScoreSink& sink, const CustomerBase& base, std::optional<day_t> as_of = std::nullopt,
+                                 const ScoringConfig& config = {}, const ProgressFn& progress = {});
+
 /// Scores as of a Boost date.
 RAPPORT_API ScoreResult score(const CustomerBase& base, const boost::gregorian::date& as_of,
                               const ScoringConfig& config = {});

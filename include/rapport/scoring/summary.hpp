@@ -262,6 +262,31 @@ RAPPORT_API SummaryPartial summary_partial_from_bytes(std::string_view bytes);
 RAPPORT_API Summary summarize(const CustomerBase& base, const LoadReport& report, const ScoreResult& result,
                               const ScoringConfig& config = {});
 
+/// The summary of a streamed run (score_to), built from its batches as they come: add() each batch
+/// the sink receives, then summary() gives summarize() of score()'s result for the same run, bit
+/// for bit. Holds, per scored customer, what the quantiles and value deciles need (about 28 bytes).
+/// Keeps references to `base`, `report` and `config`, which must outlive it.
+class RAPPORT_API SummaryRows {
+public:
+  /// Checks `base` (as summarize() does) and starts an empty part.
+  /// @throws InputError when `base` does not meet the row rules.
+  SummaryRows(const CustomerBase& base, const LoadReport& report, const ScoringConfig& config);
+  /// Adds a batch: rows [first, first + batch.scores.size()) of the run, following the rows added so far.
+  /// @throws InputError for a batch out of order or of another base.
+  void add(const ScoreResult& batch, std::size_t first);
+  /// The summary of the run once every batch is added; `run` is what score_to() returned. Call it
+  /// once: the rows added are handed over (the object starts empty again).
+  /// @throws InputError when the run's referral results are not of the base.
+  Summary summary(const ScoreResult& run);
+
+private:
+  const CustomerBase& base_;
+  const LoadReport& report_;
+  const ScoringConfig& config_;
+  SummaryPartial part_;
+  bool started_ = false;
+};
+
 /// The summary as JSON text (pretty-printed, two-space indent).
 RAPPORT_API std::string to_json(const Summary& summary);
 
