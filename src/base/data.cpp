@@ -483,15 +483,17 @@ struct PurchaseOut {
   double amount;
 };
 
-bool parse_row(const std::string_view* f, CustomerLookup& customers, ContactOut& out, RowError& e) {
+bool parse_row(const std::string_view* f, const detail::TypedField* typed, CustomerLookup& customers, ContactOut& out,
+               RowError& e) {
   const bool known = customers.find(f[detail::contact_field::customer_id], out.owner);
-  const bool converted = detail::contact_from_text(f, out.row, e);
+  const bool converted = detail::contact_from_text(f, out.row, e, typed);
   return detail::check_contact(known, out.row, converted ? nullptr : &e, e);
 }
 
-bool parse_row(const std::string_view* f, CustomerLookup& customers, PurchaseOut& out, RowError& e) {
+bool parse_row(const std::string_view* f, const detail::TypedField* typed, CustomerLookup& customers, PurchaseOut& out,
+               RowError& e) {
   const bool known = customers.find(f[detail::purchase_field::customer_id], out.owner);
-  const bool converted = detail::purchase_from_text(f, out.at, out.amount, e);
+  const bool converted = detail::purchase_from_text(f, out.at, out.amount, e, typed);
   return detail::check_purchase(known, out.at, out.amount, converted ? nullptr : &e, e);
 }
 
@@ -710,7 +712,7 @@ void parse_part(const char* buf, const ColumnMap& columns, CustomerLookup& looku
     if (!ln.empty()) {
       ++part.read;
       const auto* row = detail::schema_fields(fields, columns, f.data(), err);
-      if (row && parse_row(row, lookup, out, err)) {
+      if (row && parse_row(row, nullptr, lookup, out, err)) {
         if (is_complaint(out)) part.complaints.push_back(part.rows.size());
         part.rows.push_back(out);
       } else {
@@ -772,8 +774,8 @@ void load_grouped_records(detail::RecordSource& reader, std::optional<ColumnMap>
   CustomerLookup lookup{im.customers, im.base.customer_id};
   Out out;
   detail::read_table(reader, schema_of(static_cast<const Out*>(nullptr)), columns, counts, sink,
-                     [&](const std::string_view* f, RowError& e) {
-                       if (!parse_row(f, lookup, out, e)) return false;
+                     [&](const std::string_view* f, const detail::TypedField* typed, RowError& e) {
+                       if (!parse_row(f, typed, lookup, out, e)) return false;
                        append(im, out);
                        return true;
                      });

@@ -289,12 +289,26 @@ TEST(Database, ValueSpellingsMatchTheCsvForms) {
   EXPECT_EQ(spell(1e20), "100000000000000000000");  // no exponent: the amount form holds
   EXPECT_EQ(spell(1e-7), "0.0000001");
   EXPECT_EQ(spell(-2.5), "-2.5");  // stays negative: rejected as "negative amount" like CSV
+  // an integer in a timestamp or date column: the instant (its UTC day) within years 0000-9999,
+  // spelled as the CSV holds it; outside them the integer itself (rejected as unparsable)
+  const auto typed = [&](std::int64_t t, detail::DbType type) {
+    s.clear();
+    detail::spell_typed(detail::typed_unix_seconds(t, type), s);
+    return s;
+  };
+  using Kind = detail::TypedField::Kind;
+  EXPECT_EQ(detail::typed_unix_seconds(86400 + 3661, detail::DbType::timestamp).kind, Kind::instant);
+  EXPECT_EQ(typed(86400 + 3661, detail::DbType::timestamp), "1970-01-02T01:01:01Z");
+  EXPECT_EQ(detail::typed_unix_seconds(86400 + 3661, detail::DbType::date).integer, 1);  // day 1
+  EXPECT_EQ(typed(86400 + 3661, detail::DbType::date), "1970-01-02");
+  EXPECT_EQ(typed(-1, detail::DbType::date), "1969-12-31");                   // the day holding it
+  EXPECT_EQ(typed(253402300800, detail::DbType::timestamp), "253402300800");  // 10000-01-01
+  EXPECT_EQ(typed(253402300799, detail::DbType::timestamp), "9999-12-31T23:59:59Z");
   s.clear();
-  detail::spell_unix_seconds(86400 + 3661, detail::DbType::timestamp, s);
-  EXPECT_EQ(s, "1970-01-02T01:01:01Z");
-  s.clear();
-  detail::spell_unix_seconds(86400 + 3661, detail::DbType::date, s);
-  EXPECT_EQ(s, "1970-01-02");
+  detail::spell_typed({Kind::boolean, 1, 0}, s);
+  detail::spell_typed({Kind::integer, -42, 0}, s);
+  detail::spell_typed({Kind::text, 7, 0}, s);  // nothing: the text is the record's
+  EXPECT_EQ(s, "true-42");
   EXPECT_EQ(detail::type_from_declared("TIMESTAMPTZ"), detail::DbType::timestamp);
   EXPECT_EQ(detail::type_from_declared("date"), detail::DbType::date);
   EXPECT_EQ(detail::type_from_declared("BOOLEAN"), detail::DbType::boolean);
