@@ -268,11 +268,10 @@ private:
           d = std::bit_cast<double>(big_endian<std::uint64_t>(v.data()));
         } else {
           need(4);
-          // a real prints as its shortest single-precision decimal (PostgreSQL's text said so)
+          // a REAL is the double its shortest decimal reads as (the text COPY printed that decimal)
           const auto f = std::bit_cast<float>(big_endian<std::uint32_t>(v.data()));
-          if (std::isfinite(f))
-            return text({buf, std::to_chars(buf, buf + sizeof buf, f, std::chars_format::fixed).ptr});
-          d = f;
+          d = static_cast<double>(f);
+          if (std::isfinite(f)) std::from_chars(buf, std::to_chars(buf, buf + sizeof buf, f).ptr, d);
         }
         if (std::isnan(d)) return text("NaN");
         if (std::isinf(d)) return text(d > 0 ? "Infinity" : "-Infinity");
