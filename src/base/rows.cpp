@@ -280,6 +280,16 @@ bool purchase_from_text(const std::string_view* fields, seconds_t& at, double& a
 const std::string_view* TypedRecord::arrange(const CsvRecord& rec, const ColumnMap& columns, const TableSchema& schema,
                                              const std::string_view* fields, bool take_typed) {
   const std::size_t n = columns.position.size();
+  if (columns.in_order && take_typed) {
+    // the record is in schema order: as it is, unless a typed field must be spelled
+    bool as_is = true;
+    for (std::size_t k = 0; k < n && as_is; ++k) as_is = rec.typed[k].kind == Kind::text || (schema.typed >> k & 1u);
+    if (as_is) {
+      typed_now_ = rec.typed;
+      return fields;
+    }
+  }
+  typed_now_ = nullptr;
   text_.assign(fields, fields + n);
   typed_.assign(n, TypedField{});
   spelled_.clear();
@@ -301,6 +311,7 @@ const std::string_view* TypedRecord::arrange(const CsvRecord& rec, const ColumnM
     text_[k] = std::string_view(spelled_.data() + from, spelled_end_[k] - from);
     from = spelled_end_[k];
   }
+  typed_now_ = typed_.data();
   return text_.data();
 }
 

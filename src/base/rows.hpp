@@ -210,13 +210,14 @@ public:
   const std::string_view* arrange(const CsvRecord& rec, const ColumnMap& columns, const TableSchema& schema,
                                   const std::string_view* fields, bool take_typed);
   /// The typed values of the last arrange(), schema order.
-  const TypedField* typed() const noexcept { return typed_.data(); }
+  const TypedField* typed() const noexcept { return typed_now_; }
   /// The raw text of `rec` (valid until the next call).
   std::string_view raw(const CsvRecord& rec);
 
 private:
   std::vector<std::string_view> text_;
   std::vector<TypedField> typed_;
+  const TypedField* typed_now_ = nullptr;
   std::vector<std::size_t> spelled_end_;
   std::string spelled_, raw_;
 };
