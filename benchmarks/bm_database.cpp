@@ -2,11 +2,13 @@
 // generated base (CSV files, SQLite, PostgreSQL when RAPPORT_TEST_PG_URI is set) and writing its
 // scores back (scores CSV, SQLite table, PostgreSQL table).
 // Size: RAPPORT_BM_DB_CUSTOMERS customers (default 100000; the figure uses 1000000).
+// The readers also report process_cpu_s: the CPU seconds of all their threads per read.
 #include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
 #include <rapport/io/writers.hpp>
 
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -65,14 +67,28 @@ Fixture& fixture() {
   return *f;
 }
 
+/// CPU seconds of this process so far, every thread (a database server's own CPU not included).
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
+  };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
 void read_rows(benchmark::State& state, const std::function<rapport::LoadResult()>& load) {
   const auto& f = fixture();
+  const double cpu = process_cpu_seconds();
   for (auto _ : state) {
     auto r = load();
     benchmark::DoNotOptimize(r.base.contact_at.data());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(f.rows) * state.iterations());
   state.counters["rows"] = static_cast<double>(f.rows);
+  // the CPU of all the process's threads (reader threads included): on a busy machine a fairer
+  // comparison than the wall clock, whose share of the cores depends on everything else running
+  state.counters["process_cpu_s"] = (process_cpu_seconds() - cpu) / static_cast<double>(state.iterations());
 }
 
 void write_scores(benchmark::State& state, const std::function<void()>& write) {

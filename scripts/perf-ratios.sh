@@ -11,7 +11,8 @@
 #   4. `rapport graph pagerank` as a whole process over igraph's PRPACK call alone (needs the
 #      soc-Epinions1 edge list, see benchmarks/peers/README.md);
 #   5. `rapport score --db sqlite:` on a 300,000-customer base over the same base from its CSV
-#      files (whole processes, the same scores written; wall and CPU seconds).
+#      files (whole processes, the same scores written; wall and CPU seconds); the same from
+#      PostgreSQL when RAPPORT_TEST_PG_URI is set (the server's CPU not counted).
 # Usage: scripts/perf-ratios.sh [--build DIR] [--base DIR] [--db-base DIR] [--epinions FILE] [--repeats N]
 #   --build DIR     a Release build with benchmarks (default build-test, as scripts/test.sh makes)
 #   --base DIR      a 1M-customer base (default: generated into /tmp/rapport-perf-1m once)
@@ -98,21 +99,34 @@ else
   echo "skipped: pass --epinions soc-Epinions1.txt"
 fi
 
-echo "== 5. rapport score --db sqlite: over the same base from CSV (300,000 customers)"
+echo "== 5. rapport score --db sqlite: (and PostgreSQL) over the same base from CSV (300,000 customers)"
 [[ -f $db_base/contacts.csv ]] || "$cli" generate "$db_base" --customers 300000 >/dev/null
 [[ -f $db_base/base.db ]] || "$cli" import "$db_base" --db "sqlite:$db_base/base.db" >/dev/null
+# PostgreSQL when RAPPORT_TEST_PG_URI names a server (scripts/pg-throwaway.sh): the base imported
+# into perf300k_* tables once (import refuses tables that hold rows: then they are there already)
+pg_uri=${RAPPORT_TEST_PG_URI:-}
+pg_tables=customers=perf300k_customers,contacts=perf300k_contacts,purchases=perf300k_purchases,referrals=perf300k_referrals
+[[ -z $pg_uri ]] || "$cli" import "$db_base" --db "$pg_uri" --tables "$pg_tables" >/dev/null 2>&1 || true
 out=$(mktemp -d)
 cat "$db_base"/*.csv "$db_base/base.db" >/dev/null  # both in the page cache before anything is timed
-# each round times the CSV run and the SQLite run back to back; the best of each is kept
+# each round times the CSV run, the SQLite run and the PostgreSQL run back to back; the best of
+# each is kept
 rounds=$(for _ in $(seq "$repeats"); do
   csv=$(/usr/bin/time -f "%e %U %S" "$cli" score "$db_base" --out "$out/csv.csv" --quiet 2>&1 | tail -1)
   db=$(/usr/bin/time -f "%e %U %S" "$cli" score --db "sqlite:$db_base/base.db" --out "$out/db.csv" --quiet 2>&1 |
     tail -1)
-  echo "$csv $db"
+  pg="0 0 0"
+  [[ -z $pg_uri ]] || pg=$(/usr/bin/time -f "%e %U %S" "$cli" score --db "$pg_uri" --tables "$pg_tables" \
+    --out "$out/pg.csv" --quiet 2>&1 | tail -1)
+  echo "$csv $db $pg"
 done)
 cmp -s "$out/csv.csv" "$out/db.csv" || { echo "the scores from SQLite differ from those from CSV" >&2; exit 1; }
+[[ -z $pg_uri ]] || cmp -s "$out/csv.csv" "$out/pg.csv" ||
+  { echo "the scores from PostgreSQL differ from those from CSV" >&2; exit 1; }
 rm -rf "$out"
 echo "$rounds" | awk '
   { cw = (NR == 1 || $1 < cw) ? $1 : cw; cc = (NR == 1 || $2 + $3 < cc) ? $2 + $3 : cc
-    dw = (NR == 1 || $4 < dw) ? $4 : dw; dc = (NR == 1 || $5 + $6 < dc) ? $5 + $6 : dc }
-  END { printf "CSV %.2f s (%.2f s CPU); SQLite %.2f s (%.2f s CPU) = %.1fx wall, %.1fx CPU\n", cw, cc, dw, dc, dw / cw, dc / cc }'
+    dw = (NR == 1 || $4 < dw) ? $4 : dw; dc = (NR == 1 || $5 + $6 < dc) ? $5 + $6 : dc
+    pw = (NR == 1 || $7 < pw) ? $7 : pw; pc = (NR == 1 || $8 + $9 < pc) ? $8 + $9 : pc }
+  END { printf "CSV %.2f s (%.2f s CPU); SQLite %.2f s (%.2f s CPU) = %.1fx wall, %.1fx CPU\n", cw, cc, dw, dc, dw / cw, dc / cc
+        if (pw > 0) printf "PostgreSQL %.2f s (%.2f s CPU, rapport only) = %.1fx wall, %.1fx CPU\n", pw, pc, pw / cw, pc / cc }'

@@ -56,6 +56,9 @@ struct CsvRecord {
   std::string_view raw;         ///< the record's raw text, without its line ending
   const char* error = nullptr;  ///< a malformed-quoting reason, or nullptr
   std::size_t error_column = 0;
+  /// A database source's typed values, one per field (header order), or null (all text). A
+  /// typed field's text is empty and `raw` is left empty: read_table spells them when needed.
+  const TypedField* typed = nullptr;
 };
 
 /// The CSV file reader; the loader's record source for CSV input.

@@ -499,15 +499,17 @@ struct PurchaseOut {
   double amount;
 };
 
-bool parse_row(const std::string_view* f, CustomerLookup& customers, ContactOut& out, RowError& e) {
+bool parse_row(const std::string_view* f, const detail::TypedField* typed, CustomerLookup& customers, ContactOut& out,
+               RowError& e) {
   const bool known = customers.find(f[detail::contact_field::customer_id], out.owner);
-  const bool converted = detail::contact_from_text(f, out.row, e);
+  const bool converted = detail::contact_from_text(f, out.row, e, typed);
   return detail::check_contact(known, out.row, converted ? nullptr : &e, e);
 }
 
-bool parse_row(const std::string_view* f, CustomerLookup& customers, PurchaseOut& out, RowError& e) {
+bool parse_row(const std::string_view* f, const detail::TypedField* typed, CustomerLookup& customers, PurchaseOut& out,
+               RowError& e) {
   const bool known = customers.find(f[detail::purchase_field::customer_id], out.owner);
-  const bool converted = detail::purchase_from_text(f, out.at, out.amount, e);
+  const bool converted = detail::purchase_from_text(f, out.at, out.amount, e, typed);
   return detail::check_purchase(known, out.at, out.amount, converted ? nullptr : &e, e);
 }
 
@@ -878,8 +880,8 @@ void load_grouped_records(detail::RecordSource& reader, std::optional<ColumnMap>
   CustomerLookup lookup{im.customers, im.base.customer_id};
   Out out;
   detail::read_table(reader, schema_of(static_cast<const Out*>(nullptr)), columns, counts, sink,
-                     [&](const std::string_view* f, RowError& e) {
-                       if (!parse_row(f, lookup, out, e)) return false;
+                     [&](const std::string_view* f, const detail::TypedField* typed, RowError& e) {
+                       if (!parse_row(f, typed, lookup, out, e)) return false;
                        append(im, out);
                        return true;
                      });
@@ -895,7 +897,7 @@ void load_grouped_table(const std::string& path, TableCounts& counts, RejectSink
       [&] {
         return [lookup = CustomerLookup{im.customers, im.base.customer_id}](
                    const std::string_view* f, std::string_view, std::size_t, Out& out, RowError& e) mutable {
-          return parse_row(f, lookup, out, e);
+          return parse_row(f, nullptr, lookup, out, e);
         };
       },
       [&](std::vector<Part<Out>>& parts, const ColumnMap& columns, std::size_t& line, std::size_t block_bytes) {

@@ -2,33 +2,37 @@
 #include "base/rows.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <utility>
 
 namespace rapport::detail {
 
 const TableSchema& customers_schema() {
-  static const TableSchema s{"customers", {"customer_id", "acquired_on", "segment", "ended_on"}, 2};
+  static const TableSchema s{"customers", {"customer_id", "acquired_on", "segment", "ended_on"}, 2, 0};
   return s;
 }
 const TableSchema& contacts_schema() {
   static const TableSchema s{
       "contacts",
       {"customer_id", "at", "channel", "stage", "initiator", "aspect", "impression", "complaint", "resolved_at"},
-      9};
+      9,
+      1u << contact_field::at | 1u << contact_field::impression | 1u << contact_field::complaint |
+          1u << contact_field::resolved_at};
   return s;
 }
 const TableSchema& purchases_schema() {
-  static const TableSchema s{"purchases", {"customer_id", "at", "amount"}, 3};
+  static const TableSchema s{
+      "purchases", {"customer_id", "at", "amount"}, 3, 1u << purchase_field::at | 1u << purchase_field::amount};
   return s;
 }
 const TableSchema& referrals_schema() {
-  static const TableSchema s{"referrals", {"referrer_id", "referred_id", "at"}, 3};
+  static const TableSchema s{"referrals", {"referrer_id", "referred_id", "at"}, 3, 0};
   return s;
 }
 
 const TableSchema& referral_edges_schema() {
-  static const TableSchema s{"referrals", {"referrer_id", "referred_id", "at"}, 2};
+  static const TableSchema s{"referrals", {"referrer_id", "referred_id", "at"}, 2, 0};
   return s;
 }
 
@@ -124,13 +128,105 @@ bool check_referral(std::string_view referrer, std::string_view referred, second
   return true;
 }
 
-bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& failure) {
+namespace {
+
+using Kind = TypedField::Kind;
+
+/// Schema field k of a row as the text rules read it: its text, or a typed value's spelling
+/// (spelled into `buf`, which the view then points into).
+class FieldText {
+public:
+  FieldText(const std::string_view* f, const TypedField* typed) noexcept : f_(f), typed_(typed) {}
+  /// The typed value of field k, or null when it came as text.
+  const TypedField* typed(std::size_t k) const noexcept {
+    return typed_ && typed_[k].kind != Kind::text ? &typed_[k] : nullptr;
+  }
+  /// Whether field k holds a value (typed, or non-empty text).
+  bool present(std::size_t k) const noexcept { return typed(k) || !f_[k].empty(); }
+  /// Field k as text (valid until the next call).
+  std::string_view operator[](std::size_t k) {
+    const TypedField* t = typed(k);
+    if (!t) return f_[k];
+    buf_.clear();
+    spell_typed(*t, buf_);
+    return buf_;
+  }
+
+private:
+  const std::string_view* f_;
+  const TypedField* typed_;
+  std::string buf_;
+};
+
+// The typed values the rules take directly: exactly the values their spellings would parse to.
+
+/// An instant (or a day, read as its midnight, as a `YYYY-MM-DD` timestamp reads).
+bool take_instant(const TypedField* t, seconds_t& out) noexcept {
+  if (!t || (t->kind != Kind::instant && t->kind != Kind::day)) return false;
+  out = t->kind == Kind::instant ? t->integer : midnight(static_cast<day_t>(t->integer));
+  return true;
+}
+/// An integer impression: beyond -2..+2 it is -3 or +3 for the range rule, as read_impression gives.
+bool take_impression(const TypedField* t, int& out) noexcept {
+  if (!t || t->kind != Kind::integer) return false;
+  out = static_cast<int>(std::clamp<std::int64_t>(t->integer, -3, 3));
+  return true;
+}
+/// A boolean, or the integer 0 or 1 (the spellings read_bool takes).
+bool take_bool(const TypedField* t, bool& out) noexcept {
+  if (!t || !(t->kind == Kind::boolean || (t->kind == Kind::integer && (t->integer == 0 || t->integer == 1))))
+    return false;
+  out = t->integer != 0;
+  return true;
+}
+/// A finite real that is not negative (-0 included: its spelling `-0` is a negative amount), or a
+/// non-negative integer (converted to the nearest double, as its decimal spelling parses).
+bool take_amount(const TypedField* t, double& out) noexcept {
+  if (t && t->kind == Kind::real && std::isfinite(t->real) && !std::signbit(t->real)) {
+    out = t->real;
+    return true;
+  }
+  if (t && t->kind == Kind::integer && t->integer >= 0) {
+    out = static_cast<double>(t->integer);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void spell_typed(const TypedField& t, std::string& out) {
+  char buf[400];  // the fixed notation of the largest double: 309 digits
+  switch (t.kind) {
+    case Kind::text:
+      return;
+    case Kind::integer:
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, t.integer).ptr);
+      return;
+    case Kind::boolean:
+      out += t.integer ? "true" : "false";
+      return;
+    case Kind::real:
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, t.real, std::chars_format::fixed).ptr);
+      return;
+    case Kind::instant:
+      out += format_timestamp(t.integer);
+      return;
+    case Kind::day:
+      out += format_date(static_cast<day_t>(t.integer));
+      return;
+  }
+}
+
+bool contact_from_text(const std::string_view* fields, ContactRow& row, RowError& failure, const TypedField* typed) {
   using namespace contact_field;
+  FieldText f(fields, typed);
   // each value is stored as soon as it is parsed: the rules read the fields before a failure
   const auto unknown = [&](std::size_t k, const char* what) {
     return fail(failure, k, std::string("unknown ") + what + " '" + std::string(f[k]) + "'");
   };
-  if (const char* why = read_timestamp(f[at], row.at)) return fail(failure, at, why);
+  if (!take_instant(f.typed(at), row.at))
+    if (const char* why = read_timestamp(f[at], row.at)) return fail(failure, at, why);
   const auto ch = parse_channel(f[channel]);
   if (!ch) return unknown(channel, "channel");
   row.channel = *ch;
@@ -143,13 +239,16 @@ bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& fai
   const auto as = parse_aspect(f[aspect]);
   if (!as) return unknown(aspect, "aspect");
   row.aspect = *as;
-  if (const char* why = read_impression(f[impression], row.impression)) return fail(failure, impression, why);
-  if (const char* why = read_bool(f[complaint], row.complaint)) return fail(failure, complaint, why);
+  if (!take_impression(f.typed(impression), row.impression))
+    if (const char* why = read_impression(f[impression], row.impression)) return fail(failure, impression, why);
+  if (!take_bool(f.typed(complaint), row.complaint))
+    if (const char* why = read_bool(f[complaint], row.complaint)) return fail(failure, complaint, why);
   row.resolved_at = no_time;
-  if (!f[resolved_at].empty()) {
+  if (f.present(resolved_at)) {
     seconds_t resolved = 0;
-    if (const char* why = read_timestamp(f[resolved_at], resolved))
-      return fail(failure, resolved_at, std::string("resolved_at: ") + why);
+    if (!take_instant(f.typed(resolved_at), resolved))
+      if (const char* why = read_timestamp(f[resolved_at], resolved))
+        return fail(failure, resolved_at, std::string("resolved_at: ") + why);
     if (row.complaint) row.resolved_at = resolved;  // ignored on a contact that is not a complaint
   }
   return true;
@@ -165,13 +264,67 @@ bool ended_on_from_text(std::string_view text, day_t& ended, RowError& failure) 
   return true;
 }
 
-bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure) {
+bool purchase_from_text(const std::string_view* fields, seconds_t& at, double& amount, RowError& failure,
+                        const TypedField* typed) {
+  FieldText f(fields, typed);
   // `at` is stored as soon as it is parsed: the rules read it before an amount failure
-  if (const char* why = read_timestamp(f[purchase_field::at], at)) return fail(failure, purchase_field::at, why);
+  if (!take_instant(f.typed(purchase_field::at), at))
+    if (const char* why = read_timestamp(f[purchase_field::at], at)) return fail(failure, purchase_field::at, why);
+  if (take_amount(f.typed(purchase_field::amount), amount)) return true;
   const auto a = parse_amount(f[purchase_field::amount]);
   if (!a.value) return fail(failure, purchase_field::amount, a.reason);
   amount = *a.value;
   return true;
+}
+
+const std::string_view* TypedRecord::arrange(const CsvRecord& rec, const ColumnMap& columns, const TableSchema& schema,
+                                             const std::string_view* fields, bool take_typed) {
+  const std::size_t n = columns.position.size();
+  if (columns.in_order && take_typed) {
+    // the record is in schema order: as it is, unless a typed field must be spelled
+    bool as_is = true;
+    for (std::size_t k = 0; k < n && as_is; ++k) as_is = rec.typed[k].kind == Kind::text || (schema.typed >> k & 1u);
+    if (as_is) {
+      typed_now_ = rec.typed;
+      return fields;
+    }
+  }
+  typed_now_ = nullptr;
+  text_.assign(fields, fields + n);
+  typed_.assign(n, TypedField{});
+  spelled_.clear();
+  spelled_end_.assign(n, 0);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!columns.position[k]) continue;
+    const TypedField& t = rec.typed[columns.position[k] - 1];
+    if (t.kind == Kind::text) continue;
+    if (take_typed && (schema.typed >> k & 1u)) {
+      typed_[k] = t;
+    } else {
+      spell_typed(t, spelled_);
+      spelled_end_[k] = spelled_.size();
+    }
+  }
+  // the views are taken once every spelling is in place (spelled_ no longer moves)
+  for (std::size_t k = 0, from = 0; k < n; ++k) {
+    if (!spelled_end_[k]) continue;
+    text_[k] = std::string_view(spelled_.data() + from, spelled_end_[k] - from);
+    from = spelled_end_[k];
+  }
+  typed_now_ = typed_.data();
+  return text_.data();
+}
+
+std::string_view TypedRecord::raw(const CsvRecord& rec) {
+  raw_.clear();
+  for (std::size_t i = 0; i < rec.fields.size(); ++i) {
+    if (i) raw_.push_back(',');
+    if (rec.typed[i].kind == Kind::text)
+      raw_.append(rec.fields[i]);
+    else
+      spell_typed(rec.typed[i], raw_);
+  }
+  return raw_;
 }
 
 ColumnMap ColumnMap::from_header(const std::vector<std::string_view>& fields, const TableSchema& schema,

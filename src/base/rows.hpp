@@ -16,6 +16,7 @@
 #include "base/parse.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,7 @@ struct TableSchema {
   const char* table;                ///< customers, contacts, purchases or referrals
   std::vector<const char*> fields;  ///< column names, required first
   std::size_t required;             ///< how many of `fields` are required
+  std::uint32_t typed;              ///< bit k: field k's conversion takes a TypedField (else spelled)
 };
 
 /// Field indexes of each table's schema.
@@ -111,13 +113,20 @@ const RowError* conversion_failure(const Parsed<T>& parsed, std::size_t field, R
 }
 
 // ---- text fields to typed values (the card's field rules, parse.hpp); stop at the first failure
+//
+// `typed` (schema order, or null): the values a database source handed typed, for the fields the
+// schema's `typed` mask names (read_table spells every other one). A typed value is taken as its
+// spelling (spell_typed) would be parsed: an instant, a day, a number in range directly, anything
+// else spelled and parsed, so the value and the reject reason are the text path's.
 
 /// Contact fields at..resolved_at (`f` indexed by contact_field) into `row`.
-RAPPORT_API bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& failure);
+RAPPORT_API bool contact_from_text(const std::string_view* f, ContactRow& row, RowError& failure,
+                                   const TypedField* typed = nullptr);
 /// The optional `ended_on` field: empty text is no_day (still active), else a `YYYY-MM-DD` date.
 RAPPORT_API bool ended_on_from_text(std::string_view text, day_t& ended_on, RowError& failure);
 /// Purchase fields at and amount.
-RAPPORT_API bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure);
+RAPPORT_API bool purchase_from_text(const std::string_view* f, seconds_t& at, double& amount, RowError& failure,
+                                    const TypedField* typed = nullptr);
 
 // ---- the builder through the rules (implemented beside CustomerBaseBuilder, data.cpp)
 
@@ -191,24 +200,59 @@ private:
 RAPPORT_API const std::string_view* schema_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns,
                                                   std::string_view* scratch, RowError& e);
 
+/// A typed record (CsvRecord::typed) arranged for the rules: the typed values in schema order,
+/// kept for the fields the caller takes typed and spelled into text for every other one; and the
+/// record's raw text (its fields joined by commas, typed ones spelled), as a reject shows it.
+class RAPPORT_API TypedRecord {
+public:
+  /// From `fields` (schema order, as schema_fields gave them): the schema-order text to convert;
+  /// typed() then holds the typed values (all Kind::text unless `take_typed`).
+  const std::string_view* arrange(const CsvRecord& rec, const ColumnMap& columns, const TableSchema& schema,
+                                  const std::string_view* fields, bool take_typed);
+  /// The typed values of the last arrange(), schema order.
+  const TypedField* typed() const noexcept { return typed_now_; }
+  /// The raw text of `rec` (valid until the next call).
+  std::string_view raw(const CsvRecord& rec);
+
+private:
+  std::vector<std::string_view> text_;
+  std::vector<TypedField> typed_;
+  const TypedField* typed_now_ = nullptr;
+  std::vector<std::size_t> spelled_end_;
+  std::string spelled_, raw_;
+};
+
 /// Reads a table from a record source (the RFC 4180 reader of a CSV file, a database table): the
 /// header gives the columns (unless `columns` is set already, when `reader` starts past it); a
 /// malformed record or a wrong field count is rejected; the fields of every other record go, in
-/// schema order, to `on_row(fields, e)` (or `on_row(fields, e, record)`), which returns false
-/// with `e` to reject the row. `before_reject()` runs before each reject read_table reports
-/// (a caller that settles rows late settles the pending ones first, keeping rejects in order).
+/// schema order, to `on_row(fields, typed, e)` (typed values as contact_from_text takes them, or
+/// null), `on_row(fields, e, record)` or `on_row(fields, e)` (typed values spelled as text; the
+/// record's raw text spelled too), which returns false with `e` to reject the row.
+/// `before_reject()` runs before each reject read_table reports (a caller that settles rows late
+/// settles the pending ones first, keeping rejects in order).
 template <class OnRow, class BeforeReject>
 void read_table(RecordSource& reader, const TableSchema& schema, std::optional<ColumnMap>& columns, TableCounts& counts,
                 RejectSink& sink, OnRow&& on_row, BeforeReject&& before_reject) {
+  constexpr bool takes_typed = std::is_invocable_v<OnRow&, const std::string_view*, const TypedField*, RowError&>;
+  constexpr bool takes_record = std::is_invocable_v<OnRow&, const std::string_view*, RowError&, const CsvRecord&>;
   CsvRecord rec;
   if (!columns) {
     if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
     columns = ColumnMap::from_header(rec.fields, schema, reader.name(), rec.line);
   }
   std::vector<std::string_view> f(schema.fields.size());
+  TypedRecord typed_record;
   RowError e;
   const auto row = [&](const std::string_view* fields) {
-    if constexpr (std::is_invocable_v<OnRow&, const std::string_view*, RowError&, const CsvRecord&>)
+    const TypedField* typed = nullptr;
+    if (rec.typed) {
+      fields = typed_record.arrange(rec, *columns, schema, fields, takes_typed);
+      typed = typed_record.typed();
+      if constexpr (takes_record) rec.raw = typed_record.raw(rec);
+    }
+    if constexpr (takes_typed)
+      return on_row(fields, typed, e);
+    else if constexpr (takes_record)
       return on_row(fields, e, rec);
     else
       return on_row(fields, e);
@@ -221,7 +265,7 @@ void read_table(RecordSource& reader, const TableSchema& schema, std::optional<C
       continue;
     }
     before_reject();
-    sink.reject(schema, counts, reader.name(), *columns, rec.line, e, rec.raw);
+    sink.reject(schema, counts, reader.name(), *columns, rec.line, e, rec.typed ? typed_record.raw(rec) : rec.raw);
   }
 }
 

@@ -53,22 +53,14 @@ DbName parse_db_name(std::string_view name, std::string_view what) {
   return {std::string(name.substr(0, dot)), std::string(name.substr(dot + 1))};
 }
 
-void spell_double(double v, std::string& out) {
-  char buf[400];  // fixed notation of the largest double: 309 digits
-  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  out.append(buf, r.ptr);
-}
+void spell_double(double v, std::string& out) { spell_typed(TypedField{TypedField::Kind::real, 0, v}, out); }
 
-void spell_unix_seconds(std::int64_t t, DbType type, std::string& out) {
-  // the instants a CSV file can spell: years 0000-9999; anything else stays the integer it is, which
-  // the row rules reject as an unreadable date or timestamp (never wrapped into the range)
+TypedField typed_unix_seconds(std::int64_t t, DbType type) noexcept {
   constexpr std::int64_t lo = midnight(days_from_civil(0, 1, 1)), hi = midnight(days_from_civil(10000, 1, 1));
-  if (t < lo || t >= hi) {
-    char tmp[24];
-    out.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, t).ptr);
-    return;
-  }
-  out += type == DbType::date ? format_date(day_of(t)) : format_timestamp(t);
+  using Kind = TypedField::Kind;
+  if (t < lo || t >= hi) return {Kind::integer, t, 0};
+  if (type == DbType::date) return {Kind::day, day_of(t), 0};
+  return {Kind::instant, t, 0};
 }
 
 /// Rows spelled by the reader thread: their text back to back, the end of every field in it, and
@@ -76,6 +68,7 @@ void spell_unix_seconds(std::int64_t t, DbType type, std::string& out) {
 struct DbTableSource::Batch {
   std::string text;
   std::vector<std::size_t> ends;  ///< field ends in text
+  std::vector<TypedField> typed;  ///< per field: its typed value, or Kind::text
   std::vector<std::size_t> rows;  ///< per row: one past its last field in ends
   std::exception_ptr error;       ///< after the rows: the read failed
   bool last = false;              ///< after the rows (and error): nothing follows
@@ -126,8 +119,10 @@ void DbTableSource::produce() {
     }
     row_.swap(b.text);
     ends_.swap(b.ends);
+    typed_.swap(b.typed);
     row_.clear();
     ends_.clear();
+    typed_.clear();
     b.rows.clear();
     try {
       while (b.rows.size() < batch_rows && row_.size() < batch_bytes) {
@@ -144,8 +139,10 @@ void DbTableSource::produce() {
     }
     // a row cut short by an error is not handed on
     ends_.resize(b.rows.empty() ? 0 : b.rows.back());
+    typed_.resize(ends_.size());
     row_.swap(b.text);
     ends_.swap(b.ends);
+    typed_.swap(b.typed);
     b.last = !more;
     std::unique_lock lock(q.mutex);
     q.changed.wait(lock, [&] { return q.stop || q.full.size() < Queue::depth; });
@@ -168,16 +165,22 @@ bool DbTableSource::take_batch() {
   return true;
 }
 
+void DbTableSource::start_reading() {
+  if (!started_) queue_->reader = std::thread([this] { produce(); });
+  started_ = true;
+}
+
 bool DbTableSource::next(CsvRecord& rec) {
   rec.error = nullptr;
   rec.error_column = 0;
+  rec.typed = nullptr;
   if (line_ == 0) {
     ++line_;
     rec.line = 0;
     rec.fields.assign(header_.begin(), header_.end());
     rec.raw = {};
     // the reader fetches while the loader takes the header in
-    queue_->reader = std::thread([this] { produce(); });
+    start_reading();
     return true;
   }
   while (!current_ || next_row_ == current_->rows.size()) {
@@ -203,7 +206,8 @@ bool DbTableSource::next(CsvRecord& rec) {
     const std::size_t from = i == first ? start : b.ends[i - 1] + 1;
     rec.fields.emplace_back(b.text.data() + from, b.ends[i] - from);
   }
-  rec.raw = std::string_view(b.text.data() + start, b.ends[last - 1] - start);
+  rec.typed = b.typed.data() + first;
+  rec.raw = {};  // spelled by read_table when needed
   return true;
 }
 

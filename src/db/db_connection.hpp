@@ -38,16 +38,18 @@ bool starts_with_ci(std::string_view s, std::string_view lower_prefix) noexcept;
 /// Parses and validates a table name. @throws ConfigError naming `what` when it is not plain.
 DbName parse_db_name(std::string_view name, std::string_view what);
 
-/// A database table as loader records: the header (the column names), then each row's values in
-/// their CSV spellings, comma-joined in one buffer (also the raw text of a reject), numbered from 1.
+/// A database table as loader records: the header (the column names), then each row's values,
+/// numbered from 1: a native number, instant or date as a TypedField (never spelled as text on
+/// the way), any other value as its text, the texts comma-joined in one buffer.
 ///
 /// The rows are fetched on a reader thread of their own, in batches handed to the loader's thread
 /// through a short queue, so that the database's stepping and decoding run beside the row rules.
-/// The reader starts when the header is taken and reads the table in order on the source's one
-/// statement (the connection is used by one thread at a time: the loader reads the tables one
-/// after another, and every statement is prepared before the first reader starts); a read error
-/// reaches the loader after the rows before it. A backend's destructor calls stop_reading()
-/// first (the reader calls its fetch()).
+/// The reader starts when the header is taken (or earlier, start_reading(), for a source on a
+/// connection of its own) and reads the table in order on the source's one statement (a
+/// connection is used by one thread at a time: SQLite's tables are read one after another, and
+/// every statement is prepared before the first reader starts); a read error reaches the loader
+/// after the rows before it. A backend's destructor calls stop_reading() first (the reader calls
+/// its fetch()).
 class DbTableSource : public RecordSource {
 public:
   /// A source named `name` (the table as written) with these column names.
@@ -57,17 +59,28 @@ public:
   DbTableSource& operator=(const DbTableSource&) = delete;
   const std::string& name() const noexcept final { return name_; }
   bool next(CsvRecord& rec) final;
+  /// Starts the reader thread now, before the header is taken (idempotent).
+  void start_reading();
 
 protected:
-  /// Spells the next row's values into row_ (each followed by end_field()); false at the end.
-  /// Runs on the reader thread.
+  /// Puts the next row's values: each a text spelled into row_ between begin_field() and
+  /// end_field(), or a typed_field(); false at the end. Runs on the reader thread.
   virtual bool fetch() = 0;
-  /// Starts a value: a comma before every value of the row but the first.
+  /// Starts a text value: a comma before every value of the row but the first.
   void begin_field() {
     if (ends_.size() > row_first_) row_.push_back(',');
   }
-  /// Ends the value just spelled.
-  void end_field() { ends_.push_back(row_.size()); }
+  /// Ends the text value just spelled.
+  void end_field() {
+    ends_.push_back(row_.size());
+    typed_.emplace_back();
+  }
+  /// Puts a typed value (its text empty).
+  void typed_field(const TypedField& value) {
+    begin_field();
+    ends_.push_back(row_.size());
+    typed_.push_back(value);
+  }
   const std::vector<std::string>& header() const noexcept { return header_; }
   /// Stops the reader thread and waits for it (idempotent; never throws).
   void stop_reading() noexcept;
@@ -82,8 +95,10 @@ private:
   std::string name_;
   std::vector<std::string> header_;
   std::vector<std::size_t> ends_;  ///< field ends in row_ (the batch being filled)
+  std::vector<TypedField> typed_;  ///< per field: its typed value, or Kind::text
   std::size_t row_first_ = 0;      ///< index in ends_ of the current row's first field
   std::size_t line_ = 0;
+  bool started_ = false;
   std::unique_ptr<Queue> queue_;    ///< the reader and the batches between it and the loader
   std::unique_ptr<Batch> current_;  ///< the batch the loader reads
   std::size_t next_row_ = 0;        ///< its next row
@@ -166,8 +181,10 @@ std::unique_ptr<DbConnection> open_db(const std::string& uri, bool write);
 
 /// Shortest decimal that reads back as `v`, in fixed notation (no exponent); "NaN"/"inf" spelled so.
 void spell_double(double v, std::string& out);
-/// The CSV spelling of a Unix instant: `YYYY-MM-DDTHH:MM:SSZ`, or `YYYY-MM-DD` for a date column.
-void spell_unix_seconds(std::int64_t t, DbType type, std::string& out);
+/// A Unix instant read from a date or timestamp column as the loader takes it: an instant (a day,
+/// the instant's UTC date, for a date column) within years 0000-9999; outside them the integer it
+/// is, which the row rules reject as an unreadable date or timestamp (never wrapped into range).
+TypedField typed_unix_seconds(std::int64_t t, DbType type) noexcept;
 /// The rapport type a declared column type names (DATE, TIMESTAMP[TZ], BOOL…, INT…), else text.
 DbType type_from_declared(std::string_view declared) noexcept;
 

@@ -1,5 +1,6 @@
 // The PostgreSQL backend (libpq): one read-only REPEATABLE READ transaction as the snapshot,
-// each table streamed with COPY (SELECT * ...) TO STDOUT in text format, rows written with
+// exported to one connection per table, each table streamed at once with COPY (SELECT cols ...)
+// TO STDOUT (FORMAT binary) and its native values decoded into typed fields; rows written with
 // COPY ... FROM STDIN. Sessions run in UTC with ISO dates, so instants print as UTC.
 #include "base/csv.hpp"
 #include "db/db_connection.hpp"
@@ -11,8 +12,14 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 namespace rapport::detail {
 
@@ -39,98 +46,169 @@ struct Redactor {
   }
 };
 
-/// How a column's text output is turned into its CSV spelling.
-enum class PgKind : std::uint8_t { as_is, boolean, timestamp, floating };
+/// How a column is read from the binary COPY: a native value decoded into a typed field, or
+/// (`text`) bytes that are the type's text output (text and varchar as they are; any other type
+/// selected through concat(), which spells a value with its type's output function).
+enum class PgKind : std::uint8_t { text, boolean, int2, int4, int8, float4, float8, timestamp, timestamptz, date };
 
-PgKind kind_of(std::string_view data_type) {
-  if (data_type == "boolean") return PgKind::boolean;
-  if (data_type.rfind("timestamp", 0) == 0) return PgKind::timestamp;
-  if (data_type == "real" || data_type == "double precision") return PgKind::floating;
-  return PgKind::as_is;
-}
-
-/// Appends one COPY text field (backslash escapes undone) to `out`; returns false for \N (NULL).
-bool unescape_copy_field(std::string_view f, std::string& out) {
-  if (f == "\\N") return false;
-  for (std::size_t i = 0; i < f.size(); ++i) {
-    if (f[i] != '\\' || i + 1 == f.size()) {
-      out.push_back(f[i]);
-      continue;
-    }
-    const char c = f[++i];
-    switch (c) {
-      case 'b':
-        out.push_back('\b');
-        break;
-      case 'f':
-        out.push_back('\f');
-        break;
-      case 'n':
-        out.push_back('\n');
-        break;
-      case 'r':
-        out.push_back('\r');
-        break;
-      case 't':
-        out.push_back('\t');
-        break;
-      case 'v':
-        out.push_back('\v');
-        break;
-      default:
-        out.push_back(c);  // \\ and any other escaped character (COPY writes no octal)
-    }
-  }
-  return true;
-}
-
-/// Rewrites a PostgreSQL value (already in `out` from `from`) into its CSV spelling.
-void spell_pg(PgKind kind, std::string& out, std::size_t from) {
-  std::string_view v(out.data() + from, out.size() - from);
-  if (kind == PgKind::boolean) {
-    const bool t = v == "t";
-    out.resize(from);
-    out += t ? "true" : "false";
-  } else if (kind == PgKind::timestamp && v.size() >= 19 && v[10] == ' ' && v.substr(v.size() - 3) != " BC") {
-    // `YYYY-MM-DD HH:MM:SS[.ffffff][+00]` in UTC: whole seconds (truncated), the CSV's form; a BC
-    // instant (`... BC`) or a year past 9999 stays as it is, which the row rules reject
-    if (v.size() == 19 || v[19] == '.' || v[19] == '+') {
-      out.resize(from + 19);
-      out[from + 10] = 'T';
-      out.push_back('Z');
-    }
-  } else if (kind == PgKind::floating && v.find_first_of("eE") != std::string_view::npos) {
-    double d = 0;
-    if (std::from_chars(v.data(), v.data() + v.size(), d).ec == std::errc()) {
-      out.resize(from);
-      spell_double(d, out);
-    }
+PgKind kind_of(unsigned oid) {
+  switch (oid) {
+    case 16:
+      return PgKind::boolean;
+    case 21:
+      return PgKind::int2;
+    case 23:
+      return PgKind::int4;
+    case 20:
+      return PgKind::int8;
+    case 700:
+      return PgKind::float4;
+    case 701:
+      return PgKind::float8;
+    case 1114:
+      return PgKind::timestamp;
+    case 1184:
+      return PgKind::timestamptz;
+    case 1082:
+      return PgKind::date;
+    default:
+      return PgKind::text;
   }
 }
 
-/// Streams one table with COPY (SELECT * FROM t) TO STDOUT; the copy starts after the header.
+/// Whether a column of this type is sent as its text output without concat(): text, varchar.
+bool sent_as_text(unsigned oid) { return oid == 25 || oid == 1043; }
+
+/// `"name"` with any `"` doubled.
+std::string quote_ident(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? "\"\"" : std::string(1, c);
+  return out + "\"";
+}
+
+/// A big-endian integer of N bytes at p.
+template <class T>
+T big_endian(const char* p) noexcept {
+  std::make_unsigned_t<T> v = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) v = static_cast<decltype(v)>(v << 8 | static_cast<unsigned char>(p[i]));
+  return static_cast<T>(v);
+}
+
+constexpr std::int64_t pg_epoch_days = 10957;  // 2000-01-01, PostgreSQL's epoch, in days since 1970-01-01
+
+/// Floor division.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
+  return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/// A year as PostgreSQL prints it (at least four digits) and its era: `YYYY` AD, or `YYYY` with
+/// " BC" for the years up to 0 (1 BC is year 0).
+void append_pg_date(std::string& out, day_t day, bool& bc) {
+  const auto c = civil_from_days(day);
+  bc = c.year <= 0;
+  char buf[48];
+  const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", bc ? 1 - c.year : c.year, c.month, c.day);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+/// PostgreSQL's ISO text of a timestamp (UTC session) outside years 1-9999 or infinite, as the text
+/// COPY gave it: `YYYY-MM-DD HH:MM:SS[.ffffff][+00][ BC]`, `infinity`, `-infinity`.
+void append_pg_timestamp(std::string& out, std::int64_t micros, bool with_zone) {
+  if (micros == std::numeric_limits<std::int64_t>::max()) return void(out += "infinity");
+  if (micros == std::numeric_limits<std::int64_t>::min()) return void(out += "-infinity");
+  constexpr std::int64_t per_day = std::int64_t{86400} * 1000000;
+  const std::int64_t days = floor_div(micros, per_day), in_day = micros - days * per_day;
+  bool bc = false;
+  append_pg_date(out, static_cast<day_t>(days + pg_epoch_days), bc);
+  const std::int64_t s = in_day / 1000000, us = in_day % 1000000;
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, " %02d:%02d:%02d", static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60),
+                        static_cast<int>(s % 60));
+  out.append(buf, static_cast<std::size_t>(n));
+  if (us) {
+    n = std::snprintf(buf, sizeof buf, ".%06d", static_cast<int>(us));
+    while (buf[n - 1] == '0') --n;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  if (with_zone) out += "+00";
+  if (bc) out += " BC";
+}
+
+/// Streams one table with COPY (SELECT cols FROM t) TO STDOUT (FORMAT binary), on a connection of
+/// its own (sharing the loader's snapshot) or on the loader's; the copy starts on the reader thread.
 class PgSource final : public DbTableSource {
 public:
-  PgSource(PGconn* conn, const Redactor& redact, const DbName& name, std::vector<std::string> header,
-           std::vector<PgKind> kinds)
-      : DbTableSource(name.display(), std::move(header)),
-        conn_(conn),
-        redact_(redact),
-        quoted_(name.quoted()),
-        kinds_(std::move(kinds)) {}
+  /// Reads `name`'s columns (name, base type OID) on `conn`; `owned`: the connection is the
+  /// source's (closed with it).
+  PgSource(PGconn* conn, bool owned, const Redactor& redact, const DbName& name,
+           const std::vector<std::pair<std::string, unsigned>>& columns)
+      : DbTableSource(name.display(), names_of(columns)), conn_(conn), owned_(owned), redact_(redact) {
+    sql_ = "COPY (SELECT ";
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const auto& [col, oid] = columns[i];
+      kinds_.push_back(kind_of(oid));
+      if (i) sql_ += ", ";
+      if (kinds_.back() != PgKind::text || sent_as_text(oid))
+        sql_ += quote_ident(col);
+      else
+        sql_ += "concat(" + quote_ident(col) + ")";
+    }
+    sql_ += " FROM " + name.quoted() + ") TO STDOUT (FORMAT binary)";
+  }
   PgSource(const PgSource&) = delete;
   PgSource& operator=(const PgSource&) = delete;
   ~PgSource() override {
     stop_reading();
     if (copy_row_) PQfreemem(copy_row_);
+    if (owned_) PQfinish(conn_);
   }
 
 private:
+  static std::vector<std::string> names_of(const std::vector<std::pair<std::string, unsigned>>& columns) {
+    std::vector<std::string> out;
+    for (const auto& c : columns) out.push_back(c.first);
+    return out;
+  }
   [[noreturn]] void fail(const char* why) const { throw InputError(name() + ": read failed: " + redact_(why)); }
+  [[noreturn]] void malformed() const { fail("malformed binary COPY data"); }
 
   bool fetch() override {
     if (!started_) start_copy();
+    while (!done_ && left_.empty()) next_message();
     if (done_) return false;
+    // a tuple: its field count, then each field's length (-1: NULL) and bytes
+    if (left_.size() < 2) malformed();
+    const auto count = big_endian<std::int16_t>(left_.data());
+    left_.remove_prefix(2);
+    if (count == -1) {  // the trailer
+      left_ = {};
+      return fetch();
+    }
+    if (static_cast<std::size_t>(count) != kinds_.size()) malformed();
+    for (const PgKind kind : kinds_) {
+      if (left_.size() < 4) malformed();
+      const auto len = big_endian<std::int32_t>(left_.data());
+      left_.remove_prefix(4);
+      if (len < 0) {  // NULL: empty text
+        begin_field();
+        end_field();
+        continue;
+      }
+      if (left_.size() < static_cast<std::size_t>(len)) malformed();
+      put(kind, left_.substr(0, static_cast<std::size_t>(len)));
+      left_.remove_prefix(static_cast<std::size_t>(len));
+    }
+    return true;
+  }
+
+  void start_copy() {
+    started_ = true;
+    Result r(PQexec(conn_, sql_.c_str()));
+    if (PQresultStatus(r.r) != PGRES_COPY_OUT) fail(PQresultErrorMessage(r.r));
+  }
+
+  // Takes the next COPY message into left_ (the first one opens with the file header).
+  void next_message() {
     if (copy_row_) PQfreemem(copy_row_);
     copy_row_ = nullptr;
     const int n = PQgetCopyData(conn_, &copy_row_, 0);
@@ -138,39 +216,104 @@ private:
       Result r(PQgetResult(conn_));
       if (PQresultStatus(r.r) != PGRES_COMMAND_OK) fail(PQresultErrorMessage(r.r));
       done_ = true;
-      return false;
+      return;
     }
     if (n < 0) fail(PQerrorMessage(conn_));
-    spell_row(std::string_view(copy_row_, static_cast<std::size_t>(n)));
-    return true;
+    left_ = std::string_view(copy_row_, static_cast<std::size_t>(n));
+    if (!header_read_) {
+      // PGCOPY\n\377\r\n\0, flags, header extension length and the extension
+      static constexpr char signature[] = "PGCOPY\n\377\r\n";
+      if (left_.size() < 19 || std::memcmp(left_.data(), signature, 11) != 0) malformed();
+      const auto extension = big_endian<std::uint32_t>(left_.data() + 15);
+      if (left_.size() < 19 + std::size_t{extension}) malformed();
+      left_.remove_prefix(19 + extension);
+      header_read_ = true;
+    }
   }
 
-  void start_copy() {
-    started_ = true;
-    Result r(PQexec(conn_, ("COPY (SELECT * FROM " + quoted_ + ") TO STDOUT").c_str()));
-    if (PQresultStatus(r.r) != PGRES_COPY_OUT) fail(PQresultErrorMessage(r.r));
-  }
-
-  // Splits a COPY text row at tabs (a tab inside a value is escaped) and spells each value.
-  void spell_row(std::string_view line) {
-    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    for (std::size_t k = 0;; ++k) {
-      const auto tab = line.find('\t');
+  // Puts one value: a number, instant or date typed (an instant or date outside years 1-9999,
+  // infinite, or a non-finite real as the text PostgreSQL prints for it, which the rules reject
+  // as the text path did), anything else as its text.
+  void put(PgKind kind, std::string_view v) {
+    using Kind = TypedField::Kind;
+    const auto text = [&](std::string_view t) {
       begin_field();
-      const std::size_t from = row_.size();
-      if (unescape_copy_field(line.substr(0, tab), row_) && k < kinds_.size()) spell_pg(kinds_[k], row_, from);
+      row_.append(t);
       end_field();
-      if (tab == std::string_view::npos) break;
-      line.remove_prefix(tab + 1);
+    };
+    const auto need = [&](std::size_t n) {
+      if (v.size() != n) malformed();
+    };
+    switch (kind) {
+      case PgKind::text:
+        return text(v);
+      case PgKind::boolean:
+        need(1);
+        return typed_field({Kind::boolean, v[0] != 0, 0});
+      case PgKind::int2:
+        need(2);
+        return typed_field({Kind::integer, big_endian<std::int16_t>(v.data()), 0});
+      case PgKind::int4:
+        need(4);
+        return typed_field({Kind::integer, big_endian<std::int32_t>(v.data()), 0});
+      case PgKind::int8:
+        need(8);
+        return typed_field({Kind::integer, big_endian<std::int64_t>(v.data()), 0});
+      case PgKind::float4:
+      case PgKind::float8: {
+        double d = 0;
+        char buf[64];
+        if (kind == PgKind::float8) {
+          need(8);
+          d = std::bit_cast<double>(big_endian<std::uint64_t>(v.data()));
+        } else {
+          need(4);
+          // a REAL is the double its shortest decimal reads as (the text COPY printed that decimal)
+          const auto f = std::bit_cast<float>(big_endian<std::uint32_t>(v.data()));
+          d = static_cast<double>(f);
+          if (std::isfinite(f)) std::from_chars(buf, std::to_chars(buf, buf + sizeof buf, f).ptr, d);
+        }
+        if (std::isnan(d)) return text("NaN");
+        if (std::isinf(d)) return text(d > 0 ? "Infinity" : "-Infinity");
+        return typed_field({Kind::real, 0, d});
+      }
+      case PgKind::timestamp:
+      case PgKind::timestamptz: {
+        need(8);
+        const auto micros = big_endian<std::int64_t>(v.data());
+        constexpr std::int64_t lo = (days_from_civil(1, 1, 1) - pg_epoch_days) * std::int64_t{86400} * 1000000,
+                               hi = (days_from_civil(10000, 1, 1) - pg_epoch_days) * std::int64_t{86400} * 1000000;
+        if (micros >= lo && micros < hi)  // whole seconds, as the text path truncated them
+          return typed_field({Kind::instant, floor_div(micros, 1000000) + pg_epoch_days * 86400, 0});
+        begin_field();
+        append_pg_timestamp(row_, micros, kind == PgKind::timestamptz);
+        return end_field();
+      }
+      case PgKind::date: {
+        need(4);
+        const auto days = big_endian<std::int32_t>(v.data());
+        if (days == std::numeric_limits<std::int32_t>::max()) return text("infinity");
+        if (days == std::numeric_limits<std::int32_t>::min()) return text("-infinity");
+        const std::int64_t day = std::int64_t{days} + pg_epoch_days;
+        if (day >= days_from_civil(1, 1, 1) && day < days_from_civil(10000, 1, 1))
+          return typed_field({Kind::day, day, 0});
+        begin_field();
+        bool bc = false;
+        append_pg_date(row_, static_cast<day_t>(day), bc);
+        if (bc) row_ += " BC";
+        return end_field();
+      }
     }
   }
 
   PGconn* conn_;
+  bool owned_;
   const Redactor& redact_;
-  std::string quoted_;
+  std::string sql_;
   std::vector<PgKind> kinds_;
   char* copy_row_ = nullptr;
-  bool started_ = false, done_ = false;
+  std::string_view left_;  ///< what is left of the current COPY message
+  bool started_ = false, done_ = false, header_read_ = false;
 };
 
 /// Appends a value to a COPY text row, escaped; an empty non-text value is NULL.
@@ -269,22 +412,24 @@ public:
       PQconninfoFree(options);
     }
     if (parse_error) PQfreemem(parse_error);  // PQconnectdb reports the same error below
-    conn_ = PQconnectdb(conninfo.c_str());
-    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-      const std::string why = conn_ ? redact_(PQerrorMessage(conn_)) : "out of memory";
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw InputError(shown_ + ": cannot connect: " + why);
-    }
-    PQsetNoticeProcessor(
-        conn_, [](void*, const char*) {}, nullptr);  // notices never reach stderr
-    run("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1", ErrorKind::input);
+    conn_ = connect();
     const char* encoding = PQparameterStatus(conn_, "client_encoding");
     utf8_ = encoding && std::string_view(encoding) == "UTF8";
   }
   ~PgConnection() override { PQfinish(conn_); }
 
-  void begin_read() override { run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ErrorKind::input); }
+  // REPEATABLE READ: one snapshot for every statement of the transaction. Its snapshot is exported
+  // (unless the server is a standby, which cannot export one) so that each table is read on a
+  // connection of its own that imports it: the tables are then read at once, all in this snapshot.
+  void begin_read() override {
+    run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ErrorKind::input);
+    Result r(PQexec(conn_, "SELECT CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_export_snapshot() END"));
+    if (PQresultStatus(r.r) != PGRES_TUPLES_OK || PQntuples(r.r) != 1)
+      throw InputError(shown_ + ": " + redact_(PQresultErrorMessage(r.r)));
+    snapshot_ = PQgetvalue(r.r, 0, 0);
+    // a snapshot id is hexadecimal digits and dashes; anything else is not spliced into SQL
+    if (snapshot_.find_first_not_of("0123456789ABCDEFabcdef-") != std::string::npos) snapshot_.clear();
+  }
   void begin_write() override { run("BEGIN", ErrorKind::output); }
   void commit() override { run("COMMIT", ErrorKind::output); }
   void rollback() noexcept override { PQclear(PQexec(conn_, "ROLLBACK")); }
@@ -332,13 +477,20 @@ public:
     return out;
   }
   std::unique_ptr<RecordSource> read(const DbName& name) override {
-    std::vector<std::string> header;
-    std::vector<PgKind> kinds;
-    for (auto& c : typed_columns(name)) {
-      header.push_back(std::move(c.first));
-      kinds.push_back(kind_of(c.second));
+    const auto columns = typed_columns(name);
+    if (snapshot_.empty()) return std::make_unique<PgSource>(conn_, false, redact_, name, columns);
+    // a connection of its own in the exported snapshot, reading from now on
+    PGconn* conn = connect();
+    try {
+      run_on(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '" + snapshot_ + "'",
+             ErrorKind::input);
+    } catch (...) {
+      PQfinish(conn);
+      throw;
     }
-    return std::make_unique<PgSource>(conn_, redact_, name, std::move(header), std::move(kinds));
+    auto source = std::make_unique<PgSource>(conn, true, redact_, name, columns);
+    source->start_reading();
+    return source;
   }
   void create(const DbName& name, const std::vector<DbColumn>& columns) override {
     std::string sql = "CREATE TABLE " + name.quoted() + " (";
@@ -371,11 +523,29 @@ public:
   }
 
 private:
-  // (name, type) of each column in table order (a domain's base type), the table found as a query
-  // finds it: an unqualified name through the session's search_path, as psql does.
-  std::vector<std::pair<std::string, std::string>> typed_columns(const DbName& name) {
+  // A session: connected, notices silenced, in UTC with ISO dates. @throws InputError.
+  PGconn* connect() {
+    PGconn* conn = PQconnectdb(redact_.conninfo.c_str());
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+      const std::string why = conn ? redact_(PQerrorMessage(conn)) : "out of memory";
+      PQfinish(conn);
+      throw InputError(shown_ + ": cannot connect: " + why);
+    }
+    PQsetNoticeProcessor(
+        conn, [](void*, const char*) {}, nullptr);  // notices never reach stderr
+    try {
+      run_on(conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1", ErrorKind::input);
+    } catch (...) {
+      PQfinish(conn);
+      throw;
+    }
+    return conn;
+  }
+  // (name, base type OID) of each column in table order (a domain's base type), the table found
+  // as a query finds it: an unqualified name through the session's search_path, as psql does.
+  std::vector<std::pair<std::string, unsigned>> typed_columns(const DbName& name) {
     const char* sql =
-        "SELECT a.attname, format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, NULL) "
+        "SELECT a.attname, (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::int8 "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_class c ON c.oid = a.attrelid "
         "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped "
         "AND c.relkind IN ('r', 'v', 'm', 'f', 'p') ORDER BY a.attnum";
@@ -384,12 +554,14 @@ private:
     Result r(PQexecParams(conn_, sql, 1, nullptr, params, nullptr, nullptr, 0));
     if (PQresultStatus(r.r) != PGRES_TUPLES_OK)
       throw InputError(name.display() + ": " + redact_(PQresultErrorMessage(r.r)));
-    std::vector<std::pair<std::string, std::string>> out;
-    for (int i = 0; i < PQntuples(r.r); ++i) out.emplace_back(PQgetvalue(r.r, i, 0), PQgetvalue(r.r, i, 1));
+    std::vector<std::pair<std::string, unsigned>> out;
+    for (int i = 0; i < PQntuples(r.r); ++i)
+      out.emplace_back(PQgetvalue(r.r, i, 0), static_cast<unsigned>(std::strtoul(PQgetvalue(r.r, i, 1), nullptr, 10)));
     return out;
   }
-  void run(const std::string& sql, ErrorKind kind) {
-    Result r(PQexec(conn_, sql.c_str()));
+  void run(const std::string& sql, ErrorKind kind) { run_on(conn_, sql, kind); }
+  void run_on(PGconn* conn, const std::string& sql, ErrorKind kind) {
+    Result r(PQexec(conn, sql.c_str()));
     const auto st = PQresultStatus(r.r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return;
     const std::string why = shown_ + ": " + redact_(PQresultErrorMessage(r.r));
@@ -401,6 +573,7 @@ private:
   std::string shown_;
   PGconn* conn_ = nullptr;
   bool utf8_ = false;
+  std::string snapshot_;  ///< the read transaction's exported snapshot; empty: read on conn_
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
-// The SQLite backend: one connection, a deferred read transaction as the snapshot, statements
-// stepped row by row on the source's reader thread (no result held in memory; the tables one
-// after another on the one connection), prepared inserts with bound values.
+// The SQLite backend: one connection, a deferred read transaction as the snapshot (the four tables
+// are read one after another on it: Debian's SQLite has no sqlite3_snapshot_open to share one
+// snapshot between connections), statements stepped row by row on the source's reader thread (no
+// result held in memory), native values handed on typed, prepared inserts with bound values.
 #include "base/csv.hpp"
 #include "db/db_connection.hpp"
 
@@ -56,42 +57,43 @@ private:
     const int rc = sqlite3_step(st_->stmt);
     if (rc == SQLITE_DONE) return false;
     if (rc != SQLITE_ROW) throw InputError(name() + ": read failed: " + sqlite3_errmsg(db_));
-    for (int i = 0; i < static_cast<int>(types_.size()); ++i) {
-      begin_field();
-      spell(i, types_[static_cast<std::size_t>(i)]);
-      end_field();
-    }
+    for (int i = 0; i < static_cast<int>(types_.size()); ++i) put(i, types_[static_cast<std::size_t>(i)]);
     return true;
   }
 
-  // Appends column i's CSV spelling to row_, the value taken in its stored type (an integer or a
-  // real never goes through text). The column's value is read through sqlite3_value_*: one call
-  // for the value instead of a locked API call per property (sqlite3_column_type, _blob, _bytes
-  // each enter and leave the connection's mutex). The value is unprotected, which SQLite allows
-  // to be read here because the connection is NOMUTEX and used by this thread alone meanwhile.
-  void spell(int i, DbType t) {
+  // Puts column i's value in its stored type: an integer or a real as a typed field (an integer
+  // in a date or timestamp column as the instant it counts, in a boolean column as true or
+  // false), text (and a BLOB, taken as bytes) as it is, NULL as empty text. The value is read
+  // through sqlite3_value_*: one call for the value instead of a locked API call per property
+  // (sqlite3_column_type, _blob, _bytes each enter and leave the connection's mutex). The value
+  // is unprotected, which SQLite allows to be read here because the connection is NOMUTEX and
+  // used by this thread alone meanwhile.
+  void put(int i, DbType t) {
+    using Kind = TypedField::Kind;
     sqlite3_value* v = sqlite3_column_value(st_->stmt, i);
     switch (sqlite3_value_type(v)) {
       case SQLITE_NULL:
+        begin_field();
+        end_field();
         break;
       case SQLITE_INTEGER: {
         const auto x = sqlite3_value_int64(v);
-        if (t == DbType::boolean) {
-          row_ += x ? "true" : "false";
-        } else if (t == DbType::date || t == DbType::timestamp) {
-          spell_unix_seconds(x, t, row_);
-        } else {
-          char tmp[24];
-          row_.append(tmp, std::to_chars(tmp, tmp + sizeof tmp, x).ptr);
-        }
+        if (t == DbType::boolean)
+          typed_field({Kind::boolean, x != 0, 0});
+        else if (t == DbType::date || t == DbType::timestamp)
+          typed_field(typed_unix_seconds(x, t));
+        else
+          typed_field({Kind::integer, x, 0});
         break;
       }
       case SQLITE_FLOAT:
-        spell_double(sqlite3_value_double(v), row_);
+        typed_field({Kind::real, 0, sqlite3_value_double(v)});
         break;
       default: {  // TEXT (and BLOB, taken as bytes)
         const auto* p = static_cast<const char*>(sqlite3_value_blob(v));
+        begin_field();
         row_.append(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
+        end_field();
       }
     }
   }

@@ -289,12 +289,26 @@ TEST(Database, ValueSpellingsMatchTheCsvForms) {
   EXPECT_EQ(spell(1e20), "100000000000000000000");  // no exponent: the amount form holds
   EXPECT_EQ(spell(1e-7), "0.0000001");
   EXPECT_EQ(spell(-2.5), "-2.5");  // stays negative: rejected as "negative amount" like CSV
+  // an integer in a timestamp or date column: the instant (its UTC day) within years 0000-9999,
+  // spelled as the CSV holds it; outside them the integer itself (rejected as unparsable)
+  const auto typed = [&](std::int64_t t, detail::DbType type) {
+    s.clear();
+    detail::spell_typed(detail::typed_unix_seconds(t, type), s);
+    return s;
+  };
+  using Kind = detail::TypedField::Kind;
+  EXPECT_EQ(detail::typed_unix_seconds(86400 + 3661, detail::DbType::timestamp).kind, Kind::instant);
+  EXPECT_EQ(typed(86400 + 3661, detail::DbType::timestamp), "1970-01-02T01:01:01Z");
+  EXPECT_EQ(detail::typed_unix_seconds(86400 + 3661, detail::DbType::date).integer, 1);  // day 1
+  EXPECT_EQ(typed(86400 + 3661, detail::DbType::date), "1970-01-02");
+  EXPECT_EQ(typed(-1, detail::DbType::date), "1969-12-31");                   // the day holding it
+  EXPECT_EQ(typed(253402300800, detail::DbType::timestamp), "253402300800");  // 10000-01-01
+  EXPECT_EQ(typed(253402300799, detail::DbType::timestamp), "9999-12-31T23:59:59Z");
   s.clear();
-  detail::spell_unix_seconds(86400 + 3661, detail::DbType::timestamp, s);
-  EXPECT_EQ(s, "1970-01-02T01:01:01Z");
-  s.clear();
-  detail::spell_unix_seconds(86400 + 3661, detail::DbType::date, s);
-  EXPECT_EQ(s, "1970-01-02");
+  detail::spell_typed({Kind::boolean, 1, 0}, s);
+  detail::spell_typed({Kind::integer, -42, 0}, s);
+  detail::spell_typed({Kind::text, 7, 0}, s);  // nothing: the text is the record's
+  EXPECT_EQ(s, "true-42");
   EXPECT_EQ(detail::type_from_declared("TIMESTAMPTZ"), detail::DbType::timestamp);
   EXPECT_EQ(detail::type_from_declared("date"), detail::DbType::date);
   EXPECT_EQ(detail::type_from_declared("BOOLEAN"), detail::DbType::boolean);
@@ -690,6 +704,110 @@ TEST(Database, PostgresNativeValuesSpellAsCsv) {
   EXPECT_EQ(r.report.rejects[0].reason, "negative amount");
   EXPECT_EQ(r.report.rejects[1].line, 3u);
   EXPECT_EQ(r.report.rejects[1].column_name, "at");  // NULL is empty: no timestamp
+}
+
+// The binary COPY's native values: numbers, booleans, instants and dates typed; every value the
+// text COPY printed otherwise (BC, past 9999, infinite, NaN, a REAL's short form, CHAR padding, a
+// domain) shows in a reject exactly as PostgreSQL prints it, and is rejected for the same reason.
+TEST(Database, PostgresBinaryValuesReadAsTheTextCopyPrintedThem) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  PgSchema schema;
+  const auto t = [&](const char* name) { return schema.table(name); };
+  schema.exec("CREATE DOMAIN " + schema.name() + ".flag AS BOOLEAN");
+  schema.exec("CREATE TABLE " + t("customers") + " (customer_id TEXT, acquired_on DATE, segment CHAR(4))");
+  schema.exec("INSERT INTO " + t("customers") +
+              " VALUES ('A', '2024-01-01', 'ab'), ('B', '0044-03-15 BC', 'x'), ('C', 'infinity', NULL),"
+              " ('D', '10000-01-01', NULL)");
+  schema.exec("CREATE TABLE " + t("contacts") +
+              " (customer_id VARCHAR(8), at TIMESTAMPTZ, channel TEXT, stage TEXT, initiator TEXT, aspect TEXT,"
+              " impression SMALLINT, complaint " +
+              schema.name() + ".flag, resolved_at TIMESTAMP)");
+  schema.exec("INSERT INTO " + t("contacts") +
+              " VALUES ('A', '2024-05-01 10:00:00.75+00', 'visit', 'welcome', 'business', 'technical', -2, true,"
+              " '2024-05-01 11:00:00'),"
+              " ('A', '0044-03-15 12:00:00.5+00 BC', 'visit', 'welcome', 'business', 'technical', 0, false, NULL),"
+              " ('A', 'infinity', 'visit', 'welcome', 'business', 'technical', 0, false, NULL),"
+              " ('A', '2024-05-01 10:00:00+00', 'visit', 'welcome', 'business', 'technical', 9, false, NULL),"
+              " ('A', '2024-05-01 10:00:00+00', 'visit', 'welcome', 'business', 'technical', 0, true,"
+              " '12000-01-01 00:00:00')");
+  schema.exec("CREATE TABLE " + t("purchases") + " (customer_id TEXT, at DATE, amount DOUBLE PRECISION, small REAL)");
+  schema.exec("INSERT INTO " + t("purchases") +
+              " VALUES ('A', '2024-05-02', 0.1, 0.1), ('A', '2024-05-02', 'NaN', 1e-5),"
+              " ('A', '2024-05-02', '-Infinity', 3e38), ('A', '2024-05-02', 1e20, NULL)");
+  DbOptions o;
+  o.tables = schema.tables();
+  const auto r = load_db(pg_uri(), o);
+  ASSERT_EQ(r.base.customer_count(), 1u);
+  EXPECT_EQ(r.base.segment_names[r.base.segment[0]], "ab  ");  // CHAR(4) keeps its padding
+  ASSERT_EQ(r.base.contact_count(), 1u);
+  EXPECT_EQ(r.base.contact_at[0], 1714557600);  // 2024-05-01T10:00:00Z: the fraction truncated
+  EXPECT_EQ(r.base.contact_impression[0], -2);
+  EXPECT_EQ(r.base.resolved_at_column()[0], 1714561200);
+  ASSERT_EQ(r.base.purchase_count(), 2u);
+  EXPECT_EQ(r.base.purchase_at[0], 1714608000);  // a DATE where an instant belongs: its midnight
+  EXPECT_EQ(r.base.purchase_amount[0], 0.1);
+  EXPECT_EQ(r.base.purchase_amount[1], 1e20);
+  std::vector<std::string> raws, reasons;
+  for (const auto& j : r.report.rejects) raws.push_back(j.raw), reasons.push_back(j.reason);
+  const std::vector<std::string> want_raw{
+      "B,0044-03-15 BC,x   ",
+      "C,infinity,",
+      "D,10000-01-01,",
+      "A,0044-03-15 12:00:00.5+00 BC,visit,welcome,business,technical,0,false,",
+      "A,infinity,visit,welcome,business,technical,0,false,",
+      "A,2024-05-01T10:00:00Z,visit,welcome,business,technical,9,false,",
+      "A,2024-05-01T10:00:00Z,visit,welcome,business,technical,0,true,12000-01-01 00:00:00",
+      "A,2024-05-02,NaN,0.00001",
+      // 3e+38 as the text COPY printed it, read as a double and spelled in full
+      "A,2024-05-02,-Infinity,300000000000000012135895401846682943488",
+  };
+  EXPECT_EQ(raws, want_raw);
+  const std::vector<std::string> want_reason{
+      "unparsable date (expected YYYY-MM-DD)",
+      "unparsable date (expected YYYY-MM-DD)",
+      "unparsable date (expected YYYY-MM-DD)",
+      "unparsable timestamp (expected YYYY-MM-DD[THH:MM:SS[Z]])",
+      "unparsable timestamp (expected YYYY-MM-DD[THH:MM:SS[Z]])",
+      "impression out of range -2..2",
+      "resolved_at: unparsable timestamp (expected YYYY-MM-DD[THH:MM:SS[Z]])",
+      "unparsable amount (expected digits with an optional .fraction)",
+      "unparsable amount (expected digits with an optional .fraction)",
+  };
+  EXPECT_EQ(reasons, want_reason);
+}
+
+// The tables are read on connections of their own, all in the snapshot the read transaction
+// exported: a row committed by another session after the read began is not seen by a table read
+// on a connection opened after that commit.
+TEST(Database, PostgresTablesShareTheReadSnapshot) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  PgSchema schema;
+  schema.exec("CREATE TABLE " + schema.table("contacts") + " (customer_id TEXT, n INTEGER)");
+  schema.exec("INSERT INTO " + schema.table("contacts") + " VALUES ('A', 1), ('B', 2)");
+  const auto count_rows = [](detail::RecordSource& source) {
+    detail::CsvRecord rec;
+    std::size_t n = 0;
+    while (source.next(rec)) ++n;
+    return n - 1;  // the header
+  };
+  const auto name = detail::parse_db_name(schema.table("contacts"), "table");
+  auto db = detail::open_db(pg_uri(), false);
+  db->begin_read();
+  // another session commits a row after the snapshot was taken...
+  schema.exec("INSERT INTO " + schema.table("contacts") + " VALUES ('C', 3)");
+  ASSERT_EQ(schema.count("SELECT count(*) FROM " + schema.table("contacts")), 3);
+  {
+    // ...and the table, read on a connection opened now, still has two rows
+    auto source = db->read(name);
+    EXPECT_EQ(count_rows(*source), 2u);
+  }
+  db->commit();
+  // a read that begins after the commit sees it
+  db->begin_read();
+  auto source = db->read(name);
+  EXPECT_EQ(count_rows(*source), 3u);
+  source.reset();
+  db->commit();
 }
 
 TEST(Database, PostgresWriteBackIsAtomicWithHistoryAndRuns) {
