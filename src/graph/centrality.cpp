@@ -1,18 +1,20 @@
 // Referral-network centrality: CSR construction, PageRank and Katz reach (edge-list reading: edge_list.cpp).
 //
-// PageRank is a sequential linear solve (see make_pagerank_plan and solve_core). Katz reach runs
-// on several threads. Its parallel scheme: the nodes are cut into a fixed list of chunks of roughly equal work
-// (nodes + edges), chosen from the graph alone, never from the thread count. Each iteration
-// every chunk is processed sequentially by exactly one thread, writing its partial sums to its
-// own slot; the partial sums are then combined serially in chunk order. The floating-point
-// operations and their order are therefore the same for any number of threads, which makes
-// the results bitwise reproducible.
+// PageRank is a linear solve whose cyclic core is swept by colour classes, the large ones on
+// several threads (see PageRankPlan and solve_core); its results do not depend on the thread
+// count either. Katz reach runs on several threads. Its parallel scheme: the nodes are cut into a fixed list of chunks
+// of roughly equal work (nodes + edges), chosen from the graph alone, never from the thread count. Each iteration every
+// chunk is processed sequentially by exactly one thread, writing its partial sums to its own slot; the partial sums are
+// then combined serially in chunk order. The floating-point operations and their order are therefore the same for any
+// number of threads, which makes the results bitwise reproducible.
 #include <rapport/graph/centrality.hpp>
 
 #include <rapport/error.hpp>
+#include "graph/centrality_tuning.hpp"
 #include "util/parallel.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +23,9 @@
 #include <utility>
 
 namespace rapport::detail {
+
+std::size_t pagerank_min_class_work = std::size_t{1} << 13;
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -154,9 +159,16 @@ PullGraph make_pull_graph(const Digraph& g) {
 /// `off`/`nbr` hold the in-lists, sorted by internal id, except that a core node's list holds
 /// only its upstream in-neighbours (a term fixed before the sweeps). Its core in-neighbours are
 /// in `core_off`/`core_nbr`, each list padded to a multiple of 4 with `n` (a slot that holds 0)
-/// so the gather needs no remainder loop. The core is ordered by that core in-degree, descending,
-/// so consecutive nodes take the same number of gather steps and the most-read values share
-/// cache lines.
+/// so the gather needs no remainder loop.
+///
+/// The core is cut into classes swept one after another: first the parallel classes, colour
+/// classes of a greedy colouring (no core edge joins two nodes of one class, so a class's nodes
+/// can be updated in any order, on any threads, with the same result), each in
+/// `pagerank_class_chunks` fixed chunks of about equal work; then the serial tail, the nodes of
+/// the colours too small to be worth a synchronisation (and any a 64-colour mask could not
+/// colour), swept in order on one thread. Within a class the nodes keep the order by core
+/// in-degree, descending, so consecutive nodes take the same number of gather steps and the
+/// most-read values share cache lines. Everything here depends on the graph alone.
 struct PageRankPlan {
   std::vector<std::uint64_t> off;       ///< in-list starts, n + 1
   std::vector<std::uint32_t> nbr;       ///< in-neighbours (internal ids), sorted per list
@@ -166,6 +178,11 @@ struct PageRankPlan {
   std::vector<std::uint32_t> core_nbr;  ///< core in-neighbours, padded with n to multiples of 4
   std::size_t core_begin = 0;
   std::size_t core_end = 0;
+  /// Core-relative bounds of the parallel classes' chunks: chunk j is [chunks[j], chunks[j + 1]),
+  /// class k owns chunks k * pagerank_class_chunks .. (k + 1) * pagerank_class_chunks - 1; the
+  /// serial tail is [chunks.back(), core_end - core_begin). Holds {0} when there is no parallel class.
+  std::vector<std::size_t> chunks{0};
+  [[nodiscard]] std::size_t num_classes() const noexcept { return (chunks.size() - 1) / pagerank_class_chunks; }
 };
 
 /// Appends the nodes with remaining in-degree 0 and, as they are removed, the nodes that lose
@@ -213,6 +230,71 @@ void place_core_and_downstream(const Digraph& g, PageRankPlan& plan, std::vector
   for (std::size_t p = plan.core_begin; p < n; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
 }
 
+/// Colours the core greedily in its current order (plan.perm[core_begin, core_end), by core
+/// in-degree): each node takes the lowest of 64 colours that no core neighbour (either edge
+/// direction) already has, found from g's out-lists alone: a node reads the colours of its
+/// coloured out-neighbours and marks its colour as taken for the uncoloured ones, and every edge
+/// is seen from its source, so both directions are covered. Then reorders the core as
+/// PageRankPlan describes (parallel classes in colour order, then the serial tail; the order by
+/// in-degree kept within each), updates rank for it and sets plan.chunks.
+void colour_core(const Digraph& g, PageRankPlan& plan, std::vector<std::uint32_t>& rank,
+                 const std::vector<std::uint32_t>& core_in) {
+  const std::size_t cb = plan.core_begin, nc = plan.core_end - plan.core_begin;
+  constexpr std::uint8_t uncoloured = 64;
+  std::vector<std::uint8_t> colour(nc, uncoloured);
+  std::vector<std::uint64_t> taken(nc, 0);
+  std::uint64_t work[uncoloured + 1] = {};
+  for (std::size_t i = 0; i < nc; ++i) {
+    const std::uint32_t u = plan.perm[cb + i];
+    auto core_index = [&](std::uint32_t v) { return static_cast<std::size_t>(rank[v]) - cb; };  // >= nc: not core
+    std::uint64_t mask = taken[i];
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) {
+      const std::size_t q = core_index(g.targets[e]);
+      if (q < i && colour[q] != uncoloured) mask |= std::uint64_t{1} << colour[q];
+    }
+    const auto c = static_cast<std::uint8_t>(std::countr_one(mask));  // 64 when every colour is taken
+    colour[i] = c;
+    work[c] += 1 + std::uint64_t{core_in[u]};
+    if (c == uncoloured) continue;
+    for (std::uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; ++e) {
+      const std::size_t q = core_index(g.targets[e]);
+      if (q > i && q < nc) taken[q] |= std::uint64_t{1} << c;
+    }
+  }
+  // Class of each colour: its rank among the parallel colours, or the tail (num_parallel).
+  std::uint8_t klass[uncoloured + 1];
+  std::size_t num_parallel = 0;
+  for (std::size_t c = 0; c < uncoloured; ++c)
+    if (work[c] >= pagerank_min_class_work) klass[c] = static_cast<std::uint8_t>(num_parallel++);
+  for (std::size_t c = 0; c <= uncoloured; ++c)
+    if (c == uncoloured || work[c] < pagerank_min_class_work) klass[c] = static_cast<std::uint8_t>(num_parallel);
+  std::vector<std::size_t> start(num_parallel + 2, 0);  // counting sort by class, stable
+  for (std::size_t i = 0; i < nc; ++i) ++start[klass[colour[i]] + std::size_t{1}];
+  for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+  const std::vector<std::size_t> class_begin = start;
+  std::vector<std::uint32_t> order(nc);
+  for (std::size_t i = 0; i < nc; ++i) order[start[klass[colour[i]]]++] = plan.perm[cb + i];
+  std::copy(order.begin(), order.end(), plan.perm.begin() + static_cast<std::ptrdiff_t>(cb));
+  for (std::size_t i = 0; i < nc; ++i) rank[order[i]] = static_cast<std::uint32_t>(cb + i);
+  // Chunks: each parallel class cut where its running work passes k / pagerank_class_chunks of
+  // its total.
+  plan.chunks.assign(1, 0);
+  for (std::size_t k = 0; k < num_parallel; ++k) {
+    const std::size_t begin = class_begin[k], end = class_begin[k + 1];
+    std::uint64_t total = 0;
+    for (std::size_t i = begin; i < end; ++i) total += 1 + std::uint64_t{core_in[order[i]]};
+    std::uint64_t running = 0;
+    std::size_t next = 1;
+    for (std::size_t i = begin; i < end; ++i) {
+      running += 1 + std::uint64_t{core_in[order[i]]};
+      for (; next < pagerank_class_chunks && running * pagerank_class_chunks >= total * next; ++next)
+        plan.chunks.push_back(i + 1);
+    }
+    for (; next < pagerank_class_chunks; ++next) plan.chunks.push_back(end);
+    plan.chunks.push_back(end);
+  }
+}
+
 /// Fills the in-lists (see PageRankPlan) in internal ids; streaming the sources in internal order
 /// leaves every list sorted. indeg: in-degree, core_in: in-edges from non-upstream nodes.
 void fill_lists(const Digraph& g, PageRankPlan& plan, const std::vector<std::uint32_t>& rank,
@@ -257,6 +339,7 @@ PageRankPlan make_pagerank_plan(const Digraph& g) {
   std::vector<std::uint32_t> rank(n, unplaced);
   for (std::size_t p = 0; p < plan.core_begin; ++p) rank[plan.perm[p]] = static_cast<std::uint32_t>(p);
   place_core_and_downstream(g, plan, rank, core_in, unplaced);
+  colour_core(g, plan, rank, core_in);
   fill_lists(g, plan, rank, indeg, core_in);
   return plan;
 }
@@ -278,6 +361,12 @@ inline double gather_sum4(const double* v, const std::uint32_t* idx, std::uint64
 /// (restricted to the core) has rho(J) <= d (its column sums are at most d).
 inline double sor_omega(double d) noexcept { return std::min(1.08, 2.0 / (1.0 + d) - 0.001); }
 
+/// One chunk's share of a sweep: the L1 change of its values and their new sum.
+struct SweepPart {
+  double change = 0;
+  double sum = 0;
+};
+
 struct CoreSolve {
   int sweeps = 0;
   double residual = 0;  ///< L1 change of the last sweep relative to the sum of the values so far
@@ -285,6 +374,12 @@ struct CoreSolve {
 
 /// Successive over-relaxation (Gauss-Seidel sweeps, each update pushed omega past the
 /// Gauss-Seidel value) over the core, in place in y and c, from the start value 1/n.
+///
+/// A sweep visits the classes of the plan in order: each parallel class chunk by chunk, the
+/// chunks handed to up to `threads` threads (a class's nodes read no value of the same class, so
+/// the order within it does not matter), then the serial tail on one thread. Each chunk keeps
+/// its change and sum in a slot of its own; the slots are added in chunk order, then the tail's.
+/// The arithmetic therefore depends on the plan alone: the same bits on any number of threads.
 ///
 /// Stopping rule: after a sweep that changed y by D (L1), the residual of the system is at most
 /// (|1/omega - 1| + d) D (the residual of node i is (1/omega - 1) D_i plus d times the changes of
@@ -304,27 +399,59 @@ CoreSolve solve_core(const PageRankPlan& plan, double teleport, double d, double
     y[p] = start;
     c[p] = start * plan.inv_out[p];
   }
-  const double omega = sor_omega(d);
-  const double residual_per_change = std::abs(1.0 / omega - 1.0) + d;
+  double omega = sor_omega(d), last_change = std::numeric_limits<double>::infinity();
   const std::uint64_t* core_off = plan.core_off.data();
   const std::uint32_t* core_nbr = plan.core_nbr.data();
-  CoreSolve out;
-  while (nc > 0 && out.sweeps < options.max_iterations) {
-    double change = 0, core_sum = 0;
-    for (std::size_t i = 0; i < nc; ++i) {
-      const std::size_t p = cb + i;
-      const double gs = fixed[i] + d * gather_sum4(c.data(), core_nbr, core_off[i], core_off[i + 1]);
-      const double v = y[p] + omega * (gs - y[p]);
-      change += std::abs(v - y[p]);
-      core_sum += v;
-      y[p] = v;
-      c[p] = v * plan.inv_out[p];
+  // Updates core nodes [begin, end) in order; returns their change and new sum.
+  auto sweep = [&, fx = fixed.data(), yc = y.data() + cb, cc = c.data(), ic = plan.inv_out.data() + cb](
+                   std::size_t begin, std::size_t end) noexcept {
+    SweepPart part;
+    for (std::size_t i = begin; i < end; ++i) {
+      const double gs = fx[i] + d * gather_sum4(cc, core_nbr, core_off[i], core_off[i + 1]);
+      const double v = yc[i] + omega * (gs - yc[i]);
+      part.change += std::abs(v - yc[i]);
+      part.sum += v;
+      yc[i] = v;
+      cc[cb + i] = v * ic[i];
     }
+    return part;
+  };
+  const std::size_t num_chunks = plan.chunks.size() - 1, num_classes = plan.num_classes();
+  std::vector<SweepPart> parts(num_chunks);
+  CoreSolve out;
+  if (nc == 0 || options.max_iterations == 0) return out;
+  // After each sweep: the slots and the tail added in order, and the stopping rule.
+  auto end_of_sweep = [&](const SweepPart& tail) noexcept {
+    SweepPart total;
+    for (const SweepPart& p : parts) {
+      total.change += p.change;
+      total.sum += p.sum;
+    }
+    total.change += tail.change;
+    total.sum += tail.sum;
     ++out.sweeps;
-    const double sum = upstream_sum + core_sum;
-    out.residual = change / sum;
-    if (residual_per_change * change <= options.tolerance * d * sum) break;
+    const double sum = upstream_sum + total.sum;
+    out.residual = total.change / sum;
+    const double residual_per_change = std::abs(1.0 / omega - 1.0) + d;  // for this sweep's omega
+    if (total.change > last_change) omega = 1.0;  // over-relaxation not helping: plain Gauss-Seidel
+    last_change = total.change;
+    return residual_per_change * total.change > options.tolerance * d * sum && out.sweeps < options.max_iterations;
+  };
+  if (num_classes == 0) {
+    while (end_of_sweep(sweep(0, nc))) {}
+    return out;
   }
+  std::size_t klass = 0;  // the class being swept
+  auto body = [&](std::size_t k) noexcept {
+    const std::size_t j = klass * pagerank_class_chunks + k;
+    parts[j] = sweep(plan.chunks[j], plan.chunks[j + 1]);
+  };
+  auto step = [&]() noexcept {
+    if (++klass < num_classes) return true;
+    klass = 0;
+    return end_of_sweep(sweep(plan.chunks.back(), nc));
+  };
+  parallel_rounds(thread_count(options.threads), pagerank_class_chunks, body, step);
   return out;
 }
 
