@@ -1,0 +1,341 @@
+// rapport Python bindings: private helpers of rapport.dask — partitioned CSV reads into compact
+// pieces, and a partition's CustomerBase loaded from its pieces through the one row rule.
+//
+// A piece is the compact form a table's rows take between tasks: `data`, the rows' raw record
+// text one after another (each followed by '\n'), and `meta`, an int64 array of shape (n, 3): per
+// row its row number in the whole input table (0-based, global once the reader's offsets are
+// added), its physical line in its file, and the end of its text in `data`.
+#include "common.hpp"
+
+#include "base/csv.hpp"
+#include "base/record_source.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <numeric>
+#include <string_view>
+
+namespace rapport_py {
+namespace {
+
+namespace detail = rapport::detail;
+using Meta = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+/// Bytes [begin, end) of a file (fewer at its end).
+std::string read_range(const std::string& path, std::size_t begin, std::size_t end) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw rapport::InputError(path + ": cannot be opened");
+  in.seekg(static_cast<std::streamoff>(begin));
+  std::string out(end > begin ? end - begin : 0, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
+std::size_t file_size(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw rapport::InputError(path + ": cannot be opened");
+  return static_cast<std::size_t>(in.tellg());
+}
+
+/// FNV-1a 64 of a customer id: the same bucket in every process and on every machine.
+std::uint64_t id_hash(std::string_view s) noexcept {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/// Whether a record's raw text agrees with the quote-parity rule the cuts are placed by: every
+/// line ending inside it lies inside quotes (an odd count of '"' before it) and its quotes pair up.
+bool regular(std::string_view raw) noexcept {
+  std::size_t quotes = 0;
+  for (const char c : raw) {
+    if (c == '"')
+      ++quotes;
+    else if (c == '\n' && quotes % 2 == 0)
+      return false;
+  }
+  return quotes % 2 == 0;
+}
+
+/// One piece being filled.
+struct PieceOut {
+  std::string data;
+  std::vector<std::int64_t> meta;
+};
+
+py::tuple piece_tuple(PieceOut&& p) {
+  const auto rows = static_cast<py::ssize_t>(p.meta.size() / 3);
+  Meta meta({rows, py::ssize_t{3}});
+  if (!p.meta.empty()) std::memcpy(meta.mutable_data(), p.meta.data(), p.meta.size() * sizeof(std::int64_t));
+  return py::make_tuple(py::bytes(p.data), meta);
+}
+
+/// The records of `text` (no header; the first starts on physical line `line`) split by the hash
+/// of field `key` into `parts` pieces, rows numbered from 0. A record without that field goes to
+/// piece 0 (its partition rejects it). Returns (rows, every record regular).
+std::pair<std::size_t, bool> cut_text(std::string_view text, std::size_t line, std::size_t key, std::size_t parts,
+                                      const std::string& name, std::vector<PieceOut>& out) {
+  out.assign(parts, {});
+  detail::CsvReader reader(text, name);
+  detail::CsvRecord rec;
+  std::size_t rows = 0;
+  bool ok = true;
+  while (reader.next(rec)) {
+    ok = ok && regular(rec.raw);
+    const std::size_t k = key < rec.fields.size() ? id_hash(rec.fields[key]) % parts : 0;
+    auto& p = out[k];
+    p.data.append(rec.raw);
+    p.data.push_back('\n');
+    p.meta.insert(p.meta.end(), {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(rec.line + line - 1),
+                                 static_cast<std::int64_t>(p.data.size())});
+    ++rows;
+  }
+  return {rows, ok};
+}
+
+/// Where the first record at or after byte `pos` starts, given the file's bytes from `from`
+/// (`text`), the quote parity at `pos` (count of '"' from the first data byte, mod 2) and the
+/// first data byte `data_start`: `pos` itself when it follows an unquoted line ending, else just
+/// after the next one (or the end of the file).
+std::size_t record_start(const std::string& path, std::string& text, std::size_t from, std::size_t pos, bool quoted,
+                         std::size_t data_start, std::size_t size) {
+  if (pos >= size) return size;
+  if (pos == data_start || (pos > from && text[pos - from - 1] == '\n' && !quoted)) return pos;
+  for (std::size_t i = pos;; ++i) {
+    while (i - from >= text.size()) {
+      if (from + text.size() >= size) return size;
+      text += read_range(path, from + text.size(), std::min(size, from + text.size() + (std::size_t{1} << 20)));
+    }
+    const char c = text[i - from];
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == '\n' && !quoted)
+      return i + 1;
+  }
+}
+
+/// (header record's raw text, its fields, first data byte, physical line of the next line).
+py::tuple csv_header(const std::string& path) {
+  detail::CsvReader reader(path);
+  detail::CsvRecord rec;
+  if (!reader.next(rec)) return py::make_tuple(py::none(), py::list(), 0, 1);
+  py::list fields;
+  for (const auto f : rec.fields) fields.append(make_str(f));
+  const auto newlines = static_cast<std::size_t>(std::count(rec.raw.begin(), rec.raw.end(), '\n'));
+  return py::make_tuple(py::bytes(std::string(rec.raw)), fields, reader.bytes(), rec.line + newlines + 1);
+}
+
+/// ('"' count, '\n' count) in bytes [begin, end) of a file.
+py::tuple csv_scan(const std::string& path, std::size_t begin, std::size_t end) {
+  std::size_t quotes = 0, newlines = 0;
+  {
+    py::gil_scoped_release release;
+    constexpr std::size_t chunk = std::size_t{16} << 20;
+    for (std::size_t at = begin; at < end; at += chunk) {
+      const std::string s = read_range(path, at, std::min(end, at + chunk));
+      quotes += static_cast<std::size_t>(std::count(s.begin(), s.end(), '"'));
+      newlines += static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+      if (s.size() < std::min(end, at + chunk) - at) break;
+    }
+  }
+  return py::make_tuple(quotes, newlines);
+}
+
+/// The records starting in bytes [begin, end) of a file split into `parts` pieces by the hash of
+/// field `key`. `quoted`: the quote parity at `begin`, `line`: the physical line at `begin`.
+/// Returns ((rows, regular, first record start, next range's start), piece 0, ..., piece P-1).
+py::tuple csv_cut(const std::string& path, std::size_t begin, std::size_t end, bool quoted, std::size_t line,
+                  std::size_t data_start, std::size_t key, std::size_t parts) {
+  if (parts == 0) throw rapport::UsageError("rapport.dask: parts must be at least 1");
+  std::vector<PieceOut> pieces;
+  std::size_t rows = 0, start = 0, stop = 0;
+  bool ok = true;
+  {
+    py::gil_scoped_release release;
+    const std::size_t size = file_size(path);
+    const std::size_t from = begin > data_start ? begin - 1 : begin;
+    std::string text = read_range(path, from, std::min(end, size));
+    start = record_start(path, text, from, begin, quoted, data_start, size);
+    bool q_end = quoted;
+    for (std::size_t i = begin; i < std::min(end, size); ++i)
+      if (text[i - from] == '"') q_end = !q_end;
+    stop = std::max(start, record_start(path, text, from, end, q_end, data_start, size));
+    const auto skipped = static_cast<std::size_t>(
+        std::count(text.begin() + static_cast<std::ptrdiff_t>(begin - from),
+                   text.begin() + static_cast<std::ptrdiff_t>(std::max(start, begin) - from), '\n'));
+    std::tie(rows, ok) =
+        cut_text(std::string_view(text).substr(start - from, stop - start), line + skipped, key, parts, path, pieces);
+  }
+  py::tuple out(parts + 1);
+  out[0] = py::make_tuple(rows, ok, start, stop);
+  for (std::size_t k = 0; k < parts; ++k) out[k + 1] = piece_tuple(std::move(pieces[k]));
+  return out;
+}
+
+/// As csv_cut for CSV text already in memory (a DataFrame partition written as CSV, no header).
+py::tuple text_cut(const py::bytes& text, std::size_t key, std::size_t parts) {
+  if (parts == 0) throw rapport::UsageError("rapport.dask: parts must be at least 1");
+  const std::string_view view(text);
+  std::vector<PieceOut> pieces;
+  std::pair<std::size_t, bool> got;
+  {
+    py::gil_scoped_release release;
+    got = cut_text(view, 2, key, parts, "<frame>", pieces);
+  }
+  py::tuple out(parts + 1);
+  out[0] = py::make_tuple(got.first, got.second, 0, view.size());
+  for (std::size_t k = 0; k < parts; ++k) out[k + 1] = piece_tuple(std::move(pieces[k]));
+  return out;
+}
+
+/// A piece's rows as views into its data.
+struct PieceView {
+  std::string_view data;
+  const std::int64_t* meta;
+  std::size_t rows;
+  std::int64_t offset;
+};
+
+std::vector<PieceView> piece_views(const py::list& pieces, const std::vector<std::int64_t>& offsets,
+                                   std::vector<Meta>& keep) {
+  std::vector<PieceView> out;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    const auto t = pieces[i].cast<py::tuple>();
+    keep.push_back(t[1].cast<Meta>());
+    const Meta& m = keep.back();
+    if (m.ndim() != 2 || m.shape(1) != 3)
+      throw rapport::UsageError("rapport.dask: a piece's meta must have shape (n, 3)");
+    const auto data = t[0].cast<py::bytes>();
+    char* p = nullptr;
+    Py_ssize_t n = 0;
+    PyBytes_AsStringAndSize(data.ptr(), &p, &n);
+    out.push_back({std::string_view(p, static_cast<std::size_t>(n)), m.data(), static_cast<std::size_t>(m.shape(0)),
+                   offsets.empty() ? 0 : offsets.at(i)});
+  }
+  return out;
+}
+
+/// Pieces (each row number plus its piece's offset) joined into one piece in row order, leaving
+/// out the rows listed in `drop` (sorted global row numbers).
+py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& offsets,
+                       const std::vector<std::int64_t>& drop) {
+  if (!offsets.empty() && offsets.size() != pieces.size())
+    throw rapport::UsageError("rapport.dask: one offset per piece");
+  std::vector<Meta> keep;
+  const auto views = piece_views(pieces, offsets, keep);  // the bytes stay referenced by `pieces`
+  PieceOut out;
+  {
+    py::gil_scoped_release release;
+    struct Row {
+      std::int64_t row;
+      std::uint32_t piece;
+      std::uint32_t index;
+    };
+    std::vector<Row> rows;
+    std::size_t bytes = 0;
+    for (std::size_t p = 0; p < views.size(); ++p) {
+      for (std::size_t i = 0; i < views[p].rows; ++i)
+        rows.push_back(
+            {views[p].meta[3 * i] + views[p].offset, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(i)});
+      bytes += views[p].data.size();
+    }
+    if (!std::is_sorted(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.row < b.row; }))
+      std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.row < b.row; });
+    out.data.reserve(bytes);
+    out.meta.reserve(rows.size() * 3);
+    auto d = drop.begin();
+    for (const Row& r : rows) {
+      while (d != drop.end() && *d < r.row) ++d;
+      if (d != drop.end() && *d == r.row) continue;
+      const PieceView& v = views[r.piece];
+      const std::int64_t* m = v.meta + 3 * r.index;
+      const auto b = static_cast<std::size_t>(r.index == 0 ? 0 : m[-1]);
+      out.data.append(v.data.substr(b, static_cast<std::size_t>(m[2]) - b));
+      out.meta.insert(out.meta.end(), {r.row, m[1], static_cast<std::int64_t>(out.data.size())});
+    }
+  }
+  return piece_tuple(std::move(out));
+}
+
+/// A record source over a header and one piece: the loader sees each row's global row number as
+/// its line (row + 2, as for a DataFrame), so rejects are numbered by row of the whole input.
+class PieceSource final : public detail::RecordSource {
+public:
+  PieceSource(std::string name, std::string text, std::vector<std::int64_t> rows)
+      : name_(std::move(name)), reader_(text, name_), rows_(std::move(rows)) {}
+  const std::string& name() const noexcept override { return name_; }
+  bool next(detail::CsvRecord& rec) override {
+    if (!reader_.next(rec)) return false;
+    if (header_) {
+      header_ = false;
+      return true;
+    }
+    if (next_ >= rows_.size()) throw rapport::InternalError("rapport.dask: a piece holds more records than rows");
+    rec.line = static_cast<std::size_t>(rows_[next_++] + 2);
+    return true;
+  }
+
+private:
+  std::string name_;
+  detail::CsvReader reader_;
+  std::vector<std::int64_t> rows_;
+  std::size_t next_ = 0;
+  bool header_ = true;
+};
+
+/// A CustomerBase from one piece per table: `tables` holds four entries (customers, contacts,
+/// purchases, referrals), each None or (name, header raw text, data, meta).
+std::shared_ptr<BaseHolder> piece_base(const py::list& tables) {
+  if (tables.size() != 4) throw rapport::UsageError("rapport.dask: four tables expected");
+  std::unique_ptr<detail::RecordSource> sources[4];
+  for (std::size_t t = 0; t < 4; ++t) {
+    if (tables[t].is_none()) continue;
+    const auto spec = tables[t].cast<py::tuple>();
+    const auto meta = spec[3].cast<Meta>();
+    if (meta.ndim() != 2 || meta.shape(1) != 3)
+      throw rapport::UsageError("rapport.dask: a piece's meta must have shape (n, 3)");
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(meta.shape(0)));
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = meta.data()[3 * i];
+    std::string text = spec[1].cast<std::string>();
+    text.push_back('\n');
+    text += spec[2].cast<std::string>();
+    sources[t] = std::make_unique<PieceSource>(spec[0].cast<std::string>(), std::move(text), std::move(rows));
+  }
+  if (!sources[0]) throw rapport::UsageError("rapport.dask: the customers table is required");
+  auto holder = std::make_shared<BaseHolder>();
+  holder->from_frames = true;
+  py::gil_scoped_release release;
+  detail::RecordSources in{std::move(sources[0]), std::move(sources[1]), std::move(sources[2]), std::move(sources[3])};
+  auto loaded = detail::load_records(in, rapport::LoadOptions{});
+  holder->base = std::move(loaded.base);
+  holder->report = std::move(loaded.report);
+  return holder;
+}
+
+}  // namespace
+
+void init_dask(py::module_& m) {
+  m.def("_csv_header", &csv_header, py::arg("path"),
+        "(header raw bytes, header fields, first data byte, physical line after the header) of a CSV file.");
+  m.def("_csv_scan", &csv_scan, py::arg("path"), py::arg("begin"), py::arg("end"),
+        "('\"' count, newline count) in bytes [begin, end) of a file (GIL released).");
+  m.def("_csv_cut", &csv_cut, py::arg("path"), py::arg("begin"), py::arg("end"), py::arg("quoted"), py::arg("line"),
+        py::arg("data_start"), py::arg("key"), py::arg("parts"),
+        "The records starting in bytes [begin, end) of a CSV file cut by customer-id hash into `parts` pieces: "
+        "((rows, regular, start, stop), piece, ...); each piece (data bytes, int64 meta (n, 3): row, line, end).");
+  m.def("_text_cut", &text_cut, py::arg("text"), py::arg("key"), py::arg("parts"),
+        "As _csv_cut for header-less CSV text in memory (a DataFrame partition).");
+  m.def("_merge_pieces", &merge_pieces, py::arg("pieces"), py::arg("offsets") = std::vector<std::int64_t>{},
+        py::arg("drop") = std::vector<std::int64_t>{},
+        "Pieces joined into one in global row order (row + its piece's offset), without the rows in `drop`.");
+  m.def("_piece_base", &piece_base, py::arg("tables"),
+        "A CustomerBase loaded from one piece per table through the one row rule (GIL released); rejects are "
+        "numbered by global row.");
+}
+
+}  // namespace rapport_py
