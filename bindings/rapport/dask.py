@@ -382,6 +382,20 @@ def _score_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: st
     return _pd.DataFrame(dict(run.take_columns()), copy=False)
 
 
+def _upserve_scores(df: _pd.DataFrame) -> _np.ndarray:
+    return df["upserve_score"].to_numpy(dtype=float)
+
+
+def _write_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict],
+                 upserve_score: _np.ndarray, path: str) -> int:
+    """A partition's scores written by rapport's score writer, with the global up-serve ranks."""
+    run = _partition_run(part, given, day, cfg_json)
+    if draws is not None:
+        run.fill_intervals(draws)
+    run.write_csv(path, upserve_score)
+    return run.size
+
+
 def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
     """Stage 4c (intervals on): a partition's interval patterns under the model it scores with
     (each scored customer's purchase and spend inputs; no referrals needed)."""
@@ -501,6 +515,21 @@ class DaskRun:
         self.gamma_gamma = gamma_gamma
         self.counts = counts
         self.partitions = partitions
+
+    def to_csv(self, directory: str) -> int:
+        """Writes the scores as one CSV file per partition (``part-00000.csv``, …) in `directory`.
+
+        Each partition's task writes its file with rapport's own score writer (the spelling of
+        ``rapport score --out``, each file atomically), from the partition's CustomerBase kept on
+        its worker, with the global up-serve ranks. Returns the number of rows written.
+        """
+        _os.makedirs(directory, exist_ok=True)
+        i = self._inputs
+        ranks = [_delayed(_upserve_scores)(d) for d in self.scores.to_delayed()]
+        tasks = [_delayed(_write_stage)(i["parts"][k], i["forest"][k], i["day"], i["run_json"], i["draws"], ranks[k],
+                                        _os.path.join(directory, f"part-{k:05d}.csv"))
+                 for k in range(self.partitions)]
+        return int(sum(_dask.compute(*tasks)))
 
 
 def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
@@ -690,7 +719,7 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     rej_parts = [_delayed(lambda a: a["rejects"])(a) for a in loads] + [_delayed(lambda a: a["rejects"])(ref_load)]
     rejects_df = _dd.from_delayed(rej_parts, meta=rej_meta, verify_meta=False)
     state = {"parts": parts, "forest": forest, "loads": loads, "customers": cu_name, "referrals": ref_piece, "day": day,
-             "run_json": run_json, "cfg": cfg, "value_fit": value_fit}
+             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws}
     return DaskRun(scores, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts,
                    state, None if value_fit is None else value_fit.model)
 

@@ -10,9 +10,13 @@
 #include "base/csv.hpp"
 #include "base/record_source.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cstring>
-#include <fstream>
+#include <limits>
 #include <numeric>
 #include <string_view>
 
@@ -22,22 +26,40 @@ namespace {
 namespace detail = rapport::detail;
 using Meta = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
 
-/// Bytes [begin, end) of a file (fewer at its end).
-std::string read_range(const std::string& path, std::size_t begin, std::size_t end) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw rapport::InputError(path + ": cannot be opened");
-  in.seekg(static_cast<std::streamoff>(begin));
-  std::string out(end > begin ? end - begin : 0, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
-  out.resize(static_cast<std::size_t>(in.gcount()));
-  return out;
-}
+/// A file mapped read-only (no copy of its bytes; an empty file maps nothing).
+class MappedFile {
+public:
+  explicit MappedFile(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw rapport::InputError(path + ": cannot be opened");
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      throw rapport::InputError(path + ": cannot be read");
+    }
+    size_ = static_cast<std::size_t>(st.st_size);
+    if (size_ > 0) {
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        throw rapport::InputError(path + ": cannot be mapped");
+      }
+      data_ = static_cast<const char*>(p);
+      ::madvise(p, size_, MADV_SEQUENTIAL);
+    }
+    ::close(fd);
+  }
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view text() const noexcept { return {data_ ? data_ : "", size_}; }
 
-std::size_t file_size(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw rapport::InputError(path + ": cannot be opened");
-  return static_cast<std::size_t>(in.tellg());
-}
+private:
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
 
 /// FNV-1a 64 of a customer id: the same bucket in every process and on every machine.
 std::uint64_t id_hash(std::string_view s) noexcept {
@@ -68,55 +90,85 @@ struct PieceOut {
   std::vector<std::int64_t> meta;
 };
 
+/// A piece as (uint8 array, int64 (n, 3) array), both viewing the moved buffers (no copy).
 py::tuple piece_tuple(PieceOut&& p) {
-  const auto rows = static_cast<py::ssize_t>(p.meta.size() / 3);
-  Meta meta({rows, py::ssize_t{3}});
-  if (!p.meta.empty()) std::memcpy(meta.mutable_data(), p.meta.data(), p.meta.size() * sizeof(std::int64_t));
-  return py::make_tuple(py::bytes(p.data), meta);
+  auto* data = new std::string(std::move(p.data));
+  py::capsule data_owner(data, [](void* q) { delete static_cast<std::string*>(q); });
+  py::array_t<std::uint8_t> bytes(static_cast<py::ssize_t>(data->size()),
+                                  reinterpret_cast<const std::uint8_t*>(data->data()), data_owner);
+  auto* meta = new std::vector<std::int64_t>(std::move(p.meta));
+  py::capsule meta_owner(meta, [](void* q) { delete static_cast<std::vector<std::int64_t>*>(q); });
+  const auto rows = static_cast<py::ssize_t>(meta->size() / 3);
+  Meta m({rows, py::ssize_t{3}}, {py::ssize_t{3 * sizeof(std::int64_t)}, py::ssize_t{sizeof(std::int64_t)}},
+         meta->data(), meta_owner);
+  return py::make_tuple(bytes, m);
+}
+
+/// The bytes of a piece's data (bytes, or a uint8 array); `keep` holds the buffer while viewed.
+std::string_view piece_bytes(const py::handle& data, std::vector<py::buffer_info>& keep) {
+  keep.push_back(py::reinterpret_borrow<py::buffer>(data).request());
+  const py::buffer_info& b = keep.back();
+  if (b.ndim > 1 || (b.ndim == 1 && b.itemsize != 1 && b.shape[0] != 0))
+    throw rapport::UsageError("rapport.dask: a piece's data must be bytes or a uint8 array");
+  return {static_cast<const char*>(b.ptr), static_cast<std::size_t>(b.size * b.itemsize)};
 }
 
 /// The records of `text` (no header; the first starts on physical line `line`) split by the hash
 /// of field `key` into `parts` pieces, rows numbered from 0. A record without that field goes to
-/// piece 0 (its partition rejects it). Returns (rows, every record regular).
+/// piece 0 (its partition rejects it). Text without a '"' or '\r' is split by the loader's plain
+/// line splitter (blank lines skipped, as the reader skips them), any other by the RFC 4180
+/// reader. Returns (rows, every record regular).
 std::pair<std::size_t, bool> cut_text(std::string_view text, std::size_t line, std::size_t key, std::size_t parts,
                                       const std::string& name, std::vector<PieceOut>& out) {
   out.assign(parts, {});
+  for (auto& p : out) {
+    p.data.reserve(text.size() / parts + text.size() / (8 * parts) + 64);
+    p.meta.reserve(3 * (text.size() / (40 * parts) + 16));
+  }
+  std::size_t rows = 0;
+  if (text.empty()) return {0, true};
+  const auto add = [&](const std::vector<std::string_view>& fields, std::string_view raw, std::size_t at) {
+    const std::size_t k = key < fields.size() ? id_hash(fields[key]) % parts : 0;
+    auto& p = out[k];
+    p.data.append(raw);
+    p.data.push_back('\n');
+    p.meta.push_back(static_cast<std::int64_t>(rows));
+    p.meta.push_back(static_cast<std::int64_t>(at));
+    p.meta.push_back(static_cast<std::int64_t>(p.data.size()));
+    ++rows;
+  };
+  if (!std::memchr(text.data(), '"', text.size()) && !std::memchr(text.data(), '\r', text.size())) {
+    detail::PlainLineSplitter split(text.data(), text.data() + text.size());
+    std::vector<std::string_view> fields;
+    std::string_view raw;
+    for (std::size_t at = line; split.next(fields, raw); ++at)
+      if (!raw.empty()) add(fields, raw, at);
+    return {rows, true};
+  }
   detail::CsvReader reader(text, name);
   detail::CsvRecord rec;
-  std::size_t rows = 0;
   bool ok = true;
   while (reader.next(rec)) {
     ok = ok && regular(rec.raw);
-    const std::size_t k = key < rec.fields.size() ? id_hash(rec.fields[key]) % parts : 0;
-    auto& p = out[k];
-    p.data.append(rec.raw);
-    p.data.push_back('\n');
-    p.meta.insert(p.meta.end(), {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(rec.line + line - 1),
-                                 static_cast<std::int64_t>(p.data.size())});
-    ++rows;
+    add(rec.fields, rec.raw, rec.line + line - 1);
   }
   return {rows, ok};
 }
 
-/// Where the first record at or after byte `pos` starts, given the file's bytes from `from`
-/// (`text`), the quote parity at `pos` (count of '"' from the first data byte, mod 2) and the
-/// first data byte `data_start`: `pos` itself when it follows an unquoted line ending, else just
-/// after the next one (or the end of the file).
-std::size_t record_start(const std::string& path, std::string& text, std::size_t from, std::size_t pos, bool quoted,
-                         std::size_t data_start, std::size_t size) {
-  if (pos >= size) return size;
-  if (pos == data_start || (pos > from && text[pos - from - 1] == '\n' && !quoted)) return pos;
-  for (std::size_t i = pos;; ++i) {
-    while (i - from >= text.size()) {
-      if (from + text.size() >= size) return size;
-      text += read_range(path, from + text.size(), std::min(size, from + text.size() + (std::size_t{1} << 20)));
-    }
-    const char c = text[i - from];
+/// Where the first record at or after byte `pos` of `file` starts, given the quote parity at
+/// `pos` (count of '"' from the first data byte `data_start`, mod 2): `pos` itself when it
+/// follows an unquoted line ending, else just after the next one (or the end of the file).
+std::size_t record_start(std::string_view file, std::size_t pos, bool quoted, std::size_t data_start) {
+  if (pos >= file.size()) return file.size();
+  if (pos == data_start || (file[pos - 1] == '\n' && !quoted)) return pos;
+  for (std::size_t i = pos; i < file.size(); ++i) {
+    const char c = file[i];
     if (c == '"')
       quoted = !quoted;
     else if (c == '\n' && !quoted)
       return i + 1;
   }
+  return file.size();
 }
 
 /// (header record's raw text, its fields, first data byte, physical line of the next line).
@@ -135,13 +187,10 @@ py::tuple csv_scan(const std::string& path, std::size_t begin, std::size_t end) 
   std::size_t quotes = 0, newlines = 0;
   {
     py::gil_scoped_release release;
-    constexpr std::size_t chunk = std::size_t{16} << 20;
-    for (std::size_t at = begin; at < end; at += chunk) {
-      const std::string s = read_range(path, at, std::min(end, at + chunk));
-      quotes += static_cast<std::size_t>(std::count(s.begin(), s.end(), '"'));
-      newlines += static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
-      if (s.size() < std::min(end, at + chunk) - at) break;
-    }
+    const MappedFile file(path);
+    const std::string_view t = file.text().substr(std::min(begin, file.text().size()), end - std::min(begin, end));
+    quotes = static_cast<std::size_t>(std::count(t.begin(), t.end(), '"'));
+    newlines = static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n'));
   }
   return py::make_tuple(quotes, newlines);
 }
@@ -157,19 +206,19 @@ py::tuple csv_cut(const std::string& path, std::size_t begin, std::size_t end, b
   bool ok = true;
   {
     py::gil_scoped_release release;
-    const std::size_t size = file_size(path);
-    const std::size_t from = begin > data_start ? begin - 1 : begin;
-    std::string text = read_range(path, from, std::min(end, size));
-    start = record_start(path, text, from, begin, quoted, data_start, size);
-    bool q_end = quoted;
-    for (std::size_t i = begin; i < std::min(end, size); ++i)
-      if (text[i - from] == '"') q_end = !q_end;
-    stop = std::max(start, record_start(path, text, from, end, q_end, data_start, size));
-    const auto skipped = static_cast<std::size_t>(
-        std::count(text.begin() + static_cast<std::ptrdiff_t>(begin - from),
-                   text.begin() + static_cast<std::ptrdiff_t>(std::max(start, begin) - from), '\n'));
-    std::tie(rows, ok) =
-        cut_text(std::string_view(text).substr(start - from, stop - start), line + skipped, key, parts, path, pieces);
+    const MappedFile mapped(path);
+    const std::string_view file = mapped.text();
+    begin = std::min(begin, file.size());
+    end = std::max(begin, std::min(end, file.size()));
+    start = record_start(file, begin, quoted, data_start);
+    const bool q_end = quoted != (std::count(file.begin() + static_cast<std::ptrdiff_t>(begin),
+                                             file.begin() + static_cast<std::ptrdiff_t>(end), '"') %
+                                      2 ==
+                                  1);
+    stop = std::max(start, record_start(file, end, q_end, data_start));
+    const auto skipped = static_cast<std::size_t>(std::count(file.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                             file.begin() + static_cast<std::ptrdiff_t>(start), '\n'));
+    std::tie(rows, ok) = cut_text(file.substr(start, stop - start), line + skipped, key, parts, path, pieces);
   }
   py::tuple out(parts + 1);
   out[0] = py::make_tuple(rows, ok, start, stop);
@@ -202,7 +251,7 @@ struct PieceView {
 };
 
 std::vector<PieceView> piece_views(const py::list& pieces, const std::vector<std::int64_t>& offsets,
-                                   std::vector<Meta>& keep) {
+                                   std::vector<Meta>& keep, std::vector<py::buffer_info>& bufs) {
   std::vector<PieceView> out;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     const auto t = pieces[i].cast<py::tuple>();
@@ -210,12 +259,8 @@ std::vector<PieceView> piece_views(const py::list& pieces, const std::vector<std
     const Meta& m = keep.back();
     if (m.ndim() != 2 || m.shape(1) != 3)
       throw rapport::UsageError("rapport.dask: a piece's meta must have shape (n, 3)");
-    const auto data = t[0].cast<py::bytes>();
-    char* p = nullptr;
-    Py_ssize_t n = 0;
-    PyBytes_AsStringAndSize(data.ptr(), &p, &n);
-    out.push_back({std::string_view(p, static_cast<std::size_t>(n)), m.data(), static_cast<std::size_t>(m.shape(0)),
-                   offsets.empty() ? 0 : offsets.at(i)});
+    out.push_back(
+        {piece_bytes(t[0], bufs), m.data(), static_cast<std::size_t>(m.shape(0)), offsets.empty() ? 0 : offsets.at(i)});
   }
   return out;
 }
@@ -227,9 +272,38 @@ py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& 
   if (!offsets.empty() && offsets.size() != pieces.size())
     throw rapport::UsageError("rapport.dask: one offset per piece");
   std::vector<Meta> keep;
-  const auto views = piece_views(pieces, offsets, keep);  // the bytes stay referenced by `pieces`
+  std::vector<py::buffer_info> bufs;
+  const auto views = piece_views(pieces, offsets, keep, bufs);  // the bytes stay referenced by `pieces`
   PieceOut out;
   {
+    py::gil_scoped_release release;
+    // pieces already in row order (a partition's pieces, range by range) and nothing dropped:
+    // their buffers one after another, rows and ends shifted
+    bool ordered = drop.empty();
+    std::int64_t last = std::numeric_limits<std::int64_t>::min();
+    for (const PieceView& v : views) {
+      if (!ordered || v.rows == 0) continue;
+      ordered = v.meta[0] + v.offset > last;
+      last = v.meta[3 * (v.rows - 1)] + v.offset;
+    }
+    if (ordered) {
+      std::size_t bytes = 0, rows = 0;
+      for (const PieceView& v : views) bytes += v.data.size(), rows += v.rows;
+      out.data.reserve(bytes);
+      out.meta.resize(3 * rows);
+      std::int64_t* m = out.meta.data();
+      for (const PieceView& v : views) {
+        const auto base = static_cast<std::int64_t>(out.data.size());
+        for (std::size_t i = 0; i < v.rows; ++i, m += 3) {
+          m[0] = v.meta[3 * i] + v.offset;
+          m[1] = v.meta[3 * i + 1];
+          m[2] = v.meta[3 * i + 2] + base;
+        }
+        out.data.append(v.data);
+      }
+    }
+  }
+  if (out.meta.empty()) {
     py::gil_scoped_release release;
     struct Row {
       std::int64_t row;
@@ -301,9 +375,12 @@ std::shared_ptr<BaseHolder> piece_base(const py::list& tables) {
       throw rapport::UsageError("rapport.dask: a piece's meta must have shape (n, 3)");
     std::vector<std::int64_t> rows(static_cast<std::size_t>(meta.shape(0)));
     for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = meta.data()[3 * i];
-    std::string text = spec[1].cast<std::string>();
-    text.push_back('\n');
-    text += spec[2].cast<std::string>();
+    std::vector<py::buffer_info> bufs;
+    const std::string_view h = piece_bytes(spec[1], bufs), d = piece_bytes(spec[2], bufs);
+    std::string text;
+    text.reserve(h.size() + 1 + d.size());
+    text.append(h).push_back('\n');
+    text.append(d);
     sources[t] = std::make_unique<PieceSource>(spec[0].cast<std::string>(), std::move(text), std::move(rows));
   }
   if (!sources[0]) throw rapport::UsageError("rapport.dask: the customers table is required");

@@ -157,7 +157,8 @@ private:
 };
 }  // namespace
 
-void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
+void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r,
+                      std::span<const std::string> root_ids) {
   const Scores& s = res.scores;
   const auto& f = res.forest;
   const auto c = s.customer[r];
@@ -179,7 +180,7 @@ void format_score_row(std::string& out, const CustomerBase& base, const ScoreRes
   row.count(f.converted_referrals[c]);
   row.count(f.generation[c]);
   row.word(",");
-  row.field(base.person(f.root[c]));
+  row.field(root_ids.empty() ? base.person(f.root[c]) : std::string_view(root_ids[c]));
   row.count(f.tree_size[c]);
   row.number(f.katz[c]);
   if (const ValueIntervals& iv = s.intervals; !iv.p_alive_lo.empty()) {
@@ -195,7 +196,8 @@ void format_score_row(std::string& out, const CustomerBase& base, const ScoreRes
 }
 }  // namespace detail
 
-void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads) {
+void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads,
+                      std::span<const std::string> root_ids) {
   detail::OutputFile file(path);
   const auto& cols = score_columns();
   std::string header;
@@ -207,8 +209,9 @@ void write_scores_csv(const std::string& path, const CustomerBase& base, const S
     for (const auto& c : interval_columns()) header += "," + c;
   header.push_back('\n');
   file.write(header);
-  detail::write_rows_parallel(file, res.scores.size(), threads,
-                              [&](std::string& out, std::size_t r) { detail::format_score_row(out, base, res, r); });
+  detail::write_rows_parallel(file, res.scores.size(), threads, [&](std::string& out, std::size_t r) {
+    detail::format_score_row(out, base, res, r, root_ids);
+  });
   file.commit();
 }
 

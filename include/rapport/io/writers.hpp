@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,10 +41,12 @@ RAPPORT_API const std::vector<std::string>& score_columns();
 RAPPORT_API const std::vector<std::string>& interval_columns();
 
 /// Writes the scores CSV (one row per scored customer, header first), formatting rows on
-/// `threads` threads (0 = all cores); the bytes do not depend on the thread count.
+/// `threads` threads (0 = all cores); the bytes do not depend on the thread count. `root_ids`:
+/// each customer's root key (one per customer of `base`) when `base` does not hold the roots (a
+/// partition scored by score_partition); empty: from the base.
 /// @throws OutputError naming the file when it cannot be written.
 RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& result,
-                                  unsigned threads = 0);
+                                  unsigned threads = 0, std::span<const std::string> root_ids = {});
 
 /// Writes a score history: one CSV with an `as_of` column (YYYY-MM-DD) then the score columns.
 /// For each date in order, `score_at(date)` gives that date's run, whose rows follow, each as
