@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import glob as _glob
 import json as _json
+import operator as _operator
 import os as _os
 import warnings as _warnings
 from typing import Any, Dict, List, Optional, Sequence
@@ -666,6 +667,9 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     csv = {t: i.csv for t, i in inputs.items()}
     loads = _dask.persist(*[_delayed(_load_stage)(p, csv) for p in parts])
     ref_piece, ref_load = _dask.persist(ref_piece, _delayed(_referral_stage)(cu_name, ref_piece, csv.get("referrals", False)))
+    # the range pieces are needed only until the partitions are built: the scheduler keeps them for
+    # their pending dependents and frees them after, so the input is held once, not twice
+    inputs = routed = ref = None
     small = _dask.compute([_delayed(lambda a: (a["as_of_day"], a["counts"]))(a) for a in loads] + [
         _delayed(lambda a: (a["as_of_day"], a["counts"]))(ref_load)])[0]
     days = [d for d, _ in small if d is not None]
@@ -682,7 +686,9 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
             raise _r.InputError("empty customer base: nothing to score and no as-of date")
         day = max(days)
 
-    forest = _delayed(_forest_stage, nout=nparts)(cu_name, list(loads), ref_piece, day, cfg, nparts)
+    # computed once and kept (score, summary and write all take a partition's results)
+    whole_forest = _delayed(_forest_stage)(cu_name, list(loads), ref_piece, day, cfg, nparts)
+    forest = list(_dask.persist(*[_delayed(_operator.getitem)(whole_forest, k) for k in range(nparts)]))
     cfg_json = cfg.to_json()
     # stage 4: for auto the holdout is cut at the whole base's span, so its inputs take a second pass
     planned = cfg.value_model == "auto"
