@@ -640,9 +640,10 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     -------
     DaskRun
         The ``scores`` and ``rejects`` frames and the run's as-of date, models and counts. This
-        call computes (persists on the workers) the range reads, the partitions (each with its CustomerBase), the loads, the pattern
-        counts and — when value at stake is known — the partition scores, whose up-serve values
-        the global ranking needs; the ranking and the rejects stay lazy.
+        call computes (persists on the workers) the range reads, the partitions (each with its
+        CustomerBase), the loads, the referral forest, the pattern counts and — when value at
+        stake is known — the partition scores, whose up-serve values the global ranking needs;
+        the ranking and the rejects stay lazy.
     """
     cfg = _r._config(config, None)
     # another purchase model than BG/NBD by its own fit: merged inputs gathered, fitted once in C++
