@@ -132,27 +132,32 @@ def _key_column(columns: Sequence[str], table: str) -> int:
     return cols.index(_KEY) if _KEY in cols else len(cols)  # missing: the load names the missing column
 
 
-def _scan(path: str, begin: int, end: int) -> tuple:
-    return _rapport._csv_scan(path, begin, end)
-
-
 def _cut(path: str, begin: int, end: int, quoted: bool, line: int, data_start: int, key: int, parts: int) -> tuple:
     return _rapport._csv_cut(path, begin, end, quoted, line, data_start, key, parts)
 
 
-def _csv_cuts(t: CsvTable, parts: int) -> List[Any]:
-    """The range tasks of a CSV table: quote parities and line numbers from one scan per range."""
-    scans = _dask.compute(*[_delayed(_scan)(t.files[i], b, e) for i, b, e in t.ranges])
+def _csv_cuts(t: CsvTable, parts: int, quoted: Optional[Sequence[bool]] = None) -> List[Any]:
+    """The range tasks of a CSV table. ``quoted``: the quote parity at each range's start (default
+    even everywhere: right for a file without quotes; the first pass's counts tell where it is
+    not). Lines are numbered from 1 at each range's start (shifted when the pieces are merged)."""
     key = _key_column(t.columns, t.table)
-    cuts, quotes, lines, current = [], 0, 0, -1
-    for (i, b, e), (q, nl) in zip(t.ranges, scans):
+    quoted = quoted or [False] * len(t.ranges)
+    return [_delayed(_cut, nout=parts + 1, pure=True)(t.files[i], b, e, bool(q), 1, t._headers[i][2], key, parts)
+            for (i, b, e), q in zip(t.ranges, quoted)]
+
+
+def _range_starts(t: CsvTable, infos: Sequence[tuple]) -> tuple:
+    """Per range, from every range's quote and line-break counts: the quote parity and the
+    physical line at its start."""
+    parity, lines, current, quotes, line = [], [], -1, 0, 0
+    for (i, _, _), info in zip(t.ranges, infos):
         if i != current:  # a new file: its parity and lines start after its header
-            current, quotes, lines = i, 0, t._headers[i][3]
-        cuts.append(_delayed(_cut, nout=parts + 1, pure=True)(t.files[i], b, e, bool(quotes % 2), lines,
-                                                                            t._headers[i][2], key, parts))
-        quotes += q
-        lines += nl
-    return cuts
+            current, quotes, line = i, 0, t._headers[i][3]
+        parity.append(quotes % 2 == 1)
+        lines.append(line)
+        quotes += info[4]
+        line += info[5]
+    return parity, lines
 
 
 def _frame_cut(df: _pd.DataFrame, key: int, parts: int) -> tuple:
@@ -188,9 +193,12 @@ class _Input:
         return [c[k + 1] for c in self.cuts]
 
 
-def _merged(pieces: Sequence[tuple], offsets: Sequence[int]) -> tuple:
-    """Pieces of one table from every range joined in row order (``offsets``: each range's first row)."""
-    return _rapport._merge_pieces(list(pieces), [int(o) for o in offsets[:len(pieces)]])
+def _merged(pieces: Sequence[tuple], offsets: tuple) -> tuple:
+    """Pieces of one table from every range joined in row order (``offsets``: each range's first
+    row, and what its lines are shifted by)."""
+    rows, lines = offsets
+    n = len(pieces)
+    return _rapport._merge_pieces(list(pieces), [int(o) for o in rows[:n]], [], [int(o) for o in lines[:n]])
 
 
 class _Partition:
@@ -533,27 +541,43 @@ class DaskRun:
         return int(sum(_dask.compute(*tasks)))
 
 
+def _run_cuts(cuts: Sequence[Any]) -> tuple:
+    """Range tasks persisted on the workers, and their (rows, regular, start, stop, quotes, lines)."""
+    persisted = list(_dask.persist(*cuts))
+    return persisted, list(_dask.compute(*[p[0] for p in persisted]))
+
+
 def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
-    """Stage 1: every table's range tasks run (persisted on the workers); their row counts give
-    each range's first global row. A CSV table whose byte-range cuts met a quote the cut rule
-    cannot place (a stray '"' inside an unquoted field) is read again one range per file."""
+    """Stage 1: every table's range tasks run (persisted on the workers) in one pass assuming even
+    quote parity at every cut; a range the counts show starting inside quotes is cut again. The
+    row counts give each range's first global row, the line-break counts its first line. A CSV
+    table whose cuts met a quote the cut rule cannot place (a stray '"' inside an unquoted
+    field) is read again one range per file."""
     inputs = {t: _Input(t, f, 1 if t == "referrals" else nparts) for t, f in tables.items() if f is not None}
     while True:
-        flat = [(t, c) for t, i in inputs.items() for c in i.cuts]
-        persisted = _dask.persist(*[c for _, c in flat])
-        infos = _dask.compute(*[p[0] for p in persisted])
+        flat = [c for i in inputs.values() for c in i.cuts]
+        persisted, infos = _run_cuts(flat)
         at = 0
-        for t, i in inputs.items():
-            i.cuts = list(persisted[at:at + len(i.cuts)])
-            i.infos = infos[at:at + len(i.cuts)]
+        for i in inputs.values():
+            i.cuts, i.infos = persisted[at:at + len(i.cuts)], infos[at:at + len(i.cuts)]
             at += len(i.cuts)
+            i.line_offsets = [0] * len(i.cuts)
+            if not i.csv:
+                continue
+            parity, lines = _range_starts(i.source, i.infos)
+            i.line_offsets = [line - 1 for line in lines]
+            wrong = [r for r, q in enumerate(parity) if q]
+            if wrong:  # cut again, now knowing they start inside quotes
+                again, again_infos = _run_cuts([c for r, c in enumerate(_csv_cuts(i.source, i.parts, parity)) if r in wrong])
+                for r, c, info in zip(wrong, again, again_infos):
+                    i.cuts[r], i.infos[r] = c, info
         broken = [i for i in inputs.values() if i.csv and i.source.npartitions > len(i.source.files)
-                  and not all(ok for _, ok, _, _ in i.infos)]
+                  and not all(info[1] for info in i.infos)]
         if not broken:
             break
         for i in broken:
             i.recut_whole_files()
-    offsets = {t: _np.concatenate([[0], _np.cumsum([n for n, _, _, _ in i.infos])]).astype(_np.int64)
+    offsets = {t: (_np.concatenate([[0], _np.cumsum([info[0] for info in i.infos])]).astype(_np.int64), i.line_offsets)
                for t, i in inputs.items()}
     return inputs, offsets
 

@@ -182,19 +182,6 @@ py::tuple csv_header(const std::string& path) {
   return py::make_tuple(py::bytes(std::string(rec.raw)), fields, reader.bytes(), rec.line + newlines + 1);
 }
 
-/// ('"' count, '\n' count) in bytes [begin, end) of a file.
-py::tuple csv_scan(const std::string& path, std::size_t begin, std::size_t end) {
-  std::size_t quotes = 0, newlines = 0;
-  {
-    py::gil_scoped_release release;
-    const MappedFile file(path);
-    const std::string_view t = file.text().substr(std::min(begin, file.text().size()), end - std::min(begin, end));
-    quotes = static_cast<std::size_t>(std::count(t.begin(), t.end(), '"'));
-    newlines = static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n'));
-  }
-  return py::make_tuple(quotes, newlines);
-}
-
 /// The records starting in bytes [begin, end) of a file split into `parts` pieces by the hash of
 /// field `key`. `quoted`: the quote parity at `begin`, `line`: the physical line at `begin`.
 /// Returns ((rows, regular, first record start, next range's start), piece 0, ..., piece P-1).
@@ -202,7 +189,7 @@ py::tuple csv_cut(const std::string& path, std::size_t begin, std::size_t end, b
                   std::size_t data_start, std::size_t key, std::size_t parts) {
   if (parts == 0) throw rapport::UsageError("rapport.dask: parts must be at least 1");
   std::vector<PieceOut> pieces;
-  std::size_t rows = 0, start = 0, stop = 0;
+  std::size_t rows = 0, start = 0, stop = 0, quotes = 0, newlines = 0;
   bool ok = true;
   {
     py::gil_scoped_release release;
@@ -211,17 +198,17 @@ py::tuple csv_cut(const std::string& path, std::size_t begin, std::size_t end, b
     begin = std::min(begin, file.size());
     end = std::max(begin, std::min(end, file.size()));
     start = record_start(file, begin, quoted, data_start);
-    const bool q_end = quoted != (std::count(file.begin() + static_cast<std::ptrdiff_t>(begin),
-                                             file.begin() + static_cast<std::ptrdiff_t>(end), '"') %
-                                      2 ==
-                                  1);
+    const std::string_view range = file.substr(begin, end - begin);
+    quotes = static_cast<std::size_t>(std::count(range.begin(), range.end(), '"'));
+    newlines = static_cast<std::size_t>(std::count(range.begin(), range.end(), '\n'));
+    const bool q_end = quoted != (quotes % 2 == 1);
     stop = std::max(start, record_start(file, end, q_end, data_start));
     const auto skipped = static_cast<std::size_t>(std::count(file.begin() + static_cast<std::ptrdiff_t>(begin),
                                                              file.begin() + static_cast<std::ptrdiff_t>(start), '\n'));
     std::tie(rows, ok) = cut_text(file.substr(start, stop - start), line + skipped, key, parts, path, pieces);
   }
   py::tuple out(parts + 1);
-  out[0] = py::make_tuple(rows, ok, start, stop);
+  out[0] = py::make_tuple(rows, ok, start, stop, quotes, newlines);
   for (std::size_t k = 0; k < parts; ++k) out[k + 1] = piece_tuple(std::move(pieces[k]));
   return out;
 }
@@ -237,7 +224,7 @@ py::tuple text_cut(const py::bytes& text, std::size_t key, std::size_t parts) {
     got = cut_text(view, 2, key, parts, "<frame>", pieces);
   }
   py::tuple out(parts + 1);
-  out[0] = py::make_tuple(got.first, got.second, 0, view.size());
+  out[0] = py::make_tuple(got.first, got.second, 0, view.size(), 0, 0);
   for (std::size_t k = 0; k < parts; ++k) out[k + 1] = piece_tuple(std::move(pieces[k]));
   return out;
 }
@@ -247,11 +234,13 @@ struct PieceView {
   std::string_view data;
   const std::int64_t* meta;
   std::size_t rows;
-  std::int64_t offset;
+  std::int64_t offset;       // added to the rows
+  std::int64_t line_offset;  // added to the lines
 };
 
 std::vector<PieceView> piece_views(const py::list& pieces, const std::vector<std::int64_t>& offsets,
-                                   std::vector<Meta>& keep, std::vector<py::buffer_info>& bufs) {
+                                   const std::vector<std::int64_t>& line_offsets, std::vector<Meta>& keep,
+                                   std::vector<py::buffer_info>& bufs) {
   std::vector<PieceView> out;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     const auto t = pieces[i].cast<py::tuple>();
@@ -259,8 +248,8 @@ std::vector<PieceView> piece_views(const py::list& pieces, const std::vector<std
     const Meta& m = keep.back();
     if (m.ndim() != 2 || m.shape(1) != 3)
       throw rapport::UsageError("rapport.dask: a piece's meta must have shape (n, 3)");
-    out.push_back(
-        {piece_bytes(t[0], bufs), m.data(), static_cast<std::size_t>(m.shape(0)), offsets.empty() ? 0 : offsets.at(i)});
+    out.push_back({piece_bytes(t[0], bufs), m.data(), static_cast<std::size_t>(m.shape(0)),
+                   offsets.empty() ? 0 : offsets.at(i), line_offsets.empty() ? 0 : line_offsets.at(i)});
   }
   return out;
 }
@@ -268,12 +257,13 @@ std::vector<PieceView> piece_views(const py::list& pieces, const std::vector<std
 /// Pieces (each row number plus its piece's offset) joined into one piece in row order, leaving
 /// out the rows listed in `drop` (sorted global row numbers).
 py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& offsets,
-                       const std::vector<std::int64_t>& drop) {
-  if (!offsets.empty() && offsets.size() != pieces.size())
+                       const std::vector<std::int64_t>& drop, const std::vector<std::int64_t>& line_offsets) {
+  if ((!offsets.empty() && offsets.size() != pieces.size()) ||
+      (!line_offsets.empty() && line_offsets.size() != pieces.size()))
     throw rapport::UsageError("rapport.dask: one offset per piece");
   std::vector<Meta> keep;
   std::vector<py::buffer_info> bufs;
-  const auto views = piece_views(pieces, offsets, keep, bufs);  // the bytes stay referenced by `pieces`
+  const auto views = piece_views(pieces, offsets, line_offsets, keep, bufs);  // the bytes stay referenced by `pieces`
   PieceOut out;
   {
     py::gil_scoped_release release;
@@ -296,7 +286,7 @@ py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& 
         const auto base = static_cast<std::int64_t>(out.data.size());
         for (std::size_t i = 0; i < v.rows; ++i, m += 3) {
           m[0] = v.meta[3 * i] + v.offset;
-          m[1] = v.meta[3 * i + 1];
+          m[1] = v.meta[3 * i + 1] + v.line_offset;
           m[2] = v.meta[3 * i + 2] + base;
         }
         out.data.append(v.data);
@@ -330,7 +320,7 @@ py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& 
       const std::int64_t* m = v.meta + 3 * r.index;
       const auto b = static_cast<std::size_t>(r.index == 0 ? 0 : m[-1]);
       out.data.append(v.data.substr(b, static_cast<std::size_t>(m[2]) - b));
-      out.meta.insert(out.meta.end(), {r.row, m[1], static_cast<std::int64_t>(out.data.size())});
+      out.meta.insert(out.meta.end(), {r.row, m[1] + v.line_offset, static_cast<std::int64_t>(out.data.size())});
     }
   }
   return piece_tuple(std::move(out));
@@ -399,17 +389,17 @@ std::shared_ptr<BaseHolder> piece_base(const py::list& tables) {
 void init_dask(py::module_& m) {
   m.def("_csv_header", &csv_header, py::arg("path"),
         "(header raw bytes, header fields, first data byte, physical line after the header) of a CSV file.");
-  m.def("_csv_scan", &csv_scan, py::arg("path"), py::arg("begin"), py::arg("end"),
-        "('\"' count, newline count) in bytes [begin, end) of a file (GIL released).");
   m.def("_csv_cut", &csv_cut, py::arg("path"), py::arg("begin"), py::arg("end"), py::arg("quoted"), py::arg("line"),
         py::arg("data_start"), py::arg("key"), py::arg("parts"),
         "The records starting in bytes [begin, end) of a CSV file cut by customer-id hash into `parts` pieces: "
-        "((rows, regular, start, stop), piece, ...); each piece (data bytes, int64 meta (n, 3): row, line, end).");
+        "((rows, regular, start, stop, quotes, newlines), piece, ...); each piece (uint8 data, int64 meta (n, 3): "
+        "row, line, end); quotes and newlines counted in [begin, end).");
   m.def("_text_cut", &text_cut, py::arg("text"), py::arg("key"), py::arg("parts"),
         "As _csv_cut for header-less CSV text in memory (a DataFrame partition).");
   m.def("_merge_pieces", &merge_pieces, py::arg("pieces"), py::arg("offsets") = std::vector<std::int64_t>{},
-        py::arg("drop") = std::vector<std::int64_t>{},
-        "Pieces joined into one in global row order (row + its piece's offset), without the rows in `drop`.");
+        py::arg("drop") = std::vector<std::int64_t>{}, py::arg("line_offsets") = std::vector<std::int64_t>{},
+        "Pieces joined into one in global row order (row + its piece's offset, line + its line offset), without "
+        "the rows in `drop`.");
   m.def("_piece_base", &piece_base, py::arg("tables"),
         "A CustomerBase loaded from one piece per table through the one row rule (GIL released); rejects are "
         "numbered by global row.");

@@ -305,12 +305,12 @@ def _quoted_base(tmp_path, customers=120, seed=4, stray_quote=False):
 
 
 def _cut_table(table, parts):
-    """A CsvTable's range tasks run in this process: (infos, merged pieces per partition)."""
+    """A CsvTable read as score_run reads it, in this process: (infos, merged pieces per partition)."""
     with dask.config.set(scheduler="sync"):
-        cuts = rdask._dask.compute(*rdask._csv_cuts(table, parts))
-    infos = [c[0] for c in cuts]
-    offsets = np.concatenate([[0], np.cumsum([n for n, _, _, _ in infos])])
-    return infos, [rdask._merged([c[k + 1] for c in cuts], offsets) for k in range(parts)]
+        inputs, offsets = rdask._cut_inputs({table.table: table}, parts)
+        got = inputs[table.table]
+        merged = dask.compute(*[dask.delayed(rdask._merged)(got.piece(k), offsets[table.table]) for k in range(parts)])
+    return got.infos, list(merged)
 
 
 def test_read_csv_cuts_inside_quoted_fields_as_one_range(tmp_path):
@@ -330,7 +330,7 @@ def test_read_csv_cuts_inside_quoted_fields_as_one_range(tmp_path):
     for blocksize in list(range(1, 80)) + [size // 3, size]:
         table = rdask.read_csv(str(tmp_path), blocksize=blocksize)["customers"]
         infos, got = _cut_table(table, 3)
-        assert all(ok for _, ok, _, _ in infos), blocksize
+        assert all(info[1] for info in infos), blocksize
         assert all(a[3] == b[2] for a, b in zip(infos, infos[1:])), blocksize  # ranges meet end to start
         for (d1, m1), (d2, m2) in zip(expected, got):
             assert np.array_equal(d1, d2) and np.array_equal(m1, m2), blocksize
@@ -338,13 +338,14 @@ def test_read_csv_cuts_inside_quoted_fields_as_one_range(tmp_path):
 
 def test_read_csv_stray_quote_flags_the_cut(tmp_path):
     """A '"' inside an unquoted field breaks the quote-parity rule the cuts are placed by: the range
-    holding it says so (score_run then reads that table one range per file)."""
+    holding it says so, and the table is read one range per file instead."""
     _quoted_base(tmp_path, customers=12, stray_quote=True)
     table = rdask.read_csv(str(tmp_path), blocksize=64)["contacts"]
+    with dask.config.set(scheduler="sync"):
+        _, infos = rdask._run_cuts(rdask._csv_cuts(table, 2))
+    assert not all(info[1] for info in infos)
     infos, _ = _cut_table(table, 2)
-    assert not all(ok for _, ok, _, _ in infos)
-    infos, _ = _cut_table(table.whole_files(), 2)
-    assert len(infos) == 1
+    assert len(infos) == 1 and infos[0][1] is False
 
 
 @pytest.mark.parametrize("stray_quote", [False, True], ids=["quoted", "stray_quote"])
@@ -377,7 +378,7 @@ def test_partition_pickles_to_its_pieces(tmp_path):
     for t in ("customers", "contacts", "purchases"):
         infos, merged = _cut_table(tables[t], 2)
         parts.append((tables[t].name, tables[t].header, merged[1]))
-    part = rdask._make_partition([(n, h) for n, h, _ in parts], [[p] for _, _, p in parts], [[0]] * 3)
+    part = rdask._make_partition([(n, h) for n, h, _ in parts], [[p] for _, _, p in parts], [([0], [0])] * 3)
     back = pickle.loads(pickle.dumps(part))
     assert back._base is None and len(pickle.dumps(part)) < 2 * sum(len(p[0]) + p[1].nbytes for _, _, p in parts)
     assert len(back.base) == len(part.base) > 0
