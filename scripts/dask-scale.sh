@@ -2,14 +2,16 @@
 # Scale by simulation, measured like COST (McSherry, Isard & Murray 2015): a generated base scored
 # by the CLI with --threads W (CSV in, scores CSV out; best of two) and on a distributed
 # LocalCluster of W single-threaded worker processes with a hard memory_limit (the shuffled
-# inputs spill to disk) with rapport.dask, its scores written as one CSV per partition; the
+# pieces spill to disk) with rapport.dask (read_csv's byte ranges, score_run, DaskRun.to_csv: one
+# CSV per partition by rapport's own score writer); the
 # ratio of the two walls is what the cluster costs over one competent process on the same cores.
 # Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT] [BLOCKSIZE]
-#        (default: 300000 3 512MiB 3MB; BLOCKSIZE is read_csv's, it sets the partition count:
-#        a partition's rows take about ten times their CSV size as pandas object strings)
+#        (default: 300000 3 512MiB 3MB; BLOCKSIZE is read_csv's byte-range size, it sets the
+#        partition count: a partition holds its rows' CSV bytes plus its CustomerBase)
 # Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH), the CLI (build/tools/cli/
 # rapport, or RAPPORT_CLI) and python3-distributed. Prints customers, partitions, workers, memory
-# limit, the CLI's wall, the Dask wall (prepare / total), their ratio, bytes moved between workers.
+# limit, the CLI's wall, the Dask wall (prepare / total), their ratio, bytes moved between workers
+# and the peak resident memory of the busiest worker process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 customers=${1:-300000}
@@ -59,17 +61,19 @@ def main():
         tables = rdask.read_csv(data, blocksize=blocksize)
         run = rdask.score_run(tables["customers"], tables["contacts"], tables["purchases"], tables["referrals"])
         t_prep = time.time() - t0
-        scores = run.scores.persist()  # scored once, then written and counted
-        scores.to_csv(os.path.join(root, "scores", "part-*.csv"), index=False)
-        scored = int(scores.map_partitions(len).compute().sum())
+        # written by rapport's own score writer, one CSV per partition (the CLI's spelling)
+        scored = run.to_csv(os.path.join(root, "scores"))
         rejected = int(run.rejects.map_partitions(len).compute().sum())
         wall = time.time() - t0
+        peak = client.run(lambda: __import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss)
         moved = sum(client.run(lambda dask_worker: sum(e.get("total", 0) for e in dask_worker.transfer_incoming_log)).values())
+        peak_mib = max(peak.values()) / 1024  # ru_maxrss is in KiB
         print(f"| customers | scored | rejected | CSV MiB | partitions | workers | memory_limit MiB | CLI --threads W wall s "
-              f"| Dask wall s (prepare / total) | Dask / CLI | bytes moved between workers |")
-        print(f"|---|---|---|---|---|---|---|---|---|---|---|")
+              f"| Dask wall s (prepare / total) | Dask / CLI | bytes moved between workers | peak RSS per worker MiB |")
+        print(f"|---|---|---|---|---|---|---|---|---|---|---|---|")
         print(f"| {customers} | {scored} | {rejected} | {csv_bytes / 2**20:.0f} | {run.partitions} | {workers} | {limit / 2**20:.0f} "
-              f"| {cli_wall:.2f} | {t_prep:.1f} / {wall:.1f} | {wall / cli_wall:.1f}x | {moved} ({moved / 2**20:.0f} MiB) |")
+              f"| {cli_wall:.2f} | {t_prep:.1f} / {wall:.1f} | {wall / cli_wall:.1f}x | {moved} ({moved / 2**20:.0f} MiB) "
+              f"| {peak_mib:.0f} |")
         if csv_bytes <= limit:
             print("note: this base is not larger than one worker's memory limit; raise CUSTOMERS")
     finally:

@@ -1,23 +1,30 @@
 """Score a customer base on a Dask cluster: the native core per partition, Python orchestration.
 
-``rapport.dask.score`` takes dask DataFrames with the input columns, partitioned any way at all,
-and returns a dask DataFrame with exactly the columns of :func:`rapport.score`, holding the same
-numbers (the value models' fit may differ in its last digit, at most 1e-12 relative). There is
-no network code here: every transfer is an ordinary dask task dependency, so it runs wherever
-dask runs (a laptop's ``LocalCluster``, ``dask-scheduler`` + ``dask-worker`` on a cluster,
-Kubernetes).
+``rapport.dask.score`` takes the tables of :func:`read_csv` (CSV files cut into byte ranges) or
+dask DataFrames with the input columns, partitioned any way at all, and returns a dask DataFrame
+with exactly the columns of :func:`rapport.score`, holding the same numbers (the value models'
+fit may differ in its last digit, at most 1e-12 relative). There is no network code here: every
+transfer is an ordinary dask task dependency, so it runs wherever dask runs (a laptop's
+``LocalCluster``, ``dask-scheduler`` + ``dask-worker`` on a cluster, Kubernetes).
 
 Stages (what crosses the network in brackets):
 
-1. **Shuffle.** customers, contacts and purchases are tagged with their source position and a
-   hash of ``customer_id``, then shuffled to P customer-hash partitions, so a customer's rows
-   meet in one partition [every row, once]. Inside a partition rows are put back in input order.
-2. **Load.** Each partition becomes a :class:`rapport.CustomerBase` through the one row path
-   (the DataFrame loader: same validation, same rejects). The as-of default is the latest date
-   over the partitions' accepted rows and the accepted referrals [one integer per partition].
-3. **Referral forest, once.** The referral edges and the accepted customers' (id, acquired_on)
-   go to one task, which builds the acquisition forest over the whole graph and cuts its
-   per-customer results into the P partitions [the referral rows + ~30 bytes per customer].
+1. **Read and route, once.** Each byte range of a CSV file is parsed in its own task by
+   rapport's CSV reader (``_rapport._csv_cut``), which splits its records by a hash of
+   ``customer_id`` into P compact pieces: the raw record bytes and int64 (row, line, end) per
+   record. A DataFrame partition is written as CSV text and cut the same way — one pipeline
+   after that. Each partition joins its pieces in input order and loads its
+   :class:`rapport.CustomerBase` once through the one row rule (``_rapport._piece_base``: the
+   CSV loader's validation and rejects, rows numbered by row of the whole input table); the
+   partition object stays on its worker for every later stage and pickles as its pieces
+   [every row once, as raw CSV bytes + 24 bytes].
+2. **Load.** The as-of default is the latest date over the partitions' accepted rows and the
+   accepted referrals [one integer per partition]; each partition's accepted customers' records
+   are kept for the forest.
+3. **Referral forest, once.** The referral edges and every accepted customer's record go to one
+   task, which builds the acquisition forest over the whole graph and cuts its per-customer
+   results into the P partitions [the referral rows + the customer records + ~30 bytes per
+   customer].
 4. **Value models, once.** Each partition's (x, t_x, T) and (x, m) pattern counts are reduced to
    the client [kilobytes: one row per distinct pattern], fitted there by the same C++ fit (which
    itself merges identical rows first), and the parameters go back inside the config. Another
@@ -47,6 +54,7 @@ from __future__ import annotations
 
 import glob as _glob
 import json as _json
+import operator as _operator
 import os as _os
 import warnings as _warnings
 from typing import Any, Dict, List, Optional, Sequence
@@ -61,129 +69,258 @@ from dask import delayed as _delayed
 import rapport as _r
 from rapport import _rapport
 
-__all__ = ["score", "score_run", "rejects", "summary", "read_csv", "DaskRun"]
+__all__ = ["score", "score_run", "rejects", "summary", "read_csv", "CsvTable", "DaskRun"]
 
-_KEY = {"customers": "customer_id", "contacts": "customer_id", "purchases": "customer_id"}
-_HELPERS = ["_part", "_src", "_row"]
+_TABLES = ("customers", "contacts", "purchases", "referrals")
+_KEY = "customer_id"
 _NO_FIT = 4294967295  # fit.min_customers no partition reaches: a model the client did not fit stays unavailable
 _REFERRAL_RESULT_COLUMNS = ["generation", "tree_size", "direct_referrals", "converted_referrals"]
 
 
-# ------------------------------------------------------------------------------------- helpers
+# ----------------------------------------------------------------------------- native reading
 
 
-def _tag(df: _pd.DataFrame, nparts: int, key: Optional[str], partition_info: Optional[dict] = None) -> _pd.DataFrame:
-    """Source partition and row (input order), and the customer-hash partition of each row."""
-    src = partition_info["number"] if partition_info else 0
-    out = df.assign(_src=_np.int64(src), _row=_np.arange(len(df), dtype=_np.int64))
-    if key is not None:
-        h = _pd.util.hash_pandas_object(df[key].astype(str), index=False).to_numpy()
-        out["_part"] = (h % _np.uint64(nparts)).astype(_np.int64)
-    return out
+class CsvTable:
+    """One input table's CSV files cut into byte ranges (what :func:`read_csv` returns).
+
+    Each range is read by one task with rapport's own CSV reader, which splits its records by a
+    hash of ``customer_id`` into compact pieces (the raw record bytes and int64 row numbers).
+
+    Attributes
+    ----------
+    table : str
+        customers, contacts, purchases or referrals.
+    files : list of str
+        The table's files, in input order (their rows numbered one after another).
+    npartitions : int
+        The number of byte ranges.
+    """
+
+    def __init__(self, table: str, files: Sequence[str], blocksize: Optional[int]) -> None:
+        self.table = table
+        self.files = list(files)
+        self._headers = [_rapport._csv_header(f) for f in self.files]
+        first = self._headers[0]
+        if first[0] is None:
+            raise _r.InputError(f"{self.files[0]}: empty file (no header)")
+        for f, h in zip(self.files, self._headers):
+            if h[0] != first[0]:
+                raise _r.InputError(f"{f}: its header differs from {self.files[0]}'s")
+        self.header = first[0]
+        self.columns = list(first[1])
+        self.ranges: List[tuple] = []  # (file index, begin, end)
+        for i, f in enumerate(self.files):
+            start, size = self._headers[i][2], _os.path.getsize(f)
+            step = max(1, blocksize or size - start or 1)
+            self.ranges += [(i, b, min(size, b + step)) for b in range(start, size, step)] or [(i, start, start)]
+        self.npartitions = len(self.ranges)
+
+    @property
+    def name(self) -> str:
+        return self.files[0] if len(self.files) == 1 else f"<{self.table}>"
+
+    def whole_files(self) -> "CsvTable":
+        """The same files, one range each (when a quote breaks the byte-range cuts)."""
+        return CsvTable(self.table, self.files, None)
 
 
-def _in_order(df: Optional[_pd.DataFrame]) -> Optional[_pd.DataFrame]:
-    """Rows back in input order (source partition, row): one int64 key; a frame already in order
-    (the persisted shuffled partitions are put in order once) is returned as it is."""
-    if df is None:
-        return None
-    key = (df["_src"].to_numpy(dtype=_np.int64) << _np.int64(40)) | df["_row"].to_numpy(dtype=_np.int64)
-    if bool((key[1:] >= key[:-1]).all()):
-        plain = isinstance(df.index, _pd.RangeIndex) and df.index.start == 0 and df.index.step == 1
-        return df if plain else df.reset_index(drop=True)
-    return df.take(_np.argsort(key, kind="stable")).reset_index(drop=True)
+def _key_column(columns: Sequence[str], table: str) -> int:
+    """Where customer_id is (any field for referrals, which are not routed)."""
+    if table == "referrals":
+        return 0
+    cols = list(columns)
+    return cols.index(_KEY) if _KEY in cols else len(cols)  # missing: the load names the missing column
 
 
-def _plain(df: Optional[_pd.DataFrame]) -> Optional[_pd.DataFrame]:
-    if df is None:
-        return None
-    return df.drop(columns=[c for c in _HELPERS if c in df.columns])
+def _cut(path: str, begin: int, end: int, quoted: bool, line: int, data_start: int, key: int, parts: int) -> tuple:
+    return _rapport._csv_cut(path, begin, end, quoted, line, data_start, key, parts)
 
 
-def _build(customers, contacts=None, purchases=None, referrals=None) -> Any:
-    """A CustomerBase through the one row path (rejects kept, not warned about per partition)."""
+def _csv_cuts(t: CsvTable, parts: int, quoted: Optional[Sequence[bool]] = None) -> List[Any]:
+    """The range tasks of a CSV table. ``quoted``: the quote parity at each range's start (default
+    even everywhere: right for a file without quotes; the first pass's counts tell where it is
+    not). Lines are numbered from 1 at each range's start (shifted when the pieces are merged)."""
+    key = _key_column(t.columns, t.table)
+    quoted = quoted or [False] * len(t.ranges)
+    return [_delayed(_cut, nout=parts + 1, pure=True)(t.files[i], b, e, bool(q), 1, t._headers[i][2], key, parts)
+            for (i, b, e), q in zip(t.ranges, quoted)]
+
+
+def _range_starts(t: CsvTable, infos: Sequence[tuple]) -> tuple:
+    """Per range, from every range's quote and line-break counts: the quote parity and the
+    physical line at its start."""
+    parity, lines, current, quotes, line = [], [], -1, 0, 0
+    for (i, _, _), info in zip(t.ranges, infos):
+        if i != current:  # a new file: its parity and lines start after its header
+            current, quotes, line = i, 0, t._headers[i][3]
+        parity.append(quotes % 2 == 1)
+        lines.append(line)
+        quotes += info[4]
+        line += info[5]
+    return parity, lines
+
+
+def _frame_cut(df: _pd.DataFrame, key: int, parts: int) -> tuple:
+    """A DataFrame partition as the same compact pieces: written as CSV text, then cut natively."""
+    text = df.to_csv(header=False, index=False, lineterminator="\n").encode("utf-8", "surrogateescape")
+    return _rapport._text_cut(text, key, parts)
+
+
+def _frame_header(frame) -> bytes:
+    return frame._meta.iloc[:0].to_csv(index=False, lineterminator="\n").rstrip("\n").encode("utf-8", "surrogateescape")
+
+
+class _Input:
+    """A table cut into range tasks: its name and header, and per range (rows, regular, …) + pieces."""
+
+    def __init__(self, table: str, source: Any, parts: int) -> None:
+        self.table = table
+        self.parts = parts
+        self.csv = isinstance(source, CsvTable)
+        self.source = source
+        if self.csv:
+            self.name, self.header, self.cuts = source.name, source.header, _csv_cuts(source, parts)
+        else:
+            key = _key_column(source.columns, table)
+            self.name, self.header = f"<{table}>", _frame_header(source)
+            self.cuts = [_delayed(_frame_cut, nout=parts + 1)(p, key, parts) for p in source.to_delayed()]
+
+    def recut_whole_files(self) -> None:
+        self.source = self.source.whole_files()
+        self.cuts = _csv_cuts(self.source, self.parts)
+
+    def piece(self, k: int) -> List[Any]:
+        return [c[k + 1] for c in self.cuts]
+
+
+def _merged(pieces: Sequence[tuple], offsets: tuple) -> tuple:
+    """Pieces of one table from every range joined in row order (``offsets``: each range's first
+    row, and what its lines are shifted by)."""
+    rows, lines = offsets
+    n = len(pieces)
+    return _rapport._merge_pieces(list(pieces), [int(o) for o in rows[:n]], [], [int(o) for o in lines[:n]])
+
+
+class _Partition:
+    """A customer-hash partition: its rows as one compact piece per table (what is pickled when
+    dask moves or spills it) and the CustomerBase loaded from them once, through the one row rule
+    (rebuilt from the pieces after unpickling)."""
+
+    def __init__(self, specs: List[Optional[tuple]]) -> None:
+        self.specs = specs  # per table None or (name, header, data, meta)
+        self._base = None
+
+    @property
+    def base(self):
+        if self._base is None:
+            self._base = _rapport._piece_base(list(self.specs))
+        return self._base
+
+    def rows(self, table: str) -> _np.ndarray:
+        spec = self.specs[_TABLES.index(table)]
+        return _np.empty(0, dtype=_np.int64) if spec is None else spec[3][:, 0]
+
+    def __getstate__(self):
+        return self.specs
+
+    def __setstate__(self, specs):
+        self.specs, self._base = specs, None
+
+
+def _spec(name: str, header: bytes, piece: tuple) -> tuple:
+    return (name, header, piece[0], piece[1])
+
+
+def _make_partition(names: Sequence[Optional[tuple]], pieces: Sequence[Optional[List[tuple]]], offsets) -> _Partition:
+    """Stage 1's receiving end: a partition's pieces from every range joined in row order, loaded."""
+    specs = [None if n is None else _spec(n[0], n[1], _merged(p, o)) for n, p, o in zip(names, pieces, offsets)]
+    part = _Partition(specs + [None])
+    part.base  # loaded once, here, on the worker that keeps it
+    return part
+
+
+try:  # dask's memory accounting sees the pieces' bytes (and about as much again for the base)
+    from dask.sizeof import sizeof as _sizeof
+
+    @_sizeof.register(_Partition)
+    def _partition_size(p: _Partition) -> int:
+        return 64 + sum(2 * (len(s[2]) + s[3].nbytes) for s in p.specs if s is not None)
+except ImportError:  # pragma: no cover
+    pass
+
+
+def _quiet(fn, *args):
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore", _r.RejectedRowsWarning)
-        return _r._resolve(_plain(customers), _plain(contacts), _plain(purchases), _plain(referrals), False)
+        return fn(*args)
 
 
-def _global_rows(rejects: _pd.DataFrame, tables: Dict[str, Optional[_pd.DataFrame]], offsets: Dict[str, Any]) -> _pd.DataFrame:
-    """Rejects renumbered from partition rows to rows of the whole input table."""
-    if rejects.empty:
-        return rejects
-    rows = rejects["row"].to_numpy(dtype=_np.int64).copy()
-    for table, frame in tables.items():
-        mask = (rejects["table"] == table).to_numpy()
-        if frame is None or not mask.any():
+def _rejects(base, lines: Dict[str, Optional[tuple]]) -> _pd.DataFrame:
+    """The base's rejects (rows numbered by row of the whole input table); for CSV input each
+    row's physical line in its file, from the table's piece."""
+    rej = base.rejects_frame()
+    if rej.empty:
+        return rej
+    rej = rej.astype({"line": object})
+    for table, piece in lines.items():
+        mask = (rej["table"] == table).to_numpy()
+        if piece is None or not mask.any():
             continue
-        pos = rows[mask]
-        rows[mask] = offsets[table][frame["_src"].to_numpy()[pos]] + frame["_row"].to_numpy()[pos]
-    out = rejects.copy()
-    out["row"] = rows
-    return out
-
-
-def _split_by(frame: _pd.DataFrame, part: _np.ndarray, nparts: int) -> List[_pd.DataFrame]:
-    order = _np.argsort(part, kind="stable")
-    bounds = _np.searchsorted(part[order], _np.arange(nparts + 1))
-    return [frame.iloc[order[bounds[k]:bounds[k + 1]]].reset_index(drop=True) for k in range(nparts)]
+        meta = piece[1]
+        at = _np.searchsorted(meta[:, 0], rej.loc[mask, "row"].to_numpy(dtype=_np.int64))
+        rej.loc[mask, "line"] = meta[at, 1]
+    return rej
 
 
 # ----------------------------------------------------------------------------- partition tasks
 
 
-def _load_stage(k: int, cu, co, pu, offsets) -> Dict[str, Any]:
-    """Stage 2: validate a partition; its as-of default, accepted customers and rejects."""
-    cu, co, pu = _in_order(cu), _in_order(co), _in_order(pu)
-    base = _build(cu, co, pu)
-    rej = base.rejects_frame()
-    bad = rej.loc[rej["table"] == "customers", "row"].to_numpy(dtype=_np.int64)
-    ok = _np.ones(len(cu), dtype=bool)
-    ok[bad] = False
-    cols = base._columns()["customers"]
-    accepted = _pd.DataFrame(
-        {
-            "customer_id": cols["customer_id"],
-            "acquired_on": cols["acquired_on"].view("datetime64[ns]"),
-            "_src": cu["_src"].to_numpy()[ok],
-            "_row": cu["_row"].to_numpy()[ok],
-            "_part": _np.int64(k),
-        }
-    )
-    counts = {t: (n, int((rej["table"] == t).sum())) for t, n in (("customers", len(cu)), ("contacts", 0 if co is None else len(co)), ("purchases", 0 if pu is None else len(pu)))}
-    return {
-        "as_of_day": base._default_as_of_day,
-        "customers": accepted,
-        "rejects": _global_rows(rej, {"customers": cu, "contacts": co, "purchases": pu}, offsets),
-        "counts": counts,
-    }
+def _load_stage(part: _Partition, csv: Dict[str, bool]) -> Dict[str, Any]:
+    """Stage 2: a partition's as-of default, counts, rejects and accepted customers (their
+    records, rows of the whole input, for the referral forest)."""
+    base = part.base
+    lines = {t: (s[2], s[3]) if s is not None and csv.get(t) else None for t, s in zip(_TABLES, part.specs)}
+    rej = _rejects(base, lines)
+    counts = {t: (len(part.rows(t)), int((rej["table"] == t).sum())) for t in _TABLES[:3]}
+    cu = part.specs[0]
+    bad = _np.sort(rej.loc[rej["table"] == "customers", "row"].to_numpy(dtype=_np.int64))
+    accepted = _rapport._merge_pieces([(cu[2], cu[3])], [], [int(r) for r in bad])
+    return {"as_of_day": base._default_as_of_day, "accepted": accepted, "rejects": rej, "counts": counts}
 
 
-def _referral_frame(parts: Sequence[_pd.DataFrame]) -> Optional[_pd.DataFrame]:
-    if not parts:
-        return None
-    return _pd.concat(list(parts), ignore_index=True)
-
-
-def _referral_stage(ref_parts: Sequence[_pd.DataFrame]) -> Dict[str, Any]:
+def _referral_stage(customers: tuple, referrals: Optional[tuple], csv: bool) -> Dict[str, Any]:
     """Stage 2 for referrals: their rejects and the latest accepted referral date."""
-    refs = _referral_frame(ref_parts)
-    if refs is None:
+    if referrals is None:
         return {"as_of_day": None, "rejects": _r._rejects_frame([]), "counts": {}}
-    empty = _pd.DataFrame({"customer_id": _pd.Series([], dtype=object), "acquired_on": _pd.Series([], dtype="datetime64[ns]")})
-    base = _build(empty, None, None, refs)
-    rej = base.rejects_frame()
-    return {"as_of_day": base._default_as_of_day, "rejects": rej, "counts": {"referrals": (len(refs), len(rej))}}
+    empty = (customers[0], customers[1], b"", _np.empty((0, 3), dtype=_np.int64))
+    base = _quiet(_rapport._piece_base, [empty, None, None, referrals])
+    rej = _rejects(base, {"referrals": (referrals[2], referrals[3]) if csv else None})
+    return {"as_of_day": base._default_as_of_day, "rejects": rej, "counts": {"referrals": (len(referrals[3]), len(rej))}}
 
 
-def _forest_stage(loads: Sequence[Dict[str, Any]], ref_parts: Sequence[_pd.DataFrame], day: int, cfg, nparts: int):
-    """Stage 3: the acquisition forest over every customer and referral, cut into partitions."""
-    customers = _pd.concat([a["customers"] for a in loads], ignore_index=True)
-    customers = customers.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
-    base = _build(customers[["customer_id", "acquired_on"]], None, None, _referral_frame(ref_parts))
-    res = _pd.DataFrame(_rapport._referral_results(base, day, cfg))
-    res.insert(0, "customer_id", customers["customer_id"].to_numpy())
-    return _split_by(res, customers["_part"].to_numpy(), nparts)
+def _forest_base(customers: tuple, accepted: Sequence[tuple], referrals: Optional[tuple]):
+    """Every accepted customer (in input order) with every referral edge: the forest's input."""
+    merged = _rapport._merge_pieces(list(accepted))
+    return merged, _quiet(_rapport._piece_base, [_spec(customers[0], customers[1], merged), None, None, referrals])
+
+
+def _forest_stage(customers: tuple, loads: Sequence[Dict[str, Any]], referrals: Optional[tuple], day: int, cfg, nparts: int):
+    """Stage 3: the acquisition forest over every customer and referral, cut into partitions
+    (each partition's results in its accepted customers' input order)."""
+    accepted = [a["accepted"] for a in loads]
+    merged, base = _forest_base(customers, accepted, referrals)
+    res = _rapport._referral_results(base, day, cfg)
+    rows = merged[1][:, 0]
+    owner = _np.empty(len(rows), dtype=_np.int64)
+    at = _np.searchsorted(rows, _np.concatenate([a[1][:, 0] for a in accepted]))
+    owner[at] = _np.repeat(_np.arange(nparts), [len(a[1]) for a in accepted])
+    out = []
+    for k in range(nparts):
+        take = _np.flatnonzero(owner == k)
+        given = {c: _np.asarray(v)[take] for c, v in res.items() if c != "root_id"}
+        given["root_id"] = list(_np.asarray(res["root_id"])[take])
+        out.append(given)
+    return out
 
 
 def _no_referrals(n: int) -> Dict[str, Any]:
@@ -203,13 +340,17 @@ def _bare_config(cfg_json: str):
     return cfg
 
 
-def _pattern_stage(cu, co, pu, day: int, cfg_json: str, span: Optional[tuple] = None) -> Dict[str, Any]:
+def _bare_run(part: _Partition, day: int, cfg_json: str):
+    base = part.base
+    return _rapport._score_partition(base, day, _bare_config(cfg_json), _no_referrals(len(base)))
+
+
+def _pattern_stage(part: _Partition, day: int, cfg_json: str, span: Optional[tuple] = None) -> Dict[str, Any]:
     """Stage 4: a partition's value-model inputs (no referrals needed): BG/NBD's and Gamma-Gamma's
     pattern counts, and for another purchase model its span (``auto``'s holdout is planned from
     it) or, given the whole base's ``span``, its merged inputs (``_rapport`` bytes)."""
     cfg = _r.ScoringConfig.from_json(cfg_json)
-    base = _build(_in_order(cu), _in_order(co), _in_order(pu))
-    run = _rapport._score_partition(base, day, _bare_config(cfg_json), _no_referrals(len(base)))
+    run = _bare_run(part, day, cfg_json)
     out: Dict[str, Any] = {"span": run.value_span()}
     if span is not None:
         out["inputs"] = run.value_inputs(cfg, span)
@@ -222,13 +363,10 @@ def _pattern_stage(cu, co, pu, day: int, cfg_json: str, span: Optional[tuple] = 
     return out
 
 
-def _inputs_stage(cu, co, pu, day: int, cfg_json: str, span: tuple) -> bytes:
+def _inputs_stage(part: _Partition, day: int, cfg_json: str, span: tuple) -> bytes:
     """Stage 4 for ``auto`` once the whole base's span is known: the partition's merged inputs
     (the candidates' calibration rows at the holdout cut, holdout repeat purchases, full inputs)."""
-    cfg = _r.ScoringConfig.from_json(cfg_json)
-    base = _build(_in_order(cu), _in_order(co), _in_order(pu))
-    run = _rapport._score_partition(base, day, _bare_config(cfg_json), _no_referrals(len(base)))
-    return run.value_inputs(cfg, span)
+    return _bare_run(part, day, cfg_json).value_inputs(_r.ScoringConfig.from_json(cfg_json), span)
 
 
 def _whole_span(spans: Sequence[tuple]) -> tuple:
@@ -239,31 +377,38 @@ def _whole_span(spans: Sequence[tuple]) -> tuple:
 _NO_SPAN = (False, 2**31 - 1, -(2**31))
 
 
-def _partition_run(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str) -> tuple:
-    """A partition's (base, score run) by the one score path with given referrals and parameters."""
-    cfg = _r.ScoringConfig.from_json(cfg_json)
-    base = _build(_in_order(cu), _in_order(co), _in_order(pu))
-    ids = _pd.Index(base._columns()["customers"]["customer_id"])
-    refs = refs.set_index("customer_id").reindex(ids)
-    given = {c: refs[c].to_numpy(dtype=_np.uint32) for c in _REFERRAL_RESULT_COLUMNS}
-    given.update(katz=refs["katz"].to_numpy(dtype=float), track_record_weight=refs["track_record_weight"].to_numpy(dtype=float),
-                 root_id=list(refs["root_id"]))
-    return base, _rapport._score_partition(base, day, cfg, given)
+def _partition_run(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str):
+    """A partition's score run by the one score path with given referrals and parameters."""
+    return _rapport._score_partition(part.base, day, _r.ScoringConfig.from_json(cfg_json), given)
 
 
-def _score_stage(cu, co, pu, refs: _pd.DataFrame, day: int, cfg_json: str, draws: Optional[dict] = None) -> _pd.DataFrame:
+def _score_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict] = None) -> _pd.DataFrame:
     """Stage 5: a partition scored by the one score path with given referrals and parameters; with
     ``draws`` (the intervals' parameter draws, made once on the client) its interval columns."""
-    _, run = _partition_run(cu, co, pu, refs, day, cfg_json)
+    run = _partition_run(part, given, day, cfg_json)
     if draws is not None:
         run.fill_intervals(draws)
     return _pd.DataFrame(dict(run.take_columns()), copy=False)
 
 
-def _interval_stage(cu, co, pu, day: int, cfg_json: str) -> dict:
+def _upserve_scores(df: _pd.DataFrame) -> _np.ndarray:
+    return df["upserve_score"].to_numpy(dtype=float)
+
+
+def _write_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict],
+                 upserve_score: _np.ndarray, path: str) -> int:
+    """A partition's scores written by rapport's score writer, with the global up-serve ranks."""
+    run = _partition_run(part, given, day, cfg_json)
+    if draws is not None:
+        run.fill_intervals(draws)
+    run.write_csv(path, upserve_score)
+    return run.size
+
+
+def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
     """Stage 4c (intervals on): a partition's interval patterns under the model it scores with
     (each scored customer's purchase and spend inputs; no referrals needed)."""
-    base = _build(_in_order(cu), _in_order(co), _in_order(pu))
+    base = part.base
     return _rapport._score_partition(base, day, _r.ScoringConfig.from_json(cfg_json), _no_referrals(len(base))).interval_patterns()
 
 
@@ -380,30 +525,61 @@ class DaskRun:
         self.counts = counts
         self.partitions = partitions
 
+    def to_csv(self, directory: str) -> int:
+        """Writes the scores as one CSV file per partition (``part-00000.csv``, …) in `directory`.
 
-def _shuffled(frame, table: str, nparts: int):
-    """Rows moved to partition ``_part`` (their customer hash mod P): every partition gets its
-    share of the customers (shuffling on the column instead would hash the partition numbers
-    again and leave about a third of the partitions empty)."""
-    if frame is None:
-        return None
-    tagged = frame.map_partitions(_tag, nparts, _KEY[table])
-    try:
-        from dask.dataframe.shuffle import rearrange_by_column
-    except ImportError:  # a dask without it: hash the column (uneven, still correct)
-        moved = tagged.shuffle("_part", npartitions=nparts)
-    else:
-        moved = rearrange_by_column(tagged, "_part", npartitions=nparts, ignore_index=True)
-    # put in input order once, before they are persisted: every later stage reads them as they are
-    return moved.map_partitions(_in_order)
+        Each partition's task writes its file with rapport's own score writer (the spelling of
+        ``rapport score --out``, each file atomically), from the partition's CustomerBase kept on
+        its worker, with the global up-serve ranks. Returns the number of rows written.
+        """
+        _os.makedirs(directory, exist_ok=True)
+        i = self._inputs
+        ranks = [_delayed(_upserve_scores)(d) for d in self.scores.to_delayed()]
+        tasks = [_delayed(_write_stage)(i["parts"][k], i["forest"][k], i["day"], i["run_json"], i["draws"], ranks[k],
+                                        _os.path.join(directory, f"part-{k:05d}.csv"))
+                 for k in range(self.partitions)]
+        return int(sum(_dask.compute(*tasks)))
 
 
-def _parts(frame, nparts: int) -> List[Any]:
-    return [None] * nparts if frame is None else frame.to_delayed()
+def _run_cuts(cuts: Sequence[Any]) -> tuple:
+    """Range tasks persisted on the workers, and their (rows, regular, start, stop, quotes, lines)."""
+    persisted = list(_dask.persist(*cuts))
+    return persisted, list(_dask.compute(*[p[0] for p in persisted]))
 
 
-def _offsets(lengths) -> _np.ndarray:
-    return _np.concatenate([[0], _np.cumsum(_np.asarray(lengths, dtype=_np.int64))])
+def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
+    """Stage 1: every table's range tasks run (persisted on the workers) in one pass assuming even
+    quote parity at every cut; a range the counts show starting inside quotes is cut again. The
+    row counts give each range's first global row, the line-break counts its first line. A CSV
+    table whose cuts met a quote the cut rule cannot place (a stray '"' inside an unquoted
+    field) is read again one range per file."""
+    inputs = {t: _Input(t, f, 1 if t == "referrals" else nparts) for t, f in tables.items() if f is not None}
+    while True:
+        flat = [c for i in inputs.values() for c in i.cuts]
+        persisted, infos = _run_cuts(flat)
+        at = 0
+        for i in inputs.values():
+            i.cuts, i.infos = persisted[at:at + len(i.cuts)], infos[at:at + len(i.cuts)]
+            at += len(i.cuts)
+            i.line_offsets = [0] * len(i.cuts)
+            if not i.csv:
+                continue
+            parity, lines = _range_starts(i.source, i.infos)
+            i.line_offsets = [line - 1 for line in lines]
+            wrong = [r for r, q in enumerate(parity) if q]
+            if wrong:  # cut again, now knowing they start inside quotes
+                again, again_infos = _run_cuts([c for r, c in enumerate(_csv_cuts(i.source, i.parts, parity)) if r in wrong])
+                for r, c, info in zip(wrong, again, again_infos):
+                    i.cuts[r], i.infos[r] = c, info
+        broken = [i for i in inputs.values() if i.csv and i.source.npartitions > len(i.source.files)
+                  and not all(info[1] for info in i.infos)]
+        if not broken:
+            break
+        for i in broken:
+            i.recut_whole_files()
+    offsets = {t: (_np.concatenate([[0], _np.cumsum([info[0] for info in i.infos])]).astype(_np.int64), i.line_offsets)
+               for t, i in inputs.items()}
+    return inputs, offsets
 
 
 def _fit(kind: str, patterns: List[Dict[str, _pd.DataFrame]], cfg) -> Dict[str, Any]:
@@ -471,52 +647,62 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
 
     Parameters
     ----------
-    customers, contacts, purchases, referrals : dask.dataframe.DataFrame
-        The input tables with the CSV columns, partitioned any way (contacts, purchases and
-        referrals may be None).
+    customers, contacts, purchases, referrals : CsvTable or dask.dataframe.DataFrame
+        The input tables: :func:`read_csv`'s byte-range tables, or dask DataFrames with the CSV
+        columns partitioned any way (each partition written as CSV text and read by the same
+        reader: values are taken in their CSV spelling). contacts, purchases and referrals may
+        be None.
     as_of : date-like, optional
         The as-of date; default the latest date among the accepted rows (a global reduction).
     config : ScoringConfig, dict or JSON text, optional
         As for :func:`rapport.score`.
     npartitions : int, optional
-        Customer-hash partitions (default: the most partitions of any input table): a positive
+        Customer-hash partitions (default: the most ranges or partitions of any input table): a positive
         whole number; anything else raises ValueError (TypeError when it is not a number).
 
     Returns
     -------
     DaskRun
         The ``scores`` and ``rejects`` frames and the run's as-of date, models and counts. This
-        call computes (persists on the workers) the shuffled inputs, the loads, the pattern
-        counts and — when value at stake is known — the partition scores, whose up-serve values
-        the global ranking needs; the ranking and the rejects stay lazy.
+        call computes (persists on the workers) the range reads, the partitions (each with its
+        CustomerBase), the loads, the referral forest, the pattern counts and — when value at
+        stake is known — the partition scores, whose up-serve values the global ranking needs;
+        the ranking and the rejects stay lazy.
     """
     cfg = _r._config(config, None)
     # another purchase model than BG/NBD by its own fit: merged inputs gathered, fitted once in C++
     other_model = cfg.value_model != "bgnbd" or (cfg.penalizer > 0 and cfg.bgnbd is None)
     day = _r._day(as_of, "as_of")
-    tables = {"customers": customers, "contacts": contacts, "purchases": purchases}
+    tables = {"customers": customers, "contacts": contacts, "purchases": purchases, "referrals": referrals}
     nparts = (_partition_count(npartitions) if npartitions is not None
               else max(f.npartitions for f in (customers, contacts, purchases) if f is not None))
-    shuffled = {t: _shuffled(f, t, nparts) for t, f in tables.items()}
-    lengths = {t: f.map_partitions(len) for t, f in tables.items() if f is not None}
-    ref_tagged = None if referrals is None else referrals.map_partitions(_tag, 1, None)
-    live = [x for x in list(shuffled.values()) + list(lengths.values()) + [ref_tagged] if x is not None]
-    persisted = iter(_dask.persist(*live))
-    shuffled = {t: (None if f is None else next(persisted)) for t, f in shuffled.items()}
-    lengths = {t: next(persisted) for t in lengths}
-    ref_tagged = None if ref_tagged is None else next(persisted)
-
-    offsets = {t: _offsets(v) for t, v in zip(lengths, _dask.compute(*lengths.values()))}
-    cu, co, pu = (_parts(shuffled[t], nparts) for t in ("customers", "contacts", "purchases"))
-    ref_parts = [] if ref_tagged is None else ref_tagged.to_delayed()
-    loads = _dask.persist(*[_delayed(_load_stage)(k, cu[k], co[k], pu[k], offsets) for k in range(nparts)])
-    ref_load = _delayed(_referral_stage)(ref_parts)
+    # stage 1: native range reads, split by customer hash into compact pieces; each partition
+    # joins its pieces and loads its CustomerBase once, kept on its worker for every stage
+    inputs, offsets = _cut_inputs(tables, nparts)
+    routed = [inputs.get(t) for t in _TABLES[:3]]
+    names = [None if i is None else (i.name, i.header) for i in routed]
+    parts = _dask.persist(*[
+        _delayed(_make_partition)(names, [None if i is None else i.piece(k) for i in routed],
+                                  [None if i is None else offsets[i.table] for i in routed])
+        for k in range(nparts)])
+    ref = inputs.get("referrals")
+    ref_piece = (None if ref is None else
+                 _delayed(lambda p, o, n, h: _spec(n, h, _merged(p, o)))(ref.piece(0), offsets["referrals"], ref.name, ref.header))
+    cu_name = names[0]
+    csv = {t: i.csv for t, i in inputs.items()}
+    loads = _dask.persist(*[_delayed(_load_stage)(p, csv) for p in parts])
+    ref_piece, ref_load = _dask.persist(ref_piece, _delayed(_referral_stage)(cu_name, ref_piece, csv.get("referrals", False)))
+    # the range pieces are needed only until the partitions are built: the scheduler keeps them for
+    # their pending dependents and frees them after, so the input is held once, not twice
+    inputs = routed = ref = None
     small = _dask.compute([_delayed(lambda a: (a["as_of_day"], a["counts"]))(a) for a in loads] + [
         _delayed(lambda a: (a["as_of_day"], a["counts"]))(ref_load)])[0]
     days = [d for d, _ in small if d is not None]
     counts: Dict[str, List[int]] = {}
     for _, c in small:
         for t, (n, bad) in c.items():
+            if tables[t] is None:
+                continue
             acc = counts.setdefault(t, [0, 0])
             acc[0] += n
             acc[1] += bad
@@ -525,20 +711,21 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
             raise _r.InputError("empty customer base: nothing to score and no as-of date")
         day = max(days)
 
-    forest = _delayed(_forest_stage, nout=nparts)(list(loads), ref_parts, day, cfg, nparts)
+    # computed once and kept (score, summary and write all take a partition's results)
+    whole_forest = _delayed(_forest_stage)(cu_name, list(loads), ref_piece, day, cfg, nparts)
+    forest = list(_dask.persist(*[_delayed(_operator.getitem)(whole_forest, k) for k in range(nparts)]))
     cfg_json = cfg.to_json()
     # stage 4: for auto the holdout is cut at the whole base's span, so its inputs take a second pass
     planned = cfg.value_model == "auto"
     first_span = None if (planned or not other_model) else _NO_SPAN
-    patterns = list(_dask.compute(*[_delayed(_pattern_stage)(cu[k], co[k], pu[k], day, cfg_json, first_span)
-                                    for k in range(nparts)]))
+    patterns = list(_dask.compute(*[_delayed(_pattern_stage)(p, day, cfg_json, first_span) for p in parts]))
     gamma_gamma = _fit("gamma_gamma", patterns, cfg)
     value_fit = None
     if other_model:
         span = _whole_span([p["span"] for p in patterns]) if planned else _NO_SPAN
-        parts = (list(_dask.compute(*[_delayed(_inputs_stage)(cu[k], co[k], pu[k], day, cfg_json, span)
-                                      for k in range(nparts)])) if planned else [p["inputs"] for p in patterns])
-        value_fit = _rapport._fit_purchase_model(cfg, span, parts)
+        value_parts = (list(_dask.compute(*[_delayed(_inputs_stage)(p, day, cfg_json, span) for p in parts]))
+                       if planned else [p["inputs"] for p in patterns])
+        value_fit = _rapport._fit_purchase_model(cfg, span, value_parts)
     if value_fit is None or value_fit.own_bgnbd_fit:
         bgnbd = _fit("bgnbd", patterns, cfg)
         if value_fit is not None:
@@ -551,10 +738,9 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     if cfg.intervals > 0 and not purchase_error:
         # step (a) of the intervals once on the client from every partition's patterns, as one process
         # draws them from its whole base's; step (b) in each partition's score task
-        interval_parts = list(_dask.compute(*[_delayed(_interval_stage)(cu[k], co[k], pu[k], day, run_json)
-                                        for k in range(nparts)]))
+        interval_parts = list(_dask.compute(*[_delayed(_interval_stage)(p, day, run_json) for p in parts]))
         draws = _rapport._interval_draws(interval_parts, cfg, not gamma_gamma["error"])
-    scored = [_delayed(_score_stage)(cu[k], co[k], pu[k], forest[k], day, run_json, draws) for k in range(nparts)]
+    scored = [_delayed(_score_stage)(parts[k], forest[k], day, run_json, draws) for k in range(nparts)]
     if not (purchase_error or gamma_gamma["error"]):
         scored = list(_dask.persist(*scored))
         scored = _rank(scored, nparts)
@@ -563,10 +749,10 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     rej_meta = _r._rejects_frame([])
     rej_parts = [_delayed(lambda a: a["rejects"])(a) for a in loads] + [_delayed(lambda a: a["rejects"])(ref_load)]
     rejects_df = _dd.from_delayed(rej_parts, meta=rej_meta, verify_meta=False)
-    inputs = {"cu": cu, "co": co, "pu": pu, "forest": forest, "loads": loads, "ref_parts": ref_parts, "day": day,
-              "run_json": run_json, "cfg": cfg, "offsets": offsets, "value_fit": value_fit}
+    state = {"parts": parts, "forest": forest, "loads": loads, "customers": cu_name, "referrals": ref_piece, "day": day,
+             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws}
     return DaskRun(scores, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts,
-                   inputs, None if value_fit is None else value_fit.model)
+                   state, None if value_fit is None else value_fit.model)
 
 
 _INTERVAL_COLUMNS = ("p_alive_lo", "p_alive_hi", "expected_purchases_lo", "expected_purchases_hi", "expected_value_lo",
@@ -598,26 +784,22 @@ def rejects(customers, contacts=None, purchases=None, referrals=None, *, npartit
 # ------------------------------------------------------------------------------------- summary
 
 
-def _summary_stage(cu, co, pu, refs: _pd.DataFrame, accepted: _pd.DataFrame, day: int, cfg_json: str,
-                   customer_offsets: _np.ndarray) -> bytes:
+def _summary_stage(part: _Partition, given: Dict[str, Any], load: Dict[str, Any], day: int, cfg_json: str) -> bytes:
     """A partition's part of the summary (``rapport::summary_partial``): its counts and exact sums,
     and per scored customer its row of the whole input, segment, loyalty given and expected value."""
-    base, run = _partition_run(cu, co, pu, refs, day, cfg_json)
-    # the partition's base holds its accepted customers in order; those acquired by the as-of are scored
-    acquired = accepted["acquired_on"].to_numpy().astype("datetime64[D]").astype(_np.int64)
+    run = _partition_run(part, given, day, cfg_json)
+    # the partition's base holds its accepted customers in input order; those acquired by the as-of are scored
+    acquired = part.base._columns()["customers"]["acquired_on"].view("datetime64[ns]").astype("datetime64[D]").astype(_np.int64)
     scored = acquired <= day
     if int(scored.sum()) != run.size:
         raise RuntimeError("rapport.dask: a partition's scored customers differ from its accepted ones")
-    order = customer_offsets[accepted["_src"].to_numpy()[scored]] + accepted["_row"].to_numpy()[scored]
-    return run.summary_partial(order.astype(_np.uint64))
+    return run.summary_partial(load["accepted"][1][:, 0][scored].astype(_np.uint64))
 
 
-def _forest_summary(loads: Sequence[Dict[str, Any]], ref_parts: Sequence[_pd.DataFrame], day: int, cfg_json: str) -> bytes:
+def _forest_summary(customers: tuple, loads: Sequence[Dict[str, Any]], referrals: Optional[tuple], day: int, cfg_json: str) -> bytes:
     """The referral figures' part of the summary and the referral rows' counts and rejects, from one
     task over every accepted customer and referral (the inputs of the forest of stage 3)."""
-    customers = _pd.concat([a["customers"] for a in loads], ignore_index=True)
-    customers = customers.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
-    base = _build(customers[["customer_id", "acquired_on"]], None, None, _referral_frame(ref_parts))
+    _, base = _forest_base(customers, [a["accepted"] for a in loads], referrals)
     cfg = _r.ScoringConfig.from_json(cfg_json)
     cfg.bgnbd = cfg.gamma_gamma = None
     cfg.fit = {"min_customers": _NO_FIT}
@@ -636,33 +818,56 @@ def summary(run: DaskRun) -> Dict[str, Any]:
     computed here.
     """
     i = run._inputs
-    stages = [_delayed(_summary_stage)(i["cu"][k], i["co"][k], i["pu"][k], i["forest"][k],
-                                       _delayed(lambda a: a["customers"])(i["loads"][k]), i["day"], i["run_json"],
-                                       i["offsets"]["customers"])
+    stages = [_delayed(_summary_stage)(i["parts"][k], i["forest"][k], i["loads"][k], i["day"], i["run_json"])
               for k in range(run.partitions)]
-    referrals = _delayed(_forest_summary)(list(i["loads"]), i["ref_parts"], i["day"], i["cfg"].to_json())
+    referrals = _delayed(_forest_summary)(i["customers"], list(i["loads"]), i["referrals"], i["day"], i["cfg"].to_json())
     parts, ref = _dask.compute(list(stages), referrals)
     return _json.loads(_rapport._finish_summary(list(parts) + [ref], run.bgnbd, run.gamma_gamma, i["cfg"], i["value_fit"]))
 
 
-def read_csv(path: str, blocksize: Any = "64MB") -> Dict[str, Any]:
-    """The input tables of a directory (or a glob of directories) as dask DataFrames.
+def _bytes(blocksize: Any) -> Optional[int]:
+    """A block size in bytes: an int, a size such as "64MB" or "64MiB", or None (one range per file)."""
+    if blocksize is None or isinstance(blocksize, (int, _np.integer)) and not isinstance(blocksize, bool):
+        if blocksize is not None and blocksize < 1:
+            raise ValueError(f"blocksize must be positive, not {blocksize!r}")
+        return None if blocksize is None else int(blocksize)
+    if isinstance(blocksize, str):
+        from dask.utils import parse_bytes
 
-    Every field is read as text exactly as written (no NA guessing), so validation is the same
-    as for the CSV loader's. Quoted fields holding newlines need ``blocksize=None`` (one
-    partition per file).
+        return _bytes(parse_bytes(blocksize))
+    raise TypeError(f"blocksize must be a number of bytes, a size string or None, not {blocksize!r}")
+
+
+def read_csv(path: str, blocksize: Any = "64MB") -> Dict[str, Optional[CsvTable]]:
+    """The input tables of a directory (or a glob of directories), cut into byte ranges.
+
+    Nothing is read here but the headers: each range is parsed later, in its own task, by
+    rapport's CSV reader (the same field and row rules as :func:`rapport.load_dir`). Cuts fall on
+    record boundaries, also inside quoted fields holding line breaks (found by the parity of the
+    quotes before the cut); a quote the parity cannot place (a stray ``"`` inside an unquoted
+    field) makes that table read one range per file, with the same result. Several directories
+    give each table's rows one after another, in sorted directory order.
+
+    Parameters
+    ----------
+    path : str
+        A directory holding customers.csv (and contacts.csv, purchases.csv, referrals.csv), or a
+        glob matching several.
+    blocksize : int, str or None
+        Bytes per range (``"64MB"``; None: one range per file).
 
     Returns
     -------
     dict
-        ``{'customers', 'contacts', 'purchases', 'referrals'}``; a table without files is None.
+        ``{'customers', 'contacts', 'purchases', 'referrals'}`` of :class:`CsvTable`; a table
+        without files is None.
     """
+    size = _bytes(blocksize)
     dirs = sorted(_glob.glob(path)) if any(ch in path for ch in "*?[") else [path]
-    out: Dict[str, Any] = {}
-    for table in ("customers", "contacts", "purchases", "referrals"):
+    out: Dict[str, Optional[CsvTable]] = {}
+    for table in _TABLES:
         files = [f for d in dirs for f in [_os.path.join(d, table + ".csv")] if _os.path.exists(f)]
-        out[table] = (_dd.read_csv(files, dtype=str, keep_default_na=False, na_filter=False, blocksize=blocksize)
-                      if files else None)
+        out[table] = CsvTable(table, files, size) if files else None
     if out["customers"] is None:
         raise _r.InputError(f"{path}: no customers.csv")
     return out

@@ -12,6 +12,9 @@ void init_db(py::module_& m);
 namespace rapport_py {
 void init_validate(py::module_& m);
 }  // namespace rapport_py
+namespace rapport_py {
+void init_dask(py::module_& m);
+}  // namespace rapport_py
 
 PYBIND11_MODULE(_rapport, m) {
   m.doc() = "Compiled core of the rapport package (use `import rapport`).";
@@ -39,4 +42,5 @@ PYBIND11_MODULE(_rapport, m) {
   rapport_py::init_report(m);
   rapport_py::init_db(m);
   rapport_py::init_validate(m);
+  rapport_py::init_dask(m);
 }

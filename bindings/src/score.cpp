@@ -709,6 +709,23 @@ threads : int
       .def("fill_intervals", &fill_intervals, py::arg("draws"),
            "Step (b): the run's six interval columns under `draws` (a dict from _interval_draws), in place.")
       .def("take_columns", &take_columns)
+      .def(
+          "write_csv",
+          [](ScoreRun& r, const std::string& path, const std::optional<F64>& upserve_score) {
+            r.check();
+            auto& s = r.result.scores.upserve_score;
+            if (upserve_score) {
+              if (static_cast<std::size_t>(upserve_score->size()) != s.size())
+                throw rapport::UsageError("write_csv: upserve_score has " + std::to_string(upserve_score->size()) +
+                                          " entries for " + std::to_string(s.size()) + " scored customers");
+              std::copy(upserve_score->data(), upserve_score->data() + upserve_score->size(), s.begin());
+            }
+            py::gil_scoped_release release;
+            rapport::write_scores_csv(path, r.base->base, r.result, 1, r.root_id);
+          },
+          py::arg("path"), py::arg("upserve_score") = py::none(),
+          "Writes the scores CSV (rapport::write_scores_csv, one thread, GIL released); `upserve_score` "
+          "replaces the run's own (a distributed run's global ranks).")
       .def("value_span", &value_span, "(any ended_on, first, last purchase day) of the scored customers.")
       .def("value_inputs", &value_inputs, py::arg("config"), py::arg("span"),
            "The purchase-model inputs of the scored customers, merged, as bytes (GIL released).")

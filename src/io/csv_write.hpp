@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -64,7 +65,8 @@ inline void append_uint(std::string& out, std::uint64_t v) {
 
 /// Appends row `r` of a scoring run as one line of the scores CSV (score_columns() order, line
 /// ending included): the single spelling of a score row, for the CSV writer and the database
-/// write-back alike. Defined in writers.cpp.
-RAPPORT_API void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r);
+/// write-back alike; `root_ids` as for write_scores_csv. Defined in writers.cpp.
+RAPPORT_API void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r,
+                                  std::span<const std::string> root_ids = {});
 
 }  // namespace rapport::detail

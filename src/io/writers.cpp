@@ -157,7 +157,8 @@ private:
 };
 }  // namespace
 
-void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r) {
+void format_score_row(std::string& out, const CustomerBase& base, const ScoreResult& res, std::size_t r,
+                      std::span<const std::string> root_ids) {
   const Scores& s = res.scores;
   const auto& f = res.forest;
   const auto c = s.customer[r];
@@ -179,7 +180,7 @@ void format_score_row(std::string& out, const CustomerBase& base, const ScoreRes
   row.count(f.converted_referrals[c]);
   row.count(f.generation[c]);
   row.word(",");
-  row.field(base.person(f.root[c]));
+  row.field(root_ids.empty() ? base.person(f.root[c]) : std::string_view(root_ids[c]));
   row.count(f.tree_size[c]);
   row.number(f.katz[c]);
   if (const ValueIntervals& iv = s.intervals; !iv.p_alive_lo.empty()) {
@@ -210,8 +211,13 @@ std::string scores_header(std::string_view prefix, bool intervals) {
 }
 }  // namespace
 
-ScoresCsvWriter::ScoresCsvWriter(const std::string& path, const CustomerBase& base, unsigned threads, bool with_as_of)
-    : file_(std::make_unique<detail::OutputFile>(path)), base_(base), threads_(threads), with_as_of_(with_as_of) {}
+ScoresCsvWriter::ScoresCsvWriter(const std::string& path, const CustomerBase& base, unsigned threads, bool with_as_of,
+                                 std::span<const std::string> root_ids)
+    : file_(std::make_unique<detail::OutputFile>(path)),
+      base_(base),
+      threads_(threads),
+      with_as_of_(with_as_of),
+      root_ids_(root_ids) {}
 
 ScoresCsvWriter::~ScoresCsvWriter() = default;
 
@@ -222,7 +228,7 @@ void ScoresCsvWriter::rows(const ScoreResult& batch, std::size_t /*first*/) {
   const std::string prefix = with_as_of_ ? format_date(batch.as_of) + "," : std::string();
   detail::write_rows_parallel(*file_, batch.scores.size(), threads_, [&](std::string& out, std::size_t r) {
     out += prefix;
-    detail::format_score_row(out, base_, batch, r);
+    detail::format_score_row(out, base_, batch, r, root_ids_);
   });
 }
 
@@ -232,8 +238,9 @@ void ScoresCsvWriter::commit() {
   file_->commit();
 }
 
-void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads) {
-  ScoresCsvWriter writer(path, base, threads);
+void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& res, unsigned threads,
+                      std::span<const std::string> root_ids) {
+  ScoresCsvWriter writer(path, base, threads, false, root_ids);
   if (res.scores.size() > 0) writer.rows(res, 0);
   writer.commit();
 }

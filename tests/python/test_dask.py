@@ -4,12 +4,16 @@ The cluster has three worker processes (one thread each), so partitions really a
 other processes and every stage's data crosses process boundaries as it would on a cluster.
 """
 
+import pickle
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import rapport
 
+dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 import rapport.dask as rdask  # noqa: E402  (needs dask)
@@ -279,16 +283,107 @@ def test_dask_auto_chooses_as_one_machine(client, tmp_path, opportunity_days):
 
 
 
-def test_in_order_puts_rows_back_in_input_order():
-    """Rows tagged (source partition, row) come back in input order; a frame already in order is
-    handed back as it is (no copy)."""
-    # source partition 1 row 0 must follow partition 0 row 2; row numbers restart per partition
-    df = pd.DataFrame({"v": ["c", "a", "d", "b"], "_src": [0, 0, 1, 0], "_row": [2, 0, 0, 1]}, index=[7, 3, 1, 0])
-    out = rdask._in_order(df)
-    assert list(out["v"]) == ["a", "b", "c", "d"] and list(out.index) == [0, 1, 2, 3]
-    assert rdask._in_order(out) is out
-    assert rdask._in_order(None) is None
-    assert len(rdask._in_order(df.iloc[:0])) == 0
+def _quoted_base(tmp_path, customers=120, seed=4, stray_quote=False):
+    """A generated base rewritten with quoted fields: segments holding commas, doubled quotes and
+    line breaks (a record over several physical lines), quoted customer ids in contacts, a bad
+    row; with ``stray_quote`` a '"' inside an unquoted contacts field."""
+    rapport.generate_csv(tmp_path, customers, seed=seed)
+    cu = (tmp_path / "customers.csv").read_text().splitlines()
+    out = [cu[0]]
+    for k, line in enumerate(cu[1:]):
+        cid, day, seg = line.split(",")
+        if k % 3 == 0:
+            seg = '"%s,\nline ""two""\n"' % seg  # 3 physical lines, a comma and doubled quotes
+        out.append(f"{cid},{day},{seg}")
+    out.insert(5, "C-bad,2020-02-30,retail")  # rejected: no such date
+    (tmp_path / "customers.csv").write_text("\n".join(out) + "\n")
+    co = (tmp_path / "contacts.csv").read_text().splitlines()
+    co = [co[0]] + ['"%s"%s' % (r.split(",", 1)[0], r[r.index(","):]) if k % 4 == 0 else r for k, r in enumerate(co[1:])]
+    if stray_quote:
+        co[7] = co[7].replace("T", 'T"', 1)  # a quote inside an unquoted field: read literally (and rejected)
+    (tmp_path / "contacts.csv").write_text("\n".join(co) + "\n")
+
+
+def _cut_table(table, parts):
+    """A CsvTable read as score_run reads it, in this process: (infos, merged pieces per partition)."""
+    with dask.config.set(scheduler="sync"):
+        inputs, offsets = rdask._cut_inputs({table.table: table}, parts)
+        got = inputs[table.table]
+        merged = dask.compute(*[dask.delayed(rdask._merged)(got.piece(k), offsets[table.table]) for k in range(parts)])
+    return got.infos, list(merged)
+
+
+def test_read_csv_cuts_inside_quoted_fields_as_one_range(tmp_path):
+    """Cut at every block size from 1 byte up, the ranges together hold exactly the records of one
+    range per file: the same raw bytes, global rows and physical lines in every partition, the
+    cuts falling inside quoted fields and their line breaks included."""
+    _quoted_base(tmp_path, customers=12)
+    whole = rdask.read_csv(str(tmp_path), blocksize=None)["customers"]
+    assert whole.npartitions == 1
+    infos, expected = _cut_table(whole, 3)
+    # hand-checked: 12 customers + 1 bad row; customer 0's segment spans lines 2-4, so customer 1 is on line 5
+    assert infos[0][:2] == (13, True)
+    rows = np.concatenate([m[:, 0] for _, m in expected])
+    lines = dict(zip(np.concatenate([m[:, 0] for _, m in expected]), np.concatenate([m[:, 1] for _, m in expected])))
+    assert sorted(rows) == list(range(13)) and lines[0] == 2 and lines[1] == 5
+    size = (tmp_path / "customers.csv").stat().st_size
+    for blocksize in list(range(1, 80)) + [size // 3, size]:
+        table = rdask.read_csv(str(tmp_path), blocksize=blocksize)["customers"]
+        infos, got = _cut_table(table, 3)
+        assert all(info[1] for info in infos), blocksize
+        assert all(a[3] == b[2] for a, b in zip(infos, infos[1:])), blocksize  # ranges meet end to start
+        for (d1, m1), (d2, m2) in zip(expected, got):
+            assert np.array_equal(d1, d2) and np.array_equal(m1, m2), blocksize
+
+
+def test_read_csv_stray_quote_flags_the_cut(tmp_path):
+    """A '"' inside an unquoted field breaks the quote-parity rule the cuts are placed by: the range
+    holding it says so, and the table is read one range per file instead."""
+    _quoted_base(tmp_path, customers=12, stray_quote=True)
+    table = rdask.read_csv(str(tmp_path), blocksize=64)["contacts"]
+    with dask.config.set(scheduler="sync"):
+        _, infos = rdask._run_cuts(rdask._csv_cuts(table, 2))
+    assert not all(info[1] for info in infos)
+    infos, _ = _cut_table(table, 2)
+    assert len(infos) == 1 and infos[0][1] is False
+
+
+@pytest.mark.parametrize("stray_quote", [False, True], ids=["quoted", "stray_quote"])
+def test_dask_read_csv_quoted_equals_one_machine(client, tmp_path, stray_quote):
+    """Tiny byte ranges cut inside quoted multi-line fields (and a stray quote, which makes its table
+    read whole): the same scores, summary and rejects (rows and physical lines) as load_dir."""
+    _quoted_base(tmp_path, stray_quote=stray_quote)
+    base = rapport.load_dir(tmp_path)
+    one = rapport.score(base)
+    tables = rdask.read_csv(str(tmp_path), blocksize=700)
+    assert tables["customers"].npartitions > 5
+    run = rdask.score_run(*(tables[t] for t in TABLES), npartitions=3)
+    assert_same_scores(one, run.scores.compute())
+    assert_same_summary(rapport.summary(base), rdask.summary(run))
+    rej_one = base.rejects_frame().sort_values(["table", "line"]).reset_index(drop=True)
+    rej = run.rejects.compute().sort_values(["table", "line"]).reset_index(drop=True)
+    assert len(rej) == len(rej_one) == 1 + stray_quote
+    for col in ("table", "file", "line", "column", "reason", "raw"):
+        assert list(rej[col]) == list(rej_one[col]), col
+    # the bad row follows customers 0-3 (0 and 3 on three lines each): data row 4, line 10
+    assert rej.loc[rej["table"] == "customers", ["row", "line"]].values.tolist() == [[4, 10]]
+
+
+def test_partition_pickles_to_its_pieces(tmp_path):
+    """A partition's base is rebuilt from its compact pieces after pickling (dask moving or
+    spilling it), with the same customers and rejects."""
+    _quoted_base(tmp_path, customers=30)
+    tables = rdask.read_csv(str(tmp_path), blocksize=500)
+    parts = []
+    for t in ("customers", "contacts", "purchases"):
+        infos, merged = _cut_table(tables[t], 2)
+        parts.append((tables[t].name, tables[t].header, merged[1]))
+    part = rdask._make_partition([(n, h) for n, h, _ in parts], [[p] for _, _, p in parts], [([0], [0])] * 3)
+    back = pickle.loads(pickle.dumps(part))
+    assert back._base is None and len(pickle.dumps(part)) < 2 * sum(len(p[0]) + p[1].nbytes for _, _, p in parts)
+    assert len(back.base) == len(part.base) > 0
+    assert list(back.base._columns()["customers"]["customer_id"]) == list(part.base._columns()["customers"]["customer_id"])
+    pd.testing.assert_frame_equal(back.base.rejects_frame(), part.base.rejects_frame())
 
 
 @pytest.mark.parametrize("cfg", [{"intervals": 0.9}, {"intervals": 0.8, "value_model": "pareto_nbd", "discount_rate": 0.1},
@@ -312,3 +407,27 @@ def test_dask_intervals_equal_one_machine(client, tmp_path, cfg):
     for col in cols:
         assert np.array_equal(a[col].to_numpy(), b[col].to_numpy(), equal_nan=True), col
     assert_same_scores(one, dist)
+
+
+@pytest.mark.parametrize("cfg", [{}, {"intervals": 0.9}], ids=["plain", "intervals"])
+def test_dask_to_csv_writes_the_cli_rows(client, cli, tmp_path, cfg):
+    """DaskRun.to_csv writes one file per partition with rapport's own score writer: together the
+    files hold exactly the lines of ``rapport score --out`` (global up-serve ranks, root ids of
+    roots living in other partitions included), each file with the header."""
+    data = tmp_path / "base"
+    rapport.generate_csv(data, 400, seed=9)
+    config = tmp_path / "config.json"
+    config.write_text(rapport.ScoringConfig(**cfg).to_json())
+    subprocess.run([cli, "score", str(data), "--config", str(config), "--out", str(tmp_path / "one.csv"), "--quiet"],
+                   check=True, capture_output=True)
+    one = (tmp_path / "one.csv").read_text().splitlines()
+    tables = rdask.read_csv(str(data), blocksize=30_000)
+    run = rdask.score_run(*(tables[t] for t in TABLES), npartitions=3, config=cfg)
+    assert run.to_csv(str(tmp_path / "parts")) == len(one) - 1
+    lines = []
+    for k in range(3):
+        text = (tmp_path / "parts" / f"part-{k:05d}.csv").read_text().splitlines()
+        assert text[0] == one[0] and len(text) > 1
+        lines += text[1:]
+    assert sorted(lines) == sorted(one[1:])
+    assert any(",C" in line.split(",", 1)[1] for line in lines)  # some root_id cells are filled

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,10 +41,12 @@ RAPPORT_API const std::vector<std::string>& score_columns();
 RAPPORT_API const std::vector<std::string>& interval_columns();
 
 /// Writes the scores CSV (one row per scored customer, header first), formatting rows on
-/// `threads` threads (0 = all cores); the bytes do not depend on the thread count.
+/// `threads` threads (0 = all cores); the bytes do not depend on the thread count. `root_ids`:
+/// each customer's root key (one per customer of `base`) when `base` does not hold the roots (a
+/// partition scored by score_partition); empty: from the base.
 /// @throws OutputError naming the file when it cannot be written.
 RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& base, const ScoreResult& result,
-                                  unsigned threads = 0);
+                                  unsigned threads = 0, std::span<const std::string> root_ids = {});
 
 /// Writes the scores CSV of a streamed run (score_to()) as its batches come, by the output rules
 /// above: the same bytes as write_scores_csv() of score()'s result, for any thread count, holding
@@ -53,9 +56,11 @@ RAPPORT_API void write_scores_csv(const std::string& path, const CustomerBase& b
 /// dates follow one another in one file, as write_history_csv() writes them.
 class RAPPORT_API ScoresCsvWriter : public ScoreSink {
 public:
-  /// Opens `path`; rows are formatted on `threads` threads (0 = all cores).
+  /// Opens `path`; rows are formatted on `threads` threads (0 = all cores); `with_as_of` puts an
+  /// `as_of` column first (a history); `root_ids` as for write_scores_csv (kept by reference).
   /// @throws OutputError naming the file when it cannot be written.
-  ScoresCsvWriter(const std::string& path, const CustomerBase& base, unsigned threads = 0, bool with_as_of = false);
+  ScoresCsvWriter(const std::string& path, const CustomerBase& base, unsigned threads = 0, bool with_as_of = false,
+                  std::span<const std::string> root_ids = {});
   /// Drops an uncommitted file (its temporary file is removed).
   ~ScoresCsvWriter() override;
   ScoresCsvWriter(const ScoresCsvWriter&) = delete;
@@ -72,6 +77,7 @@ private:
   const CustomerBase& base_;
   unsigned threads_;
   bool with_as_of_;
+  std::span<const std::string> root_ids_;
   bool header_written_ = false;
 };
 

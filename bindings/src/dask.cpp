@@ -1,0 +1,408 @@
+// rapport Python bindings: private helpers of rapport.dask — partitioned CSV reads into compact
+// pieces, and a partition's CustomerBase loaded from its pieces through the one row rule.
+//
+// A piece is the compact form a table's rows take between tasks: `data`, the rows' raw record
+// text one after another (each followed by '\n'), and `meta`, an int64 array of shape (n, 3): per
+// row its row number in the whole input table (0-based, global once the reader's offsets are
+// added), its physical line in its file, and the end of its text in `data`.
+#include "common.hpp"
+
+#include "base/csv.hpp"
+#include "base/record_source.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <string_view>
+
+namespace rapport_py {
+namespace {
+
+namespace detail = rapport::detail;
+using Meta = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+/// A file mapped read-only (no copy of its bytes; an empty file maps nothing).
+class MappedFile {
+public:
+  explicit MappedFile(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw rapport::InputError(path + ": cannot be opened");
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      ::close(fd);
+      throw rapport::InputError(path + ": cannot be read");
+    }
+    size_ = static_cast<std::size_t>(st.st_size);
+    if (size_ > 0) {
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        throw rapport::InputError(path + ": cannot be mapped");
+      }
+      data_ = static_cast<const char*>(p);
+      ::madvise(p, size_, MADV_SEQUENTIAL);
+    }
+    ::close(fd);
+  }
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view text() const noexcept { return {data_ ? data_ : "", size_}; }
+
+private:
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+/// FNV-1a 64 of a customer id: the same bucket in every process and on every machine.
+std::uint64_t id_hash(std::string_view s) noexcept {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/// Whether a record's raw text agrees with the quote-parity rule the cuts are placed by: every
+/// line ending inside it lies inside quotes (an odd count of '"' before it) and its quotes pair up.
+bool regular(std::string_view raw) noexcept {
+  std::size_t quotes = 0;
+  for (const char c : raw) {
+    if (c == '"')
+      ++quotes;
+    else if (c == '\n' && quotes % 2 == 0)
+      return false;
+  }
+  return quotes % 2 == 0;
+}
+
+/// One piece being filled.
+struct PieceOut {
+  std::string data;
+  std::vector<std::int64_t> meta;
+};
+
+/// A piece as (uint8 array, int64 (n, 3) array), both viewing the moved buffers (no copy).
+py::tuple piece_tuple(PieceOut&& p) {
+  auto* data = new std::string(std::move(p.data));
+  py::capsule data_owner(data, [](void* q) { delete static_cast<std::string*>(q); });
+  py::array_t<std::uint8_t> bytes(static_cast<py::ssize_t>(data->size()),
+                                  reinterpret_cast<const std::uint8_t*>(data->data()), data_owner);
+  auto* meta = new std::vector<std::int64_t>(std::move(p.meta));
+  py::capsule meta_owner(meta, [](void* q) { delete static_cast<std::vector<std::int64_t>*>(q); });
+  const auto rows = static_cast<py::ssize_t>(meta->size() / 3);
+  Meta m({rows, py::ssize_t{3}}, {py::ssize_t{3 * sizeof(std::int64_t)}, py::ssize_t{sizeof(std::int64_t)}},
+         meta->data(), meta_owner);
+  return py::make_tuple(bytes, m);
+}
+
+/// The bytes of a piece's data (bytes, or a uint8 array); `keep` holds the buffer while viewed.
+std::string_view piece_bytes(const py::handle& data, std::vector<py::buffer_info>& keep) {
+  keep.push_back(py::reinterpret_borrow<py::buffer>(data).request());
+  const py::buffer_info& b = keep.back();
+  if (b.ndim > 1 || (b.ndim == 1 && b.itemsize != 1 && b.shape[0] != 0))
+    throw rapport::UsageError("rapport.dask: a piece's data must be bytes or a uint8 array");
+  return {static_cast<const char*>(b.ptr), static_cast<std::size_t>(b.size * b.itemsize)};
+}
+
+/// The records of `text` (no header; the first starts on physical line `line`) split by the hash
+/// of field `key` into `parts` pieces, rows numbered from 0. A record without that field goes to
+/// piece 0 (its partition rejects it). Text without a '"' or '\r' is split by the loader's plain
+/// line splitter (blank lines skipped, as the reader skips them), any other by the RFC 4180
+/// reader. Returns (rows, every record regular).
+std::pair<std::size_t, bool> cut_text(std::string_view text, std::size_t line, std::size_t key, std::size_t parts,
+                                      const std::string& name, std::vector<PieceOut>& out) {
+  out.assign(parts, {});
+  for (auto& p : out) {
+    p.data.reserve(text.size() / parts + text.size() / (8 * parts) + 64);
+    p.meta.reserve(3 * (text.size() / (40 * parts) + 16));
+  }
+  std::size_t rows = 0;
+  if (text.empty()) return {0, true};
+  const auto add = [&](const std::vector<std::string_view>& fields, std::string_view raw, std::size_t at) {
+    const std::size_t k = key < fields.size() ? id_hash(fields[key]) % parts : 0;
+    auto& p = out[k];
+    p.data.append(raw);
+    p.data.push_back('\n');
+    p.meta.push_back(static_cast<std::int64_t>(rows));
+    p.meta.push_back(static_cast<std::int64_t>(at));
+    p.meta.push_back(static_cast<std::int64_t>(p.data.size()));
+    ++rows;
+  };
+  if (!std::memchr(text.data(), '"', text.size()) && !std::memchr(text.data(), '\r', text.size())) {
+    detail::PlainLineSplitter split(text.data(), text.data() + text.size());
+    std::vector<std::string_view> fields;
+    std::string_view raw;
+    for (std::size_t at = line; split.next(fields, raw); ++at)
+      if (!raw.empty()) add(fields, raw, at);
+    return {rows, true};
+  }
+  detail::CsvReader reader(text, name);
+  detail::CsvRecord rec;
+  bool ok = true;
+  while (reader.next(rec)) {
+    ok = ok && regular(rec.raw);
+    add(rec.fields, rec.raw, rec.line + line - 1);
+  }
+  return {rows, ok};
+}
+
+/// Where the first record at or after byte `pos` of `file` starts, given the quote parity at
+/// `pos` (count of '"' from the first data byte `data_start`, mod 2): `pos` itself when it
+/// follows an unquoted line ending, else just after the next one (or the end of the file).
+std::size_t record_start(std::string_view file, std::size_t pos, bool quoted, std::size_t data_start) {
+  if (pos >= file.size()) return file.size();
+  if (pos == data_start || (file[pos - 1] == '\n' && !quoted)) return pos;
+  for (std::size_t i = pos; i < file.size(); ++i) {
+    const char c = file[i];
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == '\n' && !quoted)
+      return i + 1;
+  }
+  return file.size();
+}
+
+/// (header record's raw text, its fields, first data byte, physical line of the next line).
+py::tuple csv_header(const std::string& path) {
+  detail::CsvReader reader(path);
+  detail::CsvRecord rec;
+  if (!reader.next(rec)) return py::make_tuple(py::none(), py::list(), 0, 1);
+  py::list fields;
+  for (const auto f : rec.fields) fields.append(make_str(f));
+  const auto newlines = static_cast<std::size_t>(std::count(rec.raw.begin(), rec.raw.end(), '\n'));
+  return py::make_tuple(py::bytes(std::string(rec.raw)), fields, reader.bytes(), rec.line + newlines + 1);
+}
+
+/// The records starting in bytes [begin, end) of a file split into `parts` pieces by the hash of
+/// field `key`. `quoted`: the quote parity at `begin`, `line`: the physical line at `begin`.
+/// Returns ((rows, regular, first record start, next range's start), piece 0, ..., piece P-1).
+py::tuple csv_cut(const std::string& path, std::size_t begin, std::size_t end, bool quoted, std::size_t line,
+                  std::size_t data_start, std::size_t key, std::size_t parts) {
+  if (parts == 0) throw rapport::UsageError("rapport.dask: parts must be at least 1");
+  std::vector<PieceOut> pieces;
+  std::size_t rows = 0, start = 0, stop = 0, quotes = 0, newlines = 0;
+  bool ok = true;
+  {
+    py::gil_scoped_release release;
+    const MappedFile mapped(path);
+    const std::string_view file = mapped.text();
+    begin = std::min(begin, file.size());
+    end = std::max(begin, std::min(end, file.size()));
+    start = record_start(file, begin, quoted, data_start);
+    const std::string_view range = file.substr(begin, end - begin);
+    quotes = static_cast<std::size_t>(std::count(range.begin(), range.end(), '"'));
+    newlines = static_cast<std::size_t>(std::count(range.begin(), range.end(), '\n'));
+    const bool q_end = quoted != (quotes % 2 == 1);
+    stop = std::max(start, record_start(file, end, q_end, data_start));
+    const auto skipped = static_cast<std::size_t>(std::count(file.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                             file.begin() + static_cast<std::ptrdiff_t>(start), '\n'));
+    std::tie(rows, ok) = cut_text(file.substr(start, stop - start), line + skipped, key, parts, path, pieces);
+  }
+  py::tuple out(parts + 1);
+  out[0] = py::make_tuple(rows, ok, start, stop, quotes, newlines);
+  for (std::size_t k = 0; k < parts; ++k) out[k + 1] = piece_tuple(std::move(pieces[k]));
+  return out;
+}
+
+/// As csv_cut for CSV text already in memory (a DataFrame partition written as CSV, no header).
+py::tuple text_cut(const py::bytes& text, std::size_t key, std::size_t parts) {
+  if (parts == 0) throw rapport::UsageError("rapport.dask: parts must be at least 1");
+  const std::string_view view(text);
+  std::vector<PieceOut> pieces;
+  std::pair<std::size_t, bool> got;
+  {
+    py::gil_scoped_release release;
+    got = cut_text(view, 2, key, parts, "<frame>", pieces);
+  }
+  py::tuple out(parts + 1);
+  out[0] = py::make_tuple(got.first, got.second, 0, view.size(), 0, 0);
+  for (std::size_t k = 0; k < parts; ++k) out[k + 1] = piece_tuple(std::move(pieces[k]));
+  return out;
+}
+
+/// A piece's rows as views into its data.
+struct PieceView {
+  std::string_view data;
+  const std::int64_t* meta;
+  std::size_t rows;
+  std::int64_t offset;       // added to the rows
+  std::int64_t line_offset;  // added to the lines
+};
+
+std::vector<PieceView> piece_views(const py::list& pieces, const std::vector<std::int64_t>& offsets,
+                                   const std::vector<std::int64_t>& line_offsets, std::vector<Meta>& keep,
+                                   std::vector<py::buffer_info>& bufs) {
+  std::vector<PieceView> out;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    const auto t = pieces[i].cast<py::tuple>();
+    keep.push_back(t[1].cast<Meta>());
+    const Meta& m = keep.back();
+    if (m.ndim() != 2 || m.shape(1) != 3)
+      throw rapport::UsageError("rapport.dask: a piece's meta must have shape (n, 3)");
+    out.push_back({piece_bytes(t[0], bufs), m.data(), static_cast<std::size_t>(m.shape(0)),
+                   offsets.empty() ? 0 : offsets.at(i), line_offsets.empty() ? 0 : line_offsets.at(i)});
+  }
+  return out;
+}
+
+/// Pieces (each row number plus its piece's offset) joined into one piece in row order, leaving
+/// out the rows listed in `drop` (sorted global row numbers).
+py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& offsets,
+                       const std::vector<std::int64_t>& drop, const std::vector<std::int64_t>& line_offsets) {
+  if ((!offsets.empty() && offsets.size() != pieces.size()) ||
+      (!line_offsets.empty() && line_offsets.size() != pieces.size()))
+    throw rapport::UsageError("rapport.dask: one offset per piece");
+  std::vector<Meta> keep;
+  std::vector<py::buffer_info> bufs;
+  const auto views = piece_views(pieces, offsets, line_offsets, keep, bufs);  // the bytes stay referenced by `pieces`
+  PieceOut out;
+  {
+    py::gil_scoped_release release;
+    // pieces already in row order (a partition's pieces, range by range) and nothing dropped:
+    // their buffers one after another, rows and ends shifted
+    bool ordered = drop.empty();
+    std::int64_t last = std::numeric_limits<std::int64_t>::min();
+    for (const PieceView& v : views) {
+      if (!ordered || v.rows == 0) continue;
+      ordered = v.meta[0] + v.offset > last;
+      last = v.meta[3 * (v.rows - 1)] + v.offset;
+    }
+    if (ordered) {
+      std::size_t bytes = 0, rows = 0;
+      for (const PieceView& v : views) bytes += v.data.size(), rows += v.rows;
+      out.data.reserve(bytes);
+      out.meta.resize(3 * rows);
+      std::int64_t* m = out.meta.data();
+      for (const PieceView& v : views) {
+        const auto base = static_cast<std::int64_t>(out.data.size());
+        for (std::size_t i = 0; i < v.rows; ++i, m += 3) {
+          m[0] = v.meta[3 * i] + v.offset;
+          m[1] = v.meta[3 * i + 1] + v.line_offset;
+          m[2] = v.meta[3 * i + 2] + base;
+        }
+        out.data.append(v.data);
+      }
+    }
+  }
+  if (out.meta.empty()) {
+    py::gil_scoped_release release;
+    struct Row {
+      std::int64_t row;
+      std::uint32_t piece;
+      std::uint32_t index;
+    };
+    std::vector<Row> rows;
+    std::size_t bytes = 0;
+    for (std::size_t p = 0; p < views.size(); ++p) {
+      for (std::size_t i = 0; i < views[p].rows; ++i)
+        rows.push_back(
+            {views[p].meta[3 * i] + views[p].offset, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(i)});
+      bytes += views[p].data.size();
+    }
+    if (!std::is_sorted(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.row < b.row; }))
+      std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.row < b.row; });
+    out.data.reserve(bytes);
+    out.meta.reserve(rows.size() * 3);
+    auto d = drop.begin();
+    for (const Row& r : rows) {
+      while (d != drop.end() && *d < r.row) ++d;
+      if (d != drop.end() && *d == r.row) continue;
+      const PieceView& v = views[r.piece];
+      const std::int64_t* m = v.meta + 3 * r.index;
+      const auto b = static_cast<std::size_t>(r.index == 0 ? 0 : m[-1]);
+      out.data.append(v.data.substr(b, static_cast<std::size_t>(m[2]) - b));
+      out.meta.insert(out.meta.end(), {r.row, m[1] + v.line_offset, static_cast<std::int64_t>(out.data.size())});
+    }
+  }
+  return piece_tuple(std::move(out));
+}
+
+/// A record source over a header and one piece: the loader sees each row's global row number as
+/// its line (row + 2, as for a DataFrame), so rejects are numbered by row of the whole input.
+class PieceSource final : public detail::RecordSource {
+public:
+  PieceSource(std::string name, std::string text, std::vector<std::int64_t> rows)
+      : name_(std::move(name)), reader_(text, name_), rows_(std::move(rows)) {}
+  const std::string& name() const noexcept override { return name_; }
+  bool next(detail::CsvRecord& rec) override {
+    if (!reader_.next(rec)) return false;
+    if (header_) {
+      header_ = false;
+      return true;
+    }
+    if (next_ >= rows_.size()) throw rapport::InternalError("rapport.dask: a piece holds more records than rows");
+    rec.line = static_cast<std::size_t>(rows_[next_++] + 2);
+    return true;
+  }
+
+private:
+  std::string name_;
+  detail::CsvReader reader_;
+  std::vector<std::int64_t> rows_;
+  std::size_t next_ = 0;
+  bool header_ = true;
+};
+
+/// A CustomerBase from one piece per table: `tables` holds four entries (customers, contacts,
+/// purchases, referrals), each None or (name, header raw text, data, meta).
+std::shared_ptr<BaseHolder> piece_base(const py::list& tables) {
+  if (tables.size() != 4) throw rapport::UsageError("rapport.dask: four tables expected");
+  std::unique_ptr<detail::RecordSource> sources[4];
+  for (std::size_t t = 0; t < 4; ++t) {
+    if (tables[t].is_none()) continue;
+    const auto spec = tables[t].cast<py::tuple>();
+    const auto meta = spec[3].cast<Meta>();
+    if (meta.ndim() != 2 || meta.shape(1) != 3)
+      throw rapport::UsageError("rapport.dask: a piece's meta must have shape (n, 3)");
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(meta.shape(0)));
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = meta.data()[3 * i];
+    std::vector<py::buffer_info> bufs;
+    const std::string_view h = piece_bytes(spec[1], bufs), d = piece_bytes(spec[2], bufs);
+    std::string text;
+    text.reserve(h.size() + 1 + d.size());
+    text.append(h).push_back('\n');
+    text.append(d);
+    sources[t] = std::make_unique<PieceSource>(spec[0].cast<std::string>(), std::move(text), std::move(rows));
+  }
+  if (!sources[0]) throw rapport::UsageError("rapport.dask: the customers table is required");
+  auto holder = std::make_shared<BaseHolder>();
+  holder->from_frames = true;
+  py::gil_scoped_release release;
+  detail::RecordSources in{std::move(sources[0]), std::move(sources[1]), std::move(sources[2]), std::move(sources[3])};
+  auto loaded = detail::load_records(in, rapport::LoadOptions{});
+  holder->base = std::move(loaded.base);
+  holder->report = std::move(loaded.report);
+  return holder;
+}
+
+}  // namespace
+
+void init_dask(py::module_& m) {
+  m.def("_csv_header", &csv_header, py::arg("path"),
+        "(header raw bytes, header fields, first data byte, physical line after the header) of a CSV file.");
+  m.def("_csv_cut", &csv_cut, py::arg("path"), py::arg("begin"), py::arg("end"), py::arg("quoted"), py::arg("line"),
+        py::arg("data_start"), py::arg("key"), py::arg("parts"),
+        "The records starting in bytes [begin, end) of a CSV file cut by customer-id hash into `parts` pieces: "
+        "((rows, regular, start, stop, quotes, newlines), piece, ...); each piece (uint8 data, int64 meta (n, 3): "
+        "row, line, end); quotes and newlines counted in [begin, end).");
+  m.def("_text_cut", &text_cut, py::arg("text"), py::arg("key"), py::arg("parts"),
+        "As _csv_cut for header-less CSV text in memory (a DataFrame partition).");
+  m.def("_merge_pieces", &merge_pieces, py::arg("pieces"), py::arg("offsets") = std::vector<std::int64_t>{},
+        py::arg("drop") = std::vector<std::int64_t>{}, py::arg("line_offsets") = std::vector<std::int64_t>{},
+        "Pieces joined into one in global row order (row + its piece's offset, line + its line offset), without "
+        "the rows in `drop`.");
+  m.def("_piece_base", &piece_base, py::arg("tables"),
+        "A CustomerBase loaded from one piece per table through the one row rule (GIL released); rejects are "
+        "numbered by global row.");
+}
+
+}  // namespace rapport_py
