@@ -9,13 +9,11 @@
 
 #include "base/csv.hpp"
 #include "base/record_source.hpp"
+#include "util/file_reader.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <numeric>
 #include <string_view>
@@ -26,39 +24,41 @@ namespace {
 namespace detail = rapport::detail;
 using Meta = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
 
-/// A file mapped read-only (no copy of its bytes; an empty file maps nothing).
-class MappedFile {
+/// The bytes of a file from byte `origin` on, read through the one file reader (util/file_reader:
+/// read, not mapped) as far as a scan needs them.
+class FileWindow {
 public:
-  explicit MappedFile(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw rapport::InputError(path + ": cannot be opened");
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      ::close(fd);
-      throw rapport::InputError(path + ": cannot be read");
-    }
-    size_ = static_cast<std::size_t>(st.st_size);
-    if (size_ > 0) {
-      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (p == MAP_FAILED) {
-        ::close(fd);
-        throw rapport::InputError(path + ": cannot be mapped");
-      }
-      data_ = static_cast<const char*>(p);
-      ::madvise(p, size_, MADV_SEQUENTIAL);
-    }
-    ::close(fd);
+  FileWindow(const std::string& path, std::size_t origin) : reader_(path, origin), origin_(origin) {
+    reader_.advise_sequential();
   }
-  ~MappedFile() {
-    if (data_) ::munmap(const_cast<char*>(data_), size_);
+  /// Whether byte `pos` (of the file, `pos` >= origin) is in the file, reading on as needed.
+  bool has(std::size_t pos) {
+    while (pos >= end())
+      if (!grow(pos + 1 - end())) return false;
+    return true;
   }
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  std::string_view text() const noexcept { return {data_ ? data_ : "", size_}; }
+  char at(std::size_t pos) const noexcept { return bytes_[pos - origin_]; }
+  /// Bytes [from, to) of the file, all of them read already (has(to - 1)).
+  std::string_view view(std::size_t from, std::size_t to) const noexcept {
+    return {bytes_.data() + (from - origin_), to - from};
+  }
+  /// The end of the bytes read: the file's size once has() has returned false.
+  std::size_t end() const noexcept { return origin_ + bytes_.size(); }
+  /// `pos` held to the file's end (a position past it becomes the end), reading up to it.
+  std::size_t clamp(std::size_t pos) { return pos <= origin_ || has(pos - 1) ? pos : end(); }
 
 private:
-  const char* data_ = nullptr;
-  std::size_t size_ = 0;
+  // Reads at least `want` more bytes' worth (1 MiB at the least) in one read; false at the end.
+  bool grow(std::size_t want) {
+    const std::size_t held = bytes_.size();
+    bytes_.resize(held + std::max<std::size_t>(want, std::size_t{1} << 20));
+    const std::size_t got = reader_.read_some(bytes_.data() + held, bytes_.size() - held);
+    bytes_.resize(held + got);
+    return got > 0;
+  }
+  detail::FileReader reader_;
+  std::size_t origin_;
+  std::string bytes_;
 };
 
 /// FNV-1a 64 of a customer id: the same bucket in every process and on every machine.
@@ -158,17 +158,17 @@ std::pair<std::size_t, bool> cut_text(std::string_view text, std::size_t line, s
 /// Where the first record at or after byte `pos` of `file` starts, given the quote parity at
 /// `pos` (count of '"' from the first data byte `data_start`, mod 2): `pos` itself when it
 /// follows an unquoted line ending, else just after the next one (or the end of the file).
-std::size_t record_start(std::string_view file, std::size_t pos, bool quoted, std::size_t data_start) {
-  if (pos >= file.size()) return file.size();
-  if (pos == data_start || (file[pos - 1] == '\n' && !quoted)) return pos;
-  for (std::size_t i = pos; i < file.size(); ++i) {
-    const char c = file[i];
+std::size_t record_start(FileWindow& file, std::size_t pos, bool quoted, std::size_t data_start) {
+  if (!file.has(pos)) return file.end();
+  if (pos == 0 || pos == data_start || (file.at(pos - 1) == '\n' && !quoted)) return pos;
+  for (std::size_t i = pos; file.has(i); ++i) {
+    const char c = file.at(i);
     if (c == '"')
       quoted = !quoted;
     else if (c == '\n' && !quoted)
       return i + 1;
   }
-  return file.size();
+  return file.end();
 }
 
 /// (header record's raw text, its fields, first data byte, physical line of the next line).
@@ -193,19 +193,23 @@ py::tuple csv_cut(const std::string& path, std::size_t begin, std::size_t end, b
   bool ok = true;
   {
     py::gil_scoped_release release;
-    const MappedFile mapped(path);
-    const std::string_view file = mapped.text();
-    begin = std::min(begin, file.size());
-    end = std::max(begin, std::min(end, file.size()));
+    // from the byte before `begin` (whether a record starts at `begin`) to the end of the record
+    // that crosses `end`: the range's bytes and what a scan past either end needs, no more
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    const std::size_t from = ec ? begin : std::min<std::size_t>(begin, size);
+    FileWindow file(path, from > 0 ? from - 1 : 0);
+    begin = file.clamp(begin);
+    end = std::max(begin, file.clamp(end));
     start = record_start(file, begin, quoted, data_start);
-    const std::string_view range = file.substr(begin, end - begin);
+    const std::string_view range = file.view(begin, end);
     quotes = static_cast<std::size_t>(std::count(range.begin(), range.end(), '"'));
     newlines = static_cast<std::size_t>(std::count(range.begin(), range.end(), '\n'));
     const bool q_end = quoted != (quotes % 2 == 1);
     stop = std::max(start, record_start(file, end, q_end, data_start));
-    const auto skipped = static_cast<std::size_t>(std::count(file.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                             file.begin() + static_cast<std::ptrdiff_t>(start), '\n'));
-    std::tie(rows, ok) = cut_text(file.substr(start, stop - start), line + skipped, key, parts, path, pieces);
+    const std::string_view before_start = file.view(begin, start);
+    const auto skipped = static_cast<std::size_t>(std::count(before_start.begin(), before_start.end(), '\n'));
+    std::tie(rows, ok) = cut_text(file.view(start, stop), line + skipped, key, parts, path, pieces);
   }
   py::tuple out(parts + 1);
   out[0] = py::make_tuple(rows, ok, start, stop, quotes, newlines);
