@@ -1,6 +1,7 @@
 // Loading a customer base from CSV files or record sources (database tables): the parallel block
 // reader of the grouped tables and the record-source loader, every row through base's row rules.
 #include <rapport/base/data.hpp>
+#include <rapport/io/load.hpp>
 
 #include "base/builder.hpp"
 #include "base/csv.hpp"
@@ -8,6 +9,7 @@
 #include "base/parse.hpp"
 #include "base/record_source.hpp"
 #include "base/rows.hpp"
+#include "io/load.hpp"
 #include "util/file_reader.hpp"
 #include "util/parallel.hpp"
 
