@@ -5,6 +5,7 @@
 
 #include "report_command.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -118,6 +119,13 @@ LoadResult load_db_tables(const DbArgs& db, const LoadOptions& options);
 /// when the runs table is written).
 void write_back(const DbArgs& db, const LoadResult& loaded, const ScoreResult& result, const ScoringConfig& config,
                 seconds_t started, const Summary* summary = nullptr);
+
+/// The streamed write-back (score_to's sink) of a run with --out-table or --history-table; null
+/// without either. @throws as rapport::open_db_writer().
+std::unique_ptr<DbScoresWriter> open_write_back(const DbArgs& db, const LoadResult& loaded);
+
+/// Prints `wrote N scores to URI table T history H` (stderr) once a write-back has committed.
+void print_written_back(const DbArgs& db, std::size_t scores);
 
 /// Whether write_back() records a run in the runs table (and so needs the run's summary).
 bool writes_run(const DbArgs& db);
