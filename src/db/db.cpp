@@ -505,12 +505,10 @@ void for_each_score_row(const CustomerBase& base, const ScoreResult& res,
   }
 }
 
-void write_scores(DbConnection& db, const DbName& name, const CustomerBase& base, const ScoreResult& res) {
-  const auto cols = score_table_columns(res);
-  ensure_table(db, name, cols);
-  db.remove(name);
-  auto ins = db.insert(name, cols);
-  for_each_score_row(base, res, [&](const std::vector<std::string_view>& f) { ins->add(f); });
+/// Inserts a batch's score rows into the out table (its columns: score_table_columns()).
+void insert_scores(DbConnection& db, const DbName& name, const CustomerBase& base, const ScoreResult& batch) {
+  auto ins = db.insert(name, score_table_columns(batch));
+  for_each_score_row(base, batch, [&](const std::vector<std::string_view>& f) { ins->add(f); });
   ins->finish();
 }
 
@@ -531,11 +529,10 @@ void upsert_scores(DbConnection& db, const DbName& name, const CustomerBase& bas
   ins->finish();
 }
 
-void write_history(DbConnection& db, const DbName& name, const CustomerBase& base, const ScoreResult& res) {
-  const auto cols = history_table_columns(res);
-  ensure_table(db, name, cols);
-  const std::string as_of = format_date(res.as_of);
-  db.remove(name, "as_of", as_of);
+/// Inserts a batch's rows into the history table (its columns: history_table_columns()).
+void insert_history(DbConnection& db, const DbName& name, const CustomerBase& base, const ScoreResult& batch) {
+  const auto cols = history_table_columns(batch);
+  const std::string as_of = format_date(batch.as_of);
   std::vector<std::size_t> pick;                   // score column index of each history column after as_of
   std::vector<std::string> all = score_columns();  // the fields of a score row: its columns, then any intervals
   for (const auto& c : interval_columns()) all.push_back(c);
@@ -544,23 +541,21 @@ void write_history(DbConnection& db, const DbName& name, const CustomerBase& bas
   auto ins = db.insert(name, cols);
   std::vector<std::string_view> row(cols.size());
   row[0] = as_of;
-  for_each_score_row(base, res, [&](const std::vector<std::string_view>& f) {
+  for_each_score_row(base, batch, [&](const std::vector<std::string_view>& f) {
     for (std::size_t k = 0; k < pick.size(); ++k) row[k + 1] = f[pick[k]];
     ins->add(row);
   });
   ins->finish();
 }
 
-void write_run(DbConnection& db, const DbName& name, const CustomerBase& base, const LoadReport& report,
-               const ScoreResult& res, const ScoringConfig& config, const DbRun& run, const Summary* given) {
+/// Adds the runs table's row of one run (created when missing).
+void write_run(DbConnection& db, const DbName& name, const LoadReport& report, day_t as_of, const Summary& s,
+               const DbRun& run) {
   ensure_table(db, name, run_table_columns());
-  std::optional<Summary> computed;
-  if (!given) computed = summarize(base, report, res, config);
-  const Summary& s = given ? *given : *computed;
   const std::string summary = to_json(s);
   const std::string params = value_models_json(s);
   const std::size_t read = report.customers.read + report.contacts.read + report.purchases.read + report.referrals.read;
-  const std::string cells[] = {format_date(res.as_of),
+  const std::string cells[] = {format_date(as_of),
                                format_timestamp(run.started),
                                format_timestamp(run.ended),
                                std::to_string(read),
@@ -571,6 +566,111 @@ void write_run(DbConnection& db, const DbName& name, const CustomerBase& base, c
   ins->add(std::vector<std::string_view>(std::begin(cells), std::end(cells)));
   ins->finish();
 }
+
+/// The one write-back (DbScoresWriter): one write transaction, begun at the first run's start;
+/// each run's tables are prepared at its start (its first batch, or its end without a batch: the
+/// columns follow that result, as the scores CSV's header does), its rows inserted batch by batch.
+class DbWriter final : public DbScoresWriter {
+public:
+  DbWriter(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base, const LoadReport& report)
+      : base_(base), report_(report) {
+    if (!tables.out_table.empty()) out_ = parse_db_name(tables.out_table, "--out-table");
+    if (!tables.history_table.empty()) history_ = parse_db_name(tables.history_table, "--history-table");
+    if (!tables.runs_table.empty()) runs_ = parse_db_name(tables.runs_table, "--runs-table");
+    for (const auto* t : {&out_, &history_, &runs_})
+      if (*t) written_.push_back(**t);
+    if (written_.empty()) return;  // nothing to write: no connection
+    db_ = open_db(uri, true);
+    for (const auto& t : written_)
+      if (const auto why = db_->cannot_write(t); !why.empty())
+        throw OutputError(t.display() + ": refusing to write: " + why);
+  }
+  ~DbWriter() override {
+    if (begun_) db_->rollback();
+  }
+  DbWriter(const DbWriter&) = delete;
+  DbWriter& operator=(const DbWriter&) = delete;
+
+  void rows(const ScoreResult& batch, std::size_t first) override {
+    guarded([&] {
+      if (!in_run_) start_run(batch);
+      if (first != next_)
+        throw InputError("database write-back: batch of rows from " + std::to_string(first) + " where row " +
+                         std::to_string(next_) + " was expected");
+      next_ += batch.scores.size();
+      if (batch.scores.size() == 0) return;
+      if (out_) insert_scores(*db_, *out_, base_, batch);
+      if (history_) insert_history(*db_, *history_, base_, batch);
+    });
+  }
+  void end_run(const ScoreResult& run, const DbRun& times, const Summary* summary) override {
+    guarded([&] {
+      if (runs_ && !summary) throw InputError("database write-back: the runs table needs the run's summary");
+      if (!in_run_) start_run(run);
+      if (runs_) write_run(*db_, *runs_, report_, run.as_of, *summary, times);
+      in_run_ = false;
+    });
+  }
+  bool needs_summary() const noexcept override { return runs_.has_value(); }
+  void commit() override {
+    if (failed_) throw OutputError("database write-back: an earlier step failed, the transaction was rolled back");
+    if (in_run_) throw OutputError("database write-back: a run was not ended (end_run) before the commit");
+    if (!begun_) return;
+    begun_ = false;
+    try {
+      db_->commit();
+    } catch (...) {
+      db_->rollback();
+      throw;
+    }
+  }
+
+private:
+  /// Runs a step of the transaction; a failure rolls everything back (nothing is written then).
+  template <class F>
+  void guarded(F&& step) {
+    if (failed_) throw OutputError("database write-back: an earlier step failed, the transaction was rolled back");
+    try {
+      step();
+    } catch (...) {
+      failed_ = true;
+      if (begun_) db_->rollback();
+      begun_ = false;
+      throw;
+    }
+  }
+  /// A run's start: the transaction begun (the tables locked) at the first run, the out table
+  /// emptied, the history rows of the run's as_of removed.
+  void start_run(const ScoreResult& res) {
+    if (written_.empty()) {
+      in_run_ = true, next_ = 0;
+      return;
+    }
+    if (!begun_) {
+      db_->begin_write();
+      begun_ = true;
+      db_->lock_for_write(written_);
+    }
+    if (out_) {
+      ensure_table(*db_, *out_, score_table_columns(res));
+      db_->remove(*out_);
+    }
+    if (history_) {
+      ensure_table(*db_, *history_, history_table_columns(res));
+      db_->remove(*history_, "as_of", format_date(res.as_of));
+    }
+    in_run_ = true;
+    next_ = 0;
+  }
+
+  const CustomerBase& base_;
+  const LoadReport& report_;
+  std::optional<DbName> out_, history_, runs_;
+  std::vector<DbName> written_;
+  std::unique_ptr<DbConnection> db_;
+  bool begun_ = false, in_run_ = false, failed_ = false;
+  std::size_t next_ = 0;  ///< the current run's next row
+};
 
 // ---- import: the accepted rows of a base, spelled as CSV, into native columns
 
@@ -773,30 +873,28 @@ void DbWriteOptions::validate() const {
 
 namespace {
 
-// write_db and write_db_all: `produce` stores each result in one transaction; `summary` (for a
-// single result whose summary the caller has) renders its runs row.
+// write_db and write_db_all: `produce` stores each result through the one writer, in one
+// transaction; `summary` (for a single result whose summary the caller has) renders its runs row.
 void write_results(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base,
                    const LoadReport& report, const ScoringConfig& config,
                    const std::function<void(const DbStore& store)>& produce, const Summary* summary) {
   if (!tables.any()) return;
-  std::optional<detail::DbName> out, history, runs;
-  if (!tables.out_table.empty()) out = detail::parse_db_name(tables.out_table, "--out-table");
-  if (!tables.history_table.empty()) history = detail::parse_db_name(tables.history_table, "--history-table");
-  if (!tables.runs_table.empty()) runs = detail::parse_db_name(tables.runs_table, "--runs-table");
-  auto db = detail::open_db(uri, true);
-  std::vector<detail::DbName> written;
-  for (const auto* t : {&out, &history, &runs})
-    if (*t) written.push_back(**t);
-  detail::in_write_transaction(*db, written, [&] {
-    produce([&](const ScoreResult& result, const DbRun& run) {
-      if (out) detail::write_scores(*db, *out, base, result);
-      if (history) detail::write_history(*db, *history, base, result);
-      if (runs) detail::write_run(*db, *runs, base, report, result, config, run, summary);
-    });
+  auto writer = open_db_writer(uri, tables, base, report);
+  produce([&](const ScoreResult& result, const DbRun& run) {
+    writer->rows(result, 0);
+    std::optional<Summary> computed;
+    if (writer->needs_summary() && !summary) computed = summarize(base, report, result, config);
+    writer->end_run(result, run, summary ? summary : computed ? &*computed : nullptr);
   });
+  writer->commit();
 }
 
 }  // namespace
+
+std::unique_ptr<DbScoresWriter> open_db_writer(const std::string& uri, const DbWriteOptions& tables,
+                                               const CustomerBase& base, const LoadReport& report) {
+  return std::make_unique<detail::DbWriter>(uri, tables, base, report);
+}
 
 void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base, const LoadReport& report,
               const ScoreResult& result, const ScoringConfig& config, const DbRun& run, const Summary* summary) {

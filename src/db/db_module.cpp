@@ -12,6 +12,7 @@ constexpr rapport::detail::DbFunctions functions{
     &rapport::load_db,
     &rapport::write_db,
     &rapport::write_db_all,
+    &rapport::open_db_writer,
     &rapport::import_csv_to_db,
     &rapport::redact_uri,
     &rapport::sqlite_path,

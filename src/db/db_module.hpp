@@ -13,7 +13,7 @@
 namespace rapport::detail {
 
 /// The version of DbFunctions: raised whenever a member is added, removed or changes type.
-inline constexpr std::uint32_t db_functions_version = 1;
+inline constexpr std::uint32_t db_functions_version = 2;
 
 /// The database functions the command line uses, each a pointer to the one definition in
 /// src/db/ (a function without a default argument for DbTables::parse and
@@ -25,6 +25,7 @@ struct DbFunctions {
   decltype(&rapport::load_db) load_db;
   decltype(&rapport::write_db) write_db;
   decltype(&rapport::write_db_all) write_db_all;
+  decltype(&rapport::open_db_writer) open_db_writer;
   decltype(&rapport::import_csv_to_db) import_csv_to_db;
   decltype(&rapport::redact_uri) redact_uri;
   decltype(&rapport::sqlite_path) sqlite_path;

@@ -5,6 +5,7 @@
 
 #include "report_command.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,13 @@ LoadResult load_db_tables(const DbArgs& db, const LoadOptions& options);
 void write_back(const DbArgs& db, const LoadResult& loaded, const ScoreResult& result, const ScoringConfig& config,
                 seconds_t started, const Summary* summary = nullptr);
 
+/// The streamed write-back (score_to's sink) of a run with --out-table or --history-table; null
+/// without either. @throws as rapport::open_db_writer().
+std::unique_ptr<DbScoresWriter> open_write_back(const DbArgs& db, const LoadResult& loaded);
+
+/// Prints `wrote N scores to URI table T history H` (stderr) once a write-back has committed.
+void print_written_back(const DbArgs& db, std::size_t scores);
+
 /// Whether write_back() records a run in the runs table (and so needs the run's summary).
 bool writes_run(const DbArgs& db);
 /// Whether --out-table or --history-table writes into the database.
@@ -140,7 +148,36 @@ std::vector<std::string> value_model_problems(const ScoreResult& result);
 /// them, how many there are in all (and where every one is written, when `rejects_path` is set).
 void print_rejects(const LoadReport& report, const std::string& rejects_path);
 
-/// Prints the console report of a scoring run (stdout).
+/// The console report of a scoring run, its figures gathered batch by batch (a streamed run's
+/// sink): the sums and counts of the means, and the ten first rows of its two lists (by up-serve
+/// value; the ask-now rows by referral potential; ties and NaN values in row order, after the numbers).
+class ConsoleReport : public ScoreSink {
+public:
+  /// Adds a batch (rows [first, first + batch.scores.size()), in order).
+  void rows(const ScoreResult& batch, std::size_t first) override;
+  /// Prints the report (stdout); `run`: the run's value models, referral forest and as-of date
+  /// (score_to()'s result, or the whole result).
+  void print(const CustomerBase& base, const LoadReport& report, const ScoreResult& run);
+
+private:
+  static constexpr std::size_t shown = 10;  ///< rows per list
+  /// What a list shows of a row.
+  struct Row {
+    std::size_t row;
+    std::uint32_t customer;
+    double loyalty_given, p_alive, expected_value, upserve_value;
+    NextAction next_action;
+    double referral_potential, advocacy, timing;
+  };
+  /// Sorts a list by `key` (decreasing, ties in row order) and keeps its first `shown` rows.
+  static void keep_top(std::vector<Row>& rows, double Row::*key);
+
+  std::size_t rows_ = 0, alive_ = 0, ask_ = 0;
+  double loyalty_sum_ = 0, referral_sum_ = 0;
+  std::vector<Row> upserve_, referral_;
+};
+
+/// Prints the console report of a whole scoring run (stdout): ConsoleReport over its one batch.
 void print_report(const CustomerBase& base, const LoadReport& report, const ScoreResult& result);
 
 }  // namespace rapport::cli

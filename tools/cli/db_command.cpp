@@ -54,7 +54,16 @@ void write_back(const DbArgs& db, const LoadResult& loaded, const ScoreResult& r
   if (!writes_back(db)) return;
   db_functions().write_db(db.uri, write_options(db), loaded.base, loaded.report, result, config, {started, now_utc()},
                           summary);
-  std::fprintf(stderr, "wrote %zu scores to %s%s%s\n", result.scores.size(), db_functions().redact_uri(db.uri).c_str(),
+  print_written_back(db, result.scores.size());
+}
+
+std::unique_ptr<DbScoresWriter> open_write_back(const DbArgs& db, const LoadResult& loaded) {
+  if (!writes_back(db)) return nullptr;
+  return db_functions().open_db_writer(db.uri, write_options(db), loaded.base, loaded.report);
+}
+
+void print_written_back(const DbArgs& db, std::size_t scores) {
+  std::fprintf(stderr, "wrote %zu scores to %s%s%s\n", scores, db_functions().redact_uri(db.uri).c_str(),
                db.out_table.empty() ? "" : (" table " + db.out_table).c_str(),
                db.history_table.empty() ? "" : (" history " + db.history_table).c_str());
 }

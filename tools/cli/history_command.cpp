@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 namespace rapport::cli {
 
@@ -41,51 +43,53 @@ void check_history_args(const HistoryArgs& args) {
     throw ConfigError("history needs --out F and/or --db URI --history-table T");
 }
 
-/// One date's streamed run into the history CSV, its value models checked (as `score` does) at
-/// its first batch, before any of its rows is written.
+/// One date's streamed run into the history CSV and/or the database write-back, its value models
+/// checked (as `score` does) at its first batch, before any of its rows is written.
 class DateSink : public ScoreSink {
 public:
-  DateSink(ScoresCsvWriter& csv, bool strict) : csv_(csv), strict_(strict) {}
+  DateSink(ScoresCsvWriter* csv, DbScoresWriter* db, const LoadResult& loaded, const ScoringConfig& cfg, bool strict)
+      : csv_(csv),
+        db_(db),
+        summary_(db && db->needs_summary() ? std::make_unique<SummaryRows>(loaded.base, loaded.report, cfg) : nullptr),
+        strict_(strict) {}
   void rows(const ScoreResult& batch, std::size_t first) override {
     if (!checked_) score_check_value_models(batch, strict_);
     checked_ = true;
-    csv_.rows(batch, first);
+    if (csv_) csv_->rows(batch, first);
+    if (summary_) summary_->add(batch, first);
+    if (db_) db_->rows(batch, first);
   }
-  /// The check for a date without scored customers (no batch came).
-  void finish(const ScoreResult& run) const {
+  /// The check for a date without scored customers (no batch came); the date's run ended in the
+  /// database (its runs-table row, `started` when its scoring began).
+  void finish(const ScoreResult& run, seconds_t started) {
     if (!checked_) score_check_value_models(run, strict_);
+    if (!db_) return;
+    std::optional<Summary> summary;
+    if (summary_) summary = summary_->summary(run);
+    db_->end_run(run, {started, now_utc()}, summary ? &*summary : nullptr);
   }
 
 private:
-  ScoresCsvWriter& csv_;
+  ScoresCsvWriter* csv_;
+  DbScoresWriter* db_;
+  std::unique_ptr<SummaryRows> summary_;
   bool strict_;
   bool checked_ = false;
 };
 
-/// Scores every date (the value models checked as `score` does): into the history CSV with
-/// --out, and with --history-table into the database, every date in ONE transaction, so that a
-/// failure at any date leaves the table as it was. `store` is null without a database write-back.
+/// Scores every date, each streamed (score_to: one batch of rows held at a time): into the history
+/// CSV with --out, and with --history-table into the database writer `db` (null without one), whose
+/// one transaction holds every date, so that a failure at any date leaves the table as it was.
 void score_dates(const HistoryArgs& args, const LoadResult& loaded, const ScoringConfig& cfg,
-                 const std::vector<day_t>& dates, const DbStore* store) {
-  const auto scorer = history_scorer(loaded.base, cfg, args.score.strict);
-  const auto score_date = [&](day_t d) {
+                 const std::vector<day_t>& dates, DbScoresWriter* db) {
+  std::unique_ptr<ScoresCsvWriter> csv;
+  if (!args.score.out.empty()) csv = std::make_unique<ScoresCsvWriter>(args.score.out, loaded.base, cfg.threads, true);
+  for (const day_t d : dates) {
     const seconds_t started = now_utc();
-    ScoreResult r = scorer(d);
-    if (store) (*store)(r, {started, now_utc()});
-    return r;
-  };
-  if (args.score.out.empty()) {
-    for (const day_t d : dates) score_date(d);
-  } else if (store) {
-    write_history_csv(args.score.out, loaded.base, dates, score_date, cfg.threads);
-  } else {  // the CSV alone: each date streamed (score_to), one batch of rows held at a time
-    ScoresCsvWriter csv(args.score.out, loaded.base, cfg.threads, true);
-    for (const day_t d : dates) {
-      DateSink sink(csv, args.score.strict);
-      sink.finish(score_to(sink, loaded.base, d, cfg));
-    }
-    csv.commit();
+    DateSink sink(csv.get(), db, loaded, cfg, args.score.strict);
+    sink.finish(score_to(sink, loaded.base, d, cfg), started);
   }
+  if (csv) csv->commit();
 }
 
 }  // namespace
@@ -127,13 +131,12 @@ int run_history(HistoryArgs args) {
   const LoadResult loaded = score_load(files, a);
   const auto t1 = Clock::now();
   OutputBatch batch;  // the CSV is put in place only once the database has committed
-  if (writes_back(a.db)) {
-    db_functions().write_db_all(a.db.uri, write_options(a.db), loaded.base, loaded.report, cfg,
-                                [&](const DbStore& store) { score_dates(args, loaded, cfg, dates, &store); });
+  const auto db = open_write_back(a.db, loaded);
+  score_dates(args, loaded, cfg, dates, db.get());
+  if (db) {
+    db->commit();
     std::fprintf(stderr, "wrote %zu dates to %s history %s\n", dates.size(),
                  db_functions().redact_uri(a.db.uri).c_str(), a.db.history_table.c_str());
-  } else {
-    score_dates(args, loaded, cfg, dates, nullptr);
   }
   batch.commit();
   const auto t2 = Clock::now();

@@ -33,8 +33,9 @@ CLI::App* add_history_command(CLI::App& app, HistoryArgs& args);
 /// does), then scores it at each date in the order given. With --out it writes one CSV with an
 /// `as_of` column followed by the score columns; each date's rows are byte for byte the rows
 /// `rapport score --as-of D` writes. With --history-table each date's rows are stored as
-/// `rapport score --history-table` stores them (replacing that as_of's rows), one transaction and
-/// one runs-table row per date. Returns the exit code.
+/// `rapport score --history-table` stores them (replacing that as_of's rows), every date in one
+/// transaction, one runs-table row per date. Every date is streamed (score_to) into both. Returns
+/// the exit code.
 /// @throws rapport::Error on failure (no date, a malformed date, unreadable input, nothing to
 /// write, an output onto the SQLite input, …).
 int run_history(HistoryArgs args);

@@ -146,56 +146,78 @@ void write_outputs(const ScoreArgs& args, const LoadResult& loaded, const ScoreR
 }
 
 /// Whether the run can stream its scores (score_to): every output it asks for is written batch by
-/// batch — the scores CSV, the explanations and the summary; the report, the console report and the
-/// database write-back read the whole result.
-bool streams(const ScoreArgs& args, bool sample) {
-  const bool console = !args.quiet && (args.out.empty() || sample);
-  return !console && args.report.out.empty() && !writes_back(args.db);
-}
+/// batch — the scores CSV, the explanations, the summary, the database write-back and the console
+/// report; the visual report (html_report) reads the whole result.
+bool streams(const ScoreArgs& args) { return args.report.out.empty(); }
 
-/// A streamed run's sink: the scores CSV, the explanations and the summary's rows, batch by batch; the value models
-/// are checked at the first batch (before any row is written).
+/// A streamed run's sink: the scores CSV, the explanations, the summary's rows and the database
+/// write-back, batch by batch; the value models are checked at the first batch (before any row is written).
 class RunSink : public ScoreSink {
 public:
-  RunSink(const ScoreArgs& args, const LoadResult& loaded, const ScoringConfig& cfg)
+  RunSink(const ScoreArgs& args, const LoadResult& loaded, const ScoringConfig& cfg, bool console)
       : strict_(args.strict),
+        console_(console ? std::make_unique<ConsoleReport>() : nullptr),
         scores_(args.out.empty() ? nullptr : std::make_unique<ScoresCsvWriter>(args.out, loaded.base, cfg.threads)),
         explain_(args.explain.empty() ? nullptr : std::make_unique<ExplainJsonlWriter>(args.explain, loaded.base, cfg)),
-        summary_(args.summary.empty() ? nullptr : std::make_unique<SummaryRows>(loaded.base, loaded.report, cfg)) {}
+        db_(open_write_back(args.db, loaded)),
+        summary_(args.summary.empty() && !(db_ && db_->needs_summary())
+                     ? nullptr
+                     : std::make_unique<SummaryRows>(loaded.base, loaded.report, cfg)) {}
   void rows(const ScoreResult& batch, std::size_t first) override {
     if (rows_ == 0) check_value_models_step(batch, strict_);
     if (scores_) scores_->rows(batch, first);
     if (explain_) explain_->rows(batch, first);
     if (summary_) summary_->add(batch, first);
+    if (db_) db_->rows(batch, first);
+    if (console_) console_->rows(batch, first);
     rows_ += batch.scores.size();
   }
-  /// Puts the outputs in place (in the caller's OutputBatch) once the run is done.
-  void finish(const ScoreResult& run, const ScoreArgs& args) {
+  /// Puts the files in place (in the caller's OutputBatch) and ends the database run once the run
+  /// is done; the database commits in commit().
+  void finish(const ScoreResult& run, const ScoreArgs& args, seconds_t started) {
     if (rows_ == 0) check_value_models_step(run, strict_);
     if (scores_) scores_->commit();
     if (explain_) explain_->commit();
-    if (summary_) write_file_atomically(args.summary, to_json(summary_->summary(run)) + "\n");
+    std::optional<Summary> summary;
+    if (summary_) summary = summary_->summary(run);
+    if (!args.summary.empty()) write_file_atomically(args.summary, to_json(*summary) + "\n");
+    if (db_) db_->end_run(run, {started, now_utc()}, summary ? &*summary : nullptr);
+  }
+  /// Commits the database write-back (before the files go in place: a failed commit drops them).
+  void commit_database(const DbArgs& db) {
+    if (!db_) return;
+    db_->commit();
+    print_written_back(db, rows_);
   }
   std::size_t scored() const noexcept { return rows_; }
+  /// The console report, when the run shows one (null otherwise).
+  ConsoleReport* console() const noexcept { return console_.get(); }
 
 private:
   bool strict_;
+  std::unique_ptr<ConsoleReport> console_;
   std::unique_ptr<ScoresCsvWriter> scores_;
   std::unique_ptr<ExplainJsonlWriter> explain_;
+  std::unique_ptr<DbScoresWriter> db_;
   std::unique_ptr<SummaryRows> summary_;
   std::size_t rows_ = 0;
 };
 
-/// The streamed run: scores and summary written batch by batch, all or nothing with the rejects;
-/// returns the customers scored.
+/// The streamed run: scores, summary and database write-back written batch by batch, all or
+/// nothing with the rejects; the rejected rows and (`console`) the console report printed after
+/// them; returns the customers scored.
 std::size_t score_streamed(const ScoreArgs& args, const LoadResult& loaded, const ScoringConfig& cfg,
-                           std::optional<day_t> as_of, std::unique_ptr<RejectsCsvWriter> rejects) {
+                           std::optional<day_t> as_of, std::unique_ptr<RejectsCsvWriter> rejects, seconds_t started,
+                           bool console) {
   OutputBatch batch;
-  RunSink sink(args, loaded, cfg);
+  RunSink sink(args, loaded, cfg, console);
   const ScoreResult run = score_to(sink, loaded.base, as_of, cfg, progress_printer(args.quiet));
-  sink.finish(run, args);
+  sink.finish(run, args, started);
   if (rejects) rejects->commit();
+  sink.commit_database(args.db);
   batch.commit();
+  print_rejects(loaded.report, args.rejects);
+  if (sink.console()) sink.console()->print(loaded.base, loaded.report, run);
   return sink.scored();
 }
 
@@ -257,10 +279,10 @@ int run_score(ScoreArgs args) {
   const auto t0 = Clock::now();
   const LoadResult loaded = load(files, args, rejects.get());
   const auto t1 = Clock::now();
-  if (streams(args, sample)) {
-    const std::size_t scored = score_streamed(args, loaded, cfg, as_of, std::move(rejects));
+  const bool console = !args.quiet && (args.out.empty() || sample) && !writes_to_stdout(args);
+  if (streams(args)) {
+    const std::size_t scored = score_streamed(args, loaded, cfg, as_of, std::move(rejects), started, console);
     const auto t2 = Clock::now();
-    print_rejects(loaded.report, args.rejects);
     if (!args.quiet)
       std::fprintf(stderr, "loaded in %.3f s, scored %zu customers and wrote the outputs in %.3f s\n",
                    std::chrono::duration<double>(t1 - t0).count(), scored,
@@ -274,8 +296,7 @@ int run_score(ScoreArgs args) {
   write_outputs(args, loaded, result, cfg, std::move(rejects), started);
   const auto t3 = Clock::now();
   print_rejects(loaded.report, args.rejects);
-  if (!args.quiet && (args.out.empty() || sample) && !writes_to_stdout(args))
-    print_report(loaded.base, loaded.report, result);
+  if (console) print_report(loaded.base, loaded.report, result);
   if (!args.quiet)
     std::fprintf(stderr, "loaded in %.3f s, scored %zu customers in %.3f s, wrote the outputs in %.3f s\n",
                  std::chrono::duration<double>(t1 - t0).count(), result.scores.size(),

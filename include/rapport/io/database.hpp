@@ -19,6 +19,7 @@
 #include <rapport/scoring/score.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,7 +76,8 @@ struct DbRun {
 /// Writes a run's scores to `uri` in one transaction: the out table's previous rows are replaced,
 /// the history table's rows of the same as_of are replaced, one row is added to the runs table.
 /// Tables are created when missing; an existing table whose columns differ is an error (never
-/// altered). Values are always bound, inserts are prepared and batched. Concurrent writers of the
+/// altered). Values are always bound, inserts are prepared and batched (open_db_writer() with
+/// one batch: the one writer). Concurrent writers of the
 /// same tables queue (PostgreSQL: transaction-level advisory locks on the tables' identities;
 /// SQLite: the file's write lock), so each run's set is whole and none fails on a CREATE race.
 /// @throws ConfigError for an invalid table name; OutputError for a table of the wrong shape, a
@@ -87,6 +89,41 @@ struct DbRun {
 RAPPORT_API void write_db(const std::string& uri, const DbWriteOptions& tables, const CustomerBase& base,
                           const LoadReport& report, const ScoreResult& result, const ScoringConfig& config,
                           const DbRun& run, const Summary* summary = nullptr);
+
+/// Writes a scoring run back to a database as score_to() hands its scores over, batch by batch,
+/// so that a run never holds every result column: the tables and rows are exactly write_db()'s.
+/// Everything it writes is ONE transaction (begun at the first batch or end_run(), holding the
+/// tables' write locks as write_db() does), streamed in batches and committed by commit(); an
+/// exception anywhere, or the writer destroyed without commit(), rolls it back, so every table is
+/// as it was. Several runs may follow one another (`rapport history`): each ends with end_run().
+/// Open one with open_db_writer(). Not thread-safe: calls must be serialized.
+class RAPPORT_API DbScoresWriter : public ScoreSink {
+public:
+  ~DbScoresWriter() override = default;
+  /// One batch of the current run (rows [first, first + batch.scores.size()), in order): its
+  /// first batch creates missing tables (checking the shape of existing ones), empties the out
+  /// table and the history rows of the batch's as_of; each batch's rows are inserted (bound or
+  /// copied, never spliced into SQL) into the out and history tables.
+  /// @throws OutputError as write_db(); InputError for a batch out of order.
+  void rows(const ScoreResult& batch, std::size_t first) override = 0;
+  /// Ends the current run (`run`: what score_to() returned, or a whole ScoreResult): a run
+  /// without any batch still replaces the out table and its as_of's history (with no rows);
+  /// adds the runs-table row, rendered from `summary` (the run's summary, e.g. SummaryRows::summary()).
+  /// @throws OutputError as write_db(); InputError when the runs table is written and `summary` is null.
+  virtual void end_run(const ScoreResult& run, const DbRun& times, const Summary* summary) = 0;
+  /// Whether end_run() needs the run's summary (a runs table is written).
+  virtual bool needs_summary() const noexcept = 0;
+  /// Commits everything written (a writer that wrote nothing commits nothing).
+  /// @throws OutputError when the commit fails (nothing is written then), or a run was not ended.
+  virtual void commit() = 0;
+};
+
+/// Opens a streamed write-back (DbScoresWriter) to `uri`; nothing is written before its first
+/// batch or end_run(). Keeps references to `base` and `report`, which must outlive it.
+/// @throws ConfigError for an invalid table name; InputError when the database cannot be
+/// opened; OutputError for a table that would vanish with the connection.
+RAPPORT_API std::unique_ptr<DbScoresWriter> open_db_writer(const std::string& uri, const DbWriteOptions& tables,
+                                                           const CustomerBase& base, const LoadReport& report);
 
 /// Stores one result's rows (as write_db writes them) inside write_db_all()'s transaction.
 using DbStore = std::function<void(const ScoreResult& result, const DbRun& run)>;
