@@ -2,8 +2,8 @@
 // write_db()'s of the whole result row for row (values and storage types), for SQLite and
 // PostgreSQL, for one run and for several runs in one transaction (`rapport history`); a failure
 // in the middle of the stream leaves every table as it was.
-#include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/summary.hpp>
 
 #include "support/temp_dir.hpp"
