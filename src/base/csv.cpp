@@ -73,6 +73,15 @@ std::uint64_t scan_separators(const char* p, std::size_t n, bool& quote) noexcep
   return m.comma | m.newline;
 }
 
+/// The number of bits set in `v`, in a few word operations (std::popcount is a library call on
+/// targets without the POPCNT instruction, the default x86-64 one among them).
+std::size_t bit_count(std::uint64_t v) noexcept {
+  v -= (v >> 1) & 0x5555555555555555u;
+  v = (v & 0x3333333333333333u) + ((v >> 2) & 0x3333333333333333u);
+  v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+  return static_cast<std::size_t>((v * 0x0101010101010101u) >> 56);
+}
+
 /// Fields written by position into a vector kept at least as long as the line's field count
 /// (no per-field growth check), trimmed to the count at the end of the line.
 class FieldSink {
@@ -140,7 +149,7 @@ bool PlainLineSplitter::index() noexcept {
       // by the number there are), so the loop has no exit to mispredict; a stretch holding more
       // than 16 separators writes the rest one by one
       const auto at = static_cast<std::uint16_t>(chunk_ - base_);
-      const auto count = static_cast<std::size_t>(std::popcount(mask));
+      const std::size_t count = bit_count(mask);
       std::uint16_t* out = sep_ + n_;
       for (std::size_t j = 0; j < 16; ++j) {
         out[j] = static_cast<std::uint16_t>(at + std::countr_zero(mask));

@@ -45,24 +45,74 @@ inline bool leap(unsigned y) noexcept {
   return ((y & 3u) == 0) & (!by25 | ((y & 15u) == 0));
 }
 
-/// Reads `YYYY-MM-DD` into `day`: null, or the reason it is not a date. (The read_* forms are
-/// the hot path's: a value and a reason, no wrapper to build and take apart.) The checks are
-/// combined without a branch per digit or per rule; only the outcome branches.
-inline const char* read_date(std::string_view s, day_t& day) noexcept {
-  constexpr const char* unparsable = "unparsable date (expected YYYY-MM-DD)";
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return unparsable;
-  const char* p = s.data();
-  const unsigned y0 = digit_value(p[0]), y1 = digit_value(p[1]), y2 = digit_value(p[2]), y3 = digit_value(p[3]);
-  const unsigned m0 = digit_value(p[5]), m1 = digit_value(p[6]), d0 = digit_value(p[8]), d1 = digit_value(p[9]);
-  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9)) return unparsable;
-  const unsigned y = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
-  const unsigned m = m0 * 10 + m1, d = d0 * 10 + d1;
+/// The day of year y, month m, day d (y 0..9999, m and d any two-digit numbers) into `day`: false
+/// when there is no such day. The checks are combined without a branch per rule.
+inline bool civil_day(unsigned y, unsigned m, unsigned d, day_t& day) noexcept {
   // days in month m (0 for a month outside 1..12, so that every day is then out of range)
   static constexpr unsigned char month_days[16] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0, 0, 0};
   const unsigned last = m > 12 ? 0u : month_days[m] + static_cast<unsigned>((m == 2) & leap(y));
-  if (d - 1 >= last) return "impossible date";  // d = 0 wraps above every `last`
+  if (d - 1 >= last) return false;  // d = 0 wraps above every `last`
   day = days_from_civil(static_cast<int>(y), m, d);
-  return nullptr;
+  return true;
+}
+
+/// Eight bytes at a time (little-endian targets): the fixed-width date and time fields are
+/// checked and converted in a few word operations rather than a digit at a time.
+namespace swar {
+inline constexpr bool enabled = std::endian::native == std::endian::little;
+inline constexpr std::uint64_t ones = 0x0101010101010101u;
+inline std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+/// Whether the bytes of `v` that `digits` selects (0xFF each) are all '0'..'9'; `x` is `v` with
+/// every other byte read as '0'. (A byte below '0' sets its top bit in x - '0', one above '9' in
+/// x + 0x46; a borrow or carry only crosses from a byte already found out.)
+inline bool digits_at(std::uint64_t v, std::uint64_t digits, std::uint64_t& x) noexcept {
+  x = (v & digits) | (0x30 * ones & ~digits);
+  return (((x - 0x30 * ones) | (x + 0x46 * ones)) & 0x80 * ones) == 0;
+}
+/// Byte i of the result: the two-digit number of bytes i and i + 1 of `x` (all digits).
+inline std::uint64_t pairs(std::uint64_t x) noexcept {
+  const std::uint64_t t = x - 0x30 * ones;
+  return t * 10 + (t >> 8);
+}
+inline unsigned byte(std::uint64_t v, unsigned i) noexcept { return static_cast<unsigned>(v >> (8 * i)) & 0xFFu; }
+/// `YYYY-MM-DD` at p (10 bytes) as year, month and day numbers: false when a byte is not the
+/// digit or dash it must be (the ranges are not checked).
+inline bool date_fields(const char* p, unsigned& y, unsigned& m, unsigned& d) noexcept {
+  const std::uint64_t a = load8(p), b = load8(p + 2);  // "YYYY-MM-", "YY-MM-DD"
+  std::uint64_t xa = 0, xb = 0;
+  const bool ok = digits_at(a, 0x00FFFF00FFFFFFFFu, xa) & digits_at(b, 0xFFFF000000000000u, xb) &
+                  ((a & 0xFF0000FF00000000u) == 0x2D00002D00000000u);
+  const std::uint64_t pa = pairs(xa);
+  y = byte(pa, 0) * 100 + byte(pa, 2);
+  m = byte(pa, 5);
+  d = byte(pairs(xb), 6);
+  return ok;
+}
+}  // namespace swar
+
+/// Reads `YYYY-MM-DD` into `day`: null, or the reason it is not a date. (The read_* forms are
+/// the hot path's: a value and a reason, no wrapper to build and take apart.)
+inline const char* read_date(std::string_view s, day_t& day) noexcept {
+  constexpr const char* unparsable = "unparsable date (expected YYYY-MM-DD)";
+  if (s.size() != 10) return unparsable;
+  const char* p = s.data();
+  unsigned y = 0, m = 0, d = 0;
+  if constexpr (swar::enabled) {
+    if (!swar::date_fields(p, y, m, d)) return unparsable;
+  } else {
+    if (s[4] != '-' || s[7] != '-') return unparsable;
+    const unsigned y0 = digit_value(p[0]), y1 = digit_value(p[1]), y2 = digit_value(p[2]), y3 = digit_value(p[3]);
+    const unsigned m0 = digit_value(p[5]), m1 = digit_value(p[6]), d0 = digit_value(p[8]), d1 = digit_value(p[9]);
+    if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9)) return unparsable;
+    y = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
+    m = m0 * 10 + m1;
+    d = d0 * 10 + d1;
+  }
+  return civil_day(y, m, d, day) ? nullptr : "impossible date";
 }
 
 /// Parses `YYYY-MM-DD` into a day number.
@@ -82,6 +132,26 @@ inline const char* read_timestamp(std::string_view s, seconds_t& t) noexcept {
     return nullptr;
   }
   constexpr const char* bad = "unparsable timestamp (expected YYYY-MM-DD[THH:MM:SS[Z]])";
+  if constexpr (swar::enabled) {
+    // the date, 'T' or ' ', and "HH:MM:SS" (bytes 11..18) checked at once; any miss is then read
+    // again below, for its reason
+    if (s.size() - 19 < 2) {
+      const char* p = s.data();
+      unsigned y = 0, m = 0, d = 0;
+      std::uint64_t x = 0;
+      const std::uint64_t c = swar::load8(p + 11);
+      const bool ok = swar::date_fields(p, y, m, d) & ((p[10] == 'T') | (p[10] == ' ')) &
+                      ((s.size() == 19) | (p[s.size() - 1] == 'Z')) & swar::digits_at(c, 0xFFFF00FFFF00FFFFu, x) &
+                      ((c & 0x0000FF0000FF0000u) == 0x00003A00003A0000u);
+      const std::uint64_t pc = swar::pairs(x);
+      const unsigned hh = swar::byte(pc, 0), mm = swar::byte(pc, 3), ss = swar::byte(pc, 6);
+      if (ok) {
+        if ((hh > 23) | (mm > 59) | (ss > 59) || !civil_day(y, m, d, day)) return "impossible timestamp";
+        t = midnight(day) + hh * 3600 + mm * 60 + ss;
+        return nullptr;
+      }
+    }
+  }
   if (s.size() != 19 && !(s.size() == 20 && s[19] == 'Z')) return bad;
   if (s[10] != 'T' && s[10] != ' ') return bad;
   if (s[13] != ':' || s[16] != ':') return bad;

@@ -93,6 +93,53 @@ TEST(ParseTimestamp, TheSpellingsTakenTodayAndTheirEdges) {
   EXPECT_STREQ(read_timestamp("2024-02-2x", t), "unparsable timestamp");
 }
 
+namespace {
+
+/// The timestamp rule read plainly, a byte at a time: its reason, or null with the instant.
+const char* plain_timestamp(std::string_view s, seconds_t& t) {
+  constexpr const char* bad = "unparsable timestamp (expected YYYY-MM-DD[THH:MM:SS[Z]])";
+  const auto digits = [&](std::size_t from, std::size_t n, unsigned& v) {
+    v = 0;
+    for (std::size_t k = from; k < from + n; ++k) {
+      if (s[k] < '0' || s[k] > '9') return false;
+      v = v * 10 + static_cast<unsigned>(s[k] - '0');
+    }
+    return true;
+  };
+  unsigned y = 0, m = 0, d = 0, hh = 0, mi = 0, ss = 0;
+  const bool date_only = s.size() == 10;
+  if (!date_only && s.size() != 19 && !(s.size() == 20 && s[19] == 'Z')) return bad;
+  if (!date_only && ((s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')) return bad;
+  if (!date_only && (!digits(11, 2, hh) || !digits(14, 2, mi) || !digits(17, 2, ss))) return bad;
+  if (s[4] != '-' || s[7] != '-' || !digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d))
+    return date_only ? "unparsable timestamp" : bad;
+  const int year = static_cast<int>(y);
+  if (m < 1 || m > 12 || d < 1 || d > plain_days_in_month(year, m) || hh > 23 || mi > 59 || ss > 59)
+    return "impossible timestamp";
+  t = midnight(days_from_civil(year, m, d)) + hh * 3600 + mi * 60 + ss;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(ParseTimestamp, EveryByteOfEachFormReplacedByEveryValueAgreesWithThePlainRule) {
+  // the fixed-width fast path checks 8 bytes at a time: each byte position of each form, set to
+  // each of the 256 values, gives the plain rule's reason and instant
+  for (const std::string form : {"2024-02-29T23:59:59Z", "2024-02-29 23:59:59", "0000-02-29T00:00:00",
+                                 "1900-02-28T12:30:45Z", "9999-12-31T23:59:59Z", "2023-11-30", "2024-02-29"}) {
+    for (std::size_t k = 0; k < form.size(); ++k)
+      for (int c = 0; c < 256; ++c) {
+        std::string text = form;
+        text[k] = static_cast<char>(c);
+        seconds_t got = -7, want = -7;
+        const char* why = read_timestamp(text, got);
+        const char* plain = plain_timestamp(text, want);
+        ASSERT_STREQ(why, plain) << text << " (byte " << k << " = " << c << ")";
+        ASSERT_EQ(got, want) << text;
+      }
+  }
+}
+
 TEST(ParseImpression, OneDigitFastPathAndTheGeneralPathAgree) {
   const auto value = [](const char* text) {
     int v = 99;
