@@ -151,8 +151,9 @@ bool PlainLineSplitter::index() noexcept {
       const auto at = static_cast<std::uint16_t>(chunk_ - base_);
       const std::size_t count = bit_count(mask);
       std::uint16_t* out = sep_ + n_;
+      constexpr std::uint64_t stop = std::uint64_t{1} << 63;  // past the last separator: an offset never walked
       for (std::size_t j = 0; j < 16; ++j) {
-        out[j] = static_cast<std::uint16_t>(at + std::countr_zero(mask));
+        out[j] = static_cast<std::uint16_t>(at + std::countr_zero(mask | stop));  // no zero case to handle
         mask &= mask - 1;
       }
       for (std::size_t j = 16; mask; ++j) {
