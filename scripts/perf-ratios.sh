@@ -14,16 +14,18 @@
 #      files (whole processes, the same scores written; wall and CPU seconds); the same from
 #      PostgreSQL when RAPPORT_TEST_PG_URI is set (the server's CPU not counted).
 # Usage: scripts/perf-ratios.sh [--build DIR] [--base DIR] [--db-base DIR] [--epinions FILE] [--repeats N]
+#                               [--parts LIST]
 #   --build DIR     a Release build with benchmarks (default build-test, as scripts/test.sh makes)
 #   --base DIR      a 1M-customer base (default: generated into /tmp/rapport-perf-1m once)
 #   --db-base DIR   a 300,000-customer base and its base.db (default: generated and imported into
 #                   /tmp/rapport-perf-300k once)
 #   --epinions FILE soc-Epinions1.txt (part 4 is skipped without it)
+#   --parts LIST    the parts to run, comma-separated (default 1,2,3,4,5)
 # Part 3 runs when `import lifetimes` works for /usr/bin/python3 (PYTHONPATH as in
 # benchmarks/peers/README.md); rapport's side is the build's bm_value BM_FitBgNbdReal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build-test base=/tmp/rapport-perf-1m db_base=/tmp/rapport-perf-300k epinions="" repeats=3
+build=build-test base=/tmp/rapport-perf-1m db_base=/tmp/rapport-perf-300k epinions="" repeats=3 parts=1,2,3,4,5
 while (($#)); do
   case $1 in
     --build) build=$2; shift 2 ;;
@@ -31,16 +33,22 @@ while (($#)); do
     --db-base) db_base=$2; shift 2 ;;
     --epinions) epinions=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
+    --parts) parts=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 cli=$build/tools/cli/rapport
-[[ -x $cli && -x $build/benchmarks/bm_score ]] || { echo "build $build first (scripts/test.sh)" >&2; exit 2; }
+part() { [[ ,$parts, == *,$1,* ]]; }  # whether part $1 is asked for
+[[ -x $cli ]] && { ! part 1 || [[ -x $build/benchmarks/bm_score ]]; } ||
+  { echo "build $build first (scripts/test.sh)" >&2; exit 2; }
 
+if part 1; then
 echo "== 1. in-memory scoring over the memory floor (1M customers)"
 "$build/benchmarks/bm_score" --benchmark_filter='^BM_ScoreVsMemoryFloor/1000000/' --benchmark_repetitions="$repeats" \
   2>/dev/null | grep -E '^BM_ScoreVsMemoryFloor' | grep -vE '_(stddev|cv)' || true
+fi
 
+if part 2; then
 echo "== 2. rapport score (whole process, 2 threads: CSV in, scores + summary out) over wc -l, peak RSS"
 [[ -f $base/contacts.csv ]] || "$cli" generate "$base" --customers 1000000 >/dev/null
 best() { sort -n | head -1; }
@@ -83,14 +91,18 @@ PY
 else
   echo "loaded base: skipped (the Python bindings of $build do not import)"
 fi
+fi
 
+if part 3; then
 echo "== 3. BG/NBD fit over lifetimes (1M real-valued customers)"
 if /usr/bin/python3 -c 'import lifetimes' 2>/dev/null; then
   /usr/bin/python3 benchmarks/peers/bgnbd_peers.py --bench "$build/benchmarks/bm_value" --repeats "$repeats"
 else
   echo "skipped: lifetimes is not importable (see benchmarks/peers/README.md)"
 fi
+fi
 
+if part 4; then
 echo "== 4. rapport graph pagerank (whole process) over igraph PRPACK (call alone)"
 if [[ -n $epinions ]]; then
   OMP_NUM_THREADS=1 /usr/bin/python3 benchmarks/peers/pagerank_peers.py "$epinions" --rapport-cli "$cli" \
@@ -98,7 +110,9 @@ if [[ -n $epinions ]]; then
 else
   echo "skipped: pass --epinions soc-Epinions1.txt"
 fi
+fi
 
+if part 5; then
 echo "== 5. rapport score --db sqlite: (and PostgreSQL) over the same base from CSV (300,000 customers)"
 [[ -f $db_base/contacts.csv ]] || "$cli" generate "$db_base" --customers 300000 >/dev/null
 [[ -f $db_base/base.db ]] || "$cli" import "$db_base" --db "sqlite:$db_base/base.db" >/dev/null
@@ -130,3 +144,4 @@ echo "$rounds" | awk '
     pw = (NR == 1 || $7 < pw) ? $7 : pw; pc = (NR == 1 || $8 + $9 < pc) ? $8 + $9 : pc }
   END { printf "CSV %.2f s (%.2f s CPU); SQLite %.2f s (%.2f s CPU) = %.1fx wall, %.1fx CPU\n", cw, cc, dw, dc, dw / cw, dc / cc
         if (pw > 0) printf "PostgreSQL %.2f s (%.2f s CPU, rapport only) = %.1fx wall, %.1fx CPU\n", pw, pc, pw / cw, pc / cc }'
+fi

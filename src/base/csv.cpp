@@ -73,14 +73,24 @@ std::uint64_t scan_separators(const char* p, std::size_t n, bool& quote) noexcep
   return m.comma | m.newline;
 }
 
+/// The number of bits set in `v`, in a few word operations (std::popcount is a library call on
+/// targets without the POPCNT instruction, the default x86-64 one among them).
+std::size_t bit_count(std::uint64_t v) noexcept {
+  v -= (v >> 1) & 0x5555555555555555u;
+  v = (v & 0x3333333333333333u) + ((v >> 2) & 0x3333333333333333u);
+  v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+  return static_cast<std::size_t>((v * 0x0101010101010101u) >> 56);
+}
+
 /// Fields written by position into a vector kept at least as long as the line's field count
 /// (no per-field growth check), trimmed to the count at the end of the line.
 class FieldSink {
 public:
-  explicit FieldSink(std::vector<std::string_view>& fields) noexcept : fields_(fields) {}
+  explicit FieldSink(std::vector<std::string_view>& fields) noexcept
+      : fields_(fields), data_(fields.data()), size_(fields.size()) {}
   void add(const char* from, const char* to) {
-    if (n_ == fields_.size()) fields_.resize(std::max<std::size_t>(16, 2 * n_));
-    fields_[n_++] = std::string_view(from, static_cast<std::size_t>(to - from));
+    if (n_ == size_) grow();
+    data_[n_++] = std::string_view(from, static_cast<std::size_t>(to - from));
   }
   /// Adds the last field, ending at `e` (a line feed or the end) less one '\r'; sets the line.
   void end_line(const char* start, const char* field, const char* e, std::string_view& line) {
@@ -91,7 +101,14 @@ public:
   }
 
 private:
+  void grow() {
+    fields_.resize(std::max<std::size_t>(16, 2 * n_));
+    data_ = fields_.data();
+    size_ = fields_.size();
+  }
   std::vector<std::string_view>& fields_;
+  std::string_view* data_;  // the vector's storage and size, held here so that a field's store
+  std::size_t size_;        // does not make the compiler read them again
   std::size_t n_ = 0;
 };
 }  // namespace
@@ -111,8 +128,42 @@ void split_plain_record(std::string_view text, std::vector<std::string_view>& fi
   fields.emplace_back(field, static_cast<std::size_t>(end - field));
 }
 
-void PlainLineSplitter::load() noexcept {
-  mask_ = scan_separators(chunk_, std::min<std::size_t>(64, static_cast<std::size_t>(end_ - chunk_)), quote_);
+bool PlainLineSplitter::index() noexcept {
+  n_ = i_ = 0;
+  while (n_ == 0) {
+    if (quote_ahead_) {  // the walk has reached the stretch holding a '"'
+      quote_ = true;
+      return false;
+    }
+    if (chunk_ >= end_) return false;
+    base_ = chunk_;
+    for (std::size_t k = 0; k < stretches && chunk_ < end_; ++k, chunk_ += 64) {
+      bool quote = false;
+      std::uint64_t mask =
+          scan_separators(chunk_, std::min<std::size_t>(64, static_cast<std::size_t>(end_ - chunk_)), quote);
+      if (quote) {
+        quote_ahead_ = true;
+        break;
+      }
+      // the first 16 offsets are written whether or not there are that many (the count moves on
+      // by the number there are), so the loop has no exit to mispredict; a stretch holding more
+      // than 16 separators writes the rest one by one
+      const auto at = static_cast<std::uint16_t>(chunk_ - base_);
+      const std::size_t count = bit_count(mask);
+      std::uint16_t* out = sep_ + n_;
+      constexpr std::uint64_t stop = std::uint64_t{1} << 63;  // past the last separator: an offset never walked
+      for (std::size_t j = 0; j < 16; ++j) {
+        out[j] = static_cast<std::uint16_t>(at + std::countr_zero(mask | stop));  // no zero case to handle
+        mask &= mask - 1;
+      }
+      for (std::size_t j = 16; mask; ++j) {
+        out[j] = static_cast<std::uint16_t>(at + std::countr_zero(mask));
+        mask &= mask - 1;
+      }
+      n_ += count;
+    }
+  }
+  return true;
 }
 
 bool PlainLineSplitter::next(std::vector<std::string_view>& fields, std::string_view& line) {
@@ -121,26 +172,27 @@ bool PlainLineSplitter::next(std::vector<std::string_view>& fields, std::string_
   const char* const start = next_;
   const char* field = start;
   for (;;) {
-    while (mask_ == 0) {
-      chunk_ += 64;
-      if (chunk_ >= end_) {  // the text ends without a line feed
-        out.end_line(start, field, end_, line);
-        next_ = end_;
-        return true;
-      }
-      load();
+    if (i_ == n_ && !index()) {
       if (quote_) return false;
+      out.end_line(start, field, end_, line);  // the text ends without a line feed
+      next_ = end_;
+      return true;
     }
-    const char* sep = chunk_ + std::countr_zero(mask_);
-    mask_ &= mask_ - 1;
-    if (*sep == ',') {
-      out.add(field, sep);
-      field = sep + 1;
-      continue;
+    const char* const base = base_;
+    const std::uint16_t* const last = sep_ + n_;
+    for (const std::uint16_t* at = sep_ + i_; at != last; ++at) {
+      const char* sep = base + *at;
+      if (*sep == ',') {
+        out.add(field, sep);
+        field = sep + 1;
+        continue;
+      }
+      i_ = static_cast<std::size_t>(at + 1 - sep_);
+      out.end_line(start, field, sep, line);
+      next_ = sep + 1;
+      return true;
     }
-    out.end_line(start, field, sep, line);
-    next_ = sep + 1;
-    return true;
+    i_ = n_;
   }
 }
 

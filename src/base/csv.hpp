@@ -20,14 +20,17 @@ namespace rapport::detail {
 /// field splitter of plain text: the reader's fast path, the parallel ingest and headers use it.
 void split_plain_record(std::string_view text, std::vector<std::string_view>& fields);
 
-/// Walks quote-free text line by line, splitting each line at commas in the same pass: the
+/// Walks quote-free text line by line, splitting each line at commas in the same pass. The
 /// separators (',' and '\n') of 64 bytes at a time are found as one bit mask (SIMD where the
-/// target has it), so a field costs a few instructions rather than a library call. A line's
-/// last field and its text lose one trailing '\r' (CRLF). Stops, with saw_quote() true, at the
-/// first 64-byte stretch holding a '"' (the caller hands such text to CsvReader).
+/// target has it), and the offsets of those of up to 1 KiB are written to an index first, so
+/// that the walk over the fields takes one separator after another with no branch on where a
+/// 64-byte stretch ends (the pattern the branch predictor learns is the line's own: so many
+/// commas, then a line feed). A line's last field and its text lose one trailing '\r' (CRLF).
+/// Stops, with saw_quote() true, at the first 64-byte stretch holding a '"' (the caller hands
+/// such text to CsvReader): the lines that end before that stretch are returned.
 class PlainLineSplitter {
 public:
-  PlainLineSplitter(const char* begin, const char* end) noexcept : next_(begin), chunk_(begin), end_(end) { load(); }
+  PlainLineSplitter(const char* begin, const char* end) noexcept : next_(begin), chunk_(begin), end_(end) {}
   /// The next line's fields and text (without its line ending); false at the end of the text or
   /// at a quote. A line ends at '\n' or at the end of the text.
   bool next(std::vector<std::string_view>& fields, std::string_view& line);
@@ -37,11 +40,17 @@ public:
   const char* position() const noexcept { return next_; }
 
 private:
-  void load() noexcept;  // computes mask_ for the 64 bytes at chunk_ (fewer at the end)
-  const char* next_;     // start of the next line
-  const char* chunk_;    // start of the stretch mask_ describes
+  static constexpr std::size_t stretches = 16;  // 64-byte stretches indexed at a time
+  // Indexes the separators from chunk_ on (at least one, unless the text ends or a '"' is
+  // reached first: then false, and quote_ set for the '"').
+  bool index() noexcept;
+  const char* next_;   // start of the next line
+  const char* chunk_;  // start of the next stretch to index
   const char* end_;
-  std::uint64_t mask_ = 0;  // separators at or after next_ in [chunk_, chunk_ + 64)
+  const char* base_ = nullptr;              // sep_ holds offsets from here
+  std::uint16_t sep_[stretches * 64 + 16];  // separators' offsets (16 spare: unconditional writes)
+  std::size_t n_ = 0, i_ = 0;               // sep_[i_, n_) not yet walked
+  bool quote_ahead_ = false;                // indexing stopped at a stretch holding a '"'
   bool quote_ = false;
 };
 

@@ -218,9 +218,25 @@ void spell_typed(const TypedField& t, std::string& out) {
   }
 }
 
-bool contact_from_text(const std::string_view* fields, ContactRow& row, RowError& failure, const TypedField* typed) {
+namespace {
+
+/// A row's fields when every one came as text (CSV): no typed value to look for, no spelling.
+class PlainText {
+public:
+  explicit PlainText(const std::string_view* f) noexcept : f_(f) {}
+  static constexpr const TypedField* typed(std::size_t) noexcept { return nullptr; }
+  bool present(std::size_t k) const noexcept { return !f_[k].empty(); }
+  std::string_view operator[](std::size_t k) const noexcept { return f_[k]; }
+
+private:
+  const std::string_view* f_;
+};
+
+/// The contact rules of contact_from_text over either view of the fields (the text one compiles
+/// to the CSV path without a typed check per field).
+template <class Fields>
+bool contact_from(Fields& f, ContactRow& row, RowError& failure) {
   using namespace contact_field;
-  FieldText f(fields, typed);
   // each value is stored as soon as it is parsed: the rules read the fields before a failure
   const auto unknown = [&](std::size_t k, const char* what) {
     return fail(failure, k, std::string("unknown ") + what + " '" + std::string(f[k]) + "'");
@@ -228,15 +244,15 @@ bool contact_from_text(const std::string_view* fields, ContactRow& row, RowError
   if (!take_instant(f.typed(at), row.at))
     if (const char* why = read_timestamp(f[at], row.at)) return fail(failure, at, why);
   const auto ch = parse_channel(f[channel]);
+  const auto st = parse_stage(f[stage]);
+  const auto in = parse_initiator(f[initiator]);
+  const auto as = parse_aspect(f[aspect]);
   if (!ch) return unknown(channel, "channel");
   row.channel = *ch;
-  const auto st = parse_stage(f[stage]);
   if (!st) return unknown(stage, "stage");
   row.stage = *st;
-  const auto in = parse_initiator(f[initiator]);
   if (!in) return unknown(initiator, "initiator");
   row.initiator = *in;
-  const auto as = parse_aspect(f[aspect]);
   if (!as) return unknown(aspect, "aspect");
   row.aspect = *as;
   if (!take_impression(f.typed(impression), row.impression))
@@ -252,6 +268,17 @@ bool contact_from_text(const std::string_view* fields, ContactRow& row, RowError
     if (row.complaint) row.resolved_at = resolved;  // ignored on a contact that is not a complaint
   }
   return true;
+}
+
+}  // namespace
+
+bool contact_from_text(const std::string_view* fields, ContactRow& row, RowError& failure, const TypedField* typed) {
+  if (!typed) {
+    PlainText f(fields);
+    return contact_from(f, row, failure);
+  }
+  FieldText f(fields, typed);
+  return contact_from(f, row, failure);
 }
 
 bool ended_on_from_text(std::string_view text, day_t& ended, RowError& failure) {
