@@ -45,7 +45,7 @@ extern RAPPORT_API std::size_t record_batch_rows;
 extern RAPPORT_API std::size_t record_part_min_rows;
 
 /// Data records a source fetched ahead in one batch (a database table's reader thread): the text
-/// fields of every row back to back (comma-joined within a row), the typed values apart. Read only
+/// fields of every row back to back (their ends apart), the typed values apart. Read only
 /// once filled, so any number of threads may take records from it at once.
 struct RAPPORT_API RecordBatch {
   std::string text;                     ///< the rows' text fields (a typed field's text is empty)

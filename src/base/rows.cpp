@@ -231,8 +231,8 @@ void RecordBatch::record(std::size_t r, CsvRecord& rec, std::vector<TypedField>&
   rec.raw = {};
   rec.fields.clear();
   typed_out.resize(last - first);
-  // the row's first field starts where the row before ends; the others after a comma
-  for (std::size_t i = first, from = first ? ends[first - 1] : 0; i < last; from = ends[i++] + 1) {
+  // each field starts where the one before (in the row or the row before) ends
+  for (std::size_t i = first, from = first ? ends[first - 1] : 0; i < last; from = ends[i++]) {
     rec.fields.emplace_back(text.data() + from, ends[i] - from);
     typed_out[i - first] = kinds[i] == Kind::text ? TypedField{} : typed[value++];
   }

@@ -128,7 +128,6 @@ void DbTableSource::produce() {
     b.first_line = fetched_ + 1;
     try {
       while (b.rows.size() < std::max<std::size_t>(record_batch_rows, 1) && row_.size() < batch_bytes) {
-        row_first_ = ends_.size();
         if (!fetch()) {
           more = false;
           break;

@@ -40,7 +40,7 @@ DbName parse_db_name(std::string_view name, std::string_view what);
 
 /// A database table as loader records: the header (the column names), then each row's values,
 /// numbered from 1: a native number, instant or date as a TypedField (never spelled as text on
-/// the way), any other value as its text, the texts comma-joined in one buffer. The rows can be
+/// the way), any other value as its text, the texts back to back in one buffer. The rows can be
 /// taken one at a time (next) or a batch at a time (next_batch: the loader settles a batch's
 /// rows on several threads).
 ///
@@ -67,14 +67,10 @@ public:
   void start_reading();
 
 protected:
-  /// Puts the next row's values: each a text spelled into row_ between begin_field() and
-  /// end_field(), or a typed_field(); false at the end. Runs on the reader thread.
+  /// Puts the next row's values: each a text appended to row_ and ended by end_field(), or a
+  /// typed_field(); false at the end. Runs on the reader thread.
   virtual bool fetch() = 0;
-  /// Starts a text value: a comma before every value of the row but the first.
-  void begin_field() {
-    if (ends_.size() > row_first_) row_.push_back(',');
-  }
-  /// Ends the text value just spelled.
+  /// Ends the text value just appended to row_ (the values lie back to back: no separator).
   void end_field() {
     ends_.push_back(row_.size());
     kinds_.push_back(TypedField::Kind::text);
@@ -82,7 +78,6 @@ protected:
   /// Puts a typed value (its text empty). Only the typed values are stored apart: a text field
   /// costs the reader thread (the slower side of a SQLite read) no TypedField.
   void typed_field(const TypedField& value) {
-    begin_field();
     ends_.push_back(row_.size());
     kinds_.push_back(value.kind);
     if (value.kind != TypedField::Kind::text) typed_.push_back(value);
@@ -106,7 +101,6 @@ private:
   std::vector<std::size_t> ends_;        ///< field ends in row_ (the batch being filled)
   std::vector<TypedField::Kind> kinds_;  ///< per field: its kind (Kind::text: a text value)
   std::vector<TypedField> typed_;        ///< the typed values only, in field order
-  std::size_t row_first_ = 0;            ///< index in ends_ of the current row's first field
   std::size_t fetched_ = 0;              ///< rows fetched into earlier batches (reader thread)
   bool header_taken_ = false;
   bool started_ = false;
