@@ -3,8 +3,9 @@
 // scores back (scores CSV, SQLite table, PostgreSQL table).
 // Size: RAPPORT_BM_DB_CUSTOMERS customers (default 100000; the figure uses 1000000).
 // The readers also report process_cpu_s: the CPU seconds of all their threads per read.
-#include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/generate.hpp>
+#include <rapport/io/load.hpp>
 #include <rapport/io/writers.hpp>
 
 #include <benchmark/benchmark.h>

@@ -1,6 +1,7 @@
 // CSV ingest throughput (bytes of CSV per second) on generated bases.
 #include <rapport/base/data.hpp>
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
+#include <rapport/io/load.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -3,7 +3,7 @@
 // the default BG/NBD and for Pareto/NBD (the model path: its inputs gathered, its generic fit).
 // Sizes 100k and 1M customers (RAPPORT_BENCH_MIN_CUSTOMERS / RAPPORT_BENCH_MAX_CUSTOMERS move the
 // smallest and the largest).
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include <benchmark/benchmark.h>

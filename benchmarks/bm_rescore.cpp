@@ -4,8 +4,8 @@
 // Scorer and call scores(); BM_FullScore/N: score() of the same base. Their ratio is the cost
 // of a live update relative to rescoring everything. BM_ChangesOnly/1000000/{0,1}: a 200-contact
 // batch, then changes() alone or with the upsert of those rows into SQLite.
-#include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/scorer.hpp>
 
 #include <benchmark/benchmark.h>

@@ -1,5 +1,5 @@
 // Scoring throughput (contacts per second) and the referral forest on generated bases.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include <benchmark/benchmark.h>

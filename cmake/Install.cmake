@@ -2,10 +2,10 @@ include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 set(RAPPORT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/rapport)
 
-# The area libraries and the umbrella, exported as rapport::core, rapport::db, rapport::report and
-# rapport::rapport (one export set; a consumer's find_package(rapport COMPONENTS ...) says which
-# areas it uses, and the config then finds only their dependencies).
-install(TARGETS rapport_core rapport_db rapport_report rapport EXPORT rapportTargets
+# The area libraries and the umbrella, exported as rapport::core, rapport::io, rapport::db,
+# rapport::report and rapport::rapport (one export set; a consumer's find_package(rapport COMPONENTS
+# ...) says which areas it uses, and the config then finds only their dependencies).
+install(TARGETS rapport_core rapport_io rapport_db rapport_report rapport EXPORT rapportTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}

@@ -9,6 +9,7 @@
 
 #include "base/csv.hpp"
 #include "base/record_source.hpp"
+#include "io/load.hpp"
 #include "util/file_reader.hpp"
 
 #include <algorithm>

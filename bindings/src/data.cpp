@@ -6,6 +6,7 @@
 // views into the private object arrays, which nobody else can reach), then the GIL is released
 // while the row rules (src/base/rows.hpp, the same as for CSV files) decide each row and the
 // builder groups the accepted ones by customer.
+#include <rapport/io/load.hpp>
 #include "common.hpp"
 
 // The CSV loader's field parsers (private header of the library): the same rules and the same

@@ -3,12 +3,13 @@
 #pragma once
 
 #include <rapport/base/data.hpp>
-#include <rapport/base/generate.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/error.hpp>
 #include <rapport/graph/centrality.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/io/html_report.hpp>
+#include <rapport/io/load.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/config.hpp>
 #include <rapport/scoring/referral.hpp>

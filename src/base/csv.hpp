@@ -16,10 +16,6 @@
 
 namespace rapport::detail {
 
-/// Ingest tuning (tests shrink these to exercise block and part boundaries).
-extern std::size_t csv_block_bytes;     ///< bytes read per block (default 32 MiB)
-extern std::size_t csv_part_min_bytes;  ///< a block is split across threads in parts of at least this
-
 /// Splits a quote-free record (no line ending) at commas into `fields` (cleared first). The one
 /// field splitter of plain text: the reader's fast path, the parallel ingest and headers use it.
 void split_plain_record(std::string_view text, std::vector<std::string_view>& fields);

@@ -88,8 +88,4 @@ struct RecordSources {
   std::unique_ptr<RecordSource> referrals;  ///< or null
 };
 
-/// Loads a base from record sources through the same row rules as load_csv (rejects, counts,
-/// strict mode). Defined beside load_csv.
-RAPPORT_API LoadResult load_records(RecordSources& sources, const LoadOptions& options);
-
 }  // namespace rapport::detail

@@ -1,6 +1,7 @@
 // Databases: names and URIs, the value spellings, and what is read and written (shared by every
 // backend; see db/db_connection.hpp).
 #include <rapport/io/database.hpp>
+#include <rapport/io/load.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/summary.hpp>
 
@@ -8,6 +9,7 @@
 #include "base/rows.hpp"
 #include "db/db_connection.hpp"
 #include "io/csv_write.hpp"
+#include "io/load.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,6 +1,6 @@
 // The CSV writer of centrality scores (rapport/graph/centrality.hpp): the graph area computes
 // them, io writes files, so the writer lives here.
-#include <rapport/graph/centrality.hpp>
+#include <rapport/io/writers.hpp>
 
 #include <rapport/error.hpp>
 

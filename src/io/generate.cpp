@@ -1,4 +1,4 @@
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include <rapport/error.hpp>

@@ -1,11 +1,13 @@
 // Loading the four tables: every rejection reason with file, line, column; counts; strict mode;
 // CSR grouping by customer in input order.
 #include <rapport/base/data.hpp>
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
+#include <rapport/io/load.hpp>
 
 #include "base/csv.hpp"
 #include "base/id_index.hpp"
 
+#include "io/load.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
 // ended_on: the optional customers column (a date, empty while active) through the one row path —
 // CSV files, the builder and live Scorer batches — with its two reject reasons.
 #include <rapport/base/data.hpp>
+#include <rapport/io/load.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/scorer.hpp>
 

@@ -1,8 +1,8 @@
 // Every error rapport throws is a rapport::Error of one kind, and each kind has its exit code.
 #include <rapport/base/data.hpp>
-#include <rapport/base/generate.hpp>
 #include <rapport/error.hpp>
 #include <rapport/graph/centrality.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/scorer.hpp>
 #include <rapport/value/value.hpp>
 

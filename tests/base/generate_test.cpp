@@ -1,6 +1,7 @@
 // The synthetic base: CSV and in-memory generation agree (a load round trip), rows are valid,
 // the same seed gives the same base.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
+#include <rapport/io/load.hpp>
 
 #include "support/temp_dir.hpp"
 

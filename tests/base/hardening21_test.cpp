@@ -1,6 +1,7 @@
 // Issue 21 (hardening, round two), the C++ API items: each test is named after its item and
 // failed before the fix.
 #include <rapport/base/data.hpp>
+#include <rapport/io/load.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/scorer.hpp>

@@ -3,12 +3,14 @@
 // file order) are the same for any thread count and block size, and the same as the sequential
 // RFC 4180 reader's; a block whose cut falls inside a quoted field hands over to that reader.
 #include <rapport/base/data.hpp>
-#include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/generate.hpp>
+#include <rapport/io/load.hpp>
 
 #include "base/csv.hpp"
 #include "base/record_source.hpp"
 
+#include "io/load.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // rapport::Digraph as a Boost graph (<rapport/graph/boost.hpp>): the concepts, and BGL algorithms on
 // hand-drawn referral graphs with hand-computed results.
-#include <rapport/base/generate.hpp>
 #include <rapport/graph/boost.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/referral.hpp>
 #include <rapport/scoring/score.hpp>
 

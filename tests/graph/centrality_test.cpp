@@ -2,6 +2,7 @@
 // and the CSV writer.
 #include <rapport/error.hpp>
 #include <rapport/graph/centrality.hpp>
+#include <rapport/io/writers.hpp>
 
 #include "graph/centrality_tuning.hpp"
 #include "graph/edge_list.hpp"

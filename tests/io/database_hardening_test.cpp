@@ -3,8 +3,9 @@
 // tests/python/test_db_hardening.py (it runs the CLI); here: SQLite's two concurrent writers,
 // passwords, values outside the CSV ranges, name resolution, vanishing tables, import rejects,
 // and the runs table's counts.
-#include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/generate.hpp>
+#include <rapport/io/load.hpp>
 #include <rapport/io/writers.hpp>
 
 #include "db/db_connection.hpp"

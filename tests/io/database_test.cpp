@@ -1,8 +1,9 @@
 // Databases: the same base scored from CSV and from SQLite (TEXT columns and native columns)
 // gives the same scores and the same rejects; table names are validated before anything is
 // opened; write-back replaces atomically, history by as_of, and never alters a wrong table.
-#include <rapport/base/generate.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/generate.hpp>
+#include <rapport/io/load.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/scorer.hpp>
 

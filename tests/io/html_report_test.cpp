@@ -1,6 +1,6 @@
 // The visual report: every section present, its figures equal the summary's, its size does not
 // grow with the customers, hostile text is escaped, missing values read as "—".
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/io/html_report.hpp>
 
 #include "report/html_svg.hpp"

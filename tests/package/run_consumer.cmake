@@ -44,8 +44,19 @@ execute_process(COMMAND ldd ${CONSUMER_DIR}/build-core/core_consumer OUTPUT_VARI
 if(rc)
   message(FATAL_ERROR "ldd core_consumer failed")
 endif()
-if(_needed MATCHES "libpq|libsqlite3|librapport_db|librapport_report")
+if(_needed MATCHES "libpq|libsqlite3|librapport_io|librapport_db|librapport_report")
   message(FATAL_ERROR "the rapport::core consumer loads ${CMAKE_MATCH_0}:\n${_needed}")
+endif()
+
+# rapport::io (with core beneath it): loads CSV files and writes the scores CSV; it too needs
+# neither libpq nor libsqlite3.
+build_and_run(${RAPPORT_SOURCE_DIR}/tests/package/io ${CONSUMER_DIR}/build-io io_consumer)
+execute_process(COMMAND ldd ${CONSUMER_DIR}/build-io/io_consumer OUTPUT_VARIABLE _needed RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "ldd io_consumer failed")
+endif()
+if(_needed MATCHES "libpq|libsqlite3|librapport_db|librapport_report")
+  message(FATAL_ERROR "the rapport::io consumer loads ${CMAKE_MATCH_0}:\n${_needed}")
 endif()
 
 # The installed CLI (when the build has one): it links no database client, and a `--db sqlite:`

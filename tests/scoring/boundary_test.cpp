@@ -1,5 +1,6 @@
 // Boundaries of the reference semantics: each case exactly on the edge and one second (or one
 // day) either side. Scored as of D = 2024-03-31, T = 2024-04-01T00:00Z, unless a case says so.
+#include <rapport/io/load.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include "support/scoring_cases.hpp"

@@ -1,6 +1,6 @@
 // ScoringConfig: one schema (visit_fields) for JSON in, JSON out and validate(); every setting
 // outside its domain is a ConfigError naming the field, from C++ score() and from JSON.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include "util/parallel.hpp"

@@ -8,7 +8,7 @@
 // customer's rows in input order") and both sides use the one recency weight w(t)
 // (detail::RecencyWeight, src/scoring/recency_weight.hpp). A change to a metric changes this file
 // and the kernel together (docs/architecture.md, "changing a metric").
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include "scoring/recency_weight.hpp"

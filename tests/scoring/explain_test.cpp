@@ -1,7 +1,7 @@
 // Explanations: each component's value, weight, effective weight, contribution and evidence,
 // the gate, the next action's gap and the referral facts, hand-computed for a drawn base.
 // Scored as of D = 2024-03-31 (T = 2024-04-01T00:00Z) with fixed model parameters.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include "support/scoring_cases.hpp"

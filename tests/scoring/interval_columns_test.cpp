@@ -2,7 +2,7 @@
 // bytes for any thread count, the point value's meaning (no purchases, known-lost customers,
 // discounting), the two steps (draws from canonical patterns, rows evaluated under them) and the
 // live Scorer's intervals equal to a full run's.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/scorer.hpp>
 #include <rapport/value/intervals.hpp>

@@ -1,5 +1,5 @@
 // score_partition: the same per-customer scoring as score(), with referral results given.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include <gtest/gtest.h>

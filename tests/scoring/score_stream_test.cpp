@@ -1,7 +1,7 @@
 // score_to: the scores handed to a sink in batches equal score()'s result bit for bit (every
 // column, intervals included, for 1, 2 and 3 threads and each value path), and the streamed
 // writers (scores CSV, summary) give score()'s bytes.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/summary.hpp>

@@ -1,5 +1,5 @@
 // Scoring: hand-computed components, every edge case the card names, invariants, determinism.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/score.hpp>
 

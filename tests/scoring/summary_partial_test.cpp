@@ -1,6 +1,6 @@
 // The summary from mergeable parts: exact sums, parts of any split merging into the summary of
 // the whole base bit for bit, and the parts' bytes.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/summary.hpp>
 

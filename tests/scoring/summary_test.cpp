@@ -1,5 +1,6 @@
 // The base-wide summary: hand-computed values for small drawn bases, read through the JSON.
 // Every case is scored as of D = 2024-03-31 (T = 2024-04-01T00:00Z) with fixed model parameters.
+#include <rapport/io/load.hpp>
 #include <rapport/scoring/score.hpp>
 
 #include "support/scoring_cases.hpp"

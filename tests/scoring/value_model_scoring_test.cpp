@@ -1,7 +1,7 @@
 // Scoring through the `value_model` setting: BG/BB and sBG inputs from purchase days and
 // contracts (hand-checked), ended contracts known lost under every model, discounting, `auto`'s
 // holdout choice named in the summary, and the default path's bytes.
-#include <rapport/base/generate.hpp>
+#include <rapport/io/generate.hpp>
 #include <rapport/scoring/score.hpp>
 #include <rapport/scoring/scorer.hpp>
 

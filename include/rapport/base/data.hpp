@@ -207,16 +207,6 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-/// Paths of the four input files; all but customers may be empty (absent).
-struct InputFiles {
-  std::string customers;  ///< customers.csv (required)
-  std::string contacts;   ///< contacts.csv or empty
-  std::string purchases;  ///< purchases.csv or empty
-  std::string referrals;  ///< referrals.csv or empty
-  /// The files of a directory: DIR/customers.csv and the others when they exist.
-  static InputFiles from_directory(const std::string& dir);
-};
-
 /// Options for loading.
 struct LoadOptions {
   bool strict = false;  ///< throw InputError on the first rejected row (after on_reject saw it)
@@ -236,9 +226,5 @@ struct LoadResult {
   CustomerBase base;  ///< the accepted rows
   LoadReport report;  ///< counts and rejects
 };
-
-/// Loads the CSV files (RFC 4180; header row; columns by name).
-/// @throws InputError when a file cannot be read, a required column is missing, or (strict) a row is rejected.
-RAPPORT_API LoadResult load_csv(const InputFiles& files, const LoadOptions& options = {});
 
 }  // namespace rapport

@@ -2,7 +2,8 @@
 /// Referral-network centrality: a compact CSR directed graph, a fast edge-list reader
 /// (SNAP text or referral CSV), PageRank (a linear solve: Gauss-Seidel over the graph's cyclic
 /// core, colour classes swept in parallel) and Katz "reach" (attenuated count of downstream referral walks,
-/// multithreaded), both with results that do not depend on the thread count, plus a CSV writer for the scores.
+/// multithreaded), both with results that do not depend on the thread count. The scores' CSV writer,
+/// write_centrality_csv, is in rapport/io/writers.hpp.
 #pragma once
 
 #include <rapport/base/data.hpp>
@@ -144,13 +145,5 @@ RAPPORT_API void validate(const KatzOptions& options);
 /// @throws ConfigError when a setting is outside its domain (see KatzOptions).
 /// @throws UsageError when the graph is malformed.
 RAPPORT_API CentralityResult katz_reach(const Digraph& graph, const KatzOptions& options = {});
-
-/// Writes `id,<column>` rows (header first) with shortest round-trip doubles, by the output
-/// rules of rapport/io/writers.hpp (temporary file renamed into place; FIFO or "-" written
-/// directly). Names and the column are CSV-quoted when they contain a comma, quote, or line break.
-/// @throws UsageError if names and values differ in length.
-/// @throws OutputError naming the file if it cannot be written.
-RAPPORT_API void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
-                                      const std::vector<double>& values, const std::string& column);
 
 }  // namespace rapport

@@ -14,6 +14,7 @@
 
 #include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
+#include <rapport/io/load.hpp>
 #include <rapport/scoring/config.hpp>
 #include <rapport/scoring/score.hpp>
 

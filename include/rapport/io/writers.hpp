@@ -1,5 +1,6 @@
 /// @file writers.hpp
-/// Output files: the scores CSV, the explanations JSON lines, the rejected rows CSV and any text.
+/// Output files: the scores CSV, the explanations JSON lines, the rejected rows CSV, the centrality
+/// CSV and any text.
 ///
 /// Every file rapport writes follows the same rules (docs/outputs.md):
 /// - a regular file (or a new path) is written to a temporary file created exclusively (never
@@ -205,5 +206,13 @@ private:
 /// committed. For a host's handler of SIGINT, SIGTERM or SIGHUP (the `rapport` command line
 /// installs one); rapport installs no signal handler itself.
 RAPPORT_API void remove_pending_outputs() noexcept;
+
+/// Writes `id,<column>` rows (header first) with shortest round-trip doubles, by the output
+/// rules above (temporary file renamed into place; FIFO or "-" written
+/// directly). Names and the column are CSV-quoted when they contain a comma, quote, or line break.
+/// @throws UsageError if names and values differ in length.
+/// @throws OutputError naming the file if it cannot be written.
+RAPPORT_API void write_centrality_csv(const std::string& path, const std::vector<std::string>& names,
+                                      const std::vector<double>& values, const std::string& column);
 
 }  // namespace rapport
