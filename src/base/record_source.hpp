@@ -7,9 +7,11 @@
 #include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace rapport::detail {
 
@@ -37,6 +39,29 @@ struct TypedField {
 /// Appends the CSV spelling of a typed field (nothing for Kind::text).
 RAPPORT_API void spell_typed(const TypedField& field, std::string& out);
 
+/// Rows a database source fetches per batch (fewer when the rows are wide; tests make it small).
+extern RAPPORT_API std::size_t record_batch_rows;
+/// The loader splits a batch across threads in parts of at least this many rows.
+extern RAPPORT_API std::size_t record_part_min_rows;
+
+/// Data records a source fetched ahead in one batch (a database table's reader thread): the text
+/// fields of every row back to back (their ends apart), the typed values apart. Read only
+/// once filled, so any number of threads may take records from it at once.
+struct RAPPORT_API RecordBatch {
+  std::string text;                     ///< the rows' text fields (a typed field's text is empty)
+  std::vector<std::size_t> ends;        ///< per field: one past its text in `text`
+  std::vector<TypedField::Kind> kinds;  ///< per field: Kind::text, or the kind of its typed value
+  std::vector<TypedField> typed;        ///< the typed values only, in field order
+  std::vector<std::size_t> rows;        ///< per row: one past its last field in `ends`
+  std::vector<std::size_t> typed_rows;  ///< per row: one past its last value in `typed`
+  std::size_t first_line = 1;           ///< the row number (CsvRecord::line) of the first row
+  /// The number of rows.
+  std::size_t size() const noexcept { return rows.size(); }
+  /// Row `r` as a record (CsvRecord::typed pointing into `typed_out`, one value per field; the raw
+  /// text left empty, as read_table spells it). Views valid while the batch and `typed_out` live.
+  void record(std::size_t r, CsvRecord& rec, std::vector<TypedField>& typed_out) const;
+};
+
 /// A stream of records: the header first, then the data rows in read order.
 class RecordSource {
 public:
@@ -46,6 +71,11 @@ public:
   /// Next record (the header on the first call); false at the end. Field views stay valid until
   /// the next call. `line` is the physical line (CSV) or the 1-based row number in read order.
   virtual bool next(CsvRecord& rec) = 0;
+  /// Whether the data rows can be taken a batch at a time (next_batch) once the header is taken.
+  virtual bool batched() const noexcept { return false; }
+  /// The next batch of data rows (after the header, instead of next()); valid until the next call,
+  /// null at the end. A read error is thrown after the batch holding the rows before it.
+  virtual const RecordBatch* next_batch() { return nullptr; }
 };
 
 /// One source per table; contacts, purchases and referrals may be null (absent). The loader reads

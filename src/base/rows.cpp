@@ -8,6 +8,10 @@
 
 namespace rapport::detail {
 
+// enough rows that settling a batch on several threads costs little more than starting them
+std::size_t record_batch_rows = 32768;
+std::size_t record_part_min_rows = 2048;
+
 const TableSchema& customers_schema() {
   static const TableSchema s{"customers", {"customer_id", "acquired_on", "segment", "ended_on"}, 2, 0};
   return s;
@@ -218,6 +222,23 @@ void spell_typed(const TypedField& t, std::string& out) {
   }
 }
 
+void RecordBatch::record(std::size_t r, CsvRecord& rec, std::vector<TypedField>& typed_out) const {
+  const std::size_t first = r ? rows[r - 1] : 0, last = rows[r];
+  std::size_t value = r ? typed_rows[r - 1] : 0;
+  rec.line = first_line + r;
+  rec.error = nullptr;
+  rec.error_column = 0;
+  rec.raw = {};
+  rec.fields.clear();
+  typed_out.resize(last - first);
+  // each field starts where the one before (in the row or the row before) ends
+  for (std::size_t i = first, from = first ? ends[first - 1] : 0; i < last; from = ends[i++]) {
+    rec.fields.emplace_back(text.data() + from, ends[i] - from);
+    typed_out[i - first] = kinds[i] == Kind::text ? TypedField{} : typed[value++];
+  }
+  rec.typed = typed_out.data();
+}
+
 namespace {
 
 /// A row's fields when every one came as text (CSV): no typed value to look for, no spelling.
@@ -342,7 +363,22 @@ const std::string_view* TypedRecord::arrange(const CsvRecord& rec, const ColumnM
   return text_.data();
 }
 
+const std::string_view* TypedRecord::fields(const CsvRecord& rec, const ColumnMap& columns, const TableSchema& schema,
+                                            std::string_view* scratch, bool take_typed, RowError& e) {
+  typed_now_ = nullptr;
+  const std::string_view* f = schema_fields(rec.fields, columns, scratch, e);
+  if (f && rec.typed) f = arrange(rec, columns, schema, f, take_typed);
+  return f;
+}
+
+ColumnMap read_header(RecordSource& reader, const TableSchema& schema) {
+  CsvRecord rec;
+  if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
+  return ColumnMap::from_header(rec.fields, schema, reader.name(), rec.line);
+}
+
 std::string_view TypedRecord::raw(const CsvRecord& rec) {
+  if (!rec.typed) return rec.raw;
   raw_.clear();
   for (std::size_t i = 0; i < rec.fields.size(); ++i) {
     if (i) raw_.push_back(',');

@@ -200,18 +200,25 @@ private:
 RAPPORT_API const std::string_view* schema_fields(const std::vector<std::string_view>& fields, const ColumnMap& columns,
                                                   std::string_view* scratch, RowError& e);
 
-/// A typed record (CsvRecord::typed) arranged for the rules: the typed values in schema order,
-/// kept for the fields the caller takes typed and spelled into text for every other one; and the
-/// record's raw text (its fields joined by commas, typed ones spelled), as a reject shows it.
+/// A record's fields as the rules take them (read_table's step for every record, and the
+/// loader's for a batch of records on each of its threads): the field count checked, the fields in
+/// schema order, and a typed record's (CsvRecord::typed) values arranged: kept for the fields the
+/// caller takes typed, spelled into text for every other one; and the record's raw text (a typed
+/// record's fields joined by commas, typed ones spelled), as a reject shows it.
 class RAPPORT_API TypedRecord {
 public:
+  /// The schema-order text of `rec` to convert, `scratch` holding one view per schema field
+  /// (schema_fields); typed() then holds its typed values (null for an all-text record; all
+  /// Kind::text unless `take_typed`). Null with `e` on a wrong field count.
+  const std::string_view* fields(const CsvRecord& rec, const ColumnMap& columns, const TableSchema& schema,
+                                 std::string_view* scratch, bool take_typed, RowError& e);
   /// From `fields` (schema order, as schema_fields gave them): the schema-order text to convert;
   /// typed() then holds the typed values (all Kind::text unless `take_typed`).
   const std::string_view* arrange(const CsvRecord& rec, const ColumnMap& columns, const TableSchema& schema,
                                   const std::string_view* fields, bool take_typed);
-  /// The typed values of the last arrange(), schema order.
+  /// The typed values of the last fields() or arrange(), schema order (null: all text).
   const TypedField* typed() const noexcept { return typed_now_; }
-  /// The raw text of `rec` (valid until the next call).
+  /// The raw text of `rec`: rec.raw, or a typed record's spelled (valid until the next call).
   std::string_view raw(const CsvRecord& rec);
 
 private:
@@ -221,6 +228,10 @@ private:
   std::vector<std::size_t> spelled_end_;
   std::string spelled_, raw_;
 };
+
+/// Takes a source's header record: the columns it names. @throws InputError on an empty source or
+/// a missing required column.
+RAPPORT_API ColumnMap read_header(RecordSource& reader, const TableSchema& schema);
 
 /// Reads a table from a record source (the RFC 4180 reader of a CSV file, a database table): the
 /// header gives the columns (unless `columns` is set already, when `reader` starts past it); a
@@ -235,37 +246,32 @@ void read_table(RecordSource& reader, const TableSchema& schema, std::optional<C
                 RejectSink& sink, OnRow&& on_row, BeforeReject&& before_reject) {
   constexpr bool takes_typed = std::is_invocable_v<OnRow&, const std::string_view*, const TypedField*, RowError&>;
   constexpr bool takes_record = std::is_invocable_v<OnRow&, const std::string_view*, RowError&, const CsvRecord&>;
+  if (!columns) columns = read_header(reader, schema);
   CsvRecord rec;
-  if (!columns) {
-    if (!reader.next(rec)) throw InputError(reader.name() + ": empty file (no header row)");
-    columns = ColumnMap::from_header(rec.fields, schema, reader.name(), rec.line);
-  }
   std::vector<std::string_view> f(schema.fields.size());
   TypedRecord typed_record;
   RowError e;
-  const auto row = [&](const std::string_view* fields) {
-    const TypedField* typed = nullptr;
-    if (rec.typed) {
-      fields = typed_record.arrange(rec, *columns, schema, fields, takes_typed);
-      typed = typed_record.typed();
-      if constexpr (takes_record) rec.raw = typed_record.raw(rec);
-    }
-    if constexpr (takes_typed)
-      return on_row(fields, typed, e);
-    else if constexpr (takes_record)
+  const auto row = [&] {
+    const std::string_view* fields = typed_record.fields(rec, *columns, schema, f.data(), takes_typed, e);
+    if (!fields) return false;
+    if constexpr (takes_typed) {
+      return on_row(fields, typed_record.typed(), e);
+    } else if constexpr (takes_record) {
+      if (rec.typed) rec.raw = typed_record.raw(rec);
       return on_row(fields, e, rec);
-    else
+    } else {
       return on_row(fields, e);
+    }
   };
   while (reader.next(rec)) {
     ++counts.read;
     if (rec.error) {
       e = RowError{RowError::whole_row, rec.error_column, rec.error};
-    } else if (const auto* fields = schema_fields(rec.fields, *columns, f.data(), e); fields && row(fields)) {
+    } else if (row()) {
       continue;
     }
     before_reject();
-    sink.reject(schema, counts, reader.name(), *columns, rec.line, e, rec.typed ? typed_record.raw(rec) : rec.raw);
+    sink.reject(schema, counts, reader.name(), *columns, rec.line, e, typed_record.raw(rec));
   }
 }
 

@@ -65,21 +65,17 @@ TypedField typed_unix_seconds(std::int64_t t, DbType type) noexcept {
   return {Kind::instant, t, 0};
 }
 
-/// Rows spelled by the reader thread: their text back to back, the end of every field in it, and
-/// where each row's fields end; then, in the last batch, why reading stopped (an error) or the end.
-struct DbTableSource::Batch {
-  std::string text;
-  std::vector<std::size_t> ends;  ///< field ends in text
-  std::vector<TypedField> typed;  ///< per field: its typed value, or Kind::text
-  std::vector<std::size_t> rows;  ///< per row: one past its last field in ends
-  std::exception_ptr error;       ///< after the rows: the read failed
-  bool last = false;              ///< after the rows (and error): nothing follows
+/// Rows fetched by the reader thread (a RecordBatch); then, in the last batch, why reading
+/// stopped (an error) or the end.
+struct DbTableSource::Batch : RecordBatch {
+  std::exception_ptr error;  ///< after the rows: the read failed
+  bool last = false;         ///< after the rows (and error): nothing follows
 };
 
 /// The reader thread and the batches in flight: full ones for the loader, spent ones (their
 /// buffers kept) for the reader.
 struct DbTableSource::Queue {
-  static constexpr std::size_t depth = 3;  ///< full batches the reader may run ahead
+  static constexpr std::size_t depth = 2;  ///< full batches the reader may run ahead
   std::mutex mutex;
   std::condition_variable changed;
   std::deque<Batch> full;
@@ -89,8 +85,7 @@ struct DbTableSource::Queue {
 };
 
 namespace {
-constexpr std::size_t batch_rows = 8192;                   // rows per batch
-constexpr std::size_t batch_bytes = std::size_t{1} << 20;  // or fewer when the rows are wide
+constexpr std::size_t batch_bytes = std::size_t{1} << 22;  // a batch's text at most (wide rows)
 }  // namespace
 
 DbTableSource::DbTableSource(std::string name, std::vector<std::string> header)
@@ -110,6 +105,12 @@ void DbTableSource::stop_reading() noexcept {
 
 void DbTableSource::produce() {
   Queue& q = *queue_;
+  const auto swap_in = [&](Batch& b) {
+    row_.swap(b.text);
+    ends_.swap(b.ends);
+    kinds_.swap(b.kinds);
+    typed_.swap(b.typed);
+  };
   for (bool more = true; more;) {
     Batch b;
     {
@@ -119,21 +120,22 @@ void DbTableSource::produce() {
         q.spent.pop_back();
       }
     }
-    row_.swap(b.text);
-    ends_.swap(b.ends);
-    typed_.swap(b.typed);
+    swap_in(b);
     row_.clear();
     ends_.clear();
+    kinds_.clear();
     typed_.clear();
     b.rows.clear();
+    b.typed_rows.clear();
+    b.first_line = fetched_ + 1;
     try {
-      while (b.rows.size() < batch_rows && row_.size() < batch_bytes) {
-        row_first_ = ends_.size();
+      while (b.rows.size() < std::max<std::size_t>(record_batch_rows, 1) && row_.size() < batch_bytes) {
         if (!fetch()) {
           more = false;
           break;
         }
         b.rows.push_back(ends_.size());
+        b.typed_rows.push_back(typed_.size());
       }
     } catch (...) {
       b.error = std::current_exception();
@@ -141,10 +143,10 @@ void DbTableSource::produce() {
     }
     // a row cut short by an error is not handed on
     ends_.resize(b.rows.empty() ? 0 : b.rows.back());
-    typed_.resize(ends_.size());
-    row_.swap(b.text);
-    ends_.swap(b.ends);
-    typed_.swap(b.typed);
+    kinds_.resize(ends_.size());
+    typed_.resize(b.typed_rows.empty() ? 0 : b.typed_rows.back());
+    swap_in(b);
+    fetched_ += b.rows.size();
     b.last = !more;
     std::unique_lock lock(q.mutex);
     q.changed.wait(lock, [&] { return q.stop || q.full.size() < Queue::depth; });
@@ -154,7 +156,7 @@ void DbTableSource::produce() {
   }
 }
 
-bool DbTableSource::take_batch() {
+void DbTableSource::take_batch() {
   Queue& q = *queue_;
   std::unique_lock lock(q.mutex);
   if (current_) q.spent.push_back(std::move(*current_));
@@ -164,7 +166,6 @@ bool DbTableSource::take_batch() {
   q.full.pop_front();
   q.changed.notify_all();
   next_row_ = 0;
-  return true;
 }
 
 void DbTableSource::start_reading() {
@@ -172,12 +173,27 @@ void DbTableSource::start_reading() {
   started_ = true;
 }
 
+bool DbTableSource::advance() {
+  if (current_ && current_->error) {
+    auto error = current_->error;
+    current_->error = nullptr;
+    stop_reading();
+    std::rethrow_exception(error);
+  }
+  if (current_ && current_->last) {
+    stop_reading();
+    return false;
+  }
+  take_batch();
+  return true;
+}
+
 bool DbTableSource::next(CsvRecord& rec) {
   rec.error = nullptr;
   rec.error_column = 0;
   rec.typed = nullptr;
-  if (line_ == 0) {
-    ++line_;
+  if (!header_taken_) {
+    header_taken_ = true;
     rec.line = 0;
     rec.fields.assign(header_.begin(), header_.end());
     rec.raw = {};
@@ -185,32 +201,17 @@ bool DbTableSource::next(CsvRecord& rec) {
     start_reading();
     return true;
   }
-  while (!current_ || next_row_ == current_->rows.size()) {
-    if (current_ && current_->error) {
-      auto error = current_->error;
-      current_->error = nullptr;
-      stop_reading();
-      std::rethrow_exception(error);
-    }
-    if (current_ && current_->last) {
-      stop_reading();
-      return false;
-    }
-    take_batch();
-  }
-  const Batch& b = *current_;
-  const std::size_t r = next_row_++;
-  const std::size_t first = r ? b.rows[r - 1] : 0, last = b.rows[r];
-  const std::size_t start = first ? b.ends[first - 1] : 0;
-  rec.line = line_++;
-  rec.fields.clear();
-  for (std::size_t i = first; i < last; ++i) {
-    const std::size_t from = i == first ? start : b.ends[i - 1] + 1;
-    rec.fields.emplace_back(b.text.data() + from, b.ends[i] - from);
-  }
-  rec.typed = b.typed.data() + first;
-  rec.raw = {};  // spelled by read_table when needed
+  while (!current_ || next_row_ == current_->size())
+    if (!advance()) return false;
+  current_->record(next_row_++, rec, record_typed_);
   return true;
+}
+
+const RecordBatch* DbTableSource::next_batch() {
+  if (!header_taken_) throw InternalError(name_ + ": next_batch before the header was taken");
+  if (!advance()) return nullptr;
+  next_row_ = current_->size();  // handed on whole: a next() after it goes on past it
+  return current_.get();
 }
 
 DbType type_from_declared(std::string_view d) noexcept {

@@ -40,7 +40,9 @@ DbName parse_db_name(std::string_view name, std::string_view what);
 
 /// A database table as loader records: the header (the column names), then each row's values,
 /// numbered from 1: a native number, instant or date as a TypedField (never spelled as text on
-/// the way), any other value as its text, the texts comma-joined in one buffer.
+/// the way), any other value as its text, the texts back to back in one buffer. The rows can be
+/// taken one at a time (next) or a batch at a time (next_batch: the loader settles a batch's
+/// rows on several threads).
 ///
 /// The rows are fetched on a reader thread of their own, in batches handed to the loader's thread
 /// through a short queue, so that the database's stepping and decoding run beside the row rules.
@@ -59,27 +61,26 @@ public:
   DbTableSource& operator=(const DbTableSource&) = delete;
   const std::string& name() const noexcept final { return name_; }
   bool next(CsvRecord& rec) final;
+  bool batched() const noexcept final { return true; }
+  const RecordBatch* next_batch() final;
   /// Starts the reader thread now, before the header is taken (idempotent).
   void start_reading();
 
 protected:
-  /// Puts the next row's values: each a text spelled into row_ between begin_field() and
-  /// end_field(), or a typed_field(); false at the end. Runs on the reader thread.
+  /// Puts the next row's values: each a text appended to row_ and ended by end_field(), or a
+  /// typed_field(); false at the end. Runs on the reader thread.
   virtual bool fetch() = 0;
-  /// Starts a text value: a comma before every value of the row but the first.
-  void begin_field() {
-    if (ends_.size() > row_first_) row_.push_back(',');
-  }
-  /// Ends the text value just spelled.
+  /// Ends the text value just appended to row_ (the values lie back to back: no separator).
   void end_field() {
     ends_.push_back(row_.size());
-    typed_.emplace_back();
+    kinds_.push_back(TypedField::Kind::text);
   }
-  /// Puts a typed value (its text empty).
+  /// Puts a typed value (its text empty). Only the typed values are stored apart: a text field
+  /// costs the reader thread (the slower side of a SQLite read) no TypedField.
   void typed_field(const TypedField& value) {
-    begin_field();
     ends_.push_back(row_.size());
-    typed_.push_back(value);
+    kinds_.push_back(value.kind);
+    if (value.kind != TypedField::Kind::text) typed_.push_back(value);
   }
   const std::vector<std::string>& header() const noexcept { return header_; }
   /// Stops the reader thread and waits for it (idempotent; never throws).
@@ -90,18 +91,23 @@ private:
   struct Batch;
   struct Queue;
   void produce();
-  bool take_batch();
+  void take_batch();
+  /// Drops the batch read last; true (and current_ set) while one with rows may follow; rethrows
+  /// a read error after the rows before it.
+  bool advance();
 
   std::string name_;
   std::vector<std::string> header_;
-  std::vector<std::size_t> ends_;  ///< field ends in row_ (the batch being filled)
-  std::vector<TypedField> typed_;  ///< per field: its typed value, or Kind::text
-  std::size_t row_first_ = 0;      ///< index in ends_ of the current row's first field
-  std::size_t line_ = 0;
+  std::vector<std::size_t> ends_;        ///< field ends in row_ (the batch being filled)
+  std::vector<TypedField::Kind> kinds_;  ///< per field: its kind (Kind::text: a text value)
+  std::vector<TypedField> typed_;        ///< the typed values only, in field order
+  std::size_t fetched_ = 0;              ///< rows fetched into earlier batches (reader thread)
+  bool header_taken_ = false;
   bool started_ = false;
-  std::unique_ptr<Queue> queue_;    ///< the reader and the batches between it and the loader
-  std::unique_ptr<Batch> current_;  ///< the batch the loader reads
-  std::size_t next_row_ = 0;        ///< its next row
+  std::unique_ptr<Queue> queue_;          ///< the reader and the batches between it and the loader
+  std::unique_ptr<Batch> current_;        ///< the batch the loader reads
+  std::size_t next_row_ = 0;              ///< its next row (next())
+  std::vector<TypedField> record_typed_;  ///< next()'s record's typed values, one per field
 };
 
 /// Receives rows of CSV spellings (empty = NULL), one field per column, and writes them natively.

@@ -190,7 +190,6 @@ private:
       const auto len = big_endian<std::int32_t>(left_.data());
       left_.remove_prefix(4);
       if (len < 0) {  // NULL: empty text
-        begin_field();
         end_field();
         continue;
       }
@@ -237,7 +236,6 @@ private:
   void put(PgKind kind, std::string_view v) {
     using Kind = TypedField::Kind;
     const auto text = [&](std::string_view t) {
-      begin_field();
       row_.append(t);
       end_field();
     };
@@ -285,7 +283,6 @@ private:
                                hi = (days_from_civil(10000, 1, 1) - pg_epoch_days) * std::int64_t{86400} * 1000000;
         if (micros >= lo && micros < hi)  // whole seconds, as the text path truncated them
           return typed_field({Kind::instant, floor_div(micros, 1000000) + pg_epoch_days * 86400, 0});
-        begin_field();
         append_pg_timestamp(row_, micros, kind == PgKind::timestamptz);
         return end_field();
       }
@@ -297,7 +294,6 @@ private:
         const std::int64_t day = std::int64_t{days} + pg_epoch_days;
         if (day >= days_from_civil(1, 1, 1) && day < days_from_civil(10000, 1, 1))
           return typed_field({Kind::day, day, 0});
-        begin_field();
         bool bc = false;
         append_pg_date(row_, static_cast<day_t>(day), bc);
         if (bc) row_ += " BC";

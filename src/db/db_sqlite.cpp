@@ -73,7 +73,6 @@ private:
     sqlite3_value* v = sqlite3_column_value(st_->stmt, i);
     switch (sqlite3_value_type(v)) {
       case SQLITE_NULL:
-        begin_field();
         end_field();
         break;
       case SQLITE_INTEGER: {
@@ -91,7 +90,6 @@ private:
         break;
       default: {  // TEXT (and BLOB, taken as bytes)
         const auto* p = static_cast<const char*>(sqlite3_value_blob(v));
-        begin_field();
         row_.append(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
         end_field();
       }

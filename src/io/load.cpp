@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -299,7 +300,8 @@ std::optional<ColumnMap> read_plain_header(BlockFile& in, const TableSchema& sch
   }
 }
 
-/// One thread's share of a block: [begin, end) of the buffer, its accepted rows and its rejects.
+/// One thread's share of a block: [begin, end) of the buffer (or the rows of a batch of records),
+/// its accepted rows and its rejects.
 template <class Out>
 struct Part {
   std::size_t begin = 0, end = 0;
@@ -310,9 +312,21 @@ struct Part {
     std::string_view raw;
   };
   std::vector<Bad> bad;
+  std::deque<std::string> spelled;      ///< raw texts of rejected typed records (Bad::raw views them)
   std::vector<std::size_t> complaints;  ///< indexes into rows of the complaints (contacts)
   std::size_t lines = 0, read = 0;
   bool quoted = false;  ///< the part holds a '"' (the block goes to the sequential reader)
+  /// Empties the part for [b, e), keeping its buffers (no fresh pages to fault in and clear).
+  void reset(std::size_t b, std::size_t e) {
+    rows.clear();
+    bad.clear();
+    spelled.clear();
+    complaints.clear();
+    lines = read = 0;
+    quoted = false;
+    begin = b;
+    end = e;
+  }
 };
 
 /// Cuts [pos, stop) into `want` parts at line starts.
@@ -322,20 +336,13 @@ void split_parts(const char* buf, std::size_t pos, std::size_t stop, std::size_t
   parts.resize(want);
   std::size_t b = pos;
   for (std::size_t k = 0; k < want; ++k) {
-    Part<Out>& part = parts[k];
-    part.rows.clear();
-    part.bad.clear();
-    part.complaints.clear();
-    part.lines = part.read = 0;
-    part.quoted = false;
     std::size_t e = k + 1 == want ? stop : pos + (stop - pos) * (k + 1) / want;
     if (e < stop) {
       const char* nl = static_cast<const char*>(std::memchr(buf + e, '\n', stop - e));
       e = nl ? static_cast<std::size_t>(nl - buf) + 1 : stop;
     }
     e = std::max(e, b);
-    part.begin = b;
-    part.end = e;
+    parts[k].reset(b, e);
     b = e;
   }
 }
@@ -487,6 +494,59 @@ void load_grouped_records(detail::RecordSource& reader, std::optional<ColumnMap>
                      });
 }
 
+/// Settles rows [part.begin, part.end) of a batch of records through the row rules (runs on a
+/// worker thread), as parse_part settles the lines of a CSV block: each row is a line.
+template <class Out>
+void parse_batch_part(const detail::RecordBatch& batch, const ColumnMap& columns, CustomerLookup lookup,
+                      Part<Out>& part) {
+  const TableSchema& schema = schema_of(static_cast<const Out*>(nullptr));
+  detail::CsvRecord rec;
+  std::vector<detail::TypedField> typed;
+  std::vector<std::string_view> scratch(columns.position.size());
+  detail::TypedRecord arranged;
+  RowError err;
+  Out out;
+  part.rows.reserve(part.end - part.begin);
+  for (std::size_t r = part.begin; r < part.end; ++r, ++part.lines) {
+    batch.record(r, rec, typed);
+    ++part.read;
+    const auto* f = arranged.fields(rec, columns, schema, scratch.data(), true, err);
+    if (f && parse_row(f, arranged.typed(), lookup, out, err)) {
+      if (is_complaint(out)) part.complaints.push_back(part.rows.size());
+      part.rows.push_back(out);
+    } else {
+      part.bad.push_back({part.lines, err, part.spelled.emplace_back(arranged.raw(rec))});
+    }
+  }
+}
+
+/// Loads a per-customer table (contacts or purchases) from a source that hands its rows in
+/// batches (a database table), the way load_blocks loads a CSV file: each batch is cut into parts
+/// of whole rows, the parts settled on up to `threads` threads, and merged in row order
+/// (merge_parts), so rows, rejects and counts do not depend on the thread count.
+template <class Out>
+void load_grouped_batches(detail::RecordSource& reader, const ColumnMap& columns, TableCounts& counts, RejectSink& sink,
+                          CustomerBaseBuilder::Impl& im, unsigned threads) {
+  const std::size_t min_part_rows = std::max<std::size_t>(detail::record_part_min_rows, 1);
+  const unsigned workers = detail::thread_count(threads);
+  std::vector<Part<Out>> parts;
+  while (const detail::RecordBatch* batch = reader.next_batch()) {
+    const std::size_t n = batch->size();
+    const std::size_t want = std::max<std::size_t>(1, std::min<std::size_t>(workers, n / min_part_rows));
+    parts.resize(want);
+    for (std::size_t k = 0; k < want; ++k) parts[k].reset(n * k / want, n * (k + 1) / want);
+    detail::parallel_for(
+        want, static_cast<unsigned>(want),
+        [&](std::size_t lo, std::size_t hi) {
+          for (std::size_t k = lo; k < hi; ++k)
+            parse_batch_part(*batch, columns, CustomerLookup{im.customers, im.base.customer_id}, parts[k]);
+        },
+        1);
+    std::size_t line = batch->first_line;
+    merge_parts(parts, reader.name(), columns, counts, sink, im, line);
+  }
+}
+
 /// Loads a per-customer table (contacts or purchases) from its CSV file through load_blocks.
 template <class Out>
 void load_grouped_table(const std::string& path, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im,
@@ -523,7 +583,8 @@ template <class Out>
 void load_grouped_input(const TableInput& in, TableCounts& counts, RejectSink& sink, CustomerBaseBuilder::Impl& im,
                         unsigned threads) {
   if (!in.source) return load_grouped_table<Out>(in.path, counts, sink, im, threads);
-  std::optional<ColumnMap> columns;
+  std::optional<ColumnMap> columns = detail::read_header(*in.source, schema_of(static_cast<const Out*>(nullptr)));
+  if (in.source->batched()) return load_grouped_batches<Out>(*in.source, *columns, counts, sink, im, threads);
   load_grouped_records<Out>(*in.source, columns, counts, sink, im);
 }
 

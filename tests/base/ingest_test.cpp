@@ -3,15 +3,18 @@
 // file order) are the same for any thread count and block size, and the same as the sequential
 // RFC 4180 reader's; a block whose cut falls inside a quoted field hands over to that reader.
 #include <rapport/base/data.hpp>
+#include <rapport/io/database.hpp>
 #include <rapport/io/generate.hpp>
 #include <rapport/io/load.hpp>
 
 #include "base/csv.hpp"
+#include "base/record_source.hpp"
 
 #include "io/load.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <functional>
@@ -148,6 +151,18 @@ void expect_same_load(const LoadResult& x, const LoadResult& y, const std::strin
   }
 }
 
+struct BatchSizes {  // restores the database batch tuning on scope exit
+  std::size_t rows = detail::record_batch_rows, part = detail::record_part_min_rows;
+  BatchSizes(std::size_t r, std::size_t p) {
+    detail::record_batch_rows = r;
+    detail::record_part_min_rows = p;
+  }
+  ~BatchSizes() {
+    detail::record_batch_rows = rows;
+    detail::record_part_min_rows = part;
+  }
+};
+
 LoadResult load_with(const std::string& dir, unsigned threads) {
   LoadOptions o;
   o.threads = threads;
@@ -258,4 +273,55 @@ TEST(Ingest, CutsInsideQuotedFieldsOfEveryTable) {
       expect_same_load(reference, load_with(dir.path(), threads),
                        cat("block ", num(block), ", ", num(threads), " threads"));
     }
+}
+
+// A database table is read in batches whose rows are settled on every thread and merged in row
+// order: on 1, 2, 3 and 7 threads, in batches small enough that each table spans many batches of
+// several parts, a SQLite base gives the one-thread load with the default batches column by
+// column and reject by reject (typed and text values, accepted and rejected, mixed through it).
+TEST(Ingest, DatabaseBatchesGiveTheSameBaseOnAnyThreadCount) {
+  TempDir dir;
+  write_messy_base(dir, 200);
+  const std::string db_path = dir.file("base.db");
+  import_csv_to_db(InputFiles::from_directory(dir.path()), "sqlite:" + db_path);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  // rejects and typed values sprinkled through contacts and purchases (row numbers = rowids)
+  for (const char* sql : {
+           "UPDATE contacts SET impression = 5 WHERE rowid % 97 = 0",                           // typed, out of range
+           "UPDATE contacts SET customer_id = 'nobody' WHERE rowid % 89 = 0",                   // unknown customer
+           "UPDATE contacts SET at = 'soon' WHERE rowid % 83 = 0",                              // unparsable text
+           "UPDATE contacts SET at = CAST(strftime('%s', at) AS INTEGER) WHERE rowid % 5 = 0",  // typed instant
+           "UPDATE purchases SET amount = -1 WHERE rowid % 31 = 0",                             // typed, negative
+           "UPDATE purchases SET amount = 'x' WHERE rowid % 37 = 0",                            // unparsable text
+       }) {
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  }
+  sqlite3_close(db);
+  const auto load = [&](unsigned threads) {
+    DbOptions o;
+    o.load.threads = threads;
+    o.load.max_rejects_kept = 1u << 20;
+    return load_db("sqlite:" + db_path, o);
+  };
+  const LoadResult reference = load(1);
+  const auto& rejects = reference.report.rejects;
+  ASSERT_GT(reference.base.contact_count(), 3000u);  // 200 customers' contacts: many batches below
+  ASSERT_GT(reference.report.contacts.rejected, 30u);
+  ASSERT_GT(reference.report.purchases.rejected, 5u);
+  // the first contact reject is row 83 (the text `at`), the second row 89 (unknown customer),
+  // the third row 97 (impression 5, spelled as the CSV would hold it)
+  const auto first = std::find_if(rejects.begin(), rejects.end(), [](const auto& r) { return r.table == "contacts"; });
+  ASSERT_GE(rejects.end() - first, 3);
+  EXPECT_EQ(cat(num(first[0].line), " ", first[0].column_name), "83 at");
+  EXPECT_EQ(cat(num(first[1].line), " ", first[1].reason), "89 unknown customer");
+  EXPECT_EQ(cat(num(first[2].line), " ", first[2].column_name, " ", first[2].reason),
+            "97 impression impression out of range -2..2");
+  EXPECT_NE(first[2].raw.find(",5,"), std::string::npos) << first[2].raw;
+  for (const auto& [rows, part] : {std::pair<std::size_t, std::size_t>{1000, 64}, {257, 16}}) {
+    BatchSizes sizes(rows, part);
+    for (unsigned threads : {1u, 2u, 3u, 7u})
+      expect_same_load(reference, load(threads), cat("batch ", num(rows), ", ", num(threads), " threads"));
+  }
 }
