@@ -382,27 +382,49 @@ def _partition_run(part: _Partition, given: Dict[str, Any], day: int, cfg_json: 
     return _rapport._score_partition(part.base, day, _r.ScoringConfig.from_json(cfg_json), given)
 
 
-def _score_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict] = None) -> _pd.DataFrame:
+class _Scored:
+    """A partition scored with the fitted models (stage 5), kept on its worker: the up-serve ranks
+    read its values, and the written CSV or the scores frame take its rows, so a partition is
+    scored once after the fits. It pickles as its inputs (the partition as its pieces) and is
+    scored again where it lands, should dask move or spill it."""
+
+    def __init__(self, part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict] = None):
+        self.args = (part, given, day, cfg_json, draws)
+        self.run = _partition_run(part, given, day, cfg_json)
+        if draws is not None:  # the intervals' parameter draws, made once on the client
+            self.run.fill_intervals(draws)
+
+    def __reduce__(self):
+        return (_Scored, self.args)
+
+
+try:  # about 40 eight-byte columns per scored customer
+    @_sizeof.register(_Scored)
+    def _scored_size(s: _Scored) -> int:
+        return 64 + 320 * s.run.size
+except NameError:  # pragma: no cover
+    pass
+
+
+def _score_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict] = None) -> _Scored:
     """Stage 5: a partition scored by the one score path with given referrals and parameters; with
-    ``draws`` (the intervals' parameter draws, made once on the client) its interval columns."""
-    run = _partition_run(part, given, day, cfg_json)
-    if draws is not None:
-        run.fill_intervals(draws)
-    return _pd.DataFrame(dict(run.take_columns()), copy=False)
+    ``draws`` (the intervals' parameter draws) its interval columns."""
+    return _Scored(part, given, day, cfg_json, draws)
 
 
-def _upserve_scores(df: _pd.DataFrame) -> _np.ndarray:
-    return df["upserve_score"].to_numpy(dtype=float)
+def _scores_frame(scored: _Scored, upserve_score: Optional[_np.ndarray]) -> _pd.DataFrame:
+    """The partition's scores as a DataFrame (a copy: the run stays whole for a write), with the
+    global up-serve ranks when given."""
+    df = _pd.DataFrame(dict(scored.run.take_columns(keep=True)), copy=False)
+    if upserve_score is not None:
+        df["upserve_score"] = upserve_score
+    return df
 
 
-def _write_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict],
-                 upserve_score: _np.ndarray, path: str) -> int:
+def _write_stage(scored: _Scored, upserve_score: Optional[_np.ndarray], path: str) -> int:
     """A partition's scores written by rapport's score writer, with the global up-serve ranks."""
-    run = _partition_run(part, given, day, cfg_json)
-    if draws is not None:
-        run.fill_intervals(draws)
-    run.write_csv(path, upserve_score)
-    return run.size
+    scored.run.write_csv(path, upserve_score)
+    return scored.run.size
 
 
 def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
@@ -415,8 +437,8 @@ def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
 # ------------------------------------------------------------------------------------ up-serve
 
 
-def _bucket_split(df: _pd.DataFrame, bounds: _np.ndarray) -> List[_np.ndarray]:
-    v = df["upserve_value"].to_numpy()
+def _bucket_split(scored: _Scored, bounds: _np.ndarray) -> List[_np.ndarray]:
+    v = scored.run.upserve_values()
     b = _np.searchsorted(bounds, v, side="right")
     return [v[b == k] for k in range(len(bounds) + 1)]
 
@@ -440,12 +462,12 @@ def _bucket_piece(r: tuple, k: int) -> tuple:
     return r[1][k]
 
 
-def _assign_ranks(df: _pd.DataFrame, bounds: _np.ndarray, counts: Sequence[int], pieces: Sequence[tuple]) -> _pd.DataFrame:
+def _assign_ranks(scored: _Scored, bounds: _np.ndarray, counts: Sequence[int], pieces: Sequence[tuple]) -> _np.ndarray:
     """upserve_score = 100 (#less + (#equal − 1)/2) / (n − 1) over all partitions; 50 when n = 1."""
     counts = _np.asarray(counts, dtype=_np.int64)
     offsets = _np.concatenate([[0], _np.cumsum(counts)])
     n = int(offsets[-1])
-    v = df["upserve_value"].to_numpy()
+    v = scored.run.upserve_values()
     b = _np.searchsorted(bounds, v, side="right")
     score = _np.empty(len(v))
     for k, (less, equal) in enumerate(pieces):
@@ -454,9 +476,7 @@ def _assign_ranks(df: _pd.DataFrame, bounds: _np.ndarray, counts: Sequence[int],
             continue
         lo = (offsets[k] + less).astype(float)
         score[mask] = 100.0 * (lo + (equal - 1).astype(float) / 2.0) / float(n - 1) if n > 1 else 50.0
-    out = df.copy()
-    out["upserve_score"] = score
-    return out
+    return score
 
 
 _BUCKET_VALUES = 1_000_000  # values per bucket aimed at (8 MB to sort in one task)
@@ -479,9 +499,9 @@ def _rank(scored: List[Any], nparts: int) -> List[Any]:
     ]
 
 
-def _sample(df: _pd.DataFrame) -> tuple:
+def _sample(scored: _Scored) -> tuple:
     """(rows, 33 quantiles of upserve_value): the bucket boundaries are drawn from these."""
-    v = df["upserve_value"].to_numpy()
+    v = scored.run.upserve_values()
     if len(v) == 0:
         return (0, v)
     return (len(v), _np.quantile(v, _np.linspace(0, 1, 33), method="lower"))
@@ -529,14 +549,12 @@ class DaskRun:
         """Writes the scores as one CSV file per partition (``part-00000.csv``, …) in `directory`.
 
         Each partition's task writes its file with rapport's own score writer (the spelling of
-        ``rapport score --out``, each file atomically), from the partition's CustomerBase kept on
-        its worker, with the global up-serve ranks. Returns the number of rows written.
+        ``rapport score --out``, each file atomically), from the partition's score run kept on its
+        worker (scored once with the models), with the global up-serve ranks. Returns the number of rows written.
         """
         _os.makedirs(directory, exist_ok=True)
         i = self._inputs
-        ranks = [_delayed(_upserve_scores)(d) for d in self.scores.to_delayed()]
-        tasks = [_delayed(_write_stage)(i["parts"][k], i["forest"][k], i["day"], i["run_json"], i["draws"], ranks[k],
-                                        _os.path.join(directory, f"part-{k:05d}.csv"))
+        tasks = [_delayed(_write_stage)(i["scored"][k], i["ranks"][k], _os.path.join(directory, f"part-{k:05d}.csv"))
                  for k in range(self.partitions)]
         return int(sum(_dask.compute(*tasks)))
 
@@ -740,17 +758,19 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
         # draws them from its whole base's; step (b) in each partition's score task
         interval_parts = list(_dask.compute(*[_delayed(_interval_stage)(p, day, run_json) for p in parts]))
         draws = _rapport._interval_draws(interval_parts, cfg, not gamma_gamma["error"])
-    scored = [_delayed(_score_stage)(parts[k], forest[k], day, run_json, draws) for k in range(nparts)]
-    if not (purchase_error or gamma_gamma["error"]):
-        scored = list(_dask.persist(*scored))
-        scored = _rank(scored, nparts)
+    # each partition scored once with the models, the run kept on its worker for the ranks, the
+    # frame and the write
+    scored = list(_dask.persist(*[_delayed(_score_stage)(parts[k], forest[k], day, run_json, draws)
+                                  for k in range(nparts)]))
+    ranks = [None] * nparts if (purchase_error or gamma_gamma["error"]) else _rank(scored, nparts)
     meta = _pd.DataFrame({c: _pd.Series([], dtype=t) for c, t in _score_meta(cfg.intervals > 0).items()})
-    scores = _dd.from_delayed(scored, meta=meta, verify_meta=False)
+    scores = _dd.from_delayed([_delayed(_scores_frame)(s, r) for s, r in zip(scored, ranks)], meta=meta,
+                              verify_meta=False)
     rej_meta = _r._rejects_frame([])
     rej_parts = [_delayed(lambda a: a["rejects"])(a) for a in loads] + [_delayed(lambda a: a["rejects"])(ref_load)]
     rejects_df = _dd.from_delayed(rej_parts, meta=rej_meta, verify_meta=False)
     state = {"parts": parts, "forest": forest, "loads": loads, "customers": cu_name, "referrals": ref_piece, "day": day,
-             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws}
+             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws, "scored": scored, "ranks": ranks}
     return DaskRun(scores, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts,
                    state, None if value_fit is None else value_fit.model)
 
@@ -784,10 +804,11 @@ def rejects(customers, contacts=None, purchases=None, referrals=None, *, npartit
 # ------------------------------------------------------------------------------------- summary
 
 
-def _summary_stage(part: _Partition, given: Dict[str, Any], load: Dict[str, Any], day: int, cfg_json: str) -> bytes:
-    """A partition's part of the summary (``rapport::summary_partial``): its counts and exact sums,
-    and per scored customer its row of the whole input, segment, loyalty given and expected value."""
-    run = _partition_run(part, given, day, cfg_json)
+def _summary_stage(scored: _Scored, load: Dict[str, Any], day: int) -> bytes:
+    """A partition's part of the summary (``rapport::summary_partial``) from its kept score run: its
+    counts and exact sums, and per scored customer its row of the whole input, segment, loyalty
+    given and expected value."""
+    part, run = scored.args[0], scored.run
     # the partition's base holds its accepted customers in input order; those acquired by the as-of are scored
     acquired = part.base._columns()["customers"]["acquired_on"].view("datetime64[ns]").astype("datetime64[D]").astype(_np.int64)
     scored = acquired <= day
@@ -818,8 +839,7 @@ def summary(run: DaskRun) -> Dict[str, Any]:
     computed here.
     """
     i = run._inputs
-    stages = [_delayed(_summary_stage)(i["parts"][k], i["forest"][k], i["loads"][k], i["day"], i["run_json"])
-              for k in range(run.partitions)]
+    stages = [_delayed(_summary_stage)(i["scored"][k], i["loads"][k], i["day"]) for k in range(run.partitions)]
     referrals = _delayed(_forest_summary)(i["customers"], list(i["loads"]), i["referrals"], i["day"], i["cfg"].to_json())
     parts, ref = _dask.compute(list(stages), referrals)
     return _json.loads(_rapport._finish_summary(list(parts) + [ref], run.bgnbd, run.gamma_gamma, i["cfg"], i["value_fit"]))
