@@ -209,6 +209,7 @@ class _Partition:
     def __init__(self, specs: List[Optional[tuple]]) -> None:
         self.specs = specs  # per table None or (name, header, data, meta)
         self._base = None
+        self._runs: Dict[tuple, Any] = {}
 
     @property
     def base(self):
@@ -223,8 +224,21 @@ class _Partition:
     def __getstate__(self):
         return self.specs
 
+    def scored(self, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict]):
+        """The partition's score run with the fitted models (and the intervals under ``draws``),
+        scored once and kept with the partition on its worker: the ranks' input, the written CSV,
+        the scores frame and the summary part all read this one run (scored again only where the
+        partition was moved or spilled, which pickles it as its pieces)."""
+        key = (day, cfg_json)
+        if key not in self._runs:
+            run = _partition_run(self, given, day, cfg_json)
+            if draws is not None:
+                run.fill_intervals(draws)
+            self._runs = {key: run}  # the latest run only
+        return self._runs[key]
+
     def __setstate__(self, specs):
-        self.specs, self._base = specs, None
+        self.specs, self._base, self._runs = specs, None, {}
 
 
 def _spec(name: str, header: bytes, piece: tuple) -> tuple:
@@ -382,49 +396,30 @@ def _partition_run(part: _Partition, given: Dict[str, Any], day: int, cfg_json: 
     return _rapport._score_partition(part.base, day, _r.ScoringConfig.from_json(cfg_json), given)
 
 
-class _Scored:
-    """A partition scored with the fitted models (stage 5), kept on its worker: the up-serve ranks
-    read its values, and the written CSV or the scores frame take its rows, so a partition is
-    scored once after the fits. It pickles as its inputs (the partition as its pieces) and is
-    scored again where it lands, should dask move or spill it."""
-
-    def __init__(self, part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict] = None):
-        self.args = (part, given, day, cfg_json, draws)
-        self.run = _partition_run(part, given, day, cfg_json)
-        if draws is not None:  # the intervals' parameter draws, made once on the client
-            self.run.fill_intervals(draws)
-
-    def __reduce__(self):
-        return (_Scored, self.args)
+def _score_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict] = None) -> _np.ndarray:
+    """Stage 5: a partition scored by the one score path with given referrals and parameters (with
+    ``draws``, the intervals' parameter draws, its interval columns). The run stays with the
+    partition on its worker; its up-serve values (the global ranks' input) are returned."""
+    return part.scored(given, day, cfg_json, draws).upserve_values()
 
 
-try:  # about 40 eight-byte columns per scored customer
-    @_sizeof.register(_Scored)
-    def _scored_size(s: _Scored) -> int:
-        return 64 + 320 * s.run.size
-except NameError:  # pragma: no cover
-    pass
-
-
-def _score_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict] = None) -> _Scored:
-    """Stage 5: a partition scored by the one score path with given referrals and parameters; with
-    ``draws`` (the intervals' parameter draws) its interval columns."""
-    return _Scored(part, given, day, cfg_json, draws)
-
-
-def _scores_frame(scored: _Scored, upserve_score: Optional[_np.ndarray]) -> _pd.DataFrame:
-    """The partition's scores as a DataFrame (a copy: the run stays whole for a write), with the
-    global up-serve ranks when given."""
-    df = _pd.DataFrame(dict(scored.run.take_columns(keep=True)), copy=False)
+def _scores_frame(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict],
+                  upserve_score: Optional[_np.ndarray]) -> _pd.DataFrame:
+    """The partition's scores as a DataFrame from its kept run (copied: the run stays whole for a
+    write), with the global up-serve ranks when given."""
+    df = _pd.DataFrame(dict(part.scored(given, day, cfg_json, draws).take_columns(keep=True)), copy=False)
     if upserve_score is not None:
         df["upserve_score"] = upserve_score
     return df
 
 
-def _write_stage(scored: _Scored, upserve_score: Optional[_np.ndarray], path: str) -> int:
-    """A partition's scores written by rapport's score writer, with the global up-serve ranks."""
-    scored.run.write_csv(path, upserve_score)
-    return scored.run.size
+def _write_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict],
+                 upserve_score: Optional[_np.ndarray], path: str) -> int:
+    """A partition's scores written by rapport's score writer from its kept run, with the global
+    up-serve ranks."""
+    run = part.scored(given, day, cfg_json, draws)
+    run.write_csv(path, upserve_score)
+    return run.size
 
 
 def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
@@ -437,8 +432,7 @@ def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
 # ------------------------------------------------------------------------------------ up-serve
 
 
-def _bucket_split(scored: _Scored, bounds: _np.ndarray) -> List[_np.ndarray]:
-    v = scored.run.upserve_values()
+def _bucket_split(v: _np.ndarray, bounds: _np.ndarray) -> List[_np.ndarray]:
     b = _np.searchsorted(bounds, v, side="right")
     return [v[b == k] for k in range(len(bounds) + 1)]
 
@@ -462,12 +456,11 @@ def _bucket_piece(r: tuple, k: int) -> tuple:
     return r[1][k]
 
 
-def _assign_ranks(scored: _Scored, bounds: _np.ndarray, counts: Sequence[int], pieces: Sequence[tuple]) -> _np.ndarray:
+def _assign_ranks(v: _np.ndarray, bounds: _np.ndarray, counts: Sequence[int], pieces: Sequence[tuple]) -> _np.ndarray:
     """upserve_score = 100 (#less + (#equal − 1)/2) / (n − 1) over all partitions; 50 when n = 1."""
     counts = _np.asarray(counts, dtype=_np.int64)
     offsets = _np.concatenate([[0], _np.cumsum(counts)])
     n = int(offsets[-1])
-    v = scored.run.upserve_values()
     b = _np.searchsorted(bounds, v, side="right")
     score = _np.empty(len(v))
     for k, (less, equal) in enumerate(pieces):
@@ -499,9 +492,8 @@ def _rank(scored: List[Any], nparts: int) -> List[Any]:
     ]
 
 
-def _sample(scored: _Scored) -> tuple:
+def _sample(v: _np.ndarray) -> tuple:
     """(rows, 33 quantiles of upserve_value): the bucket boundaries are drawn from these."""
-    v = scored.run.upserve_values()
     if len(v) == 0:
         return (0, v)
     return (len(v), _np.quantile(v, _np.linspace(0, 1, 33), method="lower"))
@@ -554,7 +546,8 @@ class DaskRun:
         """
         _os.makedirs(directory, exist_ok=True)
         i = self._inputs
-        tasks = [_delayed(_write_stage)(i["scored"][k], i["ranks"][k], _os.path.join(directory, f"part-{k:05d}.csv"))
+        tasks = [_delayed(_write_stage)(i["parts"][k], i["forest"][k], i["day"], i["run_json"], i["draws"], i["ranks"][k],
+                                        _os.path.join(directory, f"part-{k:05d}.csv"))
                  for k in range(self.partitions)]
         return int(sum(_dask.compute(*tasks)))
 
@@ -758,19 +751,21 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
         # draws them from its whole base's; step (b) in each partition's score task
         interval_parts = list(_dask.compute(*[_delayed(_interval_stage)(p, day, run_json) for p in parts]))
         draws = _rapport._interval_draws(interval_parts, cfg, not gamma_gamma["error"])
-    # each partition scored once with the models, the run kept on its worker for the ranks, the
-    # frame and the write
-    scored = list(_dask.persist(*[_delayed(_score_stage)(parts[k], forest[k], day, run_json, draws)
-                                  for k in range(nparts)]))
-    ranks = [None] * nparts if (purchase_error or gamma_gamma["error"]) else _rank(scored, nparts)
+    # each partition scored once with the models: the run stays with the partition on its worker
+    # for the frame, the write and the summary; its up-serve values go to the global ranks
+    ranks = [None] * nparts
+    if not (purchase_error or gamma_gamma["error"]):
+        values = list(_dask.persist(*[_delayed(_score_stage)(parts[k], forest[k], day, run_json, draws)
+                                      for k in range(nparts)]))
+        ranks = _rank(values, nparts)
     meta = _pd.DataFrame({c: _pd.Series([], dtype=t) for c, t in _score_meta(cfg.intervals > 0).items()})
-    scores = _dd.from_delayed([_delayed(_scores_frame)(s, r) for s, r in zip(scored, ranks)], meta=meta,
-                              verify_meta=False)
+    scores = _dd.from_delayed([_delayed(_scores_frame)(parts[k], forest[k], day, run_json, draws, ranks[k])
+                               for k in range(nparts)], meta=meta, verify_meta=False)
     rej_meta = _r._rejects_frame([])
     rej_parts = [_delayed(lambda a: a["rejects"])(a) for a in loads] + [_delayed(lambda a: a["rejects"])(ref_load)]
     rejects_df = _dd.from_delayed(rej_parts, meta=rej_meta, verify_meta=False)
     state = {"parts": parts, "forest": forest, "loads": loads, "customers": cu_name, "referrals": ref_piece, "day": day,
-             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws, "scored": scored, "ranks": ranks}
+             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws, "ranks": ranks}
     return DaskRun(scores, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts,
                    state, None if value_fit is None else value_fit.model)
 
@@ -804,11 +799,12 @@ def rejects(customers, contacts=None, purchases=None, referrals=None, *, npartit
 # ------------------------------------------------------------------------------------- summary
 
 
-def _summary_stage(scored: _Scored, load: Dict[str, Any], day: int) -> bytes:
+def _summary_stage(part: _Partition, given: Dict[str, Any], load: Dict[str, Any], day: int, cfg_json: str,
+                   draws: Optional[dict]) -> bytes:
     """A partition's part of the summary (``rapport::summary_partial``) from its kept score run: its
     counts and exact sums, and per scored customer its row of the whole input, segment, loyalty
     given and expected value."""
-    part, run = scored.args[0], scored.run
+    run = part.scored(given, day, cfg_json, draws)
     # the partition's base holds its accepted customers in input order; those acquired by the as-of are scored
     acquired = part.base._columns()["customers"]["acquired_on"].view("datetime64[ns]").astype("datetime64[D]").astype(_np.int64)
     scored = acquired <= day
@@ -839,7 +835,8 @@ def summary(run: DaskRun) -> Dict[str, Any]:
     computed here.
     """
     i = run._inputs
-    stages = [_delayed(_summary_stage)(i["scored"][k], i["loads"][k], i["day"]) for k in range(run.partitions)]
+    stages = [_delayed(_summary_stage)(i["parts"][k], i["forest"][k], i["loads"][k], i["day"], i["run_json"], i["draws"])
+              for k in range(run.partitions)]
     referrals = _delayed(_forest_summary)(i["customers"], list(i["loads"]), i["referrals"], i["day"], i["cfg"].to_json())
     parts, ref = _dask.compute(list(stages), referrals)
     return _json.loads(_rapport._finish_summary(list(parts) + [ref], run.bgnbd, run.gamma_gamma, i["cfg"], i["value_fit"]))
