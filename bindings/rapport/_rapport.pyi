@@ -227,6 +227,7 @@ def _fit_bgnbd(
     max_iterations: int,
     gradient_tolerance: float,
     min_customers: int,
+    weight: Optional[npt.NDArray[np.float64]] = ...,
 ) -> Dict[str, float]: ...
 def _fit_gamma_gamma(
     x: npt.NDArray[np.float64],
@@ -234,6 +235,7 @@ def _fit_gamma_gamma(
     max_iterations: int,
     gradient_tolerance: float,
     min_customers: int,
+    weight: Optional[npt.NDArray[np.float64]] = ...,
 ) -> Dict[str, float]: ...
 def _bgnbd_p_alive(
     params: Dict[str, float], x: npt.NDArray[np.float64], t_x: npt.NDArray[np.float64], T: npt.NDArray[np.float64]

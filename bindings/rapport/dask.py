@@ -594,25 +594,29 @@ def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
 
 
 def _fit(kind: str, patterns: List[Dict[str, _pd.DataFrame]], cfg) -> Dict[str, Any]:
-    """One value model from the summed pattern counts (the C++ fit merges identical rows first,
-    so expanding the counts gives it exactly the rows one machine would)."""
+    """One value model from the partitions' pattern counts: the distinct patterns with their
+    customer counts as weights, fitted by the weighted C++ fit (the same bits as the fit of the
+    rows repeated by their counts, which one machine fits)."""
     rows = _pd.concat([p[kind] for p in patterns], ignore_index=True)
     keys = ["x", "t_x", "T"] if kind == "bgnbd" else ["x", "m"]
     rows = rows.groupby(keys, sort=True)["n"].sum().reset_index()
-    reps = rows["n"].to_numpy(dtype=_np.int64)
-    cols = [_np.repeat(rows[k].to_numpy(dtype=float), reps) for k in keys]
+    weight = _np.ascontiguousarray(rows["n"].to_numpy(dtype=float))
+    cols = [_np.ascontiguousarray(rows[k].to_numpy(dtype=float)) for k in keys]
     given = getattr(cfg, kind)
-    customers = int(reps.sum())
+    customers = int(weight.sum())
     info: Dict[str, Any] = {"fitted": False, "customers": customers, "error": None}
     if given is not None:
         info.update(given)
         return info
     fit = cfg.fit
-    opts = dict(max_iterations=fit["max_iterations"], gradient_tolerance=fit["gradient_tolerance"], min_customers=fit["min_customers"])
+    opts = (int(fit["max_iterations"]), float(fit["gradient_tolerance"]), int(fit["min_customers"]))
     what = (f"BG/NBD fit over {customers} scored customers with purchases" if kind == "bgnbd"
             else f"Gamma-Gamma fit over {customers} repeat buyers")
     try:
-        params = _r.fit_bgnbd(*cols, **opts) if kind == "bgnbd" else _r.fit_gamma_gamma(*cols, **opts)
+        if kind == "bgnbd":
+            params = _rapport._fit_bgnbd(*cols, *opts, weight=weight)
+        else:
+            params = _rapport._fit_gamma_gamma(*cols, *opts, weight=weight)
     except _r.FitError as e:
         info["error"] = f"{what} failed: {e} (pass fixed parameters with the config's \"{kind}\" to score value at stake anyway)"
         return info
