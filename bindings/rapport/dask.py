@@ -245,12 +245,15 @@ def _spec(name: str, header: bytes, piece: tuple) -> tuple:
     return (name, header, piece[0], piece[1])
 
 
-def _make_partition(names: Sequence[Optional[tuple]], pieces: Sequence[Optional[List[tuple]]], offsets) -> _Partition:
-    """Stage 1's receiving end: a partition's pieces from every range joined in row order, loaded."""
+def _make_partition(names: Sequence[Optional[tuple]], pieces: Sequence[Optional[List[tuple]]], offsets,
+                    csv: Dict[str, bool]) -> tuple:
+    """Stages 1 and 2 at the receiving end: a partition's pieces from every range joined in row
+    order and loaded, and its load figures (:func:`_load_stage`) taken while the base is in memory
+    (one pass over the partitions fewer — a pass that, under a memory limit, loads every spilled
+    partition again). Returns (partition, load)."""
     specs = [None if n is None else _spec(n[0], n[1], _merged(p, o)) for n, p, o in zip(names, pieces, offsets)]
     part = _Partition(specs + [None])
-    part.base  # loaded once, here, on the worker that keeps it
-    return part
+    return part, _load_stage(part, csv)  # the base loaded once, here, on the worker that keeps it
 
 
 try:  # dask's memory accounting sees the pieces' bytes (and about as much again for the base)
@@ -696,16 +699,17 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     inputs, offsets = _cut_inputs(tables, nparts)
     routed = [inputs.get(t) for t in _TABLES[:3]]
     names = [None if i is None else (i.name, i.header) for i in routed]
-    parts = _dask.persist(*[
-        _delayed(_make_partition)(names, [None if i is None else i.piece(k) for i in routed],
-                                  [None if i is None else offsets[i.table] for i in routed])
-        for k in range(nparts)])
+    csv = {t: i.csv for t, i in inputs.items()}
+    made = [_delayed(_make_partition, nout=2)(names, [None if i is None else i.piece(k) for i in routed],
+                                              [None if i is None else offsets[i.table] for i in routed], csv)
+            for k in range(nparts)]
+    persisted = _dask.persist(*[m[0] for m in made], *[m[1] for m in made])
+    parts, loads = persisted[:nparts], persisted[nparts:]
+    made = persisted = None
     ref = inputs.get("referrals")
     ref_piece = (None if ref is None else
                  _delayed(lambda p, o, n, h: _spec(n, h, _merged(p, o)))(ref.piece(0), offsets["referrals"], ref.name, ref.header))
     cu_name = names[0]
-    csv = {t: i.csv for t, i in inputs.items()}
-    loads = _dask.persist(*[_delayed(_load_stage)(p, csv) for p in parts])
     ref_piece, ref_load = _dask.persist(ref_piece, _delayed(_referral_stage)(cu_name, ref_piece, csv.get("referrals", False)))
     # the range pieces are needed only until the partitions are built: the scheduler keeps them for
     # their pending dependents and frees them after, so the input is held once, not twice
