@@ -18,7 +18,8 @@ Stages (what crosses the network in brackets):
    CSV loader's validation and rejects, rows numbered by row of the whole input table); the
    partition object stays on its worker for every later stage and pickles as its pieces
    [every row once, as raw CSV bytes + 24 bytes].
-2. **Load.** The as-of default is the latest date over the partitions' accepted rows and the
+2. **Load** (in stage 1's task, while the base is in memory). The as-of default is the latest
+   date over the partitions' accepted rows and the
    accepted referrals [one integer per partition]; each partition's accepted customers' records
    are kept for the forest.
 3. **Referral forest, once.** The referral edges and every accepted customer's record go to one
@@ -26,15 +27,18 @@ Stages (what crosses the network in brackets):
    results into the P partitions [the referral rows + the customer records + ~30 bytes per
    customer].
 4. **Value models, once.** Each partition's (x, t_x, T) and (x, m) pattern counts are reduced to
-   the client [kilobytes: one row per distinct pattern], fitted there by the same C++ fit (which
-   itself merges identical rows first), and the parameters go back inside the config. Another
+   the client [kilobytes: one row per distinct pattern], fitted there by the weighted C++ fit
+   (``rapport::fit_bgnbd_weighted``: the counts as weights, the same bits as the fit of the
+   expanded rows), and the parameters go back inside the config. Another
    purchase model (``auto`` included) has each partition's inputs merged in C++ into distinct
    rows with weights [bytes per distinct row] — for ``auto`` after a pass for the purchase span
    its holdout is cut at — merged again and fitted once on the client in C++, exactly as one
    process fits its own merged rows; partitions then score with the winner's parameters.
-5. **Score.** Each partition is scored by ``rapport::score_partition`` — the same per-customer
-   code as ``rapport::score``, with the referral results and model parameters given — with the
-   GIL released [nothing but its scores leave the worker].
+5. **Score, once.** Each partition is scored by ``rapport::score_partition`` — the same
+   per-customer code as ``rapport::score``, with the referral results and model parameters
+   given — with the GIL released; the run is kept with the partition on its worker, and the
+   ranks, the written CSV, the scores frame and the summary part all read it [its up-serve
+   values to the ranks; the scores stay on the worker].
 6. **Up-serve ranks.** The exact mid-rank percentile over all scored customers by a bucket sort:
    boundaries from per-partition samples [a few floats per partition], each partition's values
    split by bucket, each bucket sorted, each value's global rank sent back [16 bytes per
