@@ -560,9 +560,18 @@ class DaskRun:
 
 
 def _run_cuts(cuts: Sequence[Any]) -> tuple:
-    """Range tasks persisted on the workers, and their (rows, regular, start, stop, quotes, lines)."""
-    persisted = list(_dask.persist(*cuts))
-    return persisted, list(_dask.compute(*[p[0] for p in persisted]))
+    """Range tasks run on the workers, each split at once into its outputs, persisted one key per
+    piece: a range's tuple is released as soon as its pieces are taken, so under a memory limit a
+    piece spills and comes back alone — not the whole range (64 MB) once for each of the P
+    partitions that take a piece of it. Returns per range [info, piece 0, ..., piece P-1] and
+    the infos (rows, regular, start, stop, quotes, lines)."""
+    keys = [[c[j] for j in range(len(c))] for c in cuts]
+    flat = _dask.persist(*[k for ks in keys for k in ks])
+    out, at = [], 0
+    for ks in keys:
+        out.append(list(flat[at:at + len(ks)]))
+        at += len(ks)
+    return out, list(_dask.compute(*[o[0] for o in out]))
 
 
 def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
