@@ -11,7 +11,8 @@
 # Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH), the CLI (build/tools/cli/
 # rapport, or RAPPORT_CLI) and python3-distributed. Prints customers, partitions, workers, memory
 # limit, the CLI's wall, the Dask wall (prepare / total), their ratio, bytes moved between workers
-# and the peak resident memory of the busiest worker process.
+# and the peak resident memory of the busiest worker process. The generated base is kept under
+# RAPPORT_SCALE_DIR (default /tmp/rapport-dask-scale) for the next run of the same size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 customers=${1:-300000}
@@ -24,7 +25,9 @@ cli=${RAPPORT_CLI:-build/tools/cli/rapport}
 [[ -f $pkg/rapport/dask.py ]] || cmake --build build --target _rapport
 [[ -x $cli ]] || cmake --build build --target rapport_cli
 cli=$(realpath "$cli")
-rm -rf "$root" && mkdir -p "$root"
+# the generated base is kept between runs (ROOT/base, generated again only for another CUSTOMERS);
+# everything else under ROOT is removed
+mkdir -p "$root" && find "$root" -mindepth 1 -maxdepth 1 ! -name base ! -name base.customers -exec rm -rf {} +
 # the worker processes are spawned: they re-import the main script, so it must be a file
 script=$root/dask_scale.py
 cat > "$script" <<'EOF'
@@ -37,10 +40,18 @@ def main():
     customers, workers, memory, blocksize, root, cli = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4],
                                                         sys.argv[5], sys.argv[6])
     data = os.path.join(root, "base")
-    t0 = time.time()
-    rows = rapport.generate_csv(data, customers, seed=1)
-    csv_bytes = sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data))
-    print(f"generated {rows} ({csv_bytes / 2**20:.0f} MiB of CSV) in {time.time() - t0:.1f} s", flush=True)
+    marker = os.path.join(root, "base.customers")
+    if not (os.path.exists(marker) and open(marker).read() == str(customers)):
+        t0 = time.time()
+        if os.path.exists(marker):
+            os.remove(marker)
+        rows = rapport.generate_csv(data, customers, seed=1)
+        with open(marker, "w") as f:
+            f.write(str(customers))
+        print(f"generated {rows} in {time.time() - t0:.1f} s", flush=True)
+    tables = ("customers", "contacts", "purchases", "referrals")
+    csv_bytes = sum(os.path.getsize(os.path.join(data, t + ".csv")) for t in tables if os.path.exists(os.path.join(data, t + ".csv")))
+    print(f"base: {customers} customers, {csv_bytes / 2**20:.0f} MiB of CSV", flush=True)
 
     # one competent process on the same cores: the CLI, CSV in, scores CSV out (best of two)
     cli_walls = []
@@ -85,4 +96,4 @@ if __name__ == "__main__":
     main()
 EOF
 PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$blocksize" "$root" "$cli"
-rm -rf "$root"
+find "$root" -mindepth 1 -maxdepth 1 ! -name base ! -name base.customers -exec rm -rf {} +

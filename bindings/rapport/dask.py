@@ -18,7 +18,8 @@ Stages (what crosses the network in brackets):
    CSV loader's validation and rejects, rows numbered by row of the whole input table); the
    partition object stays on its worker for every later stage and pickles as its pieces
    [every row once, as raw CSV bytes + 24 bytes].
-2. **Load.** The as-of default is the latest date over the partitions' accepted rows and the
+2. **Load** (in stage 1's task, while the base is in memory). The as-of default is the latest
+   date over the partitions' accepted rows and the
    accepted referrals [one integer per partition]; each partition's accepted customers' records
    are kept for the forest.
 3. **Referral forest, once.** The referral edges and every accepted customer's record go to one
@@ -26,15 +27,18 @@ Stages (what crosses the network in brackets):
    results into the P partitions [the referral rows + the customer records + ~30 bytes per
    customer].
 4. **Value models, once.** Each partition's (x, t_x, T) and (x, m) pattern counts are reduced to
-   the client [kilobytes: one row per distinct pattern], fitted there by the same C++ fit (which
-   itself merges identical rows first), and the parameters go back inside the config. Another
+   the client [kilobytes: one row per distinct pattern], fitted there by the weighted C++ fit
+   (``rapport::fit_bgnbd_weighted``: the counts as weights, the same bits as the fit of the
+   expanded rows), and the parameters go back inside the config. Another
    purchase model (``auto`` included) has each partition's inputs merged in C++ into distinct
    rows with weights [bytes per distinct row] — for ``auto`` after a pass for the purchase span
    its holdout is cut at — merged again and fitted once on the client in C++, exactly as one
    process fits its own merged rows; partitions then score with the winner's parameters.
-5. **Score.** Each partition is scored by ``rapport::score_partition`` — the same per-customer
-   code as ``rapport::score``, with the referral results and model parameters given — with the
-   GIL released [nothing but its scores leave the worker].
+5. **Score, once.** Each partition is scored by ``rapport::score_partition`` — the same
+   per-customer code as ``rapport::score``, with the referral results and model parameters
+   given — with the GIL released; the run is kept with the partition on its worker, and the
+   ranks, the written CSV, the scores frame and the summary part all read it [its up-serve
+   values to the ranks; the scores stay on the worker].
 6. **Up-serve ranks.** The exact mid-rank percentile over all scored customers by a bucket sort:
    boundaries from per-partition samples [a few floats per partition], each partition's values
    split by bucket, each bucket sorted, each value's global rank sent back [16 bytes per
@@ -209,6 +213,7 @@ class _Partition:
     def __init__(self, specs: List[Optional[tuple]]) -> None:
         self.specs = specs  # per table None or (name, header, data, meta)
         self._base = None
+        self._runs: Dict[tuple, Any] = {}
 
     @property
     def base(self):
@@ -223,20 +228,36 @@ class _Partition:
     def __getstate__(self):
         return self.specs
 
+    def scored(self, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict]):
+        """The partition's score run with the fitted models (and the intervals under ``draws``),
+        scored once and kept with the partition on its worker: the ranks' input, the written CSV,
+        the scores frame and the summary part all read this one run (scored again only where the
+        partition was moved or spilled, which pickles it as its pieces)."""
+        key = (day, cfg_json)
+        if key not in self._runs:
+            run = _partition_run(self, given, day, cfg_json)
+            if draws is not None:
+                run.fill_intervals(draws)
+            self._runs = {key: run}  # the latest run only
+        return self._runs[key]
+
     def __setstate__(self, specs):
-        self.specs, self._base = specs, None
+        self.specs, self._base, self._runs = specs, None, {}
 
 
 def _spec(name: str, header: bytes, piece: tuple) -> tuple:
     return (name, header, piece[0], piece[1])
 
 
-def _make_partition(names: Sequence[Optional[tuple]], pieces: Sequence[Optional[List[tuple]]], offsets) -> _Partition:
-    """Stage 1's receiving end: a partition's pieces from every range joined in row order, loaded."""
+def _make_partition(names: Sequence[Optional[tuple]], pieces: Sequence[Optional[List[tuple]]], offsets,
+                    csv: Dict[str, bool]) -> tuple:
+    """Stages 1 and 2 at the receiving end: a partition's pieces from every range joined in row
+    order and loaded, and its load figures (:func:`_load_stage`) taken while the base is in memory
+    (one pass over the partitions fewer — a pass that, under a memory limit, loads every spilled
+    partition again). Returns (partition, load)."""
     specs = [None if n is None else _spec(n[0], n[1], _merged(p, o)) for n, p, o in zip(names, pieces, offsets)]
     part = _Partition(specs + [None])
-    part.base  # loaded once, here, on the worker that keeps it
-    return part
+    return part, _load_stage(part, csv)  # the base loaded once, here, on the worker that keeps it
 
 
 try:  # dask's memory accounting sees the pieces' bytes (and about as much again for the base)
@@ -382,25 +403,28 @@ def _partition_run(part: _Partition, given: Dict[str, Any], day: int, cfg_json: 
     return _rapport._score_partition(part.base, day, _r.ScoringConfig.from_json(cfg_json), given)
 
 
-def _score_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict] = None) -> _pd.DataFrame:
-    """Stage 5: a partition scored by the one score path with given referrals and parameters; with
-    ``draws`` (the intervals' parameter draws, made once on the client) its interval columns."""
-    run = _partition_run(part, given, day, cfg_json)
-    if draws is not None:
-        run.fill_intervals(draws)
-    return _pd.DataFrame(dict(run.take_columns()), copy=False)
+def _score_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict] = None) -> _np.ndarray:
+    """Stage 5: a partition scored by the one score path with given referrals and parameters (with
+    ``draws``, the intervals' parameter draws, its interval columns). The run stays with the
+    partition on its worker; its up-serve values (the global ranks' input) are returned."""
+    return part.scored(given, day, cfg_json, draws).upserve_values()
 
 
-def _upserve_scores(df: _pd.DataFrame) -> _np.ndarray:
-    return df["upserve_score"].to_numpy(dtype=float)
+def _scores_frame(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict],
+                  upserve_score: Optional[_np.ndarray]) -> _pd.DataFrame:
+    """The partition's scores as a DataFrame from its kept run (copied: the run stays whole for a
+    write), with the global up-serve ranks when given."""
+    df = _pd.DataFrame(dict(part.scored(given, day, cfg_json, draws).take_columns(keep=True)), copy=False)
+    if upserve_score is not None:
+        df["upserve_score"] = upserve_score
+    return df
 
 
 def _write_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict],
-                 upserve_score: _np.ndarray, path: str) -> int:
-    """A partition's scores written by rapport's score writer, with the global up-serve ranks."""
-    run = _partition_run(part, given, day, cfg_json)
-    if draws is not None:
-        run.fill_intervals(draws)
+                 upserve_score: Optional[_np.ndarray], path: str) -> int:
+    """A partition's scores written by rapport's score writer from its kept run, with the global
+    up-serve ranks."""
+    run = part.scored(given, day, cfg_json, draws)
     run.write_csv(path, upserve_score)
     return run.size
 
@@ -415,8 +439,7 @@ def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
 # ------------------------------------------------------------------------------------ up-serve
 
 
-def _bucket_split(df: _pd.DataFrame, bounds: _np.ndarray) -> List[_np.ndarray]:
-    v = df["upserve_value"].to_numpy()
+def _bucket_split(v: _np.ndarray, bounds: _np.ndarray) -> List[_np.ndarray]:
     b = _np.searchsorted(bounds, v, side="right")
     return [v[b == k] for k in range(len(bounds) + 1)]
 
@@ -440,12 +463,11 @@ def _bucket_piece(r: tuple, k: int) -> tuple:
     return r[1][k]
 
 
-def _assign_ranks(df: _pd.DataFrame, bounds: _np.ndarray, counts: Sequence[int], pieces: Sequence[tuple]) -> _pd.DataFrame:
+def _assign_ranks(v: _np.ndarray, bounds: _np.ndarray, counts: Sequence[int], pieces: Sequence[tuple]) -> _np.ndarray:
     """upserve_score = 100 (#less + (#equal − 1)/2) / (n − 1) over all partitions; 50 when n = 1."""
     counts = _np.asarray(counts, dtype=_np.int64)
     offsets = _np.concatenate([[0], _np.cumsum(counts)])
     n = int(offsets[-1])
-    v = df["upserve_value"].to_numpy()
     b = _np.searchsorted(bounds, v, side="right")
     score = _np.empty(len(v))
     for k, (less, equal) in enumerate(pieces):
@@ -454,9 +476,7 @@ def _assign_ranks(df: _pd.DataFrame, bounds: _np.ndarray, counts: Sequence[int],
             continue
         lo = (offsets[k] + less).astype(float)
         score[mask] = 100.0 * (lo + (equal - 1).astype(float) / 2.0) / float(n - 1) if n > 1 else 50.0
-    out = df.copy()
-    out["upserve_score"] = score
-    return out
+    return score
 
 
 _BUCKET_VALUES = 1_000_000  # values per bucket aimed at (8 MB to sort in one task)
@@ -479,9 +499,8 @@ def _rank(scored: List[Any], nparts: int) -> List[Any]:
     ]
 
 
-def _sample(df: _pd.DataFrame) -> tuple:
+def _sample(v: _np.ndarray) -> tuple:
     """(rows, 33 quantiles of upserve_value): the bucket boundaries are drawn from these."""
-    v = df["upserve_value"].to_numpy()
     if len(v) == 0:
         return (0, v)
     return (len(v), _np.quantile(v, _np.linspace(0, 1, 33), method="lower"))
@@ -529,22 +548,30 @@ class DaskRun:
         """Writes the scores as one CSV file per partition (``part-00000.csv``, …) in `directory`.
 
         Each partition's task writes its file with rapport's own score writer (the spelling of
-        ``rapport score --out``, each file atomically), from the partition's CustomerBase kept on
-        its worker, with the global up-serve ranks. Returns the number of rows written.
+        ``rapport score --out``, each file atomically), from the partition's score run kept on its
+        worker (scored once with the models), with the global up-serve ranks. Returns the number of rows written.
         """
         _os.makedirs(directory, exist_ok=True)
         i = self._inputs
-        ranks = [_delayed(_upserve_scores)(d) for d in self.scores.to_delayed()]
-        tasks = [_delayed(_write_stage)(i["parts"][k], i["forest"][k], i["day"], i["run_json"], i["draws"], ranks[k],
+        tasks = [_delayed(_write_stage)(i["parts"][k], i["forest"][k], i["day"], i["run_json"], i["draws"], i["ranks"][k],
                                         _os.path.join(directory, f"part-{k:05d}.csv"))
                  for k in range(self.partitions)]
         return int(sum(_dask.compute(*tasks)))
 
 
 def _run_cuts(cuts: Sequence[Any]) -> tuple:
-    """Range tasks persisted on the workers, and their (rows, regular, start, stop, quotes, lines)."""
-    persisted = list(_dask.persist(*cuts))
-    return persisted, list(_dask.compute(*[p[0] for p in persisted]))
+    """Range tasks run on the workers, each split at once into its outputs, persisted one key per
+    piece: a range's tuple is released as soon as its pieces are taken, so under a memory limit a
+    piece spills and comes back alone — not the whole range (64 MB) once for each of the P
+    partitions that take a piece of it. Returns per range [info, piece 0, ..., piece P-1] and
+    the infos (rows, regular, start, stop, quotes, lines)."""
+    keys = [[c[j] for j in range(len(c))] for c in cuts]
+    flat = _dask.persist(*[k for ks in keys for k in ks])
+    out, at = [], 0
+    for ks in keys:
+        out.append(list(flat[at:at + len(ks)]))
+        at += len(ks)
+    return out, list(_dask.compute(*[o[0] for o in out]))
 
 
 def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
@@ -583,25 +610,29 @@ def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
 
 
 def _fit(kind: str, patterns: List[Dict[str, _pd.DataFrame]], cfg) -> Dict[str, Any]:
-    """One value model from the summed pattern counts (the C++ fit merges identical rows first,
-    so expanding the counts gives it exactly the rows one machine would)."""
+    """One value model from the partitions' pattern counts: the distinct patterns with their
+    customer counts as weights, fitted by the weighted C++ fit (the same bits as the fit of the
+    rows repeated by their counts, which one machine fits)."""
     rows = _pd.concat([p[kind] for p in patterns], ignore_index=True)
     keys = ["x", "t_x", "T"] if kind == "bgnbd" else ["x", "m"]
     rows = rows.groupby(keys, sort=True)["n"].sum().reset_index()
-    reps = rows["n"].to_numpy(dtype=_np.int64)
-    cols = [_np.repeat(rows[k].to_numpy(dtype=float), reps) for k in keys]
+    weight = _np.ascontiguousarray(rows["n"].to_numpy(dtype=float))
+    cols = [_np.ascontiguousarray(rows[k].to_numpy(dtype=float)) for k in keys]
     given = getattr(cfg, kind)
-    customers = int(reps.sum())
+    customers = int(weight.sum())
     info: Dict[str, Any] = {"fitted": False, "customers": customers, "error": None}
     if given is not None:
         info.update(given)
         return info
     fit = cfg.fit
-    opts = dict(max_iterations=fit["max_iterations"], gradient_tolerance=fit["gradient_tolerance"], min_customers=fit["min_customers"])
+    opts = (int(fit["max_iterations"]), float(fit["gradient_tolerance"]), int(fit["min_customers"]))
     what = (f"BG/NBD fit over {customers} scored customers with purchases" if kind == "bgnbd"
             else f"Gamma-Gamma fit over {customers} repeat buyers")
     try:
-        params = _r.fit_bgnbd(*cols, **opts) if kind == "bgnbd" else _r.fit_gamma_gamma(*cols, **opts)
+        if kind == "bgnbd":
+            params = _rapport._fit_bgnbd(*cols, *opts, weight=weight)
+        else:
+            params = _rapport._fit_gamma_gamma(*cols, *opts, weight=weight)
     except _r.FitError as e:
         info["error"] = f"{what} failed: {e} (pass fixed parameters with the config's \"{kind}\" to score value at stake anyway)"
         return info
@@ -681,16 +712,17 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     inputs, offsets = _cut_inputs(tables, nparts)
     routed = [inputs.get(t) for t in _TABLES[:3]]
     names = [None if i is None else (i.name, i.header) for i in routed]
-    parts = _dask.persist(*[
-        _delayed(_make_partition)(names, [None if i is None else i.piece(k) for i in routed],
-                                  [None if i is None else offsets[i.table] for i in routed])
-        for k in range(nparts)])
+    csv = {t: i.csv for t, i in inputs.items()}
+    made = [_delayed(_make_partition, nout=2)(names, [None if i is None else i.piece(k) for i in routed],
+                                              [None if i is None else offsets[i.table] for i in routed], csv)
+            for k in range(nparts)]
+    persisted = _dask.persist(*[m[0] for m in made], *[m[1] for m in made])
+    parts, loads = persisted[:nparts], persisted[nparts:]
+    made = persisted = None
     ref = inputs.get("referrals")
     ref_piece = (None if ref is None else
                  _delayed(lambda p, o, n, h: _spec(n, h, _merged(p, o)))(ref.piece(0), offsets["referrals"], ref.name, ref.header))
     cu_name = names[0]
-    csv = {t: i.csv for t, i in inputs.items()}
-    loads = _dask.persist(*[_delayed(_load_stage)(p, csv) for p in parts])
     ref_piece, ref_load = _dask.persist(ref_piece, _delayed(_referral_stage)(cu_name, ref_piece, csv.get("referrals", False)))
     # the range pieces are needed only until the partitions are built: the scheduler keeps them for
     # their pending dependents and frees them after, so the input is held once, not twice
@@ -740,17 +772,21 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
         # draws them from its whole base's; step (b) in each partition's score task
         interval_parts = list(_dask.compute(*[_delayed(_interval_stage)(p, day, run_json) for p in parts]))
         draws = _rapport._interval_draws(interval_parts, cfg, not gamma_gamma["error"])
-    scored = [_delayed(_score_stage)(parts[k], forest[k], day, run_json, draws) for k in range(nparts)]
+    # each partition scored once with the models: the run stays with the partition on its worker
+    # for the frame, the write and the summary; its up-serve values go to the global ranks
+    ranks = [None] * nparts
     if not (purchase_error or gamma_gamma["error"]):
-        scored = list(_dask.persist(*scored))
-        scored = _rank(scored, nparts)
+        values = list(_dask.persist(*[_delayed(_score_stage)(parts[k], forest[k], day, run_json, draws)
+                                      for k in range(nparts)]))
+        ranks = _rank(values, nparts)
     meta = _pd.DataFrame({c: _pd.Series([], dtype=t) for c, t in _score_meta(cfg.intervals > 0).items()})
-    scores = _dd.from_delayed(scored, meta=meta, verify_meta=False)
+    scores = _dd.from_delayed([_delayed(_scores_frame)(parts[k], forest[k], day, run_json, draws, ranks[k])
+                               for k in range(nparts)], meta=meta, verify_meta=False)
     rej_meta = _r._rejects_frame([])
     rej_parts = [_delayed(lambda a: a["rejects"])(a) for a in loads] + [_delayed(lambda a: a["rejects"])(ref_load)]
     rejects_df = _dd.from_delayed(rej_parts, meta=rej_meta, verify_meta=False)
     state = {"parts": parts, "forest": forest, "loads": loads, "customers": cu_name, "referrals": ref_piece, "day": day,
-             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws}
+             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws, "ranks": ranks}
     return DaskRun(scores, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts,
                    state, None if value_fit is None else value_fit.model)
 
@@ -784,10 +820,12 @@ def rejects(customers, contacts=None, purchases=None, referrals=None, *, npartit
 # ------------------------------------------------------------------------------------- summary
 
 
-def _summary_stage(part: _Partition, given: Dict[str, Any], load: Dict[str, Any], day: int, cfg_json: str) -> bytes:
-    """A partition's part of the summary (``rapport::summary_partial``): its counts and exact sums,
-    and per scored customer its row of the whole input, segment, loyalty given and expected value."""
-    run = _partition_run(part, given, day, cfg_json)
+def _summary_stage(part: _Partition, given: Dict[str, Any], load: Dict[str, Any], day: int, cfg_json: str,
+                   draws: Optional[dict]) -> bytes:
+    """A partition's part of the summary (``rapport::summary_partial``) from its kept score run: its
+    counts and exact sums, and per scored customer its row of the whole input, segment, loyalty
+    given and expected value."""
+    run = part.scored(given, day, cfg_json, draws)
     # the partition's base holds its accepted customers in input order; those acquired by the as-of are scored
     acquired = part.base._columns()["customers"]["acquired_on"].view("datetime64[ns]").astype("datetime64[D]").astype(_np.int64)
     scored = acquired <= day
@@ -818,7 +856,7 @@ def summary(run: DaskRun) -> Dict[str, Any]:
     computed here.
     """
     i = run._inputs
-    stages = [_delayed(_summary_stage)(i["parts"][k], i["forest"][k], i["loads"][k], i["day"], i["run_json"])
+    stages = [_delayed(_summary_stage)(i["parts"][k], i["forest"][k], i["loads"][k], i["day"], i["run_json"], i["draws"])
               for k in range(run.partitions)]
     referrals = _delayed(_forest_summary)(i["customers"], list(i["loads"]), i["referrals"], i["day"], i["cfg"].to_json())
     parts, ref = _dask.compute(list(stages), referrals)

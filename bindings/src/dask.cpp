@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <string_view>
 
 namespace rapport_py {
@@ -333,16 +334,45 @@ py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& 
 
 /// A record source over a header and one piece: the loader sees each row's global row number as
 /// its line (row + 2, as for a DataFrame), so rejects are numbered by row of the whole input.
+/// Quote-free data (the usual case) is split in place by the loader's plain line splitter, no
+/// copy of the text made; data with a '"' or '\r' goes through the RFC 4180 reader over a copy
+/// of the header and the data.
 class PieceSource final : public detail::RecordSource {
 public:
-  PieceSource(std::string name, std::string text, std::vector<std::int64_t> rows)
-      : name_(std::move(name)), reader_(text, name_), rows_(std::move(rows)) {}
+  /// `data` must stay alive and unchanged while the source is read.
+  PieceSource(std::string name, std::string_view header, std::string_view data, std::vector<std::int64_t> rows)
+      : name_(std::move(name)),
+        header_(std::string(header), name_),
+        rows_(std::move(rows)),
+        plain_(data.find('"') == std::string_view::npos && data.find('\r') == std::string_view::npos),
+        split_(data.data(), data.data() + data.size()) {
+    if (!plain_) {
+      std::string text;
+      text.reserve(header.size() + 1 + data.size());
+      text.append(header).push_back('\n');
+      text.append(data);
+      reader_.emplace(text, name_);
+      header_done_ = true;
+      header_in_text_ = true;
+    }
+  }
   const std::string& name() const noexcept override { return name_; }
   bool next(detail::CsvRecord& rec) override {
-    if (!reader_.next(rec)) return false;
-    if (header_) {
-      header_ = false;
-      return true;
+    if (!header_done_) {  // the header record from its own reader
+      header_done_ = true;
+      return header_.next(rec);
+    }
+    if (plain_) {
+      if (!split_.next(rec.fields, rec.raw)) return false;
+      rec.error = nullptr;
+      rec.error_column = 0;
+      rec.typed = nullptr;
+    } else {
+      if (!reader_->next(rec)) return false;
+      if (header_in_text_) {
+        header_in_text_ = false;
+        return true;
+      }
     }
     if (next_ >= rows_.size()) throw rapport::InternalError("rapport.dask: a piece holds more records than rows");
     rec.line = static_cast<std::size_t>(rows_[next_++] + 2);
@@ -351,17 +381,24 @@ public:
 
 private:
   std::string name_;
-  detail::CsvReader reader_;
+  detail::CsvReader header_;
   std::vector<std::int64_t> rows_;
+  bool plain_;
+  detail::PlainLineSplitter split_;
+  std::optional<detail::CsvReader> reader_;
   std::size_t next_ = 0;
-  bool header_ = true;
+  bool header_done_ = false;
+  bool header_in_text_ = false;
 };
 
 /// A CustomerBase from one piece per table: `tables` holds four entries (customers, contacts,
-/// purchases, referrals), each None or (name, header raw text, data, meta).
+/// purchases, referrals), each None or (name, header raw text, data, meta). The pieces' bytes
+/// are read in place (held by `tables` for the length of the load).
 std::shared_ptr<BaseHolder> piece_base(const py::list& tables) {
   if (tables.size() != 4) throw rapport::UsageError("rapport.dask: four tables expected");
   std::unique_ptr<detail::RecordSource> sources[4];
+  std::vector<py::buffer_info> bufs;
+  bufs.reserve(8);  // the views below point into these: no reallocation
   for (std::size_t t = 0; t < 4; ++t) {
     if (tables[t].is_none()) continue;
     const auto spec = tables[t].cast<py::tuple>();
@@ -370,13 +407,8 @@ std::shared_ptr<BaseHolder> piece_base(const py::list& tables) {
       throw rapport::UsageError("rapport.dask: a piece's meta must have shape (n, 3)");
     std::vector<std::int64_t> rows(static_cast<std::size_t>(meta.shape(0)));
     for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = meta.data()[3 * i];
-    std::vector<py::buffer_info> bufs;
     const std::string_view h = piece_bytes(spec[1], bufs), d = piece_bytes(spec[2], bufs);
-    std::string text;
-    text.reserve(h.size() + 1 + d.size());
-    text.append(h).push_back('\n');
-    text.append(d);
-    sources[t] = std::make_unique<PieceSource>(spec[0].cast<std::string>(), std::move(text), std::move(rows));
+    sources[t] = std::make_unique<PieceSource>(spec[0].cast<std::string>(), h, d, std::move(rows));
   }
   if (!sources[0]) throw rapport::UsageError("rapport.dask: the customers table is required");
   auto holder = std::make_shared<BaseHolder>();

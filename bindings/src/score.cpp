@@ -216,11 +216,13 @@ std::string finish_summary_json(const std::vector<std::string>& parts, const py:
 }
 
 /// The scores as (name, array) pairs in the CSV's column order; the double columns are moved
-/// into numpy without copying, the per-person referral columns are gathered into new arrays.
-py::list take_columns(ScoreRun& run) {
+/// into numpy without copying (`keep`: copied, the run stays whole for a later write), the
+/// per-person referral columns are gathered into new arrays.
+py::list take_columns(ScoreRun& run, bool keep) {
   run.check();
   const auto& base = run.base->base;
-  rapport::Scores& s = run.result.scores;
+  rapport::Scores kept;
+  rapport::Scores& s = keep ? (kept = run.result.scores) : run.result.scores;
   const auto& f = run.result.forest;
   const std::size_t n = s.size();
   std::map<std::string, py::object> cols;
@@ -285,7 +287,7 @@ py::list take_columns(ScoreRun& run) {
     cols["expected_value_lo"] = to_numpy(std::move(iv.expected_value_lo));
     cols["expected_value_hi"] = to_numpy(std::move(iv.expected_value_hi));
   }
-  run.taken = true;
+  run.taken = !keep;
 
   py::list out;
   const auto add = [&](const std::string& name) {
@@ -631,6 +633,13 @@ threads : int
   py::class_<ScoreRun>(m, "_ScoreRun")
       .def_property_readonly("as_of_day", [](const ScoreRun& r) { return r.result.as_of; })
       .def_property_readonly("size", [](const ScoreRun& r) { return r.result.scores.size(); })
+      .def(
+          "upserve_values",
+          [](const ScoreRun& r) {
+            r.check();
+            return to_numpy(std::vector<double>(r.result.scores.upserve_value));
+          },
+          "A copy of the run's upserve_value column (the input of a distributed run's global ranks).")
       .def_property_readonly("bgnbd",
                              [](const ScoreRun& r) {
                                const auto& x = r.result;
@@ -708,7 +717,8 @@ threads : int
            "Step (a)'s input from this run: the interval patterns of its rows (a dict of columns, weights 1).")
       .def("fill_intervals", &fill_intervals, py::arg("draws"),
            "Step (b): the run's six interval columns under `draws` (a dict from _interval_draws), in place.")
-      .def("take_columns", &take_columns)
+      .def("take_columns", &take_columns, py::arg("keep") = false,
+           "The score columns as (name, array) pairs; `keep`: copied, the run stays usable (write_csv).")
       .def(
           "write_csv",
           [](ScoreRun& r, const std::string& path, const std::optional<F64>& upserve_score) {

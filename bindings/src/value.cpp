@@ -228,36 +228,39 @@ void init_value(py::module_& m) {
   m.def(
       "_fit_bgnbd",
       [](const Doubles& x, const Doubles& t_x, const Doubles& T, int max_iterations, double gradient_tolerance,
-         std::size_t min_customers) {
+         std::size_t min_customers, const std::optional<Doubles>& weight) {
         same_length({&x, &t_x, &T});
         const auto opt = fit_options(max_iterations, gradient_tolerance, min_customers);
         rapport::BgNbdParams p;
         {
           py::gil_scoped_release release;
-          p = rapport::fit_bgnbd(span_of(x), span_of(t_x), span_of(T), opt);
+          p = weight ? rapport::fit_bgnbd_weighted(span_of(x), span_of(t_x), span_of(T), span_of(*weight), opt)
+                     : rapport::fit_bgnbd(span_of(x), span_of(t_x), span_of(T), opt);
         }
         py::dict d = record_dict(p);
         d["log_likelihood"] = p.log_likelihood;
         return d;
       },
       py::arg("x"), py::arg("t_x"), py::arg("T"), py::arg("max_iterations"), py::arg("gradient_tolerance"),
-      py::arg("min_customers"));
+      py::arg("min_customers"), py::arg("weight") = py::none());
   m.def(
       "_fit_gamma_gamma",
-      [](const Doubles& x, const Doubles& mv, int max_iterations, double gradient_tolerance,
-         std::size_t min_customers) {
+      [](const Doubles& x, const Doubles& mv, int max_iterations, double gradient_tolerance, std::size_t min_customers,
+         const std::optional<Doubles>& weight) {
         same_length({&x, &mv});
         const auto opt = fit_options(max_iterations, gradient_tolerance, min_customers);
         rapport::GammaGammaParams p;
         {
           py::gil_scoped_release release;
-          p = rapport::fit_gamma_gamma(span_of(x), span_of(mv), opt);
+          p = weight ? rapport::fit_gamma_gamma_weighted(span_of(x), span_of(mv), span_of(*weight), opt)
+                     : rapport::fit_gamma_gamma(span_of(x), span_of(mv), opt);
         }
         py::dict d = record_dict(p);
         d["log_likelihood"] = p.log_likelihood;
         return d;
       },
-      py::arg("x"), py::arg("m"), py::arg("max_iterations"), py::arg("gradient_tolerance"), py::arg("min_customers"));
+      py::arg("x"), py::arg("m"), py::arg("max_iterations"), py::arg("gradient_tolerance"), py::arg("min_customers"),
+      py::arg("weight") = py::none());
   m.def(
       "_bgnbd_p_alive",
       [](const py::dict& params, const Doubles& x, const Doubles& t_x, const Doubles& T) {

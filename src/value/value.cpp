@@ -138,8 +138,34 @@ namespace {
 /// as +0.
 double normalized_tx(double x, double t_x) { return x != 0 ? t_x + 0.0 : 0.0; }
 
-/// Checks every BG/NBD row; returns the number of repeat buyers.
-std::size_t validate_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T) {
+/// Checks a fit's row weights (empty: one customer per row): as many as rows, each a whole
+/// number of customers, at least 1. Returns the customers in all (rows when empty).
+std::size_t validate_weights(std::span<const double> weight, std::size_t rows, const char* fit) {
+  if (weight.empty()) return rows;
+  if (weight.size() != rows) {
+    throw UsageError(std::string(fit) + ": " + std::to_string(weight.size()) + " weights for " + std::to_string(rows) +
+                     " rows");
+  }
+  constexpr double kMaxCustomers = 9007199254740992.0;  // 2^53: sums of whole numbers stay exact
+  double total = 0;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double w = weight[i];
+    if (!(w >= 1 && w <= kMaxCustomers) || w != std::floor(w)) {
+      throw InputError(std::string(fit) + ": invalid weight at row " + std::to_string(i) + ": " + format_double(w) +
+                       " (a weight is a whole number of customers, at least 1)");
+    }
+    total += w;
+  }
+  if (!(total <= kMaxCustomers)) throw InputError(std::string(fit) + ": the weights sum to more than 2^53 customers");
+  return static_cast<std::size_t>(total);
+}
+
+/// Row i's weight: 1 when `weight` is empty.
+double weight_of(std::span<const double> weight, std::size_t i) { return weight.empty() ? 1.0 : weight[i]; }
+
+/// Checks every BG/NBD row; returns the number of repeat buyers (customers, by weight).
+std::size_t validate_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
+                           std::span<const double> weight) {
   if (x.size() != t_x.size() || x.size() != T.size()) {
     throw UsageError("BG/NBD input spans differ in length: x " + std::to_string(x.size()) + ", t_x " +
                      std::to_string(t_x.size()) + ", T " + std::to_string(T.size()));
@@ -152,17 +178,22 @@ std::size_t validate_bgnbd(std::span<const double> x, std::span<const double> t_
                        ", t_x=" + format_double(t_x[i]) + ", T=" + format_double(T[i]) +
                        " (need x = 0 or x >= 1, 0 <= t_x <= T, all finite)");
     }
-    repeat += x[i] != 0 ? 1U : 0U;
+    repeat += x[i] != 0 ? static_cast<std::size_t>(weight_of(weight, i)) : 0U;
   }
   return repeat;
 }
 
 /// True when the first rows have so many distinct T that tables of distinct values would be
 /// about as long as the data (real-valued ages): then the per-row layout is faster.
-bool mostly_distinct(std::span<const double> T) {
+/// With weights, the first 4096 customers of the rows repeated by their weights.
+bool mostly_distinct(std::span<const double> T, std::span<const double> weight) {
   constexpr std::size_t kSample = 4096;
-  if (T.size() < kSample) return false;
-  std::vector<double> head(T.begin(), T.begin() + kSample);
+  std::vector<double> head;
+  head.reserve(kSample);
+  for (std::size_t i = 0; i < T.size() && head.size() < kSample; ++i)
+    head.insert(head.end(),
+                std::min<std::size_t>(static_cast<std::size_t>(weight_of(weight, i)), kSample - head.size()), T[i]);
+  if (head.size() < kSample) return false;
   std::sort(head.begin(), head.end());
   const auto distinct = static_cast<std::size_t>(
       std::unique(head.begin(), head.end(), [](double l, double r) { return l == r; }) - head.begin());
@@ -170,9 +201,10 @@ bool mostly_distinct(std::span<const double> T) {
 }
 
 /// Rows by distinct-value tables: each column is reduced to ranks of its distinct values, and
-/// the rank triples are radix-sorted and merged.
+/// the rank triples are radix-sorted and merged (with weights: sorted with their weights, and a
+/// merged row's weight is the sum of its rows' — whole numbers, so the same bits as counting).
 void compress_by_tables(BgNbdData& data, std::span<const double> x, std::span<const double> t_x,
-                        std::span<const double> T) {
+                        std::span<const double> T, std::span<const double> weight) {
   const std::size_t n = x.size();
   std::vector<double> tx_norm(n);
   for (std::size_t i = 0; i < n; ++i) tx_norm[i] = normalized_tx(x[i], t_x[i]);
@@ -186,9 +218,20 @@ void compress_by_tables(BgNbdData& data, std::span<const double> x, std::span<co
   data.tx_values = std::move(ctx.values);
   data.T_values = std::move(cT.values);
   data.x_weight.assign(data.x_values.size(), 0.0);
-  for (std::size_t i = 0; i < n; ++i) data.x_weight[cx.code[i]] += 1.0;
+  for (std::size_t i = 0; i < n; ++i) data.x_weight[cx.code[i]] += weight_of(weight, i);
 
-  if (bT + btx + bx <= 64) {
+  if (!weight.empty()) {
+    std::vector<std::pair<std::array<std::uint32_t, 3>, double>> keys(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = {{cx.code[i], ctx.code[i], cT.code[i]}, weight[i]};
+    std::sort(keys.begin(), keys.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
+    for (std::size_t i = 0; i < n;) {
+      double w = keys[i].second;
+      std::size_t j = i + 1;
+      for (; j < n && keys[j].first == keys[i].first; ++j) w += keys[j].second;
+      data.rows.push_back(BgNbdRow{keys[i].first[0], keys[i].first[1], keys[i].first[2], w});
+      i = j;
+    }
+  } else if (bT + btx + bx <= 64) {
     std::vector<std::uint64_t> keys(n);
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint64_t kx = cx.code[i];
@@ -332,17 +375,39 @@ void compress_per_row(BgNbdData& data, std::span<const double> x, std::span<cons
   }
 }
 
+/// Tables of distinct values turned into one entry per row (the same rows, the other layout).
+void to_per_row(BgNbdData& data) {
+  std::vector<double> tx(data.rows.size()), T(data.rows.size());
+  for (std::size_t k = 0; k < data.rows.size(); ++k) {
+    BgNbdRow& row = data.rows[k];
+    tx[k] = data.tx_values[row.itx];
+    T[k] = data.T_values[row.iT];
+    row.itx = row.iT = static_cast<std::uint32_t>(k);
+  }
+  data.tx_values = std::move(tx);
+  data.T_values = std::move(T);
+  data.per_row = true;
+}
+
 }  // namespace
 
 BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
                          BgNbdLayout layout) {
+  return compress_bgnbd(x, t_x, T, {}, layout);
+}
+
+BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
+                         std::span<const double> weight, BgNbdLayout layout) {
   BgNbdData data;
-  data.repeat_buyers = validate_bgnbd(x, t_x, T);
-  data.customers = x.size();
-  if (layout == BgNbdLayout::per_row || (layout == BgNbdLayout::automatic && mostly_distinct(T))) {
+  data.customers = validate_weights(weight, x.size(), "fit_bgnbd");
+  data.repeat_buyers = validate_bgnbd(x, t_x, T, weight);
+  const bool per_row =
+      layout == BgNbdLayout::per_row || (layout == BgNbdLayout::automatic && mostly_distinct(T, weight));
+  if (per_row && weight.empty()) {
     compress_per_row(data, x, t_x, T);
   } else {
-    compress_by_tables(data, x, t_x, T);
+    compress_by_tables(data, x, t_x, T, weight);
+    if (per_row) to_per_row(data);
   }
   return data;
 }
@@ -696,32 +761,42 @@ double bgnbd_objective(const BgNbdData& data, const Eigen::Vector4d& theta, Eige
 // ---------------------------------------------------------------------------------------------
 
 GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const double> m) {
+  return compress_gamma_gamma(x, m, {});
+}
+
+GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const double> m,
+                                    std::span<const double> weights) {
   if (x.size() != m.size()) {
     throw UsageError("Gamma-Gamma input spans differ in length: x " + std::to_string(x.size()) + ", m " +
                      std::to_string(m.size()));
   }
+  validate_weights(weights, x.size(), "fit_gamma_gamma");
   std::vector<double> xs;
   std::vector<double> ms;
+  std::vector<double> ws;
+  double customers = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (std::isfinite(x[i]) && std::isfinite(m[i]) && x[i] >= 1 && m[i] > 0) {
       xs.push_back(x[i]);
       ms.push_back(m[i]);
+      ws.push_back(weight_of(weights, i));
+      customers += ws.back();
     }
   }
   GammaGammaData data;
-  data.customers = xs.size();
+  data.customers = static_cast<std::size_t>(customers);
   Column cx = encode_column(xs);
   data.x_values = std::move(cx.values);
   data.x_weight.assign(data.x_values.size(), 0.0);
   KeyTable<Key2, Key2Hash> index;
   std::vector<double> weight;
   for (std::size_t i = 0; i < xs.size(); ++i) {
-    data.x_weight[cx.code[i]] += 1.0;
+    data.x_weight[cx.code[i]] += ws[i];
     const std::uint32_t k = index.insert(Key2{cx.code[i], double_key(ms[i])});
     if (k == weight.size()) {
-      weight.push_back(1.0);
+      weight.push_back(ws[i]);
     } else {
-      weight[k] += 1.0;
+      weight[k] += ws[i];
     }
   }
   const auto& keys = index.keys();
@@ -1094,12 +1169,17 @@ std::optional<detail::NewtonResult<4>> fit_bgnbd_rows(const detail::BgNbdData& d
 
 BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
                       const FitOptions& options) {
+  return fit_bgnbd_weighted(x, t_x, T, {}, options);
+}
+
+BgNbdParams fit_bgnbd_weighted(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
+                               std::span<const double> weight, const FitOptions& options) {
   validate(options);
-  if (x.size() < options.min_customers) {
-    throw FitError("fit_bgnbd: " + std::to_string(x.size()) + " customers, at least " +
+  const detail::BgNbdData data = detail::compress_bgnbd(x, t_x, T, weight);
+  if (data.customers < options.min_customers) {
+    throw FitError("fit_bgnbd: " + std::to_string(data.customers) + " customers, at least " +
                    std::to_string(options.min_customers) + " required");
   }
-  const detail::BgNbdData data = detail::compress_bgnbd(x, t_x, T);
   if (data.repeat_buyers == 0) {
     throw FitError("fit_bgnbd: no repeat buyer (x >= 1) among " + std::to_string(data.customers) + " customers");
   }
@@ -1131,10 +1211,17 @@ BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x, st
 }
 
 GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const double> m, const FitOptions& options) {
+  return fit_gamma_gamma_weighted(x, m, {}, options);
+}
+
+GammaGammaParams fit_gamma_gamma_weighted(std::span<const double> x, std::span<const double> m,
+                                          std::span<const double> weight, const FitOptions& options) {
   validate(options);
-  const detail::GammaGammaData data = detail::compress_gamma_gamma(x, m);
+  const detail::GammaGammaData data = detail::compress_gamma_gamma(x, m, weight);
   if (data.customers < options.min_customers || data.customers == 0) {
-    throw FitError("fit_gamma_gamma: " + std::to_string(data.customers) + " of " + std::to_string(x.size()) +
+    const std::size_t total =
+        weight.empty() ? x.size() : static_cast<std::size_t>(std::accumulate(weight.begin(), weight.end(), 0.0));
+    throw FitError("fit_gamma_gamma: " + std::to_string(data.customers) + " of " + std::to_string(total) +
                    " customers qualify (x >= 1 and m > 0), at least " +
                    std::to_string(std::max<std::size_t>(options.min_customers, 1)) + " required");
   }

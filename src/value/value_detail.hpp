@@ -54,6 +54,15 @@ enum class BgNbdLayout {
 RAPPORT_API BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
                                      BgNbdLayout layout = BgNbdLayout::automatic);
 
+/// As above with a weight per row (a whole number of customers, at least 1; empty: 1 each): the
+/// data of the rows repeated by their weights, in the same order — the same rows, weights,
+/// tables and layout, so every fit over them gives the same bits. With weights the rows are
+/// merged through the distinct-value tables (then turned per row when that layout is chosen).
+/// @throws InputError on a weight that is not a whole number >= 1; UsageError on a count
+/// different from the rows'.
+RAPPORT_API BgNbdData compress_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
+                                     std::span<const double> weight, BgNbdLayout layout = BgNbdLayout::automatic);
+
 /// Every `stride`-th row of `data` (from the first) with its weight: as the rows are sorted by
 /// (x, t_x, T), a systematic sample stratified by x. Same layout; customers, repeat buyers and
 /// x weights are those of the sample.
@@ -84,6 +93,11 @@ struct GammaGammaData {
 /// Selects the qualifying rows (finite x >= 1, finite m > 0) and merges duplicates.
 /// @throws std::invalid_argument when the spans differ in length.
 RAPPORT_API GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const double> m);
+
+/// As above with a weight per row (a whole number of customers, at least 1; empty: 1 each): the
+/// data of the rows repeated by their weights.
+RAPPORT_API GammaGammaData compress_gamma_gamma(std::span<const double> x, std::span<const double> m,
+                                                std::span<const double> weight);
 
 /// Total Gamma-Gamma log-likelihood at `theta` = (log p, log q, log gamma), with optional
 /// analytic gradient and Hessian with respect to `theta`.

@@ -378,7 +378,11 @@ def test_partition_pickles_to_its_pieces(tmp_path):
     for t in ("customers", "contacts", "purchases"):
         infos, merged = _cut_table(tables[t], 2)
         parts.append((tables[t].name, tables[t].header, merged[1]))
-    part = rdask._make_partition([(n, h) for n, h, _ in parts], [[p] for _, _, p in parts], [([0], [0])] * 3)
+    part, load = rdask._make_partition([(n, h) for n, h, _ in parts], [[p] for _, _, p in parts], [([0], [0])] * 3,
+                                       {"customers": True, "contacts": True, "purchases": True})
+    # the load figures are taken from the same base: rows read per table, rejects as the base's
+    assert {t: n for t, (n, _) in load["counts"].items()} == {t: len(p[1]) for t, (_, _, p) in zip(TABLES, parts)}
+    assert len(load["rejects"]) == len(part.base.rejects_frame())
     back = pickle.loads(pickle.dumps(part))
     assert back._base is None and len(pickle.dumps(part)) < 2 * sum(len(p[0]) + p[1].nbytes for _, _, p in parts)
     assert len(back.base) == len(part.base) > 0

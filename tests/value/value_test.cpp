@@ -739,3 +739,171 @@ TEST(BgNbd, FitReachesTheOptimumToRounding) {
   EXPECT_NEAR(g.q, h.q, 1e-12 * h.q);
   EXPECT_NEAR(g.gamma, h.gamma, 1e-12 * h.gamma);
 }
+
+// -------------------------------------------------------------------------------------------
+// Weighted fits: distinct rows with customer counts (a distributed run's pattern counts) give
+// exactly the data, and so the fit, of the rows repeated by their weights.
+
+/// `s`'s rows as distinct patterns with weights, in first-seen order, plus (to show that
+/// repeated patterns merge too) every 7th pattern given twice with its weight split.
+struct WeightedRows {
+  std::vector<double> x, t_x, T, w;
+  Simulated expanded;  ///< the rows repeated by their weights, in the same order
+};
+
+WeightedRows weighted_patterns(const Simulated& s, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> extra(0, 4);
+  WeightedRows out;
+  for (std::size_t i = 0; i < s.x.size(); ++i) {
+    const double w = 1 + extra(rng);
+    const int copies = i % 7 == 0 && w >= 2 ? 2 : 1;
+    for (int c = 0; c < copies; ++c) {
+      const double part = copies == 1 ? w : (c == 0 ? 1.0 : w - 1.0);
+      out.x.push_back(s.x[i]);
+      out.t_x.push_back(s.t_x[i]);
+      out.T.push_back(s.T[i]);
+      out.w.push_back(part);
+      for (int k = 0; k < static_cast<int>(part); ++k) {
+        out.expanded.x.push_back(s.x[i]);
+        out.expanded.t_x.push_back(s.t_x[i]);
+        out.expanded.T.push_back(s.T[i]);
+      }
+    }
+  }
+  return out;
+}
+
+void expect_identical_bgnbd(const BgNbdParams& a, const BgNbdParams& b) {
+  EXPECT_EQ(a.r, b.r);
+  EXPECT_EQ(a.alpha, b.alpha);
+  EXPECT_EQ(a.a, b.a);
+  EXPECT_EQ(a.b, b.b);
+  EXPECT_EQ(a.log_likelihood, b.log_likelihood);
+}
+
+// Hand-drawn: four customers' histories as weighted rows,
+//   (x, t_x, T)  weight          the same customers expanded
+//   (0, 0, 30)   2               (0,0,30) (0,0,30)
+//   (1, 5, 30)   1               (1,5,30)
+//   (2, 9, 30)   1               (2,9,30)
+//   (1, 5, 30)   1  (repeated)   (1,5,30)
+//   (0, 7, 40)   1  (t_x ignored at x = 0) (0,7,40)
+// give 6 customers, 3 repeat buyers, rows (0,_,30) w2, (0,_,40) w1, (1,5,30) w2, (2,9,30) w1,
+// x weights 3 (x = 0), 2 (x = 1), 1 (x = 2).
+TEST(BgNbd, WeightedCompressionHandDrawn) {
+  const std::vector<double> x = {0, 1, 2, 1, 0}, tx = {0, 5, 9, 5, 7}, T = {30, 30, 30, 30, 40}, w = {2, 1, 1, 1, 1};
+  const auto data = rapport::detail::compress_bgnbd(x, tx, T, w);
+  EXPECT_EQ(data.customers, 6U);
+  EXPECT_EQ(data.repeat_buyers, 3U);
+  EXPECT_EQ(data.x_values, (std::vector<double>{0, 1, 2}));
+  EXPECT_EQ(data.x_weight, (std::vector<double>{3, 2, 1}));
+  ASSERT_EQ(data.rows.size(), 4U);
+  const std::vector<std::array<double, 4>> want = {{0, 0, 30, 2}, {0, 0, 40, 1}, {1, 5, 30, 2}, {2, 9, 30, 1}};
+  for (std::size_t k = 0; k < want.size(); ++k) {
+    const auto& row = data.rows[k];
+    EXPECT_EQ(data.x_values[row.ix], want[k][0]) << k;
+    if (want[k][0] > 0) {
+      EXPECT_EQ(data.tx_values[row.itx], want[k][1]) << k;
+    }
+    EXPECT_EQ(data.T_values[row.iT], want[k][2]) << k;
+    EXPECT_EQ(row.weight, want[k][3]) << k;
+  }
+  const std::vector<double> ex = {0, 0, 1, 2, 1, 0}, etx = {0, 0, 5, 9, 5, 7}, eT = {30, 30, 30, 30, 30, 40};
+  const auto expanded = rapport::detail::compress_bgnbd(ex, etx, eT);
+  ASSERT_EQ(expanded.rows.size(), data.rows.size());
+  for (std::size_t k = 0; k < data.rows.size(); ++k) EXPECT_EQ(expanded.rows[k].weight, data.rows[k].weight) << k;
+}
+
+// Generated patterns, whole days (the table layout), real-valued (one entry per row) and large
+// real-valued (65,536+ distinct rows: the sampled warm start and the vector pass): the weighted
+// fit and the fit of the expanded rows agree to the last bit, the log-likelihood included.
+TEST(BgNbd, WeightedFitEqualsExpandedFitBitForBit) {
+  struct Case {
+    std::size_t n;
+    bool whole_days;
+  };
+  for (const Case c : {Case{20000, true}, Case{6000, false}, Case{70000, false}}) {
+    const WeightedRows p = weighted_patterns(simulate_bgnbd(c.n, 0.25, 40, 0.8, 2.5, 17, c.whole_days), 3);
+    SCOPED_TRACE(std::to_string(c.n) + (c.whole_days ? " whole days" : " real-valued"));
+    const auto weighted = rapport::detail::compress_bgnbd(p.x, p.t_x, p.T, p.w);
+    const auto expanded = rapport::detail::compress_bgnbd(p.expanded.x, p.expanded.t_x, p.expanded.T);
+    EXPECT_EQ(weighted.per_row, expanded.per_row);
+    EXPECT_EQ(weighted.per_row, !c.whole_days);
+    EXPECT_EQ(weighted.customers, p.expanded.x.size());
+    EXPECT_EQ(weighted.repeat_buyers, expanded.repeat_buyers);
+    EXPECT_EQ(weighted.x_weight, expanded.x_weight);
+    ASSERT_EQ(weighted.rows.size(), expanded.rows.size());
+    expect_identical_bgnbd(rapport::fit_bgnbd_weighted(p.x, p.t_x, p.T, p.w),
+                           rapport::fit_bgnbd(p.expanded.x, p.expanded.t_x, p.expanded.T));
+  }
+}
+
+TEST(BgNbd, WeightedFitErrors) {
+  const std::vector<double> x = {0, 1, 2, 0, 3}, tx = {0, 5, 9, 0, 20}, T = {30, 30, 30, 30, 30};
+  for (const double bad : {0.0, -1.0, 1.5, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    const std::vector<double> w = {1, bad, 1, 1, 1};
+    EXPECT_THROW(rapport::fit_bgnbd_weighted(x, tx, T, w), rapport::InputError) << bad;
+  }
+  EXPECT_THROW(rapport::fit_bgnbd_weighted(x, tx, T, std::vector<double>{1, 1}), rapport::UsageError);
+  try {  // min_customers counts customers, not rows: 5 rows of weight 1 are too few, of weight 2 enough
+    rapport::fit_bgnbd_weighted(x, tx, T, std::vector<double>(5, 1.0));
+    FAIL() << "expected FitError";
+  } catch (const FitError& e) {
+    EXPECT_NE(std::string(e.what()).find("5 customers"), std::string::npos) << e.what();
+  }
+  try {
+    rapport::fit_bgnbd_weighted(x, tx, T, std::vector<double>(5, 2.0));
+  } catch (const FitError& e) {
+    EXPECT_EQ(std::string(e.what()).find("customers, at least"), std::string::npos) << e.what();
+  }
+}
+
+// Hand-drawn: (x, m) = (1, 10) w2, (2, 20) w1, (1, 10) w3, (0, 5) w4 (x = 0: not a repeat buyer)
+// give 6 qualifying customers, rows (1, 10) w5 and (2, 20) w1, x weights 5 and 1.
+TEST(GammaGamma, WeightedCompressionHandDrawn) {
+  const std::vector<double> x = {1, 2, 1, 0}, m = {10, 20, 10, 5}, w = {2, 1, 3, 4};
+  const auto data = rapport::detail::compress_gamma_gamma(x, m, w);
+  EXPECT_EQ(data.customers, 6U);
+  EXPECT_EQ(data.x_values, (std::vector<double>{1, 2}));
+  EXPECT_EQ(data.x_weight, (std::vector<double>{5, 1}));
+  ASSERT_EQ(data.rows.size(), 2U);
+  EXPECT_EQ(data.rows[0].m, 10.0);
+  EXPECT_EQ(data.rows[0].weight, 5.0);
+  EXPECT_EQ(data.rows[1].m, 20.0);
+  EXPECT_EQ(data.rows[1].weight, 1.0);
+  try {  // the message counts customers by weight: 6 of 10
+    rapport::fit_gamma_gamma_weighted(x, m, w);
+    FAIL() << "expected FitError";
+  } catch (const FitError& e) {
+    EXPECT_NE(std::string(e.what()).find("6 of 10"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(rapport::fit_gamma_gamma_weighted(x, m, std::vector<double>{1, 0, 1, 1}), rapport::InputError);
+  EXPECT_THROW(rapport::fit_gamma_gamma_weighted(x, m, std::vector<double>{1, 1}), rapport::UsageError);
+}
+
+// Generated spend rounded to cents (so rows repeat) as weighted patterns: the same fit to the bit.
+TEST(GammaGamma, WeightedFitEqualsExpandedFitBitForBit) {
+  std::mt19937_64 rng(23);
+  std::gamma_distribution<double> nu_dist(3.74, 1.0 / 15.44);
+  std::geometric_distribution<int> extra(0.4);
+  std::uniform_int_distribution<int> weight(1, 6);
+  std::vector<double> x, m, w, ex, em;
+  for (int i = 0; i < 30000; ++i) {
+    const double xi = 1 + std::min(extra(rng), 30);
+    std::gamma_distribution<double> mean_spend(6.25 * xi, 1.0 / (nu_dist(rng) * xi));
+    const double mi = std::round(mean_spend(rng) * 4) / 4;  // quarters: many repeats
+    const double wi = weight(rng);
+    x.push_back(xi);
+    m.push_back(mi);
+    w.push_back(wi);
+    ex.insert(ex.end(), static_cast<std::size_t>(wi), xi);
+    em.insert(em.end(), static_cast<std::size_t>(wi), mi);
+  }
+  const auto a = rapport::fit_gamma_gamma_weighted(x, m, w);
+  const auto b = rapport::fit_gamma_gamma(ex, em);
+  EXPECT_EQ(a.p, b.p);
+  EXPECT_EQ(a.q, b.q);
+  EXPECT_EQ(a.gamma, b.gamma);
+  EXPECT_EQ(a.log_likelihood, b.log_likelihood);
+}

@@ -59,6 +59,16 @@ RAPPORT_API void validate(const FitOptions& options);
 RAPPORT_API BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const double> t_x, std::span<const double> T,
                                   const FitOptions& options = {});
 
+/// fit_bgnbd over distinct histories with weights: row i stands for `weight[i]` customers (a
+/// whole number, at least 1; empty: 1 each). The same fit as fit_bgnbd over the rows repeated by
+/// their weights, to the last bit (identical rows are merged by adding their weights), so pattern
+/// counts gathered from many places need not be expanded. `min_customers` counts customers.
+/// @throws InputError when a weight is not a whole number >= 1; UsageError when the weights'
+/// count differs from the rows'; otherwise as fit_bgnbd.
+RAPPORT_API BgNbdParams fit_bgnbd_weighted(std::span<const double> x, std::span<const double> t_x,
+                                           std::span<const double> T, std::span<const double> weight,
+                                           const FitOptions& options = {});
+
 /// Fits Gamma-Gamma by maximum likelihood in log-parameters over customers with x >= 1 and m > 0.
 /// @param x repeat purchases, @param m mean repeat spend. Rows with x < 1 or m <= 0 are skipped.
 /// @throws FitError when fewer than `min_customers` rows qualify, on no convergence, or when q <= 1.
@@ -66,6 +76,14 @@ RAPPORT_API BgNbdParams fit_bgnbd(std::span<const double> x, std::span<const dou
 /// their domains.
 RAPPORT_API GammaGammaParams fit_gamma_gamma(std::span<const double> x, std::span<const double> m,
                                              const FitOptions& options = {});
+
+/// fit_gamma_gamma over distinct (x, m) rows with weights: row i stands for `weight[i]`
+/// customers (a whole number, at least 1; empty: 1 each); the same fit as over the rows repeated
+/// by their weights, to the last bit. `min_customers` counts qualifying customers.
+/// @throws InputError when a weight is not a whole number >= 1; UsageError when the weights'
+/// count differs from the rows'; otherwise as fit_gamma_gamma.
+RAPPORT_API GammaGammaParams fit_gamma_gamma_weighted(std::span<const double> x, std::span<const double> m,
+                                                      std::span<const double> weight, const FitOptions& options = {});
 
 /// BG/NBD log-likelihood of one customer (x, t_x, T) under `params`.
 RAPPORT_API double bgnbd_log_likelihood(const BgNbdParams& params, double x, double t_x, double T);
