@@ -3,6 +3,7 @@
 // BM_PageRankEpinions is also what benchmarks/peers/pagerank_peers.py times (real_time of one
 // full pagerank() call on soc-Epinions1, graph loaded outside the timed loop).
 #include <rapport/graph/centrality.hpp>
+#include <rapport/io/edge_list.hpp>
 #include <rapport/io/writers.hpp>
 
 #include <benchmark/benchmark.h>

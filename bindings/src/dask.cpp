@@ -7,8 +7,8 @@
 // added), its physical line in its file, and the end of its text in `data`.
 #include "common.hpp"
 
-#include "base/csv.hpp"
 #include "base/record_source.hpp"
+#include "io/csv_reader.hpp"
 #include "io/load.hpp"
 #include "util/file_reader.hpp"
 

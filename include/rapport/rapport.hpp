@@ -7,6 +7,7 @@
 #include <rapport/error.hpp>
 #include <rapport/graph/centrality.hpp>
 #include <rapport/io/database.hpp>
+#include <rapport/io/edge_list.hpp>
 #include <rapport/io/generate.hpp>
 #include <rapport/io/html_report.hpp>
 #include <rapport/io/load.hpp>

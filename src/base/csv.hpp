@@ -1,15 +1,11 @@
-// Private: a streaming RFC 4180 reader (quoted fields with commas, "" and newlines; CRLF or
-// LF; a leading UTF-8 BOM skipped; blank lines skipped). Fields are taken verbatim.
+// Private: the splitting of quote-free CSV text held in memory, and the record the row rules
+// read (the file reader itself, CsvReader, is io/csv_reader.hpp).
 #pragma once
 
 #include "base/record_source.hpp"
-#include "util/file_reader.hpp"
-
-#include <rapport/export.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,42 +60,6 @@ struct CsvRecord {
   /// A database source's typed values, one per field (header order), or null (all text). A
   /// typed field's text is empty and `raw` is left empty: read_table spells them when needed.
   const TypedField* typed = nullptr;
-};
-
-/// The CSV file reader; the loader's record source for CSV input.
-class RAPPORT_API CsvReader final : public RecordSource {
-public:
-  /// Opens `path`; throws InputError when it cannot be opened.
-  explicit CsvReader(const std::string& path);
-  /// Opens `path` and starts at byte `offset` (a record start), numbering lines from `line`.
-  /// `at_file_start` enables the BOM check.
-  CsvReader(const std::string& path, std::size_t offset, std::size_t line, bool at_file_start);
-  /// Reads a buffer already in memory (for tests and fuzzing); `name` is used in messages.
-  CsvReader(std::string_view data, std::string name);
-  ~CsvReader() override;
-  CsvReader(const CsvReader&) = delete;
-  CsvReader& operator=(const CsvReader&) = delete;
-
-  /// Next non-blank record; false at end of input.
-  bool next(CsvRecord& rec) override;
-  /// Bytes consumed so far.
-  std::size_t bytes() const noexcept { return consumed_; }
-  const std::string& name() const noexcept override { return name_; }
-
-private:
-  bool fill();  // reads more; false at EOF
-  // Tries to parse one record starting at pos_; returns false when more input is needed.
-  bool parse(CsvRecord& rec, bool at_eof);
-
-  std::unique_ptr<FileReader> file_;  // none for a buffer in memory
-  std::string name_;
-  std::vector<char> buf_;
-  std::size_t pos_ = 0, end_ = 0;
-  bool eof_ = false;
-  bool first_ = true;
-  std::size_t line_ = 1;
-  std::size_t consumed_ = 0;
-  std::string scratch_;
 };
 
 }  // namespace rapport::detail

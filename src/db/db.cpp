@@ -5,9 +5,9 @@
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/summary.hpp>
 
-#include "base/csv.hpp"
 #include "base/rows.hpp"
 #include "db/db_connection.hpp"
+#include "io/csv_reader.hpp"
 #include "io/csv_write.hpp"
 #include "io/load.hpp"
 

@@ -1,4 +1,4 @@
-// Referral-network centrality: CSR construction, PageRank and Katz reach (edge-list reading: edge_list.cpp).
+// Referral-network centrality: CSR construction, PageRank and Katz reach (edge-list reading: io/edge_list.cpp).
 //
 // PageRank is a linear solve whose cyclic core is swept by colour classes, the large ones on
 // several threads (see PageRankPlan and solve_core); its results do not depend on the thread

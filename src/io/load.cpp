@@ -4,11 +4,11 @@
 #include <rapport/io/load.hpp>
 
 #include "base/builder.hpp"
-#include "base/csv.hpp"
 #include "base/id_index.hpp"
 #include "base/parse.hpp"
 #include "base/record_source.hpp"
 #include "base/rows.hpp"
+#include "io/csv_reader.hpp"
 #include "io/load.hpp"
 #include "util/file_reader.hpp"
 #include "util/parallel.hpp"

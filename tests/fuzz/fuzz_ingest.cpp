@@ -9,10 +9,11 @@
 // Built as a libFuzzer binary with clang (-DRAPPORT_BUILD_FUZZERS=ON), and otherwise driven by
 // fuzz_replay.cpp over the seed corpus plus deterministic mutations (the ctest fuzz_ingest_short).
 #include <rapport/graph/centrality.hpp>
+#include <rapport/io/edge_list.hpp>
 #include <rapport/io/load.hpp>
 #include <rapport/scoring/score.hpp>
 
-#include "base/csv.hpp"
+#include "io/csv_reader.hpp"
 #include "io/load.hpp"
 #include "support/temp_dir.hpp"
 

@@ -2,10 +2,11 @@
 // and the CSV writer.
 #include <rapport/error.hpp>
 #include <rapport/graph/centrality.hpp>
+#include <rapport/io/edge_list.hpp>
 #include <rapport/io/writers.hpp>
 
 #include "graph/centrality_tuning.hpp"
-#include "graph/edge_list.hpp"
+#include "io/edge_list.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // RFC 4180 reader: quoting, line endings, BOM, blank lines, line numbers, malformed input.
-#include "base/csv.hpp"
+#include "io/csv_reader.hpp"
 
 #include <gtest/gtest.h>
 

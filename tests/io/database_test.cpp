@@ -7,8 +7,8 @@
 #include <rapport/io/writers.hpp>
 #include <rapport/scoring/scorer.hpp>
 
-#include "base/csv.hpp"
 #include "db/db_connection.hpp"
+#include "io/csv_reader.hpp"
 
 #include "support/temp_dir.hpp"
 

@@ -1,13 +1,13 @@
 // Edge-list reading: SNAP text (whitespace-separated id pairs) and referral CSV (through the
 // one CSV reader and the referral row rules), with the ids interned in first-seen order.
-#include <rapport/graph/centrality.hpp>
+#include <rapport/io/edge_list.hpp>
 
 #include <rapport/error.hpp>
 
-#include "base/csv.hpp"
 #include "base/id_index.hpp"
 #include "base/rows.hpp"
-#include "graph/edge_list.hpp"
+#include "io/csv_reader.hpp"
+#include "io/edge_list.hpp"
 #include "util/file_reader.hpp"
 
 #include "util/parallel.hpp"
