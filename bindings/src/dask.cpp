@@ -9,8 +9,8 @@
 
 #include "base/record_source.hpp"
 #include "io/csv_reader.hpp"
+#include "io/file_reader.hpp"
 #include "io/load.hpp"
-#include "util/file_reader.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -26,7 +26,7 @@ namespace {
 namespace detail = rapport::detail;
 using Meta = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
 
-/// The bytes of a file from byte `origin` on, read through the one file reader (util/file_reader:
+/// The bytes of a file from byte `origin` on, read through the one file reader (io/file_reader:
 /// read, not mapped) as far as a scan needs them.
 class FileWindow {
 public:

@@ -4,7 +4,7 @@
 
 #include "base/csv.hpp"
 #include "base/record_source.hpp"
-#include "util/file_reader.hpp"
+#include "io/file_reader.hpp"
 
 #include <rapport/export.hpp>
 

@@ -8,7 +8,7 @@
 #include "base/rows.hpp"
 #include "io/csv_reader.hpp"
 #include "io/edge_list.hpp"
-#include "util/file_reader.hpp"
+#include "io/file_reader.hpp"
 
 #include "util/parallel.hpp"
 

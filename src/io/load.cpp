@@ -9,8 +9,8 @@
 #include "base/record_source.hpp"
 #include "base/rows.hpp"
 #include "io/csv_reader.hpp"
+#include "io/file_reader.hpp"
 #include "io/load.hpp"
-#include "util/file_reader.hpp"
 #include "util/parallel.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
-// The one reader of raw file blocks (util/file_reader.hpp): offsets, refills that keep a tail and
+// The one reader of raw file blocks (io/file_reader.hpp): offsets, refills that keep a tail and
 // grow a full buffer, whole files, and the errors it reports.
-#include "util/file_reader.hpp"
+#include "io/file_reader.hpp"
 
 #include <rapport/error.hpp>
 

@@ -1,4 +1,4 @@
-#include "util/file_reader.hpp"
+#include "io/file_reader.hpp"
 
 #include <rapport/error.hpp>
 
