@@ -233,7 +233,9 @@ class _Partition:
         scored once and kept with the partition on its worker: the ranks' input, the written CSV,
         the scores frame and the summary part all read this one run (scored again only where the
         partition was moved or spilled, which pickles it as its pieces)."""
-        key = (day, cfg_json)
+        # the draws and the forest follow from the day and the settings (the draws' seed is in
+        # them), so these and whether intervals were asked for name the run
+        key = (day, cfg_json, draws is None)
         if key not in self._runs:
             run = _partition_run(self, given, day, cfg_json)
             if draws is not None:

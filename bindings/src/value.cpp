@@ -230,6 +230,7 @@ void init_value(py::module_& m) {
       [](const Doubles& x, const Doubles& t_x, const Doubles& T, int max_iterations, double gradient_tolerance,
          std::size_t min_customers, const std::optional<Doubles>& weight) {
         same_length({&x, &t_x, &T});
+        if (weight) same_length({&x, &*weight});  // an empty weight array is not "one each"
         const auto opt = fit_options(max_iterations, gradient_tolerance, min_customers);
         rapport::BgNbdParams p;
         {
@@ -248,6 +249,7 @@ void init_value(py::module_& m) {
       [](const Doubles& x, const Doubles& mv, int max_iterations, double gradient_tolerance, std::size_t min_customers,
          const std::optional<Doubles>& weight) {
         same_length({&x, &mv});
+        if (weight) same_length({&x, &*weight});  // an empty weight array is not "one each"
         const auto opt = fit_options(max_iterations, gradient_tolerance, min_customers);
         rapport::GammaGammaParams p;
         {

@@ -621,6 +621,7 @@ public:
     try {
       db_->commit();
     } catch (...) {
+      failed_ = true;  // nothing more may be written into a later transaction by this writer
       db_->rollback();
       throw;
     }

@@ -104,6 +104,21 @@ def test_array_length_mismatch():
         rapport.fit_bgnbd([1, 2], [1], [1, 2])
 
 
+def test_weighted_fit_entry_points(cdnow):
+    # the private weighted fits (rapport.dask's): rows repeated by their weights give the same
+    # parameters to the last bit; an empty weight array is refused, not read as "one each"
+    x, t_x, T, m = rfm(cdnow)
+    w = np.where(np.arange(len(x)) % 3 == 0, 2.0, 1.0)
+    args = (1000, 1e-10, 1)
+    weighted = rapport._rapport._fit_bgnbd(x, t_x, T, *args, weight=w)
+    rep = np.repeat(np.arange(len(x)), w.astype(int))
+    expanded = rapport._rapport._fit_bgnbd(x[rep], t_x[rep], T[rep], *args)
+    assert weighted == expanded
+    for fit, cols in ((rapport._rapport._fit_bgnbd, (x, t_x, T)), (rapport._rapport._fit_gamma_gamma, (x, m))):
+        with pytest.raises(ValueError, match="length"):
+            fit(*cols, *args, weight=np.array([]))
+
+
 # ---------------------------------------------------------------- ScoringConfig
 
 

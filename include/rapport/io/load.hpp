@@ -12,7 +12,7 @@
 namespace rapport {
 
 /// Paths of the four input files; all but customers may be empty (absent).
-struct InputFiles {
+struct RAPPORT_API InputFiles {
   std::string customers;  ///< customers.csv (required)
   std::string contacts;   ///< contacts.csv or empty
   std::string purchases;  ///< purchases.csv or empty
