@@ -10,6 +10,7 @@
 
 #include "db/db_connection.hpp"
 
+#include "support/pg_schema.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -23,6 +24,8 @@
 #include <thread>
 
 using namespace rapport;
+using rapport::test::pg_uri;
+using rapport::test::PgSchema;
 using rapport::test::TempDir;
 
 namespace {
@@ -55,44 +58,6 @@ std::string sqlite_value(const std::string& path, const std::string& sql) {
 }
 
 void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-
-const char* pg_uri() { return std::getenv("RAPPORT_TEST_PG_URI"); }
-
-/// A fresh schema on the test server, dropped with its tables at the end.
-class PgSchema {
-public:
-  PgSchema() : conn_(PQconnectdb(pg_uri())) {
-    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
-    std::random_device rd;
-    name_ = "rapport_hard_" + std::to_string(rd() % 1000000000u);
-    exec("SET client_min_messages = warning");
-    exec("CREATE SCHEMA " + name_);
-  }
-  ~PgSchema() {
-    exec("DROP SCHEMA " + name_ + " CASCADE");
-    PQfinish(conn_);
-  }
-  PgSchema(const PgSchema&) = delete;
-  PgSchema& operator=(const PgSchema&) = delete;
-  const std::string& name() const { return name_; }
-  std::string table(const std::string& t) const { return name_ + "." + t; }
-  void exec(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    const auto st = PQresultStatus(r);
-    EXPECT_TRUE(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) << sql << ": " << PQresultErrorMessage(r);
-    PQclear(r);
-  }
-  std::string value(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    std::string out = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? PQgetvalue(r, 0, 0) : "<error>";
-    PQclear(r);
-    return out;
-  }
-
-private:
-  PGconn* conn_;
-  std::string name_;
-};
 
 }  // namespace
 
@@ -208,7 +173,7 @@ TEST(DatabaseHardening, Item2_APasswordNeverReachesTheRunsTableOrAServerError) {
   if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
   // the throwaway server trusts its socket: libpq connects without sending the password
   const std::string uri = std::string(pg_uri()) + "&password=Sup3rS3cret";
-  PgSchema schema;
+  PgSchema schema("rapport_hard");
   TempDir dir;
   GenerateOptions g;
   g.customers = 50;
@@ -221,7 +186,7 @@ TEST(DatabaseHardening, Item2_APasswordNeverReachesTheRunsTableOrAServerError) {
             "0");
   EXPECT_EQ(schema.value("SELECT count(*) FROM " + schema.table("s")), std::to_string(result.scores.size()));
   // a server error after connecting (a table of the wrong shape), and a missing table
-  schema.exec("CREATE TABLE " + schema.table("bad") + " (x TEXT)");
+  schema.exec_ok("CREATE TABLE " + schema.table("bad") + " (x TEXT)");
   try {
     write_db(uri, {schema.table("bad"), "", ""}, loaded.base, loaded.report, result, {}, {1, 2});
     ADD_FAILURE() << "wrote into a table of the wrong shape";
@@ -269,14 +234,14 @@ TEST(DatabaseHardening, Item7_SqliteIntegerInstantsOutsideYears0000To9999AreReje
 
 TEST(DatabaseHardening, Item7_PostgresBcTimestampIsRejected) {
   if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
-  PgSchema schema;
+  PgSchema schema("rapport_hard");
   const auto t = [&](const char* n) { return schema.table(n); };
-  schema.exec("CREATE TABLE " + t("customers") + " (customer_id TEXT, acquired_on DATE, segment TEXT)");
-  schema.exec("INSERT INTO " + t("customers") + " VALUES ('A', '2024-01-01', NULL), ('B', '0044-03-15 BC', NULL)");
-  schema.exec("CREATE TABLE " + t("purchases") + " (customer_id TEXT, at TIMESTAMPTZ, amount DOUBLE PRECISION)");
-  schema.exec("INSERT INTO " + t("purchases") +
-              " VALUES ('A', '0044-03-15 12:00:00+00 BC', 1), "
-              "('A', '0044-03-15 12:00:00.5+00 BC', 2), ('A', '0044-03-15 12:00:00+00', 3), ('A', 'infinity', 4)");
+  schema.exec_ok("CREATE TABLE " + t("customers") + " (customer_id TEXT, acquired_on DATE, segment TEXT)");
+  schema.exec_ok("INSERT INTO " + t("customers") + " VALUES ('A', '2024-01-01', NULL), ('B', '0044-03-15 BC', NULL)");
+  schema.exec_ok("CREATE TABLE " + t("purchases") + " (customer_id TEXT, at TIMESTAMPTZ, amount DOUBLE PRECISION)");
+  schema.exec_ok("INSERT INTO " + t("purchases") +
+                 " VALUES ('A', '0044-03-15 12:00:00+00 BC', 1), "
+                 "('A', '0044-03-15 12:00:00.5+00 BC', 2), ('A', '0044-03-15 12:00:00+00', 3), ('A', 'infinity', 4)");
   DbOptions o;
   o.tables = DbTables::parse("customers=" + t("customers") + ",contacts=" + t("contacts") +
                              ",purchases=" + t("purchases") + ",referrals=" + t("referrals"));  // the last two absent
@@ -293,19 +258,19 @@ TEST(DatabaseHardening, Item7_PostgresBcTimestampIsRejected) {
 
 TEST(DatabaseHardening, Item7_UnqualifiedNameIsFoundThroughTheSearchPath) {
   if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
-  PgSchema schema;
+  PgSchema schema("rapport_hard");
   // the table lives in the second schema of the search path (the first, public, does not hold it)
-  schema.exec("CREATE TABLE " + schema.table("hard_clients") + " (customer_id TEXT, acquired_on DATE)");
-  schema.exec("INSERT INTO " + schema.table("hard_clients") + " VALUES ('A', '2024-01-01'), ('B', '2024-02-01')");
+  schema.exec_ok("CREATE TABLE " + schema.table("hard_clients") + " (customer_id TEXT, acquired_on DATE)");
+  schema.exec_ok("INSERT INTO " + schema.table("hard_clients") + " VALUES ('A', '2024-01-01'), ('B', '2024-02-01')");
   const std::string uri = std::string(pg_uri()) + "&options=-csearch_path%3Dpublic,";
   DbOptions o;
   o.tables.customers = "hard_clients";
   const auto r = load_db(uri + schema.name(), o);
   EXPECT_EQ(r.base.customer_count(), 2u);
   // write-back through the same path: the existing table of that schema is the one replaced
-  schema.exec("CREATE TABLE " + schema.table("hard_runs") +
-              " (as_of DATE, started_at TIMESTAMPTZ, ended_at "
-              "TIMESTAMPTZ, rows_read INTEGER, rows_rejected INTEGER, parameters TEXT, summary TEXT)");
+  schema.exec_ok("CREATE TABLE " + schema.table("hard_runs") +
+                 " (as_of DATE, started_at TIMESTAMPTZ, ended_at "
+                 "TIMESTAMPTZ, rows_read INTEGER, rows_rejected INTEGER, parameters TEXT, summary TEXT)");
   const auto result = score(r.base);
   write_db(uri + schema.name(), {"", "", "hard_runs"}, r.base, r.report, result, {}, {0, 1});
   EXPECT_EQ(schema.value("SELECT count(*) FROM " + schema.table("hard_runs")), "1");
@@ -352,7 +317,7 @@ TEST(DatabaseHardening, Item7_ImportIntoPostgresReportsRowsItCannotStoreAsReject
   write_text(dir.file("purchases.csv"),
              "customer_id,at,amount\nC1,2024-02-01,10\nC2,2024-02-01,5\nC3,0000-01-01T10:00:00Z,1\n");
   write_text(dir.file("referrals.csv"), "referrer_id,referred_id,at\nC1,C3,2024-02-20\nC1,C2,0000-07-01\n");
-  PgSchema schema;
+  PgSchema schema("rapport_hard");
   const auto tables = DbTables::parse("customers=" + schema.table("c") + ",contacts=" + schema.table("k") +
                                       ",purchases=" + schema.table("p") + ",referrals=" + schema.table("r"));
   const auto imported = import_csv_to_db(InputFiles::from_directory(dir.path()), pg_uri(), tables);
@@ -371,7 +336,7 @@ TEST(DatabaseHardening, Item7_ImportIntoPostgresReportsRowsItCannotStoreAsReject
   EXPECT_EQ(schema.value("SELECT count(*) FROM " + schema.table("p")), "1");
   EXPECT_EQ(schema.value("SELECT count(*) FROM " + schema.table("r")), "1");
   // strict: the first such row stops the import and nothing is stored
-  PgSchema strict_schema;
+  PgSchema strict_schema("rapport_hard");
   LoadOptions strict;
   strict.strict = true;
   EXPECT_THROW(import_csv_to_db(

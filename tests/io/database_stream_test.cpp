@@ -6,6 +6,7 @@
 #include <rapport/io/generate.hpp>
 #include <rapport/scoring/summary.hpp>
 
+#include "support/pg_schema.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@
 #include <stdexcept>
 
 using namespace rapport;
+using rapport::test::pg_uri;
+using rapport::test::PgSchema;
 using rapport::test::TempDir;
 
 namespace {
@@ -175,47 +178,11 @@ TEST_F(DbStream, SqliteFailureInTheMiddleLeavesTheOldTables) {
   for (int k = 0; k < 3; ++k) EXPECT_EQ(sqlite_dump(path, tables[k]), before[k]) << tables[k];
 }
 
-namespace {
-
-const char* pg_uri() { return std::getenv("RAPPORT_TEST_PG_URI"); }
-
-/// A fresh schema on the test server, dropped with its tables at the end.
-class PgSchema {
-public:
-  PgSchema() : conn_(PQconnectdb(pg_uri())) {
-    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
-    std::random_device rd;
-    name_ = "rapport_stream_test_" + std::to_string(rd() % 1000000000u);
-    exec("SET client_min_messages = warning");
-    exec("CREATE SCHEMA " + name_);
-  }
-  ~PgSchema() {
-    exec("DROP SCHEMA " + name_ + " CASCADE");
-    PQfinish(conn_);
-  }
-  PgSchema(const PgSchema&) = delete;
-  PgSchema& operator=(const PgSchema&) = delete;
-  std::string table(const std::string& t) const { return name_ + "." + t; }
-  void exec(const std::string& sql) { PQclear(PQexec(conn_, sql.c_str())); }
-  /// Every row of a table in storage order, as PostgreSQL prints the row (typed values), each ended by \x1e.
-  std::string dump(const std::string& table) {
-    PGresult* r = PQexec(conn_, ("SELECT t::text FROM " + table + " t ORDER BY ctid").c_str());
-    std::string out = PQresultStatus(r) == PGRES_TUPLES_OK ? "" : PQresultErrorMessage(r);
-    for (int i = 0; i < PQntuples(r); ++i) out += std::string(PQgetvalue(r, i, 0)) + "\x1e";
-    PQclear(r);
-    return out;
-  }
-
-private:
-  PGconn* conn_;
-  std::string name_;
-};
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_F(DbStream, PostgresStreamedWriteBackEqualsWriteDbAndFailsWhole) {
   if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
-  PgSchema schema;
+  PgSchema schema("rapport_stream_test");
   const DbWriteOptions a{schema.table("a_scores"), schema.table("a_history"), schema.table("a_runs")};
   const DbWriteOptions b{schema.table("b_scores"), schema.table("b_history"), schema.table("b_runs")};
   write_db(pg_uri(), a, base(), report(), score(base(), as_of()), {}, {100, 200});

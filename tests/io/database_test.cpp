@@ -10,6 +10,7 @@
 #include "db/db_connection.hpp"
 #include "io/csv_reader.hpp"
 
+#include "support/pg_schema.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -24,6 +25,8 @@
 #include <tuple>
 
 using namespace rapport;
+using rapport::test::pg_uri;
+using rapport::test::PgSchema;
 using rapport::test::TempDir;
 
 namespace {
@@ -589,43 +592,6 @@ TEST(Database, PostgresConnectionFailureShowsTheServerMessageNeverThePassword) {
 }
 
 namespace {
-const char* pg_uri() { return std::getenv("RAPPORT_TEST_PG_URI"); }
-
-/// A fresh schema on the test server, dropped (with its tables) at the end of the test.
-class PgSchema {
-public:
-  PgSchema() : conn_(PQconnectdb(pg_uri())) {
-    if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
-    std::random_device rd;
-    name_ = "rapport_test_" + std::to_string(rd() % 1000000000u);
-    exec("SET client_min_messages = warning");
-    exec("CREATE SCHEMA " + name_);
-  }
-  ~PgSchema() {
-    exec("DROP SCHEMA " + name_ + " CASCADE");
-    PQfinish(conn_);
-  }
-  PgSchema(const PgSchema&) = delete;
-  PgSchema& operator=(const PgSchema&) = delete;
-  const std::string& name() const { return name_; }
-  std::string table(const std::string& t) const { return name_ + "." + t; }
-  DbTables tables() const {
-    return DbTables::parse("customers=" + table("customers") + ",contacts=" + table("contacts") +
-                           ",purchases=" + table("purchases") + ",referrals=" + table("referrals"));
-  }
-  void exec(const std::string& sql) { PQclear(PQexec(conn_, sql.c_str())); }
-  long long count(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    const long long n = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? std::atoll(PQgetvalue(r, 0, 0)) : -1;
-    PQclear(r);
-    return n;
-  }
-  PGconn* conn() { return conn_; }
-
-private:
-  PGconn* conn_;
-  std::string name_;
-};
 
 detail::DbType native_db_type(const std::string& column) {
   if (column == "acquired_on") return detail::DbType::date;
@@ -664,7 +630,7 @@ TEST_P(PostgresSameAsCsv, SameScoresAndRejects) {
   const bool native = GetParam();
   TempDir dir;
   generate_with_bad_rows(dir, 400, native);
-  PgSchema schema;
+  PgSchema schema("rapport_test");
   build_pg(dir, schema, native);
   DbOptions o;
   o.tables = schema.tables();
@@ -684,7 +650,7 @@ INSTANTIATE_TEST_SUITE_P(TextAndNativeColumns, PostgresSameAsCsv, ::testing::Val
 
 TEST(Database, PostgresNativeValuesSpellAsCsv) {
   if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
-  PgSchema schema;
+  PgSchema schema("rapport_test");
   const auto t = [&](const char* name) { return schema.table(name); };
   // a CRM's own types: microseconds (truncated), another time zone (converted to UTC), NUMERIC
   schema.exec("CREATE TABLE " + t("customers") + " (customer_id TEXT, acquired_on DATE, segment TEXT)");
@@ -712,7 +678,7 @@ TEST(Database, PostgresNativeValuesSpellAsCsv) {
 // domain) shows in a reject exactly as PostgreSQL prints it, and is rejected for the same reason.
 TEST(Database, PostgresBinaryValuesReadAsTheTextCopyPrintedThem) {
   if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
-  PgSchema schema;
+  PgSchema schema("rapport_test");
   const auto t = [&](const char* name) { return schema.table(name); };
   schema.exec("CREATE DOMAIN " + schema.name() + ".flag AS BOOLEAN");
   schema.exec("CREATE TABLE " + t("customers") + " (customer_id TEXT, acquired_on DATE, segment CHAR(4))");
@@ -782,7 +748,7 @@ TEST(Database, PostgresBinaryValuesReadAsTheTextCopyPrintedThem) {
 // on a connection opened after that commit.
 TEST(Database, PostgresTablesShareTheReadSnapshot) {
   if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
-  PgSchema schema;
+  PgSchema schema("rapport_test");
   schema.exec("CREATE TABLE " + schema.table("contacts") + " (customer_id TEXT, n INTEGER)");
   schema.exec("INSERT INTO " + schema.table("contacts") + " VALUES ('A', 1), ('B', 2)");
   const auto count_rows = [](detail::RecordSource& source) {
@@ -814,7 +780,7 @@ TEST(Database, PostgresTablesShareTheReadSnapshot) {
 TEST(Database, PostgresWriteBackIsAtomicWithHistoryAndRuns) {
   if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
   TempDir dir;
-  PgSchema schema;
+  PgSchema schema("rapport_test");
   const auto a = score_sample(dir, 120, 1), b = score_sample(dir, 80, 2);
   const DbWriteOptions w{schema.table("scores"), schema.table("history"), schema.table("runs")};
   write_db(pg_uri(), w, a.loaded.base, a.loaded.report, a.result, {}, {100, 200});
@@ -847,7 +813,7 @@ TEST(Database, PostgresWriteBackIsAtomicWithHistoryAndRuns) {
 TEST(Database, PostgresScorerChangesAreUpsertedAlone) {
   if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
   TempDir dir;
-  PgSchema schema;
+  PgSchema schema("rapport_test");
   LiveSample s = live_sample(dir);
   const std::string table = schema.table("scores");
   const auto upsert = [&] {
