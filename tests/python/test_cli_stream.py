@@ -29,6 +29,17 @@ def run(cli, *args):
     return subprocess.run([cli, *map(str, args)], check=True, capture_output=True, text=True)
 
 
+def assert_same_value(v, cell):
+    """A value read back from the database equals its CSV cell: every number as the CSV's
+    shortest spelling, booleans as true/false, NULL as an empty cell."""
+    if v is None:
+        assert cell == ""
+    elif isinstance(v, str):
+        assert v == cell
+    else:
+        assert v == (cell == "true" if cell in ("true", "false") else float(cell))
+
+
 def test_streamed_console_report_equals_the_whole_results(cli, big_dir, tmp_path):
     streamed = run(cli, "score", big_dir)  # no --report: streamed
     whole = run(cli, "score", big_dir, "--report", tmp_path / "r.html")  # the report needs the whole result
@@ -56,14 +67,8 @@ def test_streamed_write_back_holds_the_scores_csvs_rows(cli, big_db, tmp_path):
     assert len(table) == len(body) == 40000
     for t, c in zip(table, body):
         assert t[0] == c[0]  # customer order
-        # every number reads back as the CSV's shortest spelling (NULL = empty cell)
         for v, cell in zip(t[1:], c[1:]):
-            if v is None:
-                assert cell == ""
-            elif isinstance(v, str):
-                assert v == cell
-            else:
-                assert v == (cell == "true" if cell in ("true", "false") else float(cell))
+            assert_same_value(v, cell)
     (as_of, n), = con.execute("SELECT as_of, count(*) FROM history GROUP BY as_of").fetchall()
     assert n == 40000
     assert con.execute("SELECT count(*) FROM rapport_runs").fetchone()[0] == 1
@@ -83,11 +88,5 @@ def test_streamed_history_table_holds_every_dates_rows(cli, big_db, tmp_path):
     pick = [header.index(c) for c in cols]
     for t, c in zip(table, body):
         for v, k in zip(t, pick):
-            cell = c[k]
-            if v is None:
-                assert cell == ""
-            elif isinstance(v, str):
-                assert v == cell
-            else:
-                assert v == (cell == "true" if cell in ("true", "false") else float(cell))
+            assert_same_value(v, c[k])
     assert [r[0] for r in con.execute("SELECT as_of FROM rapport_runs ORDER BY rowid")] == dates
