@@ -33,9 +33,9 @@ void read_in_snapshot(const std::string& uri, const std::string& snapshot, const
 
 DbSnapshot::DbSnapshot(const std::string& uri, const DbTables& tables) {
   const std::pair<const char*, const std::string*> named[4] = {{"customers", &tables.customers},
-                                                              {"contacts", &tables.contacts},
-                                                              {"purchases", &tables.purchases},
-                                                              {"referrals", &tables.referrals}};
+                                                               {"contacts", &tables.contacts},
+                                                               {"purchases", &tables.purchases},
+                                                               {"referrals", &tables.referrals}};
   std::vector<DbName> names;
   for (const auto& [key, name] : named) names.push_back(parse_db_name(*name, std::string(key) + " table"));
   db_ = open_db(uri, false);
