@@ -30,19 +30,26 @@ namespace detail = rapport::detail;
 
 /// A record's fields as one CSV record: a typed value by its one spelling (spell_typed), a text
 /// value quoted where CSV needs it; a record of one empty field as `""` (not a blank line).
-void append_record(std::string& out, const detail::CsvRecord& rec, std::string& key_text, std::size_t key) {
+void append_record(std::string& out, const detail::CsvRecord& rec) {
   const std::size_t start = out.size();
   for (std::size_t i = 0; i < rec.fields.size(); ++i) {
     if (i) out.push_back(',');
-    const bool typed = rec.typed && rec.typed[i].kind != detail::TypedField::Kind::text;
-    const std::size_t at = out.size();
-    if (typed)
+    if (rec.typed && rec.typed[i].kind != detail::TypedField::Kind::text)
       detail::spell_typed(rec.typed[i], out);
     else
       detail::append_csv_field(out, rec.fields[i]);
-    if (i == key) key_text = typed ? out.substr(at) : std::string(rec.fields[i]);
   }
   if (out.size() == start) out += "\"\"";
+}
+
+/// The hash of field `key` as its CSV field reads (a typed value by its spelling); 0 when the
+/// record has no such field.
+std::uint64_t key_hash(const detail::CsvRecord& rec, std::size_t key, std::string& scratch) {
+  if (key >= rec.fields.size()) return 0;
+  if (!rec.typed || rec.typed[key].kind == detail::TypedField::Kind::text) return id_hash(rec.fields[key]);
+  scratch.clear();
+  detail::spell_typed(rec.typed[key], scratch);
+  return id_hash(scratch);
 }
 
 /// The header of a table's columns as one CSV record.
@@ -91,15 +98,14 @@ py::list db_cut(const std::string& uri, const std::string& snapshot, const py::l
       pieces.assign(specs[i].parts, {});
       detail::CsvRecord rec;
       if (!source.next(rec)) return;  // the header (the snapshot's columns: the table is locked)
-      std::string key_text, line;
+      std::string scratch;
       const std::size_t key = specs[i].key;
       while (source.next(rec)) {
-        line.clear();
-        append_record(line, rec, key_text, key);
-        const std::uint64_t h = key < rec.fields.size() ? id_hash(key_text) : 0;
+        const std::uint64_t h = key_hash(rec, key, scratch);
         if (specs[i].hashes) hashes[i].push_back(h);
-        auto& piece = pieces[key < rec.fields.size() ? h % specs[i].parts : 0];
-        piece.data.append(line).push_back('\n');
+        auto& piece = pieces[h % specs[i].parts];  // no key field: piece 0
+        append_record(piece.data, rec);
+        piece.data.push_back('\n');
         piece.meta.insert(piece.meta.end(), {static_cast<std::int64_t>(rows[i]), static_cast<std::int64_t>(rows[i] + 1),
                                              static_cast<std::int64_t>(piece.data.size())});
         ++rows[i];
