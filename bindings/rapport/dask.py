@@ -13,8 +13,8 @@ Stages (what crosses the network in brackets):
    rapport's CSV reader (``_rapport._csv_cut``), which splits its records by a hash of
    ``customer_id`` into P compact pieces: the raw record bytes and int64 (row, line, end) per
    record. A DataFrame partition is written as CSV text and cut the same way — one pipeline
-   after that. A database table (:func:`read_db`) is cut into PostgreSQL ctid ranges, each read
-   in one exported snapshot by the loader's own COPY and spelled into the same pieces. Each partition joins its pieces in input order and loads its
+   after that, and a database range too (:func:`read_db`: PostgreSQL ctid ranges in one snapshot).
+   Each partition joins its pieces in input order and loads its
    :class:`rapport.CustomerBase` once through the one row rule (``_rapport._piece_base``: the
    CSV loader's validation and rejects, rows numbered by row of the whole input table); the
    partition object stays on its worker for every later stage and pickles as its pieces
