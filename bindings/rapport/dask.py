@@ -13,7 +13,8 @@ Stages (what crosses the network in brackets):
    rapport's CSV reader (``_rapport._csv_cut``), which splits its records by a hash of
    ``customer_id`` into P compact pieces: the raw record bytes and int64 (row, line, end) per
    record. A DataFrame partition is written as CSV text and cut the same way — one pipeline
-   after that. Each partition joins its pieces in input order and loads its
+   after that, and a database range too (:func:`read_db`: PostgreSQL ctid ranges in one snapshot).
+   Each partition joins its pieces in input order and loads its
    :class:`rapport.CustomerBase` once through the one row rule (``_rapport._piece_base``: the
    CSV loader's validation and rejects, rows numbered by row of the whole input table); the
    partition object stays on its worker for every later stage and pickles as its pieces
@@ -72,8 +73,10 @@ from dask import delayed as _delayed
 
 import rapport as _r
 from rapport import _rapport
+from rapport._dask_db import _BLOCK, DbSnapshot, DbTable
 
-__all__ = ["score", "score_run", "rejects", "summary", "read_csv", "CsvTable", "DaskRun"]
+__all__ = ["score", "score_run", "rejects", "summary", "read_csv", "read_db", "CsvTable", "DbTable", "DbSnapshot",
+           "DaskRun"]
 
 _TABLES = ("customers", "contacts", "purchases", "referrals")
 _KEY = "customer_id"
@@ -180,9 +183,14 @@ class _Input:
     def __init__(self, table: str, source: Any, parts: int) -> None:
         self.table = table
         self.parts = parts
-        self.csv = isinstance(source, CsvTable)
+        self.db = isinstance(source, DbTable)
+        # csv: the rejects carry a line from the pieces (a CSV file's line, a database row's number)
+        self.csv = isinstance(source, CsvTable) or self.db
         self.source = source
-        if self.csv:
+        if self.db:
+            self.name, self.header = source.name, source.header
+            self.cuts = source._cuts(_key_column(source.columns, table), parts)
+        elif self.csv:
             self.name, self.header, self.cuts = source.name, source.header, _csv_cuts(source, parts)
         else:
             key = _key_column(source.columns, table)
@@ -591,6 +599,9 @@ def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
             i.cuts, i.infos = persisted[at:at + len(i.cuts)], infos[at:at + len(i.cuts)]
             at += len(i.cuts)
             i.line_offsets = [0] * len(i.cuts)
+            if i.db:  # a range's lines are its rows from 1: shifted by the rows of the ranges before
+                i.line_offsets = [int(n) for n in _np.cumsum([0] + [info[0] for info in i.infos[:-1]])]
+                continue
             if not i.csv:
                 continue
             parity, lines = _range_starts(i.source, i.infos)
@@ -600,7 +611,7 @@ def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
                 again, again_infos = _run_cuts([c for r, c in enumerate(_csv_cuts(i.source, i.parts, parity)) if r in wrong])
                 for r, c, info in zip(wrong, again, again_infos):
                     i.cuts[r], i.infos[r] = c, info
-        broken = [i for i in inputs.values() if i.csv and i.source.npartitions > len(i.source.files)
+        broken = [i for i in inputs.values() if i.csv and not i.db and i.source.npartitions > len(i.source.files)
                   and not all(info[1] for info in i.infos)]
         if not broken:
             break
@@ -911,3 +922,51 @@ def read_csv(path: str, blocksize: Any = "64MB") -> Dict[str, Optional[CsvTable]
     if out["customers"] is None:
         raise _r.InputError(f"{path}: no customers.csv")
     return out
+
+
+def read_db(uri: str, tables: Optional[Dict[str, str]] = None, blocksize: Any = "64MB") -> DbSnapshot:
+    """The input tables of a database, cut into ranges read in one snapshot.
+
+    PostgreSQL: a connection opens a REPEATABLE READ READ ONLY transaction and exports its
+    snapshot (``pg_export_snapshot()``), held open until :meth:`DbSnapshot.close`; each table is
+    cut into ranges of its heap pages (``ctid >= '(lo,0)' AND ctid < '(hi,0)'``, TID range scans,
+    PostgreSQL 14 on), and each range is read later, in its own task, on a connection of its own
+    that imports the snapshot (``SET TRANSACTION SNAPSHOT``) — with the same COPY and the same
+    value spellings as :func:`rapport.load_db`, the range one more WHERE clause. So every range
+    sees one consistent database, and the rows, rejects and scores equal those of
+    ``rapport.score(rapport.load_db(uri))``: load_db reads a table in physical (ctid) order, and the
+    ranges' rows one range after another are that order. A view, a foreign or a partitioned table
+    is read whole in one task. SQLite (``sqlite:PATH``, a file every worker can open): SQLite
+    cannot share a snapshot between connections, so every table is read whole in one task, in one
+    read transaction, and then split by customer.
+
+    Parameters
+    ----------
+    uri : str
+        ``sqlite:PATH`` or a PostgreSQL URI / libpq connection string (it is passed to every
+        range task, so it is in the task graph).
+    tables : dict, optional
+        Table names, as for :func:`rapport.load_db` (e.g. ``{"customers": "crm.clients"}``):
+        plain, optionally schema-qualified identifiers. Only ``customers`` must exist.
+    blocksize : int, str or None
+        Bytes of heap per range (``"64MB"``; pages of 8 kB, at least one page per range; None:
+        one range per table).
+
+    Returns
+    -------
+    DbSnapshot
+        ``{'customers', 'contacts', 'purchases', 'referrals'}`` of :class:`DbTable` (None for a
+        table that does not exist), to pass to :func:`score_run` as :func:`read_csv`'s tables
+        are; also the snapshot's handle: use it as a context manager (``with read_db(uri) as
+        tables: ...``) or call ``close()`` once every run reading it is done.
+
+    Raises
+    ------
+    InputError
+        The database cannot be opened (the message never shows a password), the customers table
+        is missing, or the server cannot export a snapshot (a standby).
+    ConfigError
+        A table name is not a plain identifier (checked before connecting).
+    """
+    size = _bytes(blocksize)
+    return DbSnapshot(uri, tables, None if size is None else max(1, size // _BLOCK))

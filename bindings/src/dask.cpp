@@ -6,6 +6,7 @@
 // row its row number in the whole input table (0-based, global once the reader's offsets are
 // added), its physical line in its file, and the end of its text in `data`.
 #include "common.hpp"
+#include "pieces.hpp"
 
 #include "base/record_source.hpp"
 #include "io/csv_reader.hpp"
@@ -63,7 +64,8 @@ private:
   std::string bytes_;
 };
 
-/// FNV-1a 64 of a customer id: the same bucket in every process and on every machine.
+}  // namespace
+
 std::uint64_t id_hash(std::string_view s) noexcept {
   std::uint64_t h = 14695981039346656037ULL;
   for (const char c : s) {
@@ -72,6 +74,21 @@ std::uint64_t id_hash(std::string_view s) noexcept {
   }
   return h;
 }
+
+py::tuple piece_tuple(PieceOut&& p) {
+  auto* data = new std::string(std::move(p.data));
+  py::capsule data_owner(data, [](void* q) { delete static_cast<std::string*>(q); });
+  py::array_t<std::uint8_t> bytes(static_cast<py::ssize_t>(data->size()),
+                                  reinterpret_cast<const std::uint8_t*>(data->data()), data_owner);
+  auto* meta = new std::vector<std::int64_t>(std::move(p.meta));
+  py::capsule meta_owner(meta, [](void* q) { delete static_cast<std::vector<std::int64_t>*>(q); });
+  const auto rows = static_cast<py::ssize_t>(meta->size() / 3);
+  Meta m({rows, py::ssize_t{3}}, {py::ssize_t{3 * sizeof(std::int64_t)}, py::ssize_t{sizeof(std::int64_t)}},
+         meta->data(), meta_owner);
+  return py::make_tuple(bytes, m);
+}
+
+namespace {
 
 /// Whether a record's raw text agrees with the quote-parity rule the cuts are placed by: every
 /// line ending inside it lies inside quotes (an odd count of '"' before it) and its quotes pair up.
@@ -84,26 +101,6 @@ bool regular(std::string_view raw) noexcept {
       return false;
   }
   return quotes % 2 == 0;
-}
-
-/// One piece being filled.
-struct PieceOut {
-  std::string data;
-  std::vector<std::int64_t> meta;
-};
-
-/// A piece as (uint8 array, int64 (n, 3) array), both viewing the moved buffers (no copy).
-py::tuple piece_tuple(PieceOut&& p) {
-  auto* data = new std::string(std::move(p.data));
-  py::capsule data_owner(data, [](void* q) { delete static_cast<std::string*>(q); });
-  py::array_t<std::uint8_t> bytes(static_cast<py::ssize_t>(data->size()),
-                                  reinterpret_cast<const std::uint8_t*>(data->data()), data_owner);
-  auto* meta = new std::vector<std::int64_t>(std::move(p.meta));
-  py::capsule meta_owner(meta, [](void* q) { delete static_cast<std::vector<std::int64_t>*>(q); });
-  const auto rows = static_cast<py::ssize_t>(meta->size() / 3);
-  Meta m({rows, py::ssize_t{3}}, {py::ssize_t{3 * sizeof(std::int64_t)}, py::ssize_t{sizeof(std::int64_t)}},
-         meta->data(), meta_owner);
-  return py::make_tuple(bytes, m);
 }
 
 /// The bytes of a piece's data (bytes, or a uint8 array); `keep` holds the buffer while viewed.

@@ -5,8 +5,12 @@
 
 #include "base/record_source.hpp"
 
+#include <rapport/io/database.hpp>
+
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +34,12 @@ struct DbName {
   std::string display() const { return schema.empty() ? table : schema + "." + table; }
   /// Quoted for SQL: `"schema"."table"` (identifiers are plain, so no quote can occur inside).
   std::string quoted() const { return (schema.empty() ? "" : "\"" + schema + "\".") + "\"" + table + "\""; }
+};
+
+/// Heap pages [first, end) of a PostgreSQL table (its rows whose ctid lies in them); `end` 0: to
+/// the table's end.
+struct DbPageRange {
+  std::uint64_t first = 0, end = 0;
 };
 
 /// Whether `s` starts with `lower_prefix` (lower-case ASCII), ignoring ASCII case.
@@ -145,8 +155,24 @@ public:
   virtual void rollback() noexcept = 0;
   /// Column names of a table in table order; empty when the table does not exist.
   virtual std::vector<std::string> columns(const DbName& name) = 0;
-  /// Streams `SELECT * FROM name` as loader records (header = column names).
-  virtual std::unique_ptr<RecordSource> read(const DbName& name) = 0;
+  /// Streams `SELECT * FROM name` as loader records (header = column names); with `pages`, only
+  /// the rows in those heap pages, in the same order (PostgreSQL: the same COPY with one more
+  /// WHERE clause on ctid; a backend that cannot cut a table throws InternalError).
+  virtual std::unique_ptr<RecordSource> read(const DbName& name,
+                                             const std::optional<DbPageRange>& pages = std::nullopt) = 0;
+  /// The snapshot begin_read exported for other connections (hexadecimal digits and dashes);
+  /// empty when there is none (SQLite, a PostgreSQL standby).
+  virtual std::string snapshot() const = 0;
+  /// Starts a read transaction in `snapshot`, another connection's export (refused unless it is
+  /// hexadecimal digits and dashes); tables are then read on this connection. @throws InputError
+  /// (also for SQLite, which cannot share a snapshot between connections).
+  virtual void begin_read_in(const std::string& snapshot) = 0;
+  /// Inside a read transaction: the table's size in heap pages when it can be read in page ranges
+  /// (a PostgreSQL table or materialized view), else nullopt (a view, a foreign or partitioned
+  /// table, SQLite). PostgreSQL: the table is locked ACCESS SHARE until the transaction ends, so
+  /// it cannot be rewritten (VACUUM FULL, CLUSTER), truncated, altered or dropped meanwhile.
+  /// @throws InputError when the table does not exist.
+  virtual std::optional<std::uint64_t> pages(const DbName& name) = 0;
   /// Creates a table with these columns.
   virtual void create(const DbName& name, const std::vector<DbColumn>& columns) = 0;
   /// Deletes the rows (all, or those whose `column` equals the text `value`, bound).
@@ -158,6 +184,57 @@ public:
   virtual bool has_rows(const DbName& name) = 0;
   /// A prepared, batched inserter into `name`'s `columns`.
   virtual std::unique_ptr<DbInserter> insert(const DbName& name, const std::vector<DbColumn>& columns) = 0;
+};
+
+/// Whether `id` can be a PostgreSQL snapshot id: non-empty hexadecimal digits and dashes (what
+/// is spliced into SET TRANSACTION SNAPSHOT is checked by this, never taken as given).
+bool snapshot_id_ok(std::string_view id) noexcept;
+
+/// One table to read in a snapshot: whole, or the rows in some of its heap pages.
+struct DbRead {
+  DbName name;
+  std::optional<DbPageRange> pages;
+};
+
+/// Reads `reads` one after another on one new connection to `uri` in one read transaction: the
+/// exported `snapshot` when given (every range of a run reads the one database state), else a
+/// transaction of its own (SQLite). Each table's source (header first, then its rows as load_db's
+/// reader gives them) is handed to `each(index, source)` and read there. @throws InputError (a bad
+/// URI, a snapshot no longer open, a missing table, a read error).
+void read_in_snapshot(const std::string& uri, const std::string& snapshot, const std::vector<DbRead>& reads,
+                      const std::function<void(std::size_t, RecordSource&)>& each);
+
+/// A read transaction held open so that other connections read in its snapshot (a run reading
+/// tables in ranges, rapport.dask.read_db): opened on construction, with the tables' columns
+/// and sizes learned in it; it lives until close() or destruction, and with it the snapshot.
+class DbSnapshot {
+public:
+  /// A table of the snapshot: the key (customers, contacts, purchases, referrals), its name,
+  /// its column names, its size in heap pages (nullopt: read whole).
+  struct Table {
+    std::string key;
+    DbName name;
+    std::vector<std::string> columns;
+    std::optional<std::uint64_t> pages;
+  };
+  /// Opens `uri` and starts the snapshot; names validated first (ConfigError). @throws
+  /// InputError (cannot connect, the customers table missing, a PostgreSQL standby, which
+  /// cannot export a snapshot). The tables that do not exist (but customers) are left out.
+  DbSnapshot(const std::string& uri, const DbTables& tables);
+  ~DbSnapshot();
+  DbSnapshot(const DbSnapshot&) = delete;
+  DbSnapshot& operator=(const DbSnapshot&) = delete;
+  /// The exported snapshot id (empty for SQLite).
+  const std::string& id() const noexcept { return id_; }
+  const std::vector<Table>& tables() const noexcept { return tables_; }
+  /// Ends the transaction and closes the connection (idempotent).
+  void close() noexcept;
+  bool closed() const noexcept { return !db_; }
+
+private:
+  std::unique_ptr<DbConnection> db_;
+  std::string id_;
+  std::vector<Table> tables_;
 };
 
 /// Opens a SQLite file (created when `write` and missing). @throws InputError.

@@ -138,10 +138,10 @@ void append_pg_timestamp(std::string& out, std::int64_t micros, bool with_zone) 
 /// its own (sharing the loader's snapshot) or on the loader's; the copy starts on the reader thread.
 class PgSource final : public DbTableSource {
 public:
-  /// Reads `name`'s columns (name, base type OID) on `conn`; `owned`: the connection is the
-  /// source's (closed with it).
+  /// Reads `name`'s columns (name, base type OID) on `conn`, the rows `where` picks (a WHERE
+  /// clause or empty: all); `owned`: the connection is the source's (closed with it).
   PgSource(PGconn* conn, bool owned, const Redactor& redact, const DbName& name,
-           const std::vector<std::pair<std::string, unsigned>>& columns)
+           const std::vector<std::pair<std::string, unsigned>>& columns, const std::string& where)
       : DbTableSource(name.display(), names_of(columns)), conn_(conn), owned_(owned), redact_(redact) {
     sql_ = "COPY (SELECT ";
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -153,7 +153,7 @@ public:
       else
         sql_ += "concat(" + quote_ident(col) + ")";
     }
-    sql_ += " FROM " + name.quoted() + ") TO STDOUT (FORMAT binary)";
+    sql_ += " FROM " + name.quoted() + where + ") TO STDOUT (FORMAT binary)";
   }
   PgSource(const PgSource&) = delete;
   PgSource& operator=(const PgSource&) = delete;
@@ -312,6 +312,17 @@ private:
   bool started_ = false, done_ = false, header_read_ = false;
 };
 
+/// The WHERE clause that picks the rows in heap pages [first, end) (no upper bound when end is 0):
+/// a TID range scan (PostgreSQL 14 on), which reads the pages in order as a sequential scan does.
+std::string ctid_where(const DbPageRange& pages) {
+  if (pages.first > 0xFFFFFFFFu || pages.end > 0xFFFFFFFFu || (pages.end && pages.end <= pages.first))
+    throw InternalError("page range [" + std::to_string(pages.first) + ", " + std::to_string(pages.end) +
+                        ") is not a range of PostgreSQL block numbers");
+  std::string out = " WHERE ctid >= '(" + std::to_string(pages.first) + ",0)'::tid";
+  if (pages.end) out += " AND ctid < '(" + std::to_string(pages.end) + ",0)'::tid";
+  return out;
+}
+
 /// Appends a value to a COPY text row, escaped; an empty non-text value is NULL.
 void append_copy_field(std::string& out, std::string_view v, DbType type) {
   if (v.empty() && type != DbType::text) {
@@ -424,7 +435,30 @@ public:
       throw InputError(shown_ + ": " + redact_(PQresultErrorMessage(r.r)));
     snapshot_ = PQgetvalue(r.r, 0, 0);
     // a snapshot id is hexadecimal digits and dashes; anything else is not spliced into SQL
-    if (snapshot_.find_first_not_of("0123456789ABCDEFabcdef-") != std::string::npos) snapshot_.clear();
+    if (!snapshot_id_ok(snapshot_)) snapshot_.clear();
+  }
+  std::string snapshot() const override { return snapshot_; }
+  void begin_read_in(const std::string& snapshot) override {
+    if (!snapshot_id_ok(snapshot))
+      throw InputError(shown_ + ": '" + snapshot + "' is not a snapshot id (hexadecimal digits and dashes)");
+    run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '" + snapshot + "'",
+        ErrorKind::input);
+    snapshot_.clear();  // the tables are read on this connection
+  }
+  std::optional<std::uint64_t> pages(const DbName& name) override {
+    const char* sql =
+        "SELECT c.relkind IN ('r', 'm'), (pg_relation_size(c.oid) / current_setting('block_size')::int8)::text "
+        "FROM pg_class c WHERE c.oid = to_regclass($1)";
+    const std::string quoted = name.quoted();
+    const char* params[1] = {quoted.c_str()};
+    Result r(PQexecParams(conn_, sql, 1, nullptr, params, nullptr, nullptr, 0));
+    if (PQresultStatus(r.r) != PGRES_TUPLES_OK)
+      throw InputError(name.display() + ": " + redact_(PQresultErrorMessage(r.r)));
+    if (PQntuples(r.r) != 1) throw InputError(name.display() + ": table not found");
+    // held until the transaction ends: no rewrite, truncation or drop while the ranges are read
+    run("LOCK TABLE " + quoted + " IN ACCESS SHARE MODE", ErrorKind::input);
+    if (std::string_view(PQgetvalue(r.r, 0, 0)) != "t") return std::nullopt;
+    return std::strtoull(PQgetvalue(r.r, 0, 1), nullptr, 10);
   }
   void begin_write() override { run("BEGIN", ErrorKind::output); }
   void commit() override { run("COMMIT", ErrorKind::output); }
@@ -472,9 +506,10 @@ public:
     for (auto& c : typed_columns(name)) out.push_back(std::move(c.first));
     return out;
   }
-  std::unique_ptr<RecordSource> read(const DbName& name) override {
+  std::unique_ptr<RecordSource> read(const DbName& name, const std::optional<DbPageRange>& pages) override {
     const auto columns = typed_columns(name);
-    if (snapshot_.empty()) return std::make_unique<PgSource>(conn_, false, redact_, name, columns);
+    const std::string where = pages ? ctid_where(*pages) : std::string();
+    if (snapshot_.empty()) return std::make_unique<PgSource>(conn_, false, redact_, name, columns, where);
     // a connection of its own in the exported snapshot, reading from now on
     PGconn* conn = connect();
     try {
@@ -484,7 +519,7 @@ public:
       PQfinish(conn);
       throw;
     }
-    auto source = std::make_unique<PgSource>(conn, true, redact_, name, columns);
+    auto source = std::make_unique<PgSource>(conn, true, redact_, name, columns, where);
     source->start_reading();
     return source;
   }
@@ -530,7 +565,13 @@ private:
     PQsetNoticeProcessor(
         conn, [](void*, const char*) {}, nullptr);  // notices never reach stderr
     try {
-      run_on(conn, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1", ErrorKind::input);
+      // a table is read in physical (ctid) order: no scan joins another one midway through the
+      // table (synchronized scans) and no parallel workers interleave their pages, so one read's
+      // rows are its page ranges' rows one range after another
+      run_on(conn,
+             "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; "
+             "SET synchronize_seqscans = off; SET max_parallel_workers_per_gather = 0",
+             ErrorKind::input);
     } catch (...) {
       PQfinish(conn);
       throw;

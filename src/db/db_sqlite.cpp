@@ -194,6 +194,14 @@ public:
   ~SqliteConnection() override { sqlite3_close(db_); }
 
   void begin_read() override { exec("BEGIN"); }
+  std::string snapshot() const override { return {}; }
+  void begin_read_in(const std::string&) override {
+    throw InputError("sqlite:" + path_ + ": SQLite cannot share a snapshot between connections");
+  }
+  std::optional<std::uint64_t> pages(const DbName& name) override {
+    if (columns(name).empty()) throw InputError(name.display() + ": table not found");
+    return std::nullopt;
+  }
   // IMMEDIATE: the file's write lock is taken at BEGIN (waiting up to the busy timeout for another
   // writer), so two writers never interleave and nothing else needs locking
   void begin_write() override { exec("BEGIN IMMEDIATE"); }
@@ -220,7 +228,8 @@ public:
       out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st.stmt, 1)));
     return out;
   }
-  std::unique_ptr<RecordSource> read(const DbName& name) override {
+  std::unique_ptr<RecordSource> read(const DbName& name, const std::optional<DbPageRange>& pages) override {
+    if (pages) throw InternalError(name.display() + ": a SQLite table is read whole, not in page ranges");
     auto st = std::make_unique<Statement>();
     prepare_select(db_, name, *st);
     return std::make_unique<SqliteSource>(db_, name, std::move(st));

@@ -17,11 +17,15 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <numeric>
 #include <random>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 using namespace rapport;
@@ -844,4 +848,154 @@ TEST(Database, PostgresScorerChangesAreUpsertedAlone) {
               1)
         << id;
   }
+}
+
+// rapport.dask.read_db's reads: a snapshot held open (DbSnapshot), tables read in heap page
+// ranges on other connections in it (read_in_snapshot).
+namespace {
+/// Each record of a source (header first) as its fields joined by '|', typed values spelled.
+std::vector<std::string> spelled_rows(detail::RecordSource& source) {
+  std::vector<std::string> out;
+  detail::CsvRecord rec;
+  while (source.next(rec)) {
+    std::string row;
+    for (std::size_t i = 0; i < rec.fields.size(); ++i) {
+      if (i) row += '|';
+      if (rec.typed && rec.typed[i].kind != detail::TypedField::Kind::text)
+        detail::spell_typed(rec.typed[i], row);
+      else
+        row += rec.fields[i];
+    }
+    out.push_back(row);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(Database, SnapshotIdsAreHexDigitsAndDashesOnly) {
+  EXPECT_TRUE(detail::snapshot_id_ok("00000003-0000001B-1"));
+  EXPECT_FALSE(detail::snapshot_id_ok(""));
+  EXPECT_FALSE(detail::snapshot_id_ok("0000-1'; DROP TABLE x; --"));
+  EXPECT_FALSE(detail::snapshot_id_ok("00000003 0000001B"));
+}
+
+// A table of 2000 rows over several pages, some pages emptied (their rows deleted): read in page
+// ranges [0,2) [2,5) [5,end) in the snapshot, the ranges' rows one after another are one read's
+// rows in one read's order, and rows written after the snapshot are in neither.
+TEST(Database, PostgresPageRangesInTheSnapshotEqualOneRead) {
+  if (!pg_uri()) GTEST_SKIP() << "RAPPORT_TEST_PG_URI is not set";
+  PgSchema schema("rapport_test");
+  const std::string t = schema.table("customers");
+  schema.exec_ok("CREATE TABLE " + t + " (customer_id TEXT, acquired_on DATE, n INTEGER, note TEXT)");
+  schema.exec_ok("INSERT INTO " + t +
+                 " SELECT 'C' || i, DATE '2020-01-01' + i, i, CASE WHEN i % 7 = 0 THEN 'a,\"b\"' END "
+                 "FROM generate_series(1, 2000) i");
+  schema.exec_ok("DELETE FROM " + t + " WHERE ctid >= '(2,0)'::tid AND ctid < '(4,0)'::tid");  // pages 2, 3 emptied
+  schema.exec_ok("UPDATE " + t + " SET n = -n WHERE n % 100 = 0");  // new versions at the table's end
+  const auto name = detail::parse_db_name(t, "table");
+
+  DbTables tables;
+  tables.customers = t;
+  tables.contacts = schema.table("contacts");  // absent: left out
+  detail::DbSnapshot snap(pg_uri(), tables);
+  ASSERT_FALSE(snap.id().empty());
+  ASSERT_EQ(snap.tables().size(), 1u);
+  const auto pages = snap.tables()[0].pages;
+  ASSERT_TRUE(pages.has_value());
+  ASSERT_GE(*pages, 8u);
+  EXPECT_EQ(snap.tables()[0].columns, (std::vector<std::string>{"customer_id", "acquired_on", "n", "note"}));
+
+  {  // a view has no ctid order of its own: not cut (one range)
+    schema.exec_ok("CREATE VIEW " + schema.table("v") + " AS SELECT * FROM " + t);
+    DbTables view;
+    view.customers = schema.table("v");
+    detail::DbSnapshot v(pg_uri(), view);
+    ASSERT_EQ(v.tables().size(), 1u);
+    EXPECT_FALSE(v.tables()[0].pages.has_value());
+  }
+
+  // written after the snapshot: not seen by any read in it
+  schema.exec_ok("INSERT INTO " + t + " VALUES ('late', DATE '2021-01-01', 0, NULL)");
+  schema.exec_ok("DELETE FROM " + t + " WHERE n = 1");
+
+  std::vector<std::string> whole, ranged;
+  detail::read_in_snapshot(pg_uri(), snap.id(), {{name, std::nullopt}},
+                           [&](std::size_t, detail::RecordSource& s) { whole = spelled_rows(s); });
+  std::vector<std::size_t> counts;
+  detail::read_in_snapshot(
+      pg_uri(), snap.id(),
+      {{name, detail::DbPageRange{0, 2}}, {name, detail::DbPageRange{2, 5}}, {name, detail::DbPageRange{5, 0}}},
+      [&](std::size_t, detail::RecordSource& s) {
+        auto rows = spelled_rows(s);
+        counts.push_back(rows.size() - 1);
+        ranged.insert(ranged.end(), rows.begin() + (ranged.empty() ? 0 : 1), rows.end());
+      });
+  ASSERT_GT(whole.size(), 1000u);  // the header and the rows of the pages not emptied
+  EXPECT_EQ(ranged, whole);
+  EXPECT_EQ(whole.front(), "customer_id|acquired_on|n|note");
+  EXPECT_EQ(whole[1], "C1|2020-01-02|1|");  // deleted after the snapshot: still read
+  EXPECT_EQ(std::count(whole.begin(), whole.end(), "late|2021-01-01|0|"), 0);
+  ASSERT_EQ(counts.size(), 3u);
+  EXPECT_GT(counts[0], 0u);
+  EXPECT_EQ(schema.count("SELECT count(*) FROM " + t + " WHERE ctid < '(2,0)'::tid AND customer_id <> 'late'") + 1,
+            static_cast<long long>(counts[0]));  // C1 is gone now but was read
+  EXPECT_EQ(std::accumulate(counts.begin(), counts.end(), std::size_t{0}), whole.size() - 1);
+
+  // the snapshot's connection ends with close(); a read in it then fails with the server's reason
+  const auto sessions = [&] {
+    return schema.count(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+        "pg_backend_pid() AND backend_type = 'client backend'");
+  };
+  const auto open_sessions = sessions();
+  snap.close();
+  EXPECT_TRUE(snap.closed());
+  for (int i = 0; i < 100 && sessions() != open_sessions - 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(sessions(), open_sessions - 1);
+  EXPECT_THROW(
+      detail::read_in_snapshot(pg_uri(), snap.id(), {{name, std::nullopt}}, [](std::size_t, detail::RecordSource&) {}),
+      InputError);
+  EXPECT_THROW(
+      detail::read_in_snapshot(pg_uri(), "1'; --", {{name, std::nullopt}}, [](std::size_t, detail::RecordSource&) {}),
+      InputError);
+}
+
+TEST(Database, SnapshotNeedsTheCustomersTableAndSqliteReadsWhole) {
+  TempDir dir;
+  const std::string uri = "sqlite:" + dir.file("crm.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("crm.db").c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db, "CREATE TABLE purchases (customer_id TEXT, at TEXT, amount REAL)", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  EXPECT_THROW(detail::DbSnapshot(uri, DbTables{}), InputError);
+  DbTables bad;
+  bad.customers = "a;b";
+  EXPECT_THROW(detail::DbSnapshot(uri, bad), ConfigError);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("crm.db").c_str(), &db), SQLITE_OK);
+    sqlite3_exec(
+        db,
+        "CREATE TABLE customers (customer_id TEXT, acquired_on TEXT); INSERT INTO customers VALUES ('A', '2020-01-01')",
+        nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  detail::DbSnapshot snap(uri, DbTables{});
+  EXPECT_TRUE(snap.id().empty());
+  ASSERT_EQ(snap.tables().size(), 2u);  // customers, purchases
+  EXPECT_EQ(snap.tables()[1].key, "purchases");
+  EXPECT_FALSE(snap.tables()[0].pages.has_value());
+  std::vector<std::string> rows;
+  detail::read_in_snapshot(uri, "", {{snap.tables()[0].name, std::nullopt}},
+                           [&](std::size_t, detail::RecordSource& s) { rows = spelled_rows(s); });
+  EXPECT_EQ(rows, (std::vector<std::string>{"customer_id|acquired_on", "A|2020-01-01"}));
+  EXPECT_THROW(detail::read_in_snapshot(uri, "00000003-0000001B-1", {{snap.tables()[0].name, std::nullopt}},
+                                        [](std::size_t, detail::RecordSource&) {}),
+               InputError);
+  EXPECT_THROW(detail::read_in_snapshot(uri, "", {{snap.tables()[0].name, detail::DbPageRange{0, 1}}},
+                                        [](std::size_t, detail::RecordSource&) {}),
+               InternalError);
 }
