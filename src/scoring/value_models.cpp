@@ -144,9 +144,6 @@ void merge_span(ValueSpan& into, const ValueSpan& part) {
   into.last = std::max(into.last, part.last);
 }
 
-namespace {
-
-/// `from`'s rows appended to `into`'s, then merged.
 void merge_into(ModelRows& into, const ModelRows& from) {
   if (from.weights.empty()) return;
   const auto append = [](auto& a, const auto& b) { a.insert(a.end(), b.begin(), b.end()); };
@@ -157,6 +154,8 @@ void merge_into(ModelRows& into, const ModelRows& from) {
   append(into.ended, from.ended);
   merge_rows(into);
 }
+
+namespace {
 
 /// The double columns of a row as bytes carry them: the keys, then the weights (+ ended).
 std::array<std::vector<double>*, kRowKeys + 1> columns_of(ModelRows& r) {
@@ -311,7 +310,8 @@ std::string fit_failure(ValueModelName model, std::size_t customers, const std::
          "\" to score value at stake anyway)";
 }
 
-/// The setting's model (auto resolved elsewhere).
+}  // namespace
+
 ValueModelName named_model(ValueModelSetting v) {
   switch (v) {
     case ValueModelSetting::pareto_nbd:
@@ -326,6 +326,8 @@ ValueModelName named_model(ValueModelSetting v) {
       return ValueModelName::bgnbd;
   }
 }
+
+namespace {
 
 /// The holdout of `auto` from the base's purchase span: sbg when any customer has ended_on, no
 /// holdout when the span is too short (bgnbd), else the window the candidates race on.
