@@ -409,17 +409,24 @@ def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
 # ------------------------------------------------------------------------------------ up-serve
 
 
+def _native(name: str, *args):
+    """``_rapport.<name>(*args)`` in a task: dask pickles a task's function by reference, which the
+    extension's functions do not allow."""
+    return getattr(_rapport, name)(*args)
+
+
 def _rank(scored: List[Any], nparts: int) -> List[Any]:
     """Stage 6: the tasks of the global up-serve percentiles (``rapport::detail`` in
     ``src/scoring/ranks.*``: samples, bucket bounds, per-bucket ranks, the assignment — every
     figure computed in C++, the same bits as one process's ``mid_ranks``)."""
-    sampled = _dask.compute(*[_delayed(_rapport._rank_sample)(s) for s in scored])
+    sampled = _dask.compute(*[_delayed(_native)("_rank_sample", s) for s in scored])
     bounds = _rapport._rank_bounds([q for _, q in sampled], sum(size for size, _ in sampled), nparts)
     nbuckets = len(bounds) + 1
-    splits = [_delayed(_rapport._split_by_bucket, nout=nbuckets)(s, bounds) for s in scored]
-    buckets = [_delayed(_rapport._bucket_ranks)([sp[b] for sp in splits]) for b in range(nbuckets)]
+    splits = [_delayed(_native, nout=nbuckets)("_split_by_bucket", s, bounds) for s in scored]
+    buckets = [_delayed(_native)("_bucket_ranks", [sp[b] for sp in splits]) for b in range(nbuckets)]
     counts = [r[0] for r in buckets]
-    return [_delayed(_rapport._assign_ranks)(s, bounds, counts, [r[1][k] for r in buckets]) for k, s in enumerate(scored)]
+    return [_delayed(_native)("_assign_ranks", s, bounds, counts, [r[1][k] for r in buckets])
+            for k, s in enumerate(scored)]
 
 
 # ----------------------------------------------------------------------------------- public API

@@ -188,16 +188,17 @@ def _mid_ranks(values):
 
 # Five partitions, one empty, values 0..6 with ties spread over every partition (so the buckets'
 # bounds fall on tied values), plus -0.0 beside +0.0: the ranks wired through dask equal the
-# definition; then one value alone over empty partitions is 50.
-def test_rank_tasks_equal_the_definition_with_ties_and_empty_partitions():
+# definition (the tasks run on the cluster's workers); then one value alone over empty
+# partitions is 50.
+def test_rank_tasks_equal_the_definition_with_ties_and_empty_partitions(client):
     rng = np.random.default_rng(5)
     parts = [rng.integers(0, 7, size=n).astype(float) for n in (40, 0, 25, 60, 3)]
     parts[2][0] = -0.0
-    got = dask.compute(*rdask._rank([dask.delayed(p) for p in parts], len(parts)), scheduler="sync")
+    got = dask.compute(*rdask._rank([dask.delayed(p) for p in parts], len(parts)))
     for g, e in zip(got, _mid_ranks(parts)):
         np.testing.assert_array_equal(g, e)
     alone = [np.empty(0), np.array([2.5]), np.empty(0)]
-    one = dask.compute(*rdask._rank([dask.delayed(p) for p in alone], 3), scheduler="sync")
+    one = dask.compute(*rdask._rank([dask.delayed(p) for p in alone], 3))
     assert [list(o) for o in one] == [[], [50.0], []]
 
 
