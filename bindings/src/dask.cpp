@@ -501,14 +501,14 @@ py::dict value_interval_patterns(const std::shared_ptr<BaseHolder>& base, int as
   return interval_patterns_dict(std::move(p));
 }
 
-/// The partitions' value parts merged (merge_value_parts, in the order given): the whole base's.
+/// The partitions' value parts merged (merge_value_parts): the whole base's.
 py::dict merge_value_parts(const py::list& parts) {
   std::vector<detail::ValueParts> each;
   for (const auto& p : parts) each.push_back(parts_from(p));
   detail::ValueParts merged;
   {
     py::gil_scoped_release release;
-    for (const auto& p : each) detail::merge_value_parts(merged, p);
+    merged = detail::merge_value_parts(each);
   }
   return parts_dict(std::move(merged));
 }

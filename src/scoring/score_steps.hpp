@@ -105,8 +105,9 @@ ModelRows rows_at(const ModelRows& from, const std::vector<std::size_t>& order);
 /// a cluster hand a model its inputs (the purchase-model stage and the intervals' step (a) alike).
 RAPPORT_API void merge_rows(ModelRows& rows);
 
-/// `from`'s rows appended to `into`'s, then merged (merge_rows).
-void merge_into(ModelRows& into, const ModelRows& from);
+/// `from`'s rows (every column, weights included; none when it has no weights) appended to
+/// `into`'s, not merged.
+void append_rows(ModelRows& into, const ModelRows& from);
 
 /// What `auto` plans its holdout from; merges over partitions (OR, min, max).
 struct ValueSpan {

@@ -144,7 +144,7 @@ void merge_span(ValueSpan& into, const ValueSpan& part) {
   into.last = std::max(into.last, part.last);
 }
 
-void merge_into(ModelRows& into, const ModelRows& from) {
+void append_rows(ModelRows& into, const ModelRows& from) {
   if (from.weights.empty()) return;
   const auto append = [](auto& a, const auto& b) { a.insert(a.end(), b.begin(), b.end()); };
   const auto to = row_keys(into);
@@ -152,10 +152,16 @@ void merge_into(ModelRows& into, const ModelRows& from) {
   for (std::size_t k = 0; k < kRowKeys; ++k) append(*to[k], *add[k]);
   append(into.weights, from.weights);
   append(into.ended, from.ended);
-  merge_rows(into);
 }
 
 namespace {
+
+/// `from`'s rows appended to `into`'s, then merged.
+void merge_into(ModelRows& into, const ModelRows& from) {
+  if (from.weights.empty()) return;
+  append_rows(into, from);
+  merge_rows(into);
+}
 
 /// The double columns of a row as bytes carry them: the keys, then the weights (+ ended).
 std::array<std::vector<double>*, kRowKeys + 1> columns_of(ModelRows& r) {

@@ -24,10 +24,16 @@ ValueParts value_parts(const CustomerBase& base, const ScoreResult& out) {
   return p;
 }
 
-void merge_value_parts(ValueParts& into, const ValueParts& part) {
-  merge_span(into.span, part.span);
-  merge_into(into.bgnbd, part.bgnbd);
-  merge_into(into.gamma_gamma, part.gamma_gamma);
+ValueParts merge_value_parts(const std::vector<ValueParts>& parts) {
+  ValueParts out;
+  for (const auto& p : parts) {
+    merge_span(out.span, p.span);
+    append_rows(out.bgnbd, p.bgnbd);
+    append_rows(out.gamma_gamma, p.gamma_gamma);
+  }
+  merge_rows(out.bgnbd);
+  merge_rows(out.gamma_gamma);
+  return out;
 }
 
 IntervalPatterns value_interval_patterns(const CustomerBase& base, day_t as_of, const ScoringConfig& config) {

@@ -5,6 +5,8 @@
 
 #include "scoring/score_steps.hpp"
 
+#include <vector>
+
 namespace rapport::detail {
 
 /// The value-model inputs of some scored customers in their canonical merged form: the same for
@@ -19,8 +21,9 @@ struct ValueParts {
 /// value_input_columns'): the rows fit_value_models fits on, as distinct patterns with counts.
 ValueParts value_parts(const CustomerBase& base, const ScoreResult& out);
 
-/// `into` and `part` together: spans widened (merge_span), patterns merged (merge_into).
-void merge_value_parts(ValueParts& into, const ValueParts& part);
+/// `parts` together, in any order the same: spans widened (merge_span), every part's patterns
+/// appended (append_rows) and merged once (merge_rows).
+ValueParts merge_value_parts(const std::vector<ValueParts>& parts);
 
 /// The intervals' step (a) input of `base`'s scored customers as of `as_of` without scoring them:
 /// interval_patterns of value_input_columns under the model `config` names (a partition's config,

@@ -109,24 +109,17 @@ TEST(ValueParts, HandDrawnBaseGivesScoresInputsAndMergedPatterns) {
   const ValueParts p0 = detail::value_parts(base, rows_of(in, {0, 3})),
                    p1 = detail::value_parts(base, rows_of(in, {1, 2, 4}));
   EXPECT_EQ(p0.bgnbd.weights, (std::vector<double>{1, 1}));  // (0, 0, 30) once here, once in p1
-  ValueParts merged, reversed;
-  detail::merge_value_parts(merged, p0);
-  detail::merge_value_parts(merged, p1);
-  detail::merge_value_parts(reversed, p1);
-  detail::merge_value_parts(reversed, p0);
-  expect_same_parts(merged, whole);
-  expect_same_parts(reversed, whole);
+  expect_same_parts(detail::merge_value_parts({p0, p1}), whole);
+  expect_same_parts(detail::merge_value_parts({p1, p0}), whole);
 }
 
 // Spans merge by OR, min and max: (no ended_on, Jan 10 – Mar 10) with (ended_on, Jan 5 – Feb 1)
 // gives (ended_on, Jan 5 – Mar 10); an empty part changes nothing.
 TEST(ValueParts, SpansWidenAndEmptyPartsChangeNothing) {
-  ValueParts a, b, merged;
+  ValueParts a, b;
   a.span = {false, day("2024-01-10"), day("2024-03-10")};
   b.span = {true, day("2024-01-05"), day("2024-02-01")};
-  detail::merge_value_parts(merged, a);
-  detail::merge_value_parts(merged, ValueParts{});
-  detail::merge_value_parts(merged, b);
+  const ValueParts merged = detail::merge_value_parts({a, ValueParts{}, b});
   EXPECT_TRUE(merged.span.any_ended);
   EXPECT_EQ(merged.span.first, day("2024-01-05"));
   EXPECT_EQ(merged.span.last, day("2024-03-10"));
@@ -159,11 +152,13 @@ TEST(ValueParts, GeneratedBaseEqualsScoreAndPartitionsMergeToTheWhole) {
   EXPECT_EQ(gw, static_cast<double>(gamma_gamma_rows));
   EXPECT_LT(whole.bgnbd.weights.size(), bgnbd_rows) << "patterns repeat";
 
-  ValueParts merged;
+  std::vector<ValueParts> parts;
   for (std::size_t k = 0; k < 3; ++k) {
     std::vector<std::size_t> rows;
     for (std::size_t r = k; r < in.scores.size(); r += 3) rows.push_back(r);
-    detail::merge_value_parts(merged, detail::value_parts(base, rows_of(in, rows)));
+    parts.push_back(detail::value_parts(base, rows_of(in, rows)));
   }
-  expect_same_parts(merged, whole);
+  expect_same_parts(detail::merge_value_parts(parts), whole);
+  std::swap(parts[0], parts[2]);
+  expect_same_parts(detail::merge_value_parts(parts), whole);
 }
