@@ -27,23 +27,28 @@ Stages (what crosses the network in brackets):
    task, which builds the acquisition forest over the whole graph and cuts its per-customer
    results into the P partitions [the referral rows + the customer records + ~30 bytes per
    customer].
-4. **Value models, once.** Each partition's (x, t_x, T) and (x, m) pattern counts are reduced to
-   the client [kilobytes: one row per distinct pattern], fitted there by the weighted C++ fit
+4. **Value models, once.** Each partition's value-model inputs are computed in C++ without
+   scoring it (``_rapport._value_parts``: score's own purchase walk and (x, t_x, T, m), nothing
+   else): its purchase span and its (x, t_x, T) and (x, m) pattern counts, reduced to the
+   client [kilobytes: one row per distinct pattern], merged there in C++
+   (``_rapport._merge_value_parts``), fitted by the weighted C++ fit
    (``rapport::fit_bgnbd_weighted``: the counts as weights, the same bits as the fit of the
    expanded rows), and the parameters go back inside the config. Another
    purchase model (``auto`` included) has each partition's inputs merged in C++ into distinct
    rows with weights [bytes per distinct row] — for ``auto`` after a pass for the purchase span
    its holdout is cut at — merged again and fitted once on the client in C++, exactly as one
-   process fits its own merged rows; partitions then score with the winner's parameters.
+   process fits its own merged rows; partitions then score with the winner's parameters. With
+   intervals, each partition's interval patterns come the same way, without scoring.
 5. **Score, once.** Each partition is scored by ``rapport::score_partition`` — the same
    per-customer code as ``rapport::score``, with the referral results and model parameters
    given — with the GIL released; the run is kept with the partition on its worker, and the
    ranks, the written CSV, the scores frame and the summary part all read it [its up-serve
    values to the ranks; the scores stay on the worker].
-6. **Up-serve ranks.** The exact mid-rank percentile over all scored customers by a bucket sort:
-   boundaries from per-partition samples [a few floats per partition], each partition's values
-   split by bucket, each bucket sorted, each value's global rank sent back [16 bytes per
-   customer, twice].
+6. **Up-serve ranks.** The exact mid-rank percentile over all scored customers by a bucket sort,
+   every step in C++ (``src/scoring/ranks.*``; here only the tasks are wired): bounds from
+   per-partition samples [a few floats per partition], each partition's values split by
+   bucket, each bucket sorted, each value's (#less, #equal) in its bucket sent back and turned
+   into its percentile by the one mid-rank formula [16 bytes per customer, twice].
 
 :func:`summary` gives the same dict as :func:`rapport.summary`: additive figures from each
 partition's own summary reduced on the client [bytes per partition], exact quantiles and value
@@ -354,55 +359,19 @@ def _forest_stage(customers: tuple, loads: Sequence[Dict[str, Any]], referrals: 
     return out
 
 
-def _no_referrals(n: int) -> Dict[str, Any]:
-    z = _np.zeros(n, dtype=_np.uint32)
-    return {"generation": z, "tree_size": z, "direct_referrals": z, "converted_referrals": z,
-            "katz": _np.zeros(n), "track_record_weight": _np.zeros(n), "root_id": [""] * n}
-
-
-def _bare_config(cfg_json: str):
-    """The config a partition is scored with to read its value-model inputs: no model fitted."""
-    cfg = _r.ScoringConfig.from_json(cfg_json)
-    cfg.value_model = "bgnbd"
-    cfg.penalizer = 0.0
-    cfg.discount_rate = 0.0
-    cfg.bgnbd = cfg.gamma_gamma = None
-    cfg.fit = {"min_customers": _NO_FIT}
-    return cfg
-
-
-def _bare_run(part: _Partition, day: int, cfg_json: str):
-    base = part.base
-    return _rapport._score_partition(base, day, _bare_config(cfg_json), _no_referrals(len(base)))
-
-
 def _pattern_stage(part: _Partition, day: int, cfg_json: str, span: Optional[tuple] = None) -> Dict[str, Any]:
-    """Stage 4: a partition's value-model inputs (no referrals needed): BG/NBD's and Gamma-Gamma's
-    pattern counts, and for another purchase model its span (``auto``'s holdout is planned from
-    it) or, given the whole base's ``span``, its merged inputs (``_rapport`` bytes)."""
-    cfg = _r.ScoringConfig.from_json(cfg_json)
-    run = _bare_run(part, day, cfg_json)
-    out: Dict[str, Any] = {"span": run.value_span()}
-    if span is not None:
-        out["inputs"] = run.value_inputs(cfg, span)
-    x, t_x, T, m = run.rfm_columns()
-    buyers = ~_np.isnan(x)
-    bg = _pd.DataFrame({"x": x[buyers], "t_x": t_x[buyers], "T": T[buyers]})
-    repeat = buyers & (x >= 1) & (_np.nan_to_num(m) > 0)
-    gg = _pd.DataFrame({"x": x[repeat], "m": m[repeat]})
-    out.update(bgnbd=bg.value_counts().rename("n").reset_index(), gamma_gamma=gg.value_counts().rename("n").reset_index())
-    return out
+    """Stage 4: a partition's value-model inputs, computed in C++ without scoring it
+    (``_rapport._value_parts``: score's own purchase walk and (x, t_x, T, m), nothing else):
+    its span (``auto``'s holdout is planned from the merged spans), BG/NBD's and Gamma-Gamma's
+    distinct patterns with their customer counts, and, given the whole base's ``span``, its merged
+    purchase-model inputs (``inputs``, ``_rapport`` bytes)."""
+    return _rapport._value_parts(part.base, day, _r.ScoringConfig.from_json(cfg_json), span)
 
 
 def _inputs_stage(part: _Partition, day: int, cfg_json: str, span: tuple) -> bytes:
     """Stage 4 for ``auto`` once the whole base's span is known: the partition's merged inputs
     (the candidates' calibration rows at the holdout cut, holdout repeat purchases, full inputs)."""
-    return _bare_run(part, day, cfg_json).value_inputs(_r.ScoringConfig.from_json(cfg_json), span)
-
-
-def _whole_span(spans: Sequence[tuple]) -> tuple:
-    """The partitions' spans merged (any ended_on; the first and last purchase day)."""
-    return (any(s[0] for s in spans), min(s[1] for s in spans), max(s[2] for s in spans))
+    return _pattern_stage(part, day, cfg_json, span)["inputs"]
 
 
 _NO_SPAN = (False, 2**31 - 1, -(2**31))
@@ -441,79 +410,31 @@ def _write_stage(part: _Partition, given: Dict[str, Any], day: int, cfg_json: st
 
 def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
     """Stage 4c (intervals on): a partition's interval patterns under the model it scores with
-    (each scored customer's purchase and spend inputs; no referrals needed)."""
-    base = part.base
-    return _rapport._score_partition(base, day, _r.ScoringConfig.from_json(cfg_json), _no_referrals(len(base))).interval_patterns()
+    (each scored customer's purchase and spend inputs), computed in C++ without scoring it."""
+    return _rapport._value_interval_patterns(part.base, day, _r.ScoringConfig.from_json(cfg_json))
 
 
 # ------------------------------------------------------------------------------------ up-serve
 
 
-def _bucket_split(v: _np.ndarray, bounds: _np.ndarray) -> List[_np.ndarray]:
-    b = _np.searchsorted(bounds, v, side="right")
-    return [v[b == k] for k in range(len(bounds) + 1)]
-
-
-def _bucket_rank(pieces: Sequence[_np.ndarray]) -> tuple:
-    """(count, per source partition: (#less, #equal) within the bucket of each of its values)."""
-    allv = _np.sort(_np.concatenate(pieces)) if pieces else _np.empty(0)
-    out = []
-    for p in pieces:
-        lo = _np.searchsorted(allv, p, side="left")
-        hi = _np.searchsorted(allv, p, side="right")
-        out.append((lo, hi - lo))
-    return (len(allv), out)
-
-
-def _bucket_count(r: tuple) -> int:
-    return r[0]
-
-
-def _bucket_piece(r: tuple, k: int) -> tuple:
-    return r[1][k]
-
-
-def _assign_ranks(v: _np.ndarray, bounds: _np.ndarray, counts: Sequence[int], pieces: Sequence[tuple]) -> _np.ndarray:
-    """upserve_score = 100 (#less + (#equal − 1)/2) / (n − 1) over all partitions; 50 when n = 1."""
-    counts = _np.asarray(counts, dtype=_np.int64)
-    offsets = _np.concatenate([[0], _np.cumsum(counts)])
-    n = int(offsets[-1])
-    b = _np.searchsorted(bounds, v, side="right")
-    score = _np.empty(len(v))
-    for k, (less, equal) in enumerate(pieces):
-        mask = b == k
-        if not mask.any():
-            continue
-        lo = (offsets[k] + less).astype(float)
-        score[mask] = 100.0 * (lo + (equal - 1).astype(float) / 2.0) / float(n - 1) if n > 1 else 50.0
-    return score
-
-
-_BUCKET_VALUES = 1_000_000  # values per bucket aimed at (8 MB to sort in one task)
+def _native(name: str, *args):
+    """``_rapport.<name>(*args)`` in a task: dask pickles a task's function by reference, which the
+    extension's functions do not allow."""
+    return getattr(_rapport, name)(*args)
 
 
 def _rank(scored: List[Any], nparts: int) -> List[Any]:
-    sampled = _dask.compute(*[_delayed(_sample)(s) for s in scored])
-    n = sum(size for size, _ in sampled)
-    allsamples = _np.unique(_np.concatenate([q for _, q in sampled])) if sampled else _np.empty(0)
-    # at least 4 buckets (so that small runs use the same code), about a million values each
-    nb = max(1, min(nparts, len(allsamples), max(4, -(-n // _BUCKET_VALUES))))
-    bounds = _np.unique(allsamples[_np.linspace(0, len(allsamples) - 1, nb + 1).astype(int)[1:-1]]) if nb > 1 else _np.empty(0)
+    """Stage 6: the tasks of the global up-serve percentiles (``rapport::detail`` in
+    ``src/scoring/ranks.*``: samples, bucket bounds, per-bucket ranks, the assignment — every
+    figure computed in C++, the same bits as one process's ``mid_ranks``)."""
+    sampled = _dask.compute(*[_delayed(_native)("_rank_sample", s) for s in scored])
+    bounds = _rapport._rank_bounds([q for _, q in sampled], sum(size for size, _ in sampled), nparts)
     nbuckets = len(bounds) + 1
-    splits = [_delayed(_bucket_split, nout=nbuckets)(s, bounds) for s in scored]
-    buckets = [_delayed(_bucket_rank)([sp[b] for sp in splits]) for b in range(nbuckets)]
-    counts = [_delayed(_bucket_count)(r) for r in buckets]
-    return [
-        _delayed(_assign_ranks)(s, bounds, counts, [_delayed(_bucket_piece)(r, k) for r in buckets])
-        for k, s in enumerate(scored)
-    ]
-
-
-def _sample(v: _np.ndarray) -> tuple:
-    """(rows, 33 quantiles of upserve_value): the bucket boundaries are drawn from these."""
-    if len(v) == 0:
-        return (0, v)
-    return (len(v), _np.quantile(v, _np.linspace(0, 1, 33), method="lower"))
+    splits = [_delayed(_native, nout=nbuckets)("_split_by_bucket", s, bounds) for s in scored]
+    buckets = [_delayed(_native)("_bucket_ranks", [sp[b] for sp in splits]) for b in range(nbuckets)]
+    counts = [r[0] for r in buckets]
+    return [_delayed(_native)("_assign_ranks", s, bounds, counts, [r[1][k] for r in buckets])
+            for k, s in enumerate(scored)]
 
 
 # ----------------------------------------------------------------------------------- public API
@@ -622,15 +543,11 @@ def _cut_inputs(tables: Dict[str, Any], nparts: int) -> tuple:
     return inputs, offsets
 
 
-def _fit(kind: str, patterns: List[Dict[str, _pd.DataFrame]], cfg) -> Dict[str, Any]:
-    """One value model from the partitions' pattern counts: the distinct patterns with their
-    customer counts as weights, fitted by the weighted C++ fit (the same bits as the fit of the
-    rows repeated by their counts, which one machine fits)."""
-    rows = _pd.concat([p[kind] for p in patterns], ignore_index=True)
-    keys = ["x", "t_x", "T"] if kind == "bgnbd" else ["x", "m"]
-    rows = rows.groupby(keys, sort=True)["n"].sum().reset_index()
-    weight = _np.ascontiguousarray(rows["n"].to_numpy(dtype=float))
-    cols = [_np.ascontiguousarray(rows[k].to_numpy(dtype=float)) for k in keys]
+def _fit(kind: str, merged: Dict[str, Any], cfg) -> Dict[str, Any]:
+    """One value model from the whole base's merged patterns (``_rapport._merge_value_parts``):
+    the distinct patterns with their customer counts as weights, fitted by the weighted C++ fit
+    (the same bits as the fit of the rows repeated by their counts, which one machine fits)."""
+    *cols, weight = merged[kind]
     given = getattr(cfg, kind)
     customers = int(weight.sum())
     info: Dict[str, Any] = {"fitted": False, "customers": customers, "error": None}
@@ -764,15 +681,16 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     planned = cfg.value_model == "auto"
     first_span = None if (planned or not other_model) else _NO_SPAN
     patterns = list(_dask.compute(*[_delayed(_pattern_stage)(p, day, cfg_json, first_span) for p in parts]))
-    gamma_gamma = _fit("gamma_gamma", patterns, cfg)
+    merged = _rapport._merge_value_parts(patterns)  # the whole base's span and fit patterns, merged in C++
+    gamma_gamma = _fit("gamma_gamma", merged, cfg)
     value_fit = None
     if other_model:
-        span = _whole_span([p["span"] for p in patterns]) if planned else _NO_SPAN
+        span = merged["span"] if planned else _NO_SPAN
         value_parts = (list(_dask.compute(*[_delayed(_inputs_stage)(p, day, cfg_json, span) for p in parts]))
                        if planned else [p["inputs"] for p in patterns])
         value_fit = _rapport._fit_purchase_model(cfg, span, value_parts)
     if value_fit is None or value_fit.own_bgnbd_fit:
-        bgnbd = _fit("bgnbd", patterns, cfg)
+        bgnbd = _fit("bgnbd", merged, cfg)
         if value_fit is not None:
             value_fit.take_bgnbd(bgnbd)
     else:

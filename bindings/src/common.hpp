@@ -16,6 +16,11 @@
 
 namespace py = pybind11;
 
+namespace rapport::detail {
+struct ValueSpan;
+struct IntervalPatterns;
+}  // namespace rapport::detail
+
 namespace rapport_py {
 
 /// A customer base together with the report of how it was loaded (the Python `CustomerBase`).
@@ -76,6 +81,15 @@ std::shared_ptr<BaseHolder> add_frames(rapport::Scorer& scorer, const py::object
 /// root key when the base does not hold the roots (empty: from the base).
 py::object make_score_run(std::shared_ptr<BaseHolder> base, const rapport::ScoringConfig& config,
                           rapport::ScoreResult result, std::vector<std::string> root_id = {});
+
+/// A value span (scoring/score_steps.hpp) from its Python tuple (any ended_on, first purchase day,
+/// last purchase day): rapport.dask's stage 4.
+rapport::detail::ValueSpan value_span_of(const py::tuple& t);
+
+/// The intervals' step (a) patterns (scoring/score_steps.hpp) as a dict of the purchase model's
+/// name and the columns x, t_x, T, n, periods, ended, weights (purchase inputs; empty where the
+/// model has none), spend_x, spend_m.
+py::dict interval_patterns_dict(rapport::detail::IntervalPatterns&& p);
 
 void init_data(py::module_& m);
 void init_scorer(py::module_& m);

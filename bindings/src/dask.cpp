@@ -1,5 +1,7 @@
 // rapport Python bindings: private helpers of rapport.dask — partitioned CSV reads into compact
-// pieces, and a partition's CustomerBase loaded from its pieces through the one row rule.
+// pieces, a partition's CustomerBase loaded from its pieces through the one row rule, a
+// partition's value-model inputs (scoring/value_parts.hpp) and the steps of the global up-serve
+// ranks (scoring/ranks.hpp).
 //
 // A piece is the compact form a table's rows take between tasks: `data`, the rows' raw record
 // text one after another (each followed by '\n'), and `meta`, an int64 array of shape (n, 3): per
@@ -12,6 +14,8 @@
 #include "io/csv_reader.hpp"
 #include "io/file_reader.hpp"
 #include "io/load.hpp"
+#include "scoring/ranks.hpp"
+#include "scoring/value_parts.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -418,6 +422,169 @@ std::shared_ptr<BaseHolder> piece_base(const py::list& tables) {
   return holder;
 }
 
+// ---------------------------------------------------------------- value-model inputs (stage 4)
+
+py::tuple span_tuple(const detail::ValueSpan& s) { return py::make_tuple(s.any_ended, s.first, s.last); }
+
+/// {"span": (any ended, first, last), "bgnbd": (x, t_x, T, weights), "gamma_gamma": (x, m, weights)}.
+py::dict parts_dict(detail::ValueParts&& p) {
+  py::dict d;
+  d["span"] = span_tuple(p.span);
+  d["bgnbd"] = py::make_tuple(to_numpy(std::move(p.bgnbd.x)), to_numpy(std::move(p.bgnbd.t_x)),
+                              to_numpy(std::move(p.bgnbd.T)), to_numpy(std::move(p.bgnbd.weights)));
+  d["gamma_gamma"] = py::make_tuple(to_numpy(std::move(p.gamma_gamma.x)), to_numpy(std::move(p.gamma_gamma.m)),
+                                    to_numpy(std::move(p.gamma_gamma.weights)));
+  return d;
+}
+
+using Doubles = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using Counts = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
+
+template <class T>
+std::vector<T> vector_of(const py::array_t<T, py::array::c_style | py::array::forcecast>& a) {
+  if (a.ndim() != 1) throw rapport::UsageError("rapport.dask: a one-dimensional array expected");
+  return {a.data(), a.data() + a.size()};
+}
+
+/// Columns of one pattern family from a tuple of arrays (the last the weights), all one length.
+void columns_from(const py::handle& t, const std::vector<std::vector<double>*>& into) {
+  const auto cols = t.cast<py::tuple>();
+  if (cols.size() != into.size()) throw rapport::UsageError("rapport.dask: a value part's patterns are malformed");
+  for (std::size_t k = 0; k < into.size(); ++k) {
+    *into[k] = vector_of(cols[k].cast<Doubles>());
+    if (into[k]->size() != into[0]->size())
+      throw rapport::UsageError("rapport.dask: a value part's pattern columns differ in length");
+  }
+}
+
+detail::ValueParts parts_from(const py::handle& h) {
+  const auto d = h.cast<py::dict>();
+  detail::ValueParts p;
+  p.span = value_span_of(d["span"].cast<py::tuple>());
+  columns_from(d["bgnbd"], {&p.bgnbd.x, &p.bgnbd.t_x, &p.bgnbd.T, &p.bgnbd.weights});
+  columns_from(d["gamma_gamma"], {&p.gamma_gamma.x, &p.gamma_gamma.m, &p.gamma_gamma.weights});
+  return p;
+}
+
+/// A partition's value-model inputs as of `as_of_day` without scoring it (value_input_columns):
+/// its span and fit patterns (parts_dict), and with the whole base's `span` its purchase-model
+/// inputs as bytes ("inputs", gather_value_inputs).
+py::dict value_parts(const std::shared_ptr<BaseHolder>& base, int as_of_day, const rapport::ScoringConfig& config,
+                     const std::optional<py::tuple>& span) {
+  std::optional<detail::ValueSpan> whole;
+  if (span) whole = value_span_of(*span);
+  detail::ValueParts parts;
+  std::optional<std::string> inputs;
+  {
+    py::gil_scoped_release release;
+    const rapport::ScoreResult columns = detail::value_input_columns(base->base, as_of_day, config);
+    parts = detail::value_parts(base->base, columns);
+    if (whole) inputs = detail::to_bytes(detail::gather_value_inputs(base->base, columns, config, *whole));
+  }
+  py::dict d = parts_dict(std::move(parts));
+  if (inputs) d["inputs"] = py::bytes(*inputs);
+  return d;
+}
+
+/// A partition's interval patterns without scoring it (value_interval_patterns; GIL released):
+/// interval_patterns_dict, as a score run's interval_patterns gives them.
+py::dict value_interval_patterns(const std::shared_ptr<BaseHolder>& base, int as_of_day,
+                                 const rapport::ScoringConfig& config) {
+  rapport::detail::IntervalPatterns p;
+  {
+    py::gil_scoped_release release;
+    p = detail::value_interval_patterns(base->base, as_of_day, config);
+  }
+  return interval_patterns_dict(std::move(p));
+}
+
+/// The partitions' value parts merged (merge_value_parts): the whole base's.
+py::dict merge_value_parts(const py::list& parts) {
+  std::vector<detail::ValueParts> each;
+  for (const auto& p : parts) each.push_back(parts_from(p));
+  detail::ValueParts merged;
+  {
+    py::gil_scoped_release release;
+    merged = detail::merge_value_parts(each);
+  }
+  return parts_dict(std::move(merged));
+}
+
+// ---------------------------------------------------------------- up-serve ranks (stage 6)
+
+template <class T, class F>
+std::vector<std::vector<T>> vectors_of(const py::list& arrays, F&& cast) {
+  std::vector<std::vector<T>> out;
+  out.reserve(arrays.size());
+  for (const auto& a : arrays) out.push_back(cast(a));
+  return out;
+}
+
+/// (size, sample) of a partition's up-serve values: rank_sample.
+py::tuple rank_sample(const Doubles& values) {
+  const auto v = vector_of(values);
+  std::vector<double> sample;
+  {
+    py::gil_scoped_release release;
+    sample = detail::rank_sample(v, 1);
+  }
+  return py::make_tuple(v.size(), to_numpy(std::move(sample)));
+}
+
+py::array_t<double> rank_bounds(const py::list& samples, std::size_t n, std::size_t parts) {
+  const auto s = vectors_of<double>(samples, [](const py::handle& a) { return vector_of(a.cast<Doubles>()); });
+  std::vector<double> bounds;
+  {
+    py::gil_scoped_release release;
+    bounds = detail::rank_bounds(s, n, parts);
+  }
+  return to_numpy(std::move(bounds));
+}
+
+py::tuple split_by_bucket(const Doubles& values, const Doubles& bounds) {
+  const auto v = vector_of(values), b = vector_of(bounds);
+  std::vector<std::vector<double>> split;
+  {
+    py::gil_scoped_release release;
+    split = detail::split_by_bucket(v, b);
+  }
+  py::tuple out(split.size());
+  for (std::size_t k = 0; k < split.size(); ++k) out[k] = to_numpy(std::move(split[k]));
+  return out;
+}
+
+/// (count, [(less, equal) per partition]) of one bucket: bucket_ranks.
+py::tuple bucket_ranks(const py::list& pieces) {
+  const auto p = vectors_of<double>(pieces, [](const py::handle& a) { return vector_of(a.cast<Doubles>()); });
+  detail::BucketRanks r;
+  {
+    py::gil_scoped_release release;
+    r = detail::bucket_ranks(p, 1);
+  }
+  py::list parts;
+  for (std::size_t k = 0; k < r.less.size(); ++k)
+    parts.append(py::make_tuple(to_numpy(std::move(r.less[k])), to_numpy(std::move(r.equal[k]))));
+  return py::make_tuple(r.count, parts);
+}
+
+py::array_t<double> assign_ranks(const Doubles& values, const Doubles& bounds, const std::vector<std::size_t>& counts,
+                                 const py::list& pieces) {
+  const auto v = vector_of(values), b = vector_of(bounds);
+  std::vector<std::vector<std::uint64_t>> less, equal;
+  for (const auto& piece : pieces) {
+    const auto t = piece.cast<py::tuple>();
+    if (t.size() != 2) throw rapport::UsageError("rapport.dask: a bucket's ranks are a (less, equal) pair");
+    less.push_back(vector_of(t[0].cast<Counts>()));
+    equal.push_back(vector_of(t[1].cast<Counts>()));
+  }
+  std::vector<double> score;
+  {
+    py::gil_scoped_release release;
+    score = detail::assign_ranks(v, b, counts, less, equal);
+  }
+  return to_numpy(std::move(score));
+}
+
 }  // namespace
 
 void init_dask(py::module_& m) {
@@ -437,6 +604,26 @@ void init_dask(py::module_& m) {
   m.def("_piece_base", &piece_base, py::arg("tables"),
         "A CustomerBase loaded from one piece per table through the one row rule (GIL released); rejects are "
         "numbered by global row.");
+  m.def("_value_parts", &value_parts, py::arg("base"), py::arg("as_of_day"), py::arg("config"),
+        py::arg("span") = py::none(),
+        "A partition's value-model inputs without scoring it (GIL released): {'span', 'bgnbd': (x, t_x, T, "
+        "weights), 'gamma_gamma': (x, m, weights)} as distinct patterns with counts, and with the whole base's "
+        "`span` its purchase-model inputs as bytes ('inputs').");
+  m.def("_value_interval_patterns", &value_interval_patterns, py::arg("base"), py::arg("as_of_day"), py::arg("config"),
+        "A partition's interval patterns under its config's (resolved) model, without scoring it: the dict of "
+        "_ScoreRun.interval_patterns.");
+  m.def("_merge_value_parts", &merge_value_parts, py::arg("parts"),
+        "The partitions' value parts merged into the whole base's (spans widened, patterns summed).");
+  m.def("_rank_sample", &rank_sample, py::arg("values"),
+        "(size, up to 33 evenly spaced sorted values) of a partition's up-serve values: the bounds' sample.");
+  m.def("_rank_bounds", &rank_bounds, py::arg("samples"), py::arg("n"), py::arg("parts"),
+        "The up-serve buckets' bounds from every partition's sample, for n values in `parts` partitions.");
+  m.def("_split_by_bucket", &split_by_bucket, py::arg("values"), py::arg("bounds"),
+        "A partition's values split by bucket (len(bounds) + 1 arrays, each in row order).");
+  m.def("_bucket_ranks", &bucket_ranks, py::arg("pieces"),
+        "(count, [(less, equal) uint64 per partition]) of one bucket's values from every partition.");
+  m.def("_assign_ranks", &assign_ranks, py::arg("values"), py::arg("bounds"), py::arg("counts"), py::arg("pieces"),
+        "A partition's up-serve percentiles from every bucket's count and its (less, equal) in each bucket.");
 }
 
 }  // namespace rapport_py

@@ -371,16 +371,9 @@ std::unique_ptr<ScoreRun> score_partition_run(std::shared_ptr<BaseHolder> base, 
   return run;
 }
 
-/// Copies of the value models' per-row inputs (frequency x, recency t_x, age T, mean repeat
-/// spend m; NaN where undefined), one entry per scored customer.
-/// The span `auto` plans its holdout from: (any ended_on, first purchase day, last purchase day).
-py::tuple value_span(const ScoreRun& run) {
-  run.check();
-  const auto span = rapport::detail::value_span(run.base->base, run.result);
-  return py::make_tuple(span.any_ended, span.first, span.last);
-}
+}  // namespace
 
-rapport::detail::ValueSpan span_of(const py::tuple& t) {
+rapport::detail::ValueSpan value_span_of(const py::tuple& t) {
   rapport::detail::ValueSpan span;
   span.any_ended = t[0].cast<bool>();
   span.first = t[1].cast<rapport::day_t>();
@@ -388,36 +381,19 @@ rapport::detail::ValueSpan span_of(const py::tuple& t) {
   return span;
 }
 
-/// The purchase-model inputs of a partition's scored customers, merged, as bytes.
-py::bytes value_inputs(const ScoreRun& run, const ScoringConfig& config, const py::tuple& span) {
-  run.check();
-  std::string bytes;
-  {
-    const auto whole = span_of(span);
-    py::gil_scoped_release release;
-    bytes = rapport::detail::to_bytes(rapport::detail::gather_value_inputs(run.base->base, run.result, config, whole));
-  }
-  return py::bytes(bytes);
-}
+namespace {
 
 /// The purchase model from the partitions' inputs (merged again here), fitted once.
 std::unique_ptr<ValueFit> fit_purchase_model(const ScoringConfig& config, const py::tuple& span,
                                              const std::vector<std::string>& parts) {
   auto fit = std::make_unique<ValueFit>();
-  const auto whole = span_of(span);
+  const auto whole = value_span_of(span);
   py::gil_scoped_release release;
   rapport::detail::ValueInputs merged;
   for (const auto& bytes : parts)
     rapport::detail::merge_value_inputs(merged, rapport::detail::value_inputs_from_bytes(bytes));
   rapport::detail::fit_purchase_model(merged, whole, config, fit->result);
   return fit;
-}
-
-py::tuple rfm_columns(const ScoreRun& run) {
-  run.check();
-  const auto& s = run.result.scores;
-  return py::make_tuple(to_numpy(std::vector<double>(s.frequency)), to_numpy(std::vector<double>(s.recency)),
-                        to_numpy(std::vector<double>(s.age)), to_numpy(std::vector<double>(s.monetary)));
 }
 
 // ---------------------------------------------------------------- value intervals in two steps (rapport.dask)
@@ -427,17 +403,7 @@ py::tuple rfm_columns(const ScoreRun& run) {
 py::dict interval_draws_dict(const rapport::detail::IntervalDraws& draws);
 rapport::detail::IntervalDraws interval_draws_from(const py::dict& d);
 
-namespace {
-
-/// The run's interval patterns, not merged (weights 1, in row order): a dict of the purchase model's name and the
-/// columns x, t_x, T, n, periods, ended, weights (purchase inputs; empty where the model has none), spend_x, spend_m.
-py::dict interval_patterns(const ScoreRun& r) {
-  r.check();
-  rapport::detail::IntervalPatterns p;
-  {
-    py::gil_scoped_release release;
-    p = rapport::detail::interval_patterns(r.base->base, r.result, r.result.purchase_model.name, r.config);
-  }
+py::dict interval_patterns_dict(rapport::detail::IntervalPatterns&& p) {
   py::dict d;
   d["model"] = std::string(rapport::to_string(p.model));
   auto& q = p.rows;
@@ -451,6 +417,19 @@ py::dict interval_patterns(const ScoreRun& r) {
   d["spend_x"] = to_numpy(std::move(q.spend_x));
   d["spend_m"] = to_numpy(std::move(q.spend_m));
   return d;
+}
+
+namespace {
+
+/// The run's interval patterns, not merged (weights 1, in row order): interval_patterns_dict.
+py::dict interval_patterns(const ScoreRun& r) {
+  r.check();
+  rapport::detail::IntervalPatterns p;
+  {
+    py::gil_scoped_release release;
+    p = rapport::detail::interval_patterns(r.base->base, r.result, r.result.purchase_model.name, r.config);
+  }
+  return interval_patterns_dict(std::move(p));
 }
 
 /// Step (a) from the patterns of every partition (interval_patterns dicts, any order): merged, fitted, drawn.
@@ -735,12 +714,7 @@ threads : int
           },
           py::arg("path"), py::arg("upserve_score") = py::none(),
           "Writes the scores CSV (rapport::write_scores_csv, one thread, GIL released); `upserve_score` "
-          "replaces the run's own (a distributed run's global ranks).")
-      .def("value_span", &value_span, "(any ended_on, first, last purchase day) of the scored customers.")
-      .def("value_inputs", &value_inputs, py::arg("config"), py::arg("span"),
-           "The purchase-model inputs of the scored customers, merged, as bytes (GIL released).")
-      .def("rfm_columns", &rfm_columns,
-           "(frequency, recency, age, monetary) per scored customer: the value models' inputs.");
+          "replaces the run's own (a distributed run's global ranks).");
   m.def("_finish_summary", &finish_summary_json, py::arg("parts"), py::arg("bgnbd"), py::arg("gamma_gamma"),
         py::arg("config"), py::arg("value_fit") = nullptr,
         "The summary JSON of a base from its parts' bytes and its value models.");

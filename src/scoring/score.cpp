@@ -272,22 +272,31 @@ struct PurchaseTally {
   seconds_t latest = no_time;
 };
 
+// The purchases of customer c before T: each one's (day, amount) appended to `days` (cleared
+// first; what record_rfm reads), then each(its time). The one purchase walk of the value models'
+// inputs, for scoring (tally_purchases) and for the inputs alone (value_input_columns).
+template <class Each>
+void purchases_before(const CustomerBase& b, std::uint32_t c, seconds_t T, std::vector<std::pair<day_t, double>>& days,
+                      Each&& each) {
+  days.clear();
+  for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k) {
+    const seconds_t at = b.purchase_at[k];
+    if (at >= T) continue;
+    days.emplace_back(day_of(at), b.purchase_amount[k]);
+    each(at);
+  }
+}
+
 // Follow-through per eligible purchase, the latest purchase, and the purchase days (into
 // scratch.days) for the value models.
 PurchaseTally tally_purchases(const Customer& x, Scratch& scratch) {
-  const auto& b = x.b;
   const auto service = std::span(scratch.service_times).first(scratch.service_count);
   if (!std::is_sorted(service.begin(), service.end())) std::sort(service.begin(), service.end());
   const seconds_t F = scratch.follow_up;
   PurchaseTally p;
-  auto& days = scratch.days;
-  days.clear();
-  for (auto k = b.purchase_offsets[x.c]; k < b.purchase_offsets[x.c + 1]; ++k) {
-    const seconds_t at = b.purchase_at[k];
-    if (at >= x.T) continue;
+  purchases_before(x.b, x.c, x.T, scratch.days, [&](seconds_t at) {
     ++p.purchases;
     p.latest = std::max(p.latest, at);
-    days.emplace_back(day_of(at), b.purchase_amount[k]);
     if (at + F <= x.T) {
       const auto it = first_not_before(service, at);
       const bool followed = it != service.end() && *it <= at + F;
@@ -296,7 +305,7 @@ PurchaseTally tally_purchases(const Customer& x, Scratch& scratch) {
       p.ft_num += keep_if(followed, wt);
       ++p.ft_n;
     }
-  }
+  });
   return p;
 }
 
@@ -728,6 +737,26 @@ ScoreResult score_with(const CustomerBase& base, std::optional<day_t> as_of, con
   return out;
 }
 
+// The value models' inputs alone (score_steps.hpp): start_run's rows, and per row the purchase
+// walk and record_rfm of score_customer, nothing else.
+ScoreResult value_input_columns(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config) {
+  ScoreResult out;
+  const std::vector<std::uint32_t> rows = start_run(base, as_of, config, out);
+  const day_t D = out.as_of;
+  const seconds_t T = midnight(D + 1);
+  Scores& s = out.scores;
+  s.customer = rows;
+  for (auto* column : {&s.frequency, &s.recency, &s.age, &s.monetary}) column->resize(rows.size());
+  detail::parallel_for(rows.size(), detail::thread_count(config.threads), [&](std::size_t lo, std::size_t hi) {
+    std::vector<std::pair<day_t, double>> days;
+    for (std::size_t r = lo; r < hi; ++r) {
+      purchases_before(base, rows[r], T, days, [](seconds_t) {});
+      record_rfm(days, D, s, r);
+    }
+  });
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // score_to: the same steps, the result columns produced batch by batch
 // ---------------------------------------------------------------------------------------------
@@ -909,6 +938,9 @@ void fill_value_columns(const ScoringConfig& config, unsigned threads, ScoreResu
   rapport::fill_value_columns(config, threads, out);
 }
 void rank_upserve(unsigned threads, bool value_known, Scores& s) { rapport::rank_upserve(threads, value_known, s); }
+ScoreResult value_input_columns(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config) {
+  return rapport::value_input_columns(base, as_of, config);
+}
 }  // namespace detail
 
 ScoreResult score(const CustomerBase& base, const boost::gregorian::date& as_of, const ScoringConfig& config) {

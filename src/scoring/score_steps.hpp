@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,6 +105,10 @@ ModelRows rows_at(const ModelRows& from, const std::vector<std::size_t>& order);
 /// a cluster hand a model its inputs (the purchase-model stage and the intervals' step (a) alike).
 RAPPORT_API void merge_rows(ModelRows& rows);
 
+/// `from`'s rows (every column, weights included; none when it has no weights) appended to
+/// `into`'s, not merged.
+void append_rows(ModelRows& into, const ModelRows& from);
+
 /// What `auto` plans its holdout from; merges over partitions (OR, min, max).
 struct ValueSpan {
   bool any_ended = false;                           ///< a customer has ended_on
@@ -139,6 +144,9 @@ ValueInputs value_inputs_from_bytes(std::string_view bytes);
 /// by its own fit into out.bgnbd), failures in out.bgnbd_error, customers in out.bgnbd_customers.
 /// Gamma-Gamma is not touched. @throws ConfigError when bgbb runs without opportunity_days.
 void fit_purchase_model(const ValueInputs& in, const ValueSpan& span, const ScoringConfig& config, ScoreResult& out);
+
+/// The purchase model a value_model setting names (automatic: bgnbd; auto is resolved elsewhere).
+ValueModelName named_model(ValueModelSetting v);
 
 /// The config a partition scores with after fit_purchase_model on the whole base's inputs: the
 /// model it resolved to with its parameters given (or, when it failed, no fit at all).
@@ -208,6 +216,14 @@ RAPPORT_API IntervalDraws draw_run_intervals(const CustomerBase& base, const Sco
 /// on which other rows out.scores holds.
 RAPPORT_API void fill_interval_columns(const CustomerBase& base, const ScoringConfig& config,
                                        const IntervalDraws& draws, unsigned threads, ScoreResult& out);
+
+/// The value models' inputs of `base` alone: a result holding only out.as_of (as_of, else the base's
+/// default), the scored customers (out.scores.customer: score()'s rows) and their frequency,
+/// recency, age and monetary columns — by score()'s own purchase walk and formula, the same
+/// numbers as a score run's — which is all value_span, gather_value_inputs and the fits' patterns
+/// read. Nothing else is scored (no contacts, no forest). @throws as score() for the config and
+/// the as-of date.
+ScoreResult value_input_columns(const CustomerBase& base, std::optional<day_t> as_of, const ScoringConfig& config);
 
 /// upserve_score of every row by sorting upserve_value (NaN for all when value is unknown).
 void rank_upserve(unsigned threads, bool value_known, Scores& s);

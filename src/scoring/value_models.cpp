@@ -144,10 +144,7 @@ void merge_span(ValueSpan& into, const ValueSpan& part) {
   into.last = std::max(into.last, part.last);
 }
 
-namespace {
-
-/// `from`'s rows appended to `into`'s, then merged.
-void merge_into(ModelRows& into, const ModelRows& from) {
+void append_rows(ModelRows& into, const ModelRows& from) {
   if (from.weights.empty()) return;
   const auto append = [](auto& a, const auto& b) { a.insert(a.end(), b.begin(), b.end()); };
   const auto to = row_keys(into);
@@ -155,6 +152,14 @@ void merge_into(ModelRows& into, const ModelRows& from) {
   for (std::size_t k = 0; k < kRowKeys; ++k) append(*to[k], *add[k]);
   append(into.weights, from.weights);
   append(into.ended, from.ended);
+}
+
+namespace {
+
+/// `from`'s rows appended to `into`'s, then merged.
+void merge_into(ModelRows& into, const ModelRows& from) {
+  if (from.weights.empty()) return;
+  append_rows(into, from);
   merge_rows(into);
 }
 
@@ -311,7 +316,8 @@ std::string fit_failure(ValueModelName model, std::size_t customers, const std::
          "\" to score value at stake anyway)";
 }
 
-/// The setting's model (auto resolved elsewhere).
+}  // namespace
+
 ValueModelName named_model(ValueModelSetting v) {
   switch (v) {
     case ValueModelSetting::pareto_nbd:
@@ -326,6 +332,8 @@ ValueModelName named_model(ValueModelSetting v) {
       return ValueModelName::bgnbd;
   }
 }
+
+namespace {
 
 /// The holdout of `auto` from the base's purchase span: sbg when any customer has ended_on, no
 /// holdout when the span is too short (bgnbd), else the window the candidates race on.

@@ -177,6 +177,31 @@ def test_score_partition_checks_referral_sizes():
         rapport._rapport._score_partition(part, 20000, rapport.ScoringConfig(), given)
 
 
+def _mid_ranks(values):
+    """The up-serve percentile by its definition: 100 (#less + (#equal - 1)/2) / (n - 1), 50 when n = 1."""
+    allv = np.concatenate(values)
+    if len(allv) == 1:
+        return [np.full(len(v), 50.0) for v in values]
+    return [np.array([100.0 * ((allv < x).sum() + ((allv == x).sum() - 1) / 2.0) / (len(allv) - 1) for x in v])
+            for v in values]
+
+
+# Five partitions, one empty, values 0..6 with ties spread over every partition (so the buckets'
+# bounds fall on tied values), plus -0.0 beside +0.0: the ranks wired through dask equal the
+# definition (the tasks run on the cluster's workers); then one value alone over empty
+# partitions is 50.
+def test_rank_tasks_equal_the_definition_with_ties_and_empty_partitions(client):
+    rng = np.random.default_rng(5)
+    parts = [rng.integers(0, 7, size=n).astype(float) for n in (40, 0, 25, 60, 3)]
+    parts[2][0] = -0.0
+    got = dask.compute(*rdask._rank([dask.delayed(p) for p in parts], len(parts)))
+    for g, e in zip(got, _mid_ranks(parts)):
+        np.testing.assert_array_equal(g, e)
+    alone = [np.empty(0), np.array([2.5]), np.empty(0)]
+    one = dask.compute(*rdask._rank([dask.delayed(p) for p in alone], 3))
+    assert [list(o) for o in one] == [[], [50.0], []]
+
+
 def test_item11_dask_inputs_in_any_order_lose_no_row(client, tmp_path):
     """Every table's rows shuffled (a customer's contacts in partitions before its own), each
     table cut into its own partitions: the same scores and accepted rows as one machine."""
