@@ -11,7 +11,9 @@
 # Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH), the CLI (build/tools/cli/
 # rapport, or RAPPORT_CLI) and python3-distributed. Prints customers, partitions, workers, memory
 # limit, the CLI's wall, the Dask wall (prepare / total), their ratio, bytes moved between workers
-# and the peak resident memory of the busiest worker process. The generated base is kept under
+# and the peak resident memory of the busiest worker process, then the bytes the workers spilled to
+# disk and read back, and where the time went (distributed's task stream over the whole Dask run,
+# each task's compute and transfer seconds summed by task name). The generated base is kept under
 # RAPPORT_SCALE_DIR (default /tmp/rapport-dask-scale) for the next run of the same size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +33,7 @@ mkdir -p "$root" && find "$root" -mindepth 1 -maxdepth 1 ! -name base ! -name ba
 # the worker processes are spawned: they re-import the main script, so it must be a file
 script=$root/dask_scale.py
 cat > "$script" <<'EOF'
-import os, subprocess, sys, time
+import collections, os, subprocess, sys, time
 import dask, distributed
 import rapport, rapport.dask as rdask
 
@@ -68,14 +70,15 @@ def main():
     client = distributed.Client(cluster)
     limit = next(iter(client.scheduler_info()["workers"].values()))["memory_limit"]
     try:
-        t0 = time.time()
-        tables = rdask.read_csv(data, blocksize=blocksize)
-        run = rdask.score_run(tables["customers"], tables["contacts"], tables["purchases"], tables["referrals"])
-        t_prep = time.time() - t0
-        # written by rapport's own score writer, one CSV per partition (the CLI's spelling)
-        scored = run.to_csv(os.path.join(root, "scores"))
-        rejected = int(run.rejects.map_partitions(len).compute().sum())
-        wall = time.time() - t0
+        with distributed.get_task_stream(client) as stream:
+            t0 = time.time()
+            tables = rdask.read_csv(data, blocksize=blocksize)
+            run = rdask.score_run(tables["customers"], tables["contacts"], tables["purchases"], tables["referrals"])
+            t_prep = time.time() - t0
+            # written by rapport's own score writer, one CSV per partition (the CLI's spelling)
+            scored = run.to_csv(os.path.join(root, "scores"))
+            rejected = int(run.rejects.map_partitions(len).compute().sum())
+            wall = time.time() - t0
         peak = client.run(lambda: __import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss)
         moved = sum(client.run(lambda dask_worker: sum(e.get("total", 0) for e in dask_worker.transfer_incoming_log)).values())
         peak_mib = max(peak.values()) / 1024  # ru_maxrss is in KiB
@@ -87,6 +90,29 @@ def main():
               f"| {peak_mib:.0f} |")
         if csv_bytes <= limit:
             print("note: this base is not larger than one worker's memory limit; raise CUSTOMERS")
+
+        def spill_metrics(dask_worker):
+            get = getattr(dask_worker.data, "get_metrics", None)
+            return get() if get else {}
+
+        spill = collections.Counter()
+        for m in client.run(spill_metrics).values():
+            spill.update({k: v for k, v in m.items() if k in ("disk_write_bytes_total", "disk_read_bytes_total")})
+        print(f"spilled to disk {spill['disk_write_bytes_total'] / 2**20:.0f} MiB, read back "
+              f"{spill['disk_read_bytes_total'] / 2**20:.0f} MiB (all workers)")
+        # where the time went: compute and transfer seconds per task name (the key's name part)
+        # (and disk: the spilled inputs read back, outputs written, as the stream reports them)
+        column = {"compute": 1, "transfer": 2}
+        per = collections.defaultdict(lambda: [0, 0.0, 0.0, 0.0])
+        for task in stream.data:
+            acc = per[dask.utils.key_split(task["key"])]
+            acc[0] += 1
+            for s in task["startstops"]:
+                acc[column.get(s["action"], 3)] += s["stop"] - s["start"]
+        print("| task (count) | compute s | transfer s | disk and other s |")
+        print("|---|---|---|---|")
+        for name, (n, comp, move, other) in sorted(per.items(), key=lambda kv: -sum(kv[1][1:]))[:12]:
+            print(f"| {name} ({n}) | {comp:.1f} | {move:.1f} | {other:.1f} |")
     finally:
         client.close()
         cluster.close()
