@@ -8,6 +8,8 @@
 # Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT] [BLOCKSIZE]
 #        (default: 300000 3 512MiB 3MB; BLOCKSIZE is read_csv's byte-range size, it sets the
 #        partition count: a partition holds its rows' CSV bytes plus its CustomerBase)
+# Transfers and spill are not compressed (DASK_DISTRIBUTED__COMM__COMPRESSION=None unless set: the
+# workers share one machine, no network to save); set it to lz4 for dask's default.
 # Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH), the CLI (build/tools/cli/
 # rapport, or RAPPORT_CLI) and python3-distributed. Prints customers, partitions, workers, memory
 # limit, the CLI's wall, the Dask wall (prepare / total), their ratio, bytes moved between workers
@@ -54,6 +56,7 @@ def main():
     tables = ("customers", "contacts", "purchases", "referrals")
     csv_bytes = sum(os.path.getsize(os.path.join(data, t + ".csv")) for t in tables if os.path.exists(os.path.join(data, t + ".csv")))
     print(f"base: {customers} customers, {csv_bytes / 2**20:.0f} MiB of CSV", flush=True)
+    print(f"transfer and spill compression: {dask.config.get('distributed.comm.compression')}", flush=True)
 
     # one competent process on the same cores: the CLI, CSV in, scores CSV out (best of two)
     cli_walls = []
@@ -121,5 +124,8 @@ def main():
 if __name__ == "__main__":
     main()
 EOF
+# the workers share this machine: no network between them, so compressing what they send each
+# other and spill (lz4, dask's default when installed) only costs CPU — off unless set otherwise
+export DASK_DISTRIBUTED__COMM__COMPRESSION=${DASK_DISTRIBUTED__COMM__COMPRESSION:-None}
 PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$blocksize" "$root" "$cli"
 find "$root" -mindepth 1 -maxdepth 1 ! -name base ! -name base.customers -exec rm -rf {} +
