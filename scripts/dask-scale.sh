@@ -8,10 +8,14 @@
 # Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT] [BLOCKSIZE]
 #        (default: 300000 3 512MiB 3MB; BLOCKSIZE is read_csv's byte-range size, it sets the
 #        partition count: a partition holds its rows' CSV bytes plus its CustomerBase)
+# Transfers and spill are not compressed (DASK_DISTRIBUTED__COMM__COMPRESSION=None unless set: the
+# workers share one machine, no network to save); set it to lz4 for dask's default.
 # Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH), the CLI (build/tools/cli/
 # rapport, or RAPPORT_CLI) and python3-distributed. Prints customers, partitions, workers, memory
 # limit, the CLI's wall, the Dask wall (prepare / total), their ratio, bytes moved between workers
-# and the peak resident memory of the busiest worker process. The generated base is kept under
+# and the peak resident memory of the busiest worker process, then the bytes the workers spilled to
+# disk and read back, and where the time went (distributed's task stream over the whole Dask run,
+# each task's compute and transfer seconds summed by task name). The generated base is kept under
 # RAPPORT_SCALE_DIR (default /tmp/rapport-dask-scale) for the next run of the same size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +35,7 @@ mkdir -p "$root" && find "$root" -mindepth 1 -maxdepth 1 ! -name base ! -name ba
 # the worker processes are spawned: they re-import the main script, so it must be a file
 script=$root/dask_scale.py
 cat > "$script" <<'EOF'
-import os, subprocess, sys, time
+import collections, os, subprocess, sys, time
 import dask, distributed
 import rapport, rapport.dask as rdask
 
@@ -52,6 +56,7 @@ def main():
     tables = ("customers", "contacts", "purchases", "referrals")
     csv_bytes = sum(os.path.getsize(os.path.join(data, t + ".csv")) for t in tables if os.path.exists(os.path.join(data, t + ".csv")))
     print(f"base: {customers} customers, {csv_bytes / 2**20:.0f} MiB of CSV", flush=True)
+    print(f"transfer and spill compression: {dask.config.get('distributed.comm.compression')}", flush=True)
 
     # one competent process on the same cores: the CLI, CSV in, scores CSV out (best of two)
     cli_walls = []
@@ -68,14 +73,15 @@ def main():
     client = distributed.Client(cluster)
     limit = next(iter(client.scheduler_info()["workers"].values()))["memory_limit"]
     try:
-        t0 = time.time()
-        tables = rdask.read_csv(data, blocksize=blocksize)
-        run = rdask.score_run(tables["customers"], tables["contacts"], tables["purchases"], tables["referrals"])
-        t_prep = time.time() - t0
-        # written by rapport's own score writer, one CSV per partition (the CLI's spelling)
-        scored = run.to_csv(os.path.join(root, "scores"))
-        rejected = int(run.rejects.map_partitions(len).compute().sum())
-        wall = time.time() - t0
+        with distributed.get_task_stream(client) as stream:
+            t0 = time.time()
+            tables = rdask.read_csv(data, blocksize=blocksize)
+            run = rdask.score_run(tables["customers"], tables["contacts"], tables["purchases"], tables["referrals"])
+            t_prep = time.time() - t0
+            # written by rapport's own score writer, one CSV per partition (the CLI's spelling)
+            scored = run.to_csv(os.path.join(root, "scores"))
+            rejected = int(run.rejects.map_partitions(len).compute().sum())
+            wall = time.time() - t0
         peak = client.run(lambda: __import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss)
         moved = sum(client.run(lambda dask_worker: sum(e.get("total", 0) for e in dask_worker.transfer_incoming_log)).values())
         peak_mib = max(peak.values()) / 1024  # ru_maxrss is in KiB
@@ -87,6 +93,29 @@ def main():
               f"| {peak_mib:.0f} |")
         if csv_bytes <= limit:
             print("note: this base is not larger than one worker's memory limit; raise CUSTOMERS")
+
+        def spill_metrics(dask_worker):
+            get = getattr(dask_worker.data, "get_metrics", None)
+            return get() if get else {}
+
+        spill = collections.Counter()
+        for m in client.run(spill_metrics).values():
+            spill.update({k: v for k, v in m.items() if k in ("disk_write_bytes_total", "disk_read_bytes_total")})
+        print(f"spilled to disk {spill['disk_write_bytes_total'] / 2**20:.0f} MiB, read back "
+              f"{spill['disk_read_bytes_total'] / 2**20:.0f} MiB (all workers)")
+        # where the time went: compute and transfer seconds per task name (the key's name part)
+        # (and disk: the spilled inputs read back, outputs written, as the stream reports them)
+        column = {"compute": 1, "transfer": 2}
+        per = collections.defaultdict(lambda: [0, 0.0, 0.0, 0.0])
+        for task in stream.data:
+            acc = per[dask.utils.key_split(task["key"])]
+            acc[0] += 1
+            for s in task["startstops"]:
+                acc[column.get(s["action"], 3)] += s["stop"] - s["start"]
+        print("| task (count) | compute s | transfer s | disk and other s |")
+        print("|---|---|---|---|")
+        for name, (n, comp, move, other) in sorted(per.items(), key=lambda kv: -sum(kv[1][1:]))[:12]:
+            print(f"| {name} ({n}) | {comp:.1f} | {move:.1f} | {other:.1f} |")
     finally:
         client.close()
         cluster.close()
@@ -95,5 +124,8 @@ def main():
 if __name__ == "__main__":
     main()
 EOF
+# the workers share this machine: no network between them, so compressing what they send each
+# other and spill (lz4, dask's default when installed) only costs CPU — off unless set otherwise
+export DASK_DISTRIBUTED__COMM__COMPRESSION=${DASK_DISTRIBUTED__COMM__COMPRESSION:-None}
 PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$blocksize" "$root" "$cli"
 find "$root" -mindepth 1 -maxdepth 1 ! -name base ! -name base.customers -exec rm -rf {} +

@@ -16,9 +16,11 @@ Stages (what crosses the network in brackets):
    after that, and a database range too (:func:`read_db`: PostgreSQL ctid ranges in one snapshot).
    Each partition joins its pieces in input order and loads its
    :class:`rapport.CustomerBase` once through the one row rule (``_rapport._piece_base``: the
-   CSV loader's validation and rejects, rows numbered by row of the whole input table); the
-   partition object stays on its worker for every later stage and pickles as its pieces
-   [every row once, as raw CSV bytes + 24 bytes].
+   CSV loader's validation and rejects, rows numbered by row of the whole input table) and
+   drops its pieces [every row once, as raw CSV bytes + 24 bytes]; the partition object stays
+   on its worker for every later stage, and where dask spills or moves it, it pickles as its
+   base's typed columns and load report (about a quarter of the CSV bytes; no parse to read
+   them back).
 2. **Load** (in stage 1's task, while the base is in memory). The as-of default is the latest
    date over the partitions' accepted rows and the
    accepted referrals [one integer per partition]; each partition's accepted customers' records
@@ -219,33 +221,28 @@ def _merged(pieces: Sequence[tuple], offsets: tuple) -> tuple:
 
 
 class _Partition:
-    """A customer-hash partition: its rows as one compact piece per table (what is pickled when
-    dask moves or spills it) and the CustomerBase loaded from them once, through the one row rule
-    (rebuilt from the pieces after unpickling)."""
+    """A customer-hash partition: its CustomerBase, loaded once from the partition's pieces
+    through the one row rule (:func:`_make_partition`; the pieces are dropped once it is loaded),
+    and its kept score run. Dask pickles it (to spill it or move it to another worker) as the
+    base's typed columns and load report (``CustomerBase._to_bytes``: about a quarter of the
+    rows' CSV bytes), read back without a parse; the kept run is not pickled (scored again, once,
+    by the next stage that reads it)."""
 
-    def __init__(self, specs: List[Optional[tuple]]) -> None:
-        self.specs = specs  # per table None or (name, header, data, meta)
-        self._base = None
+    def __init__(self, base) -> None:
+        self.base = base
         self._runs: Dict[tuple, Any] = {}
 
-    @property
-    def base(self):
-        if self._base is None:
-            self._base = _rapport._piece_base(list(self.specs))
-        return self._base
-
-    def rows(self, table: str) -> _np.ndarray:
-        spec = self.specs[_TABLES.index(table)]
-        return _np.empty(0, dtype=_np.int64) if spec is None else spec[3][:, 0]
-
     def __getstate__(self):
-        return self.specs
+        return self.base._to_bytes()
+
+    def __setstate__(self, data):
+        self.base, self._runs = _rapport._base_from_bytes(data, True), {}
 
     def scored(self, given: Dict[str, Any], day: int, cfg_json: str, draws: Optional[dict]):
         """The partition's score run with the fitted models (and the intervals under ``draws``),
         scored once and kept with the partition on its worker: the ranks' input, the written CSV,
         the scores frame and the summary part all read this one run (scored again only where the
-        partition was moved or spilled, which pickles it as its pieces)."""
+        partition was moved or spilled, which pickles its base without the run)."""
         # the draws and the forest follow from the day and the settings (the draws' seed is in
         # them), so these and whether intervals were asked for name the run
         key = (day, cfg_json, draws is None)
@@ -256,9 +253,6 @@ class _Partition:
             self._runs = {key: run}  # the latest run only
         return self._runs[key]
 
-    def __setstate__(self, specs):
-        self.specs, self._base, self._runs = specs, None, {}
-
 
 def _spec(name: str, header: bytes, piece: tuple) -> tuple:
     return (name, header, piece[0], piece[1])
@@ -267,20 +261,24 @@ def _spec(name: str, header: bytes, piece: tuple) -> tuple:
 def _make_partition(names: Sequence[Optional[tuple]], pieces: Sequence[Optional[List[tuple]]], offsets,
                     csv: Dict[str, bool]) -> tuple:
     """Stages 1 and 2 at the receiving end: a partition's pieces from every range joined in row
-    order and loaded, and its load figures (:func:`_load_stage`) taken while the base is in memory
-    (one pass over the partitions fewer — a pass that, under a memory limit, loads every spilled
-    partition again). Returns (partition, load)."""
+    order and loaded, and its load figures (:func:`_load_stage`) taken while the pieces are in
+    memory (one pass over the partitions fewer). The pieces are dropped after: the partition keeps
+    its base alone. Returns (partition, load)."""
     specs = [None if n is None else _spec(n[0], n[1], _merged(p, o)) for n, p, o in zip(names, pieces, offsets)]
-    part = _Partition(specs + [None])
-    return part, _load_stage(part, csv)  # the base loaded once, here, on the worker that keeps it
+    specs.append(None)
+    base = _rapport._piece_base(specs)  # the base loaded once, here, on the worker that keeps it
+    return _Partition(base), _load_stage(base, specs, csv)
 
 
-try:  # dask's memory accounting sees the pieces' bytes (and about as much again for the base)
+_RUN_BYTES = 8 * (len(_rapport.SCORE_COLUMNS) + 6 + 2)  # per scored customer: the columns, intervals, root key
+
+
+try:  # dask's memory accounting: what the partition holds (the base, and its kept run if any)
     from dask.sizeof import sizeof as _sizeof
 
     @_sizeof.register(_Partition)
     def _partition_size(p: _Partition) -> int:
-        return 64 + sum(2 * (len(s[2]) + s[3].nbytes) for s in p.specs if s is not None)
+        return 64 + int(p.base._nbytes()) + sum(_RUN_BYTES * r.size for r in p._runs.values())
 except ImportError:  # pragma: no cover
     pass
 
@@ -311,14 +309,14 @@ def _rejects(base, lines: Dict[str, Optional[tuple]]) -> _pd.DataFrame:
 # ----------------------------------------------------------------------------- partition tasks
 
 
-def _load_stage(part: _Partition, csv: Dict[str, bool]) -> Dict[str, Any]:
+def _load_stage(base, specs: List[Optional[tuple]], csv: Dict[str, bool]) -> Dict[str, Any]:
     """Stage 2: a partition's as-of default, counts, rejects and accepted customers (their
-    records, rows of the whole input, for the referral forest)."""
-    base = part.base
-    lines = {t: (s[2], s[3]) if s is not None and csv.get(t) else None for t, s in zip(_TABLES, part.specs)}
+    records, rows of the whole input, for the referral forest), from its base and the pieces
+    (``specs``) it was loaded from."""
+    lines = {t: (s[2], s[3]) if s is not None and csv.get(t) else None for t, s in zip(_TABLES, specs)}
     rej = _rejects(base, lines)
-    counts = {t: (len(part.rows(t)), int((rej["table"] == t).sum())) for t in _TABLES[:3]}
-    cu = part.specs[0]
+    counts = {t: (0 if s is None else len(s[3]), int((rej["table"] == t).sum())) for t, s in zip(_TABLES[:3], specs)}
+    cu = specs[0]
     bad = _np.sort(rej.loc[rej["table"] == "customers", "row"].to_numpy(dtype=_np.int64))
     accepted = _rapport._merge_pieces([(cu[2], cu[3])], [], [int(r) for r in bad])
     return {"as_of_day": base._default_as_of_day, "accepted": accepted, "rejects": rej, "counts": counts}

@@ -11,6 +11,7 @@
 
 // The CSV loader's field parsers (private header of the library): the same rules and the same
 // reject reasons for strings in DataFrames as for CSV fields.
+#include "base/base_bytes.hpp"
 #include "base/parse.hpp"
 #include "base/rows.hpp"
 #include "scoring/scorer_rows.hpp"
@@ -978,6 +979,21 @@ whole row), ``reason``, ``file``, ``line`` (1-based line in the CSV file, None f
                                return d ? std::optional<int>(*d) : std::nullopt;
                              })
       .def("_columns", &base_columns)
+      .def(
+          "_to_bytes",
+          [](const BaseHolder& h) {
+            std::string out;
+            {
+              py::gil_scoped_release release;
+              out = detail::base_to_bytes(h.base, h.report);
+            }
+            return py::bytes(out);
+          },
+          "The accepted rows and the load report as bytes (rapport::detail::base_to_bytes), read back by "
+          "_base_from_bytes without a parse; the input paths are not kept.")
+      .def(
+          "_nbytes", [](const BaseHolder& h) { return detail::base_memory_bytes(h.base, h.report); },
+          "About how many bytes of memory the base and its load report hold.")
       .def("__len__", [](const BaseHolder& h) { return h.base.customer_count(); })
       .def("__repr__", [](const BaseHolder& h) {
         return "<rapport.CustomerBase: " + std::to_string(h.base.customer_count()) + " customers, " +
@@ -989,6 +1005,22 @@ whole row), ``reason``, ``file``, ``line`` (1-based line in the CSV file, None f
   m.def("_build_base", &build_base, py::arg("customers"), py::arg("contacts"), py::arg("purchases"),
         py::arg("referrals"), py::arg("na"), py::arg("nat"), py::arg("time_fallback"),
         "Builds a CustomerBase from prepared columns (see rapport._prepare_table).");
+  m.def(
+      "_base_from_bytes",
+      [](const py::buffer& data, bool from_frames) {
+        const py::buffer_info buf = data.request();
+        if (buf.ndim != 1 || buf.itemsize != 1) throw py::type_error("_base_from_bytes: a 1-D byte buffer expected");
+        auto holder = std::make_shared<BaseHolder>();
+        holder->from_frames = from_frames;
+        const std::string_view bytes(static_cast<const char*>(buf.ptr), static_cast<std::size_t>(buf.size));
+        py::gil_scoped_release release;
+        auto loaded = detail::base_from_bytes(bytes);
+        holder->base = std::move(loaded.base);
+        holder->report = std::move(loaded.report);
+        return holder;
+      },
+      py::arg("data"), py::arg("from_frames"),
+      "The CustomerBase that CustomerBase._to_bytes wrote (`from_frames`: its rejects carry row numbers).");
   m.def("_load_csv", &load_files, py::arg("customers"), py::arg("contacts") = "", py::arg("purchases") = "",
         py::arg("referrals") = "", "Loads CSV files with rapport::load_csv (GIL released).");
   m.def("_input_files", [](const std::string& dir) {

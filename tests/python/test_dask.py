@@ -394,25 +394,50 @@ def test_dask_read_csv_quoted_equals_one_machine(client, tmp_path, stray_quote):
     assert rej.loc[rej["table"] == "customers", ["row", "line"]].values.tolist() == [[4, 10]]
 
 
-def test_partition_pickles_to_its_pieces(tmp_path):
-    """A partition's base is rebuilt from its compact pieces after pickling (dask moving or
-    spilling it), with the same customers and rejects."""
-    _quoted_base(tmp_path, customers=30)
-    tables = rdask.read_csv(str(tmp_path), blocksize=500)
-    parts = []
-    for t in ("customers", "contacts", "purchases"):
-        infos, merged = _cut_table(tables[t], 2)
-        parts.append((tables[t].name, tables[t].header, merged[1]))
-    part, load = rdask._make_partition([(n, h) for n, h, _ in parts], [[p] for _, _, p in parts], [([0], [0])] * 3,
-                                       {"customers": True, "contacts": True, "purchases": True})
-    # the load figures are taken from the same base: rows read per table, rejects as the base's
-    assert {t: n for t, (n, _) in load["counts"].items()} == {t: len(p[1]) for t, (_, _, p) in zip(TABLES, parts)}
-    assert len(load["rejects"]) == len(part.base.rejects_frame())
-    back = pickle.loads(pickle.dumps(part))
-    assert back._base is None and len(pickle.dumps(part)) < 2 * sum(len(p[0]) + p[1].nbytes for _, _, p in parts)
-    assert len(back.base) == len(part.base) > 0
-    assert list(back.base._columns()["customers"]["customer_id"]) == list(part.base._columns()["customers"]["customer_id"])
-    pd.testing.assert_frame_equal(back.base.rejects_frame(), part.base.rejects_frame())
+def test_partition_pickles_as_its_base(tmp_path):
+    """What dask spills or moves — a pickled partition — is its base's typed columns and load
+    report (not its CSV pieces, which the partition drops once loaded), read back without a parse
+    and without the kept score run: scored again on the other side, the same scores, written CSV,
+    rejects and summary part as before pickling."""
+    rapport.generate_csv(tmp_path, 300, seed=5)
+    with open(tmp_path / "customers.csv", "a") as f:
+        f.write("C-bad,2024-02-30,retail\n")  # rejected: impossible date
+    with open(tmp_path / "contacts.csv", "a") as f:
+        f.write("nobody,2024-03-01,visit,welcome,business,wow,1,false,\n")  # rejected: unknown customer
+    tables = rdask.read_csv(str(tmp_path), blocksize=None)
+    routed = TABLES[:3]
+    cut = {t: _cut_table(tables[t], 1 if t == "referrals" else 2)[1] for t in TABLES}
+    names = [(tables[t].name, tables[t].header) for t in routed]
+    csv = {t: True for t in TABLES}
+    made = [rdask._make_partition(names, [[cut[t][k]] for t in routed], [([0], [0])] * 3, csv) for k in range(2)]
+    day = max(load["as_of_day"] for _, load in made)
+    cfg = rapport.ScoringConfig()
+    refs = rdask._spec(tables["referrals"].name, tables["referrals"].header, cut["referrals"][0])
+    forest = rdask._forest_stage(names[0], [load for _, load in made], refs, day, cfg, 2)
+    run_json = cfg.to_json()
+    rejected = 0
+    for k, (part, load) in enumerate(made):
+        frame = rdask._scores_frame(part, forest[k], day, run_json, None, None)
+        rdask._write_stage(part, forest[k], day, run_json, None, None, str(tmp_path / f"before-{k}.csv"))
+        summary_part = rdask._summary_stage(part, forest[k], load, day, run_json, None)
+        assert part._runs  # the run is kept with the partition
+        data = pickle.dumps(part)
+        pieces = sum(len(cut[t][k][0]) + cut[t][k][1].nbytes for t in routed)
+        assert len(data) < pieces / 2  # the typed columns, not the CSV bytes
+        back = pickle.loads(data)
+        assert not back._runs and len(back.base) == len(part.base) > 100
+        assert dask.sizeof.sizeof(back) >= len(data)
+        pd.testing.assert_frame_equal(back.base.rejects_frame(), part.base.rejects_frame())
+        pd.testing.assert_frame_equal(rdask._scores_frame(back, forest[k], day, run_json, None, None), frame)
+        assert back._runs  # scored again, once, and kept
+        rdask._write_stage(back, forest[k], day, run_json, None, None, str(tmp_path / f"after-{k}.csv"))
+        assert (tmp_path / f"after-{k}.csv").read_bytes() == (tmp_path / f"before-{k}.csv").read_bytes()
+        assert rdask._summary_stage(back, forest[k], load, day, run_json, None) == summary_part
+        assert back.base._to_bytes() == part.base._to_bytes()
+        rejected += len(back.base.rejects_frame())
+    assert rejected == 2  # the two bad rows, each in its customer's partition
+    with pytest.raises(rapport.InputError, match="customer base bytes: truncated"):
+        rapport._rapport._base_from_bytes(made[0][0].base._to_bytes()[:-3], True)
 
 
 @pytest.mark.parametrize("cfg", [{"intervals": 0.9}, {"intervals": 0.8, "value_model": "pareto_nbd", "discount_rate": 0.1},
