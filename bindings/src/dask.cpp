@@ -27,6 +27,10 @@
 #include <optional>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace rapport_py {
 namespace {
 
@@ -183,6 +187,36 @@ std::pair<std::size_t, bool> cut_text(std::string_view text, std::size_t line, s
   return {rows, ok};
 }
 
+/// The counts of '"' and of '\n' in `s` in one pass (16 bytes at a time where the target has
+/// SSE2: per byte lane up to 255 matches are counted before the lanes are summed).
+std::pair<std::size_t, std::size_t> count_quotes_newlines(std::string_view s) noexcept {
+  std::size_t quotes = 0, newlines = 0, i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), newline = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+  const auto sum = [&](__m128i lanes) {
+    const __m128i s2 = _mm_sad_epu8(lanes, zero);  // two 64-bit sums of 8 lanes each
+    return static_cast<std::size_t>(_mm_cvtsi128_si32(s2)) +
+           static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(s2, 8)));
+  };
+  while (s.size() - i >= 16) {
+    const std::size_t blocks = std::min<std::size_t>((s.size() - i) / 16, 255);
+    __m128i q = zero, n = zero;
+    for (std::size_t b = 0; b < blocks; ++b, i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      q = _mm_sub_epi8(q, _mm_cmpeq_epi8(v, quote));  // a match is -1: one more in its lane
+      n = _mm_sub_epi8(n, _mm_cmpeq_epi8(v, newline));
+    }
+    quotes += sum(q);
+    newlines += sum(n);
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    quotes += s[i] == '"';
+    newlines += s[i] == '\n';
+  }
+  return {quotes, newlines};
+}
+
 /// Where the first record at or after byte `pos` of `file` starts, given the quote parity at
 /// `pos` (count of '"' from the first data byte `data_start`, mod 2): `pos` itself when it
 /// follows an unquoted line ending, else just after the next one (or the end of the file).
@@ -233,8 +267,7 @@ py::tuple csv_cut(const std::string& path, std::size_t begin, std::size_t end, b
     end = std::max(begin, file.clamp(end));
     start = record_start(file, begin, quoted, data_start);
     const std::string_view range = file.view(begin, end);
-    quotes = static_cast<std::size_t>(std::count(range.begin(), range.end(), '"'));
-    newlines = static_cast<std::size_t>(std::count(range.begin(), range.end(), '\n'));
+    std::tie(quotes, newlines) = count_quotes_newlines(range);
     const bool q_end = quoted != (quotes % 2 == 1);
     stop = std::max(start, record_start(file, end, q_end, data_start));
     const std::string_view before_start = file.view(begin, start);

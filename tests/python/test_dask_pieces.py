@@ -82,6 +82,20 @@ def test_plain_cut_of_a_file_range_equals_the_row_rule(tmp_path):
     assert _pieces(got) == _rule(TRICKY, 2, 0, 3)
 
 
+@pytest.mark.parametrize("line", [2**31 - 4, 2**31, 2**40])
+def test_a_range_past_int32_gives_int64_meta(tmp_path, line):
+    """Lines past 2**31 - 1 (a range starting that far into its file): the pieces turn int64 at the
+    first value that does not fit (from 2**31 - 4, part way through: the int32 values so far
+    kept), with the same values."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(TRICKY)
+    got = _rapport._csv_cut(str(path), 0, len(TRICKY), False, line, 0, 0, 1)
+    assert got[1][1].dtype == np.int64
+    assert _pieces(got) == _rule(TRICKY, line, 0, 1)
+    merged = _rapport._merge_pieces([got[1]], [5], [], [1])
+    assert merged[1].tolist() == [[r + 5, at + 1, e] for r, at, e in _rule(TRICKY, line, 0, 1)[0][1]]
+
+
 def test_crlf_text_cuts_as_its_lf_text():
     """Text with '\\r\\n' line ends goes to the RFC 4180 reader: the same records, rows and lines,
     each record's text without its '\\r'."""
