@@ -11,16 +11,16 @@ Stages (what crosses the network in brackets):
 
 1. **Read and route, once.** Each byte range of a CSV file is parsed in its own task by
    rapport's CSV reader (``_rapport._csv_cut``), which splits its records by a hash of
-   ``customer_id`` into P compact pieces: the raw record bytes and int64 (row, line, end) per
-   record. A DataFrame partition is written as CSV text and cut the same way — one pipeline
-   after that, and a database range too (:func:`read_db`: PostgreSQL ctid ranges in one snapshot).
-   Each partition joins its pieces in input order and loads its
-   :class:`rapport.CustomerBase` once through the one row rule (``_rapport._piece_base``: the
-   CSV loader's validation and rejects, rows numbered by row of the whole input table) and
-   drops its pieces [every row once, as raw CSV bytes + 24 bytes]; the partition object stays
-   on its worker for every later stage, and where dask spills or moves it, it pickles as its
-   base's typed columns and load report (about a quarter of the CSV bytes; no parse to read
-   them back).
+   ``customer_id`` into P compact pieces: the raw record bytes and int32 (row, line, end) per
+   record (int64 for a range too big for int32). A DataFrame partition is written as CSV text
+   and cut the same way — one pipeline after that, and a database range too (:func:`read_db`:
+   PostgreSQL ctid ranges in one snapshot). Each partition joins its pieces in input order and
+   loads its :class:`rapport.CustomerBase` once through the one row rule
+   (``_rapport._piece_base``: the CSV loader's validation and rejects, rows numbered by row of
+   the whole input table) and drops its pieces [every row once, as raw CSV bytes + 12 bytes];
+   the partition object stays on its worker for every later stage, and where dask spills or
+   moves it, it pickles as its base's typed columns and load report (about a quarter of the
+   CSV bytes; no parse to read them back).
 2. **Load** (in stage 1's task, while the base is in memory). The as-of default is the latest
    date over the partitions' accepted rows and the
    accepted referrals [one integer per partition]; each partition's accepted customers' records
@@ -98,7 +98,7 @@ class CsvTable:
     """One input table's CSV files cut into byte ranges (what :func:`read_csv` returns).
 
     Each range is read by one task with rapport's own CSV reader, which splits its records by a
-    hash of ``customer_id`` into compact pieces (the raw record bytes and int64 row numbers).
+    hash of ``customer_id`` into compact pieces (the raw record bytes and int32 row numbers).
 
     Attributes
     ----------

@@ -4,9 +4,11 @@
 // ranks (scoring/ranks.hpp).
 //
 // A piece is the compact form a table's rows take between tasks: `data`, the rows' raw record
-// text one after another (each followed by '\n'), and `meta`, an int64 array of shape (n, 3): per
-// row its row number in the whole input table (0-based, global once the reader's offsets are
-// added), its physical line in its file, and the end of its text in `data`.
+// text one after another (each followed by '\n'), and `meta`, an array of shape (n, 3): per row
+// its row number in the whole input table (0-based, global once the reader's offsets are added),
+// its physical line in its file, and the end of its text in `data`. A cut's pieces hold values
+// local to their range, as int32 (int64 only where a range is too big for int32, see PieceOut);
+// a merge's hold global values, as int64.
 #include "common.hpp"
 #include "pieces.hpp"
 
@@ -25,6 +27,10 @@
 #include <optional>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace rapport_py {
 namespace {
 
@@ -35,8 +41,12 @@ using Meta = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast
 /// read, not mapped) as far as a scan needs them.
 class FileWindow {
 public:
-  FileWindow(const std::string& path, std::size_t origin) : reader_(path, origin), origin_(origin) {
+  /// `expect`: about how many bytes a scan will need (room made for them at once, so that the
+  /// window grows without moving what it holds).
+  FileWindow(const std::string& path, std::size_t origin, std::size_t expect = 0)
+      : reader_(path, origin), origin_(origin) {
     reader_.advise_sequential();
+    bytes_.reserve(expect);
   }
   /// Whether byte `pos` (of the file, `pos` >= origin) is in the file, reading on as needed.
   bool has(std::size_t pos) {
@@ -68,6 +78,16 @@ private:
   std::string bytes_;
 };
 
+/// `values` (int32 or int64, 3 per row) as an (n, 3) array viewing the moved buffer (no copy).
+template <class T>
+py::array meta_array(std::vector<T>&& values) {
+  auto* held = new std::vector<T>(std::move(values));
+  py::capsule owner(held, [](void* q) { delete static_cast<std::vector<T>*>(q); });
+  const auto rows = static_cast<py::ssize_t>(held->size() / 3);
+  return py::array_t<T>({rows, py::ssize_t{3}}, {py::ssize_t{3 * sizeof(T)}, py::ssize_t{sizeof(T)}}, held->data(),
+                        owner);
+}
+
 }  // namespace
 
 std::uint64_t id_hash(std::string_view s) noexcept {
@@ -84,12 +104,7 @@ py::tuple piece_tuple(PieceOut&& p) {
   py::capsule data_owner(data, [](void* q) { delete static_cast<std::string*>(q); });
   py::array_t<std::uint8_t> bytes(static_cast<py::ssize_t>(data->size()),
                                   reinterpret_cast<const std::uint8_t*>(data->data()), data_owner);
-  auto* meta = new std::vector<std::int64_t>(std::move(p.meta));
-  py::capsule meta_owner(meta, [](void* q) { delete static_cast<std::vector<std::int64_t>*>(q); });
-  const auto rows = static_cast<py::ssize_t>(meta->size() / 3);
-  Meta m({rows, py::ssize_t{3}}, {py::ssize_t{3 * sizeof(std::int64_t)}, py::ssize_t{sizeof(std::int64_t)}},
-         meta->data(), meta_owner);
-  return py::make_tuple(bytes, m);
+  return py::make_tuple(bytes, p.wide ? meta_array(std::move(p.meta)) : meta_array(std::move(p.meta32)));
 }
 
 namespace {
@@ -116,36 +131,50 @@ std::string_view piece_bytes(const py::handle& data, std::vector<py::buffer_info
   return {static_cast<const char*>(b.ptr), static_cast<std::size_t>(b.size * b.itemsize)};
 }
 
+/// The bucket of a quote-free line (no line ending) by its field `key` (fields split at every
+/// ',', as the plain line splitter splits them): piece 0 for a line with fewer fields.
+std::size_t plain_bucket(const char* p, const char* const eol, std::size_t key, std::size_t parts) noexcept {
+  for (std::size_t k = 0; k < key; ++k) {
+    const auto* comma = static_cast<const char*>(std::memchr(p, ',', static_cast<std::size_t>(eol - p)));
+    if (!comma) return 0;
+    p = comma + 1;
+  }
+  const auto* comma = static_cast<const char*>(std::memchr(p, ',', static_cast<std::size_t>(eol - p)));
+  return id_hash({p, static_cast<std::size_t>((comma ? comma : eol) - p)}) % parts;
+}
+
 /// The records of `text` (no header; the first starts on physical line `line`) split by the hash
 /// of field `key` into `parts` pieces, rows numbered from 0. A record without that field goes to
-/// piece 0 (its partition rejects it). Text without a '"' or '\r' is split by the loader's plain
-/// line splitter (blank lines skipped, as the reader skips them), any other by the RFC 4180
-/// reader. Returns (rows, every record regular).
+/// piece 0 (its partition rejects it). Text without a '"' or '\r' is one record per line (blank
+/// lines skipped, as the reader skips them; a line's fields split at every ','), found with
+/// memchr: the line end, then only the separators up to the key field; any other text is read by
+/// the RFC 4180 reader. Returns (rows, every record regular).
 std::pair<std::size_t, bool> cut_text(std::string_view text, std::size_t line, std::size_t key, std::size_t parts,
                                       const std::string& name, std::vector<PieceOut>& out) {
   out.assign(parts, {});
   for (auto& p : out) {
     p.data.reserve(text.size() / parts + text.size() / (8 * parts) + 64);
-    p.meta.reserve(3 * (text.size() / (40 * parts) + 16));
+    p.meta32.reserve(3 * (text.size() / (40 * parts) + 16));
   }
   std::size_t rows = 0;
   if (text.empty()) return {0, true};
-  const auto add = [&](const std::vector<std::string_view>& fields, std::string_view raw, std::size_t at) {
-    const std::size_t k = key < fields.size() ? id_hash(fields[key]) % parts : 0;
+  const auto add = [&](std::size_t k, std::string_view raw, std::size_t at) {
     auto& p = out[k];
     p.data.append(raw);
     p.data.push_back('\n');
-    p.meta.push_back(static_cast<std::int64_t>(rows));
-    p.meta.push_back(static_cast<std::int64_t>(at));
-    p.meta.push_back(static_cast<std::int64_t>(p.data.size()));
+    p.add(static_cast<std::int64_t>(rows), static_cast<std::int64_t>(at));
     ++rows;
   };
   if (!std::memchr(text.data(), '"', text.size()) && !std::memchr(text.data(), '\r', text.size())) {
-    detail::PlainLineSplitter split(text.data(), text.data() + text.size());
-    std::vector<std::string_view> fields;
-    std::string_view raw;
-    for (std::size_t at = line; split.next(fields, raw); ++at)
-      if (!raw.empty()) add(fields, raw, at);
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    for (std::size_t at = line;; ++at) {
+      const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+      const char* const eol = nl ? nl : end;
+      if (eol != p) add(plain_bucket(p, eol, key, parts), {p, static_cast<std::size_t>(eol - p)}, at);
+      if (!nl || nl + 1 == end) break;  // a last line with or without its '\n'
+      p = nl + 1;
+    }
     return {rows, true};
   }
   detail::CsvReader reader(text, name);
@@ -153,9 +182,39 @@ std::pair<std::size_t, bool> cut_text(std::string_view text, std::size_t line, s
   bool ok = true;
   while (reader.next(rec)) {
     ok = ok && regular(rec.raw);
-    add(rec.fields, rec.raw, rec.line + line - 1);
+    add(key < rec.fields.size() ? id_hash(rec.fields[key]) % parts : 0, rec.raw, rec.line + line - 1);
   }
   return {rows, ok};
+}
+
+/// The counts of '"' and of '\n' in `s` in one pass (16 bytes at a time where the target has
+/// SSE2: per byte lane up to 255 matches are counted before the lanes are summed).
+std::pair<std::size_t, std::size_t> count_quotes_newlines(std::string_view s) noexcept {
+  std::size_t quotes = 0, newlines = 0, i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), newline = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+  const auto sum = [&](__m128i lanes) {
+    const __m128i s2 = _mm_sad_epu8(lanes, zero);  // two 64-bit sums of 8 lanes each
+    return static_cast<std::size_t>(_mm_cvtsi128_si32(s2)) +
+           static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(s2, 8)));
+  };
+  while (s.size() - i >= 16) {
+    const std::size_t blocks = std::min<std::size_t>((s.size() - i) / 16, 255);
+    __m128i q = zero, n = zero;
+    for (std::size_t b = 0; b < blocks; ++b, i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      q = _mm_sub_epi8(q, _mm_cmpeq_epi8(v, quote));  // a match is -1: one more in its lane
+      n = _mm_sub_epi8(n, _mm_cmpeq_epi8(v, newline));
+    }
+    quotes += sum(q);
+    newlines += sum(n);
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    quotes += s[i] == '"';
+    newlines += s[i] == '\n';
+  }
+  return {quotes, newlines};
 }
 
 /// Where the first record at or after byte `pos` of `file` starts, given the quote parity at
@@ -201,13 +260,14 @@ py::tuple csv_cut(const std::string& path, std::size_t begin, std::size_t end, b
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     const std::size_t from = ec ? begin : std::min<std::size_t>(begin, size);
-    FileWindow file(path, from > 0 ? from - 1 : 0);
+    const std::size_t origin = from > 0 ? from - 1 : 0;
+    const std::size_t to = ec ? end : std::min<std::size_t>(std::max(end, from), size);
+    FileWindow file(path, origin, to - origin + (std::size_t{2} << 20));  // the record crossing `end` too
     begin = file.clamp(begin);
     end = std::max(begin, file.clamp(end));
     start = record_start(file, begin, quoted, data_start);
     const std::string_view range = file.view(begin, end);
-    quotes = static_cast<std::size_t>(std::count(range.begin(), range.end(), '"'));
-    newlines = static_cast<std::size_t>(std::count(range.begin(), range.end(), '\n'));
+    std::tie(quotes, newlines) = count_quotes_newlines(range);
     const bool q_end = quoted != (quotes % 2 == 1);
     stop = std::max(start, record_start(file, end, q_end, data_start));
     const std::string_view before_start = file.view(begin, start);
@@ -236,42 +296,65 @@ py::tuple text_cut(const py::bytes& text, std::size_t key, std::size_t parts) {
   return out;
 }
 
-/// A piece's rows as views into its data.
+using Meta32 = py::array_t<std::int32_t, py::array::c_style>;
+
+/// A piece's rows as views into its data; its meta int32 (a cut's) or int64 (a merge's).
 struct PieceView {
   std::string_view data;
-  const std::int64_t* meta;
+  const std::int32_t* meta32;  // null where the meta is int64
+  const std::int64_t* meta64;
   std::size_t rows;
   std::int64_t offset;       // added to the rows
   std::int64_t line_offset;  // added to the lines
+  /// Value `c` (0 row, 1 line, 2 end) of row `i`, as stored (no offset added).
+  std::int64_t at(std::size_t i, std::size_t c) const noexcept {
+    return meta32 ? meta32[3 * i + c] : meta64[3 * i + c];
+  }
 };
 
 std::vector<PieceView> piece_views(const py::list& pieces, const std::vector<std::int64_t>& offsets,
-                                   const std::vector<std::int64_t>& line_offsets, std::vector<Meta>& keep,
+                                   const std::vector<std::int64_t>& line_offsets, std::vector<py::array>& keep,
                                    std::vector<py::buffer_info>& bufs) {
   std::vector<PieceView> out;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
     const auto t = pieces[i].cast<py::tuple>();
-    keep.push_back(t[1].cast<Meta>());
-    const Meta& m = keep.back();
+    const bool narrow = Meta32::check_(t[1]);
+    keep.push_back(narrow ? py::array(t[1].cast<Meta32>()) : py::array(t[1].cast<Meta>()));
+    const py::array& m = keep.back();
     if (m.ndim() != 2 || m.shape(1) != 3)
       throw rapport::UsageError("rapport.dask: a piece's meta must have shape (n, 3)");
-    out.push_back({piece_bytes(t[0], bufs), m.data(), static_cast<std::size_t>(m.shape(0)),
+    out.push_back({piece_bytes(t[0], bufs), narrow ? static_cast<const std::int32_t*>(m.data()) : nullptr,
+                   narrow ? nullptr : static_cast<const std::int64_t*>(m.data()), static_cast<std::size_t>(m.shape(0)),
                    offsets.empty() ? 0 : offsets.at(i), line_offsets.empty() ? 0 : line_offsets.at(i)});
   }
   return out;
 }
 
+/// Rows of one piece (meta `T`) appended to a merge's int64 meta at `m`: rows and lines shifted
+/// by the piece's offsets, ends by `base` (where the piece's data starts in the merged data).
+template <class T>
+std::int64_t* shift_rows(const T* meta, const PieceView& v, std::int64_t base, std::int64_t* m) noexcept {
+  for (std::size_t i = 0; i < v.rows; ++i, m += 3) {
+    m[0] = meta[3 * i] + v.offset;
+    m[1] = meta[3 * i + 1] + v.line_offset;
+    m[2] = meta[3 * i + 2] + base;
+  }
+  return m;
+}
+
 /// Pieces (each row number plus its piece's offset) joined into one piece in row order, leaving
-/// out the rows listed in `drop` (sorted global row numbers).
+/// out the rows listed in `drop` (sorted global row numbers). The pieces' meta may be int32 or
+/// int64; the merged meta is int64.
 py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& offsets,
                        const std::vector<std::int64_t>& drop, const std::vector<std::int64_t>& line_offsets) {
   if ((!offsets.empty() && offsets.size() != pieces.size()) ||
       (!line_offsets.empty() && line_offsets.size() != pieces.size()))
     throw rapport::UsageError("rapport.dask: one offset per piece");
-  std::vector<Meta> keep;
+  std::vector<py::array> keep;
   std::vector<py::buffer_info> bufs;
   const auto views = piece_views(pieces, offsets, line_offsets, keep, bufs);  // the bytes stay referenced by `pieces`
   PieceOut out;
+  out.wide = true;
   {
     py::gil_scoped_release release;
     // pieces already in row order (a partition's pieces, range by range) and nothing dropped:
@@ -280,8 +363,8 @@ py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& 
     std::int64_t last = std::numeric_limits<std::int64_t>::min();
     for (const PieceView& v : views) {
       if (!ordered || v.rows == 0) continue;
-      ordered = v.meta[0] + v.offset > last;
-      last = v.meta[3 * (v.rows - 1)] + v.offset;
+      ordered = v.at(0, 0) + v.offset > last;
+      last = v.at(v.rows - 1, 0) + v.offset;
     }
     if (ordered) {
       std::size_t bytes = 0, rows = 0;
@@ -291,11 +374,7 @@ py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& 
       std::int64_t* m = out.meta.data();
       for (const PieceView& v : views) {
         const auto base = static_cast<std::int64_t>(out.data.size());
-        for (std::size_t i = 0; i < v.rows; ++i, m += 3) {
-          m[0] = v.meta[3 * i] + v.offset;
-          m[1] = v.meta[3 * i + 1] + v.line_offset;
-          m[2] = v.meta[3 * i + 2] + base;
-        }
+        m = v.meta32 ? shift_rows(v.meta32, v, base, m) : shift_rows(v.meta64, v, base, m);
         out.data.append(v.data);
       }
     }
@@ -312,7 +391,7 @@ py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& 
     for (std::size_t p = 0; p < views.size(); ++p) {
       for (std::size_t i = 0; i < views[p].rows; ++i)
         rows.push_back(
-            {views[p].meta[3 * i] + views[p].offset, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(i)});
+            {views[p].at(i, 0) + views[p].offset, static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(i)});
       bytes += views[p].data.size();
     }
     if (!std::is_sorted(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.row < b.row; }))
@@ -324,10 +403,10 @@ py::tuple merge_pieces(const py::list& pieces, const std::vector<std::int64_t>& 
       while (d != drop.end() && *d < r.row) ++d;
       if (d != drop.end() && *d == r.row) continue;
       const PieceView& v = views[r.piece];
-      const std::int64_t* m = v.meta + 3 * r.index;
-      const auto b = static_cast<std::size_t>(r.index == 0 ? 0 : m[-1]);
-      out.data.append(v.data.substr(b, static_cast<std::size_t>(m[2]) - b));
-      out.meta.insert(out.meta.end(), {r.row, m[1] + v.line_offset, static_cast<std::int64_t>(out.data.size())});
+      const auto b = static_cast<std::size_t>(r.index == 0 ? 0 : v.at(r.index - 1, 2));
+      out.data.append(v.data.substr(b, static_cast<std::size_t>(v.at(r.index, 2)) - b));
+      out.meta.insert(out.meta.end(),
+                      {r.row, v.at(r.index, 1) + v.line_offset, static_cast<std::int64_t>(out.data.size())});
     }
   }
   return piece_tuple(std::move(out));
@@ -593,7 +672,8 @@ void init_dask(py::module_& m) {
   m.def("_csv_cut", &csv_cut, py::arg("path"), py::arg("begin"), py::arg("end"), py::arg("quoted"), py::arg("line"),
         py::arg("data_start"), py::arg("key"), py::arg("parts"),
         "The records starting in bytes [begin, end) of a CSV file cut by customer-id hash into `parts` pieces: "
-        "((rows, regular, start, stop, quotes, newlines), piece, ...); each piece (uint8 data, int64 meta (n, 3): "
+        "((rows, regular, start, stop, quotes, newlines), piece, ...); each piece (uint8 data, int32 meta (n, 3), "
+        "int64 where a range is too big: "
         "row, line, end); quotes and newlines counted in [begin, end).");
   m.def("_text_cut", &text_cut, py::arg("text"), py::arg("key"), py::arg("parts"),
         "As _csv_cut for header-less CSV text in memory (a DataFrame partition).");

@@ -106,8 +106,7 @@ py::list db_cut(const std::string& uri, const std::string& snapshot, const py::l
         auto& piece = pieces[h % specs[i].parts];  // no key field: piece 0
         append_record(piece.data, rec);
         piece.data.push_back('\n');
-        piece.meta.insert(piece.meta.end(), {static_cast<std::int64_t>(rows[i]), static_cast<std::int64_t>(rows[i] + 1),
-                                             static_cast<std::int64_t>(piece.data.size())});
+        piece.add(static_cast<std::int64_t>(rows[i]), static_cast<std::int64_t>(rows[i] + 1));
         ++rows[i];
       }
     });
