@@ -417,11 +417,12 @@ def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
 
 
 def _holders(parts: Sequence[Any]) -> Optional[List[Optional[str]]]:
-    """Per persisted partition the address of a worker holding it (None where none does: lost,
-    being recomputed), asked of the scheduler now; None when the scheduler is not a
-    ``distributed`` client (the local schedulers run every task in one process: nothing to pin)."""
+    """Per persisted partition the address of a worker holding it, asked of the scheduler once
+    every partition is in memory (a lost one recomputed first; None for one that failed); None
+    when the scheduler is not a ``distributed`` client (the local schedulers run every task in one
+    process: nothing to pin)."""
     try:
-        from distributed import Client, futures_of
+        from distributed import Client, futures_of, wait
 
         client = getattr(_dask.base.get_scheduler(), "__self__", None)
     except (ImportError, ValueError):  # no distributed, or its scheduler named with no client to run it
@@ -429,6 +430,7 @@ def _holders(parts: Sequence[Any]) -> Optional[List[Optional[str]]]:
     if not isinstance(client, Client):
         return None
     futures = [futures_of(p) for p in parts]
+    wait([f for fs in futures for f in fs])  # the tasks after need them anyway
     who = client.who_has([f for fs in futures for f in fs])
     return [next((sorted(who.get(f.key) or ())[0] for f in fs if who.get(f.key)), None) for fs in futures]
 
