@@ -64,6 +64,7 @@ Rejected rows come back as a dask DataFrame (:func:`rejects`) with the rows numb
 
 from __future__ import annotations
 
+import contextlib as _contextlib
 import glob as _glob
 import json as _json
 import operator as _operator
@@ -412,6 +413,50 @@ def _interval_stage(part: _Partition, day: int, cfg_json: str) -> dict:
     return _rapport._value_interval_patterns(part.base, day, _r.ScoringConfig.from_json(cfg_json))
 
 
+# --------------------------------------------------------------------------------- placement
+
+
+def _holders(parts: Sequence[Any]) -> Optional[List[Optional[str]]]:
+    """Per persisted partition the address of a worker holding it, asked of the scheduler once
+    every partition is in memory (a lost one recomputed first; None for one that failed); None
+    when the scheduler is not a ``distributed`` client (the local schedulers run every task in one
+    process: nothing to pin)."""
+    try:
+        from distributed import Client, futures_of, wait
+
+        client = getattr(_dask.base.get_scheduler(), "__self__", None)
+    except (ImportError, ValueError):  # no distributed, or its scheduler named with no client to run it
+        return None
+    if not isinstance(client, Client):
+        return None
+    futures = [futures_of(p) for p in parts]
+    wait([f for fs in futures for f in fs])  # the tasks after need them anyway
+    who = client.who_has([f for fs in futures for f in fs])
+    return [next((sorted(who.get(f.key) or ())[0] for f in fs if who.get(f.key)), None) for fs in futures]
+
+
+def _on(where: Optional[List[Optional[str]]], k: int):
+    """Tasks built inside run on the worker holding partition ``k`` (``where``: :func:`_holders`),
+    so the partition does not move for them (a moved partition is transferred, hundreds of MB, and
+    scored again). A loose restriction: where that worker is gone, the scheduler runs them on
+    another one (the partition recomputed from its lineage) rather than wait for it."""
+    if where is None or where[k] is None:
+        return _contextlib.nullcontext()
+    return _dask.annotate(workers=[where[k]], allow_other_workers=True)
+
+
+def _pinned(where: Optional[List[Optional[str]]], k: int, fn, *args, **kwargs):
+    """``delayed(fn)(*args)`` pinned to partition ``k``'s worker (:func:`_on`)."""
+    with _on(where, k):
+        return _delayed(fn, **kwargs)(*args)
+
+
+def _each_pinned(parts: Sequence[Any], fn, *args) -> List[Any]:
+    """``delayed(fn)(part, *args)`` for each partition, on the worker holding it now."""
+    where = _holders(parts)
+    return [_pinned(where, k, fn, p, *args) for k, p in enumerate(parts)]
+
+
 # ------------------------------------------------------------------------------------ up-serve
 
 
@@ -421,17 +466,18 @@ def _native(name: str, *args):
     return getattr(_rapport, name)(*args)
 
 
-def _rank(scored: List[Any], nparts: int) -> List[Any]:
+def _rank(scored: List[Any], nparts: int, where: Optional[List[Optional[str]]] = None) -> List[Any]:
     """Stage 6: the tasks of the global up-serve percentiles (``rapport::detail`` in
     ``src/scoring/ranks.*``: samples, bucket bounds, per-bucket ranks, the assignment — every
-    figure computed in C++, the same bits as one process's ``mid_ranks``)."""
-    sampled = _dask.compute(*[_delayed(_native)("_rank_sample", s) for s in scored])
+    figure computed in C++, the same bits as one process's ``mid_ranks``). Each partition's
+    sample, split and assignment run on its worker (``where``: :func:`_holders`)."""
+    sampled = _dask.compute(*[_pinned(where, k, _native, "_rank_sample", s) for k, s in enumerate(scored)])
     bounds = _rapport._rank_bounds([q for _, q in sampled], sum(size for size, _ in sampled), nparts)
     nbuckets = len(bounds) + 1
-    splits = [_delayed(_native, nout=nbuckets)("_split_by_bucket", s, bounds) for s in scored]
+    splits = [_pinned(where, k, _native, "_split_by_bucket", s, bounds, nout=nbuckets) for k, s in enumerate(scored)]
     buckets = [_delayed(_native)("_bucket_ranks", [sp[b] for sp in splits]) for b in range(nbuckets)]
     counts = [r[0] for r in buckets]
-    return [_delayed(_native)("_assign_ranks", s, bounds, counts, [r[1][k] for r in buckets])
+    return [_pinned(where, k, _native, "_assign_ranks", s, bounds, counts, [r[1][k] for r in buckets])
             for k, s in enumerate(scored)]
 
 
@@ -463,7 +509,7 @@ class DaskRun:
     """
 
     def __init__(self, scores, rejects, as_of, bgnbd, gamma_gamma, counts, partitions, inputs=None, purchase_model=None):
-        self.scores = scores
+        self._scores, self._scores_where = scores, False  # False: no holders asked yet
         self.purchase_model = purchase_model or "bgnbd"
         self._inputs = inputs  # what summary() recomputes from (delayed partitions, day, configs)
         self.rejects = rejects
@@ -472,6 +518,19 @@ class DaskRun:
         self.gamma_gamma = gamma_gamma
         self.counts = counts
         self.partitions = partitions
+
+    @property
+    def scores(self):
+        """One row per scored customer (see the class's attributes): each partition's task pinned
+        to the worker holding the partition when the frame is taken (the holders asked again at
+        each access; the same frame while they are unchanged)."""
+        i = self._inputs
+        if i is None or "scores" not in i:
+            return self._scores
+        where = _holders(i["parts"])
+        if self._scores is None or where != self._scores_where:
+            self._scores, self._scores_where = i["scores"](where), where
+        return self._scores
 
     def to_csv(self, directory: str) -> int:
         """Writes the scores as one CSV file per partition (``part-00000.csv``, …) in `directory`.
@@ -482,8 +541,9 @@ class DaskRun:
         """
         _os.makedirs(directory, exist_ok=True)
         i = self._inputs
-        tasks = [_delayed(_write_stage)(i["parts"][k], i["forest"][k], i["day"], i["run_json"], i["draws"], i["ranks"][k],
-                                        _os.path.join(directory, f"part-{k:05d}.csv"))
+        where = _holders(i["parts"])
+        tasks = [_pinned(where, k, _write_stage, i["parts"][k], i["forest"][k], i["day"], i["run_json"], i["draws"],
+                         i["ranks"][k], _os.path.join(directory, f"part-{k:05d}.csv"))
                  for k in range(self.partitions)]
         return int(sum(_dask.compute(*tasks)))
 
@@ -678,13 +738,15 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     # stage 4: for auto the holdout is cut at the whole base's span, so its inputs take a second pass
     planned = cfg.value_model == "auto"
     first_span = None if (planned or not other_model) else _NO_SPAN
-    patterns = list(_dask.compute(*[_delayed(_pattern_stage)(p, day, cfg_json, first_span) for p in parts]))
+    # every later per-partition task runs on the worker holding the partition (asked again before
+    # each stage: a lost partition is recomputed wherever the scheduler puts it)
+    patterns = list(_dask.compute(*_each_pinned(parts, _pattern_stage, day, cfg_json, first_span)))
     merged = _rapport._merge_value_parts(patterns)  # the whole base's span and fit patterns, merged in C++
     gamma_gamma = _fit("gamma_gamma", merged, cfg)
     value_fit = None
     if other_model:
         span = merged["span"] if planned else _NO_SPAN
-        value_parts = (list(_dask.compute(*[_delayed(_inputs_stage)(p, day, cfg_json, span) for p in parts]))
+        value_parts = (list(_dask.compute(*_each_pinned(parts, _inputs_stage, day, cfg_json, span)))
                        if planned else [p["inputs"] for p in patterns])
         value_fit = _rapport._fit_purchase_model(cfg, span, value_parts)
     if value_fit is None or value_fit.own_bgnbd_fit:
@@ -699,24 +761,29 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
     if cfg.intervals > 0 and not purchase_error:
         # step (a) of the intervals once on the client from every partition's patterns, as one process
         # draws them from its whole base's; step (b) in each partition's score task
-        interval_parts = list(_dask.compute(*[_delayed(_interval_stage)(p, day, run_json) for p in parts]))
+        interval_parts = list(_dask.compute(*_each_pinned(parts, _interval_stage, day, run_json)))
         draws = _rapport._interval_draws(interval_parts, cfg, not gamma_gamma["error"])
     # each partition scored once with the models: the run stays with the partition on its worker
     # for the frame, the write and the summary; its up-serve values go to the global ranks
     ranks = [None] * nparts
     if not (purchase_error or gamma_gamma["error"]):
-        values = list(_dask.persist(*[_delayed(_score_stage)(parts[k], forest[k], day, run_json, draws)
+        where = _holders(parts)
+        values = list(_dask.persist(*[_pinned(where, k, _score_stage, parts[k], forest[k], day, run_json, draws)
                                       for k in range(nparts)]))
-        ranks = _rank(values, nparts)
+        ranks = _rank(values, nparts, where)
     meta = _pd.DataFrame({c: _pd.Series([], dtype=t) for c, t in _score_meta(cfg.intervals > 0).items()})
-    scores = _dd.from_delayed([_delayed(_scores_frame)(parts[k], forest[k], day, run_json, draws, ranks[k])
-                               for k in range(nparts)], meta=meta, verify_meta=False)
+
+    def scores(where: Optional[List[Optional[str]]]):
+        """The scores frame, each partition's task on its worker (``where``: :func:`_holders`)."""
+        return _dd.from_delayed([_pinned(where, k, _scores_frame, parts[k], forest[k], day, run_json, draws, ranks[k])
+                                 for k in range(nparts)], meta=meta, verify_meta=False)
+
     rej_meta = _r._rejects_frame([])
     rej_parts = [_delayed(lambda a: a["rejects"])(a) for a in loads] + [_delayed(lambda a: a["rejects"])(ref_load)]
     rejects_df = _dd.from_delayed(rej_parts, meta=rej_meta, verify_meta=False)
     state = {"parts": parts, "forest": forest, "loads": loads, "customers": cu_name, "referrals": ref_piece, "day": day,
-             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws, "ranks": ranks}
-    return DaskRun(scores, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts,
+             "run_json": run_json, "cfg": cfg, "value_fit": value_fit, "draws": draws, "ranks": ranks, "scores": scores}
+    return DaskRun(None, rejects_df, _r._date(day), bgnbd, gamma_gamma, {t: tuple(v) for t, v in counts.items()}, nparts,
                    state, None if value_fit is None else value_fit.model)
 
 
@@ -785,8 +852,9 @@ def summary(run: DaskRun) -> Dict[str, Any]:
     computed here.
     """
     i = run._inputs
-    stages = [_delayed(_summary_stage)(i["parts"][k], i["forest"][k], i["loads"][k], i["day"], i["run_json"], i["draws"])
-              for k in range(run.partitions)]
+    where = _holders(i["parts"])
+    stages = [_pinned(where, k, _summary_stage, i["parts"][k], i["forest"][k], i["loads"][k], i["day"], i["run_json"],
+                      i["draws"]) for k in range(run.partitions)]
     referrals = _delayed(_forest_summary)(i["customers"], list(i["loads"]), i["referrals"], i["day"], i["cfg"].to_json())
     parts, ref = _dask.compute(list(stages), referrals)
     return _json.loads(_rapport._finish_summary(list(parts) + [ref], run.bgnbd, run.gamma_gamma, i["cfg"], i["value_fit"]))

@@ -4,8 +4,10 @@ The cluster has three worker processes (one thread each), so partitions really a
 other processes and every stage's data crosses process boundaries as it would on a cluster.
 """
 
+import os
 import pickle
 import subprocess
+import time
 
 import numpy as np
 import pandas as pd
@@ -485,3 +487,76 @@ def test_dask_to_csv_writes_the_cli_rows(client, cli, tmp_path, cfg):
         lines += text[1:]
     assert sorted(lines) == sorted(one[1:])
     assert any(",C" in line.split(",", 1)[1] for line in lines)  # some root_id cells are filled
+
+
+class _Placement(distributed.SchedulerPlugin):
+    """Per task of a per-partition stage: the workers holding its partition when the scheduler
+    sent it to a worker, and the worker that ran it."""
+
+    STAGES = ("pattern_stage", "score_stage", "scores_frame", "write_stage", "summary_stage")
+
+    def __init__(self):
+        self.scheduler, self.holders, self.ran = None, {}, []
+
+    async def start(self, scheduler):
+        self.scheduler = scheduler
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        ts = self.scheduler.tasks.get(key)
+        if ts is None or ts.prefix.name not in self.STAGES:
+            return
+        if finish == "processing":
+            self.holders[key] = {ws.address for dep in ts.dependencies if (dep.type or "").endswith("._Partition")
+                                 for ws in dep.who_has}
+        elif finish == "memory" and key in self.holders:
+            self.ran.append((ts.prefix.name, {ws.address for ws in ts.who_has}, self.holders.pop(key)))
+
+
+def test_dask_stages_run_where_the_partition_is_and_survive_a_killed_worker(tmp_path):
+    """The per-partition tasks after score_run's persist run on the worker holding the partition
+    (not moved to an idle worker), and a killed worker loses nothing: its partitions are
+    recomputed elsewhere and the numbers are the same.
+
+    One worker builds and scores every partition; a second, idle worker joins. Unpinned, the
+    scheduler would send it about half of the write/summary/frame tasks (moving their partitions,
+    tiny here): pinned, all run on the first. Then the first worker is killed (its nanny starts a
+    fresh one): every partition is lost, and the same run still writes, summarises and scores
+    the same rows (a loose pin: the tasks go to the living workers)."""
+    data = tmp_path / "base"
+    rapport.generate_csv(data, 600, seed=21)
+    one = rapport.score_dir(data)
+    one_summary = rapport.summary(rapport.load_dir(data))
+    with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None,
+                                  memory_limit="1GiB") as cluster, distributed.Client(cluster) as c:
+        c.register_scheduler_plugin(_Placement(), name="placement")
+        placement = cluster.scheduler.plugins["placement"]
+        [first] = c.scheduler_info()["workers"]
+        tables = rdask.read_csv(str(data), blocksize=40_000)
+        run = rdask.score_run(*(tables[t] for t in TABLES), npartitions=6)
+        assert {w for _, (w,), _ in placement.ran} == {first} and len(placement.ran) == 12  # pattern and score
+        cluster.scale(2)
+        c.wait_for_workers(2)
+        placement.ran.clear()
+        assert run.to_csv(str(tmp_path / "parts")) == len(one)
+        assert_same_summary(one_summary, rdask.summary(run))
+        assert_same_scores(one, run.scores.compute())
+        stages = sorted(name for name, _, _ in placement.ran)
+        assert stages == ["scores_frame"] * 6 + ["summary_stage"] * 6 + ["write_stage"] * 6
+        for name, ran, held in placement.ran:
+            assert ran == held == {first}, (name, ran, held)
+        written = sorted(line for k in range(6) for line in (tmp_path / "parts" / f"part-{k:05d}.csv").read_text().splitlines()[1:])
+
+        try:
+            c.run(os._exit, 1, workers=[first])
+        except (OSError, distributed.comm.CommClosedError):  # the worker died before it answered
+            pass
+        for _ in range(300):
+            if first not in c.scheduler_info()["workers"]:
+                break
+            time.sleep(0.1)
+        assert first not in c.scheduler_info()["workers"]
+        assert run.to_csv(str(tmp_path / "again")) == len(one)
+        again = sorted(line for k in range(6) for line in (tmp_path / "again" / f"part-{k:05d}.csv").read_text().splitlines()[1:])
+        assert again == written
+        assert_same_summary(one_summary, rdask.summary(run))
+        assert_same_scores(one, run.scores.compute())
