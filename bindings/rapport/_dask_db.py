@@ -3,7 +3,8 @@ snapshot, SQLite tables whole in one read transaction (see :func:`rapport.dask.r
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import uuid as _uuid
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as _np
 from dask import delayed as _delayed
@@ -24,6 +25,44 @@ def _one_cut(uri: str, snapshot: str, read: tuple) -> tuple:
     return _db_cut(uri, snapshot, [read])[0]
 
 
+def _whole_read(uri: str, token: str, reads: list) -> list:
+    """SQLite: every table read in one transaction of its own (``token``, one per handle, only
+    keys the task: two handles on a file changed between them never share a result)."""
+    return _db_cut(uri, "", reads)
+
+
+class _DbState:
+    """What a :class:`DbTable`'s tasks need of its :class:`DbSnapshot`: the URI, the C++ handle
+    (whose transaction holds the snapshot), the snapshot id and, for SQLite, the one whole-read
+    task. The tables reference this, not the snapshot dict, so no reference cycle keeps a dropped
+    snapshot's transaction open until the cyclic garbage collector runs."""
+
+    def __init__(self, uri: str, handle: Any) -> None:
+        self.uri = uri
+        self.handle = handle
+        self.id = handle.id
+        self.token = _uuid.uuid4().hex
+        self.tables: List[Tuple[str, str, List[str]]] = []  # (table, name, columns), input order
+        self.whole_task = None
+
+    @property
+    def closed(self) -> bool:
+        return self.handle.closed
+
+    def check_open(self) -> None:
+        if self.closed:
+            raise _r.UsageError("rapport.dask.read_db: the snapshot is closed (read the tables while it is open)")
+
+    def whole(self):
+        """SQLite: the one task that reads every table (whole, one piece each)."""
+        if self.whole_task is None:
+            from .dask import _key_column
+
+            reads = [(name, None, None, _key_column(columns, table), 1, True) for table, name, columns in self.tables]
+            self.whole_task = _delayed(_whole_read, pure=True)(self.uri, self.token, reads)
+        return self.whole_task
+
+
 def _recut(whole: list, index: int, parts: int) -> tuple:
     """One table of a whole-database read (one piece holding all its rows, and each row's key
     hash) split into ``parts`` pieces by that hash, as one range of it would be cut."""
@@ -36,9 +75,11 @@ class DbTable:
     """One input table of a database, cut into read ranges (what :func:`rapport.dask.read_db` returns).
 
     PostgreSQL: each range is a span of the table's heap pages, read by one task on a connection
-    of its own in the snapshot of the :class:`DbSnapshot` the table belongs to; a view, a foreign
-    or a partitioned table is one range. SQLite: the table is read whole, with the other tables,
-    in one task and one read transaction.
+    of its own in the snapshot of the :class:`DbSnapshot` the table belongs to (a table or a
+    materialized view; a view, a foreign or partitioned table, a table with inheritance children
+    and every table of a server older than 14 is one range). SQLite: the table is read whole, with
+    the other tables, in one task and one read transaction. A table keeps its snapshot open while
+    it is referenced.
 
     Attributes
     ----------
@@ -54,9 +95,9 @@ class DbTable:
         The number of ranges.
     """
 
-    def __init__(self, snapshot: "DbSnapshot", table: str, name: str, header: bytes, columns: List[str],
+    def __init__(self, state: _DbState, table: str, name: str, header: bytes, columns: List[str],
                  pages: Optional[int], pages_per_range: Optional[int]) -> None:
-        self.snapshot = snapshot
+        self._state = state
         self.table = table
         self.name = name
         self.header = header
@@ -73,11 +114,11 @@ class DbTable:
     def _cuts(self, key: int, parts: int) -> List[Any]:
         """The range tasks: per range (info, piece 0, ..., piece P-1), rows numbered from 0 and
         lines from 1 in each range (shifted by the rows before it when merged)."""
-        s = self.snapshot
-        s._check_open()
+        s = self._state
+        s.check_open()
         if not s.id:  # SQLite: every table in one task, one read transaction, then split per table
-            index = [t.table for t in s.tables].index(self.table)
-            return [_delayed(_recut, nout=parts + 1, pure=True)(s._whole(), index, parts)]
+            index = [t[0] for t in s.tables].index(self.table)
+            return [_delayed(_recut, nout=parts + 1, pure=True)(s.whole(), index, parts)]
         return [_delayed(_one_cut, nout=parts + 1, pure=True)(s.uri, s.id, (self.name, lo, hi, key, parts))
                 for lo, hi in self.ranges]
 
@@ -91,10 +132,13 @@ class DbSnapshot(dict):
     (``pg_export_snapshot()``) every range task imports (``SET TRANSACTION SNAPSHOT``), so every
     range sees the database as it was when :func:`read_db` returned, whatever is written since.
     The snapshot lives as long as that transaction: until :meth:`close` (or the end of a ``with``
-    block, or garbage collection), so keep it open until every run reading these tables has
-    finished with them (a range read again after a worker is lost needs it too). While open, the
-    tables are locked ACCESS SHARE: nobody can drop, truncate, alter or rewrite them (writes go on).
-    SQLite: the tables are read in one task; the handle holds a read transaction of its own.
+    block, or once neither this object nor any of its tables is referenced), so keep it open until
+    every run reading these tables has finished with them (a range read again after a worker is
+    lost needs it too). While open, the tables are locked ACCESS SHARE: nobody can drop, truncate,
+    alter or rewrite them (writes go on); and the snapshot's xmin holds back VACUUM in the whole
+    database (no row version deleted since can be removed), so close it when done.
+    SQLite: no transaction is held (writers go on); the tables are read in one task, in one read
+    transaction of its own: the read reflects the file as it is when that task runs.
 
     Attributes
     ----------
@@ -109,37 +153,25 @@ class DbSnapshot(dict):
     def __init__(self, uri: str, tables: Optional[Dict[str, str]], pages_per_range: Optional[int]) -> None:
         super().__init__()
         self.uri = uri
-        self._handle = None
-        self._handle = _rapport._DbSnapshot(uri, _tables_arg(tables))
-        self.id = self._handle.id
-        self.tables = [DbTable(self, key, name, header, columns, pages, pages_per_range)
-                       for key, name, header, columns, pages in self._handle.tables()]
+        self._state = None
+        self._state = _DbState(uri, _rapport._DbSnapshot(uri, _tables_arg(tables)))
+        self.id = self._state.id
+        learned = self._state.handle.tables()
+        self._state.tables = [(key, name, list(columns)) for key, name, _, columns, _ in learned]
+        self.tables = [DbTable(self._state, key, name, header, columns, pages, pages_per_range)
+                       for key, name, header, columns, pages in learned]
         for t in ("customers", "contacts", "purchases", "referrals"):
             self[t] = next((d for d in self.tables if d.table == t), None)
-        self._whole_task = None
 
     @property
     def closed(self) -> bool:
-        return self._handle is None or self._handle.closed
+        return self._state is None or self._state.closed
 
     def close(self) -> None:
         """End the snapshot's transaction and close its connection (idempotent). Range reads not
         yet run fail after this (PostgreSQL: the snapshot id is no longer valid)."""
-        if self._handle is not None:
-            self._handle.close()
-
-    def _check_open(self) -> None:
-        if self.closed:
-            raise _r.UsageError("rapport.dask.read_db: the snapshot is closed (read the tables while it is open)")
-
-    def _whole(self):
-        """SQLite: the one task that reads every table (whole, one piece each)."""
-        if self._whole_task is None:
-            from .dask import _key_column
-
-            reads = [(t.name, None, None, _key_column(t.columns, t.table), 1, True) for t in self.tables]
-            self._whole_task = _delayed(_db_cut, pure=True)(self.uri, "", reads)
-        return self._whole_task
+        if self._state is not None:
+            self._state.handle.close()
 
     def __enter__(self) -> "DbSnapshot":
         return self

@@ -913,16 +913,18 @@ def read_db(uri: str, tables: Optional[Dict[str, str]] = None, blocksize: Any = 
 
     PostgreSQL: a connection opens a REPEATABLE READ READ ONLY transaction and exports its
     snapshot (``pg_export_snapshot()``), held open until :meth:`DbSnapshot.close`; each table is
-    cut into ranges of its heap pages (``ctid >= '(lo,0)' AND ctid < '(hi,0)'``, TID range scans,
-    PostgreSQL 14 on), and each range is read later, in its own task, on a connection of its own
+    cut into ranges of its heap pages (``ctid >= '(lo,0)' AND ctid < '(hi,0)'``, TID range scans;
+    before PostgreSQL 14 every table is one range), and each range is read later, in its own task, on a connection of its own
     that imports the snapshot (``SET TRANSACTION SNAPSHOT``) — with the same COPY and the same
     value spellings as :func:`rapport.load_db`, the range one more WHERE clause. So every range
     sees one consistent database, and the rows, rejects and scores equal those of
     ``rapport.score(rapport.load_db(uri))``: load_db reads a table in physical (ctid) order, and the
     ranges' rows one range after another are that order. A view, a foreign or a partitioned table
-    is read whole in one task. SQLite (``sqlite:PATH``, a file every worker can open): SQLite
-    cannot share a snapshot between connections, so every table is read whole in one task, in one
-    read transaction, and then split by customer.
+    and a table with inheritance children are read whole in one task. While open, the snapshot
+    holds back VACUUM in the whole database: close it once done. SQLite (``sqlite:PATH``, a file
+    every worker can open): SQLite cannot share a snapshot between connections, so every table is
+    read whole in one task, in one read transaction, and then split by customer; the handle holds
+    no transaction, so the read reflects the file as it is when that task runs.
 
     Parameters
     ----------

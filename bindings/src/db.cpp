@@ -28,20 +28,6 @@ std::shared_ptr<BaseHolder> load_db(const std::string& uri, const std::string& t
 
 namespace detail = rapport::detail;
 
-/// A record's fields as one CSV record: a typed value by its one spelling (spell_typed), a text
-/// value quoted where CSV needs it; a record of one empty field as `""` (not a blank line).
-void append_record(std::string& out, const detail::CsvRecord& rec) {
-  const std::size_t start = out.size();
-  for (std::size_t i = 0; i < rec.fields.size(); ++i) {
-    if (i) out.push_back(',');
-    if (rec.typed && rec.typed[i].kind != detail::TypedField::Kind::text)
-      detail::spell_typed(rec.typed[i], out);
-    else
-      detail::append_csv_field(out, rec.fields[i]);
-  }
-  if (out.size() == start) out += "\"\"";
-}
-
 /// The hash of field `key` as its CSV field reads (a typed value by its spelling); 0 when the
 /// record has no such field.
 std::uint64_t key_hash(const detail::CsvRecord& rec, std::size_t key, std::string& scratch) {
@@ -104,7 +90,7 @@ py::list db_cut(const std::string& uri, const std::string& snapshot, const py::l
         const std::uint64_t h = key_hash(rec, key, scratch);
         if (specs[i].hashes) hashes[i].push_back(h);
         auto& piece = pieces[h % specs[i].parts];  // no key field: piece 0
-        append_record(piece.data, rec);
+        detail::spell_record(rec, piece.data);
         piece.data.push_back('\n');
         piece.add(static_cast<std::int64_t>(rows[i]), static_cast<std::int64_t>(rows[i] + 1));
         ++rows[i];

@@ -38,6 +38,12 @@ struct TypedField {
 
 /// Appends the CSV spelling of a typed field (nothing for Kind::text).
 RAPPORT_API void spell_typed(const TypedField& field, std::string& out);
+/// Appends a record's fields as one CSV record (RFC 4180), the one spelling of a record a source
+/// handed (a database row): a typed value by spell_typed, a text value as is or in double quotes
+/// where it holds a comma, a quote or a line break; a record of one empty field as `""` (never a
+/// blank line). A reject's raw text of a typed record and rapport.dask's pieces of a database
+/// read both spell records by this.
+RAPPORT_API void spell_record(const CsvRecord& rec, std::string& out);
 
 /// Rows a database source fetches per batch (fewer when the rows are wide; tests make it small).
 extern RAPPORT_API std::size_t record_batch_rows;

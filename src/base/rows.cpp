@@ -1,6 +1,8 @@
 // The one set of row rules (see rows.hpp).
 #include "base/rows.hpp"
 
+#include "io/csv_write.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -222,6 +224,18 @@ void spell_typed(const TypedField& t, std::string& out) {
   }
 }
 
+void spell_record(const CsvRecord& rec, std::string& out) {
+  const std::size_t start = out.size();
+  for (std::size_t i = 0; i < rec.fields.size(); ++i) {
+    if (i) out.push_back(',');
+    if (rec.typed && rec.typed[i].kind != Kind::text)
+      spell_typed(rec.typed[i], out);
+    else
+      append_csv_field(out, rec.fields[i]);
+  }
+  if (out.size() == start && !rec.fields.empty()) out += "\"\"";
+}
+
 void RecordBatch::record(std::size_t r, CsvRecord& rec, std::vector<TypedField>& typed_out) const {
   const std::size_t first = r ? rows[r - 1] : 0, last = rows[r];
   std::size_t value = r ? typed_rows[r - 1] : 0;
@@ -380,13 +394,7 @@ ColumnMap read_header(RecordSource& reader, const TableSchema& schema) {
 std::string_view TypedRecord::raw(const CsvRecord& rec) {
   if (!rec.typed) return rec.raw;
   raw_.clear();
-  for (std::size_t i = 0; i < rec.fields.size(); ++i) {
-    if (i) raw_.push_back(',');
-    if (rec.typed[i].kind == Kind::text)
-      raw_.append(rec.fields[i]);
-    else
-      spell_typed(rec.typed[i], raw_);
-  }
+  spell_record(rec, raw_);
   return raw_;
 }
 

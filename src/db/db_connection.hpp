@@ -168,9 +168,11 @@ public:
   /// (also for SQLite, which cannot share a snapshot between connections).
   virtual void begin_read_in(const std::string& snapshot) = 0;
   /// Inside a read transaction: the table's size in heap pages when it can be read in page ranges
-  /// (a PostgreSQL table or materialized view), else nullopt (a view, a foreign or partitioned
-  /// table, SQLite). PostgreSQL: the table is locked ACCESS SHARE until the transaction ends, so
-  /// it cannot be rewritten (VACUUM FULL, CLUSTER), truncated, altered or dropped meanwhile.
+  /// (a PostgreSQL 14 or later table or materialized view without inheritance children), else
+  /// nullopt (a view, a foreign or partitioned table, an inheritance parent, an older server,
+  /// SQLite). PostgreSQL: the relation, whatever its kind, is locked ACCESS SHARE (before it is
+  /// measured) until the transaction ends, so it cannot be rewritten (VACUUM FULL, CLUSTER),
+  /// truncated, altered or dropped meanwhile.
   /// @throws InputError when the table does not exist.
   virtual std::optional<std::uint64_t> pages(const DbName& name) = 0;
   /// Creates a table with these columns.
@@ -206,7 +208,10 @@ void read_in_snapshot(const std::string& uri, const std::string& snapshot, const
 
 /// A read transaction held open so that other connections read in its snapshot (a run reading
 /// tables in ranges, rapport.dask.read_db): opened on construction, with the tables' columns
-/// and sizes learned in it; it lives until close() or destruction, and with it the snapshot.
+/// and sizes learned in it; it lives until close() or destruction, and with it the snapshot
+/// (PostgreSQL: its xmin holds back VACUUM database-wide meanwhile). SQLite, which shares no
+/// snapshot: the transaction ends once the tables are learned (the connection stays open until
+/// close()), and the tables are read later in the reading task's own transaction.
 class DbSnapshot {
 public:
   /// A table of the snapshot: the key (customers, contacts, purchases, referrals), its name,

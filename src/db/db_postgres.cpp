@@ -313,7 +313,8 @@ private:
 };
 
 /// The WHERE clause that picks the rows in heap pages [first, end) (no upper bound when end is 0):
-/// a TID range scan (PostgreSQL 14 on), which reads the pages in order as a sequential scan does.
+/// a TID range scan (PostgreSQL 14 on; pages() cuts no table before it), which reads the pages in
+/// order as a sequential scan does.
 std::string ctid_where(const DbPageRange& pages) {
   if (pages.first > 0xFFFFFFFFu || pages.end > 0xFFFFFFFFu || (pages.end && pages.end <= pages.first))
     throw InternalError("page range [" + std::to_string(pages.first) + ", " + std::to_string(pages.end) +
@@ -445,18 +446,27 @@ public:
         ErrorKind::input);
     snapshot_.clear();  // the tables are read on this connection
   }
+  // The lock first, then the size: `SELECT FROM … LIMIT 0` takes ACCESS SHARE on any relation
+  // kind (LOCK TABLE refuses a materialized view or a foreign table), held until the transaction
+  // ends, so the table cannot be rewritten (VACUUM FULL, CLUSTER), truncated or dropped once
+  // measured. Only a plain table or materialized view without inheritance children is cut: a
+  // ctid range on a parent scans each child with the same range, so its ranges would interleave
+  // parent and child rows (one read gives all the parent's rows, then each child's); anything
+  // else is one range. Before PostgreSQL 14 (no TID range scan) each range would scan the whole
+  // table, so every table is one range there.
   std::optional<std::uint64_t> pages(const DbName& name) override {
-    const char* sql =
-        "SELECT c.relkind IN ('r', 'm'), (pg_relation_size(c.oid) / current_setting('block_size')::int8)::text "
-        "FROM pg_class c WHERE c.oid = to_regclass($1)";
     const std::string quoted = name.quoted();
+    run("SELECT FROM " + quoted + " LIMIT 0", ErrorKind::input);
+    const char* sql =
+        "SELECT c.relkind IN ('r', 'm') AND NOT c.relhassubclass "
+        "AND current_setting('server_version_num')::int >= 140000, "
+        "(pg_relation_size(c.oid) / current_setting('block_size')::int8)::text "
+        "FROM pg_class c WHERE c.oid = to_regclass($1)";
     const char* params[1] = {quoted.c_str()};
     Result r(PQexecParams(conn_, sql, 1, nullptr, params, nullptr, nullptr, 0));
     if (PQresultStatus(r.r) != PGRES_TUPLES_OK)
       throw InputError(name.display() + ": " + redact_(PQresultErrorMessage(r.r)));
     if (PQntuples(r.r) != 1) throw InputError(name.display() + ": table not found");
-    // held until the transaction ends: no rewrite, truncation or drop while the ranges are read
-    run("LOCK TABLE " + quoted + " IN ACCESS SHARE MODE", ErrorKind::input);
     if (std::string_view(PQgetvalue(r.r, 0, 0)) != "t") return std::nullopt;
     return std::strtoull(PQgetvalue(r.r, 0, 1), nullptr, 10);
   }

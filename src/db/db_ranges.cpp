@@ -53,6 +53,9 @@ DbSnapshot::DbSnapshot(const std::string& uri, const DbTables& tables) {
       const auto pages = db_->pages(names[k]);
       tables_.push_back({named[k].first, names[k], std::move(columns), pages});
     }
+    // SQLite: no snapshot to share; its read happens later in the task's own transaction, so
+    // the handle keeps none open (one would block every writer of a rollback-journal file)
+    if (id_.empty()) db_->rollback();
   } catch (...) {
     close();
     throw;
