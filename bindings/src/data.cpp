@@ -1009,7 +1009,9 @@ whole row), ``reason``, ``file``, ``line`` (1-based line in the CSV file, None f
       "_base_from_bytes",
       [](const py::buffer& data, bool from_frames) {
         const py::buffer_info buf = data.request();
-        if (buf.ndim != 1 || buf.itemsize != 1) throw py::type_error("_base_from_bytes: a 1-D byte buffer expected");
+        // the bytes are read as one run from buf.ptr: a strided view (memoryview(b)[::-1]) is refused
+        if (buf.ndim != 1 || buf.itemsize != 1 || (buf.size > 1 && buf.strides[0] != 1))
+          throw py::type_error("_base_from_bytes: a C-contiguous 1-D byte buffer expected");
         auto holder = std::make_shared<BaseHolder>();
         holder->from_frames = from_frames;
         const std::string_view bytes(static_cast<const char*>(buf.ptr), static_cast<std::size_t>(buf.size));

@@ -421,17 +421,6 @@ py::dict interval_patterns_dict(rapport::detail::IntervalPatterns&& p) {
 
 namespace {
 
-/// The run's interval patterns, not merged (weights 1, in row order): interval_patterns_dict.
-py::dict interval_patterns(const ScoreRun& r) {
-  r.check();
-  rapport::detail::IntervalPatterns p;
-  {
-    py::gil_scoped_release release;
-    p = rapport::detail::interval_patterns(r.base->base, r.result, r.result.purchase_model.name, r.config);
-  }
-  return interval_patterns_dict(std::move(p));
-}
-
 /// Step (a) from the patterns of every partition (interval_patterns dicts, any order): merged, fitted, drawn.
 py::dict interval_draws(const py::list& parts, const ScoringConfig& config, bool value_known) {
   rapport::validate(config);
@@ -692,8 +681,6 @@ threads : int
       .def(
           "check_value_models", [](const ScoreRun& r) { rapport::check_value_models(r.result); },
           "Raises FitError when a value model could not be fitted (strict mode).")
-      .def("interval_patterns", &interval_patterns,
-           "Step (a)'s input from this run: the interval patterns of its rows (a dict of columns, weights 1).")
       .def("fill_intervals", &fill_intervals, py::arg("draws"),
            "Step (b): the run's six interval columns under `draws` (a dict from _interval_draws), in place.")
       .def("take_columns", &take_columns, py::arg("keep") = false,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -13,6 +14,9 @@ namespace rapport::detail {
 namespace {
 
 constexpr char tag[8] = {'r', 'a', 'p', 'b', 'a', 's', 'e', '1'};
+
+/// The fewest bytes one kept reject is written as: five texts' lengths, its line and column.
+constexpr std::size_t reject_min_bytes = 5 * 8 + 2 * 8;
 
 class Writer {
 public:
@@ -53,7 +57,8 @@ private:
 
 class Reader {
 public:
-  explicit Reader(std::string_view in) : in_(in) {}
+  /// Reads `in` from byte `at` (errors name the byte of `in`).
+  Reader(std::string_view in, std::size_t at) : in_(in), at_(at) {}
   template <class T>
   T value(const char* what) {
     T v;
@@ -73,12 +78,14 @@ public:
   void texts(std::vector<std::string>& v, const char* what) {
     std::vector<std::uint64_t> sizes;
     column(sizes, what);
+    std::uint64_t total = 0;  // every string's bytes must follow before the strings are made
+    for (const auto n : sizes) {
+      if (n > in_.size() - at_ - total) fail("truncated (the strings' lengths pass the bytes left)", what);
+      total += n;
+    }
     v.clear();
     v.reserve(sizes.size());
-    for (const auto n : sizes) {
-      if (n > in_.size() - at_) fail("truncated", what);
-      v.emplace_back(take(static_cast<std::size_t>(n), what), static_cast<std::size_t>(n));
-    }
+    for (const auto n : sizes) v.emplace_back(take(static_cast<std::size_t>(n), what), static_cast<std::size_t>(n));
   }
   void counts(TableCounts& t, const char* what) {
     t.read = value<std::uint64_t>(what);
@@ -89,18 +96,21 @@ public:
     if (at_ != in_.size())
       throw InputError("customer base bytes: " + std::to_string(in_.size() - at_) + " bytes after the end");
   }
-  [[noreturn]] void fail(const char* why, const char* what) const {
-    throw InputError(std::string("customer base bytes: ") + why + " at byte " + std::to_string(at_) + " (" + what +
-                     ")");
+  [[noreturn]] void fail(const std::string& why, const char* what) const {
+    throw InputError("customer base bytes: " + why + " at byte " + std::to_string(at_) + " (" + what + ")");
+  }
+
+  /// An element count whose elements, each at least `size` bytes encoded, can still follow: what
+  /// bounds every allocation by the bytes left, before it is made.
+  std::size_t count(std::size_t size, const char* what) {
+    const auto n = value<std::uint64_t>(what);
+    if (n > (in_.size() - at_) / size)
+      fail("truncated (a count of " + std::to_string(n) + ", " + std::to_string(in_.size() - at_) + " bytes left)",
+           what);
+    return static_cast<std::size_t>(n);
   }
 
 private:
-  /// An element count whose elements of `size` bytes can still follow.
-  std::size_t count(std::size_t size, const char* what) {
-    const auto n = value<std::uint64_t>(what);
-    if (n > (in_.size() - at_) / size) fail("truncated", what);
-    return static_cast<std::size_t>(n);
-  }
   const char* take(std::size_t n, const char* what) {
     if (n > in_.size() - at_) fail("truncated", what);
     const char* p = in_.data() + at_;
@@ -108,7 +118,7 @@ private:
     return p;
   }
   std::string_view in_;
-  std::size_t at_ = 0;
+  std::size_t at_;
 };
 
 template <class T>
@@ -173,7 +183,7 @@ std::string base_to_bytes(const CustomerBase& b, const LoadReport& rep) {
 LoadResult base_from_bytes(std::string_view bytes) {
   if (bytes.size() < sizeof tag || std::memcmp(bytes.data(), tag, sizeof tag) != 0)
     throw InputError("customer base bytes: not a customer base (wrong tag)");
-  Reader in(bytes.substr(sizeof tag));
+  Reader in(bytes, sizeof tag);
   LoadResult out;
   CustomerBase& b = out.base;
   in.texts(b.customer_id, "customer_id");
@@ -204,9 +214,7 @@ LoadResult base_from_bytes(std::string_view bytes) {
   in.counts(rep.purchases, "purchases counts");
   in.counts(rep.referrals, "referrals counts");
   rep.rejects_not_kept = in.value<std::uint64_t>("rejects_not_kept");
-  const auto rejects = in.value<std::uint64_t>("rejects");
-  if (rejects > bytes.size()) in.fail("truncated", "rejects");
-  rep.rejects.resize(static_cast<std::size_t>(rejects));
+  rep.rejects.resize(in.count(reject_min_bytes, "rejects"));
   for (auto& r : rep.rejects) {
     r.table = in.text("reject table");
     r.file = in.text("reject file");
@@ -217,9 +225,8 @@ LoadResult base_from_bytes(std::string_view bytes) {
     r.raw = in.text("reject raw");
   }
   in.finish();
-  // the segments and referral endpoints must name entries, the rest pass the row rules
-  for (const auto s : b.segment)
-    if (s >= b.segment_names.size()) throw InputError("customer base bytes: a segment index past the segments");
+  // the columns must fit together and pass the row rules (segments and referral endpoints naming
+  // entries, one resolution per complaint): check_base, before anything walks them
   check_base(b, 1);
   auto index = std::make_shared<IdIndex>();
   for (std::uint32_t c = 0; c < b.customer_count(); ++c)

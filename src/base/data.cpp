@@ -198,12 +198,21 @@ void check_customer_rows(const CustomerBase& b, std::size_t c, RowError& e, cons
   if (b.segment[c] >= b.segment_names.size()) bad("customer " + std::to_string(c) + ": no such segment");
   if (!check_customer(b.customer_id[c], b.acquired_on[c], b.ended_on.empty() ? no_day : b.ended_on[c], nullptr, e))
     bad("customer " + std::to_string(c) + ": " + e.reason);
-  for (auto i = b.contact_offsets[c], q = b.complaint_offsets[c]; i < b.contact_offsets[c + 1]; ++i) {
+  // customer c's complaints are its contacts flagged complaint, in order; their resolutions are
+  // complaint_resolved_at[complaint_offsets[c], complaint_offsets[c + 1]): one each, no more, no fewer
+  const auto complaints_end = b.complaint_offsets[c + 1];
+  auto q = b.complaint_offsets[c];
+  for (auto i = b.contact_offsets[c]; i < b.contact_offsets[c + 1]; ++i) {
     ContactRow row{b.contact_at[i],     b.contact_channel[i],    b.contact_stage[i],          b.contact_initiator[i],
                    b.contact_aspect[i], b.contact_impression[i], b.contact_complaint[i] != 0, no_time};
-    if (row.complaint) row.resolved_at = b.complaint_resolved_at[q++];
+    if (row.complaint) {
+      if (q >= complaints_end)
+        bad("customer " + std::to_string(c) + ": more complaints than its complaint offsets hold");
+      row.resolved_at = b.complaint_resolved_at[q++];
+    }
     if (!check_contact(true, row, nullptr, e)) bad("contact " + std::to_string(i) + ": " + e.reason);
   }
+  if (q != complaints_end) bad("customer " + std::to_string(c) + ": fewer complaints than its complaint offsets hold");
   for (auto i = b.purchase_offsets[c]; i < b.purchase_offsets[c + 1]; ++i)
     if (!check_purchase(true, b.purchase_at[i], b.purchase_amount[i], nullptr, e))
       bad("purchase " + std::to_string(i) + ": " + e.reason);

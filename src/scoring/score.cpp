@@ -272,19 +272,18 @@ struct PurchaseTally {
   seconds_t latest = no_time;
 };
 
-// The purchases of customer c before T: each one's (day, amount) appended to `days` (cleared
-// first; what record_rfm reads), then each(its time). The one purchase walk of the value models'
-// inputs, for scoring (tally_purchases) and for the inputs alone (value_input_columns).
+// The purchases of customer c before T (each_purchase_before): each one's (day, amount) appended
+// to `days` (cleared first; what record_rfm reads), then each(its time). For scoring
+// (tally_purchases) and for the inputs alone (value_input_columns); purchase_days walks the same
+// purchases for the distinct days (value_models.cpp).
 template <class Each>
 void purchases_before(const CustomerBase& b, std::uint32_t c, seconds_t T, std::vector<std::pair<day_t, double>>& days,
                       Each&& each) {
   days.clear();
-  for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k) {
-    const seconds_t at = b.purchase_at[k];
-    if (at >= T) continue;
-    days.emplace_back(day_of(at), b.purchase_amount[k]);
+  detail::each_purchase_before(b, c, T, [&](seconds_t at, double amount) {
+    days.emplace_back(day_of(at), amount);
     each(at);
-  }
+  });
 }
 
 // Follow-through per eligible purchase, the latest purchase, and the purchase days (into

@@ -26,6 +26,16 @@ inline bool gamma_gamma_input(const Scores& s, std::size_t r) noexcept {
   return s.frequency[r] >= 1 && s.monetary[r] > 0;
 }
 
+/// Customer `c`'s purchases before T (`at < T`), in their stored order: each(at, amount). The one
+/// walk of the purchases the value models see: score.cpp's purchases_before (scoring and
+/// value_input_columns: (day, amount) pairs) and value_models.cpp's purchase_days (the distinct
+/// days up to D for BG/BB, value_span and auto's holdout, with T = midnight(D + 1)).
+template <class Each>
+void each_purchase_before(const CustomerBase& b, std::uint32_t c, seconds_t T, Each&& each) {
+  for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k)
+    if (b.purchase_at[k] < T) each(b.purchase_at[k], b.purchase_amount[k]);
+}
+
 /// Sizes every column of `s` to `n` rows.
 void resize_scores(Scores& s, std::size_t n, unsigned threads);
 

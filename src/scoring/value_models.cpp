@@ -28,13 +28,11 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double days_per_year = 365;
 
-/// The distinct UTC purchase days of customer `c` before T (day <= D), ascending.
+/// The distinct UTC purchase days of customer `c` before T = midnight(D + 1) (the days up to D),
+/// ascending: the purchases of each_purchase_before, as score.cpp's purchases_before walks them.
 void purchase_days(const CustomerBase& b, std::uint32_t c, day_t D, std::vector<day_t>& days) {
   days.clear();
-  for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k) {
-    const day_t d = day_of(b.purchase_at[k]);
-    if (d <= D) days.push_back(d);
-  }
+  each_purchase_before(b, c, midnight(D + 1), [&](seconds_t at, double) { days.push_back(day_of(at)); });
   std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
 }

@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -130,7 +133,9 @@ TEST(BaseBytes, MalformedBytesAreRefusedWithAReason) {
     detail::base_from_bytes(std::string_view(bytes).substr(0, bytes.size() - 1));
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("customer base bytes: truncated at byte"), std::string::npos) << e.what();
+    // the last text's length says one byte more than is left: refused at the count
+    EXPECT_NE(std::string(e.what()).find("customer base bytes: truncated (a count of "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("(reject raw)"), std::string::npos) << e.what();
   }
   std::string wrong = bytes;
   wrong[0] = 'X';
@@ -151,4 +156,108 @@ TEST(BaseBytes, MalformedBytesAreRefusedWithAReason) {
   CustomerBase seg = in.base;
   seg.segment[0] = 7;
   EXPECT_THROW(detail::base_from_bytes(detail::base_to_bytes(seg, in.report)), InputError);
+}
+
+namespace {
+
+/// The message of the InputError that base_from_bytes raises on `bytes` (a test failure if none).
+std::string refusal(std::string_view bytes) {
+  try {
+    detail::base_from_bytes(bytes);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted";
+  return {};
+}
+
+/// `bytes` with the 8-byte word at `at` set to `v`.
+std::string with_word(std::string bytes, std::size_t at, std::uint64_t v) {
+  std::memcpy(bytes.data() + at, &v, sizeof v);
+  return bytes;
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+// small_base's contacts by customer, and where each complaint's resolution is held:
+//   customer 0 (A): contact 0 visit, contact 1 email complaint   -> resolution 0
+//   customer 1 (B): contact 2 phone complaint                    -> resolution 1
+//   customer 2:     none
+// complaint_offsets [0, 1, 2, 2]. Offsets that give a customer a resolution of another one's are
+// refused both ways, even though they rise from 0 to the two complaints.
+TEST(BaseBytes, ComplaintOffsetsMustMatchEachCustomersComplaints) {
+  TempDir dir;
+  const auto in = small_base(dir);
+  ASSERT_EQ(in.base.contact_complaint, (std::vector<std::uint8_t>{0, 1, 1}));
+  ASSERT_EQ(in.base.complaint_offsets, (std::vector<std::uint64_t>{0, 1, 2, 2}));
+  // [0, 0, 2, 2]: customer 0 holds no resolution but has a complaint (was accepted: customer 0
+  // read customer 1's resolution, and customer 1 read it again)
+  CustomerBase more = in.base;
+  more.complaint_offsets = {0, 0, 2, 2};
+  EXPECT_EQ(refusal(detail::base_to_bytes(more, in.report)),
+            "customer base: customer 0: more complaints than its complaint offsets hold");
+  // [0, 2, 2, 2]: customer 0 holds two resolutions for its one complaint (was read past the end:
+  // customer 1 started at resolution 2 of 2)
+  CustomerBase fewer = in.base;
+  fewer.complaint_offsets = {0, 2, 2, 2};
+  EXPECT_EQ(refusal(detail::base_to_bytes(fewer, in.report)),
+            "customer base: customer 0: fewer complaints than its complaint offsets hold");
+  // the flags moved instead, the offsets kept: [0, 1, 0] (customer 0 two complaints, 1 none)
+  CustomerBase flags = in.base;
+  flags.contact_complaint = {1, 1, 0};
+  EXPECT_EQ(refusal(detail::base_to_bytes(flags, in.report)),
+            "customer base: customer 0: more complaints than its complaint offsets hold");
+  // only A's email a complaint, one resolution: offsets [0, 1, 1, 1] are right and read back;
+  // [0, 0, 0, 1] give it to customer 2, who has no contacts
+  flags.contact_complaint = {0, 1, 0};
+  flags.complaint_resolved_at.resize(1);
+  flags.complaint_offsets = {0, 1, 1, 1};
+  EXPECT_EQ(detail::base_from_bytes(detail::base_to_bytes(flags, in.report)).base.complaint_offsets,
+            flags.complaint_offsets);
+  flags.complaint_offsets = {0, 0, 0, 1};
+  EXPECT_EQ(refusal(detail::base_to_bytes(flags, in.report)),
+            "customer base: customer 0: more complaints than its complaint offsets hold");
+  // offsets that do not end at the complaints' count fail before any customer is walked
+  flags.complaint_offsets = {0, 1, 1, 2};
+  EXPECT_TRUE(has(refusal(detail::base_to_bytes(flags, in.report)), "complaint offsets do not match"));
+}
+
+// An empty base's bytes are the tag and then 8-byte words: each column's count (three offset
+// columns with their one 0), 12 table counts, rejects_not_kept, and last the rejects' count.
+TEST(BaseBytes, CorruptCountsAreRefusedBeforeAnyAllocation) {
+  const std::string bytes = detail::base_to_bytes(CustomerBase{}, LoadReport{});
+  constexpr std::size_t columns = 22, offset_values = 3, report_words = 12 + 1;
+  ASSERT_EQ(bytes.size(), 8 + 8 * (columns + offset_values + report_words + 1));
+  const std::size_t rejects_at = bytes.size() - 8;
+  // every column word set to a huge count or value: refused (the report's counts may be anything)
+  for (std::size_t at = 8; at < 8 + 8 * (columns + offset_values); at += 8)
+    for (const std::uint64_t v :
+         {std::uint64_t{1} << 32, std::uint64_t{1} << 63, std::numeric_limits<std::uint64_t>::max()})
+      EXPECT_THROW(detail::base_from_bytes(with_word(bytes, at, v)), InputError) << at << " " << v;
+  // the first count (customer_id's): one key's length would need 8 bytes more than are left
+  EXPECT_EQ(refusal(with_word(bytes, 8, std::uint64_t{1} << 60)),
+            "customer base bytes: truncated (a count of 1152921504606846976, " + std::to_string(bytes.size() - 16) +
+                " bytes left) at byte 16 (customer_id)");
+  // a reject is at least 56 bytes (five lengths, line, column): a count of the input's size, which
+  // the bound by the input's size let through (to allocate 176 bytes per reject before failing),
+  // is refused at the count with nothing left to read
+  const std::string huge = with_word(bytes, rejects_at, bytes.size());
+  EXPECT_EQ(refusal(huge), "customer base bytes: truncated (a count of " + std::to_string(bytes.size()) +
+                               ", 0 bytes left) at byte " + std::to_string(bytes.size()) + " (rejects)");
+  EXPECT_TRUE(has(refusal(with_word(bytes, rejects_at, std::numeric_limits<std::uint64_t>::max())), "(rejects)"));
+  // one reject's 56 bytes short by one: refused at the count too; exactly 56 bytes of it: read
+  LoadReport one;
+  one.rejects.resize(1);
+  const std::string kept = detail::base_to_bytes(CustomerBase{}, one);
+  ASSERT_EQ(kept.size(), bytes.size() + 56);
+  EXPECT_EQ(detail::base_from_bytes(kept).report.rejects.size(), 1u);
+  EXPECT_TRUE(has(refusal(std::string_view(kept).substr(0, kept.size() - 1)), "a count of 1, 55 bytes left"));
+  // a text's strings longer together than the bytes left: refused before a string is made
+  CustomerBase named;
+  named.segment_names = {"abc", "de"};
+  const std::string seg = detail::base_to_bytes(named, LoadReport{});
+  // tag, customer_id 0, acquired_on 0, segment 0, then segment_names: count 2 at 32, lengths at 40, 48
+  EXPECT_TRUE(has(refusal(with_word(seg, 48, seg.size())), "truncated (the strings' lengths pass the bytes left)"));
 }

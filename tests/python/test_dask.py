@@ -442,6 +442,20 @@ def test_partition_pickles_as_its_base(tmp_path):
         rapport._rapport._base_from_bytes(made[0][0].base._to_bytes()[:-3], True)
 
 
+def test_base_from_bytes_reads_one_run_of_bytes(tmp_path):
+    """_base_from_bytes reads its buffer as one run from its first byte: any C-contiguous byte
+    buffer gives the base back; a strided view is refused (was read as if contiguous: a reversed
+    view past its end, every other byte of data + data as data)."""
+    rapport.generate_csv(tmp_path, 50, seed=3)
+    data = rapport.load_dir(str(tmp_path))._to_bytes()
+    for buf in (data, bytearray(data), memoryview(data), np.frombuffer(data, np.uint8), memoryview(b"xy" + data)[2:]):
+        assert rapport._rapport._base_from_bytes(buf, False)._to_bytes() == data
+    for buf in (memoryview(data)[::-1], memoryview(data + data)[::2], np.frombuffer(data + data, np.uint8)[::2],
+                np.frombuffer(data + data, np.uint8).reshape(2, -1)):
+        with pytest.raises(TypeError, match="_base_from_bytes: a C-contiguous 1-D byte buffer expected"):
+            rapport._rapport._base_from_bytes(buf, False)
+
+
 @pytest.mark.parametrize("cfg", [{"intervals": 0.9}, {"intervals": 0.8, "value_model": "pareto_nbd", "discount_rate": 0.1},
                                  {"intervals": 0.9, "value_model": "auto", "opportunity_days": 30},
                                  {"intervals": 0.9, "interval_method": "bootstrap", "interval_draws": 30}],

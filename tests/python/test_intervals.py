@@ -63,19 +63,25 @@ def test_two_steps_over_partitions_equal_one_process(tables_str):
         given.bgnbd = {k: bg[k] for k in ("r", "alpha", "a", "b")}
         given.gamma_gamma = {k: gg[k] for k in ("p", "q", "gamma")}
         ids = frames["customers"]["customer_id"]
-        runs = []
+        bases, runs = [], []
         for part in (ids.iloc[1::2], ids.iloc[0::2]):
             keep = {t: f[f["customer_id"].isin(part)] for t, f in frames.items() if t != "referrals"}
-            runs.append(_rapport._score(_resolve(keep["customers"], keep["contacts"], keep["purchases"], None, False),
-                                        day, given))
+            bases.append(_resolve(keep["customers"], keep["contacts"], keep["purchases"], None, False))
+            runs.append(_rapport._score(bases[-1], day, given))
+        # step (a)'s input per partition, as rapport.dask takes it: the patterns without a score run
+        patterns = [_rapport._value_interval_patterns(b, day, given) for b in bases]
+        whole_patterns = _rapport._value_interval_patterns(
+            _resolve(frames["customers"], frames["contacts"], frames["purchases"], None, False), day, given)
+        assert [p["model"] for p in patterns] == ["bgnbd", "bgnbd"]
+        assert sum(p["x"].size for p in patterns) == whole_patterns["x"].size > 0  # one row per buyer, split
         assert np.isnan(_frame(_rapport._score(_resolve(frames["customers"], None, frames["purchases"], None, False),
                                                day, given))["p_alive_lo"]).all()
         # the client draws with the config as the user gave it (given parameters have no draws)
-        assert _rapport._interval_draws([r.interval_patterns() for r in runs], given, True)["purchase"] == []
-        draws = _rapport._interval_draws([r.interval_patterns() for r in runs], cfg, True)
+        assert _rapport._interval_draws(patterns, given, True)["purchase"] == []
+        draws = _rapport._interval_draws(patterns, cfg, True)
         assert draws["model"] == "bgnbd" and len(draws["purchase"]) == len(draws["spend"]) == 50
         # the client's draws leave as plain floats and come back unchanged
-        again = _rapport._interval_draws([r.interval_patterns() for r in reversed(runs)], cfg, True)
+        again = _rapport._interval_draws(patterns[::-1], cfg, True)
         assert again == draws
         for r in runs:
             r.fill_intervals(draws)

@@ -4,12 +4,15 @@
 
 #include <rapport/io/generate.hpp>
 
+#include "scoring/score_steps.hpp"
 #include "support/scoring_cases.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace rapport;
@@ -161,4 +164,55 @@ TEST(ValueParts, GeneratedBaseEqualsScoreAndPartitionsMergeToTheWhole) {
   expect_same_parts(detail::merge_value_parts(parts), whole);
   std::swap(parts[0], parts[2]);
   expect_same_parts(detail::merge_value_parts(parts), whole);
+}
+
+// The purchases before T as scoring reads them (purchases_before: frequency, recency, age) and as
+// the distinct days up to D (purchase_days: BG/BB's inputs, value_span) are one walk
+// (each_purchase_before). With one-day opportunities BG/BB's x is the distinct days after the
+// first and t_x the last one's distance from it, i.e. frequency and recency; n = age + 1; the span
+// runs from the buyers' earliest first day to their latest last day. At T's edge:
+//   g (acquired Jan 1): Mar 1 12:00, Mar 31 23:59:59 (T - 1 s, day D), Apr 1 00:00 (T: not before T)
+//      -> frequency 1, recency 30, age 30; BG/BB x 1, t_x 30, n 31; span Mar 1 .. Mar 31
+TEST(ValueParts, PurchaseDaysAndScoredPurchasesAreTheSameWalk) {
+  ScoringConfig config;
+  config.opportunity_days = 1;
+  const auto agree = [&](const CustomerBase& base, day_t D) {
+    const ScoreResult in = detail::value_input_columns(base, D, config);
+    const Scores& s = in.scores;
+    const detail::ModelInputs bgbb = detail::gather_inputs(base, s, ValueModelName::bgbb, config, D);
+    const detail::ValueSpan span = detail::value_span(base, in);
+    std::size_t i = 0;
+    day_t first = std::numeric_limits<day_t>::max(), last = std::numeric_limits<day_t>::min();
+    for (std::size_t r = 0; r < s.size(); ++r) {
+      if (!detail::bgnbd_input(s, r)) continue;
+      EXPECT_EQ(bgbb.row[i], r);
+      EXPECT_EQ(bgbb.x[i], s.frequency[r]) << r;
+      EXPECT_EQ(bgbb.t_x[i], s.recency[r]) << r;
+      EXPECT_EQ(bgbb.n[i], s.age[r] + 1) << r;
+      first = std::min(first, D - static_cast<day_t>(s.age[r]));
+      last = std::max(last, D - static_cast<day_t>(s.age[r]) + static_cast<day_t>(s.recency[r]));
+      ++i;
+    }
+    EXPECT_EQ(i, bgbb.row.size());
+    EXPECT_EQ(span.first, first);
+    EXPECT_EQ(span.last, last);
+    return i;
+  };
+  CustomerBaseBuilder bld;
+  must(bld.add_customer("g", day("2024-01-01"), ""));
+  must(bld.add_purchase("g", ts("2024-03-01T12:00:00"), 5));
+  must(bld.add_purchase("g", case_T - 1, 5));
+  must(bld.add_purchase("g", case_T, 5));
+  const auto g = bld.finish();
+  EXPECT_EQ(agree(g, case_as_of), 1u);
+  const ScoreResult in = detail::value_input_columns(g, case_as_of, config);
+  EXPECT_EQ(in.scores.frequency[0], 1);
+  EXPECT_EQ(in.scores.recency[0], 30);
+  EXPECT_EQ(in.scores.age[0], 30);
+  EXPECT_EQ(detail::value_span(g, in).last, case_as_of);
+  // a generated base as of its default day and as of a day inside its history (later purchases out)
+  const auto base = generate_base({.customers = 800, .seed = 4});
+  const day_t D = *base.default_as_of();
+  EXPECT_GT(agree(base, D), 300u);
+  EXPECT_GT(agree(base, D - 200), 100u);
 }
