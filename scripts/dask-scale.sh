@@ -5,9 +5,10 @@
 # pieces spill to disk) with rapport.dask (read_csv's byte ranges, score_run, DaskRun.to_csv: one
 # CSV per partition by rapport's own score writer); the
 # ratio of the two walls is what the cluster costs over one competent process on the same cores.
-# Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT] [BLOCKSIZE]
-#        (default: 300000 3 512MiB 3MB; BLOCKSIZE is read_csv's byte-range size, it sets the
-#        partition count: a partition holds its rows' CSV bytes plus its CustomerBase)
+# Usage: scripts/dask-scale.sh [CUSTOMERS] [WORKERS] [MEMORY_LIMIT] [BLOCKSIZE] [PARTITIONS]
+#        (default: 300000 3 512MiB 3MB; BLOCKSIZE is read_csv's byte-range size; PARTITIONS is
+#        score_run's npartitions, by default the most byte ranges of any table: a partition holds
+#        its rows' CSV bytes plus its CustomerBase while it is built)
 # Transfers and spill are not compressed (DASK_DISTRIBUTED__COMM__COMPRESSION=None unless set: the
 # workers share one machine, no network to save); set it to lz4 for dask's default.
 # Needs the built Python package (build/bindings, or RAPPORT_PYTHONPATH), the CLI (build/tools/cli/
@@ -23,6 +24,7 @@ customers=${1:-300000}
 workers=${2:-3}
 memory=${3:-512MiB}
 blocksize=${4:-3MB}
+partitions=${5:-}
 root=${RAPPORT_SCALE_DIR:-/tmp/rapport-dask-scale}
 pkg=${RAPPORT_PYTHONPATH:-build/bindings}
 cli=${RAPPORT_CLI:-build/tools/cli/rapport}
@@ -43,6 +45,7 @@ import rapport, rapport.dask as rdask
 def main():
     customers, workers, memory, blocksize, root, cli = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4],
                                                         sys.argv[5], sys.argv[6])
+    npartitions = int(sys.argv[7]) if len(sys.argv) > 7 and sys.argv[7] else None
     data = os.path.join(root, "base")
     marker = os.path.join(root, "base.customers")
     if not (os.path.exists(marker) and open(marker).read() == str(customers)):
@@ -57,6 +60,7 @@ def main():
     csv_bytes = sum(os.path.getsize(os.path.join(data, t + ".csv")) for t in tables if os.path.exists(os.path.join(data, t + ".csv")))
     print(f"base: {customers} customers, {csv_bytes / 2**20:.0f} MiB of CSV", flush=True)
     print(f"transfer and spill compression: {dask.config.get('distributed.comm.compression')}", flush=True)
+    print(f"work stealing: {dask.config.get('distributed.scheduler.work-stealing')}", flush=True)
 
     # one competent process on the same cores: the CLI, CSV in, scores CSV out (best of two)
     cli_walls = []
@@ -76,7 +80,8 @@ def main():
         with distributed.get_task_stream(client) as stream:
             t0 = time.time()
             tables = rdask.read_csv(data, blocksize=blocksize)
-            run = rdask.score_run(tables["customers"], tables["contacts"], tables["purchases"], tables["referrals"])
+            run = rdask.score_run(tables["customers"], tables["contacts"], tables["purchases"], tables["referrals"],
+                                  npartitions=npartitions)
             t_prep = time.time() - t0
             # written by rapport's own score writer, one CSV per partition (the CLI's spelling)
             scored = run.to_csv(os.path.join(root, "scores"))
@@ -127,5 +132,5 @@ EOF
 # the workers share this machine: no network between them, so compressing what they send each
 # other and spill (lz4, dask's default when installed) only costs CPU — off unless set otherwise
 export DASK_DISTRIBUTED__COMM__COMPRESSION=${DASK_DISTRIBUTED__COMM__COMPRESSION:-None}
-PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$blocksize" "$root" "$cli"
+PYTHONPATH=$pkg /usr/bin/python3 "$script" "$customers" "$workers" "$memory" "$blocksize" "$root" "$cli" "$partitions"
 find "$root" -mindepth 1 -maxdepth 1 ! -name base ! -name base.customers -exec rm -rf {} +

@@ -677,7 +677,9 @@ def score_run(customers, contacts=None, purchases=None, referrals=None, *, as_of
         As for :func:`rapport.score`.
     npartitions : int, optional
         Customer-hash partitions (default: the most ranges or partitions of any input table): a positive
-        whole number; anything else raises ValueError (TypeError when it is not a number).
+        whole number; anything else raises ValueError (TypeError when it is not a number). Under a
+        memory limit, fewer partitions of about 200–300 MB of input each cost the scheduler fewer
+        tasks (docs/dask.md, "Where it stands"); each must fit in a worker's memory while it is built.
 
     Returns
     -------

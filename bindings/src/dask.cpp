@@ -566,7 +566,7 @@ py::dict value_parts(const std::shared_ptr<BaseHolder>& base, int as_of_day, con
 }
 
 /// A partition's interval patterns without scoring it (value_interval_patterns; GIL released):
-/// interval_patterns_dict, as a score run's interval_patterns gives them.
+/// interval_patterns_dict (each scored customer's purchase and spend inputs under the model).
 py::dict value_interval_patterns(const std::shared_ptr<BaseHolder>& base, int as_of_day,
                                  const rapport::ScoringConfig& config) {
   rapport::detail::IntervalPatterns p;
@@ -690,8 +690,8 @@ void init_dask(py::module_& m) {
         "weights), 'gamma_gamma': (x, m, weights)} as distinct patterns with counts, and with the whole base's "
         "`span` its purchase-model inputs as bytes ('inputs').");
   m.def("_value_interval_patterns", &value_interval_patterns, py::arg("base"), py::arg("as_of_day"), py::arg("config"),
-        "A partition's interval patterns under its config's (resolved) model, without scoring it: the dict of "
-        "_ScoreRun.interval_patterns.");
+        "A partition's interval patterns under its config's (resolved) model, without scoring it: the input of "
+        "_interval_draws.");
   m.def("_merge_value_parts", &merge_value_parts, py::arg("parts"),
         "The partitions' value parts merged into the whole base's (spans widened, patterns summed).");
   m.def("_rank_sample", &rank_sample, py::arg("values"),
