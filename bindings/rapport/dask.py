@@ -824,12 +824,9 @@ def _summary_stage(part: _Partition, given: Dict[str, Any], load: Dict[str, Any]
     counts and exact sums, and per scored customer its row of the whole input, segment, loyalty
     given and expected value."""
     run = part.scored(given, day, cfg_json, draws)
-    # the partition's base holds its accepted customers in input order; those acquired by the as-of are scored
-    acquired = part.base._columns()["customers"]["acquired_on"].view("datetime64[ns]").astype("datetime64[D]").astype(_np.int64)
-    scored = acquired <= day
-    if int(scored.sum()) != run.size:
-        raise RuntimeError("rapport.dask: a partition's scored customers differ from its accepted ones")
-    return run.summary_partial(load["accepted"][1][:, 0][scored].astype(_np.uint64))
+    # the partition's base holds its accepted customers in input order (their rows of the whole
+    # input); the run picks those it scored
+    return run.summary_partial(base_rows=load["accepted"][1][:, 0].astype(_np.uint64))
 
 
 def _forest_summary(customers: tuple, loads: Sequence[Dict[str, Any]], referrals: Optional[tuple], day: int, cfg_json: str) -> bytes:

@@ -635,10 +635,21 @@ threads : int
       .def(
           "summary_partial",
           [](const ScoreRun& r,
-             std::optional<py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>> order) {
+             std::optional<py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>> order,
+             std::optional<py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>> base_rows) {
             r.check();
+            if (order && base_rows) throw rapport::UsageError("summary_partial: give order or base_rows, not both");
             std::span<const std::uint64_t> positions;
+            std::vector<std::uint64_t> picked;
             if (order) positions = {order->data(), static_cast<std::size_t>(order->size())};
+            if (base_rows) {  // every base customer's position: those of the scored customers picked
+              const auto& customer = r.result.scores.customer;
+              if (static_cast<std::size_t>(base_rows->size()) != r.base->base.customer_count())
+                throw rapport::UsageError("summary_partial: base_rows must hold one position per customer of the base");
+              picked.reserve(customer.size());
+              for (const auto c : customer) picked.push_back(base_rows->data()[c]);
+              positions = picked;
+            }
             std::string bytes;
             {
               py::gil_scoped_release release;
@@ -647,9 +658,10 @@ threads : int
             }
             return py::bytes(bytes);
           },
-          py::arg("order") = py::none(),
+          py::arg("order") = py::none(), py::arg("base_rows") = py::none(),
           "The customers' part of the summary as bytes (rapport::summary_partial), each scored customer at "
-          "`order`'s position in the whole base.")
+          "`order`'s position in the whole base, or at `base_rows`' entry for its customer of the base "
+          "(one position per customer of the base: the scored ones are picked by the run).")
       .def(
           "referral_summary_partial",
           [](const ScoreRun& r) {
