@@ -118,13 +118,20 @@ def test_read_db_sees_the_snapshot_not_later_writes(client, cli, pg_schema, tmp_
         db.close()
 
 
+
+def _snapshot_sessions(pg, schema):
+    """Makes `schema`.customers and returns the query counting the sessions that hold a lock on it
+    (a read_db snapshot's session, told by its lock on this test's own table: other tests share
+    the server, so a count of all sessions would move under the test)."""
+    pg.exec(f"CREATE TABLE {schema}.customers (customer_id TEXT, acquired_on DATE)")
+    return (f"SELECT count(DISTINCT pid) FROM pg_locks WHERE relation = to_regclass('{schema}.customers') "
+            "AND pid <> pg_backend_pid()")
+
+
 @needs_pg
 def test_read_db_close_ends_the_snapshot_connection(pg_schema):  # noqa: F811
     pg, schema = pg_schema
-    pg.exec(f"CREATE TABLE {schema}.customers (customer_id TEXT, acquired_on DATE)")
-    # the snapshot's session, told by its lock on this test's table (other tests share the server)
-    sessions = (f"SELECT count(DISTINCT pid) FROM pg_locks WHERE relation = to_regclass('{schema}.customers') "
-                "AND pid <> pg_backend_pid()")
+    sessions = _snapshot_sessions(pg, schema)
     before = int(pg.value(sessions))
     db = rdask.read_db(PG_URI, tables={"customers": f"{schema}.customers"})
     assert int(pg.value(sessions)) == before + 1
@@ -192,10 +199,7 @@ def test_read_db_inheritance_parent_and_matview_equal_load_db(client, pg_schema)
 @needs_pg
 def test_read_db_dropped_handle_ends_its_snapshot_without_the_cyclic_gc(pg_schema):  # noqa: F811
     pg, schema = pg_schema
-    pg.exec(f"CREATE TABLE {schema}.customers (customer_id TEXT, acquired_on DATE)")
-    # the snapshot's session, told by its lock on this test's table (other tests share the server)
-    sessions = (f"SELECT count(DISTINCT pid) FROM pg_locks WHERE relation = to_regclass('{schema}.customers') "
-                "AND pid <> pg_backend_pid()")
+    sessions = _snapshot_sessions(pg, schema)
     before = int(pg.value(sessions))
     gc.disable()
     try:
