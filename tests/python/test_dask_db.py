@@ -118,7 +118,6 @@ def test_read_db_sees_the_snapshot_not_later_writes(client, cli, pg_schema, tmp_
         db.close()
 
 
-
 def _snapshot_sessions(pg, schema):
     """Makes `schema`.customers and returns the query counting the sessions that hold a lock on it
     (a read_db snapshot's session, told by its lock on this test's own table: other tests share
