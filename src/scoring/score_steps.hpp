@@ -26,10 +26,12 @@ inline bool gamma_gamma_input(const Scores& s, std::size_t r) noexcept {
   return s.frequency[r] >= 1 && s.monetary[r] > 0;
 }
 
-/// Customer `c`'s purchases before T (`at < T`), in their stored order: each(at, amount). The one
-/// walk of the purchases the value models see: score.cpp's purchases_before (scoring and
+/// Customer `c`'s purchases before T (`at < T`), in their stored order: each(at, amount). The walk
+/// of the purchases the value models see: score.cpp's purchases_before (scoring and
 /// value_input_columns: (day, amount) pairs) and value_models.cpp's purchase_days (the distinct
-/// days up to D for BG/BB, value_span and auto's holdout, with T = midnight(D + 1)).
+/// days up to D for BG/BB, value_span and auto's holdout, with T = midnight(D + 1)). The holdout
+/// validation (validate.cpp) and the summary's revenue sums (summary.cpp) still walk with their
+/// own loops over the same `at < T` rule.
 template <class Each>
 void each_purchase_before(const CustomerBase& b, std::uint32_t c, seconds_t T, Each&& each) {
   for (auto k = b.purchase_offsets[c]; k < b.purchase_offsets[c + 1]; ++k)

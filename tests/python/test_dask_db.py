@@ -118,31 +118,39 @@ def test_read_db_sees_the_snapshot_not_later_writes(client, cli, pg_schema, tmp_
         db.close()
 
 
-def _snapshot_sessions(pg, schema):
-    """Makes `schema`.customers and returns the query counting the sessions that hold a lock on it
-    (a read_db snapshot's session, told by its lock on this test's own table: other tests share
-    the server, so a count of all sessions would move under the test)."""
+def _snapshot_session(pg, schema):
+    """Makes `schema`.customers and returns a function giving the pid of the session that holds a
+    lock on it — a read_db snapshot's session, told by its lock on this test's own table (other
+    tests share the server, so a count of all sessions would move under the test) — or None."""
     pg.exec(f"CREATE TABLE {schema}.customers (customer_id TEXT, acquired_on DATE)")
-    return (f"SELECT count(DISTINCT pid) FROM pg_locks WHERE relation = to_regclass('{schema}.customers') "
+    held = (f"SELECT min(pid) FROM pg_locks WHERE relation = to_regclass('{schema}.customers') "
             "AND pid <> pg_backend_pid()")
+    return lambda: int(pg.value(held) or 0) or None  # libpq gives NULL (no such session) as ""
+
+
+def _wait_gone(pg, pid):
+    """Whether backend `pid` leaves pg_stat_activity within 2 s."""
+    alive = f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}"
+    for _ in range(100):
+        if int(pg.value(alive)) == 0:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 @needs_pg
 def test_read_db_close_ends_the_snapshot_connection(pg_schema):  # noqa: F811
     pg, schema = pg_schema
-    sessions = _snapshot_sessions(pg, schema)
-    before = int(pg.value(sessions))
+    session = _snapshot_session(pg, schema)
+    assert session() is None
     db = rdask.read_db(PG_URI, tables={"customers": f"{schema}.customers"})
-    assert int(pg.value(sessions)) == before + 1
+    pid = session()
+    assert pid is not None
     assert db["contacts"] is None and db["customers"].ranges == [(0, None)]  # empty: one open range
     assert len(db.id) > 0 and set(db.id) <= set("0123456789ABCDEF-")
     db.close()
     db.close()  # idempotent
-    for _ in range(100):
-        if int(pg.value(sessions)) == before:
-            break
-        time.sleep(0.02)
-    assert int(pg.value(sessions)) == before
+    assert _wait_gone(pg, pid)  # the connection itself ended, not only its transaction
     with pytest.raises(rapport.UsageError, match="snapshot is closed"):
         rdask.score_run(**db)
     # a range task run after the close: the server no longer knows the snapshot
@@ -198,21 +206,17 @@ def test_read_db_inheritance_parent_and_matview_equal_load_db(client, pg_schema)
 @needs_pg
 def test_read_db_dropped_handle_ends_its_snapshot_without_the_cyclic_gc(pg_schema):  # noqa: F811
     pg, schema = pg_schema
-    sessions = _snapshot_sessions(pg, schema)
-    before = int(pg.value(sessions))
+    session = _snapshot_session(pg, schema)
     gc.disable()
     try:
         db = rdask.read_db(PG_URI, tables={"customers": f"{schema}.customers"})
         table = db["customers"]
-        assert int(pg.value(sessions)) == before + 1
+        pid = session()
+        assert pid is not None
         del db
-        assert int(pg.value(sessions)) == before + 1  # a table still referenced keeps it open
+        assert session() == pid  # a table still referenced keeps it open
         del table
-        for _ in range(100):
-            if int(pg.value(sessions)) == before:
-                break
-            time.sleep(0.02)
-        assert int(pg.value(sessions)) == before
+        assert _wait_gone(pg, pid)
     finally:
         gc.enable()
 

@@ -145,3 +145,22 @@ def test_cut_then_merge_equals_the_whole_text():
         merged = _rapport._merge_pieces([one[k + 1], two[k + 1]], [0, one[0][0]], [], [0, 6])
         assert bytes(merged[0]) == bytes(whole[k + 1][0])
         assert merged[1].tolist() == whole[k + 1][1].tolist()
+
+
+def test_range_counts_of_quotes_and_line_breaks_over_long_ranges(tmp_path):
+    """A range's quote and line-break counts (the cut's info[4:6], what the next ranges' quote
+    parity and first lines are read from) equal a plain count of its bytes — over ranges long
+    enough for the counter's wide loop and its per-255-block flush (about 100 KB), with quotes and
+    line breaks at and around 16-byte boundaries, at several cut points and quote parities."""
+    rng = np.random.default_rng(7)
+    body = bytearray(rng.choice(np.frombuffer(b'abc,"\n0123', dtype=np.uint8), size=100_003).tobytes())
+    for k in range(0, len(body), 16):  # a quote or a line break on each block boundary and its neighbours
+        body[k] = ord('"') if (k // 16) % 3 else ord("\n")
+        if k + 15 < len(body):
+            body[k + 15] = ord("\n") if (k // 16) % 2 else ord('"')
+    path = tmp_path / "t.csv"
+    path.write_bytes(bytes(body))
+    for begin, end in [(0, len(body)), (1, len(body) - 1), (17, 70_001), (4_096, 4_096 + 16 * 255 * 2 + 5)]:
+        got = _rapport._csv_cut(str(path), begin, end, False, 1, 0, 0, 2)
+        span = bytes(body[begin:end])
+        assert tuple(got[0][4:6]) == (span.count(b'"'), span.count(b"\n")), (begin, end)
