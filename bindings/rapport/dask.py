@@ -435,6 +435,24 @@ def _holders(parts: Sequence[Any]) -> Optional[List[Optional[str]]]:
     return [next((sorted(who.get(f.key) or ())[0] for f in fs if who.get(f.key)), None) for fs in futures]
 
 
+def _alive(where: Optional[List[Optional[str]]]) -> bool:
+    """Whether every worker of ``where`` (:func:`_holders`) is still in the cluster (the
+    scheduler's worker list as the client last heard it; no holders asked). True for a local
+    scheduler's ``None``; False where a partition had no holder."""
+    if not isinstance(where, list):
+        return where is None  # None: a local scheduler's; anything else: no holders asked yet
+    try:
+        from distributed import Client
+
+        client = getattr(_dask.base.get_scheduler(), "__self__", None)
+    except (ImportError, ValueError):
+        return False
+    if not isinstance(client, Client):
+        return False
+    live = client.scheduler_info()["workers"]
+    return all(w is not None and w in live for w in where)
+
+
 def _on(where: Optional[List[Optional[str]]], k: int):
     """Tasks built inside run on the worker holding partition ``k`` (``where``: :func:`_holders`),
     so the partition does not move for them (a moved partition is transferred, hundreds of MB, and
@@ -522,13 +540,14 @@ class DaskRun:
     @property
     def scores(self):
         """One row per scored customer (see the class's attributes): each partition's task pinned
-        to the worker holding the partition when the frame is taken (the holders asked again at
-        each access; the same frame while they are unchanged)."""
+        to the worker holding the partition when the frame was made. The same frame is given
+        while every worker it was pinned to is alive; the holders are asked again (and the frame
+        made again) only when one has left."""
         i = self._inputs
         if i is None or "scores" not in i:
             return self._scores
-        where = _holders(i["parts"])
-        if self._scores is None or where != self._scores_where:
+        if self._scores is None or not _alive(self._scores_where):
+            where = _holders(i["parts"])
             self._scores, self._scores_where = i["scores"](where), where
         return self._scores
 

@@ -1,5 +1,6 @@
-// Private: the splitting of quote-free CSV text held in memory, and the record the row rules
-// read (the file reader itself, CsvReader, is io/csv_reader.hpp).
+// Private: the splitting of quote-free CSV text held in memory, the quoting of one field (the
+// same rule written back), and the record the row rules read (the file reader itself,
+// CsvReader, is io/csv_reader.hpp).
 #pragma once
 
 #include "base/record_source.hpp"
@@ -11,6 +12,21 @@
 #include <vector>
 
 namespace rapport::detail {
+
+/// Appends `s` as one CSV field (RFC 4180): as is, or in double quotes with inner quotes doubled
+/// when it holds a comma, a quote or a line break.
+inline void append_csv_field(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(s);
+    return;
+  }
+  out.push_back('"');
+  for (const char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
 
 /// Splits a quote-free record (no line ending) at commas into `fields` (cleared first). The one
 /// field splitter of plain text: the reader's fast path, the parallel ingest and headers use it.

@@ -1,7 +1,7 @@
 // The one set of row rules (see rows.hpp).
 #include "base/rows.hpp"
 
-#include "io/csv_write.hpp"
+#include "base/csv.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -1,6 +1,8 @@
 // Private: the one set of rules for writing CSV cells (every CSV rapport writes uses them).
 #pragma once
 
+#include "base/csv.hpp"  // append_csv_field: the field rule both ways lives with the splitter
+
 #include <rapport/base/data.hpp>
 #include <rapport/export.hpp>
 #include <rapport/scoring/score.hpp>
@@ -14,21 +16,6 @@
 #include <string_view>
 
 namespace rapport::detail {
-
-/// Appends `s` as one CSV field (RFC 4180): as is, or in double quotes with inner quotes doubled
-/// when it holds a comma, a quote or a line break.
-inline void append_csv_field(std::string& out, std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out.append(s);
-    return;
-  }
-  out.push_back('"');
-  for (const char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
 
 /// Room write_number and write_uint need at most.
 inline constexpr std::size_t number_room = 32;
